@@ -1,0 +1,24 @@
+//! # syntax-error
+//!
+//! The text is not valid Omnis: a token is missing or out of place, a string
+//! is not closed, the file is not UTF-8 or holds a NUL byte, or blocks and
+//! parentheses are nested deeper than the limit (256 levels).
+//!
+//! ## Why
+//! Omnis cannot tell what a campaign means until it parses. Omnis reports the
+//! first syntax error of each declaration and goes on with the next one, so
+//! one typo does not hide the rest of the file.
+//!
+//! ## Example
+//! ```omni
+//! campaign welcome {
+//!   trigger newsletter_signup
+//!   journey {
+//!     wait 2 days        // durations are written `2d`
+//!   }
+//! }
+//! ```
+//!
+//! ## Fix
+//! Write the construct as the message says (here `wait 2d`). `omnis fmt`
+//! only formats files that parse.

@@ -1,0 +1,24 @@
+//! Omnis: campaign-as-code. Marketers describe omnichannel journeys in
+//! `.omni` files; Omnis checks them and compiles them to execution plans.
+//!
+//! The pipeline, one module per stage:
+//! 1. [`syntax`]: text to a typed AST with spans (pest).
+//! 2. [`loader`]: files and imports, inside the project root.
+//! 3. [`resolve`]: names and types, to the checked [`model`].
+//! 4. `graph`: each journey lowered to a petgraph graph.
+//! 5. [`lints`]: analyses over the graph.
+//! 6. `plan`: execution plans for runners.
+//!
+//! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
+
+pub mod codes;
+pub mod diagnostic;
+pub mod driver;
+pub mod errors;
+pub mod lints;
+pub mod loader;
+pub mod model;
+pub mod resolve;
+pub mod source;
+pub mod suggest;
+pub mod syntax;

@@ -1,0 +1,3 @@
+//! # control-sends
+//!
+//! (to be written with the lint)

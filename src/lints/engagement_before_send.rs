@@ -1,0 +1,3 @@
+//! # engagement-before-send
+//!
+//! (to be written with the lint)

@@ -1,0 +1,3 @@
+//! # frequency-cap
+//!
+//! (to be written with the lint)

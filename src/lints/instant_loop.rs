@@ -1,0 +1,3 @@
+//! # instant-loop
+//!
+//! (to be written with the lint)

@@ -1,0 +1,3 @@
+//! # missing-consent
+//!
+//! (to be written with the lint)

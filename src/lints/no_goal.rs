@@ -1,0 +1,3 @@
+//! # no-goal
+//!
+//! (to be written with the lint)

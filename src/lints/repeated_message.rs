@@ -1,0 +1,3 @@
+//! # repeated-message
+//!
+//! (to be written with the lint)

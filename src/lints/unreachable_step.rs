@@ -1,0 +1,3 @@
+//! # unreachable-step
+//!
+//! (to be written with the lint)

@@ -1,0 +1,3 @@
+//! # unused-allow
+//!
+//! (to be written with the lint)

@@ -1,0 +1,3 @@
+//! # unused-declaration
+//!
+//! (to be written with the lint)

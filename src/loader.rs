@@ -1,0 +1,1 @@
+//! Stage 2: loading files and following imports.

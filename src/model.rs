@@ -1,0 +1,432 @@
+//! The checked model: what the resolver (`crate::resolve`) produces from the
+//! AST once every name is resolved and every expression typed. Later stages
+//! (journey graph, lints, plans) work on this, never on raw syntax.
+//!
+//! Declarations live in flat vectors indexed by typed ids. Every item keeps
+//! the file and span it was declared at, for diagnostics.
+
+use std::collections::BTreeMap;
+
+pub use crate::syntax::ast::{CmpOp, Weekday};
+use crate::source::{FileId, Span};
+
+macro_rules! id {
+    ($name:ident) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+id!(AttrId);
+id!(EventId);
+id!(ChannelId);
+id!(SegmentId);
+id!(MessageId);
+id!(CampaignId);
+
+/// A place in the sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Span) -> Loc {
+        Loc { file, span }
+    }
+}
+
+/// `@allow(code, ...)` entries in force on an item or step, each with the
+/// location of the code as written (for `unused-allow`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Allows {
+    pub codes: Vec<(String, Loc)>,
+}
+
+impl Allows {
+    pub fn allows(&self, code: &str) -> bool {
+        self.codes.iter().any(|(c, _)| c == code)
+    }
+}
+
+/// The type of a value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Text,
+    Number,
+    Bool,
+    /// A point in time (`signed_up_at`).
+    Time,
+    /// One of a fixed set of strings, in declaration order.
+    OneOf(Vec<String>),
+}
+
+impl Type {
+    pub fn describe(&self) -> String {
+        match self {
+            Type::Text => "text".into(),
+            Type::Number => "number".into(),
+            Type::Bool => "bool".into(),
+            Type::Time => "time".into(),
+            Type::OneOf(vs) => format!(
+                "one of {}",
+                vs.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub loc: Loc,
+}
+
+impl Event {
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// `limit N per D`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LimitSpec {
+    pub count: u32,
+    pub per_seconds: u64,
+    pub loc: Loc,
+}
+
+/// Channel kinds the language knows. Messaging kinds need consent.
+pub const KNOWN_CHANNEL_KINDS: &[&str] = &[
+    "email",
+    "sms",
+    "push",
+    "in_app",
+    "whatsapp",
+    "webhook",
+    "ads",
+    "direct_mail",
+];
+
+/// Kinds that reach a person directly and need consent (`missing-consent`).
+pub const MESSAGING_KINDS: &[&str] = &["email", "sms", "push", "whatsapp"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Channel {
+    pub name: String,
+    /// One of [`KNOWN_CHANNEL_KINDS`].
+    pub kind: String,
+    pub consent: Option<AttrId>,
+    /// Minutes after midnight, `from` to `to` (may wrap past midnight).
+    pub quiet_hours: Option<(u32, u32)>,
+    pub limits: Vec<LimitSpec>,
+    pub description: Option<String>,
+    pub loc: Loc,
+    pub allows: Allows,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub cond: Cond,
+    pub loc: Loc,
+    pub allows: Allows,
+}
+
+/// A `vars` value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VarValue {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+}
+
+/// A resolved `{{ }}` placeholder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceholderRef {
+    /// As written: `first_name` or `order_placed.order_id`.
+    pub path: String,
+    pub default: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub name: String,
+    pub channel: ChannelId,
+    pub template: String,
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub vars: BTreeMap<String, VarValue>,
+    pub placeholders: Vec<PlaceholderRef>,
+    pub loc: Loc,
+    pub allows: Allows,
+}
+
+impl Message {
+    /// Two messages are the same content when template and vars are equal,
+    /// whatever their channel.
+    pub fn same_content(&self, other: &Message) -> bool {
+        self.template == other.template && self.vars == other.vars
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trigger {
+    Event { event: EventId, filter: Option<Cond> },
+    Enters(SegmentId),
+    Daily { minutes: u32 },
+    Weekly { weekday: Weekday, minutes: u32 },
+    Once { date: chrono::NaiveDate, minutes: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reentry {
+    Never,
+    Always,
+    After(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Campaign {
+    pub name: String,
+    pub loc: Loc,
+    pub allows: Allows,
+    pub description: Option<String>,
+    pub trigger: Trigger,
+    pub trigger_loc: Loc,
+    pub audience: Option<Cond>,
+    pub reentry: Reentry,
+    pub goal: Option<(EventId, Loc)>,
+    pub exits: Vec<(EventId, Loc)>,
+    pub limits: Vec<LimitSpec>,
+    /// First and last day, both whole, with the location of `window`.
+    pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
+    pub timezone: Option<String>,
+    pub journey: Block,
+}
+
+impl Campaign {
+    /// The trigger event, when the campaign is triggered by one.
+    pub fn trigger_event(&self) -> Option<EventId> {
+        match &self.trigger {
+            Trigger::Event { event, .. } => Some(*event),
+            _ => None,
+        }
+    }
+}
+
+/// A sequence of steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub loc: Loc,
+    pub allows: Allows,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaitOn {
+    Event(EventId),
+    Opened(MessageId),
+    Clicked(MessageId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitArm {
+    /// Hundredths of a percent: 100% = 10_000.
+    pub weight: u32,
+    pub name: Option<String>,
+    pub body: Block,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    Send(MessageId),
+    Wait {
+        seconds: u64,
+    },
+    WaitUntil {
+        weekday: Option<Weekday>,
+        minutes: u32,
+    },
+    WaitFor {
+        on: WaitOn,
+        filter: Option<Cond>,
+        within: u64,
+        then: Option<Block>,
+        otherwise: Option<Block>,
+    },
+    If {
+        arms: Vec<(Cond, Block)>,
+        otherwise: Option<Block>,
+    },
+    Split(Vec<SplitArm>),
+    Repeat {
+        times: u32,
+        body: Block,
+    },
+    Named {
+        name: String,
+        body: Block,
+    },
+    /// Target resolved to the step's name; the resolver checked it exists.
+    Goto {
+        target: String,
+    },
+    Exit,
+}
+
+/// A typed condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cond {
+    pub kind: CondKind,
+    pub loc: Loc,
+}
+
+/// A value in a comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Attr(AttrId),
+    /// A field of the campaign's trigger event (fixed for the journey).
+    TriggerField(EventId, usize),
+    /// A field of the event being matched (`did X where X.f`, `wait for X where X.f`).
+    EventField(EventId, usize),
+    Const(Const),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// Seconds (durations compared with time-valued attributes are not
+    /// allowed; kept for completeness of the literal forms).
+    Duration(u64),
+    /// A date, as days since 1970-01-01.
+    Date(i64),
+    /// Minutes after midnight.
+    TimeOfDay(u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DidWindow {
+    /// Ever (no window given).
+    Ever,
+    Within(u64),
+    SinceEntry,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CondKind {
+    Const(bool),
+    Or(Vec<Cond>),
+    And(Vec<Cond>),
+    Not(Box<Cond>),
+    Cmp {
+        lhs: Value,
+        op: CmpOp,
+        rhs: Value,
+    },
+    In {
+        value: Value,
+        list: Vec<Value>,
+        negated: bool,
+    },
+    IsSet {
+        value: Value,
+        negated: bool,
+    },
+    /// A bool attribute alone.
+    Attr(AttrId),
+    /// A bool trigger field alone.
+    Field(Value),
+    Segment(SegmentId),
+    Did {
+        event: EventId,
+        filter: Option<Box<Cond>>,
+        window: DidWindow,
+        at_least: u32,
+    },
+    Opened(MessageId),
+    Clicked(MessageId),
+}
+
+/// Everything the checked files declare.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Program {
+    pub attributes: Vec<Attribute>,
+    pub events: Vec<Event>,
+    pub channels: Vec<Channel>,
+    pub segments: Vec<Segment>,
+    pub messages: Vec<Message>,
+    pub campaigns: Vec<Campaign>,
+}
+
+impl Program {
+    pub fn attr(&self, id: AttrId) -> &Attribute {
+        &self.attributes[id.index()]
+    }
+    pub fn event(&self, id: EventId) -> &Event {
+        &self.events[id.index()]
+    }
+    pub fn channel(&self, id: ChannelId) -> &Channel {
+        &self.channels[id.index()]
+    }
+    pub fn segment(&self, id: SegmentId) -> &Segment {
+        &self.segments[id.index()]
+    }
+    pub fn message(&self, id: MessageId) -> &Message {
+        &self.messages[id.index()]
+    }
+    pub fn campaign(&self, id: CampaignId) -> &Campaign {
+        &self.campaigns[id.index()]
+    }
+    pub fn attr_by_name(&self, name: &str) -> Option<AttrId> {
+        self.attributes
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| AttrId(i as u32))
+    }
+    pub fn event_by_name(&self, name: &str) -> Option<EventId> {
+        self.events
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| EventId(i as u32))
+    }
+    pub fn message_by_name(&self, name: &str) -> Option<MessageId> {
+        self.messages
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| MessageId(i as u32))
+    }
+}

@@ -1,0 +1,1 @@
+//! Stage 3: name resolution and type checking, AST to [`crate::model`].
