@@ -12,6 +12,7 @@
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
 pub mod codes;
+pub mod config;
 pub mod diagnostic;
 pub mod driver;
 pub mod errors;
