@@ -11,6 +11,7 @@
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod driver;
