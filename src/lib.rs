@@ -18,6 +18,7 @@ pub mod errors;
 pub mod lints;
 pub mod loader;
 pub mod model;
+pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod suggest;
