@@ -105,23 +105,32 @@ fn json_of(format: Format) -> Value {
     serde_json::from_str(&output(format, &sources, &diags)).unwrap()
 }
 
-#[test]
-fn sarif_validates_against_the_sarif_2_1_0_schema() {
+fn sarif_validator() -> jsonschema::JSONSchema {
     let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/schemas/sarif-schema-2.1.0.json");
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
-    let validator = jsonschema::JSONSchema::options()
+    // The schema says draft-04 (`$schema`, and `id` rather than `$id`).
+    jsonschema::JSONSchema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .compile(&schema)
-        .expect("the SARIF schema compiles");
-    let sarif = json_of(Format::Sarif);
-    if let Err(errors) = validator.validate(&sarif) {
+        .expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(validator: &jsonschema::JSONSchema, sarif: &Value) {
+    if let Err(errors) = validator.validate(sarif) {
         let errors: Vec<String> = errors
             .map(|e| format!("{} at {}", e, e.instance_path))
             .collect();
         panic!("invalid SARIF:\n{}", errors.join("\n"));
     }
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
+    let sarif = json_of(Format::Sarif);
+    assert_valid_sarif(&validator, &sarif);
     // The validator does reject what the schema forbids.
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
@@ -379,4 +388,48 @@ fn sarif_fingerprints_survive_edits_above_the_finding() {
         after["runs"][0]["results"][0]["locations"]
     );
     drop(sources);
+}
+
+#[test]
+fn parser_diagnostics_render_in_every_format() {
+    let inputs = [
+        "",
+        "campaign c {\n  trigger\n",
+        "message m { channel email template \"a\" subject \"unterminated }\n",
+        "segment s = (a and\n",
+        "profile { x: text }\u{0}\n",
+        "campaign ç {\r\n  journey { wait 1x }\r\n}\r\n",
+    ];
+    let validator = sarif_validator();
+    for text in inputs {
+        let mut sources = SourceMap::new();
+        let file = sources.add(SourceFile::new(
+            "/p/t.omni".into(),
+            "t.omni".into(),
+            text.into(),
+        ));
+        let (_, diags) = omnis::syntax::parser::parse_file(file, text);
+        assert_eq!(diags.is_empty(), text.is_empty(), "{text:?}: {diags:?}");
+
+        let human = output(Format::Human, &sources, &diags);
+        assert_eq!(
+            human.matches("error[syntax-error]").count(),
+            diags.len(),
+            "{human}"
+        );
+        assert!(human.ends_with(" in 1 file\n"), "{human}");
+        assert!(!human.contains('\0'), "{human:?}");
+
+        let json: Value = serde_json::from_str(&output(Format::Json, &sources, &diags)).unwrap();
+        assert_eq!(json["diagnostics"].as_array().unwrap().len(), diags.len());
+
+        let sarif = serde_json::from_str(&output(Format::Sarif, &sources, &diags)).unwrap();
+        assert_valid_sarif(&validator, &sarif);
+
+        let github = output(Format::Github, &sources, &diags);
+        assert_eq!(
+            github.lines().filter(|l| l.starts_with("::error ")).count(),
+            diags.len()
+        );
+    }
 }

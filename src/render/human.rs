@@ -70,6 +70,9 @@ pub(super) fn render(
 /// One diagnostic as miette sees it.
 struct Report<'a> {
     diag: &'a Diagnostic,
+    /// The message and help, safe for a terminal.
+    message: String,
+    help: Option<String>,
     source: Excerpt<'a>,
     labels: Vec<LabeledSpan>,
 }
@@ -81,11 +84,13 @@ impl<'a> Report<'a> {
         let (source, spans) = Excerpt::build(sources, &locs);
         let mut labels = vec![LabeledSpan::new_primary_with_span(None, spans[0])];
         for (label, span) in diag.labels.iter().zip(&spans[1..]) {
-            let text = (!label.message.is_empty()).then(|| label.message.clone());
+            let text = (!label.message.is_empty()).then(|| sanitize(&label.message));
             labels.push(LabeledSpan::new_with_span(text, *span));
         }
         Report {
             diag,
+            message: sanitize(&diag.message),
+            help: diag.help.as_deref().map(sanitize),
             source,
             labels,
         }
@@ -100,7 +105,7 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -123,8 +128,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -138,14 +142,50 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-/// A run of bytes copied verbatim from the file into the excerpt.
+/// A run of bytes copied verbatim from the file into the excerpt, or one
+/// character shown as another (see [`shown_as`]).
 #[derive(Debug)]
 struct Piece {
     /// Byte offset in the file.
     orig: usize,
+    len: usize,
     /// Byte offset in the excerpt.
     syn: usize,
-    len: usize,
+    syn_len: usize,
+    verbatim: bool,
+}
+
+/// What a character that must not reach a terminal as is looks like:
+/// control characters (they could move the cursor, change colours or hide
+/// text) as their Unicode control pictures or `�`, and bidirectional
+/// overrides (which reorder what is shown) as `�`. Tabs are kept: miette
+/// expands them.
+fn shown_as(c: char) -> Option<char> {
+    match c {
+        '\t' => None,
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{80}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+        _ => None,
+    }
+}
+
+/// `text` with [`shown_as`] applied to all but line breaks.
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c == '\n' {
+                c
+            } else {
+                shown_as(c).unwrap_or(c)
+            }
+        })
+        .collect()
 }
 
 /// One (possibly clipped) line of a file in the excerpt.
@@ -402,12 +442,20 @@ impl<'a> Excerpt<'a> {
             if a > start || i > 0 {
                 self.text.push_str(ELLIPSIS);
             }
-            pieces.push(Piece {
-                orig: a,
-                syn: self.text.len(),
-                len: b - a,
-            });
-            self.text.push_str(&text[a..b]);
+            // Verbatim runs, split at the characters shown as others.
+            let mut run = a;
+            for (p, c) in text[a..b].char_indices() {
+                let Some(shown) = shown_as(c) else { continue };
+                let p = a + p;
+                if p > run {
+                    self.push_piece(text, run, p, None, &mut pieces);
+                }
+                self.push_piece(text, p, p + c.len_utf8(), Some(shown), &mut pieces);
+                run = p + c.len_utf8();
+            }
+            if b > run || pieces.is_empty() {
+                self.push_piece(text, run, b, None, &mut pieces);
+            }
         }
         if wins.last().is_some_and(|w| w.1 < end) {
             self.text.push_str(ELLIPSIS);
@@ -424,6 +472,28 @@ impl<'a> Excerpt<'a> {
         }
     }
 
+    fn push_piece(
+        &mut self,
+        text: &str,
+        a: usize,
+        b: usize,
+        shown: Option<char>,
+        pieces: &mut Vec<Piece>,
+    ) {
+        let syn = self.text.len();
+        match shown {
+            Some(c) => self.text.push(c),
+            None => self.text.push_str(&text[a..b]),
+        }
+        pieces.push(Piece {
+            orig: a,
+            len: b - a,
+            syn,
+            syn_len: self.text.len() - syn,
+            verbatim: shown.is_none(),
+        });
+    }
+
     /// Where file offset `orig` is shown in the excerpt.
     fn to_syn(&self, file: FileId, orig: usize) -> usize {
         for seg in self.segments.iter().filter(|s| s.file == file) {
@@ -437,7 +507,13 @@ impl<'a> Excerpt<'a> {
                         return piece.syn - ELLIPSIS.len();
                     }
                     if orig <= piece.orig + piece.len {
-                        return piece.syn + (orig - piece.orig);
+                        return if piece.verbatim {
+                            piece.syn + (orig - piece.orig)
+                        } else if orig == piece.orig {
+                            piece.syn
+                        } else {
+                            piece.syn + piece.syn_len
+                        };
                     }
                 }
                 return line.syn + line.len;
@@ -452,8 +528,14 @@ impl<'a> Excerpt<'a> {
             if syn < piece.syn {
                 return piece.orig;
             }
-            if syn <= piece.syn + piece.len {
-                return piece.orig + (syn - piece.syn);
+            if syn <= piece.syn + piece.syn_len {
+                return if piece.verbatim {
+                    piece.orig + (syn - piece.syn)
+                } else if syn == piece.syn {
+                    piece.orig
+                } else {
+                    piece.orig + piece.len
+                };
             }
         }
         line.orig_end
@@ -490,7 +572,7 @@ impl SourceCode for Excerpt<'_> {
         };
         let data_end = seg.lines[hi].syn + seg.lines[hi].len + 1;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.sources.get(seg.file).name.clone(),
+            sanitize(&self.sources.get(seg.file).name),
             &self.text.as_bytes()[data_start..data_end],
             SourceSpan::new(data_start.into(), data_end - data_start),
             seg.first_line + lo,
@@ -623,6 +705,33 @@ mod tests {
         );
         assert!(out.contains("[big.omni:1:510]"), "{out}");
         assert!(out.contains("╰── and far away"), "{out}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let text = "message m {\n  subject \"\u{1b}[2J\u{0}\u{202e}x\" bogus\n}\n".to_string();
+        let at = text.find("bogus").unwrap();
+        let d = Diagnostic::error(
+            "syntax-error",
+            FileId(0),
+            Span::new(at, at + 5),
+            "found `\u{1b}[31m`",
+        )
+        .with_label(FileId(0), Span::new(23, 24), "the escape \u{0}")
+        .with_help("remove \u{7}");
+        let out = render_one(&one(text), d);
+        assert!(
+            !out.chars()
+                .any(|c| c != '\n' && (c.is_control() || shown_as(c).is_some())),
+            "{out:?}"
+        );
+        // Pictures stand in for them, one column each, so spans still line up.
+        assert!(out.contains(" 2 │   subject \"␛[2J␀�x\" bogus\n"), "{out}");
+        assert!(out.contains("   ·            ┬        ─────\n"), "{out}");
+        assert!(out.contains("╰── the escape ␀"), "{out}");
+        assert!(out.contains("found `␛[31m`"), "{out}");
+        assert!(out.contains("help: remove ␇"), "{out}");
+        assert!(out.contains("[big.omni:2:21]"), "{out}");
     }
 
     #[test]

@@ -28,6 +28,29 @@ pub enum Format {
     Github,
 }
 
+impl Format {
+    /// The names `--format` accepts, in this order.
+    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// `human`, `json`, `sarif` or `github`.
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "human" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "github" => Ok(Format::Github),
+            _ => Err(format!(
+                "unknown format `{s}`: expected one of {}",
+                Format::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
 /// How the human format looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HumanOptions {
@@ -129,6 +152,20 @@ mod tests {
             Severity::Error => Diagnostic::error("syntax-error", FileId(0), Span::new(0, 1), "x"),
             Severity::Warning => Diagnostic::warning("no-goal", FileId(0), Span::new(0, 1), "x"),
         }
+    }
+
+    #[test]
+    fn formats_parse_from_their_names() {
+        let parsed: Vec<Format> = Format::NAMES.iter().map(|n| n.parse().unwrap()).collect();
+        assert_eq!(
+            parsed,
+            [Format::Human, Format::Json, Format::Sarif, Format::Github]
+        );
+        let err = "yaml".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err,
+            "unknown format `yaml`: expected one of human, json, sarif, github"
+        );
     }
 
     #[test]
