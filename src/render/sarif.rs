@@ -63,10 +63,7 @@ fn rule(c: &CodeInfo) -> Value {
         "shortDescription": { "text": c.summary },
         "fullDescription": { "text": full },
         "help": { "text": explanation, "markdown": explanation },
-        "defaultConfiguration": { "level": level(c.default_severity) },
-        "properties": {
-            "tags": [if c.configurable { "lint" } else { "error" }]
-        }
+        "defaultConfiguration": { "level": level(c.default_severity) }
     })
 }
 
