@@ -20,6 +20,7 @@ pub mod graph;
 pub mod lints;
 pub mod loader;
 pub mod model;
+pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod suggest;
