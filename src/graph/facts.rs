@@ -1,0 +1,1 @@
+//! What is known at each point of a journey (placeholder).

@@ -1,0 +1,1 @@
+//! Which edges can be taken (placeholder).
