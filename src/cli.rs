@@ -90,7 +90,10 @@ fn check(
     deny_warnings: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match driver::analyze(&Options { paths }) {
+    let analysis = match driver::analyze(&Options {
+        paths,
+        deny_warnings,
+    }) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
@@ -98,12 +101,7 @@ fn check(
         }
     };
     let _ = format;
-    let mut diags = analysis.diagnostics.clone();
-    if deny_warnings {
-        for d in &mut diags {
-            d.severity = crate::diagnostic::Severity::Error;
-        }
-    }
+    let diags = analysis.diagnostics.clone();
     for d in &diags {
         let f = analysis.sources.get(d.file);
         let lc = f.line_col(d.span.start as usize);

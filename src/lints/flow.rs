@@ -21,10 +21,12 @@
 //! flow edge the journey edge it copies; an edge that ends a round of a
 //! repeat is marked with that repeat.
 //!
-//! Which nodes belong to a repeat's body is read from source locations: a
-//! node whose step lies inside the `repeat` step's span. An edge from the
-//! body into the repeat node ends a round; any other edge into it starts the
-//! loop afresh (its counter starts again at zero).
+//! A repeat's body is the steps it encloses (`Node::parent`); the journey's
+//! `repeat_back_edges` end a round, any other edge into the repeat node
+//! starts the loop afresh (its counter starts again at zero). A repeat
+//! whose body a `goto` enters from outside is *irregular* (as in the
+//! graph's timing): its round count means nothing there, and it is taken as
+//! a plain loop that may go round any number of times.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -89,42 +91,44 @@ struct Key {
     head: Head,
 }
 
-/// For every journey node, the repeat nodes whose body it lies in,
-/// outermost first.
-pub fn enclosing_repeats(journey: &Journey) -> Vec<Vec<NodeIndex>> {
+/// Which `repeat` nodes are irregular: their body is entered by a `goto`
+/// from outside it, so their round count means nothing there. Such a
+/// repeat is taken as a plain loop (any number of rounds), as the graph's
+/// timing does.
+pub fn irregular_repeats(journey: &Journey) -> Vec<bool> {
     let g = &journey.graph;
-    let mut order: Vec<NodeIndex> = g.node_indices().collect();
-    let is_repeat = |n: NodeIndex| matches!(g[n].kind, NodeKind::Repeat { .. });
-    order.sort_by_key(|&n| {
-        let l = g[n].loc;
-        (
-            l.file,
-            l.span.start,
-            std::cmp::Reverse(l.span.end),
-            !is_repeat(n),
-            n.index(),
-        )
-    });
-    let mut out = vec![Vec::new(); g.node_count()];
-    let mut stack: Vec<NodeIndex> = Vec::new();
-    for n in order {
-        let l = g[n].loc;
-        if matches!(g[n].kind, NodeKind::Entry | NodeKind::End) {
+    let mut out = vec![false; g.node_count()];
+    for e in g.edge_references() {
+        if *e.weight() != Edge::Jump {
             continue;
         }
-        while let Some(&top) = stack.last() {
-            let t = g[top].loc;
-            if t.file == l.file && t.span.start <= l.span.start && l.span.end <= t.span.end {
-                break;
+        let (src, dst) = (e.source(), e.target());
+        for a in journey.ancestors(dst) {
+            if matches!(g[a].kind, NodeKind::Repeat { .. })
+                && !journey.ancestors(src).any(|x| x == a)
+            {
+                out[a.index()] = true;
             }
-            stack.pop();
-        }
-        out[n.index()] = stack.clone();
-        if is_repeat(n) {
-            stack.push(n);
         }
     }
     out
+}
+
+/// For every journey node, the regular repeat nodes whose body it lies in,
+/// outermost first.
+pub fn enclosing_repeats(journey: &Journey) -> Vec<Vec<NodeIndex>> {
+    let g = &journey.graph;
+    let irregular = irregular_repeats(journey);
+    g.node_indices()
+        .map(|n| {
+            let mut v: Vec<NodeIndex> = journey
+                .ancestors(n)
+                .filter(|&a| matches!(g[a].kind, NodeKind::Repeat { .. }) && !irregular[a.index()])
+                .collect();
+            v.reverse();
+            v
+        })
+        .collect()
 }
 
 impl Flow {
@@ -151,8 +155,12 @@ impl Flow {
         budget: usize,
     ) -> Option<Flow> {
         let g = &journey.graph;
+        let irregular = irregular_repeats(journey);
+        let regular: Vec<bool> = g
+            .node_indices()
+            .map(|n| matches!(g[n].kind, NodeKind::Repeat { .. }) && !irregular[n.index()])
+            .collect();
         let copies = |r: NodeIndex, times: u32| -> u32 {
-            let times = times.max(1);
             match rounds {
                 Rounds::Compact => times.min(2),
                 Rounds::Copies(f) => f(r, times).clamp(1, times),
@@ -194,7 +202,7 @@ impl Flow {
                         .map_or(0, |i| from_ctx[i])
                 })
                 .collect();
-            let head = if matches!(g[v].kind, NodeKind::Repeat { .. }) {
+            let head = if regular[v.index()] {
                 Head::Fresh
             } else {
                 Head::No
@@ -217,9 +225,9 @@ impl Flow {
             let u = key.node;
             let u_enc = &enclosing[u.index()];
             let mut out: Vec<(Key, EdgeIndex, Option<NodeIndex>)> = Vec::new();
-            if let NodeKind::Repeat { times } = g[u].kind {
-                let times = times.max(1);
-                let m = copies(u, times);
+            if let (NodeKind::Repeat { times }, true) = (&g[u].kind, regular[u.index()]) {
+                let times = *times;
+                let m = if times == 0 { 0 } else { copies(u, times) };
                 let mut body_enc = u_enc.clone();
                 body_enc.push(u);
                 let start_round = |k: u32, e: EdgeIndex, v: NodeIndex, out: &mut Vec<_>| {
@@ -243,7 +251,13 @@ impl Flow {
                 for e in g.edges_directed(u, Direction::Outgoing) {
                     let v = e.target();
                     match (e.weight(), key.head) {
-                        (Edge::Body, Head::Fresh) => start_round(0, e.id(), v, &mut out),
+                        (Edge::Body, Head::Fresh) if times > 0 => {
+                            start_round(0, e.id(), v, &mut out)
+                        }
+                        (Edge::Body, Head::Fresh) => {}
+                        (Edge::Done, Head::Fresh) if times == 0 => {
+                            out.push((target(v, u_enc, &key.ctx), e.id(), None))
+                        }
                         (Edge::Body, Head::After(r)) => {
                             if r + 1 < times {
                                 start_round((r + 1).min(m - 1), e.id(), v, &mut out);
@@ -261,7 +275,8 @@ impl Flow {
             } else {
                 for e in g.edges_directed(u, Direction::Outgoing) {
                     let v = e.target();
-                    if let Some(pos) = u_enc.iter().position(|&r| r == v) {
+                    let back = journey.is_repeat_back_edge(e.id());
+                    if let Some(pos) = u_enc.iter().position(|&r| back && r == v) {
                         // Back into an enclosing repeat: a round ends.
                         out.push((
                             Key {

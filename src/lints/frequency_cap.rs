@@ -93,18 +93,9 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// The shortest a journey edge can take. (The graph's timing module gives
-/// the same bounds; this is its minimum.)
+/// The shortest a journey edge can take (from the graph's timing).
 pub fn edge_min(program: &Program, journey: &Journey, e: EdgeIndex) -> u64 {
-    let _ = program;
-    let g = &journey.graph;
-    let (from, _) = g.edge_endpoints(e).expect("edge");
-    match (&g[from].kind, &g[e]) {
-        (_, crate::graph::Edge::Ends(_)) => 0,
-        (NodeKind::Wait { seconds }, _) => *seconds,
-        (NodeKind::WaitFor { within, .. }, crate::graph::Edge::Timeout) => *within,
-        _ => 0,
-    }
+    crate::graph::timing::edge_bounds(program, journey, e).min
 }
 
 /// The limits that apply to a journey: the campaign's, then those of the

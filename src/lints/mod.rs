@@ -94,7 +94,8 @@ pub struct AllowEntry {
     pub code: String,
     /// Where the code is written (unused-allow points there).
     pub code_loc: Loc,
-    /// The declaration or step the allow is written before.
+    /// The declaration or step the allow is written before, from the
+    /// `@allow` on.
     pub scope: Loc,
     /// Whether it silenced something.
     pub used: Cell<bool>,
@@ -135,6 +136,13 @@ impl AllowTable {
     }
 
     fn add(&mut self, allows: &Allows, scope: Loc) {
+        // The scope includes the `@allow(...)` lines written before it.
+        let mut scope = scope;
+        for (_, loc) in &allows.codes {
+            if loc.file == scope.file && loc.span.start < scope.span.start {
+                scope.span.start = loc.span.start;
+            }
+        }
         for (code, loc) in &allows.codes {
             let i = self.entries.len();
             self.entries.push(AllowEntry {
