@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::driver::{self, Options};
+use crate::render;
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -100,30 +101,36 @@ fn check(
             return EXIT_FAILURE;
         }
     };
-    let _ = format;
+    // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = analysis.diagnostics.clone();
-    for d in &diags {
-        let f = analysis.sources.get(d.file);
-        let lc = f.line_col(d.span.start as usize);
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {}[{}]: {}",
-            f.name,
-            lc.line,
-            lc.column,
-            d.severity.as_str(),
-            d.code,
-            d.message
-        );
-        if let Some(h) = &d.help {
-            let _ = writeln!(out, "  help: {h}");
-        }
+    let format = match format {
+        CheckFormat::Human => render::Format::Human,
+        CheckFormat::Json => render::Format::Json,
+        CheckFormat::Sarif => render::Format::Sarif,
+        CheckFormat::Github => render::Format::Github,
+    };
+    if let Err(e) = render::render(format, &analysis.sources, &diags, &human_options(), out) {
+        eprintln!("error: cannot write the report: {e}");
+        return EXIT_FAILURE;
     }
     if diags.iter().any(|d| d.is_error()) {
         EXIT_FINDINGS
     } else {
         EXIT_OK
     }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
+/// the terminal when `COLUMNS` says it.
+fn human_options() -> render::HumanOptions {
+    use std::io::IsTerminal;
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| (40..=500).contains(&w))
+        .unwrap_or(100);
+    render::HumanOptions { color, width }
 }
 
 fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {

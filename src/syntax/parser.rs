@@ -76,7 +76,10 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 let mut d = syntax_error(file, text, at, &e.variant);
                 d.span = Span::new(shown_at, shown_at.max(at.min(shown_at + 1)));
                 p.diags.push(d);
-                match recovery_point(text, at.max(pos + 1)) {
+                // Resume at the next declaration after this one's start: a
+                // declaration that runs on into the next one (keywords are
+                // not reserved) still lets the next one parse.
+                match recovery_point(text, pos + 1) {
                     Some(next) => pos = next,
                     None => break,
                 }
