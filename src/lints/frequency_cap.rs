@@ -297,7 +297,17 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             Scope::Campaign => "message of this campaign".to_string(),
             Scope::Channel(ch) => format!("`{}` message", p.channel(ch).name),
         };
-        let limit_text = format!("limit {} per {}", limit.count, duration(limit.per_seconds));
+        // The limit as written, when its span holds it.
+        let written = cx.sources.get(limit.loc.file).slice(limit.loc.span).trim();
+        let (limit_text, per_text) = match written.split_once(" per ") {
+            Some((_, per)) if written.starts_with("limit") && !written.contains('\n') => {
+                (written.to_string(), per.trim().to_string())
+            }
+            _ => (
+                format!("limit {} per {}", limit.count, duration(limit.per_seconds)),
+                duration(limit.per_seconds),
+            ),
+        };
         for x in find(journey, &counted, limit.count, limit.per_seconds, &min_secs) {
             let (last, span) = *x.sends.last().expect("N+1 sends");
             let loc = g[last].loc;
@@ -357,8 +367,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 format!("the limit (line {})", line(cx.sources, limit.loc)),
             );
             out.push(d.with_help(format!(
-                "space these sends at least {} apart in all, send fewer, or move one to another channel",
-                duration(limit.per_seconds)
+                "space these sends at least {per_text} apart in all, send fewer, or move one to another channel"
             )));
         }
     }

@@ -209,7 +209,7 @@ fn check_journey(
             let l = loop_node.expect("a send reaching itself goes round a loop");
             let message = match g[l].kind {
                 NodeKind::Repeat { .. } => {
-                    format!("{what}: it is sent on every round of {}", loop_desc(l))
+                    format!("{what} on every round of {} after the first", loop_desc(l))
                 }
                 _ => format!("{what}: {} comes back to it", loop_desc(l)),
             };
