@@ -61,7 +61,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Journey, NodeKind};
 use crate::lints::flow::{enclosing_repeats, Flow, Rounds};
-use crate::lints::util::{duration, line, ordinal};
+use crate::lints::util::{duration, ordinal};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};
 
@@ -316,9 +316,13 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 loc.file,
                 loc.span,
                 format!(
-                    "this can be the {} {noun} within {}, more than the {what} allows (`{limit_text}`): the runner will skip it",
+                    "this can be the {} {noun} {}, more than the {what} allows (`{limit_text}`): the runner will skip it",
                     ordinal(x.sends.len()),
-                    duration(span),
+                    if span == 0 {
+                        "at the same moment".to_string()
+                    } else {
+                        format!("within {}", duration(span))
+                    },
                 ),
             );
             // Labels: one per earlier send node (a node can recur in a loop).
@@ -338,8 +342,9 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                     .map(|(i, t)| format!("{} at +{}", ordinal(*i), duration(*t)))
                     .collect::<Vec<_>>()
                     .join(", ");
-                d.message
-                    .push_str(&format!(" (this step also makes the {list})"));
+                d.message.push_str(&format!(
+                    " (the same step, in earlier rounds, makes the {list})"
+                ));
             }
             for n in order.iter().take(8) {
                 let v = &at[n];
@@ -364,7 +369,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             d = d.with_label(
                 limit.loc.file,
                 limit.loc.span,
-                format!("the limit (line {})", line(cx.sources, limit.loc)),
+                "the limit",
             );
             out.push(d.with_help(format!(
                 "space these sends at least {per_text} apart in all, send fewer, or move one to another channel"
