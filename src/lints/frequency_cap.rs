@@ -366,11 +366,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 d.message
                     .push_str(&format!(" ({} more sends come before it)", order.len() - 8));
             }
-            d = d.with_label(
-                limit.loc.file,
-                limit.loc.span,
-                "the limit",
-            );
+            d = d.with_label(limit.loc.file, limit.loc.span, "the limit");
             out.push(d.with_help(format!(
                 "space these sends at least {per_text} apart in all, send fewer, or move one to another channel"
             )));
