@@ -210,6 +210,27 @@ impl Flow {
             Key { node: v, ctx, head }
         };
 
+        // Taking edge `e` to `v` from a place inside the repeats `from_enc`
+        // at copies `from_ctx`: a back edge into an enclosing repeat ends
+        // that repeat's round, anything else goes to `v` in context.
+        let follow = |e: EdgeIndex,
+                      v: NodeIndex,
+                      from_enc: &[NodeIndex],
+                      from_ctx: &[u32]|
+         -> (Key, EdgeIndex, Option<NodeIndex>) {
+            if journey.is_repeat_back_edge(e) {
+                if let Some(pos) = from_enc.iter().position(|&r| r == v) {
+                    let key = Key {
+                        node: v,
+                        ctx: from_ctx[..pos].to_vec(),
+                        head: Head::After(from_ctx[pos]),
+                    };
+                    return (key, e, Some(v));
+                }
+            }
+            (target(v, from_enc, from_ctx), e, None)
+        };
+
         let entry = intern(
             Key {
                 node: journey.entry,
@@ -256,7 +277,7 @@ impl Flow {
                         }
                         (Edge::Body, Head::Fresh) => {}
                         (Edge::Done, Head::Fresh) if times == 0 => {
-                            out.push((target(v, u_enc, &key.ctx), e.id(), None))
+                            out.push(follow(e.id(), v, u_enc, &key.ctx))
                         }
                         (Edge::Body, Head::After(r)) => {
                             if r + 1 < times {
@@ -265,31 +286,16 @@ impl Flow {
                         }
                         (Edge::Done, Head::After(r)) => {
                             if r + 1 == times || (r + 1 == m && m < times) {
-                                out.push((target(v, u_enc, &key.ctx), e.id(), None));
+                                out.push(follow(e.id(), v, u_enc, &key.ctx));
                             }
                         }
                         (Edge::Done, _) => {}
-                        _ => out.push((target(v, u_enc, &key.ctx), e.id(), None)),
+                        _ => out.push(follow(e.id(), v, u_enc, &key.ctx)),
                     }
                 }
             } else {
                 for e in g.edges_directed(u, Direction::Outgoing) {
-                    let v = e.target();
-                    let back = journey.is_repeat_back_edge(e.id());
-                    if let Some(pos) = u_enc.iter().position(|&r| back && r == v) {
-                        // Back into an enclosing repeat: a round ends.
-                        out.push((
-                            Key {
-                                node: v,
-                                ctx: key.ctx[..pos].to_vec(),
-                                head: Head::After(key.ctx[pos]),
-                            },
-                            e.id(),
-                            Some(v),
-                        ));
-                    } else {
-                        out.push((target(v, u_enc, &key.ctx), e.id(), None));
-                    }
+                    out.push(follow(e.id(), e.target(), u_enc, &key.ctx));
                 }
             }
             for (k, edge, round_of) in out {

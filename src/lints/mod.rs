@@ -25,7 +25,7 @@ pub mod unreachable_step;
 pub mod unused_allow;
 pub mod unused_declaration;
 
-pub(crate) mod flow;
+pub mod flow;
 pub(crate) mod util;
 
 use std::cell::Cell;
