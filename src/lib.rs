@@ -11,6 +11,7 @@
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod driver;
@@ -19,6 +20,7 @@ pub mod graph;
 pub mod lints;
 pub mod loader;
 pub mod model;
+pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod suggest;
