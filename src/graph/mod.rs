@@ -61,6 +61,45 @@ impl Journey {
         self.graph.node_indices().find(|&n| self.graph[n].id == id)
     }
 
+    /// Per node, the index of its last descendant (nodes are created in
+    /// pre-order, so a step's descendants are the indices after it up to
+    /// this one).
+    pub fn subtree_ends(&self) -> Vec<usize> {
+        let n = self.graph.node_count();
+        let mut end: Vec<usize> = (0..n).collect();
+        for v in (0..n).rev() {
+            if let Some(p) = self.graph[NodeIndex::new(v)].parent {
+                end[p.index()] = end[p.index()].max(end[v]);
+            }
+        }
+        end
+    }
+
+    /// Per node: whether it is a *regular* `repeat` head, one whose body is
+    /// entered only through the head (no `goto` from outside the body jumps
+    /// into it). Only for those does the round count bound the loop.
+    pub fn regular_repeats(&self) -> Vec<bool> {
+        let g = &self.graph;
+        let end = self.subtree_ends();
+        let mut regular: Vec<bool> = g
+            .node_weights()
+            .map(|n| matches!(n.kind, NodeKind::Repeat { .. }))
+            .collect();
+        for e in g.edge_indices() {
+            if g[e] != Edge::Jump {
+                continue;
+            }
+            let (src, dst) = g.edge_endpoints(e).expect("edge");
+            for a in self.ancestors(dst) {
+                let inside = a.index() < src.index() && src.index() <= end[a.index()];
+                if matches!(g[a].kind, NodeKind::Repeat { .. }) && !inside {
+                    regular[a.index()] = false;
+                }
+            }
+        }
+        regular
+    }
+
     /// The enclosing steps of `n`, innermost first.
     pub fn ancestors(&self, n: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
         std::iter::successors(self.graph[n].parent, move |&p| self.graph[p].parent)

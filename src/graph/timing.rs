@@ -168,29 +168,11 @@ pub fn analyze_live(
         .map(|e| edge_bounds(program, journey, e))
         .collect();
 
-    // Subtree ranges: nodes are created in pre-order, so a step's
-    // descendants are the indices after it up to `end[step]`.
-    let mut end: Vec<usize> = (0..n).collect();
-    for v in (0..n).rev() {
-        if let Some(p) = g[NodeIndex::new(v)].parent {
-            end[p.index()] = end[p.index()].max(end[v]);
-        }
-    }
-    let inside = |x: NodeIndex, r: NodeIndex| r.index() < x.index() && x.index() <= end[r.index()];
-
-    // Irregular repeats: entered by a jump from outside their body.
-    let mut irregular = vec![false; n];
-    for e in g.edge_references() {
-        if *e.weight() != Edge::Jump {
-            continue;
-        }
-        let (src, dst) = (e.source(), e.target());
-        for a in std::iter::once(dst).chain(journey.ancestors(dst)) {
-            if matches!(g[a].kind, NodeKind::Repeat { .. }) && a != dst && !inside(src, a) {
-                irregular[a.index()] = true;
-            }
-        }
-    }
+    let regular = journey.regular_repeats();
+    let end = journey.subtree_ends();
+    let irregular: Vec<bool> = (0..n)
+        .map(|v| matches!(g[NodeIndex::new(v)].kind, NodeKind::Repeat { .. }) && !regular[v])
+        .collect();
     let mut back_of: Vec<Option<NodeIndex>> = vec![None; g.edge_count()];
     for &b in &journey.repeat_back_edges {
         let (_, h) = g.edge_endpoints(b).expect("edge");
