@@ -9,6 +9,11 @@
 //! nothing of the graph, the flow or the dataflow, so agreement checks the
 //! lowering, the flow's round copies and the analyses together.
 //!
+//! The lints are run with every edge live (in `omnis check` they follow
+//! only the edges the reachability analysis keeps, which removes paths
+//! whose conditions contradict each other; the brute force does not
+//! evaluate conditions, so it is compared with the unfiltered analysis).
+//!
 //! Where the enumeration completes (no `goto` loop, within a budget), the
 //! brute force is exact and the lints must agree with it exactly. Where it
 //! is cut short (loops made with `goto`), what it finds must still be found
@@ -454,14 +459,14 @@ fn brute(built: &Built, counted: &dyn Fn(MessageId) -> bool, limit: usize, per: 
 
 fn lint_repeated(built: &Built, journey: &Journey) -> BTreeSet<u32> {
     let classes = repeated_message::content_classes(&built.program);
-    repeated_message::find(journey, &built.program, &classes)
+    repeated_message::find(journey, &classes, &|_| true)
         .into_iter()
         .map(|r| journey.graph[r.second].loc.span.start)
         .collect()
 }
 
 fn lint_engagement(journey: &Journey) -> BTreeMap<u32, (bool, bool)> {
-    engagement_before_send::analyze(journey)
+    engagement_before_send::analyze(journey, &|_| true)
         .into_iter()
         .map(|(u, sent, unsent)| (u.loc.span.start, (sent, unsent)))
         .collect()
@@ -475,7 +480,7 @@ fn lint_capped(
     per: u64,
 ) -> BTreeSet<u32> {
     let min = |e| frequency_cap::edge_min(&built.program, journey, e);
-    frequency_cap::find(journey, counted, limit, per, &min)
+    frequency_cap::find(journey, counted, limit, per, &min, &|_| true)
         .into_iter()
         .map(|x| {
             let (last, _) = *x.sends.last().unwrap();

@@ -41,7 +41,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use petgraph::graph::NodeIndex;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
@@ -114,8 +114,9 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 }
 
 /// For each check: whether some execution reaching it has sent the
-/// message, and whether some has not.
-pub fn analyze(journey: &Journey) -> Vec<(Use, bool, bool)> {
+/// message, and whether some has not. Only the edges for which `live`
+/// holds are followed (see [`crate::lints::live_edges`]).
+pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
     let g = &journey.graph;
     let uses = uses(journey);
     if uses.is_empty() {
@@ -127,7 +128,7 @@ pub fn analyze(journey: &Journey) -> Vec<(Use, bool, bool)> {
         local.entry(u.message).or_insert(n);
     }
     let words = local.len().div_ceil(64);
-    let flow = Flow::build(journey, Rounds::Compact);
+    let flow = Flow::build(journey, Rounds::Compact, live);
     let bit = |v: u32| match g[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => local.get(&m).copied(),
         _ => None,
@@ -169,16 +170,26 @@ pub fn analyze(journey: &Journey) -> Vec<(Use, bool, bool)> {
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for journey in cx.journeys {
-        for (u, some_sent, some_unsent) in analyze(journey) {
+        if uses(journey).is_empty() {
+            continue;
+        }
+        let live = super::live_edges(cx.program, journey);
+        let live = |e: EdgeIndex| live[e.index()];
+        for (u, some_sent, some_unsent) in analyze(journey, &live) {
             if some_sent && some_unsent {
-                out.push(diagnose(cx, journey, &u));
+                out.push(diagnose(cx, journey, &u, &live));
             }
         }
     }
     out
 }
 
-fn diagnose(cx: &LintContext, journey: &Journey, u: &Use) -> Diagnostic {
+fn diagnose(
+    cx: &LintContext,
+    journey: &Journey,
+    u: &Use,
+    live: &dyn Fn(EdgeIndex) -> bool,
+) -> Diagnostic {
     let g = &journey.graph;
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
@@ -203,7 +214,7 @@ fn diagnose(cx: &LintContext, journey: &Journey, u: &Use) -> Diagnostic {
     );
     // A path from the entry to the check that avoids every send of the
     // message, and the last choice on it that could have led to one.
-    let flow = Flow::build(journey, Rounds::Compact);
+    let flow = Flow::build(journey, Rounds::Compact, live);
     let n = flow.len();
     let fsend = |v: u32| is_send(flow.orig[v as usize]);
     let mut reaches_send = vec![false; n];

@@ -16,8 +16,10 @@
 //!   cap, which counts sends and adds up time, unrolls loops as far as a
 //!   limit's period can see (see `frequency_cap`).
 //!
-//! Flow nodes are only created when reachable from the entry, so unreachable
-//! steps are absent. Each flow node knows the journey node it copies and each
+//! Flow nodes are only created when reachable from the entry over *live*
+//! edges (those the graph's reachability analysis, `graph::reach`, finds
+//! some execution can take), so unreachable steps are absent: what
+//! `unreachable-step` reports is not reported again by these lints. Each flow node knows the journey node it copies and each
 //! flow edge the journey edge it copies; an edge that ends a round of a
 //! repeat is marked with that repeat.
 //!
@@ -132,16 +134,19 @@ pub fn enclosing_repeats(journey: &Journey) -> Vec<Vec<NodeIndex>> {
 }
 
 impl Flow {
-    /// Builds the flow of a journey. When more than [`MAX_FLOW_NODES`]
+    /// Builds the flow of a journey over the edges for which `live` holds
+    /// (those some execution can take, from the graph's reachability
+    /// analysis; or every edge). When more than [`MAX_FLOW_NODES`]
     /// would be needed, falls back to compact rounds and sets `exact` to
     /// false when that changes anything.
-    pub fn build(journey: &Journey, rounds: Rounds) -> Flow {
+    pub fn build(journey: &Journey, rounds: Rounds, live: &dyn Fn(EdgeIndex) -> bool) -> Flow {
         let enclosing = enclosing_repeats(journey);
-        match Self::build_with(journey, &enclosing, &rounds, MAX_FLOW_NODES) {
+        match Self::build_with(journey, &enclosing, &rounds, live, MAX_FLOW_NODES) {
             Some(f) => f,
             None => {
-                let mut f = Self::build_with(journey, &enclosing, &Rounds::Compact, usize::MAX)
-                    .expect("compact flows are bounded");
+                let mut f =
+                    Self::build_with(journey, &enclosing, &Rounds::Compact, live, usize::MAX)
+                        .expect("compact flows are bounded");
                 f.exact = false;
                 f
             }
@@ -152,6 +157,7 @@ impl Flow {
         journey: &Journey,
         enclosing: &[Vec<NodeIndex>],
         rounds: &Rounds,
+        live: &dyn Fn(EdgeIndex) -> bool,
         budget: usize,
     ) -> Option<Flow> {
         let g = &journey.graph;
@@ -270,6 +276,9 @@ impl Flow {
                     }
                 };
                 for e in g.edges_directed(u, Direction::Outgoing) {
+                    if !live(e.id()) {
+                        continue;
+                    }
                     let v = e.target();
                     match (e.weight(), key.head) {
                         (Edge::Body, Head::Fresh) if times > 0 => {
@@ -295,7 +304,9 @@ impl Flow {
                 }
             } else {
                 for e in g.edges_directed(u, Direction::Outgoing) {
-                    out.push(follow(e.id(), e.target(), u_enc, &key.ctx));
+                    if live(e.id()) {
+                        out.push(follow(e.id(), e.target(), u_enc, &key.ctx));
+                    }
                 }
             }
             for (k, edge, round_of) in out {

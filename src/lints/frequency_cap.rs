@@ -130,6 +130,7 @@ pub fn find(
     limit: u32,
     per: u64,
     min_secs: &dyn Fn(EdgeIndex) -> u64,
+    live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Vec<Excess> {
     let g = &journey.graph;
     if per == 0
@@ -142,7 +143,7 @@ pub fn find(
     if limit == 0 {
         // Nothing may be sent at all: every send exceeds.
         let mut seen = std::collections::HashSet::new();
-        let flow = Flow::build(journey, Rounds::Compact);
+        let flow = Flow::build(journey, Rounds::Compact, live);
         return flow
             .orig
             .iter()
@@ -156,6 +157,7 @@ pub fn find(
     let flow = Flow::build(
         journey,
         Rounds::Copies(&|r, _| copies.get(&r).copied().unwrap_or(1)),
+        live,
     );
     let n = flow.len();
     let is_counted = |v: usize| matches!(g[flow.orig[v]].kind, NodeKind::Send(m) if counted(m));
@@ -284,7 +286,13 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
     let p = cx.program;
     let g = &journey.graph;
     let min_secs = |e: EdgeIndex| edge_min(p, journey, e);
-    for (scope, limit) in limits(p, journey) {
+    let limits = limits(p, journey);
+    if limits.is_empty() {
+        return;
+    }
+    let live = super::live_edges(p, journey);
+    let live = |e: EdgeIndex| live[e.index()];
+    for (scope, limit) in limits {
         let counted = |m: MessageId| match scope {
             Scope::Campaign => true,
             Scope::Channel(ch) => p.message(m).channel == ch,
@@ -308,7 +316,14 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 duration(limit.per_seconds),
             ),
         };
-        for x in find(journey, &counted, limit.count, limit.per_seconds, &min_secs) {
+        for x in find(
+            journey,
+            &counted,
+            limit.count,
+            limit.per_seconds,
+            &min_secs,
+            &live,
+        ) {
             let (last, span) = *x.sends.last().expect("N+1 sends");
             let loc = g[last].loc;
             let mut d = Diagnostic::warning(

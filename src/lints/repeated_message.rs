@@ -54,7 +54,7 @@
 
 use std::collections::HashMap;
 
-use petgraph::graph::NodeIndex;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
@@ -109,9 +109,12 @@ pub struct Repeat {
 
 /// The sends of a journey that some execution reaches having already sent
 /// the same content, each once, in the order of the flow.
-pub fn find(journey: &Journey, program: &Program, classes: &[usize]) -> Vec<Repeat> {
+///
+/// Only the edges for which `live` holds are followed (see
+/// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
+pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
     let g = &journey.graph;
-    let flow = Flow::build(journey, Rounds::Compact);
+    let flow = Flow::build(journey, Rounds::Compact, live);
     let send_of = |v: u32| match g[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => Some(m),
         _ => None,
@@ -127,7 +130,6 @@ pub fn find(journey: &Journey, program: &Program, classes: &[usize]) -> Vec<Repe
     if local.is_empty() {
         return Vec::new();
     }
-    let _ = program;
     let words = local.len().div_ceil(64);
     let bit = |v: u32| send_of(v).map(|m| local[&classes[m.index()]]);
     let inp = flow.forward_union(words, &vec![0; words], &|v, set| {
@@ -164,7 +166,8 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
-    for r in find(journey, p, classes) {
+    let live = super::live_edges(p, journey);
+    for r in find(journey, classes, &|e| live[e.index()]) {
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;
         };
