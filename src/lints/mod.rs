@@ -233,3 +233,6 @@ pub fn for_each_sub_block<'a>(kind: &'a StepKind, f: &mut dyn FnMut(&'a Block)) 
         | StepKind::Exit => {}
     }
 }
+
+#[cfg(test)]
+mod tests;
