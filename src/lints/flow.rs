@@ -333,6 +333,10 @@ impl Flow {
         self.orig.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.orig.is_empty()
+    }
+
     /// Flow nodes in reverse postorder from the entry.
     pub fn reverse_postorder(&self) -> Vec<u32> {
         let n = self.len();

@@ -166,6 +166,7 @@ pub fn find(
     // dist[j][v]: least time from the window's first send to arriving at v
     // with j+1 counted sends behind. pred[j][v]: the flow node it came from
     // (u32::MAX at a layer change: it came from the same node one layer down).
+    let sources: Vec<usize> = (0..n).filter(|&v| is_counted(v)).collect();
     let mut dist: Vec<Vec<u64>> = Vec::with_capacity(layers);
     let mut pred: Vec<Vec<u32>> = Vec::with_capacity(layers);
     for j in 0..layers {
@@ -173,10 +174,7 @@ pub fn find(
         let mut p = vec![u32::MAX; n];
         let mut heap = BinaryHeap::new();
         // Sources: counted sends, leaving with j+1 counted sends.
-        for v in 0..n {
-            if !is_counted(v) {
-                continue;
-            }
+        for &v in &sources {
             let start = if j == 0 { 0 } else { dist[j - 1][v] };
             if start < per {
                 for e in &flow.succ[v] {
@@ -285,11 +283,12 @@ fn round_copies(
 fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>) {
     let p = cx.program;
     let g = &journey.graph;
-    let min_secs = |e: EdgeIndex| edge_min(p, journey, e);
     let limits = limits(p, journey);
     if limits.is_empty() {
         return;
     }
+    let mins: Vec<u64> = g.edge_indices().map(|e| edge_min(p, journey, e)).collect();
+    let min_secs = |e: EdgeIndex| mins[e.index()];
     let live = super::live_edges(p, journey);
     let live = |e: EdgeIndex| live[e.index()];
     for (scope, limit) in limits {
