@@ -22,7 +22,8 @@
 //!   engagement) is known;
 //! - `Body` of `repeat 0 times` is never taken; `Done` of a regular repeat
 //!   is taken only after a round, so it carries the facts at the end of the
-//!   body and is dead when no round can finish;
+//!   body and is dead when no round can finish; the end of the body feeds
+//!   the head again only when there is more than one round;
 //! - an edge where time may pass forgets every fact that is not persistent.
 
 use std::cmp::Reverse;
@@ -291,11 +292,17 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
                 Ok(out) => {
                     live[e.index()] = true;
                     dead.remove(&e);
-                    let mut changed = meet(&mut state[v.index()], &out);
+                    let mut changed = false;
                     if back_to[e.index()] == Some(v) {
                         let mut r = round.remove(&v);
                         changed |= meet(&mut r, &out);
                         round.insert(v, r.expect("round state"));
+                        // After the last round the body does not run again.
+                        if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
+                            changed |= meet(&mut state[v.index()], &out);
+                        }
+                    } else {
+                        changed |= meet(&mut state[v.index()], &out);
                     }
                     if changed && !queued[v.index()] {
                         queued[v.index()] = true;

@@ -26,6 +26,8 @@ pub mod unused_allow;
 pub mod unused_declaration;
 
 pub mod flow;
+#[cfg(test)]
+pub(crate) mod testing;
 pub(crate) mod util;
 
 use std::cell::Cell;
@@ -56,9 +58,11 @@ pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
     diags.extend(control_sends::check(cx));
     diags.extend(engagement_before_send::check(cx));
     diags.extend(frequency_cap::check(cx));
+    diags.extend(instant_loop::check(cx));
     diags.extend(missing_consent::check(cx));
     diags.extend(no_goal::check(cx));
     diags.extend(repeated_message::check(cx));
+    diags.extend(unreachable_step::check(cx));
     diags.extend(unused_declaration::check(cx));
     diags
 }
