@@ -24,7 +24,7 @@
 //! If the arm is really a third variant, give it another name.
 
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{first_line, walk_steps};
+use crate::lints::util::{first_line, step_span, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Step, StepKind};
 
@@ -58,7 +58,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 let mut d = Diagnostic::warning(
                     CODE,
                     first.loc.file,
-                    first.loc.span,
+                    step_span(cx.sources, first.loc),
                     format!(
                         "the `{name}` arm of this split sends `{}`: its people are no longer a {name} group",
                         cx.program.message(msg).name
@@ -66,7 +66,11 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 )
                 .with_label(arm.loc.file, first_line(cx.sources, arm.loc), format!("the `{name}` arm"));
                 for s in &sends[1..] {
-                    d = d.with_label(s.loc.file, s.loc.span, "it also sends here");
+                    d = d.with_label(
+                        s.loc.file,
+                        step_span(cx.sources, s.loc),
+                        "it also sends here",
+                    );
                 }
                 out.push(d.with_help(format!(
                     "leave the `{name}` arm empty (or let it only wait or exit), or rename it if it is another variant"

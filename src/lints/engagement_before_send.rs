@@ -46,7 +46,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::flow::{bit_clear, bit_get, bit_set, Flow, Rounds};
-use crate::lints::util::{first_line, line, walk_cond};
+use crate::lints::util::{first_line, line, step_span, walk_cond};
 use crate::lints::LintContext;
 use crate::model::{CondKind, Loc, MessageId, WaitOn};
 
@@ -194,7 +194,17 @@ fn diagnose(
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
     let span = if u.waited {
-        first_line(cx.sources, u.loc)
+        // `wait for clicked NAME ...`: point at `clicked NAME`.
+        let line = first_line(cx.sources, u.loc);
+        let text = cx.sources.get(u.loc.file).slice(line);
+        let written = format!("{} {name}", u.verb);
+        match text.find(&written) {
+            Some(i) => crate::source::Span::new(
+                line.start as usize + i,
+                line.start as usize + i + written.len(),
+            ),
+            None => line,
+        }
     } else {
         u.loc.span
     };
@@ -287,10 +297,24 @@ fn diagnose(
             ),
         );
     }
+    if choice.is_none() {
+        // No branch avoided it: the check comes before the send in the
+        // first round of a loop.
+        let innermost_repeat = journey
+            .ancestors(u.node)
+            .find(|&a| matches!(g[a].kind, NodeKind::Repeat { .. }));
+        if let Some(r) = innermost_repeat {
+            d = d.with_label(
+                g[r].loc.file,
+                first_line(cx.sources, g[r].loc),
+                format!("on the first round of this loop, `{name}` has not been sent yet"),
+            );
+        }
+    }
     for &s in sends.iter().take(3) {
         d = d.with_label(
             g[s].loc.file,
-            g[s].loc.span,
+            step_span(cx.sources, g[s].loc),
             format!("`{name}` is sent here"),
         );
     }

@@ -61,7 +61,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Journey, NodeKind};
 use crate::lints::flow::{enclosing_repeats, Flow, Rounds};
-use crate::lints::util::{duration, ordinal};
+use crate::lints::util::{duration, ordinal, step_span};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};
 
@@ -328,7 +328,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             let mut d = Diagnostic::warning(
                 CODE,
                 loc.file,
-                loc.span,
+                step_span(cx.sources, loc),
                 format!(
                     "this can be the {} {noun} {}, more than the {what} allows (`{limit_text}`): the runner will skip it",
                     ordinal(x.sends.len()),
@@ -374,7 +374,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                     .collect::<Vec<_>>()
                     .join("; ");
                 let l = g[*n].loc;
-                d = d.with_label(l.file, l.span, text);
+                d = d.with_label(l.file, step_span(cx.sources, l), text);
             }
             if order.len() > 8 {
                 d.message

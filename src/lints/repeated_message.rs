@@ -59,7 +59,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::flow::{bit_get, bit_set, FEdge, Flow, Rounds};
-use crate::lints::util::{first_line, line};
+use crate::lints::util::{first_line, line, step_span};
 use crate::lints::LintContext;
 use crate::model::{MessageId, Program};
 
@@ -216,14 +216,15 @@ fn check_journey(
                 }
                 _ => format!("{what}: {} comes back to it", loop_desc(l)),
             };
-            Diagnostic::warning(CODE, second.file, second.span, message).with_label(
-                g[l].loc.file,
-                first_line(cx.sources, g[l].loc),
-                match g[l].kind {
-                    NodeKind::Repeat { .. } => "this loop sends it again",
-                    _ => "this jumps back to before it",
-                },
-            )
+            Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
+                .with_label(
+                    g[l].loc.file,
+                    first_line(cx.sources, g[l].loc),
+                    match g[l].kind {
+                        NodeKind::Repeat { .. } => "this loop sends it again",
+                        _ => "this jumps back to before it",
+                    },
+                )
         } else {
             let through = loop_node
                 .map(|l| format!(" (through {})", loop_desc(l)))
@@ -242,8 +243,9 @@ fn check_journey(
             } else {
                 format!("`{}` sent here first", msg1.name)
             };
-            let mut d = Diagnostic::warning(CODE, second.file, second.span, message)
-                .with_label(first.file, first.span, label);
+            let mut d =
+                Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
+                    .with_label(first.file, step_span(cx.sources, first), label);
             if let Some(l) = loop_node {
                 d = d.with_label(
                     g[l].loc.file,

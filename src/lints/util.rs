@@ -108,16 +108,46 @@ pub fn line(sources: &SourceMap, loc: Loc) -> usize {
     sources.get(loc.file).line_col(loc.span.start as usize).line
 }
 
-/// The span of the first line of a location (for steps with a body: the
-/// diagnostic then points at `repeat 3 times {`, not at the whole loop).
-pub fn first_line(sources: &SourceMap, loc: Loc) -> Span {
+/// The span of a step without the `@allow(...)` lines and comments written
+/// before it (the model's step locations include them).
+pub fn step_span(sources: &SourceMap, loc: Loc) -> Span {
     let text = sources.get(loc.file).slice(loc.span);
-    let len = text.find('\n').unwrap_or(text.len());
+    let mut skip = 0;
+    loop {
+        let rest = &text[skip..];
+        let trimmed = rest.trim_start();
+        let ws = rest.len() - trimmed.len();
+        if trimmed.starts_with('@') || trimmed.starts_with("//") {
+            match trimmed.find('\n') {
+                Some(nl) => skip += ws + nl + 1,
+                None => break,
+            }
+        } else {
+            skip += ws;
+            break;
+        }
+    }
+    if skip >= text.len() {
+        return loc.span;
+    }
+    Span::new(loc.span.start as usize + skip, loc.span.end as usize)
+}
+
+/// The span of the first line of a step (without its `@allow` lines and
+/// a trailing comment): the diagnostic then points at `repeat 3 times {`,
+/// not at the whole loop.
+pub fn first_line(sources: &SourceMap, loc: Loc) -> Span {
+    let span = step_span(sources, loc);
+    let text = sources.get(loc.file).slice(span);
+    let mut len = text.find('\n').unwrap_or(text.len());
+    if let Some(c) = text[..len].find("//") {
+        len = c;
+    }
     let len = text[..len].trim_end().len();
-    Span::new(
-        loc.span.start as usize,
-        loc.span.start as usize + len.max(1).min(loc.span.len().max(1)),
-    )
+    if len == 0 {
+        return span;
+    }
+    Span::new(span.start as usize, span.start as usize + len)
 }
 
 /// A duration as the language writes it: `1d12h`, `30m`, `0s`.
