@@ -117,7 +117,6 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 /// message, and whether some has not. Only the edges for which `live`
 /// holds are followed (see [`crate::lints::live_edges`]).
 pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
-    let g = &journey.graph;
     let uses = uses(journey);
     if uses.is_empty() {
         return Vec::new();
@@ -127,8 +126,18 @@ pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use,
         let n = local.len();
         local.entry(u.message).or_insert(n);
     }
-    let words = local.len().div_ceil(64);
     let flow = Flow::build(journey, Rounds::Compact, live);
+    analyze_flow(journey, &flow, uses, &local)
+}
+
+fn analyze_flow(
+    journey: &Journey,
+    flow: &Flow,
+    uses: Vec<Use>,
+    local: &HashMap<MessageId, usize>,
+) -> Vec<(Use, bool, bool)> {
+    let g = &journey.graph;
+    let words = local.len().div_ceil(64);
     let bit = |v: u32| match g[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => local.get(&m).copied(),
         _ => None,
@@ -170,25 +179,89 @@ pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use,
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for journey in cx.journeys {
-        if uses(journey).is_empty() {
+        let uses = uses(journey);
+        if uses.is_empty() {
             continue;
         }
         let live = super::live_edges(cx.program, journey);
-        let live = |e: EdgeIndex| live[e.index()];
-        for (u, some_sent, some_unsent) in analyze(journey, &live) {
+        let flow = Flow::build(journey, Rounds::Compact, &|e| live[e.index()]);
+        let mut local: HashMap<MessageId, usize> = HashMap::new();
+        for u in &uses {
+            let n = local.len();
+            local.entry(u.message).or_insert(n);
+        }
+        let mut avoid: HashMap<MessageId, Avoid> = HashMap::new();
+        let mut by_node: HashMap<NodeIndex, Vec<u32>> = HashMap::new();
+        for v in 0..flow.len() as u32 {
+            by_node.entry(flow.orig[v as usize]).or_default().push(v);
+        }
+        for (u, some_sent, some_unsent) in analyze_flow(journey, &flow, uses, &local) {
             if some_sent && some_unsent {
-                out.push(diagnose(cx, journey, &u, &live));
+                let a = avoid
+                    .entry(u.message)
+                    .or_insert_with(|| Avoid::new(journey, &flow, u.message));
+                let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
+                out.push(diagnose(cx, journey, &flow, a, &u, copies));
             }
         }
     }
     out
 }
 
+/// For one message: which flow nodes can reach a send of it, and a
+/// breadth-first tree from the entry over paths that do not send it.
+struct Avoid {
+    reaches_send: Vec<bool>,
+    parent: Vec<Option<(u32, usize)>>,
+}
+
+impl Avoid {
+    fn new(journey: &Journey, flow: &Flow, message: MessageId) -> Avoid {
+        let g = &journey.graph;
+        let n = flow.len();
+        let fsend =
+            |v: u32| matches!(g[flow.orig[v as usize]].kind, NodeKind::Send(m) if m == message);
+        let mut reaches_send = vec![false; n];
+        let mut queue: VecDeque<u32> = (0..n as u32).filter(|&v| fsend(v)).collect();
+        for &v in &queue {
+            reaches_send[v as usize] = true;
+        }
+        while let Some(v) = queue.pop_front() {
+            for &(p, _) in &flow.pred[v as usize] {
+                if !reaches_send[p as usize] {
+                    reaches_send[p as usize] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+        let mut parent: Vec<Option<(u32, usize)>> = vec![None; n];
+        let mut seen = vec![false; n];
+        seen[flow.entry as usize] = true;
+        let mut queue = VecDeque::from([flow.entry]);
+        while let Some(v) = queue.pop_front() {
+            for (k, e) in flow.succ[v as usize].iter().enumerate() {
+                let w = e.to;
+                if !seen[w as usize] && !fsend(w) {
+                    seen[w as usize] = true;
+                    parent[w as usize] = Some((v, k));
+                    queue.push_back(w);
+                }
+            }
+        }
+        Avoid {
+            reaches_send,
+            parent,
+        }
+    }
+}
+
 fn diagnose(
     cx: &LintContext,
     journey: &Journey,
+    flow: &Flow,
+    avoid: &Avoid,
     u: &Use,
-    live: &dyn Fn(EdgeIndex) -> bool,
+    copies: &[u32],
 ) -> Diagnostic {
     let g = &journey.graph;
     let name = &cx.program.message(u.message).name;
@@ -222,55 +295,25 @@ fn diagnose(
             }
         ),
     );
-    // A path from the entry to the check that avoids every send of the
-    // message, and the last choice on it that could have led to one.
-    let flow = Flow::build(journey, Rounds::Compact, live);
-    let n = flow.len();
-    let fsend = |v: u32| is_send(flow.orig[v as usize]);
-    let mut reaches_send = vec![false; n];
-    let mut queue: VecDeque<u32> = (0..n as u32).filter(|&v| fsend(v)).collect();
-    for &v in &queue {
-        reaches_send[v as usize] = true;
-    }
-    while let Some(v) = queue.pop_front() {
-        for &(p, _) in &flow.pred[v as usize] {
-            if !reaches_send[p as usize] {
-                reaches_send[p as usize] = true;
-                queue.push_back(p);
-            }
-        }
-    }
-    let mut parent: Vec<Option<(u32, usize)>> = vec![None; n];
-    let mut seen = vec![false; n];
-    seen[flow.entry as usize] = true;
-    let mut queue = VecDeque::from([flow.entry]);
-    let mut target = None;
-    while let Some(v) = queue.pop_front() {
-        if flow.orig[v as usize] == u.node {
-            target = Some(v);
-            break;
-        }
-        for (k, e) in flow.succ[v as usize].iter().enumerate() {
-            let w = e.to;
-            if !seen[w as usize] && !fsend(w) {
-                seen[w as usize] = true;
-                parent[w as usize] = Some((v, k));
-                queue.push_back(w);
-            }
-        }
-    }
+    // The last choice, on a path from the entry to the check that does not
+    // send the message, that could have led to a send of it.
+    let target = copies
+        .iter()
+        .copied()
+        .find(|&v| avoid.parent[v as usize].is_some());
     let mut choice = None;
     let mut cur = target;
     while let Some(c) = cur {
-        let Some((from, k)) = parent[c as usize] else {
+        let Some((from, k)) = avoid.parent[c as usize] else {
             break;
         };
         let e = flow.succ[from as usize][k];
         let branches = flow.succ[from as usize]
             .iter()
-            .any(|o| o.to != e.to && reaches_send[o.to as usize]);
-        if branches && choice.is_none() {
+            .any(|o| o.to != e.to && avoid.reaches_send[o.to as usize]);
+        if branches {
             choice = Some((flow.orig[from as usize], e.edge));
+            break;
         }
         cur = Some(from);
     }

@@ -411,30 +411,24 @@ impl Flow {
 
     /// Breadth-first search backwards from the predecessors of `from` for
     /// the nearest flow node satisfying `goal`; returns it and the path from
-    /// it to `from` (flow edges, in order).
+    /// it to `from` (flow edges, in order). `scratch` is reused between
+    /// searches, so that each costs only what it visits.
     pub fn nearest_before(
         &self,
         from: u32,
         goal: &dyn Fn(u32) -> bool,
+        scratch: &mut Scratch,
     ) -> Option<(u32, Vec<FEdge>)> {
-        let n = self.len();
-        // parent[v] = the edge v -> w by which v was discovered from w.
-        let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
-        let mut seen = vec![false; n];
-        let mut queue = VecDeque::new();
+        scratch.reset(self.len());
         for &(p, k) in &self.pred[from as usize] {
-            if !seen[p as usize] {
-                seen[p as usize] = true;
-                parent[p as usize] = Some((p, k));
-                queue.push_back(p);
-            }
+            scratch.discover(p, (p, k));
         }
-        while let Some(v) = queue.pop_front() {
+        while let Some(v) = scratch.queue.pop_front() {
             if goal(v) {
                 let mut path = Vec::new();
                 let mut cur = v;
                 loop {
-                    let (p, k) = parent[cur as usize].expect("discovered nodes have parents");
+                    let (p, k) = scratch.parent[cur as usize];
                     let e = self.succ[p as usize][k as usize];
                     path.push(e);
                     if e.to == from {
@@ -445,14 +439,48 @@ impl Flow {
                 return Some((v, path));
             }
             for &(p, k) in &self.pred[v as usize] {
-                if !seen[p as usize] {
-                    seen[p as usize] = true;
-                    parent[p as usize] = Some((p, k));
-                    queue.push_back(p);
-                }
+                scratch.discover(p, (p, k));
             }
         }
         None
+    }
+}
+
+/// Reusable buffers for searches over one flow: a visit mark per node
+/// (stamped with a generation, so resetting is free), the edge each node
+/// was discovered by, and the queue.
+#[derive(Default)]
+pub struct Scratch {
+    stamp: Vec<u32>,
+    generation: u32,
+    pub parent: Vec<(u32, u32)>,
+    pub queue: VecDeque<u32>,
+}
+
+impl Scratch {
+    pub fn reset(&mut self, n: usize) {
+        if self.stamp.len() != n || self.generation == u32::MAX {
+            self.stamp = vec![0; n];
+            self.parent = vec![(0, 0); n];
+            self.generation = 0;
+        }
+        self.generation += 1;
+        self.queue.clear();
+    }
+
+    pub fn seen(&self, v: u32) -> bool {
+        self.stamp[v as usize] == self.generation
+    }
+
+    /// Marks `v` seen with its parent edge and queues it, unless seen.
+    pub fn discover(&mut self, v: u32, parent: (u32, u32)) -> bool {
+        if self.seen(v) {
+            return false;
+        }
+        self.stamp[v as usize] = self.generation;
+        self.parent[v as usize] = parent;
+        self.queue.push_back(v);
+        true
     }
 }
 

@@ -58,7 +58,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::flow::{bit_get, bit_set, FEdge, Flow, Rounds};
+use crate::lints::flow::{bit_get, bit_set, FEdge, Flow, Rounds, Scratch};
 use crate::lints::util::{first_line, line, step_span};
 use crate::lints::LintContext;
 use crate::model::{MessageId, Program};
@@ -139,13 +139,14 @@ pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bo
     });
     let mut reported = vec![false; g.node_count()];
     let mut found = Vec::new();
+    let mut scratch = Scratch::default();
     for v in 0..flow.len() as u32 {
         let Some(b) = bit(v) else { continue };
         let node = flow.orig[v as usize];
         if reported[node.index()] || !bit_get(&inp[v as usize * words..], b) {
             continue;
         }
-        let Some((w, path)) = flow.nearest_before(v, &|w| bit(w) == Some(b)) else {
+        let Some((w, path)) = flow.nearest_before(v, &|w| bit(w) == Some(b), &mut scratch) else {
             continue;
         };
         reported[node.index()] = true;
