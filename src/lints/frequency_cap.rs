@@ -51,7 +51,9 @@
 //! are unrolled as far as the limit's period can see (a loop whose round
 //! takes at least `r` is unrolled `D / r + 2` times at most), so round
 //! counts are respected; loops made with `goto` may go round any number of
-//! times.
+//! times. Past 256 copies of one loop body, or 2 million steps in all,
+//! the unrolling stops and the last copy stands for the remaining rounds:
+//! the analysis then errs on the side of reporting.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
