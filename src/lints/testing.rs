@@ -20,7 +20,13 @@ pub fn run_lint(
         ..Default::default()
     })
     .unwrap();
-    let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
+    // Errors of the front end only: the driver also runs the lints, and
+    // `instant-loop` is an error.
+    let errors: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && d.code != "instant-loop")
+        .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
     let journeys = crate::graph::lower_all(&a.program);
     let cx = LintContext {
