@@ -61,25 +61,139 @@ macro_rules! code {
 
 /// Every code, errors first, then lints, each group alphabetical.
 pub static CODES: &[CodeInfo] = &[
-    code!("cyclic-segment", Error, false, "A segment is defined in terms of itself.", "errors/cyclic_segment.rs"),
-    code!("duplicate-name", Error, false, "A name is declared twice, or a property is given twice.", "errors/duplicate_name.rs"),
-    code!("import-error", Error, false, "An import is missing, cyclic, or leaves the project root.", "errors/import_error.rs"),
-    code!("instant-loop", Error, false, "A loop can go round with no time passing.", "lints/instant_loop.rs"),
-    code!("invalid-value", Error, false, "A value is out of range or not one of the allowed values.", "errors/invalid_value.rs"),
-    code!("missing-property", Error, false, "A required property is missing.", "errors/missing_property.rs"),
-    code!("split-weights", Error, false, "Split weights do not add up to exactly 100%.", "errors/split_weights.rs"),
-    code!("syntax-error", Error, false, "The text is not valid Omnis.", "errors/syntax_error.rs"),
-    code!("type-mismatch", Error, false, "A value has the wrong type for where it is used.", "errors/type_mismatch.rs"),
-    code!("unknown-name", Error, false, "A name is used that is not declared.", "errors/unknown_name.rs"),
-    code!("control-sends", Warning, true, "A control or holdout split arm sends a message.", "lints/control_sends.rs"),
-    code!("engagement-before-send", Warning, true, "`opened`/`clicked` of a message that may not have been sent yet.", "lints/engagement_before_send.rs"),
-    code!("frequency-cap", Warning, true, "Some execution sends more than a `limit` allows.", "lints/frequency_cap.rs"),
-    code!("missing-consent", Warning, true, "A messaging channel has no `consent` attribute.", "lints/missing_consent.rs"),
-    code!("no-goal", Warning, true, "A campaign that sends messages has neither `goal` nor `exit when`.", "lints/no_goal.rs"),
-    code!("repeated-message", Warning, true, "A person can receive the same message or content twice.", "lints/repeated_message.rs"),
-    code!("unreachable-step", Warning, true, "No execution can reach this step.", "lints/unreachable_step.rs"),
-    code!("unused-allow", Warning, true, "An `@allow` silences nothing.", "lints/unused_allow.rs"),
-    code!("unused-declaration", Warning, true, "A segment, channel or message is declared but never used.", "lints/unused_declaration.rs"),
+    code!(
+        "cyclic-segment",
+        Error,
+        false,
+        "A segment is defined in terms of itself.",
+        "errors/cyclic_segment.rs"
+    ),
+    code!(
+        "duplicate-name",
+        Error,
+        false,
+        "A name is declared twice, or a property is given twice.",
+        "errors/duplicate_name.rs"
+    ),
+    code!(
+        "import-error",
+        Error,
+        false,
+        "An import is missing, cyclic, or leaves the project root.",
+        "errors/import_error.rs"
+    ),
+    code!(
+        "instant-loop",
+        Error,
+        false,
+        "A loop can go round with no time passing.",
+        "lints/instant_loop.rs"
+    ),
+    code!(
+        "invalid-value",
+        Error,
+        false,
+        "A value is out of range or not one of the allowed values.",
+        "errors/invalid_value.rs"
+    ),
+    code!(
+        "missing-property",
+        Error,
+        false,
+        "A required property is missing.",
+        "errors/missing_property.rs"
+    ),
+    code!(
+        "split-weights",
+        Error,
+        false,
+        "Split weights do not add up to exactly 100%.",
+        "errors/split_weights.rs"
+    ),
+    code!(
+        "syntax-error",
+        Error,
+        false,
+        "The text is not valid Omnis.",
+        "errors/syntax_error.rs"
+    ),
+    code!(
+        "type-mismatch",
+        Error,
+        false,
+        "A value has the wrong type for where it is used.",
+        "errors/type_mismatch.rs"
+    ),
+    code!(
+        "unknown-name",
+        Error,
+        false,
+        "A name is used that is not declared.",
+        "errors/unknown_name.rs"
+    ),
+    code!(
+        "control-sends",
+        Warning,
+        true,
+        "A control or holdout split arm sends a message.",
+        "lints/control_sends.rs"
+    ),
+    code!(
+        "engagement-before-send",
+        Warning,
+        true,
+        "`opened`/`clicked` of a message that may not have been sent yet.",
+        "lints/engagement_before_send.rs"
+    ),
+    code!(
+        "frequency-cap",
+        Warning,
+        true,
+        "Some execution sends more than a `limit` allows.",
+        "lints/frequency_cap.rs"
+    ),
+    code!(
+        "missing-consent",
+        Warning,
+        true,
+        "A messaging channel has no `consent` attribute.",
+        "lints/missing_consent.rs"
+    ),
+    code!(
+        "no-goal",
+        Warning,
+        true,
+        "A campaign that sends messages has neither `goal` nor `exit when`.",
+        "lints/no_goal.rs"
+    ),
+    code!(
+        "repeated-message",
+        Warning,
+        true,
+        "A person can receive the same message or content twice.",
+        "lints/repeated_message.rs"
+    ),
+    code!(
+        "unreachable-step",
+        Warning,
+        true,
+        "No execution can reach this step.",
+        "lints/unreachable_step.rs"
+    ),
+    code!(
+        "unused-allow",
+        Warning,
+        true,
+        "An `@allow` silences nothing.",
+        "lints/unused_allow.rs"
+    ),
+    code!(
+        "unused-declaration",
+        Warning,
+        true,
+        "A segment, channel or message is declared but never used.",
+        "lints/unused_declaration.rs"
+    ),
 ];
 
 /// Looks a code up.
@@ -110,9 +224,18 @@ mod tests {
             );
             let doc = c.explanation();
             for section in ["## Why", "## Example", "## Fix"] {
-                assert!(doc.contains(section), "{} docs lack `{section}`:\n{doc}", c.code);
+                assert!(
+                    doc.contains(section),
+                    "{} docs lack `{section}`:\n{doc}",
+                    c.code
+                );
             }
-            assert_eq!(c.configurable, c.default_severity == Severity::Warning, "{}", c.code);
+            assert_eq!(
+                c.configurable,
+                c.default_severity == Severity::Warning,
+                "{}",
+                c.code
+            );
         }
     }
 }

@@ -92,13 +92,20 @@ impl Diagnostic {
 /// still find the same thing in a shared message).
 pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>, file_order: impl Fn(FileId) -> String) {
     diags.sort_by(|a, b| {
-        (file_order(a.file), a.span.start, a.span.end, a.code, &a.message).cmp(&(
-            file_order(b.file),
-            b.span.start,
-            b.span.end,
-            b.code,
-            &b.message,
-        ))
+        (
+            file_order(a.file),
+            a.span.start,
+            a.span.end,
+            a.code,
+            &a.message,
+        )
+            .cmp(&(
+                file_order(b.file),
+                b.span.start,
+                b.span.end,
+                b.code,
+                &b.message,
+            ))
     });
     diags.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message

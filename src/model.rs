@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::syntax::ast::{CmpOp, Weekday};
 use crate::source::{FileId, Span};
+pub use crate::syntax::ast::{CmpOp, Weekday};
 
 macro_rules! id {
     ($name:ident) => {
@@ -196,11 +196,22 @@ impl Message {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Trigger {
-    Event { event: EventId, filter: Option<Cond> },
+    Event {
+        event: EventId,
+        filter: Option<Cond>,
+    },
     Enters(SegmentId),
-    Daily { minutes: u32 },
-    Weekly { weekday: Weekday, minutes: u32 },
-    Once { date: chrono::NaiveDate, minutes: u32 },
+    Daily {
+        minutes: u32,
+    },
+    Weekly {
+        weekday: Weekday,
+        minutes: u32,
+    },
+    Once {
+        date: chrono::NaiveDate,
+        minutes: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -499,7 +499,10 @@ pub enum ExprKind {
         list: Vec<Operand>,
     },
     /// `x is set` / `x is not set`
-    IsSet { path: Path, negated: bool },
+    IsSet {
+        path: Path,
+        negated: bool,
+    },
     /// A name alone: a bool attribute or a segment.
     Name(Path),
     /// `true` / `false` alone.
