@@ -15,6 +15,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod driver;
 pub mod errors;
+pub mod graph;
 pub mod lints;
 pub mod loader;
 pub mod model;
