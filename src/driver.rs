@@ -1,9 +1,12 @@
-//! Runs the pipeline.
+//! Runs the pipeline: load and parse, resolve, then (when the sources are
+//! free of errors) lower journeys and run the lints.
 
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{sort_and_dedup, Diagnostic};
+use crate::loader::{self, LoadError, Loaded};
 use crate::model::Program;
+use crate::resolve;
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast;
 
@@ -25,8 +28,72 @@ pub struct Analysis {
     pub files: Vec<ast::File>,
     /// The files named on the command line or found in its folders.
     pub roots: Vec<FileId>,
-    /// The checked model (partial when there are errors).
+    /// Direct imports of each file.
+    pub imports: Vec<Vec<FileId>>,
+    /// The checked model. Only meaningful when [`Analysis::has_errors`] is
+    /// false: with errors it may hold placeholders.
     pub program: Program,
-    /// Sorted by file and position.
+    /// Sorted by file and position, each reported once.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// Runs `f` on a thread with a large stack. The parser bounds nesting, but
+/// pest's recursive descent still needs more than a test thread's 2 MiB for
+/// the deepest input it accepts.
+pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .name("omnis".into())
+        .stack_size(256 << 20)
+        .spawn(f)
+        .expect("spawn the compiler thread")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// Loads, parses and checks the given paths.
+pub fn analyze(opts: &Options) -> Result<Analysis, LoadError> {
+    let opts = opts.clone();
+    with_big_stack(move || analyze_here(&opts))
+}
+
+fn analyze_here(opts: &Options) -> Result<Analysis, LoadError> {
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
+    let loaded = loader::load(&paths)?;
+    let resolved = resolve::resolve(&loaded);
+    let Loaded {
+        sources,
+        files,
+        roots,
+        imports,
+        project_root,
+        diagnostics,
+    } = loaded;
+    let mut diagnostics = diagnostics;
+    diagnostics.extend(resolved.diagnostics);
+    let mut analysis = Analysis {
+        sources,
+        root: project_root,
+        files,
+        roots,
+        imports,
+        program: resolved.program,
+        diagnostics,
+    };
+    let sources = &analysis.sources;
+    sort_and_dedup(&mut analysis.diagnostics, |f| sources.get(f).name.clone());
+    Ok(analysis)
 }

@@ -11,6 +11,7 @@
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod driver;
@@ -20,6 +21,7 @@ pub mod lints;
 pub mod loader;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod resolve;
 pub mod simulate;
 pub mod source;

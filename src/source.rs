@@ -59,9 +59,12 @@ pub struct LineCol {
 pub struct SourceFile {
     /// Canonical absolute path (used to load each file once).
     pub path: PathBuf,
-    /// The path shown in diagnostics and plans: relative to the project
-    /// root when the file is inside it, with `/` separators.
+    /// The path shown in diagnostics: relative to the working directory when
+    /// possible, with `/` separators.
     pub name: String,
+    /// The path relative to the project root, with `/` separators (for
+    /// plans, which must not depend on where the project is checked out).
+    pub project_path: String,
     /// The text. Invalid UTF-8 is replaced (and reported) at load time.
     pub text: String,
     line_starts: Vec<usize>,
@@ -77,6 +80,7 @@ impl SourceFile {
                 .map(|(i, _)| i + 1),
         );
         SourceFile {
+            project_path: name.clone(),
             path,
             name,
             text,

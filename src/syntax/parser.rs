@@ -53,7 +53,7 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     }
     let mut pos = skip_trivia(text, 0);
     while pos < text.len() {
-        match OmnisParser::parse(Rule::item, &text[pos..]) {
+        match OmnisParser::parse(Rule::item_then, &text[pos..]) {
             Ok(mut pairs) => {
                 let pair = pairs.next().expect("item rule yields one pair");
                 let end = pos + pair.as_span().end();
@@ -67,8 +67,19 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                     InputLocation::Pos(x) => pos + x,
                     InputLocation::Span((x, _)) => pos + x,
                 };
-                p.diags.push(syntax_error(file, text, at, &e.variant));
-                match recovery_point(text, at.max(pos + 1)) {
+                // At the end of the file, point just after the last token.
+                let shown_at = if skip_trivia(text, at) >= text.len() {
+                    last_token_end(text, pos, at)
+                } else {
+                    at
+                };
+                let mut d = syntax_error(file, text, at, &e.variant);
+                d.span = Span::new(shown_at, shown_at.max(at.min(shown_at + 1)));
+                p.diags.push(d);
+                // Resume at the next declaration after this one's start: a
+                // declaration that runs on into the next one (keywords are
+                // not reserved) still lets the next one parse.
+                match recovery_point(text, pos + 1) {
                     Some(next) => pos = next,
                     None => break,
                 }
@@ -76,6 +87,26 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         }
     }
     (out, p.diags)
+}
+
+/// The end of the last non-whitespace, non-comment text in `from..to`.
+fn last_token_end(text: &str, from: usize, to: usize) -> usize {
+    let mut last = from;
+    let mut i = from;
+    while i < to {
+        let j = skip_trivia(text, i);
+        if j >= to {
+            break;
+        }
+        if j > i {
+            i = j;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap();
+        i += c.len_utf8();
+        last = i;
+    }
+    last
 }
 
 /// Skips whitespace and comments.

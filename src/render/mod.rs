@@ -1,0 +1,204 @@
+//! Every way diagnostics leave the program.
+//!
+//! - [`Format::Human`]: miette's graphical report, for people at a terminal.
+//! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`.
+//! - [`Format::Sarif`]: SARIF 2.1.0 for GitHub code scanning and other tools.
+//! - [`Format::Github`]: GitHub Actions workflow commands (annotations).
+//!
+//! Diagnostics arrive sorted and deduplicated; renderers keep their order.
+//! Every renderer is deterministic: the same input gives the same bytes.
+//! Lines and columns are 1-based and columns count Unicode code points; end
+//! positions are exclusive (the column just after the last character), the
+//! way SARIF's `endColumn` is.
+
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{FileId, SourceMap, Span};
+
+/// The output formats of `omnis check --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+impl Format {
+    /// The names `--format` accepts, in this order.
+    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// `human`, `json`, `sarif` or `github`.
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s {
+            "human" => Ok(Format::Human),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "github" => Ok(Format::Github),
+            _ => Err(format!(
+                "unknown format `{s}`: expected one of {}",
+                Format::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// How the human format looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours (only when writing to a terminal that wants them).
+    pub color: bool,
+    /// The width text is wrapped to.
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        HumanOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Writes `diags` (already sorted and deduplicated) in `format`.
+///
+/// `human` is only read by [`Format::Human`].
+pub fn render(
+    format: Format,
+    sources: &SourceMap,
+    diags: &[Diagnostic],
+    human: &HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::render(sources, diags, human, out),
+        Format::Json => json::render(sources, diags, out),
+        Format::Sarif => sarif::render(sources, diags, out),
+        Format::Github => github::render(sources, diags, out),
+    }
+}
+
+/// A region shown to machines: 1-based, end exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Region {
+    pub(crate) fn of(sources: &SourceMap, file: FileId, span: Span) -> Region {
+        let f = sources.get(file);
+        let start = f.line_col(span.start as usize);
+        // A span never ends before it starts, whatever the caller built.
+        let end = f.line_col((span.end as usize).max(span.start as usize));
+        Region {
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        }
+    }
+}
+
+/// `(errors, warnings)`.
+pub(crate) fn counts(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    (errors, diags.len() - errors)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `2 errors, 1 warning in 3 files`, or `no problems found in 3 files`.
+pub(crate) fn summary_line(diags: &[Diagnostic], files: usize) -> String {
+    let (errors, warnings) = counts(diags);
+    let files = plural(files, "file", "files");
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(plural(errors, "error", "errors"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning", "warnings"));
+    }
+    if parts.is_empty() {
+        format!("no problems found in {files}")
+    } else {
+        format!("{} in {files}", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn d(sev: Severity) -> Diagnostic {
+        match sev {
+            Severity::Error => Diagnostic::error("syntax-error", FileId(0), Span::new(0, 1), "x"),
+            Severity::Warning => Diagnostic::warning("no-goal", FileId(0), Span::new(0, 1), "x"),
+        }
+    }
+
+    #[test]
+    fn formats_parse_from_their_names() {
+        let parsed: Vec<Format> = Format::NAMES.iter().map(|n| n.parse().unwrap()).collect();
+        assert_eq!(
+            parsed,
+            [Format::Human, Format::Json, Format::Sarif, Format::Github]
+        );
+        let err = "yaml".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err,
+            "unknown format `yaml`: expected one of human, json, sarif, github"
+        );
+    }
+
+    #[test]
+    fn summary_line_counts_and_pluralises() {
+        assert_eq!(summary_line(&[], 3), "no problems found in 3 files");
+        assert_eq!(summary_line(&[], 1), "no problems found in 1 file");
+        let e = d(Severity::Error);
+        let w = d(Severity::Warning);
+        assert_eq!(
+            summary_line(&[e.clone(), e.clone(), w.clone()], 3),
+            "2 errors, 1 warning in 3 files"
+        );
+        assert_eq!(summary_line(&[w.clone(), w], 2), "2 warnings in 2 files");
+        assert_eq!(summary_line(&[e], 1), "1 error in 1 file");
+    }
+
+    #[test]
+    fn regions_are_one_based_with_exclusive_end_in_code_points() {
+        let mut sm = SourceMap::new();
+        let f = sm.add(SourceFile::new("a".into(), "a".into(), "ab\nçdef\n".into()));
+        // `def` on line 2: bytes 5..8 (ç is two bytes), columns 2..5.
+        let r = Region::of(&sm, f, Span::new(5, 8));
+        assert_eq!(
+            r,
+            Region {
+                line: 2,
+                column: 2,
+                end_line: 2,
+                end_column: 5
+            }
+        );
+        // A reversed span is shown as empty at its start.
+        let r = Region::of(&sm, f, Span { start: 5, end: 1 });
+        assert_eq!((r.end_line, r.end_column), (2, 2));
+    }
+}

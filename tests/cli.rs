@@ -1,0 +1,229 @@
+//! The `omnis` binary end to end: exit codes, I/O failures, the project
+//! root, and hostile input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn omnis(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omnis"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run omnis")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const VOCAB: &str = r#"
+profile { email_opt_in: bool  first_name: text }
+event signup { source: text }
+event order { total: number }
+channel email { consent email_opt_in }
+message hello { channel email  template "hello" }
+"#;
+
+const CAMPAIGN: &str = r#"
+import "vocab.omni"
+campaign welcome {
+  trigger signup
+  goal order
+  journey { send hello }
+}
+"#;
+
+#[test]
+fn clean_project_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vocab.omni", VOCAB);
+    write(dir.path(), "welcome.omni", CAMPAIGN);
+    let o = omnis(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn errors_exit_one_and_are_all_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "vocab.omni",
+        &format!("{VOCAB}\nsegment s = nope\n"),
+    );
+    write(
+        dir.path(),
+        "a.omni",
+        "import \"vocab.omni\"\nsegment a = missing_a\n",
+    );
+    write(
+        dir.path(),
+        "b.omni",
+        "import \"vocab.omni\"\nsegment b = missing_b\n",
+    );
+    let o = omnis(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json output");
+    let diags = v["diagnostics"].as_array().unwrap();
+    let files: Vec<&str> = diags.iter().map(|d| d["file"].as_str().unwrap()).collect();
+    // One error per file, the shared vocabulary's reported once, sorted by file.
+    assert_eq!(files, ["a.omni", "b.omni", "vocab.omni"], "{v:#}");
+    assert!(diags.iter().all(|d| d["code"] == "unknown-name"));
+    assert_eq!(diags[0]["line"], 2);
+    assert_eq!(diags[0]["column"], 13);
+}
+
+#[test]
+fn unreadable_path_exits_two_with_the_os_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = omnis(&["check", "does_not_exist.omni"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("does_not_exist.omni"), "{err}");
+    assert!(err.contains("No such file"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        omnis(&["check", "--format", "xml"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(omnis(&["frobnicate"], dir.path()).status.code(), Some(2));
+    let o = omnis(&["explain", "unreachable-stp"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unreachable-step"));
+}
+
+#[test]
+fn imports_stay_inside_the_project_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    write(&project, "omnis.toml", "");
+    write(dir.path(), "outside.omni", VOCAB);
+    write(&project, "campaigns/vocab.omni", VOCAB);
+    // Importing a parent folder inside the root is fine ...
+    write(
+        &project,
+        "campaigns/deep/ok.omni",
+        "import \"../vocab.omni\"\n",
+    );
+    // ... leaving the root is not.
+    write(
+        &project,
+        "campaigns/escape.omni",
+        "import \"../../outside.omni\"\n",
+    );
+    let o = omnis(&["check", "campaigns/deep/ok.omni"], &project);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = omnis(
+        &["check", "campaigns/escape.omni", "--format", "json"],
+        &project,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("import-error") && out.contains("outside the project root"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_resolved_before_the_root_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    write(&project, "omnis.toml", "");
+    write(dir.path(), "outside.omni", VOCAB);
+    std::os::unix::fs::symlink(dir.path().join("outside.omni"), project.join("link.omni")).unwrap();
+    write(&project, "main.omni", "import \"link.omni\"\n");
+    let o = omnis(&["check", "main.omni", "--format", "json"], &project);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("outside the project root"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn without_omnis_toml_the_root_is_the_named_files_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "vocab.omni", VOCAB);
+    write(dir.path(), "sub/c.omni", "import \"../vocab.omni\"\n");
+    let o = omnis(&["check", "sub/c.omni", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("outside the project root"));
+}
+
+#[test]
+fn non_utf8_and_nul_bytes_are_syntax_errors_with_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.omni"), b"segment s = \xff\xfe x\n").unwrap();
+    std::fs::write(dir.path().join("nul.omni"), b"segment s =\n x\0\n").unwrap();
+    let o = omnis(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 2, "{v:#}");
+    assert_eq!(
+        (
+            d[0]["code"].as_str(),
+            d[0]["line"].as_u64(),
+            d[0]["column"].as_u64()
+        ),
+        (Some("syntax-error"), Some(1), Some(13))
+    );
+    assert_eq!(
+        (
+            d[1]["code"].as_str(),
+            d[1]["line"].as_u64(),
+            d[1]["column"].as_u64()
+        ),
+        (Some("syntax-error"), Some(2), Some(3))
+    );
+}
+
+#[test]
+fn hostile_inputs_end_with_a_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = format!(
+        "message m {{ channel email template \"{}\" }}\n",
+        "x".repeat(5 << 20)
+    );
+    write(dir.path(), "big.omni", &big);
+    let deep = format!(
+        "segment s = {}x{}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    write(dir.path(), "deep.omni", &deep);
+    let blocks = format!(
+        "campaign c {{ trigger e journey {{ {} }} }}\n",
+        "if x { ".repeat(100_000) + &"} ".repeat(100_000)
+    );
+    write(dir.path(), "blocks.omni", &blocks);
+    let o = omnis(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("big.omni") && out.contains("invalid-value"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(out.contains("deep.omni") && out.contains("nested more than 256"));
+    assert!(out.contains("blocks.omni"));
+    assert!(out.len() < 20_000, "output is {} bytes", out.len());
+}
