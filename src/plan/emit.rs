@@ -770,3 +770,10 @@ fn named_step_id(
     }
     None
 }
+
+/// The plans of every campaign of a checked program, in declaration order.
+pub fn emit_all(program: &Program, sources: &SourceMap) -> Vec<Plan> {
+    (0..program.campaigns.len())
+        .map(|i| emit(program, CampaignId(i as u32), sources))
+        .collect()
+}

@@ -165,9 +165,10 @@ pub fn prepare(c: &Compiled, scenario: &Scenario) -> Result<Prepared, SimError> 
     };
     let start = match parse(&scenario.start, "start")? {
         Some(s) => s,
-        None => first
-            .or(c.window.map(|w| w.0))
-            .or(once)
+        None => [first, c.window.map(|w| w.0), once]
+            .into_iter()
+            .flatten()
+            .min()
             .ok_or_else(|| serr("no inputs: give the scenario a `start`"))?,
     };
     let until = match parse(&scenario.until, "until")? {

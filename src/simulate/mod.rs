@@ -67,8 +67,8 @@ impl std::error::Error for SimError {}
 /// `until` (RFC 3339) bounding the simulated time.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
-    /// Simulated time starts here (default: the earliest input; else the
-    /// window's opening or the `once` trigger's day).
+    /// Simulated time starts here (default: the earliest of the first
+    /// input, the window's opening and the day before a `once` trigger's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     /// Simulated time stops here (default: the last input, or `start`,
