@@ -5,9 +5,20 @@
 //! a stable structural `id` (used by plans and diffs) and every edge its
 //! shortest and longest duration.
 //!
-//! Lowering lives in `lower.rs`; time bounds in `timing.rs`.
+//! Lowering lives in `lower.rs` (its module docs give the id scheme); time
+//! bounds in `timing.rs`; what is known at each point and which edges can
+//! be taken in `facts.rs` and `reach.rs`.
 
-use petgraph::graph::{DiGraph, NodeIndex};
+pub mod facts;
+pub mod lower;
+pub mod reach;
+#[doc(hidden)]
+pub mod testkit;
+pub mod timing;
+
+pub use lower::{lower, lower_all};
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 use crate::model::{Allows, CampaignId, Cond, EventId, Loc, MessageId, WaitOn, Weekday};
 
@@ -20,6 +31,79 @@ pub struct Journey {
     pub entry: NodeIndex,
     /// The end of the journey (falling off the last step).
     pub end: NodeIndex,
+    /// The `goal` end node, when the campaign has a goal.
+    pub goal: Option<NodeIndex>,
+    /// One `exit when` end node per distinct exit event, in source order.
+    pub exits: Vec<NodeIndex>,
+    /// The edges from the end of a `repeat` body back to its head, sorted.
+    /// (Their labels say how the body ended, e.g. `Next` or `Else`; this
+    /// list is what marks them as back edges.) An empty body's `Body` edge
+    /// is a self loop and is listed here too.
+    pub repeat_back_edges: Vec<EdgeIndex>,
+}
+
+impl Journey {
+    /// Whether `e` goes from the end of a `repeat` body back to its head.
+    pub fn is_repeat_back_edge(&self, e: EdgeIndex) -> bool {
+        self.repeat_back_edges.binary_search(&e).is_ok()
+    }
+
+    /// The step nodes (everything but entry, end, goal and exit nodes), in
+    /// source order.
+    pub fn step_nodes(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.graph
+            .node_indices()
+            .filter(move |&n| self.graph[n].kind.is_step())
+    }
+
+    /// The node with this structural id.
+    pub fn node_by_id(&self, id: &str) -> Option<NodeIndex> {
+        self.graph.node_indices().find(|&n| self.graph[n].id == id)
+    }
+
+    /// Per node, the index of its last descendant (nodes are created in
+    /// pre-order, so a step's descendants are the indices after it up to
+    /// this one).
+    pub fn subtree_ends(&self) -> Vec<usize> {
+        let n = self.graph.node_count();
+        let mut end: Vec<usize> = (0..n).collect();
+        for v in (0..n).rev() {
+            if let Some(p) = self.graph[NodeIndex::new(v)].parent {
+                end[p.index()] = end[p.index()].max(end[v]);
+            }
+        }
+        end
+    }
+
+    /// Per node: whether it is a *regular* `repeat` head, one whose body is
+    /// entered only through the head (no `goto` from outside the body jumps
+    /// into it). Only for those does the round count bound the loop.
+    pub fn regular_repeats(&self) -> Vec<bool> {
+        let g = &self.graph;
+        let end = self.subtree_ends();
+        let mut regular: Vec<bool> = g
+            .node_weights()
+            .map(|n| matches!(n.kind, NodeKind::Repeat { .. }))
+            .collect();
+        for e in g.edge_indices() {
+            if g[e] != Edge::Jump {
+                continue;
+            }
+            let (src, dst) = g.edge_endpoints(e).expect("edge");
+            for a in self.ancestors(dst) {
+                let inside = a.index() < src.index() && src.index() <= end[a.index()];
+                if matches!(g[a].kind, NodeKind::Repeat { .. }) && !inside {
+                    regular[a.index()] = false;
+                }
+            }
+        }
+        regular
+    }
+
+    /// The enclosing steps of `n`, innermost first.
+    pub fn ancestors(&self, n: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        std::iter::successors(self.graph[n].parent, move |&p| self.graph[p].parent)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +117,11 @@ pub struct Node {
     /// `@allow`s in force here: the step's own and those of enclosing steps
     /// and of the campaign.
     pub allows: Allows,
+    /// The innermost enclosing step (`if`, `split`, `repeat`, `wait for`,
+    /// `step NAME`); `None` at top level and for entry/end nodes.
+    pub parent: Option<NodeIndex>,
+    /// The step just before this one in the same block, if any.
+    pub prev: Option<NodeIndex>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +169,37 @@ pub enum NodeKind {
     Goal(EventId),
     /// An `exit when` event happened: ends the journey.
     ExitEvent(EventId),
+}
+
+impl NodeKind {
+    /// Whether the node stands for a step written in the journey (as
+    /// opposed to entry, end, goal and exit-event nodes).
+    pub fn is_step(&self) -> bool {
+        !matches!(
+            self,
+            NodeKind::Entry | NodeKind::End | NodeKind::Goal(_) | NodeKind::ExitEvent(_)
+        )
+    }
+
+    /// A short name for messages: `send`, `wait`, `if`, ...
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            NodeKind::Entry => "entry",
+            NodeKind::Send(_) => "send",
+            NodeKind::Wait { .. } => "wait",
+            NodeKind::WaitUntil { .. } => "wait until",
+            NodeKind::WaitFor { .. } => "wait for",
+            NodeKind::Branch { .. } => "if",
+            NodeKind::Split => "split",
+            NodeKind::Repeat { .. } => "repeat",
+            NodeKind::Named { .. } => "step",
+            NodeKind::Goto { .. } => "goto",
+            NodeKind::Exit => "exit",
+            NodeKind::End => "end",
+            NodeKind::Goal(_) => "goal",
+            NodeKind::ExitEvent(_) => "exit when",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

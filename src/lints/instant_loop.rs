@@ -1,3 +1,152 @@
 //! # instant-loop
 //!
-//! (to be written with the lint)
+//! A loop in a journey can go round with no time passing: a `goto` jumps
+//! back to a `step` and nothing on the way waits.
+//!
+//! ## Why
+//! Conditions cannot change while no time passes, so once such a loop is
+//! entered it never leaves: the runner would spin forever (and send the
+//! messages in it again and again, all at once). Only a `wait`, a
+//! `wait until` or a `wait for` makes time pass for sure; a `send` on a
+//! channel with quiet hours is delayed only during those hours, so it does
+//! not count.
+//!
+//! `repeat N times` is not an instant loop even with no wait inside: it
+//! runs its body `N` times and goes on (`repeated-message` may still have
+//! something to say about it). A loop made only of steps no execution can
+//! reach is reported as `unreachable-step` instead.
+//!
+//! ## Example
+//! ```omni
+//! journey {
+//!   step nudge {
+//!     send push_nudge
+//!     goto nudge
+//!   }
+//! }
+//! ```
+//!
+//! ## Fix
+//! Put a `wait` (or `wait for ... within`) inside the loop, or use
+//! `repeat N times` for a bounded repetition.
+//!
+//! This is an error: `omnis build` writes no plans while it is reported.
+
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+
+use crate::diagnostic::Diagnostic;
+use crate::graph::timing::{self, tarjan};
+use crate::graph::{reach, Edge, Journey, NodeKind};
+use crate::lints::LintContext;
+use crate::model::Program;
+
+pub const CODE: &str = "instant-loop";
+
+pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for journey in cx.journeys {
+        out.extend(check_journey(cx, journey));
+    }
+    out
+}
+
+/// Whether taking edge `e` out of `kind` surely takes time.
+fn takes_time(kind: &NodeKind) -> bool {
+    match kind {
+        NodeKind::Wait { seconds } => *seconds > 0,
+        // The second time round, `wait until` waits for the next such
+        // time; `wait for` needs something to happen or a timeout.
+        NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. } => true,
+        _ => false,
+    }
+}
+
+/// The instant loops of one journey: for each, the gotos closing it (first
+/// in source order first) and their targets.
+pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
+    let g = &journey.graph;
+    let r = reach::analyze(program, journey);
+    let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
+    let n = g.node_count();
+    let mut adj: Vec<Vec<(usize, ())>> = vec![Vec::new(); n];
+    for e in g.edge_references() {
+        let (u, v) = (e.source(), e.target());
+        if !r.is_live(e.id())
+            || journey.is_repeat_back_edge(e.id())
+            || matches!(e.weight(), Edge::Ends(_))
+            || takes_time(&g[u].kind)
+        {
+            continue;
+        }
+        // Leaving a repeat after rounds that each take time.
+        if *e.weight() == Edge::Done {
+            if let Some(Some(round)) = t.rounds.get(&u) {
+                if round.min > 0 {
+                    continue;
+                }
+            }
+        }
+        adj[u.index()].push((v.index(), ()));
+    }
+    let mut loops = Vec::new();
+    for scc in tarjan(&adj, journey.entry.index()) {
+        let cyclic = scc.len() > 1 || adj[scc[0]].iter().any(|&(t, _)| t == scc[0]);
+        if !cyclic {
+            continue;
+        }
+        let mut gotos: Vec<(NodeIndex, NodeIndex)> = Vec::new();
+        for &v in &scc {
+            let v = NodeIndex::new(v);
+            if !matches!(g[v].kind, NodeKind::Goto { .. }) {
+                continue;
+            }
+            for e in g.edges(v) {
+                if *e.weight() == Edge::Jump && scc.contains(&e.target().index()) {
+                    gotos.push((v, e.target()));
+                }
+            }
+        }
+        gotos.sort();
+        if !gotos.is_empty() {
+            loops.push(gotos);
+        }
+    }
+    loops.sort();
+    loops
+}
+
+fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
+    let g = &journey.graph;
+    let mut out = Vec::new();
+    for gotos in instant_loops(cx.program, journey) {
+        let (goto, target) = gotos[0];
+        let name = match &g[target].kind {
+            NodeKind::Named { name } => name.clone(),
+            _ => g[target].id.clone(),
+        };
+        let loc = g[goto].loc;
+        let tloc = g[target].loc;
+        let mut d = Diagnostic::error(
+            CODE,
+            loc.file,
+            loc.span,
+            format!(
+                "`goto {name}` loops back with no time passing: the journey would go round forever"
+            ),
+        )
+        .with_label(
+            tloc.file,
+            super::unreachable_step::first_line(cx, tloc).span,
+            "the loop starts here, and nothing from here to the `goto` waits",
+        );
+        for &(other, _) in &gotos[1..] {
+            let l = g[other].loc;
+            d = d.with_label(l.file, l.span, "this `goto` closes the same loop");
+        }
+        out.push(d.with_help(
+            "add a `wait` inside the loop, or use `repeat N times` for a bounded repetition",
+        ));
+    }
+    out
+}

@@ -16,6 +16,9 @@ pub mod unreachable_step;
 pub mod unused_allow;
 pub mod unused_declaration;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 use crate::graph::Journey;
 use crate::model::Program;
 use crate::source::{FileId, SourceMap};

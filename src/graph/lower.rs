@@ -1,0 +1,539 @@
+//! Lowering a campaign's journey (a tree of [`Step`]s) to a [`Journey`]
+//! graph.
+//!
+//! # Shape
+//! - One `Entry` node, one node per step, one `End` node (falling off the
+//!   last step), a `Goal` node when the campaign has a goal and one
+//!   `ExitEvent` node per distinct `exit when` event.
+//! - Steps in a block are chained with `Next`; compound steps have labelled
+//!   out edges into their blocks (`If(i)`/`Else`, `Matched`/`Timeout`,
+//!   `Arm`, `Body`/`Done`) and the end of each block flows on to whatever
+//!   follows the compound step. There are no join nodes: an `if` without
+//!   `else` has an `Else` edge straight to the next step, an empty block is
+//!   an edge straight through.
+//! - `repeat N times` is a loop head: `Body` into the body, the end of the
+//!   body back to the head (those back edges keep the label of how the body
+//!   ended and are listed in [`Journey::repeat_back_edges`]), `Done` out.
+//! - `goto NAME` has one `Jump` edge to the `step NAME` node; flow also
+//!   falls into a `step NAME` from the step before it.
+//! - `exit` and `goto` have no `Next` edge: what follows them in the same
+//!   block has no predecessor from there.
+//! - Every node where time passes (`wait`, `wait until`, `wait for`, and a
+//!   `send` on a channel with quiet hours) has an `Ends(event)` edge to the
+//!   goal node and to every exit-event node: those events end the journey
+//!   while a person waits there.
+//!
+//! Nodes are created in source order (entry, end, goal, exits first, then
+//! the steps in pre-order), so a node's index orders it by position and the
+//! nodes inside a compound step directly follow it.
+//!
+//! # Node ids
+//! Ids are structural, so that a small edit gives a small diff:
+//! - `@entry`, `@end`, `@goal`, `@exit.EVENT` for the non-step nodes (`@`
+//!   cannot start a step id);
+//! - top-level steps `s1`, `s2`, ... (1-based position in the journey);
+//! - inside a step with id `P`:
+//!   - `if`: the first arm's block `P.then.sN`, the `else if` arms
+//!     `P.if2.sN`, `P.if3.sN`, ..., the `else` block `P.else.sN`;
+//!   - `wait for`: `P.then.sN` (matched) and `P.otherwise.sN`;
+//!   - `split`: `P.ARM.sN` with the arm's name, or its 1-based position
+//!     (`P.2.sN`) when it has none;
+//!   - `repeat`: `P.sN`;
+//! - a `step NAME` has the id `NAME` wherever it is (names are unique in a
+//!   campaign), and the steps in it `NAME.sN`.
+//!
+//! Ids are unique: in the unlikely case that two come out equal (a step
+//! named `s1` at top level next to the first step), the later one gets
+//! `#2` (then `#3`, ...) appended.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::{Edge, Journey, Node, NodeKind};
+use crate::model::{Allows, Block, CampaignId, Loc, Program, Step, StepKind};
+
+/// Lowers every campaign, indexed by `CampaignId`.
+pub fn lower_all(program: &Program) -> Vec<Journey> {
+    (0..program.campaigns.len())
+        .map(|i| lower(program, CampaignId(i as u32)))
+        .collect()
+}
+
+/// Lowers one campaign's journey.
+pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
+    let c = program.campaign(campaign);
+    let mut l = Lowerer {
+        program,
+        graph: DiGraph::new(),
+        named: HashMap::new(),
+        gotos: Vec::new(),
+        ids: HashSet::new(),
+        back_edges: Vec::new(),
+        time_nodes: Vec::new(),
+    };
+    let entry = l.node(
+        "@entry".into(),
+        NodeKind::Entry,
+        c.loc,
+        c.allows.clone(),
+        None,
+        None,
+    );
+    let end = l.node(
+        "@end".into(),
+        NodeKind::End,
+        c.loc,
+        c.allows.clone(),
+        None,
+        None,
+    );
+    let goal = c.goal.map(|(e, loc)| {
+        l.node(
+            "@goal".into(),
+            NodeKind::Goal(e),
+            loc,
+            c.allows.clone(),
+            None,
+            None,
+        )
+    });
+    let mut exits = Vec::new();
+    let mut seen = HashSet::new();
+    for &(e, loc) in &c.exits {
+        if goal.is_some() && c.goal.map(|g| g.0) == Some(e) || !seen.insert(e) {
+            continue;
+        }
+        let id = format!("@exit.{}", program.event(e).name);
+        exits.push(l.node(
+            id,
+            NodeKind::ExitEvent(e),
+            loc,
+            c.allows.clone(),
+            None,
+            None,
+        ));
+    }
+
+    let out = l.block(&c.journey, "", None, &c.allows, vec![(entry, Edge::Next)]);
+    for (n, e) in out {
+        l.graph.add_edge(n, end, e);
+    }
+    for (from, target) in std::mem::take(&mut l.gotos) {
+        if let Some(&to) = l.named.get(&target) {
+            l.graph.add_edge(from, to, Edge::Jump);
+        }
+    }
+    for n in std::mem::take(&mut l.time_nodes) {
+        if let Some(g) = goal {
+            let ev = c.goal.expect("goal node without goal").0;
+            l.graph.add_edge(n, g, Edge::Ends(ev));
+        }
+        for &x in &exits {
+            let NodeKind::ExitEvent(ev) = l.graph[x].kind else {
+                unreachable!()
+            };
+            l.graph.add_edge(n, x, Edge::Ends(ev));
+        }
+    }
+    let mut back = l.back_edges;
+    back.sort();
+    Journey {
+        campaign,
+        graph: l.graph,
+        entry,
+        end,
+        goal,
+        exits,
+        repeat_back_edges: back,
+    }
+}
+
+type Pending = Vec<(NodeIndex, Edge)>;
+
+struct Lowerer<'a> {
+    program: &'a Program,
+    graph: DiGraph<Node, Edge>,
+    named: HashMap<String, NodeIndex>,
+    gotos: Vec<(NodeIndex, String)>,
+    ids: HashSet<String>,
+    back_edges: Vec<petgraph::graph::EdgeIndex>,
+    time_nodes: Vec<NodeIndex>,
+}
+
+fn merge_allows(outer: &Allows, own: &Allows) -> Allows {
+    if own.codes.is_empty() {
+        return outer.clone();
+    }
+    let mut a = outer.clone();
+    a.codes.extend(own.codes.iter().cloned());
+    a
+}
+
+fn child(prefix: &str, part: &str) -> String {
+    if prefix.is_empty() {
+        part.to_string()
+    } else {
+        format!("{prefix}.{part}")
+    }
+}
+
+impl Lowerer<'_> {
+    fn node(
+        &mut self,
+        id: String,
+        kind: NodeKind,
+        loc: Loc,
+        allows: Allows,
+        parent: Option<NodeIndex>,
+        prev: Option<NodeIndex>,
+    ) -> NodeIndex {
+        let mut unique = id.clone();
+        let mut k = 2;
+        while !self.ids.insert(unique.clone()) {
+            unique = format!("{id}#{k}");
+            k += 1;
+        }
+        self.graph.add_node(Node {
+            id: unique,
+            kind,
+            loc,
+            allows,
+            parent,
+            prev,
+        })
+    }
+
+    fn connect(&mut self, pending: Pending, to: NodeIndex) {
+        for (from, e) in pending {
+            self.graph.add_edge(from, to, e);
+        }
+    }
+
+    /// Lowers `block`: `pending` edges lead into its first step; returns the
+    /// edges leaving its end.
+    fn block(
+        &mut self,
+        block: &Block,
+        prefix: &str,
+        parent: Option<NodeIndex>,
+        allows: &Allows,
+        mut pending: Pending,
+    ) -> Pending {
+        let mut prev = None;
+        for (i, step) in block.steps.iter().enumerate() {
+            let id = match &step.kind {
+                StepKind::Named { name, .. } => name.clone(),
+                _ => child(prefix, &format!("s{}", i + 1)),
+            };
+            let (n, out) = self.step(step, id, parent, prev, allows, pending);
+            pending = out;
+            prev = Some(n);
+        }
+        pending
+    }
+
+    fn step(
+        &mut self,
+        step: &Step,
+        id: String,
+        parent: Option<NodeIndex>,
+        prev: Option<NodeIndex>,
+        outer_allows: &Allows,
+        pending: Pending,
+    ) -> (NodeIndex, Pending) {
+        let allows = merge_allows(outer_allows, &step.allows);
+        let kind = match &step.kind {
+            StepKind::Send(m) => NodeKind::Send(*m),
+            StepKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
+            StepKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
+                weekday: *weekday,
+                minutes: *minutes,
+            },
+            StepKind::WaitFor {
+                on, filter, within, ..
+            } => NodeKind::WaitFor {
+                on: on.clone(),
+                filter: filter.clone(),
+                within: *within,
+            },
+            StepKind::If { arms, .. } => NodeKind::Branch {
+                conds: arms.iter().map(|(c, _)| c.clone()).collect(),
+            },
+            StepKind::Split(_) => NodeKind::Split,
+            StepKind::Repeat { times, .. } => NodeKind::Repeat { times: *times },
+            StepKind::Named { name, .. } => NodeKind::Named { name: name.clone() },
+            StepKind::Goto { target } => NodeKind::Goto {
+                target: target.clone(),
+            },
+            StepKind::Exit => NodeKind::Exit,
+        };
+        let n = self.node(id.clone(), kind, step.loc, allows.clone(), parent, prev);
+        self.connect(pending, n);
+        let p = Some(n);
+        let out = match &step.kind {
+            StepKind::Send(m) => {
+                let ch = self.program.message(*m).channel;
+                if self.program.channel(ch).quiet_hours.is_some() {
+                    self.time_nodes.push(n);
+                }
+                vec![(n, Edge::Next)]
+            }
+            StepKind::Wait { .. } | StepKind::WaitUntil { .. } => {
+                self.time_nodes.push(n);
+                vec![(n, Edge::Next)]
+            }
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => {
+                self.time_nodes.push(n);
+                let mut out = match then {
+                    Some(b) => {
+                        self.block(b, &child(&id, "then"), p, &allows, vec![(n, Edge::Matched)])
+                    }
+                    None => vec![(n, Edge::Matched)],
+                };
+                out.extend(match otherwise {
+                    Some(b) => self.block(
+                        b,
+                        &child(&id, "otherwise"),
+                        p,
+                        &allows,
+                        vec![(n, Edge::Timeout)],
+                    ),
+                    None => vec![(n, Edge::Timeout)],
+                });
+                out
+            }
+            StepKind::If { arms, otherwise } => {
+                let mut out = Vec::new();
+                for (i, (_, b)) in arms.iter().enumerate() {
+                    let part = if i == 0 {
+                        "then".to_string()
+                    } else {
+                        format!("if{}", i + 1)
+                    };
+                    out.extend(self.block(
+                        b,
+                        &child(&id, &part),
+                        p,
+                        &allows,
+                        vec![(n, Edge::If(i))],
+                    ));
+                }
+                match otherwise {
+                    Some(b) => out.extend(self.block(
+                        b,
+                        &child(&id, "else"),
+                        p,
+                        &allows,
+                        vec![(n, Edge::Else)],
+                    )),
+                    None => out.push((n, Edge::Else)),
+                }
+                out
+            }
+            StepKind::Split(arms) => {
+                let mut out = Vec::new();
+                for (i, arm) in arms.iter().enumerate() {
+                    let part = arm.name.clone().unwrap_or_else(|| (i + 1).to_string());
+                    let e = Edge::Arm {
+                        index: i,
+                        name: arm.name.clone(),
+                        weight: arm.weight,
+                    };
+                    out.extend(self.block(&arm.body, &child(&id, &part), p, &allows, vec![(n, e)]));
+                }
+                out
+            }
+            StepKind::Repeat { body, .. } => {
+                let back = self.block(body, &id, p, &allows, vec![(n, Edge::Body)]);
+                for (from, e) in back {
+                    let ei = self.graph.add_edge(from, n, e);
+                    self.back_edges.push(ei);
+                }
+                vec![(n, Edge::Done)]
+            }
+            StepKind::Named { name, body } => {
+                self.named.insert(name.clone(), n);
+                self.block(body, &id, p, &allows, vec![(n, Edge::Next)])
+            }
+            StepKind::Goto { target } => {
+                self.gotos.push((n, target.clone()));
+                Vec::new()
+            }
+            StepKind::Exit => Vec::new(),
+        };
+        (n, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testkit::ProgramBuilder;
+    use crate::model::{CmpOp, Trigger, Type, WaitOn};
+    use petgraph::visit::EdgeRef;
+
+    fn ids(j: &Journey) -> Vec<String> {
+        j.graph.node_weights().map(|n| n.id.clone()).collect()
+    }
+
+    fn edges(j: &Journey) -> Vec<String> {
+        let mut v: Vec<String> = j
+            .graph
+            .edge_references()
+            .map(|e| {
+                format!(
+                    "{} -{:?}-> {}",
+                    j.graph[e.source()].id,
+                    e.weight(),
+                    j.graph[e.target()].id
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn ids_follow_the_structure() {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("order_placed", &[]);
+        let unsub = b.event("unsubscribed", &[]);
+        let x = b.attr("x", Type::Number);
+        let ch = b.channel("email", None);
+        let m = b.message("m", ch);
+        let s1 = b.send(m);
+        let c1 = b.num(x, CmpOp::Gt, 1.0);
+        let c2 = b.num(x, CmpOp::Gt, 2.0);
+        let t1 = b.send(m);
+        let t2 = b.wait(60);
+        let e1 = b.send(m);
+        let iff = b.if_(vec![(c1, vec![t1]), (c2, vec![t2])], Some(vec![e1]));
+        let a1 = b.send(m);
+        let h1 = b.exit();
+        let split = b.split(vec![(90, Some("a"), vec![a1]), (10, None, vec![h1])]);
+        let w = b.wait(3600);
+        let n1 = b.send(m);
+        let nudge = b.named("nudge", vec![w, n1]);
+        let r1 = b.wait(60);
+        let rep = b.repeat(2, vec![r1]);
+        let mt = b.send(m);
+        let wf = b.wait_for(WaitOn::Opened(m), 3600, Some(vec![mt]), None);
+        let g = b.goto("nudge");
+        let c = b.campaign(
+            "c",
+            Trigger::Event {
+                event: ev,
+                filter: None,
+            },
+            vec![s1, iff, split, nudge, rep, wf, g],
+        );
+        b.campaign_mut(c).goal = Some((ev, b.program.campaigns[0].loc));
+        b.campaign_mut(c).exits = vec![(unsub, b.program.campaigns[0].loc)];
+        let j = lower(&b.program, c);
+        assert_eq!(
+            ids(&j),
+            [
+                "@entry",
+                "@end",
+                "@goal",
+                "@exit.unsubscribed",
+                "s1",
+                "s2",
+                "s2.then.s1",
+                "s2.if2.s1",
+                "s2.else.s1",
+                "s3",
+                "s3.a.s1",
+                "s3.2.s1",
+                "nudge",
+                "nudge.s1",
+                "nudge.s2",
+                "s5",
+                "s5.s1",
+                "s6",
+                "s6.then.s1",
+                "s7"
+            ]
+        );
+        let e = edges(&j);
+        for want in [
+            "@entry -Next-> s1",
+            "s1 -Next-> s2",
+            "s2 -If(0)-> s2.then.s1",
+            "s2 -If(1)-> s2.if2.s1",
+            "s2 -Else-> s2.else.s1",
+            "s2.then.s1 -Next-> s3",
+            "s2.if2.s1 -Next-> s3",
+            "s2.if2.s1 -Ends(EventId(0))-> @goal",
+            "s2.if2.s1 -Ends(EventId(1))-> @exit.unsubscribed",
+            "s3.a.s1 -Next-> nudge",
+            "nudge -Next-> nudge.s1",
+            "nudge.s2 -Next-> s5",
+            "s5 -Body-> s5.s1",
+            "s5.s1 -Next-> s5",
+            "s5 -Done-> s6",
+            "s6 -Matched-> s6.then.s1",
+            "s6 -Timeout-> s7",
+            "s6.then.s1 -Next-> s7",
+            "s7 -Jump-> nudge",
+        ] {
+            assert!(e.contains(&want.to_string()), "missing {want} in {e:#?}");
+        }
+        // `exit` has no successor; sends without quiet hours no `Ends`.
+        let exit = j.node_by_id("s3.2.s1").unwrap();
+        assert_eq!(j.graph.edges(exit).count(), 0);
+        let s1 = j.node_by_id("s1").unwrap();
+        assert_eq!(j.graph.edges(s1).count(), 1);
+        assert_eq!(j.repeat_back_edges.len(), 1);
+        let back = j.repeat_back_edges[0];
+        assert_eq!(
+            j.graph.edge_endpoints(back).unwrap().1,
+            j.node_by_id("s5").unwrap()
+        );
+        // Structure.
+        let t = j.node_by_id("s2.if2.s1").unwrap();
+        assert_eq!(j.graph[t].parent, j.node_by_id("s2"));
+        assert_eq!(
+            j.graph[j.node_by_id("nudge.s2").unwrap()].prev,
+            j.node_by_id("nudge.s1")
+        );
+        assert_eq!(
+            j.graph[j.node_by_id("s5").unwrap()].prev,
+            j.node_by_id("nudge")
+        );
+    }
+
+    #[test]
+    fn colliding_ids_get_a_suffix_and_empty_blocks_pass_through() {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("e", &[]);
+        let x = b.attr("x", Type::Bool);
+        let s1 = b.named("s2", vec![]);
+        let c = b.flag(x);
+        let iff = b.if_(vec![(c, vec![])], None);
+        let rep = b.repeat(3, vec![]);
+        let c = b.campaign(
+            "c",
+            Trigger::Event {
+                event: ev,
+                filter: None,
+            },
+            vec![s1, iff, rep],
+        );
+        let j = lower(&b.program, c);
+        assert_eq!(ids(&j), ["@entry", "@end", "s2", "s2#2", "s3"]);
+        let e = edges(&j);
+        assert!(e.contains(&"s2#2 -If(0)-> s3".to_string()), "{e:#?}");
+        assert!(e.contains(&"s2#2 -Else-> s3".to_string()), "{e:#?}");
+        assert!(e.contains(&"s3 -Body-> s3".to_string()), "{e:#?}");
+        assert!(e.contains(&"s3 -Done-> @end".to_string()), "{e:#?}");
+        assert!(j.is_repeat_back_edge(
+            j.graph
+                .find_edge(j.node_by_id("s3").unwrap(), j.node_by_id("s3").unwrap())
+                .unwrap()
+        ));
+    }
+}

@@ -1,0 +1,825 @@
+//! Which nodes some execution can reach and which edges it can take: a
+//! forward dataflow of the facts known at each point (see [`super::facts`]).
+//!
+//! Each node's state is the conjunction of literals known there (the meet
+//! over incoming edges is intersection: what holds on every path) and the
+//! set of messages that may have been sent before it (the meet is union;
+//! only messages whose engagement is checked somewhere are tracked). The
+//! analysis is optimistic: nodes start unreached, and an edge becomes live
+//! once its source is reached and its condition can hold given the facts.
+//! Facts only shrink and sent sets only grow, so edges only come alive and
+//! the worklist (in reverse post-order) terminates, touching each node a
+//! bounded number of times: no path is ever enumerated.
+//!
+//! Edge rules:
+//! - out of entry: the audience, the trigger filter and (for `trigger
+//!   enters S`) the segment `S` must hold together;
+//! - `If(i)`: arm `i` holds and arms `0..i` do not; `Else`: no arm holds;
+//! - a split arm with 0% is never taken;
+//! - `Matched` of a `wait for` on the goal or an exit event is never taken
+//!   (the event ends the journey first); on `opened`/`clicked m` it needs
+//!   `m` possibly sent before; once taken, `did E since entry` (or the
+//!   engagement) is known;
+//! - `Body` of `repeat 0 times` is never taken; `Done` of a regular repeat
+//!   is taken only after a round, so it carries the facts at the end of the
+//!   body and is dead when no round can finish; the end of the body feeds
+//!   the head again only when there is more than one round;
+//! - an edge where time may pass forgets every fact that is not persistent.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::facts::{cond_key, Atom, Conj, Fact, Leaf, Logic, Role, Special, Window, MAX_FACTS};
+use super::timing::edge_bounds;
+use super::{Edge, Journey, NodeKind};
+use crate::model::{Cond, CondKind, EventId, MessageId, Program, Trigger, WaitOn};
+
+/// Why no execution takes an edge out of a reached node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dead {
+    /// The edge's condition cannot hold given what is known: the leaves of
+    /// the condition and the facts involved (over all of its disjuncts).
+    Conflict {
+        leaves: Vec<Leaf>,
+        facts: Vec<Leaf>,
+        special: Option<Special>,
+    },
+    /// A split arm with weight 0.
+    ZeroWeight,
+    /// `wait for` the goal (`true`) or an exit event: the journey ends
+    /// when it happens.
+    WaitEnds { event: EventId, goal: bool },
+    /// `wait for opened/clicked m` with `m` not sent before.
+    NotSent { msg: MessageId, clicked: bool },
+    /// `repeat 0 times`.
+    NeverRuns,
+    /// The `Done` edge of a repeat whose body never finishes a round.
+    NoRound,
+}
+
+/// The result of the analysis.
+pub struct Reach<'a> {
+    pub logic: Logic<'a>,
+    /// Per node: some execution may reach it.
+    pub reached: Vec<bool>,
+    /// Per edge: some execution may take it.
+    pub live: Vec<bool>,
+    /// Dead edges out of reached nodes, and why.
+    pub dead: HashMap<EdgeIndex, Dead>,
+    /// Per reached node: the facts known on arrival.
+    pub facts: Vec<Option<Vec<Fact>>>,
+}
+
+impl Reach<'_> {
+    pub fn is_reached(&self, n: NodeIndex) -> bool {
+        self.reached[n.index()]
+    }
+    pub fn is_live(&self, e: EdgeIndex) -> bool {
+        self.live[e.index()]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct State {
+    facts: Vec<Fact>,
+    sent: Vec<u64>,
+}
+
+/// Runs the analysis on one journey.
+pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
+    let g = &journey.graph;
+    let campaign = program.campaign(journey.campaign);
+    let goal = campaign.goal.map(|(e, _)| e);
+    let exits: Vec<EventId> = campaign.exits.iter().map(|(e, _)| *e).collect();
+    let mut logic = Logic::new(program, goal, exits.clone());
+
+    // Edge conditions, in DNF.
+    let mut conds: HashMap<EdgeIndex, Vec<Conj>> = HashMap::new();
+    let enters;
+    let mut entry_parts: Vec<(&Cond, bool, Role)> = Vec::new();
+    if let Some(a) = &campaign.audience {
+        entry_parts.push((a, true, Role::Audience));
+    }
+    match &campaign.trigger {
+        Trigger::Event {
+            filter: Some(f), ..
+        } => entry_parts.push((f, true, Role::TriggerFilter)),
+        Trigger::Enters(s) => {
+            enters = Cond {
+                kind: CondKind::Segment(*s),
+                loc: campaign.trigger_loc,
+            };
+            entry_parts.push((&enters, true, Role::TriggerSegment));
+        }
+        _ => {}
+    }
+    for e in g.edges_directed(journey.entry, Direction::Outgoing) {
+        conds.insert(e.id(), logic.dnf(&entry_parts));
+    }
+    for e in g.edge_references() {
+        let NodeKind::Branch { conds: cs } = &g[e.source()].kind else {
+            continue;
+        };
+        let branch = e.source().index() as u32;
+        let upto = match e.weight() {
+            Edge::If(i) => *i,
+            Edge::Else => cs.len(),
+            _ => continue,
+        };
+        let mut parts: Vec<(&Cond, bool, Role)> = Vec::new();
+        if upto < cs.len() {
+            parts.push((
+                &cs[upto],
+                true,
+                Role::Arm {
+                    branch,
+                    index: upto,
+                    taken: true,
+                },
+            ));
+        }
+        for j in (0..upto.min(cs.len())).rev() {
+            parts.push((
+                &cs[j],
+                false,
+                Role::Arm {
+                    branch,
+                    index: j,
+                    taken: false,
+                },
+            ));
+        }
+        conds.insert(e.id(), logic.dnf(&parts));
+    }
+
+    // What a `wait for` that matched makes known.
+    let mut matched: HashMap<NodeIndex, Vec<Leaf>> = HashMap::new();
+    for u in g.node_indices() {
+        let NodeKind::WaitFor { on, filter, .. } = &g[u].kind else {
+            continue;
+        };
+        let role = Role::Matched {
+            node: u.index() as u32,
+        };
+        let loc = g[u].loc;
+        let atoms = match on {
+            WaitOn::Event(ev) => {
+                let did = |filter| Atom::Did {
+                    event: *ev,
+                    filter,
+                    window: Window::SinceEntry,
+                    at_least: 1,
+                };
+                let mut v = vec![did(None)];
+                if let Some(f) = filter {
+                    v.push(did(Some(cond_key(f))));
+                }
+                v
+            }
+            WaitOn::Opened(m) => vec![Atom::Engaged {
+                msg: *m,
+                clicked: false,
+            }],
+            WaitOn::Clicked(m) => vec![Atom::Engaged {
+                msg: *m,
+                clicked: true,
+            }],
+        };
+        let leaves = atoms
+            .into_iter()
+            .map(|a| logic.known(a, loc, role))
+            .collect();
+        matched.insert(u, leaves);
+    }
+
+    // Messages whose engagement is checked somewhere get a bit.
+    let mut bits: HashMap<MessageId, usize> = HashMap::new();
+    for a in logic.atoms() {
+        if let Atom::Engaged { msg, .. } = a {
+            let k = bits.len();
+            bits.entry(*msg).or_insert(k);
+        }
+    }
+    for n in g.node_weights() {
+        if let NodeKind::WaitFor {
+            on: WaitOn::Opened(m) | WaitOn::Clicked(m),
+            ..
+        } = &n.kind
+        {
+            let k = bits.len();
+            bits.entry(*m).or_insert(k);
+        }
+    }
+    let words = bits.len().div_ceil(64);
+
+    let takes_time: Vec<bool> = g
+        .edge_indices()
+        .map(|e| edge_bounds(program, journey, e).may_take_time())
+        .collect();
+    let regular = journey.regular_repeats();
+    let back_to: Vec<Option<NodeIndex>> = {
+        let mut v = vec![None; g.edge_count()];
+        for &b in &journey.repeat_back_edges {
+            let (_, h) = g.edge_endpoints(b).expect("edge");
+            if regular[h.index()] {
+                v[b.index()] = Some(h);
+            }
+        }
+        v
+    };
+
+    // Reverse post-order from entry, for the worklist priority.
+    let order = rpo(journey);
+
+    let n = g.node_count();
+    let mut state: Vec<Option<State>> = vec![None; n];
+    let mut round: HashMap<NodeIndex, State> = HashMap::new();
+    let mut live = vec![false; g.edge_count()];
+    let mut dead: HashMap<EdgeIndex, Dead> = HashMap::new();
+    let mut queued = vec![false; n];
+    let mut heap = BinaryHeap::new();
+    state[journey.entry.index()] = Some(State {
+        facts: Vec::new(),
+        sent: vec![0; words],
+    });
+    heap.push(Reverse((
+        order[journey.entry.index()],
+        journey.entry.index(),
+    )));
+    queued[journey.entry.index()] = true;
+
+    let ctx = Ctx {
+        journey,
+        logic: &logic,
+        conds: &conds,
+        bits: &bits,
+        takes_time: &takes_time,
+        goal,
+        exits: &exits,
+        matched: &matched,
+    };
+
+    while let Some(Reverse((_, u))) = heap.pop() {
+        queued[u] = false;
+        let un = NodeIndex::new(u);
+        let Some(s) = state[u].clone() else { continue };
+        let mut targets: Vec<(EdgeIndex, NodeIndex)> = g
+            .edges_directed(un, Direction::Outgoing)
+            .map(|e| (e.id(), e.target()))
+            .collect();
+        targets.sort();
+        for (e, v) in targets {
+            let times = match g[un].kind {
+                NodeKind::Repeat { times } => Some(times),
+                _ => None,
+            };
+            let src = if g[e] == Edge::Done && regular[u] && times != Some(0) {
+                match round.get(&un) {
+                    Some(r) => r,
+                    None => {
+                        dead.insert(e, Dead::NoRound);
+                        continue;
+                    }
+                }
+            } else {
+                &s
+            };
+            match ctx.transfer(e, un, src) {
+                Ok(out) => {
+                    live[e.index()] = true;
+                    dead.remove(&e);
+                    let mut changed = false;
+                    if back_to[e.index()] == Some(v) {
+                        let mut r = round.remove(&v);
+                        changed |= meet(&mut r, &out);
+                        round.insert(v, r.expect("round state"));
+                        // After the last round the body does not run again.
+                        if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
+                            changed |= meet(&mut state[v.index()], &out);
+                        }
+                    } else {
+                        changed |= meet(&mut state[v.index()], &out);
+                    }
+                    if changed && !queued[v.index()] {
+                        queued[v.index()] = true;
+                        heap.push(Reverse((order[v.index()], v.index())));
+                    }
+                }
+                Err(cause) => {
+                    if !live[e.index()] {
+                        dead.insert(e, cause);
+                    }
+                }
+            }
+        }
+    }
+
+    let reached = state.iter().map(|s| s.is_some()).collect();
+    let facts = state.into_iter().map(|s| s.map(|s| s.facts)).collect();
+    Reach {
+        logic,
+        reached,
+        live,
+        dead,
+        facts,
+    }
+}
+
+struct Ctx<'c, 'a> {
+    journey: &'c Journey,
+    logic: &'c Logic<'a>,
+    conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
+    bits: &'c HashMap<MessageId, usize>,
+    takes_time: &'c [bool],
+    goal: Option<EventId>,
+    exits: &'c [EventId],
+    matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
+}
+
+impl Ctx<'_, '_> {
+    fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
+        let g = &self.journey.graph;
+        let mut out = s.clone();
+        if let NodeKind::Send(m) = g[u].kind {
+            if let Some(&b) = self.bits.get(&m) {
+                out.sent[b / 64] |= 1 << (b % 64);
+            }
+        }
+        if self.takes_time[e.index()] {
+            out.facts.retain(|(l, _)| self.logic.persistent(*l));
+        }
+        let sent_bits = out.sent.clone();
+        let bits = self.bits;
+        let sent = move |m: MessageId| {
+            bits.get(&m)
+                .is_some_and(|&b| sent_bits[b / 64] & (1 << (b % 64)) != 0)
+        };
+        if let Some(dnf) = self.conds.get(&e) {
+            let mut sat: Vec<&Conj> = Vec::new();
+            let mut leaves: Vec<Leaf> = Vec::new();
+            let mut facts: Vec<Leaf> = Vec::new();
+            let mut special = None;
+            for conj in dnf {
+                match self.logic.check(&out.facts, conj, &sent) {
+                    Ok(()) => sat.push(conj),
+                    Err(c) => {
+                        for i in c.leaves {
+                            if !leaves.contains(&conj[i]) {
+                                leaves.push(conj[i]);
+                            }
+                        }
+                        for i in c.facts {
+                            let f = out.facts[i].1;
+                            if !facts.contains(&f) {
+                                facts.push(f);
+                            }
+                        }
+                        special = special.or(c.special);
+                    }
+                }
+            }
+            if sat.is_empty() {
+                return Err(Dead::Conflict {
+                    leaves,
+                    facts,
+                    special,
+                });
+            }
+            // Literals common to every satisfiable disjunct become known.
+            for l in sat[0] {
+                if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
+                    add_fact(&mut out.facts, *l);
+                }
+            }
+            return Ok(out);
+        }
+        match (&g[e], &g[u].kind) {
+            (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
+            (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
+            (Edge::Matched, NodeKind::WaitFor { on, .. }) => {
+                match on {
+                    WaitOn::Event(ev) => {
+                        if self.goal == Some(*ev) || self.exits.contains(ev) {
+                            return Err(Dead::WaitEnds {
+                                event: *ev,
+                                goal: self.goal == Some(*ev),
+                            });
+                        }
+                    }
+                    WaitOn::Opened(m) | WaitOn::Clicked(m) => {
+                        if !sent(*m) {
+                            return Err(Dead::NotSent {
+                                msg: *m,
+                                clicked: matches!(on, WaitOn::Clicked(_)),
+                            });
+                        }
+                    }
+                }
+                for l in self.matched.get(&u).into_iter().flatten() {
+                    add_fact(&mut out.facts, *l);
+                }
+                Ok(out)
+            }
+            _ => Ok(out),
+        }
+    }
+}
+
+/// Adds a known literal, keeping the facts sorted and bounded.
+fn add_fact(facts: &mut Vec<Fact>, leaf: Leaf) {
+    if let Err(pos) = facts.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
+        if facts.len() < MAX_FACTS {
+            facts.insert(pos, (leaf.lit, leaf));
+        }
+    }
+}
+
+/// Meets `new` into `slot`; returns whether `slot` changed.
+fn meet(slot: &mut Option<State>, new: &State) -> bool {
+    match slot {
+        None => {
+            *slot = Some(new.clone());
+            true
+        }
+        Some(old) => {
+            let mut changed = false;
+            let before = old.facts.len();
+            let mut i = 0;
+            old.facts.retain(|(l, _)| {
+                while i < new.facts.len() && new.facts[i].0 < *l {
+                    i += 1;
+                }
+                i < new.facts.len() && new.facts[i].0 == *l
+            });
+            changed |= old.facts.len() != before;
+            for (w, n) in old.sent.iter_mut().zip(&new.sent) {
+                if *w | n != *w {
+                    *w |= n;
+                    changed = true;
+                }
+            }
+            changed
+        }
+    }
+}
+
+/// Reverse post-order position of every node (unreached nodes last).
+fn rpo(journey: &Journey) -> Vec<usize> {
+    let g = &journey.graph;
+    let n = g.node_count();
+    let mut seen = vec![false; n];
+    let mut post = Vec::with_capacity(n);
+    let mut stack: Vec<(NodeIndex, Vec<NodeIndex>)> = Vec::new();
+    let succ = |v: NodeIndex| {
+        let mut s: Vec<NodeIndex> = g.neighbors_directed(v, Direction::Outgoing).collect();
+        s.reverse();
+        s
+    };
+    seen[journey.entry.index()] = true;
+    stack.push((journey.entry, succ(journey.entry)));
+    while let Some((v, rest)) = stack.last_mut() {
+        match rest.pop() {
+            Some(t) => {
+                if !seen[t.index()] {
+                    seen[t.index()] = true;
+                    let s = succ(t);
+                    stack.push((t, s));
+                }
+            }
+            None => {
+                post.push(*v);
+                stack.pop();
+            }
+        }
+    }
+    let mut order = vec![usize::MAX; n];
+    for (i, v) in post.iter().rev().enumerate() {
+        order[v.index()] = i;
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::lower;
+    use crate::graph::testkit::ProgramBuilder;
+    use crate::model::{CampaignId, CmpOp, Const, Step, Type};
+
+    const D: u64 = 86_400;
+
+    struct T {
+        b: ProgramBuilder,
+        ev: EventId,
+        goal: EventId,
+        x: crate::model::AttrId,
+        plan: crate::model::AttrId,
+        m: MessageId,
+    }
+
+    fn t() -> T {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("cart", &[("value", Type::Number)]);
+        let goal = b.event("order", &[]);
+        let x = b.attr("x", Type::Number);
+        let plan = b.attr(
+            "plan",
+            Type::OneOf(vec!["free".into(), "pro".into(), "enterprise".into()]),
+        );
+        let ch = b.channel("push", None);
+        let m = b.message("m", ch);
+        T {
+            b,
+            ev,
+            goal,
+            x,
+            plan,
+            m,
+        }
+    }
+
+    impl T {
+        fn campaign(&mut self, steps: Vec<Step>) -> CampaignId {
+            let c = self.b.campaign(
+                "c",
+                Trigger::Event {
+                    event: self.ev,
+                    filter: None,
+                },
+                steps,
+            );
+            let loc = self.b.loc();
+            self.b.campaign_mut(c).goal = Some((self.goal, loc));
+            c
+        }
+
+        /// Ids of the unreached step nodes.
+        fn unreached(&self, c: CampaignId) -> Vec<String> {
+            let j = lower(&self.b.program, c);
+            let r = analyze(&self.b.program, &j);
+            j.step_nodes()
+                .filter(|&n| !r.is_reached(n))
+                .map(|n| j.graph[n].id.clone())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn audience_via_segment_contradicts_a_branch() {
+        let mut t = t();
+        let big = t.b.num(t.x, CmpOp::Ge, 500.0);
+        let seg = t.b.segment("big_spenders", big);
+        let aud = t.b.seg(seg);
+        let cond = t.b.num(t.x, CmpOp::Lt, 100.0);
+        let s = t.b.send(t.m);
+        let iff = t.b.if_(vec![(cond, vec![s])], None);
+        let c = t.campaign(vec![iff]);
+        t.b.campaign_mut(c).audience = Some(aud);
+        assert_eq!(t.unreached(c), ["s1.then.s1"]);
+        let j = lower(&t.b.program, c);
+        let r = analyze(&t.b.program, &j);
+        let e = j
+            .graph
+            .edge_indices()
+            .find(|&e| j.graph[e] == Edge::If(0))
+            .unwrap();
+        let Some(Dead::Conflict {
+            leaves,
+            facts,
+            special,
+        }) = r.dead.get(&e)
+        else {
+            panic!("{:?}", r.dead)
+        };
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(facts.len(), 1);
+        assert_eq!(facts[0].role, Role::Audience);
+        assert_eq!(facts[0].via.map(|v| v.0), Some(seg));
+        assert_eq!(*special, None);
+    }
+
+    #[test]
+    fn time_forgets_attributes_but_not_trigger_fields() {
+        let mut t = t();
+        let aud = t.b.num(t.x, CmpOp::Ge, 500.0);
+        let filter = t.b.cond(CondKind::Cmp {
+            lhs: crate::model::Value::TriggerField(t.ev, 0),
+            op: CmpOp::Gt,
+            rhs: crate::model::Value::Const(Const::Number(20.0)),
+        });
+        let w = t.b.wait(D);
+        let c1 = t.b.num(t.x, CmpOp::Lt, 100.0);
+        let s1 = t.b.send(t.m);
+        let iff1 = t.b.if_(vec![(c1, vec![s1])], None);
+        let c2 = t.b.cond(CondKind::Cmp {
+            lhs: crate::model::Value::TriggerField(t.ev, 0),
+            op: CmpOp::Le,
+            rhs: crate::model::Value::Const(Const::Number(10.0)),
+        });
+        let s2 = t.b.send(t.m);
+        let iff2 = t.b.if_(vec![(c2, vec![s2])], None);
+        let c = t.campaign(vec![w, iff1, iff2]);
+        t.b.campaign_mut(c).audience = Some(aud);
+        t.b.campaign_mut(c).trigger = Trigger::Event {
+            event: t.ev,
+            filter: Some(filter),
+        };
+        assert_eq!(t.unreached(c), ["s3.then.s1"]);
+    }
+
+    #[test]
+    fn else_after_one_of_values_is_reachable_unless_set_is_known() {
+        for known_set in [false, true] {
+            let mut t = t();
+            let mut arms = Vec::new();
+            for v in ["free", "pro", "enterprise"] {
+                let c = t.b.text(t.plan, CmpOp::Eq, v);
+                let s = t.b.send(t.m);
+                arms.push((c, vec![s]));
+            }
+            let s = t.b.send(t.m);
+            let iff = t.b.if_(arms, Some(vec![s]));
+            let c = t.campaign(vec![iff]);
+            if known_set {
+                let a = t.b.is_set(t.plan, false);
+                t.b.campaign_mut(c).audience = Some(a);
+                assert_eq!(t.unreached(c), ["s1.else.s1"]);
+            } else {
+                assert!(t.unreached(c).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn not_equal_is_not_the_negation_of_equal() {
+        let mut t = t();
+        let eq = t.b.num(t.x, CmpOp::Eq, 1.0);
+        let not_eq = t.b.not(eq);
+        let ne = t.b.num(t.x, CmpOp::Ne, 1.0);
+        let a = t.b.send(t.m);
+        let b = t.b.send(t.m);
+        let inner = t.b.if_(vec![(ne, vec![a])], Some(vec![b]));
+        let outer = t.b.if_(vec![(not_eq, vec![inner])], None);
+        let c = t.campaign(vec![outer]);
+        assert!(t.unreached(c).is_empty());
+
+        // But `x != 1` then `x == 1` is impossible, and so is `x > 3`
+        // after `x < 2`.
+        let mut t2 = self::t();
+        let ne = t2.b.num(t2.x, CmpOp::Ne, 1.0);
+        let eq = t2.b.num(t2.x, CmpOp::Eq, 1.0);
+        let lt = t2.b.num(t2.x, CmpOp::Lt, 2.0);
+        let gt = t2.b.num(t2.x, CmpOp::Gt, 3.0);
+        let a = t2.b.send(t2.m);
+        let b = t2.b.send(t2.m);
+        let inner = t2.b.if_(vec![(eq, vec![a]), (gt, vec![b])], None);
+        let both = t2.b.and(vec![ne, lt]);
+        let outer = t2.b.if_(vec![(both, vec![inner])], None);
+        let c = t2.campaign(vec![outer]);
+        assert_eq!(t2.unreached(c), ["s1.then.s1.then.s1", "s1.then.s1.if2.s1"]);
+    }
+
+    #[test]
+    fn earlier_conditions_survive_only_on_every_path() {
+        let mut t = t();
+        // if x > 5 { exit }  if x > 6 { A }   -> A unreachable
+        let c1 = t.b.num(t.x, CmpOp::Gt, 5.0);
+        let ex = t.b.exit();
+        let iff1 = t.b.if_(vec![(c1, vec![ex])], None);
+        let c2 = t.b.num(t.x, CmpOp::Gt, 6.0);
+        let a = t.b.send(t.m);
+        let iff2 = t.b.if_(vec![(c2, vec![a])], None);
+        let c = t.campaign(vec![iff1, iff2]);
+        assert_eq!(t.unreached(c), ["s2.then.s1"]);
+
+        // if x > 5 { send } else { send }  if x > 6 { A }   -> reachable
+        let mut t = self::t();
+        let c1 = t.b.num(t.x, CmpOp::Gt, 5.0);
+        let s1 = t.b.send(t.m);
+        let s2 = t.b.send(t.m);
+        let iff1 = t.b.if_(vec![(c1, vec![s1])], Some(vec![s2]));
+        let c2 = t.b.num(t.x, CmpOp::Gt, 6.0);
+        let a = t.b.send(t.m);
+        let iff2 = t.b.if_(vec![(c2, vec![a])], None);
+        let c = t.campaign(vec![iff1, iff2]);
+        assert!(t.unreached(c).is_empty());
+    }
+
+    #[test]
+    fn goal_and_engagement_rules() {
+        let mut t = t();
+        let s1 = t.b.send(t.m);
+        let wf = t.b.wait_for(WaitOn::Event(t.goal), D, Some(vec![s1]), None);
+        let did = t.b.did_since_entry(t.goal);
+        let s2 = t.b.send(t.m);
+        let iff = t.b.if_(vec![(did, vec![s2])], None);
+        let op = t.b.opened(t.m);
+        let s3 = t.b.send(t.m);
+        let iff2 = t.b.if_(vec![(op, vec![s3])], None);
+        let s4 = t.b.send(t.m);
+        let w = t.b.wait(D);
+        let op2 = t.b.opened(t.m);
+        let s5 = t.b.send(t.m);
+        let iff3 = t.b.if_(vec![(op2, vec![s5])], None);
+        let c = t.campaign(vec![wf, iff, iff2, s4, w, iff3]);
+        assert_eq!(t.unreached(c), ["s1.then.s1", "s2.then.s1", "s3.then.s1"]);
+        // Without the wait, `opened m` is still false: no time passed since
+        // it was checked.
+        let mut t = self::t();
+        let op = t.b.opened(t.m);
+        let iff = t.b.if_(vec![(op, vec![])], None);
+        let s4 = t.b.send(t.m);
+        let op2 = t.b.opened(t.m);
+        let s5 = t.b.send(t.m);
+        let iff3 = t.b.if_(vec![(op2, vec![s5])], None);
+        let c = t.campaign(vec![iff, s4, iff3]);
+        assert_eq!(t.unreached(c), ["s3.then.s1"]);
+    }
+
+    #[test]
+    fn engagement_sent_in_a_later_round_of_a_repeat_counts() {
+        let mut t = t();
+        let s1 = t.b.send(t.m);
+        let wf = t.b.wait_for(WaitOn::Opened(t.m), D, Some(vec![s1]), None);
+        let s2 = t.b.send(t.m);
+        let rep = t.b.repeat(2, vec![wf, s2]);
+        let c = t.campaign(vec![rep]);
+        assert!(t.unreached(c).is_empty());
+    }
+
+    #[test]
+    fn structural_causes() {
+        let mut t = t();
+        let ex = t.b.exit();
+        let s1 = t.b.send(t.m);
+        let rep = t.b.repeat(2, vec![ex]);
+        let s2 = t.b.send(t.m);
+        let z = t.b.send(t.m);
+        let h = t.b.send(t.m);
+        let split =
+            t.b.split(vec![(0, Some("z"), vec![z]), (100, None, vec![h])]);
+        let e2 = t.b.exit();
+        let s3 = t.b.send(t.m);
+        let named = t.b.named("later", vec![s3]);
+        let c = t.campaign(vec![split, rep, s2, e2, s1, named]);
+        assert_eq!(
+            t.unreached(c),
+            ["s1.z.s1", "s3", "s4", "s5", "later", "later.s1"]
+        );
+    }
+
+    #[test]
+    fn or_is_split_into_cases() {
+        let mut t = t();
+        let a = t.b.num(t.x, CmpOp::Eq, 1.0);
+        let b = t.b.num(t.x, CmpOp::Eq, 2.0);
+        let or = t.b.or(vec![a, b]);
+        let c3 = t.b.num(t.x, CmpOp::Eq, 3.0);
+        let cond = t.b.and(vec![or, c3]);
+        let s = t.b.send(t.m);
+        let iff = t.b.if_(vec![(cond, vec![s])], None);
+        let c = t.campaign(vec![iff]);
+        assert_eq!(t.unreached(c), ["s1.then.s1"]);
+    }
+
+    #[test]
+    fn did_since_entry_after_wait_for_is_known() {
+        let mut t = t();
+        let other = t.b.event("visit", &[]);
+        let ex = t.b.exit();
+        let wf =
+            t.b.wait_for(WaitOn::Event(other), D, Some(vec![]), Some(vec![ex]));
+        let did = t.b.cond(CondKind::Did {
+            event: other,
+            filter: None,
+            window: crate::model::DidWindow::Ever,
+            at_least: 1,
+        });
+        let not_did = t.b.not(did);
+        let w = t.b.wait(D);
+        let s = t.b.send(t.m);
+        let iff = t.b.if_(vec![(not_did, vec![s])], None);
+        let c = t.campaign(vec![wf, w, iff]);
+        assert_eq!(t.unreached(c), ["s3.then.s1"]);
+    }
+
+    #[test]
+    fn sixty_diamonds_are_fast() {
+        let mut t = t();
+        let mut steps = Vec::new();
+        for i in 0..60 {
+            let c = t.b.num(t.x, CmpOp::Gt, i as f64);
+            let a = t.b.send(t.m);
+            let b = t.b.send(t.m);
+            steps.push(t.b.if_(vec![(c, vec![a])], Some(vec![b])));
+        }
+        let c = t.campaign(steps);
+        let start = std::time::Instant::now();
+        assert!(t.unreached(c).is_empty());
+        assert!(start.elapsed().as_secs() < 2);
+    }
+}

@@ -1,0 +1,271 @@
+//! Builders for checked-model values, for tests and benchmarks that need a
+//! [`Program`] without going through the front end. Every built step and
+//! condition gets a distinct one-byte span (in build order), so spans
+//! identify them.
+
+use crate::model::*;
+use crate::source::{FileId, Span};
+
+/// Builds a [`Program`] piece by piece.
+#[derive(Default)]
+pub struct ProgramBuilder {
+    pub program: Program,
+    next: u32,
+}
+
+impl ProgramBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A fresh location.
+    pub fn loc(&mut self) -> Loc {
+        self.next += 1;
+        Loc::new(
+            FileId(0),
+            Span::new(self.next as usize, self.next as usize + 1),
+        )
+    }
+
+    pub fn attr(&mut self, name: &str, ty: Type) -> AttrId {
+        let loc = self.loc();
+        self.program.attributes.push(Attribute {
+            name: name.into(),
+            ty,
+            loc,
+        });
+        AttrId(self.program.attributes.len() as u32 - 1)
+    }
+
+    pub fn event(&mut self, name: &str, fields: &[(&str, Type)]) -> EventId {
+        let loc = self.loc();
+        let fields = fields
+            .iter()
+            .map(|(n, t)| Field {
+                name: (*n).into(),
+                ty: t.clone(),
+                loc,
+            })
+            .collect();
+        self.program.events.push(Event {
+            name: name.into(),
+            fields,
+            loc,
+        });
+        EventId(self.program.events.len() as u32 - 1)
+    }
+
+    /// A channel; `quiet` in minutes after midnight.
+    pub fn channel(&mut self, name: &str, quiet: Option<(u32, u32)>) -> ChannelId {
+        let loc = self.loc();
+        self.program.channels.push(Channel {
+            name: name.into(),
+            kind: "email".into(),
+            consent: None,
+            quiet_hours: quiet,
+            limits: Vec::new(),
+            description: None,
+            loc,
+            allows: Allows::default(),
+        });
+        ChannelId(self.program.channels.len() as u32 - 1)
+    }
+
+    pub fn message(&mut self, name: &str, channel: ChannelId) -> MessageId {
+        let loc = self.loc();
+        self.program.messages.push(Message {
+            name: name.into(),
+            channel,
+            template: name.into(),
+            subject: None,
+            description: None,
+            vars: Default::default(),
+            placeholders: Vec::new(),
+            loc,
+            allows: Allows::default(),
+        });
+        MessageId(self.program.messages.len() as u32 - 1)
+    }
+
+    pub fn segment(&mut self, name: &str, cond: Cond) -> SegmentId {
+        let loc = self.loc();
+        self.program.segments.push(Segment {
+            name: name.into(),
+            cond,
+            loc,
+            allows: Allows::default(),
+        });
+        SegmentId(self.program.segments.len() as u32 - 1)
+    }
+
+    /// A campaign with the given journey; adjust it through the returned
+    /// id and [`ProgramBuilder::campaign_mut`].
+    pub fn campaign(&mut self, name: &str, trigger: Trigger, steps: Vec<Step>) -> CampaignId {
+        let loc = self.loc();
+        let jloc = self.loc();
+        self.program.campaigns.push(Campaign {
+            name: name.into(),
+            loc,
+            allows: Allows::default(),
+            description: None,
+            trigger,
+            trigger_loc: loc,
+            audience: None,
+            reentry: Reentry::Never,
+            goal: None,
+            exits: Vec::new(),
+            limits: Vec::new(),
+            window: None,
+            timezone: None,
+            journey: Block { steps, loc: jloc },
+        });
+        CampaignId(self.program.campaigns.len() as u32 - 1)
+    }
+
+    pub fn campaign_mut(&mut self, id: CampaignId) -> &mut Campaign {
+        &mut self.program.campaigns[id.index()]
+    }
+
+    // ---- steps ----
+
+    pub fn step(&mut self, kind: StepKind) -> Step {
+        Step {
+            kind,
+            loc: self.loc(),
+            allows: Allows::default(),
+        }
+    }
+    pub fn block(&mut self, steps: Vec<Step>) -> Block {
+        Block {
+            steps,
+            loc: self.loc(),
+        }
+    }
+    pub fn send(&mut self, m: MessageId) -> Step {
+        self.step(StepKind::Send(m))
+    }
+    pub fn wait(&mut self, seconds: u64) -> Step {
+        self.step(StepKind::Wait { seconds })
+    }
+    pub fn wait_until(&mut self, weekday: Option<Weekday>, minutes: u32) -> Step {
+        self.step(StepKind::WaitUntil { weekday, minutes })
+    }
+    pub fn wait_for(
+        &mut self,
+        on: WaitOn,
+        within: u64,
+        then: Option<Vec<Step>>,
+        otherwise: Option<Vec<Step>>,
+    ) -> Step {
+        let then = then.map(|s| self.block(s));
+        let otherwise = otherwise.map(|s| self.block(s));
+        self.step(StepKind::WaitFor {
+            on,
+            filter: None,
+            within,
+            then,
+            otherwise,
+        })
+    }
+    pub fn if_(&mut self, arms: Vec<(Cond, Vec<Step>)>, otherwise: Option<Vec<Step>>) -> Step {
+        let arms = arms.into_iter().map(|(c, s)| (c, self.block(s))).collect();
+        let otherwise = otherwise.map(|s| self.block(s));
+        self.step(StepKind::If { arms, otherwise })
+    }
+    /// Arms as (weight in percent, name, steps).
+    pub fn split(&mut self, arms: Vec<(u32, Option<&str>, Vec<Step>)>) -> Step {
+        let arms = arms
+            .into_iter()
+            .map(|(w, n, s)| SplitArm {
+                weight: w * 100,
+                name: n.map(String::from),
+                body: self.block(s),
+                loc: self.loc(),
+            })
+            .collect();
+        self.step(StepKind::Split(arms))
+    }
+    pub fn repeat(&mut self, times: u32, body: Vec<Step>) -> Step {
+        let body = self.block(body);
+        self.step(StepKind::Repeat { times, body })
+    }
+    pub fn named(&mut self, name: &str, body: Vec<Step>) -> Step {
+        let body = self.block(body);
+        self.step(StepKind::Named {
+            name: name.into(),
+            body,
+        })
+    }
+    pub fn goto(&mut self, target: &str) -> Step {
+        self.step(StepKind::Goto {
+            target: target.into(),
+        })
+    }
+    pub fn exit(&mut self) -> Step {
+        self.step(StepKind::Exit)
+    }
+
+    // ---- conditions ----
+
+    pub fn cond(&mut self, kind: CondKind) -> Cond {
+        Cond {
+            kind,
+            loc: self.loc(),
+        }
+    }
+    pub fn cmp(&mut self, a: AttrId, op: CmpOp, c: Const) -> Cond {
+        self.cond(CondKind::Cmp {
+            lhs: Value::Attr(a),
+            op,
+            rhs: Value::Const(c),
+        })
+    }
+    pub fn num(&mut self, a: AttrId, op: CmpOp, n: f64) -> Cond {
+        self.cmp(a, op, Const::Number(n))
+    }
+    pub fn text(&mut self, a: AttrId, op: CmpOp, s: &str) -> Cond {
+        self.cmp(a, op, Const::Text(s.into()))
+    }
+    pub fn is_set(&mut self, a: AttrId, negated: bool) -> Cond {
+        self.cond(CondKind::IsSet {
+            value: Value::Attr(a),
+            negated,
+        })
+    }
+    pub fn in_list(&mut self, a: AttrId, list: &[Const], negated: bool) -> Cond {
+        self.cond(CondKind::In {
+            value: Value::Attr(a),
+            list: list.iter().cloned().map(Value::Const).collect(),
+            negated,
+        })
+    }
+    pub fn flag(&mut self, a: AttrId) -> Cond {
+        self.cond(CondKind::Attr(a))
+    }
+    pub fn seg(&mut self, s: SegmentId) -> Cond {
+        self.cond(CondKind::Segment(s))
+    }
+    pub fn and(&mut self, cs: Vec<Cond>) -> Cond {
+        self.cond(CondKind::And(cs))
+    }
+    pub fn or(&mut self, cs: Vec<Cond>) -> Cond {
+        self.cond(CondKind::Or(cs))
+    }
+    pub fn not(&mut self, c: Cond) -> Cond {
+        self.cond(CondKind::Not(Box::new(c)))
+    }
+    pub fn did_since_entry(&mut self, e: EventId) -> Cond {
+        self.cond(CondKind::Did {
+            event: e,
+            filter: None,
+            window: DidWindow::SinceEntry,
+            at_least: 1,
+        })
+    }
+    pub fn opened(&mut self, m: MessageId) -> Cond {
+        self.cond(CondKind::Opened(m))
+    }
+    pub fn clicked(&mut self, m: MessageId) -> Cond {
+        self.cond(CondKind::Clicked(m))
+    }
+}
