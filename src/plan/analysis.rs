@@ -85,8 +85,7 @@ fn quiet_len(plan: &Plan, message: &str) -> u64 {
     } else {
         to + 24 * 60 - from
     };
-    // An hour more for a daylight-saving change inside the quiet period.
-    minutes as u64 * 60 + 3_600
+    minutes as u64 * 60
 }
 
 fn analyze_with(plan: &Plan, counters: bool) -> Option<Facts> {

@@ -1,19 +1,26 @@
 //! Building a [`Plan`] from the checked model.
 //!
-//! Expressions become typed trees with segments expanded; the journey
-//! becomes nodes with stable structural ids (see [`node_ids`]) and labelled
-//! successors; [`super::analysis`] adds the timing and volume facts.
+//! Expressions become typed trees with segments expanded. The journey's
+//! nodes, their ids, labelled successors and arrival times come from the
+//! journey graph (`crate::graph`: `lower` and `timing`), so plans and
+//! diagnostics speak of the same nodes; [`super::analysis`] adds
+//! `max_sends_per_person`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use super::{
-    analysis, format_duration, format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge,
-    EdgeLabel, EventDecl, Expr, Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder,
-    Plan, QuietHours, Reentry, SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window,
+    analysis, format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel,
+    EventDecl, Expr, Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder, Plan,
+    QuietHours, Reentry, SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window,
     FORMAT_VERSION,
 };
+use petgraph::graph::NodeIndex;
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::graph::{self, Edge as GEdge, NodeKind as GKind};
 use crate::model::{self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program};
 use crate::source::SourceMap;
 
@@ -25,7 +32,6 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
     let c = program.campaign(campaign);
     let mut cx = Cx {
         program,
-        campaign: c,
         sources,
         attrs: BTreeSet::new(),
         events: BTreeSet::new(),
@@ -97,22 +103,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         TIMEZONE_ATTRIBUTE.to_string()
     });
 
-    let ids = node_ids(program, &c.journey);
-    let mut nodes = Vec::new();
-    let end = Target {
-        id: END.to_string(),
-        loop_back: false,
-    };
-    let entry = cx.block(&c.journey, &ids, &end, &mut nodes);
-    nodes.push(Node {
-        id: END.to_string(),
-        kind: NodeKind::End,
-        line: 0,
-        column: 0,
-        earliest: 0,
-        latest: Some(0),
-        successors: Vec::new(),
-    });
+    let (entry, nodes) = cx.nodes(campaign);
 
     // Messages (and so channels, consent attributes and placeholders).
     let mut messages = BTreeMap::new();
@@ -211,15 +202,24 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         channels,
         messages,
         max_sends_per_person: None,
-        entry: entry.id,
+        entry,
         nodes,
     };
-    analysis::apply(&mut plan);
+    plan.max_sends_per_person = analysis::analyze(&plan).max_sends;
     plan
 }
 
-/// The id of the node every completed path ends at.
-pub const END: &str = "end";
+/// The order of a node's successors in the plan: arms in source order,
+/// `else` last; `event` before `timeout`; `body` before `done`.
+fn edge_rank(e: &GEdge) -> usize {
+    match e {
+        GEdge::If(i) => *i,
+        GEdge::Arm { index, .. } => *index,
+        GEdge::Else => usize::MAX,
+        GEdge::Timeout | GEdge::Done => 1,
+        _ => 0,
+    }
+}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -240,139 +240,12 @@ fn var_value(v: &model::VarValue) -> VarValue {
     }
 }
 
-/// Where flow goes after a block: a node id, and whether arriving there
-/// closes an iteration of a `repeat`.
-#[derive(Clone, Debug)]
-struct Target {
-    id: String,
-    loop_back: bool,
-}
-
 struct Cx<'a> {
     program: &'a Program,
-    campaign: &'a model::Campaign,
     sources: &'a SourceMap,
     attrs: BTreeSet<AttrId>,
     events: BTreeSet<EventId>,
     messages: BTreeSet<MessageId>,
-}
-
-/// Stable ids for every step of a journey, keyed by the step's address (its
-/// pointer; the journey is not moved while ids are in use).
-///
-/// A step's id is its *key* within its block, prefixed by the id of the
-/// step that contains it and the branch it is in:
-/// - keys: `send-MESSAGE`, `wait-1d12h`, `wait-until-0900`,
-///   `wait-until-mon-0900`, `wait-for-EVENT`, `wait-for-opened-MESSAGE`,
-///   `wait-for-clicked-MESSAGE`, `if`, `split`, `repeat-3`, `goto-NAME`,
-///   `exit`; a named `step NAME` is just `NAME` and starts a new prefix of
-///   its own, wherever it is;
-/// - a key that occurs again in the same block gets `-2`, `-3`, ...;
-/// - branches: `then`, `otherwise` (wait for); `then`, `then-2`, ...,
-///   `else` (if); the arm's name or `armN` (split); `body` (repeat);
-/// - so `wait-for-clicked-coupon/then/send-coupon_40`, `nudge/wait-2d`.
-///
-/// Adding, removing or editing a step changes only its own id, the ids
-/// inside it, and the suffixes of same-key siblings after it.
-pub fn node_ids(program: &Program, journey: &model::Block) -> BTreeMap<*const model::Step, String> {
-    let mut ids = BTreeMap::new();
-    let mut taken = BTreeSet::from([END.to_string()]);
-    ids_block(program, journey, "", &mut ids, &mut taken);
-    ids
-}
-
-fn step_key(step: &model::Step, program: &Program) -> String {
-    use model::StepKind as K;
-    let msg = |m: MessageId| program.message(m).name.clone();
-    let ev = |e: EventId| program.event(e).name.clone();
-    match &step.kind {
-        K::Send(m) => format!("send-{}", msg(*m)),
-        K::Wait { seconds } => format!("wait-{}", format_duration(*seconds)),
-        K::WaitUntil { weekday, minutes } => {
-            let hhmm = format_time_of_day(*minutes).replace(':', "");
-            match weekday {
-                Some(w) => format!("wait-until-{}-{hhmm}", w.as_str()),
-                None => format!("wait-until-{hhmm}"),
-            }
-        }
-        K::WaitFor { on, .. } => match on {
-            model::WaitOn::Event(e) => format!("wait-for-{}", ev(*e)),
-            model::WaitOn::Opened(m) => format!("wait-for-opened-{}", msg(*m)),
-            model::WaitOn::Clicked(m) => format!("wait-for-clicked-{}", msg(*m)),
-        },
-        K::If { .. } => "if".into(),
-        K::Split(_) => "split".into(),
-        K::Repeat { times, .. } => format!("repeat-{times}"),
-        K::Named { name, .. } => name.clone(),
-        K::Goto { target } => format!("goto-{target}"),
-        K::Exit => "exit".into(),
-    }
-}
-
-fn ids_block(
-    program: &Program,
-    block: &model::Block,
-    prefix: &str,
-    ids: &mut BTreeMap<*const model::Step, String>,
-    taken: &mut BTreeSet<String>,
-) {
-    use model::StepKind as K;
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    for step in &block.steps {
-        let key = step_key(step, program);
-        let n = counts.entry(key.clone()).or_insert(0);
-        *n += 1;
-        let local = if *n == 1 { key } else { format!("{key}-{n}") };
-        let base = match &step.kind {
-            K::Named { .. } => local,
-            _ => format!("{prefix}{local}"),
-        };
-        let mut id = base.clone();
-        let mut k = 2;
-        while !taken.insert(id.clone()) {
-            id = format!("{base}-{k}");
-            k += 1;
-        }
-        ids.insert(step as *const _, id.clone());
-        let sub = |branch: &str| format!("{id}/{branch}/");
-        match &step.kind {
-            K::WaitFor {
-                then, otherwise, ..
-            } => {
-                if let Some(b) = then {
-                    ids_block(program, b, &sub("then"), ids, taken);
-                }
-                if let Some(b) = otherwise {
-                    ids_block(program, b, &sub("otherwise"), ids, taken);
-                }
-            }
-            K::If { arms, otherwise } => {
-                for (i, (_, b)) in arms.iter().enumerate() {
-                    let branch = if i == 0 {
-                        "then".to_string()
-                    } else {
-                        format!("then-{}", i + 1)
-                    };
-                    ids_block(program, b, &sub(&branch), ids, taken);
-                }
-                if let Some(b) = otherwise {
-                    ids_block(program, b, &sub("else"), ids, taken);
-                }
-            }
-            K::Split(arms) => {
-                for (i, arm) in arms.iter().enumerate() {
-                    ids_block(program, &arm.body, &sub(&arm_name(arm, i)), ids, taken);
-                }
-            }
-            K::Repeat { body, .. } => ids_block(program, body, &sub("body"), ids, taken),
-            K::Named { body, .. } => ids_block(program, body, &format!("{id}/"), ids, taken),
-            _ => {}
-        }
-    }
-}
-
-fn arm_name(arm: &model::SplitArm, i: usize) -> String {
-    arm.name.clone().unwrap_or_else(|| format!("arm{}", i + 1))
 }
 
 impl Cx<'_> {
@@ -381,185 +254,126 @@ impl Cx<'_> {
         (lc.line as u32, lc.column as u32)
     }
 
-    /// Lowers a block whose flow continues at `cont`; returns where flow
-    /// enters it (`cont` itself when it is empty).
-    fn block(
-        &mut self,
-        block: &model::Block,
-        ids: &BTreeMap<*const model::Step, String>,
-        cont: &Target,
-        nodes: &mut Vec<Node>,
-    ) -> Target {
-        let targets: Vec<Target> = block
-            .steps
-            .iter()
-            .map(|s| Target {
-                id: ids[&(s as *const _)].clone(),
-                loop_back: false,
-            })
-            .collect();
-        for (i, step) in block.steps.iter().enumerate() {
-            let next = targets.get(i + 1).unwrap_or(cont).clone();
-            self.step(step, &targets[i].id, ids, &next, nodes);
-        }
-        targets.first().cloned().unwrap_or_else(|| cont.clone())
-    }
-
-    fn step(
-        &mut self,
-        step: &model::Step,
-        id: &str,
-        ids: &BTreeMap<*const model::Step, String>,
-        next: &Target,
-        nodes: &mut Vec<Node>,
-    ) {
-        use model::StepKind as K;
-        let (line, column) = self.loc(step.loc);
-        let edge = |label: EdgeLabel, t: &Target| Edge {
-            label,
-            to: t.id.clone(),
-            loop_back: t.loop_back,
-        };
-        let at = nodes.len();
-        nodes.push(Node {
-            id: id.to_string(),
-            kind: NodeKind::Exit,
-            line,
-            column,
-            earliest: 0,
-            latest: None,
-            successors: Vec::new(),
-        });
-        let (kind, successors) = match &step.kind {
-            K::Send(m) => {
-                self.messages.insert(*m);
-                (
-                    NodeKind::Send {
-                        message: self.program.message(*m).name.clone(),
+    /// The journey's nodes, from the journey graph: ids, kinds, labelled
+    /// successors and arrival times are the graph's. Returns the entry id
+    /// and the nodes in source order, the end node last.
+    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>) {
+        let program = self.program;
+        let journey = graph::lower(program, campaign);
+        let timing = graph::timing::analyze(program, &journey);
+        let g = &journey.graph;
+        let mut order: Vec<NodeIndex> = journey.step_nodes().collect();
+        order.push(journey.end);
+        let mut nodes = Vec::with_capacity(order.len());
+        for n in order {
+            let node = &g[n];
+            let mut edges: Vec<_> = g
+                .edges_directed(n, Direction::Outgoing)
+                .filter(|e| !matches!(e.weight(), GEdge::Ends(_)))
+                .collect();
+            edges.sort_by_key(|e| (edge_rank(e.weight()), e.id()));
+            let mut successors = Vec::with_capacity(edges.len());
+            for e in edges {
+                let label = match e.weight() {
+                    GEdge::Next => EdgeLabel::Next,
+                    GEdge::If(i) => {
+                        let GKind::Branch { conds } = &node.kind else {
+                            unreachable!("`if` edge out of a branch")
+                        };
+                        EdgeLabel::Then {
+                            when: self.expr(&conds[*i]),
+                        }
+                    }
+                    GEdge::Else => EdgeLabel::Else,
+                    GEdge::Arm {
+                        index,
+                        name,
+                        weight,
+                    } => EdgeLabel::Arm {
+                        arm: name.clone().unwrap_or_else(|| (index + 1).to_string()),
+                        weight: *weight,
                     },
-                    vec![edge(EdgeLabel::Next, next)],
-                )
+                    GEdge::Matched => EdgeLabel::Event,
+                    GEdge::Timeout => EdgeLabel::Timeout,
+                    GEdge::Body => EdgeLabel::Body,
+                    GEdge::Done => EdgeLabel::Done,
+                    GEdge::Jump => EdgeLabel::Jump,
+                    GEdge::Ends(_) => continue,
+                };
+                successors.push(Edge {
+                    label,
+                    to: g[e.target()].id.clone(),
+                    loop_back: journey.is_repeat_back_edge(e.id()),
+                });
             }
-            K::Wait { seconds } => (
-                NodeKind::Wait { seconds: *seconds },
-                vec![edge(EdgeLabel::Next, next)],
-            ),
-            K::WaitUntil { weekday, minutes } => (
-                NodeKind::WaitUntil {
+            let kind = match &node.kind {
+                GKind::Send(m) => {
+                    self.messages.insert(*m);
+                    NodeKind::Send {
+                        message: program.message(*m).name.clone(),
+                    }
+                }
+                GKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
+                GKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
                     on: weekday.map(Weekday::from),
                     at: format_time_of_day(*minutes),
                 },
-                vec![edge(EdgeLabel::Next, next)],
-            ),
-            K::WaitFor {
-                on,
-                filter,
-                within,
-                then,
-                otherwise,
-            } => {
-                let on = match on {
-                    model::WaitOn::Event(e) => {
-                        self.events.insert(*e);
-                        WaitOn::Event {
-                            event: self.program.event(*e).name.clone(),
+                GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
+                    on: match on {
+                        model::WaitOn::Event(e) => {
+                            self.events.insert(*e);
+                            WaitOn::Event {
+                                event: program.event(*e).name.clone(),
+                            }
                         }
-                    }
-                    model::WaitOn::Opened(m) => {
-                        self.messages.insert(*m);
-                        WaitOn::Opened {
-                            message: self.program.message(*m).name.clone(),
+                        model::WaitOn::Opened(m) => {
+                            self.messages.insert(*m);
+                            WaitOn::Opened {
+                                message: program.message(*m).name.clone(),
+                            }
                         }
-                    }
-                    model::WaitOn::Clicked(m) => {
-                        self.messages.insert(*m);
-                        WaitOn::Clicked {
-                            message: self.program.message(*m).name.clone(),
+                        model::WaitOn::Clicked(m) => {
+                            self.messages.insert(*m);
+                            WaitOn::Clicked {
+                                message: program.message(*m).name.clone(),
+                            }
                         }
-                    }
-                };
-                let filter = filter.as_ref().map(|f| self.expr(f));
-                let t = match then {
-                    Some(b) => self.block(b, ids, next, nodes),
-                    None => next.clone(),
-                };
-                let o = match otherwise {
-                    Some(b) => self.block(b, ids, next, nodes),
-                    None => next.clone(),
-                };
-                (
-                    NodeKind::WaitFor {
-                        on,
-                        filter,
-                        within: *within,
                     },
-                    vec![edge(EdgeLabel::Event, &t), edge(EdgeLabel::Timeout, &o)],
-                )
-            }
-            K::If { arms, otherwise } => {
-                let mut succ = Vec::new();
-                for (cond, body) in arms {
-                    let when = self.expr(cond);
-                    let t = self.block(body, ids, next, nodes);
-                    succ.push(edge(EdgeLabel::Then { when }, &t));
-                }
-                let e = match otherwise {
-                    Some(b) => self.block(b, ids, next, nodes),
-                    None => next.clone(),
-                };
-                succ.push(edge(EdgeLabel::Else, &e));
-                (NodeKind::Branch, succ)
-            }
-            K::Split(arms) => {
-                let mut succ = Vec::new();
-                for (i, arm) in arms.iter().enumerate() {
-                    let t = self.block(&arm.body, ids, next, nodes);
-                    succ.push(edge(
-                        EdgeLabel::Arm {
-                            arm: arm_name(arm, i),
-                            weight: arm.weight,
-                        },
-                        &t,
-                    ));
-                }
-                (NodeKind::Split, succ)
-            }
-            K::Repeat { times, body } => {
-                let back = Target {
-                    id: id.to_string(),
-                    loop_back: true,
-                };
-                let b = self.block(body, ids, &back, nodes);
-                (
-                    NodeKind::Repeat { times: *times },
-                    vec![edge(EdgeLabel::Body, &b), edge(EdgeLabel::Done, next)],
-                )
-            }
-            K::Named { name, body } => {
-                let b = self.block(body, ids, next, nodes);
-                (
-                    NodeKind::Step { name: name.clone() },
-                    vec![edge(EdgeLabel::Body, &b)],
-                )
-            }
-            K::Goto { target } => {
-                let to = named_step_id(&self.campaign.journey, target, ids)
-                    .unwrap_or_else(|| END.to_string());
-                (
-                    NodeKind::Goto {
-                        target: target.clone(),
-                    },
-                    vec![Edge {
-                        label: EdgeLabel::Jump,
-                        to,
-                        loop_back: false,
-                    }],
-                )
-            }
-            K::Exit => (NodeKind::Exit, Vec::new()),
-        };
-        nodes[at].kind = kind;
-        nodes[at].successors = successors;
+                    filter: filter.as_ref().map(|f| self.expr(f)),
+                    within: *within,
+                },
+                GKind::Branch { .. } => NodeKind::Branch,
+                GKind::Split => NodeKind::Split,
+                GKind::Repeat { times } => NodeKind::Repeat { times: *times },
+                GKind::Named { name } => NodeKind::Step { name: name.clone() },
+                GKind::Goto { target } => NodeKind::Goto {
+                    target: target.clone(),
+                },
+                GKind::Exit => NodeKind::Exit,
+                GKind::End | GKind::Entry | GKind::Goal(_) | GKind::ExitEvent(_) => NodeKind::End,
+            };
+            let (line, column) = if n == journey.end {
+                (0, 0)
+            } else {
+                self.loc(node.loc)
+            };
+            let arrival = timing.arrival(n);
+            nodes.push(Node {
+                id: node.id.clone(),
+                kind,
+                line,
+                column,
+                earliest: arrival.map_or(0, |a| a.earliest),
+                latest: arrival.map_or(Some(0), |a| a.latest),
+                successors,
+            });
+        }
+        let entry = g
+            .edges_directed(journey.entry, Direction::Outgoing)
+            .map(|e| g[e.target()].id.clone())
+            .next()
+            .unwrap_or_else(|| g[journey.end].id.clone());
+        (entry, nodes)
     }
 
     fn placeholder_source(&mut self, path: &str) -> Operand {
@@ -737,38 +551,6 @@ impl Cx<'_> {
             }
         }
     }
-}
-
-/// The id of the `step NAME` node in a journey.
-fn named_step_id(
-    block: &model::Block,
-    name: &str,
-    ids: &BTreeMap<*const model::Step, String>,
-) -> Option<String> {
-    use model::StepKind as K;
-    for step in &block.steps {
-        let found = match &step.kind {
-            K::Named { name: n, .. } if n == name => return Some(ids[&(step as *const _)].clone()),
-            K::Named { body, .. } | K::Repeat { body, .. } => named_step_id(body, name, ids),
-            K::WaitFor {
-                then, otherwise, ..
-            } => then
-                .iter()
-                .chain(otherwise.iter())
-                .find_map(|b| named_step_id(b, name, ids)),
-            K::If { arms, otherwise } => arms
-                .iter()
-                .map(|(_, b)| b)
-                .chain(otherwise.iter())
-                .find_map(|b| named_step_id(b, name, ids)),
-            K::Split(arms) => arms.iter().find_map(|a| named_step_id(&a.body, name, ids)),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
 }
 
 /// The plans of every campaign of a checked program, in declaration order.

@@ -544,7 +544,8 @@ pub enum NodeKind {
     Split,
     /// Take `body` `times` times, then `done`.
     Repeat { times: u32 },
-    /// A named step (`step NAME`): flow falls in or jumps here; `body`.
+    /// A named step (`step NAME`): flow falls in or jumps here, then
+    /// `next` (into its body).
     Step { name: String },
     /// `goto NAME`: `jump` to the named step.
     Goto { target: String },
@@ -591,20 +592,20 @@ fn is_false(b: &bool) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "label", rename_all = "snake_case")]
 pub enum EdgeLabel {
-    /// The one successor of `send`, `wait`, `wait_until`.
+    /// The one successor of `send`, `wait`, `wait_until`, `step`.
     Next,
     /// A `branch` arm, taken when `when` holds (arms are tried in order).
     Then { when: Expr },
     /// The `branch` successor when no arm holds.
     Else,
-    /// A `split` arm: `name` (`arm1`, `arm2` ... when unnamed) and
+    /// A `split` arm: its name (its 1-based position, `"2"`, when unnamed) and
     /// `weight` in hundredths of a percent (all arms sum to 10000).
     Arm { arm: String, weight: u32 },
     /// `wait_for`: the awaited thing happened in time.
     Event,
     /// `wait_for`: `within` passed first.
     Timeout,
-    /// `repeat`: one more iteration; `step`: the body.
+    /// `repeat`: one more iteration.
     Body,
     /// `repeat`: all iterations done.
     Done,
@@ -644,7 +645,7 @@ impl Plan {
     /// Reads a plan from JSON or YAML, rejecting an unknown major format
     /// version. Unknown fields are ignored (a later minor version may add
     /// some).
-    pub fn from_str(text: &str) -> Result<Plan, PlanError> {
+    pub fn parse(text: &str) -> Result<Plan, PlanError> {
         let json = text.trim_start().starts_with('{');
         // The version first: a plan of another major may not parse at all.
         #[derive(Deserialize)]

@@ -509,7 +509,7 @@ impl Builder<'_> {
                     done: find("done")?,
                 },
                 NodeKind::Step { .. } => {
-                    next = find("body")?;
+                    next = find("next")?;
                     CKind::Jump
                 }
                 NodeKind::Goto { .. } => {
