@@ -167,3 +167,28 @@ fn show_scenarios() {
         }
     }
 }
+
+/// `docs/plan-format.md` shows the real plan of `post_purchase`.
+#[test]
+fn docs_example_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan-format.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/plan-format.md");
+    let plan = plans()
+        .into_iter()
+        .find(|p| p.campaign == "post_purchase")
+        .unwrap();
+    let open = "<!-- example: post_purchase -->\n";
+    let close = "<!-- /example -->";
+    let start = doc.find(open).expect("example start marker") + open.len();
+    let end = doc.find(close).expect("example end marker");
+    let want = format!("```json\n{}```\n", plan.to_json());
+    if std::env::var_os("OMNIS_BLESS").is_some() {
+        std::fs::write(&path, format!("{}{}{}", &doc[..start], want, &doc[end..])).unwrap();
+        return;
+    }
+    assert!(
+        doc[start..end] == want,
+        "the example in docs/plan-format.md is out of date; regenerate it with \
+         `OMNIS_BLESS=1 cargo test --test plans docs_example_is_current`"
+    );
+}
