@@ -61,7 +61,7 @@ use crate::model::{
 /// At most this many conjunctions when expanding a condition to DNF.
 pub const DNF_BUDGET: usize = 64;
 /// At most this many literals known at a point (more are forgotten).
-pub const MAX_FACTS: usize = 256;
+pub const MAX_FACTS: usize = 64;
 
 /// Something with a value: a profile attribute or a trigger-event field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -597,10 +597,19 @@ impl<'a> Logic<'a> {
             if self.group_sat(g, &lits(&fs, &ls)) {
                 continue;
             }
-            // Shrink to a small core: drop facts first, then leaves.
+            // Shrink to a small core: the leaves alone, or with one fact,
+            // usually explain it; else drop facts one by one (only when
+            // there are few, to stay linear).
             let (mut fs, mut ls) = (fs, ls);
+            if self.group_sat(g, &lits(&[], &ls)) {
+                if let Some(&f) = fs.iter().find(|&&f| !self.group_sat(g, &lits(&[f], &ls))) {
+                    fs = vec![f];
+                }
+            } else {
+                fs.clear();
+            }
             let mut k = 0;
-            while k < fs.len() {
+            while fs.len() <= 32 && k < fs.len() {
                 let mut f2 = fs.clone();
                 f2.remove(k);
                 if !self.group_sat(g, &lits(&f2, &ls)) {

@@ -823,3 +823,44 @@ mod tests {
         assert!(start.elapsed().as_secs() < 2);
     }
 }
+
+#[cfg(test)]
+mod scale {
+    use super::*;
+    use crate::graph::lower;
+    use crate::graph::testkit::ProgramBuilder;
+    use crate::model::{CmpOp, Type};
+
+    /// 20,000 `if x > (i mod 50) { exit }` in a row: after the first,
+    /// every arm contradicts a fact gathered before (`x > 0` is false, so
+    /// `x > 1` cannot hold), and distinct facts pile up.
+    #[test]
+    fn long_chains_of_conflicts_stay_fast() {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("e", &[]);
+        let x = b.attr("x", Type::Number);
+        let y = b.attr("y", Type::Number);
+        let mut steps = Vec::new();
+        for i in 0..20_000 {
+            let a = if i % 2 == 0 { x } else { y };
+            let c = b.num(a, CmpOp::Gt, (i % 50) as f64);
+            let e = b.exit();
+            steps.push(b.if_(vec![(c, vec![e])], None));
+        }
+        let c = b.campaign(
+            "c",
+            Trigger::Event {
+                event: ev,
+                filter: None,
+            },
+            steps,
+        );
+        let j = lower(&b.program, c);
+        let start = std::time::Instant::now();
+        let r = analyze(&b.program, &j);
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+        let dead = j.step_nodes().filter(|&n| !r.is_reached(n)).count();
+        // The exits of all but the first arm on `x` and the first on `y`.
+        assert_eq!(dead, 20_000 - 2);
+    }
+}

@@ -62,8 +62,8 @@ fn takes_time(kind: &NodeKind) -> bool {
     }
 }
 
-/// The instant loops of one journey: for each, the gotos closing it (first
-/// in source order first) and their targets.
+/// The instant loops of one journey: for each, the gotos closing it
+/// (backward jumps first, then in source order) and their targets.
 pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
     let g = &journey.graph;
     let r = reach::analyze(program, journey);
@@ -107,7 +107,8 @@ pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex
                 }
             }
         }
-        gotos.sort();
+        // Backward jumps first (they close the loop), then source order.
+        gotos.sort_by_key(|&(g, t)| (t > g, g));
         if !gotos.is_empty() {
             loops.push(gotos);
         }

@@ -113,8 +113,8 @@ fn line(cx: &LintContext, loc: Loc) -> usize {
 fn text(cx: &LintContext, loc: Loc) -> String {
     let t = cx.sources.get(loc.file).slice(loc.span);
     let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
-    if t.chars().count() > 60 {
-        let cut: String = t.chars().take(57).collect();
+    if t.chars().count() > 80 {
+        let cut: String = t.chars().take(77).collect();
         format!("{cut}...")
     } else {
         t
@@ -497,16 +497,16 @@ impl Analysis<'_, '_> {
                 }
                 if is_else {
                     let inside = g[v].parent == Some(u);
-                    let covered = if given.is_empty() {
+                    let facts_only: Vec<String> =
+                        facts.iter().map(|f| self.fact_desc(f, v)).collect();
+                    let covered = if facts_only.is_empty() {
                         "the conditions above cover every case".to_string()
                     } else {
                         format!(
                             "the conditions above cover every case, given {}",
-                            join(&given)
+                            join(&facts_only)
                         )
                     };
-                    let facts_only: Vec<String> =
-                        facts.iter().map(|f| self.fact_desc(f, v)).collect();
                     let covered = if earlier.len() == 1 && !facts_only.is_empty() {
                         format!(
                             "`{}` always holds here, given {}",
@@ -534,7 +534,15 @@ impl Analysis<'_, '_> {
                 } else if own.is_empty() {
                     format!("an earlier arm is always taken: {}", join(&given))
                 } else if given.is_empty() {
-                    format!("{own_text} can never hold")
+                    // The arm's condition alone: quote it whole.
+                    let whole = match (&g[u].kind, &g[e]) {
+                        (NodeKind::Branch { conds }, Edge::If(i)) => conds.get(*i).map(|c| c.loc),
+                        _ => None,
+                    };
+                    match whole {
+                        Some(loc) => format!("`{}` can never hold", text(cx, loc)),
+                        None => format!("{own_text} can never hold"),
+                    }
                 } else {
                     format!("{own_text} contradicts {}", join(&given))
                 };
@@ -576,7 +584,7 @@ impl Analysis<'_, '_> {
         let t = if l.holds {
             format!("`{t}`")
         } else {
-            format!("`{t}` being false")
+            format!("`not {t}`")
         };
         match l.via {
             Some((s, _)) => format!("{t} (via segment `{}`)", self.cx.program.segment(s).name),
