@@ -240,71 +240,145 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         .first()
         .map(|p| project_root(p))
         .unwrap_or_else(|| project_root(Path::new(".")));
+    // The root of each file, computed once per folder.
+    let mut roots_by_dir: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut named: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new(); // (given, canonical, root)
+    let mut seen = std::collections::HashSet::new();
     for path in files {
-        let root = project_root(&path);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = roots_by_dir
+            .entry(dir)
+            .or_insert_with(|| project_root(&path))
+            .clone();
         let canonical = std::fs::canonicalize(&path).map_err(|error| LoadError {
             path: path.clone(),
             error,
         })?;
-        let id = match l.by_path.get(&canonical) {
-            Some(&id) => id,
-            None => {
-                let bytes = std::fs::read(&canonical).map_err(|error| LoadError {
-                    path: path.clone(),
-                    error,
-                })?;
-                l.add(canonical, bytes, &root)
-            }
-        };
-        if !l.out.roots.contains(&id) {
-            l.out.roots.push(id);
+        if seen.insert(canonical.clone()) {
+            named.push((path, canonical, root));
         }
-        l.follow_imports(id, &root);
+    }
+    // Read and parse the named files in parallel: they are the bulk of the
+    // work. Imports are followed afterwards, in order, so ids and output do
+    // not depend on scheduling.
+    let parsed = parallel_map(&named, |i, (given, canonical, _)| {
+        let bytes = std::fs::read(canonical).map_err(|error| LoadError {
+            path: given.clone(),
+            error,
+        })?;
+        Ok(decode_and_parse(FileId(i as u32), bytes))
+    });
+    let mut parsed_files = Vec::with_capacity(named.len());
+    for p in parsed {
+        parsed_files.push(p?);
+    }
+    for ((_, canonical, root), p) in named.iter().zip(parsed_files) {
+        let id = l.insert(canonical.clone(), root, p);
+        l.out.roots.push(id);
+    }
+    for (i, (_, _, root)) in named.iter().enumerate() {
+        l.follow_imports(FileId(i as u32), root);
     }
     Ok(l.out)
 }
 
-impl Loader {
-    fn add(&mut self, canonical: PathBuf, bytes: Vec<u8>, root: &Path) -> FileId {
-        let name = relative(&canonical, &self.cwd);
-        let project_path = relative(&canonical, root);
-        let (text, bad_utf8) = match String::from_utf8(bytes) {
-            Ok(t) => (t, None),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+/// A file's text, AST and syntax errors.
+struct Parsed {
+    text: String,
+    ast: ast::File,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Decodes UTF-8 (reporting the first bad byte) and parses.
+fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let (ast, diagnostics) = syntax::parse_file(id, &text);
+            Parsed {
+                text,
+                ast,
+                diagnostics,
             }
-        };
-        let mut file = SourceFile::new(canonical.clone(), name, text);
-        file.project_path = project_path;
-        let id = self.out.sources.add(file);
-        self.by_path.insert(canonical, id);
-        let ast = match bad_utf8 {
-            Some(at) => {
-                self.out.diagnostics.push(
-                    Diagnostic::error(
-                        "syntax-error",
-                        id,
-                        Span::new(at, at + 1),
-                        "this file is not valid UTF-8",
-                    )
-                    .with_help("save the file as UTF-8"),
-                );
-                ast::File {
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Parsed {
+                text,
+                ast: ast::File {
                     file: id,
                     items: Vec::new(),
                     comments: Vec::new(),
-                }
+                },
+                diagnostics: vec![Diagnostic::error(
+                    "syntax-error",
+                    id,
+                    Span::new(at, at + 1),
+                    "this file is not valid UTF-8",
+                )
+                .with_help("save the file as UTF-8")],
             }
-            None => {
-                let (ast, diags) = syntax::parse_file(id, &self.out.sources.get(id).text);
-                self.out.diagnostics.extend(diags);
-                ast
+        }
+    }
+}
+
+/// Maps `f` over `items` on all cores, keeping the order. Worker threads
+/// get large stacks, like the compiler thread (see `driver::with_big_stack`).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    let f = &f;
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                std::thread::Builder::new()
+                    .stack_size(256 << 20)
+                    .spawn_scoped(s, move || {
+                        (k..items.len())
+                            .step_by(threads)
+                            .map(|i| (i, f(i, &items[i])))
+                            .collect::<Vec<_>>()
+                    })
+                    .expect("spawn a parser thread")
+            })
+            .collect();
+        for h in handles {
+            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
+                results[i] = Some(r);
             }
-        };
-        self.out.files.push(ast);
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every item mapped"))
+        .collect()
+}
+
+impl Loader {
+    /// Adds a parsed file; its id is the next one.
+    fn insert(&mut self, canonical: PathBuf, root: &Path, p: Parsed) -> FileId {
+        let name = relative(&canonical, &self.cwd);
+        let mut file = SourceFile::new(canonical.clone(), name, p.text);
+        file.project_path = relative(&canonical, root);
+        let id = self.out.sources.add(file);
+        debug_assert_eq!(id, p.ast.file);
+        self.by_path.insert(canonical, id);
+        self.out.diagnostics.extend(p.diagnostics);
+        self.out.files.push(p.ast);
         self.out.imports.push(Vec::new());
         id
+    }
+
+    fn add(&mut self, canonical: PathBuf, bytes: Vec<u8>, root: &Path) -> FileId {
+        let id = FileId(self.out.files.len() as u32);
+        let parsed = decode_and_parse(id, bytes);
+        self.insert(canonical, root, parsed)
     }
 
     /// Depth-first over imports, with an explicit stack (no recursion, so a

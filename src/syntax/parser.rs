@@ -51,9 +51,37 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
         }
         return (out, vec![d]);
     }
+    // Fast path: the whole file in one go (pest indexes lines once per
+    // parse, so parsing declaration by declaration costs more).
+    if let Ok(mut pairs) = OmnisParser::parse(Rule::file, text) {
+        let file_pair = pairs.next().expect("file rule yields one pair");
+        for pair in file_pair.into_inner() {
+            if pair.as_rule() == Rule::item {
+                if let Some(item) = p.item(pair, 0) {
+                    out.items.push(item);
+                }
+            }
+        }
+        return (out, p.diags);
+    }
+    // There are errors: one declaration at a time, resuming after each error.
     let mut pos = skip_trivia(text, 0);
     while pos < text.len() {
-        match OmnisParser::parse(Rule::item_then, &text[pos..]) {
+        // Parse up to the next line that starts a declaration, so each
+        // parse sees only its own declaration; retry with the rest of the
+        // file when the declaration runs on past that line.
+        let bound = recovery_point(text, pos + 1).unwrap_or(text.len());
+        let mut result = OmnisParser::parse(Rule::item_then, &text[pos..bound]);
+        if let Err(e) = &result {
+            let at = match e.location {
+                InputLocation::Pos(x) => x,
+                InputLocation::Span((x, _)) => x,
+            };
+            if bound < text.len() && skip_trivia(&text[pos..bound], at) >= bound - pos {
+                result = OmnisParser::parse(Rule::item_then, &text[pos..]);
+            }
+        }
+        match result {
             Ok(mut pairs) => {
                 let pair = pairs.next().expect("item rule yields one pair");
                 let end = pos + pair.as_span().end();
