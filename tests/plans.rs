@@ -13,6 +13,7 @@ fn campaigns_dir() -> PathBuf {
 fn plans() -> Vec<Plan> {
     let analysis = analyze(&Options {
         paths: vec![campaigns_dir()],
+        ..Default::default()
     })
     .expect("loads");
     assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
