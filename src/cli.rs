@@ -52,6 +52,24 @@ pub enum Command {
         /// A code such as `unreachable-step`; without one, list every code.
         code: Option<String>,
     },
+    /// Draw journeys as diagrams (Mermaid for GitHub Markdown, or Graphviz DOT).
+    Graph {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Only this campaign (default: every campaign in the named files).
+        #[arg(long, value_name = "NAME")]
+        campaign: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -82,6 +100,77 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             deny,
         } => check(paths, format, deny.is_some(), &mut out),
         Command::Explain { code } => explain(code.as_deref(), &mut out),
+        Command::Graph {
+            paths,
+            campaign,
+            format,
+        } => graph(paths, campaign.as_deref(), format, &mut out),
+    }
+}
+
+/// Loads and checks `paths` for a command that needs error-free sources
+/// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
+/// the exit code to use; warnings are not shown.
+fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
+    let analysis = match driver::analyze(&Options {
+        paths,
+        ..Default::default()
+    }) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_FAILURE);
+        }
+    };
+    if analysis.has_errors() {
+        let errors: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let mut err = std::io::stderr().lock();
+        let _ = render::render(
+            render::Format::Human,
+            &analysis.sources,
+            &errors,
+            &human_options(),
+            &mut err,
+        );
+        return Err(on_errors);
+    }
+    Ok(analysis)
+}
+
+fn graph(
+    paths: Vec<PathBuf>,
+    campaign: Option<&str>,
+    format: GraphFormat,
+    out: &mut dyn Write,
+) -> i32 {
+    let analysis = match analyze_clean(paths, EXIT_FINDINGS) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let format = match format {
+        GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
+        GraphFormat::Dot => crate::diagram::Format::Dot,
+    };
+    match crate::diagram::render(&analysis, campaign, format) {
+        Ok(text) => {
+            if text.is_empty() {
+                eprintln!("note: no campaigns in the named files");
+            }
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                eprintln!("error: cannot write the diagram: {e}");
+                return EXIT_FAILURE;
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
     }
 }
 

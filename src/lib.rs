@@ -16,6 +16,7 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod diagnostic;
+pub mod diagram;
 pub mod driver;
 pub mod errors;
 pub mod graph;
