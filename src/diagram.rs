@@ -299,7 +299,11 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     Trigger::Enters(s) => format!("enters {}", program.segment(*s).name),
                     Trigger::Daily { minutes } => format!("daily at {}", time_of_day(*minutes)),
                     Trigger::Weekly { weekday, minutes } => {
-                        format!("weekly on {} at {}", weekday.as_str(), time_of_day(*minutes))
+                        format!(
+                            "weekly on {} at {}",
+                            weekday.as_str(),
+                            time_of_day(*minutes)
+                        )
                     }
                     Trigger::Once { date, minutes } => {
                         format!("once at {date} {}", time_of_day(*minutes))
@@ -321,9 +325,13 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     ],
                 )
             }
-            NodeKind::Wait { seconds } => (Shape::Wait, vec![format!("wait {}", duration(*seconds))]),
+            NodeKind::Wait { seconds } => {
+                (Shape::Wait, vec![format!("wait {}", duration(*seconds))])
+            }
             NodeKind::WaitUntil { weekday, minutes } => {
-                let day = weekday.map(|w| format!("{} ", w.as_str())).unwrap_or_default();
+                let day = weekday
+                    .map(|w| format!("{} ", w.as_str()))
+                    .unwrap_or_default();
                 (
                     Shape::Wait,
                     vec![format!("wait until {day}{}", time_of_day(*minutes))],
@@ -351,7 +359,10 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
             NodeKind::Exit => (Shape::Exit, vec!["exit".to_string()]),
             NodeKind::End => (Shape::Stop, vec!["end".to_string()]),
             NodeKind::Goal(e) => (Shape::Goal, vec![format!("goal {}", ctx.event(*e))]),
-            NodeKind::ExitEvent(e) => (Shape::ExitEvent, vec![format!("exit when {}", ctx.event(*e))]),
+            NodeKind::ExitEvent(e) => (
+                Shape::ExitEvent,
+                vec![format!("exit when {}", ctx.event(*e))],
+            ),
         };
         // The structural id first (a `step NAME` is its own id).
         if node.kind.is_step() && !matches!(node.kind, NodeKind::Named { .. }) {
@@ -426,7 +437,10 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 weight,
             } => {
                 let name = name.clone().unwrap_or_else(|| format!("arm {}", index + 1));
-                (Some(format!("{name} {}", percent(*weight))), EdgeStyle::Normal)
+                (
+                    Some(format!("{name} {}", percent(*weight))),
+                    EdgeStyle::Normal,
+                )
             }
             Edge::Matched => {
                 let what = match &g[from].kind {
