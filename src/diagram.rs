@@ -232,7 +232,7 @@ impl Ctx<'_> {
 /// days and smaller units (`30d`, `1d12h`).
 pub fn duration(seconds: u64) -> String {
     const WEEK: u64 = 604_800;
-    if seconds > 0 && seconds % WEEK == 0 {
+    if seconds > 0 && seconds.is_multiple_of(WEEK) {
         format!("{}w", seconds / WEEK)
     } else {
         unreachable_step::fmt_duration(seconds)
@@ -245,7 +245,7 @@ fn time_of_day(minutes: u32) -> String {
 
 /// Split weights are hundredths of a percent.
 pub fn percent(weight: u32) -> String {
-    if weight % 100 == 0 {
+    if weight.is_multiple_of(100) {
         format!("{}%", weight / 100)
     } else {
         let s = format!("{}.{:02}", weight / 100, weight % 100);
