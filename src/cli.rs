@@ -64,6 +64,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+    /// What changed between two versions of the campaigns, in review terms
+    /// (exit 0: nothing, 1: something changed, 2: errors).
+    Diff {
+        /// OLD and NEW: two files or two folders. With `--git`: the paths
+        /// of the working tree to compare (default `.`).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Compare the working tree with this git revision
+        /// (e.g. `origin/main`).
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// Output format (`markdown` suits pull-request comments).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -105,6 +127,58 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             campaign,
             format,
         } => graph(paths, campaign.as_deref(), format, &mut out),
+        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
+    }
+}
+
+fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dyn Write) -> i32 {
+    use crate::diff::{self, DiffError};
+    let report = match (git, paths.as_slice()) {
+        (Some(rev), paths) => diff::diff_git(rev, paths),
+        (None, [old, new]) => diff::diff_paths(old, new),
+        (None, _) => Err(DiffError::Usage(
+            "omnis diff takes OLD and NEW (two files or two folders), or --git REV [PATH...]"
+                .into(),
+        )),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(DiffError::Sources { side, analysis }) => {
+            eprintln!("error: {side}: the campaigns have errors; fix them to compare");
+            let errors: Vec<_> = analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            let mut err = std::io::stderr().lock();
+            let _ = render::render(
+                render::Format::Human,
+                &analysis.sources,
+                &errors,
+                &human_options(),
+                &mut err,
+            );
+            return EXIT_FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let format = match format {
+        DiffFormat::Human => diff::Format::Human,
+        DiffFormat::Markdown => diff::Format::Markdown,
+        DiffFormat::Json => diff::Format::Json,
+    };
+    if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
+        eprintln!("error: cannot write the report: {e}");
+        return EXIT_FAILURE;
+    }
+    if report.changed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
     }
 }
 

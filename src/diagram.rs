@@ -228,15 +228,10 @@ impl Ctx<'_> {
     }
 }
 
-/// A duration as written in journeys: weeks only when whole (`2w`), else
-/// days and smaller units (`30d`, `1d12h`).
+/// A duration as written in journeys, in days and smaller units (`30d`,
+/// `1d12h`, `14d`).
 pub fn duration(seconds: u64) -> String {
-    const WEEK: u64 = 604_800;
-    if seconds > 0 && seconds.is_multiple_of(WEEK) {
-        format!("{}w", seconds / WEEK)
-    } else {
-        unreachable_step::fmt_duration(seconds)
-    }
+    unreachable_step::fmt_duration(seconds)
 }
 
 fn time_of_day(minutes: u32) -> String {
@@ -728,7 +723,7 @@ mod tests {
         assert_eq!(percent(3333), "33.33%");
         assert_eq!(percent(1250), "12.5%");
         assert_eq!(duration(30 * 86_400), "30d");
-        assert_eq!(duration(14 * 86_400), "2w");
+        assert_eq!(duration(14 * 86_400), "14d");
         assert_eq!(duration(86_400 + 43_200), "1d12h");
     }
 }

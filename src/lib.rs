@@ -17,6 +17,7 @@ pub mod codes;
 pub mod config;
 pub mod diagnostic;
 pub mod diagram;
+pub mod diff;
 pub mod driver;
 pub mod errors;
 pub mod graph;
