@@ -84,7 +84,6 @@ fn bench(c: &mut Criterion) {
     // Sanity: the corpus is valid.
     let a = analyze(&Options {
         paths: vec![root.clone()],
-        ..Options::default()
     })
     .unwrap();
     assert!(!a.has_errors(), "{:?}", &a.diagnostics[..1]);
@@ -95,7 +94,6 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             analyze(&Options {
                 paths: vec![root.clone()],
-                ..Options::default()
             })
             .unwrap()
         })

@@ -76,11 +76,7 @@ fn diamonds() -> String {
 fn load(dir: &Path, name: &str, text: &str) -> Analysis {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let a = analyze(&Options {
-        paths: vec![path],
-        ..Options::default()
-    })
-    .unwrap();
+    let a = analyze(&Options { paths: vec![path] }).unwrap();
     assert!(
         !a.has_errors()
             || a.diagnostics

@@ -91,10 +91,7 @@ fn check(
     deny_warnings: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match driver::analyze(&Options {
-        paths,
-        deny_warnings,
-    }) {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");

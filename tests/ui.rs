@@ -97,7 +97,6 @@ fn parse_annotations(text: &str) -> Vec<Expected> {
 fn check_run(path: &Path, triggered: &mut BTreeMap<PathBuf, Vec<String>>) -> Vec<String> {
     let analysis: Analysis = match analyze(&Options {
         paths: vec![path.to_path_buf()],
-        ..Options::default()
     }) {
         Ok(a) => a,
         Err(e) => return vec![format!("{}: {e}", path.display())],

@@ -15,11 +15,7 @@ pub fn run_lint(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.omni");
     std::fs::write(&path, src).unwrap();
-    let a = analyze(&Options {
-        paths: vec![path],
-        ..Default::default()
-    })
-    .unwrap();
+    let a = analyze(&Options { paths: vec![path] }).unwrap();
     // Errors of the front end only: the driver also runs the lints, and
     // `instant-loop` is an error.
     let errors: Vec<_> = a
