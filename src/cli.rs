@@ -166,19 +166,15 @@ fn check(
     deny_warnings: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match driver::analyze(&Options { paths }) {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
-    let mut diags = analysis.diagnostics.clone();
-    if deny_warnings {
-        for d in &mut diags {
-            d.severity = crate::diagnostic::Severity::Error;
-        }
-    }
+    // `--deny warnings` and `omnis.toml` levels are applied by the driver.
+    let diags = analysis.diagnostics.clone();
     let format = match format {
         CheckFormat::Human => render::Format::Human,
         CheckFormat::Json => render::Format::Json,

@@ -15,6 +15,7 @@
 pub mod build;
 pub mod cli;
 pub mod codes;
+pub mod config;
 pub mod diagnostic;
 pub mod driver;
 pub mod errors;
