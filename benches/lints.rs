@@ -76,11 +76,7 @@ fn diamonds() -> String {
 fn load(dir: &Path, name: &str, text: &str) -> Analysis {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    let a = analyze(&Options {
-        paths: vec![path],
-        ..Options::default()
-    })
-    .unwrap();
+    let a = analyze(&Options { paths: vec![path] }).unwrap();
     assert!(
         !a.has_errors()
             || a.diagnostics
@@ -104,12 +100,7 @@ fn bench(c: &mut Criterion) {
     ] {
         let a = load(dir.path(), name, &text);
         let nodes: usize = a.journeys.iter().map(|j| j.graph.node_count()).sum();
-        let cx = LintContext {
-            program: &a.program,
-            journeys: &a.journeys,
-            sources: &a.sources,
-            roots: &a.roots,
-        };
+        let cx = LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
         let config = LintConfig::default();
         let found = lints::run(&cx, &config);
         eprintln!("{name}: {nodes} graph nodes, {} findings", found.len());

@@ -254,16 +254,11 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     let program = &analysis.program;
     let journey: &Journey = &analysis.journeys[campaign.index()];
     let c = program.campaign(campaign);
-    let cx = LintContext {
-        program,
-        journeys: &analysis.journeys,
-        sources: &analysis.sources,
-        roots: &analysis.roots,
-    };
+    let cx = LintContext::new(program, &analysis.journeys, &analysis.sources, &analysis.roots);
     let ctx = Ctx { analysis };
     let g = &journey.graph;
     let unreachable = unreachable_step::unreachable_steps(&cx, journey);
-    let live = crate::lints::live_edges(program, journey);
+    let live = &cx.reach(journey).live;
     let classes = repeated_message::content_classes(program);
     let repeats = repeated_message::find(journey, &classes, &|e| live[e.index()]);
     let mut repeated: Vec<Option<NodeIndex>> = vec![None; g.node_count()];

@@ -534,12 +534,7 @@ impl Side {
 
 fn sides(a: &Analysis) -> BTreeMap<String, Side> {
     let program = &a.program;
-    let cx = LintContext {
-        program,
-        journeys: &a.journeys,
-        sources: &a.sources,
-        roots: &a.roots,
-    };
+    let cx = LintContext::new(program, &a.journeys, &a.sources, &a.roots);
     let mut out = BTreeMap::new();
     for (i, c) in program.campaigns.iter().enumerate() {
         if !a.roots.contains(&c.loc.file) {

@@ -18,8 +18,6 @@ use crate::syntax::ast;
 pub struct Options {
     /// Files, or directories searched recursively for `*.omni`.
     pub paths: Vec<PathBuf>,
-    /// `--deny warnings`: every warning is reported as an error.
-    pub deny_warnings: bool,
 }
 
 /// Why a run could not even start checking: an unreadable path, or an
@@ -103,11 +101,18 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 
 /// Loads, parses and checks the given paths.
 pub fn analyze(opts: &Options) -> Result<Analysis, Error> {
-    let opts = opts.clone();
-    with_big_stack(move || analyze_here(&opts))
+    analyze_with(opts, false)
 }
 
-fn analyze_here(opts: &Options) -> Result<Analysis, Error> {
+/// [`analyze`], with `--deny warnings` (every warning left once
+/// `omnis.toml` levels are applied is reported as an error) when
+/// `deny_warnings` is set.
+pub fn analyze_with(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
+    let opts = opts.clone();
+    with_big_stack(move || analyze_here(&opts, deny_warnings))
+}
+
+fn analyze_here(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -115,7 +120,7 @@ fn analyze_here(opts: &Options) -> Result<Analysis, Error> {
     };
     let loaded = loader::load(&paths)?;
     let mut config = config::load_config(&loaded.project_root)?;
-    config.lints.deny_warnings |= opts.deny_warnings;
+    config.lints.deny_warnings |= deny_warnings;
     let resolved = resolve::resolve(&loaded);
     let Loaded {
         sources,
@@ -140,12 +145,12 @@ fn analyze_here(opts: &Options) -> Result<Analysis, Error> {
     };
     if !analysis.has_errors() {
         analysis.journeys = crate::graph::lower_all(&analysis.program);
-        let cx = LintContext {
-            program: &analysis.program,
-            journeys: &analysis.journeys,
-            sources: &analysis.sources,
-            roots: &analysis.roots,
-        };
+        let cx = LintContext::new(
+            &analysis.program,
+            &analysis.journeys,
+            &analysis.sources,
+            &analysis.roots,
+        );
         let found = lints::run(&cx, &analysis.config.lints);
         analysis.diagnostics.extend(found);
     }

@@ -12,6 +12,7 @@
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+pub mod build;
 pub mod cli;
 pub mod codes;
 pub mod config;

@@ -8,7 +8,6 @@ use omnis::driver::{analyze, Options};
 fn assert_clean(dir: &Path) {
     let analysis = analyze(&Options {
         paths: vec![dir.to_path_buf()],
-        ..Options::default()
     })
     .unwrap_or_else(|e| panic!("{e}"));
     let shown: Vec<String> = analysis

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use omnis::diagnostic::Severity;
-use omnis::driver::{analyze, Options};
+use omnis::driver::{analyze_with, Options};
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
@@ -37,10 +37,12 @@ campaign welcome {
 "#;
 
 fn findings(dir: &Path, deny_warnings: bool) -> Vec<(String, Severity)> {
-    let a = analyze(&Options {
-        paths: vec![dir.to_path_buf()],
+    let a = analyze_with(
+        &Options {
+            paths: vec![dir.to_path_buf()],
+        },
         deny_warnings,
-    })
+    )
     .unwrap();
     let mut v: Vec<_> = a
         .diagnostics
@@ -131,10 +133,12 @@ fn a_bad_omnis_toml_is_a_usage_failure_with_did_you_mean() {
         "omnis.toml",
         "[lints]\nrepeated-mesage = \"deny\"\nno-goal = \"alow\"\nunknown-name = \"allow\"\n",
     );
-    let err = analyze(&Options {
-        paths: vec![dir.path().to_path_buf()],
-        deny_warnings: false,
-    })
+    let err = analyze_with(
+        &Options {
+            paths: vec![dir.path().to_path_buf()],
+        },
+        false,
+    )
     .unwrap_err()
     .to_string();
     assert!(
@@ -167,10 +171,12 @@ fn the_examples_are_clean_even_with_deny_warnings() {
     if !examples.is_dir() {
         return;
     }
-    let a = analyze(&Options {
-        paths: vec![examples.clone()],
-        deny_warnings: true,
-    })
+    let a = analyze_with(
+        &Options {
+            paths: vec![examples.clone()],
+        },
+        true,
+    )
     .unwrap();
     let shown: Vec<String> = a
         .diagnostics
@@ -180,10 +186,12 @@ fn the_examples_are_clean_even_with_deny_warnings() {
     assert!(shown.is_empty(), "{shown:#?}");
     for entry in std::fs::read_dir(&examples).unwrap() {
         let path = entry.unwrap().path();
-        let a = analyze(&Options {
-            paths: vec![path.clone()],
-            deny_warnings: true,
-        })
+        let a = analyze_with(
+            &Options {
+                paths: vec![path.clone()],
+            },
+            true,
+        )
         .unwrap();
         assert!(
             a.diagnostics.is_empty(),

@@ -15,11 +15,7 @@ pub fn run_lint(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.omni");
     std::fs::write(&path, src).unwrap();
-    let a = analyze(&Options {
-        paths: vec![path],
-        ..Default::default()
-    })
-    .unwrap();
+    let a = analyze(&Options { paths: vec![path] }).unwrap();
     // Errors of the front end only: the driver also runs the lints, and
     // `instant-loop` is an error.
     let errors: Vec<_> = a
@@ -29,12 +25,7 @@ pub fn run_lint(
         .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
     let journeys = crate::graph::lower_all(&a.program);
-    let cx = LintContext {
-        program: &a.program,
-        journeys: &journeys,
-        sources: &a.sources,
-        roots: &a.roots,
-    };
+    let cx = LintContext::new(&a.program, &journeys, &a.sources, &a.roots);
     let mut out: Vec<_> = lint(&cx)
         .into_iter()
         .map(|d| {
