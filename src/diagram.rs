@@ -254,7 +254,12 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     let program = &analysis.program;
     let journey: &Journey = &analysis.journeys[campaign.index()];
     let c = program.campaign(campaign);
-    let cx = LintContext::new(program, &analysis.journeys, &analysis.sources, &analysis.roots);
+    let cx = LintContext::new(
+        program,
+        &analysis.journeys,
+        &analysis.sources,
+        &analysis.roots,
+    );
     let ctx = Ctx { analysis };
     let g = &journey.graph;
     let unreachable = unreachable_step::unreachable_steps(&cx, journey);
