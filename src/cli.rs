@@ -116,6 +116,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
         format: DiffFormat,
     },
+    /// Start a campaigns project: omnis.toml, a first campaign and a GitHub
+    /// Actions workflow (never overwrites a file).
+    Init {
+        /// The project folder (created if needed).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions, e.g. `omnis completions bash > /etc/bash_completion.d/omnis`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -203,6 +215,34 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             format,
         } => graph(paths, campaign.as_deref(), format, &mut out),
         Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
+        Command::Init { dir } => init(&dir, &mut out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut out);
+            EXIT_OK
+        }
+    }
+}
+
+fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
+    match crate::init::init(dir) {
+        Ok(written) => {
+            for p in &written {
+                let _ = writeln!(out, "created {}", p.display());
+            }
+            let _ = writeln!(
+                out,
+                "next: `omnis check {0}`, `omnis graph {0}`; for CI, set the repository \
+                 variable OMNIS_GIT (see {1})",
+                dir.display(),
+                crate::init::WORKFLOW_PATH
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
     }
 }
 

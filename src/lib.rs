@@ -22,6 +22,7 @@ pub mod diff;
 pub mod driver;
 pub mod errors;
 pub mod graph;
+pub mod init;
 pub mod lints;
 pub mod loader;
 pub mod model;
