@@ -13,11 +13,7 @@ use omnis::simulate::{generate_people, Simulator};
 
 fn bench(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
-    let analysis = analyze(&Options {
-        paths: vec![dir],
-        ..Default::default()
-    })
-    .expect("examples load");
+    let analysis = analyze(&Options { paths: vec![dir] }).expect("examples load");
     assert!(!analysis.has_errors());
     let plans = emit_all(&analysis.program, &analysis.sources);
     let mut group = c.benchmark_group("simulate");

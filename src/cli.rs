@@ -301,10 +301,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
 /// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
 /// the exit code to use; warnings are not shown.
 fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
-    let analysis = match driver::analyze(&Options {
-        paths,
-        ..Default::default()
-    }) {
+    let analysis = match driver::analyze(&Options { paths }) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");

@@ -327,7 +327,6 @@ pub fn diff_git(rev: &str, paths: &[PathBuf]) -> Result<Report, DiffError> {
 fn load_side(paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
     let a = driver::analyze(&Options {
         paths: paths.to_vec(),
-        ..Default::default()
     })
     .map_err(|error| DiffError::Load {
         side: side.to_string(),

@@ -18,7 +18,6 @@ fn root() -> PathBuf {
 fn load(dir: &Path) -> Analysis {
     let a = analyze(&Options {
         paths: vec![dir.to_path_buf()],
-        ..Default::default()
     })
     .expect("loads");
     assert!(!a.has_errors(), "{:#?}", a.diagnostics);

@@ -13,7 +13,6 @@ fn campaigns_dir() -> PathBuf {
 fn plans() -> Vec<Plan> {
     let analysis = analyze(&Options {
         paths: vec![campaigns_dir()],
-        ..Default::default()
     })
     .expect("loads");
     assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);

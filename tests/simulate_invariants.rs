@@ -13,11 +13,7 @@ use omnis::simulate::{generate_people, simulate, Value, What};
 
 fn plans() -> Vec<Plan> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
-    let analysis = analyze(&Options {
-        paths: vec![dir],
-        ..Default::default()
-    })
-    .expect("loads");
+    let analysis = analyze(&Options { paths: vec![dir] }).expect("loads");
     assert!(!analysis.has_errors());
     emit_all(&analysis.program, &analysis.sources)
 }
