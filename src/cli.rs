@@ -174,14 +174,14 @@ fn check(
         }
     };
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
-    let diags = analysis.diagnostics.clone();
+    let diags = &analysis.diagnostics;
     let format = match format {
         CheckFormat::Human => render::Format::Human,
         CheckFormat::Json => render::Format::Json,
         CheckFormat::Sarif => render::Format::Sarif,
         CheckFormat::Github => render::Format::Github,
     };
-    if let Err(e) = render::render(format, &analysis.sources, &diags, &human_options(), out) {
+    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_FAILURE;
     }
@@ -195,18 +195,13 @@ fn check(
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
 fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
-    let mut analysis = match driver::analyze(&Options { paths }) {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return Err(EXIT_FAILURE);
         }
     };
-    if deny_warnings {
-        for d in &mut analysis.diagnostics {
-            d.severity = crate::diagnostic::Severity::Error;
-        }
-    }
     if !analysis.diagnostics.is_empty() {
         let mut opts = human_options();
         opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
