@@ -26,8 +26,8 @@
 //!
 //! Output is deterministic: nodes in source order, edges in graph order.
 //! Node ids in the output are positional (`n0`, `n1`, ...); each box starts
-//! with the step's structural id (`s3`, `s4.then.s1`), the one `omnis diff`
-//! and plans use.
+//! with the step's structural id (`send-cart_reminder`, `if.then.wait-1d`),
+//! the one `omnis diff` and plans use.
 //!
 //! Several campaigns: Mermaid gives a Markdown document with a heading and
 //! a ```` ```mermaid ```` block per campaign (GitHub renders each); DOT
@@ -86,7 +86,7 @@ pub enum Shape {
 pub struct DNode {
     /// The journey graph's node index (output ids are `n{index}`).
     pub index: usize,
-    /// Structural id (`s3`, `@goal`).
+    /// Structural id (`send-cart_reminder`, `@goal`).
     pub id: String,
     /// Label lines, unescaped.
     pub lines: Vec<String>,

@@ -11,13 +11,17 @@
 //! - **settings**: trigger, audience, reentry, goal, exits, limits, window,
 //!   time zone, description, and the most sends one journey can make, each
 //!   with what the change does to people already in a journey;
-//! - **steps** added, removed or changed, matched by their structural node
-//!   id (`s3`, `s4.then.s1`, `nudge.s2`: the ids of plans and of `omnis
-//!   graph`). A step changed when its kind or parameters did (the message a
-//!   `send` sends, a duration, what a `wait for` waits for, the conditions
-//!   of an `if`, the arms and weights of a `split`, ...). Inserting or
-//!   removing a step renumbers the steps after it in its block, so those
-//!   show as changed too: that is what runners see (see below);
+//! - **steps** added, removed or changed. In each block the steps of both
+//!   versions are aligned by kind and parameters (a minimal edit script),
+//!   and aligned steps are compared by their structural node id (the ids
+//!   of plans and of `omnis graph`: `send-cart_reminder`,
+//!   `waitfor-order.then.wait-1d`) and parameters: a step whose id changed
+//!   (ids carry the message, duration, time or event) shows as changed with
+//!   its old id, one whose `~N` moved because another of its kind was added
+//!   or removed before it as renumbered. A step changed when its kind or
+//!   parameters did (the message a `send` sends, a duration, what a `wait
+//!   for` waits for, the conditions of an `if`, the arms and weights of a
+//!   `split`, ...);
 //! - **messages** and **channels** whose content or settings changed
 //!   (template, subject, vars, channel; consent, quiet hours, limits);
 //! - **reach**: messages newly sent, no longer sent, or sent under other
@@ -26,8 +30,8 @@
 //!   earlier arms not taken), `wait for` outcomes, split arms and `repeat`s
 //!   that enclose the send, outermost first. Sends no execution reaches
 //!   (`unreachable-step`) do not count. Conditions are compared as the
-//!   plan writes them (segments by name), so renumbered steps do not change
-//!   a reach, and `goto`s are not followed: a send inside `step NAME` is
+//!   plan writes them (segments by name), so new ids do not change a
+//!   reach, and `goto`s are not followed: a send inside `step NAME` is
 //!   described by where the step is written;
 //! - **people mid-journey**: for every step where people can be waiting
 //!   (`wait`, `wait until`, `wait for`, and a `send` on a channel with quiet
@@ -1062,10 +1066,11 @@ fn limits(ls: &[plan::Limit]) -> Option<String> {
 fn campaign_diff(name: &str, o: &Side, n: &Side) -> CampaignDiff {
     let mut d = empty(name, Status::Changed, &n.file);
     d.settings = settings(o, n);
-    d.steps = steps(o, n);
+    let (steps, aligned) = steps(o, n);
+    d.steps = steps;
     d.content = content(o, n);
     d.reach = reach(o, n);
-    d.mid_journey = mid_journey(o, n);
+    d.mid_journey = mid_journey(o, n, &aligned);
     if d.settings.is_empty()
         && d.steps.is_empty()
         && d.content.is_empty()
@@ -1247,13 +1252,26 @@ fn list(items: &[&String]) -> String {
 /// that a step inserted or removed shows as such and the steps after it as
 /// renumbered, not as a cascade of changes. Where nothing was inserted or
 /// removed this is matching by id.
-fn steps(o: &Side, n: &Side) -> Vec<StepChange> {
+fn steps(o: &Side, n: &Side) -> (Vec<StepChange>, Aligned) {
     let mut out = Vec::new();
-    align(o, n, "", "", false, &mut out);
-    out
+    let mut map = Aligned::new();
+    align(o, n, "", "", false, &mut out, &mut map);
+    (out, map)
 }
 
-fn align(o: &Side, n: &Side, op: &str, np: &str, moved: bool, out: &mut Vec<StepChange>) {
+/// Old step id -> the new step it was aligned with (the same step, maybe
+/// changed or renumbered); removed steps are absent.
+type Aligned = BTreeMap<String, String>;
+
+fn align(
+    o: &Side,
+    n: &Side,
+    op: &str,
+    np: &str,
+    moved: bool,
+    out: &mut Vec<StepChange>,
+    map: &mut Aligned,
+) {
     use similar::{capture_diff_slices, Algorithm, DiffOp};
     let none = Vec::new();
     let ob = o.blocks.get(op).unwrap_or(&none);
@@ -1295,7 +1313,8 @@ fn align(o: &Side, n: &Side, op: &str, np: &str, moved: bool, out: &mut Vec<Step
                                 note: None,
                             });
                         }
-                        align(o, n, x, y, moved || x != y, out);
+                        map.insert(x.clone(), y.clone());
+                        align(o, n, x, y, moved || x != y, out, map);
                     }
                 }
                 DiffOp::Delete {
@@ -1341,7 +1360,8 @@ fn align(o: &Side, n: &Side, op: &str, np: &str, moved: bool, out: &mut Vec<Step
                             new: Some(db),
                             note,
                         });
-                        align(o, n, x, y, moved || x != y, out);
+                        map.insert(x.clone(), y.clone());
+                        align(o, n, x, y, moved || x != y, out, map);
                     }
                     for x in &a[old_index + both..old_index + old_len] {
                         out.push(removed(o, x));
@@ -1485,7 +1505,7 @@ fn reach(o: &Side, n: &Side) -> Vec<ReachChange> {
     out
 }
 
-fn mid_journey(o: &Side, n: &Side) -> Vec<MidJourney> {
+fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourney> {
     let mut out = Vec::new();
     for a in &o.plan.nodes {
         if !o.holds_people(a) || o.unreachable.contains(&a.id) {
@@ -1493,6 +1513,38 @@ fn mid_journey(o: &Side, n: &Side) -> Vec<MidJourney> {
         }
         let step = describe(&o.plan, a);
         match n.node(&a.id) {
+            // The id now names another step of the same kind (the old one
+            // was removed or got another id): rule 1 keeps them there.
+            Some(b)
+                if kind_name(a) == kind_name(b)
+                    && aligned.get(&a.id).map(String::as_str) != Some(a.id.as_str()) =>
+            {
+                let now = describe(&n.plan, b);
+                let was = aligned
+                    .iter()
+                    .find(|(_, new)| **new == a.id)
+                    .map(|(old, _)| format!(", the one that was `{old}`"))
+                    .unwrap_or_else(|| ", a new step".to_string());
+                let fate = match aligned.get(&a.id) {
+                    Some(other) => format!("their step is now `{other}`"),
+                    None => "their step was removed".to_string(),
+                };
+                out.push(MidJourney {
+                    at: a.id.clone(),
+                    step: step.clone(),
+                    rule: "stay".into(),
+                    to: vec![Landing {
+                        id: Some(a.id.clone()),
+                        step: now.clone(),
+                    }],
+                    text: format!(
+                        "people at `{}` ({step}): {fate}, but runners find them by id and \
+                         `{}` now names another step ({now}{was}); they stay there, keep their \
+                         arrival time, and go on from there",
+                        a.id, a.id
+                    ),
+                });
+            }
             Some(b) if kind_name(a) == kind_name(b) => {
                 if signature(a) == signature(b) && !send_changed(o, n, a, b) {
                     continue;
@@ -1511,9 +1563,12 @@ fn mid_journey(o: &Side, n: &Side) -> Vec<MidJourney> {
                     NodeKind::WaitFor { .. } => {
                         format!("they now {now}, counted from when they arrived")
                     }
-                    NodeKind::Send { .. } => {
-                        format!("when the quiet hours end they get the new step: {now}")
-                    }
+                    NodeKind::Send { message } => match &a.kind {
+                        NodeKind::Send { message: was } if was == message => format!(
+                            "when the quiet hours end they get `{message}` with its new content"
+                        ),
+                        _ => format!("when the quiet hours end they get the new step: {now}"),
+                    },
                     _ => format!("the step is now: {now}"),
                 };
                 out.push(MidJourney {
@@ -1525,9 +1580,16 @@ fn mid_journey(o: &Side, n: &Side) -> Vec<MidJourney> {
                 });
             }
             other => {
-                let why = match other {
-                    None => "the step no longer exists".to_string(),
-                    Some(b) => format!(
+                let why = match (other, aligned.get(&a.id)) {
+                    (_, Some(new)) if *new != a.id => format!(
+                        "the step is now `{new}` ({}), an id runners do not match with `{}`",
+                        n.node(new)
+                            .map(|b| describe(&n.plan, b))
+                            .unwrap_or_default(),
+                        a.id
+                    ),
+                    (None, _) => "the step no longer exists".to_string(),
+                    (Some(b), _) => format!(
                         "`{}` is now another kind of step ({})",
                         a.id,
                         describe(&n.plan, b)
@@ -1660,8 +1722,9 @@ pub fn render(r: &Report, format: Format) -> String {
 
 fn renumber_note(c: &CampaignDiff) -> Option<String> {
     c.steps.iter().any(|s| s.old_id.is_some()).then(|| {
-        "runners find waiting people by node id, so renumbered steps count as changed \
-             here; to keep ids stable, put steps people wait at in `step NAME { ... }` blocks"
+        "runners find waiting people by node id: where a step's id changed (a new message, \
+         duration, time or event, or a step of its kind added or removed before it in its \
+         block), the people waiting there count as at a step that is gone"
             .to_string()
     })
 }

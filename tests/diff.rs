@@ -148,28 +148,67 @@ fn campaigns_added_and_removed() {
 }
 
 #[test]
-fn a_changed_wait_keeps_people_there() {
+fn a_changed_duration_is_a_new_id_and_moves_waiting_people_on() {
     let r = diff_of(BASE, &edit("wait 1d", "wait 2d"));
     let c = &r.campaigns[0];
     assert_eq!(c.status, Status::Changed);
     assert_eq!(c.steps.len(), 1, "{:#?}", c.steps);
     let s = &c.steps[0];
-    assert_eq!((s.id.as_str(), s.change), ("s2", Change::Changed));
+    assert_eq!(
+        (s.id.as_str(), s.old_id.as_deref(), s.change),
+        ("wait-2d", Some("wait-1d"), Change::Changed)
+    );
     assert_eq!(s.old.as_deref(), Some("wait 1d"));
     assert_eq!(s.new.as_deref(), Some("wait 2d"));
+    // Ids carry the duration: people waiting at `wait-1d` are not found
+    // there, and go on to the next step the new plan has.
     assert_eq!(c.mid_journey.len(), 1);
     let m = &c.mid_journey[0];
-    assert_eq!((m.at.as_str(), m.rule.as_str()), ("s2", "stay"));
-    assert!(m
-        .text
-        .contains("the wait is now 2d, counted from when they arrived"));
-    // Durations: the most sends do not change, nor the reach.
+    assert_eq!((m.at.as_str(), m.rule.as_str()), ("wait-1d", "move"));
+    assert_eq!(
+        m.to.iter().map(|l| l.id.as_deref()).collect::<Vec<_>>(),
+        [Some("send-tip")]
+    );
+    assert!(
+        m.text.contains("the step is now `wait-2d` (wait 2d)"),
+        "{}",
+        m.text
+    );
     assert!(c.reach.is_empty() && c.settings.is_empty());
 }
 
 #[test]
-fn a_removed_step_renumbers_the_ones_after_it_and_moves_people_on() {
-    let r = diff_of(BASE, &edit("    wait 1d\n", ""));
+fn a_changed_within_keeps_people_waiting() {
+    let r = diff_of(BASE, &edit("within 3d", "within 5d"));
+    let c = &r.campaigns[0];
+    assert_eq!(c.steps.len(), 1, "{:#?}", c.steps);
+    let s = &c.steps[0];
+    assert_eq!(
+        (s.id.as_str(), s.old_id.as_deref(), s.change),
+        ("waitfor-order", None, Change::Changed)
+    );
+    let m = &c.mid_journey[0];
+    assert_eq!((m.at.as_str(), m.rule.as_str()), ("waitfor-order", "stay"));
+    assert!(
+        m.text
+            .contains("they now wait for order within 5d, counted from when they arrived"),
+        "{}",
+        m.text
+    );
+    // The reach of `nudge_sms` is described by the timeout.
+    let nudge = c.reach.iter().find(|m| m.message == "nudge_sms").unwrap();
+    assert_eq!(
+        nudge.now,
+        ["when no order within 5d, then when sms_opt_in"],
+        "{nudge:#?}"
+    );
+}
+
+#[test]
+fn a_removed_step_renumbers_the_next_of_its_kind() {
+    let old = edit("    send tip\n", "    send tip\n    wait 1d\n");
+    let new = old.replacen("    wait 1d\n", "", 1);
+    let r = diff_of(&old, &new);
     let out = human(&r);
     let c = &r.campaigns[0];
     let kinds: Vec<(Change, &str, Option<&str>)> = c
@@ -180,43 +219,68 @@ fn a_removed_step_renumbers_the_ones_after_it_and_moves_people_on() {
     assert_eq!(
         kinds,
         [
-            (Change::Removed, "s2", None),
-            (Change::Renumbered, "s2", Some("s3")),
-            (Change::Renumbered, "s3", Some("s4")),
+            (Change::Removed, "wait-1d", None),
+            (Change::Renumbered, "wait-1d", Some("wait-1d~2")),
         ],
         "{out}"
     );
     assert!(
         out.contains(
-            "renumbered (same step, new id; the steps inside them too): s3 -> s2, s4 -> s3"
+            "renumbered (same step, new id; the steps inside them too): wait-1d~2 -> wait-1d"
         ),
         "{out}"
     );
-    // People waiting a day at `s2` find `s2` is now a send: by the rule,
-    // they follow the old plan to the first id the new plan has.
     let at = |id: &str| c.mid_journey.iter().find(|m| m.at == id).unwrap();
-    let s2 = at("s2");
-    assert_eq!(s2.rule, "move");
-    assert_eq!(
-        s2.to.iter().map(|l| l.id.as_deref()).collect::<Vec<_>>(),
-        [Some("s3")]
-    );
-    assert!(s2
-        .text
-        .contains("`s2` is now another kind of step (send tip via email)"));
-    // The `wait for` was `s4`: that id is gone and nothing after it
-    // survives, so its people complete the journey.
-    let s4 = at("s4");
-    assert_eq!(s4.rule, "end");
+    // People at the removed wait: its id now names the later wait, where
+    // rule 1 keeps them (they skip `send tip`).
+    let first = at("wait-1d");
+    assert_eq!(first.rule, "stay");
     assert!(
-        s4.text.contains("their journey is completed"),
+        first.text.contains(
+            "their step was removed, but runners find them by id and `wait-1d` now names \
+             another step (wait 1d, the one that was `wait-1d~2`)"
+        ),
         "{}",
-        s4.text
+        first.text
+    );
+    // People at the later wait are not found under its new id: they move on.
+    let second = at("wait-1d~2");
+    assert_eq!(second.rule, "move");
+    assert_eq!(
+        second
+            .to
+            .iter()
+            .map(|l| l.id.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("waitfor-order")]
     );
     assert!(
         out.contains("runners find waiting people by node id"),
         "{out}"
     );
+}
+
+#[test]
+fn removed_branches_end_or_complete_journeys() {
+    // Without the `wait for`, people waiting in it find nothing after it.
+    let new = BASE.replace(
+        "    wait for order within 3d {\n      exit\n    } otherwise {\n      if sms_opt_in {\n        send nudge_sms\n      }\n    }\n",
+        "",
+    );
+    assert_ne!(new, BASE);
+    let r = diff_of(BASE, &new);
+    let c = &r.campaigns[0];
+    let removed = c.steps.iter().find(|s| s.id == "waitfor-order").unwrap();
+    assert_eq!((removed.change, removed.inside), (Change::Removed, 3));
+    let m = c
+        .mid_journey
+        .iter()
+        .find(|m| m.at == "waitfor-order")
+        .unwrap();
+    assert_eq!(m.rule, "end");
+    assert!(m.text.contains("their journey is completed"), "{}", m.text);
+    let nudge = c.reach.iter().find(|m| m.message == "nudge_sms").unwrap();
+    assert_eq!(nudge.summary, "no longer sent");
 }
 
 #[test]
@@ -230,13 +294,16 @@ fn added_steps_and_reach() {
     let out = human(&r);
     assert!(
         out.contains(
-            "~ s4.otherwise.s1: if sms_opt_in / else -> if sms_opt_in / else if vip / else"
+            "~ waitfor-order.otherwise.if: if sms_opt_in / else -> if sms_opt_in / else if vip / else"
         ),
         "{out}"
     );
-    assert!(out.contains("+ s4.otherwise.s1.if2.s1: wait 1h"), "{out}");
     assert!(
-        out.contains("+ s4.otherwise.s1.if2.s2: send vip_offer via email"),
+        out.contains("+ waitfor-order.otherwise.if.if2.wait-1h: wait 1h"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+ waitfor-order.otherwise.if.if2.send-vip_offer: send vip_offer via email"),
         "{out}"
     );
     let reach = c.reach.iter().find(|m| m.message == "vip_offer").unwrap();
@@ -358,7 +425,7 @@ fn a_redefined_segment_changes_the_audience() {
 
 #[test]
 fn json_and_markdown() {
-    let r = diff_of(BASE, &edit("wait 1d", "wait 2d"));
+    let r = diff_of(BASE, &edit("within 3d", "within 5d"));
     let json: serde_json::Value =
         serde_json::from_str(&diff::render(&r, diff::Format::Json)).unwrap();
     assert_eq!(json["changed"], true);
@@ -369,7 +436,7 @@ fn json_and_markdown() {
     let md = diff::render(&r, diff::Format::Markdown);
     assert!(md.starts_with("### Omnis: campaign changes\n"), "{md}");
     assert!(
-        md.contains("- changed `s2`: `wait 1d` -&gt; `wait 2d`"),
+        md.contains("- changed `waitfor-order`: `wait for order within 3d` -&gt; `wait for order within 5d`"),
         "{md}"
     );
     assert_eq!(
@@ -442,7 +509,7 @@ fn git_mode_compares_the_working_tree_with_a_revision() {
     let o = omnis(&["diff", "--git", "HEAD", "."], &d.join("campaigns"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("~ s2: wait 1d -> wait 2d"),
+        text(&o).contains("~ wait-2d (was wait-1d): wait 1d -> wait 2d"),
         "{}",
         text(&o)
     );

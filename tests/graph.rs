@@ -72,7 +72,12 @@ fn findings_are_highlighted() {
     let node = |id: &str| d.nodes.iter().find(|n| n.id == id).unwrap();
     // The goal ends the journey before `wait for order_placed` matches; the
     // window closes before the 30-day wait ends; nothing follows `goto`.
-    for id in ["s6.then.s1", "nudge.s2", "s9", "s10"] {
+    for id in [
+        "waitfor-order_placed.then.send-tip",
+        "nudge.send-tip",
+        "goto-nudge",
+        "send-hello~2",
+    ] {
         assert!(node(id).unreachable, "{id} should be unreachable");
         assert!(
             !node(id).repeated,
@@ -80,17 +85,24 @@ fn findings_are_highlighted() {
         );
     }
     for id in [
-        "s1", "s2", "s3", "s4.a.s1", "s5.s2", "s7", "nudge", "nudge.s1",
+        "send-hello",
+        "until-mon-0900",
+        "if",
+        "split.a.send-tip",
+        "repeat.send-offer",
+        "waitfor-ad_clicked",
+        "nudge",
+        "nudge.wait-4w2d",
     ] {
         assert!(!node(id).unreachable, "{id} is reachable");
     }
     // Same content on another channel; and a send in a `repeat 2 times`.
-    assert!(node("s3.then.s1").repeated);
-    assert!(node("s3.then.s1")
+    assert!(node("if.then.send-hello_sms").repeated);
+    assert!(node("if.then.send-hello_sms")
         .lines
-        .contains(&"(repeated: same content as hello at s1)".to_string()));
-    assert!(node("s5.s2").repeated);
-    assert!(!node("s1").repeated && !node("s4.a.s1").repeated);
+        .contains(&"(repeated: same content as hello at send-hello)".to_string()));
+    assert!(node("repeat.send-offer").repeated);
+    assert!(!node("send-hello").repeated && !node("split.a.send-tip").repeated);
     // The 0% arm is drawn, dead.
     let holdout = d
         .edges
