@@ -16,6 +16,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod driver;
 pub mod errors;
+pub mod fmt;
 pub mod graph;
 pub mod lints;
 pub mod loader;

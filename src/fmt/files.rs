@@ -1,0 +1,1 @@
+//! Formatting files on disk.
