@@ -1,7 +1,7 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
 //! only calls [`run`] and exits with the code it returns.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,12 +47,40 @@ pub enum Command {
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
     },
+    /// Format `.omni` files in one canonical layout, in place.
+    #[command(after_help = FMT_HELP)]
+    Fmt {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing: list the files whose layout would change (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Write nothing: print the changes as a unified diff (exit 1 if any).
+        #[arg(long)]
+        diff: bool,
+    },
     /// Explain a diagnostic code: what it means, why, an example and the fix.
     Explain {
         /// A code such as `unreachable-step`; without one, list every code.
         code: Option<String>,
     },
 }
+
+const FMT_HELP: &str = "\
+The layout: two-space indentation; one declaration, property or step per line;
+a block written on one line stays on one line when it fits in 100 columns;
+runs of one-line events, channels, segments and messages, and split arms, are
+aligned; blank lines are kept (at most one in a row); every comment is kept.
+
+Files are rewritten only when their layout changes, atomically (a temporary
+file in the same folder, then a rename). A file with syntax errors is reported
+on stderr and left as it is.
+
+Exit codes:
+  0  every file is formatted (or has just been written formatted)
+  1  --check or --diff: some file would change; or some file has syntax errors
+  2  a path cannot be read or written";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DenyWhat {
@@ -81,6 +109,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             format,
             deny,
         } => check(paths, format, deny.is_some(), &mut out),
+        Command::Fmt { paths, check, diff } => {
+            let opts = crate::fmt::files::Options { paths, check, diff };
+            let human = human_options(std::io::stderr().is_terminal());
+            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
+        }
         Command::Explain { code } => explain(code.as_deref(), &mut out),
     }
 }
@@ -110,7 +143,8 @@ fn check(
         CheckFormat::Sarif => render::Format::Sarif,
         CheckFormat::Github => render::Format::Github,
     };
-    if let Err(e) = render::render(format, &analysis.sources, &diags, &human_options(), out) {
+    let human = human_options(std::io::stdout().is_terminal());
+    if let Err(e) = render::render(format, &analysis.sources, &diags, &human, out) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_FAILURE;
     }
@@ -121,11 +155,11 @@ fn check(
     }
 }
 
-/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
-/// the terminal when `COLUMNS` says it.
-fn human_options() -> render::HumanOptions {
-    use std::io::IsTerminal;
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+/// Colour only on a terminal (`terminal`: whether the report goes to one),
+/// and never with `NO_COLOR` set; the width of the terminal when `COLUMNS`
+/// says it.
+fn human_options(terminal: bool) -> render::HumanOptions {
+    let color = terminal && std::env::var_os("NO_COLOR").is_none();
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
