@@ -1,7 +1,7 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
 //! only calls [`run`] and exits with the code it returns.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -60,6 +60,43 @@ pub enum Command {
         #[arg(long)]
         diff: bool,
     },
+    /// Compile campaigns to execution plans, one file per campaign.
+    Build {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// The folder to write `<campaign>.plan.json` (or `.plan.yaml`) to.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Plan file format.
+        #[arg(long, value_enum, default_value_t = PlanFormatArg::Json)]
+        format: PlanFormatArg,
+        /// `--deny warnings` turns every warning into an error.
+        #[arg(long, value_name = "warnings")]
+        deny: Option<DenyWhat>,
+    },
+    /// Run a campaign's plan for the people and events of a scenario.
+    Simulate {
+        /// The campaign's file (or folder), with its imports.
+        path: PathBuf,
+        /// The campaign to run.
+        #[arg(long)]
+        campaign: String,
+        /// A scenario YAML file: `person` and `events`, or `people`.
+        #[arg(long, conflicts_with = "people", required_unless_present = "people")]
+        scenario: Option<PathBuf>,
+        /// Instead of a scenario, a generated population of N people.
+        #[arg(long)]
+        people: Option<usize>,
+        /// The seed of the generated population.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SimFormat::Human)]
+        format: SimFormat,
+    },
+    /// Print the JSON Schema of the plan format.
+    Schema,
     /// Explain a diagnostic code: what it means, why, an example and the fix.
     Explain {
         /// A code such as `unreachable-step`; without one, list every code.
@@ -81,6 +118,18 @@ Exit codes:
   0  every file is formatted (or has just been written formatted)
   1  --check or --diff: some file would change; or some file has syntax errors
   2  a path cannot be read or written";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormatArg {
+    Json,
+    Yaml,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Human,
+    Json,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DenyWhat {
@@ -111,10 +160,38 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         } => check(paths, format, deny.is_some(), &mut out),
         Command::Fmt { paths, check, diff } => {
             let opts = crate::fmt::files::Options { paths, check, diff };
-            let human = human_options(std::io::stderr().is_terminal());
+            // Diagnostics go to stderr, the file list or diff to stdout.
+            let mut human = human_options();
+            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
             crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
         }
         Command::Explain { code } => explain(code.as_deref(), &mut out),
+        Command::Build {
+            paths,
+            out: dir,
+            format,
+            deny,
+        } => build(paths, &dir, format, deny.is_some(), &mut out),
+        Command::Simulate {
+            path,
+            campaign,
+            scenario,
+            people,
+            seed,
+            format,
+        } => simulate(
+            &path,
+            &campaign,
+            scenario.as_deref(),
+            people,
+            seed,
+            format,
+            &mut out,
+        ),
+        Command::Schema => {
+            let _ = out.write_all(crate::plan::schema_json().as_bytes());
+            EXIT_OK
+        }
     }
 }
 
@@ -124,27 +201,22 @@ fn check(
     deny_warnings: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match driver::analyze(&Options { paths }) {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
-    let mut diags = analysis.diagnostics.clone();
-    if deny_warnings {
-        for d in &mut diags {
-            d.severity = crate::diagnostic::Severity::Error;
-        }
-    }
+    // `--deny warnings` and `omnis.toml` levels are applied by the driver.
+    let diags = &analysis.diagnostics;
     let format = match format {
         CheckFormat::Human => render::Format::Human,
         CheckFormat::Json => render::Format::Json,
         CheckFormat::Sarif => render::Format::Sarif,
         CheckFormat::Github => render::Format::Github,
     };
-    let human = human_options(std::io::stdout().is_terminal());
-    if let Err(e) = render::render(format, &analysis.sources, &diags, &human, out) {
+    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_FAILURE;
     }
@@ -155,11 +227,212 @@ fn check(
     }
 }
 
-/// Colour only on a terminal (`terminal`: whether the report goes to one),
-/// and never with `NO_COLOR` set; the width of the terminal when `COLUMNS`
-/// says it.
-fn human_options(terminal: bool) -> render::HumanOptions {
-    let color = terminal && std::env::var_os("NO_COLOR").is_none();
+/// Analyses the paths and reports diagnostics on stderr (people) when there
+/// are any; `None` when the sources have errors (or warnings are denied).
+fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_FAILURE);
+        }
+    };
+    if !analysis.diagnostics.is_empty() {
+        let mut opts = human_options();
+        opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let _ = render::render(
+            render::Format::Human,
+            &analysis.sources,
+            &analysis.diagnostics,
+            &opts,
+            &mut std::io::stderr(),
+        );
+    }
+    if analysis.has_errors() {
+        return Err(EXIT_FINDINGS);
+    }
+    Ok(analysis)
+}
+
+fn build(
+    paths: Vec<PathBuf>,
+    dir: &std::path::Path,
+    format: PlanFormatArg,
+    deny_warnings: bool,
+    out: &mut dyn Write,
+) -> i32 {
+    let analysis = match analyze_for_output(paths, deny_warnings) {
+        Ok(a) => a,
+        Err(code) => {
+            eprintln!("error: no plans were written");
+            return code;
+        }
+    };
+    let format = match format {
+        PlanFormatArg::Json => crate::build::PlanFormat::Json,
+        PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
+    };
+    let plans = crate::build::plans(&analysis);
+    match crate::build::write_plans(&plans, dir, format) {
+        Ok(written) => {
+            for p in &written {
+                let _ = writeln!(out, "wrote {}", p.display());
+            }
+            if written.is_empty() {
+                let _ = writeln!(out, "no campaigns found: nothing to build");
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write plans to `{}`: {e}", dir.display());
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn simulate(
+    path: &std::path::Path,
+    campaign: &str,
+    scenario: Option<&std::path::Path>,
+    people: Option<usize>,
+    seed: u64,
+    format: SimFormat,
+    out: &mut dyn Write,
+) -> i32 {
+    use crate::simulate as sim;
+    let analysis = match analyze_for_output(vec![path.to_path_buf()], false) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let Some(id) = analysis
+        .program
+        .campaigns
+        .iter()
+        .position(|c| c.name == campaign)
+    else {
+        let names = analysis.program.campaigns.iter().map(|c| c.name.as_str());
+        let hint = match crate::suggest::did_you_mean(campaign, names) {
+            Some(s) => format!(" (did you mean `{s}`?)"),
+            None => String::new(),
+        };
+        eprintln!(
+            "error: there is no campaign `{campaign}` in `{}`{hint}",
+            path.display()
+        );
+        return EXIT_FAILURE;
+    };
+    let plan = crate::plan::emit::emit(
+        &analysis.program,
+        crate::model::CampaignId(id as u32),
+        &analysis.sources,
+    );
+    let scenario = match (scenario, people) {
+        (Some(file), _) => {
+            let text = match std::fs::read_to_string(file) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read `{}`: {e}", file.display());
+                    return EXIT_FAILURE;
+                }
+            };
+            match sim::Scenario::from_yaml(&text) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: `{}`: {e}", file.display());
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+        (None, Some(n)) => sim::generate_people(&plan, n, seed),
+        (None, None) => unreachable!("clap requires --scenario or --people"),
+    };
+    let timelines = match sim::simulate(&plan, &scenario) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    if people.is_some() {
+        let _ = write!(out, "{}", population_summary(&timelines, format));
+        return EXIT_OK;
+    }
+    let text = match format {
+        SimFormat::Json if timelines.len() == 1 => {
+            let mut t = serde_json::to_string_pretty(
+                &serde_json::json!({ "timeline": timelines[0].entries }),
+            )
+            .expect("timelines serialize");
+            t.push('\n');
+            t
+        }
+        SimFormat::Json => sim::timelines_to_json(&timelines),
+        SimFormat::Human => timelines
+            .iter()
+            .map(|t| t.human())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let _ = write!(out, "{text}");
+    let diffs = sim::check_expectations(&scenario, &timelines);
+    if !diffs.is_empty() {
+        eprintln!("the timeline differs from the scenario's `expect`:");
+        for d in &diffs {
+            eprintln!("  {d}");
+        }
+        return EXIT_FINDINGS;
+    }
+    EXIT_OK
+}
+
+/// Counts of what happened to a generated population.
+fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat) -> String {
+    use crate::simulate::What;
+    use std::collections::BTreeMap;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut steps = 0;
+    for t in timelines {
+        steps += t.steps;
+        for e in &t.entries {
+            let key = match &e.what {
+                What::Entered => "entered".to_string(),
+                What::Send { message, .. } => format!("send {message}"),
+                What::Skip {
+                    message, reason, ..
+                } => format!("skip {message}: {}", reason.as_str()),
+                What::Converted { .. } => "converted".to_string(),
+                What::Exited { reason, .. } => format!("exited: {}", reason.as_str()),
+                What::Completed => "completed".to_string(),
+            };
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    match format {
+        SimFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&serde_json::json!({
+                "people": timelines.len(),
+                "steps": steps,
+                "counts": counts,
+            }))
+            .expect("summary serializes");
+            t.push('\n');
+            t
+        }
+        SimFormat::Human => {
+            let mut s = format!("{} people, {steps} steps\n", timelines.len());
+            for (k, v) in counts {
+                s.push_str(&format!("  {v:>8}  {k}\n"));
+            }
+            s
+        }
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
+/// the terminal when `COLUMNS` says it.
+fn human_options() -> render::HumanOptions {
+    use std::io::IsTerminal;
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use crate::config::{self, Config, ConfigError};
 use crate::diagnostic::{sort_and_dedup, Diagnostic};
+use crate::graph::Journey;
+use crate::lints::{self, LintContext};
 use crate::loader::{self, LoadError, Loaded};
 use crate::model::Program;
 use crate::resolve;
@@ -15,6 +18,37 @@ use crate::syntax::ast;
 pub struct Options {
     /// Files, or directories searched recursively for `*.omni`.
     pub paths: Vec<PathBuf>,
+}
+
+/// Why a run could not even start checking: an unreadable path, or an
+/// invalid `omnis.toml` (exit code 2).
+#[derive(Debug)]
+pub enum Error {
+    Load(LoadError),
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Load(e) => e.fmt(f),
+            Error::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        Error::Load(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
 }
 
 /// Everything one run found.
@@ -30,6 +64,11 @@ pub struct Analysis {
     pub roots: Vec<FileId>,
     /// Direct imports of each file.
     pub imports: Vec<Vec<FileId>>,
+    /// `omnis.toml`, as read from the project root.
+    pub config: Config,
+    /// The lowered journeys, indexed by `CampaignId`; empty when there are
+    /// errors before lowering.
+    pub journeys: Vec<Journey>,
     /// The checked model. Only meaningful when [`Analysis::has_errors`] is
     /// false: with errors it may hold placeholders.
     pub program: Program,
@@ -61,18 +100,27 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
 }
 
 /// Loads, parses and checks the given paths.
-pub fn analyze(opts: &Options) -> Result<Analysis, LoadError> {
-    let opts = opts.clone();
-    with_big_stack(move || analyze_here(&opts))
+pub fn analyze(opts: &Options) -> Result<Analysis, Error> {
+    analyze_with(opts, false)
 }
 
-fn analyze_here(opts: &Options) -> Result<Analysis, LoadError> {
+/// [`analyze`], with `--deny warnings` (every warning left once
+/// `omnis.toml` levels are applied is reported as an error) when
+/// `deny_warnings` is set.
+pub fn analyze_with(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
+    let opts = opts.clone();
+    with_big_stack(move || analyze_here(&opts, deny_warnings))
+}
+
+fn analyze_here(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
     let loaded = loader::load(&paths)?;
+    let mut config = config::load_config(&loaded.project_root)?;
+    config.lints.deny_warnings |= deny_warnings;
     let resolved = resolve::resolve(&loaded);
     let Loaded {
         sources,
@@ -90,9 +138,27 @@ fn analyze_here(opts: &Options) -> Result<Analysis, LoadError> {
         files,
         roots,
         imports,
+        config,
+        journeys: Vec::new(),
         program: resolved.program,
         diagnostics,
     };
+    if !analysis.has_errors() {
+        analysis.journeys = crate::graph::lower_all(&analysis.program);
+        let cx = LintContext {
+            program: &analysis.program,
+            journeys: &analysis.journeys,
+            sources: &analysis.sources,
+            roots: &analysis.roots,
+        };
+        let found = lints::run(&cx, &analysis.config.lints);
+        analysis.diagnostics.extend(found);
+    }
+    if analysis.config.lints.deny_warnings {
+        for d in &mut analysis.diagnostics {
+            d.severity = crate::diagnostic::Severity::Error;
+        }
+    }
     let sources = &analysis.sources;
     sort_and_dedup(&mut analysis.diagnostics, |f| sources.get(f).name.clone());
     Ok(analysis)

@@ -7,12 +7,15 @@
 //! 3. [`resolve`]: names and types, to the checked [`model`].
 //! 4. `graph`: each journey lowered to a petgraph graph.
 //! 5. [`lints`]: analyses over the graph.
-//! 6. `plan`: execution plans for runners.
+//! 6. `plan`: execution plans for runners (the format is `docs/plan-format.md`).
+//! 7. `simulate`: the reference runner, executing plans for scenarios.
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+pub mod build;
 pub mod cli;
 pub mod codes;
+pub mod config;
 pub mod diagnostic;
 pub mod driver;
 pub mod errors;
@@ -21,8 +24,10 @@ pub mod graph;
 pub mod lints;
 pub mod loader;
 pub mod model;
+pub mod plan;
 pub mod render;
 pub mod resolve;
+pub mod simulate;
 pub mod source;
 pub mod suggest;
 pub mod syntax;

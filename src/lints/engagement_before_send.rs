@@ -1,3 +1,368 @@
 //! # engagement-before-send
 //!
-//! (to be written with the lint)
+//! `opened MESSAGE` or `clicked MESSAGE` (in a condition or a `wait for`)
+//! is checked where some paths have sent the message and others have not.
+//!
+//! On the paths that have not sent it, the check is always false and a
+//! `wait for` on it always times out, which is rarely what the journey
+//! means. When *no* path has sent the message before the check, the branch
+//! that needs the engagement can never be taken: that is reported as
+//! `unreachable-step` instead, and this lint stays silent.
+//!
+//! ## Why
+//! Engagement facts are about this journey: `clicked cart_coupon_20` is
+//! true only after `cart_coupon_20` went out and was clicked. A check placed
+//! after a branch that sends the message on one side only silently sorts
+//! everyone from the other side into the "did not engage" group, who then
+//! get the follow-up meant for people who ignored the message.
+//!
+//! ## Example
+//! ```omni
+//! if textable {
+//!   send coupon_sms
+//! } else {
+//!   send coupon_email
+//! }
+//! wait for clicked coupon_email within 2d otherwise {
+//!   send coupon_reminder      // also every SMS recipient, who never got the email
+//! }
+//! ```
+//!
+//! ## Fix
+//! Check engagement inside the branch that sent the message, or check the
+//! message of each branch (`clicked coupon_email or clicked coupon_sms`).
+//!
+//! ## How it is computed
+//! Two forward dataflows over the journey graph with a bitset of the
+//! messages checked for engagement: "may have been sent" (united where
+//! paths merge) and "may not have been sent" (also united: its complement
+//! is what every path has sent). `repeat` bodies are taken twice (the first
+//! round and the later ones), which is exact for this question.
+
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Edge, Journey, NodeKind};
+use crate::lints::flow::{bit_clear, bit_get, bit_set, Flow, Rounds};
+use crate::lints::util::{first_line, line, step_span, walk_cond};
+use crate::lints::LintContext;
+use crate::model::{CondKind, Loc, MessageId, WaitOn};
+
+pub const CODE: &str = "engagement-before-send";
+
+/// An engagement check in a journey node.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Use {
+    pub node: NodeIndex,
+    pub message: MessageId,
+    /// `opened` or `clicked`.
+    pub verb: &'static str,
+    /// The condition, or the `wait for` step.
+    pub loc: Loc,
+    /// Whether it is the event a `wait for` waits on.
+    pub waited: bool,
+}
+
+/// Every engagement check of a journey.
+pub fn uses(journey: &Journey) -> Vec<Use> {
+    let g = &journey.graph;
+    let mut out = Vec::new();
+    for n in g.node_indices() {
+        let node = &g[n];
+        let mut conds = Vec::new();
+        match &node.kind {
+            NodeKind::WaitFor { on, filter, .. } => {
+                let verb = match on {
+                    WaitOn::Opened(m) => Some(("opened", *m)),
+                    WaitOn::Clicked(m) => Some(("clicked", *m)),
+                    WaitOn::Event(_) => None,
+                };
+                if let Some((verb, message)) = verb {
+                    out.push(Use {
+                        node: n,
+                        message,
+                        verb,
+                        loc: node.loc,
+                        waited: true,
+                    });
+                }
+                conds.extend(filter.iter());
+            }
+            NodeKind::Branch { conds: cs } => conds.extend(cs.iter()),
+            _ => {}
+        }
+        for c in conds {
+            walk_cond(c, &mut |c| {
+                let (verb, message) = match c.kind {
+                    CondKind::Opened(m) => ("opened", m),
+                    CondKind::Clicked(m) => ("clicked", m),
+                    _ => return,
+                };
+                out.push(Use {
+                    node: n,
+                    message,
+                    verb,
+                    loc: c.loc,
+                    waited: false,
+                });
+            });
+        }
+    }
+    out
+}
+
+/// For each check: whether some execution reaching it has sent the
+/// message, and whether some has not. Only the edges for which `live`
+/// holds are followed (see [`crate::lints::live_edges`]).
+pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
+    let uses = uses(journey);
+    if uses.is_empty() {
+        return Vec::new();
+    }
+    let mut local: HashMap<MessageId, usize> = HashMap::new();
+    for u in &uses {
+        let n = local.len();
+        local.entry(u.message).or_insert(n);
+    }
+    let flow = Flow::build(journey, Rounds::Compact, live);
+    analyze_flow(journey, &flow, uses, &local)
+}
+
+fn analyze_flow(
+    journey: &Journey,
+    flow: &Flow,
+    uses: Vec<Use>,
+    local: &HashMap<MessageId, usize>,
+) -> Vec<(Use, bool, bool)> {
+    let g = &journey.graph;
+    let words = local.len().div_ceil(64);
+    let bit = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => local.get(&m).copied(),
+        _ => None,
+    };
+    let sent = flow.forward_union(words, &vec![0; words], &|v, set| {
+        if let Some(b) = bit(v) {
+            bit_set(set, b);
+        }
+    });
+    let mut all = vec![0u64; words];
+    for b in 0..local.len() {
+        bit_set(&mut all, b);
+    }
+    let unsent = flow.forward_union(words, &all, &|v, set| {
+        if let Some(b) = bit(v) {
+            bit_clear(set, b);
+        }
+    });
+    // Per journey node: OR over its copies.
+    let mut by_node: HashMap<NodeIndex, Vec<u32>> = HashMap::new();
+    for v in 0..flow.len() as u32 {
+        by_node.entry(flow.orig[v as usize]).or_default().push(v);
+    }
+    uses.into_iter()
+        .filter_map(|u| {
+            let copies = by_node.get(&u.node)?;
+            let b = local[&u.message];
+            let some_sent = copies
+                .iter()
+                .any(|&v| bit_get(&sent[v as usize * words..], b));
+            let some_unsent = copies
+                .iter()
+                .any(|&v| bit_get(&unsent[v as usize * words..], b));
+            Some((u, some_sent, some_unsent))
+        })
+        .collect()
+}
+
+pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for journey in cx.journeys {
+        let uses = uses(journey);
+        if uses.is_empty() {
+            continue;
+        }
+        let live = super::live_edges(cx.program, journey);
+        let flow = Flow::build(journey, Rounds::Compact, &|e| live[e.index()]);
+        let mut local: HashMap<MessageId, usize> = HashMap::new();
+        for u in &uses {
+            let n = local.len();
+            local.entry(u.message).or_insert(n);
+        }
+        let mut avoid: HashMap<MessageId, Avoid> = HashMap::new();
+        let mut by_node: HashMap<NodeIndex, Vec<u32>> = HashMap::new();
+        for v in 0..flow.len() as u32 {
+            by_node.entry(flow.orig[v as usize]).or_default().push(v);
+        }
+        for (u, some_sent, some_unsent) in analyze_flow(journey, &flow, uses, &local) {
+            if some_sent && some_unsent {
+                let a = avoid
+                    .entry(u.message)
+                    .or_insert_with(|| Avoid::new(journey, &flow, u.message));
+                let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
+                out.push(diagnose(cx, journey, &flow, a, &u, copies));
+            }
+        }
+    }
+    out
+}
+
+/// For one message: which flow nodes can reach a send of it, and a
+/// breadth-first tree from the entry over paths that do not send it.
+struct Avoid {
+    reaches_send: Vec<bool>,
+    parent: Vec<Option<(u32, usize)>>,
+}
+
+impl Avoid {
+    fn new(journey: &Journey, flow: &Flow, message: MessageId) -> Avoid {
+        let g = &journey.graph;
+        let n = flow.len();
+        let fsend =
+            |v: u32| matches!(g[flow.orig[v as usize]].kind, NodeKind::Send(m) if m == message);
+        let mut reaches_send = vec![false; n];
+        let mut queue: VecDeque<u32> = (0..n as u32).filter(|&v| fsend(v)).collect();
+        for &v in &queue {
+            reaches_send[v as usize] = true;
+        }
+        while let Some(v) = queue.pop_front() {
+            for &(p, _) in &flow.pred[v as usize] {
+                if !reaches_send[p as usize] {
+                    reaches_send[p as usize] = true;
+                    queue.push_back(p);
+                }
+            }
+        }
+        let mut parent: Vec<Option<(u32, usize)>> = vec![None; n];
+        let mut seen = vec![false; n];
+        seen[flow.entry as usize] = true;
+        let mut queue = VecDeque::from([flow.entry]);
+        while let Some(v) = queue.pop_front() {
+            for (k, e) in flow.succ[v as usize].iter().enumerate() {
+                let w = e.to;
+                if !seen[w as usize] && !fsend(w) {
+                    seen[w as usize] = true;
+                    parent[w as usize] = Some((v, k));
+                    queue.push_back(w);
+                }
+            }
+        }
+        Avoid {
+            reaches_send,
+            parent,
+        }
+    }
+}
+
+fn diagnose(
+    cx: &LintContext,
+    journey: &Journey,
+    flow: &Flow,
+    avoid: &Avoid,
+    u: &Use,
+    copies: &[u32],
+) -> Diagnostic {
+    let g = &journey.graph;
+    let name = &cx.program.message(u.message).name;
+    let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
+    let span = if u.waited {
+        // `wait for clicked NAME ...`: point at `clicked NAME`.
+        let line = first_line(cx.sources, u.loc);
+        let text = cx.sources.get(u.loc.file).slice(line);
+        let written = format!("{} {name}", u.verb);
+        match text.find(&written) {
+            Some(i) => crate::source::Span::new(
+                line.start as usize + i,
+                line.start as usize + i + written.len(),
+            ),
+            None => line,
+        }
+    } else {
+        u.loc.span
+    };
+    let mut d = Diagnostic::warning(
+        CODE,
+        u.loc.file,
+        span,
+        format!(
+            "`{} {name}` is checked here, but some paths to it have not sent `{name}`{}",
+            u.verb,
+            if u.waited {
+                ": on those this always times out"
+            } else {
+                ": on those it is always false"
+            }
+        ),
+    );
+    // The last choice, on a path from the entry to the check that does not
+    // send the message, that could have led to a send of it.
+    let target = copies
+        .iter()
+        .copied()
+        .find(|&v| avoid.parent[v as usize].is_some());
+    let mut choice = None;
+    let mut cur = target;
+    while let Some(c) = cur {
+        let Some((from, k)) = avoid.parent[c as usize] else {
+            break;
+        };
+        let e = flow.succ[from as usize][k];
+        let branches = flow.succ[from as usize]
+            .iter()
+            .any(|o| o.to != e.to && avoid.reaches_send[o.to as usize]);
+        if branches {
+            choice = Some((flow.orig[from as usize], e.edge));
+            break;
+        }
+        cur = Some(from);
+    }
+    let sends: Vec<NodeIndex> = g.node_indices().filter(|&n| is_send(n)).collect();
+    if let Some((from, e)) = choice {
+        let how = match &g[e] {
+            Edge::If(0) => "when the `if` condition holds".to_string(),
+            Edge::If(i) => format!("through `else if` number {i}"),
+            Edge::Else => "through the `else`".to_string(),
+            Edge::Arm { name: Some(n), .. } => format!("through the `{n}` arm"),
+            Edge::Arm { index, .. } => format!("through arm {}", index + 1),
+            Edge::Matched => "when what it waits for happens".to_string(),
+            Edge::Timeout => "when it times out (`otherwise`)".to_string(),
+            Edge::Body => "into the loop".to_string(),
+            Edge::Done => "after the loop".to_string(),
+            _ => "from here".to_string(),
+        };
+        d = d.with_label(
+            g[from].loc.file,
+            first_line(cx.sources, g[from].loc),
+            format!(
+                "{how}, `{name}` is not sent before the check (line {})",
+                line(cx.sources, u.loc)
+            ),
+        );
+    }
+    if choice.is_none() {
+        // No branch avoided it: the check comes before the send in the
+        // first round of a loop.
+        let innermost_repeat = journey
+            .ancestors(u.node)
+            .find(|&a| matches!(g[a].kind, NodeKind::Repeat { .. }));
+        if let Some(r) = innermost_repeat {
+            d = d.with_label(
+                g[r].loc.file,
+                first_line(cx.sources, g[r].loc),
+                format!("on the first round of this loop, `{name}` has not been sent yet"),
+            );
+        }
+    }
+    for &s in sends.iter().take(3) {
+        d = d.with_label(
+            g[s].loc.file,
+            step_span(cx.sources, g[s].loc),
+            format!("`{name}` is sent here"),
+        );
+    }
+    d.with_help(format!(
+        "check `{} {name}` only on paths that sent it (inside the branch that sends it), or send `{name}` on every path before",
+        u.verb
+    ))
+}

@@ -151,3 +151,48 @@ fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lints::testing::run_lint;
+
+    const VOCAB: &str = r#"
+profile { vip: bool  email_opt_in: bool }
+event cart { id: text }
+event order { id: text }
+channel email { consent email_opt_in  quiet_hours 21:00 to 08:00 }
+message a { channel email  template "a" }
+"#;
+
+    fn run(journey: &str) -> Vec<(usize, String, String, Vec<String>)> {
+        run_lint(
+            &format!("{VOCAB}\ncampaign c {{\n trigger cart\n goal order\n journey {{\n{journey}\n }}\n}}\n"),
+            check,
+        )
+    }
+
+    #[test]
+    fn quiet_hours_do_not_make_a_loop_slow() {
+        // Outside quiet hours the send goes out at once.
+        let r = run("step s {\n send a\n goto s\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+        assert!(r[0].1.starts_with("`goto s` loops back"), "{r:#?}");
+    }
+
+    #[test]
+    fn waits_make_loops_slow() {
+        for body in ["wait 1h", "wait until 09:00", "wait for order within 1d"] {
+            let r = run(&format!("step s {{\n {body}\n if vip {{ goto s }}\n}}"));
+            assert!(r.is_empty(), "{body}: {r:#?}");
+        }
+        let r = run("step s {\n wait 0s\n if vip { goto s }\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+    }
+
+    #[test]
+    fn a_goto_out_of_a_dead_branch_is_no_loop() {
+        let r = run("step s {\n if vip {\n if not vip { goto s }\n }\n}");
+        assert!(r.is_empty(), "{r:#?}");
+    }
+}

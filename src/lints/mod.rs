@@ -2,8 +2,17 @@
 //! `omnis explain CODE` prints (what, why, example, fix).
 //!
 //! Every lint is a function `check(cx: &LintContext) -> Vec<Diagnostic>`
-//! producing warnings at their default severity; levels from `omnis.toml`,
-//! `--deny warnings` and `@allow` are applied afterwards, in one place.
+//! producing warnings at their default severity; [`run`] runs them all and
+//! then applies, in one place:
+//! 1. `@allow(code, ...)`: a finding is silenced when its primary location
+//!    lies inside the span of a declaration or step that carries an allow of
+//!    its code (the innermost such allow counts as used);
+//! 2. `unused-allow` for the allows that silenced nothing;
+//! 3. levels: `omnis.toml` `[lints]` (`allow` drops a finding, `deny` makes
+//!    it an error) and `--deny warnings`.
+//!
+//! Errors (non-configurable codes, such as `instant-loop`) are never
+//! silenced and keep their severity.
 
 pub mod control_sends;
 pub mod engagement_before_send;
@@ -16,11 +25,19 @@ pub mod unreachable_step;
 pub mod unused_allow;
 pub mod unused_declaration;
 
+pub mod flow;
 #[cfg(test)]
 pub(crate) mod testing;
+pub(crate) mod util;
 
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use crate::codes;
+use crate::config::LintConfig;
+use crate::diagnostic::Diagnostic;
 use crate::graph::Journey;
-use crate::model::Program;
+use crate::model::{Allows, Block, Loc, Program, StepKind};
 use crate::source::{FileId, SourceMap};
 
 /// What every lint sees.
@@ -33,3 +50,193 @@ pub struct LintContext<'a> {
     /// opposed to files only reached through imports.
     pub roots: &'a [FileId],
 }
+
+/// Runs every lint except `unused-allow`, in a fixed order, before
+/// `@allow`s and levels are applied.
+pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    diags.extend(control_sends::check(cx));
+    diags.extend(engagement_before_send::check(cx));
+    diags.extend(frequency_cap::check(cx));
+    diags.extend(instant_loop::check(cx));
+    diags.extend(missing_consent::check(cx));
+    diags.extend(no_goal::check(cx));
+    diags.extend(repeated_message::check(cx));
+    diags.extend(unreachable_step::check(cx));
+    diags.extend(unused_declaration::check(cx));
+    diags
+}
+
+/// Runs every lint and applies `@allow`s, `unused-allow` and levels.
+///
+/// The result is in no particular order (the driver sorts all diagnostics
+/// together); findings a level of `allow` turns off are gone, `deny`ed ones
+/// and (with `--deny warnings`) all remaining warnings are errors.
+pub fn run(cx: &LintContext, config: &LintConfig) -> Vec<Diagnostic> {
+    let table = AllowTable::collect(cx.program);
+    let mut kept = table.silence(run_all(cx));
+    kept.extend(table.silence(unused_allow::report(cx, &table)));
+    kept.extend(unused_allow::report_unused_allow_allows(&table));
+    apply_levels(kept, config)
+}
+
+/// Which edges of a journey some execution can take (the graph's
+/// reachability analysis, `graph::reach`), by `EdgeIndex::index()`. The
+/// path-based lints follow only these, so that nothing `unreachable-step`
+/// reports is reported again.
+pub fn live_edges(program: &Program, journey: &Journey) -> Vec<bool> {
+    crate::graph::reach::analyze(program, journey).live
+}
+
+/// Applies `omnis.toml` levels and `--deny warnings`.
+pub fn apply_levels(diags: Vec<Diagnostic>, config: &LintConfig) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .filter_map(|mut d| {
+            d.severity = config.severity(d.code, d.severity)?;
+            Some(d)
+        })
+        .collect()
+}
+
+/// One code of one `@allow`, with the span it applies to.
+#[derive(Debug)]
+pub struct AllowEntry {
+    /// As written.
+    pub code: String,
+    /// Where the code is written (unused-allow points there).
+    pub code_loc: Loc,
+    /// The declaration or step the allow is written before, from the
+    /// `@allow` on.
+    pub scope: Loc,
+    /// Whether it silenced something.
+    pub used: Cell<bool>,
+}
+
+impl AllowEntry {
+    fn covers(&self, file: FileId, offset: u32) -> bool {
+        self.scope.file == file
+            && self.scope.span.start <= offset
+            && (offset < self.scope.span.end || self.scope.span.is_empty())
+    }
+}
+
+/// Every `@allow` in the program.
+#[derive(Debug, Default)]
+pub struct AllowTable {
+    pub entries: Vec<AllowEntry>,
+    by_code: HashMap<String, Vec<usize>>,
+}
+
+impl AllowTable {
+    pub fn collect(program: &Program) -> AllowTable {
+        let mut table = AllowTable::default();
+        for c in &program.channels {
+            table.add(&c.allows, c.loc);
+        }
+        for s in &program.segments {
+            table.add(&s.allows, s.loc);
+        }
+        for m in &program.messages {
+            table.add(&m.allows, m.loc);
+        }
+        for c in &program.campaigns {
+            table.add(&c.allows, c.loc);
+            table.add_block(&c.journey);
+        }
+        table
+    }
+
+    fn add(&mut self, allows: &Allows, scope: Loc) {
+        // The scope includes the `@allow(...)` lines written before it.
+        let mut scope = scope;
+        for (_, loc) in &allows.codes {
+            if loc.file == scope.file && loc.span.start < scope.span.start {
+                scope.span.start = loc.span.start;
+            }
+        }
+        for (code, loc) in &allows.codes {
+            let i = self.entries.len();
+            self.entries.push(AllowEntry {
+                code: code.clone(),
+                code_loc: *loc,
+                scope,
+                used: Cell::new(false),
+            });
+            self.by_code.entry(code.clone()).or_default().push(i);
+        }
+    }
+
+    fn add_block(&mut self, block: &Block) {
+        for step in &block.steps {
+            self.add(&step.allows, step.loc);
+            for_each_sub_block(&step.kind, &mut |b| self.add_block(b));
+        }
+    }
+
+    /// The innermost allow of `code` covering a position, if the code can be
+    /// allowed at all.
+    fn find(&self, code: &str, file: FileId, offset: u32) -> Option<&AllowEntry> {
+        if !codes::lookup(code).is_some_and(|c| c.configurable) {
+            return None;
+        }
+        self.by_code
+            .get(code)?
+            .iter()
+            .map(|&i| &self.entries[i])
+            .filter(|e| e.covers(file, offset))
+            .min_by_key(|e| e.scope.span.len())
+    }
+
+    /// Drops the diagnostics an allow covers, marking those allows used.
+    pub fn silence(&self, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diags
+            .into_iter()
+            .filter(|d| match self.find(d.code, d.file, d.span.start) {
+                Some(entry) => {
+                    entry.used.set(true);
+                    false
+                }
+                None => true,
+            })
+            .collect()
+    }
+}
+
+/// Calls `f` on every block directly inside a step.
+pub fn for_each_sub_block<'a>(kind: &'a StepKind, f: &mut dyn FnMut(&'a Block)) {
+    match kind {
+        StepKind::WaitFor {
+            then, otherwise, ..
+        } => {
+            if let Some(b) = then {
+                f(b);
+            }
+            if let Some(b) = otherwise {
+                f(b);
+            }
+        }
+        StepKind::If { arms, otherwise } => {
+            for (_, b) in arms {
+                f(b);
+            }
+            if let Some(b) = otherwise {
+                f(b);
+            }
+        }
+        StepKind::Split(arms) => {
+            for arm in arms {
+                f(&arm.body);
+            }
+        }
+        StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+        StepKind::Send(_)
+        | StepKind::Wait { .. }
+        | StepKind::WaitUntil { .. }
+        | StepKind::Goto { .. }
+        | StepKind::Exit => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,3 +1,271 @@
 //! # repeated-message
 //!
-//! (to be written with the lint)
+//! Some execution of a journey sends a message a second time, or sends a
+//! message with the same content as one it already sent (the same template
+//! and the same vars, whatever the channel). Loops count: a send inside a
+//! `repeat` of two or more rounds, or that a `goto` comes back to, is sent
+//! again.
+//!
+//! The finding is at the second send, with a label at the first and, when
+//! a loop brings the journey back, the loop named in the message.
+//!
+//! Only what can happen in one execution counts: sends in mutually
+//! exclusive branches (`if`/`else`, split arms, the two outcomes of a
+//! `wait for`) are fine, and the same template with different vars (a 20%
+//! and a 40% coupon) is different content. Conditions are not evaluated:
+//! two `if`s on the same attribute are taken as independent (the
+//! `unreachable-step` lint reports branches that cannot be taken).
+//!
+//! ## Why
+//! Omnichannel means one message per moment across channels, never the
+//! same information twice: the same promotion by email and then by SMS, or
+//! the same reminder again after a loop, is what makes people ignore and
+//! block marketing.
+//!
+//! ## Example
+//! ```omni
+//! message coupon_email { channel email  template "coupon"  vars { discount: 20 } }
+//! message coupon_sms   { channel sms    template "coupon"  vars { discount: 20 } }
+//!
+//! campaign winback {
+//!   trigger cart_abandoned
+//!   goal order_placed
+//!   journey {
+//!     send coupon_email
+//!     wait 2d
+//!     send coupon_sms          // same content as `coupon_email`
+//!   }
+//! }
+//! ```
+//!
+//! ## Fix
+//! Send each content once: pick one channel (`if textable { send
+//! coupon_sms } else { send coupon_email }`), or make the second message
+//! say something new (another template or other vars). When repeating is
+//! the point, such as a monthly reminder, say so with
+//! `@allow(repeated-message)` on the loop.
+//!
+//! ## How it is computed
+//! A forward dataflow over the journey graph: at every step, the set of
+//! content classes that may already have been sent (a bitset, united where
+//! paths merge). `repeat` bodies are taken twice (the first round and the
+//! later ones), which is exact for this question. The cost is linear in the
+//! size of the graph times the number of distinct contents / 64.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Edge, Journey, NodeKind};
+use crate::lints::flow::{bit_get, bit_set, FEdge, Flow, Rounds, Scratch};
+use crate::lints::util::{first_line, line, step_span};
+use crate::lints::LintContext;
+use crate::model::{MessageId, Program};
+
+pub const CODE: &str = "repeated-message";
+
+/// Content class of every message: two messages have the same class when
+/// they have the same content ([`crate::model::Message::same_content`]).
+pub fn content_classes(program: &Program) -> Vec<usize> {
+    let mut by_template: HashMap<&str, Vec<(MessageId, usize)>> = HashMap::new();
+    let mut classes = Vec::with_capacity(program.messages.len());
+    let mut next = 0;
+    for (i, m) in program.messages.iter().enumerate() {
+        let group = by_template.entry(m.template.as_str()).or_default();
+        let class = match group
+            .iter()
+            .find(|(other, _)| program.message(*other).same_content(m))
+        {
+            Some(&(_, c)) => c,
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        group.push((MessageId(i as u32), class));
+        classes.push(class);
+    }
+    classes
+}
+
+pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    let classes = content_classes(cx.program);
+    let mut out = Vec::new();
+    for journey in cx.journeys {
+        check_journey(cx, journey, &classes, &mut out);
+    }
+    out
+}
+
+/// One finding, before it is worded: the second send, the first (possibly
+/// the same journey node, in an earlier round) and the path between them.
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    pub second: NodeIndex,
+    pub first: NodeIndex,
+    pub path: Vec<FEdge>,
+}
+
+/// The sends of a journey that some execution reaches having already sent
+/// the same content, each once, in the order of the flow.
+///
+/// Only the edges for which `live` holds are followed (see
+/// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
+pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
+    let g = &journey.graph;
+    let flow = Flow::build(journey, Rounds::Compact, live);
+    let send_of = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => Some(m),
+        _ => None,
+    };
+    // Local bit numbers for the classes this journey sends.
+    let mut local: HashMap<usize, usize> = HashMap::new();
+    for v in 0..flow.len() as u32 {
+        if let Some(m) = send_of(v) {
+            let n = local.len();
+            local.entry(classes[m.index()]).or_insert(n);
+        }
+    }
+    if local.is_empty() {
+        return Vec::new();
+    }
+    let words = local.len().div_ceil(64);
+    let bit = |v: u32| send_of(v).map(|m| local[&classes[m.index()]]);
+    let inp = flow.forward_union(words, &vec![0; words], &|v, set| {
+        if let Some(b) = bit(v) {
+            bit_set(set, b);
+        }
+    });
+    let mut reported = vec![false; g.node_count()];
+    let mut found = Vec::new();
+    let mut scratch = Scratch::default();
+    for v in 0..flow.len() as u32 {
+        let Some(b) = bit(v) else { continue };
+        let node = flow.orig[v as usize];
+        if reported[node.index()] || !bit_get(&inp[v as usize * words..], b) {
+            continue;
+        }
+        let Some((w, path)) = flow.nearest_before(v, &|w| bit(w) == Some(b), &mut scratch) else {
+            continue;
+        };
+        reported[node.index()] = true;
+        found.push(Repeat {
+            second: node,
+            first: flow.orig[w as usize],
+            path,
+        });
+    }
+    found
+}
+
+fn check_journey(
+    cx: &LintContext,
+    journey: &Journey,
+    classes: &[usize],
+    out: &mut Vec<Diagnostic>,
+) {
+    let g = &journey.graph;
+    let p = cx.program;
+    let live = super::live_edges(p, journey);
+    for r in find(journey, classes, &|e| live[e.index()]) {
+        let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
+            continue;
+        };
+        let (msg2, msg1) = (p.message(*m2), p.message(*m1));
+        let second = g[r.second].loc;
+        let first = g[r.first].loc;
+        // The loop that brings the journey back, if any.
+        let via_repeat = r.path.iter().find_map(|e| e.round_of);
+        let via_goto = r.path.iter().find_map(|e| match g[e.edge] {
+            Edge::Jump => g.edge_endpoints(e.edge).map(|(from, _)| from),
+            _ => None,
+        });
+        let loop_desc = |n: NodeIndex| match &g[n].kind {
+            NodeKind::Repeat { times } => {
+                format!(
+                    "the `repeat {times} times` on line {}",
+                    line(cx.sources, g[n].loc)
+                )
+            }
+            NodeKind::Goto { target } => {
+                format!("the `goto {target}` on line {}", line(cx.sources, g[n].loc))
+            }
+            _ => format!("the loop on line {}", line(cx.sources, g[n].loc)),
+        };
+        let loop_node = via_repeat.or(via_goto);
+        let what = if m1 == m2 {
+            format!("`{}` is sent again here", msg2.name)
+        } else {
+            format!(
+                "`{}` repeats the content of `{}` (template \"{}\"{})",
+                msg2.name,
+                msg1.name,
+                msg2.template,
+                if msg2.vars.is_empty() {
+                    String::new()
+                } else {
+                    " and the same vars".to_string()
+                }
+            )
+        };
+        let mut d = if r.first == r.second {
+            let l = loop_node.expect("a send reaching itself goes round a loop");
+            let message = match g[l].kind {
+                NodeKind::Repeat { .. } => {
+                    format!("{what} on every round of {} after the first", loop_desc(l))
+                }
+                _ => format!("{what}: {} comes back to it", loop_desc(l)),
+            };
+            Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
+                .with_label(
+                    g[l].loc.file,
+                    first_line(cx.sources, g[l].loc),
+                    match g[l].kind {
+                        NodeKind::Repeat { .. } => "this loop sends it again",
+                        _ => "this jumps back to before it",
+                    },
+                )
+        } else {
+            let through = loop_node
+                .map(|l| format!(" (through {})", loop_desc(l)))
+                .unwrap_or_default();
+            let verb = if m1 == m2 {
+                "being sent"
+            } else {
+                "it was sent"
+            };
+            let message = format!(
+                "{what}, after {verb} on line {}{through}",
+                line(cx.sources, first)
+            );
+            let label = if m1 == m2 {
+                "first sent here".to_string()
+            } else {
+                format!("`{}` sent here first", msg1.name)
+            };
+            let mut d =
+                Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
+                    .with_label(first.file, step_span(cx.sources, first), label);
+            if let Some(l) = loop_node {
+                d = d.with_label(
+                    g[l].loc.file,
+                    first_line(cx.sources, g[l].loc),
+                    "the journey comes back through here",
+                );
+            }
+            d
+        };
+        d = d.with_help(if r.first == r.second {
+            "send it once, or write `@allow(repeated-message)` before the loop if repeating it is the point".to_string()
+        } else if m1 == m2 {
+            "send it once, or send something new the second time".to_string()
+        } else {
+            format!(
+                "send one of them (e.g. choose the channel with an `if`), or give `{}` other content",
+                msg2.name
+            )
+        });
+        out.push(d);
+    }
+}

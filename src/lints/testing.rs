@@ -15,12 +15,14 @@ pub fn run_lint(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.omni");
     std::fs::write(&path, src).unwrap();
-    let a = analyze(&Options {
-        paths: vec![path],
-        ..Default::default()
-    })
-    .unwrap();
-    let errors: Vec<_> = a.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let a = analyze(&Options { paths: vec![path] }).unwrap();
+    // Errors of the front end only: the driver also runs the lints, and
+    // `instant-loop` is an error.
+    let errors: Vec<_> = a
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && d.code != "instant-loop")
+        .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
     let journeys = crate::graph::lower_all(&a.program);
     let cx = LintContext {

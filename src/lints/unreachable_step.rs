@@ -345,10 +345,13 @@ impl Analysis<'_, '_> {
                 }
                 k => {
                     label(d, first_line(cx, ploc), "no path continues past this step");
-                    let why = if let NodeKind::Repeat { .. } = k {
-                        ", whose body never finishes a round"
-                    } else {
-                        ""
+                    let why = match k {
+                        NodeKind::Repeat { .. } => ", whose body never finishes a round",
+                        NodeKind::Branch { .. }
+                        | NodeKind::Split
+                        | NodeKind::WaitFor { .. }
+                        | NodeKind::Named { .. } => " (every path through it exits or jumps away)",
+                        _ => "",
                     };
                     format!(
                         "no path continues past the `{}` on line {pl}{why}",

@@ -1,0 +1,757 @@
+//! Execution plans: the contract between the compiler and the runners.
+//!
+//! `omnis build` writes one [`Plan`] per campaign. A plan is self-contained:
+//! a runner needs nothing but the plan (and the people and events it already
+//! has) to execute the campaign. Everything in it is deterministic: maps are
+//! `BTreeMap`s, nodes are listed in source order, there are no timestamps
+//! and no absolute paths, so the same sources always give byte-identical
+//! plans and a small edit gives a small diff.
+//!
+//! The types here *are* the format: their doc comments become the
+//! descriptions of the JSON Schema (`schema/plan.schema.json`, see
+//! [`schema_json`]) and `docs/plan-format.md` explains the rules around
+//! them. [`emit::emit`] builds a plan from the checked model;
+//! `crate::simulate` is the reference runner.
+//!
+//! # Versioning
+//! [`FORMAT_VERSION`] is `major.minor`. A minor version only adds (new
+//! optional fields, new node kinds a runner may reject with a clear error);
+//! a major version breaks. Runners must reject a plan whose major version
+//! they do not know.
+
+pub mod analysis;
+pub mod emit;
+pub mod time;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The version of the plan format this compiler writes.
+pub const FORMAT_VERSION: &str = "1.0";
+
+/// The major version of [`FORMAT_VERSION`]: runners reject other majors.
+pub const FORMAT_MAJOR: u32 = 1;
+
+/// An execution plan for one campaign.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Omnis execution plan")]
+pub struct Plan {
+    /// Plan format version, `major.minor` (this is `1.0`). A minor version
+    /// only adds; a major version breaks. Runners reject an unknown major.
+    pub format_version: String,
+    /// The compiler that wrote the plan.
+    pub compiler: Compiler,
+    /// The campaign's name (unique in its project).
+    pub campaign: String,
+    /// The campaign's `description`, if any.
+    pub description: Option<String>,
+    /// The file that declares the campaign.
+    pub source: SourceRef,
+    /// What makes a person enter.
+    pub trigger: Trigger,
+    /// Who may enter: checked at entry, after the trigger (and its filter)
+    /// fired. `null`: everyone.
+    pub audience: Option<Expr>,
+    /// Whether a person may enter again.
+    pub reentry: Reentry,
+    /// The goal event: when a person in the journey does it, the journey
+    /// ends at once and counts as a conversion. `null`: no goal.
+    pub goal: Option<String>,
+    /// Exit events (`exit when`): when a person in the journey does one,
+    /// the journey ends at once, without conversion. Sorted.
+    pub exits: Vec<String>,
+    /// Campaign limits (`limit N per D`): at most `count` sends of this
+    /// campaign's messages to one person within any span shorter than
+    /// `per` seconds. A send that would break one is skipped, not delayed.
+    pub limits: Vec<Limit>,
+    /// When the campaign runs. `null`: always.
+    pub window: Option<Window>,
+    /// The campaign's IANA time zone (`"UTC"` when the campaign names
+    /// none). Times of day are in the person's time zone: the profile
+    /// attribute named by `timezone_attribute` when it is set, else this.
+    pub timezone: String,
+    /// The profile attribute that holds a person's IANA time zone, when the
+    /// profile declares one (`timezone`). `null`: every person uses
+    /// `timezone`.
+    pub timezone_attribute: Option<String>,
+    /// The profile attributes the plan reads, with their types.
+    pub profile: BTreeMap<String, ValueType>,
+    /// The events the plan reads (trigger, goal, exits, `did`, `wait for`,
+    /// placeholders), with their fields' types.
+    pub events: BTreeMap<String, EventDecl>,
+    /// The channels the plan's messages use.
+    pub channels: BTreeMap<String, ChannelDecl>,
+    /// The messages the journey sends or refers to.
+    pub messages: BTreeMap<String, MessageDecl>,
+    /// The most messages one journey can send (every send going out), over
+    /// every path; `null` when a loop with a send makes it unbounded.
+    /// Limits are not taken into account.
+    pub max_sends_per_person: Option<u64>,
+    /// The id of the first node of the journey.
+    pub entry: String,
+    /// The journey's nodes, in source order; the `end` node last.
+    pub nodes: Vec<Node>,
+}
+
+/// The compiler that wrote a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Compiler {
+    /// Always `omnis`.
+    pub name: String,
+    /// The compiler's version (semver).
+    pub version: String,
+}
+
+/// Where a campaign was declared.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceRef {
+    /// Path of the file, relative to the project root, with `/` separators.
+    pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// What makes a person enter the journey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// The person does `event` and `filter` (if any) holds. In `filter`
+    /// and everywhere in the journey, `trigger_field` operands are this
+    /// event's fields.
+    Event { event: String, filter: Option<Expr> },
+    /// The person enters `segment`: `condition` (the segment, expanded)
+    /// becomes true while it was false.
+    Enters { segment: String, condition: Expr },
+    /// Every day at `at` (`HH:MM`) in the person's time zone.
+    Daily { at: String },
+    /// Every week on `on` (`mon` .. `sun`) at `at` (`HH:MM`) in the
+    /// person's time zone.
+    Weekly { on: Weekday, at: String },
+    /// Once, on `date` (`YYYY-MM-DD`) at `at` (`HH:MM`) in the person's
+    /// time zone.
+    Once { date: String, at: String },
+}
+
+/// Whether a person may enter again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reentry {
+    /// A person enters at most once.
+    Never,
+    /// A person may enter again whenever they are not in the journey.
+    Always,
+    /// A person may enter again once `after` seconds have passed since
+    /// their previous entry (and they are not in the journey).
+    After { after: u64 },
+}
+
+/// `limit N per D`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct Limit {
+    /// At most this many sends ...
+    pub count: u32,
+    /// ... within any span shorter than this many seconds.
+    pub per: u64,
+}
+
+/// A campaign window: both days whole, in the campaign's time zone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Window {
+    /// First day (`YYYY-MM-DD`), inclusive.
+    pub from: String,
+    /// Last day (`YYYY-MM-DD`), inclusive.
+    pub to: String,
+    /// The first instant of `from` in the campaign's time zone, UTC
+    /// (RFC 3339). Entries are accepted from this instant.
+    pub opens_at: String,
+    /// The first instant after `to` in the campaign's time zone, UTC
+    /// (RFC 3339). No entries from this instant; journeys still running
+    /// end here.
+    pub closes_at: String,
+}
+
+/// A day of the week.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    /// 0 = Monday.
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+}
+
+impl From<crate::model::Weekday> for Weekday {
+    fn from(w: crate::model::Weekday) -> Self {
+        use crate::model::Weekday as W;
+        match w {
+            W::Mon => Weekday::Mon,
+            W::Tue => Weekday::Tue,
+            W::Wed => Weekday::Wed,
+            W::Thu => Weekday::Thu,
+            W::Fri => Weekday::Fri,
+            W::Sat => Weekday::Sat,
+            W::Sun => Weekday::Sun,
+        }
+    }
+}
+
+/// The type of a profile attribute or event field: `"text"`, `"number"`,
+/// `"bool"`, `"time"` (an RFC 3339 instant) or `{"one_of": [...]}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ValueType {
+    Basic(BasicType),
+    /// One of a fixed set of strings, in declaration order.
+    OneOf {
+        one_of: Vec<String>,
+    },
+}
+
+/// A type without parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BasicType {
+    Text,
+    Number,
+    Bool,
+    /// A point in time.
+    Time,
+}
+
+impl ValueType {
+    pub const TEXT: ValueType = ValueType::Basic(BasicType::Text);
+    pub const NUMBER: ValueType = ValueType::Basic(BasicType::Number);
+    pub const BOOL: ValueType = ValueType::Basic(BasicType::Bool);
+    pub const TIME: ValueType = ValueType::Basic(BasicType::Time);
+}
+
+impl From<&crate::model::Type> for ValueType {
+    fn from(t: &crate::model::Type) -> Self {
+        use crate::model::Type as T;
+        match t {
+            T::Text => ValueType::TEXT,
+            T::Number => ValueType::NUMBER,
+            T::Bool => ValueType::BOOL,
+            T::Time => ValueType::TIME,
+            T::OneOf(v) => ValueType::OneOf { one_of: v.clone() },
+        }
+    }
+}
+
+/// An event and the types of its fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EventDecl {
+    pub fields: BTreeMap<String, ValueType>,
+}
+
+/// A channel a message goes out on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChannelDecl {
+    /// `email`, `sms`, `push`, `in_app`, `whatsapp`, `webhook`, `ads` or
+    /// `direct_mail`.
+    pub kind: String,
+    /// The bool profile attribute that must be `true` for a send to go
+    /// out; false or unset skips the send. `null`: no consent needed.
+    pub consent: Option<String>,
+    /// Sends are delayed out of these hours (person's time zone).
+    pub quiet_hours: Option<QuietHours>,
+    /// Channel limits, enforced like campaign limits but over every send
+    /// on this channel (runners count all campaigns).
+    pub limits: Vec<Limit>,
+}
+
+/// Quiet hours: `from` (inclusive) to `to` (exclusive), `HH:MM`, wrapping
+/// past midnight when `to` <= `from`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QuietHours {
+    pub from: String,
+    pub to: String,
+}
+
+/// A message the journey sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageDecl {
+    /// The channel it goes out on (a key of `channels`).
+    pub channel: String,
+    /// The template name, for the runner's content system.
+    pub template: String,
+    /// The subject line, with `{{ }}` placeholders as written.
+    pub subject: Option<String>,
+    /// Template variables.
+    pub vars: BTreeMap<String, VarValue>,
+    /// The `{{ }}` placeholders of the message's text, in source order,
+    /// each once.
+    pub placeholders: Vec<Placeholder>,
+}
+
+/// A `vars` value: a string, a number or a bool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VarValue {
+    Bool(bool),
+    Number(Number),
+    Text(String),
+}
+
+/// A `{{ path | default: "..." }}` placeholder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Placeholder {
+    /// As written: `first_name` or `order_placed.order_id`.
+    pub path: String,
+    /// What it reads: `{"attr": ...}` or `{"trigger_field": ..., "event": ...}`.
+    pub source: Operand,
+    /// Used when the value is not set.
+    pub default: Option<String>,
+}
+
+/// A number. Written as an integer when it is one.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Number(pub f64);
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            s.serialize_i64(v as i64)
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f64::deserialize(d).map(Number)
+    }
+}
+
+impl JsonSchema for Number {
+    fn schema_name() -> String {
+        "Number".into()
+    }
+    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        f64::json_schema(gen)
+    }
+}
+
+/// A condition, as a tree. Segments are expanded inline (kept under
+/// `segment` for readability). Evaluation never fails: a comparison whose
+/// operand is not set is false.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Expr {
+    /// A constant condition.
+    Const { value: bool },
+    /// True when every argument is (true when there are none).
+    And { args: Vec<Expr> },
+    /// True when some argument is (false when there are none).
+    Or { args: Vec<Expr> },
+    /// True when `arg` is false (a comparison on an unset value is false,
+    /// so its negation is true).
+    Not { arg: Box<Expr> },
+    /// A named segment: true when `arg` (its expanded condition) is.
+    Segment { name: String, arg: Box<Expr> },
+    /// `left cmp right`: false when either side is not set. Text and
+    /// one-of compare as strings (only `==`, `!=`); numbers as numbers;
+    /// times as instants; bools with `==`, `!=`.
+    Cmp {
+        cmp: CmpOp,
+        left: Operand,
+        right: Operand,
+    },
+    /// `value in [list]`: false when `value` is not set.
+    In { value: Operand, list: Vec<Operand> },
+    /// `value not in [list]`: false when `value` is not set.
+    NotIn { value: Operand, list: Vec<Operand> },
+    /// `value is set` (`is not set` is `not` of this).
+    IsSet { value: Operand },
+    /// `did EVENT [where ...] [within D | since entry] [at least N times]`:
+    /// the person's history holds at least `at_least` occurrences of
+    /// `event` in `window` for which `where` holds (`event_field` operands
+    /// are that occurrence's fields).
+    Did {
+        event: String,
+        #[serde(rename = "where")]
+        filter: Option<Box<Expr>>,
+        window: DidWindow,
+        at_least: u32,
+    },
+    /// The person opened `message` in this journey (it was sent in this
+    /// journey first).
+    Opened { message: String },
+    /// The person clicked `message` in this journey (it was sent in this
+    /// journey first).
+    Clicked { message: String },
+}
+
+/// The part of a person's history a `did` looks at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DidWindow {
+    /// All of it.
+    Ever,
+    /// Occurrences at most `seconds` before now.
+    Within { seconds: u64 },
+    /// Occurrences after the person entered this journey (the triggering
+    /// event itself excluded).
+    SinceEntry,
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CmpOp {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl From<crate::model::CmpOp> for CmpOp {
+    fn from(op: crate::model::CmpOp) -> Self {
+        use crate::model::CmpOp as C;
+        match op {
+            C::Eq => CmpOp::Eq,
+            C::Ne => CmpOp::Ne,
+            C::Lt => CmpOp::Lt,
+            C::Le => CmpOp::Le,
+            C::Gt => CmpOp::Gt,
+            C::Ge => CmpOp::Ge,
+        }
+    }
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// One side of a comparison, or an element of an `in` list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Operand {
+    /// A profile attribute, read when the condition is evaluated.
+    Attr {
+        attr: String,
+        #[serde(rename = "type")]
+        ty: ValueType,
+    },
+    /// A field of the event that triggered this journey (fixed for the
+    /// journey).
+    TriggerField {
+        trigger_field: String,
+        event: String,
+        #[serde(rename = "type")]
+        ty: ValueType,
+    },
+    /// A field of the occurrence being matched by a `did` or `wait for`
+    /// `where`.
+    EventField {
+        event_field: String,
+        event: String,
+        #[serde(rename = "type")]
+        ty: ValueType,
+    },
+    /// A date (`YYYY-MM-DD`); compared with a time, it is the first
+    /// instant of that day in UTC.
+    Date { date: String },
+    /// A duration in seconds.
+    Duration { duration: u64 },
+    /// A time of day (`HH:MM`).
+    TimeOfDay { time_of_day: String },
+    /// A constant string, number or bool.
+    Const {
+        #[serde(rename = "const")]
+        value: VarValue,
+    },
+}
+
+/// One step of the journey.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Node {
+    /// Stable id, derived from the step's place in the journey and the
+    /// names in it (see docs/plan-format.md). Unique in the plan.
+    pub id: String,
+    /// What the node does, and its parameters.
+    #[serde(flatten)]
+    pub kind: NodeKind,
+    /// 1-based source line of the step (0 for the `end` node).
+    pub line: u32,
+    /// 1-based source column of the step (0 for the `end` node).
+    pub column: u32,
+    /// The least time (seconds) from entry to arriving at this node, over
+    /// every path (waits as short as they can be).
+    pub earliest: u64,
+    /// The most time (seconds) from entry to arriving at this node;
+    /// `null` when a loop through waits makes it unbounded.
+    pub latest: Option<u64>,
+    /// Where flow goes next, labelled. Empty for `exit` and `end`.
+    pub successors: Vec<Edge>,
+}
+
+/// What a node does. Runners reject kinds they do not know.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Send `message` (consent, quiet hours and limits apply), then `next`.
+    Send { message: String },
+    /// Wait `seconds`, then `next`.
+    Wait { seconds: u64 },
+    /// Wait until the next moment, at or after arrival, when the person's
+    /// local time is `at` (`HH:MM`) on `on` (any day when `null`), then
+    /// `next`.
+    WaitUntil { on: Option<Weekday>, at: String },
+    /// Wait up to `within` seconds for `on` (with `where`, if any, holding
+    /// for the occurrence): `event` when it happens, `timeout` otherwise.
+    WaitFor {
+        on: WaitOn,
+        #[serde(rename = "where")]
+        filter: Option<Expr>,
+        within: u64,
+    },
+    /// `if`: the first `then` edge whose `when` holds, else `else`.
+    Branch,
+    /// Each person takes one `arm` edge, by a stable hash (see docs).
+    Split,
+    /// Take `body` `times` times, then `done`.
+    Repeat { times: u32 },
+    /// A named step (`step NAME`): flow falls in or jumps here, then
+    /// `next` (into its body).
+    Step { name: String },
+    /// `goto NAME`: `jump` to the named step.
+    Goto { target: String },
+    /// Ends the journey (not a conversion).
+    Exit,
+    /// The end of the journey: the person completed it.
+    End,
+}
+
+/// What a `wait for` waits for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WaitOn {
+    /// An occurrence of `event` after arrival at the node.
+    Event { event: String },
+    /// The person opening `message` (at any time since it was sent in this
+    /// journey).
+    Opened { message: String },
+    /// The person clicking `message` (at any time since it was sent in
+    /// this journey).
+    Clicked { message: String },
+}
+
+/// A labelled successor edge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Edge {
+    /// Which successor this is, with its parameters.
+    #[serde(flatten)]
+    pub label: EdgeLabel,
+    /// The id of the node it leads to.
+    pub to: String,
+    /// `true` on the edges that close an iteration of the `repeat` node
+    /// they lead to (from the end of its body). Arriving at a `repeat`
+    /// along any other edge starts it afresh.
+    #[serde(default, rename = "loop", skip_serializing_if = "is_false")]
+    pub loop_back: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// An edge's label. Which labels a node has depends on its kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "label", rename_all = "snake_case")]
+pub enum EdgeLabel {
+    /// The one successor of `send`, `wait`, `wait_until`, `step`.
+    Next,
+    /// A `branch` arm, taken when `when` holds (arms are tried in order).
+    Then { when: Expr },
+    /// The `branch` successor when no arm holds.
+    Else,
+    /// A `split` arm: its name (its 1-based position, `"2"`, when unnamed) and
+    /// `weight` in hundredths of a percent (all arms sum to 10000).
+    Arm { arm: String, weight: u32 },
+    /// `wait_for`: the awaited thing happened in time.
+    Event,
+    /// `wait_for`: `within` passed first.
+    Timeout,
+    /// `repeat`: one more iteration.
+    Body,
+    /// `repeat`: all iterations done.
+    Done,
+    /// `goto`: the named step.
+    Jump,
+}
+
+impl EdgeLabel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EdgeLabel::Next => "next",
+            EdgeLabel::Then { .. } => "then",
+            EdgeLabel::Else => "else",
+            EdgeLabel::Arm { .. } => "arm",
+            EdgeLabel::Event => "event",
+            EdgeLabel::Timeout => "timeout",
+            EdgeLabel::Body => "body",
+            EdgeLabel::Done => "done",
+            EdgeLabel::Jump => "jump",
+        }
+    }
+}
+
+impl Plan {
+    /// The plan as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
+        s.push('\n');
+        s
+    }
+
+    /// The plan as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).expect("plans serialize")
+    }
+
+    /// Reads a plan from JSON or YAML, rejecting an unknown major format
+    /// version. Unknown fields are ignored (a later minor version may add
+    /// some).
+    pub fn parse(text: &str) -> Result<Plan, PlanError> {
+        let json = text.trim_start().starts_with('{');
+        // The version first: a plan of another major may not parse at all.
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: String,
+        }
+        let version: Version = if json {
+            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
+        } else {
+            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
+        };
+        check_version(&version.format_version)?;
+        if json {
+            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
+        } else {
+            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
+        }
+    }
+
+    /// Fails for a format version whose major this crate does not know.
+    pub fn check_version(&self) -> Result<(), PlanError> {
+        check_version(&self.format_version)
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
+
+/// Fails for a format version whose major this crate does not know.
+pub fn check_version(version: &str) -> Result<(), PlanError> {
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(FORMAT_MAJOR) => Ok(()),
+        _ => Err(PlanError::UnsupportedVersion(version.to_string())),
+    }
+}
+
+/// Why a plan could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    Parse(String),
+    UnsupportedVersion(String),
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::Parse(e) => write!(f, "not a valid plan: {e}"),
+            PlanError::UnsupportedVersion(v) => write!(
+                f,
+                "plan format version {v} is not supported (this runner reads {FORMAT_MAJOR}.x)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// The JSON Schema of the plan format (draft-07), pretty, with a trailing
+/// newline: the content of `schema/plan.schema.json`.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Plan);
+    let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+    s.push('\n');
+    s
+}
+
+/// Formats seconds as a compact duration (`1d12h`), for ids and messages.
+pub fn format_duration(mut s: u64) -> String {
+    if s == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, len) in [
+        ("w", 604_800),
+        ("d", 86_400),
+        ("h", 3_600),
+        ("m", 60),
+        ("s", 1),
+    ] {
+        if s >= len {
+            out.push_str(&format!("{}{unit}", s / len));
+            s %= len;
+        }
+    }
+    out
+}
+
+/// Formats minutes after midnight as `HH:MM`.
+pub fn format_time_of_day(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Parses `HH:MM` to minutes after midnight.
+pub fn parse_time_of_day(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;

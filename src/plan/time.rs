@@ -1,0 +1,164 @@
+//! Time semantics shared by plan emission and the reference runner: local
+//! times in IANA zones, with daylight-saving gaps and overlaps resolved the
+//! way `docs/plan-format.md` promises.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// Seconds since the Unix epoch, UTC.
+pub type Instant = i64;
+
+/// Parses an IANA zone name (`Europe/Riga`, `UTC`).
+pub fn parse_tz(name: &str) -> Option<Tz> {
+    name.parse::<Tz>().ok()
+}
+
+/// The instant of a local date and time in `tz`. A local time that does not
+/// exist (a daylight-saving gap) moves forward to the first one that does;
+/// an ambiguous one (an overlap) is the earlier instant.
+pub fn local_to_instant(tz: Tz, local: NaiveDateTime) -> Instant {
+    match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => t.timestamp(),
+        chrono::LocalResult::Ambiguous(a, _) => a.timestamp(),
+        chrono::LocalResult::None => {
+            // Walk forward a minute at a time out of the gap (at most a few
+            // hours anywhere).
+            let mut l = local;
+            for _ in 0..(24 * 60) {
+                l += chrono::Duration::minutes(1);
+                match tz.from_local_datetime(&l) {
+                    chrono::LocalResult::Single(t) => return t.timestamp(),
+                    chrono::LocalResult::Ambiguous(a, _) => return a.timestamp(),
+                    chrono::LocalResult::None => {}
+                }
+            }
+            local.and_utc().timestamp()
+        }
+    }
+}
+
+/// The local date and time of an instant in `tz`.
+pub fn instant_to_local(tz: Tz, t: Instant) -> NaiveDateTime {
+    let utc = DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
+    utc.with_timezone(&tz).naive_local()
+}
+
+/// The first instant of a day in `tz`.
+pub fn start_of_day(tz: Tz, date: NaiveDate) -> Instant {
+    local_to_instant(tz, date.and_time(NaiveTime::MIN))
+}
+
+/// RFC 3339 in UTC with a `Z`, whole seconds: `2026-11-20T10:00:00Z`.
+pub fn format_instant(t: Instant) -> String {
+    DateTime::<Utc>::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// Parses RFC 3339 (any offset) to an instant, dropping fractions of a
+/// second.
+pub fn parse_instant(s: &str) -> Option<Instant> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+}
+
+/// The next instant at or after `now` whose local time in `tz` is
+/// `minutes` after midnight, on weekday `weekday` (0 = Monday) when given.
+/// A time that falls in a daylight-saving gap that day is taken as the
+/// first local time after the gap.
+pub fn next_local_time(tz: Tz, now: Instant, weekday: Option<u32>, minutes: u32) -> Instant {
+    let local = instant_to_local(tz, now);
+    let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).unwrap_or(NaiveTime::MIN);
+    let mut date = local.date();
+    // Start a day early: with a gap or overlap the candidate of yesterday's
+    // date can still be at or after `now`.
+    date = date.pred_opt().unwrap_or(date);
+    for _ in 0..16 {
+        let ok = weekday.is_none_or(|w| date.weekday().num_days_from_monday() == w);
+        if ok {
+            let t = local_to_instant(tz, date.and_time(time));
+            if t >= now {
+                return t;
+            }
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+    now
+}
+
+/// Whether local time of `t` in `tz` is inside `[from, to)` minutes after
+/// midnight (wrapping past midnight when `to <= from`); if so, the instant
+/// the quiet period ends.
+pub fn quiet_until(tz: Tz, t: Instant, from: u32, to: u32) -> Option<Instant> {
+    if from == to {
+        return None;
+    }
+    let local = instant_to_local(tz, t);
+    let m = local.hour() * 60 + local.minute();
+    let inside = if from < to {
+        m >= from && m < to
+    } else {
+        m >= from || m < to
+    };
+    if !inside {
+        return None;
+    }
+    let end = next_local_time(tz, t, None, to);
+    // A second at `to` itself is outside; `next_local_time` is at or after,
+    // and `t` is inside, so `end > t`.
+    Some(end.max(t + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Instant {
+        parse_instant(s).unwrap()
+    }
+
+    #[test]
+    fn next_local_time_is_at_or_after() {
+        let tz = parse_tz("Europe/Riga").unwrap();
+        // 08:30 UTC = 10:30 Riga (winter, +2).
+        let now = at("2026-11-20T08:30:00Z");
+        assert_eq!(
+            format_instant(next_local_time(tz, now, None, 10 * 60 + 30)),
+            "2026-11-20T08:30:00Z"
+        );
+        assert_eq!(
+            format_instant(next_local_time(tz, now, None, 10 * 60)),
+            "2026-11-21T08:00:00Z"
+        );
+        // 2026-11-20 is a Friday; next Monday 09:00 Riga.
+        assert_eq!(
+            format_instant(next_local_time(tz, now, Some(0), 9 * 60)),
+            "2026-11-23T07:00:00Z"
+        );
+    }
+
+    #[test]
+    fn gaps_move_forward() {
+        let tz = parse_tz("Europe/Riga").unwrap();
+        // 2026-03-29 03:00 local does not exist in Riga (03:00 -> 04:00).
+        let now = at("2026-03-28T12:00:00Z");
+        let t = next_local_time(tz, now, None, 3 * 60 + 30);
+        assert_eq!(format_instant(t), "2026-03-29T01:00:00Z"); // 04:00 EEST
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight() {
+        let tz = parse_tz("UTC").unwrap();
+        let q = |s| quiet_until(tz, at(s), 21 * 60, 8 * 60).map(format_instant);
+        assert_eq!(
+            q("2026-11-20T22:00:00Z").as_deref(),
+            Some("2026-11-21T08:00:00Z")
+        );
+        assert_eq!(
+            q("2026-11-21T07:59:59Z").as_deref(),
+            Some("2026-11-21T08:00:00Z")
+        );
+        assert_eq!(q("2026-11-21T08:00:00Z"), None);
+        assert_eq!(q("2026-11-21T20:59:00Z"), None);
+    }
+}

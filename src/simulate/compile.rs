@@ -1,0 +1,683 @@
+//! A plan compiled for execution: names resolved to indices, expressions to
+//! trees over them. Built once per plan; people run against it.
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+
+use crate::plan::{
+    self, parse_time_of_day, time, BasicType, CmpOp, DidWindow, EdgeLabel, Expr, NodeKind, Operand,
+    Plan, ValueType, VarValue,
+};
+
+use super::SimError;
+
+/// A runtime value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    Bool(bool),
+    Num(f64),
+    Text(String),
+    /// An instant (seconds since the epoch).
+    Time(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Text,
+    Number,
+    Bool,
+    Time,
+}
+
+fn ty(t: &ValueType) -> Ty {
+    match t {
+        ValueType::Basic(BasicType::Text) | ValueType::OneOf { .. } => Ty::Text,
+        ValueType::Basic(BasicType::Number) => Ty::Number,
+        ValueType::Basic(BasicType::Bool) => Ty::Bool,
+        ValueType::Basic(BasicType::Time) => Ty::Time,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum COperand {
+    Attr(usize),
+    TriggerField(usize),
+    EventField(usize),
+    Const(Val),
+}
+
+#[derive(Clone, Debug)]
+pub enum CExpr {
+    Const(bool),
+    And(Vec<CExpr>),
+    Or(Vec<CExpr>),
+    Not(Box<CExpr>),
+    Cmp(CmpOp, COperand, COperand),
+    In(COperand, Vec<COperand>, bool),
+    IsSet(COperand),
+    Did {
+        event: usize,
+        filter: Option<Box<CExpr>>,
+        /// `None`: ever.
+        within: Option<i64>,
+        since_entry: bool,
+        at_least: u32,
+    },
+    Opened(usize),
+    Clicked(usize),
+}
+
+#[derive(Clone, Debug)]
+pub enum CWaitOn {
+    Event(usize),
+    Opened(usize),
+    Clicked(usize),
+}
+
+/// An edge target: the node, and whether the edge closes an iteration of
+/// the `repeat` it leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tgt {
+    pub to: usize,
+    pub lp: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum CKind {
+    Send(usize),
+    Wait(i64),
+    WaitUntil(Option<u32>, u32),
+    WaitFor {
+        on: CWaitOn,
+        filter: Option<CExpr>,
+        within: i64,
+        matched: Tgt,
+        timeout: Tgt,
+    },
+    Branch(Vec<(CExpr, Tgt)>, Tgt),
+    /// (cumulative weight upper bound, target).
+    Split(Vec<(u32, Tgt)>),
+    Repeat {
+        times: u32,
+        body: Tgt,
+        done: Tgt,
+    },
+    Jump,
+    Exit,
+    End,
+}
+
+#[derive(Clone, Debug)]
+pub struct CNode {
+    pub id: String,
+    pub kind: CKind,
+    /// The `next`/`body`/`jump` successor (unused for other kinds).
+    pub next: Tgt,
+}
+
+#[derive(Clone, Debug)]
+pub struct CChannel {
+    pub name: String,
+    pub consent: Option<usize>,
+    pub quiet: Option<(u32, u32)>,
+    pub limits: Vec<(u32, i64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CMessage {
+    pub name: String,
+    pub channel: usize,
+}
+
+#[derive(Clone, Debug)]
+pub enum CTrigger {
+    Event { event: usize, filter: Option<CExpr> },
+    Enters(CExpr),
+    Daily(u32),
+    Weekly(u32, u32),
+    Once(chrono::NaiveDate, u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct CEvent {
+    pub name: String,
+    pub fields: Vec<(String, Ty)>,
+}
+
+/// A compiled plan.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub campaign: String,
+    pub attrs: Vec<(String, Ty)>,
+    pub attr_index: HashMap<String, usize>,
+    pub events: Vec<CEvent>,
+    pub event_index: HashMap<String, usize>,
+    pub channels: Vec<CChannel>,
+    pub messages: Vec<CMessage>,
+    pub message_index: HashMap<String, usize>,
+    pub nodes: Vec<CNode>,
+    pub entry: usize,
+    pub trigger: CTrigger,
+    /// The trigger event, whose fields `TriggerField` indexes.
+    pub trigger_event: Option<usize>,
+    pub audience: Option<CExpr>,
+    pub reentry: plan::Reentry,
+    pub goal: Option<usize>,
+    pub exits: Vec<usize>,
+    pub limits: Vec<(u32, i64)>,
+    /// `[opens, closes)`.
+    pub window: Option<(i64, i64)>,
+    pub tz: Tz,
+    pub tz_attr: Option<usize>,
+    /// The longest bounded `latest` of any node (for the default horizon).
+    pub max_latest: Option<u64>,
+}
+
+struct Builder<'a> {
+    plan: &'a Plan,
+    c: Compiled,
+}
+
+fn err(msg: impl Into<String>) -> SimError {
+    SimError::Plan(msg.into())
+}
+
+fn date_instant(s: &str) -> Result<i64, SimError> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| err(format!("invalid date {s:?}")))?;
+    Ok(time::start_of_day(chrono_tz::UTC, d))
+}
+
+fn tod(s: &str) -> Result<u32, SimError> {
+    parse_time_of_day(s).ok_or_else(|| err(format!("invalid time of day {s:?}")))
+}
+
+pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
+    plan.check_version()
+        .map_err(|e| SimError::Plan(e.to_string()))?;
+    let tz = time::parse_tz(&plan.timezone)
+        .ok_or_else(|| err(format!("unknown time zone {:?}", plan.timezone)))?;
+    let mut c = Compiled {
+        campaign: plan.campaign.clone(),
+        attrs: Vec::new(),
+        attr_index: HashMap::new(),
+        events: Vec::new(),
+        event_index: HashMap::new(),
+        channels: Vec::new(),
+        messages: Vec::new(),
+        message_index: HashMap::new(),
+        nodes: Vec::new(),
+        entry: 0,
+        trigger: CTrigger::Daily(0),
+        trigger_event: None,
+        audience: None,
+        reentry: plan.reentry.clone(),
+        goal: None,
+        exits: Vec::new(),
+        limits: plan
+            .limits
+            .iter()
+            .map(|l| (l.count, l.per as i64))
+            .collect(),
+        window: None,
+        tz,
+        tz_attr: None,
+        max_latest: plan.nodes.iter().filter_map(|n| n.latest).max(),
+    };
+    for (name, t) in &plan.profile {
+        c.attr_index.insert(name.clone(), c.attrs.len());
+        c.attrs.push((name.clone(), ty(t)));
+    }
+    for (name, e) in &plan.events {
+        c.event_index.insert(name.clone(), c.events.len());
+        c.events.push(CEvent {
+            name: name.clone(),
+            fields: e.fields.iter().map(|(f, t)| (f.clone(), ty(t))).collect(),
+        });
+    }
+    let channel_index: HashMap<&str, usize> = plan
+        .channels
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    for (name, ch) in &plan.channels {
+        let consent =
+            match &ch.consent {
+                Some(a) => Some(*c.attr_index.get(a).ok_or_else(|| {
+                    err(format!("consent attribute {a:?} is not in the profile"))
+                })?),
+                None => None,
+            };
+        let quiet = match &ch.quiet_hours {
+            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
+            None => None,
+        };
+        c.channels.push(CChannel {
+            name: name.clone(),
+            consent,
+            quiet,
+            limits: ch.limits.iter().map(|l| (l.count, l.per as i64)).collect(),
+        });
+    }
+    for (name, m) in &plan.messages {
+        let channel = *channel_index
+            .get(m.channel.as_str())
+            .ok_or_else(|| err(format!("message {name:?}: unknown channel {:?}", m.channel)))?;
+        c.message_index.insert(name.clone(), c.messages.len());
+        c.messages.push(CMessage {
+            name: name.clone(),
+            channel,
+        });
+    }
+    if let Some(a) = &plan.timezone_attribute {
+        c.tz_attr = c.attr_index.get(a).copied();
+    }
+    if let Some(w) = &plan.window {
+        let opens = time::parse_instant(&w.opens_at)
+            .ok_or_else(|| err(format!("invalid window opens_at {:?}", w.opens_at)))?;
+        let closes = time::parse_instant(&w.closes_at)
+            .ok_or_else(|| err(format!("invalid window closes_at {:?}", w.closes_at)))?;
+        c.window = Some((opens, closes));
+    }
+    let mut b = Builder { plan, c };
+    b.c.goal = match &plan.goal {
+        Some(g) => Some(b.event(g)?),
+        None => None,
+    };
+    b.c.exits = plan
+        .exits
+        .iter()
+        .map(|e| b.event(e))
+        .collect::<Result<_, _>>()?;
+    if let plan::Trigger::Event { event, .. } = &plan.trigger {
+        b.c.trigger_event = Some(b.event(event)?);
+    }
+    b.c.trigger = match &plan.trigger {
+        plan::Trigger::Event { event, filter } => CTrigger::Event {
+            event: b.event(event)?,
+            filter: filter.as_ref().map(|f| b.expr(f)).transpose()?,
+        },
+        plan::Trigger::Enters { condition, .. } => CTrigger::Enters(b.expr(condition)?),
+        plan::Trigger::Daily { at } => CTrigger::Daily(tod(at)?),
+        plan::Trigger::Weekly { on, at } => CTrigger::Weekly(on.index(), tod(at)?),
+        plan::Trigger::Once { date, at } => CTrigger::Once(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| err(format!("invalid date {date:?}")))?,
+            tod(at)?,
+        ),
+    };
+    b.c.audience = plan.audience.as_ref().map(|a| b.expr(a)).transpose()?;
+    b.nodes()?;
+    Ok(b.c)
+}
+
+impl Builder<'_> {
+    fn event(&self, name: &str) -> Result<usize, SimError> {
+        self.c.event_index.get(name).copied().ok_or_else(|| {
+            err(format!(
+                "event {name:?} is not declared in the plan's events"
+            ))
+        })
+    }
+
+    fn message(&self, name: &str) -> Result<usize, SimError> {
+        self.c.message_index.get(name).copied().ok_or_else(|| {
+            err(format!(
+                "message {name:?} is not declared in the plan's messages"
+            ))
+        })
+    }
+
+    fn field(&self, event: &str, field: &str) -> Result<usize, SimError> {
+        let e = self.event(event)?;
+        self.c.events[e]
+            .fields
+            .iter()
+            .position(|(f, _)| f == field)
+            .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
+    }
+
+    fn operand(&self, o: &Operand) -> Result<COperand, SimError> {
+        Ok(match o {
+            Operand::Attr { attr, .. } => COperand::Attr(
+                *self
+                    .c
+                    .attr_index
+                    .get(attr)
+                    .ok_or_else(|| err(format!("attribute {attr:?} is not in the profile")))?,
+            ),
+            Operand::TriggerField {
+                trigger_field,
+                event,
+                ..
+            } => COperand::TriggerField(self.field(event, trigger_field)?),
+            Operand::EventField {
+                event_field, event, ..
+            } => COperand::EventField(self.field(event, event_field)?),
+            Operand::Date { date } => COperand::Const(Val::Time(date_instant(date)?)),
+            Operand::Duration { duration } => COperand::Const(Val::Num(*duration as f64)),
+            Operand::TimeOfDay { time_of_day } => {
+                COperand::Const(Val::Num(tod(time_of_day)? as f64))
+            }
+            Operand::Const { value } => COperand::Const(match value {
+                VarValue::Bool(b) => Val::Bool(*b),
+                VarValue::Number(n) => Val::Num(n.0),
+                VarValue::Text(s) => Val::Text(s.clone()),
+            }),
+        })
+    }
+
+    fn expr(&self, e: &Expr) -> Result<CExpr, SimError> {
+        Ok(match e {
+            Expr::Const { value } => CExpr::Const(*value),
+            Expr::And { args } => CExpr::And(
+                args.iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Or { args } => CExpr::Or(
+                args.iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Not { arg } => CExpr::Not(Box::new(self.expr(arg)?)),
+            Expr::Segment { arg, .. } => self.expr(arg)?,
+            Expr::Cmp { cmp, left, right } => {
+                CExpr::Cmp(*cmp, self.operand(left)?, self.operand(right)?)
+            }
+            Expr::In { value, list } | Expr::NotIn { value, list } => CExpr::In(
+                self.operand(value)?,
+                list.iter()
+                    .map(|o| self.operand(o))
+                    .collect::<Result<_, _>>()?,
+                matches!(e, Expr::NotIn { .. }),
+            ),
+            Expr::IsSet { value } => CExpr::IsSet(self.operand(value)?),
+            Expr::Did {
+                event,
+                filter,
+                window,
+                at_least,
+            } => CExpr::Did {
+                event: self.event(event)?,
+                filter: filter
+                    .as_ref()
+                    .map(|f| self.expr(f).map(Box::new))
+                    .transpose()?,
+                within: match window {
+                    DidWindow::Within { seconds } => Some(*seconds as i64),
+                    _ => None,
+                },
+                since_entry: matches!(window, DidWindow::SinceEntry),
+                at_least: (*at_least).max(1),
+            },
+            Expr::Opened { message } => CExpr::Opened(self.message(message)?),
+            Expr::Clicked { message } => CExpr::Clicked(self.message(message)?),
+        })
+    }
+
+    fn nodes(&mut self) -> Result<(), SimError> {
+        let plan = self.plan;
+        let index: HashMap<&str, usize> = plan
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect();
+        let node = |id: &str| {
+            index
+                .get(id)
+                .copied()
+                .ok_or_else(|| err(format!("edge to unknown node {id:?}")))
+        };
+        let target = |e: &plan::Edge| {
+            node(&e.to).map(|to| Tgt {
+                to,
+                lp: e.loop_back,
+            })
+        };
+        self.c.entry = node(&plan.entry)?;
+        let mut nodes = Vec::with_capacity(plan.nodes.len());
+        for n in &plan.nodes {
+            let find = |label: &str| -> Result<Tgt, SimError> {
+                n.successors
+                    .iter()
+                    .find(|e| e.label.name() == label)
+                    .ok_or_else(|| err(format!("node {:?} has no `{label}` successor", n.id)))
+                    .and_then(target)
+            };
+            let mut next = Tgt {
+                to: usize::MAX,
+                lp: false,
+            };
+            let kind = match &n.kind {
+                NodeKind::Send { message } => {
+                    next = find("next")?;
+                    CKind::Send(self.message(message)?)
+                }
+                NodeKind::Wait { seconds } => {
+                    next = find("next")?;
+                    CKind::Wait(*seconds as i64)
+                }
+                NodeKind::WaitUntil { on, at } => {
+                    next = find("next")?;
+                    CKind::WaitUntil(on.map(|w| w.index()), tod(at)?)
+                }
+                NodeKind::WaitFor { on, filter, within } => CKind::WaitFor {
+                    on: match on {
+                        plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
+                        plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
+                        plan::WaitOn::Clicked { message } => {
+                            CWaitOn::Clicked(self.message(message)?)
+                        }
+                    },
+                    filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                    within: *within as i64,
+                    matched: find("event")?,
+                    timeout: find("timeout")?,
+                },
+                NodeKind::Branch => {
+                    let mut arms = Vec::new();
+                    let mut otherwise = None;
+                    for e in &n.successors {
+                        match &e.label {
+                            EdgeLabel::Then { when } => arms.push((self.expr(when)?, target(e)?)),
+                            EdgeLabel::Else => otherwise = Some(target(e)?),
+                            _ => {}
+                        }
+                    }
+                    let otherwise = otherwise
+                        .ok_or_else(|| err(format!("branch {:?} has no `else` successor", n.id)))?;
+                    CKind::Branch(arms, otherwise)
+                }
+                NodeKind::Split => {
+                    let mut acc = 0u32;
+                    let mut arms = Vec::new();
+                    for e in &n.successors {
+                        if let EdgeLabel::Arm { weight, .. } = &e.label {
+                            acc += weight;
+                            arms.push((acc, target(e)?));
+                        }
+                    }
+                    CKind::Split(arms)
+                }
+                NodeKind::Repeat { times } => CKind::Repeat {
+                    times: *times,
+                    body: find("body")?,
+                    done: find("done")?,
+                },
+                NodeKind::Step { .. } => {
+                    next = find("next")?;
+                    CKind::Jump
+                }
+                NodeKind::Goto { .. } => {
+                    next = find("jump")?;
+                    CKind::Jump
+                }
+                NodeKind::Exit => CKind::Exit,
+                NodeKind::End => CKind::End,
+            };
+            nodes.push(CNode {
+                id: n.id.clone(),
+                kind,
+                next,
+            });
+        }
+        self.c.nodes = nodes;
+        Ok(())
+    }
+}
+
+/// Everything an expression can read.
+pub struct Ctx<'a> {
+    pub attrs: &'a [Option<Val>],
+    pub trigger_fields: &'a [Option<Val>],
+    pub event_fields: &'a [Option<Val>],
+    pub history: &'a [Vec<Occurrence>],
+    pub now: i64,
+    /// History sequence number from which occurrences are "since entry".
+    pub entry_seq: u64,
+    /// Per message: first opened and clicked instants in this journey.
+    pub opened: &'a [bool],
+    pub clicked: &'a [bool],
+}
+
+/// One occurrence of an event in a person's history.
+#[derive(Clone, Debug)]
+pub struct Occurrence {
+    pub at: i64,
+    pub seq: u64,
+    pub fields: Vec<Option<Val>>,
+}
+
+fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
+    match o {
+        COperand::Attr(i) => cx.attrs.get(*i).and_then(|v| v.as_ref()),
+        COperand::TriggerField(i) => cx.trigger_fields.get(*i).and_then(|v| v.as_ref()),
+        COperand::EventField(i) => cx.event_fields.get(*i).and_then(|v| v.as_ref()),
+        COperand::Const(v) => Some(v),
+    }
+}
+
+fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
+    use std::cmp::Ordering;
+    let ord = match (a, b) {
+        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
+        (Val::Time(x), Val::Time(y)) => Some(x.cmp(y)),
+        (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
+        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    let Some(ord) = ord else { return false };
+    match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+/// Evaluates a condition. Never fails: unset operands make comparisons
+/// false.
+pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
+    match e {
+        CExpr::Const(b) => *b,
+        CExpr::And(args) => args.iter().all(|a| eval(a, cx)),
+        CExpr::Or(args) => args.iter().any(|a| eval(a, cx)),
+        CExpr::Not(a) => !eval(a, cx),
+        CExpr::Cmp(op, l, r) => match (operand(l, cx), operand(r, cx)) {
+            (Some(a), Some(b)) => compare(*op, a, b),
+            _ => false,
+        },
+        CExpr::In(v, list, negated) => match operand(v, cx) {
+            None => false,
+            Some(v) => {
+                let found = list
+                    .iter()
+                    .any(|o| operand(o, cx).is_some_and(|x| compare(CmpOp::Eq, v, x)));
+                found != *negated
+            }
+        },
+        CExpr::IsSet(v) => operand(v, cx).is_some(),
+        CExpr::Did {
+            event,
+            filter,
+            within,
+            since_entry,
+            at_least,
+        } => {
+            let mut n = 0;
+            let occ = &cx.history[*event];
+            for o in occ.iter().rev() {
+                if let Some(w) = within {
+                    if cx.now - o.at > *w {
+                        break;
+                    }
+                }
+                if *since_entry && o.seq < cx.entry_seq {
+                    break;
+                }
+                let ok = match filter {
+                    None => true,
+                    Some(f) => eval(
+                        f,
+                        &Ctx {
+                            event_fields: &o.fields,
+                            ..*cx
+                        },
+                    ),
+                };
+                if ok {
+                    n += 1;
+                    if n >= *at_least {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        CExpr::Opened(m) => cx.opened.get(*m).copied().unwrap_or(false),
+        CExpr::Clicked(m) => cx.clicked.get(*m).copied().unwrap_or(false),
+    }
+}
+
+/// The next instant after `now` at which a `did ... within` in `e` can
+/// change its value as time passes (an occurrence leaving its window).
+pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i64> {
+    match e {
+        CExpr::And(a) | CExpr::Or(a) => a.iter().filter_map(|x| next_expiry(x, history, now)).min(),
+        CExpr::Not(a) => next_expiry(a, history, now),
+        CExpr::Did {
+            event,
+            within: Some(w),
+            ..
+        } => history[*event]
+            .iter()
+            .map(|o| o.at + w + 1)
+            .filter(|&t| t > now)
+            .min(),
+        _ => None,
+    }
+}
+
+/// Parses an attribute or field value of type `ty` from scenario data.
+pub fn parse_value(v: &super::Value, ty: Ty) -> Result<Option<Val>, String> {
+    use super::Value as V;
+    Ok(Some(match (v, ty) {
+        (V::Null, _) => return Ok(None),
+        (V::Bool(b), Ty::Bool) => Val::Bool(*b),
+        (V::Number(n), Ty::Number) => Val::Num(*n),
+        (V::Text(s), Ty::Text) => Val::Text(s.clone()),
+        (V::Text(s), Ty::Time) => Val::Time(
+            time::parse_instant(s)
+                .or_else(|| date_instant(s).ok())
+                .ok_or_else(|| format!("{s:?} is not an RFC 3339 time"))?,
+        ),
+        (V::Number(n), Ty::Time) => Val::Time(*n as i64),
+        (v, ty) => return Err(format!("{v:?} is not a {ty:?} value")),
+    }))
+}

@@ -1,0 +1,280 @@
+//! Random populations for `--people N`: attributes drawn from the plan's
+//! profile types, and event streams over the two weeks from the campaign's
+//! start, with triggers, goals, exits, engagement and attribute changes.
+//! Constants the plan compares attributes and fields with are favoured, so
+//! filters and branches go both ways. Deterministic for a seed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{Input, Person, PersonScenario, Scenario, Value};
+use crate::plan::{
+    time, BasicType, EdgeLabel, Expr, NodeKind, Operand, Plan, Trigger, ValueType, VarValue,
+};
+
+/// SplitMix64: small, fast, and the same everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const ZONES: &[&str] = &["UTC", "Europe/Riga", "America/New_York", "Asia/Tokyo"];
+const SPAN: i64 = 14 * 86_400;
+
+/// Constants compared with each attribute (`attr`) and event field
+/// (`event.field`) anywhere in the plan.
+fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
+    fn key(o: &Operand) -> Option<String> {
+        match o {
+            Operand::Attr { attr, .. } => Some(attr.clone()),
+            Operand::TriggerField {
+                trigger_field,
+                event,
+                ..
+            } => Some(format!("{event}.{trigger_field}")),
+            Operand::EventField {
+                event_field, event, ..
+            } => Some(format!("{event}.{event_field}")),
+            _ => None,
+        }
+    }
+    fn value(o: &Operand) -> Option<Value> {
+        match o {
+            Operand::Const { value } => Some(match value {
+                VarValue::Bool(b) => Value::Bool(*b),
+                VarValue::Number(n) => Value::Number(n.0),
+                VarValue::Text(s) => Value::Text(s.clone()),
+            }),
+            _ => None,
+        }
+    }
+    fn walk(e: &Expr, out: &mut HashMap<String, Vec<Value>>) {
+        match e {
+            Expr::And { args } | Expr::Or { args } => args.iter().for_each(|a| walk(a, out)),
+            Expr::Not { arg } | Expr::Segment { arg, .. } => walk(arg, out),
+            Expr::Cmp { left, right, .. } => {
+                for (a, b) in [(left, right), (right, left)] {
+                    if let (Some(k), Some(v)) = (key(a), value(b)) {
+                        out.entry(k).or_default().push(v);
+                    }
+                }
+            }
+            Expr::In { value: v, list } | Expr::NotIn { value: v, list } => {
+                if let Some(k) = key(v) {
+                    out.entry(k)
+                        .or_default()
+                        .extend(list.iter().filter_map(value));
+                }
+            }
+            Expr::Did {
+                filter: Some(f), ..
+            } => walk(f, out),
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    match &plan.trigger {
+        Trigger::Event {
+            filter: Some(f), ..
+        } => walk(f, &mut out),
+        Trigger::Enters { condition, .. } => walk(condition, &mut out),
+        _ => {}
+    }
+    if let Some(a) = &plan.audience {
+        walk(a, &mut out);
+    }
+    for n in &plan.nodes {
+        if let NodeKind::WaitFor {
+            filter: Some(f), ..
+        } = &n.kind
+        {
+            walk(f, &mut out);
+        }
+        for e in &n.successors {
+            if let EdgeLabel::Then { when } = &e.label {
+                walk(when, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn random_value(
+    rng: &mut Rng,
+    ty: &ValueType,
+    name: &str,
+    person: usize,
+    consts: &HashMap<String, Vec<Value>>,
+    base: i64,
+) -> Value {
+    if let Some(cs) = consts.get(name) {
+        if rng.chance(50) {
+            let v = cs[rng.below(cs.len() as u64) as usize].clone();
+            // Near the constant, so `>=` goes both ways.
+            return match v {
+                Value::Number(n) => Value::Number(n + rng.below(3) as f64 - 1.0),
+                v => v,
+            };
+        }
+    }
+    match ty {
+        ValueType::Basic(BasicType::Bool) => Value::Bool(rng.chance(70)),
+        ValueType::Basic(BasicType::Number) => Value::Number(rng.below(1_000) as f64),
+        ValueType::Basic(BasicType::Time) => {
+            Value::Text(time::format_instant(base - rng.below(365 * 86_400) as i64))
+        }
+        ValueType::OneOf { one_of } => {
+            Value::Text(one_of[rng.below(one_of.len() as u64) as usize].clone())
+        }
+        ValueType::Basic(BasicType::Text) => {
+            let field = name.rsplit('.').next().unwrap_or(name);
+            if field.contains("email") {
+                Value::Text(format!("p{person}@example.com"))
+            } else if field.contains("phone") {
+                Value::Text(format!("+1555{person:07}"))
+            } else {
+                Value::Text(format!("{field}-{}", rng.below(10)))
+            }
+        }
+    }
+}
+
+/// `n` random people for `plan`, deterministic for `seed`. Their inputs
+/// fall in the two weeks from the window's opening (or the `once`
+/// trigger's day, or 2026-11-20).
+pub fn generate_people(plan: &Plan, n: usize, seed: u64) -> Scenario {
+    let mut rng = Rng(seed ^ 0x6f6d_6e69_7321);
+    let consts = constants(plan);
+    let base = plan
+        .window
+        .as_ref()
+        .and_then(|w| time::parse_instant(&w.opens_at))
+        .or(match &plan.trigger {
+            Trigger::Once { date, .. } => time::parse_instant(&format!("{date}T00:00:00Z")),
+            _ => None,
+        })
+        .unwrap_or(1_795_132_800); // 2026-11-20T00:00:00Z
+    let at = |rng: &mut Rng| time::format_instant(base + rng.below(SPAN as u64) as i64);
+    let trigger_event = match &plan.trigger {
+        Trigger::Event { event, .. } => Some(event.clone()),
+        _ => None,
+    };
+    let event_input = |rng: &mut Rng, name: &str, person: usize| {
+        let fields = plan.events[name]
+            .fields
+            .iter()
+            .map(|(f, ty)| {
+                let key = format!("{name}.{f}");
+                let v = match ty {
+                    ValueType::Basic(BasicType::Number) if !consts.contains_key(&key) => {
+                        Value::Number(rng.below(200) as f64)
+                    }
+                    _ => random_value(rng, ty, &key, person, &consts, base),
+                };
+                (f.clone(), v)
+            })
+            .collect();
+        Input {
+            at: at(rng),
+            event: Some(name.to_string()),
+            fields,
+            ..Input::default()
+        }
+    };
+    let mut people = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut attributes = BTreeMap::new();
+        for (name, ty) in &plan.profile {
+            if rng.chance(10) {
+                continue;
+            }
+            let v = if plan.timezone_attribute.as_deref() == Some(name) {
+                Value::Text(ZONES[rng.below(ZONES.len() as u64) as usize].to_string())
+            } else {
+                random_value(&mut rng, ty, name, i, &consts, base)
+            };
+            attributes.insert(name.clone(), v);
+        }
+        let mut events = Vec::new();
+        if let Some(t) = &trigger_event {
+            for _ in 0..1 + rng.below(3) {
+                events.push(event_input(&mut rng, t, i));
+            }
+        }
+        for name in plan.events.keys() {
+            if Some(name) == trigger_event.as_ref() {
+                continue;
+            }
+            let percent = if plan.goal.as_ref() == Some(name) {
+                30
+            } else if plan.exits.contains(name) {
+                5
+            } else {
+                25
+            };
+            if rng.chance(percent) {
+                events.push(event_input(&mut rng, name, i));
+            }
+        }
+        for m in plan.messages.keys() {
+            if rng.chance(40) {
+                events.push(Input {
+                    at: at(&mut rng),
+                    opened: Some(m.clone()),
+                    ..Input::default()
+                });
+            }
+            if rng.chance(25) {
+                events.push(Input {
+                    at: at(&mut rng),
+                    clicked: Some(m.clone()),
+                    ..Input::default()
+                });
+            }
+        }
+        // Attribute changes (and so segment entries).
+        for _ in 0..rng.below(3) {
+            if plan.profile.is_empty() {
+                break;
+            }
+            let k = rng.below(plan.profile.len() as u64) as usize;
+            let (name, ty) = plan.profile.iter().nth(k).expect("in range");
+            let v = random_value(&mut rng, ty, name, i, &consts, base);
+            events.push(Input {
+                at: at(&mut rng),
+                set: Some(BTreeMap::from([(name.clone(), v)])),
+                ..Input::default()
+            });
+        }
+        events.sort_by(|a, b| a.at.cmp(&b.at));
+        people.push(PersonScenario {
+            person: Person {
+                id: format!("p{i}"),
+                attributes,
+            },
+            events,
+            expect: None,
+        });
+    }
+    Scenario {
+        start: Some(time::format_instant(base)),
+        until: None,
+        people,
+    }
+}

@@ -1,0 +1,176 @@
+//! `omnis build` end to end: one plan per campaign, byte-identical across
+//! builds, valid against the committed schema, nothing written on errors,
+//! other files left alone.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn omnis(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omnis"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run omnis")
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn builds_every_campaign_deterministically_and_validly() {
+    let out1 = tempfile::tempdir().unwrap();
+    let out2 = tempfile::tempdir().unwrap();
+    for out in [&out1, &out2] {
+        let o = omnis(
+            &["build", "campaigns", "--out", out.path().to_str().unwrap()],
+            manifest(),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let files = listing(out1.path());
+    // Every campaign of campaigns/ has a plan.
+    for name in [
+        "cart_recovery",
+        "black_friday",
+        "post_purchase",
+        "vip_welcome",
+        "win_back",
+        "replenish",
+    ] {
+        assert!(files.contains(&format!("{name}.plan.json")), "{files:?}");
+    }
+    assert_eq!(files, listing(out2.path()));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(manifest().join("schema/plan.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator =
+        jsonschema::JSONSchema::compile(&schema).expect("the committed schema compiles");
+    for f in &files {
+        let a = std::fs::read(out1.path().join(f)).unwrap();
+        let b = std::fs::read(out2.path().join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs between two builds");
+        let plan: serde_json::Value = serde_json::from_slice(&a).unwrap();
+        if let Err(errors) = validator.validate(&plan) {
+            let errors: Vec<String> = errors
+                .map(|e| format!("{} at {}", e, e.instance_path))
+                .collect();
+            panic!("{f} does not validate:\n{}", errors.join("\n"));
+        }
+        // No absolute paths leak into plans.
+        let text = String::from_utf8(a).unwrap();
+        assert!(
+            !text.contains(manifest().to_str().unwrap()),
+            "{f} holds an absolute path"
+        );
+    }
+}
+
+#[test]
+fn yaml_plans() {
+    let out = tempfile::tempdir().unwrap();
+    let o = omnis(
+        &[
+            "build",
+            "campaigns/vip.omni",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--format",
+            "yaml",
+        ],
+        manifest(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(listing(out.path()), ["vip_welcome.plan.yaml"]);
+    let text = std::fs::read_to_string(out.path().join("vip_welcome.plan.yaml")).unwrap();
+    let plan = omnis::plan::Plan::parse(&text).expect("the YAML plan parses back");
+    assert_eq!(plan.campaign, "vip_welcome");
+}
+
+#[test]
+fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(
+        manifest().join("campaigns/audience.omni"),
+        src.join("audience.omni"),
+    )
+    .unwrap();
+    std::fs::copy(manifest().join("campaigns/vip.omni"), src.join("vip.omni")).unwrap();
+    std::fs::write(
+        src.join("broken.omni"),
+        "import \"audience.omni\"\ncampaign broken { trigger nope journey { } }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("plans");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("old.plan.json"), "{}").unwrap();
+    let o = omnis(&["build", "src", "--out", "plans"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown-name"));
+    assert_eq!(listing(&out), ["old.plan.json"]);
+    // Fixed: the plan is written and the unrelated file stays.
+    std::fs::remove_file(src.join("broken.omni")).unwrap();
+    let o = omnis(&["build", "src", "--out", "plans"], dir.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(listing(&out), ["old.plan.json", "vip_welcome.plan.json"]);
+}
+
+#[test]
+fn schema_command_prints_the_committed_schema() {
+    let o = omnis(&["schema"], manifest());
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(manifest().join("schema/plan.schema.json")).unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), committed);
+}
+
+#[test]
+fn simulate_the_readme_example() {
+    let o = omnis(
+        &[
+            "simulate",
+            "campaigns/cart_recovery.omni",
+            "--campaign",
+            "cart_recovery",
+            "--scenario",
+            "campaigns/cart_recovery.scenario.yaml",
+            "--format",
+            "json",
+        ],
+        manifest(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let people = v["people"].as_array().expect("several people");
+    let first = &people[0]["timeline"];
+    assert_eq!(first[0]["kind"], "entered");
+    assert_eq!(first[1]["kind"], "send");
+    assert_eq!(first[1]["message"], "cart_reminder");
+    assert_eq!(first[1]["channel"], "email");
+}

@@ -1,0 +1,203 @@
+//! Lint levels end to end: `omnis.toml` `[lints]`, `--deny warnings`,
+//! `@allow`, and the exit codes they lead to.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use omnis::diagnostic::Severity;
+use omnis::driver::{analyze_with, Options};
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn omnis(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omnis"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run omnis")
+}
+
+/// A campaign with no goal (`no-goal`) that sends `hello` twice
+/// (`repeated-message`) on a channel without consent (`missing-consent`).
+const PROJECT: &str = r#"
+profile { opt_in: bool }
+event signup { source: text }
+channel email { }
+message hello { channel email  template "hello" }
+campaign welcome {
+  trigger signup
+  journey {
+    send hello
+    wait 1d
+    send hello
+  }
+}
+"#;
+
+fn findings(dir: &Path, deny_warnings: bool) -> Vec<(String, Severity)> {
+    let a = analyze_with(
+        &Options {
+            paths: vec![dir.to_path_buf()],
+        },
+        deny_warnings,
+    )
+    .unwrap();
+    let mut v: Vec<_> = a
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.to_string(), d.severity))
+        .collect();
+    v.sort();
+    v
+}
+
+fn w(code: &str) -> (String, Severity) {
+    (code.to_string(), Severity::Warning)
+}
+
+fn e(code: &str) -> (String, Severity) {
+    (code.to_string(), Severity::Error)
+}
+
+#[test]
+fn defaults_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "p.omni", PROJECT);
+    assert_eq!(
+        findings(dir.path(), false),
+        [w("missing-consent"), w("no-goal"), w("repeated-message")]
+    );
+    let o = omnis(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn omnis_toml_sets_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "p.omni", PROJECT);
+    write(
+        dir.path(),
+        "omnis.toml",
+        "[lints]\nno-goal = \"allow\"\nrepeated-message = \"deny\"\nmissing-consent = \"warn\"\n",
+    );
+    assert_eq!(
+        findings(dir.path(), false),
+        [w("missing-consent"), e("repeated-message")]
+    );
+    let o = omnis(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "a denied lint fails the check");
+}
+
+#[test]
+fn deny_warnings_makes_every_remaining_warning_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "p.omni", PROJECT);
+    write(dir.path(), "omnis.toml", "[lints]\nno-goal = \"allow\"\n");
+    assert_eq!(
+        findings(dir.path(), true),
+        [e("missing-consent"), e("repeated-message")]
+    );
+    let o = omnis(&["check", "--deny", "warnings", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn allow_silences_before_levels_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = PROJECT
+        .replace(
+            "channel email { }",
+            "@allow(missing-consent)\nchannel email { }",
+        )
+        .replace(
+            "    wait 1d\n    send hello\n",
+            "    wait 1d\n    @allow(repeated-message)\n    send hello\n",
+        );
+    write(dir.path(), "p.omni", &text);
+    write(
+        dir.path(),
+        "omnis.toml",
+        "[lints]\nrepeated-message = \"deny\"\n",
+    );
+    assert_eq!(findings(dir.path(), true), [e("no-goal")]);
+}
+
+#[test]
+fn a_bad_omnis_toml_is_a_usage_failure_with_did_you_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "p.omni", PROJECT);
+    write(
+        dir.path(),
+        "omnis.toml",
+        "[lints]\nrepeated-mesage = \"deny\"\nno-goal = \"alow\"\nunknown-name = \"allow\"\n",
+    );
+    let err = analyze_with(
+        &Options {
+            paths: vec![dir.path().to_path_buf()],
+        },
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "omnis.toml:2:1: unknown lint `repeated-mesage` (did you mean `repeated-message`?)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("omnis.toml:3:11: unknown level `alow`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean \"allow\"?"), "{err}");
+    assert!(
+        err.contains("`unknown-name` is an error, not a lint"),
+        "{err}"
+    );
+    let o = omnis(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("did you mean `repeated-message`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_examples_are_clean_even_with_deny_warnings() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples");
+    if !examples.is_dir() {
+        return;
+    }
+    let a = analyze_with(
+        &Options {
+            paths: vec![examples.clone()],
+        },
+        true,
+    )
+    .unwrap();
+    let shown: Vec<String> = a
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(shown.is_empty(), "{shown:#?}");
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        let a = analyze_with(
+            &Options {
+                paths: vec![path.clone()],
+            },
+            true,
+        )
+        .unwrap();
+        assert!(
+            a.diagnostics.is_empty(),
+            "{}: {:#?}",
+            path.display(),
+            a.diagnostics
+        );
+    }
+}
