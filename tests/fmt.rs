@@ -5,8 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use omnis::driver::{analyze, Options};
 use omnis::fmt::equiv::same_tree;
 use omnis::fmt::{comment_texts, format_source};
+use omnis::plan::{emit::emit_all, Plan};
 use omnis::source::FileId;
 use omnis::syntax::parse_file;
 use proptest::prelude::*;
@@ -175,6 +177,63 @@ fn rewrapped_corpus_files_keep_their_tree_and_comments() {
             assert!(d.is_empty(), "{what}: the variant does not parse: {d:#?}");
             assert!(same_tree(&a, &b), "{what}: the variant is another program");
             check_invariants(&what, &variant);
+        }
+    }
+}
+
+/// The plans of the campaigns in `dir`, as JSON, with what depends on the
+/// layout of the source or where it is left out: the files' hashes and
+/// folders, and the steps' lines and columns.
+fn plans_of(dir: &Path) -> Vec<String> {
+    let analysis = analyze(&Options {
+        paths: vec![dir.to_path_buf()],
+    })
+    .expect("loads");
+    assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+    emit_all(&analysis.program, &analysis.sources)
+        .into_iter()
+        .map(|mut p: Plan| {
+            p.source.sha256.clear();
+            p.source.path = p.source.path.rsplit('/').next().unwrap().to_string();
+            for n in &mut p.nodes {
+                n.line = 0;
+                n.column = 0;
+            }
+            p.to_json()
+        })
+        .collect()
+}
+
+#[test]
+fn formatting_does_not_change_the_plans_of_the_campaigns() {
+    let campaigns = root().join("campaigns");
+    let before = plans_of(&campaigns);
+    assert!(before.len() >= 10, "{} plans", before.len());
+    let transforms: [(&str, fn(&str) -> String); 3] = [
+        ("formatted", |t| t.to_string()),
+        ("joined, then formatted", joined),
+        ("exploded, then formatted", exploded),
+    ];
+    for (how, transform) in transforms {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&campaigns).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = if path.extension().is_some_and(|e| e == "omni") {
+                format_source(&transform(&text)).unwrap()
+            } else {
+                text
+            };
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let after = plans_of(dir.path());
+        assert_eq!(before.len(), after.len(), "{how}");
+        for (b, a) in before.iter().zip(&after) {
+            if b != a {
+                let diff = similar::TextDiff::from_lines(b, a);
+                panic!("{how}: a plan changed:\n{}", diff.unified_diff());
+            }
         }
     }
 }
