@@ -209,7 +209,8 @@ fn formatting_does_not_change_the_plans_of_the_campaigns() {
     let campaigns = root().join("campaigns");
     let before = plans_of(&campaigns);
     assert!(before.len() >= 10, "{} plans", before.len());
-    let transforms: [(&str, fn(&str) -> String); 3] = [
+    type Transform = fn(&str) -> String;
+    let transforms: [(&str, Transform); 3] = [
         ("formatted", |t| t.to_string()),
         ("joined, then formatted", joined),
         ("exploded, then formatted", exploded),
