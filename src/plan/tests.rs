@@ -288,4 +288,3 @@ fn durations_and_times_format() {
     assert_eq!(parse_time_of_day("21:00"), Some(1260));
     assert_eq!(parse_time_of_day("24:00"), None);
 }
-
