@@ -94,6 +94,21 @@ fn the_shared_examples_are_already_formatted() {
     }
 }
 
+#[test]
+fn the_campaigns_are_formatted() {
+    let mut paths = Vec::new();
+    omni_files(&root().join("campaigns"), &mut paths);
+    for p in paths {
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(
+            format_source(&text).unwrap(),
+            text,
+            "{} is not formatted: run `omnis fmt campaigns`",
+            p.display()
+        );
+    }
+}
+
 /// Whether each byte of `line` is code (outside strings and comments), and
 /// where its comment starts.
 fn scan_line(line: &str) -> (Vec<bool>, Option<usize>) {
