@@ -109,6 +109,27 @@ fn the_campaigns_are_formatted() {
     }
 }
 
+#[test]
+fn the_examples_in_the_docs_are_formatted() {
+    for doc in ["README.md", "docs/language.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        let mut rest = text.as_str();
+        let mut checked = 0;
+        while let Some(start) = rest.find("```omni\n") {
+            let body = &rest[start + "```omni\n".len()..];
+            let end = body.find("```").expect("closed code block");
+            let example = &body[..end];
+            rest = &body[end + 3..];
+            // Sketches with `...` in them are not programs.
+            if let Ok(formatted) = format_source(example) {
+                assert_eq!(formatted, example, "{doc}: an example is not formatted");
+                checked += 1;
+            }
+        }
+        assert!(checked > 0, "{doc}: no example checked");
+    }
+}
+
 /// Whether each byte of `line` is code (outside strings and comments), and
 /// where its comment starts.
 fn scan_line(line: &str) -> (Vec<bool>, Option<usize>) {
