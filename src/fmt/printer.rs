@@ -267,13 +267,12 @@ impl<'s, 'a> Printer<'s, 'a> {
             let mut line = " ".repeat(l.indent);
             line.push_str(&l.text);
             if let Some((c, place)) = &l.comment {
+                let code = width(&line);
                 let at = match *place {
-                    Place::Column(column) => column.max(width(&line) + 1),
-                    Place::Gap(gap) => width(&line) + gap.max(1),
+                    Place::Column(column) => column.max(code + 1),
+                    Place::Gap(gap) => code + gap.max(1),
                 };
-                while width(&line) < at {
-                    line.push(' ');
-                }
+                line.extend(std::iter::repeat_n(' ', at - code));
                 line.push_str(c);
             }
             s.push_str(line.trim_end());
