@@ -111,12 +111,12 @@ runs of one-line events, channels, segments and messages, and split arms, are
 aligned; blank lines are kept (at most one in a row); every comment is kept.
 
 Files are rewritten only when their layout changes, atomically (a temporary
-file in the same folder, then a rename). A file with syntax errors is reported
-on stderr and left as it is.
+file in the same folder, then a rename). A file that does not parse (syntax
+errors, or values out of range) is reported on stderr and left as it is.
 
 Exit codes:
   0  every file is formatted (or has just been written formatted)
-  1  --check or --diff: some file would change; or some file has syntax errors
+  1  --check or --diff: some file would change; or some file does not parse
   2  a path cannot be read or written";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

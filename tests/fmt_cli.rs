@@ -160,7 +160,7 @@ fn help_documents_the_exit_codes() {
         "--check",
         "--diff",
         "Exit codes",
-        "syntax errors",
+        "does not parse",
         "left as it is",
     ] {
         assert!(out.contains(want), "{want}: {out}");

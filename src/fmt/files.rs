@@ -9,8 +9,9 @@
 //!   the file by a rename, so a reader never sees half a file and a failure
 //!   leaves the old file whole. A symbolic link is followed: the file it
 //!   points to is replaced, the link stays. Permissions are kept.
-//! - A file with syntax errors (or any error the parser reports) is left as
-//!   it is, and its diagnostics are reported on stderr.
+//! - A file that does not parse (syntax errors, or the out-of-range values
+//!   and misplaced literals the parser reports) is left as it is, and its
+//!   diagnostics are reported on stderr.
 //! - `--check` writes nothing and lists the files that would change on
 //!   stdout; `--diff` writes nothing and prints the changes as a unified
 //!   diff on stdout (`--diff` with `--check` prints the diff).
