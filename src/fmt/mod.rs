@@ -38,7 +38,7 @@
 //!   declarations (events, channels, segments, imports...) sit together.
 //! - **Alignment**: a run of one-line declarations of the same kind
 //!   (`event`, `channel`, `segment` or `message`) with no blank line between
-//!   them is aligned as a table: names are padded so that the `{` (or the
+//!   them (comment lines do not break a run) is aligned as a table: names are padded so that the `{` (or the
 //!   `=` of segments) line up, and the properties of channels and messages
 //!   line up in columns (each property but the last of a line padded to the
 //!   widest in its column, then two spaces). The arms of a `split` are
