@@ -73,7 +73,7 @@ use petgraph::Direction;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::facts::{Leaf, Role, Special};
-use crate::graph::reach::{self, Dead, Reach};
+use crate::graph::reach::{Dead, Reach};
 use crate::graph::timing::{self, Timing};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
@@ -204,7 +204,7 @@ pub fn window_limit(cx: &LintContext, c: &Campaign) -> Option<(u64, String)> {
 struct Analysis<'c, 'a> {
     cx: &'c LintContext<'a>,
     journey: &'c Journey,
-    reach: Reach<'a>,
+    reach: &'c Reach<'a>,
     timing: Timing,
     limit: Option<(u64, String)>,
 }
@@ -225,7 +225,7 @@ impl Analysis<'_, '_> {
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     let program = cx.program;
     let campaign = program.campaign(journey.campaign);
-    let reach = reach::analyze(program, journey);
+    let reach = cx.reach(journey);
     let timing = timing::analyze_live(program, journey, &|e| reach.is_live(e));
     let limit = window_limit(cx, campaign);
     let a = Analysis {

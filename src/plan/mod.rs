@@ -498,8 +498,9 @@ pub enum Operand {
 /// One step of the journey.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Node {
-    /// Stable id, derived from the step's place in the journey and the
-    /// names in it (see docs/plan-format.md). Unique in the plan.
+    /// Stable id, derived from what the step is (its kind and message,
+    /// duration, time or event) and the blocks it is in, not from its
+    /// position (see docs/plan-format.md). Unique in the plan.
     pub id: String,
     /// What the node does, and its parameters.
     #[serde(flatten)]
