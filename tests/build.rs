@@ -180,9 +180,20 @@ fn plans_do_not_depend_on_the_working_directory() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let campaigns = manifest().join("campaigns");
-    let o = omnis(&["build", "campaigns/vip.omni", "--out", a.path().to_str().unwrap()], manifest());
+    let o = omnis(
+        &[
+            "build",
+            "campaigns/vip.omni",
+            "--out",
+            a.path().to_str().unwrap(),
+        ],
+        manifest(),
+    );
     assert_eq!(o.status.code(), Some(0));
-    let o = omnis(&["build", "vip.omni", "--out", b.path().to_str().unwrap()], &campaigns);
+    let o = omnis(
+        &["build", "vip.omni", "--out", b.path().to_str().unwrap()],
+        &campaigns,
+    );
     assert_eq!(o.status.code(), Some(0));
     let pa = std::fs::read(a.path().join("vip_welcome.plan.json")).unwrap();
     let pb = std::fs::read(b.path().join("vip_welcome.plan.json")).unwrap();
