@@ -47,6 +47,19 @@ pub enum Command {
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
     },
+    /// Format `.omni` files in one canonical layout, in place.
+    #[command(after_help = FMT_HELP)]
+    Fmt {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing: list the files whose layout would change (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Write nothing: print the changes as a unified diff (exit 1 if any).
+        #[arg(long)]
+        diff: bool,
+    },
     /// Compile campaigns to execution plans, one file per campaign.
     Build {
         /// Files, or directories searched recursively for `*.omni`.
@@ -143,6 +156,21 @@ pub enum GraphFormat {
     Dot,
 }
 
+const FMT_HELP: &str = "\
+The layout: two-space indentation; one declaration, property or step per line;
+a block written on one line stays on one line when it fits in 100 columns;
+runs of one-line events, channels, segments and messages, and split arms, are
+aligned; blank lines are kept (at most one in a row); every comment is kept.
+
+Files are rewritten only when their layout changes, atomically (a temporary
+file in the same folder, then a rename). A file that does not parse (syntax
+errors, or values out of range) is reported on stderr and left as it is.
+
+Exit codes:
+  0  every file is formatted (or has just been written formatted)
+  1  --check or --diff: some file would change; or some file does not parse
+  2  a path cannot be read or written";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormatArg {
     Json,
@@ -182,6 +210,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             format,
             deny,
         } => check(paths, format, deny.is_some(), &mut out),
+        Command::Fmt { paths, check, diff } => {
+            let opts = crate::fmt::files::Options { paths, check, diff };
+            // Diagnostics go to stderr, the file list or diff to stdout.
+            let mut human = human_options();
+            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
+        }
         Command::Explain { code } => explain(code.as_deref(), &mut out),
         Command::Build {
             paths,

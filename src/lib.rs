@@ -21,6 +21,7 @@ pub mod diagram;
 pub mod diff;
 pub mod driver;
 pub mod errors;
+pub mod fmt;
 pub mod graph;
 pub mod init;
 pub mod lints;

@@ -31,13 +31,15 @@
 //! Ids are structural and keyed by what each step is, not by its position,
 //! so that adding, removing or moving a step changes only that step's id
 //! and those of later steps of the same kind in the same block (and what is
-//! inside those steps). Editing what a step is (its message, duration, time
-//! or event) changes its id and the ids inside it; editing anything else
-//! (conditions, `within`, `where`, weights, `times`) changes no id.
+//! inside those steps). Changing which message a `send` sends or what a
+//! `wait for` waits for makes it another step, with another id; editing
+//! anything else (durations, times of day, conditions, `within`, `where`,
+//! weights, `times`) changes no id, so people waiting at an edited `wait`
+//! keep their place.
 //! - `@entry`, `@end`, `@goal`, `@exit.EVENT` for the non-step nodes (`@`
 //!   cannot start a step id);
-//! - a step's own part is its kind and operand: `send-MESSAGE`,
-//!   `wait-DURATION` (`wait-1d12h`), `until-HHMM` / `until-DAY-HHMM`,
+//! - a step's own part is its kind, and for sends and `wait for` what they
+//!   send or wait for: `send-MESSAGE`, `wait`, `until`,
 //!   `waitfor-EVENT` / `waitfor-opened-M` / `waitfor-clicked-M`, `if`,
 //!   `split`, `repeat`, `goto-NAME`, `exit`; the second step with the same
 //!   part in a block gets `~2`, the third `~3`, and so on;
@@ -54,9 +56,9 @@
 //!
 //! Ids are unique: in the unlikely case that two come out equal (a
 //! `step exit` and an `exit` step at top level: names cannot contain `-`
-//! or `~`, but may be `if`, `split`, `repeat` or `exit`), the later one gets
-//! `#2` (then `#3`, ...) appended, and the steps inside it are named after
-//! that id.
+//! or `~`, but may be `if`, `split`, `repeat`, `wait`, `until` or `exit`),
+//! the later one gets `#2` (then `#3`, ...) appended, and the steps inside
+//! it are named after that id.
 
 use std::collections::{HashMap, HashSet};
 
@@ -216,23 +218,16 @@ impl Lowerer<'_> {
         })
     }
 
-    /// What a step is, as an id part: `send-cart_reminder`, `wait-1d`,
-    /// `until-mon-0900`, `waitfor-clicked-coupon`, `if`, `split`, `repeat`,
-    /// `goto-nudge`, `exit`.
+    /// What a step is, as an id part: `send-cart_reminder`, `wait`, `until`,
+    /// `waitfor-clicked-coupon`, `if`, `split`, `repeat`, `goto-nudge`,
+    /// `exit`. A wait's duration or time of day is a parameter, not part of
+    /// its identity: editing it keeps the id (people waiting there stay).
     fn step_key(&self, step: &Step) -> String {
         let p = self.program;
         match &step.kind {
             StepKind::Send(m) => format!("send-{}", p.message(*m).name),
-            StepKind::Wait { seconds } => {
-                format!("wait-{}", crate::plan::format_duration(*seconds))
-            }
-            StepKind::WaitUntil { weekday, minutes } => {
-                let t = format!("{:02}{:02}", minutes / 60, minutes % 60);
-                match weekday {
-                    Some(d) => format!("until-{}-{t}", d.as_str()),
-                    None => format!("until-{t}"),
-                }
-            }
+            StepKind::Wait { .. } => "wait".into(),
+            StepKind::WaitUntil { .. } => "until".into(),
             StepKind::WaitFor { on, .. } => match on {
                 WaitOn::Event(e) => format!("waitfor-{}", p.event(*e).name),
                 WaitOn::Opened(m) => format!("waitfor-opened-{}", p.message(*m).name),
@@ -499,16 +494,16 @@ mod tests {
                 "send-m",
                 "if",
                 "if.then.send-m",
-                "if.if2.wait-1m",
+                "if.if2.wait",
                 "if.else.send-m",
                 "split",
                 "split.a.send-m",
                 "split.2.exit",
                 "nudge",
-                "nudge.wait-1h",
+                "nudge.wait",
                 "nudge.send-m",
                 "repeat",
-                "repeat.wait-1m",
+                "repeat.wait",
                 "waitfor-opened-m",
                 "waitfor-opened-m.then.send-m",
                 "goto-nudge"
@@ -519,17 +514,17 @@ mod tests {
             "@entry -Next-> send-m",
             "send-m -Next-> if",
             "if -If(0)-> if.then.send-m",
-            "if -If(1)-> if.if2.wait-1m",
+            "if -If(1)-> if.if2.wait",
             "if -Else-> if.else.send-m",
             "if.then.send-m -Next-> split",
-            "if.if2.wait-1m -Next-> split",
-            "if.if2.wait-1m -Ends(EventId(0))-> @goal",
-            "if.if2.wait-1m -Ends(EventId(1))-> @exit.unsubscribed",
+            "if.if2.wait -Next-> split",
+            "if.if2.wait -Ends(EventId(0))-> @goal",
+            "if.if2.wait -Ends(EventId(1))-> @exit.unsubscribed",
             "split.a.send-m -Next-> nudge",
-            "nudge -Next-> nudge.wait-1h",
+            "nudge -Next-> nudge.wait",
             "nudge.send-m -Next-> repeat",
-            "repeat -Body-> repeat.wait-1m",
-            "repeat.wait-1m -Next-> repeat",
+            "repeat -Body-> repeat.wait",
+            "repeat.wait -Next-> repeat",
             "repeat -Done-> waitfor-opened-m",
             "waitfor-opened-m -Matched-> waitfor-opened-m.then.send-m",
             "waitfor-opened-m -Timeout-> goto-nudge",
@@ -550,11 +545,11 @@ mod tests {
             j.node_by_id("repeat").unwrap()
         );
         // Structure.
-        let t = j.node_by_id("if.if2.wait-1m").unwrap();
+        let t = j.node_by_id("if.if2.wait").unwrap();
         assert_eq!(j.graph[t].parent, j.node_by_id("if"));
         assert_eq!(
             j.graph[j.node_by_id("nudge.send-m").unwrap()].prev,
-            j.node_by_id("nudge.wait-1h")
+            j.node_by_id("nudge.wait")
         );
         assert_eq!(
             j.graph[j.node_by_id("repeat").unwrap()].prev,
@@ -606,10 +601,10 @@ mod tests {
                 "@entry",
                 "@end",
                 "send-cart_reminder",
-                "wait-1d12h",
+                "wait",
                 "send-cart_reminder~2",
-                "until-0900",
-                "until-mon-0905",
+                "until",
+                "until~2",
                 "waitfor-order_placed",
                 "waitfor-clicked-coupon",
                 "if",
@@ -617,7 +612,7 @@ mod tests {
                 "if.then.send-cart_reminder~2",
                 "if~2",
                 "if~2.then.send-cart_reminder",
-                "wait-2d",
+                "wait~2",
                 "send-cart_reminder~3",
                 "exit",
             ]
@@ -633,7 +628,9 @@ mod tests {
         let x = b.attr("x", Type::Bool);
         let ch = b.channel("email", None);
         let m = b.message("m", ch);
-        // Names may be `if`, `split`, `repeat` or `exit`.
+        // Names may be `if`, `split`, `repeat`, `wait`, `until` or `exit`.
+        let w = b.wait(60);
+        let named_wait = b.named("wait", vec![]);
         let named_if = b.named("if", vec![]);
         let c = b.flag(x);
         let iff = b.if_(vec![(c, vec![])], None);
@@ -646,7 +643,7 @@ mod tests {
                 event: ev,
                 filter: None,
             },
-            vec![named_if, iff, rep, named_repeat],
+            vec![w, named_wait, named_if, iff, rep, named_repeat],
         );
         let j = lower(&b.program, c);
         // The steps inside a suffixed node are named after it, not after
@@ -656,6 +653,8 @@ mod tests {
             [
                 "@entry",
                 "@end",
+                "wait",
+                "wait#2",
                 "if",
                 "if#2",
                 "repeat",
@@ -665,6 +664,9 @@ mod tests {
         );
         let e = edges(&j);
         for want in [
+            "@entry -Next-> wait",
+            "wait -Next-> wait#2",
+            "wait#2 -Next-> if",
             "if -Next-> if#2",
             "if#2 -If(0)-> repeat",
             "if#2 -Else-> repeat",

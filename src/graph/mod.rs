@@ -108,7 +108,7 @@ impl Journey {
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// Stable structural id, e.g. `send-cart_reminder`, `if~2.then.wait-1d`,
+    /// Stable structural id, e.g. `send-cart_reminder`, `if~2.then.wait`,
     /// `nudge.send-m`, `split.a.exit` (see [`lower`](mod@crate::graph::lower)).
     /// Adding a step changes only the ids of nearby nodes.
     pub id: String,

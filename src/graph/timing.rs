@@ -527,13 +527,10 @@ mod tests {
         b.campaign_mut(c).goal = Some((ev, b.program.campaigns[0].loc));
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "wait-2d"), arr(0, Some(0)));
-        assert_eq!(at(&t, &j, "until-0900"), arr(2 * D, Some(2 * D)));
+        assert_eq!(at(&t, &j, "wait"), arr(0, Some(0)));
+        assert_eq!(at(&t, &j, "until"), arr(2 * D, Some(2 * D)));
         assert_eq!(at(&t, &j, "send-q"), arr(2 * D, Some(3 * D)));
-        assert_eq!(
-            at(&t, &j, "until-mon-0900"),
-            arr(2 * D, Some(3 * D + 11 * H))
-        );
+        assert_eq!(at(&t, &j, "until~2"), arr(2 * D, Some(3 * D + 11 * H)));
         assert_eq!(
             at(&t, &j, "waitfor-opened-m"),
             arr(2 * D, Some(10 * D + 11 * H))
@@ -586,7 +583,7 @@ mod tests {
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "repeat"), arr(0, Some(0)));
-        assert_eq!(at(&t, &j, "repeat.wait-1d"), arr(0, Some(2 * D)));
+        assert_eq!(at(&t, &j, "repeat.wait"), arr(0, Some(2 * D)));
         assert_eq!(at(&t, &j, "repeat.send-m"), arr(D, Some(3 * D)));
         assert_eq!(at(&t, &j, "send-m"), arr(3 * D, Some(3 * D)));
         assert_eq!(
@@ -616,11 +613,11 @@ mod tests {
         let round = D + 2 * H;
         assert_eq!(at(&t, &j, "send-m"), arr(3 * round, Some(3 * round)));
         assert_eq!(
-            at(&t, &j, "repeat.wait-1d"),
+            at(&t, &j, "repeat.wait"),
             arr(2 * H, Some(2 * round + 2 * H))
         );
         assert_eq!(
-            at(&t, &j, "repeat.repeat.wait-1h"),
+            at(&t, &j, "repeat.repeat.wait"),
             arr(0, Some(2 * round + H))
         );
     }
@@ -728,6 +725,6 @@ mod tests {
         let j = lower(&b.program, c);
         let t = analyze_live(&b.program, &j, &|e| j.graph[e] != Edge::Else);
         assert_eq!(at(&t, &j, "send-m"), arr(D, Some(D)));
-        assert_eq!(at(&t, &j, "if.else.wait-3d"), None);
+        assert_eq!(at(&t, &j, "if.else.wait"), None);
     }
 }

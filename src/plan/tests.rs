@@ -13,13 +13,13 @@ fn cart_recovery_nodes_ids_and_edges() {
     assert_eq!(
         ids(&plan),
         [
-            "wait-1h",
+            "wait",
             "send-cart_reminder",
-            "wait-1d",
+            "wait~2",
             "send-cart_coupon_20",
             "send-cart_retargeting",
             "waitfor-clicked-cart_coupon_20",
-            "waitfor-clicked-cart_coupon_20.then.wait-1d",
+            "waitfor-clicked-cart_coupon_20.then.wait",
             "waitfor-clicked-cart_coupon_20.then.send-cart_coupon_40",
             "waitfor-clicked-cart_coupon_20.otherwise.if",
             "waitfor-clicked-cart_coupon_20.otherwise.if.then.send-cart_coupon_40_sms",
@@ -27,7 +27,7 @@ fn cart_recovery_nodes_ids_and_edges() {
             "@end",
         ]
     );
-    assert_eq!(plan.entry, "wait-1h");
+    assert_eq!(plan.entry, "wait");
     let wf = plan.node("waitfor-clicked-cart_coupon_20").unwrap();
     assert_eq!(
         wf.successors
@@ -35,13 +35,14 @@ fn cart_recovery_nodes_ids_and_edges() {
             .map(|e| (e.label.name(), e.to.as_str()))
             .collect::<Vec<_>>(),
         [
-            ("event", "waitfor-clicked-cart_coupon_20.then.wait-1d"),
+            ("event", "waitfor-clicked-cart_coupon_20.then.wait"),
             ("timeout", "waitfor-clicked-cart_coupon_20.otherwise.if"),
         ]
     );
     // Timing: 1h, then the reminder may wait out the 11h of quiet hours.
     assert_eq!(plan.node("send-cart_reminder").unwrap().earliest, 3_600);
-    let w = plan.node("wait-1d").unwrap();
+    let w = plan.node("wait~2").unwrap();
+    assert_eq!(w.kind, NodeKind::Wait { seconds: 86_400 });
     assert_eq!((w.earliest, w.latest), (3_600, Some(3_600 + 11 * 3_600)));
     assert!(plan.node("@end").unwrap().latest.is_some());
     assert_eq!(plan.max_sends_per_person, Some(4));
@@ -222,10 +223,10 @@ fn repeat_and_goto() {
         ids(&plan),
         [
             "repeat",
-            "repeat.wait-1w",
+            "repeat.wait",
             "repeat.send-tip",
             "again",
-            "again.wait-2d",
+            "again.wait",
             "again.send-nudge",
             "goto-again",
             "@end"
@@ -240,7 +241,13 @@ fn repeat_and_goto() {
     assert_eq!(rep.successors[1].label, EdgeLabel::Done);
     assert_eq!(rep.successors[1].to, "again");
     // The third iteration starts after two weeks at the earliest.
-    let wait = plan.node("repeat.wait-1w").unwrap();
+    let wait = plan.node("repeat.wait").unwrap();
+    assert_eq!(
+        wait.kind,
+        NodeKind::Wait {
+            seconds: 7 * 86_400
+        }
+    );
     assert_eq!(wait.earliest, 0);
     assert!(wait.latest.is_some());
     let again = plan.node("again").unwrap();
@@ -301,72 +308,133 @@ fn wait_for_blocks(journey: &mut model::Block) -> (&mut model::Block, &mut model
 /// Ids are the journey graph's, keyed by what each step is: adding a step
 /// anywhere changes no other node's id, except that later steps of the same
 /// kind in the same block count one up (`~2`, `~3`, ...), with what is
-/// inside them.
+/// inside them. All `wait`s are one kind, whatever their durations, and all
+/// `wait until`s another.
 #[test]
 fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
     let before = cart_recovery_after(|_, _| {});
-    let ten_minutes = || ("wait-10m".to_string(), NodeKind::Wait { seconds: 600 });
+    let ten_am = || NodeKind::WaitUntil {
+        on: None,
+        at: "10:00".into(),
+    };
     let top_level = |id: &str| !id.contains('.') && id != "@end";
     let n_top = before.iter().filter(|(id, _)| top_level(id)).count();
     assert_eq!(n_top, 6);
-
-    // A step of a kind not in the block, at every position of the top
-    // level (even at the top, where positional ids would renumber it all):
-    // every other node keeps its id, and the new one is just inserted.
-    for pos in 0..=n_top {
-        let after = cart_recovery_after(|k, j| {
-            let w = k.step(StepKind::Wait { seconds: 600 });
-            j.steps.insert(pos, w);
-        });
-        let at = before
+    // Where a step inserted at `pos` of the top level lands in `before`.
+    let top_at = |pos: usize| {
+        before
             .iter()
             .enumerate()
             .filter(|(_, (id, _))| top_level(id))
             .map(|(i, _)| i)
             .nth(pos)
-            .unwrap_or(before.len() - 1);
+            .unwrap_or(before.len() - 1)
+    };
+
+    // A step of a kind not in the block (cart_recovery has no `wait
+    // until`), at every position of the top level (even at the top, where
+    // positional ids would renumber it all): every other node keeps its id,
+    // and the new one is just inserted.
+    for pos in 0..=n_top {
+        let after = cart_recovery_after(|k, j| {
+            let w = k.step(StepKind::WaitUntil {
+                weekday: None,
+                minutes: 10 * 60,
+            });
+            j.steps.insert(pos, w);
+        });
         let mut want = before.clone();
-        want.insert(at, ten_minutes());
+        want.insert(top_at(pos), ("until".into(), ten_am()));
         assert_eq!(after, want, "inserted at {pos}");
     }
 
     // The same inside a block: at the top of the `wait for`'s `then`.
     let after = cart_recovery_after(|k, j| {
-        let w = k.step(StepKind::Wait { seconds: 600 });
+        let w = k.step(StepKind::WaitUntil {
+            weekday: None,
+            minutes: 10 * 60,
+        });
         wait_for_blocks(j).0.steps.insert(0, w);
     });
     let at = before
         .iter()
-        .position(|(id, _)| id == &format!("{WF}.then.wait-1d"))
+        .position(|(id, _)| id == &format!("{WF}.then.wait"))
         .unwrap();
     let mut want = before.clone();
-    want.insert(
-        at,
-        (
-            format!("{WF}.then.wait-10m"),
-            NodeKind::Wait { seconds: 600 },
-        ),
-    );
+    want.insert(at, (format!("{WF}.then.until"), ten_am()));
     assert_eq!(after, want);
 
-    // A step of a kind already in the block: the later one of that kind
-    // (only) becomes `~2`. The `wait 1d` in the `wait for`'s `then` is in
-    // another block and keeps its id.
-    let after = cart_recovery_after(|k, j| {
-        let w = k.step(StepKind::Wait { seconds: 86_400 });
-        j.steps.insert(0, w);
-    });
-    let mut want = before.clone();
-    for (id, _) in &mut want {
-        if id == "wait-1d" {
-            *id = "wait-1d~2".into();
+    // A step of a kind already in the block: the later steps of that kind
+    // (only) count one up. A `wait 10m` is of the same kind as the `wait
+    // 1h` and `wait 1d` of the top level; the `wait 1d` in the `wait for`'s
+    // `then` is in another block and keeps its id.
+    let ten_minutes = || NodeKind::Wait { seconds: 600 };
+    let one_hour = || NodeKind::Wait { seconds: 3_600 };
+    let one_day = || NodeKind::Wait { seconds: 86_400 };
+    let top_waits = |plan: &[(String, NodeKind)]| {
+        plan.iter()
+            .filter(|(id, kind)| top_level(id) && matches!(kind, NodeKind::Wait { .. }))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        top_waits(&before),
+        [("wait".into(), one_hour()), ("wait~2".into(), one_day())]
+    );
+    for (pos, renamed, new_id, waits) in [
+        // Before both: both count up.
+        (
+            0,
+            &[("wait", "wait~2"), ("wait~2", "wait~3")][..],
+            "wait",
+            [
+                ("wait", ten_minutes()),
+                ("wait~2", one_hour()),
+                ("wait~3", one_day()),
+            ],
+        ),
+        // Between them: only the later one counts up.
+        (
+            2,
+            &[("wait~2", "wait~3")][..],
+            "wait~2",
+            [
+                ("wait", one_hour()),
+                ("wait~2", ten_minutes()),
+                ("wait~3", one_day()),
+            ],
+        ),
+        // After both: nothing else changes.
+        (
+            n_top,
+            &[][..],
+            "wait~3",
+            [
+                ("wait", one_hour()),
+                ("wait~2", one_day()),
+                ("wait~3", ten_minutes()),
+            ],
+        ),
+    ] {
+        let after = cart_recovery_after(|k, j| {
+            let w = k.step(StepKind::Wait { seconds: 600 });
+            j.steps.insert(pos, w);
+        });
+        let mut want = before.clone();
+        for (id, _) in &mut want {
+            if let Some((_, to)) = renamed.iter().find(|(from, _)| id == from) {
+                *id = to.to_string();
+            }
         }
+        want.insert(top_at(pos), (new_id.into(), ten_minutes()));
+        assert_eq!(after, want, "wait inserted at {pos}");
+        assert_eq!(
+            top_waits(&after),
+            waits.map(|(id, kind)| (id.to_string(), kind)),
+            "wait inserted at {pos}"
+        );
+        assert!(after.contains(&(format!("{WF}.then.wait"), one_day())));
     }
-    want.insert(0, ("wait-1d".into(), NodeKind::Wait { seconds: 86_400 }));
-    assert_eq!(after, want);
-    assert!(after
-        .iter()
-        .any(|(id, _)| id == &format!("{WF}.then.wait-1d")));
 
     // A compound step before one of the same kind: the later one becomes
     // `~2` and so does everything inside it; nothing else changes.
@@ -406,6 +474,77 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
             ".otherwise.if~2",
             ".otherwise.if~2.then.send-cart_coupon_40_sms",
             ".otherwise.if~2.else.send-cart_coupon_40",
+        ]
+    );
+}
+
+/// A wait's duration and a `wait until`'s time of day are parameters, not
+/// what the step is: editing them keeps every id (people waiting there
+/// stay, `omnis diff` reports the step as changed), and only those nodes'
+/// kinds change.
+#[test]
+fn editing_a_wait_s_duration_or_time_keeps_every_id() {
+    let until = |k: &mut Kit, weekday, minutes| k.step(StepKind::WaitUntil { weekday, minutes });
+    let before = cart_recovery_after(|k, j| {
+        let u = until(k, None, 9 * 60);
+        j.steps.insert(1, u);
+    });
+    let after = cart_recovery_after(|k, j| {
+        for (i, seconds) in [(0, 2 * 3_600), (2, 2 * 86_400)] {
+            let StepKind::Wait { seconds: s } = &mut j.steps[i].kind else {
+                panic!("step {i} of cart_recovery is a wait")
+            };
+            *s = seconds;
+        }
+        let StepKind::Wait { seconds } = &mut wait_for_blocks(j).0.steps[0].kind else {
+            panic!("the wait for's then block starts with a wait")
+        };
+        *seconds = 12 * 3_600;
+        let u = until(k, Some(model::Weekday::Mon), 10 * 60 + 30);
+        j.steps.insert(1, u);
+    });
+    let ids =
+        |plan: &[(String, NodeKind)]| plan.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before));
+    let changed: Vec<_> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|((id, b), (_, a))| (id.as_str(), b.clone(), a.clone()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (
+                "wait",
+                NodeKind::Wait { seconds: 3_600 },
+                NodeKind::Wait { seconds: 7_200 }
+            ),
+            (
+                "until",
+                NodeKind::WaitUntil {
+                    on: None,
+                    at: "09:00".into()
+                },
+                NodeKind::WaitUntil {
+                    on: Some(Weekday::Mon),
+                    at: "10:30".into()
+                }
+            ),
+            (
+                "wait~2",
+                NodeKind::Wait { seconds: 86_400 },
+                NodeKind::Wait {
+                    seconds: 2 * 86_400
+                }
+            ),
+            (
+                "waitfor-clicked-cart_coupon_20.then.wait",
+                NodeKind::Wait { seconds: 86_400 },
+                NodeKind::Wait {
+                    seconds: 12 * 3_600
+                }
+            ),
         ]
     );
 }
