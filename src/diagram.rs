@@ -26,7 +26,7 @@
 //!
 //! Output is deterministic: nodes in source order, edges in graph order.
 //! Node ids in the output are positional (`n0`, `n1`, ...); each box starts
-//! with the step's structural id (`send-cart_reminder`, `if.then.wait-1d`),
+//! with the step's structural id (`send-cart_reminder`, `if.then.wait`),
 //! the one `omnis diff` and plans use.
 //!
 //! Several campaigns: Mermaid gives a Markdown document with a heading and

@@ -15,8 +15,9 @@
 //!   versions are aligned by kind and parameters (a minimal edit script),
 //!   and aligned steps are compared by their structural node id (the ids
 //!   of plans and of `omnis graph`: `send-cart_reminder`,
-//!   `waitfor-order.then.wait-1d`) and parameters: a step whose id changed
-//!   (ids carry the message, duration, time or event) shows as changed with
+//!   `waitfor-order.then.wait`) and parameters: a step whose id changed
+//!   (ids carry the message of a send and the event a `wait for` awaits)
+//!   shows as changed with
 //!   its old id, one whose `~N` moved because another of its kind was added
 //!   or removed before it as renumbered. A step changed when its kind or
 //!   parameters did (the message a `send` sends, a duration, what a `wait
@@ -1722,9 +1723,9 @@ pub fn render(r: &Report, format: Format) -> String {
 
 fn renumber_note(c: &CampaignDiff) -> Option<String> {
     c.steps.iter().any(|s| s.old_id.is_some()).then(|| {
-        "runners find waiting people by node id: where a step's id changed (a new message, \
-         duration, time or event, or a step of its kind added or removed before it in its \
-         block), the people waiting there count as at a step that is gone"
+        "runners find waiting people by node id: where a step's id changed (a send of another \
+         message, a wait for another event, or a step of its kind added or removed before it \
+         in its block), the people waiting there count as at a step that is gone"
             .to_string()
     })
 }

@@ -148,7 +148,7 @@ fn campaigns_added_and_removed() {
 }
 
 #[test]
-fn a_changed_duration_is_a_new_id_and_moves_waiting_people_on() {
+fn a_changed_wait_keeps_people_there() {
     let r = diff_of(BASE, &edit("wait 1d", "wait 2d"));
     let c = &r.campaigns[0];
     assert_eq!(c.status, Status::Changed);
@@ -156,25 +156,53 @@ fn a_changed_duration_is_a_new_id_and_moves_waiting_people_on() {
     let s = &c.steps[0];
     assert_eq!(
         (s.id.as_str(), s.old_id.as_deref(), s.change),
-        ("wait-2d", Some("wait-1d"), Change::Changed)
+        ("wait", None, Change::Changed)
     );
     assert_eq!(s.old.as_deref(), Some("wait 1d"));
     assert_eq!(s.new.as_deref(), Some("wait 2d"));
-    // Ids carry the duration: people waiting at `wait-1d` are not found
-    // there, and go on to the next step the new plan has.
     assert_eq!(c.mid_journey.len(), 1);
     let m = &c.mid_journey[0];
-    assert_eq!((m.at.as_str(), m.rule.as_str()), ("wait-1d", "move"));
-    assert_eq!(
-        m.to.iter().map(|l| l.id.as_deref()).collect::<Vec<_>>(),
-        [Some("send-tip")]
-    );
+    assert_eq!((m.at.as_str(), m.rule.as_str()), ("wait", "stay"));
     assert!(
-        m.text.contains("the step is now `wait-2d` (wait 2d)"),
+        m.text
+            .contains("the wait is now 2d, counted from when they arrived"),
         "{}",
         m.text
     );
     assert!(c.reach.is_empty() && c.settings.is_empty());
+}
+
+#[test]
+fn another_message_is_another_step_and_moves_waiting_people_on() {
+    // `tip` goes out by email, with quiet hours: people can be held there.
+    let r = diff_of(BASE, &edit("    send tip\n", "    send vip_offer\n"));
+    let c = &r.campaigns[0];
+    let s = &c.steps[0];
+    assert_eq!(
+        (s.id.as_str(), s.old_id.as_deref(), s.change),
+        ("send-vip_offer", Some("send-tip"), Change::Changed)
+    );
+    let m = c.mid_journey.iter().find(|m| m.at == "send-tip").unwrap();
+    assert_eq!(m.rule, "move");
+    assert_eq!(
+        m.to.iter().map(|l| l.id.as_deref()).collect::<Vec<_>>(),
+        [Some("waitfor-order")]
+    );
+    assert!(
+        m.text
+            .contains("the step is now `send-vip_offer` (send vip_offer via email)"),
+        "{}",
+        m.text
+    );
+    let reach: Vec<(&str, &str)> = c
+        .reach
+        .iter()
+        .map(|m| (m.message.as_str(), m.summary.as_str()))
+        .collect();
+    assert_eq!(
+        reach,
+        [("tip", "no longer sent"), ("vip_offer", "newly sent")]
+    );
 }
 
 #[test]
@@ -219,32 +247,30 @@ fn a_removed_step_renumbers_the_next_of_its_kind() {
     assert_eq!(
         kinds,
         [
-            (Change::Removed, "wait-1d", None),
-            (Change::Renumbered, "wait-1d", Some("wait-1d~2")),
+            (Change::Removed, "wait", None),
+            (Change::Renumbered, "wait", Some("wait~2")),
         ],
         "{out}"
     );
     assert!(
-        out.contains(
-            "renumbered (same step, new id; the steps inside them too): wait-1d~2 -> wait-1d"
-        ),
+        out.contains("renumbered (same step, new id; the steps inside them too): wait~2 -> wait"),
         "{out}"
     );
     let at = |id: &str| c.mid_journey.iter().find(|m| m.at == id).unwrap();
     // People at the removed wait: its id now names the later wait, where
     // rule 1 keeps them (they skip `send tip`).
-    let first = at("wait-1d");
+    let first = at("wait");
     assert_eq!(first.rule, "stay");
     assert!(
         first.text.contains(
-            "their step was removed, but runners find them by id and `wait-1d` now names \
-             another step (wait 1d, the one that was `wait-1d~2`)"
+            "their step was removed, but runners find them by id and `wait` now names \
+             another step (wait 1d, the one that was `wait~2`)"
         ),
         "{}",
         first.text
     );
     // People at the later wait are not found under its new id: they move on.
-    let second = at("wait-1d~2");
+    let second = at("wait~2");
     assert_eq!(second.rule, "move");
     assert_eq!(
         second
@@ -299,7 +325,7 @@ fn added_steps_and_reach() {
         "{out}"
     );
     assert!(
-        out.contains("+ waitfor-order.otherwise.if.if2.wait-1h: wait 1h"),
+        out.contains("+ waitfor-order.otherwise.if.if2.wait: wait 1h"),
         "{out}"
     );
     assert!(
@@ -509,7 +535,7 @@ fn git_mode_compares_the_working_tree_with_a_revision() {
     let o = omnis(&["diff", "--git", "HEAD", "."], &d.join("campaigns"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("~ wait-2d (was wait-1d): wait 1d -> wait 2d"),
+        text(&o).contains("~ wait: wait 1d -> wait 2d"),
         "{}",
         text(&o)
     );
