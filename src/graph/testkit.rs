@@ -1,30 +1,60 @@
 //! Builders for checked-model values, for tests and benchmarks that need a
-//! [`Program`] without going through the front end. Every built step and
-//! condition gets a distinct one-byte span (in build order), so spans
-//! identify them.
+//! [`Program`] without going through the front end (the plan and simulator
+//! tests use them too). Every built step and condition gets a distinct
+//! one-byte span (in build order), so spans identify them.
+
+use std::collections::BTreeMap;
 
 use crate::model::*;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// Builds a [`Program`] piece by piece.
 #[derive(Default)]
 pub struct ProgramBuilder {
     pub program: Program,
+    /// Empty unless built [`ProgramBuilder::with_source`].
+    pub sources: SourceMap,
+    /// The file locations point into, with [`ProgramBuilder::with_source`].
+    file: Option<FileId>,
     next: u32,
 }
 
 impl ProgramBuilder {
+    /// Locations are spans in `FileId(0)`, with no source behind them.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Locations point into a source file `campaigns/test.omni` (one per
+    /// line), so they can be shown and plans emitted ([`ProgramBuilder::plan`]).
+    pub fn with_source() -> Self {
+        let mut sources = SourceMap::new();
+        let text: String = (0..400).map(|i| format!("  line {i}\n")).collect();
+        let file = sources.add(SourceFile::new(
+            "/abs/campaigns/test.omni".into(),
+            "campaigns/test.omni".into(),
+            text,
+        ));
+        ProgramBuilder {
+            sources,
+            file: Some(file),
+            ..Self::default()
+        }
     }
 
     /// A fresh location.
     pub fn loc(&mut self) -> Loc {
         self.next += 1;
-        Loc::new(
-            FileId(0),
-            Span::new(self.next as usize, self.next as usize + 1),
-        )
+        match self.file {
+            None => Loc::new(
+                FileId(0),
+                Span::new(self.next as usize, self.next as usize + 1),
+            ),
+            Some(file) => {
+                let start = self.next as usize * 9 + 2;
+                Loc::new(file, Span::new(start, start + 1))
+            }
+        }
     }
 
     pub fn attr(&mut self, name: &str, ty: Type) -> AttrId {
@@ -55,15 +85,35 @@ impl ProgramBuilder {
         EventId(self.program.events.len() as u32 - 1)
     }
 
-    /// A channel; `quiet` in minutes after midnight.
+    /// An email channel with no consent or limits; `quiet` in minutes
+    /// after midnight.
     pub fn channel(&mut self, name: &str, quiet: Option<(u32, u32)>) -> ChannelId {
+        self.channel_with(name, "email", None, quiet, &[])
+    }
+
+    /// A channel with every property given; `limits` as (count, per seconds).
+    pub fn channel_with(
+        &mut self,
+        name: &str,
+        kind: &str,
+        consent: Option<AttrId>,
+        quiet_hours: Option<(u32, u32)>,
+        limits: &[(u32, u64)],
+    ) -> ChannelId {
         let loc = self.loc();
         self.program.channels.push(Channel {
             name: name.into(),
-            kind: "email".into(),
-            consent: None,
-            quiet_hours: quiet,
-            limits: Vec::new(),
+            kind: kind.into(),
+            consent,
+            quiet_hours,
+            limits: limits
+                .iter()
+                .map(|&(count, per_seconds)| LimitSpec {
+                    count,
+                    per_seconds,
+                    loc,
+                })
+                .collect(),
             description: None,
             loc,
             allows: Allows::default(),
@@ -71,15 +121,20 @@ impl ProgramBuilder {
         ChannelId(self.program.channels.len() as u32 - 1)
     }
 
+    /// A message whose template is its name.
     pub fn message(&mut self, name: &str, channel: ChannelId) -> MessageId {
+        self.message_with(name, channel, name)
+    }
+
+    pub fn message_with(&mut self, name: &str, channel: ChannelId, template: &str) -> MessageId {
         let loc = self.loc();
         self.program.messages.push(Message {
             name: name.into(),
             channel,
-            template: name.into(),
+            template: template.into(),
             subject: None,
             description: None,
-            vars: Default::default(),
+            vars: BTreeMap::new(),
             placeholders: Vec::new(),
             loc,
             allows: Allows::default(),
@@ -124,6 +179,11 @@ impl ProgramBuilder {
 
     pub fn campaign_mut(&mut self, id: CampaignId) -> &mut Campaign {
         &mut self.program.campaigns[id.index()]
+    }
+
+    /// The campaign's plan; locations resolve with [`ProgramBuilder::with_source`].
+    pub fn plan(&self, c: CampaignId) -> crate::plan::Plan {
+        crate::plan::emit::emit(&self.program, c, &self.sources)
     }
 
     // ---- steps ----

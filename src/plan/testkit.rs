@@ -1,18 +1,13 @@
 //! Hand-built checked models for tests of plans and the runner (they do
-//! not depend on the front end).
+//! not depend on the front end), built with the graph tests'
+//! [`ProgramBuilder`] ([`ProgramBuilder::with_source`], so plans can be
+//! emitted).
 
-use std::collections::BTreeMap;
-
+pub use crate::graph::testkit::ProgramBuilder;
 use crate::model::*;
-use crate::source::{FileId, SourceFile, SourceMap, Span};
 
-pub struct Kit {
-    pub p: Program,
-    pub sources: SourceMap,
-    file: FileId,
-    line: u32,
-}
-
+/// A condition with no location (unlike [`ProgramBuilder::cond`], it takes
+/// none of the builder's, so the steps' locations stay as they were).
 pub fn cond(kind: CondKind) -> Cond {
     Cond {
         kind,
@@ -30,160 +25,6 @@ pub fn cmp(lhs: Value, op: CmpOp, rhs: Value) -> Cond {
 
 pub fn num(n: f64) -> Value {
     Value::Const(Const::Number(n))
-}
-
-impl Kit {
-    pub fn new() -> Kit {
-        let mut sources = SourceMap::new();
-        // One line per step, so locations are distinct.
-        let text: String = (0..400).map(|i| format!("  line {i}\n")).collect();
-        let file = sources.add(SourceFile::new(
-            "/abs/campaigns/test.omni".into(),
-            "campaigns/test.omni".into(),
-            text,
-        ));
-        Kit {
-            p: Program::default(),
-            sources,
-            file,
-            line: 0,
-        }
-    }
-
-    pub fn loc(&mut self) -> Loc {
-        self.line += 1;
-        let start = self.line as usize * 9 + 2;
-        Loc::new(self.file, Span::new(start, start + 1))
-    }
-
-    pub fn attr(&mut self, name: &str, ty: Type) -> AttrId {
-        let loc = self.loc();
-        self.p.attributes.push(Attribute {
-            name: name.into(),
-            ty,
-            loc,
-        });
-        AttrId(self.p.attributes.len() as u32 - 1)
-    }
-
-    pub fn event(&mut self, name: &str, fields: &[(&str, Type)]) -> EventId {
-        let loc = self.loc();
-        self.p.events.push(Event {
-            name: name.into(),
-            fields: fields
-                .iter()
-                .map(|(n, t)| Field {
-                    name: (*n).into(),
-                    ty: t.clone(),
-                    loc,
-                })
-                .collect(),
-            loc,
-        });
-        EventId(self.p.events.len() as u32 - 1)
-    }
-
-    pub fn channel(
-        &mut self,
-        name: &str,
-        kind: &str,
-        consent: Option<AttrId>,
-        quiet_hours: Option<(u32, u32)>,
-        limits: &[(u32, u64)],
-    ) -> ChannelId {
-        let loc = self.loc();
-        self.p.channels.push(Channel {
-            name: name.into(),
-            kind: kind.into(),
-            consent,
-            quiet_hours,
-            limits: limits
-                .iter()
-                .map(|&(count, per_seconds)| LimitSpec {
-                    count,
-                    per_seconds,
-                    loc,
-                })
-                .collect(),
-            description: None,
-            loc,
-            allows: Allows::default(),
-        });
-        ChannelId(self.p.channels.len() as u32 - 1)
-    }
-
-    pub fn segment(&mut self, name: &str, c: Cond) -> SegmentId {
-        let loc = self.loc();
-        self.p.segments.push(Segment {
-            name: name.into(),
-            cond: c,
-            loc,
-            allows: Allows::default(),
-        });
-        SegmentId(self.p.segments.len() as u32 - 1)
-    }
-
-    pub fn message(&mut self, name: &str, channel: ChannelId, template: &str) -> MessageId {
-        let loc = self.loc();
-        self.p.messages.push(Message {
-            name: name.into(),
-            channel,
-            template: template.into(),
-            subject: None,
-            description: None,
-            vars: BTreeMap::new(),
-            placeholders: Vec::new(),
-            loc,
-            allows: Allows::default(),
-        });
-        MessageId(self.p.messages.len() as u32 - 1)
-    }
-
-    pub fn step(&mut self, kind: StepKind) -> Step {
-        Step {
-            kind,
-            loc: self.loc(),
-            allows: Allows::default(),
-        }
-    }
-
-    pub fn block(&mut self, steps: Vec<Step>) -> Block {
-        Block {
-            steps,
-            loc: self.loc(),
-        }
-    }
-
-    /// A campaign with default properties; adjust the fields afterwards.
-    pub fn campaign(&mut self, name: &str, trigger: Trigger, steps: Vec<Step>) -> CampaignId {
-        let loc = self.loc();
-        let journey = self.block(steps);
-        self.p.campaigns.push(Campaign {
-            name: name.into(),
-            loc,
-            allows: Allows::default(),
-            description: None,
-            trigger,
-            trigger_loc: loc,
-            audience: None,
-            reentry: Reentry::Never,
-            goal: None,
-            exits: Vec::new(),
-            limits: Vec::new(),
-            window: None,
-            timezone: None,
-            journey,
-        });
-        CampaignId(self.p.campaigns.len() as u32 - 1)
-    }
-
-    pub fn campaign_mut(&mut self, c: CampaignId) -> &mut Campaign {
-        &mut self.p.campaigns[c.index()]
-    }
-
-    pub fn plan(&self, c: CampaignId) -> crate::plan::Plan {
-        crate::plan::emit::emit(&self.p, c, &self.sources)
-    }
 }
 
 /// The shared vocabulary of the examples (a subset of `audience.omni`).
@@ -207,7 +48,7 @@ pub struct Vocab {
     pub recent_buyers: SegmentId,
 }
 
-pub fn vocab(k: &mut Kit) -> Vocab {
+pub fn vocab(k: &mut ProgramBuilder) -> Vocab {
     let first_name = k.attr("first_name", Type::Text);
     let email = k.attr("email", Type::Text);
     let phone = k.attr("phone", Type::Text);
@@ -224,21 +65,21 @@ pub fn vocab(k: &mut Kit) -> Vocab {
         &[("order_id", Type::Text), ("total", Type::Number)],
     );
     let unsubscribed = k.event("unsubscribed", &[("channel", Type::Text)]);
-    let email_ch = k.channel(
+    let email_ch = k.channel_with(
         "email",
         "email",
         Some(email_opt_in),
         Some((21 * 60, 8 * 60)),
         &[(3, 86_400)],
     );
-    let sms_ch = k.channel(
+    let sms_ch = k.channel_with(
         "sms",
         "sms",
         Some(sms_opt_in),
         Some((20 * 60, 9 * 60)),
         &[(1, 86_400)],
     );
-    let ads_ch = k.channel("social_ads", "ads", None, None, &[]);
+    let ads_ch = k.channel_with("social_ads", "ads", None, None, &[]);
     let is_set = |a| {
         cond(CondKind::IsSet {
             value: Value::Attr(a),
@@ -283,33 +124,33 @@ pub fn vocab(k: &mut Kit) -> Vocab {
 }
 
 /// `cart_recovery.omni`, by hand.
-pub fn cart_recovery() -> (Kit, CampaignId) {
-    let mut k = Kit::new();
+pub fn cart_recovery() -> (ProgramBuilder, CampaignId) {
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
-    let reminder = k.message("cart_reminder", v.email_ch, "cart-reminder");
-    k.p.messages[reminder.index()].subject =
+    let reminder = k.message_with("cart_reminder", v.email_ch, "cart-reminder");
+    k.program.messages[reminder.index()].subject =
         Some("{{ first_name | default: \"Hi\" }}, your cart is waiting".into());
     let ploc = k.loc();
-    k.p.messages[reminder.index()]
+    k.program.messages[reminder.index()]
         .placeholders
         .push(PlaceholderRef {
             path: "first_name".into(),
             default: Some("Hi".into()),
             loc: ploc,
         });
-    let c20 = k.message("cart_coupon_20", v.email_ch, "cart-coupon");
-    k.p.messages[c20.index()]
+    let c20 = k.message_with("cart_coupon_20", v.email_ch, "cart-coupon");
+    k.program.messages[c20.index()]
         .vars
         .insert("discount".into(), VarValue::Number(20.0));
-    k.p.messages[c20.index()]
+    k.program.messages[c20.index()]
         .vars
         .insert("free_shipping".into(), VarValue::Bool(false));
-    let retarget = k.message("cart_retargeting", v.ads_ch, "cart-items-carousel");
-    let c40 = k.message("cart_coupon_40", v.email_ch, "cart-coupon");
-    k.p.messages[c40.index()]
+    let retarget = k.message_with("cart_retargeting", v.ads_ch, "cart-items-carousel");
+    let c40 = k.message_with("cart_coupon_40", v.email_ch, "cart-coupon");
+    k.program.messages[c40.index()]
         .vars
         .insert("discount".into(), VarValue::Number(40.0));
-    let c40sms = k.message("cart_coupon_40_sms", v.sms_ch, "cart-coupon-sms");
+    let c40sms = k.message_with("cart_coupon_40_sms", v.sms_ch, "cart-coupon-sms");
 
     let then = {
         let s1 = k.step(StepKind::Wait { seconds: 86_400 });

@@ -175,11 +175,11 @@ fn committed_schema_is_up_to_date() {
 }
 
 /// A journey with loops, to check ids and the analysis.
-fn loops() -> (Kit, model::CampaignId) {
-    let mut k = Kit::new();
+fn loops() -> (ProgramBuilder, model::CampaignId) {
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
-    let tip = k.message("tip", v.email_ch, "tip");
-    let nudge = k.message("nudge", v.ads_ch, "nudge");
+    let tip = k.message_with("tip", v.email_ch, "tip");
+    let nudge = k.message_with("nudge", v.ads_ch, "nudge");
     let body = {
         let w = k.step(StepKind::Wait {
             seconds: 7 * 86_400,
@@ -283,7 +283,9 @@ fn id_kinds(plan: &Plan) -> Vec<(String, NodeKind)> {
 
 /// The ids and kinds of `cart_recovery`'s plan after `edit` changed its
 /// journey.
-fn cart_recovery_after(edit: impl FnOnce(&mut Kit, &mut model::Block)) -> Vec<(String, NodeKind)> {
+fn cart_recovery_after(
+    edit: impl FnOnce(&mut ProgramBuilder, &mut model::Block),
+) -> Vec<(String, NodeKind)> {
     let (mut k, c) = cart_recovery();
     let mut journey = k.campaign_mut(c).journey.clone();
     edit(&mut k, &mut journey);
@@ -484,7 +486,8 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
 /// kinds change.
 #[test]
 fn editing_a_wait_s_duration_or_time_keeps_every_id() {
-    let until = |k: &mut Kit, weekday, minutes| k.step(StepKind::WaitUntil { weekday, minutes });
+    let until =
+        |k: &mut ProgramBuilder, weekday, minutes| k.step(StepKind::WaitUntil { weekday, minutes });
     let before = cart_recovery_after(|k, j| {
         let u = until(k, None, 9 * 60);
         j.steps.insert(1, u);

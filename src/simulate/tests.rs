@@ -140,8 +140,10 @@ events:
 }
 
 /// A campaign triggered by `cart_abandoned` running `steps`.
-fn mini(build: impl FnOnce(&mut Kit, &Vocab) -> Vec<model::Step>) -> (Kit, CampaignId) {
-    let mut k = Kit::new();
+fn mini(
+    build: impl FnOnce(&mut ProgramBuilder, &Vocab) -> Vec<model::Step>,
+) -> (ProgramBuilder, CampaignId) {
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
     let steps = build(&mut k, &v);
     let c = k.campaign(
@@ -167,10 +169,10 @@ events:
 #[test]
 fn limits_skip_sends_that_would_exceed_them() {
     let (mut k, c) = mini(|k, v| {
-        let a = k.message("a", v.email_ch, "a");
-        let b = k.message("b", v.email_ch, "b");
-        let s1 = k.message("s1", v.sms_ch, "s1");
-        let s2 = k.message("s2", v.sms_ch, "s2");
+        let a = k.message_with("a", v.email_ch, "a");
+        let b = k.message_with("b", v.email_ch, "b");
+        let s1 = k.message_with("s1", v.sms_ch, "s1");
+        let s2 = k.message_with("s2", v.sms_ch, "s2");
         vec![
             k.step(StepKind::Send(a)),
             k.step(StepKind::Send(b)),
@@ -292,7 +294,7 @@ fn the_window_close_ends_journeys_and_entries() {
 
 fn tz_campaign() -> Plan {
     let (mut k, c) = mini(|k, v| {
-        let a = k.message("a", v.ads_ch, "a");
+        let a = k.message_with("a", v.ads_ch, "a");
         vec![
             k.step(StepKind::WaitUntil {
                 weekday: None,
@@ -342,9 +344,9 @@ events:
 
 fn split_plan() -> Plan {
     let (k, c) = mini(|k, v| {
-        let a = k.message("a", v.ads_ch, "a");
-        let b = k.message("b", v.ads_ch, "b");
-        let arm = |k: &mut Kit, m, w, name: &str| {
+        let a = k.message_with("a", v.ads_ch, "a");
+        let b = k.message_with("b", v.ads_ch, "b");
+        let arm = |k: &mut ProgramBuilder, m, w, name: &str| {
             let s = k.step(StepKind::Send(m));
             let body = k.block(vec![s]);
             SplitArm {
@@ -423,7 +425,7 @@ fn split_bucket_is_sha256_based() {
 #[test]
 fn reentry_rules() {
     let (mut k, c) = mini(|k, v| {
-        let a = k.message("a", v.ads_ch, "a");
+        let a = k.message_with("a", v.ads_ch, "a");
         vec![
             k.step(StepKind::Wait { seconds: 86_400 }),
             k.step(StepKind::Send(a)),
@@ -466,7 +468,7 @@ events:
 #[test]
 fn repeat_and_goto_loops() {
     let (mut k, c) = mini(|k, v| {
-        let tip = k.message("tip", v.ads_ch, "tip");
+        let tip = k.message_with("tip", v.ads_ch, "tip");
         let body = {
             let w = k.step(StepKind::Wait {
                 seconds: 7 * 86_400,
@@ -529,8 +531,8 @@ fn repeat_and_goto_loops() {
 #[test]
 fn wait_for_an_event_with_a_filter_and_a_timeout() {
     let (k, c) = mini(|k, v| {
-        let yes = k.message("yes", v.ads_ch, "yes");
-        let no = k.message("no", v.ads_ch, "no");
+        let yes = k.message_with("yes", v.ads_ch, "yes");
+        let no = k.message_with("no", v.ads_ch, "no");
         let then = {
             let s = k.step(StepKind::Send(yes));
             k.block(vec![s])
@@ -606,13 +608,13 @@ events:
 }
 
 fn segment_trigger() -> Plan {
-    let mut k = Kit::new();
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
     let big = k.segment(
         "big_spenders",
         cmp(MValue::Attr(v.lifetime_value), CmpOp::Ge, num(500.0)),
     );
-    let m = k.message("welcome", v.ads_ch, "w");
+    let m = k.message_with("welcome", v.ads_ch, "w");
     let steps = vec![k.step(StepKind::Send(m))];
     let c = k.campaign("vip", model::Trigger::Enters(big), steps);
     k.campaign_mut(c).reentry = model::Reentry::Always;
@@ -653,7 +655,7 @@ events:
 
 #[test]
 fn lapsing_out_of_a_did_within_segment_is_seen_as_time_passes() {
-    let mut k = Kit::new();
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
     let lapsed = k.segment(
         "lapsed",
@@ -661,7 +663,7 @@ fn lapsing_out_of_a_did_within_segment_is_seen_as_time_passes() {
             v.recent_buyers,
         ))))),
     );
-    let m = k.message("miss_you", v.ads_ch, "w");
+    let m = k.message_with("miss_you", v.ads_ch, "w");
     let steps = vec![k.step(StepKind::Send(m))];
     let c = k.campaign("winback", model::Trigger::Enters(lapsed), steps);
     let got = lines(
@@ -677,10 +679,10 @@ events:
 
 #[test]
 fn scheduled_triggers_fire_in_the_persons_time_zone() {
-    let mut k = Kit::new();
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
     k.attr("timezone", Type::Text);
-    let m = k.message("digest", v.ads_ch, "d");
+    let m = k.message_with("digest", v.ads_ch, "d");
     let steps = vec![k.step(StepKind::Send(m))];
     let c = k.campaign("daily", model::Trigger::Daily { minutes: 9 * 60 }, steps);
     k.campaign_mut(c).reentry = model::Reentry::Always;
@@ -717,8 +719,8 @@ until: "2026-11-22T00:00:00Z"
 #[test]
 fn branches_read_attributes_when_reached() {
     let (k, c) = mini(|k, v| {
-        let a = k.message("rich", v.ads_ch, "a");
-        let b = k.message("other", v.ads_ch, "b");
+        let a = k.message_with("rich", v.ads_ch, "a");
+        let b = k.message_with("other", v.ads_ch, "b");
         let then = {
             let s = k.step(StepKind::Send(a));
             k.block(vec![s])
@@ -795,9 +797,9 @@ fn unset_attributes_make_comparisons_false_even_not_equal() {
 
 #[test]
 fn did_counts_history_within_a_window() {
-    let mut k = Kit::new();
+    let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
-    let m = k.message("loyal", v.ads_ch, "l");
+    let m = k.message_with("loyal", v.ads_ch, "l");
     let steps = vec![k.step(StepKind::Send(m))];
     let c = k.campaign(
         "loyal",
