@@ -2,20 +2,11 @@
 //! builds, valid against the committed schema, nothing written on errors,
 //! other files left alone.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
-}
-
-fn manifest() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{omnis, root};
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -33,7 +24,7 @@ fn builds_every_campaign_deterministically_and_validly() {
     for out in [&out1, &out2] {
         let o = omnis(
             &["build", "campaigns", "--out", out.path().to_str().unwrap()],
-            manifest(),
+            root(),
         );
         assert_eq!(
             o.status.code(),
@@ -56,7 +47,7 @@ fn builds_every_campaign_deterministically_and_validly() {
     }
     assert_eq!(files, listing(out2.path()));
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(manifest().join("schema/plan.schema.json")).unwrap(),
+        &std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap(),
     )
     .unwrap();
     let validator =
@@ -75,7 +66,7 @@ fn builds_every_campaign_deterministically_and_validly() {
         // No absolute paths leak into plans.
         let text = String::from_utf8(a).unwrap();
         assert!(
-            !text.contains(manifest().to_str().unwrap()),
+            !text.contains(root().to_str().unwrap()),
             "{f} holds an absolute path"
         );
     }
@@ -93,7 +84,7 @@ fn yaml_plans() {
             "--format",
             "yaml",
         ],
-        manifest(),
+        root(),
     );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(listing(out.path()), ["vip_welcome.plan.yaml"]);
@@ -108,11 +99,11 @@ fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
     let src = dir.path().join("src");
     std::fs::create_dir_all(&src).unwrap();
     std::fs::copy(
-        manifest().join("campaigns/audience.omni"),
+        root().join("campaigns/audience.omni"),
         src.join("audience.omni"),
     )
     .unwrap();
-    std::fs::copy(manifest().join("campaigns/vip.omni"), src.join("vip.omni")).unwrap();
+    std::fs::copy(root().join("campaigns/vip.omni"), src.join("vip.omni")).unwrap();
     std::fs::write(
         src.join("broken.omni"),
         "import \"audience.omni\"\ncampaign broken { trigger nope journey { } }\n",
@@ -139,9 +130,9 @@ fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
 
 #[test]
 fn schema_command_prints_the_committed_schema() {
-    let o = omnis(&["schema"], manifest());
+    let o = omnis(&["schema"], root());
     assert_eq!(o.status.code(), Some(0));
-    let committed = std::fs::read_to_string(manifest().join("schema/plan.schema.json")).unwrap();
+    let committed = std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap();
     assert_eq!(String::from_utf8(o.stdout).unwrap(), committed);
 }
 
@@ -158,7 +149,7 @@ fn simulate_the_readme_example() {
             "--format",
             "json",
         ],
-        manifest(),
+        root(),
     );
     assert_eq!(
         o.status.code(),
@@ -179,7 +170,7 @@ fn simulate_the_readme_example() {
 fn plans_do_not_depend_on_the_working_directory() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let campaigns = manifest().join("campaigns");
+    let campaigns = root().join("campaigns");
     let o = omnis(
         &[
             "build",
@@ -187,7 +178,7 @@ fn plans_do_not_depend_on_the_working_directory() {
             "--out",
             a.path().to_str().unwrap(),
         ],
-        manifest(),
+        root(),
     );
     assert_eq!(o.status.code(), Some(0));
     let o = omnis(

@@ -2,31 +2,15 @@
 //! workflow (`templates/omnis.yml`, shown in `docs/ci.md`) and the
 //! pre-commit hook (`hooks/pre-commit`), as far as they run locally.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use clap::Parser;
 use omnis::cli::Cli;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{git, omnis, root, text};
 
 #[test]
 fn init_then_check_is_clean() {
@@ -259,18 +243,6 @@ fn the_hook_runs_real_commands() {
     for w in &lines {
         parses(w).unwrap_or_else(|e| panic!("{e}"));
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git")
 }
 
 fn commit(dir: &Path) -> Output {

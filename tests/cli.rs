@@ -1,30 +1,9 @@
 //! The `omnis` binary end to end: exit codes, I/O failures, the project
 //! root, and hostile input.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use common::{omnis, stderr, stdout, write};
 
 const VOCAB: &str = r#"
 profile { email_opt_in: bool  first_name: text }

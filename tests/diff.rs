@@ -1,10 +1,13 @@
 //! `omnis diff`: each kind of change, the output formats, exit codes and the
 //! `--git` mode in a temporary repository.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use omnis::diff::{self, Change, Report, Status};
+
+use common::{omnis, text, write};
 
 const VOCAB: &str = r#"
 profile { first_name: text  email_opt_in: bool  sms_opt_in: bool  country: text  vip: bool }
@@ -46,12 +49,6 @@ campaign welcome {
 }
 "#;
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
 /// A project folder: vocabulary, messages and `campaigns`.
 fn project(dir: &Path, campaigns: &str) {
     write(dir, "omnis.toml", "[lints]\n");
@@ -79,22 +76,6 @@ fn edit(from: &str, to: &str) -> String {
 
 fn human(r: &Report) -> String {
     diff::render(r, diff::Format::Human)
-}
-
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
@@ -498,16 +479,9 @@ fn cli_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `git`, which must succeed.
 fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git");
+    let o = common::git(dir, args);
     assert!(o.status.success(), "git {args:?}: {}", text(&o));
 }
 

@@ -3,6 +3,8 @@
 //! them, and over random programs: formatting succeeds, is idempotent, keeps
 //! every comment exactly once and keeps the syntax tree (spans aside).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use omnis::driver::{analyze, Options};
@@ -13,9 +15,7 @@ use omnis::source::FileId;
 use omnis::syntax::parse_file;
 use proptest::prelude::*;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::root;
 
 fn omni_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)

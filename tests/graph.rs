@@ -5,15 +5,15 @@
 //! repeated sends and labels that need escaping), Graphviz on the DOT of
 //! every example campaign, and the command line.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Command;
 
 use omnis::diagram::{self, Format};
 use omnis::driver::{analyze, Analysis, Options};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
+use common::{omnis, root};
 
 fn load(dir: &Path) -> Analysis {
     let a = analyze(&Options {
@@ -26,14 +26,6 @@ fn load(dir: &Path) -> Analysis {
 
 fn fixtures() -> Analysis {
     load(&root().join("tests/fixtures/graph"))
-}
-
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
 }
 
 #[test]

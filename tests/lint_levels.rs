@@ -1,23 +1,14 @@
 //! Lint levels end to end: `omnis.toml` `[lints]`, `--deny warnings`,
 //! `@allow`, and the exit codes they lead to.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use omnis::diagnostic::Severity;
 use omnis::driver::{analyze_with, Options};
 
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
-fn omnis(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omnis"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run omnis")
-}
+use common::{omnis, write};
 
 /// A campaign with no goal (`no-goal`) that sends `hello` twice
 /// (`repeated-message`) on a channel without consent (`missing-consent`).
