@@ -443,6 +443,12 @@ struct Lowerer {
 
 type P<'a> = Pair<'a, Rule>;
 
+/// What follows the keyword of a `keyword ~ thing` rule (`goal name`,
+/// `template "…"`, `otherwise { … }`).
+fn after_keyword(pair: P) -> Option<P> {
+    pair.into_inner().nth(1)
+}
+
 impl Lowerer {
     fn span(&self, p: &P, base: usize) -> Span {
         let s = p.as_span();
@@ -563,10 +569,8 @@ impl Lowerer {
             let span = self.span(&prop, base);
             let p = prop.into_inner().next()?;
             let kind = match p.as_rule() {
-                Rule::ch_kind => ChannelPropKind::Kind(self.ident(p.into_inner().nth(1)?, base)),
-                Rule::ch_consent => {
-                    ChannelPropKind::Consent(self.ident(p.into_inner().nth(1)?, base))
-                }
+                Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
+                Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
                 Rule::ch_quiet => {
                     let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
                     let from = self.time_of_day(t.next()?, base);
@@ -575,7 +579,7 @@ impl Lowerer {
                 }
                 Rule::limit => ChannelPropKind::Limit(self.limit(p, base)?),
                 Rule::description => {
-                    ChannelPropKind::Description(self.string(p.into_inner().nth(1)?, base))
+                    ChannelPropKind::Description(self.string(after_keyword(p)?, base))
                 }
                 _ => continue,
             };
@@ -619,17 +623,13 @@ impl Lowerer {
             let span = self.span(&prop, base);
             let p = prop.into_inner().next()?;
             let kind = match p.as_rule() {
-                Rule::msg_channel => {
-                    MessagePropKind::Channel(self.ident(p.into_inner().nth(1)?, base))
-                }
+                Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
                 Rule::msg_template => {
-                    MessagePropKind::Template(self.string(p.into_inner().nth(1)?, base))
+                    MessagePropKind::Template(self.string(after_keyword(p)?, base))
                 }
-                Rule::msg_subject => {
-                    MessagePropKind::Subject(self.string(p.into_inner().nth(1)?, base))
-                }
+                Rule::msg_subject => MessagePropKind::Subject(self.string(after_keyword(p)?, base)),
                 Rule::description => {
-                    MessagePropKind::Description(self.string(p.into_inner().nth(1)?, base))
+                    MessagePropKind::Description(self.string(after_keyword(p)?, base))
                 }
                 Rule::msg_vars => {
                     let vars = p
@@ -667,12 +667,10 @@ impl Lowerer {
             let p = prop.into_inner().next()?;
             let kind = match p.as_rule() {
                 Rule::description => {
-                    CampaignPropKind::Description(self.string(p.into_inner().nth(1)?, base))
+                    CampaignPropKind::Description(self.string(after_keyword(p)?, base))
                 }
                 Rule::trigger => CampaignPropKind::Trigger(self.trigger(p, base)?),
-                Rule::audience => {
-                    CampaignPropKind::Audience(self.expr(p.into_inner().nth(1)?, base))
-                }
+                Rule::audience => CampaignPropKind::Audience(self.expr(after_keyword(p)?, base)),
                 Rule::reentry => {
                     let mut ri = p.into_inner().skip(1);
                     let k = ri.next()?;
@@ -682,7 +680,7 @@ impl Lowerer {
                         _ => Reentry::After(self.duration(ri.next()?, base)),
                     })
                 }
-                Rule::goal => CampaignPropKind::Goal(self.ident(p.into_inner().nth(1)?, base)),
+                Rule::goal => CampaignPropKind::Goal(self.ident(after_keyword(p)?, base)),
                 Rule::exit_when => {
                     CampaignPropKind::ExitWhen(self.ident(p.into_inner().nth(2)?, base))
                 }
@@ -693,12 +691,8 @@ impl Lowerer {
                     let to = self.date(d.next()?, base);
                     CampaignPropKind::Window(from, to)
                 }
-                Rule::timezone => {
-                    CampaignPropKind::Timezone(self.string(p.into_inner().nth(1)?, base))
-                }
-                Rule::journey => {
-                    CampaignPropKind::Journey(self.block(p.into_inner().nth(1)?, base))
-                }
+                Rule::timezone => CampaignPropKind::Timezone(self.string(after_keyword(p)?, base)),
+                Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
                 _ => continue,
             };
             props.push(CampaignProp { kind, span });
@@ -711,7 +705,7 @@ impl Lowerer {
     }
 
     fn trigger(&mut self, pair: P, base: usize) -> Option<Trigger> {
-        let t = pair.into_inner().nth(1)?;
+        let t = after_keyword(pair)?;
         let rule = t.as_rule();
         let mut inner = t.into_inner();
         Some(match rule {
@@ -788,10 +782,10 @@ impl Lowerer {
                                 let w = x.into_inner().next()?;
                                 on = Some(match w.as_rule() {
                                     Rule::opened => {
-                                        WaitOn::Opened(self.ident(w.into_inner().nth(1)?, base))
+                                        WaitOn::Opened(self.ident(after_keyword(w)?, base))
                                     }
                                     Rule::clicked => {
-                                        WaitOn::Clicked(self.ident(w.into_inner().nth(1)?, base))
+                                        WaitOn::Clicked(self.ident(after_keyword(w)?, base))
                                     }
                                     _ => WaitOn::Event(self.ident(w, base)),
                                 });
@@ -800,7 +794,7 @@ impl Lowerer {
                             Rule::duration => within = Some(self.duration(x, base)),
                             Rule::block => then = Some(self.block(x, base)),
                             Rule::otherwise => {
-                                otherwise = Some(self.block(x.into_inner().nth(1)?, base))
+                                otherwise = Some(self.block(after_keyword(x)?, base))
                             }
                             _ => {}
                         }
@@ -828,7 +822,7 @@ impl Lowerer {
                                 arms.push((c, b));
                             }
                             Rule::else_block => {
-                                otherwise = Some(self.block(x.into_inner().nth(1)?, base))
+                                otherwise = Some(self.block(after_keyword(x)?, base))
                             }
                             _ => {}
                         }
@@ -888,36 +882,8 @@ impl Lowerer {
     fn expr(&mut self, pair: P, base: usize) -> Expr {
         let span = self.span(&pair, base);
         match pair.as_rule() {
-            Rule::expr => {
-                let mut parts: Vec<Expr> = pair
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::and_expr)
-                    .map(|p| self.expr(p, base))
-                    .collect();
-                if parts.len() == 1 {
-                    parts.pop().unwrap()
-                } else {
-                    Expr {
-                        kind: ExprKind::Or(parts),
-                        span,
-                    }
-                }
-            }
-            Rule::and_expr => {
-                let mut parts: Vec<Expr> = pair
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::not_expr)
-                    .map(|p| self.expr(p, base))
-                    .collect();
-                if parts.len() == 1 {
-                    parts.pop().unwrap()
-                } else {
-                    Expr {
-                        kind: ExprKind::And(parts),
-                        span,
-                    }
-                }
-            }
+            Rule::expr => self.chain(pair, span, base, Rule::and_expr, ExprKind::Or),
+            Rule::and_expr => self.chain(pair, span, base, Rule::not_expr, ExprKind::And),
             Rule::not_expr => {
                 let mut nots = Vec::new();
                 let mut inner_expr = None;
@@ -954,6 +920,31 @@ impl Lowerer {
         }
     }
 
+    /// An `expr` or `and_expr`: its `part`s joined by `join` (`or`, `and`),
+    /// or the part alone where there is only one.
+    fn chain(
+        &mut self,
+        pair: P,
+        span: Span,
+        base: usize,
+        part: Rule,
+        join: fn(Vec<Expr>) -> ExprKind,
+    ) -> Expr {
+        let mut parts: Vec<Expr> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == part)
+            .map(|p| self.expr(p, base))
+            .collect();
+        if parts.len() == 1 {
+            parts.pop().unwrap()
+        } else {
+            Expr {
+                kind: join(parts),
+                span,
+            }
+        }
+    }
+
     /// A `cmp_expr`.
     fn cmp(&mut self, pair: P, base: usize) -> Expr {
         let span = self.span(&pair, base);
@@ -965,10 +956,8 @@ impl Lowerer {
                 ExprKind::Paren(Box::new(e))
             }
             Rule::did => self.did(first, base),
-            Rule::opened => ExprKind::Opened(self.ident(first.into_inner().nth(1).unwrap(), base)),
-            Rule::clicked => {
-                ExprKind::Clicked(self.ident(first.into_inner().nth(1).unwrap(), base))
-            }
+            Rule::opened => ExprKind::Opened(self.ident(after_keyword(first).unwrap(), base)),
+            Rule::clicked => ExprKind::Clicked(self.ident(after_keyword(first).unwrap(), base)),
             _ => {
                 let lhs = self.operand(first, base);
                 match inner.next() {
@@ -1051,7 +1040,7 @@ impl Lowerer {
                 Rule::expr => filter = Some(Box::new(self.expr(x, base))),
                 Rule::did_within => {
                     window = Some(DidWindow::Within(
-                        self.duration(x.into_inner().nth(1).unwrap(), base),
+                        self.duration(after_keyword(x).unwrap(), base),
                     ))
                 }
                 Rule::did_since => window = Some(DidWindow::SinceEntry(self.span(&x, base))),
