@@ -431,6 +431,12 @@ impl<'s, 'a> Printer<'s, 'a> {
         }
     }
 
+    /// A keyword (or other token of the source) and the space after it.
+    fn kw_sp(&mut self, k: &str) {
+        self.kw(k);
+        self.sp();
+    }
+
     /// The next token will be preceded by a space (unless it starts a line).
     fn sp(&mut self) {
         self.pending_space = true;
@@ -541,14 +547,12 @@ impl<'s, 'a> Printer<'s, 'a> {
     ) {
         let open = self.src.skip_trivia(self.cursor);
         if entries.is_empty() && !self.src.has_comment(open, end) {
-            self.kw("{");
-            self.sp();
+            self.kw_sp("{");
             self.kw("}");
             return;
         }
         if flat {
-            self.kw("{");
-            self.sp();
+            self.kw_sp("{");
             let mut cell_start = 0;
             for (i, x) in entries.iter().enumerate() {
                 if i > 0 {
@@ -725,24 +729,20 @@ impl<'s, 'a> Printer<'s, 'a> {
         };
         match &it.kind {
             ItemKind::Import(s) => {
-                self.kw("import");
-                self.sp();
+                self.kw_sp("import");
                 self.string(s);
             }
             ItemKind::Profile(fields) => {
-                self.kw("profile");
-                self.sp();
+                self.kw_sp("profile");
                 self.braces(fields, flat, end, Sep::Comma, &[], |p, f, _| p.field(f));
             }
             ItemKind::Event(e) => {
-                self.kw("event");
-                self.sp();
+                self.kw_sp("event");
                 name(self, &e.name);
                 self.braces(&e.fields, flat, end, Sep::Comma, &[], |p, f, _| p.field(f));
             }
             ItemKind::Channel(c) => {
-                self.kw("channel");
-                self.sp();
+                self.kw_sp("channel");
                 name(self, &c.name);
                 let end = c.body_span.end as usize;
                 self.braces(&c.props, flat, end, Sep::Wide, &layout.cols, |p, x, _| {
@@ -750,16 +750,13 @@ impl<'s, 'a> Printer<'s, 'a> {
                 });
             }
             ItemKind::Segment(s) => {
-                self.kw("segment");
-                self.sp();
+                self.kw_sp("segment");
                 name(self, &s.name);
-                self.kw("=");
-                self.sp();
+                self.kw_sp("=");
                 self.expr(&s.expr);
             }
             ItemKind::Message(m) => {
-                self.kw("message");
-                self.sp();
+                self.kw_sp("message");
                 name(self, &m.name);
                 let end = m.body_span.end as usize;
                 self.braces(&m.props, flat, end, Sep::Wide, &layout.cols, |p, x, f| {
@@ -767,8 +764,7 @@ impl<'s, 'a> Printer<'s, 'a> {
                 });
             }
             ItemKind::Campaign(c) => {
-                self.kw("campaign");
-                self.sp();
+                self.kw_sp("campaign");
                 self.ident(&c.name);
                 self.sp();
                 let end = c.body_span.end as usize;
@@ -784,8 +780,7 @@ impl<'s, 'a> Printer<'s, 'a> {
         self.kw("(");
         for (i, c) in a.codes.iter().enumerate() {
             if i > 0 {
-                self.kw(",");
-                self.sp();
+                self.kw_sp(",");
             }
             self.ident(c);
         }
@@ -795,13 +790,11 @@ impl<'s, 'a> Printer<'s, 'a> {
 
     fn field(&mut self, f: &FieldDecl) {
         self.ident(&f.name);
-        self.kw(":");
-        self.sp();
+        self.kw_sp(":");
         match &f.ty {
             TypeExpr::Named(i) => self.ident(i),
             TypeExpr::OneOf(values, _) => {
-                self.kw("one");
-                self.sp();
+                self.kw_sp("one");
                 self.kw("of");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
@@ -815,40 +808,33 @@ impl<'s, 'a> Printer<'s, 'a> {
     }
 
     fn limit(&mut self, l: &Limit) {
-        self.kw("limit");
-        self.sp();
+        self.kw_sp("limit");
         self.number(&l.count);
         self.sp();
-        self.kw("per");
-        self.sp();
+        self.kw_sp("per");
         self.span_text(l.per.span);
     }
 
     fn channel_prop(&mut self, p: &ChannelProp) {
         match &p.kind {
             ChannelPropKind::Kind(i) => {
-                self.kw("kind");
-                self.sp();
+                self.kw_sp("kind");
                 self.ident(i);
             }
             ChannelPropKind::Consent(i) => {
-                self.kw("consent");
-                self.sp();
+                self.kw_sp("consent");
                 self.ident(i);
             }
             ChannelPropKind::QuietHours(from, to) => {
-                self.kw("quiet_hours");
-                self.sp();
+                self.kw_sp("quiet_hours");
                 self.span_text(from.span);
                 self.sp();
-                self.kw("to");
-                self.sp();
+                self.kw_sp("to");
                 self.span_text(to.span);
             }
             ChannelPropKind::Limit(l) => self.limit(l),
             ChannelPropKind::Description(s) => {
-                self.kw("description");
-                self.sp();
+                self.kw_sp("description");
                 self.string(s);
             }
         }
@@ -859,16 +845,14 @@ impl<'s, 'a> Printer<'s, 'a> {
     fn message_prop(&mut self, p: &MessageProp, flat: bool) {
         let (kw, s) = match &p.kind {
             MessagePropKind::Channel(i) => {
-                self.kw("channel");
-                self.sp();
+                self.kw_sp("channel");
                 self.ident(i);
                 return;
             }
             MessagePropKind::Vars(vars) => {
                 let (start, end) = self.src.trim(p.span);
                 let flat = flat || self.fits(start, end, true, |m| m.message_prop(p, true));
-                self.kw("vars");
-                self.sp();
+                self.kw_sp("vars");
                 self.braces(vars, flat, end, Sep::Comma, &[], |p, v, _| {
                     p.ident(&v.name);
                     p.kw(":");
@@ -889,63 +873,51 @@ impl<'s, 'a> Printer<'s, 'a> {
     fn campaign_prop(&mut self, p: &CampaignProp) {
         match &p.kind {
             CampaignPropKind::Description(s) => {
-                self.kw("description");
-                self.sp();
+                self.kw_sp("description");
                 self.string(s);
             }
             CampaignPropKind::Trigger(t) => {
-                self.kw("trigger");
-                self.sp();
+                self.kw_sp("trigger");
                 self.trigger(t);
             }
             CampaignPropKind::Audience(e) => {
-                self.kw("audience");
-                self.sp();
+                self.kw_sp("audience");
                 self.expr(e);
             }
             CampaignPropKind::Reentry(r) => {
-                self.kw("reentry");
-                self.sp();
+                self.kw_sp("reentry");
                 match r {
                     Reentry::Never => self.kw("never"),
                     Reentry::Always => self.kw("always"),
                     Reentry::After(d) => {
-                        self.kw("after");
-                        self.sp();
+                        self.kw_sp("after");
                         self.span_text(d.span);
                     }
                 }
             }
             CampaignPropKind::Goal(i) => {
-                self.kw("goal");
-                self.sp();
+                self.kw_sp("goal");
                 self.ident(i);
             }
             CampaignPropKind::ExitWhen(i) => {
-                self.kw("exit");
-                self.sp();
-                self.kw("when");
-                self.sp();
+                self.kw_sp("exit");
+                self.kw_sp("when");
                 self.ident(i);
             }
             CampaignPropKind::Limit(l) => self.limit(l),
             CampaignPropKind::Window(from, to) => {
-                self.kw("window");
-                self.sp();
+                self.kw_sp("window");
                 self.span_text(from.span);
                 self.sp();
-                self.kw("to");
-                self.sp();
+                self.kw_sp("to");
                 self.span_text(to.span);
             }
             CampaignPropKind::Timezone(s) => {
-                self.kw("timezone");
-                self.sp();
+                self.kw_sp("timezone");
                 self.string(s);
             }
             CampaignPropKind::Journey(b) => {
-                self.kw("journey");
-                self.sp();
+                self.kw_sp("journey");
                 self.block(b, false);
             }
         }
@@ -957,39 +929,30 @@ impl<'s, 'a> Printer<'s, 'a> {
                 self.ident(event);
                 if let Some(f) = filter {
                     self.sp();
-                    self.kw("where");
-                    self.sp();
+                    self.kw_sp("where");
                     self.expr(f);
                 }
             }
             Trigger::Enters(i) => {
-                self.kw("enters");
-                self.sp();
+                self.kw_sp("enters");
                 self.ident(i);
             }
             Trigger::Daily(time) => {
-                self.kw("daily");
-                self.sp();
-                self.kw("at");
-                self.sp();
+                self.kw_sp("daily");
+                self.kw_sp("at");
                 self.span_text(time.span);
             }
             Trigger::Weekly(_, day, time) => {
-                self.kw("weekly");
-                self.sp();
-                self.kw("on");
-                self.sp();
+                self.kw_sp("weekly");
+                self.kw_sp("on");
                 self.span_text(*day);
                 self.sp();
-                self.kw("at");
-                self.sp();
+                self.kw_sp("at");
                 self.span_text(time.span);
             }
             Trigger::Once(date, time) => {
-                self.kw("once");
-                self.sp();
-                self.kw("at");
-                self.sp();
+                self.kw_sp("once");
+                self.kw_sp("at");
                 self.span_text(date.span);
                 self.sp();
                 self.span_text(time.span);
@@ -1036,20 +999,16 @@ impl<'s, 'a> Printer<'s, 'a> {
     fn step_kind(&mut self, s: &Step, flat: bool) {
         match &s.kind {
             StepKind::Send(i) => {
-                self.kw("send");
-                self.sp();
+                self.kw_sp("send");
                 self.ident(i);
             }
             StepKind::Wait(d) => {
-                self.kw("wait");
-                self.sp();
+                self.kw_sp("wait");
                 self.span_text(d.span);
             }
             StepKind::WaitUntil { weekday, time } => {
-                self.kw("wait");
-                self.sp();
-                self.kw("until");
-                self.sp();
+                self.kw_sp("wait");
+                self.kw_sp("until");
                 if let Some((_, day)) = weekday {
                     self.span_text(*day);
                     self.sp();
@@ -1063,32 +1022,26 @@ impl<'s, 'a> Printer<'s, 'a> {
                 then,
                 otherwise,
             } => {
-                self.kw("wait");
-                self.sp();
-                self.kw("for");
-                self.sp();
+                self.kw_sp("wait");
+                self.kw_sp("for");
                 match on {
                     WaitOn::Event(i) => self.ident(i),
                     WaitOn::Opened(i) => {
-                        self.kw("opened");
-                        self.sp();
+                        self.kw_sp("opened");
                         self.ident(i);
                     }
                     WaitOn::Clicked(i) => {
-                        self.kw("clicked");
-                        self.sp();
+                        self.kw_sp("clicked");
                         self.ident(i);
                     }
                 }
                 if let Some(f) = filter {
                     self.sp();
-                    self.kw("where");
-                    self.sp();
+                    self.kw_sp("where");
                     self.expr(f);
                 }
                 self.sp();
-                self.kw("within");
-                self.sp();
+                self.kw_sp("within");
                 self.span_text(within.span);
                 if let Some(b) = then {
                     self.sp();
@@ -1096,8 +1049,7 @@ impl<'s, 'a> Printer<'s, 'a> {
                 }
                 if let Some(b) = otherwise {
                     self.sp();
-                    self.kw("otherwise");
-                    self.sp();
+                    self.kw_sp("otherwise");
                     self.block(b, flat);
                 }
             }
@@ -1105,25 +1057,21 @@ impl<'s, 'a> Printer<'s, 'a> {
                 for (i, (cond, body)) in arms.iter().enumerate() {
                     if i > 0 {
                         self.sp();
-                        self.kw("else");
-                        self.sp();
+                        self.kw_sp("else");
                     }
-                    self.kw("if");
-                    self.sp();
+                    self.kw_sp("if");
                     self.expr(cond);
                     self.sp();
                     self.block(body, flat);
                 }
                 if let Some(b) = otherwise {
                     self.sp();
-                    self.kw("else");
-                    self.sp();
+                    self.kw_sp("else");
                     self.block(b, flat);
                 }
             }
             StepKind::Split(arms) => {
-                self.kw("split");
-                self.sp();
+                self.kw_sp("split");
                 let weights = arms.iter().map(|a| a.weight.span.len()).max().unwrap_or(0);
                 let names = arms
                     .iter()
@@ -1150,24 +1098,20 @@ impl<'s, 'a> Printer<'s, 'a> {
                 );
             }
             StepKind::Repeat { times, body } => {
-                self.kw("repeat");
-                self.sp();
+                self.kw_sp("repeat");
                 self.number(times);
                 self.sp();
-                self.kw("times");
-                self.sp();
+                self.kw_sp("times");
                 self.block(body, flat);
             }
             StepKind::Named { name, body } => {
-                self.kw("step");
-                self.sp();
+                self.kw_sp("step");
                 self.ident(name);
                 self.sp();
                 self.block(body, flat);
             }
             StepKind::Goto(i) => {
-                self.kw("goto");
-                self.sp();
+                self.kw_sp("goto");
                 self.ident(i);
             }
             StepKind::Exit => self.kw("exit"),
@@ -1215,8 +1159,7 @@ impl<'s, 'a> Printer<'s, 'a> {
                 }
             }
             ExprKind::Not(x) => {
-                self.kw("not");
-                self.sp();
+                self.kw_sp("not");
                 self.expr(x);
             }
             ExprKind::Paren(x) => {
@@ -1239,16 +1182,13 @@ impl<'s, 'a> Printer<'s, 'a> {
                 self.operand(operand);
                 self.sp();
                 if *negated {
-                    self.kw("not");
-                    self.sp();
+                    self.kw_sp("not");
                 }
-                self.kw("in");
-                self.sp();
+                self.kw_sp("in");
                 self.kw("[");
                 for (i, x) in list.iter().enumerate() {
                     if i > 0 {
-                        self.kw(",");
-                        self.sp();
+                        self.kw_sp(",");
                     }
                     self.operand(x);
                 }
@@ -1258,11 +1198,9 @@ impl<'s, 'a> Printer<'s, 'a> {
             ExprKind::IsSet { path, negated } => {
                 self.path(path);
                 self.sp();
-                self.kw("is");
-                self.sp();
+                self.kw_sp("is");
                 if *negated {
-                    self.kw("not");
-                    self.sp();
+                    self.kw_sp("not");
                 }
                 self.kw("set");
             }
@@ -1274,49 +1212,41 @@ impl<'s, 'a> Printer<'s, 'a> {
                 window,
                 at_least,
             } => {
-                self.kw("did");
-                self.sp();
+                self.kw_sp("did");
                 self.ident(event);
                 if let Some(f) = filter {
                     self.sp();
-                    self.kw("where");
-                    self.sp();
+                    self.kw_sp("where");
                     self.expr(f);
                 }
                 match window {
                     Some(DidWindow::Within(d)) => {
                         self.sp();
-                        self.kw("within");
-                        self.sp();
+                        self.kw_sp("within");
                         self.span_text(d.span);
                     }
                     Some(DidWindow::SinceEntry(_)) => {
                         self.sp();
-                        self.kw("since");
-                        self.sp();
+                        self.kw_sp("since");
                         self.kw("entry");
                     }
                     None => {}
                 }
                 if let Some(n) = at_least {
                     self.sp();
-                    self.kw("at");
-                    self.sp();
-                    self.kw("least");
-                    self.sp();
+                    self.kw_sp("at");
+                    self.kw_sp("least");
                     self.number(n);
                     self.sp();
                     self.kw("times");
                 }
             }
             ExprKind::Opened(i) => {
-                self.kw("opened");
-                self.sp();
+                self.kw_sp("opened");
                 self.ident(i);
             }
             ExprKind::Clicked(i) => {
-                self.kw("clicked");
-                self.sp();
+                self.kw_sp("clicked");
                 self.ident(i);
             }
         }
