@@ -6,7 +6,7 @@
 //!   splits, `wait for` and `repeat`.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use omnis::graph::testkit::ProgramBuilder;
+use omnis::graph::testkit::{on_event, ProgramBuilder};
 use omnis::graph::{lower, reach, timing};
 use omnis::lints::{instant_loop, unreachable_step, LintContext};
 use omnis::model::*;
@@ -39,14 +39,7 @@ fn diamonds(n: usize) -> Program {
         let s2 = b.send(m[1]);
         steps.push(b.if_(vec![(c, vec![s1])], Some(vec![s2])));
     }
-    b.campaign(
-        "diamonds",
-        Trigger::Event {
-            event: ev,
-            filter: None,
-        },
-        steps,
-    );
+    b.campaign("diamonds", on_event(ev), steps);
     b.program
 }
 
@@ -108,14 +101,7 @@ fn big(n: usize) -> Program {
             }
         }
     }
-    b.campaign(
-        "big",
-        Trigger::Event {
-            event: ev,
-            filter: None,
-        },
-        steps,
-    );
+    b.campaign("big", on_event(ev), steps);
     b.program
 }
 

@@ -23,12 +23,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use omnis::graph::testkit::ProgramBuilder;
+use omnis::graph::testkit::{on_event, ProgramBuilder};
 use omnis::graph::{lower, Journey};
 use omnis::lints::{engagement_before_send, frequency_cap, repeated_message};
-use omnis::model::{
-    Block, CampaignId, CondKind, MessageId, Program, Step, StepKind, Trigger, Type, WaitOn,
-};
+use omnis::model::{Block, CampaignId, CondKind, MessageId, Program, Step, StepKind, Type, WaitOn};
 
 // ---------------------------------------------------------------------------
 // Generated journeys
@@ -195,14 +193,7 @@ fn build(items: &[T], goal: bool) -> Built {
             .collect()
     }
     let journey = steps(&mut b, items, &messages, ev, flag, &mut loops);
-    let campaign = b.campaign(
-        "c",
-        Trigger::Event {
-            event: ev,
-            filter: None,
-        },
-        journey,
-    );
+    let campaign = b.campaign("c", on_event(ev), journey);
     if goal {
         let loc = b.loc();
         b.campaign_mut(campaign).goal = Some((conv, loc));

@@ -422,8 +422,8 @@ impl Lowerer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::testkit::ProgramBuilder;
-    use crate::model::{CmpOp, Trigger, Type, WaitOn, Weekday};
+    use crate::graph::testkit::{on_event, ProgramBuilder};
+    use crate::model::{CmpOp, Type, WaitOn, Weekday};
     use petgraph::visit::EdgeRef;
 
     fn ids(j: &Journey) -> Vec<String> {
@@ -473,14 +473,7 @@ mod tests {
         let mt = b.send(m);
         let wf = b.wait_for(WaitOn::Opened(m), 3600, Some(vec![mt]), None);
         let g = b.goto("nudge");
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![s1, iff, split, nudge, rep, wf, g],
-        );
+        let c = b.campaign("c", on_event(ev), vec![s1, iff, split, nudge, rep, wf, g]);
         b.campaign_mut(c).goal = Some((ev, b.program.campaigns[0].loc));
         b.campaign_mut(c).exits = vec![(unsub, b.program.campaigns[0].loc)];
         let j = lower(&b.program, c);
@@ -585,10 +578,7 @@ mod tests {
         let ex = b.exit();
         let c = b.campaign(
             "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
+            on_event(ev),
             vec![
                 send1, wait1, send2, until, until_mon, wf_event, wf_clicked, iff1, iff2, wait2,
                 send3, ex,
@@ -639,10 +629,7 @@ mod tests {
         let named_repeat = b.named("repeat", vec![s]);
         let c = b.campaign(
             "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
+            on_event(ev),
             vec![w, named_wait, named_if, iff, rep, named_repeat],
         );
         let j = lower(&b.program, c);

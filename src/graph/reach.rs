@@ -507,7 +507,7 @@ fn rpo(journey: &Journey) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::graph::lower;
-    use crate::graph::testkit::ProgramBuilder;
+    use crate::graph::testkit::{on_event, ProgramBuilder};
     use crate::model::{CampaignId, CmpOp, Const, Step, Type};
 
     const D: u64 = 86_400;
@@ -544,14 +544,7 @@ mod tests {
 
     impl T {
         fn campaign(&mut self, steps: Vec<Step>) -> CampaignId {
-            let c = self.b.campaign(
-                "c",
-                Trigger::Event {
-                    event: self.ev,
-                    filter: None,
-                },
-                steps,
-            );
+            let c = self.b.campaign("c", on_event(self.ev), steps);
             let loc = self.b.loc();
             self.b.campaign_mut(c).goal = Some((self.goal, loc));
             c
@@ -845,7 +838,7 @@ mod tests {
 mod scale {
     use super::*;
     use crate::graph::lower;
-    use crate::graph::testkit::ProgramBuilder;
+    use crate::graph::testkit::{on_event, ProgramBuilder};
     use crate::model::{CmpOp, Type};
 
     /// 20,000 `if x > (i mod 50) { exit }` in a row: after the first,
@@ -864,14 +857,7 @@ mod scale {
             let e = b.exit();
             steps.push(b.if_(vec![(c, vec![e])], None));
         }
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            steps,
-        );
+        let c = b.campaign("c", on_event(ev), steps);
         let j = lower(&b.program, c);
         let start = std::time::Instant::now();
         let r = analyze(&b.program, &j);

@@ -8,6 +8,14 @@ use std::collections::BTreeMap;
 use crate::model::*;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
+/// A trigger on `event`, with no filter.
+pub fn on_event(event: EventId) -> Trigger {
+    Trigger::Event {
+        event,
+        filter: None,
+    }
+}
+
 /// Builds a [`Program`] piece by piece.
 #[derive(Default)]
 pub struct ProgramBuilder {

@@ -476,8 +476,8 @@ pub(crate) fn tarjan<W>(adj: &[Vec<(usize, W)>], s: usize) -> Vec<Vec<usize>> {
 mod tests {
     use super::*;
     use crate::graph::lower;
-    use crate::graph::testkit::ProgramBuilder;
-    use crate::model::{Trigger, Type, WaitOn, Weekday};
+    use crate::graph::testkit::{on_event, ProgramBuilder};
+    use crate::model::{Type, WaitOn, Weekday};
 
     const H: u64 = 3600;
     const D: u64 = 86_400;
@@ -516,14 +516,7 @@ mod tests {
             b.wait_for(WaitOn::Opened(m), 3 * D, Some(vec![]), None),
             b.send(m),
         ];
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            steps,
-        );
+        let c = b.campaign("c", on_event(ev), steps);
         b.campaign_mut(c).goal = Some((ev, b.program.campaigns[0].loc));
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
@@ -543,8 +536,8 @@ mod tests {
         assert_eq!(quiet_span(60, 3 * 60), 2 * H);
     }
 
-    #[test]
-    fn branches_take_the_extremes() {
+    /// `if x { wait 1d } else { wait 3d }  send m`, lowered.
+    fn two_branches() -> (ProgramBuilder, Journey) {
         let (mut b, ev, m, _) = setup();
         let x = b.attr("x", Type::Bool);
         let c1 = b.flag(x);
@@ -552,15 +545,14 @@ mod tests {
         let w2 = b.wait(3 * D);
         let iff = b.if_(vec![(c1, vec![w1])], Some(vec![w2]));
         let s = b.send(m);
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![iff, s],
-        );
+        let c = b.campaign("c", on_event(ev), vec![iff, s]);
         let j = lower(&b.program, c);
+        (b, j)
+    }
+
+    #[test]
+    fn branches_take_the_extremes() {
+        let (b, j) = two_branches();
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "send-m"), arr(D, Some(3 * D)));
     }
@@ -572,14 +564,7 @@ mod tests {
         let s = b.send(m);
         let rep = b.repeat(3, vec![w, s]);
         let after = b.send(m);
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![rep, after],
-        );
+        let c = b.campaign("c", on_event(ev), vec![rep, after]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "repeat"), arr(0, Some(0)));
@@ -600,14 +585,7 @@ mod tests {
         let w2 = b.wait(D);
         let outer = b.repeat(3, vec![inner, w2]);
         let after = b.send(m);
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![outer, after],
-        );
+        let c = b.campaign("c", on_event(ev), vec![outer, after]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         let round = D + 2 * H;
@@ -628,14 +606,7 @@ mod tests {
         let x = b.exit();
         let rep = b.repeat(3, vec![x]);
         let after = b.send(m);
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![rep, after],
-        );
+        let c = b.campaign("c", on_event(ev), vec![rep, after]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "send-m"), None);
@@ -649,14 +620,7 @@ mod tests {
         let s = b.send(m);
         let a = b.named("a", vec![w, s]);
         let g = b.goto("a");
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![a, g],
-        );
+        let c = b.campaign("c", on_event(ev), vec![a, g]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "a"), arr(0, None));
@@ -668,14 +632,7 @@ mod tests {
         let s = b.send(m);
         let a = b.named("a", vec![s]);
         let g = b.goto("a");
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![w, a, g],
-        );
+        let c = b.campaign("c", on_event(ev), vec![w, a, g]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "a.send-m"), arr(D, Some(D)));
@@ -690,14 +647,7 @@ mod tests {
         let inner = b.named("inner", vec![s]);
         let rep = b.repeat(2, vec![w, inner]);
         let g = b.goto("inner");
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![rep, g],
-        );
+        let c = b.campaign("c", on_event(ev), vec![rep, g]);
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert!(!t.rounds.contains_key(&j.node_by_id("repeat").unwrap()));
@@ -707,22 +657,7 @@ mod tests {
 
     #[test]
     fn live_filter_removes_edges() {
-        let (mut b, ev, m, _) = setup();
-        let x = b.attr("x", Type::Bool);
-        let c1 = b.flag(x);
-        let w1 = b.wait(D);
-        let w2 = b.wait(3 * D);
-        let iff = b.if_(vec![(c1, vec![w1])], Some(vec![w2]));
-        let s = b.send(m);
-        let c = b.campaign(
-            "c",
-            Trigger::Event {
-                event: ev,
-                filter: None,
-            },
-            vec![iff, s],
-        );
-        let j = lower(&b.program, c);
+        let (b, j) = two_branches();
         let t = analyze_live(&b.program, &j, &|e| j.graph[e] != Edge::Else);
         assert_eq!(at(&t, &j, "send-m"), arr(D, Some(D)));
         assert_eq!(at(&t, &j, "if.else.wait"), None);

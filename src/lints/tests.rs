@@ -8,7 +8,7 @@ use super::*;
 use crate::config::Level;
 use crate::diagnostic::Severity;
 use crate::graph::lower_all;
-use crate::graph::testkit::ProgramBuilder;
+use crate::graph::testkit::{on_event, ProgramBuilder};
 use crate::model::{Trigger, Type, WaitOn};
 use crate::source::SourceFile;
 
@@ -38,10 +38,7 @@ fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
 
 fn trigger(b: &mut ProgramBuilder) -> Trigger {
     let e = b.event("e", &[]);
-    Trigger::Event {
-        event: e,
-        filter: None,
-    }
+    on_event(e)
 }
 
 #[test]

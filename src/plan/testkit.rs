@@ -3,7 +3,7 @@
 //! [`ProgramBuilder`] ([`ProgramBuilder::with_source`], so plans can be
 //! emitted).
 
-pub use crate::graph::testkit::ProgramBuilder;
+pub use crate::graph::testkit::{on_event, ProgramBuilder};
 use crate::model::*;
 
 /// A condition with no location (unlike [`ProgramBuilder::cond`], it takes

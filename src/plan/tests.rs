@@ -1,6 +1,6 @@
 use super::testkit::*;
 use super::*;
-use crate::model::{self, StepKind, Trigger as MTrigger};
+use crate::model::{self, StepKind};
 
 fn ids(plan: &Plan) -> Vec<&str> {
     plan.nodes.iter().map(|n| n.id.as_str()).collect()
@@ -204,14 +204,7 @@ fn loops() -> (ProgramBuilder, model::CampaignId) {
             target: "again".into(),
         }),
     ];
-    let c = k.campaign(
-        "loops",
-        MTrigger::Event {
-            event: v.cart_abandoned,
-            filter: None,
-        },
-        steps,
-    );
+    let c = k.campaign("loops", on_event(v.cart_abandoned), steps);
     (k, c)
 }
 

@@ -146,14 +146,7 @@ fn mini(
     let mut k = ProgramBuilder::with_source();
     let v = vocab(&mut k);
     let steps = build(&mut k, &v);
-    let c = k.campaign(
-        "mini",
-        model::Trigger::Event {
-            event: v.cart_abandoned,
-            filter: None,
-        },
-        steps,
-    );
+    let c = k.campaign("mini", on_event(v.cart_abandoned), steps);
     let loc = k.loc();
     let camp = k.campaign_mut(c);
     camp.goal = Some((v.order_placed, loc));
@@ -801,14 +794,7 @@ fn did_counts_history_within_a_window() {
     let v = vocab(&mut k);
     let m = k.message_with("loyal", v.ads_ch, "l");
     let steps = vec![k.step(StepKind::Send(m))];
-    let c = k.campaign(
-        "loyal",
-        model::Trigger::Event {
-            event: v.cart_abandoned,
-            filter: None,
-        },
-        steps,
-    );
+    let c = k.campaign("loyal", on_event(v.cart_abandoned), steps);
     k.campaign_mut(c).reentry = model::Reentry::Always;
     k.campaign_mut(c).audience = Some(cond(CondKind::Did {
         event: v.order_placed,
