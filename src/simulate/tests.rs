@@ -14,6 +14,12 @@ fn lines(plan: &Plan, yaml: &str) -> Vec<String> {
 
 const OPTED_IN: &str = r#"person: { id: "p1", attributes: { email_opt_in: true, email: "a@example.com", sms_opt_in: false } }"#;
 
+/// A scenario: the [`OPTED_IN`] person and `events` (YAML flow maps).
+fn opted_in(events: &[&str]) -> String {
+    let events: String = events.iter().map(|e| format!("  - {e}\n")).collect();
+    format!("{OPTED_IN}\nevents:\n{events}")
+}
+
 fn cart_plan() -> Plan {
     let (k, c) = cart_recovery();
     k.plan(c)
@@ -23,14 +29,11 @@ fn cart_plan() -> Plan {
 fn cart_recovery_converts_after_the_click() {
     let got = lines(
         &cart_plan(),
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ cart_id: "c1", value: 80 }} }}
-  - {{ at: "2026-11-21T11:30:00Z", clicked: cart_coupon_20 }}
-  - {{ at: "2026-11-21T16:00:00Z", event: order_placed, fields: {{ order_id: "o1", total: 80 }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { cart_id: "c1", value: 80 } }"#,
+            r#"{ at: "2026-11-21T11:30:00Z", clicked: cart_coupon_20 }"#,
+            r#"{ at: "2026-11-21T16:00:00Z", event: order_placed, fields: { order_id: "o1", total: 80 } }"#,
+        ]),
     );
     assert_eq!(
         got,
@@ -50,21 +53,18 @@ fn trigger_filter_and_audience_gate_entry() {
     // value below 20: the filter fails.
     let low = lines(
         &plan,
-        &format!(
-            "{OPTED_IN}\nevents:\n  - {{ at: \"2026-11-20T10:00:00Z\", event: cart_abandoned, fields: {{ value: 5 }} }}\n"
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 5 } }"#,
+        ]),
     );
     assert!(low.is_empty(), "{low:?}");
     // A recent buyer is not in the audience.
     let buyer = lines(
         &plan,
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-01T10:00:00Z", event: order_placed, fields: {{ total: 10 }} }}
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 50 }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-01T10:00:00Z", event: order_placed, fields: { total: 10 } }"#,
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 50 } }"#,
+        ]),
     );
     assert!(buyer.is_empty(), "{buyer:?}");
     // No email address: not emailable.
@@ -79,13 +79,10 @@ events:
 fn quiet_hours_delay_a_send_and_the_person_stays_on_it() {
     let got = lines(
         &cart_plan(),
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T20:30:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-21T07:00:00Z", event: order_placed, fields: {{ total: 80 }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T20:30:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-21T07:00:00Z", event: order_placed, fields: { total: 80 } }"#,
+        ]),
     );
     // 21:30 is quiet (21:00-08:00): the reminder waits for 08:00, and the
     // order at 07:00 ends the journey while it waits.
@@ -98,9 +95,9 @@ events:
     );
     let got = lines(
         &cart_plan(),
-        &format!(
-            "{OPTED_IN}\nevents:\n  - {{ at: \"2026-11-20T20:30:00Z\", event: cart_abandoned, fields: {{ value: 80 }} }}\n"
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T20:30:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+        ]),
     );
     assert_eq!(got[1], "2026-11-21T08:00:00Z send cart_reminder (email)");
     // The next wait starts when the send went out.
@@ -111,14 +108,11 @@ events:
 fn consent_withdrawn_skips_the_send() {
     let got = lines(
         &cart_plan(),
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-20T10:30:00Z", set: {{ email_opt_in: false }} }}
-  - {{ at: "2026-11-20T10:45:00Z", set: {{ email_opt_in: null }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-20T10:30:00Z", set: { email_opt_in: false } }"#,
+            r#"{ at: "2026-11-20T10:45:00Z", set: { email_opt_in: null } }"#,
+        ]),
     );
     assert_eq!(
         got[1],
@@ -216,25 +210,19 @@ fn goal_and_exit_events_end_the_journey_at_any_moment() {
     let plan = cart_plan();
     let got = lines(
         &plan,
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-20T10:30:00Z", event: order_placed, fields: {{ total: 80 }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-20T10:30:00Z", event: order_placed, fields: { total: 80 } }"#,
+        ]),
     );
     assert_eq!(got[1], "2026-11-20T10:30:00Z converted order_placed");
     assert_eq!(got.len(), 2);
     let got = lines(
         &plan,
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-22T09:00:00Z", event: unsubscribed, fields: {{ channel: email }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-22T09:00:00Z", event: unsubscribed, fields: { channel: email } }"#,
+        ]),
     );
     assert_eq!(
         got.last().unwrap(),
@@ -243,13 +231,10 @@ events:
     // A goal at the very second a wait ends comes first.
     let got = lines(
         &plan,
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-20T11:00:00Z", event: order_placed, fields: {{ total: 80 }} }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-20T11:00:00Z", event: order_placed, fields: { total: 80 } }"#,
+        ]),
     );
     assert_eq!(got[1..], ["2026-11-20T11:00:00Z converted order_placed"]);
 }
@@ -267,9 +252,9 @@ fn the_window_close_ends_journeys_and_entries() {
     assert_eq!(w.closes_at, "2026-11-21T22:00:00Z");
     let got = lines(
         &plan,
-        &format!(
-            "{OPTED_IN}\nevents:\n  - {{ at: \"2026-11-20T10:00:00Z\", event: cart_abandoned, fields: {{ value: 80 }} }}\n"
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+        ]),
     );
     assert_eq!(
         got.last().unwrap(),
@@ -279,7 +264,9 @@ fn the_window_close_ends_journeys_and_entries() {
     for at in ["2026-11-19T21:59:59Z", "2026-11-21T22:00:00Z"] {
         let got = lines(
             &plan,
-            &format!("{OPTED_IN}\nevents:\n  - {{ at: \"{at}\", event: cart_abandoned, fields: {{ value: 80 }} }}\n"),
+            &opted_in(&[&format!(
+                r#"{{ at: "{at}", event: cart_abandoned, fields: {{ value: 80 }} }}"#
+            )]),
         );
         assert!(got.is_empty(), "{at}: {got:?}");
     }
@@ -573,13 +560,10 @@ fn engagement_counts_only_after_the_send_in_this_journey() {
     let plan = cart_plan();
     let got = lines(
         &plan,
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-20T10:30:00Z", clicked: cart_coupon_20 }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-20T10:30:00Z", clicked: cart_coupon_20 }"#,
+        ]),
     );
     // The early click (before the coupon went out) does not count: timeout.
     assert_eq!(got[4], "2026-11-24T11:00:00Z send cart_coupon_40 (email)");
@@ -589,13 +573,10 @@ events:
     j.insert(5, j[2].clone()); // wait 1d between the sends and the wait for
     let got = lines(
         &k.plan(c),
-        &format!(
-            r#"{OPTED_IN}
-events:
-  - {{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: {{ value: 80 }} }}
-  - {{ at: "2026-11-21T12:00:00Z", clicked: cart_coupon_20 }}
-"#
-        ),
+        &opted_in(&[
+            r#"{ at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+            r#"{ at: "2026-11-21T12:00:00Z", clicked: cart_coupon_20 }"#,
+        ]),
     );
     assert_eq!(got[4], "2026-11-23T11:00:00Z send cart_coupon_40 (email)");
 }
