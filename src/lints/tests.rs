@@ -9,7 +9,7 @@ use crate::config::Level;
 use crate::diagnostic::Severity;
 use crate::graph::lower_all;
 use crate::graph::testkit::{on_event, ProgramBuilder};
-use crate::model::{Trigger, Type, WaitOn};
+use crate::model::{CampaignId, ChannelId, EventId, Step, Trigger, Type, WaitOn};
 use crate::source::SourceFile;
 
 fn sources() -> SourceMap {
@@ -36,21 +36,31 @@ fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
     v
 }
 
-fn trigger(b: &mut ProgramBuilder) -> Trigger {
+/// A builder with the trigger event `e`, a `goal` event and a webhook
+/// channel `c` (which needs no consent).
+fn setup() -> (ProgramBuilder, Trigger, EventId, ChannelId) {
+    let mut b = ProgramBuilder::new();
     let e = b.event("e", &[]);
-    on_event(e)
+    let goal = b.event("goal", &[]);
+    let ch = b.channel("c", None);
+    b.program.channels[ch.index()].kind = "webhook".into();
+    (b, on_event(e), goal, ch)
+}
+
+/// Campaign `c` running `steps`, with the goal `goal`.
+fn campaign(b: &mut ProgramBuilder, t: Trigger, goal: EventId, steps: Vec<Step>) -> CampaignId {
+    let c = b.campaign("c", t, steps);
+    let loc = b.loc();
+    b.campaign_mut(c).goal = Some((goal, loc));
+    c
 }
 
 #[test]
 fn contradictory_branches_are_not_paths() {
     // if flag { send m  if not flag { send m } }: the inner send cannot
     // happen (unreachable-step's to report), so nothing is repeated.
-    let mut b = ProgramBuilder::new();
-    let t = trigger(&mut b);
-    let goal = b.event("goal", &[]);
+    let (mut b, t, goal, ch) = setup();
     let flag = b.attr("flag", Type::Bool);
-    let ch = b.channel("c", None);
-    b.program.channels[ch.index()].kind = "webhook".into();
     let m = b.message("m", ch);
     let s1 = b.send(m);
     let s2 = b.send(m);
@@ -59,9 +69,7 @@ fn contradictory_branches_are_not_paths() {
     let inner = b.if_(vec![(nf, vec![s2])], None);
     let f = b.flag(flag);
     let outer = b.if_(vec![(f, vec![s1, inner])], None);
-    let c = b.campaign("c", t, vec![outer]);
-    let loc = b.loc();
-    b.campaign_mut(c).goal = Some((goal, loc));
+    campaign(&mut b, t, goal, vec![outer]);
     let found = run_on(&b.program, &LintConfig::default());
     assert!(!codes(&found).contains(&"repeated-message"), "{found:#?}");
     // Taking every branch as possible, it would be.
@@ -75,18 +83,12 @@ fn contradictory_branches_are_not_paths() {
 
 #[test]
 fn engagement_with_a_message_never_sent_is_left_to_unreachable_step() {
-    let mut b = ProgramBuilder::new();
-    let t = trigger(&mut b);
-    let goal = b.event("goal", &[]);
-    let ch = b.channel("c", None);
-    b.program.channels[ch.index()].kind = "webhook".into();
+    let (mut b, t, goal, ch) = setup();
     let m = b.message("m", ch);
     let n = b.message("n", ch);
     let s = b.send(n);
     let w = b.wait_for(WaitOn::Clicked(m), 3600, None, Some(vec![s]));
-    let c = b.campaign("c", t, vec![w]);
-    let loc = b.loc();
-    b.campaign_mut(c).goal = Some((goal, loc));
+    campaign(&mut b, t, goal, vec![w]);
     let journeys = lower_all(&b.program);
     let all = engagement_before_send::analyze(&journeys[0], &|_| true);
     assert_eq!(all.len(), 1);
@@ -102,20 +104,14 @@ fn engagement_with_a_message_never_sent_is_left_to_unreachable_step() {
 fn allows_mark_the_innermost_and_levels_come_after() {
     // @allow(repeated-message) on the campaign and on the second send: the
     // inner one silences, the outer one silenced nothing.
-    let mut b = ProgramBuilder::new();
-    let t = trigger(&mut b);
-    let goal = b.event("goal", &[]);
-    let ch = b.channel("c", None);
-    b.program.channels[ch.index()].kind = "webhook".into();
+    let (mut b, t, goal, ch) = setup();
     let m = b.message("m", ch);
     let s1 = b.send(m);
     let w = b.wait(86_400);
     let mut s2 = b.send(m);
     let code_loc = b.loc();
     s2.allows.codes.push(("repeated-message".into(), code_loc));
-    let c = b.campaign("c", t, vec![s1, w, s2]);
-    let loc = b.loc();
-    b.campaign_mut(c).goal = Some((goal, loc));
+    let c = campaign(&mut b, t, goal, vec![s1, w, s2]);
     // The campaign's span must cover its steps.
     let start = crate::source::Span::new(0, 5_000);
     b.campaign_mut(c).loc.span = start;
@@ -139,20 +135,14 @@ fn allows_mark_the_innermost_and_levels_come_after() {
 
 #[test]
 fn allow_of_an_error_or_unknown_code_is_reported() {
-    let mut b = ProgramBuilder::new();
-    let t = trigger(&mut b);
-    let goal = b.event("goal", &[]);
-    let ch = b.channel("c", None);
-    b.program.channels[ch.index()].kind = "webhook".into();
+    let (mut b, t, goal, ch) = setup();
     let m = b.message("m", ch);
     let mut s1 = b.send(m);
     let l1 = b.loc();
     let l2 = b.loc();
     s1.allows.codes.push(("instant-loop".into(), l1));
     s1.allows.codes.push(("no-gaol".into(), l2));
-    let c = b.campaign("c", t, vec![s1]);
-    let loc = b.loc();
-    b.campaign_mut(c).goal = Some((goal, loc));
+    campaign(&mut b, t, goal, vec![s1]);
     let found = run_on(&b.program, &LintConfig::default());
     let messages: Vec<String> = found
         .iter()
