@@ -295,20 +295,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         Ok(r) => r,
         Err(DiffError::Sources { side, analysis }) => {
             eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            let errors: Vec<_> = analysis
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
-            let mut err = std::io::stderr().lock();
-            let _ = render::render(
-                render::Format::Human,
-                &analysis.sources,
-                &errors,
-                &human_options(),
-                &mut err,
-            );
+            print_errors(&analysis);
             return EXIT_FAILURE;
         }
         Err(e) => {
@@ -344,23 +331,28 @@ fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis
         }
     };
     if analysis.has_errors() {
-        let errors: Vec<_> = analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .cloned()
-            .collect();
-        let mut err = std::io::stderr().lock();
-        let _ = render::render(
-            render::Format::Human,
-            &analysis.sources,
-            &errors,
-            &human_options(),
-            &mut err,
-        );
+        print_errors(&analysis);
         return Err(on_errors);
     }
     Ok(analysis)
+}
+
+/// Prints the errors of `analysis` (human, to stderr); warnings are not shown.
+fn print_errors(analysis: &driver::Analysis) {
+    let errors: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    let mut err = std::io::stderr().lock();
+    let _ = render::render(
+        render::Format::Human,
+        &analysis.sources,
+        &errors,
+        &human_options(),
+        &mut err,
+    );
 }
 
 fn graph(
