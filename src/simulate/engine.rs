@@ -630,6 +630,22 @@ impl Person<'_> {
         });
     }
 
+    /// Whether a send at `t` would exceed one of `limits` (count per
+    /// seconds), counting the sends so far on `channel` (`None`: on every
+    /// channel).
+    fn limited(&self, t: i64, limits: &[(u32, i64)], channel: Option<usize>) -> bool {
+        limits.iter().any(|&(count, per)| {
+            let n = self
+                .sends
+                .iter()
+                .rev()
+                .take_while(|&&(s, _)| t - s < per)
+                .filter(|&&(_, c)| channel.is_none_or(|ch| ch == c))
+                .count();
+            n >= count as usize
+        })
+    }
+
     fn send(&mut self, t: i64, m: usize) -> SendOutcome {
         let c = self.c;
         let ch_i = c.messages[m].channel;
@@ -645,30 +661,13 @@ impl Person<'_> {
                 return SendOutcome::Done;
             }
         }
-        for &(count, per) in &c.limits {
-            let n = self
-                .sends
-                .iter()
-                .rev()
-                .take_while(|&&(s, _)| t - s < per)
-                .count();
-            if n >= count as usize {
-                self.skip(t, m, SkipReason::CampaignLimit);
-                return SendOutcome::Done;
-            }
+        if self.limited(t, &c.limits, None) {
+            self.skip(t, m, SkipReason::CampaignLimit);
+            return SendOutcome::Done;
         }
-        for &(count, per) in &ch.limits {
-            let n = self
-                .sends
-                .iter()
-                .rev()
-                .take_while(|&&(s, _)| t - s < per)
-                .filter(|&&(_, c)| c == ch_i)
-                .count();
-            if n >= count as usize {
-                self.skip(t, m, SkipReason::ChannelLimit);
-                return SendOutcome::Done;
-            }
+        if self.limited(t, &ch.limits, Some(ch_i)) {
+            self.skip(t, m, SkipReason::ChannelLimit);
+            return SendOutcome::Done;
         }
         self.sends.push((t, ch_i));
         if let Some(j) = &mut self.journey {
