@@ -200,11 +200,11 @@ pub fn prepare(c: &Compiled, scenario: &Scenario) -> Result<Prepared, SimError> 
     })
 }
 
-pub fn run(c: &Compiled, prepared: &Prepared) -> Vec<Timeline> {
+pub fn run(c: &Compiled, prepared: &Prepared, trace: bool) -> Vec<Timeline> {
     prepared
         .people
         .iter()
-        .map(|p| run_person(c, prepared, p))
+        .map(|p| run_person(c, prepared, p, trace))
         .collect()
 }
 
@@ -245,9 +245,11 @@ struct Person<'a> {
     entered: Option<i64>,
     entries: Vec<Entry>,
     steps: u64,
+    /// The nodes executed, when tracing.
+    trace: Option<Vec<(i64, String)>>,
 }
 
-fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
+fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Timeline {
     let mut s = Person {
         c,
         id: &p.id,
@@ -261,6 +263,7 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
         entered: None,
         entries: Vec::new(),
         steps: 0,
+        trace: trace.then(Vec::new),
     };
     s.update_tz();
     let until = prepared.until;
@@ -340,6 +343,7 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
         person: p.id.clone(),
         entries: s.entries,
         steps: s.steps,
+        trace: s.trace.unwrap_or_default(),
     }
 }
 
@@ -703,6 +707,9 @@ impl Person<'_> {
             let n = tgt.to;
             let node = &c.nodes[n];
             self.steps += 1;
+            if let Some(trace) = &mut self.trace {
+                trace.push((t, node.id.clone()));
+            }
             let Some(j) = &mut self.journey else { return };
             j.node = n;
             match &node.kind {
