@@ -224,6 +224,8 @@ struct Journey {
     trigger_fields: Vec<Option<Val>>,
     /// (repeat node, iterations started).
     counters: Vec<(usize, u32)>,
+    /// (`wait_until` node, the instant it last let flow go on).
+    until_left: Vec<(usize, i64)>,
     sent: Vec<bool>,
     opened: Vec<bool>,
     clicked: Vec<bool>,
@@ -582,6 +584,7 @@ impl Person<'_> {
             entry_seq: self.seq,
             trigger_fields,
             counters: Vec::new(),
+            until_left: Vec::new(),
             sent: vec![false; m],
             opened: vec![false; m],
             clicked: vec![false; m],
@@ -728,7 +731,18 @@ impl Person<'_> {
                     return;
                 }
                 CKind::WaitUntil(weekday, minutes) => {
-                    let at = time::next_local_time(self.tz, t, *weekday, *minutes);
+                    // Back at the very instant this node last let flow go
+                    // on (a loop with no other wait): the next such moment.
+                    let slot = j.until_left.iter().position(|&(u, _)| u == n);
+                    let from = match slot {
+                        Some(i) if j.until_left[i].1 == t => t + 1,
+                        _ => t,
+                    };
+                    let at = time::next_local_time(self.tz, from, *weekday, *minutes);
+                    match slot {
+                        Some(i) => j.until_left[i].1 = at,
+                        None => j.until_left.push((n, at)),
+                    }
                     if at <= t {
                         tgt = node.next;
                     } else {
