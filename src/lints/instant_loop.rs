@@ -89,8 +89,13 @@ pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex
         }
         adj[u.index()].push((v.index(), ()));
     }
+    // Loops anywhere, not only those the entry reaches with no time
+    // passing: search from a virtual node with an edge to every node (it
+    // is on no cycle; edges out of unreached nodes are not live, so loops
+    // no execution reaches are still left to `unreachable-step`).
+    adj.push((0..n).map(|v| (v, ())).collect());
     let mut loops = Vec::new();
-    for scc in tarjan(&adj, journey.entry.index()) {
+    for scc in tarjan(&adj, n) {
         let cyclic = scc.len() > 1 || adj[scc[0]].iter().any(|&(t, _)| t == scc[0]);
         if !cyclic {
             continue;
@@ -187,6 +192,15 @@ message a { channel email  template "a" }
             assert!(r.is_empty(), "{body}: {r:#?}");
         }
         let r = run("step s {\n wait 0s\n if vip { goto s }\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+    }
+
+    #[test]
+    fn loops_after_a_wait_are_found() {
+        // The entry reaches the loop only through a wait.
+        let r = run("wait 1d\nstep s {\n if vip { goto s }\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+        let r = run("wait for order within 1h\nstep s {\n send a\n goto s\n}");
         assert_eq!(r.len(), 1, "{r:#?}");
     }
 
