@@ -69,11 +69,15 @@ pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex
     let r = reach::analyze(program, journey);
     let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
     let n = g.node_count();
+    let regular = journey.regular_repeats();
     let mut adj: Vec<Vec<(usize, ())>> = vec![Vec::new(); n];
     for e in g.edge_references() {
         let (u, v) = (e.source(), e.target());
+        // The end of a round goes back to its `repeat`, which counts it;
+        // but a `repeat` whose body a `goto` enters from outside starts
+        // counting afresh each time (see `Journey::regular_repeats`).
         if !r.is_live(e.id())
-            || journey.is_repeat_back_edge(e.id())
+            || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
             || matches!(e.weight(), Edge::Ends(_))
             || takes_time(&g[u].kind)
         {
