@@ -9,7 +9,9 @@
 //! messages in it again and again, all at once). Only a `wait`, a
 //! `wait until` or a `wait for` makes time pass for sure; a `send` on a
 //! channel with quiet hours is delayed only during those hours, so it does
-//! not count.
+//! not count, and neither does a `wait for opened` or `clicked` that goes
+//! on to its block: once the message has been opened or clicked, that is
+//! over at once every time round.
 //!
 //! `repeat N times` is not an instant loop even with no wait inside: it
 //! runs its body `N` times and goes on (`repeated-message` may still have
@@ -39,7 +41,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::timing::{self, tarjan};
 use crate::graph::{reach, Edge, Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::Program;
+use crate::model::{Program, WaitOn};
 
 pub const CODE: &str = "instant-loop";
 
@@ -51,13 +53,22 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// Whether taking edge `e` out of `kind` surely takes time.
-fn takes_time(kind: &NodeKind) -> bool {
+/// Whether taking edge `edge` out of `kind` surely takes time.
+fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
     match kind {
         NodeKind::Wait { seconds } => *seconds > 0,
         // The second time round, `wait until` waits for the next such
-        // time; `wait for` needs something to happen or a timeout.
-        NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. } => true,
+        // time (the runner never lets one node through twice at one
+        // instant).
+        NodeKind::WaitUntil { .. } => true,
+        // An open or a click counts even when it came before: once it
+        // has, the `wait for` is over at once, every time round.
+        NodeKind::WaitFor {
+            on: WaitOn::Opened(_) | WaitOn::Clicked(_),
+            ..
+        } => *edge != Edge::Matched,
+        // An event must happen after arrival, or the time run out.
+        NodeKind::WaitFor { .. } => true,
         _ => false,
     }
 }
@@ -79,7 +90,7 @@ pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex
         if !r.is_live(e.id())
             || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
             || matches!(e.weight(), Edge::Ends(_))
-            || takes_time(&g[u].kind)
+            || takes_time(&g[u].kind, e.weight())
         {
             continue;
         }
