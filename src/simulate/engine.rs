@@ -248,7 +248,7 @@ struct Person<'a> {
     entries: Vec<Entry>,
     steps: u64,
     /// The nodes executed, when tracing.
-    trace: Option<Vec<(i64, String)>>,
+    trace: Option<Vec<(i64, usize)>>,
 }
 
 fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Timeline {
@@ -711,7 +711,7 @@ impl Person<'_> {
             let node = &c.nodes[n];
             self.steps += 1;
             if let Some(trace) = &mut self.trace {
-                trace.push((t, node.id.clone()));
+                trace.push((t, n));
             }
             let Some(j) = &mut self.journey else { return };
             j.node = n;

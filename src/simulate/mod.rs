@@ -193,10 +193,10 @@ pub struct Timeline {
     /// Nodes executed (for throughput measurements).
     #[serde(skip)]
     pub steps: u64,
-    /// The nodes executed, in order, as `(instant, node id)`: only with
-    /// [`Simulator::with_trace`], empty otherwise.
+    /// The nodes executed, in order, as `(instant, index into the plan's
+    /// `nodes`)`: only with [`Simulator::with_trace`], empty otherwise.
     #[serde(skip)]
-    pub trace: Vec<(i64, String)>,
+    pub trace: Vec<(i64, usize)>,
 }
 
 /// One thing that happened.
