@@ -1,11 +1,17 @@
 //! Front-end throughput: load, parse and resolve a generated corpus of
 //! 2,000 campaign files sharing one vocabulary file (the shape of a real
-//! campaign repository). Reports bytes of source per second.
+//! campaign repository). Reports bytes of source per second, for the front
+//! end alone (`frontend/...`) and for the whole of `omnis check`
+//! (`check/...`: front end, journey graphs and every lint).
+//!
+//! The loader parses files on every core; run with `taskset -c 0` to see
+//! the throughput of one core.
 
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use omnis::driver::{analyze, Options};
+use omnis::{loader, resolve};
 
 const VOCAB: &str = include_str!("../campaigns/audience.omni");
 
@@ -88,6 +94,16 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     assert!(!a.has_errors(), "{:?}", &a.diagnostics[..1]);
     let mut g = c.benchmark_group("frontend");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("2000 files + vocabulary", |b| {
+        b.iter(|| {
+            let loaded = loader::load(std::slice::from_ref(&root)).unwrap();
+            resolve::resolve(&loaded)
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("check");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("2000 files + vocabulary", |b| {

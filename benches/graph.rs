@@ -145,12 +145,7 @@ fn all(p: &Program, sm: &SourceMap) -> usize {
     let journeys = vec![lower(p, CampaignId(0))];
     let r = reach::analyze(p, &journeys[0]);
     let t = timing::analyze_live(p, &journeys[0], &|e| r.is_live(e));
-    let cx = LintContext {
-        program: p,
-        journeys: &journeys,
-        sources: sm,
-        roots: &[],
-    };
+    let cx = LintContext::new(p, &journeys, sm, &[]);
     let d = unreachable_step::check(&cx).len() + instant_loop::check(&cx).len();
     d + t.nodes.len()
 }

@@ -100,12 +100,7 @@ fn bench(c: &mut Criterion) {
     ] {
         let a = load(dir.path(), name, &text);
         let nodes: usize = a.journeys.iter().map(|j| j.graph.node_count()).sum();
-        let cx = LintContext {
-            program: &a.program,
-            journeys: &a.journeys,
-            sources: &a.sources,
-            roots: &a.roots,
-        };
+        let cx = LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
         let config = LintConfig::default();
         let found = lints::run(&cx, &config);
         eprintln!("{name}: {nodes} graph nodes, {} findings", found.len());

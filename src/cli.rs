@@ -47,6 +47,19 @@ pub enum Command {
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
     },
+    /// Format `.omni` files in one canonical layout, in place.
+    #[command(after_help = FMT_HELP)]
+    Fmt {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing: list the files whose layout would change (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Write nothing: print the changes as a unified diff (exit 1 if any).
+        #[arg(long)]
+        diff: bool,
+    },
     /// Compile campaigns to execution plans, one file per campaign.
     Build {
         /// Files, or directories searched recursively for `*.omni`.
@@ -89,7 +102,74 @@ pub enum Command {
         /// A code such as `unreachable-step`; without one, list every code.
         code: Option<String>,
     },
+    /// Draw journeys as diagrams (Mermaid for GitHub Markdown, or Graphviz DOT).
+    Graph {
+        /// Files, or directories searched recursively for `*.omni`.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Only this campaign (default: every campaign in the named files).
+        #[arg(long, value_name = "NAME")]
+        campaign: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// What changed between two versions of the campaigns, in review terms
+    /// (exit 0: nothing, 1: something changed, 2: errors).
+    Diff {
+        /// OLD and NEW: two files or two folders. With `--git`: the paths
+        /// of the working tree to compare (default `.`).
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Compare the working tree with this git revision
+        /// (e.g. `origin/main`).
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// Output format (`markdown` suits pull-request comments).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+    },
+    /// Start a campaigns project: omnis.toml, a first campaign and a GitHub
+    /// Actions workflow (never overwrites a file).
+    Init {
+        /// The project folder (created if needed).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions, e.g. `omnis completions bash > /etc/bash_completion.d/omnis`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+const FMT_HELP: &str = "\
+The layout: two-space indentation; one declaration, property or step per line;
+a block written on one line stays on one line when it fits in 100 columns;
+runs of one-line events, channels, segments and messages, and split arms, are
+aligned; blank lines are kept (at most one in a row); every comment is kept.
+
+Files are rewritten only when their layout changes, atomically (a temporary
+file in the same folder, then a rename). A file that does not parse (syntax
+errors, or values out of range) is reported on stderr and left as it is.
+
+Exit codes:
+  0  every file is formatted (or has just been written formatted)
+  1  --check or --diff: some file would change; or some file does not parse
+  2  a path cannot be read or written";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormatArg {
@@ -130,6 +210,13 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             format,
             deny,
         } => check(paths, format, deny.is_some(), &mut out),
+        Command::Fmt { paths, check, diff } => {
+            let opts = crate::fmt::files::Options { paths, check, diff };
+            // Diagnostics go to stderr, the file list or diff to stdout.
+            let mut human = human_options();
+            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
+        }
         Command::Explain { code } => explain(code.as_deref(), &mut out),
         Command::Build {
             paths,
@@ -157,6 +244,154 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             let _ = out.write_all(crate::plan::schema_json().as_bytes());
             EXIT_OK
         }
+        Command::Graph {
+            paths,
+            campaign,
+            format,
+        } => graph(paths, campaign.as_deref(), format, &mut out),
+        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
+        Command::Init { dir } => init(&dir, &mut out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut out);
+            EXIT_OK
+        }
+    }
+}
+
+fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
+    match crate::init::init(dir) {
+        Ok(written) => {
+            for p in &written {
+                let _ = writeln!(out, "created {}", p.display());
+            }
+            let _ = writeln!(
+                out,
+                "next: `omnis check {0}`, `omnis graph {0}`; for CI, set the repository \
+                 variable OMNIS_GIT (see {1})",
+                dir.display(),
+                crate::init::WORKFLOW_PATH
+            );
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dyn Write) -> i32 {
+    use crate::diff::{self, DiffError};
+    let report = match (git, paths.as_slice()) {
+        (Some(rev), paths) => diff::diff_git(rev, paths),
+        (None, [old, new]) => diff::diff_paths(old, new),
+        (None, _) => Err(DiffError::Usage(
+            "omnis diff takes OLD and NEW (two files or two folders), or --git REV [PATH...]"
+                .into(),
+        )),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(DiffError::Sources { side, analysis }) => {
+            eprintln!("error: {side}: the campaigns have errors; fix them to compare");
+            let errors: Vec<_> = analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            let mut err = std::io::stderr().lock();
+            let _ = render::render(
+                render::Format::Human,
+                &analysis.sources,
+                &errors,
+                &human_options(),
+                &mut err,
+            );
+            return EXIT_FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let format = match format {
+        DiffFormat::Human => diff::Format::Human,
+        DiffFormat::Markdown => diff::Format::Markdown,
+        DiffFormat::Json => diff::Format::Json,
+    };
+    if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
+        eprintln!("error: cannot write the report: {e}");
+        return EXIT_FAILURE;
+    }
+    if report.changed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Loads and checks `paths` for a command that needs error-free sources
+/// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
+/// the exit code to use; warnings are not shown.
+fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
+    let analysis = match driver::analyze(&Options { paths }) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_FAILURE);
+        }
+    };
+    if analysis.has_errors() {
+        let errors: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        let mut err = std::io::stderr().lock();
+        let _ = render::render(
+            render::Format::Human,
+            &analysis.sources,
+            &errors,
+            &human_options(),
+            &mut err,
+        );
+        return Err(on_errors);
+    }
+    Ok(analysis)
+}
+
+fn graph(
+    paths: Vec<PathBuf>,
+    campaign: Option<&str>,
+    format: GraphFormat,
+    out: &mut dyn Write,
+) -> i32 {
+    let analysis = match analyze_clean(paths, EXIT_FINDINGS) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let format = match format {
+        GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
+        GraphFormat::Dot => crate::diagram::Format::Dot,
+    };
+    match crate::diagram::render(&analysis, campaign, format) {
+        Ok(text) => {
+            if text.is_empty() {
+                eprintln!("note: no campaigns in the named files");
+            }
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                eprintln!("error: cannot write the diagram: {e}");
+                return EXIT_FAILURE;
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
     }
 }
 
@@ -174,14 +409,14 @@ fn check(
         }
     };
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
-    let diags = analysis.diagnostics.clone();
+    let diags = &analysis.diagnostics;
     let format = match format {
         CheckFormat::Human => render::Format::Human,
         CheckFormat::Json => render::Format::Json,
         CheckFormat::Sarif => render::Format::Sarif,
         CheckFormat::Github => render::Format::Github,
     };
-    if let Err(e) = render::render(format, &analysis.sources, &diags, &human_options(), out) {
+    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
         eprintln!("error: cannot write the report: {e}");
         return EXIT_FAILURE;
     }
@@ -195,18 +430,13 @@ fn check(
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
 fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
-    let mut analysis = match driver::analyze(&Options { paths }) {
+    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return Err(EXIT_FAILURE);
         }
     };
-    if deny_warnings {
-        for d in &mut analysis.diagnostics {
-            d.severity = crate::diagnostic::Severity::Error;
-        }
-    }
     if !analysis.diagnostics.is_empty() {
         let mut opts = human_options();
         opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -145,12 +145,12 @@ fn analyze_here(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> 
     };
     if !analysis.has_errors() {
         analysis.journeys = crate::graph::lower_all(&analysis.program);
-        let cx = LintContext {
-            program: &analysis.program,
-            journeys: &analysis.journeys,
-            sources: &analysis.sources,
-            roots: &analysis.roots,
-        };
+        let cx = LintContext::new(
+            &analysis.program,
+            &analysis.journeys,
+            &analysis.sources,
+            &analysis.roots,
+        );
         let found = lints::run(&cx, &analysis.config.lints);
         analysis.diagnostics.extend(found);
     }

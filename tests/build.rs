@@ -174,3 +174,31 @@ fn simulate_the_readme_example() {
     assert_eq!(first[1]["message"], "cart_reminder");
     assert_eq!(first[1]["channel"], "email");
 }
+
+#[test]
+fn plans_do_not_depend_on_the_working_directory() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let campaigns = manifest().join("campaigns");
+    let o = omnis(
+        &[
+            "build",
+            "campaigns/vip.omni",
+            "--out",
+            a.path().to_str().unwrap(),
+        ],
+        manifest(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = omnis(
+        &["build", "vip.omni", "--out", b.path().to_str().unwrap()],
+        &campaigns,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let pa = std::fs::read(a.path().join("vip_welcome.plan.json")).unwrap();
+    let pb = std::fs::read(b.path().join("vip_welcome.plan.json")).unwrap();
+    assert_eq!(pa, pb);
+    let v: serde_json::Value = serde_json::from_slice(&pa).unwrap();
+    // Relative to the project root (campaigns/ holds omnis.toml).
+    assert_eq!(v["source"]["path"], "vip.omni");
+}

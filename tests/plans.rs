@@ -59,7 +59,16 @@ fn every_example_has_a_plan_that_validates_against_the_schema() {
             assert!(plan.channels.contains_key(&m.channel));
         }
         assert!(!plan.source.path.starts_with('/'));
-        assert!(plan.source.path.starts_with("campaigns/"));
+        // Relative to the project root: campaigns/ holds omnis.toml.
+        assert!(!plan.source.path.contains(".."), "{}", plan.source.path);
+        assert!(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("campaigns")
+                .join(&plan.source.path)
+                .is_file(),
+            "{}",
+            plan.source.path
+        );
     }
 }
 

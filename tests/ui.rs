@@ -206,3 +206,38 @@ fn annotations_parse() {
     assert_eq!(a[1].line, 1);
     assert_eq!(a[2].text.as_deref(), Some("some text"));
 }
+
+/// The human rendering of every fixture, as insta snapshots (no colour,
+/// width 100): what a marketer actually reads.
+#[test]
+fn rendered_output_snapshots() {
+    let mut paths = Vec::new();
+    runs(&ui_dir(), &mut paths);
+    let base = ui_dir();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(base.join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for p in &paths {
+            let analysis = analyze(&Options {
+                paths: vec![p.clone()],
+            })
+            .unwrap();
+            let mut out = Vec::new();
+            omnis::render::render(
+                omnis::render::Format::Human,
+                &analysis.sources,
+                &analysis.diagnostics,
+                &omnis::render::HumanOptions {
+                    color: false,
+                    width: 100,
+                },
+                &mut out,
+            )
+            .unwrap();
+            let rel = p.strip_prefix(&base).unwrap().to_string_lossy();
+            let name = rel.trim_end_matches(".omni").replace(['/', '\\'], "__");
+            insta::assert_snapshot!(name, String::from_utf8(out).unwrap());
+        }
+    });
+}

@@ -28,30 +28,44 @@
 //! nodes inside a compound step directly follow it.
 //!
 //! # Node ids
-//! Ids are structural, so that a small edit gives a small diff:
+//! Ids are structural and keyed by what each step is, not by its position,
+//! so that adding, removing or moving a step changes only that step's id
+//! and those of later steps of the same kind in the same block (and what is
+//! inside those steps). Changing which message a `send` sends or what a
+//! `wait for` waits for makes it another step, with another id; editing
+//! anything else (durations, times of day, conditions, `within`, `where`,
+//! weights, `times`) changes no id, so people waiting at an edited `wait`
+//! keep their place.
 //! - `@entry`, `@end`, `@goal`, `@exit.EVENT` for the non-step nodes (`@`
 //!   cannot start a step id);
-//! - top-level steps `s1`, `s2`, ... (1-based position in the journey);
+//! - a step's own part is its kind, and for sends and `wait for` what they
+//!   send or wait for: `send-MESSAGE`, `wait`, `until`,
+//!   `waitfor-EVENT` / `waitfor-opened-M` / `waitfor-clicked-M`, `if`,
+//!   `split`, `repeat`, `goto-NAME`, `exit`; the second step with the same
+//!   part in a block gets `~2`, the third `~3`, and so on;
+//! - top-level steps have just their part (`send-cart_reminder`);
 //! - inside a step with id `P`:
-//!   - `if`: the first arm's block `P.then.sN`, the `else if` arms
-//!     `P.if2.sN`, `P.if3.sN`, ..., the `else` block `P.else.sN`;
-//!   - `wait for`: `P.then.sN` (matched) and `P.otherwise.sN`;
-//!   - `split`: `P.ARM.sN` with the arm's name, or its 1-based position
-//!     (`P.2.sN`) when it has none;
-//!   - `repeat`: `P.sN`;
+//!   - `if`: the first arm's steps `P.then.X`, the `else if` arms
+//!     `P.if2.X`, `P.if3.X`, ..., the `else` block `P.else.X`;
+//!   - `wait for`: `P.then.X` (matched) and `P.otherwise.X`;
+//!   - `split`: `P.ARM.X` with the arm's name, or its 1-based position
+//!     (`P.2.X`) when it has none;
+//!   - `repeat`: `P.X`;
 //! - a `step NAME` has the id `NAME` wherever it is (names are unique in a
-//!   campaign), and the steps in it `NAME.sN`.
+//!   campaign), and the steps in it `NAME.X`.
 //!
-//! Ids are unique: in the unlikely case that two come out equal (a step
-//! named `s1` at top level next to the first step), the later one gets
-//! `#2` (then `#3`, ...) appended.
+//! Ids are unique: in the unlikely case that two come out equal (a
+//! `step exit` and an `exit` step at top level: names cannot contain `-`
+//! or `~`, but may be `if`, `split`, `repeat`, `wait`, `until` or `exit`),
+//! the later one gets `#2` (then `#3`, ...) appended, and the steps inside
+//! it are named after that id.
 
 use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Edge, Journey, Node, NodeKind};
-use crate::model::{Allows, Block, CampaignId, Loc, Program, Step, StepKind};
+use crate::model::{Allows, Block, CampaignId, Loc, Program, Step, StepKind, WaitOn};
 
 /// Lowers every campaign, indexed by `CampaignId`.
 pub fn lower_all(program: &Program) -> Vec<Journey> {
@@ -204,6 +218,30 @@ impl Lowerer<'_> {
         })
     }
 
+    /// What a step is, as an id part: `send-cart_reminder`, `wait`, `until`,
+    /// `waitfor-clicked-coupon`, `if`, `split`, `repeat`, `goto-nudge`,
+    /// `exit`. A wait's duration or time of day is a parameter, not part of
+    /// its identity: editing it keeps the id (people waiting there stay).
+    fn step_key(&self, step: &Step) -> String {
+        let p = self.program;
+        match &step.kind {
+            StepKind::Send(m) => format!("send-{}", p.message(*m).name),
+            StepKind::Wait { .. } => "wait".into(),
+            StepKind::WaitUntil { .. } => "until".into(),
+            StepKind::WaitFor { on, .. } => match on {
+                WaitOn::Event(e) => format!("waitfor-{}", p.event(*e).name),
+                WaitOn::Opened(m) => format!("waitfor-opened-{}", p.message(*m).name),
+                WaitOn::Clicked(m) => format!("waitfor-clicked-{}", p.message(*m).name),
+            },
+            StepKind::If { .. } => "if".into(),
+            StepKind::Split(_) => "split".into(),
+            StepKind::Repeat { .. } => "repeat".into(),
+            StepKind::Named { name, .. } => name.clone(),
+            StepKind::Goto { target } => format!("goto-{target}"),
+            StepKind::Exit => "exit".into(),
+        }
+    }
+
     fn connect(&mut self, pending: Pending, to: NodeIndex) {
         for (from, e) in pending {
             self.graph.add_edge(from, to, e);
@@ -221,10 +259,20 @@ impl Lowerer<'_> {
         mut pending: Pending,
     ) -> Pending {
         let mut prev = None;
-        for (i, step) in block.steps.iter().enumerate() {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for step in &block.steps {
             let id = match &step.kind {
                 StepKind::Named { name, .. } => name.clone(),
-                _ => child(prefix, &format!("s{}", i + 1)),
+                _ => {
+                    let key = self.step_key(step);
+                    let n = seen.entry(key.clone()).or_insert(0);
+                    *n += 1;
+                    if *n == 1 {
+                        child(prefix, &key)
+                    } else {
+                        child(prefix, &format!("{key}~{n}"))
+                    }
+                }
             };
             let (n, out) = self.step(step, id, parent, prev, allows, pending);
             pending = out;
@@ -268,7 +316,10 @@ impl Lowerer<'_> {
             },
             StepKind::Exit => NodeKind::Exit,
         };
-        let n = self.node(id.clone(), kind, step.loc, allows.clone(), parent, prev);
+        let n = self.node(id, kind, step.loc, allows.clone(), parent, prev);
+        // The id after `node` made it unique: the steps inside are named
+        // after the node they are in.
+        let id = self.graph[n].id.clone();
         self.connect(pending, n);
         let p = Some(n);
         let out = match &step.kind {
@@ -372,7 +423,7 @@ impl Lowerer<'_> {
 mod tests {
     use super::*;
     use crate::graph::testkit::ProgramBuilder;
-    use crate::model::{CmpOp, Trigger, Type, WaitOn};
+    use crate::model::{CmpOp, Trigger, Type, WaitOn, Weekday};
     use petgraph::visit::EdgeRef;
 
     fn ids(j: &Journey) -> Vec<String> {
@@ -440,70 +491,134 @@ mod tests {
                 "@end",
                 "@goal",
                 "@exit.unsubscribed",
-                "s1",
-                "s2",
-                "s2.then.s1",
-                "s2.if2.s1",
-                "s2.else.s1",
-                "s3",
-                "s3.a.s1",
-                "s3.2.s1",
+                "send-m",
+                "if",
+                "if.then.send-m",
+                "if.if2.wait",
+                "if.else.send-m",
+                "split",
+                "split.a.send-m",
+                "split.2.exit",
                 "nudge",
-                "nudge.s1",
-                "nudge.s2",
-                "s5",
-                "s5.s1",
-                "s6",
-                "s6.then.s1",
-                "s7"
+                "nudge.wait",
+                "nudge.send-m",
+                "repeat",
+                "repeat.wait",
+                "waitfor-opened-m",
+                "waitfor-opened-m.then.send-m",
+                "goto-nudge"
             ]
         );
         let e = edges(&j);
         for want in [
-            "@entry -Next-> s1",
-            "s1 -Next-> s2",
-            "s2 -If(0)-> s2.then.s1",
-            "s2 -If(1)-> s2.if2.s1",
-            "s2 -Else-> s2.else.s1",
-            "s2.then.s1 -Next-> s3",
-            "s2.if2.s1 -Next-> s3",
-            "s2.if2.s1 -Ends(EventId(0))-> @goal",
-            "s2.if2.s1 -Ends(EventId(1))-> @exit.unsubscribed",
-            "s3.a.s1 -Next-> nudge",
-            "nudge -Next-> nudge.s1",
-            "nudge.s2 -Next-> s5",
-            "s5 -Body-> s5.s1",
-            "s5.s1 -Next-> s5",
-            "s5 -Done-> s6",
-            "s6 -Matched-> s6.then.s1",
-            "s6 -Timeout-> s7",
-            "s6.then.s1 -Next-> s7",
-            "s7 -Jump-> nudge",
+            "@entry -Next-> send-m",
+            "send-m -Next-> if",
+            "if -If(0)-> if.then.send-m",
+            "if -If(1)-> if.if2.wait",
+            "if -Else-> if.else.send-m",
+            "if.then.send-m -Next-> split",
+            "if.if2.wait -Next-> split",
+            "if.if2.wait -Ends(EventId(0))-> @goal",
+            "if.if2.wait -Ends(EventId(1))-> @exit.unsubscribed",
+            "split.a.send-m -Next-> nudge",
+            "nudge -Next-> nudge.wait",
+            "nudge.send-m -Next-> repeat",
+            "repeat -Body-> repeat.wait",
+            "repeat.wait -Next-> repeat",
+            "repeat -Done-> waitfor-opened-m",
+            "waitfor-opened-m -Matched-> waitfor-opened-m.then.send-m",
+            "waitfor-opened-m -Timeout-> goto-nudge",
+            "waitfor-opened-m.then.send-m -Next-> goto-nudge",
+            "goto-nudge -Jump-> nudge",
         ] {
             assert!(e.contains(&want.to_string()), "missing {want} in {e:#?}");
         }
         // `exit` has no successor; sends without quiet hours no `Ends`.
-        let exit = j.node_by_id("s3.2.s1").unwrap();
+        let exit = j.node_by_id("split.2.exit").unwrap();
         assert_eq!(j.graph.edges(exit).count(), 0);
-        let s1 = j.node_by_id("s1").unwrap();
+        let s1 = j.node_by_id("send-m").unwrap();
         assert_eq!(j.graph.edges(s1).count(), 1);
         assert_eq!(j.repeat_back_edges.len(), 1);
         let back = j.repeat_back_edges[0];
         assert_eq!(
             j.graph.edge_endpoints(back).unwrap().1,
-            j.node_by_id("s5").unwrap()
+            j.node_by_id("repeat").unwrap()
         );
         // Structure.
-        let t = j.node_by_id("s2.if2.s1").unwrap();
-        assert_eq!(j.graph[t].parent, j.node_by_id("s2"));
+        let t = j.node_by_id("if.if2.wait").unwrap();
+        assert_eq!(j.graph[t].parent, j.node_by_id("if"));
         assert_eq!(
-            j.graph[j.node_by_id("nudge.s2").unwrap()].prev,
-            j.node_by_id("nudge.s1")
+            j.graph[j.node_by_id("nudge.send-m").unwrap()].prev,
+            j.node_by_id("nudge.wait")
         );
         assert_eq!(
-            j.graph[j.node_by_id("s5").unwrap()].prev,
+            j.graph[j.node_by_id("repeat").unwrap()].prev,
             j.node_by_id("nudge")
         );
+    }
+
+    #[test]
+    fn step_parts_name_the_kind_and_operand_and_count_repeats_per_block() {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("order_placed", &[]);
+        let x = b.attr("x", Type::Bool);
+        let ch = b.channel("email", None);
+        let m = b.message("cart_reminder", ch);
+        let coupon = b.message("coupon", ch);
+        let send1 = b.send(m);
+        let wait1 = b.wait(129_600);
+        let send2 = b.send(m);
+        let until = b.wait_until(None, 9 * 60);
+        let until_mon = b.wait_until(Some(Weekday::Mon), 9 * 60 + 5);
+        let wf_event = b.wait_for(WaitOn::Event(ev), 3600, None, None);
+        let wf_clicked = b.wait_for(WaitOn::Clicked(coupon), 3600, None, None);
+        // The inner block counts on its own: its first `send m` is no `~N`.
+        let inner1 = b.send(m);
+        let inner2 = b.send(m);
+        let c1 = b.flag(x);
+        let iff1 = b.if_(vec![(c1, vec![inner1, inner2])], None);
+        let c2 = b.flag(x);
+        let inner3 = b.send(m);
+        let iff2 = b.if_(vec![(c2, vec![inner3])], None);
+        let wait2 = b.wait(2 * 86_400);
+        let send3 = b.send(m);
+        let ex = b.exit();
+        let c = b.campaign(
+            "c",
+            Trigger::Event {
+                event: ev,
+                filter: None,
+            },
+            vec![
+                send1, wait1, send2, until, until_mon, wf_event, wf_clicked, iff1, iff2, wait2,
+                send3, ex,
+            ],
+        );
+        let j = lower(&b.program, c);
+        assert_eq!(
+            ids(&j),
+            [
+                "@entry",
+                "@end",
+                "send-cart_reminder",
+                "wait",
+                "send-cart_reminder~2",
+                "until",
+                "until~2",
+                "waitfor-order_placed",
+                "waitfor-clicked-coupon",
+                "if",
+                "if.then.send-cart_reminder",
+                "if.then.send-cart_reminder~2",
+                "if~2",
+                "if~2.then.send-cart_reminder",
+                "wait~2",
+                "send-cart_reminder~3",
+                "exit",
+            ]
+        );
+        // Deterministic.
+        assert_eq!(ids(&lower(&b.program, c)), ids(&j));
     }
 
     #[test]
@@ -511,28 +626,63 @@ mod tests {
         let mut b = ProgramBuilder::new();
         let ev = b.event("e", &[]);
         let x = b.attr("x", Type::Bool);
-        let s1 = b.named("s2", vec![]);
+        let ch = b.channel("email", None);
+        let m = b.message("m", ch);
+        // Names may be `if`, `split`, `repeat`, `wait`, `until` or `exit`.
+        let w = b.wait(60);
+        let named_wait = b.named("wait", vec![]);
+        let named_if = b.named("if", vec![]);
         let c = b.flag(x);
         let iff = b.if_(vec![(c, vec![])], None);
         let rep = b.repeat(3, vec![]);
+        let s = b.send(m);
+        let named_repeat = b.named("repeat", vec![s]);
         let c = b.campaign(
             "c",
             Trigger::Event {
                 event: ev,
                 filter: None,
             },
-            vec![s1, iff, rep],
+            vec![w, named_wait, named_if, iff, rep, named_repeat],
         );
         let j = lower(&b.program, c);
-        assert_eq!(ids(&j), ["@entry", "@end", "s2", "s2#2", "s3"]);
+        // The steps inside a suffixed node are named after it, not after
+        // the node it clashed with.
+        assert_eq!(
+            ids(&j),
+            [
+                "@entry",
+                "@end",
+                "wait",
+                "wait#2",
+                "if",
+                "if#2",
+                "repeat",
+                "repeat#2",
+                "repeat#2.send-m"
+            ]
+        );
         let e = edges(&j);
-        assert!(e.contains(&"s2#2 -If(0)-> s3".to_string()), "{e:#?}");
-        assert!(e.contains(&"s2#2 -Else-> s3".to_string()), "{e:#?}");
-        assert!(e.contains(&"s3 -Body-> s3".to_string()), "{e:#?}");
-        assert!(e.contains(&"s3 -Done-> @end".to_string()), "{e:#?}");
+        for want in [
+            "@entry -Next-> wait",
+            "wait -Next-> wait#2",
+            "wait#2 -Next-> if",
+            "if -Next-> if#2",
+            "if#2 -If(0)-> repeat",
+            "if#2 -Else-> repeat",
+            "repeat -Body-> repeat",
+            "repeat -Done-> repeat#2",
+            "repeat#2 -Next-> repeat#2.send-m",
+            "repeat#2.send-m -Next-> @end",
+        ] {
+            assert!(e.contains(&want.to_string()), "missing {want} in {e:#?}");
+        }
         assert!(j.is_repeat_back_edge(
             j.graph
-                .find_edge(j.node_by_id("s3").unwrap(), j.node_by_id("s3").unwrap())
+                .find_edge(
+                    j.node_by_id("repeat").unwrap(),
+                    j.node_by_id("repeat").unwrap()
+                )
                 .unwrap()
         ));
     }

@@ -108,7 +108,8 @@ impl Journey {
 
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// Stable structural id, e.g. `s1`, `s4.then.s2`, `nudge.s1`, `s6.a.s1`.
+    /// Stable structural id, e.g. `send-cart_reminder`, `if~2.then.wait`,
+    /// `nudge.send-m`, `split.a.exit` (see [`lower`](mod@crate::graph::lower)).
     /// Adding a step changes only the ids of nearby nodes.
     pub id: String,
     pub kind: NodeKind,

@@ -527,13 +527,16 @@ mod tests {
         b.campaign_mut(c).goal = Some((ev, b.program.campaigns[0].loc));
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "s1"), arr(0, Some(0)));
-        assert_eq!(at(&t, &j, "s2"), arr(2 * D, Some(2 * D)));
-        assert_eq!(at(&t, &j, "s3"), arr(2 * D, Some(3 * D)));
-        assert_eq!(at(&t, &j, "s4"), arr(2 * D, Some(3 * D + 11 * H)));
-        assert_eq!(at(&t, &j, "s5"), arr(2 * D, Some(10 * D + 11 * H)));
+        assert_eq!(at(&t, &j, "wait"), arr(0, Some(0)));
+        assert_eq!(at(&t, &j, "until"), arr(2 * D, Some(2 * D)));
+        assert_eq!(at(&t, &j, "send-q"), arr(2 * D, Some(3 * D)));
+        assert_eq!(at(&t, &j, "until~2"), arr(2 * D, Some(3 * D + 11 * H)));
+        assert_eq!(
+            at(&t, &j, "waitfor-opened-m"),
+            arr(2 * D, Some(10 * D + 11 * H))
+        );
         // Matched 0..3d, timeout 3d..3d.
-        assert_eq!(at(&t, &j, "s6"), arr(2 * D, Some(13 * D + 11 * H)));
+        assert_eq!(at(&t, &j, "send-m"), arr(2 * D, Some(13 * D + 11 * H)));
         assert_eq!(at(&t, &j, "@end"), arr(2 * D, Some(13 * D + 11 * H)));
         assert_eq!(at(&t, &j, "@goal"), arr(0, Some(13 * D + 11 * H)));
         assert_eq!(quiet_span(21 * 60, 8 * 60), 11 * H);
@@ -559,7 +562,7 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "s2"), arr(D, Some(3 * D)));
+        assert_eq!(at(&t, &j, "send-m"), arr(D, Some(3 * D)));
     }
 
     #[test]
@@ -579,12 +582,12 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "s1"), arr(0, Some(0)));
-        assert_eq!(at(&t, &j, "s1.s1"), arr(0, Some(2 * D)));
-        assert_eq!(at(&t, &j, "s1.s2"), arr(D, Some(3 * D)));
-        assert_eq!(at(&t, &j, "s2"), arr(3 * D, Some(3 * D)));
+        assert_eq!(at(&t, &j, "repeat"), arr(0, Some(0)));
+        assert_eq!(at(&t, &j, "repeat.wait"), arr(0, Some(2 * D)));
+        assert_eq!(at(&t, &j, "repeat.send-m"), arr(D, Some(3 * D)));
+        assert_eq!(at(&t, &j, "send-m"), arr(3 * D, Some(3 * D)));
         assert_eq!(
-            t.rounds[&j.node_by_id("s1").unwrap()],
+            t.rounds[&j.node_by_id("repeat").unwrap()],
             Some(Bounds::exact(D))
         );
     }
@@ -608,9 +611,15 @@ mod tests {
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         let round = D + 2 * H;
-        assert_eq!(at(&t, &j, "s2"), arr(3 * round, Some(3 * round)));
-        assert_eq!(at(&t, &j, "s1.s2"), arr(2 * H, Some(2 * round + 2 * H)));
-        assert_eq!(at(&t, &j, "s1.s1.s1"), arr(0, Some(2 * round + H)));
+        assert_eq!(at(&t, &j, "send-m"), arr(3 * round, Some(3 * round)));
+        assert_eq!(
+            at(&t, &j, "repeat.wait"),
+            arr(2 * H, Some(2 * round + 2 * H))
+        );
+        assert_eq!(
+            at(&t, &j, "repeat.repeat.wait"),
+            arr(0, Some(2 * round + H))
+        );
     }
 
     #[test]
@@ -629,8 +638,8 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "s2"), None);
-        assert_eq!(at(&t, &j, "s1.s1"), arr(0, Some(0)));
+        assert_eq!(at(&t, &j, "send-m"), None);
+        assert_eq!(at(&t, &j, "repeat.exit"), arr(0, Some(0)));
     }
 
     #[test]
@@ -651,7 +660,7 @@ mod tests {
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
         assert_eq!(at(&t, &j, "a"), arr(0, None));
-        assert_eq!(at(&t, &j, "a.s2"), arr(D, None));
+        assert_eq!(at(&t, &j, "a.send-m"), arr(D, None));
         assert_eq!(at(&t, &j, "@end"), None);
 
         let (mut b, ev, m, _) = setup();
@@ -669,8 +678,8 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert_eq!(at(&t, &j, "a.s1"), arr(D, Some(D)));
-        assert_eq!(at(&t, &j, "s3"), arr(D, Some(D)));
+        assert_eq!(at(&t, &j, "a.send-m"), arr(D, Some(D)));
+        assert_eq!(at(&t, &j, "goto-a"), arr(D, Some(D)));
     }
 
     #[test]
@@ -691,7 +700,7 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze(&b.program, &j);
-        assert!(!t.rounds.contains_key(&j.node_by_id("s1").unwrap()));
+        assert!(!t.rounds.contains_key(&j.node_by_id("repeat").unwrap()));
         // Conservative: the `Done` edge of an irregular repeat counts no rounds.
         assert_eq!(at(&t, &j, "inner"), arr(0, None));
     }
@@ -715,7 +724,7 @@ mod tests {
         );
         let j = lower(&b.program, c);
         let t = analyze_live(&b.program, &j, &|e| j.graph[e] != Edge::Else);
-        assert_eq!(at(&t, &j, "s2"), arr(D, Some(D)));
-        assert_eq!(at(&t, &j, "s1.else.s1"), None);
+        assert_eq!(at(&t, &j, "send-m"), arr(D, Some(D)));
+        assert_eq!(at(&t, &j, "if.else.wait"), None);
     }
 }

@@ -183,7 +183,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         if uses.is_empty() {
             continue;
         }
-        let live = super::live_edges(cx.program, journey);
+        let live = &cx.reach(journey).live;
         let flow = Flow::build(journey, Rounds::Compact, &|e| live[e.index()]);
         let mut local: HashMap<MessageId, usize> = HashMap::new();
         for u in &uses {

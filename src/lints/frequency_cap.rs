@@ -291,7 +291,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
     }
     let mins: Vec<u64> = g.edge_indices().map(|e| edge_min(p, journey, e)).collect();
     let min_secs = |e: EdgeIndex| mins[e.index()];
-    let live = super::live_edges(p, journey);
+    let live = &cx.reach(journey).live;
     let live = |e: EdgeIndex| live[e.index()];
     for (scope, limit) in limits {
         let counted = |m: MessageId| match scope {

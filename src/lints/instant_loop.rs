@@ -75,9 +75,12 @@ fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
 
 /// The instant loops of one journey: for each, the gotos closing it
 /// (backward jumps first, then in source order) and their targets.
-pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
+pub fn instant_loops(
+    program: &Program,
+    journey: &Journey,
+    r: &reach::Reach,
+) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
     let g = &journey.graph;
-    let r = reach::analyze(program, journey);
     let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
     let n = g.node_count();
     let regular = journey.regular_repeats();
@@ -140,7 +143,7 @@ pub fn instant_loops(program: &Program, journey: &Journey) -> Vec<Vec<(NodeIndex
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     let g = &journey.graph;
     let mut out = Vec::new();
-    for gotos in instant_loops(cx.program, journey) {
+    for gotos in instant_loops(cx.program, journey, cx.reach(journey)) {
         let (goto, target) = gotos[0];
         let name = match &g[target].kind {
             NodeKind::Named { name } => name.clone(),

@@ -49,6 +49,37 @@ pub struct LintContext<'a> {
     /// The files named on the command line (or found in its folders), as
     /// opposed to files only reached through imports.
     pub roots: &'a [FileId],
+    /// The reachability analysis of each journey, computed once on first
+    /// use and shared by every lint.
+    reach: std::cell::OnceCell<Vec<crate::graph::reach::Reach<'a>>>,
+}
+
+impl<'a> LintContext<'a> {
+    pub fn new(
+        program: &'a Program,
+        journeys: &'a [Journey],
+        sources: &'a SourceMap,
+        roots: &'a [FileId],
+    ) -> LintContext<'a> {
+        LintContext {
+            program,
+            journeys,
+            sources,
+            roots,
+            reach: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The reachability analysis of `journey` (one of `self.journeys`).
+    pub fn reach(&self, journey: &Journey) -> &crate::graph::reach::Reach<'a> {
+        let all = self.reach.get_or_init(|| {
+            self.journeys
+                .iter()
+                .map(|j| crate::graph::reach::analyze(self.program, j))
+                .collect()
+        });
+        &all[journey.campaign.index()]
+    }
 }
 
 /// Runs every lint except `unused-allow`, in a fixed order, before

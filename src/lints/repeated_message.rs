@@ -167,7 +167,7 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
-    let live = super::live_edges(p, journey);
+    let live = &cx.reach(journey).live;
     for r in find(journey, classes, &|e| live[e.index()]) {
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;

@@ -25,12 +25,7 @@ pub fn run_lint(
         .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
     let journeys = crate::graph::lower_all(&a.program);
-    let cx = LintContext {
-        program: &a.program,
-        journeys: &journeys,
-        sources: &a.sources,
-        roots: &a.roots,
-    };
+    let cx = LintContext::new(&a.program, &journeys, &a.sources, &a.roots);
     let mut out: Vec<_> = lint(&cx)
         .into_iter()
         .map(|d| {

@@ -26,12 +26,7 @@ fn run_on(program: &Program, config: &LintConfig) -> Vec<Diagnostic> {
     let journeys = lower_all(program);
     let sources = sources();
     let roots = [FileId(0)];
-    let cx = LintContext {
-        program,
-        journeys: &journeys,
-        sources: &sources,
-        roots: &roots,
-    };
+    let cx = LintContext::new(program, &journeys, &sources, &roots);
     run(&cx, config)
 }
 

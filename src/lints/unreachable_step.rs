@@ -73,7 +73,7 @@ use petgraph::Direction;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::facts::{Leaf, Role, Special};
-use crate::graph::reach::{self, Dead, Reach};
+use crate::graph::reach::{Dead, Reach};
 use crate::graph::timing::{self, Timing};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
@@ -204,7 +204,7 @@ pub fn window_limit(cx: &LintContext, c: &Campaign) -> Option<(u64, String)> {
 struct Analysis<'c, 'a> {
     cx: &'c LintContext<'a>,
     journey: &'c Journey,
-    reach: Reach<'a>,
+    reach: &'c Reach<'a>,
     timing: Timing,
     limit: Option<(u64, String)>,
 }
@@ -222,10 +222,13 @@ impl Analysis<'_, '_> {
     }
 }
 
-fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
+fn analysis<'c, 'a>(
+    cx: &'c LintContext<'a>,
+    journey: &'c Journey,
+) -> (Analysis<'c, 'a>, Vec<bool>) {
     let program = cx.program;
     let campaign = program.campaign(journey.campaign);
-    let reach = reach::analyze(program, journey);
+    let reach = cx.reach(journey);
     let timing = timing::analyze_live(program, journey, &|e| reach.is_live(e));
     let limit = window_limit(cx, campaign);
     let a = Analysis {
@@ -236,13 +239,27 @@ fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
         limit,
     };
     let g = &journey.graph;
-    let n = g.node_count();
-    let bad: Vec<bool> = (0..n)
+    let bad: Vec<bool> = (0..g.node_count())
         .map(|v| {
             let v = NodeIndex::new(v);
             g[v].kind.is_step() && !a.ok(v)
         })
         .collect();
+    (a, bad)
+}
+
+/// Per node of `journey`: whether it is a step that no execution reaches
+/// (in time, before the window closes). The lint reports each region of
+/// these once, at its first step; this is every step of every region
+/// (journey diagrams grey them out), whatever `@allow`s say.
+pub fn unreachable_steps(cx: &LintContext, journey: &Journey) -> Vec<bool> {
+    analysis(cx, journey).1
+}
+
+fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
+    let (a, bad) = analysis(cx, journey);
+    let g = &journey.graph;
+    let n = g.node_count();
     let mut covered = vec![false; n];
     let mut heads = Vec::new();
     for v in g.node_indices() {

@@ -40,7 +40,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
 
     let file = sources.get(c.loc.file);
     let source = SourceRef {
-        path: file.name.replace('\\', "/"),
+        path: file.project_path.replace('\\', "/"),
         sha256: hex(&Sha256::digest(file.text.as_bytes())),
     };
 

@@ -498,8 +498,10 @@ pub enum Operand {
 /// One step of the journey.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Node {
-    /// Stable id, derived from the step's place in the journey and the
-    /// names in it (see docs/plan-format.md). Unique in the plan.
+    /// Stable id, derived from what the step is (its kind, and what a
+    /// `send` sends or a `wait for` waits for) and the blocks it is in, not
+    /// from its position or parameters: editing a wait's duration or time
+    /// keeps it (see docs/plan-format.md). Unique in the plan.
     pub id: String,
     /// What the node does, and its parameters.
     #[serde(flatten)]
@@ -718,7 +720,7 @@ pub fn schema_json() -> String {
     s
 }
 
-/// Formats seconds as a compact duration (`1d12h`), for ids and messages.
+/// Formats seconds as a compact duration (`1d12h`), for messages.
 pub fn format_duration(mut s: u64) -> String {
     if s == 0 {
         return "0s".into();

@@ -13,32 +13,36 @@ fn cart_recovery_nodes_ids_and_edges() {
     assert_eq!(
         ids(&plan),
         [
-            "s1",
-            "s2",
-            "s3",
-            "s4",
-            "s5",
-            "s6",
-            "s6.then.s1",
-            "s6.then.s2",
-            "s6.otherwise.s1",
-            "s6.otherwise.s1.then.s1",
-            "s6.otherwise.s1.else.s1",
+            "wait",
+            "send-cart_reminder",
+            "wait~2",
+            "send-cart_coupon_20",
+            "send-cart_retargeting",
+            "waitfor-clicked-cart_coupon_20",
+            "waitfor-clicked-cart_coupon_20.then.wait",
+            "waitfor-clicked-cart_coupon_20.then.send-cart_coupon_40",
+            "waitfor-clicked-cart_coupon_20.otherwise.if",
+            "waitfor-clicked-cart_coupon_20.otherwise.if.then.send-cart_coupon_40_sms",
+            "waitfor-clicked-cart_coupon_20.otherwise.if.else.send-cart_coupon_40",
             "@end",
         ]
     );
-    assert_eq!(plan.entry, "s1");
-    let wf = plan.node("s6").unwrap();
+    assert_eq!(plan.entry, "wait");
+    let wf = plan.node("waitfor-clicked-cart_coupon_20").unwrap();
     assert_eq!(
         wf.successors
             .iter()
             .map(|e| (e.label.name(), e.to.as_str()))
             .collect::<Vec<_>>(),
-        [("event", "s6.then.s1"), ("timeout", "s6.otherwise.s1"),]
+        [
+            ("event", "waitfor-clicked-cart_coupon_20.then.wait"),
+            ("timeout", "waitfor-clicked-cart_coupon_20.otherwise.if"),
+        ]
     );
     // Timing: 1h, then the reminder may wait out the 11h of quiet hours.
-    assert_eq!(plan.node("s2").unwrap().earliest, 3_600);
-    let w = plan.node("s3").unwrap();
+    assert_eq!(plan.node("send-cart_reminder").unwrap().earliest, 3_600);
+    let w = plan.node("wait~2").unwrap();
+    assert_eq!(w.kind, NodeKind::Wait { seconds: 86_400 });
     assert_eq!((w.earliest, w.latest), (3_600, Some(3_600 + 11 * 3_600)));
     assert!(plan.node("@end").unwrap().latest.is_some());
     assert_eq!(plan.max_sends_per_person, Some(4));
@@ -217,18 +221,33 @@ fn repeat_and_goto() {
     let plan = k.plan(c);
     assert_eq!(
         ids(&plan),
-        ["s1", "s1.s1", "s1.s2", "again", "again.s1", "again.s2", "s3", "@end"]
+        [
+            "repeat",
+            "repeat.wait",
+            "repeat.send-tip",
+            "again",
+            "again.wait",
+            "again.send-nudge",
+            "goto-again",
+            "@end"
+        ]
     );
-    let send = plan.node("s1.s2").unwrap();
-    assert_eq!(send.successors[0].to, "s1");
+    let send = plan.node("repeat.send-tip").unwrap();
+    assert_eq!(send.successors[0].to, "repeat");
     assert!(send.successors[0].loop_back);
     let json = serde_json::to_value(send).unwrap();
     assert_eq!(json["successors"][0]["loop"], true);
-    let rep = plan.node("s1").unwrap();
+    let rep = plan.node("repeat").unwrap();
     assert_eq!(rep.successors[1].label, EdgeLabel::Done);
     assert_eq!(rep.successors[1].to, "again");
     // The third iteration starts after two weeks at the earliest.
-    let wait = plan.node("s1.s1").unwrap();
+    let wait = plan.node("repeat.wait").unwrap();
+    assert_eq!(
+        wait.kind,
+        NodeKind::Wait {
+            seconds: 7 * 86_400
+        }
+    );
     assert_eq!(wait.earliest, 0);
     assert!(wait.latest.is_some());
     let again = plan.node("again").unwrap();
@@ -236,7 +255,7 @@ fn repeat_and_goto() {
     // The goto loop takes time and sends: unbounded.
     assert_eq!(again.latest, None);
     assert_eq!(plan.max_sends_per_person, None);
-    let g = plan.node("s3").unwrap();
+    let g = plan.node("goto-again").unwrap();
     assert_eq!(g.successors[0].to, "again");
     assert_eq!(g.successors[0].label, EdgeLabel::Jump);
 }
@@ -254,29 +273,280 @@ fn repeat_counts_multiply_sends() {
     assert_eq!(end.latest, Some(end.earliest + 3 * 11 * 3_600));
 }
 
-/// Ids are the journey graph's: positional within a block, so adding a
-/// step renumbers the steps after it in the same block (and what is inside
-/// them), and nothing before it or in other blocks.
-#[test]
-fn adding_a_step_renumbers_only_later_siblings() {
-    let (k, c) = cart_recovery();
-    let before: Vec<String> = ids(&k.plan(c)).iter().map(|s| s.to_string()).collect();
+/// Ids and kinds of a plan's nodes, in order.
+fn id_kinds(plan: &Plan) -> Vec<(String, NodeKind)> {
+    plan.nodes
+        .iter()
+        .map(|n| (n.id.clone(), n.kind.clone()))
+        .collect()
+}
+
+/// The ids and kinds of `cart_recovery`'s plan after `edit` changed its
+/// journey.
+fn cart_recovery_after(edit: impl FnOnce(&mut Kit, &mut model::Block)) -> Vec<(String, NodeKind)> {
     let (mut k, c) = cart_recovery();
-    let extra = k.step(StepKind::Wait { seconds: 600 });
-    k.campaign_mut(c).journey.steps.insert(2, extra);
-    let plan = k.plan(c);
-    let after = ids(&plan);
-    assert_eq!(after[..2], before[..2]);
-    assert_eq!(after[2], "s3");
+    let mut journey = k.campaign_mut(c).journey.clone();
+    edit(&mut k, &mut journey);
+    k.campaign_mut(c).journey = journey;
+    id_kinds(&k.plan(c))
+}
+
+/// The `wait for` of `cart_recovery` (its 6th step), and its id.
+const WF: &str = "waitfor-clicked-cart_coupon_20";
+fn wait_for_blocks(journey: &mut model::Block) -> (&mut model::Block, &mut model::Block) {
+    let StepKind::WaitFor {
+        then: Some(then),
+        otherwise: Some(otherwise),
+        ..
+    } = &mut journey.steps[5].kind
+    else {
+        panic!("the 6th step of cart_recovery is a wait for with both blocks")
+    };
+    (then, otherwise)
+}
+
+/// Ids are the journey graph's, keyed by what each step is: adding a step
+/// anywhere changes no other node's id, except that later steps of the same
+/// kind in the same block count one up (`~2`, `~3`, ...), with what is
+/// inside them. All `wait`s are one kind, whatever their durations, and all
+/// `wait until`s another.
+#[test]
+fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
+    let before = cart_recovery_after(|_, _| {});
+    let ten_am = || NodeKind::WaitUntil {
+        on: None,
+        at: "10:00".into(),
+    };
+    let top_level = |id: &str| !id.contains('.') && id != "@end";
+    let n_top = before.iter().filter(|(id, _)| top_level(id)).count();
+    assert_eq!(n_top, 6);
+    // Where a step inserted at `pos` of the top level lands in `before`.
+    let top_at = |pos: usize| {
+        before
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, _))| top_level(id))
+            .map(|(i, _)| i)
+            .nth(pos)
+            .unwrap_or(before.len() - 1)
+    };
+
+    // A step of a kind not in the block (cart_recovery has no `wait
+    // until`), at every position of the top level (even at the top, where
+    // positional ids would renumber it all): every other node keeps its id,
+    // and the new one is just inserted.
+    for pos in 0..=n_top {
+        let after = cart_recovery_after(|k, j| {
+            let w = k.step(StepKind::WaitUntil {
+                weekday: None,
+                minutes: 10 * 60,
+            });
+            j.steps.insert(pos, w);
+        });
+        let mut want = before.clone();
+        want.insert(top_at(pos), ("until".into(), ten_am()));
+        assert_eq!(after, want, "inserted at {pos}");
+    }
+
+    // The same inside a block: at the top of the `wait for`'s `then`.
+    let after = cart_recovery_after(|k, j| {
+        let w = k.step(StepKind::WaitUntil {
+            weekday: None,
+            minutes: 10 * 60,
+        });
+        wait_for_blocks(j).0.steps.insert(0, w);
+    });
+    let at = before
+        .iter()
+        .position(|(id, _)| id == &format!("{WF}.then.wait"))
+        .unwrap();
+    let mut want = before.clone();
+    want.insert(at, (format!("{WF}.then.until"), ten_am()));
+    assert_eq!(after, want);
+
+    // A step of a kind already in the block: the later steps of that kind
+    // (only) count one up. A `wait 10m` is of the same kind as the `wait
+    // 1h` and `wait 1d` of the top level; the `wait 1d` in the `wait for`'s
+    // `then` is in another block and keeps its id.
+    let ten_minutes = || NodeKind::Wait { seconds: 600 };
+    let one_hour = || NodeKind::Wait { seconds: 3_600 };
+    let one_day = || NodeKind::Wait { seconds: 86_400 };
+    let top_waits = |plan: &[(String, NodeKind)]| {
+        plan.iter()
+            .filter(|(id, kind)| top_level(id) && matches!(kind, NodeKind::Wait { .. }))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        plan.node("s3").unwrap().kind,
-        NodeKind::Wait { seconds: 600 }
+        top_waits(&before),
+        [("wait".into(), one_hour()), ("wait~2".into(), one_day())]
     );
+    for (pos, renamed, new_id, waits) in [
+        // Before both: both count up.
+        (
+            0,
+            &[("wait", "wait~2"), ("wait~2", "wait~3")][..],
+            "wait",
+            [
+                ("wait", ten_minutes()),
+                ("wait~2", one_hour()),
+                ("wait~3", one_day()),
+            ],
+        ),
+        // Between them: only the later one counts up.
+        (
+            2,
+            &[("wait~2", "wait~3")][..],
+            "wait~2",
+            [
+                ("wait", one_hour()),
+                ("wait~2", ten_minutes()),
+                ("wait~3", one_day()),
+            ],
+        ),
+        // After both: nothing else changes.
+        (
+            n_top,
+            &[][..],
+            "wait~3",
+            [
+                ("wait", one_hour()),
+                ("wait~2", one_day()),
+                ("wait~3", ten_minutes()),
+            ],
+        ),
+    ] {
+        let after = cart_recovery_after(|k, j| {
+            let w = k.step(StepKind::Wait { seconds: 600 });
+            j.steps.insert(pos, w);
+        });
+        let mut want = before.clone();
+        for (id, _) in &mut want {
+            if let Some((_, to)) = renamed.iter().find(|(from, _)| id == from) {
+                *id = to.to_string();
+            }
+        }
+        want.insert(top_at(pos), (new_id.into(), ten_minutes()));
+        assert_eq!(after, want, "wait inserted at {pos}");
+        assert_eq!(
+            top_waits(&after),
+            waits.map(|(id, kind)| (id.to_string(), kind)),
+            "wait inserted at {pos}"
+        );
+        assert!(after.contains(&(format!("{WF}.then.wait"), one_day())));
+    }
+
+    // A compound step before one of the same kind: the later one becomes
+    // `~2` and so does everything inside it; nothing else changes.
+    let after = cart_recovery_after(|k, j| {
+        let otherwise = wait_for_blocks(j).1;
+        let StepKind::If { arms, .. } = &otherwise.steps[0].kind else {
+            panic!("the otherwise block starts with an if")
+        };
+        let cond = arms[0].0.clone();
+        let e = k.step(StepKind::Exit);
+        let then = k.block(vec![e]);
+        let iff = k.step(StepKind::If {
+            arms: vec![(cond, then)],
+            otherwise: None,
+        });
+        otherwise.steps.insert(0, iff);
+    });
+    let old_if = format!("{WF}.otherwise.if");
+    let at = before.iter().position(|(id, _)| id == &old_if).unwrap();
+    let mut want = before.clone();
+    for (id, _) in &mut want {
+        if let Some(rest) = id.strip_prefix(&old_if) {
+            *id = format!("{old_if}~2{rest}");
+        }
+    }
+    want.insert(at, (format!("{old_if}.then.exit"), NodeKind::Exit));
+    want.insert(at, (old_if.clone(), NodeKind::Branch));
+    assert_eq!(after, want);
     assert_eq!(
-        plan.node("s4").unwrap().kind,
-        NodeKind::Wait { seconds: 86_400 }
+        after[at..at + 5]
+            .iter()
+            .map(|(id, _)| id.strip_prefix(WF).unwrap())
+            .collect::<Vec<_>>(),
+        [
+            ".otherwise.if",
+            ".otherwise.if.then.exit",
+            ".otherwise.if~2",
+            ".otherwise.if~2.then.send-cart_coupon_40_sms",
+            ".otherwise.if~2.else.send-cart_coupon_40",
+        ]
     );
-    assert_eq!(after.len(), before.len() + 1);
+}
+
+/// A wait's duration and a `wait until`'s time of day are parameters, not
+/// what the step is: editing them keeps every id (people waiting there
+/// stay, `omnis diff` reports the step as changed), and only those nodes'
+/// kinds change.
+#[test]
+fn editing_a_wait_s_duration_or_time_keeps_every_id() {
+    let until = |k: &mut Kit, weekday, minutes| k.step(StepKind::WaitUntil { weekday, minutes });
+    let before = cart_recovery_after(|k, j| {
+        let u = until(k, None, 9 * 60);
+        j.steps.insert(1, u);
+    });
+    let after = cart_recovery_after(|k, j| {
+        for (i, seconds) in [(0, 2 * 3_600), (2, 2 * 86_400)] {
+            let StepKind::Wait { seconds: s } = &mut j.steps[i].kind else {
+                panic!("step {i} of cart_recovery is a wait")
+            };
+            *s = seconds;
+        }
+        let StepKind::Wait { seconds } = &mut wait_for_blocks(j).0.steps[0].kind else {
+            panic!("the wait for's then block starts with a wait")
+        };
+        *seconds = 12 * 3_600;
+        let u = until(k, Some(model::Weekday::Mon), 10 * 60 + 30);
+        j.steps.insert(1, u);
+    });
+    let ids =
+        |plan: &[(String, NodeKind)]| plan.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before));
+    let changed: Vec<_> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|((id, b), (_, a))| (id.as_str(), b.clone(), a.clone()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (
+                "wait",
+                NodeKind::Wait { seconds: 3_600 },
+                NodeKind::Wait { seconds: 7_200 }
+            ),
+            (
+                "until",
+                NodeKind::WaitUntil {
+                    on: None,
+                    at: "09:00".into()
+                },
+                NodeKind::WaitUntil {
+                    on: Some(Weekday::Mon),
+                    at: "10:30".into()
+                }
+            ),
+            (
+                "wait~2",
+                NodeKind::Wait { seconds: 86_400 },
+                NodeKind::Wait {
+                    seconds: 2 * 86_400
+                }
+            ),
+            (
+                "waitfor-clicked-cart_coupon_20.then.wait",
+                NodeKind::Wait { seconds: 86_400 },
+                NodeKind::Wait {
+                    seconds: 12 * 3_600
+                }
+            ),
+        ]
+    );
 }
 
 #[test]
@@ -288,4 +558,3 @@ fn durations_and_times_format() {
     assert_eq!(parse_time_of_day("21:00"), Some(1260));
     assert_eq!(parse_time_of_day("24:00"), None);
 }
-

@@ -22,6 +22,12 @@ use crate::source::{FileId, Span};
 #[grammar = "../grammar/omnis.pest"]
 struct OmnisParser;
 
+/// The words of conditions, which cannot be names.
+pub const RESERVED: &[&str] = &[
+    "and", "or", "not", "in", "is", "set", "did", "where", "within", "since", "entry", "at",
+    "least", "times", "opened", "clicked", "true", "false",
+];
+
 /// The largest duration accepted: 100 years.
 pub const MAX_DURATION_SECONDS: u64 = 100 * 365 * 86_400;
 /// The largest count accepted in `repeat N times`, `limit N per D` and
@@ -512,10 +518,19 @@ impl Lowerer {
     }
 
     fn ident(&mut self, pair: P, base: usize) -> Ident {
-        Ident {
+        let ident = Ident {
             name: pair.as_str().to_string(),
             span: self.span(&pair, base),
+        };
+        if pair.as_rule() == Rule::name && RESERVED.contains(&ident.name.as_str()) {
+            self.error(
+                "syntax-error",
+                ident.span,
+                format!("`{}` is a reserved word and cannot be a name", ident.name),
+                Some("choose another name; the words of conditions (`and`, `or`, `not`, `in`, `is`, `set`, `did`, `where`, `within`, `since`, `entry`, `at`, `least`, `times`, `opened`, `clicked`, `true`, `false`) are reserved".into()),
+            );
         }
+        ident
     }
 
     fn field(&mut self, pair: P, base: usize) -> FieldDecl {
@@ -1064,6 +1079,7 @@ impl Lowerer {
                 let segments = p.into_inner().map(|s| self.ident(s, base)).collect();
                 Operand::Path(Path { segments, span })
             }
+            Rule::bool_lit => Operand::Literal(self.literal_token(p, base)),
             _ => Operand::Literal(self.literal_token(p.into_inner().next().unwrap(), base)),
         }
     }

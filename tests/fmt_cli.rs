@@ -1,0 +1,168 @@
+//! `omnis fmt` end to end: what it writes, what it prints, its exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn omnis(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omnis"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run omnis")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+const TIDY: &str = "segment a = x\n";
+const MESSY: &str = "segment   b=y\nmessage m {channel email template \"t\"}\n";
+const MESSY_FORMATTED: &str = "segment b = y\nmessage m { channel email  template \"t\" }\n";
+const BROKEN: &str = "segment c = x &&\n";
+
+/// A project: a tidy file, a messy one in a subfolder, a file that is not
+/// `.omni`.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tidy.omni", TIDY);
+    write(dir.path(), "sub/messy.omni", MESSY);
+    write(dir.path(), "notes.txt", "segment   x=y\n");
+    dir
+}
+
+#[test]
+fn check_lists_the_files_that_would_change_and_writes_nothing() {
+    let dir = project();
+    let o = omnis(&["fmt", "--check"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "sub/messy.omni\n");
+    assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY);
+
+    let o = omnis(&["fmt", "--check", "tidy.omni"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn diff_prints_a_unified_diff_and_writes_nothing() {
+    let dir = project();
+    let o = omnis(&["fmt", "--diff", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("--- sub/messy.omni\n+++ sub/messy.omni\n@@ "),
+        "{out}"
+    );
+    assert!(out.contains("\n-segment   b=y\n"), "{out}");
+    assert!(out.contains("\n+segment b = y\n"), "{out}");
+    assert!(!out.contains("tidy.omni"), "{out}");
+    assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY);
+
+    let o = omnis(&["fmt", "--diff", "tidy.omni"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn fmt_rewrites_files_in_place_and_only_those_that_change() {
+    let dir = project();
+    let tidy_before = std::fs::metadata(dir.path().join("tidy.omni"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let o = omnis(&["fmt"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY_FORMATTED);
+    assert_eq!(read(dir.path(), "tidy.omni"), TIDY);
+    assert_eq!(read(dir.path(), "notes.txt"), "segment   x=y\n");
+    let tidy_after = std::fs::metadata(dir.path().join("tidy.omni"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(tidy_before, tidy_after, "an unchanged file was rewritten");
+    // No temporary files are left behind.
+    let left: Vec<String> = std::fs::read_dir(dir.path().join("sub"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["messy.omni"]);
+    // Now everything is formatted.
+    let o = omnis(&["fmt", "--check"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn files_with_syntax_errors_are_reported_and_left_alone() {
+    for mode in [&["fmt"][..], &["fmt", "--check"], &["fmt", "--diff"]] {
+        let dir = project();
+        write(dir.path(), "broken.omni", BROKEN);
+        let o = omnis(mode, dir.path());
+        assert_eq!(o.status.code(), Some(1), "{mode:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("syntax-error"), "{mode:?}: {err}");
+        assert!(err.contains("broken.omni:1:"), "{mode:?}: {err}");
+        assert_eq!(read(dir.path(), "broken.omni"), BROKEN);
+        assert!(!stdout(&o).contains("broken.omni"), "{mode:?}");
+        // The other files are still handled.
+        if mode.len() == 1 {
+            assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY_FORMATTED);
+        } else {
+            assert!(stdout(&o).contains("sub/messy.omni"), "{mode:?}");
+        }
+    }
+}
+
+#[test]
+fn missing_paths_are_an_io_failure() {
+    let dir = project();
+    let o = omnis(&["fmt", "--check", "nowhere.omni"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nowhere.omni"), "{}", stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project();
+    let path = dir.path().join("sub/messy.omni");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = omnis(&["fmt", "sub"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+    assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY_FORMATTED);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let o = omnis(&["fmt", "--help"], Path::new("."));
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for want in [
+        "--check",
+        "--diff",
+        "Exit codes",
+        "does not parse",
+        "left as it is",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+}
