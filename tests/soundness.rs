@@ -157,6 +157,7 @@ enum Trig {
     Cart(Option<(usize, usize)>),
     EntersBig,
     Daily,
+    Weekly,
     Once,
 }
 
@@ -171,7 +172,10 @@ struct Camp {
     exit_when: bool,
     limit: Option<(u32, usize)>,
     window: Option<u32>,
-    riga: bool,
+    /// The campaign's `timezone`: none, or an index into `ZONES`.
+    zone: Option<usize>,
+    /// Whether the profile has a `timezone` attribute (each person's own).
+    tz_attr: bool,
     journey: Vec<S>,
 }
 
@@ -281,6 +285,7 @@ fn campaign() -> impl Strategy<Value = Camp> {
         7 => prop::option::weighted(0.3, (0..6usize, 0..4usize)).prop_map(Trig::Cart),
         1 => Just(Trig::EntersBig),
         1 => Just(Trig::Daily),
+        1 => Just(Trig::Weekly),
         1 => Just(Trig::Once),
     ];
     (
@@ -296,6 +301,7 @@ fn campaign() -> impl Strategy<Value = Camp> {
         (
             limit,
             prop::option::weighted(0.2, 0..5u32),
+            prop::option::weighted(0.2, 0..ZONES.len()),
             prop::bool::weighted(0.2),
             prop_oneof![3 => steps(), 1 => simple_steps()],
         ),
@@ -303,7 +309,7 @@ fn campaign() -> impl Strategy<Value = Camp> {
         .prop_map(
             |(
                 (msgs, chans, trigger, audience, reentry, goal, exit_when),
-                (limit, window, riga, journey),
+                (limit, window, zone, tz_attr, journey),
             )| {
                 Camp {
                     msgs,
@@ -315,7 +321,8 @@ fn campaign() -> impl Strategy<Value = Camp> {
                     exit_when,
                     limit,
                     window,
-                    riga,
+                    zone,
+                    tz_attr,
                     journey,
                 }
             },
@@ -571,6 +578,15 @@ impl Render<'_> {
     }
 }
 
+/// Time zones of campaigns and people (the extremes too: UTC+14, UTC-11).
+const ZONES: [&str; 5] = [
+    "Europe/Riga",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+];
+
 const PRELUDE: &str = r#"profile {
   vip: bool
   email_opt_in: bool
@@ -591,6 +607,9 @@ segment recent = did purchase within 7d
 
 fn render(c: &Camp) -> String {
     let mut s = String::from(PRELUDE);
+    if c.tz_attr {
+        s.push_str("profile { timezone: text }\n");
+    }
     s.push('\n');
     for (i, ch) in c.chans.iter().enumerate() {
         let mut props = Vec::new();
@@ -641,6 +660,7 @@ fn render(c: &Camp) -> String {
         }
         Trig::EntersBig => "trigger enters big".to_string(),
         Trig::Daily => "trigger daily at 09:00".to_string(),
+        Trig::Weekly => "trigger weekly on sat at 23:30".to_string(),
         Trig::Once => "trigger once at 2026-11-21 09:00".to_string(),
     };
     let _ = writeln!(s, "  {trigger}");
@@ -664,8 +684,8 @@ fn render(c: &Camp) -> String {
     if let Some(len) = c.window {
         let _ = writeln!(s, "  window 2026-11-20 to 2026-11-{}", 20 + len);
     }
-    if c.riga {
-        let _ = writeln!(s, "  timezone \"Europe/Riga\"");
+    if let Some(z) = c.zone {
+        let _ = writeln!(s, "  timezone \"{}\"", ZONES[z]);
     }
     let _ = writeln!(s, "  journey {{");
     r.block(0, &c.journey);
@@ -987,11 +1007,13 @@ fn attr_value(name: &str, rng: &mut Rng) -> Value {
         "score" => Value::Number(*rng.pick(&[0.0, 19.0, 20.0, 49.0, 50.0, 51.0, 100.0])),
         "tier" => Value::Text(rng.pick(&TIERS).to_string()),
         "vip" => Value::Bool(rng.chance(50)),
+        "timezone" => Value::Text(rng.pick(&ZONES).to_string()),
         _ => Value::Bool(rng.chance(80)),
     }
 }
 
-const ATTRS: [&str; 5] = ["vip", "email_opt_in", "sms_opt_in", "score", "tier"];
+/// (`timezone` is ignored when the profile does not declare it.)
+const ATTRS: [&str; 6] = ["vip", "email_opt_in", "sms_opt_in", "score", "tier", "timezone"];
 
 /// Our own people: random attributes, and events at random times over ten
 /// days from `base` (triggers, the goal, the exit, `browse`, attribute
