@@ -115,6 +115,10 @@ enum Cond {
     TriggerValue(usize, usize),
     DidSince(usize),
     DidWithin(usize, usize, bool),
+    /// `did cart|purchase where FIELD OP K [since entry]`.
+    DidWhere(bool, usize, usize, bool),
+    /// `score OP cart.value` (`score OP 50` when the trigger is not `cart`).
+    ScoreVsTrigger(usize),
     Engaged(bool, usize),
     Not(Box<Cond>),
     And(Box<Cond>, Box<Cond>),
@@ -200,6 +204,9 @@ fn cond() -> impl Strategy<Value = Cond> {
         2 => (0..6usize, 0..4usize).prop_map(|(o, k)| Cond::TriggerValue(o, k)),
         1 => (0..4usize).prop_map(Cond::DidSince),
         1 => (0..4usize, 0..3usize, any::<bool>()).prop_map(|(e, w, t)| Cond::DidWithin(e, w, t)),
+        1 => (any::<bool>(), 0..6usize, 0..4usize, any::<bool>())
+            .prop_map(|(p, o, k, since)| Cond::DidWhere(p, o, k, since)),
+        1 => (0..6usize).prop_map(Cond::ScoreVsTrigger),
         2 => (any::<bool>(), 0..6usize).prop_map(|(c, m)| Cond::Engaged(c, m)),
     ];
     leaf.prop_recursive(2, 6, 2, |inner| {
@@ -426,6 +433,26 @@ impl Render<'_> {
                 WITHINS[*w],
                 if *twice { " at least 2 times" } else { "" }
             ),
+            Cond::DidWhere(purchase, o, k, since) => {
+                let (e, field) = if *purchase {
+                    ("purchase", "total")
+                } else {
+                    ("cart", "value")
+                };
+                format!(
+                    "did {e} where {e}.{field} {} {}{}",
+                    OPS[*o],
+                    NUMS[*k],
+                    if *since { " since entry" } else { "" }
+                )
+            }
+            Cond::ScoreVsTrigger(o) => {
+                if self.cart_trigger() {
+                    format!("score {} cart.value", OPS[*o])
+                } else {
+                    format!("score {} 50", OPS[*o])
+                }
+            }
             Cond::Engaged(clicked, m) => format!(
                 "{} {}",
                 if *clicked { "clicked" } else { "opened" },
