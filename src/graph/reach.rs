@@ -23,7 +23,10 @@
 //! - `Body` of `repeat 0 times` is never taken; `Done` of a regular repeat
 //!   is taken only after a round, so it carries the facts at the end of the
 //!   body and is dead when no round can finish; the end of the body feeds
-//!   the head again only when there is more than one round;
+//!   the head again only when there is more than one round; `Done` of an
+//!   irregular repeat (one whose body a `goto` enters) carries the facts
+//!   of the head, but is dead too while no round can finish (arriving
+//!   other than from the end of a round starts the rounds afresh);
 //! - an edge where time may pass forgets every fact that is not persistent.
 
 use std::cmp::Reverse;
@@ -238,6 +241,8 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     let n = g.node_count();
     let mut state: Vec<Option<State>> = vec![None; n];
     let mut round: HashMap<NodeIndex, State> = HashMap::new();
+    // Irregular repeats some round of which can end.
+    let mut round_ends = vec![false; g.node_count()];
     let mut live = vec![false; g.edge_count()];
     let mut dead: HashMap<EdgeIndex, Dead> = HashMap::new();
     let mut queued = vec![false; n];
@@ -285,6 +290,9 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
                         continue;
                     }
                 }
+            } else if g[e] == Edge::Done && times != Some(0) && !round_ends[u] {
+                dead.insert(e, Dead::NoRound);
+                continue;
             } else {
                 &s
             };
@@ -303,6 +311,11 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
                         }
                     } else {
                         changed |= meet(&mut state[v.index()], &out);
+                        if journey.is_repeat_back_edge(e) && !round_ends[v.index()] {
+                            // An irregular repeat: its `Done` comes alive.
+                            round_ends[v.index()] = true;
+                            changed = true;
+                        }
                     }
                     if changed && !queued[v.index()] {
                         queued[v.index()] = true;

@@ -9,7 +9,9 @@
 //! messages in it again and again, all at once). Only a `wait`, a
 //! `wait until` or a `wait for` makes time pass for sure; a `send` on a
 //! channel with quiet hours is delayed only during those hours, so it does
-//! not count.
+//! not count, and neither does a `wait for opened` or `clicked` that goes
+//! on to its block: once the message has been opened or clicked, that is
+//! over at once every time round.
 //!
 //! `repeat N times` is not an instant loop even with no wait inside: it
 //! runs its body `N` times and goes on (`repeated-message` may still have
@@ -39,7 +41,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::timing::{self, tarjan};
 use crate::graph::{reach, Edge, Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::Program;
+use crate::model::{Program, WaitOn};
 
 pub const CODE: &str = "instant-loop";
 
@@ -51,13 +53,22 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// Whether taking edge `e` out of `kind` surely takes time.
-fn takes_time(kind: &NodeKind) -> bool {
+/// Whether taking edge `edge` out of `kind` surely takes time.
+fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
     match kind {
         NodeKind::Wait { seconds } => *seconds > 0,
         // The second time round, `wait until` waits for the next such
-        // time; `wait for` needs something to happen or a timeout.
-        NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. } => true,
+        // time (the runner never lets one node through twice at one
+        // instant).
+        NodeKind::WaitUntil { .. } => true,
+        // An open or a click counts even when it came before: once it
+        // has, the `wait for` is over at once, every time round.
+        NodeKind::WaitFor {
+            on: WaitOn::Opened(_) | WaitOn::Clicked(_),
+            ..
+        } => *edge != Edge::Matched,
+        // An event must happen after arrival, or the time run out.
+        NodeKind::WaitFor { .. } => true,
         _ => false,
     }
 }
@@ -72,13 +83,17 @@ pub fn instant_loops(
     let g = &journey.graph;
     let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
     let n = g.node_count();
+    let regular = journey.regular_repeats();
     let mut adj: Vec<Vec<(usize, ())>> = vec![Vec::new(); n];
     for e in g.edge_references() {
         let (u, v) = (e.source(), e.target());
+        // The end of a round goes back to its `repeat`, which counts it;
+        // but a `repeat` whose body a `goto` enters from outside starts
+        // counting afresh each time (see `Journey::regular_repeats`).
         if !r.is_live(e.id())
-            || journey.is_repeat_back_edge(e.id())
+            || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
             || matches!(e.weight(), Edge::Ends(_))
-            || takes_time(&g[u].kind)
+            || takes_time(&g[u].kind, e.weight())
         {
             continue;
         }
@@ -92,8 +107,13 @@ pub fn instant_loops(
         }
         adj[u.index()].push((v.index(), ()));
     }
+    // Loops anywhere, not only those the entry reaches with no time
+    // passing: search from a virtual node with an edge to every node (it
+    // is on no cycle; edges out of unreached nodes are not live, so loops
+    // no execution reaches are still left to `unreachable-step`).
+    adj.push((0..n).map(|v| (v, ())).collect());
     let mut loops = Vec::new();
-    for scc in tarjan(&adj, journey.entry.index()) {
+    for scc in tarjan(&adj, n) {
         let cyclic = scc.len() > 1 || adj[scc[0]].iter().any(|&(t, _)| t == scc[0]);
         if !cyclic {
             continue;
@@ -190,6 +210,15 @@ message a { channel email  template "a" }
             assert!(r.is_empty(), "{body}: {r:#?}");
         }
         let r = run("step s {\n wait 0s\n if vip { goto s }\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+    }
+
+    #[test]
+    fn loops_after_a_wait_are_found() {
+        // The entry reaches the loop only through a wait.
+        let r = run("wait 1d\nstep s {\n if vip { goto s }\n}");
+        assert_eq!(r.len(), 1, "{r:#?}");
+        let r = run("wait for order within 1h\nstep s {\n send a\n goto s\n}");
         assert_eq!(r.len(), 1, "{r:#?}");
     }
 

@@ -175,13 +175,27 @@ fn check_journey(
         let (msg2, msg1) = (p.message(*m2), p.message(*m1));
         let second = g[r.second].loc;
         let first = g[r.first].loc;
-        // The loop that brings the journey back, if any.
+        // The loop that brings the journey back, if any: a `repeat`, a
+        // `goto`, or a `repeat` whose body a `goto` enters from outside
+        // (the flow does not count its rounds: it can go round again).
         let via_repeat = r.path.iter().find_map(|e| e.round_of);
         let via_goto = r.path.iter().find_map(|e| match g[e.edge] {
             Edge::Jump => g.edge_endpoints(e.edge).map(|(from, _)| from),
             _ => None,
         });
+        let via_irregular = r.path.iter().find_map(|e| {
+            journey
+                .is_repeat_back_edge(e.edge)
+                .then(|| g.edge_endpoints(e.edge).map(|(_, to)| to))
+                .flatten()
+        });
         let loop_desc = |n: NodeIndex| match &g[n].kind {
+            NodeKind::Repeat { times } if Some(n) == via_irregular && via_repeat.is_none() => {
+                format!(
+                    "the `repeat {times} times` on line {} (a `goto` jumps into its body)",
+                    line(cx.sources, g[n].loc)
+                )
+            }
             NodeKind::Repeat { times } => {
                 format!(
                     "the `repeat {times} times` on line {}",
@@ -193,7 +207,7 @@ fn check_journey(
             }
             _ => format!("the loop on line {}", line(cx.sources, g[n].loc)),
         };
-        let loop_node = via_repeat.or(via_goto);
+        let loop_node = via_repeat.or(via_goto).or(via_irregular);
         let what = if m1 == m2 {
             format!("`{}` is sent again here", msg2.name)
         } else {
@@ -212,6 +226,9 @@ fn check_journey(
         let mut d = if r.first == r.second {
             let l = loop_node.expect("a send reaching itself goes round a loop");
             let message = match g[l].kind {
+                NodeKind::Repeat { .. } if Some(l) != via_repeat => {
+                    format!("{what}: {} comes back to it", loop_desc(l))
+                }
                 NodeKind::Repeat { .. } => {
                     format!("{what} on every round of {} after the first", loop_desc(l))
                 }

@@ -200,11 +200,11 @@ pub fn prepare(c: &Compiled, scenario: &Scenario) -> Result<Prepared, SimError> 
     })
 }
 
-pub fn run(c: &Compiled, prepared: &Prepared) -> Vec<Timeline> {
+pub fn run(c: &Compiled, prepared: &Prepared, trace: bool) -> Vec<Timeline> {
     prepared
         .people
         .iter()
-        .map(|p| run_person(c, prepared, p))
+        .map(|p| run_person(c, prepared, p, trace))
         .collect()
 }
 
@@ -224,6 +224,8 @@ struct Journey {
     trigger_fields: Vec<Option<Val>>,
     /// (repeat node, iterations started).
     counters: Vec<(usize, u32)>,
+    /// (`wait_until` node, the instant it last let flow go on).
+    until_left: Vec<(usize, i64)>,
     sent: Vec<bool>,
     opened: Vec<bool>,
     clicked: Vec<bool>,
@@ -245,9 +247,11 @@ struct Person<'a> {
     entered: Option<i64>,
     entries: Vec<Entry>,
     steps: u64,
+    /// The nodes executed, when tracing.
+    trace: Option<Vec<(i64, usize)>>,
 }
 
-fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
+fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Timeline {
     let mut s = Person {
         c,
         id: &p.id,
@@ -261,6 +265,7 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
         entered: None,
         entries: Vec::new(),
         steps: 0,
+        trace: trace.then(Vec::new),
     };
     s.update_tz();
     let until = prepared.until;
@@ -340,6 +345,7 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson) -> Timeline {
         person: p.id.clone(),
         entries: s.entries,
         steps: s.steps,
+        trace: s.trace.unwrap_or_default(),
     }
 }
 
@@ -578,6 +584,7 @@ impl Person<'_> {
             entry_seq: self.seq,
             trigger_fields,
             counters: Vec::new(),
+            until_left: Vec::new(),
             sent: vec![false; m],
             opened: vec![false; m],
             clicked: vec![false; m],
@@ -702,6 +709,9 @@ impl Person<'_> {
             let n = tgt.to;
             let node = &c.nodes[n];
             self.steps += 1;
+            if let Some(trace) = &mut self.trace {
+                trace.push((t, n));
+            }
             let Some(j) = &mut self.journey else { return };
             j.node = n;
             match &node.kind {
@@ -720,7 +730,18 @@ impl Person<'_> {
                     return;
                 }
                 CKind::WaitUntil(weekday, minutes) => {
-                    let at = time::next_local_time(self.tz, t, *weekday, *minutes);
+                    // Back at the very instant this node last let flow go
+                    // on (a loop with no other wait): the next such moment.
+                    let slot = j.until_left.iter().position(|&(u, _)| u == n);
+                    let from = match slot {
+                        Some(i) if j.until_left[i].1 == t => t + 1,
+                        _ => t,
+                    };
+                    let at = time::next_local_time(self.tz, from, *weekday, *minutes);
+                    match slot {
+                        Some(i) => j.until_left[i].1 = at,
+                        None => j.until_left.push((n, at)),
+                    }
                     if at <= t {
                         tgt = node.next;
                     } else {

@@ -193,6 +193,10 @@ pub struct Timeline {
     /// Nodes executed (for throughput measurements).
     #[serde(skip)]
     pub steps: u64,
+    /// The nodes executed, in order, as `(instant, index into the plan's
+    /// `nodes`)`: only with [`Simulator::with_trace`], empty otherwise.
+    #[serde(skip)]
+    pub trace: Vec<(i64, usize)>,
 }
 
 /// One thing that happened.
@@ -345,6 +349,7 @@ pub fn timelines_to_json(timelines: &[Timeline]) -> String {
 /// Compiles a plan once, to run many people through it.
 pub struct Simulator {
     compiled: Compiled,
+    trace: bool,
 }
 
 impl Simulator {
@@ -352,7 +357,16 @@ impl Simulator {
     pub fn new(plan: &Plan) -> Result<Simulator, SimError> {
         Ok(Simulator {
             compiled: compile::compile(plan)?,
+            trace: false,
         })
+    }
+
+    /// Records in each [`Timeline::trace`] the nodes executed (for tests
+    /// that compare executions with the static analyses; it costs an
+    /// allocation per node, so it is off by default).
+    pub fn with_trace(mut self) -> Simulator {
+        self.trace = true;
+        self
     }
 
     /// Checks a scenario against the plan and parses it.
@@ -362,7 +376,7 @@ impl Simulator {
 
     /// Runs every person of a prepared scenario.
     pub fn run(&self, prepared: &Prepared) -> Vec<Timeline> {
-        engine::run(&self.compiled, prepared)
+        engine::run(&self.compiled, prepared, self.trace)
     }
 }
 

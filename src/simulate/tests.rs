@@ -508,6 +508,56 @@ fn repeat_and_goto_loops() {
     );
 }
 
+/// `step daily { wait until 09:00  send digest  goto daily }` sends once a
+/// day: coming back to the `wait until` at the instant it let flow go on,
+/// it waits for the next such time (the first time round, arriving at
+/// 09:00 sharp does not wait).
+#[test]
+fn a_loop_through_wait_until_goes_round_once_a_day() {
+    let (mut k, c) = mini(|k, v| {
+        let digest = k.message("digest", v.ads_ch, "digest");
+        let body = {
+            let w = k.step(StepKind::WaitUntil {
+                weekday: None,
+                minutes: 9 * 60,
+            });
+            let again = k.step(StepKind::WaitUntil {
+                weekday: None,
+                minutes: 9 * 60,
+            });
+            let s = k.step(StepKind::Send(digest));
+            let back = k.step(StepKind::Goto {
+                target: "daily".into(),
+            });
+            k.block(vec![w, again, s, back])
+        };
+        vec![k.step(StepKind::Named {
+            name: "daily".into(),
+            body,
+        })]
+    });
+    let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let loc = k.loc();
+    k.campaign_mut(c).window = Some((d("2026-11-20"), d("2026-11-22"), loc));
+    let got = lines(
+        &k.plan(c),
+        r#"person: { id: "p1" }
+events:
+  - { at: "2026-11-20T09:00:00Z", event: cart_abandoned, fields: { value: 80 } }
+"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "2026-11-20T09:00:00Z entered",
+            "2026-11-20T09:00:00Z send digest (social_ads)",
+            "2026-11-21T09:00:00Z send digest (social_ads)",
+            "2026-11-22T09:00:00Z send digest (social_ads)",
+            "2026-11-23T00:00:00Z exited window_closed",
+        ]
+    );
+}
+
 #[test]
 fn wait_for_an_event_with_a_filter_and_a_timeout() {
     let (k, c) = mini(|k, v| {
