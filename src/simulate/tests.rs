@@ -515,7 +515,7 @@ fn repeat_and_goto_loops() {
 #[test]
 fn a_loop_through_wait_until_goes_round_once_a_day() {
     let (mut k, c) = mini(|k, v| {
-        let digest = k.message("digest", v.ads_ch, "digest");
+        let digest = k.message_with("digest", v.ads_ch, "digest");
         let body = {
             let w = k.step(StepKind::WaitUntil {
                 weekday: None,
