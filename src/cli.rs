@@ -309,8 +309,9 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         DiffFormat::Json => diff::Format::Json,
     };
     if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
-        eprintln!("error: cannot write the report: {e}");
-        return EXIT_FAILURE;
+        if let Some(code) = write_failure(&e) {
+            return code;
+        }
     }
     if report.changed {
         EXIT_FINDINGS
@@ -409,8 +410,9 @@ fn check(
         CheckFormat::Github => render::Format::Github,
     };
     if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
-        eprintln!("error: cannot write the report: {e}");
-        return EXIT_FAILURE;
+        if let Some(code) = write_failure(&e) {
+            return code;
+        }
     }
     if diags.iter().any(|d| d.is_error()) {
         EXIT_FINDINGS
@@ -618,6 +620,17 @@ fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat
             s
         }
     }
+}
+
+/// A report that cannot be written is an I/O failure, except when the
+/// reader went away (`omnis check | head`): then the exit code still says
+/// what was found.
+fn write_failure(e: &std::io::Error) -> Option<i32> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return None;
+    }
+    eprintln!("error: cannot write the report: {e}");
+    Some(EXIT_FAILURE)
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set; the width of
