@@ -38,7 +38,7 @@ use crate::plan::{time, Plan};
 
 pub use compile::{Compiled, Val};
 pub use engine::Prepared;
-pub use generate::generate_people;
+pub use generate::{generate_people, Rng};
 
 /// Why a simulation could not run.
 #[derive(Clone, Debug, PartialEq, Eq)]
