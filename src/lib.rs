@@ -12,6 +12,9 @@
 //!
 //! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
 
+// The parser pest derives refers to `alloc` when pest is built without `std`.
+extern crate alloc;
+
 pub mod build;
 pub mod cli;
 pub mod codes;

@@ -39,11 +39,38 @@ pub const MAX_STRING_BYTES: usize = 64 * 1024;
 /// Parses one file. Always returns a (possibly partial) AST and every syntax
 /// error found.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let scanned = scan(text);
+    if scanned.depth <= SHALLOW_DEPTH {
+        return parse_scanned(file, text, scanned);
+    }
+    // pest and the lowering recurse once per level of nesting. Any thread
+    // has room for `SHALLOW_DEPTH` levels; deeper files (up to
+    // `MAX_NESTING`, checked by the scan) get a stack of their own, so the
+    // parser is safe whichever thread calls it.
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("omnis-parse".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(s, || parse_scanned(file, text, scanned))
+            .expect("spawn a parser thread")
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
+/// in a debug build, and Rust threads get 2 MiB.
+const SHALLOW_DEPTH: usize = 64;
+
+/// The stack for files nested deeper than [`SHALLOW_DEPTH`]: `MAX_NESTING`
+/// levels take about 2 MiB in a debug build.
+const DEEP_STACK: usize = 64 << 20;
+
+fn parse_scanned(file: FileId, text: &str, scanned: Scanned) -> (ast::File, Vec<Diagnostic>) {
     let mut p = Lowerer {
         file,
         diags: Vec::new(),
     };
-    let scanned = scan(text);
     let mut out = ast::File {
         file,
         items: Vec::new(),
@@ -192,6 +219,8 @@ fn recovery_point(text: &str, from: usize) -> Option<usize> {
 /// What the pre-scan found.
 struct Scanned {
     comments: Vec<Span>,
+    /// The deepest nesting of brackets and blocks.
+    depth: usize,
     /// Position, message and help of an error that stops parsing the file.
     fatal: Option<(usize, String, Option<String>)>,
 }
@@ -203,8 +232,10 @@ fn scan(text: &str) -> Scanned {
     let mut comments = Vec::new();
     let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut i = 0;
+    let mut depth = 0;
     let fatal = |pos: usize, msg: String, help: Option<&str>| Scanned {
         comments: Vec::new(),
+        depth: 0,
         fatal: Some((pos, msg, help.map(str::to_string))),
     };
     while i < b.len() {
@@ -250,6 +281,7 @@ fn scan(text: &str) -> Scanned {
             }
             open @ (b'{' | b'(' | b'[') => {
                 stack.push((open, i));
+                depth = depth.max(stack.len());
                 if stack.len() > MAX_NESTING {
                     return fatal(
                         i,
@@ -269,6 +301,7 @@ fn scan(text: &str) -> Scanned {
     }
     Scanned {
         comments,
+        depth,
         fatal: None,
     }
 }
@@ -1590,6 +1623,28 @@ mod tests {
         assert_eq!(d[0].span.start as usize, "segment s = ".len() + MAX_NESTING);
         let nots = format!("segment s = {}x", "not ".repeat(100_000));
         assert!(errors(&nots)[0].message.contains("`not`s"));
+    }
+
+    #[test]
+    fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
+        // Blocks and brackets at the limit, parsed by a thread whose stack
+        // is far smaller than the recursion needs: parse_file moves the
+        // work to a stack of its own.
+        let half = MAX_NESTING / 2;
+        let src = format!(
+            "campaign c {{ trigger e journey {{ {}send m{} if {}x{} {{ }} }} }}",
+            "if a { ".repeat(half - 2),
+            " }".repeat(half - 2),
+            "(".repeat(half - 1),
+            ")".repeat(half - 1)
+        );
+        let diags = std::thread::Builder::new()
+            .stack_size(128 << 10)
+            .spawn(move || parse_file(FileId(0), &src).1)
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert!(diags.is_empty(), "{diags:#?}");
     }
 
     #[test]
