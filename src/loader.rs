@@ -218,6 +218,9 @@ pub fn relative(target: &Path, base: &Path) -> String {
 struct Loader {
     out: Loaded,
     by_path: HashMap<PathBuf, FileId>,
+    /// Import paths already resolved (lexical path to canonical path): many
+    /// files import the same vocabulary.
+    canonical: HashMap<PathBuf, PathBuf>,
     cwd: PathBuf,
     /// Files whose imports have all been followed.
     done: Vec<bool>,
@@ -233,6 +236,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let mut l = Loader {
         out: Loaded::default(),
         by_path: HashMap::new(),
+        canonical: HashMap::new(),
         cwd,
         done: Vec::new(),
     };
@@ -240,20 +244,37 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         .first()
         .map(|p| project_root(p))
         .unwrap_or_else(|| project_root(Path::new(".")));
-    // The root of each file, computed once per folder.
-    let mut roots_by_dir: HashMap<PathBuf, PathBuf> = HashMap::new();
+    // The root and the canonical path of each folder, computed once.
+    let mut dirs: HashMap<PathBuf, (PathBuf, Option<PathBuf>)> = HashMap::new();
     let mut named: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new(); // (given, canonical, root)
     let mut seen = std::collections::HashSet::new();
     for path in files {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let root = roots_by_dir
-            .entry(dir)
-            .or_insert_with(|| project_root(&path))
-            .clone();
-        let canonical = std::fs::canonicalize(&path).map_err(|error| LoadError {
+        let (root, canonical_dir) = dirs.entry(dir).or_insert_with_key(|dir| {
+            let canonical = if dir.as_os_str().is_empty() {
+                std::fs::canonicalize(".")
+            } else {
+                std::fs::canonicalize(dir)
+            };
+            (project_root(&path), canonical.ok())
+        });
+        let io_error = |error| LoadError {
             path: path.clone(),
             error,
-        })?;
+        };
+        // One `lstat` instead of resolving every component again: only a
+        // file that is itself a symlink needs the full resolution.
+        let canonical = match (&canonical_dir, path.file_name()) {
+            (Some(d), Some(name))
+                if !std::fs::symlink_metadata(&path)
+                    .map_err(io_error)?
+                    .is_symlink() =>
+            {
+                d.join(name)
+            }
+            _ => std::fs::canonicalize(&path).map_err(io_error)?,
+        };
+        let root = root.clone();
         if seen.insert(canonical.clone()) {
             named.push((path, canonical, root));
         }
@@ -458,8 +479,15 @@ impl Loader {
                 "name a `.omni` file, relative to this file",
             );
         }
-        let canonical = match std::fs::canonicalize(&joined) {
-            Ok(c) => c,
+        let canonical = match self.canonical.get(&joined) {
+            Some(c) => Ok(c.clone()),
+            None => std::fs::canonicalize(&joined),
+        };
+        let canonical = match canonical {
+            Ok(c) => {
+                self.canonical.entry(joined).or_insert_with(|| c.clone());
+                c
+            }
             Err(e) => {
                 let shown = relative(&joined, &self.cwd);
                 return report(
@@ -481,15 +509,15 @@ impl Loader {
                 "imports must stay inside the project (the nearest folder with `omnis.toml`, else the folder of the file checked); move the file into the project",
             );
         }
+        if let Some(&id) = self.by_path.get(&canonical) {
+            return Some(id);
+        }
         if canonical.is_dir() {
             return report(
                 self,
                 format!("cannot import `{value}`: it is a directory"),
                 "import a `.omni` file",
             );
-        }
-        if let Some(&id) = self.by_path.get(&canonical) {
-            return Some(id);
         }
         match std::fs::read(&canonical) {
             Ok(bytes) => Some(self.add(canonical, bytes, root)),
