@@ -7,6 +7,10 @@
 //! The loader parses files on every core; run with `taskset -c 0` to see
 //! the throughput of one core.
 
+// Measure with the allocator the `omnis` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -5,6 +5,10 @@
 //! - `steps_20000`: a 20,000-step campaign mixing sends, waits, branches,
 //!   splits, `wait for` and `repeat`.
 
+// Measure with the allocator the `omnis` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use omnis::graph::testkit::{on_event, ProgramBuilder};
 use omnis::graph::{lower, reach, timing};

@@ -8,6 +8,10 @@
 //!
 //! Run with `cargo bench --bench lints`.
 
+// Measure with the allocator the `omnis` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fmt::Write;
 use std::path::Path;
 

@@ -4,6 +4,10 @@
 //! `cargo bench --bench simulate` (release build; criterion's throughput
 //! line reports elements/s = person-steps/s on one core).
 
+// Measure with the allocator the `omnis` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
