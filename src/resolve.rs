@@ -36,6 +36,8 @@ enum Ns {
 }
 
 impl Ns {
+    const ALL: [Ns; 5] = [Ns::Value, Ns::Event, Ns::Channel, Ns::Message, Ns::Campaign];
+
     fn describe(self) -> &'static str {
         match self {
             Ns::Value => "attribute or segment",
@@ -99,7 +101,8 @@ struct Resolver<'a> {
     loaded: &'a Loaded,
     program: Program,
     diags: Vec<Diagnostic>,
-    names: HashMap<(Ns, String), Vec<Entry>>,
+    /// Declarations by namespace (`Ns as usize`), then name.
+    names: [HashMap<String, Vec<Entry>>; Ns::ALL.len()],
     closures: Vec<Vec<FileId>>,
 }
 
@@ -112,7 +115,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         loaded,
         program: Program::default(),
         diags: Vec::new(),
-        names: HashMap::new(),
+        names: Default::default(),
         closures,
     };
     r.declare_all();
@@ -161,8 +164,8 @@ impl<'a> Resolver<'a> {
     }
 
     fn register(&mut self, ns: Ns, name: &Ident, file: FileId, decl: Decl) {
-        self.names
-            .entry((ns, name.name.clone()))
+        self.names[ns as usize]
+            .entry(name.name.clone())
             .or_default()
             .push(Entry {
                 decl,
@@ -172,8 +175,8 @@ impl<'a> Resolver<'a> {
     }
 
     fn lookup(&self, ns: Ns, name: &str, from: FileId) -> Option<Decl> {
-        self.names
-            .get(&(ns, name.to_string()))?
+        self.names[ns as usize]
+            .get(name)?
             .iter()
             .find(|e| self.visible(from, e.file))
             .map(|e| e.decl)
@@ -181,13 +184,10 @@ impl<'a> Resolver<'a> {
 
     /// Names of a namespace visible from a file, for did-you-mean.
     fn visible_names(&self, ns: Ns, from: FileId) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .names
+        let mut v: Vec<&str> = self.names[ns as usize]
             .iter()
-            .filter(|((n, _), entries)| {
-                *n == ns && entries.iter().any(|e| self.visible(from, e.file))
-            })
-            .map(|((_, name), _)| name.as_str())
+            .filter(|(_, entries)| entries.iter().any(|e| self.visible(from, e.file)))
+            .map(|(name, _)| name.as_str())
             .collect();
         v.sort();
         v
@@ -198,13 +198,12 @@ impl<'a> Resolver<'a> {
         let names = self.visible_names(ns, file);
         let suggestion = did_you_mean(&ident.name, names.iter().copied()).map(str::to_string);
         // The name may exist in another namespace or another file.
-        let elsewhere = [Ns::Value, Ns::Event, Ns::Channel, Ns::Message, Ns::Campaign]
+        let elsewhere = Ns::ALL
             .into_iter()
             .filter(|&other| other != ns)
             .find(|&other| self.lookup(other, &ident.name, file).is_some());
-        let not_imported = self
-            .names
-            .get(&(ns, ident.name.clone()))
+        let not_imported = self.names[ns as usize]
+            .get(&ident.name)
             .and_then(|es| es.first())
             .map(|e| self.loaded.sources.get(e.file).name.clone());
         let help = if let Some(s) = &suggestion {
@@ -400,11 +399,14 @@ impl<'a> Resolver<'a> {
     // ------------------------------------------------------------ duplicates
 
     fn check_duplicates(&mut self) {
-        let mut groups: Vec<((Ns, String), Vec<Entry>)> = self
-            .names
-            .iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(k, v)| (k.clone(), v.clone()))
+        let mut groups: Vec<((Ns, String), Vec<Entry>)> = Ns::ALL
+            .into_iter()
+            .flat_map(|ns| {
+                self.names[ns as usize]
+                    .iter()
+                    .filter(|(_, v)| v.len() > 1)
+                    .map(move |(k, v)| ((ns, k.clone()), v.clone()))
+            })
             .collect();
         // Imported files come before the files importing them.
         let rank = self.loaded.import_order();
