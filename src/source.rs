@@ -73,12 +73,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             project_path: name.clone(),
             path,

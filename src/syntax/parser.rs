@@ -773,6 +773,56 @@ impl Lowerer {
         Block { steps, span }
     }
 
+    /// `until [WEEKDAY] TIME`, after `wait`.
+    fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
+        let mut weekday = None;
+        let mut time = None;
+        for x in pair.into_inner().skip(1) {
+            match x.as_rule() {
+                Rule::weekday => weekday = Some((Weekday::parse(x.as_str())?, self.span(&x, base))),
+                _ => time = Some(self.time_of_day(x, base)),
+            }
+        }
+        Some(StepKind::WaitUntil {
+            weekday,
+            time: time?,
+        })
+    }
+
+    /// `for EVENT [where ...] within DURATION [{ ... }] [otherwise { ... }]`,
+    /// after `wait`.
+    fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
+        let mut on = None;
+        let mut filter = None;
+        let mut within = None;
+        let mut then = None;
+        let mut otherwise = None;
+        for x in pair.into_inner().skip(1) {
+            match x.as_rule() {
+                Rule::wait_on => {
+                    let w = x.into_inner().next()?;
+                    on = Some(match w.as_rule() {
+                        Rule::opened => WaitOn::Opened(self.ident(after_keyword(w)?, base)),
+                        Rule::clicked => WaitOn::Clicked(self.ident(after_keyword(w)?, base)),
+                        _ => WaitOn::Event(self.ident(w, base)),
+                    });
+                }
+                Rule::expr => filter = Some(self.expr(x, base)),
+                Rule::duration => within = Some(self.duration(x, base)),
+                Rule::block => then = Some(self.block(x, base)),
+                Rule::otherwise => otherwise = Some(self.block(after_keyword(x)?, base)),
+                _ => {}
+            }
+        }
+        Some(StepKind::WaitFor {
+            on: on?,
+            filter,
+            within: within?,
+            then,
+            otherwise,
+        })
+    }
+
     fn step(&mut self, pair: P, base: usize) -> Option<Step> {
         let span = self.span(&pair, base);
         let mut allows = Vec::new();
@@ -786,58 +836,12 @@ impl Lowerer {
             let mut inner = p.into_inner();
             kind = Some(match rule {
                 Rule::send => StepKind::Send(self.ident(inner.nth(1)?, base)),
-                Rule::wait => StepKind::Wait(self.duration(inner.nth(1)?, base)),
-                Rule::wait_until => {
-                    let mut weekday = None;
-                    let mut time = None;
-                    for x in inner.skip(2) {
-                        match x.as_rule() {
-                            Rule::weekday => {
-                                weekday = Some((Weekday::parse(x.as_str())?, self.span(&x, base)))
-                            }
-                            _ => time = Some(self.time_of_day(x, base)),
-                        }
-                    }
-                    StepKind::WaitUntil {
-                        weekday,
-                        time: time?,
-                    }
-                }
-                Rule::wait_for => {
-                    let mut on = None;
-                    let mut filter = None;
-                    let mut within = None;
-                    let mut then = None;
-                    let mut otherwise = None;
-                    for x in inner.skip(2) {
-                        match x.as_rule() {
-                            Rule::wait_on => {
-                                let w = x.into_inner().next()?;
-                                on = Some(match w.as_rule() {
-                                    Rule::opened => {
-                                        WaitOn::Opened(self.ident(after_keyword(w)?, base))
-                                    }
-                                    Rule::clicked => {
-                                        WaitOn::Clicked(self.ident(after_keyword(w)?, base))
-                                    }
-                                    _ => WaitOn::Event(self.ident(w, base)),
-                                });
-                            }
-                            Rule::expr => filter = Some(self.expr(x, base)),
-                            Rule::duration => within = Some(self.duration(x, base)),
-                            Rule::block => then = Some(self.block(x, base)),
-                            Rule::otherwise => {
-                                otherwise = Some(self.block(after_keyword(x)?, base))
-                            }
-                            _ => {}
-                        }
-                    }
-                    StepKind::WaitFor {
-                        on: on?,
-                        filter,
-                        within: within?,
-                        then,
-                        otherwise,
+                Rule::wait => {
+                    let what = inner.nth(1)?;
+                    match what.as_rule() {
+                        Rule::wait_until => self.wait_until(what, base)?,
+                        Rule::wait_for => self.wait_for(what, base)?,
+                        _ => StepKind::Wait(self.duration(what, base)),
                     }
                 }
                 Rule::if_step => {
@@ -1284,6 +1288,18 @@ impl Lowerer {
                 placeholders: Vec::new(),
             };
         }
+        let placeholders = if raw.contains('{') {
+            self.placeholders(raw, raw_start)
+        } else {
+            Vec::new()
+        };
+        if !raw.contains('\\') {
+            return StrLit {
+                value: raw.to_string(),
+                span,
+                placeholders,
+            };
+        }
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -1307,7 +1323,6 @@ impl Lowerer {
                 None => {}
             }
         }
-        let placeholders = self.placeholders(raw, raw_start);
         StrLit {
             value,
             span,
