@@ -87,20 +87,30 @@ impl Loaded {
         rank
     }
 
-    /// The import closure of a file, itself included, sorted.
-    pub fn closure(&self, file: FileId) -> Vec<FileId> {
-        let mut seen = vec![false; self.files.len()];
-        let mut stack = vec![file];
-        let mut out = Vec::new();
-        while let Some(f) = stack.pop() {
-            if std::mem::replace(&mut seen[f.0 as usize], true) {
-                continue;
-            }
-            out.push(f);
-            stack.extend(self.imports[f.0 as usize].iter().copied());
-        }
-        out.sort();
-        out
+    /// The import closure of each file (the file itself included, sorted),
+    /// indexed by `FileId`. One scratch array serves every file, so the cost
+    /// is the total size of the closures, not files x files.
+    pub fn closures(&self) -> Vec<Vec<FileId>> {
+        let n = self.files.len();
+        let mut seen_from = vec![usize::MAX; n];
+        let mut stack = Vec::new();
+        (0..n)
+            .map(|start| {
+                let mut out = Vec::new();
+                stack.push(FileId(start as u32));
+                while let Some(f) = stack.pop() {
+                    let seen = &mut seen_from[f.0 as usize];
+                    if *seen == start {
+                        continue;
+                    }
+                    *seen = start;
+                    out.push(f);
+                    stack.extend(self.imports[f.0 as usize].iter().copied());
+                }
+                out.sort();
+                out
+            })
+            .collect()
     }
 }
 
@@ -552,6 +562,26 @@ fn os_message(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closures_follow_imports_through_cycles() {
+        let file = |i: u32| ast::File {
+            file: FileId(i),
+            items: Vec::new(),
+            comments: Vec::new(),
+        };
+        let loaded = Loaded {
+            files: (0..4).map(file).collect(),
+            // 0 -> 1 -> 2 -> 1 (a cycle); 3 alone.
+            imports: vec![vec![FileId(1)], vec![FileId(2)], vec![FileId(1)], vec![]],
+            ..Loaded::default()
+        };
+        let ids = |v: &[u32]| v.iter().map(|&i| FileId(i)).collect::<Vec<_>>();
+        assert_eq!(
+            loaded.closures(),
+            vec![ids(&[0, 1, 2]), ids(&[1, 2]), ids(&[1, 2]), ids(&[3])]
+        );
+    }
 
     #[test]
     fn relative_paths() {

@@ -108,9 +108,7 @@ struct Resolver<'a> {
 
 /// Resolves every loaded file.
 pub fn resolve(loaded: &Loaded) -> Resolved {
-    let closures = (0..loaded.files.len())
-        .map(|i| loaded.closure(FileId(i as u32)))
-        .collect();
+    let closures = loaded.closures();
     let mut r = Resolver {
         loaded,
         program: Program::default(),
