@@ -600,7 +600,7 @@ impl Lowerer {
         let mut props = Vec::new();
         for prop in body.into_inner() {
             let span = self.span(&prop, base);
-            let p = prop.into_inner().next()?;
+            let p = prop;
             let kind = match p.as_rule() {
                 Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
                 Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
@@ -654,7 +654,7 @@ impl Lowerer {
         let mut props = Vec::new();
         for prop in body.into_inner() {
             let span = self.span(&prop, base);
-            let p = prop.into_inner().next()?;
+            let p = prop;
             let kind = match p.as_rule() {
                 Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
                 Rule::msg_template => {
@@ -697,7 +697,7 @@ impl Lowerer {
         let mut props = Vec::new();
         for prop in body.into_inner() {
             let span = self.span(&prop, base);
-            let p = prop.into_inner().next()?;
+            let p = prop;
             let kind = match p.as_rule() {
                 Rule::description => {
                     CampaignPropKind::Description(self.string(after_keyword(p)?, base))
