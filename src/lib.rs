@@ -35,5 +35,6 @@ pub mod render;
 pub mod resolve;
 pub mod simulate;
 pub mod source;
+pub mod stack;
 pub mod suggest;
 pub mod syntax;

@@ -489,15 +489,14 @@ impl Loader {
                 "name a `.omni` file, relative to this file",
             );
         }
-        let canonical = match self.canonical.get(&joined) {
-            Some(c) => Ok(c.clone()),
-            None => std::fs::canonicalize(&joined),
+        let canonical = match self.canonical.get(&joined).cloned() {
+            Some(c) => Ok(c),
+            None => std::fs::canonicalize(&joined).inspect(|c| {
+                self.canonical.insert(joined.clone(), c.clone());
+            }),
         };
         let canonical = match canonical {
-            Ok(c) => {
-                self.canonical.entry(joined).or_insert_with(|| c.clone());
-                c
-            }
+            Ok(c) => c,
             Err(e) => {
                 let shown = relative(&joined, &self.cwd);
                 return report(

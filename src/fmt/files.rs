@@ -187,15 +187,7 @@ fn in_file(mut d: Diagnostic, id: FileId) -> Diagnostic {
 /// bounds nesting, but its recursive descent needs more stack for the
 /// deepest input it accepts than a thread has by default.
 fn format_on_big_stack(text: &str) -> Result<String, Vec<Diagnostic>> {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("omnis-fmt".into())
-            .stack_size(256 << 20)
-            .spawn_scoped(s, || super::format_source(text))
-            .expect("spawn the formatter thread")
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
+    crate::stack::run_with_stack("omnis-fmt", 256 << 20, || super::format_source(text))
 }
 
 /// Replaces the file at `path` (or, for a symbolic link, the file it points

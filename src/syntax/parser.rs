@@ -47,14 +47,8 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     // has room for `SHALLOW_DEPTH` levels; deeper files (up to
     // `MAX_NESTING`, checked by the scan) get a stack of their own, so the
     // parser is safe whichever thread calls it.
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("omnis-parse".into())
-            .stack_size(DEEP_STACK)
-            .spawn_scoped(s, || parse_scanned(file, text, scanned))
-            .expect("spawn a parser thread")
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    crate::stack::run_with_stack("omnis-parse", DEEP_STACK, || {
+        parse_scanned(file, text, scanned)
     })
 }
 
