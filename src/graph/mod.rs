@@ -6,12 +6,16 @@
 //! shortest and longest duration.
 //!
 //! Lowering lives in `lower.rs` (its module docs give the id scheme); time
-//! bounds in `timing.rs`; what is known at each point and which edges can
-//! be taken in `facts.rs` and `reach.rs`.
+//! bounds and the most sends in `timing.rs` (over `paths.rs`); what is
+//! known at each point and which edges can be taken in `facts.rs` and
+//! `reach.rs`; the persistent sets the dataflow analyses share in
+//! `sets.rs`.
 
 pub mod facts;
 pub mod lower;
+pub mod paths;
 pub mod reach;
+pub mod sets;
 #[doc(hidden)]
 pub mod testkit;
 pub mod timing;

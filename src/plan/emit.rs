@@ -2,19 +2,18 @@
 //!
 //! Expressions become typed trees with segments expanded. The journey's
 //! nodes, their ids, labelled successors and arrival times come from the
-//! journey graph (`crate::graph`: `lower` and `timing`), so plans and
-//! diagnostics speak of the same nodes; [`super::analysis`] adds
-//! `max_sends_per_person`.
+//! journey graph (`crate::graph`: `lower` and `timing`, which also gives
+//! `max_sends_per_person`), so plans and diagnostics speak of the same
+//! nodes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use super::{
-    analysis, format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel,
-    EventDecl, Expr, Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder, Plan,
-    QuietHours, Reentry, SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window,
-    FORMAT_VERSION,
+    format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr,
+    Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry,
+    SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -103,7 +102,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         TIMEZONE_ATTRIBUTE.to_string()
     });
 
-    let (entry, nodes) = cx.nodes(campaign);
+    let (entry, nodes, max_sends_per_person) = cx.nodes(campaign);
 
     // Messages (and so channels, consent attributes and placeholders).
     let mut messages = BTreeMap::new();
@@ -179,7 +178,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         })
         .collect();
 
-    let mut plan = Plan {
+    Plan {
         format_version: FORMAT_VERSION.to_string(),
         compiler: Compiler {
             name: "omnis".to_string(),
@@ -201,12 +200,10 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         events,
         channels,
         messages,
-        max_sends_per_person: None,
+        max_sends_per_person,
         entry,
         nodes,
-    };
-    plan.max_sends_per_person = analysis::analyze(&plan).max_sends;
-    plan
+    }
 }
 
 /// The order of a node's successors in the plan: arms in source order,
@@ -255,9 +252,9 @@ impl Cx<'_> {
     }
 
     /// The journey's nodes, from the journey graph: ids, kinds, labelled
-    /// successors and arrival times are the graph's. Returns the entry id
-    /// and the nodes in source order, the end node last.
-    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>) {
+    /// successors and arrival times are the graph's. Returns the entry id,
+    /// the nodes in source order (the end node last) and the most sends.
+    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>, Option<u64>) {
         let program = self.program;
         let journey = graph::lower(program, campaign);
         let timing = graph::timing::analyze(program, &journey);
@@ -373,7 +370,7 @@ impl Cx<'_> {
             .map(|e| g[e.target()].id.clone())
             .next()
             .unwrap_or_else(|| g[journey.end].id.clone());
-        (entry, nodes)
+        (entry, nodes, timing.max_sends)
     }
 
     fn placeholder_source(&mut self, path: &str) -> Operand {

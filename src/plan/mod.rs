@@ -19,7 +19,6 @@
 //! a major version breaks. Runners must reject a plan whose major version
 //! they do not know.
 
-pub mod analysis;
 pub mod emit;
 pub mod time;
 
