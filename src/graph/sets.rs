@@ -228,39 +228,33 @@ fn union(a: &Rc<Node>, b: &Rc<Node>) -> (Rc<Node>, bool, bool) {
                 (t, is_a, is_b)
             } else if m > n && prefix_of(*q, *m) == *p {
                 // `b` lies within one side of `a`.
-                let (t, is_a) = if q & m == 0 {
-                    let (l, la, _) = union(l1, b);
-                    (
-                        la.then(|| a.clone())
-                            .unwrap_or_else(|| branch(*p, *m, l, r1.clone())),
-                        la,
-                    )
+                let (l, r, same) = if q & m == 0 {
+                    let (l, same, _) = union(l1, b);
+                    (l, r1.clone(), same)
                 } else {
-                    let (r, ra, _) = union(r1, b);
-                    (
-                        ra.then(|| a.clone())
-                            .unwrap_or_else(|| branch(*p, *m, l1.clone(), r)),
-                        ra,
-                    )
+                    let (r, same, _) = union(r1, b);
+                    (l1.clone(), r, same)
                 };
-                (t, is_a, false)
+                let t = if same {
+                    a.clone()
+                } else {
+                    branch(*p, *m, l, r)
+                };
+                (t, same, false)
             } else if n > m && prefix_of(*p, *n) == *q {
-                let (t, is_b) = if p & n == 0 {
-                    let (l, _, lb) = union(a, l2);
-                    (
-                        lb.then(|| b.clone())
-                            .unwrap_or_else(|| branch(*q, *n, l, r2.clone())),
-                        lb,
-                    )
+                let (l, r, same) = if p & n == 0 {
+                    let (l, _, same) = union(a, l2);
+                    (l, r2.clone(), same)
                 } else {
-                    let (r, _, rb) = union(a, r2);
-                    (
-                        rb.then(|| b.clone())
-                            .unwrap_or_else(|| branch(*q, *n, l2.clone(), r)),
-                        rb,
-                    )
+                    let (r, _, same) = union(a, r2);
+                    (l2.clone(), r, same)
                 };
-                (t, false, is_b)
+                let t = if same {
+                    b.clone()
+                } else {
+                    branch(*q, *n, l, r)
+                };
+                (t, false, same)
             } else {
                 (join(a.clone(), b.clone()), false, false)
             }
