@@ -44,6 +44,7 @@ use crate::lints::repeated_message;
 use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::{CampaignId, Cond, Loc, Trigger, WaitOn};
+use crate::units::{duration, percent, time_of_day};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,26 +226,6 @@ impl Ctx<'_> {
             WaitOn::Opened(m) => format!("opened {}", self.message(*m)),
             WaitOn::Clicked(m) => format!("clicked {}", self.message(*m)),
         }
-    }
-}
-
-/// A duration as written in journeys, in days and smaller units (`30d`,
-/// `1d12h`, `14d`).
-pub fn duration(seconds: u64) -> String {
-    unreachable_step::fmt_duration(seconds)
-}
-
-fn time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// Split weights are hundredths of a percent.
-pub fn percent(weight: u32) -> String {
-    if weight.is_multiple_of(100) {
-        format!("{}%", weight / 100)
-    } else {
-        let s = format!("{}.{:02}", weight / 100, weight % 100);
-        format!("{}%", s.trim_end_matches('0'))
     }
 }
 
@@ -719,11 +700,5 @@ mod tests {
     fn shortens_and_formats_weights() {
         assert_eq!(shorten("a   b\n c", 10), "a b c");
         assert_eq!(shorten("abcdefghijklmnop", 10), "abcdefg...");
-        assert_eq!(percent(5000), "50%");
-        assert_eq!(percent(3333), "33.33%");
-        assert_eq!(percent(1250), "12.5%");
-        assert_eq!(duration(30 * 86_400), "30d");
-        assert_eq!(duration(14 * 86_400), "14d");
-        assert_eq!(duration(86_400 + 43_200), "1d12h");
     }
 }

@@ -73,7 +73,7 @@ use crate::plan::{
     VarValue, WaitOn,
 };
 
-use crate::diagram::duration as format_duration;
+use crate::units::{duration as format_duration, percent};
 
 // ------------------------------------------------------------------ report
 
@@ -692,10 +692,9 @@ fn guard(plan: &Plan, parent: &str, first: &str) -> Option<String> {
             wait_on(on, filter.as_ref()),
             format_duration(*within)
         )),
-        (NodeKind::Split, EdgeLabel::Arm { arm, weight }) => Some(format!(
-            "in split arm {arm} ({})",
-            crate::diagram::percent(*weight)
-        )),
+        (NodeKind::Split, EdgeLabel::Arm { arm, weight }) => {
+            Some(format!("in split arm {arm} ({})", percent(*weight)))
+        }
         (NodeKind::Repeat { times }, EdgeLabel::Body) => Some(format!(
             "in each of {times} round{}",
             if *times == 1 { "" } else { "s" }
@@ -894,9 +893,7 @@ fn describe(plan: &Plan, n: &Node) -> String {
                 .successors
                 .iter()
                 .filter_map(|e| match &e.label {
-                    EdgeLabel::Arm { arm, weight } => {
-                        Some(format!("{arm} {}", crate::diagram::percent(*weight)))
-                    }
+                    EdgeLabel::Arm { arm, weight } => Some(format!("{arm} {}", percent(*weight))),
                     _ => None,
                 })
                 .collect();

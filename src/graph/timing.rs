@@ -185,7 +185,6 @@ pub fn analyze_live(
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Timing {
     let g = &journey.graph;
-    let n = g.node_count();
     let edges: Vec<Bounds> = g
         .edge_indices()
         .map(|e| edge_bounds(program, journey, e))
@@ -200,6 +199,73 @@ pub fn analyze_live(
             sends: Some(u64::from(send)),
         }
     };
+    let (abs, summaries) = solve(journey, live, &cost);
+    let mut max_sends = Some(0);
+    for (v, a) in abs.iter().enumerate() {
+        if let Some(a) = a {
+            let own = u64::from(matches!(g[NodeIndex::new(v)].kind, NodeKind::Send(_)));
+            max_sends = match (max_sends, a.sends) {
+                (Some(m), Some(s)) => Some(m.max(s.saturating_add(own))),
+                _ => None,
+            };
+        }
+    }
+    Timing {
+        edges,
+        nodes: abs
+            .iter()
+            .map(|a| {
+                a.map(|a| Arrival {
+                    earliest: a.min,
+                    latest: a.max,
+                })
+            })
+            .collect(),
+        rounds: summaries
+            .into_iter()
+            .map(|(h, s)| {
+                (
+                    NodeIndex::new(h),
+                    s.round.map(|r| Bounds {
+                        min: r.min,
+                        max: r.max,
+                    }),
+                )
+            })
+            .collect(),
+        max_sends,
+    }
+}
+
+/// The shortest round of every regular repeat (`None`: no round can
+/// finish), with edges taking `min` seconds, over the edges for which
+/// `live` holds.
+pub fn shortest_rounds(
+    journey: &Journey,
+    live: &dyn Fn(EdgeIndex) -> bool,
+    min: &dyn Fn(EdgeIndex) -> u64,
+) -> HashMap<NodeIndex, Option<u64>> {
+    let cost = |e: EdgeIndex| Cost {
+        min: min(e),
+        max: Some(0),
+        sends: Some(0),
+    };
+    solve(journey, live, &cost)
+        .1
+        .into_iter()
+        .map(|(h, s)| (NodeIndex::new(h), s.round.map(|r| r.min)))
+        .collect()
+}
+
+/// The cost of reaching every node from the entry, and the summary of
+/// every regular repeat, by node index (see the module docs).
+fn solve(
+    journey: &Journey,
+    live: &dyn Fn(EdgeIndex) -> bool,
+    cost: &dyn Fn(EdgeIndex) -> Cost,
+) -> (Vec<Option<Cost>>, HashMap<usize, Summary>) {
+    let g = &journey.graph;
+    let n = g.node_count();
     let regular = journey.regular_repeats();
     let times = |h: usize| match g[NodeIndex::new(h)].kind {
         NodeKind::Repeat { times } => u64::from(times),
@@ -340,41 +406,7 @@ pub fn analyze_live(
         }
     }
 
-    let mut max_sends = Some(0);
-    for (v, a) in abs.iter().enumerate() {
-        if let Some(a) = a {
-            let own = u64::from(matches!(g[NodeIndex::new(v)].kind, NodeKind::Send(_)));
-            max_sends = match (max_sends, a.sends) {
-                (Some(m), Some(s)) => Some(m.max(s.saturating_add(own))),
-                _ => None,
-            };
-        }
-    }
-    Timing {
-        edges,
-        nodes: abs
-            .iter()
-            .map(|a| {
-                a.map(|a| Arrival {
-                    earliest: a.min,
-                    latest: a.max,
-                })
-            })
-            .collect(),
-        rounds: summaries
-            .into_iter()
-            .map(|(h, s)| {
-                (
-                    NodeIndex::new(h),
-                    s.round.map(|r| Bounds {
-                        min: r.min,
-                        max: r.max,
-                    }),
-                )
-            })
-            .collect(),
-        max_sends,
-    }
+    (abs, summaries)
 }
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Loc, Trigger};
 use crate::source::Span;
+use crate::units::duration;
 
 pub const CODE: &str = "unreachable-step";
 
@@ -119,21 +120,6 @@ fn text(cx: &LintContext, loc: Loc) -> String {
     } else {
         t
     }
-}
-
-/// A duration as the language writes it: `3d16h`, `90s`, `0s`.
-pub fn fmt_duration(mut s: u64) -> String {
-    if s == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, len) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if s >= len {
-            out.push_str(&format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    out
 }
 
 /// How long after the earliest possible entry the window closes, in
@@ -322,8 +308,8 @@ impl Analysis<'_, '_> {
                 return (
                     format!(
                         "the earliest arrival is {} after entry, after the window has closed ({what}, and the window closes {} later)",
-                        fmt_duration(arr.earliest),
-                        fmt_duration(*limit)
+                        duration(arr.earliest),
+                        duration(*limit)
                     ),
                     "lengthen the `window`, or shorten the waits before this step".into(),
                 );

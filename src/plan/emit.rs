@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use super::{
-    format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr,
-    Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry,
-    SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
+    time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr, Limit, MessageDecl,
+    Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger,
+    ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -22,6 +22,7 @@ use petgraph::Direction;
 use crate::graph::{self, Edge as GEdge, NodeKind as GKind};
 use crate::model::{self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program};
 use crate::source::SourceMap;
+use crate::units::time_of_day;
 
 /// The name of the profile attribute that holds a person's time zone.
 pub const TIMEZONE_ATTRIBUTE: &str = "timezone";
@@ -59,15 +60,15 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             }
         }
         model::Trigger::Daily { minutes } => Trigger::Daily {
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
         model::Trigger::Weekly { weekday, minutes } => Trigger::Weekly {
             on: (*weekday).into(),
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
         model::Trigger::Once { date, minutes } => Trigger::Once {
             date: date.format("%Y-%m-%d").to_string(),
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
@@ -144,8 +145,8 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
                 quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: format_time_of_day(from),
-                    to: format_time_of_day(to),
+                    from: time_of_day(from),
+                    to: time_of_day(to),
                 }),
                 limits: ch.limits.iter().map(limit).collect(),
             },
@@ -313,7 +314,7 @@ impl Cx<'_> {
                 GKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
                 GKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
                     on: weekday.map(Weekday::from),
-                    at: format_time_of_day(*minutes),
+                    at: time_of_day(*minutes),
                 },
                 GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
                     on: match on {
@@ -447,7 +448,7 @@ impl Cx<'_> {
                     .to_string(),
                 },
                 model::Const::TimeOfDay(m) => Operand::TimeOfDay {
-                    time_of_day: format_time_of_day(*m),
+                    time_of_day: time_of_day(*m),
                 },
             },
         }

@@ -719,32 +719,6 @@ pub fn schema_json() -> String {
     s
 }
 
-/// Formats seconds as a compact duration (`1d12h`), for messages.
-pub fn format_duration(mut s: u64) -> String {
-    if s == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, len) in [
-        ("w", 604_800),
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
-        if s >= len {
-            out.push_str(&format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    out
-}
-
-/// Formats minutes after midnight as `HH:MM`.
-pub fn format_time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
 /// Parses `HH:MM` to minutes after midnight.
 pub fn parse_time_of_day(s: &str) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
