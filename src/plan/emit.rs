@@ -1,6 +1,7 @@
 //! Building a [`Plan`] from the checked model.
 //!
-//! Expressions become typed trees with segments expanded. The journey's
+//! Expressions become typed trees; each segment they use is written once,
+//! in the plan's segment table, and referred to by name. The journey's
 //! nodes, their ids, labelled successors and arrival times come from the
 //! journey graph (`crate::graph`: `lower` and `timing`, which also gives
 //! `max_sends_per_person`), so plans and diagnostics speak of the same
@@ -20,7 +21,9 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::graph::{self, Edge as GEdge, NodeKind as GKind};
-use crate::model::{self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program};
+use crate::model::{
+    self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program, SegmentId,
+};
 use crate::source::SourceMap;
 use crate::units::time_of_day;
 
@@ -36,6 +39,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         attrs: BTreeSet::new(),
         events: BTreeSet::new(),
         messages: BTreeSet::new(),
+        segments: BTreeSet::new(),
     };
 
     let file = sources.get(c.loc.file);
@@ -52,13 +56,10 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                 filter: filter.as_ref().map(|f| cx.expr(f)),
             }
         }
-        model::Trigger::Enters(seg) => {
-            let s = program.segment(*seg);
-            Trigger::Enters {
-                segment: s.name.clone(),
-                condition: cx.expr(&s.cond),
-            }
-        }
+        model::Trigger::Enters(seg) => Trigger::Enters {
+            segment: program.segment(*seg).name.clone(),
+            condition: cx.segment_ref(*seg),
+        },
         model::Trigger::Daily { minutes } => Trigger::Daily {
             at: time_of_day(*minutes),
         },
@@ -104,6 +105,17 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
     });
 
     let (entry, nodes, max_sends_per_person) = cx.nodes(campaign);
+
+    // The segment table: every segment used, each emitted once (emitting
+    // one may use more).
+    let mut segments = BTreeMap::new();
+    let mut done: BTreeSet<SegmentId> = BTreeSet::new();
+    while let Some(&s) = cx.segments.difference(&done).next() {
+        done.insert(s);
+        let seg = program.segment(s);
+        let cond = cx.expr(&seg.cond);
+        segments.insert(seg.name.clone(), cond);
+    }
 
     // Messages (and so channels, consent attributes and placeholders).
     let mut messages = BTreeMap::new();
@@ -201,6 +213,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         events,
         channels,
         messages,
+        segments,
         max_sends_per_person,
         entry,
         nodes,
@@ -244,6 +257,8 @@ struct Cx<'a> {
     attrs: BTreeSet<AttrId>,
     events: BTreeSet<EventId>,
     messages: BTreeSet<MessageId>,
+    /// The segments referred to, for the segment table.
+    segments: BTreeSet<SegmentId>,
 }
 
 impl Cx<'_> {
@@ -454,7 +469,15 @@ impl Cx<'_> {
         }
     }
 
-    /// A condition as a plan expression, segments expanded.
+    /// A reference to a segment, which goes into the segment table.
+    fn segment_ref(&mut self, s: SegmentId) -> Expr {
+        self.segments.insert(s);
+        Expr::SegmentRef {
+            name: self.program.segment(s).name.clone(),
+        }
+    }
+
+    /// A condition as a plan expression, segments referred to by name.
     fn expr(&mut self, cond: &Cond) -> Expr {
         let program = self.program;
         match &cond.kind {
@@ -510,13 +533,7 @@ impl Cx<'_> {
                     value: VarValue::Bool(true),
                 },
             },
-            CondKind::Segment(s) => {
-                let seg = program.segment(*s);
-                Expr::Segment {
-                    name: seg.name.clone(),
-                    arg: Box::new(self.expr(&seg.cond)),
-                }
-            }
+            CondKind::Segment(s) => self.segment_ref(*s),
             CondKind::Did {
                 event,
                 filter,

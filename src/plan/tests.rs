@@ -65,7 +65,7 @@ fn cart_recovery_nodes_ids_and_edges() {
 }
 
 #[test]
-fn expressions_are_typed_trees_with_segments_expanded() {
+fn expressions_are_typed_trees_with_segments_in_a_table() {
     let (k, c) = cart_recovery();
     let plan = k.plan(c);
     let json = serde_json::to_value(&plan).unwrap();
@@ -83,16 +83,21 @@ fn expressions_are_typed_trees_with_segments_expanded() {
     );
     assert_eq!(
         json["audience"]["args"][0],
-        serde_json::json!({
-            "op": "segment", "name": "emailable",
-            "arg": {"op": "and", "args": [
-                {"op": "cmp", "cmp": "==", "left": {"attr": "email_opt_in", "type": "bool"}, "right": {"const": true}},
-                {"op": "is_set", "value": {"attr": "email", "type": "text"}}
-            ]}
-        })
+        serde_json::json!({"op": "segment_ref", "name": "emailable"})
     );
     assert_eq!(
-        json["audience"]["args"][1]["arg"]["arg"],
+        json["segments"]["emailable"],
+        serde_json::json!({"op": "and", "args": [
+            {"op": "cmp", "cmp": "==", "left": {"attr": "email_opt_in", "type": "bool"}, "right": {"const": true}},
+            {"op": "is_set", "value": {"attr": "email", "type": "text"}}
+        ]})
+    );
+    assert_eq!(
+        json["audience"]["args"][1]["arg"],
+        serde_json::json!({"op": "segment_ref", "name": "recent_buyers"})
+    );
+    assert_eq!(
+        json["segments"]["recent_buyers"],
         serde_json::json!({
             "op": "did", "event": "order_placed", "where": null,
             "window": {"kind": "within", "seconds": 2592000}, "at_least": 1

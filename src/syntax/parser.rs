@@ -78,21 +78,34 @@ fn parse_scanned(file: FileId, text: &str, scanned: Scanned) -> (ast::File, Vec<
         }
         return (out, vec![d]);
     }
-    // Fast path: the whole file in one go (pest indexes lines once per
-    // parse, so parsing declaration by declaration costs more).
-    if let Ok(mut pairs) = OmnisParser::parse(Rule::file, text) {
+    // Fast path: whole declarations, about `CHUNK` bytes of them at a time.
+    // pest keeps a queue of every token of a parse (some 80 bytes per
+    // token, about 80 times the source), so one parse of a whole file
+    // would hold that for all of it; and pest indexes lines once per parse,
+    // so one parse per declaration costs more time.
+    let mut start = 0;
+    while start < text.len() {
+        let end = chunk_end(text, start + CHUNK);
+        let Ok(mut pairs) = OmnisParser::parse(Rule::file, &text[start..end]) else {
+            break;
+        };
         let file_pair = pairs.next().expect("file rule yields one pair");
         for pair in file_pair.into_inner() {
             if pair.as_rule() == Rule::item {
-                if let Some(item) = p.item(pair, 0) {
+                if let Some(item) = p.item(pair, start) {
                     out.items.push(item);
                 }
             }
         }
+        start = end;
+    }
+    if start >= text.len() {
         return (out, p.diags);
     }
-    // There are errors: one declaration at a time, resuming after each error.
-    let mut pos = skip_trivia(text, 0);
+    // There are errors from `start` on (or a declaration runs on past the
+    // end of its chunk): one declaration at a time, resuming after each
+    // error.
+    let mut pos = skip_trivia(text, start);
     while pos < text.len() {
         // Parse up to the next line that starts a declaration, so each
         // parse sees only its own declaration; retry with the rest of the
@@ -188,6 +201,41 @@ fn skip_trivia(text: &str, mut pos: usize) -> usize {
 const TOP_KEYWORDS: &[&str] = &[
     "import", "profile", "event", "channel", "segment", "message", "campaign", "@allow",
 ];
+
+/// How much text the fast path gives pest at a time, at least.
+const CHUNK: usize = 64 << 10;
+
+/// Where a chunk of declarations that should run to `from` ends: the start
+/// of the first line at or after `from` that begins, in column 1, with a
+/// top-level keyword (a declaration starts there, or the chunk's parse
+/// fails and the slow path takes over); the end of the text when there is
+/// none. Works on bytes: `from` need not be a character boundary.
+fn chunk_end(text: &str, from: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = from.min(b.len());
+    if i > 0 && b[i - 1] != b'\n' {
+        match memchr::memchr(b'\n', &b[i..]) {
+            Some(nl) => i += nl + 1,
+            None => return b.len(),
+        }
+    }
+    loop {
+        let rest = &b[i..];
+        let starts_decl = TOP_KEYWORDS.iter().any(|k| {
+            rest.starts_with(k.as_bytes())
+                && !rest
+                    .get(k.len())
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        });
+        if starts_decl || i >= b.len() {
+            return i;
+        }
+        match memchr::memchr(b'\n', rest) {
+            Some(nl) => i += nl + 1,
+            None => return b.len(),
+        }
+    }
+}
 
 /// The start of the next line after `from` that begins, in column 1, with a
 /// top-level keyword.
