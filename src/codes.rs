@@ -118,6 +118,13 @@ pub static CODES: &[CodeInfo] = &[
         "errors/syntax_error.rs"
     ),
     code!(
+        "time-out-of-range",
+        Error,
+        false,
+        "A window or a journey reaches past the year 9999.",
+        "lints/time_range.rs"
+    ),
+    code!(
         "type-mismatch",
         Error,
         false,

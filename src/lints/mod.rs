@@ -21,6 +21,7 @@ pub mod instant_loop;
 pub mod missing_consent;
 pub mod no_goal;
 pub mod repeated_message;
+pub mod time_range;
 pub mod unreachable_step;
 pub mod unused_allow;
 pub mod unused_declaration;
@@ -93,6 +94,7 @@ pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
     diags.extend(missing_consent::check(cx));
     diags.extend(no_goal::check(cx));
     diags.extend(repeated_message::check(cx));
+    diags.extend(time_range::check(cx));
     diags.extend(unreachable_step::check(cx));
     diags.extend(unused_declaration::check(cx));
     diags

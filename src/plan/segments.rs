@@ -67,9 +67,11 @@ pub fn order(plan: &Plan) -> Result<Vec<&str>, String> {
         while let Some((name, pending)) = stack.last_mut() {
             match pending.pop() {
                 Some(next) => match mark.get(next).copied() {
-                    None => return Err(format!(
+                    None => {
+                        return Err(format!(
                         "segment {name:?} refers to {next:?}, which is not in the plan's segments"
-                    )),
+                    ))
+                    }
                     Some(Mark::Open) => {
                         return Err(format!(
                             "segment {next:?} refers to itself (through {name:?})"
