@@ -528,7 +528,8 @@ impl Side {
                 .messages
                 .get(message)
                 .and_then(|m| self.plan.channels.get(&m.channel))
-                .is_some_and(|c| c.quiet_hours.is_some()),
+                .and_then(|c| c.quiet_hours.as_ref())
+                .is_some_and(|q| q.span() > 0),
             _ => false,
         }
     }

@@ -290,6 +290,17 @@ pub struct QuietHours {
     pub to: String,
 }
 
+impl QuietHours {
+    /// The longest a send can be delayed by them, in seconds
+    /// ([`time::quiet_span`]); 0 when a time does not parse.
+    pub fn span(&self) -> u64 {
+        match (parse_time_of_day(&self.from), parse_time_of_day(&self.to)) {
+            (Some(from), Some(to)) => time::quiet_span(from, to),
+            _ => 0,
+        }
+    }
+}
+
 /// A message the journey sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MessageDecl {
