@@ -44,6 +44,9 @@ pub struct Journey {
     /// list is what marks them as back edges.) An empty body's `Body` edge
     /// is a self loop and is listed here too.
     pub repeat_back_edges: Vec<EdgeIndex>,
+    /// Per node: whether it is a regular `repeat` head (see
+    /// [`Journey::regular_repeats`]).
+    regular: Vec<bool>,
 }
 
 impl Journey {
@@ -81,8 +84,36 @@ impl Journey {
 
     /// Per node: whether it is a *regular* `repeat` head, one whose body is
     /// entered only through the head (no `goto` from outside the body jumps
-    /// into it). Only for those does the round count bound the loop.
-    pub fn regular_repeats(&self) -> Vec<bool> {
+    /// into it). Only for those does the round count bound the loop. Every
+    /// analysis asks this one place.
+    pub fn regular_repeats(&self) -> &[bool] {
+        &self.regular
+    }
+
+    /// Builds a journey, working out which repeats are regular.
+    pub(crate) fn new(
+        campaign: CampaignId,
+        graph: DiGraph<Node, Edge>,
+        ends: (NodeIndex, NodeIndex),
+        goal: Option<NodeIndex>,
+        exits: Vec<NodeIndex>,
+        repeat_back_edges: Vec<EdgeIndex>,
+    ) -> Journey {
+        let mut j = Journey {
+            campaign,
+            graph,
+            entry: ends.0,
+            end: ends.1,
+            goal,
+            exits,
+            repeat_back_edges,
+            regular: Vec::new(),
+        };
+        j.regular = j.find_regular_repeats();
+        j
+    }
+
+    fn find_regular_repeats(&self) -> Vec<bool> {
         let g = &self.graph;
         let end = self.subtree_ends();
         let mut regular: Vec<bool> = g

@@ -185,17 +185,16 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         if uses.is_empty() {
             continue;
         }
-        let live = &cx.reach(journey).live;
-        let flow = Flow::build(journey, Rounds::Single, &|e| live[e.index()]);
-        let by_node = copies_of(&flow, &uses);
+        let flow = cx.flow(journey);
+        let by_node = copies_of(flow, &uses);
         let mut avoid: HashMap<MessageId, Avoid> = HashMap::new();
-        for (u, some_sent, some_unsent) in analyze_flow(journey, &flow, uses) {
+        for (u, some_sent, some_unsent) in analyze_flow(journey, flow, uses) {
             if some_sent && some_unsent {
                 let a = avoid
                     .entry(u.message)
-                    .or_insert_with(|| Avoid::new(journey, &flow, u.message));
+                    .or_insert_with(|| Avoid::new(journey, flow, u.message));
                 let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
-                out.push(diagnose(cx, journey, &flow, a, &u, copies));
+                out.push(diagnose(cx, journey, flow, a, &u, copies));
             }
         }
     }
@@ -221,7 +220,7 @@ impl Avoid {
             reaches_send[v as usize] = true;
         }
         while let Some(v) = queue.pop_front() {
-            for &(p, _) in &flow.pred[v as usize] {
+            for &(p, _) in flow.pred(v) {
                 if !reaches_send[p as usize] {
                     reaches_send[p as usize] = true;
                     queue.push_back(p);
@@ -233,7 +232,7 @@ impl Avoid {
         seen[flow.entry as usize] = true;
         let mut queue = VecDeque::from([flow.entry]);
         while let Some(v) = queue.pop_front() {
-            for (k, e) in flow.succ[v as usize].iter().enumerate() {
+            for (k, e) in flow.succ(v).iter().enumerate() {
                 let w = e.to;
                 if !seen[w as usize] && !fsend(w) {
                     seen[w as usize] = true;
@@ -301,8 +300,9 @@ fn diagnose(
         let Some((from, k)) = avoid.parent[c as usize] else {
             break;
         };
-        let e = flow.succ[from as usize][k];
-        let branches = flow.succ[from as usize]
+        let e = flow.succ(from)[k];
+        let branches = flow
+            .succ(from)
             .iter()
             .any(|o| o.to != e.to && avoid.reaches_send[o.to as usize]);
         if branches {

@@ -70,12 +70,21 @@ pub struct FEdge {
 }
 
 /// A journey with its loops' rounds made explicit. See the module docs.
+///
+/// Nodes are numbered in breadth-first order from the entry; edges are
+/// numbered by their source (all of node 0's first), so a node's
+/// successors and predecessors are each one slice.
 pub struct Flow {
     /// The journey node of each flow node.
     pub orig: Vec<NodeIndex>,
-    pub succ: Vec<Vec<FEdge>>,
-    /// Predecessors: (from, index into `succ[from]`).
-    pub pred: Vec<Vec<(u32, u32)>>,
+    /// Every edge, by source.
+    edges: Vec<FEdge>,
+    /// Node `v`'s successors are `edges[succ_start[v]..succ_start[v + 1]]`.
+    succ_start: Vec<u32>,
+    /// Every edge by target, as (source, edge number).
+    preds: Vec<(u32, u32)>,
+    /// Node `v`'s predecessors are `preds[pred_start[v]..pred_start[v + 1]]`.
+    pred_start: Vec<u32>,
     pub entry: u32,
     /// False when the flow had to be cut short (see [`Flow::build`]): loops
     /// then may run more rounds than written, which over-approximates.
@@ -144,16 +153,15 @@ impl Flow {
     pub fn build(journey: &Journey, rounds: Rounds, live: &dyn Fn(EdgeIndex) -> bool) -> Flow {
         let regular = journey.regular_repeats();
         match rounds {
-            Rounds::Single => Self::build_with(journey, &regular, None, live, usize::MAX)
+            Rounds::Single => Self::build_with(journey, regular, None, live, usize::MAX)
                 .expect("single flows are not budgeted"),
             Rounds::Copies(copies) => {
                 let enclosing = enclosing_repeats(journey);
                 let budget = copies_budget(journey.graph.node_count());
-                match Self::build_with(journey, &regular, Some((&enclosing, copies)), live, budget)
-                {
+                match Self::build_with(journey, regular, Some((&enclosing, copies)), live, budget) {
                     Some(f) => f,
                     None => {
-                        let mut f = Self::build_with(journey, &regular, None, live, usize::MAX)
+                        let mut f = Self::build_with(journey, regular, None, live, usize::MAX)
                             .expect("single flows are not budgeted");
                         f.exact = false;
                         f
@@ -179,29 +187,47 @@ impl Flow {
                 Some((_, f)) => f(r, times).clamp(1, times),
             }
         };
+        // With one copy of everything a key is a journey node and whether
+        // it is a repeat's `After` side: a slot in a table; with copies, the
+        // contexts need a map.
+        let n = g.node_count();
+        let mut direct: Vec<u32> = if copies.is_none() {
+            vec![u32::MAX; 2 * n]
+        } else {
+            Vec::new()
+        };
         let mut index: HashMap<Key, u32> = HashMap::new();
         let mut keys: Vec<Key> = Vec::new();
-        let mut succ: Vec<Vec<FEdge>> = Vec::new();
         let mut queue: VecDeque<u32> = VecDeque::new();
 
-        let mut intern = |key: Key,
-                          keys: &mut Vec<Key>,
-                          succ: &mut Vec<Vec<FEdge>>,
-                          queue: &mut VecDeque<u32>|
-         -> Option<u32> {
-            if let Some(&i) = index.get(&key) {
-                return Some(i);
-            }
-            if keys.len() >= budget {
-                return None;
-            }
-            let i = keys.len() as u32;
-            index.insert(key.clone(), i);
-            keys.push(key);
-            succ.push(Vec::new());
-            queue.push_back(i);
-            Some(i)
-        };
+        let mut intern =
+            |key: Key, keys: &mut Vec<Key>, queue: &mut VecDeque<u32>| -> Option<u32> {
+                let slot = if copies.is_none() {
+                    let s = 2 * key.node.index() + usize::from(matches!(key.head, Head::After(_)));
+                    if direct[s] != u32::MAX {
+                        return Some(direct[s]);
+                    }
+                    Some(s)
+                } else {
+                    if let Some(&i) = index.get(&key) {
+                        return Some(i);
+                    }
+                    None
+                };
+                if keys.len() >= budget {
+                    return None;
+                }
+                let i = keys.len() as u32;
+                match slot {
+                    Some(s) => direct[s] = i,
+                    None => {
+                        index.insert(key.clone(), i);
+                    }
+                }
+                keys.push(key);
+                queue.push_back(i);
+                Some(i)
+            };
 
         // The enclosing regular repeats of `v`, when copies are counted.
         let enclosing = |v: NodeIndex| -> &[NodeIndex] {
@@ -261,10 +287,15 @@ impl Flow {
                 head: Head::No,
             },
             &mut keys,
-            &mut succ,
             &mut queue,
         )?;
+        let mut edges: Vec<FEdge> = Vec::new();
+        let mut succ_start: Vec<u32> = Vec::new();
+        // Nodes come out of the queue in the order they were numbered, so
+        // their edges are pushed by source.
         while let Some(i) = queue.pop_front() {
+            debug_assert_eq!(i as usize, succ_start.len());
+            succ_start.push(edges.len() as u32);
             let key = keys[i as usize].clone();
             let u = key.node;
             let u_enc = enclosing(u);
@@ -329,23 +360,55 @@ impl Flow {
                 }
             }
             for (k, edge, round_of) in out {
-                let to = intern(k, &mut keys, &mut succ, &mut queue)?;
-                succ[i as usize].push(FEdge { to, edge, round_of });
+                let to = intern(k, &mut keys, &mut queue)?;
+                edges.push(FEdge { to, edge, round_of });
             }
         }
-        let mut pred = vec![Vec::new(); keys.len()];
-        for (from, es) in succ.iter().enumerate() {
-            for (k, e) in es.iter().enumerate() {
-                pred[e.to as usize].push((from as u32, k as u32));
+        succ_start.push(edges.len() as u32);
+        // Predecessors by counting: in the order of their sources.
+        let len = keys.len();
+        let mut pred_start = vec![0u32; len + 1];
+        for e in &edges {
+            pred_start[e.to as usize + 1] += 1;
+        }
+        for v in 0..len {
+            pred_start[v + 1] += pred_start[v];
+        }
+        let mut fill = pred_start.clone();
+        let mut preds = vec![(0u32, 0u32); edges.len()];
+        for v in 0..len {
+            for k in succ_start[v]..succ_start[v + 1] {
+                let t = edges[k as usize].to as usize;
+                preds[fill[t] as usize] = (v as u32, k);
+                fill[t] += 1;
             }
         }
         Some(Flow {
-            orig: keys.iter().map(|k| k.node).collect(),
-            succ,
-            pred,
+            orig: keys.into_iter().map(|k| k.node).collect(),
+            edges,
+            succ_start,
+            preds,
+            pred_start,
             entry,
             exact: true,
         })
+    }
+
+    /// The edges out of `v`.
+    pub fn succ(&self, v: u32) -> &[FEdge] {
+        let v = v as usize;
+        &self.edges[self.succ_start[v] as usize..self.succ_start[v + 1] as usize]
+    }
+
+    /// The edges into `v`, as (source, edge number).
+    pub fn pred(&self, v: u32) -> &[(u32, u32)] {
+        let v = v as usize;
+        &self.preds[self.pred_start[v] as usize..self.pred_start[v + 1] as usize]
+    }
+
+    /// Edge number `k`.
+    pub fn edge(&self, k: u32) -> FEdge {
+        self.edges[k as usize]
     }
 
     pub fn len(&self) -> usize {
@@ -364,7 +427,7 @@ impl Flow {
         let mut stack: Vec<(u32, usize)> = vec![(self.entry, 0)];
         visited[self.entry as usize] = true;
         while let Some(&mut (v, ref mut i)) = stack.last_mut() {
-            let es = &self.succ[v as usize];
+            let es = self.succ(v);
             if *i < es.len() {
                 let w = es[*i].to;
                 *i += 1;
@@ -417,7 +480,7 @@ impl Flow {
             queued[v] = false;
             let o = transfer(v as u32, &inp[v]);
             out[v] = o;
-            for e in &self.succ[v] {
+            for e in self.succ(v as u32) {
                 let w = e.to as usize;
                 let grown = inp[w].union(&out[v]);
                 let changed = !grown.ptr_eq(&inp[w]);
@@ -440,15 +503,15 @@ impl Flow {
         for _ in 0..self.len() {
             g.add_node(());
         }
-        for (v, es) in self.succ.iter().enumerate() {
-            for e in es {
+        for v in 0..self.len() {
+            for e in self.succ(v as u32) {
                 g.add_edge(NodeIndex::new(v), NodeIndex::new(e.to as usize), ());
             }
         }
         let mut out = vec![false; self.len()];
         for scc in petgraph::algo::kosaraju_scc(&g) {
             let v = scc[0].index();
-            if scc.len() > 1 || self.succ[v].iter().any(|e| e.to as usize == v) {
+            if scc.len() > 1 || self.succ(v as u32).iter().any(|e| e.to as usize == v) {
                 for n in scc {
                     out[n.index()] = true;
                 }
@@ -468,7 +531,7 @@ impl Flow {
         scratch: &mut Scratch,
     ) -> Option<(u32, Vec<FEdge>)> {
         scratch.reset(self.len());
-        for &(p, k) in &self.pred[from as usize] {
+        for &(p, k) in self.pred(from) {
             scratch.discover(p, (p, k));
         }
         while let Some(v) = scratch.queue.pop_front() {
@@ -476,8 +539,8 @@ impl Flow {
                 let mut path = Vec::new();
                 let mut cur = v;
                 loop {
-                    let (p, k) = scratch.parent[cur as usize];
-                    let e = self.succ[p as usize][k as usize];
+                    let (_, k) = scratch.parent[cur as usize];
+                    let e = self.edge(k);
                     path.push(e);
                     if e.to == from {
                         break;
@@ -486,7 +549,7 @@ impl Flow {
                 }
                 return Some((v, path));
             }
-            for &(p, k) in &self.pred[v as usize] {
+            for &(p, k) in self.pred(v) {
                 scratch.discover(p, (p, k));
             }
         }

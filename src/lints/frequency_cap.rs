@@ -139,6 +139,21 @@ pub fn find(
     min_secs: &dyn Fn(EdgeIndex) -> u64,
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Vec<Excess> {
+    let rounds = timing::shortest_rounds(journey, live, min_secs);
+    find_with(journey, counted, limit, per, min_secs, live, &rounds)
+}
+
+/// [`find`], given the shortest round of every regular repeat
+/// ([`timing::shortest_rounds`] with the same `min_secs` and `live`).
+fn find_with(
+    journey: &Journey,
+    counted: &dyn Fn(MessageId) -> bool,
+    limit: u32,
+    per: u64,
+    min_secs: &dyn Fn(EdgeIndex) -> u64,
+    live: &dyn Fn(EdgeIndex) -> bool,
+    rounds: &HashMap<NodeIndex, Option<u64>>,
+) -> Vec<Excess> {
     let g = &journey.graph;
     if per == 0
         || !g
@@ -160,7 +175,7 @@ pub fn find(
             })
             .collect();
     }
-    let copies = round_copies(journey, per, min_secs, live);
+    let copies = round_copies(journey, per, rounds);
     let flow = Flow::build(
         journey,
         Rounds::Copies(&|r, _| copies.get(&r).copied().unwrap_or(1)),
@@ -187,7 +202,7 @@ pub fn find(
         for &v in &sources {
             let start = if j == 0 { 0 } else { dist[j - 1][v] };
             if start < per {
-                for e in &flow.succ[v] {
+                for e in flow.succ(v as u32) {
                     let t = start.saturating_add(min_secs(e.edge));
                     let w = e.to as usize;
                     if t < per && t < d[w] {
@@ -202,7 +217,7 @@ pub fn find(
             if t > d[v] || is_counted(v) {
                 continue;
             }
-            for e in &flow.succ[v] {
+            for e in flow.succ(v as u32) {
                 let nt = t.saturating_add(min_secs(e.edge));
                 let w = e.to as usize;
                 if nt < per && nt < d[w] {
@@ -260,13 +275,12 @@ pub fn find(
 fn round_copies(
     journey: &Journey,
     per: u64,
-    min_secs: &dyn Fn(EdgeIndex) -> u64,
-    live: &dyn Fn(EdgeIndex) -> bool,
+    rounds: &HashMap<NodeIndex, Option<u64>>,
 ) -> HashMap<NodeIndex, u32> {
     let g = &journey.graph;
-    timing::shortest_rounds(journey, live, min_secs)
-        .into_iter()
-        .map(|(r, round)| {
+    rounds
+        .iter()
+        .map(|(&r, &round)| {
             let times = match g[r].kind {
                 NodeKind::Repeat { times } => times,
                 _ => 1,
@@ -288,10 +302,17 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
     if limits.is_empty() {
         return;
     }
-    let mins: Vec<u64> = g.edge_indices().map(|e| edge_min(p, journey, e)).collect();
-    let min_secs = |e: EdgeIndex| mins[e.index()];
+    // The timing's edges and rounds are over the same edges, with the
+    // same least durations.
+    let t = cx.timing(journey);
+    let min_secs = |e: EdgeIndex| t.edge(e).min;
     let live = &cx.reach(journey).live;
     let live = |e: EdgeIndex| live[e.index()];
+    let rounds: HashMap<NodeIndex, Option<u64>> = t
+        .rounds
+        .iter()
+        .map(|(&h, r)| (h, r.map(|r| r.min)))
+        .collect();
     for (scope, limit) in limits {
         let counted = |m: MessageId| match scope {
             Scope::Campaign => true,
@@ -316,13 +337,14 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 duration(limit.per_seconds),
             ),
         };
-        for x in find(
+        for x in find_with(
             journey,
             &counted,
             limit.count,
             limit.per_seconds,
             &min_secs,
             &live,
+            &rounds,
         ) {
             let (last, span) = *x.sends.last().expect("N+1 sends");
             let loc = g[last].loc;

@@ -38,10 +38,10 @@ use petgraph::graph::{EdgeReference, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing;
+use crate::graph::timing::Timing;
 use crate::graph::{reach, Edge, Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::{Program, WaitOn};
+use crate::model::WaitOn;
 
 pub const CODE: &str = "instant-loop";
 
@@ -76,12 +76,11 @@ fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
 /// The instant loops of one journey: for each, the gotos closing it
 /// (backward jumps first, then in source order) and their targets.
 pub fn instant_loops(
-    program: &Program,
     journey: &Journey,
     r: &reach::Reach,
+    t: &Timing,
 ) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
     let g = &journey.graph;
-    let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
     let regular = journey.regular_repeats();
     let instant = |e: EdgeReference<Edge>| {
         let (u, v) = (e.source(), e.target());
@@ -140,7 +139,7 @@ pub fn instant_loops(
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     let g = &journey.graph;
     let mut out = Vec::new();
-    for gotos in instant_loops(cx.program, journey, cx.reach(journey)) {
+    for gotos in instant_loops(journey, cx.reach(journey), cx.timing(journey)) {
         let (goto, target) = gotos[0];
         let name = match &g[target].kind {
             NodeKind::Named { name } => name.clone(),

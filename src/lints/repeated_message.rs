@@ -117,8 +117,16 @@ pub struct Repeat {
 /// Only the edges for which `live` holds are followed (see
 /// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
 pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
+    find_in(
+        journey,
+        &Flow::build(journey, Rounds::Single, live),
+        classes,
+    )
+}
+
+/// [`find`] in a journey's flow with one copy of every repeat body.
+fn find_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> Vec<Repeat> {
     let g = &journey.graph;
-    let flow = Flow::build(journey, Rounds::Single, live);
     let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => Some(classes[m.index()]),
         _ => None,
@@ -191,8 +199,7 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
-    let live = &cx.reach(journey).live;
-    for r in find(journey, classes, &|e| live[e.index()]) {
+    for r in find_in(journey, cx.flow(journey), classes) {
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;
         };

@@ -8,7 +8,8 @@
 //! its window, the day of a `once` trigger, and otherwise (people may enter
 //! at any time) 1970-01-01, the start of plan time, so only journeys longer
 //! than about 8,000 years are refused then. The journey's length is the
-//! latest arrival at any of its steps, waits at their longest; nested
+//! latest arrival at any step some execution reaches, waits at their
+//! longest; nested
 //! `repeat`s multiply their rounds. Loops made with `goto` are not bounded
 //! and are not counted (runners stop them).
 //!
@@ -39,7 +40,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::diagnostic::Diagnostic;
-use crate::graph::{timing, Journey};
+use crate::graph::Journey;
 use crate::lints::util::first_line;
 use crate::lints::LintContext;
 use crate::model::{Campaign, Trigger};
@@ -132,7 +133,7 @@ fn journey_too_long(
         _ => (0, "on 1970-01-01 (the start of plan time)".to_string()),
     };
     let room = u64::try_from(LAST_INSTANT - anchor).unwrap_or(0);
-    let t = timing::analyze(cx.program, journey);
+    let t = cx.timing(journey);
     let g = &journey.graph;
     let step = journey.step_nodes().find(|&n| {
         t.arrival(n)

@@ -74,7 +74,7 @@ use petgraph::Direction;
 use crate::diagnostic::Diagnostic;
 use crate::graph::facts::{Leaf, Role, Special};
 use crate::graph::reach::{Dead, Reach};
-use crate::graph::timing::{self, Timing};
+use crate::graph::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Loc, Trigger};
@@ -191,7 +191,7 @@ struct Analysis<'c, 'a> {
     cx: &'c LintContext<'a>,
     journey: &'c Journey,
     reach: &'c Reach<'a>,
-    timing: Timing,
+    timing: &'c Timing,
     limit: Option<(u64, String)>,
 }
 
@@ -215,7 +215,7 @@ fn analysis<'c, 'a>(
     let program = cx.program;
     let campaign = program.campaign(journey.campaign);
     let reach = cx.reach(journey);
-    let timing = timing::analyze_live(program, journey, &|e| reach.is_live(e));
+    let timing = cx.timing(journey);
     let limit = window_limit(cx, campaign);
     let a = Analysis {
         cx,
