@@ -151,8 +151,21 @@ impl Flow {
     /// than [`copies_budget`] flow nodes, falls back to
     /// [`Rounds::Single`] and sets `exact` to false.
     pub fn build(journey: &Journey, rounds: Rounds, live: &dyn Fn(EdgeIndex) -> bool) -> Flow {
+        let g = &journey.graph;
         let regular = journey.regular_repeats();
+        // Copies that are all one are a single copy.
+        let one_each = |copies: &dyn Fn(NodeIndex, u32) -> u32| {
+            g.node_indices().all(|r| match g[r].kind {
+                NodeKind::Repeat { times } if regular[r.index()] && times > 1 => {
+                    copies(r, times).clamp(1, times) == 1
+                }
+                _ => true,
+            })
+        };
         match rounds {
+            Rounds::Copies(copies) if one_each(copies) => {
+                Self::build(journey, Rounds::Single, live)
+            }
             Rounds::Single => Self::build_with(journey, regular, None, live, usize::MAX)
                 .expect("single flows are not budgeted"),
             Rounds::Copies(copies) => {
