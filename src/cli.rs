@@ -98,7 +98,7 @@ pub enum Command {
         format: SimFormat,
         /// Rewrite the scenario's `expect` lists with what happened (the
         /// rest of the file is kept).
-        #[arg(long, requires = "scenario")]
+        #[arg(long, conflicts_with = "people")]
         update_expect: bool,
     },
     /// Print the JSON Schema of the plan format.

@@ -26,10 +26,8 @@ impl Progress {
     pub fn to(total: u64, target: ProgressDrawTarget) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), target);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30} {human_pos}/{human_len} people, {per_sec}, {eta} left",
-            )
-            .expect("a valid template"),
+            ProgressStyle::with_template("{bar:30} {human_pos}/{human_len} people, {eta} left")
+                .expect("a valid template"),
         );
         Progress { bar: Some(bar) }
     }

@@ -366,12 +366,11 @@ fn value_of(n: &Node, what: &str) -> Result<Value, SimError> {
     }
 }
 
+/// `name: value` pairs, and where each name is (key, position).
+type Values = (BTreeMap<String, Value>, Vec<(String, Pos)>);
+
 /// `name: value` pairs, with where each name is.
-fn values(
-    n: &Node,
-    what: &str,
-    prefix: &str,
-) -> Result<(BTreeMap<String, Value>, Vec<(String, Pos)>), SimError> {
+fn values(n: &Node, what: &str, prefix: &str) -> Result<Values, SimError> {
     let mut map = BTreeMap::new();
     let mut pos = Vec::new();
     for (k, v) in mapping(n, &format!("{what} (`name: value` pairs)"))? {

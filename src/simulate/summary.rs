@@ -36,6 +36,9 @@ pub struct Summary {
     messages: HashMap<String, usize>,
     #[serde(skip)]
     splits: HashMap<String, usize>,
+    /// Per step, the last journey (by number) that counted it.
+    #[serde(skip)]
+    reached: Vec<u64>,
 }
 
 /// People who never entered, by why: the trigger never fired for them
@@ -71,6 +74,9 @@ pub enum Step {
     Send {
         message: String,
         channel: String,
+        /// Journeys that sent it at least once.
+        journeys: u64,
+        /// Sends in all (a loop can send it again).
         sent: u64,
         /// By reason, in [`SkipReason::ALL`] order, when any.
         #[serde(serialize_with = "as_map")]
@@ -121,6 +127,7 @@ impl Summary {
                             .get(message)
                             .map(|m| m.channel.clone())
                             .unwrap_or_default(),
+                        journeys: 0,
                         sent: 0,
                         skipped: Vec::new(),
                     });
@@ -156,6 +163,7 @@ impl Summary {
                 ..Journeys::default()
             },
             reentry_refused: 0,
+            reached: vec![0; messages.len() + splits.len()],
             messages,
             splits,
         }
@@ -176,10 +184,15 @@ impl Summary {
                     j.entered += 1;
                 }
                 What::Send { message, .. } => {
-                    if let Some(Step::Send { sent, .. }) =
-                        self.messages.get(message).map(|&i| &mut j.steps[i])
-                    {
-                        *sent += 1;
+                    if let Some(&i) = self.messages.get(message) {
+                        if let Step::Send { sent, journeys, .. } = &mut j.steps[i] {
+                            *sent += 1;
+                            // Journeys are numbered from 1 as they enter.
+                            if self.reached[i] != j.entered {
+                                self.reached[i] = j.entered;
+                                *journeys += 1;
+                            }
+                        }
                     }
                 }
                 What::Skip {
@@ -292,10 +305,16 @@ impl Summary {
                 Step::Send {
                     message,
                     channel,
+                    journeys,
                     sent,
                     skipped,
                 } => {
-                    table.row(0, &format!("send {message} ({channel})"), *sent, "");
+                    let note = if sent > journeys {
+                        format!("{} sends", thousands(*sent))
+                    } else {
+                        String::new()
+                    };
+                    table.row(0, &format!("send {message} ({channel})"), *journeys, &note);
                     let total: u64 = skipped.iter().map(|(_, n)| n).sum();
                     if total > 0 {
                         let why = skipped
@@ -340,7 +359,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -182,9 +182,7 @@ fn misspelled_names_are_errors_with_a_did_you_mean() {
     assert!(e.message.contains("did you mean `email`?"), "{}", e.message);
     assert_eq!(doc.locate(&e.place).unwrap().column, 33);
     // Declared, but not used by this plan: ignored.
-    let fine = format!(
-        "person: {{ id: p1, attributes: {{ shoe_size: 42 }} }}\nstart: \"2026-11-20T00:00:00Z\"\nevents:\n  - {{ at: \"2026-11-20T10:00:00Z\", event: store_visit, fields: {{ store_id: s1 }} }}\n  - {{ at: \"2026-11-20T10:00:00Z\", opened: welcome }}\n"
-    );
-    let prepared = sim.prepare(&Scenario::from_yaml(&fine).unwrap()).unwrap();
+    let fine = "person: { id: p1, attributes: { shoe_size: 42 } }\nstart: \"2026-11-20T00:00:00Z\"\nevents:\n  - { at: \"2026-11-20T10:00:00Z\", event: store_visit, fields: { store_id: s1 } }\n  - { at: \"2026-11-20T10:00:00Z\", opened: welcome }\n";
+    let prepared = sim.prepare(&Scenario::from_yaml(fine).unwrap()).unwrap();
     assert!(sim.run(&prepared)[0].entries.is_empty());
 }
