@@ -231,6 +231,8 @@ pub struct Campaign {
     pub trigger_loc: Loc,
     pub audience: Option<Cond>,
     pub reentry: Reentry,
+    /// Where `reentry` is written; `None` when it is left at its default.
+    pub reentry_loc: Option<Loc>,
     pub goal: Option<(EventId, Loc)>,
     pub exits: Vec<(EventId, Loc)>,
     pub limits: Vec<LimitSpec>,

@@ -175,6 +175,7 @@ impl ProgramBuilder {
             trigger_loc: loc,
             audience: None,
             reentry: Reentry::Never,
+            reentry_loc: None,
             goal: None,
             exits: Vec::new(),
             limits: Vec::new(),

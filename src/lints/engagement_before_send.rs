@@ -46,9 +46,10 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::flow::{bit_clear, bit_get, bit_set, Flow, Rounds};
-use crate::lints::util::{first_line, line, step_span, walk_cond};
+use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{CondKind, Loc, MessageId, WaitOn};
+use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
+use crate::source::{SourceMap, Span};
 
 pub const CODE: &str = "engagement-before-send";
 
@@ -267,17 +268,7 @@ fn diagnose(
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
     let span = if u.waited {
-        // `wait for clicked NAME ...`: point at `clicked NAME`.
-        let line = first_line(cx.sources, u.loc);
-        let text = cx.sources.get(u.loc.file).slice(line);
-        let written = format!("{} {name}", u.verb);
-        match text.find(&written) {
-            Some(i) => crate::source::Span::new(
-                line.start as usize + i,
-                line.start as usize + i + written.len(),
-            ),
-            None => line,
-        }
+        waited_span(cx.sources, u.loc, u.verb, name)
     } else {
         u.loc.span
     };
@@ -319,21 +310,10 @@ fn diagnose(
     }
     let sends: Vec<NodeIndex> = g.node_indices().filter(|&n| is_send(n)).collect();
     if let Some((from, e)) = choice {
-        let how = match &g[e] {
-            Edge::If(0) => "when the `if` condition holds".to_string(),
-            Edge::If(i) => format!("through `else if` number {i}"),
-            Edge::Else => "through the `else`".to_string(),
-            Edge::Arm { name: Some(n), .. } => format!("through the `{n}` arm"),
-            Edge::Arm { index, .. } => format!("through arm {}", index + 1),
-            Edge::Matched => "when what it waits for happens".to_string(),
-            Edge::Timeout => "when it times out (`otherwise`)".to_string(),
-            Edge::Body => "into the loop".to_string(),
-            Edge::Done => "after the loop".to_string(),
-            _ => "from here".to_string(),
-        };
+        let (span, how) = choice_label(cx, journey, from, &g[e]);
         d = d.with_label(
             g[from].loc.file,
-            first_line(cx.sources, g[from].loc),
+            span,
             format!(
                 "{how}, `{name}` is not sent before the check (line {})",
                 line(cx.sources, u.loc)
@@ -365,4 +345,100 @@ fn diagnose(
         "check `{} {name}` only on paths that sent it (inside the branch that sends it), or send `{name}` on every path before",
         u.verb
     ))
+}
+
+/// In a `wait for opened NAME ...` step at `loc`: the span of
+/// `opened NAME` (`verb NAME`), else the step's first line.
+pub fn waited_span(sources: &SourceMap, loc: Loc, verb: &str, name: &str) -> Span {
+    let line = first_line(sources, loc);
+    let text = sources.get(loc.file).slice(line);
+    let written = format!("{verb} {name}");
+    match text.find(&written) {
+        Some(i) => Span::new(
+            line.start as usize + i,
+            line.start as usize + i + written.len(),
+        ),
+        None => line,
+    }
+}
+
+/// The place and wording of the label on the choice (`if` arm, `else`,
+/// split arm, `wait for` outcome, loop) that leads to the check without
+/// the send: it underlines exactly what it names (the arm's condition, the
+/// `else` keyword, the split arm), falling back to the step's first line.
+fn choice_label(
+    cx: &LintContext,
+    journey: &Journey,
+    from: NodeIndex,
+    edge: &Edge,
+) -> (Span, String) {
+    let g = &journey.graph;
+    let node = &g[from];
+    let header = first_line(cx.sources, node.loc);
+    let step = || find_step(&cx.program.campaign(journey.campaign).journey, node.loc);
+    match (edge, &node.kind) {
+        (Edge::If(i), NodeKind::Branch { conds }) if *i < conds.len() => {
+            let how = if *i == 0 {
+                "when the `if` condition holds".to_string()
+            } else {
+                format!("when `else if` condition number {i} holds")
+            };
+            (conds[*i].loc.span, how)
+        }
+        (Edge::Else, NodeKind::Branch { conds }) => {
+            let keyword = step().and_then(|s| match &s.kind {
+                StepKind::If {
+                    arms,
+                    otherwise: Some(b),
+                } => {
+                    let after = arms.last()?.1.loc.span.end as usize;
+                    let text = &cx.sources.get(node.loc.file).text;
+                    let i = text.get(after..b.loc.span.start as usize)?.rfind("else")?;
+                    Some(Span::new(after + i, after + i + 4))
+                }
+                _ => None,
+            });
+            match (keyword, conds.as_slice()) {
+                (Some(k), _) => (k, "through the `else`".to_string()),
+                (None, [only]) => (
+                    only.loc.span,
+                    "when the `if` condition does not hold".to_string(),
+                ),
+                (None, [.., last]) => (
+                    last.loc.span,
+                    "when none of the `if` conditions holds".to_string(),
+                ),
+                (None, []) => (header, "through the `else`".to_string()),
+            }
+        }
+        (Edge::Arm { index, name, .. }, _) => {
+            let how = match name {
+                Some(n) => format!("through the `{n}` arm"),
+                None => format!("through arm {}", index + 1),
+            };
+            let span = step()
+                .and_then(|s| match &s.kind {
+                    StepKind::Split(arms) => arms.get(*index),
+                    _ => None,
+                })
+                .map_or(header, |arm| first_line(cx.sources, arm.loc));
+            (span, how)
+        }
+        (Edge::Matched, _) => (header, "when what it waits for happens".to_string()),
+        (Edge::Timeout, _) => (header, "when it times out (`otherwise`)".to_string()),
+        (Edge::Body, _) => (header, "into the loop".to_string()),
+        (Edge::Done, _) => (header, "after the loop".to_string()),
+        _ => (header, "from here".to_string()),
+    }
+}
+
+/// The step of a journey written at `loc`.
+fn find_step(block: &Block, loc: Loc) -> Option<&Step> {
+    let mut found = None;
+    walk_steps(block, &mut |s| {
+        if found.is_none() && s.loc == loc {
+            found = Some(s);
+        }
+    });
+    found
 }
