@@ -42,7 +42,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{step_span, walk_steps};
+use crate::lints::util::{kind_note, step_span, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Campaign, ChannelId, StepKind};
 
@@ -78,11 +78,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             {
                 return;
             }
-            let kind = if ch.kind == ch.name {
-                String::new()
-            } else {
-                format!(" (kind `{}`)", ch.kind)
-            };
+            let kind = kind_note(ch);
             out.push(
                 Diagnostic::warning(
                     CODE,

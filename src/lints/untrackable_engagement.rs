@@ -39,7 +39,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lints::engagement_before_send::waited_span;
-use crate::lints::util::{campaign_conds, walk_cond, walk_steps};
+use crate::lints::util::{campaign_conds, kind_note, walk_cond, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Cond, CondKind, Loc, MessageId, Program, StepKind, WaitOn};
 use crate::source::Span;
@@ -167,11 +167,7 @@ fn diagnose(cx: &LintContext, c: &Check) -> Diagnostic {
     let ch = program.channel(msg.channel);
     let name = &msg.name;
     let verb = c.verb.word();
-    let kind = if ch.kind == ch.name {
-        String::new()
-    } else {
-        format!(" (kind `{}`)", ch.kind)
-    };
+    let kind = kind_note(ch);
     let help = match c.verb {
         Verb::Opened if !NO_CLICKS.contains(&ch.kind.as_str()) => format!(
             "`{}` messages report clicks but not opens: use `clicked {name}`, or wait for an event the person does",
