@@ -350,16 +350,70 @@ fn diagnose(
 /// In a `wait for opened NAME ...` step at `loc`: the span of
 /// `opened NAME` (`verb NAME`), else the step's first line.
 pub fn waited_span(sources: &SourceMap, loc: Loc, verb: &str, name: &str) -> Span {
+    in_first_line(sources, loc, &format!("{verb} {name}"))
+        .unwrap_or_else(|| first_line(sources, loc))
+}
+
+/// The span of the first occurrence of `written` in the first line of the
+/// step at `loc`.
+fn in_first_line(sources: &SourceMap, loc: Loc, written: &str) -> Option<Span> {
     let line = first_line(sources, loc);
-    let text = sources.get(loc.file).slice(line);
-    let written = format!("{verb} {name}");
-    match text.find(&written) {
-        Some(i) => Span::new(
-            line.start as usize + i,
-            line.start as usize + i + written.len(),
-        ),
-        None => line,
+    let i = sources.get(loc.file).slice(line).find(written)?;
+    let start = line.start as usize + i;
+    Some(Span::new(start, start + written.len()))
+}
+
+/// In a `wait for` step: what it waits for (`clicked NAME`, or the event's
+/// name), else the step's first line.
+fn awaited_span(cx: &LintContext, loc: Loc, on: &WaitOn) -> Span {
+    let p = cx.program;
+    let found = match on {
+        WaitOn::Opened(m) => {
+            in_first_line(cx.sources, loc, &format!("opened {}", p.message(*m).name))
+        }
+        WaitOn::Clicked(m) => {
+            in_first_line(cx.sources, loc, &format!("clicked {}", p.message(*m).name))
+        }
+        WaitOn::Event(e) => {
+            let name = &p.event(*e).name;
+            in_first_line(cx.sources, loc, &format!("for {name}"))
+                .map(|s| Span::new(s.end as usize - name.len(), s.end as usize))
+        }
+    };
+    found.unwrap_or_else(|| first_line(cx.sources, loc))
+}
+
+/// In a `wait for` step: the `otherwise` keyword, else `within D`, else
+/// the step's first line; with the label's wording.
+fn timeout_label(cx: &LintContext, step: Option<&Step>, loc: Loc) -> (Span, String) {
+    let text = &cx.sources.get(loc.file).text;
+    let keyword = step.and_then(|s| match &s.kind {
+        StepKind::WaitFor {
+            then,
+            otherwise: Some(b),
+            ..
+        } => {
+            let from = then.as_ref().map_or(s.loc.span.start, |t| t.loc.span.end) as usize;
+            let i = text
+                .get(from..b.loc.span.start as usize)?
+                .rfind("otherwise")?;
+            Some(Span::new(from + i, from + i + "otherwise".len()))
+        }
+        _ => None,
+    });
+    if let Some(k) = keyword {
+        return (k, "when it times out (`otherwise`)".to_string());
     }
+    let within = in_first_line(cx.sources, loc, "within ").map(|w| {
+        let len = text[w.end as usize..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(0);
+        Span::new(w.start as usize, w.end as usize + len)
+    });
+    (
+        within.unwrap_or_else(|| first_line(cx.sources, loc)),
+        "when it times out".to_string(),
+    )
 }
 
 /// The place and wording of the label on the choice (`if` arm, `else`,
@@ -424,8 +478,11 @@ fn choice_label(
                 .map_or(header, |arm| first_line(cx.sources, arm.loc));
             (span, how)
         }
-        (Edge::Matched, _) => (header, "when what it waits for happens".to_string()),
-        (Edge::Timeout, _) => (header, "when it times out (`otherwise`)".to_string()),
+        (Edge::Matched, NodeKind::WaitFor { on, .. }) => (
+            awaited_span(cx, node.loc, on),
+            "when what it waits for happens".to_string(),
+        ),
+        (Edge::Timeout, _) => timeout_label(cx, step(), node.loc),
         (Edge::Body, _) => (header, "into the loop".to_string()),
         (Edge::Done, _) => (header, "after the loop".to_string()),
         _ => (header, "from here".to_string()),
