@@ -17,7 +17,8 @@
 //! neither the goal nor an `exit when` event ever happening (they can only
 //! make it shorter). A loop that can go round for ever (a `goto` back with a
 //! wait in it) is longer than any D. A `window` ends every journey at its
-//! close, so no journey lasts longer than the window.
+//! close, so no journey lasts longer than the window. A `trigger once`
+//! enters nobody twice and is not checked.
 //!
 //! ## Example
 //! ```omni
@@ -46,7 +47,7 @@ use crate::graph::timing::{self, Timing};
 use crate::graph::{Journey, NodeKind};
 use crate::lints::util::{duration, first_line};
 use crate::lints::LintContext;
-use crate::model::{Campaign, Reentry};
+use crate::model::{Campaign, Reentry, Trigger};
 
 pub const CODE: &str = "short-reentry";
 
@@ -121,6 +122,12 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         let (Reentry::After(d), Some(at)) = (campaign.reentry, campaign.reentry_loc) else {
             continue;
         };
+        let again = match campaign.trigger {
+            // Fires once: nobody can enter twice, whatever D is.
+            Trigger::Once { .. } => continue,
+            Trigger::Daily { .. } | Trigger::Weekly { .. } => "at the first run after they finish",
+            Trigger::Event { .. } | Trigger::Enters(_) => "the moment they finish",
+        };
         let live = &cx.reach(journey).live;
         let timing = timing::analyze_live(cx.program, journey, &|e| live[e.index()]);
         let Some(longest) = longest(journey, &timing) else {
@@ -152,7 +159,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             at.file,
             written,
             format!(
-                "`{}` is shorter than the journey: a person can stay in it {how_long}, and may enter again the moment they finish",
+                "`{}` is shorter than the journey: a person can stay in it {how_long}, and may enter again {again}",
                 cx.sources.get(at.file).slice(written)
             ),
         );
