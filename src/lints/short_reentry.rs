@@ -198,3 +198,78 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::testkit::{on_event, ProgramBuilder};
+    use crate::model::{EventId, Type, WaitOn};
+
+    const H: u64 = 3_600;
+
+    /// The longest journey of the one campaign built by `steps`.
+    fn longest_of(
+        build: impl FnOnce(&mut ProgramBuilder, EventId) -> Vec<crate::model::Step>,
+    ) -> Option<Longest> {
+        let mut b = ProgramBuilder::new();
+        let ev = b.event("signed_up", &[]);
+        let goal = b.event("ordered", &[]);
+        let steps = build(&mut b, goal);
+        let c = b.campaign("c", on_event(ev), steps);
+        b.campaign_mut(c).goal = Some((goal, Default::default()));
+        let journey = crate::graph::lower(&b.program, c);
+        let timing = timing::analyze(&b.program, &journey);
+        longest(&journey, &timing)
+    }
+
+    fn seconds(l: Option<Longest>) -> Option<u64> {
+        match l? {
+            Longest::Bounded(s, _) => Some(s),
+            Longest::Unbounded(_) => None,
+        }
+    }
+
+    #[test]
+    fn waits_quiet_hours_and_times_of_day_at_their_longest() {
+        let l = longest_of(|b, _| {
+            let quiet = b.channel("email", Some((21 * 60, 8 * 60)));
+            let m = b.message("m", quiet);
+            let send = b.send(m);
+            let short = b.wait(H);
+            let long = b.wait(3 * DAY);
+            let vip = b.attr("vip", Type::Bool);
+            let arm = b.flag(vip);
+            let branch = b.if_(vec![(arm, vec![long])], Some(vec![short]));
+            let until = b.wait_until(None, 9 * 60);
+            vec![send, branch, until]
+        });
+        // 11h of quiet hours, the longer arm, up to a day until 09:00.
+        assert_eq!(seconds(l), Some(11 * H + 3 * DAY + DAY));
+    }
+
+    #[test]
+    fn the_goal_never_happens_and_explicit_exits_count() {
+        let l = longest_of(|b, goal| {
+            let wait = b.wait(2 * DAY);
+            let exit = b.exit();
+            let w = b.wait_for(WaitOn::Event(goal), 5 * DAY, None, Some(vec![wait, exit]));
+            vec![w]
+        });
+        assert!(matches!(l, Some(Longest::Bounded(s, _)) if s == 7 * DAY));
+    }
+
+    #[test]
+    fn a_loop_with_a_wait_is_unbounded_and_a_repeat_is_not() {
+        let l = longest_of(|b, _| {
+            let wait = b.wait(7 * DAY);
+            let back = b.goto("again");
+            vec![b.named("again", vec![wait, back])]
+        });
+        assert!(matches!(l, Some(Longest::Unbounded(_))));
+        let l = longest_of(|b, _| {
+            let wait = b.wait(DAY);
+            vec![b.repeat(3, vec![wait])]
+        });
+        assert_eq!(seconds(l), Some(3 * DAY));
+    }
+}
