@@ -224,7 +224,11 @@ pub enum Reentry {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Campaign {
     pub name: String,
+    /// The campaign's name.
     pub loc: Loc,
+    /// The whole declaration, from `campaign` to its closing brace (the
+    /// scope of an `@allow` written before it).
+    pub decl: Loc,
     pub allows: Allows,
     pub description: Option<String>,
     pub trigger: Trigger,

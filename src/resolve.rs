@@ -329,6 +329,7 @@ impl<'a> Resolver<'a> {
                         self.program.campaigns.push(Campaign {
                             name: c.name.name.clone(),
                             loc: loc(file, c.name.span),
+                            decl: loc(file, item.span),
                             allows: item_allows,
                             description: None,
                             trigger: Trigger::Daily { minutes: 0 },

@@ -169,6 +169,7 @@ impl ProgramBuilder {
         self.program.campaigns.push(Campaign {
             name: name.into(),
             loc,
+            decl: loc,
             allows: Allows::default(),
             description: None,
             trigger,

@@ -180,7 +180,8 @@ impl AllowTable {
             table.add(&m.allows, m.loc);
         }
         for c in &program.campaigns {
-            table.add(&c.allows, c.loc);
+            // The whole campaign: its properties and its journey too.
+            table.add(&c.allows, c.decl);
             table.add_block(&c.journey);
         }
         table
