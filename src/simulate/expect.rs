@@ -64,11 +64,13 @@ pub fn update_expectations(
     text: &str,
     updates: &[(usize, Vec<String>)],
 ) -> String {
+    // New lines end as the file's do.
+    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut edits: Vec<Edit> = updates
         .iter()
         .filter_map(|(i, lines)| {
             let p = doc.layout.people.get(*i)?;
-            Some(edit(text, p, lines))
+            Some(edit(text, p, lines, nl))
         })
         .collect();
     edits.sort_by_key(|e| e.from);
@@ -86,7 +88,7 @@ pub fn update_expectations(
     out
 }
 
-fn edit(text: &str, p: &PersonLayout, lines: &[String]) -> Edit {
+fn edit(text: &str, p: &PersonLayout, lines: &[String], nl: &str) -> Edit {
     let flow_list = || {
         let items: Vec<String> = lines.iter().map(|l| quoted(l)).collect();
         format!("[{}]", items.join(", "))
@@ -95,7 +97,7 @@ fn edit(text: &str, p: &PersonLayout, lines: &[String]) -> Edit {
         let indent = " ".repeat(column.saturating_sub(1));
         lines
             .iter()
-            .map(|l| format!("\n{indent}- {}", quoted(l)))
+            .map(|l| format!("{nl}{indent}- {}", quoted(l)))
             .collect::<String>()
     };
     match &p.expect {
@@ -139,7 +141,7 @@ fn edit(text: &str, p: &PersonLayout, lines: &[String]) -> Edit {
             Edit {
                 from: at,
                 to: at,
-                text: format!("\n{indent}expect:{list}"),
+                text: format!("{nl}{indent}expect:{list}"),
             }
         }
     }
@@ -211,4 +213,121 @@ mod tests {
             "# ā ē ī\nperson: { id: \"ūū\" }\nexpect:\n  - \"nēw\"\nevents: []\n"
         );
     }
+
+    /// One person's entry in one of the styles people write.
+    fn entry(style: usize, id: &str, expect: usize, comment: bool) -> String {
+        let note = if comment { "  # note" } else { "" };
+        let expect_block = match expect {
+            0 => String::new(),
+            1 => format!("    expect: []{note}\n"),
+            2 => format!("    expect: [\"a\", 'b']{note}\n"),
+            _ => format!("    expect:\n      - \"a\"{note}\n      # gone\n      - b\n"),
+        };
+        match style {
+            0 => format!("  - person: {{ id: \"{id}\" }}{note}\n{expect_block}"),
+            1 => format!(
+                "  - person:\n      id: \"{id}\"\n    events:\n      - {{ at: \"2026-11-20T10:00:00Z\", event: e }}{note}\n{expect_block}"
+            ),
+            _ => {
+                let e = match expect {
+                    0 => String::new(),
+                    1 => ", expect: []".to_string(),
+                    _ => ", expect: [\"a\"]".to_string(),
+                };
+                format!("  - {{ person: {{ id: \"{id}\" }}{e} }}{note}\n")
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Files written in any mix of styles: rewriting some people's
+        /// lists changes those lists and nothing else.
+        #[test]
+        fn rewriting_lists_changes_only_them(
+            people in proptest::collection::vec(
+                (0usize..3, 0usize..4, proptest::bool::ANY, proptest::bool::ANY, "[a-zé ]{0,6}"),
+                1..6,
+            ),
+            crlf in proptest::bool::ANY,
+        ) {
+            let mut text = String::from("# top\npeople:\n");
+            for (style, expect, comment, _, id) in &people {
+                text.push_str(&entry(*style, id, *expect, *comment));
+            }
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            let doc = ScenarioDoc::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let updates: Vec<(usize, Vec<String>)> = people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.3)
+                .map(|(i, _)| (i, vec![format!("line {i}"), "é \"q\": x".to_string()]))
+                .collect();
+            let out = update_expectations(&doc, &text, &updates);
+            let back = ScenarioDoc::parse(&out).unwrap_or_else(|e| panic!("{text:?} -> {out:?}: {e}"));
+            proptest::prop_assert_eq!(back.scenario.people.len(), people.len());
+            for (i, p) in back.scenario.people.iter().enumerate() {
+                let before = &doc.scenario.people[i];
+                proptest::prop_assert_eq!(&p.person, &before.person);
+                proptest::prop_assert_eq!(&p.events, &before.events);
+                match updates.iter().find(|(u, _)| *u == i) {
+                    Some((_, lines)) => proptest::prop_assert_eq!(p.expect.as_ref(), Some(lines)),
+                    None => proptest::prop_assert_eq!(&p.expect, &before.expect),
+                }
+            }
+            if crlf {
+                proptest::prop_assert!(!out.replace("\r\n", "").contains('\n'), "{:?}", out);
+            }
+        }
+
+        /// Whatever the text, reading it and rewriting its lists never
+        /// panics, and a rewritten file reads back with the new lists.
+        #[test]
+        fn rewriting_any_readable_text_reads_back(
+            parts in proptest::collection::vec(0usize..TOKENS.len(), 0..40)
+        ) {
+            let text: String = parts.iter().map(|&i| TOKENS[i]).collect();
+            if let Ok(doc) = ScenarioDoc::parse(&text) {
+                let updates: Vec<(usize, Vec<String>)> = (0..doc.scenario.people.len())
+                    .map(|i| (i, vec![format!("line {i}"), "é \"q\"".to_string()]))
+                    .collect();
+                let out = update_expectations(&doc, &text, &updates);
+                let back = ScenarioDoc::parse(&out).unwrap_or_else(|e| panic!("{text:?} -> {out:?}: {e}"));
+                for (i, lines) in &updates {
+                    proptest::prop_assert_eq!(back.scenario.people[*i].expect.as_ref(), Some(lines));
+                }
+            }
+        }
+    }
+
+    const TOKENS: &[&str] = &[
+        "people:",
+        "\n",
+        "  ",
+        "    ",
+        "- ",
+        "person: ",
+        "{ ",
+        " }",
+        "[",
+        "]",
+        ", ",
+        "id: ",
+        "p1",
+        "expect: ",
+        "\"x\"",
+        "'y'",
+        "&a ",
+        "*a",
+        "é",
+        " # c",
+        ": ",
+        "events: ",
+        "\r\n",
+        "\t",
+        "person: { id: \"ā\" }\n",
+        "expect:\n  - \"z\"\n",
+    ];
 }

@@ -79,7 +79,11 @@ impl Cursor<'_> {
             _ => return parser_end,
         };
         let bytes = self.text.as_bytes();
-        let mut i = start.byte + 1;
+        // The opening quote (after an anchor or tag, when there is one).
+        let Some(open) = bytes[start.byte..].iter().position(|&b| b == quote) else {
+            return parser_end;
+        };
+        let mut i = start.byte + open + 1;
         while i < bytes.len() {
             match bytes[i] {
                 b'\\' if quote == b'"' => i += 2,
@@ -247,9 +251,10 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 let open = stack.pop().expect("balanced events");
                 // A flow collection's end event starts at its bracket.
                 let end = if open.flow {
+                    let width = text[start.byte..].chars().next().map_or(0, char::len_utf8);
                     Pos {
                         column: start.column + 1,
-                        byte: start.byte + 1,
+                        byte: start.byte + width,
                         ..start
                     }
                 } else {
