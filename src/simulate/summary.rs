@@ -36,9 +36,10 @@ pub struct Summary {
     messages: HashMap<String, usize>,
     #[serde(skip)]
     splits: HashMap<String, usize>,
-    /// Per step, the last journey (by number) that counted it.
+    /// Per step, the last journey (by number) that counted a send of it,
+    /// and a skip.
     #[serde(skip)]
-    reached: Vec<u64>,
+    reached: Vec<[u64; 2]>,
 }
 
 /// People who never entered, by why: the trigger never fired for them
@@ -78,7 +79,9 @@ pub enum Step {
         journeys: u64,
         /// Sends in all (a loop can send it again).
         sent: u64,
-        /// By reason, in [`SkipReason::ALL`] order, when any.
+        /// Journeys that skipped it at least once.
+        skipped_journeys: u64,
+        /// Skips by reason, in [`SkipReason::ALL`] order, when any.
         #[serde(serialize_with = "as_map")]
         skipped: Vec<(SkipReason, u64)>,
     },
@@ -129,6 +132,7 @@ impl Summary {
                             .unwrap_or_default(),
                         journeys: 0,
                         sent: 0,
+                        skipped_journeys: 0,
                         skipped: Vec::new(),
                     });
                 }
@@ -163,7 +167,7 @@ impl Summary {
                 ..Journeys::default()
             },
             reentry_refused: 0,
-            reached: vec![0; messages.len() + splits.len()],
+            reached: vec![[0; 2]; messages.len() + splits.len()],
             messages,
             splits,
         }
@@ -188,8 +192,8 @@ impl Summary {
                         if let Step::Send { sent, journeys, .. } = &mut j.steps[i] {
                             *sent += 1;
                             // Journeys are numbered from 1 as they enter.
-                            if self.reached[i] != j.entered {
-                                self.reached[i] = j.entered;
+                            if self.reached[i][0] != j.entered {
+                                self.reached[i][0] = j.entered;
                                 *journeys += 1;
                             }
                         }
@@ -198,10 +202,19 @@ impl Summary {
                 What::Skip {
                     message, reason, ..
                 } => {
-                    if let Some(Step::Send { skipped, .. }) =
-                        self.messages.get(message).map(|&i| &mut j.steps[i])
-                    {
-                        bump(skipped, *reason, &SkipReason::ALL);
+                    if let Some(&i) = self.messages.get(message) {
+                        if let Step::Send {
+                            skipped,
+                            skipped_journeys,
+                            ..
+                        } = &mut j.steps[i]
+                        {
+                            bump(skipped, *reason, &SkipReason::ALL);
+                            if self.reached[i][1] != j.entered {
+                                self.reached[i][1] = j.entered;
+                                *skipped_journeys += 1;
+                            }
+                        }
                     }
                 }
                 What::Split { node, arm } => {
@@ -307,6 +320,7 @@ impl Summary {
                     channel,
                     journeys,
                     sent,
+                    skipped_journeys,
                     skipped,
                 } => {
                     let note = if sent > journeys {
@@ -322,7 +336,12 @@ impl Summary {
                             .map(|(r, n)| format!("{} {}", r.as_str(), thousands(*n)))
                             .collect::<Vec<_>>()
                             .join(", ");
-                        table.row(0, &format!("skip {message} ({channel})"), total, &why);
+                        table.row(
+                            0,
+                            &format!("skip {message} ({channel})"),
+                            *skipped_journeys,
+                            &why,
+                        );
                     }
                 }
                 Step::Split { node, arms } => {
