@@ -184,3 +184,12 @@ fn many_import_lines_load_in_linear_time() {
     assert!(!a.has_errors());
     assert_eq!(a.imports[0].len(), 1);
 }
+
+#[test]
+fn check_with_no_arguments_in_this_repository_skips_the_test_fixtures() {
+    // The repository's omnis.toml excludes `tests/`, whose fixtures are
+    // wrong on purpose.
+    let o = omnis(&["check"], common::root());
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stdout(&o).contains("tests/"), "{}", stdout(&o));
+}
