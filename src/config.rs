@@ -195,7 +195,7 @@ pub fn load(tree: &dyn Tree, root: &Path) -> Result<(Config, Option<ConfigFile>)
     let (mut config, found) = parse_config(&text);
     config.path = Some(path.clone());
     problems.extend(found);
-    let file = (!problems.is_empty()).then(|| ConfigFile {
+    let file = (!problems.is_empty()).then_some(ConfigFile {
         path,
         text,
         problems,
@@ -244,7 +244,7 @@ pub fn parse_config(text: &str) -> (Config, Vec<ConfigProblem>) {
             format!("unknown key `{name}`")
         };
         let help = match crate::suggest::did_you_mean(name, KEYS.iter().copied()) {
-            Some(s) if s == "lints" => "did you mean `[lints]`?".to_string(),
+            Some("lints") => "did you mean `[lints]`?".to_string(),
             Some(s) => format!("did you mean `{s}`?"),
             None => "omnis.toml knows `exclude` and the `[lints]` table".to_string(),
         };

@@ -368,8 +368,7 @@ impl Loader<'_> {
         }
         let mut stack: Vec<Frame> = Vec::new();
         self.push_frame(&mut stack, start);
-        loop {
-            let Some(top) = stack.last_mut() else { break };
+        while let Some(top) = stack.last_mut() {
             let file = top.file;
             let Some((lit_value, lit_span)) = top.imports.next() else {
                 stack.pop();
