@@ -3,7 +3,7 @@
 //! or `--update-expect` rewriting those lists) or a generated population
 //! (`--people N`, counted, never listed).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::expect::difference;
@@ -114,31 +114,19 @@ fn choose_campaign(analysis: &Analysis, name: Option<&str>, path: &Path) -> Resu
     }
 }
 
-/// Reads a scenario file: a regular file (a FIFO or device is refused
-/// before it is opened) of at most [`MAX_SCENARIO_BYTES`], in UTF-8.
+/// Reads a scenario file: a regular file (a FIFO or device is refused,
+/// never waited on) of at most [`MAX_SCENARIO_BYTES`], in UTF-8.
 fn read_scenario(path: &Path) -> Result<String, String> {
-    let too_big = || {
-        format!(
+    use crate::files::{os_message, read_regular_file, SourceError};
+    let real = std::fs::canonicalize(path).map_err(|e| os_message(&e))?;
+    let bytes = read_regular_file(&real, MAX_SCENARIO_BYTES as u64).map_err(|e| match e {
+        SourceError::TooLarge(_) => format!(
             "the file is larger than {} MiB, the most a scenario may be \
              (use `--people N` for large populations)",
             MAX_SCENARIO_BYTES >> 20
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > MAX_SCENARIO_BYTES as u64 {
-        return Err(too_big());
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_SCENARIO_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.len() > MAX_SCENARIO_BYTES {
-        return Err(too_big());
-    }
+        ),
+        e => e.to_string(),
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (an invalid byte at offset {})",

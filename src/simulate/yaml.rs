@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
 /// The largest scenario file read, in bytes.
-pub const MAX_BYTES: usize = 16 << 20;
+pub const MAX_BYTES: usize = crate::files::MAX_SOURCE_BYTES as usize;
 /// The deepest nesting of lists and mappings in a scenario (the format
 /// itself needs six levels).
 pub const MAX_DEPTH: usize = 32;
