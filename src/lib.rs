@@ -39,3 +39,4 @@ pub mod source;
 pub mod stack;
 pub mod suggest;
 pub mod syntax;
+pub mod words;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::timeline::split_label;
 use super::{ExitReason, SkipReason, Timeline, What};
 use crate::plan::{time, EdgeLabel, NodeKind, Plan};
+use crate::words::thousands;
 
 /// What happened to a population: counts, never timelines.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -373,19 +374,6 @@ impl Summary {
     }
 }
 
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A table of counts with a percentage of `base` each.
 struct Table {
     title: &'static str,
@@ -437,18 +425,5 @@ impl Table {
             let _ = writeln!(s, "{}", line.trim_end());
         }
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 }
