@@ -1,9 +1,10 @@
 //! `omnis fmt` on files: find the `.omni` files, format each, and write back
 //! those whose layout changes, or only report them (`--check`, `--diff`).
 //!
-//! - Paths are files, or directories searched recursively for `*.omni`
-//!   (as `omnis check` finds them: hidden folders, `target` and
-//!   `node_modules` are skipped).
+//! - Paths are files, or directories searched recursively for `*.omni`,
+//!   found and read as `omnis check` finds and reads them
+//!   (`crate::files`): a file whose real path is outside the project root,
+//!   or that is not a regular file, is neither read nor rewritten.
 //! - A file is rewritten only when its layout changes, atomically: the new
 //!   text goes to a temporary file in the same folder, which then replaces
 //!   the file by a rename, so a reader never sees half a file and a failure
