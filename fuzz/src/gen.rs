@@ -112,6 +112,9 @@ impl Gap {
 #[derive(Arbitrary, Debug)]
 pub struct Source {
     pub items: Vec<Item>,
+    /// Below 224 (seven times in eight), every pool name the items do not
+    /// declare is declared before them, so that references resolve.
+    pub complete: u8,
     /// The vocabulary is declared first, unless this says to shuffle it in.
     pub vocabulary_last: bool,
     pub line_ends: LineEnds,
@@ -132,7 +135,8 @@ pub enum Item {
     Event(Name, Vec<Field>),
     Channel(Name, Vec<ChannelProp>),
     Segment(Name, Expr),
-    Message(Name, Vec<MessageProp>),
+    /// A message with a channel and a template, then more properties.
+    Message(Name, Name, Vec<MessageProp>),
     Campaign(Box<Campaign>),
     Import(Str),
     Allowed(Vec<Name>, Box<Item>),
@@ -173,8 +177,7 @@ pub enum MessageProp {
 pub struct Campaign {
     pub name: Name,
     pub props: Vec<CampaignProp>,
-    /// Almost always present: without one the campaign is an error.
-    pub journey: Option<Vec<Step>>,
+    pub journey: Vec<Step>,
     pub trigger: Trigger,
 }
 
@@ -332,6 +335,9 @@ impl Source {
             gap: self.gap,
             depth: 0,
         };
+        if self.complete < 224 {
+            p.w(&prelude(&self.items));
+        }
         let vocabulary = |i: &&Item| !matches!(i, Item::Campaign(_));
         let (first, second): (Vec<&Item>, Vec<&Item>) = if self.vocabulary_last {
             (self.items.iter().collect(), Vec::new())
@@ -350,6 +356,93 @@ impl Source {
             LineEnds::Joined => p.out,
         }
     }
+}
+
+/// Declarations of the pool names that `items` leave undeclared.
+fn prelude(items: &[Item]) -> String {
+    let mut declared: Vec<&str> = Vec::new();
+    let mut attrs: Vec<&str> = Vec::new();
+    for item in items {
+        let mut item = item;
+        while let Item::Allowed(_, inner) = item {
+            item = inner;
+        }
+        match item {
+            Item::Profile(fields) => {
+                attrs.extend(fields.iter().take(8).map(|f| f.name.pick(ATTRS)))
+            }
+            Item::Event(n, _) => declared.push(n.pick(EVENTS)),
+            Item::Channel(n, _) => declared.push(n.pick(CHANNELS)),
+            Item::Segment(n, _) => declared.push(n.pick(SEGMENTS)),
+            Item::Message(n, ..) => declared.push(n.pick(MESSAGES)),
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    let missing = |out: &mut String, pool: &[&str], decls: &[&str]| {
+        for (name, decl) in pool.iter().zip(decls) {
+            if !declared.contains(name) {
+                out.push_str(decl);
+                out.push('\n');
+            }
+        }
+    };
+    let types = [
+        "first_name: text",
+        "email: text",
+        "plan: one of \"free\", \"pro\"",
+        "ltv: number",
+        "opt_in: bool",
+        "sms_opt_in: bool",
+        "seen_at: time",
+    ];
+    let fields: Vec<&str> = ATTRS
+        .iter()
+        .zip(types)
+        .filter(|(a, _)| !attrs.contains(a))
+        .map(|(_, t)| t)
+        .collect();
+    if !fields.is_empty() {
+        out.push_str(&format!("profile {{ {} }}\n", fields.join("  ")));
+    }
+    let event = |name: &str| {
+        format!("event {name} {{ value: number, cart_id: text, total: number, source: text }}")
+    };
+    let events: Vec<String> = EVENTS.iter().map(|e| event(e)).collect();
+    let events: Vec<&str> = events.iter().map(String::as_str).collect();
+    missing(&mut out, EVENTS, &events);
+    missing(
+        &mut out,
+        CHANNELS,
+        &[
+            "channel email { consent opt_in }",
+            "channel sms { consent sms_opt_in  limit 1 per 1d }",
+            "channel push { consent opt_in }",
+            "channel ads { kind ads }",
+        ],
+    );
+    missing(
+        &mut out,
+        SEGMENTS,
+        &[
+            "segment reachable = opt_in and email is set",
+            "segment big = ltv >= 500",
+            "segment recent = did order_placed within 30d",
+            "segment textable = sms_opt_in",
+        ],
+    );
+    missing(
+        &mut out,
+        MESSAGES,
+        &[
+            "message m_hello { channel email  template \"hello\"  subject \"Hi {{ first_name }}\" }",
+            "message m_coupon { channel email  template \"coupon\"  vars { discount: 20 } }",
+            "message m_sms { channel sms  template \"sms\" }",
+            "message m_ad { channel ads  template \"ad\" }",
+            "message m_tip { channel push  template \"tip\" }",
+        ],
+    );
+    out
 }
 
 struct Printer {
@@ -425,10 +518,12 @@ impl Printer {
                 self.sp();
                 self.expr(e);
             }
-            Item::Message(name, props) => {
+            Item::Message(name, channel, props) => {
                 self.w("message ");
                 self.w(name.pick(MESSAGES));
-                self.w(" {");
+                self.w(" { channel ");
+                self.w(channel.pick(CHANNELS));
+                self.w(" template \"t\"");
                 for p in props.iter().take(6) {
                     self.sp();
                     self.message_prop(p);
@@ -606,11 +701,9 @@ impl Printer {
                 CampaignProp::Trigger(t) => self.trigger(t),
             }
         }
-        if let Some(steps) = &c.journey {
-            self.nl();
-            self.w("journey ");
-            self.block(steps);
-        }
+        self.nl();
+        self.w("journey ");
+        self.block(&c.journey);
         self.depth -= 1;
         self.nl();
         self.w("}");

@@ -64,16 +64,44 @@ impl Drop for Workspace {
 /// which: such inputs are skipped so that the fuzzer looks for new ones.
 /// Each entry names its issue; delete it when the fix is merged.
 pub fn known_issue(text: &str) -> Option<&'static str> {
-    // Issue 9 item 5: the grammar skips every Unicode `White_Space`
-    // character between tokens, `fmt` only ASCII spaces, tabs and line
-    // ends, so it refuses (or panics on) a file that `check` accepts.
-    if text
-        .chars()
-        .any(|c| c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r'))
-    {
-        return Some("issue 9 item 5: Unicode whitespace between tokens");
+    for c in code_chars(text) {
+        // Issue 9 item 5: the grammar skips every Unicode `White_Space`
+        // character between tokens, `fmt` only ASCII spaces, tabs and line
+        // ends, so it refuses (or panics on) a file that `check` accepts.
+        if c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            return Some("issue 9 item 5: Unicode whitespace between tokens");
+        }
+        // Issue 9 item 4: parser error recovery slices inside a UTF-8
+        // character when a declaration starts with a non-ASCII one.
+        if !c.is_ascii() && c != '\u{feff}' {
+            return Some("issue 9 item 4: non-ASCII character outside strings and comments");
+        }
     }
     None
+}
+
+/// The characters of `text` outside `//` comments and string literals.
+fn code_chars(text: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => while chars.next_if(|&n| n != '\n').is_some() {},
+            '"' => {
+                while let Some(n) = chars.next() {
+                    match n {
+                        '\\' => {
+                            chars.next_if(|&n| n != '\n');
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The plans `omnis build` writes for an analysis without errors, as JSON,
