@@ -329,12 +329,14 @@ impl<'a> Resolver<'a> {
                         self.program.campaigns.push(Campaign {
                             name: c.name.name.clone(),
                             loc: loc(file, c.name.span),
+                            decl: loc(file, item.span),
                             allows: item_allows,
                             description: None,
                             trigger: Trigger::Daily { minutes: 0 },
                             trigger_loc: loc(file, c.name.span),
                             audience: None,
                             reentry: Reentry::Never,
+                            reentry_loc: None,
                             goal: None,
                             exits: Vec::new(),
                             limits: Vec::new(),
@@ -824,6 +826,7 @@ impl<'a> Resolver<'a> {
                     self.program.campaigns[id.index()].audience = Some(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
+                    self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
                     self.program.campaigns[id.index()].reentry = match r {
                         ast::Reentry::Never => Reentry::Never,
                         ast::Reentry::Always => Reentry::Always,
