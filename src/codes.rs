@@ -62,6 +62,13 @@ macro_rules! code {
 /// Every code, errors first, then lints, each group alphabetical.
 pub static CODES: &[CodeInfo] = &[
     code!(
+        "config-error",
+        Error,
+        false,
+        "`omnis.toml` has an unknown key, table, lint or level, or is not valid.",
+        "errors/config_error.rs"
+    ),
+    code!(
         "cyclic-segment",
         Error,
         false,
