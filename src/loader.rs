@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, ast};
@@ -342,7 +343,7 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
                     comments: Vec::new(),
                 },
                 diagnostics: vec![Diagnostic::error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     id,
                     Span::new(at, at + 1),
                     "this file is not valid UTF-8",
@@ -444,7 +445,7 @@ impl Loader {
                     .collect();
                 self.out.diagnostics.push(
                     Diagnostic::error(
-                        "import-error",
+                        Code::ImportError,
                         file,
                         lit_span,
                         format!("this import makes a cycle: {}", chain.join(" → ")),
@@ -479,7 +480,7 @@ impl Loader {
         let report = |this: &mut Self, msg: String, help: &str| {
             this.out
                 .diagnostics
-                .push(Diagnostic::error("import-error", from, span, msg).with_help(help));
+                .push(Diagnostic::error(Code::ImportError, from, span, msg).with_help(help));
             None
         };
         if value.is_empty() {

@@ -145,12 +145,15 @@ pub(crate) fn summary_line(diags: &[Diagnostic], files: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::SourceFile;
 
     fn d(sev: Severity) -> Diagnostic {
         match sev {
-            Severity::Error => Diagnostic::error("syntax-error", FileId(0), Span::new(0, 1), "x"),
-            Severity::Warning => Diagnostic::warning("no-goal", FileId(0), Span::new(0, 1), "x"),
+            Severity::Error => {
+                Diagnostic::error(Code::SyntaxError, FileId(0), Span::new(0, 1), "x")
+            }
+            Severity::Warning => Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(0, 1), "x"),
         }
     }
 
