@@ -117,7 +117,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 
 /// For each check: whether some execution reaching it has sent the
 /// message, and whether some has not. Only the edges for which `live`
-/// holds are followed (see [`crate::lints::live_edges`]).
+/// holds are followed (see [`crate::graph::reach::Reach::live`]).
 pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
     let uses = uses(journey);
     if uses.is_empty() {

@@ -137,14 +137,6 @@ pub fn run(cx: &LintContext, config: &LintConfig) -> Vec<Diagnostic> {
     apply_levels(kept, config)
 }
 
-/// Which edges of a journey some execution can take (the graph's
-/// reachability analysis, `graph::reach`), by `EdgeIndex::index()`. The
-/// path-based lints follow only these, so that nothing `unreachable-step`
-/// reports is reported again.
-pub fn live_edges(program: &Program, journey: &Journey) -> Vec<bool> {
-    crate::graph::reach::analyze(program, journey).live
-}
-
 /// Applies `omnis.toml` levels and `--deny warnings`.
 pub fn apply_levels(diags: Vec<Diagnostic>, config: &LintConfig) -> Vec<Diagnostic> {
     diags

@@ -112,7 +112,7 @@ pub struct Repeat {
 /// the same content, each once, in the order of the flow.
 ///
 /// Only the edges for which `live` holds are followed (see
-/// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
+/// [`crate::graph::reach::Reach::live`]; `|_| true` takes every branch as possible).
 pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
     let g = &journey.graph;
     let flow = Flow::build(journey, Rounds::Compact, live);
