@@ -354,8 +354,8 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
     }
 }
 
-/// Maps `f` over `items` on all cores, keeping the order. Worker threads
-/// get large stacks, like the compiler thread (see `driver::with_big_stack`).
+/// Maps `f` over `items` on all cores, keeping the order. Workers have the
+/// default stack: `syntax::parse_file` moves deep files to a big one itself.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -370,7 +370,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync
         let handles: Vec<_> = (0..threads)
             .map(|k| {
                 std::thread::Builder::new()
-                    .stack_size(256 << 20)
                     .spawn_scoped(s, move || {
                         (k..items.len())
                             .step_by(threads)
