@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod diagram;
 pub mod diff;
 pub mod driver;
+pub mod files;
 pub mod fmt;
 pub mod graph;
 pub mod init;

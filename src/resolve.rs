@@ -6,7 +6,8 @@
 //! declaration of its import closure. A name declared twice within one
 //! closure is `duplicate-name`, at the later declaration with a label at the
 //! first. Campaign names must be unique across a whole run, since each one
-//! becomes a plan file.
+//! becomes a plan file, and make a file name everywhere (see
+//! [`plan_names`]: not only in case, no Windows device name).
 //!
 //! The resolver reports every problem it finds and still produces a model;
 //! the model is only handed to later stages when there are no errors.
@@ -20,6 +21,8 @@ use crate::model::{self, *};
 use crate::source::{FileId, Span};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{self, ExprKind, Ident, ItemKind, Literal, Operand};
+
+mod plan_names;
 
 /// The result of resolution.
 pub struct Resolved {
@@ -119,6 +122,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     };
     r.declare_all();
     r.check_duplicates();
+    r.check_plan_file_names();
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();

@@ -46,6 +46,7 @@ macro_rules! code_table {
     ($then:ident) => {
         $then! {
             catalogue {
+            ConfigError "config-error" Error "`omnis.toml` has an unknown key, table, lint or level, or is not valid." => doc;
             CyclicSegment "cyclic-segment" Error "A segment is defined in terms of itself." => doc;
             DuplicateName "duplicate-name" Error "A name is declared twice, or a property is given twice." => doc;
             ImportError "import-error" Error "An import is missing, cyclic, or leaves the project root." => doc;
