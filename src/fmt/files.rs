@@ -184,11 +184,10 @@ fn in_file(mut d: Diagnostic, id: FileId) -> Diagnostic {
     d
 }
 
-/// [`super::format_source`] on a thread with a large stack: the parser
-/// bounds nesting, but its recursive descent needs more stack for the
-/// deepest input it accepts than a thread has by default.
+/// [`super::format_source`] on a big stack (see [`crate::stack`]): the
+/// printer recurses once per level of nesting.
 fn format_on_big_stack(text: &str) -> Result<String, Vec<Diagnostic>> {
-    crate::stack::run_with_stack("omnis-fmt", 256 << 20, || super::format_source(text))
+    crate::stack::with_big_stack("omnis-fmt", || super::format_source(text))
 }
 
 /// Replaces the file at `path` (or, for a symbolic link, the file it points
