@@ -25,14 +25,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Human,
-    Json,
-    Sarif,
-    Github,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check campaigns: syntax, names, types and the journey lints.
@@ -41,8 +33,8 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = render::Format::Human)]
+        format: render::Format,
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
@@ -460,7 +452,7 @@ fn graph(
 
 fn check(
     paths: Vec<PathBuf>,
-    format: CheckFormat,
+    format: render::Format,
     deny_warnings: bool,
     allow_empty: bool,
     out: &mut dyn Write,
@@ -482,12 +474,6 @@ fn check(
     }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
-    let format = match format {
-        CheckFormat::Human => render::Format::Human,
-        CheckFormat::Json => render::Format::Json,
-        CheckFormat::Sarif => render::Format::Sarif,
-        CheckFormat::Github => render::Format::Github,
-    };
     if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
         if let Some(code) = write_failure(&e) {
             return code;

@@ -23,7 +23,6 @@ pub mod diagnostic;
 pub mod diagram;
 pub mod diff;
 pub mod driver;
-pub mod errors;
 pub mod files;
 pub mod fmt;
 pub mod graph;
