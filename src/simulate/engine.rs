@@ -26,8 +26,10 @@ const MAX_INSTANT_STEPS: u32 = 10_000;
 /// without end (`step again { wait 1s send ping goto again }`) costs
 /// bounded memory.
 pub const MAX_ENTRIES: usize = 10_000;
-/// The most journey steps the runner executes for one person
-/// (`exited step_limit`).
+/// The most journey steps the runner executes for one person, and the most
+/// moments it wakes up for them (an input, a timer, a scheduled trigger):
+/// past either, `exited step_limit`. So a person costs bounded time
+/// whatever span of time a scenario asks for.
 pub const MAX_STEPS: u64 = 1_000_000;
 /// The latest instant the runner represents, 9999-12-31T23:59:59Z: a
 /// journey whose next moment would be later stops (`exited time_limit`).
@@ -107,6 +109,7 @@ pub(super) fn run_person(
     };
     s.update_tz();
     let mut i = 0;
+    let mut moments = 0u64;
     // Inputs before the start only build up state.
     while i < p.inputs.len() && p.inputs[i].at < s.start {
         s.apply(&p.inputs[i]);
@@ -136,6 +139,11 @@ pub(super) fn run_person(
             break;
         };
         if t > until || s.stopped {
+            break;
+        }
+        moments += 1;
+        if moments > MAX_STEPS {
+            s.stop(t, ExitReason::StepLimit);
             break;
         }
         if t_in == Some(t) {

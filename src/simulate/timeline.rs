@@ -108,8 +108,9 @@ pub enum ExitReason {
     /// The runner's bound: the person's timeline reached
     /// [`super::MAX_ENTRIES`] entries; the runner stops simulating them.
     EntryLimit,
-    /// The runner's bound: the person's journey ran
-    /// [`super::MAX_STEPS`] steps; the runner stops simulating them.
+    /// The runner's bound: the person's run took [`super::MAX_STEPS`]
+    /// journey steps, or woke the runner that many times (inputs, timers,
+    /// scheduled triggers); the runner stops simulating them.
     StepLimit,
     /// The runner's bound: the journey's next moment would be after
     /// 9999-12-31T23:59:59Z ([`super::MAX_INSTANT`]), the latest time the
@@ -172,7 +173,8 @@ impl ExitReason {
                 super::MAX_ENTRIES
             ),
             ExitReason::StepLimit => format!(
-                "the journey ran {} steps, the runner's limit per person",
+                "the run took {} steps (journey steps, or moments the runner woke up for), \
+                 the runner's limit per person",
                 super::MAX_STEPS
             ),
             ExitReason::TimeLimit => "the journey's next moment would be after \

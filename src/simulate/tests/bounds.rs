@@ -50,6 +50,25 @@ fn a_journey_that_sends_without_end_stops_at_the_entry_limit() {
     assert_eq!(json["reason"], "entry_limit");
 }
 
+/// A daily trigger over eight thousand years wakes the runner three
+/// million times for a person the audience never lets in: stopped at the
+/// same bound.
+#[test]
+fn a_long_span_of_scheduled_triggers_stops_at_the_step_limit() {
+    let (mut k, c) = mini(|k, v| {
+        let a = k.message_with("a", v.ads_ch, "a");
+        vec![k.step(StepKind::Send(a))]
+    });
+    k.campaign_mut(c).trigger = model::Trigger::Daily { minutes: 9 * 60 };
+    k.campaign_mut(c).audience = Some(cond(model::CondKind::Const(false)));
+    let t = run_one(
+        &k.plan(c),
+        "start: \"2000-01-01T00:00:00Z\"\nuntil: \"9999-12-31T00:00:00Z\"\nperson: { id: p1 }\n",
+    );
+    assert_eq!(t.runner_limit(), Some(ExitReason::StepLimit));
+    assert_eq!(t.refused.audience as u64, MAX_STEPS);
+}
+
 #[test]
 fn a_loop_without_sends_stops_at_the_step_limit() {
     let t = run_one(&endless(1, false), TRIGGER_AT_NOON);
