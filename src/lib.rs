@@ -38,3 +38,4 @@ pub mod source;
 pub mod stack;
 pub mod suggest;
 pub mod syntax;
+pub mod words;
