@@ -1,13 +1,20 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
 //! only calls [`run`] and exits with the code it returns.
+//!
+//! Every command writes through one [`Output`] (`cli/output.rs`): the global
+//! `--quiet` and `--color` flags, `check --output-file`, and exit code 2
+//! when the output cannot be written are handled there.
+
+pub mod output;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::driver::{self, Options};
 use crate::render;
+pub use output::{ColorChoice, GlobalArgs, Output};
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -23,6 +30,8 @@ pub const EXIT_FAILURE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,6 +55,10 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// Write the report to this file instead of standard output (for
+        /// the machine formats: `--format sarif --output-file omnis.sarif`).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output_file: Option<PathBuf>,
     },
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
@@ -95,8 +108,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SimFormat::Human)]
         format: SimFormat,
     },
-    /// Print the JSON Schema of the plan format.
-    Schema,
+    /// Print the JSON Schema of the plan format, or of another JSON output.
+    Schema {
+        /// `plan` (the default), or the `--format json` output of `check`,
+        /// `diff` or `simulate`.
+        #[arg(value_enum, default_value_t = SchemaOf::Plan)]
+        of: SchemaOf,
+    },
     /// Explain a diagnostic code: what it means, why, an example and the fix.
     Explain {
         /// A code such as `unreachable-step`; without one, list every code.
@@ -184,46 +202,63 @@ pub enum SimFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    Plan,
+    Check,
+    Diff,
+    Simulate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DenyWhat {
     Warnings,
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let mut command = Cli::command();
+    if let Some(color) = output::color_in_args(&args) {
+        command = command.color(color);
+    }
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_FAILURE
-            } else {
-                EXIT_OK
-            };
-            let _ = e.print();
-            return code;
-        }
+        Err(e) => return output::print_clap(&e),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match cli.command {
+    let mut out = Output::new(cli.global);
+    let code = run_command(cli.command, &mut out);
+    out.finish(code)
+}
+
+fn run_command(command: Command, out: &mut Output) -> i32 {
+    match command {
         Command::Check {
             paths,
             format,
             deny,
-        } => check(paths, format, deny.is_some(), &mut out),
+            output_file,
+        } => {
+            if let Some(file) = output_file {
+                out.to_file(file);
+            }
+            check(paths, format, deny.is_some(), out)
+        }
         Command::Fmt { paths, check, diff } => {
             let opts = crate::fmt::files::Options { paths, check, diff };
             // Diagnostics go to stderr, the file list or diff to stdout.
-            let mut human = human_options();
-            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
+            let human = out.human(true);
+            crate::fmt::files::run(&opts, &human, out.data(), &mut std::io::stderr()).exit_code()
         }
-        Command::Explain { code } => explain(code.as_deref(), &mut out),
+        Command::Explain { code } => explain(code.as_deref(), out.data()),
         Command::Build {
             paths,
             out: dir,
             format,
             deny,
-        } => build(paths, &dir, format, deny.is_some(), &mut out),
+        } => build(paths, &dir, format, deny.is_some(), out),
         Command::Simulate {
             path,
             campaign,
@@ -238,22 +273,30 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             people,
             seed,
             format,
-            &mut out,
+            out,
         ),
-        Command::Schema => {
-            let _ = out.write_all(crate::plan::schema_json().as_bytes());
+        Command::Schema { of } => {
+            let schema = match of {
+                SchemaOf::Plan => crate::schemas::Schema::Plan,
+                SchemaOf::Check => crate::schemas::Schema::Check,
+                SchemaOf::Diff => crate::schemas::Schema::Diff,
+                SchemaOf::Simulate => crate::schemas::Schema::Simulate,
+            };
+            let _ = out.data().write_all(schema.json().as_bytes());
             EXIT_OK
         }
         Command::Graph {
             paths,
             campaign,
             format,
-        } => graph(paths, campaign.as_deref(), format, &mut out),
-        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
-        Command::Init { dir } => init(&dir, &mut out),
+        } => graph(paths, campaign.as_deref(), format, out),
+        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
+        Command::Init { dir } => init(&dir, out.status()),
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut out);
+            // Generated in memory: clap_complete panics on a failed write.
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut text);
+            let _ = out.data().write_all(&text);
             EXIT_OK
         }
     }
@@ -281,7 +324,7 @@ fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dyn Write) -> i32 {
+fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Output) -> i32 {
     use crate::diff::{self, DiffError};
     let report = match (git, paths.as_slice()) {
         (Some(rev), paths) => diff::diff_git(rev, paths),
@@ -295,7 +338,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         Ok(r) => r,
         Err(DiffError::Sources { side, analysis }) => {
             eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            print_errors(&analysis);
+            print_errors(&analysis, out);
             return EXIT_FAILURE;
         }
         Err(e) => {
@@ -308,11 +351,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         DiffFormat::Markdown => diff::Format::Markdown,
         DiffFormat::Json => diff::Format::Json,
     };
-    if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let _ = out.data().write_all(diff::render(&report, format).as_bytes());
     if report.changed {
         EXIT_FINDINGS
     } else {
@@ -323,7 +362,11 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
 /// Loads and checks `paths` for a command that needs error-free sources
 /// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
 /// the exit code to use; warnings are not shown.
-fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
+fn analyze_clean(
+    paths: Vec<PathBuf>,
+    on_errors: i32,
+    out: &Output,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze(&Options { paths }) {
         Ok(a) => a,
         Err(e) => {
@@ -332,14 +375,14 @@ fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis
         }
     };
     if analysis.has_errors() {
-        print_errors(&analysis);
+        print_errors(&analysis, out);
         return Err(on_errors);
     }
     Ok(analysis)
 }
 
 /// Prints the errors of `analysis` (human, to stderr); warnings are not shown.
-fn print_errors(analysis: &driver::Analysis) {
+fn print_errors(analysis: &driver::Analysis, out: &Output) {
     let errors: Vec<_> = analysis
         .diagnostics
         .iter()
@@ -351,7 +394,7 @@ fn print_errors(analysis: &driver::Analysis) {
         render::Format::Human,
         &analysis.sources,
         &errors,
-        &human_options(),
+        &out.human(true),
         &mut err,
     );
 }
@@ -360,9 +403,9 @@ fn graph(
     paths: Vec<PathBuf>,
     campaign: Option<&str>,
     format: GraphFormat,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_clean(paths, EXIT_FINDINGS) {
+    let analysis = match analyze_clean(paths, EXIT_FINDINGS, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -372,13 +415,10 @@ fn graph(
     };
     match crate::diagram::render(&analysis, campaign, format) {
         Ok(text) => {
-            if text.is_empty() {
+            if text.is_empty() && !out.quiet() {
                 eprintln!("note: no campaigns in the named files");
             }
-            if let Err(e) = out.write_all(text.as_bytes()) {
-                eprintln!("error: cannot write the diagram: {e}");
-                return EXIT_FAILURE;
-            }
+            let _ = out.data().write_all(text.as_bytes());
             EXIT_OK
         }
         Err(e) => {
@@ -392,7 +432,7 @@ fn check(
     paths: Vec<PathBuf>,
     format: CheckFormat,
     deny_warnings: bool,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
@@ -409,11 +449,8 @@ fn check(
         CheckFormat::Sarif => render::Format::Sarif,
         CheckFormat::Github => render::Format::Github,
     };
-    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let human = out.human(false);
+    let _ = render::render(format, &analysis.sources, diags, &human, out.data());
     if diags.iter().any(|d| d.is_error()) {
         EXIT_FINDINGS
     } else {
@@ -422,8 +459,13 @@ fn check(
 }
 
 /// Analyses the paths and reports diagnostics on stderr (people) when there
-/// are any; `None` when the sources have errors (or warnings are denied).
-fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
+/// are any (only errors with `--quiet`); `Err` with the exit code when the
+/// sources have errors (or warnings are denied).
+fn analyze_for_output(
+    paths: Vec<PathBuf>,
+    deny_warnings: bool,
+    out: &Output,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
@@ -431,14 +473,16 @@ fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver
             return Err(EXIT_FAILURE);
         }
     };
-    if !analysis.diagnostics.is_empty() {
-        let mut opts = human_options();
-        opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if out.quiet() {
+        if analysis.has_errors() {
+            print_errors(&analysis, out);
+        }
+    } else if !analysis.diagnostics.is_empty() {
         let _ = render::render(
             render::Format::Human,
             &analysis.sources,
             &analysis.diagnostics,
-            &opts,
+            &out.human(true),
             &mut std::io::stderr(),
         );
     }
@@ -453,9 +497,9 @@ fn build(
     dir: &std::path::Path,
     format: PlanFormatArg,
     deny_warnings: bool,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_for_output(paths, deny_warnings) {
+    let analysis = match analyze_for_output(paths, deny_warnings, out) {
         Ok(a) => a,
         Err(code) => {
             eprintln!("error: no plans were written");
@@ -469,6 +513,7 @@ fn build(
     let plans = crate::build::plans(&analysis);
     match crate::build::write_plans(&plans, dir, format) {
         Ok(written) => {
+            let out = out.status();
             for p in &written {
                 let _ = writeln!(out, "wrote {}", p.display());
             }
@@ -491,10 +536,10 @@ fn simulate(
     people: Option<usize>,
     seed: u64,
     format: SimFormat,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
     use crate::simulate as sim;
-    let analysis = match analyze_for_output(vec![path.to_path_buf()], false) {
+    let analysis = match analyze_for_output(vec![path.to_path_buf()], false, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -548,18 +593,10 @@ fn simulate(
         }
     };
     if people.is_some() {
-        let _ = write!(out, "{}", population_summary(&timelines, format));
+        let _ = write!(out.data(), "{}", population_summary(&timelines, format));
         return EXIT_OK;
     }
     let text = match format {
-        SimFormat::Json if timelines.len() == 1 => {
-            let mut t = serde_json::to_string_pretty(
-                &serde_json::json!({ "timeline": timelines[0].entries }),
-            )
-            .expect("timelines serialize");
-            t.push('\n');
-            t
-        }
         SimFormat::Json => sim::timelines_to_json(&timelines),
         SimFormat::Human => timelines
             .iter()
@@ -567,7 +604,7 @@ fn simulate(
             .collect::<Vec<_>>()
             .join("\n"),
     };
-    let _ = write!(out, "{text}");
+    let _ = write!(out.data(), "{text}");
     let diffs = sim::check_expectations(&scenario, &timelines);
     if !diffs.is_empty() {
         eprintln!("the timeline differs from the scenario's `expect`:");
@@ -603,14 +640,12 @@ fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat
     }
     match format {
         SimFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&serde_json::json!({
-                "people": timelines.len(),
-                "steps": steps,
-                "counts": counts,
-            }))
-            .expect("summary serializes");
-            t.push('\n');
-            t
+            crate::simulate::report::Report::population(crate::simulate::report::Population {
+                people: timelines.len(),
+                steps,
+                counts,
+            })
+            .to_json()
         }
         SimFormat::Human => {
             let mut s = format!("{} people, {steps} steps\n", timelines.len());
@@ -620,30 +655,6 @@ fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat
             s
         }
     }
-}
-
-/// A report that cannot be written is an I/O failure, except when the
-/// reader went away (`omnis check | head`): then the exit code still says
-/// what was found.
-fn write_failure(e: &std::io::Error) -> Option<i32> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return None;
-    }
-    eprintln!("error: cannot write the report: {e}");
-    Some(EXIT_FAILURE)
-}
-
-/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
-/// the terminal when `COLUMNS` says it.
-fn human_options() -> render::HumanOptions {
-    use std::io::IsTerminal;
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w: &usize| (40..=500).contains(&w))
-        .unwrap_or(100);
-    render::HumanOptions { color, width }
 }
 
 fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {

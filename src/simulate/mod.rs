@@ -26,12 +26,14 @@
 mod compile;
 mod engine;
 mod generate;
+pub mod report;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{time, Plan};
@@ -185,7 +187,7 @@ impl Scenario {
 }
 
 /// What happened to one person.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Timeline {
     pub person: String,
     #[serde(rename = "timeline")]
@@ -200,10 +202,11 @@ pub struct Timeline {
 }
 
 /// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Entry {
     /// When, RFC 3339 UTC.
     #[serde(serialize_with = "ser_instant")]
+    #[schemars(with = "String")]
     pub at: i64,
     #[serde(flatten)]
     pub what: What,
@@ -214,7 +217,7 @@ fn ser_instant<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The kinds of timeline entries.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum What {
     /// The person entered the journey.
@@ -239,7 +242,7 @@ pub enum What {
     Completed,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The channel's consent attribute is false or not set.
@@ -250,7 +253,7 @@ pub enum SkipReason {
     ChannelLimit,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExitReason {
     /// An `exit when` event happened.
@@ -333,17 +336,11 @@ impl Timeline {
     }
 }
 
-/// Timelines of several people as JSON: `{"people": [{"person",
-/// "timeline"}, ...]}`.
+/// Timelines as the JSON of `omnis simulate --format json`:
+/// `{"format_version": "1.0", "people": [{"person", "timeline"}, ...]}`
+/// (see [`report`]).
 pub fn timelines_to_json(timelines: &[Timeline]) -> String {
-    #[derive(Serialize)]
-    struct People<'a> {
-        people: &'a [Timeline],
-    }
-    let mut s =
-        serde_json::to_string_pretty(&People { people: timelines }).expect("timelines serialize");
-    s.push('\n');
-    s
+    report::Report::timelines(timelines).to_json()
 }
 
 /// Compiles a plan once, to run many people through it.

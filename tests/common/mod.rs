@@ -59,3 +59,9 @@ pub fn git(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("git")
 }
+
+/// The text of `path`; a failure names the path.
+#[track_caller]
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
