@@ -57,7 +57,7 @@ pub enum Command {
         deny: Option<DenyWhat>,
         /// Write the report to this file instead of standard output (for
         /// the machine formats: `--format sarif --output-file omnis.sarif`).
-        #[arg(long, short = 'o', value_name = "FILE")]
+        #[arg(long, value_name = "FILE")]
         output_file: Option<PathBuf>,
     },
     /// Format `.omni` files in one canonical layout, in place.
@@ -351,7 +351,9 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Ou
         DiffFormat::Markdown => diff::Format::Markdown,
         DiffFormat::Json => diff::Format::Json,
     };
-    let _ = out.data().write_all(diff::render(&report, format).as_bytes());
+    let _ = out
+        .data()
+        .write_all(diff::render(&report, format).as_bytes());
     if report.changed {
         EXIT_FINDINGS
     } else {
@@ -428,12 +430,7 @@ fn graph(
     }
 }
 
-fn check(
-    paths: Vec<PathBuf>,
-    format: CheckFormat,
-    deny_warnings: bool,
-    out: &mut Output,
-) -> i32 {
+fn check(paths: Vec<PathBuf>, format: CheckFormat, deny_warnings: bool, out: &mut Output) -> i32 {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {

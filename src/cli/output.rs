@@ -145,7 +145,10 @@ enum Target {
     Stdout(Recording<io::BufWriter<io::Stdout>>),
     /// `--output-file`: collected, and written when the command is done
     /// (so a run that fails before its report leaves no file behind).
-    File { path: PathBuf, buf: Vec<u8> },
+    File {
+        path: PathBuf,
+        buf: Vec<u8>,
+    },
 }
 
 /// The output of one command; see the module documentation.
@@ -253,7 +256,11 @@ fn terminal_width() -> usize {
 /// returns the exit code: 0 for help and version, 2 for usage errors and
 /// when the text cannot be written (a closed pipe aside).
 pub fn print_clap(e: &clap::Error) -> i32 {
-    let code = if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+    let code = if e.use_stderr() {
+        EXIT_FAILURE
+    } else {
+        EXIT_OK
+    };
     let written = e.print().and_then(|()| {
         if e.use_stderr() {
             io::stderr().flush()
@@ -262,7 +269,12 @@ pub fn print_clap(e: &clap::Error) -> i32 {
         }
     });
     match written {
-        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => EXIT_FAILURE,
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => {
+            if !e.use_stderr() {
+                eprintln!("error: cannot write to standard output: {err}");
+            }
+            EXIT_FAILURE
+        }
         _ => code,
     }
 }

@@ -101,7 +101,11 @@ pub fn render(
 /// Errors, then warnings, each in the order given.
 fn errors_first(diags: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
     let is_error = |d: &Diagnostic| d.severity == Severity::Error;
-    if diags.iter().skip_while(|d| is_error(d)).all(|d| !is_error(d)) {
+    if diags
+        .iter()
+        .skip_while(|d| is_error(d))
+        .all(|d| !is_error(d))
+    {
         return std::borrow::Cow::Borrowed(diags);
     }
     let (mut errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
