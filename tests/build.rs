@@ -9,9 +9,9 @@ use std::path::Path;
 use common::{omnis, root};
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let mut v: Vec<String> = common::read_dir(dir)
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     v.sort();
     v
@@ -46,15 +46,13 @@ fn builds_every_campaign_deterministically_and_validly() {
         assert!(files.contains(&format!("{name}.plan.json")), "{files:?}");
     }
     assert_eq!(files, listing(out2.path()));
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&common::read(&root().join("schema/plan.schema.json"))).unwrap();
     let validator =
         jsonschema::JSONSchema::compile(&schema).expect("the committed schema compiles");
     for f in &files {
-        let a = std::fs::read(out1.path().join(f)).unwrap();
-        let b = std::fs::read(out2.path().join(f)).unwrap();
+        let a = common::read_bytes(&out1.path().join(f));
+        let b = common::read_bytes(&out2.path().join(f));
         assert_eq!(a, b, "{f} differs between two builds");
         let plan: serde_json::Value = serde_json::from_slice(&a).unwrap();
         if let Err(errors) = validator.validate(&plan) {
@@ -88,7 +86,7 @@ fn yaml_plans() {
     );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(listing(out.path()), ["vip_welcome.plan.yaml"]);
-    let text = std::fs::read_to_string(out.path().join("vip_welcome.plan.yaml")).unwrap();
+    let text = common::read(&out.path().join("vip_welcome.plan.yaml"));
     let plan = omnis::plan::Plan::parse(&text).expect("the YAML plan parses back");
     assert_eq!(plan.campaign, "vip_welcome");
 }
@@ -132,7 +130,7 @@ fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
 fn schema_command_prints_the_committed_schema() {
     let o = omnis(&["schema"], root());
     assert_eq!(o.status.code(), Some(0));
-    let committed = std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap();
+    let committed = common::read(&root().join("schema/plan.schema.json"));
     assert_eq!(String::from_utf8(o.stdout).unwrap(), committed);
 }
 
@@ -186,8 +184,8 @@ fn plans_do_not_depend_on_the_working_directory() {
         &campaigns,
     );
     assert_eq!(o.status.code(), Some(0));
-    let pa = std::fs::read(a.path().join("vip_welcome.plan.json")).unwrap();
-    let pb = std::fs::read(b.path().join("vip_welcome.plan.json")).unwrap();
+    let pa = common::read_bytes(&a.path().join("vip_welcome.plan.json"));
+    let pb = common::read_bytes(&b.path().join("vip_welcome.plan.json"));
     assert_eq!(pa, pb);
     let v: serde_json::Value = serde_json::from_slice(&pa).unwrap();
     // Relative to the project root (campaigns/ holds omnis.toml).

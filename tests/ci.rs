@@ -27,8 +27,8 @@ fn init_then_check_is_clean() {
         assert!(project.join(f).is_file(), "{f} not written");
     }
     assert_eq!(
-        std::fs::read_to_string(project.join(".github/workflows/omnis.yml")).unwrap(),
-        std::fs::read_to_string(root().join("templates/omnis.yml")).unwrap()
+        common::read(&project.join(".github/workflows/omnis.yml")),
+        common::read(&root().join("templates/omnis.yml"))
     );
     // Clean: no errors and no warnings, whether named or found from `.`.
     let o = omnis(&["check", "--deny", "warnings"], &project);
@@ -55,10 +55,7 @@ fn init_never_overwrites() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("not overwriting"), "{}", text(&o));
     assert!(text(&o).contains("omnis.toml"), "{}", text(&o));
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("omnis.toml")).unwrap(),
-        "# mine\n"
-    );
+    assert_eq!(common::read(&dir.path().join("omnis.toml")), "# mine\n");
     // Nothing else was written either.
     assert!(!dir.path().join("campaigns").exists());
     assert!(!dir.path().join(".github").exists());
@@ -162,7 +159,7 @@ fn parses(words: &[String]) -> Result<(), String> {
 
 #[test]
 fn the_workflow_runs_real_commands() {
-    let text = std::fs::read_to_string(root().join("templates/omnis.yml")).unwrap();
+    let text = common::read(&root().join("templates/omnis.yml"));
     let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
     let steps = yaml["jobs"]["omnis"]["steps"]
         .as_sequence()
@@ -209,7 +206,7 @@ fn the_workflow_runs_real_commands() {
 
 #[test]
 fn docs_show_the_workflow_init_writes() {
-    let doc = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let doc = common::read(&root().join("docs/ci.md"));
     let start = "<!-- workflow: templates/omnis.yml -->\n```yaml\n";
     let a = doc.find(start).expect("workflow block in docs/ci.md") + start.len();
     let b = a + doc[a..]
@@ -224,7 +221,7 @@ fn docs_show_the_workflow_init_writes() {
 
 #[test]
 fn the_hook_runs_real_commands() {
-    let hook = std::fs::read_to_string(root().join("hooks/pre-commit")).unwrap();
+    let hook = common::read(&root().join("hooks/pre-commit"));
     let lines: Vec<Vec<String>> = hook
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
@@ -273,7 +270,7 @@ fn the_pre_commit_hook_checks_what_is_staged() {
 
     // A bad file staged (a warning: a message nobody sends): rejected.
     let welcome = d.join("campaigns/welcome.omni");
-    let good = std::fs::read_to_string(&welcome).unwrap();
+    let good = common::read(&welcome);
     let bad = format!("{good}\nmessage unused {{ channel email  template \"unused\" }}\n");
     std::fs::write(&welcome, &bad).unwrap();
     assert!(git(d, &["add", "campaigns/welcome.omni"]).status.success());

@@ -8,9 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use omnis::schemas::{
-    Schema, CHECK_FORMAT_VERSION, DIFF_FORMAT_VERSION, SIMULATE_FORMAT_VERSION,
-};
+use omnis::schemas::{Schema, CHECK_FORMAT_VERSION, DIFF_FORMAT_VERSION, SIMULATE_FORMAT_VERSION};
 use serde_json::Value;
 
 use common::{omnis, read, root, stderr, stdout, write};
@@ -23,8 +21,7 @@ fn committed_schemas_are_the_generated_ones() {
         let path = root().join(schema.path());
         let generated = schema.json();
         if update {
-            std::fs::write(&path, &generated)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         } else if read(&path) != generated {
             stale.push(schema.path());
         }
@@ -58,8 +55,8 @@ fn assert_valid(schema: Schema, version: &str, output: &str, what: &str) {
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     let validator = jsonschema::JSONSchema::compile(&schema_json)
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
-    let value: Value = serde_json::from_str(output)
-        .unwrap_or_else(|e| panic!("{what}: not JSON: {e}\n{output}"));
+    let value: Value =
+        serde_json::from_str(output).unwrap_or_else(|e| panic!("{what}: not JSON: {e}\n{output}"));
     if let Err(errors) = validator.validate(&value) {
         let msgs: Vec<String> = errors
             .map(|e| format!("{e} at {}", e.instance_path))
@@ -89,8 +86,7 @@ fn check_reports_are_valid() {
 fn changed_campaigns(dir: &Path) {
     let old = dir.join("old");
     let new = dir.join("new");
-    for entry in std::fs::read_dir(root().join("campaigns")).unwrap() {
-        let p = entry.unwrap().path();
+    for p in common::read_dir(&root().join("campaigns")) {
         let name = p.file_name().unwrap().to_str().unwrap();
         if name.ends_with(".omni") || name == "omnis.toml" {
             let text = read(&p);
