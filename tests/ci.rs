@@ -1,6 +1,7 @@
 //! Git and CI: `omnis init`, `omnis completions`, the GitHub Actions
 //! workflow (`templates/omnis.yml`, shown in `docs/ci.md`) and the
-//! pre-commit hook (`hooks/pre-commit`), as far as they run locally.
+//! pre-commit hook (`hooks/pre-commit`) and the hooks of the pre-commit
+//! framework (`.pre-commit-hooks.yaml`), as far as they run locally.
 
 mod common;
 
@@ -181,7 +182,7 @@ fn the_workflow_runs_real_commands() {
     let shown: Vec<String> = lines.iter().map(|w| w.join(" ")).collect();
     // What the workflow is for.
     for want in [
-        "omnis check --format sarif",
+        "omnis check --format sarif --output-file omnis.sarif",
         "omnis check --format github --deny warnings",
         "omnis fmt --check",
         "omnis build --out plans",
@@ -198,7 +199,7 @@ fn the_workflow_runs_real_commands() {
         .find(|s| s["uses"].as_str() == Some("github/codeql-action/upload-sarif@v3"))
         .unwrap();
     assert_eq!(sarif["with"]["sarif_file"].as_str(), Some("omnis.sarif"));
-    assert!(text.contains("omnis check --format sarif > omnis.sarif"));
+    assert!(text.contains("omnis check --format sarif --output-file omnis.sarif"));
     // The diff comment reads what the diff step writes.
     assert!(text.contains("> omnis-diff.md"));
     assert!(text.contains("--body-file omnis-diff.md"));
@@ -364,4 +365,90 @@ fn words_split_like_a_shell() {
         omnis_lines("status=0\nomnis a || b\n# omnis c\nif omnis d; then omnis e; fi"),
         [vec!["omnis", "a"], vec!["omnis", "d"], vec!["omnis", "e"]]
     );
+}
+
+/// `.pre-commit-hooks.yaml`, for the pre-commit framework: each hook's
+/// entry is a real command, and run the way pre-commit runs it (the entry,
+/// then the staged files its `files` pattern matches, in the repository's
+/// root) it passes good files and stops bad ones.
+#[test]
+fn the_pre_commit_framework_hooks_work() {
+    let yaml = common::read(&root().join(".pre-commit-hooks.yaml"));
+    let hooks: Vec<serde_yaml::Value> = serde_yaml::from_str(&yaml).expect("a list of hooks");
+    let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, ["omnis-fmt", "omnis-check"]);
+    let mut entries = std::collections::HashMap::new();
+    for h in &hooks {
+        let id = h["id"].as_str().unwrap();
+        for key in ["name", "description", "entry"] {
+            assert!(
+                h[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{id}: {key}"
+            );
+        }
+        // pre-commit builds the repository with `cargo install`.
+        assert_eq!(h["language"].as_str(), Some("rust"), "{id}");
+        // A Python regex, searched in each staged path.
+        assert_eq!(h["files"].as_str(), Some(r"\.omni$"), "{id}");
+        let mut w = words(h["entry"].as_str().unwrap());
+        assert_eq!(w[0], "omnis", "{id}");
+        w.push("a.omni".into());
+        parses(&w).unwrap_or_else(|e| panic!("{id}: {e}"));
+        entries.insert(id, w[1..w.len() - 1].to_vec());
+    }
+    assert_eq!(hooks[1]["require_serial"].as_bool(), Some(true));
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q"]).status.success());
+    assert_eq!(omnis(&["init"], d).status.code(), Some(0));
+    let run = |id: &str| {
+        assert!(git(d, &["add", "-A"]).status.success());
+        let staged = git(d, &["diff", "--cached", "--name-only"]);
+        let files: Vec<String> = String::from_utf8_lossy(&staged.stdout)
+            .lines()
+            .filter(|f| f.ends_with(".omni"))
+            .map(str::to_string)
+            .collect();
+        assert!(!files.is_empty());
+        Command::new(env!("CARGO_BIN_EXE_omnis"))
+            .args(&entries[id])
+            .args(&files)
+            .current_dir(d)
+            .output()
+            .expect("run omnis")
+    };
+    let welcome = d.join("campaigns/welcome.omni");
+    let good = common::read(&welcome);
+    for id in ["omnis-fmt", "omnis-check"] {
+        let o = run(id);
+        assert_eq!(o.status.code(), Some(0), "{id}: {}", text(&o));
+    }
+    assert_eq!(
+        common::read(&welcome),
+        good,
+        "a formatted file is left alone"
+    );
+
+    // Not formatted: `omnis fmt` rewrites it, and pre-commit fails the
+    // commit because a file changed; then it passes.
+    let messy = good.replace("    send welcome_email", "        send welcome_email");
+    std::fs::write(&welcome, &messy).unwrap();
+    let o = run("omnis-fmt");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(common::read(&welcome), good, "rewritten");
+
+    // A warning: `omnis check --deny warnings` stops the commit.
+    let unused = format!("{good}\nmessage unused {{ channel email  template \"unused\" }}\n");
+    std::fs::write(&welcome, unused).unwrap();
+    let o = run("omnis-check");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("unused-declaration"), "{}", text(&o));
+
+    // A syntax error stops both.
+    std::fs::write(&welcome, good.replace("journey {", "journey {{")).unwrap();
+    for id in ["omnis-fmt", "omnis-check"] {
+        let o = run(id);
+        assert_eq!(o.status.code(), Some(1), "{id}: {}", text(&o));
+    }
 }

@@ -32,7 +32,9 @@ pub enum ColorChoice {
     /// Colour on a terminal, unless `NO_COLOR` is set.
     #[default]
     Auto,
+    /// Colour, even when not on a terminal or with `NO_COLOR` set.
     Always,
+    /// No colour.
     Never,
 }
 
