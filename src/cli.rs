@@ -55,6 +55,9 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
         /// Write the report to this file instead of standard output (for
         /// the machine formats: `--format sarif --output-file omnis.sarif`).
         #[arg(long, value_name = "FILE")]
@@ -72,13 +75,19 @@ pub enum Command {
         /// Write nothing: print the changes as a unified diff (exit 1 if any).
         #[arg(long)]
         diff: bool,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
-    /// Compile campaigns to execution plans, one file per campaign.
+    /// Compile campaigns to execution plans, one file per campaign, and a
+    /// manifest listing them (`omnis-manifest.json`, written last).
     Build {
         /// Files, or directories searched recursively for `*.omni`.
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// The folder to write `<campaign>.plan.json` (or `.plan.yaml`) to.
+        /// Plans of an earlier build that are gone are removed; other files
+        /// are left alone.
         #[arg(long, short)]
         out: PathBuf,
         /// Plan file format.
@@ -87,6 +96,12 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// One line per plan file (written, unchanged or removed).
+        #[arg(long, short)]
+        verbose: bool,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Run a campaign's plan for the people and events of a scenario.
     Simulate {
@@ -110,8 +125,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of the plan format, or of another JSON output.
     Schema {
-        /// `plan` (the default), or the `--format json` output of `check`,
-        /// `diff` or `simulate`.
+        /// `plan` (the default), `manifest` (of `build`), or the `--format
+        /// json` output of `check`, `diff` or `simulate`.
         #[arg(value_enum, default_value_t = SchemaOf::Plan)]
         of: SchemaOf,
     },
@@ -131,6 +146,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// What changed between two versions of the campaigns, in review terms
     /// (exit 0: nothing, 1: something changed, 2: errors).
@@ -204,6 +222,7 @@ pub enum SimFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SchemaOf {
     Plan,
+    Manifest,
     Check,
     Diff,
     Simulate,
@@ -239,18 +258,28 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             paths,
             format,
             deny,
+            allow_empty,
             output_file,
         } => {
             if let Some(file) = output_file {
                 out.to_file(file);
             }
-            check(paths, format, deny.is_some(), out)
+            check(paths, format, deny.is_some(), allow_empty, out)
         }
-        Command::Fmt { paths, check, diff } => {
+        Command::Fmt {
+            paths,
+            check,
+            diff,
+            allow_empty,
+        } => {
             let opts = crate::fmt::files::Options { paths, check, diff };
             // Diagnostics go to stderr, the file list or diff to stdout.
             let human = out.human(true);
-            crate::fmt::files::run(&opts, &human, out.data(), &mut std::io::stderr()).exit_code()
+            let outcome = crate::fmt::files::run(&opts, &human, out.data(), &mut std::io::stderr());
+            if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
+                return no_sources(&opts.paths);
+            }
+            outcome.exit_code()
         }
         Command::Explain { code } => explain(code.as_deref(), out.data()),
         Command::Build {
@@ -258,7 +287,19 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             out: dir,
             format,
             deny,
-        } => build(paths, &dir, format, deny.is_some(), out),
+            verbose,
+            allow_empty,
+        } => build(
+            paths,
+            &dir,
+            format,
+            BuildFlags {
+                deny_warnings: deny.is_some(),
+                verbose,
+                allow_empty,
+            },
+            out,
+        ),
         Command::Simulate {
             path,
             campaign,
@@ -278,6 +319,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
         Command::Schema { of } => {
             let schema = match of {
                 SchemaOf::Plan => crate::schemas::Schema::Plan,
+                SchemaOf::Manifest => crate::schemas::Schema::Manifest,
                 SchemaOf::Check => crate::schemas::Schema::Check,
                 SchemaOf::Diff => crate::schemas::Schema::Diff,
                 SchemaOf::Simulate => crate::schemas::Schema::Simulate,
@@ -289,7 +331,8 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             paths,
             campaign,
             format,
-        } => graph(paths, campaign.as_deref(), format, out),
+            allow_empty,
+        } => graph(paths, campaign.as_deref(), format, allow_empty, out),
         Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
         Command::Init { dir } => init(&dir, out.status()),
         Command::Completions { shell } => {
@@ -401,16 +444,35 @@ fn print_errors(analysis: &driver::Analysis, out: &Output) {
     );
 }
 
+/// The paths named hold no `.omni` file: said, and exit 2 (`--allow-empty`
+/// makes that a success).
+fn no_sources(paths: &[PathBuf]) -> i32 {
+    let shown: Vec<String> = if paths.is_empty() {
+        vec!["`.`".into()]
+    } else {
+        paths.iter().map(|p| format!("`{}`", p.display())).collect()
+    };
+    eprintln!(
+        "error: no `.omni` files in {}; pass --allow-empty if there may be none",
+        shown.join(", ")
+    );
+    EXIT_FAILURE
+}
+
 fn graph(
     paths: Vec<PathBuf>,
     campaign: Option<&str>,
     format: GraphFormat,
+    allow_empty: bool,
     out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_clean(paths, EXIT_FINDINGS, out) {
+    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
         GraphFormat::Dot => crate::diagram::Format::Dot,
@@ -430,14 +492,28 @@ fn graph(
     }
 }
 
-fn check(paths: Vec<PathBuf>, format: CheckFormat, deny_warnings: bool, out: &mut Output) -> i32 {
-    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
+fn check(
+    paths: Vec<PathBuf>,
+    format: CheckFormat,
+    deny_warnings: bool,
+    allow_empty: bool,
+    out: &mut Output,
+) -> i32 {
+    let analysis = match driver::analyze_with(
+        &Options {
+            paths: paths.clone(),
+        },
+        deny_warnings,
+    ) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
     let format = match format {
@@ -456,8 +532,7 @@ fn check(paths: Vec<PathBuf>, format: CheckFormat, deny_warnings: bool, out: &mu
 }
 
 /// Analyses the paths and reports diagnostics on stderr (people) when there
-/// are any (only errors with `--quiet`); `Err` with the exit code when the
-/// sources have errors (or warnings are denied).
+/// are any; `None` when the sources have errors (or warnings are denied).
 fn analyze_for_output(
     paths: Vec<PathBuf>,
     deny_warnings: bool,
@@ -489,38 +564,51 @@ fn analyze_for_output(
     Ok(analysis)
 }
 
+/// The flags of `omnis build` beyond paths, folder and format.
+struct BuildFlags {
+    deny_warnings: bool,
+    verbose: bool,
+    allow_empty: bool,
+}
+
 fn build(
     paths: Vec<PathBuf>,
     dir: &std::path::Path,
     format: PlanFormatArg,
-    deny_warnings: bool,
+    flags: BuildFlags,
     out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_for_output(paths, deny_warnings, out) {
+    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings, out) {
         Ok(a) => a,
         Err(code) => {
             eprintln!("error: no plans were written");
             return code;
         }
     };
+    if analysis.roots.is_empty() && !flags.allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         PlanFormatArg::Json => crate::build::PlanFormat::Json,
         PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
     };
     let plans = crate::build::plans(&analysis);
     match crate::build::write_plans(&plans, dir, format) {
-        Ok(written) => {
+        Ok(w) => {
             let out = out.status();
-            for p in &written {
-                let _ = writeln!(out, "wrote {}", p.display());
+            if flags.verbose {
+                let lines = (w.written.iter().map(|p| ("wrote", p)))
+                    .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
+                    .chain(w.removed.iter().map(|p| ("removed", p)));
+                for (what, p) in lines {
+                    let _ = writeln!(out, "{what} {}", p.display());
+                }
             }
-            if written.is_empty() {
-                let _ = writeln!(out, "no campaigns found: nothing to build");
-            }
+            let _ = writeln!(out, "{}", w.summary(dir));
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: cannot write plans to `{}`: {e}", dir.display());
+            eprintln!("error: {e}");
             EXIT_FAILURE
         }
     }

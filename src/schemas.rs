@@ -6,6 +6,7 @@
 //! | name | file | output |
 //! |---|---|---|
 //! | `plan` | `schema/plan.schema.json` | the plans `omnis build` writes ([`crate::plan`]) |
+//! | `manifest` | `schema/manifest.schema.json` | the manifest `omnis build` writes beside them ([`crate::plan::manifest`]) |
 //! | `check` | `schema/check.schema.json` | `omnis check --format json` |
 //! | `diff` | `schema/diff.schema.json` | `omnis diff --format json` |
 //! | `simulate` | `schema/simulate.schema.json` | `omnis simulate --format json` |
@@ -27,18 +28,26 @@ pub const SIMULATE_FORMAT_VERSION: &str = "1.0";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Schema {
     Plan,
+    Manifest,
     Check,
     Diff,
     Simulate,
 }
 
 impl Schema {
-    pub const ALL: [Schema; 4] = [Schema::Plan, Schema::Check, Schema::Diff, Schema::Simulate];
+    pub const ALL: [Schema; 5] = [
+        Schema::Plan,
+        Schema::Manifest,
+        Schema::Check,
+        Schema::Diff,
+        Schema::Simulate,
+    ];
 
-    /// `plan`, `check`, `diff` or `simulate`.
+    /// `plan`, `manifest`, `check`, `diff` or `simulate`.
     pub fn name(self) -> &'static str {
         match self {
             Schema::Plan => "plan",
+            Schema::Manifest => "manifest",
             Schema::Check => "check",
             Schema::Diff => "diff",
             Schema::Simulate => "simulate",
@@ -54,6 +63,7 @@ impl Schema {
     pub fn json(self) -> String {
         match self {
             Schema::Plan => crate::plan::schema_json(),
+            Schema::Manifest => crate::plan::manifest::schema_json(),
             Schema::Check => schema_of::<crate::render::JsonReport>(),
             Schema::Diff => schema_of::<crate::diff::JsonReport>(),
             Schema::Simulate => schema_of::<crate::simulate::report::Report>(),

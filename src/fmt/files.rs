@@ -91,27 +91,27 @@ pub fn run(
     } else {
         opts.paths.clone()
     };
-    let files = match crate::loader::discover(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            outcome.failures += 1;
+    // Found and read as `check` finds and reads them (`crate::files`): a
+    // file outside the project root is neither read nor rewritten.
+    let tree = crate::files::Disk;
+    let files = match crate::files::walk::discover(&tree, &paths) {
+        Ok(d) => d.files,
+        Err(failures) => {
+            for f in &failures {
+                let _ = writeln!(err, "error: {f}");
+            }
+            outcome.failures += failures.len();
             return outcome;
         }
     };
     // Files with errors are reported together at the end, under one summary.
     let mut bad_sources = SourceMap::new();
     let mut bad_diags: Vec<Diagnostic> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for path in files {
-        if let Ok(canonical) = std::fs::canonicalize(&path) {
-            if !seen.insert(canonical) {
-                continue;
-            }
-        }
+    for found in files {
+        let path = found.path.clone();
         outcome.files += 1;
         let name = display_name(&path);
-        let text = match std::fs::read(&path) {
+        let text = match crate::files::walk::read_found(&tree, &found) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {
@@ -124,7 +124,7 @@ pub fn run(
                 }
             },
             Err(e) => {
-                let _ = writeln!(err, "error: cannot read `{name}`: {e}");
+                let _ = writeln!(err, "error: {e}");
                 outcome.failures += 1;
                 continue;
             }
@@ -150,7 +150,7 @@ pub fn run(
             );
         } else if opts.check {
             let _ = writeln!(out, "{name}");
-        } else if let Err(e) = write_atomically(&path, &formatted) {
+        } else if let Err(e) = write_atomically(&found.canonical, &formatted) {
             let _ = writeln!(err, "error: cannot write `{name}`: {e}");
             outcome.failures += 1;
             continue;
