@@ -1717,11 +1717,8 @@ mod tests {
 #[cfg(test)]
 mod example_tests {
     #[test]
-    fn shared_examples_parse() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let text = std::fs::read_to_string(&path).unwrap();
+    fn example_campaigns_parse() {
+        for (path, text) in crate::source::example_campaigns() {
             let (_, d) = super::parse_file(crate::source::FileId(0), &text);
             assert!(d.is_empty(), "{}: {d:#?}", path.display());
         }
