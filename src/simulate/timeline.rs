@@ -341,16 +341,16 @@ mod tests {
 
     #[test]
     fn people_json_streams_exactly_as_serde_writes_it_whole() {
-        #[derive(Serialize)]
-        struct People<'a> {
-            people: &'a [Timeline],
-        }
         for ts in [
             vec![],
             vec![timeline("a", 0)],
             vec![timeline("a", 2), timeline("b", 0), timeline("c\"d", 1)],
         ] {
-            let mut whole = serde_json::to_string_pretty(&People { people: &ts }).unwrap();
+            let report = super::super::report::Report::Timelines {
+                format_version: crate::schemas::SIMULATE_FORMAT_VERSION,
+                people: &ts,
+            };
+            let mut whole = serde_json::to_string_pretty(&report).unwrap();
             whole.push('\n');
             assert_eq!(timelines_to_json(&ts), whole);
         }
