@@ -150,7 +150,8 @@ fn scenarios_give_the_expected_timelines() {
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
-        let scenario = Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let scenario =
+            Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let sim = Simulator::new(plan)
             .unwrap()
             .with_vocabulary(vocabulary.clone());
