@@ -499,13 +499,22 @@ impl Loader {
             Ok(c) => c,
             Err(e) => {
                 let shown = relative(&joined, &self.cwd);
-                return report(
-                    self,
-                    format!("cannot import `{value}`: {}", os_message(&e)),
-                    &format!(
-                        "looked for `{shown}`; import paths are relative to the importing file"
-                    ),
-                );
+                let looked = format!("looked for `{shown}`");
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+                    _ => os_message(&e),
+                };
+                let help = match crate::suggest::near_file(&joined, root) {
+                    Some(near) => {
+                        let near = match value.rsplit_once('/') {
+                            Some((dir, _)) => format!("{dir}/{near}"),
+                            None => near,
+                        };
+                        format!("did you mean `{near}`? ({looked})")
+                    }
+                    None => format!("{looked}; import paths are relative to the importing file"),
+                };
+                return report(self, format!("cannot import `{value}`: {why}"), &help);
             }
         };
         if !canonical.starts_with(root) {

@@ -24,6 +24,23 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The `.omni` file in `path`'s folder whose name is closest to `path`'s,
+/// when one is close enough to be a typo. Only folders inside `root` are
+/// looked at.
+pub fn near_file(path: &std::path::Path, root: &std::path::Path) -> Option<String> {
+    let dir = std::fs::canonicalize(path.parent()?).ok()?;
+    if !dir.starts_with(root) {
+        return None;
+    }
+    let wanted = path.file_name()?.to_str()?;
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".omni"))
+        .collect();
+    did_you_mean(wanted, names.iter().map(String::as_str)).map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::did_you_mean;
@@ -34,5 +51,24 @@ mod tests {
         assert_eq!(did_you_mean("cart_remnder", names), Some("cart_reminder"));
         assert_eq!(did_you_mean("welcom", names), Some("welcome"));
         assert_eq!(did_you_mean("xyz", names), None);
+    }
+
+    #[test]
+    fn near_files_are_found_in_the_folder_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("audience.omni"), "").unwrap();
+        std::fs::write(root.join("audience.txt"), "").unwrap();
+        let near = |p: &str, r: &std::path::Path| super::near_file(&root.join(p), r);
+        assert_eq!(
+            near("audiance.omni", &root).as_deref(),
+            Some("audience.omni")
+        );
+        assert_eq!(near("zzz.omni", &root), None);
+        assert_eq!(
+            near("audiance.omni", &root.join("sub")),
+            None,
+            "outside the root"
+        );
     }
 }
