@@ -50,8 +50,8 @@ pub enum Command {
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
     Fmt {
-        /// Files, or directories searched recursively for `*.omni`.
-        #[arg(default_value = ".")]
+        /// Files, or directories searched recursively for `*.omni` (default
+        /// `.`); `-` formats standard input to standard output.
         paths: Vec<PathBuf>,
         /// Write nothing: list the files whose layout would change (exit 1 if any).
         #[arg(long)]
@@ -59,6 +59,10 @@ pub enum Command {
         /// Write nothing: print the changes as a unified diff (exit 1 if any).
         #[arg(long)]
         diff: bool,
+        /// Format standard input (as `-`), naming it NAME in messages: for
+        /// editors' format-on-save.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
     },
     /// Compile campaigns to execution plans, one file per campaign.
     Build {
@@ -160,11 +164,15 @@ const FMT_HELP: &str = "\
 The layout: two-space indentation; one declaration, property or step per line;
 a block written on one line stays on one line when it fits in 100 columns;
 runs of one-line events, channels, segments and messages, and split arms, are
-aligned; blank lines are kept (at most one in a row); every comment is kept.
+aligned; blank lines are kept (at most one in a row); every comment is kept;
+each file keeps its line breaks (\\r\\n stays \\r\\n).
 
 Files are rewritten only when their layout changes, atomically (a temporary
 file in the same folder, then a rename). A file that does not parse (syntax
 errors, or values out of range) is reported on stderr and left as it is.
+
+`omnis fmt -` (or `--stdin-filename NAME`) formats standard input to standard
+output, for editors; when it does not parse, nothing is printed on stdout.
 
 Exit codes:
   0  every file is formatted (or has just been written formatted)
@@ -210,13 +218,12 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             format,
             deny,
         } => check(paths, format, deny.is_some(), &mut out),
-        Command::Fmt { paths, check, diff } => {
-            let opts = crate::fmt::files::Options { paths, check, diff };
-            // Diagnostics go to stderr, the file list or diff to stdout.
-            let mut human = human_options();
-            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
-        }
+        Command::Fmt {
+            paths,
+            check,
+            diff,
+            stdin_filename,
+        } => fmt(paths, check, diff, stdin_filename, &mut out),
         Command::Explain { code } => explain(code.as_deref(), &mut out),
         Command::Build {
             paths,
@@ -386,6 +393,50 @@ fn graph(
             EXIT_FAILURE
         }
     }
+}
+
+/// `omnis fmt`: files in place, or standard input to standard output.
+fn fmt(
+    paths: Vec<PathBuf>,
+    check: bool,
+    diff: bool,
+    stdin_filename: Option<String>,
+    out: &mut dyn Write,
+) -> i32 {
+    use crate::fmt::files;
+    use std::io::Read;
+    let dash = paths.iter().any(|p| p.as_os_str() == "-");
+    let stdin = dash || stdin_filename.is_some();
+    if stdin && paths.iter().any(|p| p.as_os_str() != "-") {
+        eprintln!("error: `-` (standard input) cannot be formatted together with paths");
+        return EXIT_FAILURE;
+    }
+    let opts = files::Options { paths, check, diff };
+    // Diagnostics go to stderr, the file list, diff or text to stdout.
+    let mut human = human_options();
+    human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut err = std::io::stderr();
+    if !stdin {
+        return files::run(&opts, &human, out, &mut err).exit_code();
+    }
+    let mut input = Vec::new();
+    let read = std::io::stdin()
+        .lock()
+        .take(files::MAX_STDIN_BYTES + 1)
+        .read_to_end(&mut input);
+    if let Err(e) = read {
+        eprintln!("error: cannot read standard input: {e}");
+        return EXIT_FAILURE;
+    }
+    if input.len() as u64 > files::MAX_STDIN_BYTES {
+        eprintln!(
+            "error: standard input holds more than {} MiB, more than a `.omni` file may",
+            files::MAX_STDIN_BYTES >> 20
+        );
+        return EXIT_FAILURE;
+    }
+    let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
+    files::run_stdin(input, &name, &opts, &human, out, &mut err).exit_code()
 }
 
 fn check(

@@ -16,6 +16,14 @@
 //!   stdout; `--diff` writes nothing and prints the changes as a unified
 //!   diff on stdout (`--diff` with `--check` prints the diff).
 //!
+//! - `omnis fmt -` formats standard input to standard output ([`run_stdin`],
+//!   for editors' format-on-save); `--stdin-filename NAME` names it in
+//!   messages (formatting follows no imports and reads no configuration, so
+//!   nothing else depends on the name). A text with errors prints nothing
+//!   on stdout (the editor keeps its buffer) and its diagnostics on stderr.
+//!   `--check` and `--diff` work as for files.
+//! - Each file keeps its line breaks (`\r\n` stays `\r\n`).
+//!
 //! Exit codes ([`Outcome::exit_code`]): 0 when every file is formatted (or
 //! was written formatted); 1 when `--check`/`--diff` found a file that would
 //! change, or a file has errors; 2 when a path cannot be read or written.
@@ -161,6 +169,69 @@ pub fn run(
         let _ = render::render(render::Format::Human, &bad_sources, &bad_diags, human, err);
     }
     let _ = out.flush();
+    outcome
+}
+
+/// The most `omnis fmt -` reads from standard input.
+pub const MAX_STDIN_BYTES: u64 = 16 << 20;
+
+/// `omnis fmt -`: formats `input` (standard input), named `name` in
+/// messages. The formatted text goes to `out` (with `--check`, the name if
+/// it would change; with `--diff`, the diff); diagnostics go to `err`.
+pub fn run_stdin(
+    input: Vec<u8>,
+    name: &str,
+    opts: &Options,
+    human: &HumanOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let mut outcome = Outcome {
+        files: 1,
+        wrote: opts.writes(),
+        ..Outcome::default()
+    };
+    let path = PathBuf::from(name);
+    let Ok(text) = String::from_utf8(input) else {
+        let _ = writeln!(err, "error: `{name}` is not UTF-8 text");
+        outcome.with_errors.push(path);
+        return outcome;
+    };
+    let formatted = match format_on_big_stack(&text) {
+        Ok(f) => f,
+        Err(diags) => {
+            let mut sources = SourceMap::new();
+            let id = sources.add(SourceFile::new(path.clone(), name.to_string(), text));
+            let diags: Vec<Diagnostic> = diags.into_iter().map(|d| in_file(d, id)).collect();
+            let _ = render::render(render::Format::Human, &sources, &diags, human, err);
+            outcome.with_errors.push(path);
+            return outcome;
+        }
+    };
+    let changed = formatted != text;
+    let written = if opts.diff {
+        let diff = similar::TextDiff::from_lines(&text, &formatted);
+        write!(
+            out,
+            "{}",
+            diff.unified_diff().context_radius(3).header(name, name)
+        )
+    } else if opts.check {
+        if changed {
+            writeln!(out, "{name}")
+        } else {
+            Ok(())
+        }
+    } else {
+        out.write_all(formatted.as_bytes())
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        let _ = writeln!(err, "error: cannot write the formatted text: {e}");
+        outcome.failures += 1;
+    }
+    if changed {
+        outcome.changed.push(path);
+    }
     outcome
 }
 
