@@ -355,7 +355,10 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
 
 /// Maps `f` over `items` on all cores, keeping the order. Worker threads
 /// get large stacks, like the compiler thread (see `driver::with_big_stack`).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)

@@ -111,59 +111,58 @@ pub fn run(
     let mut bad_sources = SourceMap::new();
     let mut bad_diags: Vec<Diagnostic> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for path in files {
-        if let Ok(canonical) = std::fs::canonicalize(&path) {
-            if !seen.insert(canonical) {
-                continue;
-            }
-        }
-        outcome.files += 1;
-        let name = display_name(&path);
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|path| std::fs::canonicalize(path).map_or(true, |c| seen.insert(c)))
+        .collect();
+    // Files are read and formatted on every core, a batch at a time (so
+    // that memory stays bounded), and reported in order.
+    for batch in files.chunks(BATCH) {
+        let done = crate::loader::parallel_map(batch, |_, path| read_and_format(path));
+        for (path, read) in batch.iter().zip(done) {
+            outcome.files += 1;
+            let name = display_name(path);
+            let (text, formatted) = match read {
+                Read::Text(text, Ok(formatted)) => (text, formatted),
+                Read::Text(text, Err(diags)) => {
+                    let id = bad_sources.add(SourceFile::new(path.clone(), name, text));
+                    bad_diags.extend(diags.into_iter().map(|d| in_file(d, id)));
+                    outcome.with_errors.push(path.clone());
+                    continue;
+                }
+                Read::NotText => {
                     let _ = writeln!(
                         err,
                         "error: `{name}` is not UTF-8 text; it was left as it is"
                     );
-                    outcome.with_errors.push(path);
+                    outcome.with_errors.push(path.clone());
                     continue;
                 }
-            },
-            Err(e) => {
-                let _ = writeln!(err, "error: cannot read `{name}`: {e}");
+                Read::Failed(e) => {
+                    let _ = writeln!(err, "error: cannot read `{name}`: {e}");
+                    outcome.failures += 1;
+                    continue;
+                }
+            };
+            if formatted == text {
+                continue;
+            }
+            if opts.diff {
+                let diff = similar::TextDiff::from_lines(&text, &formatted);
+                let _ = write!(
+                    out,
+                    "{}",
+                    diff.unified_diff().context_radius(3).header(&name, &name)
+                );
+            } else if opts.check {
+                let _ = writeln!(out, "{name}");
+            } else if let Err(e) = write_atomically(path, &formatted) {
+                let _ = writeln!(err, "error: cannot write `{name}`: {e}");
                 outcome.failures += 1;
                 continue;
             }
-        };
-        let formatted = match format_on_big_stack(&text) {
-            Ok(f) => f,
-            Err(diags) => {
-                let id = bad_sources.add(SourceFile::new(path.clone(), name, text));
-                bad_diags.extend(diags.into_iter().map(|d| in_file(d, id)));
-                outcome.with_errors.push(path);
-                continue;
-            }
-        };
-        if formatted == text {
-            continue;
+            outcome.changed.push(path.clone());
         }
-        if opts.diff {
-            let diff = similar::TextDiff::from_lines(&text, &formatted);
-            let _ = write!(
-                out,
-                "{}",
-                diff.unified_diff().context_radius(3).header(&name, &name)
-            );
-        } else if opts.check {
-            let _ = writeln!(out, "{name}");
-        } else if let Err(e) = write_atomically(&path, &formatted) {
-            let _ = writeln!(err, "error: cannot write `{name}`: {e}");
-            outcome.failures += 1;
-            continue;
-        }
-        outcome.changed.push(path);
     }
     if !bad_diags.is_empty() {
         let _ = render::render(render::Format::Human, &bad_sources, &bad_diags, human, err);
@@ -233,6 +232,30 @@ pub fn run_stdin(
         outcome.changed.push(path);
     }
     outcome
+}
+
+/// How many files are read and formatted before their results are reported.
+const BATCH: usize = 512;
+
+/// A file read and formatted.
+enum Read {
+    /// Its text and the formatted text, or why it cannot be formatted.
+    Text(String, Result<String, Vec<Diagnostic>>),
+    NotText,
+    Failed(io::Error),
+}
+
+/// Reads and formats one file (on a thread with a large stack: see
+/// [`crate::loader::parallel_map`]).
+fn read_and_format(path: &Path) -> Read {
+    match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => {
+            let formatted = super::format_source(&text);
+            Read::Text(text, formatted)
+        }
+        Ok(Err(_)) => Read::NotText,
+        Err(e) => Read::Failed(e),
+    }
 }
 
 /// A path as shown: as found, without a leading `./`, with `/` separators.

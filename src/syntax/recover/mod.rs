@@ -73,9 +73,8 @@ fn diagnose(file: FileId, text: &str, f: &Failure, end: usize) -> Vec<Diagnostic
     let balance = brackets::check(text, f.start, end);
     if balance.stray.contains(&f.at) {
         base.message = format!("this `{}` has nothing to close", cx.found);
-        base.help = Some(format!(
-            "remove it, or look above for the opening bracket it was meant to close"
-        ));
+        base.help =
+            Some("remove it, or look above for the opening bracket it was meant to close".into());
         return vec![base];
     }
     // The brackets still open where pest gave up, and among them those
@@ -85,7 +84,11 @@ fn diagnose(file: FileId, text: &str, f: &Failure, end: usize) -> Vec<Diagnostic
     let Some(&cause) = ended.or(open.last()) else {
         return vec![base];
     };
-    let explains = ended.is_some() || cause.ends.is_none();
+    // It explains the failure when its block had ended by then, when it is
+    // a bracket (conditions are short), or when parsing went on to the end
+    // of the declaration looking for its `}`.
+    let explains =
+        ended.is_some() || cause.ch != b'{' || super::parser::skip_trivia(text, f.at) >= f.end;
     let ch = cause.ch as char;
     let closing = match ch {
         '{' => '}',
