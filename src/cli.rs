@@ -46,6 +46,9 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
@@ -63,13 +66,19 @@ pub enum Command {
         /// editors' format-on-save.
         #[arg(long, value_name = "NAME")]
         stdin_filename: Option<String>,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
-    /// Compile campaigns to execution plans, one file per campaign.
+    /// Compile campaigns to execution plans, one file per campaign, and a
+    /// manifest listing them (`omnis-manifest.json`, written last).
     Build {
         /// Files, or directories searched recursively for `*.omni`.
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// The folder to write `<campaign>.plan.json` (or `.plan.yaml`) to.
+        /// Plans of an earlier build that are gone are removed; other files
+        /// are left alone.
         #[arg(long, short)]
         out: PathBuf,
         /// Plan file format.
@@ -78,6 +87,12 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// One line per plan file (written, unchanged or removed).
+        #[arg(long, short)]
+        verbose: bool,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Run a campaign's plan for the people and events of a scenario.
     Simulate {
@@ -117,6 +132,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// What changed between two versions of the campaigns, in review terms
     /// (exit 0: nothing, 1: something changed, 2: errors).
@@ -217,20 +235,34 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             paths,
             format,
             deny,
-        } => check(paths, format, deny.is_some(), &mut out),
+            allow_empty,
+        } => check(paths, format, deny.is_some(), allow_empty, &mut out),
         Command::Fmt {
             paths,
             check,
             diff,
             stdin_filename,
-        } => fmt(paths, check, diff, stdin_filename, &mut out),
+            allow_empty,
+        } => fmt(paths, check, diff, stdin_filename, allow_empty, &mut out),
         Command::Explain { code } => explain(code.as_deref(), &mut out),
         Command::Build {
             paths,
             out: dir,
             format,
             deny,
-        } => build(paths, &dir, format, deny.is_some(), &mut out),
+            verbose,
+            allow_empty,
+        } => build(
+            paths,
+            &dir,
+            format,
+            BuildFlags {
+                deny_warnings: deny.is_some(),
+                verbose,
+                allow_empty,
+            },
+            &mut out,
+        ),
         Command::Simulate {
             path,
             campaign,
@@ -255,7 +287,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             paths,
             campaign,
             format,
-        } => graph(paths, campaign.as_deref(), format, &mut out),
+            allow_empty,
+        } => graph(paths, campaign.as_deref(), format, allow_empty, &mut out),
         Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
         Command::Init { dir } => init(&dir, &mut out),
         Command::Completions { shell } => {
@@ -363,16 +396,35 @@ fn print_errors(analysis: &driver::Analysis) {
     );
 }
 
+/// The paths named hold no `.omni` file: said, and exit 2 (`--allow-empty`
+/// makes that a success).
+fn no_sources(paths: &[PathBuf]) -> i32 {
+    let shown: Vec<String> = if paths.is_empty() {
+        vec!["`.`".into()]
+    } else {
+        paths.iter().map(|p| format!("`{}`", p.display())).collect()
+    };
+    eprintln!(
+        "error: no `.omni` files in {}; pass --allow-empty if there may be none",
+        shown.join(", ")
+    );
+    EXIT_FAILURE
+}
+
 fn graph(
     paths: Vec<PathBuf>,
     campaign: Option<&str>,
     format: GraphFormat,
+    allow_empty: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match analyze_clean(paths, EXIT_FINDINGS) {
+    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS) {
         Ok(a) => a,
         Err(code) => return code,
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
         GraphFormat::Dot => crate::diagram::Format::Dot,
@@ -401,6 +453,7 @@ fn fmt(
     check: bool,
     diff: bool,
     stdin_filename: Option<String>,
+    allow_empty: bool,
     out: &mut dyn Write,
 ) -> i32 {
     use crate::fmt::files;
@@ -417,21 +470,25 @@ fn fmt(
     human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut err = std::io::stderr();
     if !stdin {
-        return files::run(&opts, &human, out, &mut err).exit_code();
+        let outcome = files::run(&opts, &human, out, &mut err);
+        if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
+            return no_sources(&opts.paths);
+        }
+        return outcome.exit_code();
     }
     let mut input = Vec::new();
     let read = std::io::stdin()
         .lock()
-        .take(files::MAX_STDIN_BYTES + 1)
+        .take(crate::files::MAX_SOURCE_BYTES + 1)
         .read_to_end(&mut input);
     if let Err(e) = read {
         eprintln!("error: cannot read standard input: {e}");
         return EXIT_FAILURE;
     }
-    if input.len() as u64 > files::MAX_STDIN_BYTES {
+    if input.len() as u64 > crate::files::MAX_SOURCE_BYTES {
         eprintln!(
-            "error: standard input holds more than {} MiB, more than a `.omni` file may",
-            files::MAX_STDIN_BYTES >> 20
+            "error: standard input holds more than {} MiB, the limit for a source file",
+            crate::files::MAX_SOURCE_BYTES >> 20
         );
         return EXIT_FAILURE;
     }
@@ -443,15 +500,24 @@ fn check(
     paths: Vec<PathBuf>,
     format: CheckFormat,
     deny_warnings: bool,
+    allow_empty: bool,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
+    let analysis = match driver::analyze_with(
+        &Options {
+            paths: paths.clone(),
+        },
+        deny_warnings,
+    ) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
     let format = match format {
@@ -499,37 +565,50 @@ fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver
     Ok(analysis)
 }
 
+/// The flags of `omnis build` beyond paths, folder and format.
+struct BuildFlags {
+    deny_warnings: bool,
+    verbose: bool,
+    allow_empty: bool,
+}
+
 fn build(
     paths: Vec<PathBuf>,
     dir: &std::path::Path,
     format: PlanFormatArg,
-    deny_warnings: bool,
+    flags: BuildFlags,
     out: &mut dyn Write,
 ) -> i32 {
-    let analysis = match analyze_for_output(paths, deny_warnings) {
+    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings) {
         Ok(a) => a,
         Err(code) => {
             eprintln!("error: no plans were written");
             return code;
         }
     };
+    if analysis.roots.is_empty() && !flags.allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         PlanFormatArg::Json => crate::build::PlanFormat::Json,
         PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
     };
     let plans = crate::build::plans(&analysis);
     match crate::build::write_plans(&plans, dir, format) {
-        Ok(written) => {
-            for p in &written {
-                let _ = writeln!(out, "wrote {}", p.display());
+        Ok(w) => {
+            if flags.verbose {
+                let lines = (w.written.iter().map(|p| ("wrote", p)))
+                    .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
+                    .chain(w.removed.iter().map(|p| ("removed", p)));
+                for (what, p) in lines {
+                    let _ = writeln!(out, "{what} {}", p.display());
+                }
             }
-            if written.is_empty() {
-                let _ = writeln!(out, "no campaigns found: nothing to build");
-            }
+            let _ = writeln!(out, "{}", w.summary(dir));
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: cannot write plans to `{}`: {e}", dir.display());
+            eprintln!("error: {e}");
             EXIT_FAILURE
         }
     }

@@ -62,6 +62,13 @@ macro_rules! code {
 /// Every code, errors first, then lints, each group alphabetical.
 pub static CODES: &[CodeInfo] = &[
     code!(
+        "config-error",
+        Error,
+        false,
+        "`omnis.toml` has an unknown key, table, lint or level, or is not valid.",
+        "errors/config_error.rs"
+    ),
+    code!(
         "cyclic-segment",
         Error,
         false,
@@ -160,6 +167,13 @@ pub static CODES: &[CodeInfo] = &[
         "lints/missing_consent.rs"
     ),
     code!(
+        "missing-quiet-hours",
+        Warning,
+        true,
+        "A campaign sends on an sms, push or whatsapp channel with no quiet hours.",
+        "lints/missing_quiet_hours.rs"
+    ),
+    code!(
         "no-goal",
         Warning,
         true,
@@ -174,11 +188,32 @@ pub static CODES: &[CodeInfo] = &[
         "lints/repeated_message.rs"
     ),
     code!(
+        "schedule-enters-once",
+        Warning,
+        true,
+        "A daily or weekly campaign with the default `reentry never` enters each person once.",
+        "lints/schedule_enters_once.rs"
+    ),
+    code!(
+        "short-reentry",
+        Warning,
+        true,
+        "`reentry after D` is shorter than the longest journey.",
+        "lints/short_reentry.rs"
+    ),
+    code!(
         "unreachable-step",
         Warning,
         true,
         "No execution can reach this step.",
         "lints/unreachable_step.rs"
+    ),
+    code!(
+        "untrackable-engagement",
+        Warning,
+        true,
+        "`opened`/`clicked` of a message whose channel cannot report it: always false.",
+        "lints/untrackable_engagement.rs"
     ),
     code!(
         "unused-allow",

@@ -50,8 +50,9 @@
 //!      it.
 //!
 //! `--git REV` compares the working tree with a revision: the `.omni` files
-//! and `omnis.toml`s of `REV` are exported to a temporary folder (`git
-//! ls-tree` and `git cat-file`) and the same paths are compared there.
+//! and `omnis.toml`s of `REV` are read into memory (`git ls-tree` and `git
+//! cat-file`, paths checked as `git fsck` does; see [`git`]) and the same
+//! paths are compared there. Nothing is written to disk.
 //!
 //! Exit codes (the CLI): 0 nothing changed, 1 something changed, 2 errors
 //! (including sources with errors on either side).
@@ -59,9 +60,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::Serialize;
+
+use crate::files::{Disk, Tree};
+use git::git;
+
+pub mod git;
 
 use crate::driver::{self, Analysis, Options};
 use crate::graph::Journey;
@@ -262,8 +267,8 @@ pub fn diff_paths(old: &Path, new: &Path) -> Result<Report, DiffError> {
             )));
         }
     }
-    let o = load_side(&[old.to_path_buf()], &old.display().to_string())?;
-    let n = load_side(&[new.to_path_buf()], &new.display().to_string())?;
+    let o = load_side(&Disk, &[old.to_path_buf()], &old.display().to_string())?;
+    let n = load_side(&Disk, &[new.to_path_buf()], &new.display().to_string())?;
     Ok(compare(
         &o,
         &n,
@@ -312,27 +317,30 @@ pub fn diff_git(rev: &str, paths: &[PathBuf]) -> Result<Report, DiffError> {
         })?;
         rel.push(r.to_path_buf());
     }
-    let tmp = TempDir::new()?;
-    export(&top, &commit, tmp.path())?;
+    let tree = git::GitTree::read(&top, &commit)?;
     let old_paths: Vec<PathBuf> = rel
         .iter()
-        .map(|r| tmp.path().join(r))
-        .filter(|p| p.exists())
+        .map(|r| top.join(r))
+        .filter(|p| tree.kind(p).is_some())
         .collect();
     let old = if old_paths.is_empty() {
         Analysis::default()
     } else {
-        load_side(&old_paths, rev)?
+        load_side(&tree, &old_paths, rev)?
     };
-    let new = load_side(&paths, "working tree")?;
+    let new = load_side(&Disk, &paths, "working tree")?;
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     Ok(compare(&old, &new, rev, &shown.join(" ")))
 }
 
-fn load_side(paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
-    let a = driver::analyze(&Options {
-        paths: paths.to_vec(),
-    })
+fn load_side(tree: &dyn Tree, paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
+    let a = driver::analyze_in(
+        tree,
+        &Options {
+            paths: paths.to_vec(),
+        },
+        false,
+    )
     .map_err(|error| DiffError::Load {
         side: side.to_string(),
         error,
@@ -344,138 +352,6 @@ fn load_side(paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
         });
     }
     Ok(a)
-}
-
-// --------------------------------------------------------------------- git
-
-fn git(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, DiffError> {
-    use std::io::Write;
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| DiffError::Git(format!("cannot run git: {e}")))?;
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("piped stdin");
-        let input = input.to_vec();
-        // Write on another thread: git answers while it reads.
-        let writer = std::thread::spawn(move || pipe.write_all(&input));
-        let out = child
-            .wait_with_output()
-            .map_err(|e| DiffError::Git(e.to_string()))?;
-        let _ = writer.join();
-        return finish(args, out);
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| DiffError::Git(e.to_string()))?;
-    finish(args, out)
-}
-
-fn finish(args: &[&str], out: std::process::Output) -> Result<Vec<u8>, DiffError> {
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(DiffError::Git(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
-}
-
-/// Writes the `.omni` files and `omnis.toml`s of `commit` under `dest`.
-fn export(top: &Path, commit: &str, dest: &Path) -> Result<(), DiffError> {
-    let listing = git(top, &["ls-tree", "-r", "-z", "--full-tree", commit], None)?;
-    let mut files = Vec::new();
-    for entry in listing.split(|&b| b == 0).filter(|e| !e.is_empty()) {
-        let entry = String::from_utf8_lossy(entry);
-        let Some((meta, path)) = entry.split_once('\t') else {
-            continue;
-        };
-        let mut meta = meta.split(' ');
-        let (mode, kind, hash) = (meta.next(), meta.next(), meta.next());
-        let wanted =
-            path.ends_with(".omni") || path == "omnis.toml" || path.ends_with("/omnis.toml");
-        if kind == Some("blob") && matches!(mode, Some("100644" | "100755")) && wanted {
-            files.push((hash.unwrap_or_default().to_string(), path.to_string()));
-        }
-    }
-    if files.is_empty() {
-        return Ok(());
-    }
-    let mut request = String::new();
-    for (hash, _) in &files {
-        request.push_str(hash);
-        request.push('\n');
-    }
-    let blobs = git(top, &["cat-file", "--batch"], Some(request.as_bytes()))?;
-    let mut at = 0;
-    for (_, path) in &files {
-        // `<hash> blob <size>\n<content>\n`
-        let nl = blobs[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or_else(|| DiffError::Git("unexpected output from git cat-file".into()))?;
-        let header = String::from_utf8_lossy(&blobs[at..at + nl]).to_string();
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| DiffError::Git(format!("unexpected git cat-file header `{header}`")))?;
-        let start = at + nl + 1;
-        let content = blobs
-            .get(start..start + size)
-            .ok_or_else(|| DiffError::Git("short output from git cat-file".into()))?;
-        at = start + size + 1;
-        let target = dest.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| DiffError::Io(e.to_string()))?;
-        }
-        std::fs::write(&target, content)
-            .map_err(|e| DiffError::Io(format!("{}: {e}", target.display())))?;
-    }
-    Ok(())
-}
-
-/// A folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, DiffError> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        for _ in 0..100 {
-            let n = COUNT.fetch_add(1, Ordering::Relaxed);
-            let p =
-                std::env::temp_dir().join(format!("omnis-diff-{}-{nanos}-{n}", std::process::id()));
-            if std::fs::create_dir(&p).is_ok() {
-                return Ok(TempDir(p));
-            }
-        }
-        Err(DiffError::Io("cannot create a temporary folder".into()))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 // ------------------------------------------------------------- one side

@@ -24,6 +24,7 @@ pub mod diagram;
 pub mod diff;
 pub mod driver;
 pub mod errors;
+pub mod files;
 pub mod fmt;
 pub mod graph;
 pub mod init;

@@ -6,7 +6,8 @@
 //! declaration of its import closure. A name declared twice within one
 //! closure is `duplicate-name`, at the later declaration with a label at the
 //! first. Campaign names must be unique across a whole run, since each one
-//! becomes a plan file.
+//! becomes a plan file, and make a file name everywhere (see
+//! [`plan_names`]: not only in case, no Windows device name).
 //!
 //! The resolver reports every problem it finds and still produces a model;
 //! the model is only handed to later stages when there are no errors.
@@ -19,6 +20,8 @@ use crate::model::{self, *};
 use crate::source::{FileId, Span};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{self, ExprKind, Ident, ItemKind, Literal, Operand};
+
+mod plan_names;
 
 /// The result of resolution.
 pub struct Resolved {
@@ -131,6 +134,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     };
     r.declare_all();
     r.check_duplicates();
+    r.check_plan_file_names();
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();
@@ -374,12 +378,14 @@ impl<'a> Resolver<'a> {
                         self.program.campaigns.push(Campaign {
                             name: c.name.name.clone(),
                             loc: loc(file, c.name.span),
+                            decl: loc(file, item.span),
                             allows: item_allows,
                             description: None,
                             trigger: Trigger::Daily { minutes: 0 },
                             trigger_loc: loc(file, c.name.span),
                             audience: None,
                             reentry: Reentry::Never,
+                            reentry_loc: None,
                             goal: None,
                             exits: Vec::new(),
                             limits: Vec::new(),
@@ -861,6 +867,7 @@ impl<'a> Resolver<'a> {
                     self.program.campaigns[id.index()].audience = Some(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
+                    self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
                     self.program.campaigns[id.index()].reentry = match r {
                         ast::Reentry::Never => Reentry::Never,
                         ast::Reentry::Always => Reentry::Always,

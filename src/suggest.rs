@@ -1,5 +1,10 @@
 //! "Did you mean" suggestions for mistyped names.
 
+use std::path::Path;
+
+use crate::files::walk::Rules;
+use crate::files::Tree;
+
 /// The candidate closest to `name`, when one is close enough to be a
 /// plausible typo (Jaro-Winkler similarity, ties broken alphabetically).
 pub fn did_you_mean<'a>(
@@ -25,20 +30,22 @@ pub fn did_you_mean<'a>(
 }
 
 /// The `.omni` file in `path`'s folder whose name is closest to `path`'s,
-/// when one is close enough to be a typo. Only folders inside `root` are
-/// looked at.
-pub fn near_file(path: &std::path::Path, root: &std::path::Path) -> Option<String> {
-    let dir = std::fs::canonicalize(path.parent()?).ok()?;
+/// when one is close enough to be a typo. Only folders inside the project
+/// `root` are looked at, through `tree` (the disk, or a git revision).
+pub fn near_file(tree: &dyn Tree, path: &Path, root: &Path) -> Option<String> {
+    let dir = tree.resolve(path.parent()?).ok()?;
     if !dir.starts_with(root) {
         return None;
     }
     let wanted = path.file_name()?.to_str()?;
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".omni"))
+    let walked = tree.walk(&dir, &Rules::new(root, &[]));
+    let names: Vec<&str> = walked
+        .files
+        .iter()
+        .filter(|(_, canonical)| canonical.parent() == Some(dir.as_path()))
+        .filter_map(|(_, canonical)| canonical.file_name()?.to_str())
         .collect();
-    did_you_mean(wanted, names.iter().map(String::as_str)).map(str::to_string)
+    did_you_mean(wanted, names).map(str::to_string)
 }
 
 #[cfg(test)]
@@ -59,7 +66,8 @@ mod tests {
         let root = std::fs::canonicalize(dir.path()).unwrap();
         std::fs::write(root.join("audience.omni"), "").unwrap();
         std::fs::write(root.join("audience.txt"), "").unwrap();
-        let near = |p: &str, r: &std::path::Path| super::near_file(&root.join(p), r);
+        let near =
+            |p: &str, r: &std::path::Path| super::near_file(&crate::files::Disk, &root.join(p), r);
         assert_eq!(
             near("audiance.omni", &root).as_deref(),
             Some("audience.omni")

@@ -52,10 +52,42 @@ fn builds_every_campaign_deterministically_and_validly() {
     .unwrap();
     let validator =
         jsonschema::JSONSchema::compile(&schema).expect("the committed schema compiles");
+    let manifest_schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/manifest.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let manifest_validator = jsonschema::JSONSchema::compile(&manifest_schema).unwrap();
+    let manifest_text = std::fs::read(out1.path().join("omnis-manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest_text).unwrap();
+    assert!(manifest_validator.is_valid(&manifest), "{manifest}");
+    // The manifest lists exactly the plan files, with the SHA-256 of each.
+    let listed: Vec<&str> = manifest["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap())
+        .collect();
+    let plan_files: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "omnis-manifest.json")
+        .collect();
+    assert_eq!(listed, plan_files);
+    for p in manifest["plans"].as_array().unwrap() {
+        use sha2::Digest;
+        let bytes = std::fs::read(out1.path().join(p["file"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            p["sha256"].as_str().unwrap(),
+            format!("{:x}", sha2::Sha256::digest(&bytes))
+        );
+    }
     for f in &files {
         let a = std::fs::read(out1.path().join(f)).unwrap();
         let b = std::fs::read(out2.path().join(f)).unwrap();
         assert_eq!(a, b, "{f} differs between two builds");
+        if f == "omnis-manifest.json" {
+            continue;
+        }
         let plan: serde_json::Value = serde_json::from_slice(&a).unwrap();
         if let Err(errors) = validator.validate(&plan) {
             let errors: Vec<String> = errors
@@ -87,7 +119,10 @@ fn yaml_plans() {
         root(),
     );
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(listing(out.path()), ["vip_welcome.plan.yaml"]);
+    assert_eq!(
+        listing(out.path()),
+        ["omnis-manifest.json", "vip_welcome.plan.yaml"]
+    );
     let text = std::fs::read_to_string(out.path().join("vip_welcome.plan.yaml")).unwrap();
     let plan = omnis::plan::Plan::parse(&text).expect("the YAML plan parses back");
     assert_eq!(plan.campaign, "vip_welcome");
@@ -125,7 +160,14 @@ fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(listing(&out), ["old.plan.json", "vip_welcome.plan.json"]);
+    assert_eq!(
+        listing(&out),
+        [
+            "old.plan.json",
+            "omnis-manifest.json",
+            "vip_welcome.plan.json"
+        ]
+    );
 }
 
 #[test]

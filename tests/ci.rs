@@ -23,6 +23,7 @@ fn init_then_check_is_clean() {
         "campaigns/vocabulary.omni",
         "campaigns/welcome.omni",
         ".github/workflows/omnis.yml",
+        "plans/.gitignore",
     ] {
         assert!(project.join(f).is_file(), "{f} not written");
     }
@@ -45,6 +46,19 @@ fn init_then_check_is_clean() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = omnis(&["diff", "campaigns", "campaigns"], &project);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // The plans folder's .gitignore keeps what `build` writes out of git,
+    // and `build` leaves it alone.
+    let o = omnis(&["build", "--out", "plans"], &project);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(git(&project, &["init", "-q"]).status.success());
+    let o = git(
+        &project,
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    let status = String::from_utf8_lossy(&o.stdout);
+    assert!(status.contains("?? plans/.gitignore"), "{status}");
+    assert!(!status.contains("plan.json"), "{status}");
+    assert!(!status.contains("omnis-manifest.json"), "{status}");
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //!
 //! Two declarations of the same kind have the same name within one import
 //! closure, a field is declared twice, or a property that may appear once
-//! (such as `trigger` or `goal`) is given twice.
+//! (such as `trigger` or `goal`) is given twice. Campaign names must also
+//! differ in more than case (`Welcome` and `welcome`): each campaign becomes
+//! a plan file named after it, and such names are one file on macOS and
+//! Windows.
 //!
 //! ## Why
 //! Names are how campaigns refer to messages, segments and channels; with two

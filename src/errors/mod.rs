@@ -1,6 +1,7 @@
 //! Error codes. Each module documents one code (its `//!` comment is what
 //! `omnis explain` prints); the stages that report them live elsewhere.
 
+pub mod config_error;
 pub mod cyclic_segment;
 pub mod duplicate_name;
 pub mod import_error;

@@ -99,27 +99,28 @@ pub fn run(
     } else {
         opts.paths.clone()
     };
-    let files = match crate::loader::discover(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            outcome.failures += 1;
+    // Found and read as `check` finds and reads them (`crate::files`): a
+    // file outside the project root is neither read nor rewritten.
+    let tree = crate::files::Disk;
+    let files = match crate::files::walk::discover(&tree, &paths) {
+        Ok(d) => d.files,
+        Err(failures) => {
+            for f in &failures {
+                let _ = writeln!(err, "error: {f}");
+            }
+            outcome.failures += failures.len();
             return outcome;
         }
     };
     // Files with errors are reported together at the end, under one summary.
     let mut bad_sources = SourceMap::new();
     let mut bad_diags: Vec<Diagnostic> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let files: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|path| std::fs::canonicalize(path).map_or(true, |c| seen.insert(c)))
-        .collect();
     // Files are read and formatted on every core, a batch at a time (so
     // that memory stays bounded), and reported in order.
     for batch in files.chunks(BATCH) {
-        let done = crate::loader::parallel_map(batch, |_, path| read_and_format(path));
-        for (path, read) in batch.iter().zip(done) {
+        let done = crate::loader::parallel_map(batch, |_, found| read_and_format(&tree, found));
+        for (found, read) in batch.iter().zip(done) {
+            let path = &found.path;
             outcome.files += 1;
             let name = display_name(path);
             let (text, formatted) = match read {
@@ -139,7 +140,7 @@ pub fn run(
                     continue;
                 }
                 Read::Failed(e) => {
-                    let _ = writeln!(err, "error: cannot read `{name}`: {e}");
+                    let _ = writeln!(err, "error: {e}");
                     outcome.failures += 1;
                     continue;
                 }
@@ -156,7 +157,7 @@ pub fn run(
                 );
             } else if opts.check {
                 let _ = writeln!(out, "{name}");
-            } else if let Err(e) = write_atomically(path, &formatted) {
+            } else if let Err(e) = write_atomically(&found.canonical, &formatted) {
                 let _ = writeln!(err, "error: cannot write `{name}`: {e}");
                 outcome.failures += 1;
                 continue;
@@ -170,9 +171,6 @@ pub fn run(
     let _ = out.flush();
     outcome
 }
-
-/// The most `omnis fmt -` reads from standard input.
-pub const MAX_STDIN_BYTES: u64 = 16 << 20;
 
 /// `omnis fmt -`: formats `input` (standard input), named `name` in
 /// messages. The formatted text goes to `out` (with `--check`, the name if
@@ -242,13 +240,13 @@ enum Read {
     /// Its text and the formatted text, or why it cannot be formatted.
     Text(String, Result<String, Vec<Diagnostic>>),
     NotText,
-    Failed(io::Error),
+    Failed(crate::files::walk::Failure),
 }
 
 /// Reads and formats one file (on a thread with a large stack: see
 /// [`crate::loader::parallel_map`]).
-fn read_and_format(path: &Path) -> Read {
-    match std::fs::read(path).map(String::from_utf8) {
+fn read_and_format(tree: &dyn crate::files::Tree, found: &crate::files::walk::Found) -> Read {
+    match crate::files::walk::read_found(tree, found).map(String::from_utf8) {
         Ok(Ok(text)) => {
             let formatted = super::format_source(&text);
             Read::Text(text, formatted)

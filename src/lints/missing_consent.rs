@@ -24,7 +24,7 @@
 //! ```
 
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::name_span;
+use crate::lints::util::{kind_note, name_span};
 use crate::lints::LintContext;
 use crate::model::MESSAGING_KINDS;
 
@@ -37,11 +37,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             continue;
         }
         let span = name_span(cx.sources, ch.loc, "channel", &ch.name);
-        let kind = if ch.kind == ch.name {
-            String::new()
-        } else {
-            format!(" (kind `{}`)", ch.kind)
-        };
+        let kind = kind_note(ch);
         out.push(
             Diagnostic::warning(
                 CODE,

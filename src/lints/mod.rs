@@ -19,9 +19,13 @@ pub mod engagement_before_send;
 pub mod frequency_cap;
 pub mod instant_loop;
 pub mod missing_consent;
+pub mod missing_quiet_hours;
 pub mod no_goal;
 pub mod repeated_message;
+pub mod schedule_enters_once;
+pub mod short_reentry;
 pub mod unreachable_step;
+pub mod untrackable_engagement;
 pub mod unused_allow;
 pub mod unused_declaration;
 
@@ -91,9 +95,13 @@ pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
     diags.extend(frequency_cap::check(cx));
     diags.extend(instant_loop::check(cx));
     diags.extend(missing_consent::check(cx));
+    diags.extend(missing_quiet_hours::check(cx));
     diags.extend(no_goal::check(cx));
     diags.extend(repeated_message::check(cx));
+    diags.extend(schedule_enters_once::check(cx));
+    diags.extend(short_reentry::check(cx));
     diags.extend(unreachable_step::check(cx));
+    diags.extend(untrackable_engagement::check(cx));
     diags.extend(unused_declaration::check(cx));
     diags
 }
@@ -172,7 +180,8 @@ impl AllowTable {
             table.add(&m.allows, m.loc);
         }
         for c in &program.campaigns {
-            table.add(&c.allows, c.loc);
+            // The whole campaign: its properties and its journey too.
+            table.add(&c.allows, c.decl);
             table.add_block(&c.journey);
         }
         table

@@ -21,6 +21,7 @@
 
 pub mod analysis;
 pub mod emit;
+pub mod manifest;
 pub mod time;
 
 use std::collections::BTreeMap;

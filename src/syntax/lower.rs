@@ -43,6 +43,38 @@ impl Lowerer {
         Span::new((base + s.start()).min(end), end)
     }
 
+    /// The span of an expression without the whitespace and comments pest
+    /// skips after it (a rule that ends in an optional or repeated part,
+    /// such as `operand ~ cmp_tail?`, keeps what it skipped before trying
+    /// that part): up to its last token, closing `)` included.
+    fn tight_span(&self, p: &P, base: usize) -> Span {
+        let mut last = p.clone();
+        while let Some(child) = last.clone().into_inner().last() {
+            last = child;
+        }
+        let start = p.as_span().start();
+        let from = last.as_span().end().max(start);
+        // After the last inner pair, only literal tokens (`)`), whitespace
+        // and comments can follow: keep the tokens.
+        let tail = &p.as_str()[from - start..];
+        let mut end = 0;
+        let mut i = 0;
+        while i < tail.len() {
+            let rest = &tail[i..];
+            if rest.starts_with("//") {
+                i += rest.find('\n').unwrap_or(rest.len());
+            } else {
+                let c = rest.chars().next().expect("not empty");
+                i += c.len_utf8();
+                if !c.is_whitespace() && c != '\u{FEFF}' {
+                    end = i;
+                }
+            }
+        }
+        let end = (base + from + end).min(self.limit);
+        Span::new((base + start).min(end), end)
+    }
+
     pub fn error(
         &mut self,
         code: &'static str,
@@ -459,7 +491,7 @@ impl Lowerer {
     // ------------------------------------------------------------ expressions
 
     fn expr(&mut self, pair: P, base: usize) -> Expr {
-        let span = self.span(&pair, base);
+        let span = self.tight_span(&pair, base);
         match pair.as_rule() {
             Rule::expr => self.chain(pair, span, base, Rule::and_expr, ExprKind::Or),
             Rule::and_expr => self.chain(pair, span, base, Rule::not_expr, ExprKind::And),
@@ -526,7 +558,7 @@ impl Lowerer {
 
     /// A `cmp_expr`.
     fn cmp(&mut self, pair: P, base: usize) -> Expr {
-        let span = self.span(&pair, base);
+        let span = self.tight_span(&pair, base);
         let mut inner = pair.into_inner();
         let first = inner.next().expect("cmp_expr is not empty");
         let kind = match first.as_rule() {
