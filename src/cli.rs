@@ -457,9 +457,7 @@ fn fmt(
     out: &mut dyn Write,
 ) -> i32 {
     use crate::fmt::files;
-    use std::io::Read;
-    let dash = paths.iter().any(|p| p.as_os_str() == "-");
-    let stdin = dash || stdin_filename.is_some();
+    let stdin = stdin_filename.is_some() || paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && paths.iter().any(|p| p.as_os_str() != "-") {
         eprintln!("error: `-` (standard input) cannot be formatted together with paths");
         return EXIT_FAILURE;
@@ -468,32 +466,17 @@ fn fmt(
     // Diagnostics go to stderr, the file list, diff or text to stdout.
     let mut human = human_options();
     human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut err = std::io::stderr();
-    if !stdin {
-        let outcome = files::run(&opts, &human, out, &mut err);
-        if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
-            return no_sources(&opts.paths);
-        }
-        return outcome.exit_code();
+    let err = &mut std::io::stderr();
+    if stdin {
+        let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
+        let input = &mut std::io::stdin().lock();
+        return files::run_stdin(input, &name, &opts, &human, out, err).exit_code();
     }
-    let mut input = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .take(crate::files::MAX_SOURCE_BYTES + 1)
-        .read_to_end(&mut input);
-    if let Err(e) = read {
-        eprintln!("error: cannot read standard input: {e}");
-        return EXIT_FAILURE;
+    let outcome = files::run(&opts, &human, out, err);
+    if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
+        return no_sources(&opts.paths);
     }
-    if input.len() as u64 > crate::files::MAX_SOURCE_BYTES {
-        eprintln!(
-            "error: standard input holds more than {} MiB, the limit for a source file",
-            crate::files::MAX_SOURCE_BYTES >> 20
-        );
-        return EXIT_FAILURE;
-    }
-    let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
-    files::run_stdin(input, &name, &opts, &human, out, &mut err).exit_code()
+    outcome.exit_code()
 }
 
 fn check(

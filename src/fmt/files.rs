@@ -28,7 +28,7 @@
 //! was written formatted); 1 when `--check`/`--diff` found a file that would
 //! change, or a file has errors; 2 when a path cannot be read or written.
 
-use std::io::{self, Write};
+use std::io::{self, Read as _, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
@@ -124,14 +124,14 @@ pub fn run(
             outcome.files += 1;
             let name = display_name(path);
             let (text, formatted) = match read {
-                Read::Text(text, Ok(formatted)) => (text, formatted),
-                Read::Text(text, Err(diags)) => {
+                Formatted::Text(text, Ok(formatted)) => (text, formatted),
+                Formatted::Text(text, Err(diags)) => {
                     let id = bad_sources.add(SourceFile::new(path.clone(), name, text));
                     bad_diags.extend(diags.into_iter().map(|d| in_file(d, id)));
                     outcome.with_errors.push(path.clone());
                     continue;
                 }
-                Read::NotText => {
+                Formatted::NotText => {
                     let _ = writeln!(
                         err,
                         "error: `{name}` is not UTF-8 text; it was left as it is"
@@ -139,7 +139,7 @@ pub fn run(
                     outcome.with_errors.push(path.clone());
                     continue;
                 }
-                Read::Failed(e) => {
+                Formatted::Failed(e) => {
                     let _ = writeln!(err, "error: {e}");
                     outcome.failures += 1;
                     continue;
@@ -149,12 +149,7 @@ pub fn run(
                 continue;
             }
             if opts.diff {
-                let diff = similar::TextDiff::from_lines(&text, &formatted);
-                let _ = write!(
-                    out,
-                    "{}",
-                    diff.unified_diff().context_radius(3).header(&name, &name)
-                );
+                let _ = write_diff(out, &name, &text, &formatted);
             } else if opts.check {
                 let _ = writeln!(out, "{name}");
             } else if let Err(e) = write_atomically(&found.canonical, &formatted) {
@@ -172,11 +167,12 @@ pub fn run(
     outcome
 }
 
-/// `omnis fmt -`: formats `input` (standard input), named `name` in
+/// `omnis fmt -`: formats what `input` (standard input) holds, up to
+/// [`MAX_SOURCE_BYTES`](crate::files::MAX_SOURCE_BYTES), named `name` in
 /// messages. The formatted text goes to `out` (with `--check`, the name if
 /// it would change; with `--diff`, the diff); diagnostics go to `err`.
 pub fn run_stdin(
-    input: Vec<u8>,
+    input: &mut dyn io::Read,
     name: &str,
     opts: &Options,
     human: &HumanOptions,
@@ -188,8 +184,25 @@ pub fn run_stdin(
         wrote: opts.writes(),
         ..Outcome::default()
     };
+    let cap = crate::files::MAX_SOURCE_BYTES;
+    let mut bytes = Vec::new();
+    let read = io::Read::take(input, cap + 1).read_to_end(&mut bytes);
+    if let Err(e) = read {
+        let _ = writeln!(err, "error: cannot read standard input: {e}");
+        outcome.failures += 1;
+        return outcome;
+    }
+    if bytes.len() as u64 > cap {
+        let _ = writeln!(
+            err,
+            "error: standard input holds more than {} MiB, the limit for a source file",
+            cap >> 20
+        );
+        outcome.failures += 1;
+        return outcome;
+    }
     let path = PathBuf::from(name);
-    let Ok(text) = String::from_utf8(input) else {
+    let Ok(text) = String::from_utf8(bytes) else {
         let _ = writeln!(err, "error: `{name}` is not UTF-8 text");
         outcome.with_errors.push(path);
         return outcome;
@@ -207,12 +220,7 @@ pub fn run_stdin(
     };
     let changed = formatted != text;
     let written = if opts.diff {
-        let diff = similar::TextDiff::from_lines(&text, &formatted);
-        write!(
-            out,
-            "{}",
-            diff.unified_diff().context_radius(3).header(name, name)
-        )
+        write_diff(out, name, &text, &formatted)
     } else if opts.check {
         if changed {
             writeln!(out, "{name}")
@@ -232,11 +240,19 @@ pub fn run_stdin(
     outcome
 }
 
+/// The changes from `text` to `formatted` as a unified diff, both sides
+/// named `name`.
+fn write_diff(out: &mut dyn Write, name: &str, text: &str, formatted: &str) -> io::Result<()> {
+    let diff = similar::TextDiff::from_lines(text, formatted);
+    let unified = diff.unified_diff().context_radius(3).header(name, name).to_string();
+    out.write_all(unified.as_bytes())
+}
+
 /// How many files are read and formatted before their results are reported.
 const BATCH: usize = 512;
 
 /// A file read and formatted.
-enum Read {
+enum Formatted {
     /// Its text and the formatted text, or why it cannot be formatted.
     Text(String, Result<String, Vec<Diagnostic>>),
     NotText,
@@ -245,14 +261,14 @@ enum Read {
 
 /// Reads and formats one file (on a thread with a large stack: see
 /// [`crate::loader::parallel_map`]).
-fn read_and_format(tree: &dyn crate::files::Tree, found: &crate::files::walk::Found) -> Read {
+fn read_and_format(tree: &dyn crate::files::Tree, found: &crate::files::walk::Found) -> Formatted {
     match crate::files::walk::read_found(tree, found).map(String::from_utf8) {
         Ok(Ok(text)) => {
             let formatted = super::format_source(&text);
-            Read::Text(text, formatted)
+            Formatted::Text(text, formatted)
         }
-        Ok(Err(_)) => Read::NotText,
-        Err(e) => Read::Failed(e),
+        Ok(Err(_)) => Formatted::NotText,
+        Err(e) => Formatted::Failed(e),
     }
 }
 
