@@ -156,11 +156,7 @@ pub fn uses_crlf(text: &str) -> bool {
 pub fn comment_texts(text: &str, spans: &[Span]) -> Vec<String> {
     let mut v: Vec<String> = spans
         .iter()
-        .map(|s| {
-            text[s.range()]
-                .trim_end_matches(crate::syntax::is_space)
-                .to_string()
-        })
+        .map(|s| text[s.range()].trim_end().to_string())
         .collect();
     v.sort();
     v

@@ -157,7 +157,7 @@ impl<'s, 'a> Printer<'s, 'a> {
                 line.extend(std::iter::repeat_n(' ', at - code));
                 line.push_str(c);
             }
-            s.push_str(line.trim_end_matches(crate::syntax::is_space));
+            s.push_str(line.trim_end());
             s.push('\n');
         }
         s

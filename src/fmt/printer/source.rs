@@ -47,7 +47,7 @@ impl<'a> Source<'a> {
                 Comment {
                     start,
                     end,
-                    text: text[start..end].trim_end_matches(is_space).to_string(),
+                    text: text[start..end].trim_end().to_string(),
                     own_line: code.is_empty(),
                     line_code_start: start - code.len(),
                     rel_column: width(code),

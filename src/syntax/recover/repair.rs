@@ -23,6 +23,7 @@ use pest::Parser;
 use super::super::ast::{CampaignDecl, ChannelDecl, EventDecl, MessageDecl, SegmentDecl};
 use super::super::ast::{Expr, ExprKind, Ident, Item, ItemKind, StrLit};
 use super::super::lower::Lowerer;
+use super::super::is_space;
 use super::super::parser::{skip_trivia, OmnisParser, Rule, TOP_KEYWORDS};
 use super::brackets::{line_end, line_start, string_end};
 use super::hints::token_at;
@@ -197,8 +198,8 @@ fn lines_before(text: &str, start: usize, at: usize) -> impl Iterator<Item = usi
 
 /// `KEYWORD NAME` where a declaration is written, with the start of its
 /// body or `=` after it: the declaration with nothing in it. A misspelt
-/// keyword is read as the keyword it is closest to. For `import`, the
-/// path, whatever quotes it is written with.
+/// keyword is read as the keyword it is closest to. For `import` (spelt
+/// right), the path, whatever quotes it is written with.
 fn header(text: &str, start: usize, end: usize) -> Option<Item> {
     let mut p = start;
     // `@allow(...)` lines before the declaration.
@@ -212,15 +213,10 @@ fn header(text: &str, start: usize, end: usize) -> Option<Item> {
         (&text[p..p + len], p + len)
     };
     let (kw, after) = word(p);
-    let keyword = if TOP_KEYWORDS.contains(&kw) {
-        kw
-    } else {
-        did_you_mean(kw, TOP_KEYWORDS.iter().copied())?
-    };
     let name_at = skip_trivia(text, after);
-    if keyword == "import" {
+    if kw == "import" {
         let raw = &text[name_at..line_end(text, name_at).min(end)];
-        let path = raw.split_whitespace().next()?;
+        let path = &raw[..raw.find(is_space).unwrap_or(raw.len())];
         let value = path.trim_matches(|c: char| super::hints::is_quote(c) || c == '"');
         if value.is_empty() || value.contains(char::is_whitespace) {
             return None;
@@ -235,6 +231,11 @@ fn header(text: &str, start: usize, end: usize) -> Option<Item> {
             Span::new(start, span.end as usize),
         );
     }
+    // A misspelt keyword is read as the one it is closest to.
+    let keyword = match TOP_KEYWORDS.contains(&kw) {
+        true => kw,
+        false => did_you_mean(kw, TOP_KEYWORDS.iter().copied())?,
+    };
     let (name, name_end) = word(name_at);
     let next = text[skip_trivia(text, name_end).min(end)..].chars().next();
     let ok_first = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
