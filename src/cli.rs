@@ -25,14 +25,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Human,
-    Json,
-    Sarif,
-    Github,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check campaigns: syntax, names, types and the journey lints.
@@ -41,8 +33,8 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = render::Format::Human)]
+        format: render::Format,
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
@@ -98,21 +90,27 @@ pub enum Command {
     Simulate {
         /// The campaign's file (or folder), with its imports.
         path: PathBuf,
-        /// The campaign to run.
+        /// The campaign to run (needed only when the files hold several).
         #[arg(long)]
-        campaign: String,
+        campaign: Option<String>,
         /// A scenario YAML file: `person` and `events`, or `people`.
         #[arg(long, conflicts_with = "people", required_unless_present = "people")]
         scenario: Option<PathBuf>,
-        /// Instead of a scenario, a generated population of N people.
-        #[arg(long)]
-        people: Option<usize>,
+        /// Instead of a scenario, a generated population of N people
+        /// (counted, not listed).
+        #[arg(long, value_name = "N",
+              value_parser = clap::value_parser!(u64).range(1..=crate::simulate::MAX_PEOPLE))]
+        people: Option<u64>,
         /// The seed of the generated population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SimFormat::Human)]
         format: SimFormat,
+        /// Rewrite the scenario's `expect` lists with what happened (the
+        /// rest of the file is kept).
+        #[arg(long, conflicts_with = "people")]
+        update_expect: bool,
     },
     /// Print the JSON Schema of the plan format.
     Schema,
@@ -270,15 +268,19 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             people,
             seed,
             format,
-        } => simulate(
-            &path,
-            &campaign,
-            scenario.as_deref(),
-            people,
-            seed,
-            format,
-            &mut out,
-        ),
+            update_expect,
+        } => {
+            let args = crate::simulate::command::Args {
+                path,
+                campaign,
+                scenario,
+                people,
+                seed,
+                json: format == SimFormat::Json,
+                update_expect,
+            };
+            crate::simulate::command::run(&args, &mut out)
+        }
         Command::Schema => {
             let _ = out.write_all(crate::plan::schema_json().as_bytes());
             EXIT_OK
@@ -481,7 +483,7 @@ fn fmt(
 
 fn check(
     paths: Vec<PathBuf>,
-    format: CheckFormat,
+    format: render::Format,
     deny_warnings: bool,
     allow_empty: bool,
     out: &mut dyn Write,
@@ -503,12 +505,6 @@ fn check(
     }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
-    let format = match format {
-        CheckFormat::Human => render::Format::Human,
-        CheckFormat::Json => render::Format::Json,
-        CheckFormat::Sarif => render::Format::Sarif,
-        CheckFormat::Github => render::Format::Github,
-    };
     if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
         if let Some(code) = write_failure(&e) {
             return code;
@@ -523,7 +519,10 @@ fn check(
 
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
-fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
+pub(crate) fn analyze_for_output(
+    paths: Vec<PathBuf>,
+    deny_warnings: bool,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
@@ -597,148 +596,10 @@ fn build(
     }
 }
 
-fn simulate(
-    path: &std::path::Path,
-    campaign: &str,
-    scenario: Option<&std::path::Path>,
-    people: Option<usize>,
-    seed: u64,
-    format: SimFormat,
-    out: &mut dyn Write,
-) -> i32 {
-    use crate::simulate as sim;
-    let analysis = match analyze_for_output(vec![path.to_path_buf()], false) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let Some(id) = analysis
-        .program
-        .campaigns
-        .iter()
-        .position(|c| c.name == campaign)
-    else {
-        let names = analysis.program.campaigns.iter().map(|c| c.name.as_str());
-        let hint = match crate::suggest::did_you_mean(campaign, names) {
-            Some(s) => format!(" (did you mean `{s}`?)"),
-            None => String::new(),
-        };
-        eprintln!(
-            "error: there is no campaign `{campaign}` in `{}`{hint}",
-            path.display()
-        );
-        return EXIT_FAILURE;
-    };
-    let plan = crate::plan::emit::emit(
-        &analysis.program,
-        crate::model::CampaignId(id as u32),
-        &analysis.sources,
-    );
-    let scenario = match (scenario, people) {
-        (Some(file), _) => {
-            let text = match std::fs::read_to_string(file) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: cannot read `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            };
-            match sim::Scenario::from_yaml(&text) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            }
-        }
-        (None, Some(n)) => sim::generate_people(&plan, n, seed),
-        (None, None) => unreachable!("clap requires --scenario or --people"),
-    };
-    let timelines = match sim::simulate(&plan, &scenario) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    if people.is_some() {
-        let _ = write!(out, "{}", population_summary(&timelines, format));
-        return EXIT_OK;
-    }
-    let text = match format {
-        SimFormat::Json if timelines.len() == 1 => {
-            let mut t = serde_json::to_string_pretty(
-                &serde_json::json!({ "timeline": timelines[0].entries }),
-            )
-            .expect("timelines serialize");
-            t.push('\n');
-            t
-        }
-        SimFormat::Json => sim::timelines_to_json(&timelines),
-        SimFormat::Human => timelines
-            .iter()
-            .map(|t| t.human())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    let _ = write!(out, "{text}");
-    let diffs = sim::check_expectations(&scenario, &timelines);
-    if !diffs.is_empty() {
-        eprintln!("the timeline differs from the scenario's `expect`:");
-        for d in &diffs {
-            eprintln!("  {d}");
-        }
-        return EXIT_FINDINGS;
-    }
-    EXIT_OK
-}
-
-/// Counts of what happened to a generated population.
-fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat) -> String {
-    use crate::simulate::What;
-    use std::collections::BTreeMap;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut steps = 0;
-    for t in timelines {
-        steps += t.steps;
-        for e in &t.entries {
-            let key = match &e.what {
-                What::Entered => "entered".to_string(),
-                What::Send { message, .. } => format!("send {message}"),
-                What::Skip {
-                    message, reason, ..
-                } => format!("skip {message}: {}", reason.as_str()),
-                What::Converted { .. } => "converted".to_string(),
-                What::Exited { reason, .. } => format!("exited: {}", reason.as_str()),
-                What::Completed => "completed".to_string(),
-            };
-            *counts.entry(key).or_default() += 1;
-        }
-    }
-    match format {
-        SimFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&serde_json::json!({
-                "people": timelines.len(),
-                "steps": steps,
-                "counts": counts,
-            }))
-            .expect("summary serializes");
-            t.push('\n');
-            t
-        }
-        SimFormat::Human => {
-            let mut s = format!("{} people, {steps} steps\n", timelines.len());
-            for (k, v) in counts {
-                s.push_str(&format!("  {v:>8}  {k}\n"));
-            }
-            s
-        }
-    }
-}
-
 /// A report that cannot be written is an I/O failure, except when the
 /// reader went away (`omnis check | head`): then the exit code still says
 /// what was found.
-fn write_failure(e: &std::io::Error) -> Option<i32> {
+pub(crate) fn write_failure(e: &std::io::Error) -> Option<i32> {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         return None;
     }

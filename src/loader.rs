@@ -22,6 +22,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::codes::Code;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::files::walk::{self, Failure, Found};
@@ -192,7 +193,7 @@ pub fn load_in(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Loaded, LoadError> 
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
-    let parsed = parallel_map(&named, |i, found| {
+    let parsed = crate::stack::parallel_map(&named, false, |i, found| {
         let bytes = walk::read_found(tree, found)?;
         Ok(decode_and_parse(FileId(i as u32), bytes))
     });
@@ -256,7 +257,7 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
                     comments: Vec::new(),
                 },
                 diagnostics: vec![Diagnostic::error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     id,
                     Span::new(at, at + 1),
                     "this file is not valid UTF-8",
@@ -265,47 +266,6 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
             }
         }
     }
-}
-
-/// Maps `f` over `items` on all cores, keeping the order. Worker threads
-/// get large stacks, like the compiler thread (see `driver::with_big_stack`).
-pub(crate) fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(usize, &T) -> R + Sync,
-) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        .min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let f = &f;
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                std::thread::Builder::new()
-                    .stack_size(256 << 20)
-                    .spawn_scoped(s, move || {
-                        (k..items.len())
-                            .step_by(threads)
-                            .map(|i| (i, f(i, &items[i])))
-                            .collect::<Vec<_>>()
-                    })
-                    .expect("spawn a parser thread")
-            })
-            .collect();
-        for h in handles {
-            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                results[i] = Some(r);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
 }
 
 impl Loader<'_> {
@@ -318,7 +278,7 @@ impl Loader<'_> {
             .iter()
             .map(|p| {
                 let d = Diagnostic::error(
-                    "config-error",
+                    Code::ConfigError,
                     id,
                     Span::new(p.span.start, p.span.end),
                     &p.message,
@@ -399,7 +359,7 @@ impl Loader<'_> {
                     .collect();
                 self.out.diagnostics.push(
                     Diagnostic::error(
-                        "import-error",
+                        Code::ImportError,
                         file,
                         lit_span,
                         format!("this import makes a cycle: {}", chain.join(" → ")),
@@ -448,7 +408,7 @@ impl Loader<'_> {
         let report = |this: &mut Self, msg: String, help: &str| {
             this.out
                 .diagnostics
-                .push(Diagnostic::error("import-error", from, span, msg).with_help(help));
+                .push(Diagnostic::error(Code::ImportError, from, span, msg).with_help(help));
             None
         };
         if value.is_empty() {

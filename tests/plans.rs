@@ -126,10 +126,16 @@ fn every_example_runs_a_random_population() {
 }
 
 /// Every `campaigns/NAME.scenario.yaml` runs against the plan of campaign
-/// NAME and gives the timelines its `expect` lists say.
+/// NAME and gives the timelines its `expect` lists say; every name in it is
+/// declared in the campaigns.
 #[test]
 fn scenarios_give_the_expected_timelines() {
-    use omnis::simulate::{check_expectations, simulate, Scenario};
+    use omnis::simulate::{check_expectations, Scenario, Simulator, Vocabulary};
+    let analysis = analyze(&Options {
+        paths: vec![campaigns_dir()],
+    })
+    .expect("loads");
+    let vocabulary = Vocabulary::of_program(&analysis.program);
     let plans = plans();
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -143,9 +149,16 @@ fn scenarios_give_the_expected_timelines() {
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
-        let scenario = Scenario::from_yaml(&std::fs::read_to_string(&path).unwrap())
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let scenario = Scenario::from_yaml(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sim = Simulator::new(plan)
+            .unwrap()
+            .with_vocabulary(vocabulary.clone());
+        let prepared = sim
+            .prepare(&scenario)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let timelines = simulate(plan, &scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let timelines = sim.run(&prepared);
         for diff in check_expectations(&scenario, &timelines) {
             failures.push(format!("{name}: {diff}"));
         }

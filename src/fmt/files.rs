@@ -1,9 +1,10 @@
 //! `omnis fmt` on files: find the `.omni` files, format each, and write back
 //! those whose layout changes, or only report them (`--check`, `--diff`).
 //!
-//! - Paths are files, or directories searched recursively for `*.omni`
-//!   (as `omnis check` finds them: hidden folders, `target` and
-//!   `node_modules` are skipped).
+//! - Paths are files, or directories searched recursively for `*.omni`,
+//!   found and read as `omnis check` finds and reads them
+//!   (`crate::files`): a file whose real path is outside the project root,
+//!   or that is not a regular file, is neither read nor rewritten.
 //! - A file is rewritten only when its layout changes, atomically: the new
 //!   text goes to a temporary file in the same folder, which then replaces
 //!   the file by a rename, so a reader never sees half a file and a failure
@@ -118,7 +119,8 @@ pub fn run(
     // Files are read and formatted on every core, a batch at a time (so
     // that memory stays bounded), and reported in order.
     for batch in files.chunks(BATCH) {
-        let done = crate::loader::parallel_map(batch, |_, found| read_and_format(&tree, found));
+        let done =
+            crate::stack::parallel_map(batch, true, |_, found| read_and_format(&tree, found));
         for (found, read) in batch.iter().zip(done) {
             let path = &found.path;
             outcome.files += 1;
@@ -244,7 +246,11 @@ pub fn run_stdin(
 /// named `name`.
 fn write_diff(out: &mut dyn Write, name: &str, text: &str, formatted: &str) -> io::Result<()> {
     let diff = similar::TextDiff::from_lines(text, formatted);
-    let unified = diff.unified_diff().context_radius(3).header(name, name).to_string();
+    let unified = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string();
     out.write_all(unified.as_bytes())
 }
 
@@ -259,8 +265,8 @@ enum Formatted {
     Failed(crate::files::walk::Failure),
 }
 
-/// Reads and formats one file (on a thread with a large stack: see
-/// [`crate::loader::parallel_map`]).
+/// Reads and formats one file (on a worker with a big stack: the printer
+/// recurses once per level of nesting).
 fn read_and_format(tree: &dyn crate::files::Tree, found: &crate::files::walk::Found) -> Formatted {
     match crate::files::walk::read_found(tree, found).map(String::from_utf8) {
         Ok(Ok(text)) => {
@@ -291,11 +297,10 @@ fn in_file(mut d: Diagnostic, id: FileId) -> Diagnostic {
     d
 }
 
-/// [`super::format_source`] on a thread with a large stack: the parser
-/// bounds nesting, but its recursive descent needs more stack for the
-/// deepest input it accepts than a thread has by default.
+/// [`super::format_source`] on a big stack (see [`crate::stack`]): the
+/// printer recurses once per level of nesting.
 fn format_on_big_stack(text: &str) -> Result<String, Vec<Diagnostic>> {
-    crate::stack::run_with_stack("omnis-fmt", 256 << 20, || super::format_source(text))
+    crate::stack::with_big_stack("omnis-fmt", || super::format_source(text))
 }
 
 /// Replaces the file at `path` (or, for a symbolic link, the file it points

@@ -430,7 +430,10 @@ fn files_with_errors_are_not_formatted() {
     ] {
         let d = format_source(src).unwrap_err();
         assert!(!d.is_empty(), "{src}");
-        assert!(d.iter().all(|d| d.code != INTERNAL_ERROR), "{src}: {d:#?}");
+        assert!(
+            d.iter().all(|d| d.code != Code::InternalError),
+            "{src}: {d:#?}"
+        );
     }
 }
 
@@ -471,7 +474,7 @@ fn unicode_whitespace_anywhere_is_kept_or_a_syntax_error() {
                 }
                 Err(d) => {
                     assert!(!parsed.is_empty(), "U+{:04X} at {i}: {d:#?}", c as u32);
-                    assert!(d.iter().all(|d| d.code == "syntax-error"), "{d:#?}");
+                    assert!(d.iter().all(|d| d.code == Code::SyntaxError), "{d:#?}");
                 }
             }
         }

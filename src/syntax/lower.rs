@@ -6,6 +6,7 @@ use pest::iterators::Pair;
 use super::ast::*;
 use super::parser::{Rule, RESERVED};
 use super::MAX_NESTING;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
@@ -75,13 +76,7 @@ impl Lowerer {
         Span::new((base + start).min(end), end)
     }
 
-    pub fn error(
-        &mut self,
-        code: &'static str,
-        span: Span,
-        msg: impl Into<String>,
-        help: Option<String>,
-    ) {
+    pub fn error(&mut self, code: Code, span: Span, msg: impl Into<String>, help: Option<String>) {
         let mut d = Diagnostic::error(code, self.file, span, msg);
         d.help = help;
         self.diags.push(d);
@@ -197,7 +192,7 @@ impl Lowerer {
         };
         if pair.as_rule() == Rule::name && RESERVED.contains(&ident.name.as_str()) {
             self.error(
-                "syntax-error",
+                Code::SyntaxError,
                 ident.span,
                 format!("`{}` is a reserved word and cannot be a name", ident.name),
                 Some("choose another name; the words of conditions (`and`, `or`, `not`, `in`, `is`, `set`, `did`, `where`, `within`, `since`, `entry`, `at`, `least`, `times`, `opened`, `clicked`, `true`, `false`) are reserved".into()),
@@ -508,7 +503,7 @@ impl Lowerer {
                 let mut e = inner_expr.expect("not_expr has an operand");
                 if nots.len() > MAX_NESTING {
                     self.error(
-                        "syntax-error",
+                        Code::SyntaxError,
                         span,
                         format!("more than {MAX_NESTING} `not`s in a row"),
                         Some("two `not`s cancel out: remove them in pairs".into()),
@@ -577,7 +572,7 @@ impl Lowerer {
                         Operand::Literal(Literal::Bool(b, _)) => ExprKind::Bool(b),
                         Operand::Literal(l) => {
                             self.error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 l.span(),
                                 "a value alone is not a condition",
                                 Some("compare it with something, e.g. `attribute == value`".into()),
@@ -624,7 +619,7 @@ impl Lowerer {
                                 Operand::Path(path) => ExprKind::IsSet { path, negated },
                                 Operand::Literal(l) => {
                                     self.error(
-                                        "type-mismatch",
+                                        Code::TypeMismatch,
                                         l.span(),
                                         "`is set` applies to an attribute or field, not a value",
                                         None,

@@ -49,20 +49,14 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     }
     // pest and the lowering recurse once per level of nesting. Any thread
     // has room for `SHALLOW_DEPTH` levels; deeper files (up to
-    // `MAX_NESTING`, checked by the scan) get a stack of their own, so the
-    // parser is safe whichever thread calls it.
-    crate::stack::run_with_stack("omnis-parse", DEEP_STACK, || {
-        parse_scanned(file, text, scanned)
-    })
+    // `MAX_NESTING`, checked by the scan) get a big stack of their own, so
+    // the parser is safe whichever thread calls it.
+    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned))
 }
 
 /// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
 /// in a debug build, and Rust threads get 2 MiB.
 const SHALLOW_DEPTH: usize = 64;
-
-/// The stack for files nested deeper than [`SHALLOW_DEPTH`]: `MAX_NESTING`
-/// levels take about 2 MiB in a debug build.
-const DEEP_STACK: usize = 64 << 20;
 
 fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File, Vec<Diagnostic>) {
     let mut out = ast::File {

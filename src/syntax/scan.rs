@@ -12,6 +12,7 @@
 //! with one (a file with errors is not formatted).
 
 use super::{is_space, MAX_NESTING};
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
@@ -43,7 +44,7 @@ pub(super) fn scan(file: FileId, text: &str) -> Scanned {
         Scanned {
             comments: Vec::new(),
             depth: 0,
-            fatal: Some(Diagnostic::error("syntax-error", file, span, msg).with_help(help)),
+            fatal: Some(Diagnostic::error(Code::SyntaxError, file, span, msg).with_help(help)),
             diags: Vec::new(),
         }
     };
@@ -103,7 +104,7 @@ pub(super) fn scan(file: FileId, text: &str) -> Scanned {
                         "it looks like whitespace but Omnis does not read it as whitespace (it often comes from pasting from a document); {fix}"
                     );
                     out.diags.push(
-                        Diagnostic::error("syntax-error", file, Span::new(i, end), msg)
+                        Diagnostic::error(Code::SyntaxError, file, Span::new(i, end), msg)
                             .with_help(help),
                     );
                     i = end;

@@ -3,6 +3,7 @@
 use super::ast::{self, *};
 use super::parser::*;
 use super::MAX_NESTING;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 
@@ -161,7 +162,7 @@ fn strings_unescape_and_find_placeholders() {
 fn keywords_are_contextual_except_expression_ones() {
     parse_ok("event unsubscribed { channel: text }  campaign consent { trigger x journey { } }");
     let e = errors("segment and = x");
-    assert_eq!(e[0].code, "syntax-error");
+    assert_eq!(e[0].code, Code::SyntaxError);
 }
 
 #[test]
@@ -187,7 +188,7 @@ fn recovers_at_the_next_declaration() {
 #[test]
 fn unterminated_string() {
     let d = errors("message m { template \"abc\n }");
-    assert_eq!(d[0].code, "syntax-error");
+    assert_eq!(d[0].code, Code::SyntaxError);
     assert!(d[0].message.contains("never closed"), "{}", d[0].message);
 }
 
@@ -205,7 +206,7 @@ fn overflowing_values_are_invalid() {
     ] {
         let d = errors(src);
         assert_eq!(d.len(), 1, "{src}: {d:#?}");
-        assert_eq!(d[0].code, "invalid-value", "{src}");
+        assert_eq!(d[0].code, Code::InvalidValue, "{src}");
     }
 }
 
@@ -249,7 +250,7 @@ fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
 #[test]
 fn nul_bytes_are_reported_with_a_position() {
     let d = errors("segment s = x\0");
-    assert_eq!(d[0].code, "syntax-error");
+    assert_eq!(d[0].code, Code::SyntaxError);
     assert_eq!(d[0].span.start, 13);
 }
 
@@ -261,7 +262,7 @@ fn huge_string_is_rejected() {
     );
     let d = errors(&src);
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "invalid-value");
+    assert_eq!(d[0].code, Code::InvalidValue);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::ast::*;
 use super::lower::{Lowerer, P};
+use crate::codes::Code;
 use crate::source::Span;
 
 /// The largest duration accepted: 100 years.
@@ -18,7 +19,7 @@ impl Lowerer {
     pub(super) fn check_count(&mut self, n: &Number, what: &str) {
         if n.value.fract() != 0.0 || n.value < 1.0 || n.value > MAX_COUNT as f64 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 n.span,
                 format!("`{}` is not a valid count for {what}", n.raw),
                 Some(format!("use a whole number from 1 to {MAX_COUNT}")),
@@ -32,7 +33,7 @@ impl Lowerer {
         let digits = raw.chars().filter(|c| c.is_ascii_digit()).count();
         let value = if !value.is_finite() || digits > 15 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{}` is too large a number", abbreviate(&raw)),
                 Some("numbers are limited to 15 significant digits".into()),
@@ -73,7 +74,7 @@ impl Lowerer {
         }
         if overflow || total > MAX_DURATION_SECONDS {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("the duration `{}` is too long", abbreviate(raw)),
                 Some("durations are limited to 100 years (5200w)".into()),
@@ -92,7 +93,7 @@ impl Lowerer {
         let (h, m): (u32, u32) = (h.parse().unwrap(), m.parse().unwrap());
         if h > 23 || m > 59 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{}` is not a time of day", p.as_str()),
                 Some("times of day go from `00:00` to `23:59`".into()),
@@ -113,7 +114,7 @@ impl Lowerer {
         let day: u32 = s[8..10].parse().unwrap();
         if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{s}` is not a date"),
                 Some("dates are written `YYYY-MM-DD` and must exist in the calendar".into()),
@@ -152,7 +153,7 @@ impl Lowerer {
             },
             _ => {
                 self.error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     span,
                     format!("`{}` is not a percentage from 0% to 100%", p.as_str()),
                     Some("use at most two decimals, e.g. `12.5%`".into()),
@@ -173,7 +174,7 @@ impl Lowerer {
         let raw_start = base + inner.as_span().start();
         if raw.len() > MAX_STRING_BYTES {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("this string is {} bytes long", raw.len()),
                 Some(format!(
@@ -213,7 +214,7 @@ impl Lowerer {
                 Some((j, other)) => {
                     let s = Span::new(raw_start + i, raw_start + j + other.len_utf8());
                     self.error(
-                        "syntax-error",
+                        Code::SyntaxError,
                         s,
                         format!("unknown escape `\\{other}`"),
                         Some("strings know `\\\"`, `\\\\` and `\\n`".into()),
@@ -237,7 +238,7 @@ impl Lowerer {
             let open = from + open;
             let Some(close) = raw[open + 2..].find("}}") else {
                 self.error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     Span::new(raw_start + open, raw_start + open + 2),
                     "this `{{` placeholder is not closed",
                     Some("close it with `}}`".into()),
@@ -263,7 +264,7 @@ impl Lowerer {
             let parts: Vec<&str> = path_text.split('.').collect();
             if path_text.is_empty() || parts.len() > 2 || !parts.iter().all(|s| valid_ident(s)) {
                 self.error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     span,
                     format!("`{{{{{body}}}}}` is not a placeholder"),
                     Some("write `{{ attribute }}` or `{{ event.field }}`, optionally with `| default: \"...\"`".into()),
@@ -294,7 +295,7 @@ impl Lowerer {
                         Some(v) => Some(v.replace("\\\\", "\\")),
                         None => {
                             self.error(
-                                "syntax-error",
+                                Code::SyntaxError,
                                 span,
                                 format!("unknown placeholder filter `{}`", f),
                                 Some("the one filter is `| default: \\\"fallback\\\"`".into()),

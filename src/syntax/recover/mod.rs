@@ -21,6 +21,7 @@ use pest::error::ErrorVariant;
 use super::ast::Item;
 use super::lower::Lowerer;
 use super::parser::{recovery_point, Rule};
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use brackets::{line_end, line_start};
@@ -60,7 +61,7 @@ fn diagnose(file: FileId, text: &str, f: &Failure, end: usize) -> Vec<Diagnostic
     let message = hints::message(cx.found, &expected);
     let help = hints::help(&cx);
     let gave_up = gave_up_span(text, f, cx.found);
-    let mut base = Diagnostic::error("syntax-error", file, gave_up, message.clone());
+    let mut base = Diagnostic::error(Code::SyntaxError, file, gave_up, message.clone());
     base.help = help;
 
     if cx.found.starts_with('"') && !cx.found[1..].contains('"') {
@@ -97,7 +98,7 @@ fn diagnose(file: FileId, text: &str, f: &Failure, end: usize) -> Vec<Diagnostic
     };
     let at_open = Span::new(cause.pos, cause.pos + 1);
     let mut d = Diagnostic::error(
-        "syntax-error",
+        Code::SyntaxError,
         file,
         at_open,
         format!("this `{ch}` is never closed"),

@@ -22,8 +22,8 @@ use pest::Parser;
 
 use super::super::ast::{CampaignDecl, ChannelDecl, EventDecl, MessageDecl, SegmentDecl};
 use super::super::ast::{Expr, ExprKind, Ident, Item, ItemKind, StrLit};
-use super::super::lower::Lowerer;
 use super::super::is_space;
+use super::super::lower::Lowerer;
 use super::super::parser::{skip_trivia, OmnisParser, Rule, TOP_KEYWORDS};
 use super::brackets::{line_end, line_start, string_end};
 use super::hints::token_at;
