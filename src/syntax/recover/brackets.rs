@@ -40,17 +40,10 @@ struct Open {
 
 /// The brackets of `text[from..to]`, outside strings and comments.
 pub(super) fn check(text: &str, from: usize, to: usize) -> Balance {
-    let b = text.as_bytes();
     let mut stack: Vec<Open> = Vec::new();
     let mut out = Balance::default();
-    let mut i = from;
-    while i < to {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = line_end(text, i);
-                continue;
-            }
-            b'"' => i = string_end(text, i),
+    for (i, c) in code(text, from, to) {
+        match c {
             ch @ (b'{' | b'(' | b'[') => stack.push(Open {
                 pos: i,
                 ch,
@@ -84,7 +77,6 @@ pub(super) fn check(text: &str, from: usize, to: usize) -> Balance {
             }
             _ => {}
         }
-        i += 1;
     }
     out.unclosed
         .extend(stack.iter().map(|o| unclosed(text, o, to)));
@@ -122,6 +114,33 @@ fn block_end(text: &str, o: &Open, to: usize) -> Option<usize> {
     None
 }
 
+/// The bytes of `text[from..to]` that are code, with their positions:
+/// comments and string literals are left out (the line break after a string
+/// not closed on its line is code).
+pub(super) fn code(text: &str, from: usize, to: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let b = text.as_bytes();
+    let mut i = from;
+    std::iter::from_fn(move || {
+        while i < to {
+            let at = i;
+            i += 1;
+            match b[at] {
+                b'/' if b.get(at + 1) == Some(&b'/') => i = line_end(text, at),
+                b'"' => {
+                    let end = string_end(text, at);
+                    i = if b.get(end) == Some(&b'"') {
+                        end + 1
+                    } else {
+                        end
+                    };
+                }
+                c => return Some((at, c)),
+            }
+        }
+        None
+    })
+}
+
 /// The position of the `\n` ending the line of `pos`, or the end of text.
 pub(super) fn line_end(text: &str, pos: usize) -> usize {
     memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |n| pos + n)
@@ -148,7 +167,7 @@ fn starts_line(text: &str, pos: usize) -> bool {
 
 /// The position of the closing `"` of the string opening at `pos`, or of
 /// the end of its line when it is not closed.
-pub(super) fn string_end(text: &str, pos: usize) -> usize {
+fn string_end(text: &str, pos: usize) -> usize {
     let b = text.as_bytes();
     let mut i = pos + 1;
     while i < b.len() && b[i] != b'"' && b[i] != b'\n' {

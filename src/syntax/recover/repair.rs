@@ -25,7 +25,7 @@ use super::super::ast::{Expr, ExprKind, Ident, Item, ItemKind, StrLit};
 use super::super::is_space;
 use super::super::lower::Lowerer;
 use super::super::parser::{skip_trivia, OmnisParser, Rule, TOP_KEYWORDS};
-use super::brackets::{line_end, line_start, string_end};
+use super::brackets::{code, line_end, line_start};
 use super::hints::token_at;
 use super::Failure;
 use crate::source::Span;
@@ -114,20 +114,15 @@ fn closer(open: u8) -> char {
 
 /// The brackets open at `to`, counting from `from` (innermost last).
 fn open_brackets(text: &str, from: usize, to: usize) -> Vec<u8> {
-    let b = text.as_bytes();
     let mut stack = Vec::new();
-    let mut i = from;
-    while i < to {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(text, i),
-            b'"' => i = string_end(text, i),
-            c @ (b'{' | b'(' | b'[') => stack.push(c),
+    for (_, c) in code(text, from, to) {
+        match c {
+            b'{' | b'(' | b'[' => stack.push(c),
             b'}' | b')' | b']' => {
                 stack.pop();
             }
             _ => {}
         }
-        i += 1;
     }
     stack
 }
@@ -136,16 +131,9 @@ fn open_brackets(text: &str, from: usize, to: usize) -> Vec<u8> {
 /// of the first line after `at` where its brackets are balanced, or the
 /// closing bracket of the block it is in.
 fn element_end(text: &str, from: usize, at: usize, end: usize) -> Option<usize> {
-    let b = text.as_bytes();
     let mut depth = 0i32;
-    let mut i = from;
-    while i < end {
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                i = line_end(text, i);
-                continue;
-            }
-            b'"' => i = string_end(text, i),
+    for (i, c) in code(text, from, end) {
+        match c {
             b'{' | b'(' | b'[' => depth += 1,
             b'}' | b')' | b']' => {
                 depth -= 1;
@@ -156,7 +144,6 @@ fn element_end(text: &str, from: usize, at: usize, end: usize) -> Option<usize> 
             b'\n' if i >= at && depth == 0 => return Some(i + 1),
             _ => {}
         }
-        i += 1;
     }
     None
 }
