@@ -28,7 +28,7 @@ event signup { source: text }
 event order { total: number }
 event unsubscribed { channel: text }
 channel email { consent email_opt_in  quiet_hours 21:00 to 08:00  limit 3 per 1d }
-channel sms { consent sms_opt_in  limit 1 per 1d }
+channel sms { consent sms_opt_in  quiet_hours 21:00 to 08:00  limit 1 per 1d }
 "#;
 
 /// About `steps` steps, six at a time: a wait, a send, an `if` with a send

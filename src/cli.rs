@@ -1,13 +1,20 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
 //! only calls [`run`] and exits with the code it returns.
+//!
+//! Every command writes through one [`Output`] (`cli/output.rs`): the global
+//! `--quiet` and `--color` flags, `check --output-file`, and exit code 2
+//! when the output cannot be written are handled there.
+
+pub mod output;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::driver::{self, Options};
 use crate::render;
+pub use output::{ColorChoice, GlobalArgs, Output};
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -23,14 +30,8 @@ pub const EXIT_FAILURE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Human,
-    Json,
-    Sarif,
-    Github,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -41,17 +42,24 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = render::Format::Human)]
+        format: render::Format,
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
+        /// Write the report to this file instead of standard output (for
+        /// the machine formats: `--format sarif --output-file omnis.sarif`).
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
     },
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
     Fmt {
-        /// Files, or directories searched recursively for `*.omni`.
-        #[arg(default_value = ".")]
+        /// Files, or directories searched recursively for `*.omni` (default
+        /// `.`); `-` formats standard input to standard output.
         paths: Vec<PathBuf>,
         /// Write nothing: list the files whose layout would change (exit 1 if any).
         #[arg(long)]
@@ -59,13 +67,23 @@ pub enum Command {
         /// Write nothing: print the changes as a unified diff (exit 1 if any).
         #[arg(long)]
         diff: bool,
+        /// Format standard input (as `-`), naming it NAME in messages: for
+        /// editors' format-on-save.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
-    /// Compile campaigns to execution plans, one file per campaign.
+    /// Compile campaigns to execution plans, one file per campaign, and a
+    /// manifest listing them (`omnis-manifest.json`, written last).
     Build {
         /// Files, or directories searched recursively for `*.omni`.
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// The folder to write `<campaign>.plan.json` (or `.plan.yaml`) to.
+        /// Plans of an earlier build that are gone are removed; other files
+        /// are left alone.
         #[arg(long, short)]
         out: PathBuf,
         /// Plan file format.
@@ -74,29 +92,46 @@ pub enum Command {
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
+        /// One line per plan file (written, unchanged or removed).
+        #[arg(long, short)]
+        verbose: bool,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// Run a campaign's plan for the people and events of a scenario.
     Simulate {
         /// The campaign's file (or folder), with its imports.
         path: PathBuf,
-        /// The campaign to run.
+        /// The campaign to run (needed only when the files hold several).
         #[arg(long)]
-        campaign: String,
+        campaign: Option<String>,
         /// A scenario YAML file: `person` and `events`, or `people`.
         #[arg(long, conflicts_with = "people", required_unless_present = "people")]
         scenario: Option<PathBuf>,
-        /// Instead of a scenario, a generated population of N people.
-        #[arg(long)]
-        people: Option<usize>,
+        /// Instead of a scenario, a generated population of N people
+        /// (counted, not listed).
+        #[arg(long, value_name = "N",
+              value_parser = clap::value_parser!(u64).range(1..=crate::simulate::MAX_PEOPLE))]
+        people: Option<u64>,
         /// The seed of the generated population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SimFormat::Human)]
         format: SimFormat,
+        /// Rewrite the scenario's `expect` lists with what happened (the
+        /// rest of the file is kept).
+        #[arg(long, conflicts_with = "people")]
+        update_expect: bool,
     },
-    /// Print the JSON Schema of the plan format.
-    Schema,
+    /// Print the JSON Schema of the plan format, or of another JSON output.
+    Schema {
+        /// `plan` (the default), `manifest` (of `build`), or the `--format
+        /// json` output of `check`, `diff` or `simulate`.
+        #[arg(value_enum, default_value_t = SchemaOf::Plan)]
+        of: SchemaOf,
+    },
     /// Explain a diagnostic code: what it means, why, an example and the fix.
     Explain {
         /// A code such as `unreachable-step`; without one, list every code.
@@ -113,6 +148,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Succeed when the paths hold no `.omni` file (else exit 2).
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// What changed between two versions of the campaigns, in review terms
     /// (exit 0: nothing, 1: something changed, 2: errors).
@@ -160,11 +198,15 @@ const FMT_HELP: &str = "\
 The layout: two-space indentation; one declaration, property or step per line;
 a block written on one line stays on one line when it fits in 100 columns;
 runs of one-line events, channels, segments and messages, and split arms, are
-aligned; blank lines are kept (at most one in a row); every comment is kept.
+aligned; blank lines are kept (at most one in a row); every comment is kept;
+each file keeps its line breaks (\\r\\n stays \\r\\n).
 
 Files are rewritten only when their layout changes, atomically (a temporary
 file in the same folder, then a rename). A file that does not parse (syntax
 errors, or values out of range) is reported on stderr and left as it is.
+
+`omnis fmt -` (or `--stdin-filename NAME`) formats standard input to standard
+output, for editors; when it does not parse, nothing is printed on stdout.
 
 Exit codes:
   0  every file is formatted (or has just been written formatted)
@@ -184,46 +226,78 @@ pub enum SimFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    Plan,
+    Manifest,
+    Check,
+    Diff,
+    Simulate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DenyWhat {
     Warnings,
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let mut command = Cli::command();
+    if let Some(color) = output::color_in_args(&args) {
+        command = command.color(color);
+    }
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_FAILURE
-            } else {
-                EXIT_OK
-            };
-            let _ = e.print();
-            return code;
-        }
+        Err(e) => return output::print_clap(&e),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match cli.command {
+    let mut out = Output::new(cli.global);
+    let code = run_command(cli.command, &mut out);
+    out.finish(code)
+}
+
+fn run_command(command: Command, out: &mut Output) -> i32 {
+    match command {
         Command::Check {
             paths,
             format,
             deny,
-        } => check(paths, format, deny.is_some(), &mut out),
-        Command::Fmt { paths, check, diff } => {
-            let opts = crate::fmt::files::Options { paths, check, diff };
-            // Diagnostics go to stderr, the file list or diff to stdout.
-            let mut human = human_options();
-            human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            crate::fmt::files::run(&opts, &human, &mut out, &mut std::io::stderr()).exit_code()
+            allow_empty,
+            output_file,
+        } => {
+            if let Some(file) = output_file {
+                out.to_file(file);
+            }
+            check(paths, format, deny.is_some(), allow_empty, out)
         }
-        Command::Explain { code } => explain(code.as_deref(), &mut out),
+        Command::Fmt {
+            paths,
+            check,
+            diff,
+            stdin_filename,
+            allow_empty,
+        } => fmt(paths, check, diff, stdin_filename, allow_empty, out),
+        Command::Explain { code } => explain(code.as_deref(), out.data()),
         Command::Build {
             paths,
             out: dir,
             format,
             deny,
-        } => build(paths, &dir, format, deny.is_some(), &mut out),
+            verbose,
+            allow_empty,
+        } => build(
+            paths,
+            &dir,
+            format,
+            BuildFlags {
+                deny_warnings: deny.is_some(),
+                verbose,
+                allow_empty,
+            },
+            out,
+        ),
         Command::Simulate {
             path,
             campaign,
@@ -231,29 +305,43 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             people,
             seed,
             format,
-        } => simulate(
-            &path,
-            &campaign,
-            scenario.as_deref(),
-            people,
-            seed,
-            format,
-            &mut out,
-        ),
-        Command::Schema => {
-            let _ = out.write_all(crate::plan::schema_json().as_bytes());
+            update_expect,
+        } => {
+            let args = crate::simulate::command::Args {
+                path,
+                campaign,
+                scenario,
+                people,
+                seed,
+                json: format == SimFormat::Json,
+                update_expect,
+            };
+            crate::simulate::command::run(&args, out)
+        }
+        Command::Schema { of } => {
+            let schema = match of {
+                SchemaOf::Plan => crate::schemas::Schema::Plan,
+                SchemaOf::Manifest => crate::schemas::Schema::Manifest,
+                SchemaOf::Check => crate::schemas::Schema::Check,
+                SchemaOf::Diff => crate::schemas::Schema::Diff,
+                SchemaOf::Simulate => crate::schemas::Schema::Simulate,
+            };
+            let _ = out.data().write_all(schema.json().as_bytes());
             EXIT_OK
         }
         Command::Graph {
             paths,
             campaign,
             format,
-        } => graph(paths, campaign.as_deref(), format, &mut out),
-        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
-        Command::Init { dir } => init(&dir, &mut out),
+            allow_empty,
+        } => graph(paths, campaign.as_deref(), format, allow_empty, out),
+        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
+        Command::Init { dir } => init(&dir, out.status()),
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut out);
+            // Generated in memory: clap_complete panics on a failed write.
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut text);
+            let _ = out.data().write_all(&text);
             EXIT_OK
         }
     }
@@ -281,7 +369,7 @@ fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dyn Write) -> i32 {
+fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Output) -> i32 {
     use crate::diff::{self, DiffError};
     let report = match (git, paths.as_slice()) {
         (Some(rev), paths) => diff::diff_git(rev, paths),
@@ -295,7 +383,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         Ok(r) => r,
         Err(DiffError::Sources { side, analysis }) => {
             eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            print_errors(&analysis);
+            print_errors(&analysis, out);
             return EXIT_FAILURE;
         }
         Err(e) => {
@@ -308,11 +396,9 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         DiffFormat::Markdown => diff::Format::Markdown,
         DiffFormat::Json => diff::Format::Json,
     };
-    if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let _ = out
+        .data()
+        .write_all(diff::render(&report, format).as_bytes());
     if report.changed {
         EXIT_FINDINGS
     } else {
@@ -323,7 +409,11 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
 /// Loads and checks `paths` for a command that needs error-free sources
 /// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
 /// the exit code to use; warnings are not shown.
-fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
+fn analyze_clean(
+    paths: Vec<PathBuf>,
+    on_errors: i32,
+    out: &Output,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze(&Options { paths }) {
         Ok(a) => a,
         Err(e) => {
@@ -332,14 +422,14 @@ fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis
         }
     };
     if analysis.has_errors() {
-        print_errors(&analysis);
+        print_errors(&analysis, out);
         return Err(on_errors);
     }
     Ok(analysis)
 }
 
 /// Prints the errors of `analysis` (human, to stderr); warnings are not shown.
-fn print_errors(analysis: &driver::Analysis) {
+fn print_errors(analysis: &driver::Analysis, out: &Output) {
     let errors: Vec<_> = analysis
         .diagnostics
         .iter()
@@ -351,34 +441,50 @@ fn print_errors(analysis: &driver::Analysis) {
         render::Format::Human,
         &analysis.sources,
         &errors,
-        &human_options(),
+        &out.human(true),
         &mut err,
     );
+}
+
+/// The paths named hold no `.omni` file: said, and exit 2 (`--allow-empty`
+/// makes that a success).
+fn no_sources(paths: &[PathBuf]) -> i32 {
+    let shown: Vec<String> = if paths.is_empty() {
+        vec!["`.`".into()]
+    } else {
+        paths.iter().map(|p| format!("`{}`", p.display())).collect()
+    };
+    eprintln!(
+        "error: no `.omni` files in {}; pass --allow-empty if there may be none",
+        shown.join(", ")
+    );
+    EXIT_FAILURE
 }
 
 fn graph(
     paths: Vec<PathBuf>,
     campaign: Option<&str>,
     format: GraphFormat,
-    out: &mut dyn Write,
+    allow_empty: bool,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_clean(paths, EXIT_FINDINGS) {
+    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
         GraphFormat::Dot => crate::diagram::Format::Dot,
     };
     match crate::diagram::render(&analysis, campaign, format) {
         Ok(text) => {
-            if text.is_empty() {
+            if text.is_empty() && !out.quiet() {
                 eprintln!("note: no campaigns in the named files");
             }
-            if let Err(e) = out.write_all(text.as_bytes()) {
-                eprintln!("error: cannot write the diagram: {e}");
-                return EXIT_FAILURE;
-            }
+            let _ = out.data().write_all(text.as_bytes());
             EXIT_OK
         }
         Err(e) => {
@@ -388,32 +494,63 @@ fn graph(
     }
 }
 
+/// `omnis fmt`: files in place, or standard input to standard output.
+fn fmt(
+    paths: Vec<PathBuf>,
+    check: bool,
+    diff: bool,
+    stdin_filename: Option<String>,
+    allow_empty: bool,
+    out: &mut Output,
+) -> i32 {
+    use crate::fmt::files;
+    let stdin = stdin_filename.is_some() || paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && paths.iter().any(|p| p.as_os_str() != "-") {
+        eprintln!("error: `-` (standard input) cannot be formatted together with paths");
+        return EXIT_FAILURE;
+    }
+    let opts = files::Options { paths, check, diff };
+    // Diagnostics go to stderr, the file list, diff or text to stdout.
+    let human = out.human(true);
+    let err = &mut std::io::stderr();
+    if stdin {
+        let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
+        let input = &mut std::io::stdin().lock();
+        return files::run_stdin(input, &name, &opts, &human, out.data(), err).exit_code();
+    }
+    let outcome = files::run(&opts, &human, out.data(), err);
+    if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
+        return no_sources(&opts.paths);
+    }
+    outcome.exit_code()
+}
+
 fn check(
     paths: Vec<PathBuf>,
-    format: CheckFormat,
+    format: render::Format,
     deny_warnings: bool,
-    out: &mut dyn Write,
+    allow_empty: bool,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
+    let analysis = match driver::analyze_with(
+        &Options {
+            paths: paths.clone(),
+        },
+        deny_warnings,
+    ) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
+    if analysis.roots.is_empty() && !allow_empty {
+        return no_sources(&paths);
+    }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
-    let format = match format {
-        CheckFormat::Human => render::Format::Human,
-        CheckFormat::Json => render::Format::Json,
-        CheckFormat::Sarif => render::Format::Sarif,
-        CheckFormat::Github => render::Format::Github,
-    };
-    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let human = out.human(false);
+    let _ = render::render(format, &analysis.sources, diags, &human, out.data());
     if diags.iter().any(|d| d.is_error()) {
         EXIT_FINDINGS
     } else {
@@ -423,7 +560,11 @@ fn check(
 
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
-fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver::Analysis, i32> {
+pub(crate) fn analyze_for_output(
+    paths: Vec<PathBuf>,
+    deny_warnings: bool,
+    out: &Output,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
         Err(e) => {
@@ -431,14 +572,16 @@ fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver
             return Err(EXIT_FAILURE);
         }
     };
-    if !analysis.diagnostics.is_empty() {
-        let mut opts = human_options();
-        opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if out.quiet() {
+        if analysis.has_errors() {
+            print_errors(&analysis, out);
+        }
+    } else if !analysis.diagnostics.is_empty() {
         let _ = render::render(
             render::Format::Human,
             &analysis.sources,
             &analysis.diagnostics,
-            &opts,
+            &out.human(true),
             &mut std::io::stderr(),
         );
     }
@@ -448,202 +591,54 @@ fn analyze_for_output(paths: Vec<PathBuf>, deny_warnings: bool) -> Result<driver
     Ok(analysis)
 }
 
+/// The flags of `omnis build` beyond paths, folder and format.
+struct BuildFlags {
+    deny_warnings: bool,
+    verbose: bool,
+    allow_empty: bool,
+}
+
 fn build(
     paths: Vec<PathBuf>,
     dir: &std::path::Path,
     format: PlanFormatArg,
-    deny_warnings: bool,
-    out: &mut dyn Write,
+    flags: BuildFlags,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_for_output(paths, deny_warnings) {
+    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings, out) {
         Ok(a) => a,
         Err(code) => {
             eprintln!("error: no plans were written");
             return code;
         }
     };
+    if analysis.roots.is_empty() && !flags.allow_empty {
+        return no_sources(&paths);
+    }
     let format = match format {
         PlanFormatArg::Json => crate::build::PlanFormat::Json,
         PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
     };
     let plans = crate::build::plans(&analysis);
     match crate::build::write_plans(&plans, dir, format) {
-        Ok(written) => {
-            for p in &written {
-                let _ = writeln!(out, "wrote {}", p.display());
+        Ok(w) => {
+            let out = out.status();
+            if flags.verbose {
+                let lines = (w.written.iter().map(|p| ("wrote", p)))
+                    .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
+                    .chain(w.removed.iter().map(|p| ("removed", p)));
+                for (what, p) in lines {
+                    let _ = writeln!(out, "{what} {}", p.display());
+                }
             }
-            if written.is_empty() {
-                let _ = writeln!(out, "no campaigns found: nothing to build");
-            }
+            let _ = writeln!(out, "{}", w.summary(dir));
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: cannot write plans to `{}`: {e}", dir.display());
+            eprintln!("error: {e}");
             EXIT_FAILURE
         }
     }
-}
-
-fn simulate(
-    path: &std::path::Path,
-    campaign: &str,
-    scenario: Option<&std::path::Path>,
-    people: Option<usize>,
-    seed: u64,
-    format: SimFormat,
-    out: &mut dyn Write,
-) -> i32 {
-    use crate::simulate as sim;
-    let analysis = match analyze_for_output(vec![path.to_path_buf()], false) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let Some(id) = analysis
-        .program
-        .campaigns
-        .iter()
-        .position(|c| c.name == campaign)
-    else {
-        let names = analysis.program.campaigns.iter().map(|c| c.name.as_str());
-        let hint = match crate::suggest::did_you_mean(campaign, names) {
-            Some(s) => format!(" (did you mean `{s}`?)"),
-            None => String::new(),
-        };
-        eprintln!(
-            "error: there is no campaign `{campaign}` in `{}`{hint}",
-            path.display()
-        );
-        return EXIT_FAILURE;
-    };
-    let plan = crate::plan::emit::emit(
-        &analysis.program,
-        crate::model::CampaignId(id as u32),
-        &analysis.sources,
-    );
-    let scenario = match (scenario, people) {
-        (Some(file), _) => {
-            let text = match std::fs::read_to_string(file) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: cannot read `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            };
-            match sim::Scenario::from_yaml(&text) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            }
-        }
-        (None, Some(n)) => sim::generate_people(&plan, n, seed),
-        (None, None) => unreachable!("clap requires --scenario or --people"),
-    };
-    let timelines = match sim::simulate(&plan, &scenario) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    if people.is_some() {
-        let _ = write!(out, "{}", population_summary(&timelines, format));
-        return EXIT_OK;
-    }
-    let text = match format {
-        SimFormat::Json if timelines.len() == 1 => {
-            let mut t = serde_json::to_string_pretty(
-                &serde_json::json!({ "timeline": timelines[0].entries }),
-            )
-            .expect("timelines serialize");
-            t.push('\n');
-            t
-        }
-        SimFormat::Json => sim::timelines_to_json(&timelines),
-        SimFormat::Human => timelines
-            .iter()
-            .map(|t| t.human())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    let _ = write!(out, "{text}");
-    let diffs = sim::check_expectations(&scenario, &timelines);
-    if !diffs.is_empty() {
-        eprintln!("the timeline differs from the scenario's `expect`:");
-        for d in &diffs {
-            eprintln!("  {d}");
-        }
-        return EXIT_FINDINGS;
-    }
-    EXIT_OK
-}
-
-/// Counts of what happened to a generated population.
-fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat) -> String {
-    use crate::simulate::What;
-    use std::collections::BTreeMap;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut steps = 0;
-    for t in timelines {
-        steps += t.steps;
-        for e in &t.entries {
-            let key = match &e.what {
-                What::Entered => "entered".to_string(),
-                What::Send { message, .. } => format!("send {message}"),
-                What::Skip {
-                    message, reason, ..
-                } => format!("skip {message}: {}", reason.as_str()),
-                What::Converted { .. } => "converted".to_string(),
-                What::Exited { reason, .. } => format!("exited: {}", reason.as_str()),
-                What::Completed => "completed".to_string(),
-            };
-            *counts.entry(key).or_default() += 1;
-        }
-    }
-    match format {
-        SimFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&serde_json::json!({
-                "people": timelines.len(),
-                "steps": steps,
-                "counts": counts,
-            }))
-            .expect("summary serializes");
-            t.push('\n');
-            t
-        }
-        SimFormat::Human => {
-            let mut s = format!("{} people, {steps} steps\n", timelines.len());
-            for (k, v) in counts {
-                s.push_str(&format!("  {v:>8}  {k}\n"));
-            }
-            s
-        }
-    }
-}
-
-/// A report that cannot be written is an I/O failure, except when the
-/// reader went away (`omnis check | head`): then the exit code still says
-/// what was found.
-fn write_failure(e: &std::io::Error) -> Option<i32> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return None;
-    }
-    eprintln!("error: cannot write the report: {e}");
-    Some(EXIT_FAILURE)
-}
-
-/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
-/// the terminal when `COLUMNS` says it.
-fn human_options() -> render::HumanOptions {
-    use std::io::IsTerminal;
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w: &usize| (40..=500).contains(&w))
-        .unwrap_or(100);
-    render::HumanOptions { color, width }
 }
 
 fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {

@@ -1,22 +1,26 @@
 //! Project configuration: `omnis.toml` at the project root.
 //!
-//! Only the `[lints]` table means anything to the checker: each lint code set
-//! to `"allow"` (not reported), `"warn"` (the default) or `"deny"` (reported
-//! as an error, so `check` fails):
-//!
 //! ```toml
+//! # Gitignore patterns, relative to this folder: what walking a folder
+//! # skips (a path named on the command line is always checked).
+//! exclude = ["drafts/", "*.generated.omni"]
+//!
 //! [lints]
 //! repeated-message = "deny"
 //! no-goal = "allow"
 //! ```
 //!
+//! Each lint code in `[lints]` is set to `"allow"` (not reported), `"warn"`
+//! (the default) or `"deny"` (reported as an error, so `check` fails).
 //! Errors (codes that are not lints, such as `unknown-name`) cannot be
-//! configured. Unknown codes and levels are reported with their line and
-//! column and, where one is close, a did-you-mean. Other tables are left to
-//! the tools that read them.
-
+//! configured. Anything else (an unknown key or table, an unknown code or
+//! level, a value of the wrong type, TOML that does not parse) is a
+//! `config-error` diagnostic in `omnis.toml`, with a did-you-mean when a
+//! known name is close. The file is read like a source file
+//! (`crate::files::read_source`): a regular file inside the project root, of
+//! at most 16 MiB.
 use std::collections::BTreeMap;
-use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -24,10 +28,10 @@ use toml::Spanned;
 
 use crate::codes;
 use crate::diagnostic::Severity;
-use crate::source::SourceFile;
+use crate::files::walk::Failure;
+use crate::files::{read_source, SourceError, Tree};
 
-/// The name of the configuration file at the project root.
-pub const CONFIG_FILE: &str = "omnis.toml";
+pub use crate::files::CONFIG_FILE;
 
 /// What a lint is set to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,18 +85,26 @@ impl LintConfig {
     }
 
     /// Sets a lint's level. Fails for codes that are unknown or not lints.
-    pub fn set(&mut self, code: &str, level: Level) -> Result<(), String> {
+    /// The error is a message and, when a known code is close, a
+    /// did-you-mean.
+    pub fn set(&mut self, code: &str, level: Level) -> Result<(), (String, Option<String>)> {
         match codes::lookup(code) {
             Some(info) if info.configurable => {
-                self.levels.insert(info.code, level);
+                self.levels.insert(info.code.as_str(), level);
                 Ok(())
             }
-            Some(info) => Err(format!(
-                "`{}` is an error, not a lint: it cannot be set to `{}`",
-                info.code,
-                level.as_str()
+            Some(info) => Err((
+                format!(
+                    "`{}` is an error, not a lint: it cannot be set to `{}`",
+                    info.code,
+                    level.as_str()
+                ),
+                Some("only lints (warnings) have levels; `omnis explain` lists them".into()),
             )),
-            None => Err(unknown_code_message(code)),
+            None => Err((
+                format!("unknown lint `{code}`"),
+                codes::suggest(code).map(|s| format!("did you mean `{s}`?")),
+            )),
         }
     }
 
@@ -111,12 +123,8 @@ impl LintConfig {
     }
 }
 
-fn unknown_code_message(code: &str) -> String {
-    match codes::suggest(code) {
-        Some(s) => format!("unknown lint `{code}` (did you mean `{s}`?)"),
-        None => format!("unknown lint `{code}`"),
-    }
-}
+/// The top-level keys `omnis.toml` knows.
+pub const KEYS: &[&str] = &["exclude", "lints"];
 
 /// Everything `omnis.toml` configures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -124,165 +132,225 @@ pub struct Config {
     /// The file it was read from; `None` when the project has none.
     pub path: Option<PathBuf>,
     pub lints: LintConfig,
+    /// Gitignore patterns of what walking a folder skips, relative to the
+    /// folder of `omnis.toml`.
+    pub exclude: Vec<String>,
 }
 
-/// One problem in `omnis.toml`.
+/// One problem in `omnis.toml`: a `config-error` diagnostic once the file
+/// is in the source map.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigProblem {
-    /// 1-based, when the place is known.
-    pub line: usize,
-    pub column: usize,
+    /// Byte range in the file.
+    pub span: Range<usize>,
     pub message: String,
+    pub help: Option<String>,
 }
 
-/// `omnis.toml` could not be read or is not valid. Its `Display` lists
-/// every problem as `path:line:column: message`.
+/// An `omnis.toml` with problems: its path, text and problems.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct ConfigFile {
     pub path: PathBuf,
+    pub text: String,
     pub problems: Vec<ConfigProblem>,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            if p.line > 0 {
-                write!(
-                    f,
-                    "{}:{}:{}: {}",
-                    self.path.display(),
-                    p.line,
-                    p.column,
-                    p.message
-                )?;
-            } else {
-                write!(f, "{}: {}", self.path.display(), p.message)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RawConfig {
     lints: Option<Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    exclude: Option<Vec<Spanned<String>>>,
 }
 
-/// Reads `omnis.toml` from the project root. A project without one gets
-/// the defaults.
-pub fn load_config(root: &Path) -> Result<Config, ConfigError> {
+/// Reads `omnis.toml` from the project root `root` of `tree`. A project
+/// without one gets the defaults; one with problems comes back with them
+/// (the rest of it still applies). A file that cannot be read is a
+/// [`Failure`].
+pub fn load(tree: &dyn Tree, root: &Path) -> Result<(Config, Option<ConfigFile>), Failure> {
     let path = root.join(CONFIG_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+    if tree.kind(&path).is_none() {
+        return Ok((Config::default(), None));
+    }
+    let failure = |error: SourceError| Failure {
+        path: path.clone(),
+        error,
+    };
+    let canonical = tree.resolve(&path).map_err(|e| failure(e.into()))?;
+    let bytes = read_source(tree, &canonical, root).map_err(failure)?;
+    let (text, mut problems) = match String::from_utf8(bytes) {
+        Ok(text) => (text, Vec::new()),
         Err(e) => {
-            return Err(ConfigError {
-                path,
-                problems: vec![ConfigProblem {
-                    line: 0,
-                    column: 0,
-                    message: format!("cannot read it: {e}"),
-                }],
-            })
+            let at = e.utf8_error().valid_up_to();
+            let problem = ConfigProblem {
+                span: at..at + 1,
+                message: "omnis.toml is not valid UTF-8".into(),
+                help: Some("save the file as UTF-8".into()),
+            };
+            (
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                vec![problem],
+            )
         }
     };
-    parse_config(&path, &text)
+    let (mut config, found) = parse_config(&text);
+    config.path = Some(path.clone());
+    problems.extend(found);
+    let file = (!problems.is_empty()).then_some(ConfigFile {
+        path,
+        text,
+        problems,
+    });
+    Ok((config, file))
 }
 
-/// Parses the text of an `omnis.toml` (`path` is only used in messages).
-pub fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let file = SourceFile::new(path.to_path_buf(), String::new(), text.to_string());
-    let at = |offset: usize, message: String| {
-        let lc = file.line_col(offset);
-        ConfigProblem {
-            line: lc.line,
-            column: lc.column,
-            message,
+/// Parses the text of an `omnis.toml`: the configuration (what could be
+/// read of it) and its problems.
+pub fn parse_config(text: &str) -> (Config, Vec<ConfigProblem>) {
+    let mut config = Config::default();
+    let mut problems = Vec::new();
+    let problem = |span: Range<usize>, message: String, help: Option<String>| ConfigProblem {
+        span,
+        message,
+        help,
+    };
+    let toml_error = |e: toml::de::Error| {
+        let span = e.span().unwrap_or(0..0);
+        problem(
+            span,
+            format!("not valid here: {}", e.message().trim()),
+            None,
+        )
+    };
+    let top: BTreeMap<Spanned<String>, toml::Value> = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            problems.push(problem(
+                span,
+                format!("omnis.toml is not valid TOML: {}", e.message().trim()),
+                None,
+            ));
+            return (config, problems);
         }
     };
-    let err = |problems| ConfigError {
-        path: path.to_path_buf(),
-        problems,
-    };
+    for (key, value) in &top {
+        if KEYS.contains(&key.get_ref().as_str()) {
+            continue;
+        }
+        let name = key.get_ref();
+        let what = if value.is_table() {
+            format!("unknown table `[{name}]`")
+        } else {
+            format!("unknown key `{name}`")
+        };
+        let help = match crate::suggest::did_you_mean(name, KEYS.iter().copied()) {
+            Some("lints") => "did you mean `[lints]`?".to_string(),
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "omnis.toml knows `exclude` and the `[lints]` table".to_string(),
+        };
+        problems.push(problem(
+            key.span(),
+            format!("{what} in omnis.toml"),
+            Some(help),
+        ));
+    }
     let raw: RawConfig = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
-            let message = format!("not valid TOML: {}", e.message());
-            let problem = match e.span() {
-                Some(span) => at(span.start, message),
-                None => ConfigProblem {
-                    line: 0,
-                    column: 0,
-                    message,
-                },
-            };
-            return Err(err(vec![problem]));
+            problems.push(toml_error(e));
+            RawConfig::default()
         }
     };
-    let mut config = Config {
-        path: Some(path.to_path_buf()),
-        lints: LintConfig::default(),
-    };
-    let mut problems = Vec::new();
+    for pattern in raw.exclude.unwrap_or_default() {
+        let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+        match b.add_line(None, pattern.get_ref()) {
+            Ok(_) => config.exclude.push(pattern.into_inner()),
+            Err(e) => problems.push(problem(
+                pattern.span(),
+                format!(
+                    "`{}` is not a valid exclude pattern: {e}",
+                    pattern.get_ref()
+                ),
+                Some(
+                    "patterns are written as in `.gitignore`, e.g. `drafts/` or `*.draft.omni`"
+                        .into(),
+                ),
+            )),
+        }
+    }
     if let Some(lints) = raw.lints {
         for (code, value) in lints.into_inner() {
             let level = match value.get_ref() {
                 toml::Value::String(s) => match Level::parse(s) {
                     Some(level) => level,
                     None => {
-                        let mut message = format!(
-                            "unknown level `{s}` for `{}`: expected \"allow\", \"warn\" or \"deny\"",
-                            code.get_ref()
-                        );
-                        if let Some(sug) =
-                            crate::suggest::did_you_mean(s, Level::NAMES.iter().copied())
-                        {
-                            message.push_str(&format!(" (did you mean \"{sug}\"?)"));
-                        }
-                        problems.push(at(value.span().start, message));
+                        let help =
+                            match crate::suggest::did_you_mean(s, Level::NAMES.iter().copied()) {
+                                Some(sug) => format!("did you mean \"{sug}\"?"),
+                                None => "a level is \"allow\", \"warn\" or \"deny\"".into(),
+                            };
+                        problems.push(problem(
+                            value.span(),
+                            format!(
+                                "unknown level `{s}` for `{}`: expected \"allow\", \"warn\" or \"deny\"",
+                                code.get_ref()
+                            ),
+                            Some(help),
+                        ));
                         continue;
                     }
                 },
                 other => {
-                    problems.push(at(
-                        value.span().start,
+                    problems.push(problem(
+                        value.span(),
                         format!(
                             "the level of `{}` must be a string, \"allow\", \"warn\" or \"deny\", not a {}",
                             code.get_ref(),
                             other.type_str()
                         ),
+                        None,
                     ));
                     continue;
                 }
             };
-            if let Err(message) = config.lints.set(code.get_ref(), level) {
-                problems.push(at(code.span().start, message));
+            if let Err((message, help)) = config.lints.set(code.get_ref(), level) {
+                problems.push(problem(code.span(), message, help));
             }
         }
     }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(err(problems))
-    }
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    (config, problems)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, ConfigError> {
-        parse_config(Path::new("omnis.toml"), text)
+    fn parse(text: &str) -> (Config, Vec<ConfigProblem>) {
+        parse_config(text)
+    }
+
+    /// `(line, column, message, help)` of each problem.
+    fn problems(text: &str) -> Vec<(usize, usize, String, String)> {
+        let file =
+            crate::source::SourceFile::new("omnis.toml".into(), "omnis.toml".into(), text.into());
+        parse(text)
+            .1
+            .into_iter()
+            .map(|p| {
+                let lc = file.line_col(p.span.start);
+                (lc.line, lc.column, p.message, p.help.unwrap_or_default())
+            })
+            .collect()
     }
 
     #[test]
-    fn reads_levels() {
-        let c = parse("[lints]\nrepeated-message = \"deny\"\nno-goal = \"allow\"\n").unwrap();
+    fn reads_levels_and_excludes() {
+        let (c, p) = parse(
+            "exclude = [\"tests/\"]\n[lints]\nrepeated-message = \"deny\"\nno-goal = \"allow\"\n",
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.exclude, ["tests/"]);
         assert_eq!(c.lints.level("repeated-message"), Level::Deny);
         assert_eq!(c.lints.level("no-goal"), Level::Allow);
         assert_eq!(c.lints.level("frequency-cap"), Level::Warn);
@@ -298,41 +366,50 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_other_tables_are_fine() {
-        assert_eq!(parse("").unwrap().lints, LintConfig::default());
-        assert!(parse("[build]\nout = \"plans\"\n").is_ok());
+    fn an_empty_file_is_the_defaults() {
+        assert_eq!(parse(""), (Config::default(), Vec::new()));
     }
 
     #[test]
-    fn unknown_codes_and_levels_are_reported_with_suggestions() {
-        let e = parse("[lints]\nrepeated-mesage = \"deny\"\nno-goal = \"alow\"\nunknown-name = \"allow\"\nfrequency-cap = 3\n")
-            .unwrap_err();
-        let text = e.to_string();
-        assert_eq!(e.problems.len(), 4, "{text}");
+    fn unknown_tables_keys_codes_and_levels_are_reported_with_suggestions() {
+        let p = problems("excludes = []\n[lint]\nno-goal = \"deny\"\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!((p[0].0, p[0].1), (1, 1));
+        assert!(p[0].2.contains("unknown key `excludes`"), "{p:?}");
+        assert_eq!(p[0].3, "did you mean `exclude`?");
+        assert_eq!(p[1].0, 2);
+        assert!(p[1].2.contains("unknown table `[lint]`"), "{p:?}");
+        assert_eq!(p[1].3, "did you mean `[lints]`?");
+
+        let p = problems("[lints]\nrepeated-mesage = \"deny\"\nno-goal = \"alow\"\nunknown-name = \"allow\"\nfrequency-cap = 3\n");
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert_eq!((p[0].0, p[0].1), (2, 1));
+        assert_eq!(p[0].2, "unknown lint `repeated-mesage`");
+        assert_eq!(p[0].3, "did you mean `repeated-message`?");
+        assert_eq!((p[1].0, p[1].1), (3, 11));
         assert!(
-            text.contains(
-                "omnis.toml:2:1: unknown lint `repeated-mesage` (did you mean `repeated-message`?)"
-            ),
-            "{text}"
+            p[1].2.contains("unknown level `alow` for `no-goal`"),
+            "{p:?}"
         );
+        assert_eq!(p[1].3, "did you mean \"allow\"?");
         assert!(
-            text.contains("omnis.toml:3:11: unknown level `alow` for `no-goal`"),
-            "{text}"
+            p[2].2.contains("`unknown-name` is an error, not a lint"),
+            "{p:?}"
         );
-        assert!(text.contains("(did you mean \"allow\"?)"), "{text}");
-        assert!(
-            text.contains("`unknown-name` is an error, not a lint"),
-            "{text}"
-        );
-        assert!(text.contains("must be a string"), "{text}");
+        assert!(p[3].2.contains("must be a string"), "{p:?}");
     }
 
     #[test]
-    fn invalid_toml_is_reported_with_a_position() {
-        let e = parse("[lints\n").unwrap_err();
-        assert_eq!(e.problems.len(), 1);
-        assert!(e.problems[0].line >= 1, "{e}");
-        assert!(e.to_string().contains("not valid TOML"), "{e}");
+    fn invalid_toml_and_wrong_types_are_reported_with_a_position() {
+        let p = problems("[lints\n");
+        assert_eq!(p.len(), 1);
+        assert!(p[0].2.contains("not valid TOML"), "{p:?}");
+        let p = problems("exclude = \"tests\"\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].0, 1);
+        let p = problems("exclude = [\"drafts/{a,b\", \"ok/\"]\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].2.contains("not a valid exclude pattern"), "{p:?}");
     }
 
     #[test]
@@ -352,14 +429,13 @@ mod tests {
     #[test]
     fn missing_file_gives_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(load_config(dir.path()).unwrap(), Config::default());
-        std::fs::write(
-            dir.path().join(CONFIG_FILE),
-            "[lints]\nno-goal = \"deny\"\n",
-        )
-        .unwrap();
-        let c = load_config(dir.path()).unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let disk = crate::files::Disk;
+        assert_eq!(load(&disk, &root).unwrap(), (Config::default(), None));
+        std::fs::write(root.join(CONFIG_FILE), "[lints]\nno-goal = \"deny\"\n").unwrap();
+        let (c, file) = load(&disk, &root).unwrap();
         assert_eq!(c.lints.level("no-goal"), Level::Deny);
-        assert_eq!(c.path, Some(dir.path().join(CONFIG_FILE)));
+        assert_eq!(c.path, Some(root.join(CONFIG_FILE)));
+        assert_eq!(file, None);
     }
 }

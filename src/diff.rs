@@ -50,8 +50,9 @@
 //!      it.
 //!
 //! `--git REV` compares the working tree with a revision: the `.omni` files
-//! and `omnis.toml`s of `REV` are exported to a temporary folder (`git
-//! ls-tree` and `git cat-file`) and the same paths are compared there.
+//! and `omnis.toml`s of `REV` are read into memory (`git ls-tree` and `git
+//! cat-file`, paths checked as `git fsck` does; see [`git`]) and the same
+//! paths are compared there. Nothing is written to disk.
 //!
 //! Exit codes (the CLI): 0 nothing changed, 1 something changed, 2 errors
 //! (including sources with errors on either side).
@@ -59,9 +60,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use schemars::JsonSchema;
 use serde::Serialize;
+
+use crate::files::{Disk, Tree};
+use git::git;
+
+pub mod git;
 
 use crate::driver::{self, Analysis, Options};
 use crate::graph::Journey;
@@ -73,12 +79,12 @@ use crate::plan::{
     VarValue, WaitOn,
 };
 
-use crate::units::{duration as format_duration, percent};
+use crate::words::{duration as format_duration, percent};
 
 // ------------------------------------------------------------------ report
 
 /// The whole comparison.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     /// What the old side is (a path, or `REV` with `--git`).
     pub old: String,
@@ -92,7 +98,7 @@ pub struct Report {
     pub summary: Summary,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,
@@ -100,7 +106,7 @@ pub struct Summary {
     pub unchanged: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Added,
@@ -108,7 +114,7 @@ pub enum Status {
     Changed,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct CampaignDiff {
     pub campaign: String,
     pub status: Status,
@@ -125,7 +131,7 @@ pub struct CampaignDiff {
 }
 
 /// A campaign setting that changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct SettingChange {
     /// `trigger`, `audience`, `reentry`, `goal`, `exits`, `limits`,
     /// `window`, `timezone`, `description`, `max_sends_per_person`.
@@ -136,7 +142,7 @@ pub struct SettingChange {
     pub effect: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Added,
@@ -148,7 +154,7 @@ pub enum Change {
 }
 
 /// A step added, removed, changed or renumbered.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct StepChange {
     /// The node id: the new one, or the old one for a removed step.
     pub id: String,
@@ -167,7 +173,7 @@ pub struct StepChange {
 }
 
 /// A message or channel whose content or settings changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ContentChange {
     /// `message` or `channel`.
     pub kind: String,
@@ -177,7 +183,7 @@ pub struct ContentChange {
 }
 
 /// A message sent in other places than before.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ReachChange {
     pub message: String,
     /// `newly sent`, `no longer sent` or `sent under other conditions`.
@@ -189,7 +195,7 @@ pub struct ReachChange {
 }
 
 /// What happens to people waiting at a step that was removed or changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct MidJourney {
     /// The old node id.
     pub at: String,
@@ -204,7 +210,7 @@ pub struct MidJourney {
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Landing {
     /// A node id of the new plan; `None` when the journey ends.
     pub id: Option<String>,
@@ -262,8 +268,8 @@ pub fn diff_paths(old: &Path, new: &Path) -> Result<Report, DiffError> {
             )));
         }
     }
-    let o = load_side(&[old.to_path_buf()], &old.display().to_string())?;
-    let n = load_side(&[new.to_path_buf()], &new.display().to_string())?;
+    let o = load_side(&Disk, &[old.to_path_buf()], &old.display().to_string())?;
+    let n = load_side(&Disk, &[new.to_path_buf()], &new.display().to_string())?;
     Ok(compare(
         &o,
         &n,
@@ -312,27 +318,30 @@ pub fn diff_git(rev: &str, paths: &[PathBuf]) -> Result<Report, DiffError> {
         })?;
         rel.push(r.to_path_buf());
     }
-    let tmp = TempDir::new()?;
-    export(&top, &commit, tmp.path())?;
+    let tree = git::GitTree::read(&top, &commit)?;
     let old_paths: Vec<PathBuf> = rel
         .iter()
-        .map(|r| tmp.path().join(r))
-        .filter(|p| p.exists())
+        .map(|r| top.join(r))
+        .filter(|p| tree.kind(p).is_some())
         .collect();
     let old = if old_paths.is_empty() {
         Analysis::default()
     } else {
-        load_side(&old_paths, rev)?
+        load_side(&tree, &old_paths, rev)?
     };
-    let new = load_side(&paths, "working tree")?;
+    let new = load_side(&Disk, &paths, "working tree")?;
     let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     Ok(compare(&old, &new, rev, &shown.join(" ")))
 }
 
-fn load_side(paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
-    let a = driver::analyze(&Options {
-        paths: paths.to_vec(),
-    })
+fn load_side(tree: &dyn Tree, paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
+    let a = driver::analyze_in(
+        tree,
+        &Options {
+            paths: paths.to_vec(),
+        },
+        false,
+    )
     .map_err(|error| DiffError::Load {
         side: side.to_string(),
         error,
@@ -344,138 +353,6 @@ fn load_side(paths: &[PathBuf], side: &str) -> Result<Analysis, DiffError> {
         });
     }
     Ok(a)
-}
-
-// --------------------------------------------------------------------- git
-
-fn git(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Vec<u8>, DiffError> {
-    use std::io::Write;
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| DiffError::Git(format!("cannot run git: {e}")))?;
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("piped stdin");
-        let input = input.to_vec();
-        // Write on another thread: git answers while it reads.
-        let writer = std::thread::spawn(move || pipe.write_all(&input));
-        let out = child
-            .wait_with_output()
-            .map_err(|e| DiffError::Git(e.to_string()))?;
-        let _ = writer.join();
-        return finish(args, out);
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| DiffError::Git(e.to_string()))?;
-    finish(args, out)
-}
-
-fn finish(args: &[&str], out: std::process::Output) -> Result<Vec<u8>, DiffError> {
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(DiffError::Git(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )))
-    }
-}
-
-/// Writes the `.omni` files and `omnis.toml`s of `commit` under `dest`.
-fn export(top: &Path, commit: &str, dest: &Path) -> Result<(), DiffError> {
-    let listing = git(top, &["ls-tree", "-r", "-z", "--full-tree", commit], None)?;
-    let mut files = Vec::new();
-    for entry in listing.split(|&b| b == 0).filter(|e| !e.is_empty()) {
-        let entry = String::from_utf8_lossy(entry);
-        let Some((meta, path)) = entry.split_once('\t') else {
-            continue;
-        };
-        let mut meta = meta.split(' ');
-        let (mode, kind, hash) = (meta.next(), meta.next(), meta.next());
-        let wanted =
-            path.ends_with(".omni") || path == "omnis.toml" || path.ends_with("/omnis.toml");
-        if kind == Some("blob") && matches!(mode, Some("100644" | "100755")) && wanted {
-            files.push((hash.unwrap_or_default().to_string(), path.to_string()));
-        }
-    }
-    if files.is_empty() {
-        return Ok(());
-    }
-    let mut request = String::new();
-    for (hash, _) in &files {
-        request.push_str(hash);
-        request.push('\n');
-    }
-    let blobs = git(top, &["cat-file", "--batch"], Some(request.as_bytes()))?;
-    let mut at = 0;
-    for (_, path) in &files {
-        // `<hash> blob <size>\n<content>\n`
-        let nl = blobs[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or_else(|| DiffError::Git("unexpected output from git cat-file".into()))?;
-        let header = String::from_utf8_lossy(&blobs[at..at + nl]).to_string();
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| DiffError::Git(format!("unexpected git cat-file header `{header}`")))?;
-        let start = at + nl + 1;
-        let content = blobs
-            .get(start..start + size)
-            .ok_or_else(|| DiffError::Git("short output from git cat-file".into()))?;
-        at = start + size + 1;
-        let target = dest.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| DiffError::Io(e.to_string()))?;
-        }
-        std::fs::write(&target, content)
-            .map_err(|e| DiffError::Io(format!("{}: {e}", target.display())))?;
-    }
-    Ok(())
-}
-
-/// A folder removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, DiffError> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        for _ in 0..100 {
-            let n = COUNT.fetch_add(1, Ordering::Relaxed);
-            let p =
-                std::env::temp_dir().join(format!("omnis-diff-{}-{nanos}-{n}", std::process::id()));
-            if std::fs::create_dir(&p).is_ok() {
-                return Ok(TempDir(p));
-            }
-        }
-        Err(DiffError::Io("cannot create a temporary folder".into()))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 // ------------------------------------------------------------- one side
@@ -1748,10 +1625,26 @@ pub enum Format {
     Json,
 }
 
+/// The report of `omnis diff --format json`: what changed between two
+/// versions of the campaigns, in review terms.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "Omnis campaign diff")]
+pub struct JsonReport<'a> {
+    /// The version of this format, `major.minor` (this is `1.0`). A minor
+    /// version only adds; a major version breaks.
+    pub format_version: &'a str,
+    #[serde(flatten)]
+    pub report: &'a Report,
+}
+
 pub fn render(r: &Report, format: Format) -> String {
     match format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(r).expect("reports serialize");
+            let report = JsonReport {
+                format_version: crate::schemas::DIFF_FORMAT_VERSION,
+                report: r,
+            };
+            let mut s = serde_json::to_string_pretty(&report).expect("reports serialize");
             s.push('\n');
             s
         }

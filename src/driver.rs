@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{self, Config, ConfigError};
+use crate::config::Config;
 use crate::diagnostic::{sort_and_dedup, Diagnostic};
 use crate::graph::Journey;
 use crate::lints::{self, LintContext};
@@ -20,19 +20,18 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
 }
 
-/// Why a run could not even start checking: an unreadable path, or an
-/// invalid `omnis.toml` (exit code 2).
+/// Why a run could not even start checking: paths (sources or
+/// `omnis.toml`) that cannot be read (exit code 2). Problems inside
+/// `omnis.toml` are `config-error` diagnostics.
 #[derive(Debug)]
 pub enum Error {
     Load(LoadError),
-    Config(ConfigError),
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Load(e) => e.fmt(f),
-            Error::Config(e) => e.fmt(f),
         }
     }
 }
@@ -42,12 +41,6 @@ impl std::error::Error for Error {}
 impl From<LoadError> for Error {
     fn from(e: LoadError) -> Self {
         Error::Load(e)
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::Config(e)
     }
 }
 
@@ -86,13 +79,6 @@ impl Analysis {
     }
 }
 
-/// Runs `f` on a thread with a large stack. The parser bounds nesting, but
-/// pest's recursive descent still needs more than a test thread's 2 MiB for
-/// the deepest input it accepts.
-pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    crate::stack::run_with_stack("omnis", 256 << 20, f)
-}
-
 /// Loads, parses and checks the given paths.
 pub fn analyze(opts: &Options) -> Result<Analysis, Error> {
     analyze_with(opts, false)
@@ -102,18 +88,29 @@ pub fn analyze(opts: &Options) -> Result<Analysis, Error> {
 /// `omnis.toml` levels are applied is reported as an error) when
 /// `deny_warnings` is set.
 pub fn analyze_with(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
-    with_big_stack(|| analyze_here(opts, deny_warnings))
+    analyze_in(&crate::files::Disk, opts, deny_warnings)
 }
 
-fn analyze_here(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
+/// [`analyze_with`] on the sources of `tree` (the disk, or a git revision).
+pub fn analyze_in(
+    tree: &dyn crate::files::Tree,
+    opts: &Options,
+    deny_warnings: bool,
+) -> Result<Analysis, Error> {
+    crate::stack::with_big_stack("omnis", || analyze_here(tree, opts, deny_warnings))
+}
+
+fn analyze_here(
+    tree: &dyn crate::files::Tree,
+    opts: &Options,
+    deny_warnings: bool,
+) -> Result<Analysis, Error> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
-    let loaded = loader::load(&paths)?;
-    let mut config = config::load_config(&loaded.project_root)?;
-    config.lints.deny_warnings |= deny_warnings;
+    let loaded = loader::load_in(tree, &paths)?;
     let resolved = resolve::resolve(&loaded);
     let Loaded {
         sources,
@@ -121,8 +118,10 @@ fn analyze_here(opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> 
         roots,
         imports,
         project_root,
+        mut config,
         diagnostics,
     } = loaded;
+    config.lints.deny_warnings |= deny_warnings;
     let mut diagnostics = diagnostics;
     diagnostics.extend(resolved.diagnostics);
     let mut analysis = Analysis {

@@ -3,9 +3,11 @@
 //! Writes `omnis.toml` (the project root, with every lint listed in a
 //! commented `[lints]` table), `campaigns/vocabulary.omni` (profile,
 //! events, a channel and a segment), `campaigns/welcome.omni` (a campaign
-//! that checks clean) and the GitHub Actions workflow
+//! that checks clean), the GitHub Actions workflow
 //! `.github/workflows/omnis.yml`, the same file `docs/ci.md` shows
-//! (`templates/omnis.yml`). Nothing is overwritten: when any of these files
+//! (`templates/omnis.yml`), and `plans/.gitignore`, which keeps the plans
+//! `omnis build --out plans` writes out of git (CI builds them) while the
+//! folder itself stays (a `.gitignore` of the project's own is not touched). Nothing is overwritten: when any of these files
 //! exists, nothing is written at all.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +21,14 @@ pub const WELCOME: &str = include_str!("../templates/init/welcome.omni");
 
 /// Where the workflow goes, relative to the project.
 pub const WORKFLOW_PATH: &str = ".github/workflows/omnis.yml";
+
+/// The `.gitignore` of the plans folder: everything in it but itself.
+pub const PLANS_GITIGNORE: &str = "\
+# Plans are build output: `omnis build --out plans` writes them (and CI
+# builds them from the sources), so they are not committed.
+*
+!.gitignore
+";
 
 /// `omnis.toml`: the project root, and every lint at its default level in
 /// a commented `[lints]` table.
@@ -44,6 +54,7 @@ pub fn files() -> Vec<(&'static str, String)> {
         ("campaigns/vocabulary.omni", VOCABULARY.to_string()),
         ("campaigns/welcome.omni", WELCOME.to_string()),
         (WORKFLOW_PATH, WORKFLOW.to_string()),
+        ("plans/.gitignore", PLANS_GITIGNORE.to_string()),
     ]
 }
 

@@ -1,33 +1,52 @@
 //! Stage 2: finding the files to check, loading them once each, and
 //! following imports.
 //!
-//! - Paths on the command line are files, or directories searched
-//!   recursively for `*.omni` (hidden directories and `target` are skipped).
+//! - Paths on the command line are files, or folders walked for `*.omni`
+//!   (`crate::files::walk`: hidden files and folders, `target`,
+//!   `node_modules`, the `exclude` patterns of `omnis.toml` and, in a git
+//!   repository, `.gitignore`d paths are skipped).
 //! - The project root of a path is the nearest folder above it with
 //!   `omnis.toml`, else the folder of the file named (or the directory
-//!   named). No import may leave it; symlinks are resolved first.
+//!   named). No source file may leave it, named, walked or imported:
+//!   symlinks are resolved first. Every file is read by
+//!   `crate::files::read_source` (regular files of at most 16 MiB).
 //! - Import paths are relative to the importing file. A missing file, an
 //!   unreadable one or a cycle is an `import-error` at the import.
-//! - A file named on the command line that cannot be read is an I/O failure
-//!   ([`LoadError`], exit code 2), not a diagnostic.
+//! - A path named or walked that cannot be read is an I/O failure
+//!   ([`LoadError`], exit code 2, every such path listed), not a
+//!   diagnostic.
+//! - Problems in `omnis.toml` are `config-error` diagnostics: the file
+//!   joins the source map (with an empty syntax tree) so that they render
+//!   like the others.
 
-use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
+use crate::codes::Code;
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::files::walk::{self, Failure, Found};
+use crate::files::{self, normalize, os_message, SourceError, Tree};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::syntax::{self, ast};
 
-/// A path that cannot be read at all.
+/// Paths that cannot be read at all: every one of them.
 #[derive(Debug)]
 pub struct LoadError {
-    pub path: PathBuf,
-    pub error: std::io::Error,
+    pub failures: Vec<Failure>,
 }
 
 impl std::fmt::Display for LoadError {
+    /// One line per path; the lines after the first start with `error: `,
+    /// as the caller prints the first.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot read `{}`: {}", self.path.display(), self.error)
+        for (i, failure) in self.failures.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\nerror: ")?;
+            }
+            write!(f, "{failure}")?;
+        }
+        Ok(())
     }
 }
 
@@ -45,6 +64,8 @@ pub struct Loaded {
     pub imports: Vec<Vec<FileId>>,
     /// The project root of the first path.
     pub project_root: PathBuf,
+    /// The `omnis.toml` of that project (the defaults when it has none).
+    pub config: Config,
     /// Syntax and import errors.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -114,98 +135,6 @@ impl Loaded {
     }
 }
 
-/// Finds the `.omni` files under the given paths (sorted, deduplicated).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|error| LoadError {
-            path: p.clone(),
-            error,
-        })?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|p| seen.insert(p.clone()));
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|error| LoadError {
-        path: dir.to_path_buf(),
-        error,
-    })?;
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let path = e.path();
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let Ok(ft) = e.file_type() else { continue };
-        let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
-        if is_dir {
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            walk(&path, out)?;
-        } else if name.ends_with(".omni") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// The project root for a path named on the command line.
-pub fn project_root(path: &Path) -> PathBuf {
-    let start = if path.is_dir() {
-        path.to_path_buf()
-    } else {
-        path.parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    };
-    let start = canonical_or_absolute(&start);
-    let mut dir = Some(start.as_path());
-    while let Some(d) = dir {
-        if d.join("omnis.toml").is_file() {
-            return d.to_path_buf();
-        }
-        dir = d.parent();
-    }
-    start
-}
-
-fn canonical_or_absolute(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|c| normalize(&c.join(p)))
-            .unwrap_or_else(|_| p.to_path_buf())
-    })
-}
-
-/// Removes `.` and `..` lexically.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 /// `target` relative to `base` (both absolute), with `/` separators.
 pub fn relative(target: &Path, base: &Path) -> String {
     let t: Vec<_> = target.components().collect();
@@ -225,7 +154,8 @@ pub fn relative(target: &Path, base: &Path) -> String {
     }
 }
 
-struct Loader {
+struct Loader<'t> {
+    tree: &'t dyn Tree,
     out: Loaded,
     by_path: HashMap<PathBuf, FileId>,
     /// Import paths already resolved (lexical path to canonical path): many
@@ -234,81 +164,66 @@ struct Loader {
     cwd: PathBuf,
     /// Files whose imports have all been followed.
     done: Vec<bool>,
+    /// Files on the stack of [`Loader::follow_imports`].
+    on_stack: Vec<bool>,
 }
 
-/// Loads the given paths and everything they import.
+/// Loads the given paths (on disk) and everything they import.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
-    let files = discover(paths)?;
+    load_in(&files::Disk, paths)
+}
+
+/// Loads the given paths of `tree` and everything they import.
+pub fn load_in(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let discovered = walk::discover(tree, paths).map_err(|failures| LoadError { failures })?;
     let cwd = std::env::current_dir()
         .ok()
         .and_then(|c| std::fs::canonicalize(c).ok())
         .unwrap_or_default();
     let mut l = Loader {
+        tree,
         out: Loaded::default(),
         by_path: HashMap::new(),
         canonical: HashMap::new(),
         cwd,
         done: Vec::new(),
+        on_stack: Vec::new(),
     };
-    l.out.project_root = paths
-        .first()
-        .map(|p| project_root(p))
-        .unwrap_or_else(|| project_root(Path::new(".")));
-    // The root and the canonical path of each folder, computed once.
-    let mut dirs: HashMap<PathBuf, (PathBuf, Option<PathBuf>)> = HashMap::new();
-    let mut named: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new(); // (given, canonical, root)
-    let mut seen = std::collections::HashSet::new();
-    for path in files {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let (root, canonical_dir) = dirs.entry(dir).or_insert_with_key(|dir| {
-            let canonical = if dir.as_os_str().is_empty() {
-                std::fs::canonicalize(".")
-            } else {
-                std::fs::canonicalize(dir)
-            };
-            (project_root(&path), canonical.ok())
-        });
-        let io_error = |error| LoadError {
-            path: path.clone(),
-            error,
-        };
-        // One `lstat` instead of resolving every component again: only a
-        // file that is itself a symlink needs the full resolution.
-        let canonical = match (&canonical_dir, path.file_name()) {
-            (Some(d), Some(name))
-                if !std::fs::symlink_metadata(&path)
-                    .map_err(io_error)?
-                    .is_symlink() =>
-            {
-                d.join(name)
-            }
-            _ => std::fs::canonicalize(&path).map_err(io_error)?,
-        };
-        let root = root.clone();
-        if seen.insert(canonical.clone()) {
-            named.push((path, canonical, root));
-        }
-    }
+    let named: Vec<Found> = discovered.files;
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
-    let parsed = parallel_map(&named, |i, (given, canonical, _)| {
-        let bytes = std::fs::read(canonical).map_err(|error| LoadError {
-            path: given.clone(),
-            error,
-        })?;
+    let parsed = crate::stack::parallel_map(&named, false, |i, found| {
+        let bytes = walk::read_found(tree, found)?;
         Ok(decode_and_parse(FileId(i as u32), bytes))
     });
     let mut parsed_files = Vec::with_capacity(named.len());
+    let mut failures = Vec::new();
     for p in parsed {
-        parsed_files.push(p?);
+        match p {
+            Ok(p) => parsed_files.push(p),
+            Err(f) => failures.push(f),
+        }
     }
-    for ((_, canonical, root), p) in named.iter().zip(parsed_files) {
-        let id = l.insert(canonical.clone(), root, p);
+    if !failures.is_empty() {
+        return Err(LoadError { failures });
+    }
+    for (found, p) in named.iter().zip(parsed_files) {
+        let id = l.insert(found.canonical.clone(), &found.root, p);
         l.out.roots.push(id);
     }
-    for (i, (_, _, root)) in named.iter().enumerate() {
-        l.follow_imports(FileId(i as u32), root);
+    for (i, found) in named.iter().enumerate() {
+        l.follow_imports(FileId(i as u32), &found.root);
+    }
+    let mut projects = discovered.projects.into_iter();
+    if let Some(first) = projects.next() {
+        l.out.project_root = first.root.clone();
+        l.out.config = first.config.clone();
+        for project in std::iter::once(first).chain(projects) {
+            if let Some(file) = project.file {
+                l.add_config_file(file, &project.root);
+            }
+        }
     }
     Ok(l.out)
 }
@@ -342,7 +257,7 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
                     comments: Vec::new(),
                 },
                 diagnostics: vec![Diagnostic::error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     id,
                     Span::new(at, at + 1),
                     "this file is not valid UTF-8",
@@ -353,45 +268,39 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
     }
 }
 
-/// Maps `f` over `items` on all cores, keeping the order. Worker threads
-/// get large stacks, like the compiler thread (see `driver::with_big_stack`).
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        .min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let f = &f;
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                std::thread::Builder::new()
-                    .stack_size(256 << 20)
-                    .spawn_scoped(s, move || {
-                        (k..items.len())
-                            .step_by(threads)
-                            .map(|i| (i, f(i, &items[i])))
-                            .collect::<Vec<_>>()
-                    })
-                    .expect("spawn a parser thread")
+impl Loader<'_> {
+    /// Adds an `omnis.toml` with problems, and the problems as
+    /// `config-error` diagnostics.
+    fn add_config_file(&mut self, file: crate::config::ConfigFile, root: &Path) {
+        let id = FileId(self.out.files.len() as u32);
+        let diagnostics = file
+            .problems
+            .iter()
+            .map(|p| {
+                let d = Diagnostic::error(
+                    Code::ConfigError,
+                    id,
+                    Span::new(p.span.start, p.span.end),
+                    &p.message,
+                );
+                match &p.help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
             })
             .collect();
-        for h in handles {
-            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                results[i] = Some(r);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
-}
+        let parsed = Parsed {
+            text: file.text,
+            ast: ast::File {
+                file: id,
+                items: Vec::new(),
+                comments: Vec::new(),
+            },
+            diagnostics,
+        };
+        self.insert(file.path, root, parsed);
+    }
 
-impl Loader {
     /// Adds a parsed file; its id is the next one.
     fn insert(&mut self, canonical: PathBuf, root: &Path, p: Parsed) -> FileId {
         let name = relative(&canonical, &self.cwd);
@@ -414,37 +323,43 @@ impl Loader {
 
     /// Depth-first over imports, with an explicit stack (no recursion, so a
     /// long chain of imports cannot overflow). A file on the current path
-    /// imported again is a cycle.
+    /// imported again is a cycle. Each file's import list is read once, and
+    /// membership tests are O(1): time is linear in the number of imports.
     fn follow_imports(&mut self, start: FileId, root: &Path) {
-        // (file, index of the next import to look at)
-        if self.done.get(start.0 as usize).copied().unwrap_or(false) {
+        if self.is_done(start) {
             return;
         }
-        let mut stack: Vec<(FileId, usize)> = vec![(start, 0)];
-        while let Some(&mut (file, ref mut next)) = stack.last_mut() {
-            let imports = import_list(&self.out.files[file.0 as usize]);
-            if *next >= imports.len() {
+        let mut stack: Vec<Frame> = Vec::new();
+        self.push_frame(&mut stack, start);
+        while let Some(top) = stack.last_mut() {
+            let file = top.file;
+            let Some((lit_value, lit_span)) = top.imports.next() else {
                 stack.pop();
-                if self.done.len() <= file.0 as usize {
-                    self.done.resize(file.0 as usize + 1, false);
-                }
-                self.done[file.0 as usize] = true;
+                set_flag(&mut self.on_stack, file, false);
+                set_flag(&mut self.done, file, true);
                 continue;
-            }
-            let (lit_value, lit_span) = imports[*next].clone();
-            *next += 1;
+            };
             let Some(target) = self.resolve_import(file, &lit_value, lit_span, root) else {
                 continue;
             };
-            if let Some(pos) = stack.iter().position(|&(f, _)| f == target) {
+            if self
+                .on_stack
+                .get(target.0 as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                let pos = stack
+                    .iter()
+                    .position(|f| f.file == target)
+                    .expect("on the stack");
                 let chain: Vec<String> = stack[pos..]
                     .iter()
-                    .map(|&(f, _)| self.out.sources.get(f).name.clone())
+                    .map(|f| self.out.sources.get(f.file).name.clone())
                     .chain([self.out.sources.get(target).name.clone()])
                     .collect();
                 self.out.diagnostics.push(
                     Diagnostic::error(
-                        "import-error",
+                        Code::ImportError,
                         file,
                         lit_span,
                         format!("this import makes a cycle: {}", chain.join(" → ")),
@@ -455,14 +370,28 @@ impl Loader {
                 );
                 continue;
             }
-            if !self.out.imports[file.0 as usize].contains(&target) {
+            let top = stack.last_mut().expect("the frame of `file`");
+            if top.added.insert(target) {
                 self.out.imports[file.0 as usize].push(target);
             }
-            let finished = self.done.get(target.0 as usize).copied().unwrap_or(false);
-            if !finished {
-                stack.push((target, 0));
+            if !self.is_done(target) {
+                self.push_frame(&mut stack, target);
             }
         }
+    }
+
+    fn push_frame(&mut self, stack: &mut Vec<Frame>, f: FileId) {
+        let imports = import_list(&self.out.files[f.0 as usize]).into_iter();
+        set_flag(&mut self.on_stack, f, true);
+        stack.push(Frame {
+            file: f,
+            imports,
+            added: HashSet::new(),
+        });
+    }
+
+    fn is_done(&self, f: FileId) -> bool {
+        self.done.get(f.0 as usize).copied().unwrap_or(false)
     }
 
     /// Resolves and loads one import; reports why when it cannot.
@@ -479,7 +408,7 @@ impl Loader {
         let report = |this: &mut Self, msg: String, help: &str| {
             this.out
                 .diagnostics
-                .push(Diagnostic::error("import-error", from, span, msg).with_help(help));
+                .push(Diagnostic::error(Code::ImportError, from, span, msg).with_help(help));
             None
         };
         if value.is_empty() {
@@ -491,7 +420,7 @@ impl Loader {
         }
         let canonical = match self.canonical.get(&joined).cloned() {
             Some(c) => Ok(c),
-            None => std::fs::canonicalize(&joined).inspect(|c| {
+            None => self.tree.resolve(&joined).inspect(|c| {
                 self.canonical.insert(joined.clone(), c.clone());
             }),
         };
@@ -499,13 +428,22 @@ impl Loader {
             Ok(c) => c,
             Err(e) => {
                 let shown = relative(&joined, &self.cwd);
-                return report(
-                    self,
-                    format!("cannot import `{value}`: {}", os_message(&e)),
-                    &format!(
-                        "looked for `{shown}`; import paths are relative to the importing file"
-                    ),
-                );
+                let looked = format!("looked for `{shown}`");
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+                    _ => os_message(&e),
+                };
+                let help = match crate::suggest::near_file(self.tree, &joined, root) {
+                    Some(near) => {
+                        let near = match value.rsplit_once('/') {
+                            Some((dir, _)) => format!("{dir}/{near}"),
+                            None => near,
+                        };
+                        format!("did you mean `{near}`? ({looked})")
+                    }
+                    None => format!("{looked}; import paths are relative to the importing file"),
+                };
+                return report(self, format!("cannot import `{value}`: {why}"), &help);
             }
         };
         if !canonical.starts_with(root) {
@@ -521,22 +459,36 @@ impl Loader {
         if let Some(&id) = self.by_path.get(&canonical) {
             return Some(id);
         }
-        if canonical.is_dir() {
-            return report(
-                self,
-                format!("cannot import `{value}`: it is a directory"),
-                "import a `.omni` file",
-            );
-        }
-        match std::fs::read(&canonical) {
+        match files::read_source(self.tree, &canonical, root) {
             Ok(bytes) => Some(self.add(canonical, bytes, root)),
+            Err(e @ SourceError::Io(_)) => report(
+                self,
+                format!("cannot read `{value}`: {e}"),
+                "check the file's permissions",
+            ),
             Err(e) => report(
                 self,
-                format!("cannot read `{value}`: {}", os_message(&e)),
-                "check the file's permissions",
+                format!("cannot import `{value}`: {e}"),
+                "import a `.omni` file: a regular file of at most 16 MiB",
             ),
         }
     }
+}
+
+/// The state of one file on the import stack.
+struct Frame {
+    file: FileId,
+    imports: std::vec::IntoIter<(String, Span)>,
+    /// Targets already recorded as imports of `file`.
+    added: HashSet<FileId>,
+}
+
+fn set_flag(flags: &mut Vec<bool>, f: FileId, value: bool) {
+    let i = f.0 as usize;
+    if flags.len() <= i {
+        flags.resize(i + 1, false);
+    }
+    flags[i] = value;
 }
 
 fn import_list(file: &ast::File) -> Vec<(String, Span)> {
@@ -547,15 +499,6 @@ fn import_list(file: &ast::File) -> Vec<(String, Span)> {
             _ => None,
         })
         .collect()
-}
-
-/// The OS error without Rust's "(os error N)" suffix.
-fn os_message(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 #[cfg(test)]
@@ -592,6 +535,5 @@ mod tests {
             relative(Path::new("/a/x.omni"), Path::new("/a/b")),
             "../x.omni"
         );
-        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
     }
 }

@@ -224,13 +224,19 @@ pub enum Reentry {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Campaign {
     pub name: String,
+    /// The campaign's name.
     pub loc: Loc,
+    /// The whole declaration, from `campaign` to its closing brace (the
+    /// scope of an `@allow` written before it).
+    pub decl: Loc,
     pub allows: Allows,
     pub description: Option<String>,
     pub trigger: Trigger,
     pub trigger_loc: Loc,
     pub audience: Option<Cond>,
     pub reentry: Reentry,
+    /// Where `reentry` is written; `None` when it is left at its default.
+    pub reentry_loc: Option<Loc>,
     pub goal: Option<(EventId, Loc)>,
     pub exits: Vec<(EventId, Loc)>,
     pub limits: Vec<LimitSpec>,

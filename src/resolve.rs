@@ -6,19 +6,23 @@
 //! declaration of its import closure. A name declared twice within one
 //! closure is `duplicate-name`, at the later declaration with a label at the
 //! first. Campaign names must be unique across a whole run, since each one
-//! becomes a plan file.
+//! becomes a plan file, and make a file name everywhere (see
+//! [`plan_names`]: not only in case, no Windows device name).
 //!
 //! The resolver reports every problem it finds and still produces a model;
 //! the model is only handed to later stages when there are no errors.
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::loader::Loaded;
 use crate::model::{self, *};
 use crate::source::{FileId, Span};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{self, ExprKind, Ident, ItemKind, Literal, Operand};
+
+mod plan_names;
 
 /// The result of resolution.
 pub struct Resolved {
@@ -46,6 +50,19 @@ impl Ns {
             Ns::Message => "message",
             Ns::Campaign => "campaign",
         }
+    }
+
+    /// The help line of a name declared twice in this namespace: why the
+    /// name must be unique.
+    fn duplicate_help(self, name: &str) -> String {
+        let why = match self {
+            Ns::Value => format!("profile attributes and segments share one namespace (conditions name both), so `{name}` can only mean one thing"),
+            Ns::Event => format!("`trigger`, `did` and `wait for` name events, so `{name}` can only mean one event"),
+            Ns::Channel => format!("messages name their channel, so `{name}` can only mean one channel"),
+            Ns::Message => format!("`send` names a message, so `{name}` can only mean one message"),
+            Ns::Campaign => "each campaign becomes a plan file named after it, so campaign names must be unique across the project".into(),
+        };
+        format!("rename one of them; {why}")
     }
 }
 
@@ -118,9 +135,11 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     };
     r.declare_all();
     r.check_duplicates();
+    r.check_plan_file_names();
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();
+    r.quiet_inside_recovered();
     Resolved {
         program: r.program,
         diagnostics: r.diags,
@@ -146,7 +165,7 @@ const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time"];
 impl<'a> Resolver<'a> {
     fn err(
         &mut self,
-        code: &'static str,
+        code: Code,
         file: FileId,
         span: Span,
         msg: impl Into<String>,
@@ -220,7 +239,38 @@ impl<'a> Resolver<'a> {
             format!("declare the {} or fix the spelling", ns.describe())
         };
         let msg = format!("there is no {} named `{}`", ns.describe(), ident.name);
-        self.err("unknown-name", file, ident.span, msg).help = Some(help);
+        self.err(Code::UnknownName, file, ident.span, msg).help = Some(help);
+    }
+
+    /// Inside a declaration that did not parse (`Item::recovered`), only
+    /// its syntax error is reported: it holds a repair of what was written,
+    /// so what is missing or unknown in it says nothing about what the user
+    /// meant. Its name is declared all the same (so it is not unknown
+    /// elsewhere), and a duplicate of it is still reported.
+    fn quiet_inside_recovered(&mut self) {
+        let recovered: Vec<(FileId, Span)> = self
+            .loaded
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.items
+                    .iter()
+                    .filter(|i| i.recovered)
+                    .map(move |i| (f.file, i.span))
+            })
+            .collect();
+        if recovered.is_empty() {
+            return;
+        }
+        // Items are in file order and do not overlap.
+        self.diags.retain(|d| {
+            let i = recovered.partition_point(|&(f, s)| (f, s.start) <= (d.file, d.span.start));
+            let inside = i > 0 && {
+                let (f, s) = recovered[i - 1];
+                f == d.file && d.span.start < s.end
+            };
+            !inside || d.code == Code::DuplicateName
+        });
     }
 
     // ------------------------------------------------------------ pass 1
@@ -253,7 +303,7 @@ impl<'a> Resolver<'a> {
                             if let Some(prev) = fields.iter().find(|p| p.name == f.name.name) {
                                 let first = prev.loc.span;
                                 self.err(
-                                    "duplicate-name",
+                                    Code::DuplicateName,
                                     file,
                                     f.name.span,
                                     format!(
@@ -329,12 +379,14 @@ impl<'a> Resolver<'a> {
                         self.program.campaigns.push(Campaign {
                             name: c.name.name.clone(),
                             loc: loc(file, c.name.span),
+                            decl: loc(file, item.span),
                             allows: item_allows,
                             description: None,
                             trigger: Trigger::Daily { minutes: 0 },
                             trigger_loc: loc(file, c.name.span),
                             audience: None,
                             reentry: Reentry::Never,
+                            reentry_loc: None,
                             goal: None,
                             exits: Vec::new(),
                             limits: Vec::new(),
@@ -365,7 +417,7 @@ impl<'a> Resolver<'a> {
                         None => "the types are `text`, `number`, `bool`, `time` and `one of \"a\", \"b\"`".into(),
                     };
                     self.err(
-                        "unknown-name",
+                        Code::UnknownName,
                         file,
                         n.span,
                         format!("there is no type named `{other}`"),
@@ -379,7 +431,7 @@ impl<'a> Resolver<'a> {
                 for v in values {
                     if out.contains(&v.value) {
                         self.err(
-                            "duplicate-name",
+                            Code::DuplicateName,
                             file,
                             v.span,
                             format!("\"{}\" is listed twice", v.value),
@@ -441,17 +493,9 @@ impl<'a> Resolver<'a> {
                 } else {
                     format!("first declared here, in `{first_file}`")
                 };
-                let help = if ns == Ns::Campaign
-                    && !(0..nfiles).any(|f| {
-                        let f = FileId(f as u32);
-                        self.visible(f, first.file) && self.visible(f, later.file)
-                    }) {
-                    "each campaign becomes a plan file named after it, so campaign names must be unique across the project".to_string()
-                } else {
-                    format!("rename one of them; attributes and segments share one namespace, so the name `{name}` can only mean one thing")
-                };
+                let help = ns.duplicate_help(&name);
                 let d = self.err(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     later.file,
                     later.span,
                     format!("the {what} `{name}` is declared twice"),
@@ -515,7 +559,7 @@ impl<'a> Resolver<'a> {
     ) -> bool {
         if let Some(&first) = seen.get(key) {
             let d = self.err(
-                "duplicate-name",
+                Code::DuplicateName,
                 file,
                 span,
                 format!("{owner} has `{key}` twice"),
@@ -551,7 +595,7 @@ impl<'a> Resolver<'a> {
                             None => format!("the kinds are {}", KNOWN_CHANNEL_KINDS.join(", ")),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             k.span,
                             format!("`{}` is not a channel kind", k.name),
@@ -569,7 +613,7 @@ impl<'a> Resolver<'a> {
                             if self.program.attr(attr).ty != Type::Bool {
                                 let ty = self.program.attr(attr).ty.describe();
                                 self.err(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     a.span,
                                     format!("consent must be a bool attribute, but `{}` is {ty}", a.name),
@@ -580,7 +624,7 @@ impl<'a> Resolver<'a> {
                         }
                         Some(Decl::Segment(_)) => {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 a.span,
                                 format!("consent must be a bool profile attribute, but `{}` is a segment", a.name),
@@ -596,7 +640,7 @@ impl<'a> Resolver<'a> {
                     }
                     if from.minutes == to.minutes {
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             p.span,
                             "quiet hours that start and end at the same time are empty",
@@ -630,7 +674,7 @@ impl<'a> Resolver<'a> {
             Some(k) => self.program.channels[id.index()].kind = k,
             None => {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     c.name.span,
                     format!("channel `{}` needs a `kind`", c.name.name),
@@ -648,7 +692,7 @@ impl<'a> Resolver<'a> {
     fn limit(&mut self, l: &ast::Limit, file: FileId) -> Option<LimitSpec> {
         if l.per.seconds == 0 {
             self.err(
-                "invalid-value",
+                Code::InvalidValue,
                 file,
                 l.per.span,
                 "a limit needs a period longer than zero",
@@ -691,7 +735,7 @@ impl<'a> Resolver<'a> {
                     }
                     has_template = true;
                     if t.value.trim().is_empty() {
-                        self.err("invalid-value", file, t.span, "the template name is empty")
+                        self.err(Code::InvalidValue, file, t.span, "the template name is empty")
                             .help = Some("name the template the runner renders, e.g. `template \"cart-reminder\"`".into());
                     }
                     self.program.messages[id.index()].template = t.value.clone();
@@ -717,7 +761,7 @@ impl<'a> Resolver<'a> {
                     for v in vars {
                         if let Some(&first) = spans.get(v.name.name.as_str()) {
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 v.name.span,
                                 format!("the var `{}` is given twice", v.name.name),
@@ -739,7 +783,7 @@ impl<'a> Resolver<'a> {
                             Literal::Bool(b, _) => VarValue::Bool(*b),
                             other => {
                                 self.err(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     other.span(),
                                     "vars hold strings, numbers and booleans",
@@ -759,7 +803,7 @@ impl<'a> Resolver<'a> {
         ] {
             if !present {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     m.name.span,
                     format!("message `{}` has no `{what}`", m.name.name),
@@ -824,6 +868,7 @@ impl<'a> Resolver<'a> {
                     self.program.campaigns[id.index()].audience = Some(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
+                    self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
                     self.program.campaigns[id.index()].reentry = match r {
                         ast::Reentry::Never => Reentry::Never,
                         ast::Reentry::Always => Reentry::Always,
@@ -841,7 +886,7 @@ impl<'a> Resolver<'a> {
                         if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
                             let first = *first;
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 e.span,
                                 format!("`exit when {}` is given twice", e.name),
@@ -868,7 +913,7 @@ impl<'a> Resolver<'a> {
                     let b = chrono::NaiveDate::from_ymd_opt(to.year, to.month, to.day);
                     if let (Some(a), Some(b)) = (a, b) {
                         if b < a {
-                            self.err("invalid-value", file, to.span, "the window ends before it starts")
+                            self.err(Code::InvalidValue, file, to.span, "the window ends before it starts")
                                 .help = Some("write the first day, then the last day: `window 2026-11-27 to 2026-12-02`".into());
                         } else {
                             self.program.campaigns[id.index()].window =
@@ -889,7 +934,7 @@ impl<'a> Resolver<'a> {
                                 .into(),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             tz.span,
                             format!("\"{}\" is not a time zone", tz.value),
@@ -910,7 +955,7 @@ impl<'a> Resolver<'a> {
         ] {
             if !present {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     c.name.span,
                     format!("campaign `{}` has no `{what}`", c.name.name),
@@ -944,7 +989,7 @@ impl<'a> Resolver<'a> {
                 Some(Decl::Segment(seg)) => Trigger::Enters(seg),
                 Some(Decl::Attr(_)) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         s.span,
                         format!(
@@ -1012,7 +1057,7 @@ impl<'a> Resolver<'a> {
             } => {
                 if within.seconds == 0 {
                     self.err(
-                        "invalid-value",
+                        Code::InvalidValue,
                         file,
                         within.span,
                         "`wait for` needs a time limit longer than zero",
@@ -1034,7 +1079,7 @@ impl<'a> Resolver<'a> {
                     (Some(f), None) => {
                         if on.is_some() {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 f.span,
                                 "`where` filters an event's fields; engagement has none",
@@ -1063,9 +1108,9 @@ impl<'a> Resolver<'a> {
             ast::StepKind::Split(arms) => {
                 let total: u32 = arms.iter().map(|a| a.weight.basis_points).sum();
                 if total != 10_000 {
-                    let shown = crate::units::percent(total);
+                    let shown = crate::words::percent(total);
                     let d = self.err(
-                        "split-weights",
+                        Code::SplitWeights,
                         file,
                         Span::new(s.span.start as usize, s.span.start as usize + 5),
                         format!("the split's weights add up to {shown}, not 100%"),
@@ -1080,13 +1125,13 @@ impl<'a> Resolver<'a> {
                     d.help = Some(if total < 10_000 {
                         format!(
                             "every person takes one arm: add {} to an arm, or an arm for the rest (e.g. `{} holdout {{ }}`)",
-                            crate::units::percent(10_000 - total),
-                            crate::units::percent(10_000 - total)
+                            crate::words::percent(10_000 - total),
+                            crate::words::percent(10_000 - total)
                         )
                     } else {
                         format!(
                             "take {} away from the arms",
-                            crate::units::percent(total - 10_000)
+                            crate::words::percent(total - 10_000)
                         )
                     });
                 }
@@ -1095,7 +1140,7 @@ impl<'a> Resolver<'a> {
                     if let Some(n) = &a.name {
                         if let Some(&first) = names.get(n.name.as_str()) {
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 n.span,
                                 format!("two arms of this split are named `{}`", n.name),
@@ -1182,7 +1227,7 @@ impl<'a> Resolver<'a> {
         for n in &named {
             if let Some(&first) = seen.get(n.name.as_str()) {
                 let d = self.err(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     file,
                     n.span,
                     format!(
@@ -1220,7 +1265,7 @@ impl<'a> Resolver<'a> {
                     ),
                 };
                 self.err(
-                    "unknown-name",
+                    Code::UnknownName,
                     file,
                     g.span,
                     format!(
@@ -1260,7 +1305,7 @@ impl<'a> Resolver<'a> {
                 }
                 if list.is_empty() {
                     self.err(
-                        "invalid-value",
+                        Code::InvalidValue,
                         ctx.file,
                         e.span,
                         "the list is empty, so this is never true",
@@ -1301,7 +1346,7 @@ impl<'a> Resolver<'a> {
                     Some(ast::DidWindow::SinceEntry(span)) => {
                         if !ctx.in_campaign {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 ctx.file,
                                 *span,
                                 "`since entry` only has a meaning inside a campaign",
@@ -1328,7 +1373,7 @@ impl<'a> Resolver<'a> {
                 let opened = matches!(e.kind, ExprKind::Opened(_));
                 if !ctx.in_campaign {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         e.span,
                         format!("`{}` is about this journey's messages, so it can only be used in a campaign", if opened { "opened" } else { "clicked" }),
@@ -1359,7 +1404,7 @@ impl<'a> Resolver<'a> {
                     }
                     let ty = self.program.attr(a).ty.describe();
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!("`{}` is {ty}, not a condition", ident.name),
@@ -1383,7 +1428,7 @@ impl<'a> Resolver<'a> {
                 OpType::Error => CondKind::Const(false),
                 OpType::Known(t) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!("`{}` is {}, not a condition", path.dotted(), t.describe()),
@@ -1407,7 +1452,7 @@ impl<'a> Resolver<'a> {
                 ),
                 Some(Decl::Segment(_)) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!(
@@ -1431,7 +1476,7 @@ impl<'a> Resolver<'a> {
         let field_ident = &path.segments[1];
         if path.segments.len() > 2 {
             self.err(
-                "unknown-name",
+                Code::UnknownName,
                 ctx.file,
                 path.span,
                 format!("`{}` has too many parts", path.dotted()),
@@ -1462,7 +1507,7 @@ impl<'a> Resolver<'a> {
                 "the event `{}` has no field `{}`",
                 ev_ident.name, field_ident.name
             );
-            self.err("unknown-name", ctx.file, field_ident.span, msg)
+            self.err(Code::UnknownName, ctx.file, field_ident.span, msg)
                 .help = Some(help);
             return err;
         };
@@ -1484,7 +1529,7 @@ impl<'a> Resolver<'a> {
                 "to ask about past `{0}` events, use `did {0} where {0}.{1} ...`",
                 ev_ident.name, field_ident.name
             );
-            self.err("unknown-name", ctx.file, path.span, msg).help = Some(help);
+            self.err(Code::UnknownName, ctx.file, path.span, msg).help = Some(help);
             err
         }
     }
@@ -1548,7 +1593,7 @@ impl<'a> Resolver<'a> {
                     (rhs, &rt)
                 };
                 self.err(
-                    "type-mismatch",
+                    Code::TypeMismatch,
                     ctx.file,
                     side.span(),
                     format!(
@@ -1601,7 +1646,7 @@ impl<'a> Resolver<'a> {
                             None => format!("the values are {}", list_values(set)),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             ctx.file,
                             s.span,
                             format!("\"{}\" is not one of the allowed values", s.value),
@@ -1670,7 +1715,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn mismatch(&mut self, o: &Operand, msg: String, help: Option<String>, ctx: Ctx) -> bool {
-        self.err("type-mismatch", ctx.file, o.span(), msg).help = help;
+        self.err(Code::TypeMismatch, ctx.file, o.span(), msg).help = help;
         false
     }
 
@@ -1716,7 +1761,7 @@ impl<'a> Resolver<'a> {
                             let seg = &self.program.segments[s];
                             let (file, span) = (seg.loc.file, seg.loc.span);
                             self.err(
-                                "cyclic-segment",
+                                Code::CyclicSegment,
                                 file,
                                 span,
                                 format!(
@@ -1770,7 +1815,7 @@ impl<'a> Resolver<'a> {
                                 help = format!("`{}` is a segment; placeholders show values, so name a profile attribute", parts[0]);
                             }
                             self.err(
-                                "unknown-name",
+                                Code::UnknownName,
                                 p.loc.file,
                                 path_span,
                                 format!("there is no profile attribute named `{}`", parts[0]),
@@ -1805,7 +1850,7 @@ impl<'a> Resolver<'a> {
                         ),
                     };
                     let camp_name = camp.name.clone();
-                    let d = self.err("unknown-name", p.loc.file, path_span, msg_text);
+                    let d = self.err(Code::UnknownName, p.loc.file, path_span, msg_text);
                     d.labels.push(crate::diagnostic::Label {
                         file: send_loc.file,
                         span: send_loc.span,

@@ -349,8 +349,7 @@ fn messages_no_longer_sent_and_content_changes() {
     project(&dir.path().join("old"), BASE);
     project(&dir.path().join("new"), BASE);
     let f = dir.path().join("new/welcome.omni");
-    let t = std::fs::read_to_string(&f)
-        .unwrap()
+    let t = common::read(&f)
         .replace("subject \"Hi", "subject \"Hello")
         .replace("discount: 20", "discount: 25");
     std::fs::write(&f, t).unwrap();
@@ -544,4 +543,51 @@ fn git_mode_compares_the_working_tree_with_a_revision() {
     project(outside.path(), BASE);
     let o = omnis(&["diff", "--git", "HEAD"], outside.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// A commit whose tree holds `..` (or `.git`), made with `git mktree` as a
+/// hostile pull request could: `diff --git` refuses it and writes nothing.
+#[test]
+fn diff_git_refuses_tree_paths_git_fsck_rejects_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("a.omni"), "event e { source: text }\n").unwrap();
+    git(&repo, &["add", "a.omni"]);
+    git(&repo, &["commit", "-qm", "init"]);
+    let run = |args: &[&str], input: &str| {
+        use std::io::Write;
+        let mut c = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    let blob = run(
+        &["hash-object", "-w", "--stdin"],
+        "event evil { x: text }\n",
+    );
+    let inner = run(&["mktree"], &format!("100644 blob {blob}\tescaped.omni\n"));
+    for name in ["..", ".git"] {
+        let tree = run(&["mktree"], &format!("040000 tree {inner}\t{name}\n"));
+        let commit = run(&["commit-tree", &tree, "-m", "hostile"], "");
+        let o = omnis(&["diff", "--git", &commit], &repo);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "holds the path `{name}/escaped.omni`, which git's fsck rejects"
+            )),
+            "{err}"
+        );
+        assert!(!dir.path().join("escaped.omni").exists());
+        assert!(!repo.join(".git/escaped.omni").exists());
+    }
 }

@@ -53,7 +53,7 @@ profile { email_opt_in: bool  sms_opt_in: bool  vip: bool  country: text  age: n
 event signup { source: text }
 event order { total: number }
 channel email { consent email_opt_in  quiet_hours 21:00 to 08:00 }
-channel sms { consent sms_opt_in }
+channel sms { consent sms_opt_in  quiet_hours 21:00 to 08:00 }
 "#;
 
 #[test]

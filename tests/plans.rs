@@ -1,6 +1,8 @@
 //! Plans of the example campaigns, through the whole front end, and their
 //! scenarios under `campaigns/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use omnis::driver::{analyze, Options};
@@ -102,15 +104,20 @@ fn every_example_runs_a_random_population() {
 }
 
 /// Every `campaigns/NAME.scenario.yaml` runs against the plan of campaign
-/// NAME and gives the timelines its `expect` lists say.
+/// NAME and gives the timelines its `expect` lists say; every name in it is
+/// declared in the campaigns.
 #[test]
 fn scenarios_give_the_expected_timelines() {
-    use omnis::simulate::{check_expectations, simulate, Scenario};
+    use omnis::simulate::{check_expectations, Scenario, Simulator, Vocabulary};
+    let analysis = analyze(&Options {
+        paths: vec![campaigns_dir()],
+    })
+    .expect("loads");
+    let vocabulary = Vocabulary::of_program(&analysis.program);
     let plans = plans();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(campaigns_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::read_dir(&campaigns_dir()) {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
@@ -119,9 +126,15 @@ fn scenarios_give_the_expected_timelines() {
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
-        let scenario = Scenario::from_yaml(&std::fs::read_to_string(&path).unwrap())
+        let scenario =
+            Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sim = Simulator::new(plan)
+            .unwrap()
+            .with_vocabulary(vocabulary.clone());
+        let prepared = sim
+            .prepare(&scenario)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let timelines = simulate(plan, &scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let timelines = sim.run(&prepared);
         for diff in check_expectations(&scenario, &timelines) {
             failures.push(format!("{name}: {diff}"));
         }
@@ -138,14 +151,13 @@ fn show_scenarios() {
     }
     use omnis::simulate::{simulate, Scenario};
     let plans = plans();
-    for entry in std::fs::read_dir(campaigns_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::read_dir(&campaigns_dir()) {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
         };
         let plan = plans.iter().find(|p| p.campaign == campaign).unwrap();
-        let scenario = Scenario::from_yaml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let scenario = Scenario::from_yaml(&common::read(&path)).unwrap();
         println!("== {campaign}");
         for t in simulate(plan, &scenario).unwrap() {
             print!("{}", t.human());
@@ -157,7 +169,7 @@ fn show_scenarios() {
 #[test]
 fn docs_example_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan-format.md");
-    let doc = std::fs::read_to_string(&path).expect("docs/plan-format.md");
+    let doc = common::read(&path);
     let plan = plans()
         .into_iter()
         .find(|p| p.campaign == "post_purchase")

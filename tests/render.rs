@@ -1,6 +1,7 @@
 //! The renderers on hand-built diagnostics: two files, a label in another
 //! file than its diagnostic, errors with and without help, warnings.
 
+use omnis::codes::Code;
 use omnis::diagnostic::Diagnostic;
 use omnis::render::{render, Format, HumanOptions};
 use omnis::source::{FileId, SourceFile, SourceMap, Span};
@@ -51,14 +52,14 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
     let diags = vec![
         // An error without help or labels, after a non-ASCII character.
         Diagnostic::error(
-            "invalid-value",
+            Code::InvalidValue,
             cart,
             span(CART, "\"gold\"", 0),
             "\"gold\" is not one of the values of `plan`",
         ),
         // An error with help and a label in another file.
         Diagnostic::error(
-            "unknown-name",
+            Code::UnknownName,
             cart,
             span(CART, "cart_remnder", 0),
             "no message is called `cart_remnder`",
@@ -71,7 +72,7 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         .with_help("did you mean `cart_reminder`?"),
         // A warning with a label in the same file.
         Diagnostic::warning(
-            "repeated-message",
+            Code::RepeatedMessage,
             cart,
             span(CART, "send cart_reminder", 1),
             "`cart_reminder` is sent a second time",
@@ -80,7 +81,7 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         .with_help("send a different message, or remove this send"),
         // A warning in the second file.
         Diagnostic::warning(
-            "unused-declaration",
+            Code::UnusedDeclaration,
             messages,
             span(MESSAGES, "unused_promo", 0),
             "message `unused_promo` is never sent",
@@ -94,7 +95,7 @@ fn output(format: Format, sources: &SourceMap, diags: &[Diagnostic]) -> String {
     let mut out = Vec::new();
     let human = HumanOptions {
         color: false,
-        width: 100,
+        ..Default::default()
     };
     render(format, sources, diags, &human, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -106,10 +107,13 @@ fn json_of(format: Format) -> Value {
 }
 
 fn sarif_validator() -> jsonschema::JSONSchema {
+    // Vendored, with its source and licence: tests/fixtures/sarif/README.md.
     let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
+        .join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&schema_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", schema_path.display()));
+    let schema: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     // The schema says draft-04 (`$schema`, and `id` rather than `$id`).
     jsonschema::JSONSchema::options()
         .with_draft(jsonschema::Draft::Draft4)
@@ -148,7 +152,10 @@ fn sarif_carries_rules_locations_labels_and_fingerprints() {
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let codes: Vec<&str> = omnis::codes::CODES.iter().map(|c| c.code).collect();
+    let codes: Vec<&str> = omnis::codes::CODES
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
     assert_eq!(ids, codes);
     for r in rules {
         for field in ["shortDescription", "fullDescription"] {
@@ -210,7 +217,9 @@ fn sarif_carries_rules_locations_labels_and_fingerprints() {
 fn json_has_exactly_the_briefs_fields_and_one_based_positions() {
     let json = json_of(Format::Json);
     let top: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(top, ["diagnostics", "summary"]);
+    // (Sorted here; the snapshot shows `format_version` first.)
+    assert_eq!(top, ["diagnostics", "format_version", "summary"]);
+    assert_eq!(json["format_version"], "1.0");
     assert_eq!(
         json["summary"],
         serde_json::json!({"errors": 2, "warnings": 2, "files": 2})
@@ -285,7 +294,7 @@ fn json_without_diagnostics() {
     let (sources, _) = fixture();
     assert_eq!(
         output(Format::Json, &sources, &[]),
-        "{\n  \"diagnostics\": [],\n  \"summary\": {\n    \"errors\": 0,\n    \"warnings\": 0,\n    \"files\": 2\n  }\n}\n"
+        "{\n  \"format_version\": \"1.0\",\n  \"diagnostics\": [],\n  \"summary\": {\n    \"errors\": 0,\n    \"warnings\": 0,\n    \"files\": 2\n  }\n}\n"
     );
 }
 
@@ -303,7 +312,7 @@ fn human_report_in_colour_uses_ansi_escapes() {
     let mut out = Vec::new();
     let human = HumanOptions {
         color: true,
-        width: 100,
+        ..Default::default()
     };
     render(Format::Human, &sources, &diags, &human, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

@@ -12,7 +12,7 @@ const VOCAB: &str = r#"
 profile { vip: bool  push_opt_in: bool }
 event signup { source: text }
 event order { total: number }
-channel push { consent push_opt_in }
+channel push { consent push_opt_in  quiet_hours 21:00 to 08:00 }
 message m { channel push  template "m" }
 "#;
 
@@ -30,7 +30,7 @@ fn check(path: &Path) -> Analysis {
 }
 
 fn codes(a: &Analysis) -> Vec<&str> {
-    let mut c: Vec<&str> = a.diagnostics.iter().map(|d| d.code).collect();
+    let mut c: Vec<&str> = a.diagnostics.iter().map(|d| d.code.as_str()).collect();
     c.dedup();
     c
 }
@@ -70,24 +70,26 @@ fn twenty_nested_repeats_check_build_draw_and_diff() {
     let a = check(&path);
     assert_eq!(codes(&a), vec!["repeated-message"], "{:#?}", a.diagnostics);
 
-    // build: 2^20 rounds of a day, counted without going round.
+    // build: 2^20 rounds of a day (and up to 11 quiet hours before the
+    // send), counted without going round.
     let p = plan(&a);
     let rounds: u64 = 1 << 20;
     assert_eq!(p.max_sends_per_person, Some(rounds + 1));
     let last = node(&p, "send-m");
+    let round = (86_400, 86_400 + 11 * 3_600);
     assert_eq!(
         (last.earliest, last.latest),
-        (rounds * 86_400, Some(rounds * 86_400))
+        (rounds * round.0, Some(rounds * round.1))
     );
     assert!(p.to_json().len() < 64 << 10);
 
     // graph: one box per step.
     let d = omnis::diagram::build(&a, omnis::model::CampaignId(0));
-    assert!(
+    assert_eq!(
         omnis::diagram::mermaid(&d)
-            .matches("repeat 2 times")
-            .count()
-            >= 20
+            .matches("Repeat 2 times")
+            .count(),
+        20
     );
 
     // diff: the innermost wait changed, for the people waiting there too.
@@ -101,11 +103,16 @@ fn twenty_nested_repeats_check_build_draw_and_diff() {
 #[test]
 fn as_deep_as_the_parser_allows() {
     let dir = tempfile::tempdir().unwrap();
-    // 251 levels of one round each: one day, two sends.
+    // 251 levels of one round each: one day, two sends (each maybe held
+    // by 11 quiet hours).
     let a = check(&write(dir.path(), "one.omni", &nested(251, 1)));
     let p = plan(&a);
     assert_eq!(p.max_sends_per_person, Some(2));
-    assert_eq!(node(&p, "@end").latest, Some(86_400));
+    let end = node(&p, "@end");
+    assert_eq!(
+        (end.earliest, end.latest),
+        (86_400, Some(86_400 + 22 * 3_600))
+    );
     let people = omnis::simulate::generate_people(&p, 20, 1);
     let timelines = omnis::simulate::simulate(&p, &people).unwrap();
     let sends = |t: &omnis::simulate::Timeline| {

@@ -16,7 +16,7 @@ pub mod lower;
 pub mod paths;
 pub mod reach;
 pub mod sets;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod timing;
 

@@ -41,6 +41,7 @@
 //! versions of one persistent tree, so the cost is about linear in the
 //! size of the graph, whatever the number of messages checked.
 
+use crate::codes::Code;
 use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -49,11 +50,12 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::flow::{Flow, Rounds};
-use crate::lints::util::{first_line, line, step_span, walk_cond};
+use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{CondKind, Loc, MessageId, WaitOn};
+use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
+use crate::source::{SourceMap, Span};
 
-pub const CODE: &str = "engagement-before-send";
+pub const CODE: Code = Code::EngagementBeforeSend;
 
 /// An engagement check in a journey node.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,7 +120,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 
 /// For each check: whether some execution reaching it has sent the
 /// message, and whether some has not. Only the edges for which `live`
-/// holds are followed (see [`crate::lints::live_edges`]).
+/// holds are followed (see [`crate::graph::reach::Reach::live`]).
 pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
     let uses = uses(journey);
     if uses.is_empty() {
@@ -260,17 +262,7 @@ fn diagnose(
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
     let span = if u.waited {
-        // `wait for clicked NAME ...`: point at `clicked NAME`.
-        let line = first_line(cx.sources, u.loc);
-        let text = cx.sources.get(u.loc.file).slice(line);
-        let written = format!("{} {name}", u.verb);
-        match text.find(&written) {
-            Some(i) => crate::source::Span::new(
-                line.start as usize + i,
-                line.start as usize + i + written.len(),
-            ),
-            None => line,
-        }
+        waited_span(cx.sources, u.loc, u.verb, name)
     } else {
         u.loc.span
     };
@@ -313,21 +305,10 @@ fn diagnose(
     }
     let sends: Vec<NodeIndex> = g.node_indices().filter(|&n| is_send(n)).collect();
     if let Some((from, e)) = choice {
-        let how = match &g[e] {
-            Edge::If(0) => "when the `if` condition holds".to_string(),
-            Edge::If(i) => format!("through `else if` number {i}"),
-            Edge::Else => "through the `else`".to_string(),
-            Edge::Arm { name: Some(n), .. } => format!("through the `{n}` arm"),
-            Edge::Arm { index, .. } => format!("through arm {}", index + 1),
-            Edge::Matched => "when what it waits for happens".to_string(),
-            Edge::Timeout => "when it times out (`otherwise`)".to_string(),
-            Edge::Body => "into the loop".to_string(),
-            Edge::Done => "after the loop".to_string(),
-            _ => "from here".to_string(),
-        };
+        let (span, how) = choice_label(cx, journey, from, &g[e]);
         d = d.with_label(
             g[from].loc.file,
-            first_line(cx.sources, g[from].loc),
+            span,
             format!(
                 "{how}, `{name}` is not sent before the check (line {})",
                 line(cx.sources, u.loc)
@@ -359,4 +340,157 @@ fn diagnose(
         "check `{} {name}` only on paths that sent it (inside the branch that sends it), or send `{name}` on every path before",
         u.verb
     ))
+}
+
+/// In a `wait for opened NAME ...` step at `loc`: the span of
+/// `opened NAME` (`verb NAME`), else the step's first line.
+pub fn waited_span(sources: &SourceMap, loc: Loc, verb: &str, name: &str) -> Span {
+    in_first_line(sources, loc, &format!("{verb} {name}"))
+        .unwrap_or_else(|| first_line(sources, loc))
+}
+
+/// The span of the first occurrence of `written` in the first line of the
+/// step at `loc`.
+fn in_first_line(sources: &SourceMap, loc: Loc, written: &str) -> Option<Span> {
+    let line = first_line(sources, loc);
+    let i = sources.get(loc.file).slice(line).find(written)?;
+    let start = line.start as usize + i;
+    Some(Span::new(start, start + written.len()))
+}
+
+/// In a `wait for` step: what it waits for (`clicked NAME`, or the event's
+/// name), else the step's first line.
+fn awaited_span(cx: &LintContext, loc: Loc, on: &WaitOn) -> Span {
+    let p = cx.program;
+    let found = match on {
+        WaitOn::Opened(m) => {
+            in_first_line(cx.sources, loc, &format!("opened {}", p.message(*m).name))
+        }
+        WaitOn::Clicked(m) => {
+            in_first_line(cx.sources, loc, &format!("clicked {}", p.message(*m).name))
+        }
+        WaitOn::Event(e) => {
+            let name = &p.event(*e).name;
+            in_first_line(cx.sources, loc, &format!("for {name}"))
+                .map(|s| Span::new(s.end as usize - name.len(), s.end as usize))
+        }
+    };
+    found.unwrap_or_else(|| first_line(cx.sources, loc))
+}
+
+/// In a `wait for` step: the `otherwise` keyword, else `within D`, else
+/// the step's first line; with the label's wording.
+fn timeout_label(cx: &LintContext, step: Option<&Step>, loc: Loc) -> (Span, String) {
+    let text = &cx.sources.get(loc.file).text;
+    let keyword = step.and_then(|s| match &s.kind {
+        StepKind::WaitFor {
+            then,
+            otherwise: Some(b),
+            ..
+        } => {
+            let from = then.as_ref().map_or(s.loc.span.start, |t| t.loc.span.end) as usize;
+            let i = text
+                .get(from..b.loc.span.start as usize)?
+                .rfind("otherwise")?;
+            Some(Span::new(from + i, from + i + "otherwise".len()))
+        }
+        _ => None,
+    });
+    if let Some(k) = keyword {
+        return (k, "when it times out (`otherwise`)".to_string());
+    }
+    let within = in_first_line(cx.sources, loc, "within ").map(|w| {
+        let len = text[w.end as usize..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(0);
+        Span::new(w.start as usize, w.end as usize + len)
+    });
+    (
+        within.unwrap_or_else(|| first_line(cx.sources, loc)),
+        "when it times out".to_string(),
+    )
+}
+
+/// The place and wording of the label on the choice (`if` arm, `else`,
+/// split arm, `wait for` outcome, loop) that leads to the check without
+/// the send: it underlines exactly what it names (the arm's condition, the
+/// `else` keyword, the split arm), falling back to the step's first line.
+fn choice_label(
+    cx: &LintContext,
+    journey: &Journey,
+    from: NodeIndex,
+    edge: &Edge,
+) -> (Span, String) {
+    let g = &journey.graph;
+    let node = &g[from];
+    let header = first_line(cx.sources, node.loc);
+    let step = || find_step(&cx.program.campaign(journey.campaign).journey, node.loc);
+    match (edge, &node.kind) {
+        (Edge::If(i), NodeKind::Branch { conds }) if *i < conds.len() => {
+            let how = if *i == 0 {
+                "when the `if` condition holds".to_string()
+            } else {
+                format!("when `else if` condition number {i} holds")
+            };
+            (conds[*i].loc.span, how)
+        }
+        (Edge::Else, NodeKind::Branch { conds }) => {
+            let keyword = step().and_then(|s| match &s.kind {
+                StepKind::If {
+                    arms,
+                    otherwise: Some(b),
+                } => {
+                    let after = arms.last()?.1.loc.span.end as usize;
+                    let text = &cx.sources.get(node.loc.file).text;
+                    let i = text.get(after..b.loc.span.start as usize)?.rfind("else")?;
+                    Some(Span::new(after + i, after + i + 4))
+                }
+                _ => None,
+            });
+            match (keyword, conds.as_slice()) {
+                (Some(k), _) => (k, "through the `else`".to_string()),
+                (None, [only]) => (
+                    only.loc.span,
+                    "when the `if` condition does not hold".to_string(),
+                ),
+                (None, [.., last]) => (
+                    last.loc.span,
+                    "when none of the `if` conditions holds".to_string(),
+                ),
+                (None, []) => (header, "through the `else`".to_string()),
+            }
+        }
+        (Edge::Arm { index, name, .. }, _) => {
+            let how = match name {
+                Some(n) => format!("through the `{n}` arm"),
+                None => format!("through arm {}", index + 1),
+            };
+            let span = step()
+                .and_then(|s| match &s.kind {
+                    StepKind::Split(arms) => arms.get(*index),
+                    _ => None,
+                })
+                .map_or(header, |arm| first_line(cx.sources, arm.loc));
+            (span, how)
+        }
+        (Edge::Matched, NodeKind::WaitFor { on, .. }) => (
+            awaited_span(cx, node.loc, on),
+            "when what it waits for happens".to_string(),
+        ),
+        (Edge::Timeout, _) => timeout_label(cx, step(), node.loc),
+        (Edge::Body, _) => (header, "into the loop".to_string()),
+        (Edge::Done, _) => (header, "after the loop".to_string()),
+        _ => (header, "from here".to_string()),
+    }
+}
+
+/// The step of a journey written at `loc`.
+fn find_step(block: &Block, loc: Loc) -> Option<&Step> {
+    let mut found = None;
+    walk_steps(block, &mut |s| {
+        if found.is_none() && s.loc == loc {
+            found = Some(s);
+        }
+    });
+    found
 }

@@ -58,6 +58,7 @@
 //! unrolling stops and one copy stands for every round: the analysis then
 //! errs on the side of reporting.
 
+use crate::codes::Code;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -70,9 +71,9 @@ use crate::lints::flow::{Flow, Rounds};
 use crate::lints::util::{ordinal, step_span};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};
-use crate::units::duration;
+use crate::words::duration;
 
-pub const CODE: &str = "frequency-cap";
+pub const CODE: Code = Code::FrequencyCap;
 
 /// Most copies of one `repeat` body made for this lint.
 pub const MAX_COPIES: u32 = 256;

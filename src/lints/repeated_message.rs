@@ -55,6 +55,7 @@
 //! is about linear in the size of the graph, whatever the number of
 //! contents.
 
+use crate::codes::Code;
 use std::collections::HashMap;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -67,7 +68,7 @@ use crate::lints::util::{first_line, line, step_span};
 use crate::lints::LintContext;
 use crate::model::{MessageId, Program};
 
-pub const CODE: &str = "repeated-message";
+pub const CODE: Code = Code::RepeatedMessage;
 
 /// Content class of every message: two messages have the same class when
 /// they have the same content ([`crate::model::Message::same_content`]).
@@ -115,7 +116,7 @@ pub struct Repeat {
 /// the same content, each once, in the order of the flow.
 ///
 /// Only the edges for which `live` holds are followed (see
-/// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
+/// [`crate::graph::reach::Reach::live`]; `|_| true` takes every branch as possible).
 pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
     find_in(
         journey,

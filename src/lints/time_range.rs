@@ -39,6 +39,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Journey;
 use crate::lints::util::first_line;
@@ -46,7 +47,7 @@ use crate::lints::LintContext;
 use crate::model::{Campaign, Trigger};
 use crate::plan::time::{self, Instant};
 
-pub const CODE: &str = "time-out-of-range";
+pub const CODE: Code = Code::TimeOutOfRange;
 
 /// 9999-12-31T23:59:59Z, the last instant RFC 3339 can write.
 pub const LAST_INSTANT: Instant = 253_402_300_799;
@@ -152,7 +153,7 @@ fn journey_too_long(
             if years >= 1 {
                 format!("{years} years")
             } else {
-                crate::units::duration(latest)
+                crate::words::duration(latest)
             }
         ),
     );

@@ -1,6 +1,6 @@
 //! Small helpers shared by the lints: walking the model, naming places.
 
-use crate::model::{Block, Campaign, Cond, CondKind, Loc, Step, StepKind, Trigger};
+use crate::model::{Block, Campaign, Channel, Cond, CondKind, Loc, Step, StepKind, Trigger};
 use crate::source::{SourceMap, Span};
 
 use super::for_each_sub_block;
@@ -101,6 +101,16 @@ pub fn name_span(sources: &SourceMap, loc: Loc, keyword: &str, name: &str) -> Sp
         i += 1;
     }
     loc.span
+}
+
+/// ` (kind `sms`)` after a channel's name when its kind is not its name
+/// (`channel texts { kind sms }`), else nothing.
+pub fn kind_note(ch: &Channel) -> String {
+    if ch.kind == ch.name {
+        String::new()
+    } else {
+        format!(" (kind `{}`)", ch.kind)
+    }
 }
 
 /// The 1-based line of a location.

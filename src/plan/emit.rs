@@ -25,7 +25,7 @@ use crate::model::{
     self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program, SegmentId,
 };
 use crate::source::SourceMap;
-use crate::units::time_of_day;
+use crate::words::time_of_day;
 
 /// The name of the profile attribute that holds a person's time zone.
 pub const TIMEZONE_ATTRIBUTE: &str = "timezone";

@@ -22,6 +22,7 @@
 //! a plan is as large as its sources, not as their expansion.
 
 pub mod emit;
+pub mod manifest;
 pub mod segments;
 pub mod time;
 

@@ -137,6 +137,7 @@ pub fn meaning(e: &Expr, digests: &BTreeMap<&str, [u8; 32]>) -> (String, Vec<[u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::testkit::EmitPlan;
 
     fn seg(name: &str) -> Expr {
         Expr::SegmentRef { name: name.into() }

@@ -1,7 +1,8 @@
 //! Every way diagnostics leave the program.
 //!
 //! - [`Format::Human`]: miette's graphical report, for people at a terminal.
-//! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`.
+//! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`,
+//!   with a `format_version` (`schema/check.schema.json`).
 //! - [`Format::Sarif`]: SARIF 2.1.0 for GitHub code scanning and other tools.
 //! - [`Format::Github`]: GitHub Actions workflow commands (annotations).
 //!
@@ -16,39 +17,19 @@ mod human;
 mod json;
 mod sarif;
 
+pub use json::JsonReport;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap, Span};
 
-/// The output formats of `omnis check --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The output formats of `omnis check --format` (parsed by clap from
+/// their lower-case names: `human`, `json`, `sarif`, `github`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
     Sarif,
     Github,
-}
-
-impl Format {
-    /// The names `--format` accepts, in this order.
-    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    /// `human`, `json`, `sarif` or `github`.
-    fn from_str(s: &str) -> Result<Format, String> {
-        match s {
-            "human" => Ok(Format::Human),
-            "json" => Ok(Format::Json),
-            "sarif" => Ok(Format::Sarif),
-            "github" => Ok(Format::Github),
-            _ => Err(format!(
-                "unknown format `{s}`: expected one of {}",
-                Format::NAMES.join(", ")
-            )),
-        }
-    }
 }
 
 /// How the human format looks.
@@ -58,6 +39,9 @@ pub struct HumanOptions {
     pub color: bool,
     /// The width text is wrapped to.
     pub width: usize,
+    /// The summary line at the end (`2 errors, 1 warning in 3 files`); off
+    /// with `--quiet`.
+    pub summary: bool,
 }
 
 impl Default for HumanOptions {
@@ -65,11 +49,14 @@ impl Default for HumanOptions {
         HumanOptions {
             color: false,
             width: 100,
+            summary: true,
         }
     }
 }
 
-/// Writes `diags` (already sorted and deduplicated) in `format`.
+/// Writes `diags` (already sorted and deduplicated) in `format`, errors
+/// first: the order of `diags` is kept among the errors and among the
+/// warnings, so one error is not buried under ten warnings.
 ///
 /// `human` is only read by [`Format::Human`].
 pub fn render(
@@ -79,12 +66,30 @@ pub fn render(
     human: &HumanOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let ordered = errors_first(diags);
+    let diags = &ordered[..];
     match format {
         Format::Human => human::render(sources, diags, human, out),
         Format::Json => json::render(sources, diags, out),
         Format::Sarif => sarif::render(sources, diags, out),
         Format::Github => github::render(sources, diags, out),
     }
+}
+
+/// Errors, then warnings, each in the order given.
+fn errors_first(diags: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
+    let is_error = |d: &Diagnostic| d.severity == Severity::Error;
+    if diags
+        .iter()
+        .skip_while(|d| is_error(d))
+        .all(|d| !is_error(d))
+    {
+        return std::borrow::Cow::Borrowed(diags);
+    }
+    let (mut errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        diags.iter().cloned().partition(is_error);
+    errors.extend(warnings);
+    std::borrow::Cow::Owned(errors)
 }
 
 /// A region shown to machines: 1-based, end exclusive.
@@ -145,27 +150,28 @@ pub(crate) fn summary_line(diags: &[Diagnostic], files: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::SourceFile;
 
     fn d(sev: Severity) -> Diagnostic {
         match sev {
-            Severity::Error => Diagnostic::error("syntax-error", FileId(0), Span::new(0, 1), "x"),
-            Severity::Warning => Diagnostic::warning("no-goal", FileId(0), Span::new(0, 1), "x"),
+            Severity::Error => {
+                Diagnostic::error(Code::SyntaxError, FileId(0), Span::new(0, 1), "x")
+            }
+            Severity::Warning => Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(0, 1), "x"),
         }
     }
 
     #[test]
-    fn formats_parse_from_their_names() {
-        let parsed: Vec<Format> = Format::NAMES.iter().map(|n| n.parse().unwrap()).collect();
-        assert_eq!(
-            parsed,
-            [Format::Human, Format::Json, Format::Sarif, Format::Github]
-        );
-        let err = "yaml".parse::<Format>().unwrap_err();
-        assert_eq!(
-            err,
-            "unknown format `yaml`: expected one of human, json, sarif, github"
-        );
+    fn formats_are_named_in_lower_case() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .map(|f| f.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["human", "json", "sarif", "github"]);
+        assert_eq!(Format::from_str("sarif", false), Ok(Format::Sarif));
+        assert!(Format::from_str("yaml", false).is_err());
     }
 
     #[test]

@@ -182,6 +182,11 @@ pub struct Item {
     pub allows: Vec<Allow>,
     pub kind: ItemKind,
     pub span: Span,
+    /// The declaration has a syntax error: this is what could be read of it
+    /// (its name at least), so that the name is known elsewhere and an
+    /// editor keeps its context. Its `span` covers the whole declaration as
+    /// written. Only the syntax error is reported inside it.
+    pub recovered: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,99 @@
+//! `omnis build` against `omnis check` on a workspace of 2,000 campaign
+//! files sharing one vocabulary: the cost of writing the plans (serialize,
+//! temporary files, one sync, renames, the manifest) on top of the
+//! analysis. Issue 9 (16c) asks `build` to stay within 1.5x `check`.
+//!
+//! - `check`: load, resolve, lower and lint (what `omnis check` does).
+//! - `build/fresh folder`: `check`, then every plan written to an empty
+//!   folder (the first build, and every CI build).
+//! - `build/unchanged folder`: `check`, then a folder that already holds
+//!   the same plans (a rebuild: nothing is rewritten or synced).
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use omnis::build::{plans, write_plans, PlanFormat};
+use omnis::driver::{analyze, Options};
+
+const VOCAB: &str = include_str!("../campaigns/audience.omni");
+
+fn campaign(i: usize) -> String {
+    format!(
+        r#"import "audience.omni"
+
+message nudge_{i} {{ channel email  template "nudge-{i}" }}
+message offer_{i} {{ channel email  template "offer"  vars {{ discount: {d} }} }}
+
+campaign browse_{i} {{
+  trigger cart_abandoned where cart_abandoned.value >= {v}
+  audience emailable and not recent_buyers
+  reentry after 30d
+  goal order_placed
+  journey {{
+    wait 2h
+    send nudge_{i}
+    wait for order_placed within 3d {{ }} otherwise {{
+      send offer_{i}
+    }}
+  }}
+}}
+"#,
+        d = 5 + i % 40,
+        v = 10 + i % 90,
+    )
+}
+
+fn corpus(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("src");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("omnis.toml"), "").unwrap();
+    std::fs::write(root.join("audience.omni"), VOCAB).unwrap();
+    for i in 0..n {
+        std::fs::write(root.join(format!("c{i:04}.omni")), campaign(i)).unwrap();
+    }
+    (dir, root)
+}
+
+fn check(root: &Path) -> omnis::driver::Analysis {
+    analyze(&Options {
+        paths: vec![root.to_path_buf()],
+    })
+    .unwrap()
+}
+
+fn build(root: &Path, out: &Path) {
+    let analysis = check(root);
+    let written = write_plans(&plans(&analysis), out, PlanFormat::Json).unwrap();
+    assert_eq!(written.plans(), 2_000);
+}
+
+fn bench(c: &mut Criterion) {
+    let (dir, root) = corpus(2_000);
+    assert!(!check(&root).has_errors());
+    let mut g = c.benchmark_group("build");
+    g.sample_size(10);
+    g.bench_function("check 2000 files", |b| b.iter(|| check(&root)));
+    g.bench_function("build 2000 files, fresh folder", |b| {
+        b.iter_batched(
+            || tempfile::tempdir_in(dir.path()).unwrap(),
+            |out| {
+                build(&root, out.path());
+                out
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let out = dir.path().join("plans");
+    build(&root, &out);
+    g.bench_function("build 2000 files, unchanged folder", |b| {
+        b.iter(|| build(&root, &out))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,90 @@
+//! Campaign names become plan file names (`<campaign>.plan.json`), so they
+//! must make a file on every system a project is checked out on: two names
+//! that differ only in case collide on macOS and Windows (`duplicate-name`,
+//! at the later one, with a label at the other), and Windows reserves
+//! device names such as `CON` or `lpt1` (`invalid-value`).
+
+use std::collections::HashMap;
+
+use super::{Entry, Ns, Resolver};
+use crate::codes::Code;
+
+/// The names Windows reserves for devices, whatever the case and
+/// extension.
+const DEVICE_NAMES: &[&str] = &["con", "prn", "aux", "nul"];
+
+/// Whether `name` is a Windows device name (`CON`, `com1`, `LPT9`, ...).
+pub fn is_device_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if DEVICE_NAMES.contains(&lower.as_str()) {
+        return true;
+    }
+    let (stem, digit) = lower.split_at(lower.len().saturating_sub(1));
+    (stem == "com" || stem == "lpt") && digit.chars().all(|c| c.is_ascii_digit()) && digit != "0"
+}
+
+impl Resolver<'_> {
+    pub(super) fn check_plan_file_names(&mut self) {
+        let rank = self.loaded.import_order();
+        let mut by_folded: HashMap<String, Vec<(String, Entry)>> = HashMap::new();
+        for (name, entries) in &self.names[Ns::Campaign as usize] {
+            for e in entries {
+                by_folded
+                    .entry(name.to_lowercase())
+                    .or_default()
+                    .push((name.clone(), *e));
+            }
+        }
+        let mut groups: Vec<Vec<(String, Entry)>> = by_folded.into_values().collect();
+        for g in &mut groups {
+            g.sort_by_key(|(_, e)| (rank[e.file.0 as usize], e.span));
+        }
+        groups.sort_by_key(|g| (rank[g[0].1.file.0 as usize], g[0].1.span));
+        for group in groups {
+            let (first_name, first) = &group[0];
+            if is_device_name(first_name) {
+                self.err(
+                    Code::InvalidValue,
+                    first.file,
+                    first.span,
+                    format!("`{first_name}` cannot name a campaign: it is a device name on Windows"),
+                )
+                .help = Some(format!(
+                    "each campaign becomes a plan file named after it, and Windows cannot create `{first_name}.plan.json`; rename the campaign"
+                ));
+            }
+            // Same spelling twice is the plain `duplicate-name` already.
+            for (name, later) in group.iter().skip(1).filter(|(n, _)| n != first_name) {
+                let d = self.err(
+                    Code::DuplicateName,
+                    later.file,
+                    later.span,
+                    format!("the campaign `{name}` differs from `{first_name}` only in case"),
+                );
+                d.labels.push(crate::diagnostic::Label {
+                    file: first.file,
+                    span: first.span,
+                    message: format!("`{first_name}` is declared here"),
+                });
+                d.help = Some(format!(
+                    "each campaign becomes a plan file named after it, and `{name}.plan.json` and `{first_name}.plan.json` are one file on macOS and Windows; rename one of them"
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_device_name;
+
+    #[test]
+    fn device_names() {
+        for n in ["CON", "con", "Prn", "aux", "NUL", "com1", "LPT9"] {
+            assert!(is_device_name(n), "{n}");
+        }
+        for n in ["console", "com0", "com", "lpt10", "nul_", "welcome"] {
+            assert!(!is_device_name(n), "{n}");
+        }
+    }
+}
