@@ -93,23 +93,36 @@ fn add_chunk(t: &Rc<Node>, key: u32, bits: u64) -> Rc<Node> {
             if prefix_of(key, *mask) != *prefix {
                 return join(Rc::new(Node::Leaf { key, bits }), t.clone());
             }
-            let (l, r) = if key & mask == 0 {
+            let sides = if key & mask == 0 {
                 (add_chunk(left, key, bits), right.clone())
             } else {
                 (left.clone(), add_chunk(right, key, bits))
             };
-            if Rc::ptr_eq(&l, left) && Rc::ptr_eq(&r, right) {
-                t.clone()
-            } else {
-                Rc::new(Node::Branch {
-                    prefix: *prefix,
-                    mask: *mask,
-                    left: l,
-                    right: r,
-                })
-            }
+            with_sides(t, sides)
         }
     }
+}
+
+/// Branch `t` with the sides `new`: `t` itself when they are its own.
+fn with_sides(t: &Rc<Node>, (l, r): (Rc<Node>, Rc<Node>)) -> Rc<Node> {
+    let Node::Branch {
+        prefix,
+        mask,
+        left,
+        right,
+    } = &**t
+    else {
+        unreachable!("sides of a leaf")
+    };
+    if Rc::ptr_eq(&l, left) && Rc::ptr_eq(&r, right) {
+        return t.clone();
+    }
+    Rc::new(Node::Branch {
+        prefix: *prefix,
+        mask: *mask,
+        left: l,
+        right: r,
+    })
 }
 
 /// `t` without the members `bits` of chunk `key`; `t` itself when none was
@@ -143,18 +156,7 @@ fn remove_chunk(t: &Rc<Node>, key: u32, bits: u64) -> Option<Rc<Node>> {
                 (Some(left.clone()), remove_chunk(right, key, bits))
             };
             match (l, r) {
-                (Some(l), Some(r)) => {
-                    if Rc::ptr_eq(&l, left) && Rc::ptr_eq(&r, right) {
-                        Some(t.clone())
-                    } else {
-                        Some(Rc::new(Node::Branch {
-                            prefix: *prefix,
-                            mask: *mask,
-                            left: l,
-                            right: r,
-                        }))
-                    }
-                }
+                (Some(l), Some(r)) => Some(with_sides(t, (l, r))),
                 (Some(x), None) | (None, Some(x)) => Some(x),
                 (None, None) => None,
             }
@@ -228,38 +230,35 @@ fn union(a: &Rc<Node>, b: &Rc<Node>) -> (Rc<Node>, bool, bool) {
                 (t, is_a, is_b)
             } else if m > n && prefix_of(*q, *m) == *p {
                 // `b` lies within one side of `a`.
-                let (l, r, same) = if q & m == 0 {
-                    let (l, same, _) = union(l1, b);
-                    (l, r1.clone(), same)
-                } else {
-                    let (r, same, _) = union(r1, b);
-                    (l1.clone(), r, same)
-                };
-                let t = if same {
-                    a.clone()
-                } else {
-                    branch(*p, *m, l, r)
-                };
+                let (t, same) = union_within(a, (*m, l1, r1), b, *q);
                 (t, same, false)
             } else if n > m && prefix_of(*p, *n) == *q {
-                let (l, r, same) = if p & n == 0 {
-                    let (l, _, same) = union(a, l2);
-                    (l, r2.clone(), same)
-                } else {
-                    let (r, _, same) = union(a, r2);
-                    (l2.clone(), r, same)
-                };
-                let t = if same {
-                    b.clone()
-                } else {
-                    branch(*q, *n, l, r)
-                };
+                let (t, same) = union_within(b, (*n, l2, r2), a, *p);
                 (t, false, same)
             } else {
                 (join(a.clone(), b.clone()), false, false)
             }
         }
     }
+}
+
+/// `inner` (whose keys start with `key`) united into the side of `outer`
+/// (a branch: mask, left, right) its keys fall in, and whether that is
+/// `outer` itself.
+fn union_within(
+    outer: &Rc<Node>,
+    (mask, left, right): (u32, &Rc<Node>, &Rc<Node>),
+    inner: &Rc<Node>,
+    key: u32,
+) -> (Rc<Node>, bool) {
+    let (sides, same) = if key & mask == 0 {
+        let (l, same, _) = union(left, inner);
+        ((l, right.clone()), same)
+    } else {
+        let (r, same, _) = union(right, inner);
+        ((left.clone(), r), same)
+    };
+    (with_sides(outer, sides), same)
 }
 
 fn eq(a: &Rc<Node>, b: &Rc<Node>) -> bool {
