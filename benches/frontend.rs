@@ -155,6 +155,7 @@ fn bench(c: &mut Criterion) {
     let human = omnis::render::HumanOptions {
         color: false,
         width: 100,
+        summary: true,
     };
     let o = omnis::fmt::files::run(&fmt_check, &human, &mut io::sink(), &mut io::sink());
     assert_eq!(

@@ -1,13 +1,20 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
 //! only calls [`run`] and exits with the code it returns.
+//!
+//! Every command writes through one [`Output`] (`cli/output.rs`): the global
+//! `--quiet` and `--color` flags, `check --output-file`, and exit code 2
+//! when the output cannot be written are handled there.
+
+pub mod output;
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::driver::{self, Options};
 use crate::render;
+pub use output::{ColorChoice, GlobalArgs, Output};
 
 /// Exit codes.
 pub const EXIT_OK: i32 = 0;
@@ -23,6 +30,8 @@ pub const EXIT_FAILURE: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -41,6 +50,10 @@ pub enum Command {
         /// Succeed when the paths hold no `.omni` file (else exit 2).
         #[arg(long)]
         allow_empty: bool,
+        /// Write the report to this file instead of standard output (for
+        /// the machine formats: `--format sarif --output-file omnis.sarif`).
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
     },
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
@@ -112,8 +125,13 @@ pub enum Command {
         #[arg(long, conflicts_with = "people")]
         update_expect: bool,
     },
-    /// Print the JSON Schema of the plan format.
-    Schema,
+    /// Print the JSON Schema of the plan format, or of another JSON output.
+    Schema {
+        /// `plan` (the default), `manifest` (of `build`), or the `--format
+        /// json` output of `check`, `diff` or `simulate`.
+        #[arg(value_enum, default_value_t = SchemaOf::Plan)]
+        of: SchemaOf,
+    },
     /// Explain a diagnostic code: what it means, why, an example and the fix.
     Explain {
         /// A code such as `unreachable-step`; without one, list every code.
@@ -208,41 +226,60 @@ pub enum SimFormat {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    Plan,
+    Manifest,
+    Check,
+    Diff,
+    Simulate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DenyWhat {
     Warnings,
 }
 
 /// Parses the arguments and runs the command; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let mut command = Cli::command();
+    if let Some(color) = output::color_in_args(&args) {
+        command = command.color(color);
+    }
+    let cli = match command
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_FAILURE
-            } else {
-                EXIT_OK
-            };
-            let _ = e.print();
-            return code;
-        }
+        Err(e) => return output::print_clap(&e),
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match cli.command {
+    let mut out = Output::new(cli.global);
+    let code = run_command(cli.command, &mut out);
+    out.finish(code)
+}
+
+fn run_command(command: Command, out: &mut Output) -> i32 {
+    match command {
         Command::Check {
             paths,
             format,
             deny,
             allow_empty,
-        } => check(paths, format, deny.is_some(), allow_empty, &mut out),
+            output_file,
+        } => {
+            if let Some(file) = output_file {
+                out.to_file(file);
+            }
+            check(paths, format, deny.is_some(), allow_empty, out)
+        }
         Command::Fmt {
             paths,
             check,
             diff,
             stdin_filename,
             allow_empty,
-        } => fmt(paths, check, diff, stdin_filename, allow_empty, &mut out),
-        Command::Explain { code } => explain(code.as_deref(), &mut out),
+        } => fmt(paths, check, diff, stdin_filename, allow_empty, out),
+        Command::Explain { code } => explain(code.as_deref(), out.data()),
         Command::Build {
             paths,
             out: dir,
@@ -259,7 +296,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 verbose,
                 allow_empty,
             },
-            &mut out,
+            out,
         ),
         Command::Simulate {
             path,
@@ -279,10 +316,17 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
                 json: format == SimFormat::Json,
                 update_expect,
             };
-            crate::simulate::command::run(&args, &mut out)
+            crate::simulate::command::run(&args, out)
         }
-        Command::Schema => {
-            let _ = out.write_all(crate::plan::schema_json().as_bytes());
+        Command::Schema { of } => {
+            let schema = match of {
+                SchemaOf::Plan => crate::schemas::Schema::Plan,
+                SchemaOf::Manifest => crate::schemas::Schema::Manifest,
+                SchemaOf::Check => crate::schemas::Schema::Check,
+                SchemaOf::Diff => crate::schemas::Schema::Diff,
+                SchemaOf::Simulate => crate::schemas::Schema::Simulate,
+            };
+            let _ = out.data().write_all(schema.json().as_bytes());
             EXIT_OK
         }
         Command::Graph {
@@ -290,12 +334,14 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             campaign,
             format,
             allow_empty,
-        } => graph(paths, campaign.as_deref(), format, allow_empty, &mut out),
-        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, &mut out),
-        Command::Init { dir } => init(&dir, &mut out),
+        } => graph(paths, campaign.as_deref(), format, allow_empty, out),
+        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
+        Command::Init { dir } => init(&dir, out.status()),
         Command::Completions { shell } => {
-            use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut out);
+            // Generated in memory: clap_complete panics on a failed write.
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "omnis", &mut text);
+            let _ = out.data().write_all(&text);
             EXIT_OK
         }
     }
@@ -323,7 +369,7 @@ fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dyn Write) -> i32 {
+fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Output) -> i32 {
     use crate::diff::{self, DiffError};
     let report = match (git, paths.as_slice()) {
         (Some(rev), paths) => diff::diff_git(rev, paths),
@@ -337,7 +383,7 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         Ok(r) => r,
         Err(DiffError::Sources { side, analysis }) => {
             eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            print_errors(&analysis);
+            print_errors(&analysis, out);
             return EXIT_FAILURE;
         }
         Err(e) => {
@@ -350,11 +396,9 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
         DiffFormat::Markdown => diff::Format::Markdown,
         DiffFormat::Json => diff::Format::Json,
     };
-    if let Err(e) = out.write_all(diff::render(&report, format).as_bytes()) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let _ = out
+        .data()
+        .write_all(diff::render(&report, format).as_bytes());
     if report.changed {
         EXIT_FINDINGS
     } else {
@@ -365,7 +409,11 @@ fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut dy
 /// Loads and checks `paths` for a command that needs error-free sources
 /// (`graph`, `diff`): on errors, prints them (human) to stderr and returns
 /// the exit code to use; warnings are not shown.
-fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis, i32> {
+fn analyze_clean(
+    paths: Vec<PathBuf>,
+    on_errors: i32,
+    out: &Output,
+) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze(&Options { paths }) {
         Ok(a) => a,
         Err(e) => {
@@ -374,14 +422,14 @@ fn analyze_clean(paths: Vec<PathBuf>, on_errors: i32) -> Result<driver::Analysis
         }
     };
     if analysis.has_errors() {
-        print_errors(&analysis);
+        print_errors(&analysis, out);
         return Err(on_errors);
     }
     Ok(analysis)
 }
 
 /// Prints the errors of `analysis` (human, to stderr); warnings are not shown.
-fn print_errors(analysis: &driver::Analysis) {
+fn print_errors(analysis: &driver::Analysis, out: &Output) {
     let errors: Vec<_> = analysis
         .diagnostics
         .iter()
@@ -393,7 +441,7 @@ fn print_errors(analysis: &driver::Analysis) {
         render::Format::Human,
         &analysis.sources,
         &errors,
-        &human_options(),
+        &out.human(true),
         &mut err,
     );
 }
@@ -418,9 +466,9 @@ fn graph(
     campaign: Option<&str>,
     format: GraphFormat,
     allow_empty: bool,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS) {
+    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -433,13 +481,10 @@ fn graph(
     };
     match crate::diagram::render(&analysis, campaign, format) {
         Ok(text) => {
-            if text.is_empty() {
+            if text.is_empty() && !out.quiet() {
                 eprintln!("note: no campaigns in the named files");
             }
-            if let Err(e) = out.write_all(text.as_bytes()) {
-                eprintln!("error: cannot write the diagram: {e}");
-                return EXIT_FAILURE;
-            }
+            let _ = out.data().write_all(text.as_bytes());
             EXIT_OK
         }
         Err(e) => {
@@ -456,7 +501,7 @@ fn fmt(
     diff: bool,
     stdin_filename: Option<String>,
     allow_empty: bool,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
     use crate::fmt::files;
     let stdin = stdin_filename.is_some() || paths.iter().any(|p| p.as_os_str() == "-");
@@ -466,15 +511,14 @@ fn fmt(
     }
     let opts = files::Options { paths, check, diff };
     // Diagnostics go to stderr, the file list, diff or text to stdout.
-    let mut human = human_options();
-    human.color = human.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let human = out.human(true);
     let err = &mut std::io::stderr();
     if stdin {
         let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
         let input = &mut std::io::stdin().lock();
-        return files::run_stdin(input, &name, &opts, &human, out, err).exit_code();
+        return files::run_stdin(input, &name, &opts, &human, out.data(), err).exit_code();
     }
-    let outcome = files::run(&opts, &human, out, err);
+    let outcome = files::run(&opts, &human, out.data(), err);
     if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
         return no_sources(&opts.paths);
     }
@@ -486,7 +530,7 @@ fn check(
     format: render::Format,
     deny_warnings: bool,
     allow_empty: bool,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
     let analysis = match driver::analyze_with(
         &Options {
@@ -505,11 +549,8 @@ fn check(
     }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
-    if let Err(e) = render::render(format, &analysis.sources, diags, &human_options(), out) {
-        if let Some(code) = write_failure(&e) {
-            return code;
-        }
-    }
+    let human = out.human(false);
+    let _ = render::render(format, &analysis.sources, diags, &human, out.data());
     if diags.iter().any(|d| d.is_error()) {
         EXIT_FINDINGS
     } else {
@@ -522,6 +563,7 @@ fn check(
 pub(crate) fn analyze_for_output(
     paths: Vec<PathBuf>,
     deny_warnings: bool,
+    out: &Output,
 ) -> Result<driver::Analysis, i32> {
     let analysis = match driver::analyze_with(&Options { paths }, deny_warnings) {
         Ok(a) => a,
@@ -530,14 +572,16 @@ pub(crate) fn analyze_for_output(
             return Err(EXIT_FAILURE);
         }
     };
-    if !analysis.diagnostics.is_empty() {
-        let mut opts = human_options();
-        opts.color = opts.color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if out.quiet() {
+        if analysis.has_errors() {
+            print_errors(&analysis, out);
+        }
+    } else if !analysis.diagnostics.is_empty() {
         let _ = render::render(
             render::Format::Human,
             &analysis.sources,
             &analysis.diagnostics,
-            &opts,
+            &out.human(true),
             &mut std::io::stderr(),
         );
     }
@@ -559,9 +603,9 @@ fn build(
     dir: &std::path::Path,
     format: PlanFormatArg,
     flags: BuildFlags,
-    out: &mut dyn Write,
+    out: &mut Output,
 ) -> i32 {
-    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings) {
+    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings, out) {
         Ok(a) => a,
         Err(code) => {
             eprintln!("error: no plans were written");
@@ -578,6 +622,7 @@ fn build(
     let plans = crate::build::plans(&analysis);
     match crate::build::write_plans(&plans, dir, format) {
         Ok(w) => {
+            let out = out.status();
             if flags.verbose {
                 let lines = (w.written.iter().map(|p| ("wrote", p)))
                     .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
@@ -594,30 +639,6 @@ fn build(
             EXIT_FAILURE
         }
     }
-}
-
-/// A report that cannot be written is an I/O failure, except when the
-/// reader went away (`omnis check | head`): then the exit code still says
-/// what was found.
-pub(crate) fn write_failure(e: &std::io::Error) -> Option<i32> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return None;
-    }
-    eprintln!("error: cannot write the report: {e}");
-    Some(EXIT_FAILURE)
-}
-
-/// Colour only on a terminal, and never with `NO_COLOR` set; the width of
-/// the terminal when `COLUMNS` says it.
-fn human_options() -> render::HumanOptions {
-    use std::io::IsTerminal;
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w: &usize| (40..=500).contains(&w))
-        .unwrap_or(100);
-    render::HumanOptions { color, width }
 }
 
 fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {

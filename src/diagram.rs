@@ -1,39 +1,43 @@
 //! `omnis graph`: a campaign's journey as a diagram, in Mermaid (renders in
 //! GitHub Markdown, pull requests and wikis) or Graphviz DOT.
 //!
-//! What is drawn is the journey graph (`crate::graph`), one box per node:
-//! - the start, with the trigger and the audience;
-//! - every step with its parameters: `send` with the message and its
-//!   channel, `wait` with its duration, `wait until`, `wait for` with what it
-//!   waits for and for how long, `if`, `split`, `repeat`, `step`, `goto`,
-//!   `exit`;
+//! What is drawn is the journey graph (`crate::graph`), one box per node,
+//! labelled the way a marketer would say it:
+//! - the start: the trigger (`On cart_abandoned`, `where ...`, `Every day
+//!   at 09:00`) and the audience;
+//! - every step with its parameters: `Send cart_reminder · email`, `Wait 1
+//!   day`, `Wait until Monday 09:00`, `Wait for a click on coupon`, `up to 3
+//!   days`, `If textable`, `Split`, `Repeat 3 times`, `Step remind`, `Go to
+//!   remind`, `Exit`;
 //! - the end of the journey, the goal and every `exit when` event. A dotted
 //!   arrow `any time` goes from the start to the goal and to each exit:
 //!   those events end the journey the moment they happen, at any step
 //!   where time passes (it is grey when no step lets time pass).
 //!
-//! Edges carry what decides them: the condition of an `if` arm (its source
-//! text, shortened), `else`, a split arm's name and weight, whether a
-//! `wait for` saw its event or timed out, a `repeat`'s rounds, `goto`.
+//! Edges carry what decides them: `yes` and `no` out of an `if` (`else if
+//! CONDITION` and `else` when it has several arms), a split arm's name and
+//! weight, what a `wait for` saw or `not within 3 days`, a `repeat`'s
+//! rounds, `go to`.
 //!
 //! Two findings are drawn too, because reviewers should see them in the
-//! picture: steps no execution reaches are dashed and grey (and say
-//! `unreachable`), sends that repeat a message already sent are red (and
-//! say where it was sent first). They come from the analyses behind the
-//! `unreachable-step` and `repeated-message` lints, and show what the
-//! journey does whatever `@allow`s and `omnis.toml` levels say about
-//! reporting it. Edges no execution takes are dashed and grey.
+//! picture: steps no execution reaches are dashed and grey (`never
+//! reached`), sends that repeat a message already sent are red (and say on
+//! which line it was sent first). They come from the analyses behind the
+//! `unreachable-step` and `repeated-message` lints. A repeat that is
+//! silenced (an `@allow(repeated-message)` on the send or around it, or the
+//! lint set to `allow` in `omnis.toml`) is intended, and drawn as a plain
+//! send. Edges no execution takes are dashed and grey.
 //!
 //! Output is deterministic: nodes in source order, edges in graph order.
-//! Node ids in the output are positional (`n0`, `n1`, ...); each box starts
-//! with the step's structural id (`send-cart_reminder`, `if.then.wait`),
-//! the one `omnis diff` and plans use.
+//! Node ids in the output are positional (`n0`, `n1`, ...). The structural
+//! id of each step (`send-cart_reminder`, `if.then.wait`: the one `omnis
+//! diff` and plans use) is kept out of the boxes: it is the node's tooltip
+//! in DOT (and SVG), and a `%%` comment before the node in Mermaid.
 //!
 //! Several campaigns: Mermaid gives a Markdown document with a heading and
 //! a ```` ```mermaid ```` block per campaign (GitHub renders each); DOT
-//! gives one `digraph` with one cluster per campaign (one picture).
-
-use std::fmt::Write as _;
+//! gives one `digraph` with one cluster per campaign (one picture). One
+//! campaign (`--campaign NAME`): a bare flowchart titled with its name.
 
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -45,6 +49,12 @@ use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::{CampaignId, Cond, Loc, Trigger, WaitOn};
 
+mod dot;
+mod mermaid;
+
+pub use dot::{dot, dot_clusters, dot_escape};
+pub use mermaid::{mermaid, mermaid_escape, mermaid_markdown, mermaid_titled};
+
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -52,8 +62,11 @@ pub enum Format {
     Dot,
 }
 
-/// The longest label line (conditions and triggers are shortened to it).
+/// The longest label line: conditions in boxes are wrapped to it, on edges
+/// shortened to it.
 const MAX_LINE: usize = 48;
+/// The most lines a condition in a box is wrapped to.
+const MAX_COND_LINES: usize = 3;
 
 /// A diagram, independent of the output syntax.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,7 +99,8 @@ pub enum Shape {
 pub struct DNode {
     /// The journey graph's node index (output ids are `n{index}`).
     pub index: usize,
-    /// Structural id (`send-cart_reminder`, `@goal`).
+    /// Structural id (`send-cart_reminder`, `@goal`): a tooltip, not a
+    /// label.
     pub id: String,
     /// Label lines, unescaped.
     pub lines: Vec<String>,
@@ -117,22 +131,43 @@ pub struct DEdge {
 /// Why a diagram cannot be drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DiagramError {
-    /// `--campaign NAME` names no campaign; with the closest name.
+    /// `--campaign NAME` names no campaign; with the closest name, and the
+    /// names there are (sorted).
     UnknownCampaign {
         name: String,
         suggestion: Option<String>,
+        campaigns: Vec<String>,
     },
 }
 
 impl std::fmt::Display for DiagramError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DiagramError::UnknownCampaign { name, suggestion } => {
+            DiagramError::UnknownCampaign {
+                name,
+                suggestion,
+                campaigns,
+            } => {
                 write!(f, "there is no campaign `{name}` in the checked files")?;
                 if let Some(s) = suggestion {
-                    write!(f, " (did you mean `{s}`?)")?;
+                    return write!(f, " (did you mean `{s}`?)");
                 }
-                Ok(())
+                const SHOWN: usize = 10;
+                match campaigns.len() {
+                    0 => write!(f, ", which declare none"),
+                    n => {
+                        let names: Vec<String> = campaigns
+                            .iter()
+                            .take(SHOWN)
+                            .map(|c| format!("`{c}`"))
+                            .collect();
+                        write!(f, "; they declare {}", names.join(", "))?;
+                        if n > SHOWN {
+                            write!(f, " and {} more", n - SHOWN)?;
+                        }
+                        Ok(())
+                    }
+                }
             }
         }
     }
@@ -151,13 +186,19 @@ pub fn select(analysis: &Analysis, only: Option<&str>) -> Result<Vec<CampaignId>
             .clone()
             .find(|&c| program.campaign(c).name == name)
             .map(|c| vec![c])
-            .ok_or_else(|| DiagramError::UnknownCampaign {
-                name: name.to_string(),
-                suggestion: crate::suggest::did_you_mean(
-                    name,
-                    program.campaigns.iter().map(|c| c.name.as_str()),
-                )
-                .map(str::to_string),
+            .ok_or_else(|| {
+                let mut campaigns: Vec<String> =
+                    program.campaigns.iter().map(|c| c.name.clone()).collect();
+                campaigns.sort();
+                DiagramError::UnknownCampaign {
+                    name: name.to_string(),
+                    suggestion: crate::suggest::did_you_mean(
+                        name,
+                        campaigns.iter().map(String::as_str),
+                    )
+                    .map(str::to_string),
+                    campaigns,
+                }
             }),
         None => {
             let mut ids: Vec<CampaignId> = all
@@ -181,11 +222,45 @@ pub fn render(
     let ids = select(analysis, only)?;
     let diagrams: Vec<Diagram> = ids.iter().map(|&c| build(analysis, c)).collect();
     Ok(match (format, only) {
-        (Format::Mermaid, Some(_)) => diagrams.iter().map(mermaid).collect(),
+        (Format::Mermaid, Some(_)) => diagrams.iter().map(mermaid_titled).collect(),
         (Format::Mermaid, None) => mermaid_markdown(&diagrams),
         (Format::Dot, Some(_)) => diagrams.iter().map(dot).collect(),
         (Format::Dot, None) => dot_clusters(&diagrams),
     })
+}
+
+/// `prefix` and `s` (whitespace collapsed) on lines of at most `max`
+/// characters, broken between words; past `max_lines` lines the last one is
+/// shortened.
+pub fn wrap(prefix: &str, s: &str, max: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = prefix.trim_end().to_string();
+    for word in s.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    if lines.len() > max_lines {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        let cut: String = rest.chars().take(max.saturating_sub(3)).collect();
+        lines.push(format!("{}...", cut.trim_end()));
+    }
+    lines
+        .into_iter()
+        .map(|l| {
+            if l.chars().count() > max {
+                shorten(&l, max)
+            } else {
+                l
+            }
+        })
+        .collect()
 }
 
 /// Collapses whitespace and shortens `s` to at most `max` characters.
@@ -207,8 +282,14 @@ impl Ctx<'_> {
         self.analysis.sources.get(loc.file).slice(loc.span)
     }
 
+    /// A condition on one line, shortened (for edges).
     fn cond(&self, c: &Cond) -> String {
         shorten(self.text(c.loc), MAX_LINE)
+    }
+
+    /// `prefix` and a condition on as many lines as it needs (for boxes).
+    fn cond_lines(&self, prefix: &str, loc: Loc) -> Vec<String> {
+        wrap(prefix, self.text(loc), MAX_LINE, MAX_COND_LINES)
     }
 
     fn message(&self, m: crate::model::MessageId) -> &str {
@@ -219,12 +300,28 @@ impl Ctx<'_> {
         &self.analysis.program.event(e).name
     }
 
+    /// What a `wait for` waits for, as the object of "Wait for".
     fn wait_on(&self, on: &WaitOn) -> String {
         match on {
             WaitOn::Event(e) => self.event(*e).to_string(),
-            WaitOn::Opened(m) => format!("opened {}", self.message(*m)),
-            WaitOn::Clicked(m) => format!("clicked {}", self.message(*m)),
+            WaitOn::Opened(m) => format!("an open of {}", self.message(*m)),
+            WaitOn::Clicked(m) => format!("a click on {}", self.message(*m)),
         }
+    }
+
+    /// What happened when a `wait for` matched: its edge.
+    fn wait_matched(&self, on: &WaitOn) -> String {
+        match on {
+            WaitOn::Event(e) => self.event(*e).to_string(),
+            WaitOn::Opened(_) => "opened".to_string(),
+            WaitOn::Clicked(_) => "clicked".to_string(),
+        }
+    }
+
+    /// `line N` of a node's step.
+    fn line(&self, loc: Loc) -> usize {
+        let f = self.analysis.sources.get(loc.file);
+        f.line_col(loc.span.start as usize).line
     }
 }
 
@@ -232,6 +329,42 @@ impl Ctx<'_> {
 /// `1d12h`, `14d`).
 pub fn duration(seconds: u64) -> String {
     unreachable_step::fmt_duration(seconds)
+}
+
+/// A duration in words, for people: `1 day`, `1 day 12 hours`, `30
+/// minutes`.
+pub fn duration_words(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0 seconds".to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = seconds;
+    for (unit, len) in [
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+        ("second", 1),
+    ] {
+        if rest >= len {
+            let n = rest / len;
+            rest %= len;
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    parts.join(" ")
+}
+
+fn weekday_name(w: crate::syntax::ast::Weekday) -> &'static str {
+    use crate::syntax::ast::Weekday::*;
+    match w {
+        Mon => "Monday",
+        Tue => "Tuesday",
+        Wed => "Wednesday",
+        Thu => "Thursday",
+        Fri => "Friday",
+        Sat => "Saturday",
+        Sun => "Sunday",
+    }
 }
 
 fn time_of_day(minutes: u32) -> String {
@@ -262,6 +395,17 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     );
     let ctx = Ctx { analysis };
     let g = &journey.graph;
+    let repeat_reported = analysis
+        .config
+        .lints
+        .severity(
+            repeated_message::CODE.as_str(),
+            crate::diagnostic::Severity::Warning,
+        )
+        .is_some();
+    let repeat_allowed = |node: &crate::graph::Node| {
+        !repeat_reported || node.allows.allows(repeated_message::CODE.as_str())
+    };
     let unreachable = unreachable_step::unreachable_steps(&cx, journey);
     let live = &cx.reach(journey).live;
     let classes = repeated_message::content_classes(program);
@@ -281,104 +425,101 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
         }
         let (shape, mut lines) = match &node.kind {
             NodeKind::Entry => {
-                let mut lines = vec![c.name.clone()];
+                let mut lines = Vec::new();
                 let trigger = match &c.trigger {
                     Trigger::Event { event, filter } => {
+                        lines.push(format!("On {}", ctx.event(*event)));
                         if let Some(f) = filter {
-                            lines.push(format!("on {}", ctx.event(*event)));
-                            format!("where {}", ctx.text(f.loc))
-                        } else {
-                            format!("on {}", ctx.event(*event))
+                            lines.extend(ctx.cond_lines("where", f.loc));
                         }
+                        None
                     }
-                    Trigger::Enters(s) => format!("enters {}", program.segment(*s).name),
-                    Trigger::Daily { minutes } => format!("daily at {}", time_of_day(*minutes)),
-                    Trigger::Weekly { weekday, minutes } => {
-                        format!(
-                            "weekly on {} at {}",
-                            weekday.as_str(),
-                            time_of_day(*minutes)
-                        )
+                    Trigger::Enters(s) => Some(format!("On entering {}", program.segment(*s).name)),
+                    Trigger::Daily { minutes } => {
+                        Some(format!("Every day at {}", time_of_day(*minutes)))
                     }
+                    Trigger::Weekly { weekday, minutes } => Some(format!(
+                        "Every {} at {}",
+                        weekday_name(*weekday),
+                        time_of_day(*minutes)
+                    )),
                     Trigger::Once { date, minutes } => {
-                        format!("once at {date} {}", time_of_day(*minutes))
+                        Some(format!("Once, on {date} at {}", time_of_day(*minutes)))
                     }
                 };
-                lines.push(shorten(&trigger, MAX_LINE));
+                lines.extend(trigger.map(|t| shorten(&t, MAX_LINE)));
                 if let Some(a) = &c.audience {
-                    lines.push(format!("audience {}", ctx.cond(a)));
+                    lines.extend(ctx.cond_lines("Audience:", a.loc));
                 }
                 (Shape::Start, lines)
             }
             NodeKind::Send(m) => {
                 let msg = program.message(*m);
-                (
-                    Shape::Send,
-                    vec![
-                        format!("send {}", msg.name),
-                        format!("via {}", program.channel(msg.channel).name),
-                    ],
-                )
+                let channel = &program.channel(msg.channel).name;
+                (Shape::Send, vec![format!("Send {} · {channel}", msg.name)])
             }
-            NodeKind::Wait { seconds } => {
-                (Shape::Wait, vec![format!("wait {}", duration(*seconds))])
-            }
+            NodeKind::Wait { seconds } => (
+                Shape::Wait,
+                vec![format!("Wait {}", duration_words(*seconds))],
+            ),
             NodeKind::WaitUntil { weekday, minutes } => {
                 let day = weekday
-                    .map(|w| format!("{} ", w.as_str()))
+                    .map(|w| format!("{} ", weekday_name(w)))
                     .unwrap_or_default();
                 (
                     Shape::Wait,
-                    vec![format!("wait until {day}{}", time_of_day(*minutes))],
+                    vec![format!("Wait until {day}{}", time_of_day(*minutes))],
                 )
             }
             NodeKind::WaitFor { on, filter, within } => {
-                let mut lines = vec![format!("wait for {}", ctx.wait_on(on))];
+                let mut lines = vec![format!("Wait for {}", ctx.wait_on(on))];
                 if let Some(f) = filter {
-                    lines.push(format!("where {}", ctx.cond(f)));
+                    lines.extend(ctx.cond_lines("where", f.loc));
                 }
-                lines.push(format!("within {}", duration(*within)));
+                lines.push(format!("up to {}", duration_words(*within)));
                 (Shape::WaitFor, lines)
             }
-            NodeKind::Branch { .. } => (Shape::If, vec!["if".to_string()]),
-            NodeKind::Split => (Shape::Split, vec!["split".to_string()]),
+            NodeKind::Branch { conds } => {
+                let lines = match conds.first() {
+                    Some(c) => ctx.cond_lines("If", c.loc),
+                    None => vec!["If".to_string()],
+                };
+                (Shape::If, lines)
+            }
+            NodeKind::Split => (Shape::Split, vec!["Split".to_string()]),
             NodeKind::Repeat { times } => (
                 Shape::Repeat,
                 vec![format!(
-                    "repeat {times} {}",
+                    "Repeat {times} {}",
                     if *times == 1 { "time" } else { "times" }
                 )],
             ),
-            NodeKind::Named { name } => (Shape::Step, vec![format!("step {name}")]),
-            NodeKind::Goto { target } => (Shape::Goto, vec![format!("goto {target}")]),
-            NodeKind::Exit => (Shape::Exit, vec!["exit".to_string()]),
-            NodeKind::End => (Shape::Stop, vec!["end".to_string()]),
-            NodeKind::Goal(e) => (Shape::Goal, vec![format!("goal {}", ctx.event(*e))]),
+            NodeKind::Named { name } => (Shape::Step, vec![format!("Step {name}")]),
+            NodeKind::Goto { target } => (Shape::Goto, vec![format!("Go to {target}")]),
+            NodeKind::Exit => (Shape::Exit, vec!["Exit".to_string()]),
+            NodeKind::End => (Shape::Stop, vec!["End".to_string()]),
+            NodeKind::Goal(e) => (Shape::Goal, vec![format!("Goal: {}", ctx.event(*e))]),
             NodeKind::ExitEvent(e) => (
                 Shape::ExitEvent,
-                vec![format!("exit when {}", ctx.event(*e))],
+                vec![format!("Exit when {}", ctx.event(*e))],
             ),
         };
-        // The structural id first (a `step NAME` is its own id).
-        if node.kind.is_step() && !matches!(node.kind, NodeKind::Named { .. }) {
-            lines.insert(0, node.id.clone());
-        }
         let is_unreachable = unreachable[v.index()];
         if is_unreachable {
-            lines.push("(unreachable)".to_string());
+            lines.push("(never reached)".to_string());
         }
-        // A repeat is only worth showing where people get.
-        let first = repeated[v.index()].filter(|_| !is_unreachable);
+        // A repeat is only worth showing where people get, and when it is
+        // not intended (silenced by an `@allow` or `omnis.toml`).
+        let first = repeated[v.index()].filter(|_| !is_unreachable && !repeat_allowed(node));
         let is_repeated = first.is_some();
         if let Some(first) = first {
+            let line = ctx.line(g[first].loc);
             let note = match (&g[first].kind, &node.kind) {
-                _ if first == v => "(repeated: sent again on a later round)".to_string(),
-                (NodeKind::Send(a), NodeKind::Send(b)) if a != b => format!(
-                    "(repeated: same content as {} at {})",
-                    ctx.message(*a),
-                    g[first].id
-                ),
-                _ => format!("(repeated: already sent at {})", g[first].id),
+                _ if first == v => "(sent again on each round)".to_string(),
+                (NodeKind::Send(a), NodeKind::Send(b)) if a != b => {
+                    format!("(same content as {}, sent on line {line})", ctx.message(*a))
+                }
+                _ => format!("(already sent on line {line})"),
             };
             lines.push(note);
         }
@@ -419,13 +560,18 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 let NodeKind::Branch { conds } = &g[from].kind else {
                     unreachable!("if edges leave branches")
                 };
-                let word = if *i == 0 { "if" } else { "else if" };
-                (
-                    Some(format!("{word} {}", ctx.cond(&conds[*i]))),
-                    EdgeStyle::Normal,
-                )
+                let label = match *i {
+                    0 => "yes".to_string(),
+                    i => format!("else if {}", ctx.cond(&conds[i])),
+                };
+                (Some(label), EdgeStyle::Normal)
             }
-            Edge::Else => (Some("else".to_string()), EdgeStyle::Normal),
+            Edge::Else => {
+                let several =
+                    matches!(&g[from].kind, NodeKind::Branch { conds } if conds.len() > 1);
+                let label = if several { "else" } else { "no" };
+                (Some(label.to_string()), EdgeStyle::Normal)
+            }
             Edge::Arm {
                 index,
                 name,
@@ -433,21 +579,30 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
             } => {
                 let name = name.clone().unwrap_or_else(|| format!("arm {}", index + 1));
                 (
-                    Some(format!("{name} {}", percent(*weight))),
+                    Some(format!("{name} · {}", percent(*weight))),
                     EdgeStyle::Normal,
                 )
             }
             Edge::Matched => {
                 let what = match &g[from].kind {
-                    NodeKind::WaitFor { on, .. } => ctx.wait_on(on),
+                    NodeKind::WaitFor { on, .. } => ctx.wait_matched(on),
                     _ => "event".to_string(),
                 };
                 (Some(shorten(&what, MAX_LINE)), EdgeStyle::Normal)
             }
-            Edge::Timeout => (Some("timed out".to_string()), EdgeStyle::Normal),
+            Edge::Timeout => {
+                let label = match &g[from].kind {
+                    NodeKind::WaitFor { within, .. } => {
+                        format!("not within {}", duration_words(*within))
+                    }
+                    _ => "timed out".to_string(),
+                };
+                (Some(label), EdgeStyle::Normal)
+            }
             Edge::Body => (Some("each round".to_string()), EdgeStyle::Normal),
             Edge::Done => (Some("done".to_string()), EdgeStyle::Normal),
-            Edge::Jump => (Some("goto".to_string()), EdgeStyle::Back),
+            // The `Go to NAME` box says it.
+            Edge::Jump => (None, EdgeStyle::Back),
             Edge::Ends(_) => unreachable!("drawn from the start"),
         };
         let (label, style) = if back && !matches!(e.weight(), Edge::Body) {
@@ -469,232 +624,6 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
         nodes,
         edges,
     }
-}
-
-// ---------------------------------------------------------------- Mermaid
-
-/// Escapes text for a quoted Mermaid label (`n1["..."]`, `-->|"..."|`).
-/// Mermaid reads `#name;` and `#NNN;` entity codes in labels.
-pub fn mermaid_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '|' => out.push_str("#124;"),
-            '`' => out.push_str("#96;"),
-            '\n' => out.push_str("<br/>"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn mermaid_label(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| mermaid_escape(l))
-        .collect::<Vec<_>>()
-        .join("<br/>")
-}
-
-/// One flowchart (no Markdown fences).
-pub fn mermaid(d: &Diagram) -> String {
-    let mut out = String::from("flowchart TD\n");
-    for n in &d.nodes {
-        let label = mermaid_label(&n.lines);
-        let (open, close) = match n.shape {
-            Shape::Start => ("([\"", "\"])"),
-            Shape::Send => ("[\"", "\"]"),
-            Shape::Wait | Shape::Goto => ("(\"", "\")"),
-            Shape::WaitFor => ("{{\"", "\"}}"),
-            Shape::If => ("{\"", "\"}"),
-            Shape::Split => ("[/\"", "\"\\]"),
-            Shape::Repeat | Shape::Step => ("[[\"", "\"]]"),
-            Shape::Exit | Shape::Stop | Shape::ExitEvent => ("((\"", "\"))"),
-            Shape::Goal => ("(((\"", "\")))"),
-        };
-        let _ = writeln!(out, "    n{}{open}{label}{close}", n.index);
-    }
-    let mut dead = Vec::new();
-    for (i, e) in d.edges.iter().enumerate() {
-        let arrow = match e.style {
-            EdgeStyle::Normal => "-->",
-            EdgeStyle::Back | EdgeStyle::Ends => "-.->",
-        };
-        let label = e
-            .label
-            .as_ref()
-            .map(|l| format!("|\"{}\"|", mermaid_escape(l)))
-            .unwrap_or_default();
-        let _ = writeln!(out, "    n{} {arrow}{label} n{}", e.from, e.to);
-        if e.dead {
-            dead.push(i.to_string());
-        }
-    }
-    let unreachable: Vec<String> = d
-        .nodes
-        .iter()
-        .filter(|n| n.unreachable)
-        .map(|n| format!("n{}", n.index))
-        .collect();
-    let repeated: Vec<String> = d
-        .nodes
-        .iter()
-        .filter(|n| n.repeated)
-        .map(|n| format!("n{}", n.index))
-        .collect();
-    if !unreachable.is_empty() {
-        out.push_str(
-            "    classDef unreachable fill:#f4f4f4,stroke:#999,stroke-dasharray:5 5,color:#888\n",
-        );
-        let _ = writeln!(out, "    class {} unreachable", unreachable.join(","));
-    }
-    if !repeated.is_empty() {
-        out.push_str("    classDef repeated fill:#fdecea,stroke:#c62828,stroke-width:2px\n");
-        let _ = writeln!(out, "    class {} repeated", repeated.join(","));
-    }
-    if !dead.is_empty() {
-        let _ = writeln!(
-            out,
-            "    linkStyle {} stroke:#aaa,stroke-dasharray:4 4",
-            dead.join(",")
-        );
-    }
-    out
-}
-
-/// Markdown with a heading and a fenced flowchart per campaign.
-pub fn mermaid_markdown(ds: &[Diagram]) -> String {
-    let mut out = String::new();
-    for (i, d) in ds.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let _ = writeln!(out, "### `{}`\n", d.campaign);
-        out.push_str("```mermaid\n");
-        out.push_str(&mermaid(d));
-        out.push_str("```\n");
-    }
-    out
-}
-
-// -------------------------------------------------------------------- DOT
-
-/// Escapes text for a double-quoted DOT string (`\n` breaks lines).
-pub fn dot_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn dot_body(d: &Diagram, prefix: &str, indent: &str, out: &mut String) {
-    for n in &d.nodes {
-        let label = n
-            .lines
-            .iter()
-            .map(|l| dot_escape(l))
-            .collect::<Vec<_>>()
-            .join("\\n");
-        let (shape, mut style): (&str, Vec<&str>) = match n.shape {
-            Shape::Start => ("oval", vec![]),
-            Shape::Send => ("box", vec![]),
-            Shape::Wait | Shape::Goto => ("box", vec!["rounded"]),
-            Shape::WaitFor => ("hexagon", vec![]),
-            Shape::If => ("diamond", vec![]),
-            Shape::Split => ("trapezium", vec![]),
-            Shape::Repeat => ("box", vec!["bold"]),
-            Shape::Step => ("cds", vec![]),
-            Shape::Stop => ("doublecircle", vec![]),
-            Shape::Goal => ("doubleoctagon", vec![]),
-            Shape::Exit | Shape::ExitEvent => ("octagon", vec![]),
-        };
-        let mut attrs = format!("label=\"{label}\", shape={shape}");
-        if n.unreachable {
-            style.push("dashed");
-            style.push("filled");
-            attrs.push_str(", color=\"#999999\", fontcolor=\"#888888\", fillcolor=\"#f4f4f4\"");
-        } else if n.repeated {
-            style.push("filled");
-            attrs.push_str(", color=\"#c62828\", penwidth=2, fillcolor=\"#fdecea\"");
-        }
-        if !style.is_empty() {
-            let _ = write!(attrs, ", style=\"{}\"", style.join(","));
-        }
-        let _ = writeln!(out, "{indent}{prefix}n{} [{attrs}];", n.index);
-    }
-    for e in &d.edges {
-        let mut attrs = Vec::new();
-        if let Some(l) = &e.label {
-            attrs.push(format!("label=\"{}\"", dot_escape(l)));
-        }
-        match e.style {
-            EdgeStyle::Normal => {}
-            EdgeStyle::Back => attrs.push("style=dashed".into()),
-            EdgeStyle::Ends => attrs.push("style=dotted, arrowhead=empty".into()),
-        }
-        if e.dead {
-            if e.style == EdgeStyle::Normal {
-                attrs.push("style=dashed".into());
-            }
-            attrs.push("color=\"#aaaaaa\", fontcolor=\"#888888\"".into());
-        }
-        let attrs = if attrs.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", attrs.join(", "))
-        };
-        let _ = writeln!(
-            out,
-            "{indent}{prefix}n{} -> {prefix}n{}{attrs};",
-            e.from, e.to
-        );
-    }
-}
-
-const DOT_DEFAULTS: &str = "    node [fontname=\"Helvetica\", fontsize=11];\n    edge [fontname=\"Helvetica\", fontsize=10];\n";
-
-/// One `digraph`.
-pub fn dot(d: &Diagram) -> String {
-    let mut out = format!("digraph \"{}\" {{\n", dot_escape(&d.campaign));
-    let _ = writeln!(
-        out,
-        "    label=\"{}\";\n    labelloc=t;",
-        dot_escape(&d.campaign)
-    );
-    out.push_str(DOT_DEFAULTS);
-    dot_body(d, "", "    ", &mut out);
-    out.push_str("}\n");
-    out
-}
-
-/// One `digraph` with a cluster per campaign.
-pub fn dot_clusters(ds: &[Diagram]) -> String {
-    let mut out = String::from("digraph omnis {\n");
-    out.push_str(DOT_DEFAULTS);
-    for (i, d) in ds.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "    subgraph cluster_{i} {{\n        label=\"{}\";",
-            dot_escape(&d.campaign)
-        );
-        dot_body(d, &format!("c{i}_"), "        ", &mut out);
-        out.push_str("    }\n");
-    }
-    out.push_str("}\n");
-    out
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::files::{Disk, Tree};
@@ -83,7 +84,7 @@ use crate::diagram::duration as format_duration;
 // ------------------------------------------------------------------ report
 
 /// The whole comparison.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Report {
     /// What the old side is (a path, or `REV` with `--git`).
     pub old: String,
@@ -97,7 +98,7 @@ pub struct Report {
     pub summary: Summary,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Summary {
     pub added: usize,
     pub removed: usize,
@@ -105,7 +106,7 @@ pub struct Summary {
     pub unchanged: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Added,
@@ -113,7 +114,7 @@ pub enum Status {
     Changed,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct CampaignDiff {
     pub campaign: String,
     pub status: Status,
@@ -130,7 +131,7 @@ pub struct CampaignDiff {
 }
 
 /// A campaign setting that changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct SettingChange {
     /// `trigger`, `audience`, `reentry`, `goal`, `exits`, `limits`,
     /// `window`, `timezone`, `description`, `max_sends_per_person`.
@@ -141,7 +142,7 @@ pub struct SettingChange {
     pub effect: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Added,
@@ -153,7 +154,7 @@ pub enum Change {
 }
 
 /// A step added, removed, changed or renumbered.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct StepChange {
     /// The node id: the new one, or the old one for a removed step.
     pub id: String,
@@ -172,7 +173,7 @@ pub struct StepChange {
 }
 
 /// A message or channel whose content or settings changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ContentChange {
     /// `message` or `channel`.
     pub kind: String,
@@ -182,7 +183,7 @@ pub struct ContentChange {
 }
 
 /// A message sent in other places than before.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ReachChange {
     pub message: String,
     /// `newly sent`, `no longer sent` or `sent under other conditions`.
@@ -194,7 +195,7 @@ pub struct ReachChange {
 }
 
 /// What happens to people waiting at a step that was removed or changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct MidJourney {
     /// The old node id.
     pub at: String,
@@ -209,7 +210,7 @@ pub struct MidJourney {
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Landing {
     /// A node id of the new plan; `None` when the journey ends.
     pub id: Option<String>,
@@ -1585,10 +1586,26 @@ pub enum Format {
     Json,
 }
 
+/// The report of `omnis diff --format json`: what changed between two
+/// versions of the campaigns, in review terms.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "Omnis campaign diff")]
+pub struct JsonReport<'a> {
+    /// The version of this format, `major.minor` (this is `1.0`). A minor
+    /// version only adds; a major version breaks.
+    pub format_version: &'a str,
+    #[serde(flatten)]
+    pub report: &'a Report,
+}
+
 pub fn render(r: &Report, format: Format) -> String {
     match format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(r).expect("reports serialize");
+            let report = JsonReport {
+                format_version: crate::schemas::DIFF_FORMAT_VERSION,
+                report: r,
+            };
+            let mut s = serde_json::to_string_pretty(&report).expect("reports serialize");
             s.push('\n');
             s
         }

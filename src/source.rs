@@ -157,6 +157,34 @@ impl SourceMap {
     }
 }
 
+/// The example campaigns of `campaigns/`, with their text, by path: what
+/// unit tests run on real files use (a fresh clone has nothing else).
+#[cfg(test)]
+pub(crate) fn example_campaigns() -> Vec<(std::path::PathBuf, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let mut paths: Vec<_> = entries
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "omni"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= 8,
+        "{} files in {}",
+        paths.len(),
+        dir.display()
+    );
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+            (p, text)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

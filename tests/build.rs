@@ -9,9 +9,9 @@ use std::path::Path;
 use common::{omnis, root};
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let mut v: Vec<String> = common::read_dir(dir)
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     v.sort();
     v
@@ -46,18 +46,14 @@ fn builds_every_campaign_deterministically_and_validly() {
         assert!(files.contains(&format!("{name}.plan.json")), "{files:?}");
     }
     assert_eq!(files, listing(out2.path()));
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&common::read(&root().join("schema/plan.schema.json"))).unwrap();
     let validator =
         jsonschema::JSONSchema::compile(&schema).expect("the committed schema compiles");
-    let manifest_schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/manifest.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest_schema: serde_json::Value =
+        serde_json::from_str(&common::read(&root().join("schema/manifest.schema.json"))).unwrap();
     let manifest_validator = jsonschema::JSONSchema::compile(&manifest_schema).unwrap();
-    let manifest_text = std::fs::read(out1.path().join("omnis-manifest.json")).unwrap();
+    let manifest_text = common::read_bytes(&out1.path().join("omnis-manifest.json"));
     let manifest: serde_json::Value = serde_json::from_slice(&manifest_text).unwrap();
     assert!(manifest_validator.is_valid(&manifest), "{manifest}");
     // The manifest lists exactly the plan files, with the SHA-256 of each.
@@ -75,15 +71,15 @@ fn builds_every_campaign_deterministically_and_validly() {
     assert_eq!(listed, plan_files);
     for p in manifest["plans"].as_array().unwrap() {
         use sha2::Digest;
-        let bytes = std::fs::read(out1.path().join(p["file"].as_str().unwrap())).unwrap();
+        let bytes = common::read_bytes(&out1.path().join(p["file"].as_str().unwrap()));
         assert_eq!(
             p["sha256"].as_str().unwrap(),
             format!("{:x}", sha2::Sha256::digest(&bytes))
         );
     }
     for f in &files {
-        let a = std::fs::read(out1.path().join(f)).unwrap();
-        let b = std::fs::read(out2.path().join(f)).unwrap();
+        let a = common::read_bytes(&out1.path().join(f));
+        let b = common::read_bytes(&out2.path().join(f));
         assert_eq!(a, b, "{f} differs between two builds");
         if f == "omnis-manifest.json" {
             continue;
@@ -123,7 +119,7 @@ fn yaml_plans() {
         listing(out.path()),
         ["omnis-manifest.json", "vip_welcome.plan.yaml"]
     );
-    let text = std::fs::read_to_string(out.path().join("vip_welcome.plan.yaml")).unwrap();
+    let text = common::read(&out.path().join("vip_welcome.plan.yaml"));
     let plan = omnis::plan::Plan::parse(&text).expect("the YAML plan parses back");
     assert_eq!(plan.campaign, "vip_welcome");
 }
@@ -174,7 +170,7 @@ fn nothing_is_written_when_there_are_errors_and_other_files_are_left_alone() {
 fn schema_command_prints_the_committed_schema() {
     let o = omnis(&["schema"], root());
     assert_eq!(o.status.code(), Some(0));
-    let committed = std::fs::read_to_string(root().join("schema/plan.schema.json")).unwrap();
+    let committed = common::read(&root().join("schema/plan.schema.json"));
     assert_eq!(String::from_utf8(o.stdout).unwrap(), committed);
 }
 
@@ -228,8 +224,8 @@ fn plans_do_not_depend_on_the_working_directory() {
         &campaigns,
     );
     assert_eq!(o.status.code(), Some(0));
-    let pa = std::fs::read(a.path().join("vip_welcome.plan.json")).unwrap();
-    let pb = std::fs::read(b.path().join("vip_welcome.plan.json")).unwrap();
+    let pa = common::read_bytes(&a.path().join("vip_welcome.plan.json"));
+    let pb = common::read_bytes(&b.path().join("vip_welcome.plan.json"));
     assert_eq!(pa, pb);
     let v: serde_json::Value = serde_json::from_slice(&pa).unwrap();
     // Relative to the project root (campaigns/ holds omnis.toml).

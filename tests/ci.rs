@@ -1,6 +1,7 @@
 //! Git and CI: `omnis init`, `omnis completions`, the GitHub Actions
 //! workflow (`templates/omnis.yml`, shown in `docs/ci.md`) and the
-//! pre-commit hook (`hooks/pre-commit`), as far as they run locally.
+//! pre-commit hook (`hooks/pre-commit`) and the hooks of the pre-commit
+//! framework (`.pre-commit-hooks.yaml`), as far as they run locally.
 
 mod common;
 
@@ -28,8 +29,8 @@ fn init_then_check_is_clean() {
         assert!(project.join(f).is_file(), "{f} not written");
     }
     assert_eq!(
-        std::fs::read_to_string(project.join(".github/workflows/omnis.yml")).unwrap(),
-        std::fs::read_to_string(root().join("templates/omnis.yml")).unwrap()
+        common::read(&project.join(".github/workflows/omnis.yml")),
+        common::read(&root().join("templates/omnis.yml"))
     );
     // Clean: no errors and no warnings, whether named or found from `.`.
     let o = omnis(&["check", "--deny", "warnings"], &project);
@@ -69,10 +70,7 @@ fn init_never_overwrites() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("not overwriting"), "{}", text(&o));
     assert!(text(&o).contains("omnis.toml"), "{}", text(&o));
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("omnis.toml")).unwrap(),
-        "# mine\n"
-    );
+    assert_eq!(common::read(&dir.path().join("omnis.toml")), "# mine\n");
     // Nothing else was written either.
     assert!(!dir.path().join("campaigns").exists());
     assert!(!dir.path().join(".github").exists());
@@ -176,7 +174,7 @@ fn parses(words: &[String]) -> Result<(), String> {
 
 #[test]
 fn the_workflow_runs_real_commands() {
-    let text = std::fs::read_to_string(root().join("templates/omnis.yml")).unwrap();
+    let text = common::read(&root().join("templates/omnis.yml"));
     let yaml: serde_yaml::Value = serde_yaml::from_str(&text).expect("the workflow is YAML");
     let steps = yaml["jobs"]["omnis"]["steps"]
         .as_sequence()
@@ -198,7 +196,7 @@ fn the_workflow_runs_real_commands() {
     let shown: Vec<String> = lines.iter().map(|w| w.join(" ")).collect();
     // What the workflow is for.
     for want in [
-        "omnis check --format sarif",
+        "omnis check --format sarif --output-file omnis.sarif",
         "omnis check --format github --deny warnings",
         "omnis fmt --check",
         "omnis build --out plans",
@@ -215,7 +213,7 @@ fn the_workflow_runs_real_commands() {
         .find(|s| s["uses"].as_str() == Some("github/codeql-action/upload-sarif@v3"))
         .unwrap();
     assert_eq!(sarif["with"]["sarif_file"].as_str(), Some("omnis.sarif"));
-    assert!(text.contains("omnis check --format sarif > omnis.sarif"));
+    assert!(text.contains("omnis check --format sarif --output-file omnis.sarif"));
     // The diff comment reads what the diff step writes.
     assert!(text.contains("> omnis-diff.md"));
     assert!(text.contains("--body-file omnis-diff.md"));
@@ -223,7 +221,7 @@ fn the_workflow_runs_real_commands() {
 
 #[test]
 fn docs_show_the_workflow_init_writes() {
-    let doc = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let doc = common::read(&root().join("docs/ci.md"));
     let start = "<!-- workflow: templates/omnis.yml -->\n```yaml\n";
     let a = doc.find(start).expect("workflow block in docs/ci.md") + start.len();
     let b = a + doc[a..]
@@ -238,7 +236,7 @@ fn docs_show_the_workflow_init_writes() {
 
 #[test]
 fn the_hook_runs_real_commands() {
-    let hook = std::fs::read_to_string(root().join("hooks/pre-commit")).unwrap();
+    let hook = common::read(&root().join("hooks/pre-commit"));
     let lines: Vec<Vec<String>> = hook
         .lines()
         .filter(|l| !l.trim_start().starts_with('#'))
@@ -287,7 +285,7 @@ fn the_pre_commit_hook_checks_what_is_staged() {
 
     // A bad file staged (a warning: a message nobody sends): rejected.
     let welcome = d.join("campaigns/welcome.omni");
-    let good = std::fs::read_to_string(&welcome).unwrap();
+    let good = common::read(&welcome);
     let bad = format!("{good}\nmessage unused {{ channel email  template \"unused\" }}\n");
     std::fs::write(&welcome, &bad).unwrap();
     assert!(git(d, &["add", "campaigns/welcome.omni"]).status.success());
@@ -381,4 +379,90 @@ fn words_split_like_a_shell() {
         omnis_lines("status=0\nomnis a || b\n# omnis c\nif omnis d; then omnis e; fi"),
         [vec!["omnis", "a"], vec!["omnis", "d"], vec!["omnis", "e"]]
     );
+}
+
+/// `.pre-commit-hooks.yaml`, for the pre-commit framework: each hook's
+/// entry is a real command, and run the way pre-commit runs it (the entry,
+/// then the staged files its `files` pattern matches, in the repository's
+/// root) it passes good files and stops bad ones.
+#[test]
+fn the_pre_commit_framework_hooks_work() {
+    let yaml = common::read(&root().join(".pre-commit-hooks.yaml"));
+    let hooks: Vec<serde_yaml::Value> = serde_yaml::from_str(&yaml).expect("a list of hooks");
+    let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, ["omnis-fmt", "omnis-check"]);
+    let mut entries = std::collections::HashMap::new();
+    for h in &hooks {
+        let id = h["id"].as_str().unwrap();
+        for key in ["name", "description", "entry"] {
+            assert!(
+                h[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{id}: {key}"
+            );
+        }
+        // pre-commit builds the repository with `cargo install`.
+        assert_eq!(h["language"].as_str(), Some("rust"), "{id}");
+        // A Python regex, searched in each staged path.
+        assert_eq!(h["files"].as_str(), Some(r"\.omni$"), "{id}");
+        let mut w = words(h["entry"].as_str().unwrap());
+        assert_eq!(w[0], "omnis", "{id}");
+        w.push("a.omni".into());
+        parses(&w).unwrap_or_else(|e| panic!("{id}: {e}"));
+        entries.insert(id, w[1..w.len() - 1].to_vec());
+    }
+    assert_eq!(hooks[1]["require_serial"].as_bool(), Some(true));
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q"]).status.success());
+    assert_eq!(omnis(&["init"], d).status.code(), Some(0));
+    let run = |id: &str| {
+        assert!(git(d, &["add", "-A"]).status.success());
+        let staged = git(d, &["diff", "--cached", "--name-only"]);
+        let files: Vec<String> = String::from_utf8_lossy(&staged.stdout)
+            .lines()
+            .filter(|f| f.ends_with(".omni"))
+            .map(str::to_string)
+            .collect();
+        assert!(!files.is_empty());
+        Command::new(env!("CARGO_BIN_EXE_omnis"))
+            .args(&entries[id])
+            .args(&files)
+            .current_dir(d)
+            .output()
+            .expect("run omnis")
+    };
+    let welcome = d.join("campaigns/welcome.omni");
+    let good = common::read(&welcome);
+    for id in ["omnis-fmt", "omnis-check"] {
+        let o = run(id);
+        assert_eq!(o.status.code(), Some(0), "{id}: {}", text(&o));
+    }
+    assert_eq!(
+        common::read(&welcome),
+        good,
+        "a formatted file is left alone"
+    );
+
+    // Not formatted: `omnis fmt` rewrites it, and pre-commit fails the
+    // commit because a file changed; then it passes.
+    let messy = good.replace("    send welcome_email", "        send welcome_email");
+    std::fs::write(&welcome, &messy).unwrap();
+    let o = run("omnis-fmt");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(common::read(&welcome), good, "rewritten");
+
+    // A warning: `omnis check --deny warnings` stops the commit.
+    let unused = format!("{good}\nmessage unused {{ channel email  template \"unused\" }}\n");
+    std::fs::write(&welcome, unused).unwrap();
+    let o = run("omnis-check");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("unused-declaration"), "{}", text(&o));
+
+    // A syntax error stops both.
+    std::fs::write(&welcome, good.replace("journey {", "journey {{")).unwrap();
+    for id in ["omnis-fmt", "omnis-check"] {
+        let o = run(id);
+        assert_eq!(o.status.code(), Some(1), "{id}: {}", text(&o));
+    }
 }

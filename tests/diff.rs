@@ -349,8 +349,7 @@ fn messages_no_longer_sent_and_content_changes() {
     project(&dir.path().join("old"), BASE);
     project(&dir.path().join("new"), BASE);
     let f = dir.path().join("new/welcome.omni");
-    let t = std::fs::read_to_string(&f)
-        .unwrap()
+    let t = common::read(&f)
         .replace("subject \"Hi", "subject \"Hello")
         .replace("discount: 20", "discount: 25");
     std::fs::write(&f, t).unwrap();

@@ -1,5 +1,5 @@
-//! `omnis fmt` over every `.omni` file we have (campaigns/, the shared
-//! examples and the UI fixtures that parse), over rewrapped variants of
+//! `omnis fmt` over every `.omni` file we have (campaigns/ and the UI
+//! fixtures that parse), over rewrapped variants of
 //! them, and over random programs: formatting succeeds, is idempotent, keeps
 //! every comment exactly once and keeps the syntax tree (spans aside).
 
@@ -35,13 +35,13 @@ fn omni_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every `.omni` file of the corpus that parses without errors, with its text.
 fn corpus() -> Vec<(PathBuf, String)> {
     let mut paths = Vec::new();
-    for dir in ["campaigns", "../shared/examples", "tests/ui"] {
+    for dir in ["campaigns", "tests/ui"] {
         omni_files(&root().join(dir), &mut paths);
     }
     let files: Vec<(PathBuf, String)> = paths
         .into_iter()
         .map(|p| {
-            let t = std::fs::read_to_string(&p).unwrap();
+            let t = common::read(&p);
             (p, t)
         })
         .filter(|(_, t)| parse_file(FileId(0), t).1.is_empty())
@@ -84,22 +84,11 @@ fn every_corpus_file_formats_idempotently_with_its_tree_and_comments() {
 }
 
 #[test]
-fn the_shared_examples_are_already_formatted() {
-    let mut paths = Vec::new();
-    omni_files(&root().join("../shared/examples"), &mut paths);
-    assert!(!paths.is_empty());
-    for p in paths {
-        let text = std::fs::read_to_string(&p).unwrap();
-        assert_eq!(format_source(&text).unwrap(), text, "{}", p.display());
-    }
-}
-
-#[test]
 fn the_campaigns_are_formatted() {
     let mut paths = Vec::new();
     omni_files(&root().join("campaigns"), &mut paths);
     for p in paths {
-        let text = std::fs::read_to_string(&p).unwrap();
+        let text = common::read(&p);
         assert_eq!(
             format_source(&text).unwrap(),
             text,
@@ -112,7 +101,7 @@ fn the_campaigns_are_formatted() {
 #[test]
 fn the_examples_in_the_docs_are_formatted() {
     for doc in ["README.md", "docs/language.md"] {
-        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        let text = common::read(&root().join(doc));
         let mut rest = text.as_str();
         let mut checked = 0;
         while let Some(start) = rest.find("```omni\n") {
@@ -253,10 +242,9 @@ fn formatting_does_not_change_the_plans_of_the_campaigns() {
     ];
     for (how, transform) in transforms {
         let dir = tempfile::tempdir().unwrap();
-        for entry in std::fs::read_dir(&campaigns).unwrap() {
-            let path = entry.unwrap().path();
+        for path in common::read_dir(&campaigns) {
             let name = path.file_name().unwrap();
-            let text = std::fs::read_to_string(&path).unwrap();
+            let text = common::read(&path);
             let text = if path.extension().is_some_and(|e| e == "omni") {
                 format_source(&transform(&text)).unwrap()
             } else {

@@ -16,7 +16,7 @@ fn omnis(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn read(dir: &Path, name: &str) -> String {
-    std::fs::read_to_string(dir.join(name)).unwrap()
+    common::read(&dir.join(name))
 }
 
 const TIDY: &str = "segment a = x\n";
@@ -87,9 +87,9 @@ fn fmt_rewrites_files_in_place_and_only_those_that_change() {
         .unwrap();
     assert_eq!(tidy_before, tidy_after, "an unchanged file was rewritten");
     // No temporary files are left behind.
-    let left: Vec<String> = std::fs::read_dir(dir.path().join("sub"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let left: Vec<String> = common::read_dir(&dir.path().join("sub"))
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(left, ["messy.omni"]);
     // Now everything is formatted.

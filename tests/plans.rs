@@ -1,6 +1,8 @@
 //! Plans of the example campaigns, through the whole front end, and their
 //! scenarios under `campaigns/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use omnis::driver::{analyze, Options};
@@ -139,8 +141,7 @@ fn scenarios_give_the_expected_timelines() {
     let plans = plans();
     let mut checked = 0;
     let mut failures = Vec::new();
-    for entry in std::fs::read_dir(campaigns_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::read_dir(&campaigns_dir()) {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
@@ -149,9 +150,8 @@ fn scenarios_give_the_expected_timelines() {
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let scenario = Scenario::from_yaml(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let scenario =
+            Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let sim = Simulator::new(plan)
             .unwrap()
             .with_vocabulary(vocabulary.clone());
@@ -175,14 +175,13 @@ fn show_scenarios() {
     }
     use omnis::simulate::{simulate, Scenario};
     let plans = plans();
-    for entry in std::fs::read_dir(campaigns_dir()).unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::read_dir(&campaigns_dir()) {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
         };
         let plan = plans.iter().find(|p| p.campaign == campaign).unwrap();
-        let scenario = Scenario::from_yaml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let scenario = Scenario::from_yaml(&common::read(&path)).unwrap();
         println!("== {campaign}");
         for t in simulate(plan, &scenario).unwrap() {
             print!("{}", t.human());
@@ -194,7 +193,7 @@ fn show_scenarios() {
 #[test]
 fn docs_example_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan-format.md");
-    let doc = std::fs::read_to_string(&path).expect("docs/plan-format.md");
+    let doc = common::read(&path);
     let plan = plans()
         .into_iter()
         .find(|p| p.campaign == "post_purchase")

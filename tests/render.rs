@@ -95,7 +95,7 @@ fn output(format: Format, sources: &SourceMap, diags: &[Diagnostic]) -> String {
     let mut out = Vec::new();
     let human = HumanOptions {
         color: false,
-        width: 100,
+        ..Default::default()
     };
     render(format, sources, diags, &human, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -107,10 +107,13 @@ fn json_of(format: Format) -> Value {
 }
 
 fn sarif_validator() -> jsonschema::JSONSchema {
+    // Vendored, with its source and licence: tests/fixtures/sarif/README.md.
     let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/sarif-schema-2.1.0.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
+        .join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&schema_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", schema_path.display()));
+    let schema: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     // The schema says draft-04 (`$schema`, and `id` rather than `$id`).
     jsonschema::JSONSchema::options()
         .with_draft(jsonschema::Draft::Draft4)
@@ -214,7 +217,9 @@ fn sarif_carries_rules_locations_labels_and_fingerprints() {
 fn json_has_exactly_the_briefs_fields_and_one_based_positions() {
     let json = json_of(Format::Json);
     let top: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(top, ["diagnostics", "summary"]);
+    // (Sorted here; the snapshot shows `format_version` first.)
+    assert_eq!(top, ["diagnostics", "format_version", "summary"]);
+    assert_eq!(json["format_version"], "1.0");
     assert_eq!(
         json["summary"],
         serde_json::json!({"errors": 2, "warnings": 2, "files": 2})
@@ -289,7 +294,7 @@ fn json_without_diagnostics() {
     let (sources, _) = fixture();
     assert_eq!(
         output(Format::Json, &sources, &[]),
-        "{\n  \"diagnostics\": [],\n  \"summary\": {\n    \"errors\": 0,\n    \"warnings\": 0,\n    \"files\": 2\n  }\n}\n"
+        "{\n  \"format_version\": \"1.0\",\n  \"diagnostics\": [],\n  \"summary\": {\n    \"errors\": 0,\n    \"warnings\": 0,\n    \"files\": 2\n  }\n}\n"
     );
 }
 
@@ -307,7 +312,7 @@ fn human_report_in_colour_uses_ansi_escapes() {
     let mut out = Vec::new();
     let human = HumanOptions {
         color: true,
-        width: 100,
+        ..Default::default()
     };
     render(Format::Human, &sources, &diags, &human, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();

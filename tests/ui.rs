@@ -41,10 +41,9 @@ fn runs(dir: &Path, out: &mut Vec<PathBuf>) {
         out.push(dir.to_path_buf());
         return;
     }
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let mut entries: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -230,7 +229,7 @@ fn rendered_output_snapshots() {
                 &analysis.diagnostics,
                 &omnis::render::HumanOptions {
                     color: false,
-                    width: 100,
+                    ..Default::default()
                 },
                 &mut out,
             )

@@ -439,10 +439,7 @@ fn files_with_errors_are_not_formatted() {
 
 #[test]
 fn the_example_campaigns_are_in_the_house_style() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/examples");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
+    for (path, text) in crate::source::example_campaigns() {
         assert_eq!(fmt(&text), text, "{}", path.display());
     }
 }

@@ -64,7 +64,10 @@ pub(super) fn render(
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(diags, sources.len()))
+    if opts.summary {
+        writeln!(out, "{}", summary_line(diags, sources.len()))?;
+    }
+    Ok(())
 }
 
 /// One diagnostic as miette sees it.
@@ -601,10 +604,7 @@ mod tests {
 
     fn render_one(sm: &SourceMap, d: Diagnostic) -> String {
         let mut out = Vec::new();
-        let opts = HumanOptions {
-            color: false,
-            width: 100,
-        };
+        let opts = HumanOptions::default();
         render(sm, &[d], &opts, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }

@@ -1,55 +1,87 @@
-//! `--format json`: one pretty-printed object, exactly the brief's shape.
+//! `--format json`: one pretty-printed object, the brief's shape with a
+//! `format_version` first.
 //!
 //! ```json
-//! {"diagnostics": [{"code", "severity", "message", "file", "line", "column",
+//! {"format_version": "1.0",
+//!  "diagnostics": [{"code", "severity", "message", "file", "line", "column",
 //!   "end_line", "end_column", "help", "labels": [{"file", "line", "column",
 //!   "end_line", "end_column", "message"}]}],
 //!  "summary": {"errors", "warnings", "files"}}
 //! ```
 //! Positions are 1-based, ends exclusive; `help` is `null` when absent;
 //! `files` counts the source files loaded. Fields are written in this order
-//! (structs, not maps), so the output is byte-deterministic.
+//! (structs, not maps), so the output is byte-deterministic. The JSON Schema
+//! is `schema/check.schema.json` (`omnis schema check`), generated from
+//! these types.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{counts, Region};
 use crate::diagnostic::Diagnostic;
+use crate::schemas::CHECK_FORMAT_VERSION;
 use crate::source::SourceMap;
 
-#[derive(Serialize)]
-struct Output<'a> {
+/// The report of `omnis check --format json`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "Omnis check report")]
+pub struct JsonReport<'a> {
+    /// The version of this format, `major.minor` (this is `1.0`). A minor
+    /// version only adds; a major version breaks.
+    format_version: &'a str,
+    /// Errors first, then warnings; each by file and position.
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: JsonSummary,
 }
 
-#[derive(Serialize)]
+/// One finding. Positions are 1-based; columns count Unicode code points;
+/// the end is exclusive (the column just after the last character).
+#[derive(Serialize, JsonSchema)]
 struct JsonDiagnostic<'a> {
+    /// A stable kebab-case code; `omnis explain CODE` says more.
     code: &'a str,
+    /// `error` or `warning` (after `omnis.toml` levels and `--deny`).
+    #[schemars(regex(pattern = "^(error|warning)$"))]
     severity: &'a str,
     message: &'a str,
+    /// The file, relative to the project root, with `/` separators.
     file: &'a str,
+    #[schemars(range(min = 1))]
     line: usize,
+    #[schemars(range(min = 1))]
     column: usize,
+    #[schemars(range(min = 1))]
     end_line: usize,
+    #[schemars(range(min = 1))]
     end_column: usize,
+    /// How to fix it, when there is advice.
     help: Option<&'a str>,
+    /// Other places that explain the finding.
     labels: Vec<JsonLabel<'a>>,
 }
 
-#[derive(Serialize)]
+/// A secondary place of a finding.
+#[derive(Serialize, JsonSchema)]
 struct JsonLabel<'a> {
     file: &'a str,
+    #[schemars(range(min = 1))]
     line: usize,
+    #[schemars(range(min = 1))]
     column: usize,
+    #[schemars(range(min = 1))]
     end_line: usize,
+    #[schemars(range(min = 1))]
     end_column: usize,
+    /// What this place has to do with the finding (may be empty).
     message: &'a str,
 }
 
-#[derive(Serialize)]
+/// Counts.
+#[derive(Serialize, JsonSchema)]
 struct JsonSummary {
     errors: usize,
     warnings: usize,
+    /// The source files loaded (named, found in folders, or imported).
     files: usize,
 }
 
@@ -91,7 +123,8 @@ pub(super) fn render(
         })
         .collect();
     let (errors, warnings) = counts(diags);
-    let output = Output {
+    let output = JsonReport {
+        format_version: CHECK_FORMAT_VERSION,
         diagnostics,
         summary: JsonSummary {
             errors,

@@ -1,7 +1,8 @@
 //! Every way diagnostics leave the program.
 //!
 //! - [`Format::Human`]: miette's graphical report, for people at a terminal.
-//! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`.
+//! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`,
+//!   with a `format_version` (`schema/check.schema.json`).
 //! - [`Format::Sarif`]: SARIF 2.1.0 for GitHub code scanning and other tools.
 //! - [`Format::Github`]: GitHub Actions workflow commands (annotations).
 //!
@@ -15,6 +16,8 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+
+pub use json::JsonReport;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -36,6 +39,9 @@ pub struct HumanOptions {
     pub color: bool,
     /// The width text is wrapped to.
     pub width: usize,
+    /// The summary line at the end (`2 errors, 1 warning in 3 files`); off
+    /// with `--quiet`.
+    pub summary: bool,
 }
 
 impl Default for HumanOptions {
@@ -43,11 +49,14 @@ impl Default for HumanOptions {
         HumanOptions {
             color: false,
             width: 100,
+            summary: true,
         }
     }
 }
 
-/// Writes `diags` (already sorted and deduplicated) in `format`.
+/// Writes `diags` (already sorted and deduplicated) in `format`, errors
+/// first: the order of `diags` is kept among the errors and among the
+/// warnings, so one error is not buried under ten warnings.
 ///
 /// `human` is only read by [`Format::Human`].
 pub fn render(
@@ -57,12 +66,30 @@ pub fn render(
     human: &HumanOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    let ordered = errors_first(diags);
+    let diags = &ordered[..];
     match format {
         Format::Human => human::render(sources, diags, human, out),
         Format::Json => json::render(sources, diags, out),
         Format::Sarif => sarif::render(sources, diags, out),
         Format::Github => github::render(sources, diags, out),
     }
+}
+
+/// Errors, then warnings, each in the order given.
+fn errors_first(diags: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
+    let is_error = |d: &Diagnostic| d.severity == Severity::Error;
+    if diags
+        .iter()
+        .skip_while(|d| is_error(d))
+        .all(|d| !is_error(d))
+    {
+        return std::borrow::Cow::Borrowed(diags);
+    }
+    let (mut errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        diags.iter().cloned().partition(is_error);
+    errors.extend(warnings);
+    std::borrow::Cow::Owned(errors)
 }
 
 /// A region shown to machines: 1-based, end exclusive.

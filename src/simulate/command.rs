@@ -32,8 +32,8 @@ pub struct Args {
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(args: &Args, out: &mut dyn Write) -> i32 {
-    let analysis = match crate::cli::analyze_for_output(vec![args.path.clone()], false) {
+pub fn run(args: &Args, out: &mut crate::cli::output::Output) -> i32 {
+    let analysis = match crate::cli::analyze_for_output(vec![args.path.clone()], false, out) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -57,8 +57,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> i32 {
         }
     };
     match (&args.scenario, args.people) {
-        (Some(file), _) => run_scenario(&sim, file, args, out),
-        (None, Some(n)) => run_population(&sim, &plan, n, args, out),
+        (Some(file), _) => run_scenario(&sim, file, args, out.data()),
+        (None, Some(n)) => run_population(&sim, &plan, n, args, out.data()),
         (None, None) => {
             eprintln!("error: give a scenario (`--scenario FILE`) or a population (`--people N`)");
             EXIT_FAILURE
@@ -174,18 +174,13 @@ impl Output<'_> {
         }
     }
 
-    /// The exit code: `code`, unless writing failed (a closed pipe is not
-    /// a failure: `omnis simulate ... | head`).
-    fn exit_code(mut self, code: i32) -> i32 {
+    /// The exit code: `code` (a failed write is reported, and turned into
+    /// exit code 2, by the command's output layer, `crate::cli::output`).
+    fn exit_code(self, code: i32) -> i32 {
         if self.failed.is_none() {
-            if let Err(e) = self.out.flush() {
-                self.failed = Some(e);
-            }
+            let _ = self.out.flush();
         }
-        match &self.failed {
-            Some(e) => crate::cli::write_failure(e).unwrap_or(code),
-            None => code,
-        }
+        code
     }
 }
 
@@ -244,10 +239,7 @@ fn run_scenario(sim: &Simulator, file: &Path, args: &Args, out: &mut dyn Write) 
             progress.set(i as u64 + 1);
         }
         let shown = if one_json {
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({ "timeline": t.entries }))
-                .expect("timelines serialize");
-            s.push('\n');
-            s
+            super::report::Report::person(&t.entries).to_json()
         } else if args.json {
             people_json.item(&t)
         } else if i > 0 {

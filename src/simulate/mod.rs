@@ -39,6 +39,7 @@ mod generate;
 mod population;
 mod prepare;
 mod progress;
+pub mod report;
 mod scenario;
 mod summary;
 #[cfg(test)]

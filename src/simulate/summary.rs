@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::timeline::split_label;
@@ -14,15 +15,20 @@ use crate::plan::{time, EdgeLabel, NodeKind, Plan};
 use crate::words::thousands;
 
 /// What happened to a population: counts, never timelines.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Summary {
+    /// The version of this format, `major.minor` (this is `1.0`). A minor
+    /// version only adds; a major version breaks.
+    pub format_version: &'static str,
     pub people: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     /// The simulated span (RFC 3339).
     #[serde(serialize_with = "instant")]
+    #[schemars(with = "String")]
     pub start: i64,
     #[serde(serialize_with = "instant")]
+    #[schemars(with = "String")]
     pub until: i64,
     /// Journey nodes executed.
     pub steps: u64,
@@ -46,7 +52,7 @@ pub struct Summary {
 /// People who never entered, by why: the trigger never fired for them
 /// (or its filter was false), the audience was false when it did, or the
 /// campaign window was not open when it did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct NotEntered {
     pub total: u64,
     pub not_triggered: u64,
@@ -55,7 +61,7 @@ pub struct NotEntered {
 }
 
 /// What happened in the journeys (a person who entered twice counts twice).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Journeys {
     pub entered: u64,
     /// The sends and splits, in the order of the plan's nodes.
@@ -64,13 +70,14 @@ pub struct Journeys {
     /// By reason, in [`ExitReason::ALL`] order; reasons that did not happen
     /// are left out.
     #[serde(serialize_with = "as_map")]
+    #[schemars(with = "std::collections::BTreeMap<String, u64>")]
     pub exited: Vec<(ExitReason, u64)>,
     pub completed: u64,
     /// Still in the journey when simulated time ended.
     pub running: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
     Send {
@@ -84,12 +91,14 @@ pub enum Step {
         skipped_journeys: u64,
         /// Skips by reason, in [`SkipReason::ALL`] order, when any.
         #[serde(serialize_with = "as_map")]
+        #[schemars(with = "std::collections::BTreeMap<String, u64>")]
         skipped: Vec<(SkipReason, u64)>,
     },
     Split {
         node: String,
         /// People (journeys) per arm, in the plan's order.
         #[serde(serialize_with = "as_map")]
+        #[schemars(with = "std::collections::BTreeMap<String, u64>")]
         arms: Vec<(String, u64)>,
     },
 }
@@ -156,6 +165,7 @@ impl Summary {
             }
         }
         Summary {
+            format_version: crate::schemas::SIMULATE_FORMAT_VERSION,
             people: 0,
             seed,
             start,

@@ -3,12 +3,13 @@
 
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::plan::time;
 
 /// What happened to one person.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Timeline {
     pub person: String,
     #[serde(rename = "timeline")]
@@ -40,10 +41,11 @@ pub struct Refused {
 }
 
 /// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Entry {
     /// When, RFC 3339 UTC.
     #[serde(serialize_with = "ser_instant")]
+    #[schemars(with = "String")]
     pub at: i64,
     #[serde(flatten)]
     pub what: What,
@@ -54,7 +56,7 @@ fn ser_instant<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The kinds of timeline entries.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum What {
     /// The person entered the journey.
@@ -82,7 +84,7 @@ pub enum What {
     Completed,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The channel's consent attribute is false or not set.
@@ -93,7 +95,7 @@ pub enum SkipReason {
     ChannelLimit,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExitReason {
     /// An `exit when` event happened.
@@ -278,16 +280,24 @@ pub struct JsonPeople {
     started: bool,
 }
 
+/// The start of `{"format_version": ..., "people": [`, pretty.
+fn header() -> String {
+    format!(
+        "{{\n  \"format_version\": \"{}\",\n  \"people\": [\n",
+        crate::schemas::SIMULATE_FORMAT_VERSION
+    )
+}
+
 impl JsonPeople {
     /// The text for the next timeline (with what comes before it).
     pub fn item(&mut self, t: &Timeline) -> String {
         let body = serde_json::to_string_pretty(t).expect("timelines serialize");
         let mut s = String::with_capacity(body.len() + body.len() / 8 + 16);
-        s.push_str(if self.started {
-            ",\n"
+        if self.started {
+            s.push_str(",\n");
         } else {
-            "{\n  \"people\": [\n"
-        });
+            s.push_str(&header());
+        }
         self.started = true;
         for (i, line) in body.lines().enumerate() {
             if i > 0 {
@@ -304,7 +314,7 @@ impl JsonPeople {
         if self.started {
             "\n  ]\n}\n".to_string()
         } else {
-            "{\n  \"people\": []\n}\n".to_string()
+            format!("{}]\n}}\n", header().trim_end_matches('\n'))
         }
     }
 }
@@ -331,16 +341,16 @@ mod tests {
 
     #[test]
     fn people_json_streams_exactly_as_serde_writes_it_whole() {
-        #[derive(Serialize)]
-        struct People<'a> {
-            people: &'a [Timeline],
-        }
         for ts in [
             vec![],
             vec![timeline("a", 0)],
             vec![timeline("a", 2), timeline("b", 0), timeline("c\"d", 1)],
         ] {
-            let mut whole = serde_json::to_string_pretty(&People { people: &ts }).unwrap();
+            let report = super::super::report::Report::Timelines {
+                format_version: crate::schemas::SIMULATE_FORMAT_VERSION,
+                people: &ts,
+            };
+            let mut whole = serde_json::to_string_pretty(&report).unwrap();
             whole.push('\n');
             assert_eq!(timelines_to_json(&ts), whole);
         }

@@ -59,3 +59,30 @@ pub fn git(dir: &Path, args: &[&str]) -> Output {
         .output()
         .expect("git")
 }
+
+/// The text of `path`; a failure names the path.
+#[track_caller]
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The bytes of `path`; a failure names the path.
+#[track_caller]
+pub fn read_bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The entries of the folder `dir`, sorted; a failure names the folder.
+#[track_caller]
+pub fn read_dir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let mut paths: Vec<_> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+                .path()
+        })
+        .collect();
+    paths.sort();
+    paths
+}
