@@ -48,6 +48,8 @@ use crate::lints::repeated_message;
 use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::{CampaignId, Cond, Loc, Trigger, WaitOn};
+pub use crate::words::duration_words;
+use crate::words::{percent, time_of_day};
 
 mod dot;
 mod mermaid;
@@ -325,35 +327,6 @@ impl Ctx<'_> {
     }
 }
 
-/// A duration as written in journeys, in days and smaller units (`30d`,
-/// `1d12h`, `14d`).
-pub fn duration(seconds: u64) -> String {
-    unreachable_step::fmt_duration(seconds)
-}
-
-/// A duration in words, for people: `1 day`, `1 day 12 hours`, `30
-/// minutes`.
-pub fn duration_words(seconds: u64) -> String {
-    if seconds == 0 {
-        return "0 seconds".to_string();
-    }
-    let mut parts = Vec::new();
-    let mut rest = seconds;
-    for (unit, len) in [
-        ("day", 86_400),
-        ("hour", 3_600),
-        ("minute", 60),
-        ("second", 1),
-    ] {
-        if rest >= len {
-            let n = rest / len;
-            rest %= len;
-            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
-        }
-    }
-    parts.join(" ")
-}
-
 fn weekday_name(w: crate::syntax::ast::Weekday) -> &'static str {
     use crate::syntax::ast::Weekday::*;
     match w {
@@ -364,20 +337,6 @@ fn weekday_name(w: crate::syntax::ast::Weekday) -> &'static str {
         Fri => "Friday",
         Sat => "Saturday",
         Sun => "Sunday",
-    }
-}
-
-fn time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// Split weights are hundredths of a percent.
-pub fn percent(weight: u32) -> String {
-    if weight.is_multiple_of(100) {
-        format!("{}%", weight / 100)
-    } else {
-        let s = format!("{}.{:02}", weight / 100, weight % 100);
-        format!("{}%", s.trim_end_matches('0'))
     }
 }
 
@@ -648,11 +607,5 @@ mod tests {
     fn shortens_and_formats_weights() {
         assert_eq!(shorten("a   b\n c", 10), "a b c");
         assert_eq!(shorten("abcdefghijklmnop", 10), "abcdefg...");
-        assert_eq!(percent(5000), "50%");
-        assert_eq!(percent(3333), "33.33%");
-        assert_eq!(percent(1250), "12.5%");
-        assert_eq!(duration(30 * 86_400), "30d");
-        assert_eq!(duration(14 * 86_400), "14d");
-        assert_eq!(duration(86_400 + 43_200), "1d12h");
     }
 }

@@ -79,7 +79,7 @@ use crate::plan::{
     VarValue, WaitOn,
 };
 
-use crate::diagram::duration as format_duration;
+use crate::words::{duration as format_duration, percent};
 
 // ------------------------------------------------------------------ report
 
@@ -371,11 +371,29 @@ struct Side {
     blocks: BTreeMap<String, Vec<(String, Vec<String>)>>,
     /// Per step id: how many steps are inside it.
     inside: BTreeMap<String, usize>,
+    /// What each segment of the plan means (`plan::segments::digests`).
+    segments: BTreeMap<String, [u8; 32]>,
 }
 
 impl Side {
     fn node(&self, id: &str) -> Option<&Node> {
         self.plan.node(id)
+    }
+
+    /// `v` as JSON, with what the segments it refers to mean: equal on two
+    /// sides exactly when `v` reads the same and so do its segments, all
+    /// the way down (a segment redefined in a shared file changes it).
+    fn meaning(&self, v: &impl Serialize) -> serde_json::Value {
+        let v = serde_json::to_value(v).expect("plans serialize");
+        let mut used: BTreeMap<String, String> = BTreeMap::new();
+        segment_refs(&v, &mut |name| {
+            let d = self.segments.get(name).copied().unwrap_or_default();
+            used.insert(
+                name.to_string(),
+                d.iter().map(|b| format!("{b:02x}")).collect(),
+            );
+        });
+        serde_json::json!({ "value": v, "segments": used })
     }
 
     /// Where people can be waiting: waits, and sends delayed by quiet hours.
@@ -387,7 +405,8 @@ impl Side {
                 .messages
                 .get(message)
                 .and_then(|m| self.plan.channels.get(&m.channel))
-                .is_some_and(|c| c.quiet_hours.is_some()),
+                .and_then(|c| c.quiet_hours.as_ref())
+                .is_some_and(|q| q.span() > 0),
             _ => false,
         }
     }
@@ -434,6 +453,11 @@ fn sides(a: &Analysis) -> BTreeMap<String, Side> {
         let guards = guards(journey, &plan);
         let (blocks, inside) = blocks(journey, &plan);
         let file = a.sources.get(c.loc.file).project_path.clone();
+        let segments = plan::segments::digests(&plan)
+            .expect("the compiler writes a DAG of segments")
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         out.insert(
             c.name.clone(),
             Side {
@@ -443,10 +467,27 @@ fn sides(a: &Analysis) -> BTreeMap<String, Side> {
                 guards,
                 blocks,
                 inside,
+                segments,
             },
         );
     }
     out
+}
+
+/// Calls `f` on the name of every `segment_ref` in a plan value.
+fn segment_refs(v: &serde_json::Value, f: &mut dyn FnMut(&str)) {
+    match v {
+        serde_json::Value::Object(o) => {
+            if o.get("op").and_then(|op| op.as_str()) == Some("segment_ref") {
+                if let Some(name) = o.get("name").and_then(|n| n.as_str()) {
+                    f(name);
+                }
+            }
+            o.values().for_each(|x| segment_refs(x, f));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| segment_refs(x, f)),
+        _ => {}
+    }
 }
 
 /// The conditions around every node: for each enclosing `if`, `wait for`,
@@ -569,10 +610,9 @@ fn guard(plan: &Plan, parent: &str, first: &str) -> Option<String> {
             wait_on(on, filter.as_ref()),
             format_duration(*within)
         )),
-        (NodeKind::Split, EdgeLabel::Arm { arm, weight }) => Some(format!(
-            "in split arm {arm} ({})",
-            crate::diagram::percent(*weight)
-        )),
+        (NodeKind::Split, EdgeLabel::Arm { arm, weight }) => {
+            Some(format!("in split arm {arm} ({})", percent(*weight)))
+        }
         (NodeKind::Repeat { times }, EdgeLabel::Body) => Some(format!(
             "in each of {times} round{}",
             if *times == 1 { "" } else { "s" }
@@ -640,7 +680,7 @@ fn expr_at(e: &Expr, prec: u8) -> String {
             Expr::IsSet { value } => (4, format!("{} is not set", operand(value))),
             other => (3, format!("not {}", expr_at(other, 3))),
         },
-        Expr::Segment { name, .. } => (4, name.clone()),
+        Expr::Segment { name, .. } | Expr::SegmentRef { name } => (4, name.clone()),
         Expr::Cmp { cmp, left, right } => {
             // A bool attribute alone is emitted as `== true`.
             if *cmp == CmpOp::Eq
@@ -771,9 +811,7 @@ fn describe(plan: &Plan, n: &Node) -> String {
                 .successors
                 .iter()
                 .filter_map(|e| match &e.label {
-                    EdgeLabel::Arm { arm, weight } => {
-                        Some(format!("{arm} {}", crate::diagram::percent(*weight)))
-                    }
+                    EdgeLabel::Arm { arm, weight } => Some(format!("{arm} {}", percent(*weight))),
                     _ => None,
                 })
                 .collect();
@@ -788,10 +826,11 @@ fn describe(plan: &Plan, n: &Node) -> String {
 }
 
 /// What identifies a step's behaviour: its kind with parameters and its
-/// edge labels (conditions, arms, weights), not where its edges go.
-fn signature(n: &Node) -> serde_json::Value {
+/// edge labels (conditions, arms, weights, and what their segments mean),
+/// not where its edges go.
+fn signature(side: &Side, n: &Node) -> serde_json::Value {
     let labels: Vec<&EdgeLabel> = n.successors.iter().map(|e| &e.label).collect();
-    serde_json::json!({ "kind": n.kind, "edges": labels })
+    side.meaning(&serde_json::json!({ "kind": n.kind, "edges": labels }))
 }
 
 fn kind_name(n: &Node) -> &'static str {
@@ -986,7 +1025,7 @@ fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             }
         };
     let new_entries = Some("applies to new entries; journeys in progress go on".to_string());
-    if op.trigger != np.trigger {
+    if o.meaning(&op.trigger) != n.meaning(&np.trigger) {
         let (a, b) = (trigger(&op.trigger), trigger(&np.trigger));
         let same = a == b;
         push(
@@ -1000,7 +1039,7 @@ fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             new_entries.clone(),
         );
     }
-    if op.audience != np.audience {
+    if o.meaning(&op.audience) != n.meaning(&np.audience) {
         let a = op.audience.as_ref().map(expr);
         let mut b = np.audience.as_ref().map(expr);
         if a == b {
@@ -1166,7 +1205,7 @@ fn align(
         let b = nb.iter().find(|(k, _)| k == key).map_or(&empty, |(_, v)| v);
         let sig = |side: &Side, id: &String| {
             side.node(id)
-                .map(|n| signature(n).to_string())
+                .map(|n| signature(side, n).to_string())
                 .unwrap_or_default()
         };
         let sa: Vec<String> = a.iter().map(|id| sig(o, id)).collect();
@@ -1424,7 +1463,7 @@ fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourney> {
                 });
             }
             Some(b) if kind_name(a) == kind_name(b) => {
-                if signature(a) == signature(b) && !send_changed(o, n, a, b) {
+                if signature(o, a) == signature(n, b) && !send_changed(o, n, a, b) {
                     continue;
                 }
                 let now = describe(&n.plan, b);

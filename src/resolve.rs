@@ -1108,7 +1108,7 @@ impl<'a> Resolver<'a> {
             ast::StepKind::Split(arms) => {
                 let total: u32 = arms.iter().map(|a| a.weight.basis_points).sum();
                 if total != 10_000 {
-                    let shown = format_percent(total);
+                    let shown = crate::words::percent(total);
                     let d = self.err(
                         Code::SplitWeights,
                         file,
@@ -1125,11 +1125,14 @@ impl<'a> Resolver<'a> {
                     d.help = Some(if total < 10_000 {
                         format!(
                             "every person takes one arm: add {} to an arm, or an arm for the rest (e.g. `{} holdout {{ }}`)",
-                            format_percent(10_000 - total),
-                            format_percent(10_000 - total)
+                            crate::words::percent(10_000 - total),
+                            crate::words::percent(10_000 - total)
                         )
                     } else {
-                        format!("take {} away from the arms", format_percent(total - 10_000))
+                        format!(
+                            "take {} away from the arms",
+                            crate::words::percent(total - 10_000)
+                        )
                     });
                 }
                 let mut names: HashMap<&str, Span> = HashMap::new();
@@ -1944,13 +1947,4 @@ fn list_values(set: &[String]) -> String {
         .map(|v| format!("\"{v}\""))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn format_percent(bp: u32) -> String {
-    if bp.is_multiple_of(100) {
-        format!("{}%", bp / 100)
-    } else {
-        let s = format!("{}.{:02}", bp / 100, bp % 100);
-        format!("{}%", s.trim_end_matches('0'))
-    }
 }

@@ -91,30 +91,6 @@ fn plans_are_byte_identical_across_builds() {
     }
 }
 
-/// The plan's arrival times come from the journey graph's timing; the plan
-/// analysis (states with repeat counters, as a runner keeps them) must agree
-/// except at `repeat` heads, where the plan gives the arrival when the
-/// repeat starts and the analysis also counts the arrivals after each round.
-#[test]
-fn graph_timing_and_plan_analysis_agree() {
-    for plan in plans() {
-        let facts = omnis::plan::analysis::analyze(&plan);
-        for (i, n) in plan.nodes.iter().enumerate() {
-            if let omnis::plan::NodeKind::Repeat { .. } = n.kind {
-                assert_eq!(n.earliest, facts.earliest[i]);
-                continue;
-            }
-            assert_eq!(
-                (n.earliest, n.latest),
-                (facts.earliest[i], facts.latest[i]),
-                "{} node {}",
-                plan.campaign,
-                n.id
-            );
-        }
-    }
-}
-
 #[test]
 fn every_example_runs_a_random_population() {
     use omnis::simulate::{generate_people, simulate};

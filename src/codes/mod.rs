@@ -55,6 +55,7 @@ macro_rules! code_table {
             MissingProperty "missing-property" Error "A required property is missing." => doc;
             SplitWeights "split-weights" Error "Split weights do not add up to exactly 100%." => doc;
             SyntaxError "syntax-error" Error "The text is not valid Omnis." => doc;
+            TimeOutOfRange "time-out-of-range" Error "A window or a journey reaches past the year 9999." => lint time_range;
             TypeMismatch "type-mismatch" Error "A value has the wrong type for where it is used." => doc;
             UnknownName "unknown-name" Error "A name is used that is not declared." => doc;
             ControlSends "control-sends" Warning "A control or holdout split arm sends a message." => lint control_sends;

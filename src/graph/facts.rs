@@ -37,9 +37,10 @@
 //! - an opaque atom contradicts only its own negation.
 //!
 //! A condition with `or` is expanded to disjunctive normal form up to
-//! [`DNF_BUDGET`] conjunctions; parts that would go over are replaced by
-//! `true` (which only makes more things reachable: the procedure is sound
-//! and, beyond the budget, incomplete).
+//! [`DNF_BUDGET`] conjunctions, from at most [`NNF_BUDGET`] nodes
+//! (segments expanded); parts that would go over are replaced by `true` (which only
+//! makes more things reachable: the procedure is sound and, beyond the
+//! budgets, incomplete).
 //!
 //! # What is known
 //! The facts at a point are one conjunction of literals, each remembering
@@ -60,6 +61,11 @@ use crate::model::{
 
 /// At most this many conjunctions when expanding a condition to DNF.
 pub const DNF_BUDGET: usize = 64;
+/// At most this many steps (nodes of the condition, segments expanded)
+/// when putting one condition in NNF: segments made of segments (`s2 = s1
+/// and s1`) double at every level. Past it, the rest of the condition
+/// counts as `true`.
+pub const NNF_BUDGET: usize = 16_384;
 /// At most this many literals known at a point (more are forgotten).
 pub const MAX_FACTS: usize = 64;
 
@@ -279,6 +285,8 @@ pub struct Logic<'a> {
     index: HashMap<Atom, AtomId>,
     goal: Option<EventId>,
     exits: Vec<EventId>,
+    /// Nodes the condition being put in NNF may still have.
+    nodes_left: usize,
 }
 
 /// A formula in negation normal form, before expansion.
@@ -298,6 +306,7 @@ impl<'a> Logic<'a> {
             index: HashMap::new(),
             goal,
             exits,
+            nodes_left: NNF_BUDGET,
         }
     }
 
@@ -337,6 +346,7 @@ impl<'a> Logic<'a> {
     pub fn dnf(&mut self, parts: &[(&Cond, bool, Role)]) -> Vec<Conj> {
         let mut acc: Vec<Conj> = vec![Vec::new()];
         for &(c, positive, role) in parts {
+            self.nodes_left = NNF_BUDGET;
             let nnf = self.nnf(c, positive, role, None, 0);
             let Some(d) = expand(&nnf) else { continue };
             if acc.len() * d.len() > DNF_BUDGET {
@@ -373,9 +383,10 @@ impl<'a> Logic<'a> {
         via: Option<(SegmentId, Loc)>,
         depth: usize,
     ) -> Nnf {
-        if depth > 64 {
+        if depth > 64 || self.nodes_left == 0 {
             return Nnf::True;
         }
+        self.nodes_left -= 1;
         let loc = c.loc;
         match &c.kind {
             CondKind::Const(b) => {

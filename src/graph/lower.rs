@@ -152,15 +152,7 @@ pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     }
     let mut back = l.back_edges;
     back.sort();
-    Journey {
-        campaign,
-        graph: l.graph,
-        entry,
-        end,
-        goal,
-        exits,
-        repeat_back_edges: back,
-    }
+    Journey::new(campaign, l.graph, (entry, end), goal, exits, back)
 }
 
 type Pending = Vec<(NodeIndex, Edge)>;

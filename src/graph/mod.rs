@@ -6,12 +6,16 @@
 //! shortest and longest duration.
 //!
 //! Lowering lives in `lower.rs` (its module docs give the id scheme); time
-//! bounds in `timing.rs`; what is known at each point and which edges can
-//! be taken in `facts.rs` and `reach.rs`.
+//! bounds and the most sends in `timing.rs` (over `paths.rs`); what is
+//! known at each point and which edges can be taken in `facts.rs` and
+//! `reach.rs`; the persistent sets the dataflow analyses share in
+//! `sets.rs`.
 
 pub mod facts;
 pub mod lower;
+pub mod paths;
 pub mod reach;
+pub mod sets;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod timing;
@@ -40,6 +44,9 @@ pub struct Journey {
     /// list is what marks them as back edges.) An empty body's `Body` edge
     /// is a self loop and is listed here too.
     pub repeat_back_edges: Vec<EdgeIndex>,
+    /// Per node: whether it is a regular `repeat` head (see
+    /// [`Journey::regular_repeats`]).
+    regular: Vec<bool>,
 }
 
 impl Journey {
@@ -77,8 +84,36 @@ impl Journey {
 
     /// Per node: whether it is a *regular* `repeat` head, one whose body is
     /// entered only through the head (no `goto` from outside the body jumps
-    /// into it). Only for those does the round count bound the loop.
-    pub fn regular_repeats(&self) -> Vec<bool> {
+    /// into it). Only for those does the round count bound the loop. Every
+    /// analysis asks this one place.
+    pub fn regular_repeats(&self) -> &[bool] {
+        &self.regular
+    }
+
+    /// Builds a journey, working out which repeats are regular.
+    pub(crate) fn new(
+        campaign: CampaignId,
+        graph: DiGraph<Node, Edge>,
+        ends: (NodeIndex, NodeIndex),
+        goal: Option<NodeIndex>,
+        exits: Vec<NodeIndex>,
+        repeat_back_edges: Vec<EdgeIndex>,
+    ) -> Journey {
+        let mut j = Journey {
+            campaign,
+            graph,
+            entry: ends.0,
+            end: ends.1,
+            goal,
+            exits,
+            repeat_back_edges,
+            regular: Vec::new(),
+        };
+        j.regular = j.find_regular_repeats();
+        j
+    }
+
+    fn find_regular_repeats(&self) -> Vec<bool> {
         let g = &self.graph;
         let end = self.subtree_ends();
         let mut regular: Vec<bool> = g

@@ -4,7 +4,8 @@
 //! Each node's state is the conjunction of literals known there (the meet
 //! over incoming edges is intersection: what holds on every path) and the
 //! set of messages that may have been sent before it (the meet is union;
-//! only messages whose engagement is checked somewhere are tracked). The
+//! only messages whose engagement is checked somewhere are tracked, in a
+//! persistent set shared between nodes, [`super::sets::Set`]). The
 //! analysis is optimistic: nodes start unreached, and an edge becomes live
 //! once its source is reached and its condition can hold given the facts.
 //! Facts only shrink and sent sets only grow, so edges only come alive and
@@ -37,6 +38,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::facts::{cond_key, Atom, Conj, Fact, Leaf, Logic, Role, Special, Window, MAX_FACTS};
+use super::sets::Set;
 use super::timing::edge_bounds;
 use super::{Edge, Journey, NodeKind};
 use crate::model::{Cond, CondKind, EventId, MessageId, Program, Trigger, WaitOn};
@@ -89,7 +91,8 @@ impl Reach<'_> {
 #[derive(Clone, Debug, PartialEq)]
 struct State {
     facts: Vec<Fact>,
-    sent: Vec<u64>,
+    /// The tracked messages that may have been sent (by their bit).
+    sent: Set,
 }
 
 /// Runs the analysis on one journey.
@@ -200,10 +203,10 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     }
 
     // Messages whose engagement is checked somewhere get a bit.
-    let mut bits: HashMap<MessageId, usize> = HashMap::new();
+    let mut bits: HashMap<MessageId, u32> = HashMap::new();
     for a in logic.atoms() {
         if let Atom::Engaged { msg, .. } = a {
-            let k = bits.len();
+            let k = bits.len() as u32;
             bits.entry(*msg).or_insert(k);
         }
     }
@@ -213,11 +216,10 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
             ..
         } = &n.kind
         {
-            let k = bits.len();
+            let k = bits.len() as u32;
             bits.entry(*m).or_insert(k);
         }
     }
-    let words = bits.len().div_ceil(64);
 
     let takes_time: Vec<bool> = g
         .edge_indices()
@@ -249,7 +251,7 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     let mut heap = BinaryHeap::new();
     state[journey.entry.index()] = Some(State {
         facts: Vec::new(),
-        sent: vec![0; words],
+        sent: Set::new(),
     });
     heap.push(Reverse((
         order[journey.entry.index()],
@@ -346,7 +348,7 @@ struct Ctx<'c, 'a> {
     journey: &'c Journey,
     logic: &'c Logic<'a>,
     conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
-    bits: &'c HashMap<MessageId, usize>,
+    bits: &'c HashMap<MessageId, u32>,
     takes_time: &'c [bool],
     goal: Option<EventId>,
     exits: &'c [EventId],
@@ -359,7 +361,7 @@ impl Ctx<'_, '_> {
         let mut out = s.clone();
         if let NodeKind::Send(m) = g[u].kind {
             if let Some(&b) = self.bits.get(&m) {
-                out.sent[b / 64] |= 1 << (b % 64);
+                out.sent = out.sent.with(b);
             }
         }
         if self.takes_time[e.index()] {
@@ -367,10 +369,7 @@ impl Ctx<'_, '_> {
         }
         let sent_bits = out.sent.clone();
         let bits = self.bits;
-        let sent = move |m: MessageId| {
-            bits.get(&m)
-                .is_some_and(|&b| sent_bits[b / 64] & (1 << (b % 64)) != 0)
-        };
+        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
         if let Some(dnf) = self.conds.get(&e) {
             let mut sat: Vec<&Conj> = Vec::new();
             let mut leaves: Vec<Leaf> = Vec::new();
@@ -469,11 +468,10 @@ fn meet(slot: &mut Option<State>, new: &State) -> bool {
                 i < new.facts.len() && new.facts[i].0 == *l
             });
             changed |= old.facts.len() != before;
-            for (w, n) in old.sent.iter_mut().zip(&new.sent) {
-                if *w | n != *w {
-                    *w |= n;
-                    changed = true;
-                }
+            let sent = old.sent.union(&new.sent);
+            if !sent.ptr_eq(&old.sent) {
+                old.sent = sent;
+                changed = true;
             }
             changed
         }

@@ -1,43 +1,60 @@
 //! How long things take: the shortest and longest duration of every edge,
-//! and the earliest and latest arrival at every node after entry.
+//! the earliest and latest arrival at every node after entry, and the most
+//! sends one journey can make. The plan's `earliest`, `latest` and
+//! `max_sends_per_person` and the lints that reason about time all read
+//! this one analysis.
 //!
 //! # Edges
 //! - out of `wait D`: `D..D`;
 //! - out of `wait until 09:00`: `0..24h`; `wait until mon 09:00`: `0..7d`;
 //! - out of `wait for ... within D`: `Matched` `0..D`, `Timeout` `D..D`;
 //! - out of a `send` on a channel with quiet hours: `0..(length of the
-//!   quiet period)` (the send is delayed to its end);
+//!   quiet period)` (the send is delayed to its end,
+//!   [`crate::plan::time::quiet_span`]);
 //! - `Ends(event)`: `0..` the longest the node can hold a person;
 //! - everything else takes no time.
 //!
+//! Leaving a `send` counts one send.
+//!
 //! # Arrivals
-//! Earliest arrival is a shortest path from entry (Dijkstra); latest arrival
-//! is a longest path over the DAG of strongly connected components: a cycle
-//! on which time can pass makes everything after it unbounded (`None`).
+//! Earliest arrival is a shortest path from entry; latest arrival and the
+//! most sends are longest paths over the strongly connected components: a
+//! cycle on which time can pass makes everything after it unbounded
+//! (`None`), and one through a send the sends.
 //!
-//! `repeat N times` is bounded, so it is not treated as a cycle. For each
-//! repeat its *round* (one pass through the body, from the head back to the
-//! head) is computed first, innermost repeats first; then, with the back
-//! edges left out, the `Body` edge counts `0..(N-1) x longest round` (the
-//! rounds before the one being looked at) and the `Done` edge
-//! `N x shortest round .. N x longest round`. A repeat whose body no round
-//! can finish (it always exits or jumps away) has no usable `Done` edge.
-//! A repeat whose body is entered by a `goto` from outside it is
-//! *irregular*: its round count means nothing there, so its back edges are
-//! kept as ordinary edges (a cycle).
+//! `repeat N times` is bounded, so it is not treated as a cycle. A regular
+//! repeat (see [`Journey::regular_repeats`]) is a *region*: the steps of
+//! its body outside inner repeats. Regions are solved innermost first, each
+//! from its start (the body's first step) on its own: its *round* is the
+//! cost of one pass back to the head, and the head stands in the enclosing
+//! region for everything its body does, with summary edges:
+//! - `Done`: `N x shortest round .. N x longest round` (absent when no
+//!   round can finish: the body always exits or jumps away);
+//! - for each edge leaving the body other than back to the head (a `goto`
+//!   out of the loop), an edge from the head to its target costing the
+//!   path to the edge's source in the first round at least and after
+//!   `N - 1` longest rounds at most.
 //!
-//! Cost: `O(E log V)` for the journey plus, per repeat, the same over its
-//! body, so `O(E log V x repeat nesting depth)`.
+//! Arrivals inside a region are then its head's arrival, plus up to `N - 1`
+//! longest rounds for the latest, plus the cost from the region's start.
+//! A repeat whose body a `goto` enters from outside is *irregular*: its
+//! round count means nothing there, so it is no region and its back edges
+//! are ordinary edges (a cycle).
+//!
+//! Each node is solved in one region and each edge once, plus the summary
+//! edges of `goto`s out of loops (once per loop they leave): linear in the
+//! size of the journey, whatever the nesting of repeats.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use super::paths::{Cost, Paths};
 use super::{Edge, Journey, NodeKind};
 use crate::model::Program;
+use crate::plan::time::quiet_span;
 
 /// A duration range in seconds. `max == None` means unbounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +108,9 @@ pub struct Timing {
     /// Per regular `repeat` head: one round of its body (`None` when no
     /// round can finish).
     pub rounds: HashMap<NodeIndex, Option<Bounds>>,
+    /// The most sends one journey can make (every send going out, limits
+    /// ignored); `None` when a loop through a send makes it unbounded.
+    pub max_sends: Option<u64>,
 }
 
 impl Timing {
@@ -142,16 +162,19 @@ fn node_edge_bounds(program: &Program, kind: &NodeKind, edge: &Edge) -> Bounds {
 
 const DAY: u64 = 86_400;
 
-/// The length in seconds of quiet hours from `from` to `to` (minutes after
-/// midnight, possibly wrapping past midnight).
-pub fn quiet_span(from: u32, to: u32) -> u64 {
-    let m = (to as i64 - from as i64).rem_euclid(1440) as u64;
-    m * 60
-}
-
 /// Timing over the whole graph.
 pub fn analyze(program: &Program, journey: &Journey) -> Timing {
     analyze_live(program, journey, &|_| true)
+}
+
+/// What a regular repeat's body does, seen from its head.
+struct Summary {
+    /// One pass through the body back to the head (`None`: no pass can
+    /// finish).
+    round: Option<Cost>,
+    /// Edges leaving the body other than back to the head, with their cost
+    /// from the head (a `goto` out of the loop).
+    exits: Vec<(NodeIndex, Cost)>,
 }
 
 /// Timing over the edges for which `live` holds (e.g. the edges some
@@ -162,314 +185,228 @@ pub fn analyze_live(
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Timing {
     let g = &journey.graph;
-    let n = g.node_count();
     let edges: Vec<Bounds> = g
         .edge_indices()
         .map(|e| edge_bounds(program, journey, e))
         .collect();
-
-    let regular = journey.regular_repeats();
-    let end = journey.subtree_ends();
-    let irregular: Vec<bool> = (0..n)
-        .map(|v| matches!(g[NodeIndex::new(v)].kind, NodeKind::Repeat { .. }) && !regular[v])
-        .collect();
-    let mut back_of: Vec<Option<NodeIndex>> = vec![None; g.edge_count()];
-    for &b in &journey.repeat_back_edges {
-        let (_, h) = g.edge_endpoints(b).expect("edge");
-        if !irregular[h.index()] {
-            back_of[b.index()] = Some(h);
-        }
-    }
-
-    let mut rounds: HashMap<NodeIndex, Option<Bounds>> = HashMap::new();
-    let times_of = |h: NodeIndex| match g[h].kind {
-        NodeKind::Repeat { times } => times as u64,
-        _ => 0,
-    };
-    // The weight of an edge once the rounds of the repeats it belongs to
-    // are known; `None` leaves it out. `current` is the repeat whose round
-    // is being computed (its `Body` edge counts as the start of a round).
-    let weight = |e: EdgeIndex,
-                  rounds: &HashMap<NodeIndex, Option<Bounds>>,
-                  current: Option<NodeIndex>|
-     -> Option<Bounds> {
-        if !live(e) || back_of[e.index()].is_some() {
-            return None;
-        }
-        let raw = edges[e.index()];
+    let cost = |e: EdgeIndex| {
+        let b = edges[e.index()];
         let (from, _) = g.edge_endpoints(e).expect("edge");
-        if !matches!(g[from].kind, NodeKind::Repeat { .. }) || irregular[from.index()] {
-            return Some(raw);
-        }
-        let times = times_of(from);
-        match g[e] {
-            Edge::Body => {
-                if times == 0 {
-                    return None;
-                }
-                if current == Some(from) {
-                    return Some(raw);
-                }
-                match rounds.get(&from).copied().flatten() {
-                    Some(r) => Some(Bounds {
-                        min: raw.min,
-                        max: mul_opt(r.max, times - 1).and_then(|m| add_opt(raw.max, m)),
-                    }),
-                    None => Some(raw),
-                }
-            }
-            Edge::Done => {
-                if times == 0 {
-                    return Some(raw);
-                }
-                let r = rounds.get(&from).copied().flatten()?;
-                Some(Bounds {
-                    min: r.min.saturating_mul(times).saturating_add(raw.min),
-                    max: mul_opt(r.max, times).and_then(|m| add_opt(raw.max, m)),
-                })
-            }
-            _ => Some(raw),
+        let send = matches!(g[from].kind, NodeKind::Send(_)) && !matches!(g[e], Edge::Ends(_));
+        Cost {
+            min: b.min,
+            max: b.max,
+            sends: Some(u64::from(send)),
         }
     };
-
-    // Rounds, innermost first (pre-order: later heads are inner or
-    // disjoint).
-    let mut heads: Vec<NodeIndex> = g
-        .node_indices()
-        .filter(|&h| matches!(g[h].kind, NodeKind::Repeat { .. }) && !irregular[h.index()])
-        .collect();
-    heads.sort_by_key(|h| Reverse(h.index()));
-    for h in heads {
-        let lo = h.index();
-        let hi = end[lo];
-        let w = |e: EdgeIndex| {
-            let (from, _) = g.edge_endpoints(e).expect("edge");
-            if from == h && g[e] != Edge::Body {
-                return None;
-            }
-            weight(e, &rounds, Some(h))
-        };
-        let paths = solve(journey, lo, hi, h, &w);
-        let mut round: Option<Bounds> = None;
-        for &b in &journey.repeat_back_edges {
-            if back_of[b.index()] != Some(h) || !live(b) {
-                continue;
-            }
-            let (src, _) = g.edge_endpoints(b).expect("edge");
-            let Some(min) = paths.min[src.index() - lo] else {
-                continue;
-            };
-            let raw = edges[b.index()];
-            let max = match (paths.max[src.index() - lo].flatten(), raw.max) {
-                (Some(a), Some(b)) => Some(a.saturating_add(b)),
+    let (abs, summaries) = solve(journey, live, &cost);
+    let mut max_sends = Some(0);
+    for (v, a) in abs.iter().enumerate() {
+        if let Some(a) = a {
+            let own = u64::from(matches!(g[NodeIndex::new(v)].kind, NodeKind::Send(_)));
+            max_sends = match (max_sends, a.sends) {
+                (Some(m), Some(s)) => Some(m.max(s.saturating_add(own))),
                 _ => None,
             };
-            let this = Bounds {
-                min: min.saturating_add(raw.min),
-                max,
-            };
-            round = Some(match round {
-                None => this,
-                Some(r) => Bounds {
-                    min: r.min.min(this.min),
-                    max: match (r.max, this.max) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        _ => None,
-                    },
-                },
-            });
         }
-        rounds.insert(h, round);
     }
-
-    let w = |e: EdgeIndex| weight(e, &rounds, None);
-    let paths = solve(journey, 0, n.saturating_sub(1), journey.entry, &w);
-    let nodes = (0..n)
-        .map(|v| {
-            paths.min[v].map(|earliest| Arrival {
-                earliest,
-                latest: paths.max[v].flatten(),
-            })
-        })
-        .collect();
     Timing {
         edges,
-        nodes,
-        rounds,
+        nodes: abs
+            .iter()
+            .map(|a| {
+                a.map(|a| Arrival {
+                    earliest: a.min,
+                    latest: a.max,
+                })
+            })
+            .collect(),
+        rounds: summaries
+            .into_iter()
+            .map(|(h, s)| {
+                (
+                    NodeIndex::new(h),
+                    s.round.map(|r| Bounds {
+                        min: r.min,
+                        max: r.max,
+                    }),
+                )
+            })
+            .collect(),
+        max_sends,
     }
 }
 
-fn add_opt(a: Option<u64>, b: u64) -> Option<u64> {
-    a.map(|a| a.saturating_add(b))
+/// The shortest round of every regular repeat (`None`: no round can
+/// finish), with edges taking `min` seconds, over the edges for which
+/// `live` holds.
+pub fn shortest_rounds(
+    journey: &Journey,
+    live: &dyn Fn(EdgeIndex) -> bool,
+    min: &dyn Fn(EdgeIndex) -> u64,
+) -> HashMap<NodeIndex, Option<u64>> {
+    let cost = |e: EdgeIndex| Cost {
+        min: min(e),
+        max: Some(0),
+        sends: Some(0),
+    };
+    solve(journey, live, &cost)
+        .1
+        .into_iter()
+        .map(|(h, s)| (NodeIndex::new(h), s.round.map(|r| r.min)))
+        .collect()
 }
 
-fn mul_opt(a: Option<u64>, k: u64) -> Option<u64> {
-    a.map(|a| a.saturating_mul(k))
-}
-
-/// Shortest and longest paths from `start` over the nodes `lo..=hi`.
-struct Paths {
-    /// Per node in range (offset by `lo`): shortest distance, `None` when
-    /// not reached.
-    min: Vec<Option<u64>>,
-    /// Longest distance: `None` not reached, `Some(None)` unbounded.
-    max: Vec<Option<Option<u64>>>,
-}
-
+/// The cost of reaching every node from the entry, and the summary of
+/// every regular repeat, by node index (see the module docs).
 fn solve(
     journey: &Journey,
-    lo: usize,
-    hi: usize,
-    start: NodeIndex,
-    weight: &dyn Fn(EdgeIndex) -> Option<Bounds>,
-) -> Paths {
+    live: &dyn Fn(EdgeIndex) -> bool,
+    cost: &dyn Fn(EdgeIndex) -> Cost,
+) -> (Vec<Option<Cost>>, HashMap<usize, Summary>) {
     let g = &journey.graph;
-    let len = hi + 1 - lo;
-    // Local adjacency.
-    let mut adj: Vec<Vec<(usize, Bounds)>> = vec![Vec::new(); len];
-    for (i, out) in adj.iter_mut().enumerate() {
-        let v = NodeIndex::new(lo + i);
-        for e in g.edges_directed(v, Direction::Outgoing) {
-            let t = e.target().index();
-            if t < lo || t > hi {
-                continue;
-            }
-            if let Some(w) = weight(e.id()) {
-                out.push((t - lo, w));
-            }
-        }
-    }
-    let s = start.index() - lo;
+    let n = g.node_count();
+    let regular = journey.regular_repeats();
+    let times = |h: usize| match g[NodeIndex::new(h)].kind {
+        NodeKind::Repeat { times } => u64::from(times),
+        _ => 0,
+    };
 
-    // Dijkstra on the minimum durations.
-    let mut min: Vec<Option<u64>> = vec![None; len];
-    let mut heap = BinaryHeap::new();
-    min[s] = Some(0);
-    heap.push(Reverse((0u64, s)));
-    while let Some(Reverse((d, v))) = heap.pop() {
-        if min[v] != Some(d) {
-            continue;
-        }
-        for &(t, w) in &adj[v] {
-            let nd = d.saturating_add(w.min);
-            if min[t].is_none_or(|old| nd < old) {
-                min[t] = Some(nd);
-                heap.push(Reverse((nd, t)));
-            }
-        }
-    }
-
-    // Longest paths over the condensation (Tarjan yields SCCs sinks first).
-    let sccs = tarjan(&adj, s);
-    let mut comp = vec![usize::MAX; len];
-    for (ci, c) in sccs.iter().enumerate() {
-        for &v in c {
-            comp[v] = ci;
-        }
-    }
-    let mut max: Vec<Option<Option<u64>>> = vec![None; len];
-    max[s] = Some(Some(0));
-    for (ci, c) in sccs.iter().enumerate().rev() {
-        let mut cyclic = c.len() > 1;
-        let mut positive = false;
-        for &v in c {
-            for &(t, w) in &adj[v] {
-                if comp[t] == ci {
-                    cyclic |= t == v || c.len() > 1;
-                    positive |= w.max != Some(0);
-                }
-            }
-        }
-        let val: Option<Option<u64>> = if cyclic {
-            let mut acc: Option<Option<u64>> = None;
-            for &v in c {
-                acc = join_max(acc, max[v]);
-            }
-            if positive {
-                acc.map(|_| None)
+    // The region of every node: the innermost regular repeat whose body
+    // holds it, else the top (`n`). Parents come before their children.
+    let top = n;
+    let mut region = vec![top; n];
+    for v in g.node_indices() {
+        if let Some(p) = g[v].parent {
+            region[v.index()] = if regular[p.index()] {
+                p.index()
             } else {
-                acc
+                region[p.index()]
+            };
+        }
+    }
+    let mut members: Vec<Vec<NodeIndex>> = vec![Vec::new(); n + 1];
+    let mut local = vec![0usize; n];
+    for v in g.node_indices() {
+        let r = region[v.index()];
+        local[v.index()] = members[r].len();
+        members[r].push(v);
+    }
+    let heads: Vec<usize> = (0..n).filter(|&v| regular[v]).collect();
+
+    // Innermost regions first: each solved from its start, in costs
+    // relative to it; heads summarize their bodies for the region around.
+    let mut rel: Vec<Option<Cost>> = vec![None; n];
+    let mut summaries: HashMap<usize, Summary> = HashMap::new();
+    for &r in heads.iter().rev().chain([top].iter()) {
+        let nodes = &members[r];
+        let mut paths = Paths::new(nodes.len());
+        let mut closing: Vec<(Option<usize>, Cost)> = Vec::new();
+        let mut exits: Vec<(usize, NodeIndex, Cost)> = Vec::new();
+        let mut route = |from: usize, to: NodeIndex, c: Cost, back: bool| {
+            if back && to.index() == r {
+                closing.push((Some(from), c));
+            } else if region[to.index()] == r {
+                paths.edge(from, local[to.index()], c);
+            } else {
+                exits.push((from, to, c));
             }
-        } else {
-            max[c[0]]
         };
-        let Some(val) = val else { continue };
-        for &v in c {
-            max[v] = Some(val);
-            for &(t, w) in &adj[v] {
-                if comp[t] != ci {
-                    let cand = match (val, w.max) {
-                        (Some(a), Some(b)) => Some(a.saturating_add(b)),
-                        _ => None,
-                    };
-                    max[t] = join_max(max[t], Some(cand));
+        for (i, &u) in nodes.iter().enumerate() {
+            let head = summaries.get(&u.index());
+            for e in g.edges(u) {
+                if !live(e.id()) || matches!(e.weight(), Edge::Ends(_)) {
+                    continue;
+                }
+                let back = journey.is_repeat_back_edge(e.id());
+                let c = match (head, e.weight()) {
+                    // The body is the head's own region.
+                    (Some(_), Edge::Body) => continue,
+                    (Some(s), Edge::Done) if times(u.index()) > 0 => match s.round {
+                        Some(round) => round.times(times(u.index())).then(cost(e.id())),
+                        None => continue,
+                    },
+                    _ => cost(e.id()),
+                };
+                route(i, e.target(), c, back);
+            }
+            if let Some(s) = head {
+                for &(to, c) in &s.exits {
+                    route(i, to, c, false);
                 }
             }
         }
-    }
-    Paths { min, max }
-}
-
-fn join_max(a: Option<Option<u64>>, b: Option<Option<u64>>) -> Option<Option<u64>> {
-    match (a, b) {
-        (None, x) | (x, None) => x,
-        (Some(None), _) | (_, Some(None)) => Some(None),
-        (Some(Some(x)), Some(Some(y))) => Some(Some(x.max(y))),
-    }
-}
-
-/// Strongly connected components reachable from `s`, in reverse
-/// topological order (a component comes before the ones that reach it).
-/// Iterative Tarjan.
-pub(crate) fn tarjan<W>(adj: &[Vec<(usize, W)>], s: usize) -> Vec<Vec<usize>> {
-    let n = adj.len();
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0usize; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
-    let mut out = Vec::new();
-    let mut next = 0;
-    // (node, next edge position)
-    let mut call: Vec<(usize, usize)> = vec![(s, 0)];
-    index[s] = next;
-    low[s] = next;
-    next += 1;
-    stack.push(s);
-    on_stack[s] = true;
-    while let Some(&mut (v, ref mut pos)) = call.last_mut() {
-        if *pos < adj[v].len() {
-            let t = adj[v][*pos].0;
-            *pos += 1;
-            if index[t] == usize::MAX {
-                index[t] = next;
-                low[t] = next;
-                next += 1;
-                stack.push(t);
-                on_stack[t] = true;
-                call.push((t, 0));
-            } else if on_stack[t] {
-                low[v] = low[v].min(index[t]);
-            }
+        let start = if r == top {
+            Some((local[journey.entry.index()], Cost::ZERO))
         } else {
-            call.pop();
-            if let Some(&(p, _)) = call.last() {
-                low[p] = low[p].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let mut c = Vec::new();
-                loop {
-                    let w = stack.pop().expect("tarjan stack");
-                    on_stack[w] = false;
-                    c.push(w);
-                    if w == v {
-                        break;
-                    }
+            let h = NodeIndex::new(r);
+            match g
+                .edges(h)
+                .find(|e| *e.weight() == Edge::Body && live(e.id()))
+            {
+                Some(e) if times(r) > 0 && e.target() == h => {
+                    // An empty body: a round is the edge itself.
+                    closing.push((None, cost(e.id())));
+                    None
                 }
-                out.push(c);
+                Some(e) if times(r) > 0 => Some((local[e.target().index()], cost(e.id()))),
+                _ => None,
+            }
+        };
+        let solved = match start {
+            Some((s, init)) => paths.solve(s, init),
+            None => vec![None; nodes.len()],
+        };
+        for (&v, c) in nodes.iter().zip(&solved) {
+            rel[v.index()] = *c;
+        }
+        if r == top {
+            debug_assert!(exits.is_empty(), "nothing leaves the top region");
+            break;
+        }
+        let round = closing
+            .iter()
+            .filter_map(|&(from, c)| match from {
+                Some(f) => solved[f].map(|x| x.then(c)),
+                None => Some(c),
+            })
+            .reduce(Cost::join);
+        let before = round.map_or(Cost::ZERO, |rd| rd.at_most(times(r).saturating_sub(1)));
+        let exits = exits
+            .into_iter()
+            .filter_map(|(from, to, c)| Some((to, before.then(solved[from]?).then(c))))
+            .collect();
+        summaries.insert(r, Summary { round, exits });
+    }
+
+    // Outermost regions first: arrivals are the head's, plus up to N - 1
+    // rounds, plus the cost from the region's start.
+    let mut abs: Vec<Option<Cost>> = vec![None; n];
+    for &v in &members[top] {
+        abs[v.index()] = rel[v.index()];
+    }
+    for &h in &heads {
+        let s = &summaries[&h];
+        let before = s
+            .round
+            .map_or(Cost::ZERO, |rd| rd.at_most(times(h).saturating_sub(1)));
+        let base = abs[h].map(|a| a.then(before));
+        for &v in &members[h] {
+            abs[v.index()] = base.and_then(|b| Some(b.then(rel[v.index()]?)));
+        }
+    }
+    // Goal and exit events end the journey wherever a person waits.
+    for e in g.edge_references() {
+        if matches!(e.weight(), Edge::Ends(_)) && live(e.id()) {
+            if let Some(a) = abs[e.source().index()] {
+                let t = e.target().index();
+                let c = a.then(cost(e.id()));
+                abs[t] = Some(abs[t].map_or(c, |old| old.join(c)));
             }
         }
     }
-    out
+
+    (abs, summaries)
 }
 
 #[cfg(test)]
@@ -653,6 +590,111 @@ mod tests {
         assert!(!t.rounds.contains_key(&j.node_by_id("repeat").unwrap()));
         // Conservative: the `Done` edge of an irregular repeat counts no rounds.
         assert_eq!(at(&t, &j, "inner"), arr(0, None));
+    }
+
+    #[test]
+    fn a_body_ending_in_a_repeat_counts_its_rounds() {
+        // The outer round is the inner repeat's two rounds: the back edge
+        // to the outer head is the inner repeat's `Done`.
+        let (mut b, ev, m, _) = setup();
+        let w = b.wait(H);
+        let inner = b.repeat(2, vec![w]);
+        let outer = b.repeat(3, vec![inner]);
+        let after = b.send(m);
+        let c = b.campaign("c", on_event(ev), vec![outer, after]);
+        let j = lower(&b.program, c);
+        let t = analyze(&b.program, &j);
+        assert_eq!(at(&t, &j, "send-m"), arr(6 * H, Some(6 * H)));
+        assert_eq!(
+            t.rounds[&j.node_by_id("repeat").unwrap()],
+            Some(Bounds::exact(2 * H))
+        );
+        assert_eq!(at(&t, &j, "repeat.repeat.wait"), arr(0, Some(5 * H)));
+    }
+
+    #[test]
+    fn sends_count_rounds_and_loops() {
+        let (mut b, ev, m, _) = setup();
+        let s1 = b.send(m);
+        let s2 = b.send(m);
+        let inner = b.repeat(2, vec![s2]);
+        let outer = b.repeat(3, vec![s1, inner]);
+        let last = b.send(m);
+        let c = b.campaign("c", on_event(ev), vec![outer, last]);
+        let j = lower(&b.program, c);
+        assert_eq!(analyze(&b.program, &j).max_sends, Some(3 * 3 + 1));
+
+        // A loop through a send: unbounded, even with no time passing.
+        let (mut b, ev, m, _) = setup();
+        let s = b.send(m);
+        let a = b.named("a", vec![s]);
+        let g = b.goto("a");
+        let c = b.campaign("c", on_event(ev), vec![a, g]);
+        let j = lower(&b.program, c);
+        assert_eq!(analyze(&b.program, &j).max_sends, None);
+    }
+
+    #[test]
+    fn a_goto_out_of_a_loop_leaves_in_any_round() {
+        let (mut b, ev, m, _) = setup();
+        let x = b.attr("x", Type::Bool);
+        let w = b.wait(H);
+        let cx = b.flag(x);
+        let out = b.goto("after");
+        let iff = b.if_(vec![(cx, vec![out])], None);
+        let rep = b.repeat(3, vec![w, iff]);
+        let s = b.send(m);
+        let after = b.named("after", vec![s]);
+        let c = b.campaign("c", on_event(ev), vec![rep, after]);
+        let j = lower(&b.program, c);
+        let t = analyze(&b.program, &j);
+        // Out in the first round after 1h, or through `Done` after 3h.
+        assert_eq!(at(&t, &j, "after.send-m"), arr(H, Some(3 * H)));
+        assert_eq!(t.max_sends, Some(1));
+
+        // Back out to before the loop: a cycle on which time passes.
+        let (mut b, ev, m, _) = setup();
+        let w = b.wait(H);
+        let s = b.send(m);
+        let back = b.goto("top");
+        let rep = b.repeat(3, vec![w, s, back]);
+        let top = b.named("top", vec![rep]);
+        let c = b.campaign("c", on_event(ev), vec![top]);
+        let j = lower(&b.program, c);
+        let t = analyze(&b.program, &j);
+        assert_eq!(at(&t, &j, "top.repeat.send-m"), arr(H, None));
+        assert_eq!(t.max_sends, None);
+    }
+
+    /// `repeat 2 times { ... repeat 2 times { send m  wait 1s } ... }`,
+    /// `depth` deep.
+    fn nested(depth: usize) -> (ProgramBuilder, Journey) {
+        let (mut b, ev, m, _) = setup();
+        let s = b.send(m);
+        let w = b.wait(1);
+        let mut body = vec![s, w];
+        for _ in 0..depth {
+            body = vec![b.repeat(2, body)];
+        }
+        let end = b.send(m);
+        body.push(end);
+        let c = b.campaign("c", on_event(ev), body);
+        let j = lower(&b.program, c);
+        (b, j)
+    }
+
+    #[test]
+    fn nested_repeats_are_solved_once_per_level() {
+        // 2^20 rounds of the innermost body, computed without going round.
+        let (b, j) = nested(20);
+        let t = analyze(&b.program, &j);
+        assert_eq!(at(&t, &j, "send-m"), arr(1 << 20, Some(1 << 20)));
+        assert_eq!(t.max_sends, Some((1 << 20) + 1));
+        // As deep as the parser allows: the counts saturate.
+        let (b, j) = nested(251);
+        let t = analyze(&b.program, &j);
+        assert_eq!(at(&t, &j, "send-m"), arr(u64::MAX, Some(u64::MAX)));
+        assert_eq!(t.max_sends, Some(u64::MAX));
     }
 
     #[test]

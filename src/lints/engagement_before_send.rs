@@ -33,11 +33,13 @@
 //! message of each branch (`clicked coupon_email or clicked coupon_sms`).
 //!
 //! ## How it is computed
-//! Two forward dataflows over the journey graph with a bitset of the
-//! messages checked for engagement: "may have been sent" (united where
-//! paths merge) and "may not have been sent" (also united: its complement
-//! is what every path has sent). `repeat` bodies are taken twice (the first
-//! round and the later ones), which is exact for this question.
+//! Two forward dataflows over the journey graph with sets of the messages
+//! checked for engagement: "may have been sent" (united where paths merge)
+//! and "may not have been sent" (also united: its complement is what every
+//! path has sent). A `repeat` of two rounds or more is a loop that goes
+//! round at least once, which is exact for this question. Sets are
+//! versions of one persistent tree, so the cost is about linear in the
+//! size of the graph, whatever the number of messages checked.
 
 use crate::codes::Code;
 use std::collections::{HashMap, VecDeque};
@@ -45,8 +47,9 @@ use std::collections::{HashMap, VecDeque};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
+use crate::graph::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::flow::{bit_clear, bit_get, bit_set, Flow, Rounds};
+use crate::lints::flow::{Flow, Rounds};
 use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
@@ -123,56 +126,55 @@ pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use,
     if uses.is_empty() {
         return Vec::new();
     }
-    let mut local: HashMap<MessageId, usize> = HashMap::new();
-    for u in &uses {
-        let n = local.len();
-        local.entry(u.message).or_insert(n);
-    }
-    let flow = Flow::build(journey, Rounds::Compact, live);
-    analyze_flow(journey, &flow, uses, &local)
+    let flow = Flow::build(journey, Rounds::Single, live);
+    analyze_flow(journey, &flow, uses)
 }
 
-fn analyze_flow(
-    journey: &Journey,
-    flow: &Flow,
-    uses: Vec<Use>,
-    local: &HashMap<MessageId, usize>,
-) -> Vec<(Use, bool, bool)> {
+/// The messages checked, numbered in order of their first check.
+fn numbering(uses: &[Use]) -> HashMap<MessageId, u32> {
+    let mut local: HashMap<MessageId, u32> = HashMap::new();
+    for u in uses {
+        let n = local.len() as u32;
+        local.entry(u.message).or_insert(n);
+    }
+    local
+}
+
+/// The flow nodes copying each journey node where something is checked.
+fn copies_of(flow: &Flow, uses: &[Use]) -> HashMap<NodeIndex, Vec<u32>> {
+    let mut by_node: HashMap<NodeIndex, Vec<u32>> =
+        uses.iter().map(|u| (u.node, Vec::new())).collect();
+    for v in 0..flow.len() as u32 {
+        if let Some(c) = by_node.get_mut(&flow.orig[v as usize]) {
+            c.push(v);
+        }
+    }
+    by_node
+}
+
+fn analyze_flow(journey: &Journey, flow: &Flow, uses: Vec<Use>) -> Vec<(Use, bool, bool)> {
     let g = &journey.graph;
-    let words = local.len().div_ceil(64);
+    let local = numbering(&uses);
     let bit = |v: u32| match g[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => local.get(&m).copied(),
         _ => None,
     };
-    let sent = flow.forward_union(words, &vec![0; words], &|v, set| {
-        if let Some(b) = bit(v) {
-            bit_set(set, b);
-        }
+    let sent = flow.forward_union(Set::new(), &|v, set| match bit(v) {
+        Some(b) => set.with(b),
+        None => set.clone(),
     });
-    let mut all = vec![0u64; words];
-    for b in 0..local.len() {
-        bit_set(&mut all, b);
-    }
-    let unsent = flow.forward_union(words, &all, &|v, set| {
-        if let Some(b) = bit(v) {
-            bit_clear(set, b);
-        }
+    let all: Set = (0..local.len() as u32).collect();
+    let unsent = flow.forward_union(all, &|v, set| match bit(v) {
+        Some(b) => set.without(b),
+        None => set.clone(),
     });
-    // Per journey node: OR over its copies.
-    let mut by_node: HashMap<NodeIndex, Vec<u32>> = HashMap::new();
-    for v in 0..flow.len() as u32 {
-        by_node.entry(flow.orig[v as usize]).or_default().push(v);
-    }
+    let by_node = copies_of(flow, &uses);
     uses.into_iter()
         .filter_map(|u| {
-            let copies = by_node.get(&u.node)?;
+            let copies = by_node.get(&u.node).filter(|c| !c.is_empty())?;
             let b = local[&u.message];
-            let some_sent = copies
-                .iter()
-                .any(|&v| bit_get(&sent[v as usize * words..], b));
-            let some_unsent = copies
-                .iter()
-                .any(|&v| bit_get(&unsent[v as usize * words..], b));
+            let some_sent = copies.iter().any(|&v| sent[v as usize].contains(b));
+            let some_unsent = copies.iter().any(|&v| unsent[v as usize].contains(b));
             Some((u, some_sent, some_unsent))
         })
         .collect()
@@ -185,25 +187,16 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         if uses.is_empty() {
             continue;
         }
-        let live = &cx.reach(journey).live;
-        let flow = Flow::build(journey, Rounds::Compact, &|e| live[e.index()]);
-        let mut local: HashMap<MessageId, usize> = HashMap::new();
-        for u in &uses {
-            let n = local.len();
-            local.entry(u.message).or_insert(n);
-        }
+        let flow = cx.flow(journey);
+        let by_node = copies_of(flow, &uses);
         let mut avoid: HashMap<MessageId, Avoid> = HashMap::new();
-        let mut by_node: HashMap<NodeIndex, Vec<u32>> = HashMap::new();
-        for v in 0..flow.len() as u32 {
-            by_node.entry(flow.orig[v as usize]).or_default().push(v);
-        }
-        for (u, some_sent, some_unsent) in analyze_flow(journey, &flow, uses, &local) {
+        for (u, some_sent, some_unsent) in analyze_flow(journey, flow, uses) {
             if some_sent && some_unsent {
                 let a = avoid
                     .entry(u.message)
-                    .or_insert_with(|| Avoid::new(journey, &flow, u.message));
+                    .or_insert_with(|| Avoid::new(journey, flow, u.message));
                 let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
-                out.push(diagnose(cx, journey, &flow, a, &u, copies));
+                out.push(diagnose(cx, journey, flow, a, &u, copies));
             }
         }
     }
@@ -229,7 +222,7 @@ impl Avoid {
             reaches_send[v as usize] = true;
         }
         while let Some(v) = queue.pop_front() {
-            for &(p, _) in &flow.pred[v as usize] {
+            for &(p, _) in flow.pred(v) {
                 if !reaches_send[p as usize] {
                     reaches_send[p as usize] = true;
                     queue.push_back(p);
@@ -241,7 +234,7 @@ impl Avoid {
         seen[flow.entry as usize] = true;
         let mut queue = VecDeque::from([flow.entry]);
         while let Some(v) = queue.pop_front() {
-            for (k, e) in flow.succ[v as usize].iter().enumerate() {
+            for (k, e) in flow.succ(v).iter().enumerate() {
                 let w = e.to;
                 if !seen[w as usize] && !fsend(w) {
                     seen[w as usize] = true;
@@ -299,8 +292,9 @@ fn diagnose(
         let Some((from, k)) = avoid.parent[c as usize] else {
             break;
         };
-        let e = flow.succ[from as usize][k];
-        let branches = flow.succ[from as usize]
+        let e = flow.succ(from)[k];
+        let branches = flow
+            .succ(from)
             .iter()
             .any(|o| o.to != e.to && avoid.reaches_send[o.to as usize]);
         if branches {

@@ -47,13 +47,16 @@
 //! `j` holds, at every step, the least time since the `j`-th last counted
 //! send (Dijkstra over the graph, pruned at D), and a counted send moves a
 //! path to the next layer. A send reached in layer N in less than D is the
-//! (N+1)-th within D. The cost is O(N x E log V) per limit. `repeat` loops
-//! are unrolled as far as the limit's period can see (a loop whose round
-//! takes at least `r` is unrolled `D / r + 2` times at most), so round
-//! counts are respected; loops made with `goto` may go round any number of
-//! times. Past 256 copies of one loop body, or 2 million steps in all,
-//! the unrolling stops and the last copy stands for the remaining rounds:
-//! the analysis then errs on the side of reporting.
+//! (N+1)-th within D. The layers stop as soon as one is empty (no send
+//! is that many within D) or equal to the one before (then so are all the
+//! next), so the cost is O(E log V) per layer that differs, at most N per
+//! limit. `repeat` loops are unrolled as far as the limit's period can see
+//! (a loop whose round takes at least `r` is unrolled `D / r + 2` times at
+//! most), so round counts are respected; loops made with `goto` may go
+//! round any number of times. Past 256 copies of one loop body, or 8 steps
+//! per step of the journey in all (nested loops multiply copies), the
+//! unrolling stops and one copy stands for every round: the analysis then
+//! errs on the side of reporting.
 
 use crate::codes::Code;
 use std::cmp::Reverse;
@@ -62,11 +65,13 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
+use crate::graph::timing;
 use crate::graph::{Journey, NodeKind};
-use crate::lints::flow::{enclosing_repeats, Flow, Rounds};
-use crate::lints::util::{duration, ordinal, step_span};
+use crate::lints::flow::{Flow, Rounds};
+use crate::lints::util::{ordinal, step_span};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};
+use crate::words::duration;
 
 pub const CODE: Code = Code::FrequencyCap;
 
@@ -98,7 +103,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
 
 /// The shortest a journey edge can take (from the graph's timing).
 pub fn edge_min(program: &Program, journey: &Journey, e: EdgeIndex) -> u64 {
-    crate::graph::timing::edge_bounds(program, journey, e).min
+    timing::edge_bounds(program, journey, e).min
 }
 
 /// The limits that apply to a journey: the campaign's, then those of the
@@ -135,6 +140,21 @@ pub fn find(
     min_secs: &dyn Fn(EdgeIndex) -> u64,
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Vec<Excess> {
+    let rounds = timing::shortest_rounds(journey, live, min_secs);
+    find_with(journey, counted, limit, per, min_secs, live, &rounds)
+}
+
+/// [`find`], given the shortest round of every regular repeat
+/// ([`timing::shortest_rounds`] with the same `min_secs` and `live`).
+fn find_with(
+    journey: &Journey,
+    counted: &dyn Fn(MessageId) -> bool,
+    limit: u32,
+    per: u64,
+    min_secs: &dyn Fn(EdgeIndex) -> u64,
+    live: &dyn Fn(EdgeIndex) -> bool,
+    rounds: &HashMap<NodeIndex, Option<u64>>,
+) -> Vec<Excess> {
     let g = &journey.graph;
     if per == 0
         || !g
@@ -146,7 +166,7 @@ pub fn find(
     if limit == 0 {
         // Nothing may be sent at all: every send exceeds.
         let mut seen = std::collections::HashSet::new();
-        let flow = Flow::build(journey, Rounds::Compact, live);
+        let flow = Flow::build(journey, Rounds::Single, live);
         return flow
             .orig
             .iter()
@@ -156,7 +176,7 @@ pub fn find(
             })
             .collect();
     }
-    let copies = round_copies(journey, per, min_secs);
+    let copies = round_copies(journey, per, rounds);
     let flow = Flow::build(
         journey,
         Rounds::Copies(&|r, _| copies.get(&r).copied().unwrap_or(1)),
@@ -164,14 +184,17 @@ pub fn find(
     );
     let n = flow.len();
     let is_counted = |v: usize| matches!(g[flow.orig[v]].kind, NodeKind::Send(m) if counted(m));
-    let layers = limit as usize; // layers 1..=N, stored at 0..N
+    let layers = limit as usize; // layers 1..=N
     const INF: u64 = u64::MAX;
     // dist[j][v]: least time from the window's first send to arriving at v
     // with j+1 counted sends behind. pred[j][v]: the flow node it came from
     // (u32::MAX at a layer change: it came from the same node one layer down).
+    // Each layer only depends on the one below: once a layer's distances
+    // equal the ones below, the next layer is this one again, and so are
+    // all after it. Only layers up to there are kept (`min(j, last)`).
     let sources: Vec<usize> = (0..n).filter(|&v| is_counted(v)).collect();
-    let mut dist: Vec<Vec<u64>> = Vec::with_capacity(layers);
-    let mut pred: Vec<Vec<u32>> = Vec::with_capacity(layers);
+    let mut dist: Vec<Vec<u64>> = Vec::new();
+    let mut pred: Vec<Vec<u32>> = Vec::new();
     for j in 0..layers {
         let mut d = vec![INF; n];
         let mut p = vec![u32::MAX; n];
@@ -180,7 +203,7 @@ pub fn find(
         for &v in &sources {
             let start = if j == 0 { 0 } else { dist[j - 1][v] };
             if start < per {
-                for e in &flow.succ[v] {
+                for e in flow.succ(v as u32) {
                     let t = start.saturating_add(min_secs(e.edge));
                     let w = e.to as usize;
                     if t < per && t < d[w] {
@@ -195,7 +218,7 @@ pub fn find(
             if t > d[v] || is_counted(v) {
                 continue;
             }
-            for e in &flow.succ[v] {
+            for e in flow.succ(v as u32) {
                 let nt = t.saturating_add(min_secs(e.edge));
                 let w = e.to as usize;
                 if nt < per && nt < d[w] {
@@ -205,25 +228,39 @@ pub fn find(
                 }
             }
         }
+        if !sources.iter().any(|&v| d[v] < per) {
+            // No send is the (j+2)-th within the period: none is the
+            // (N+1)-th either.
+            return Vec::new();
+        }
+        // Equal to the layer below: the next layer is computed from the
+        // same distances as this one, so it is this one again.
+        let stable = dist.last() == Some(&d);
         dist.push(d);
         pred.push(p);
+        if stable {
+            break;
+        }
     }
+    let last = dist.len() - 1;
+    let layer = |j: usize| j.min(last);
     let mut reported = vec![false; g.node_count()];
     let mut out = Vec::new();
     for v in 0..n {
-        if !is_counted(v) || dist[layers - 1][v] >= per || reported[flow.orig[v].index()] {
+        let top = &dist[layer(layers - 1)];
+        if !is_counted(v) || top[v] >= per || reported[flow.orig[v].index()] {
             continue;
         }
         reported[flow.orig[v].index()] = true;
         // Walk back: at layer j, from v to the counted send it started at.
-        let mut sends = vec![(flow.orig[v], dist[layers - 1][v])];
+        let mut sends = vec![(flow.orig[v], top[v])];
         let mut cur = v;
         for j in (0..layers).rev() {
-            let mut w = pred[j][cur] as usize;
+            let mut w = pred[layer(j)][cur] as usize;
             while !is_counted(w) {
-                w = pred[j][w] as usize;
+                w = pred[layer(j)][w] as usize;
             }
-            let t = if j == 0 { 0 } else { dist[j - 1][w] };
+            let t = if j == 0 { 0 } else { dist[layer(j - 1)][w] };
             sends.push((flow.orig[w], t));
             cur = w;
         }
@@ -239,48 +276,24 @@ pub fn find(
 fn round_copies(
     journey: &Journey,
     per: u64,
-    min_secs: &dyn Fn(EdgeIndex) -> u64,
+    rounds: &HashMap<NodeIndex, Option<u64>>,
 ) -> HashMap<NodeIndex, u32> {
     let g = &journey.graph;
-    let enclosing = enclosing_repeats(journey);
-    let mut out = HashMap::new();
-    for r in g.node_indices() {
-        let NodeKind::Repeat { times } = g[r].kind else {
-            continue;
-        };
-        // Shortest round: from the head through the body back to the head.
-        let inside = |v: NodeIndex| enclosing[v.index()].contains(&r);
-        let mut d: HashMap<NodeIndex, u64> = HashMap::new();
-        let mut heap = BinaryHeap::new();
-        let mut round = None;
-        for e in g.edges(r) {
-            use petgraph::visit::EdgeRef;
-            if matches!(e.weight(), crate::graph::Edge::Body) {
-                heap.push(Reverse((min_secs(e.id()), e.target())));
-            }
-        }
-        while let Some(Reverse((t, v))) = heap.pop() {
-            if v == r {
-                round = Some(t);
-                break;
-            }
-            if !inside(v) || d.get(&v).is_some_and(|&old| old <= t) {
-                continue;
-            }
-            d.insert(v, t);
-            for e in g.edges(v) {
-                use petgraph::visit::EdgeRef;
-                heap.push(Reverse((t.saturating_add(min_secs(e.id())), e.target())));
-            }
-        }
-        let want = match round {
-            Some(0) => MAX_COPIES,
-            Some(t) => (per / t).saturating_add(2).min(MAX_COPIES as u64) as u32,
-            None => 1,
-        };
-        out.insert(r, want.min(times.max(1)));
-    }
-    out
+    rounds
+        .iter()
+        .map(|(&r, &round)| {
+            let times = match g[r].kind {
+                NodeKind::Repeat { times } => times,
+                _ => 1,
+            };
+            let want = match round {
+                Some(0) => MAX_COPIES,
+                Some(t) => (per / t).saturating_add(2).min(MAX_COPIES as u64) as u32,
+                None => 1,
+            };
+            (r, want.min(times.max(1)))
+        })
+        .collect()
 }
 
 fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>) {
@@ -290,10 +303,17 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
     if limits.is_empty() {
         return;
     }
-    let mins: Vec<u64> = g.edge_indices().map(|e| edge_min(p, journey, e)).collect();
-    let min_secs = |e: EdgeIndex| mins[e.index()];
+    // The timing's edges and rounds are over the same edges, with the
+    // same least durations.
+    let t = cx.timing(journey);
+    let min_secs = |e: EdgeIndex| t.edge(e).min;
     let live = &cx.reach(journey).live;
     let live = |e: EdgeIndex| live[e.index()];
+    let rounds: HashMap<NodeIndex, Option<u64>> = t
+        .rounds
+        .iter()
+        .map(|(&h, r)| (h, r.map(|r| r.min)))
+        .collect();
     for (scope, limit) in limits {
         let counted = |m: MessageId| match scope {
             Scope::Campaign => true,
@@ -318,13 +338,14 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                 duration(limit.per_seconds),
             ),
         };
-        for x in find(
+        for x in find_with(
             journey,
             &counted,
             limit.count,
             limit.per_seconds,
             &min_secs,
             &live,
+            &rounds,
         ) {
             let (last, span) = *x.sends.last().expect("N+1 sends");
             let loc = g[last].loc;

@@ -35,14 +35,14 @@
 //! This is an error: `omnis build` writes no plans while it is reported.
 
 use crate::codes::Code;
-use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
+use petgraph::graph::{EdgeReference, NodeIndex};
+use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::{self, tarjan};
+use crate::graph::timing::Timing;
 use crate::graph::{reach, Edge, Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::{Program, WaitOn};
+use crate::model::WaitOn;
 
 pub const CODE: Code = Code::InstantLoop;
 
@@ -77,16 +77,13 @@ fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
 /// The instant loops of one journey: for each, the gotos closing it
 /// (backward jumps first, then in source order) and their targets.
 pub fn instant_loops(
-    program: &Program,
     journey: &Journey,
     r: &reach::Reach,
+    t: &Timing,
 ) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
     let g = &journey.graph;
-    let t = timing::analyze_live(program, journey, &|e| r.is_live(e));
-    let n = g.node_count();
     let regular = journey.regular_repeats();
-    let mut adj: Vec<Vec<(usize, ())>> = vec![Vec::new(); n];
-    for e in g.edge_references() {
+    let instant = |e: EdgeReference<Edge>| {
         let (u, v) = (e.source(), e.target());
         // The end of a round goes back to its `repeat`, which counts it;
         // but a `repeat` whose body a `goto` enters from outside starts
@@ -96,37 +93,36 @@ pub fn instant_loops(
             || matches!(e.weight(), Edge::Ends(_))
             || takes_time(&g[u].kind, e.weight())
         {
-            continue;
+            return false;
         }
         // Leaving a repeat after rounds that each take time.
-        if *e.weight() == Edge::Done {
-            if let Some(Some(round)) = t.rounds.get(&u) {
-                if round.min > 0 {
-                    continue;
-                }
-            }
-        }
-        adj[u.index()].push((v.index(), ()));
-    }
+        !(*e.weight() == Edge::Done
+            && matches!(t.rounds.get(&u), Some(Some(round)) if round.min > 0))
+    };
     // Loops anywhere, not only those the entry reaches with no time
-    // passing: search from a virtual node with an edge to every node (it
-    // is on no cycle; edges out of unreached nodes are not live, so loops
-    // no execution reaches are still left to `unreachable-step`).
-    adj.push((0..n).map(|v| (v, ())).collect());
+    // passing (edges out of unreached nodes are not live, so loops no
+    // execution reaches are still left to `unreachable-step`).
+    let instant_graph = EdgeFiltered::from_fn(g, instant);
+    let sccs = petgraph::algo::kosaraju_scc(&instant_graph);
+    let mut comp = vec![usize::MAX; g.node_count()];
+    for (c, scc) in sccs.iter().enumerate() {
+        for v in scc {
+            comp[v.index()] = c;
+        }
+    }
     let mut loops = Vec::new();
-    for scc in tarjan(&adj, n) {
-        let cyclic = scc.len() > 1 || adj[scc[0]].iter().any(|&(t, _)| t == scc[0]);
+    for (c, scc) in sccs.iter().enumerate() {
+        let cyclic = scc.len() > 1 || instant_graph.neighbors(scc[0]).any(|t| t == scc[0]);
         if !cyclic {
             continue;
         }
         let mut gotos: Vec<(NodeIndex, NodeIndex)> = Vec::new();
-        for &v in &scc {
-            let v = NodeIndex::new(v);
+        for &v in scc {
             if !matches!(g[v].kind, NodeKind::Goto { .. }) {
                 continue;
             }
             for e in g.edges(v) {
-                if *e.weight() == Edge::Jump && scc.contains(&e.target().index()) {
+                if *e.weight() == Edge::Jump && comp[e.target().index()] == c {
                     gotos.push((v, e.target()));
                 }
             }
@@ -144,7 +140,7 @@ pub fn instant_loops(
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     let g = &journey.graph;
     let mut out = Vec::new();
-    for gotos in instant_loops(cx.program, journey, cx.reach(journey)) {
+    for gotos in instant_loops(journey, cx.reach(journey), cx.timing(journey)) {
         let (goto, target) = gotos[0];
         let name = match &g[target].kind {
             NodeKind::Named { name } => name.clone(),

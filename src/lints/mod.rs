@@ -24,6 +24,7 @@ pub mod no_goal;
 pub mod repeated_message;
 pub mod schedule_enters_once;
 pub mod short_reentry;
+pub mod time_range;
 pub mod unreachable_step;
 pub mod untrackable_engagement;
 pub mod unused_allow;
@@ -40,6 +41,7 @@ use std::collections::HashMap;
 use crate::codes::{self, Code};
 use crate::config::LintConfig;
 use crate::diagnostic::Diagnostic;
+use crate::graph::timing::Timing;
 use crate::graph::Journey;
 use crate::model::{Allows, Block, Loc, Program, StepKind};
 use crate::source::{FileId, SourceMap};
@@ -56,6 +58,12 @@ pub struct LintContext<'a> {
     /// The reachability analysis of each journey, computed once on first
     /// use and shared by every lint.
     reach: std::cell::OnceCell<Vec<crate::graph::reach::Reach<'a>>>,
+    /// Per journey, its timing over the edges some execution takes, on
+    /// first use.
+    timing: Vec<std::cell::OnceCell<Timing>>,
+    /// Per journey, its flow with one copy of every repeat body over the
+    /// same edges, on first use.
+    flow: Vec<std::cell::OnceCell<flow::Flow>>,
 }
 
 impl<'a> LintContext<'a> {
@@ -71,6 +79,14 @@ impl<'a> LintContext<'a> {
             sources,
             roots,
             reach: std::cell::OnceCell::new(),
+            timing: journeys
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+            flow: journeys
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
     }
 
@@ -83,6 +99,25 @@ impl<'a> LintContext<'a> {
                 .collect()
         });
         &all[journey.campaign.index()]
+    }
+
+    /// The timing of `journey` (one of `self.journeys`) over the edges some
+    /// execution can take.
+    pub fn timing(&self, journey: &Journey) -> &Timing {
+        self.timing[journey.campaign.index()].get_or_init(|| {
+            let reach = self.reach(journey);
+            crate::graph::timing::analyze_live(self.program, journey, &|e| reach.is_live(e))
+        })
+    }
+
+    /// The flow of `journey` (one of `self.journeys`) with one copy of
+    /// every repeat body ([`flow::Rounds::Single`]), over the edges some
+    /// execution can take.
+    pub fn flow(&self, journey: &Journey) -> &flow::Flow {
+        self.flow[journey.campaign.index()].get_or_init(|| {
+            let reach = self.reach(journey);
+            flow::Flow::build(journey, flow::Rounds::Single, &|e| reach.is_live(e))
+        })
     }
 }
 

@@ -47,10 +47,13 @@
 //!
 //! ## How it is computed
 //! A forward dataflow over the journey graph: at every step, the set of
-//! content classes that may already have been sent (a bitset, united where
-//! paths merge). `repeat` bodies are taken twice (the first round and the
-//! later ones), which is exact for this question. The cost is linear in the
-//! size of the graph times the number of distinct contents / 64.
+//! content classes that may already have been sent (united where paths
+//! merge). Only contents sent at two steps or more are tracked; one sent at
+//! a single step repeats when that step is on a loop. A `repeat` of two
+//! rounds or more is a loop that goes round at least once, which is exact
+//! for this question. Sets are versions of one persistent tree, so the cost
+//! is about linear in the size of the graph, whatever the number of
+//! contents.
 
 use crate::codes::Code;
 use std::collections::HashMap;
@@ -58,8 +61,9 @@ use std::collections::HashMap;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::diagnostic::Diagnostic;
+use crate::graph::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::flow::{bit_get, bit_set, FEdge, Flow, Rounds, Scratch};
+use crate::lints::flow::{FEdge, Flow, Rounds, Scratch};
 use crate::lints::util::{first_line, line, step_span};
 use crate::lints::LintContext;
 use crate::model::{MessageId, Program};
@@ -114,40 +118,68 @@ pub struct Repeat {
 /// Only the edges for which `live` holds are followed (see
 /// [`crate::graph::reach::Reach::live`]; `|_| true` takes every branch as possible).
 pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
+    find_in(
+        journey,
+        &Flow::build(journey, Rounds::Single, live),
+        classes,
+    )
+}
+
+/// [`find`] in a journey's flow with one copy of every repeat body.
+fn find_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> Vec<Repeat> {
     let g = &journey.graph;
-    let flow = Flow::build(journey, Rounds::Compact, live);
-    let send_of = |v: u32| match g[flow.orig[v as usize]].kind {
-        NodeKind::Send(m) => Some(m),
+    let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => Some(classes[m.index()]),
         _ => None,
     };
-    // Local bit numbers for the classes this journey sends.
-    let mut local: HashMap<usize, usize> = HashMap::new();
+    // How many sites send each class; those with two or more get a local
+    // number for the dataflow, in flow order.
+    let mut sites: HashMap<usize, u32> = HashMap::new();
+    let mut order: Vec<usize> = Vec::new();
     for v in 0..flow.len() as u32 {
-        if let Some(m) = send_of(v) {
-            let n = local.len();
-            local.entry(classes[m.index()]).or_insert(n);
+        if let Some(c) = class_of(v) {
+            let k = sites.entry(c).or_insert(0);
+            if *k == 0 {
+                order.push(c);
+            }
+            *k += 1;
         }
     }
-    if local.is_empty() {
-        return Vec::new();
-    }
-    let words = local.len().div_ceil(64);
-    let bit = |v: u32| send_of(v).map(|m| local[&classes[m.index()]]);
-    let inp = flow.forward_union(words, &vec![0; words], &|v, set| {
-        if let Some(b) = bit(v) {
-            bit_set(set, b);
-        }
-    });
+    let local: HashMap<usize, u32> = order
+        .iter()
+        .filter(|c| sites[c] >= 2)
+        .enumerate()
+        .map(|(i, &c)| (c, i as u32))
+        .collect();
+    let tracked = |v: u32| class_of(v).and_then(|c| local.get(&c).copied());
+    let inp = if local.is_empty() {
+        Vec::new()
+    } else {
+        flow.forward_union(Set::new(), &|v, set| match tracked(v) {
+            Some(b) => set.with(b),
+            None => set.clone(),
+        })
+    };
+    let on_cycle = if local.len() < sites.len() {
+        flow.on_cycle()
+    } else {
+        Vec::new()
+    };
     let mut reported = vec![false; g.node_count()];
     let mut found = Vec::new();
     let mut scratch = Scratch::default();
     for v in 0..flow.len() as u32 {
-        let Some(b) = bit(v) else { continue };
+        let Some(c) = class_of(v) else { continue };
         let node = flow.orig[v as usize];
-        if reported[node.index()] || !bit_get(&inp[v as usize * words..], b) {
+        let again = match local.get(&c) {
+            Some(&b) => inp[v as usize].contains(b),
+            None => on_cycle[v as usize],
+        };
+        if reported[node.index()] || !again {
             continue;
         }
-        let Some((w, path)) = flow.nearest_before(v, &|w| bit(w) == Some(b), &mut scratch) else {
+        let Some((w, path)) = flow.nearest_before(v, &|w| class_of(w) == Some(c), &mut scratch)
+        else {
             continue;
         };
         reported[node.index()] = true;
@@ -168,8 +200,7 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
-    let live = &cx.reach(journey).live;
-    for r in find(journey, classes, &|e| live[e.index()]) {
+    for r in find_in(journey, cx.flow(journey), classes) {
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;
         };

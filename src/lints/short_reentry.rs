@@ -44,11 +44,12 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::{self, Timing};
+use crate::graph::timing::Timing;
 use crate::graph::{Journey, NodeKind};
-use crate::lints::util::{duration, first_line};
+use crate::lints::util::first_line;
 use crate::lints::LintContext;
 use crate::model::{Campaign, Reentry, Trigger};
+use crate::words::duration;
 
 pub const CODE: Code = Code::ShortReentry;
 
@@ -129,9 +130,8 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             Trigger::Daily { .. } | Trigger::Weekly { .. } => "at the first run after they finish",
             Trigger::Event { .. } | Trigger::Enters(_) => "the moment they finish",
         };
-        let live = &cx.reach(journey).live;
-        let timing = timing::analyze_live(cx.program, journey, &|e| live[e.index()]);
-        let Some(longest) = longest(journey, &timing) else {
+        let timing = cx.timing(journey);
+        let Some(longest) = longest(journey, timing) else {
             continue;
         };
         let window = window_length(campaign);
@@ -175,7 +175,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                     here.loc,
                     format!("the longest journey ends here, after {}", duration(l)),
                 ),
-                (Some(l), _) => match last_step(journey, &timing, node) {
+                (Some(l), _) => match last_step(journey, timing, node) {
                     Some(p) => (
                         g[p].loc,
                         format!(
@@ -219,7 +219,7 @@ mod tests {
         let c = b.campaign("c", on_event(ev), steps);
         b.campaign_mut(c).goal = Some((goal, Default::default()));
         let journey = crate::graph::lower(&b.program, c);
-        let timing = timing::analyze(&b.program, &journey);
+        let timing = crate::graph::timing::analyze(&b.program, &journey);
         longest(&journey, &timing)
     }
 

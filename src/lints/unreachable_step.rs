@@ -75,11 +75,12 @@ use petgraph::Direction;
 use crate::diagnostic::Diagnostic;
 use crate::graph::facts::{Leaf, Role, Special};
 use crate::graph::reach::{Dead, Reach};
-use crate::graph::timing::{self, Timing};
+use crate::graph::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Loc, Trigger};
 use crate::source::Span;
+use crate::words::duration;
 
 pub const CODE: Code = Code::UnreachableStep;
 
@@ -120,21 +121,6 @@ fn text(cx: &LintContext, loc: Loc) -> String {
     } else {
         t
     }
-}
-
-/// A duration as the language writes it: `3d16h`, `90s`, `0s`.
-pub fn fmt_duration(mut s: u64) -> String {
-    if s == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, len) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if s >= len {
-            out.push_str(&format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    out
 }
 
 /// How long after the earliest possible entry the window closes, in
@@ -206,7 +192,7 @@ struct Analysis<'c, 'a> {
     cx: &'c LintContext<'a>,
     journey: &'c Journey,
     reach: &'c Reach<'a>,
-    timing: Timing,
+    timing: &'c Timing,
     limit: Option<(u64, String)>,
 }
 
@@ -230,7 +216,7 @@ fn analysis<'c, 'a>(
     let program = cx.program;
     let campaign = program.campaign(journey.campaign);
     let reach = cx.reach(journey);
-    let timing = timing::analyze_live(program, journey, &|e| reach.is_live(e));
+    let timing = cx.timing(journey);
     let limit = window_limit(cx, campaign);
     let a = Analysis {
         cx,
@@ -323,8 +309,8 @@ impl Analysis<'_, '_> {
                 return (
                     format!(
                         "the earliest arrival is {} after entry, after the window has closed ({what}, and the window closes {} later)",
-                        fmt_duration(arr.earliest),
-                        fmt_duration(*limit)
+                        duration(arr.earliest),
+                        duration(*limit)
                     ),
                     "lengthen the `window`, or shorten the waits before this step".into(),
                 );

@@ -160,11 +160,6 @@ pub fn first_line(sources: &SourceMap, loc: Loc) -> Span {
     Span::new(span.start as usize, span.start as usize + len)
 }
 
-/// A duration as the language writes it: `1d12h`, `30m`, `0s`.
-pub fn duration(seconds: u64) -> String {
-    crate::syntax::ast::format_duration(seconds)
-}
-
 /// `1st`, `2nd`, `3rd`, `4th`, ...
 pub fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -182,10 +177,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_and_ordinals() {
-        assert_eq!(duration(0), "0s");
-        assert_eq!(duration(90_000), "1d1h");
-        assert_eq!(duration(1_209_600 + 60), "2w1m");
+    fn ordinals() {
         assert_eq!(ordinal(1), "1st");
         assert_eq!(ordinal(12), "12th");
         assert_eq!(ordinal(23), "23rd");

@@ -1,28 +1,31 @@
 //! Building a [`Plan`] from the checked model.
 //!
-//! Expressions become typed trees with segments expanded. The journey's
+//! Expressions become typed trees; each segment they use is written once,
+//! in the plan's segment table, and referred to by name. The journey's
 //! nodes, their ids, labelled successors and arrival times come from the
-//! journey graph (`crate::graph`: `lower` and `timing`), so plans and
-//! diagnostics speak of the same nodes; [`super::analysis`] adds
-//! `max_sends_per_person`.
+//! journey graph (`crate::graph`: `lower` and `timing`, which also gives
+//! `max_sends_per_person`), so plans and diagnostics speak of the same
+//! nodes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use super::{
-    analysis, format_time_of_day, time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel,
-    EventDecl, Expr, Limit, MessageDecl, Node, NodeKind, Number, Operand, Placeholder, Plan,
-    QuietHours, Reentry, SourceRef, Trigger, ValueType, VarValue, WaitOn, Weekday, Window,
-    FORMAT_VERSION,
+    time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr, Limit, MessageDecl,
+    Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger,
+    ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::graph::{self, Edge as GEdge, NodeKind as GKind};
-use crate::model::{self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program};
+use crate::model::{
+    self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program, SegmentId,
+};
 use crate::source::SourceMap;
+use crate::words::time_of_day;
 
 /// The name of the profile attribute that holds a person's time zone.
 pub const TIMEZONE_ATTRIBUTE: &str = "timezone";
@@ -36,6 +39,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         attrs: BTreeSet::new(),
         events: BTreeSet::new(),
         messages: BTreeSet::new(),
+        segments: BTreeSet::new(),
     };
 
     let file = sources.get(c.loc.file);
@@ -52,23 +56,20 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                 filter: filter.as_ref().map(|f| cx.expr(f)),
             }
         }
-        model::Trigger::Enters(seg) => {
-            let s = program.segment(*seg);
-            Trigger::Enters {
-                segment: s.name.clone(),
-                condition: cx.expr(&s.cond),
-            }
-        }
+        model::Trigger::Enters(seg) => Trigger::Enters {
+            segment: program.segment(*seg).name.clone(),
+            condition: cx.segment_ref(*seg),
+        },
         model::Trigger::Daily { minutes } => Trigger::Daily {
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
         model::Trigger::Weekly { weekday, minutes } => Trigger::Weekly {
             on: (*weekday).into(),
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
         model::Trigger::Once { date, minutes } => Trigger::Once {
             date: date.format("%Y-%m-%d").to_string(),
-            at: format_time_of_day(*minutes),
+            at: time_of_day(*minutes),
         },
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
@@ -103,7 +104,18 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         TIMEZONE_ATTRIBUTE.to_string()
     });
 
-    let (entry, nodes) = cx.nodes(campaign);
+    let (entry, nodes, max_sends_per_person) = cx.nodes(campaign);
+
+    // The segment table: every segment used, each emitted once (emitting
+    // one may use more).
+    let mut segments = BTreeMap::new();
+    let mut done: BTreeSet<SegmentId> = BTreeSet::new();
+    while let Some(&s) = cx.segments.difference(&done).next() {
+        done.insert(s);
+        let seg = program.segment(s);
+        let cond = cx.expr(&seg.cond);
+        segments.insert(seg.name.clone(), cond);
+    }
 
     // Messages (and so channels, consent attributes and placeholders).
     let mut messages = BTreeMap::new();
@@ -145,8 +157,8 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
                 quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: format_time_of_day(from),
-                    to: format_time_of_day(to),
+                    from: time_of_day(from),
+                    to: time_of_day(to),
                 }),
                 limits: ch.limits.iter().map(limit).collect(),
             },
@@ -179,7 +191,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         })
         .collect();
 
-    let mut plan = Plan {
+    Plan {
         format_version: FORMAT_VERSION.to_string(),
         compiler: Compiler {
             name: "omnis".to_string(),
@@ -201,12 +213,11 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         events,
         channels,
         messages,
-        max_sends_per_person: None,
+        segments,
+        max_sends_per_person,
         entry,
         nodes,
-    };
-    plan.max_sends_per_person = analysis::analyze(&plan).max_sends;
-    plan
+    }
 }
 
 /// The order of a node's successors in the plan: arms in source order,
@@ -246,6 +257,8 @@ struct Cx<'a> {
     attrs: BTreeSet<AttrId>,
     events: BTreeSet<EventId>,
     messages: BTreeSet<MessageId>,
+    /// The segments referred to, for the segment table.
+    segments: BTreeSet<SegmentId>,
 }
 
 impl Cx<'_> {
@@ -255,9 +268,9 @@ impl Cx<'_> {
     }
 
     /// The journey's nodes, from the journey graph: ids, kinds, labelled
-    /// successors and arrival times are the graph's. Returns the entry id
-    /// and the nodes in source order, the end node last.
-    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>) {
+    /// successors and arrival times are the graph's. Returns the entry id,
+    /// the nodes in source order (the end node last) and the most sends.
+    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>, Option<u64>) {
         let program = self.program;
         let journey = graph::lower(program, campaign);
         let timing = graph::timing::analyze(program, &journey);
@@ -316,7 +329,7 @@ impl Cx<'_> {
                 GKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
                 GKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
                     on: weekday.map(Weekday::from),
-                    at: format_time_of_day(*minutes),
+                    at: time_of_day(*minutes),
                 },
                 GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
                     on: match on {
@@ -373,7 +386,7 @@ impl Cx<'_> {
             .map(|e| g[e.target()].id.clone())
             .next()
             .unwrap_or_else(|| g[journey.end].id.clone());
-        (entry, nodes)
+        (entry, nodes, timing.max_sends)
     }
 
     fn placeholder_source(&mut self, path: &str) -> Operand {
@@ -450,13 +463,21 @@ impl Cx<'_> {
                     .to_string(),
                 },
                 model::Const::TimeOfDay(m) => Operand::TimeOfDay {
-                    time_of_day: format_time_of_day(*m),
+                    time_of_day: time_of_day(*m),
                 },
             },
         }
     }
 
-    /// A condition as a plan expression, segments expanded.
+    /// A reference to a segment, which goes into the segment table.
+    fn segment_ref(&mut self, s: SegmentId) -> Expr {
+        self.segments.insert(s);
+        Expr::SegmentRef {
+            name: self.program.segment(s).name.clone(),
+        }
+    }
+
+    /// A condition as a plan expression, segments referred to by name.
     fn expr(&mut self, cond: &Cond) -> Expr {
         let program = self.program;
         match &cond.kind {
@@ -512,13 +533,7 @@ impl Cx<'_> {
                     value: VarValue::Bool(true),
                 },
             },
-            CondKind::Segment(s) => {
-                let seg = program.segment(*s);
-                Expr::Segment {
-                    name: seg.name.clone(),
-                    arg: Box::new(self.expr(&seg.cond)),
-                }
-            }
+            CondKind::Segment(s) => self.segment_ref(*s),
             CondKind::Did {
                 event,
                 filter,

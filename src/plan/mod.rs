@@ -17,11 +17,13 @@
 //! [`FORMAT_VERSION`] is `major.minor`. A minor version only adds (new
 //! optional fields, new node kinds a runner may reject with a clear error);
 //! a major version breaks. Runners must reject a plan whose major version
-//! they do not know.
+//! they do not know. `1.1` added the segment table ([`Plan::segments`],
+//! [`Expr::SegmentRef`]): each segment is written once and referred to, so
+//! a plan is as large as its sources, not as their expansion.
 
-pub mod analysis;
 pub mod emit;
 pub mod manifest;
+pub mod segments;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -30,7 +32,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The version of the plan format this compiler writes.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The major version of [`FORMAT_VERSION`]: runners reject other majors.
 pub const FORMAT_MAJOR: u32 = 1;
@@ -39,7 +41,7 @@ pub const FORMAT_MAJOR: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "Omnis execution plan")]
 pub struct Plan {
-    /// Plan format version, `major.minor` (this is `1.0`). A minor version
+    /// Plan format version, `major.minor` (this is `1.1`). A minor version
     /// only adds; a major version breaks. Runners reject an unknown major.
     pub format_version: String,
     /// The compiler that wrote the plan.
@@ -86,6 +88,12 @@ pub struct Plan {
     pub channels: BTreeMap<String, ChannelDecl>,
     /// The messages the journey sends or refers to.
     pub messages: BTreeMap<String, MessageDecl>,
+    /// The segments the plan's conditions use (format 1.1), each once:
+    /// its condition, where `segment_ref` refers to other segments of
+    /// this table (never, through any chain, to itself). Absent (empty)
+    /// in 1.0 plans, whose conditions expand segments inline.
+    #[serde(default)]
+    pub segments: BTreeMap<String, Expr>,
     /// The most messages one journey can send (every send going out), over
     /// every path; `null` when a loop with a send makes it unbounded.
     /// Limits are not taken into account.
@@ -122,7 +130,7 @@ pub enum Trigger {
     /// and everywhere in the journey, `trigger_field` operands are this
     /// event's fields.
     Event { event: String, filter: Option<Expr> },
-    /// The person enters `segment`: `condition` (the segment, expanded)
+    /// The person enters `segment`: `condition` (a `segment_ref` to it)
     /// becomes true while it was false.
     Enters { segment: String, condition: Expr },
     /// Every day at `at` (`HH:MM`) in the person's time zone.
@@ -283,6 +291,17 @@ pub struct QuietHours {
     pub to: String,
 }
 
+impl QuietHours {
+    /// The longest a send can be delayed by them, in seconds
+    /// ([`time::quiet_span`]); 0 when a time does not parse.
+    pub fn span(&self) -> u64 {
+        match (parse_time_of_day(&self.from), parse_time_of_day(&self.to)) {
+            (Some(from), Some(to)) => time::quiet_span(from, to),
+            _ => 0,
+        }
+    }
+}
+
 /// A message the journey sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MessageDecl {
@@ -349,9 +368,9 @@ impl JsonSchema for Number {
     }
 }
 
-/// A condition, as a tree. Segments are expanded inline (kept under
-/// `segment` for readability). Evaluation never fails: a comparison whose
-/// operand is not set is false.
+/// A condition, as a tree. Segments are referred to by name
+/// (`segment_ref`, defined in the plan's `segments`). Evaluation never
+/// fails: a comparison whose operand is not set is false.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Expr {
@@ -364,8 +383,12 @@ pub enum Expr {
     /// True when `arg` is false (a comparison on an unset value is false,
     /// so its negation is true).
     Not { arg: Box<Expr> },
-    /// A named segment: true when `arg` (its expanded condition) is.
+    /// A named segment, expanded inline: true when `arg` (its condition)
+    /// is. Format 1.0: 1.1 compilers write `segment_ref`.
     Segment { name: String, arg: Box<Expr> },
+    /// A named segment of the plan's `segments`: true when its condition
+    /// is (format 1.1).
+    SegmentRef { name: String },
     /// `left cmp right`: false when either side is not set. Text and
     /// one-of compare as strings (only `==`, `!=`); numbers as numbers;
     /// times as instants; bools with `==`, `!=`.
@@ -719,16 +742,6 @@ pub fn schema_json() -> String {
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
     s.push('\n');
     s
-}
-
-/// Formats seconds as a compact duration (`1d12h`), for messages.
-pub fn format_duration(s: u64) -> String {
-    crate::syntax::ast::format_duration(s)
-}
-
-/// Formats minutes after midnight as `HH:MM`.
-pub fn format_time_of_day(minutes: u32) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// Parses `HH:MM` to minutes after midnight.

@@ -86,6 +86,14 @@ pub fn next_local_time(tz: Tz, now: Instant, weekday: Option<u32>, minutes: u32)
     now
 }
 
+/// The length in seconds of quiet hours from `from` to `to` (minutes after
+/// midnight), wrapping past midnight when `to` is before `from`: the
+/// longest a send can be delayed by them. Quiet hours that start and end
+/// at the same time are empty (see [`quiet_until`]).
+pub fn quiet_span(from: u32, to: u32) -> u64 {
+    (i64::from(to) - i64::from(from)).rem_euclid(1440) as u64 * 60
+}
+
 /// Whether local time of `t` in `tz` is inside `[from, to)` minutes after
 /// midnight (wrapping past midnight when `to <= from`); if so, the instant
 /// the quiet period ends.

@@ -1,7 +1,8 @@
 //! A plan compiled for execution: names resolved to indices, expressions to
 //! trees over them. Built once per plan; people run against it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono_tz::Tz;
 
@@ -66,6 +67,16 @@ pub enum CExpr {
     },
     Opened(usize),
     Clicked(usize),
+    /// A segment of the plan's table, shared by every condition using it.
+    Segment(Arc<CSegment>),
+}
+
+/// A compiled segment: its place in the table (for memoizing) and its
+/// condition.
+#[derive(Debug)]
+pub struct CSegment {
+    pub index: usize,
+    pub cond: CExpr,
 }
 
 #[derive(Clone, Debug)]
@@ -184,6 +195,8 @@ pub struct Compiled {
 struct Builder<'a> {
     plan: &'a Plan,
     c: Compiled,
+    /// The plan's segments, compiled (each after those it refers to).
+    segments: HashMap<&'a str, Arc<CSegment>>,
 }
 
 fn err(msg: impl Into<String>) -> SimError {
@@ -290,7 +303,16 @@ pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
             .ok_or_else(|| err(format!("invalid window closes_at {:?}", w.closes_at)))?;
         c.window = Some((opens, closes));
     }
-    let mut b = Builder { plan, c };
+    let mut b = Builder {
+        plan,
+        c,
+        segments: HashMap::new(),
+    };
+    for name in plan::segments::order(plan).map_err(err)? {
+        let cond = b.expr(&plan.segments[name])?;
+        let index = b.segments.len();
+        b.segments.insert(name, Arc::new(CSegment { index, cond }));
+    }
     b.c.goal = match &plan.goal {
         Some(g) => Some(b.event(g)?),
         None => None,
@@ -393,6 +415,11 @@ impl Builder<'_> {
             ),
             Expr::Not { arg } => CExpr::Not(Box::new(self.expr(arg)?)),
             Expr::Segment { arg, .. } => self.expr(arg)?,
+            Expr::SegmentRef { name } => {
+                CExpr::Segment(self.segments.get(name.as_str()).cloned().ok_or_else(|| {
+                    err(format!("segment {name:?} is not in the plan's segments"))
+                })?)
+            }
             Expr::Cmp { cmp, left, right } => {
                 CExpr::Cmp(*cmp, self.operand(left)?, self.operand(right)?)
             }
@@ -597,11 +624,28 @@ fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
 /// Evaluates a condition. Never fails: unset operands make comparisons
 /// false.
 pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
+    eval_in(e, cx, &mut HashMap::new())
+}
+
+/// [`eval`], with the values of the segments evaluated so far (by their
+/// index in the table): a segment used twice, directly or through other
+/// segments, is evaluated once. A segment's value depends only on the
+/// person and the journey (`did ... where` binds its own event's fields),
+/// which one evaluation does not change.
+fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
     match e {
         CExpr::Const(b) => *b,
-        CExpr::And(args) => args.iter().all(|a| eval(a, cx)),
-        CExpr::Or(args) => args.iter().any(|a| eval(a, cx)),
-        CExpr::Not(a) => !eval(a, cx),
+        CExpr::And(args) => args.iter().all(|a| eval_in(a, cx, memo)),
+        CExpr::Or(args) => args.iter().any(|a| eval_in(a, cx, memo)),
+        CExpr::Not(a) => !eval_in(a, cx, memo),
+        CExpr::Segment(s) => match memo.get(&s.index) {
+            Some(&v) => v,
+            None => {
+                let v = eval_in(&s.cond, cx, memo);
+                memo.insert(s.index, v);
+                v
+            }
+        },
         CExpr::Cmp(op, l, r) => match (operand(l, cx), operand(r, cx)) {
             (Some(a), Some(b)) => compare(*op, a, b),
             _ => false,
@@ -636,12 +680,13 @@ pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
                 }
                 let ok = match filter {
                     None => true,
-                    Some(f) => eval(
+                    Some(f) => eval_in(
                         f,
                         &Ctx {
                             event_fields: &o.fields,
                             ..*cx
                         },
+                        memo,
                     ),
                 };
                 if ok {
@@ -661,9 +706,24 @@ pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
 /// The next instant after `now` at which a `did ... within` in `e` can
 /// change its value as time passes (an occurrence leaving its window).
 pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i64> {
+    expiry_in(e, history, now, &mut HashSet::new())
+}
+
+/// [`next_expiry`], looking into each segment once (`seen`: the segments
+/// already looked into).
+fn expiry_in(
+    e: &CExpr,
+    history: &[Vec<Occurrence>],
+    now: i64,
+    seen: &mut HashSet<usize>,
+) -> Option<i64> {
     match e {
-        CExpr::And(a) | CExpr::Or(a) => a.iter().filter_map(|x| next_expiry(x, history, now)).min(),
-        CExpr::Not(a) => next_expiry(a, history, now),
+        CExpr::And(a) | CExpr::Or(a) => a
+            .iter()
+            .filter_map(|x| expiry_in(x, history, now, seen))
+            .min(),
+        CExpr::Not(a) => expiry_in(a, history, now, seen),
+        CExpr::Segment(s) if seen.insert(s.index) => expiry_in(&s.cond, history, now, seen),
         CExpr::Did {
             event,
             within: Some(w),

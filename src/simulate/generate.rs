@@ -106,6 +106,9 @@ fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
     if let Some(a) = &plan.audience {
         walk(a, &mut out);
     }
+    for s in plan.segments.values() {
+        walk(s, &mut out);
+    }
     for n in &plan.nodes {
         if let NodeKind::WaitFor {
             filter: Some(f), ..

@@ -68,30 +68,6 @@ pub struct Duration {
     pub span: Span,
 }
 
-/// A duration as the language writes it: `1w2d`, `1d12h`, `90s` (largest
-/// units first), `0s`.
-pub fn format_duration(seconds: u64) -> String {
-    if seconds == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = seconds;
-    for (unit, len) in [
-        ('w', 604_800),
-        ('d', 86_400),
-        ('h', 3_600),
-        ('m', 60),
-        ('s', 1),
-    ] {
-        if rest >= len {
-            out.push_str(&(rest / len).to_string());
-            out.push(unit);
-            rest %= len;
-        }
-    }
-    out
-}
-
 /// A time of day, minutes after midnight, e.g. `09:00` = 540.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimeOfDay {

@@ -3,8 +3,9 @@
 //! 1. A linear pre-scan ([`super::scan`]) finds NUL bytes, too deeply
 //!    nested brackets and whitespace that is not whitespace, and collects
 //!    comments, before pest runs, so that no input can exhaust the stack.
-//! 2. pest parses the whole file at once. When that fails, it parses one
-//!    top-level declaration at a time: after a syntax error the parser
+//! 2. pest parses whole declarations, some 64 KiB of them at a time (not
+//!    the whole file: pest keeps every token of a parse). When that fails,
+//!    it parses one top-level declaration at a time: after a syntax error the parser
 //!    resumes at the next line that starts a declaration in column 1, so one
 //!    typo does not hide the rest of the file, and [`super::recover`] turns
 //!    the failure into a diagnostic (with the bracket that was never closed,
@@ -69,21 +70,34 @@ fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File
     }
     let mut p = Lowerer::new(file);
     p.diags = scanned.diags;
-    // Fast path: the whole file in one go (pest indexes lines once per
-    // parse, so parsing declaration by declaration costs more).
-    if let Ok(mut pairs) = OmnisParser::parse(Rule::file, text) {
+    // Fast path: whole declarations, about `CHUNK` bytes of them at a time.
+    // pest keeps a queue of every token of a parse (some 80 bytes per
+    // token, about 80 times the source), so one parse of a whole file
+    // would hold that for all of it; and pest indexes lines once per parse,
+    // so one parse per declaration costs more time.
+    let mut start = 0;
+    while start < text.len() {
+        let end = recovery_point(text, start + CHUNK).unwrap_or(text.len());
+        let Ok(mut pairs) = OmnisParser::parse(Rule::file, &text[start..end]) else {
+            break;
+        };
         let file_pair = pairs.next().expect("file rule yields one pair");
         for pair in file_pair.into_inner() {
             if pair.as_rule() == Rule::item {
-                if let Some(item) = p.item(pair, 0) {
+                if let Some(item) = p.item(pair, start) {
                     out.items.push(item);
                 }
             }
         }
+        start = end;
+    }
+    if start >= text.len() {
         return (out, p.diags);
     }
-    // There are errors: one declaration at a time, resuming after each error.
-    let mut pos = skip_trivia(text, 0);
+    // There are errors from `start` on (or a declaration runs on past the
+    // end of its chunk): one declaration at a time, resuming after each
+    // error.
+    let mut pos = skip_trivia(text, start);
     while pos < text.len() {
         // Parse up to the next line that starts a declaration, so each
         // parse sees only its own declaration; retry with the rest of the
@@ -145,6 +159,12 @@ pub(super) fn skip_trivia(text: &str, mut pos: usize) -> usize {
         }
     }
 }
+
+/// How much text the fast path gives pest at a time, at least: a chunk
+/// runs on to the next line that starts a declaration (a chunk's parse that
+/// fails, a declaration running on past that line included, hands the rest
+/// to the slow path).
+const CHUNK: usize = 64 << 10;
 
 /// The start of the next line after the one `from` is on that begins, in
 /// column 1, with a declaration: a top-level keyword, `@allow`, or a

@@ -9,7 +9,6 @@
 
 use pest::error::ErrorVariant;
 
-use super::super::ast::format_duration;
 use super::super::parser::{Rule, TOP_KEYWORDS};
 use crate::suggest::did_you_mean;
 
@@ -238,7 +237,7 @@ fn duration(cx: &Cx) -> Option<String> {
     };
     let value: f64 = number.parse().ok()?;
     let total = (value * seconds as f64).round() as u64;
-    let fix = format!("`{}`", format_duration(total));
+    let fix = format!("`{}`", crate::words::duration(total));
     let lower = unit.to_ascii_lowercase();
     Some(if lower.starts_with("mo") || lower.starts_with('y') {
         let days = total / 86_400;

@@ -1,0 +1,265 @@
+//! Shortest and longest paths from one node of a small directed graph, as
+//! the timing analysis needs them (see [`super::timing`]): per edge a least
+//! and a most duration and a number of sends; per node the least duration
+//! to reach it, and the most duration and sends, unbounded when a cycle on
+//! which time passes (or a send is made) leads there.
+//!
+//! Least durations are Dijkstra's; longest paths are taken over the
+//! strongly connected components (petgraph's `kosaraju_scc`, which is
+//! iterative: `tarjan_scc` recurses once per node along a path, and a
+//! journey of 200,000 steps in a row would overflow the stack) in
+//! topological order. Linear in the size of the graph, up to the heap's
+//! logarithm.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+/// What taking an edge (or a path) costs: at least `min` seconds, at most
+/// `max` (`None`: unbounded), and at most `sends` sends (`None`: unbounded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub min: u64,
+    pub max: Option<u64>,
+    pub sends: Option<u64>,
+}
+
+impl Cost {
+    pub const ZERO: Cost = Cost {
+        min: 0,
+        max: Some(0),
+        sends: Some(0),
+    };
+
+    /// This path, then `next`.
+    pub fn then(self, next: Cost) -> Cost {
+        Cost {
+            min: self.min.saturating_add(next.min),
+            max: add(self.max, next.max),
+            sends: add(self.sends, next.sends),
+        }
+    }
+
+    /// `k` times this path in a row.
+    pub fn times(self, k: u64) -> Cost {
+        Cost {
+            min: self.min.saturating_mul(k),
+            max: mul(self.max, k),
+            sends: mul(self.sends, k),
+        }
+    }
+
+    /// The most of `k` times this path, taking no least time (what came
+    /// before, when it may have been anything from none to `k` rounds).
+    pub fn at_most(self, k: u64) -> Cost {
+        Cost {
+            min: 0,
+            ..self.times(k)
+        }
+    }
+
+    /// The extremes of both: the least `min`, the most `max` and `sends`.
+    pub fn join(self, other: Cost) -> Cost {
+        Cost {
+            min: self.min.min(other.min),
+            max: max(self.max, other.max),
+            sends: max(self.sends, other.sends),
+        }
+    }
+}
+
+fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    Some(a?.saturating_add(b?))
+}
+
+fn mul(a: Option<u64>, k: u64) -> Option<u64> {
+    if k == 0 {
+        return Some(0);
+    }
+    a.map(|a| a.saturating_mul(k))
+}
+
+fn max(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    Some(a?.max(b?))
+}
+
+/// A graph to solve: nodes are `0..len`, edges carry their cost.
+pub struct Paths {
+    graph: DiGraph<(), Cost, u32>,
+}
+
+impl Paths {
+    pub fn new(len: usize) -> Paths {
+        let mut graph = DiGraph::with_capacity(len, len);
+        for _ in 0..len {
+            graph.add_node(());
+        }
+        Paths { graph }
+    }
+
+    pub fn edge(&mut self, from: usize, to: usize, cost: Cost) {
+        self.graph
+            .add_edge(NodeIndex::new(from), NodeIndex::new(to), cost);
+    }
+
+    /// The cost of reaching every node from `start` (which costs `init`
+    /// itself), `None` where no path leads.
+    pub fn solve(&self, start: usize, init: Cost) -> Vec<Option<Cost>> {
+        let g = &self.graph;
+        let n = g.node_count();
+
+        // Least durations: Dijkstra.
+        let mut min: Vec<Option<u64>> = vec![None; n];
+        let mut heap = BinaryHeap::new();
+        min[start] = Some(init.min);
+        heap.push(Reverse((init.min, start)));
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if min[v] != Some(d) {
+                continue;
+            }
+            for e in g.edges(NodeIndex::new(v)) {
+                let t = e.target().index();
+                let nd = d.saturating_add(e.weight().min);
+                if min[t].is_none_or(|old| nd < old) {
+                    min[t] = Some(nd);
+                    heap.push(Reverse((nd, t)));
+                }
+            }
+        }
+
+        // Longest durations and most sends, over the components in
+        // topological order (`kosaraju_scc` lists them sinks first).
+        let sccs = petgraph::algo::kosaraju_scc(g);
+        let mut comp = vec![0usize; n];
+        for (c, members) in sccs.iter().enumerate() {
+            for v in members {
+                comp[v.index()] = c;
+            }
+        }
+        // (max, sends) per node: `None` not reached.
+        let mut long: Vec<Option<(Option<u64>, Option<u64>)>> = vec![None; n];
+        long[start] = Some((init.max, init.sends));
+        let join = |a: Option<(Option<u64>, Option<u64>)>, b: (Option<u64>, Option<u64>)| match a {
+            None => b,
+            Some(a) => (max(a.0, b.0), max(a.1, b.1)),
+        };
+        for (c, members) in sccs.iter().enumerate().rev() {
+            let mut acc: Option<(Option<u64>, Option<u64>)> = None;
+            let mut cyclic = members.len() > 1;
+            let (mut time, mut sends) = (false, false);
+            for &v in members {
+                if let Some(l) = long[v.index()] {
+                    acc = Some(join(acc, l));
+                }
+                for e in g.edges(v) {
+                    if comp[e.target().index()] == c {
+                        cyclic = true;
+                        time |= e.weight().max != Some(0);
+                        sends |= e.weight().sends != Some(0);
+                    }
+                }
+            }
+            let Some(mut value) = acc else { continue };
+            if cyclic && time {
+                value.0 = None;
+            }
+            if cyclic && sends {
+                value.1 = None;
+            }
+            for &v in members {
+                long[v.index()] = Some(value);
+                for e in g.edges(v) {
+                    let t = e.target().index();
+                    if comp[t] != c {
+                        let w = e.weight();
+                        long[t] = Some(join(long[t], (add(value.0, w.max), add(value.1, w.sends))));
+                    }
+                }
+            }
+        }
+        min.into_iter()
+            .zip(long)
+            .map(|(min, long)| {
+                let (max, sends) = long?;
+                Some(Cost {
+                    min: min?,
+                    max,
+                    sends,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(min: u64, max: u64, sends: u64) -> Cost {
+        Cost {
+            min,
+            max: Some(max),
+            sends: Some(sends),
+        }
+    }
+
+    #[test]
+    fn components_come_sinks_first() {
+        // kosaraju_scc's order is what `solve` relies on.
+        let mut g: DiGraph<(), ()> = DiGraph::new();
+        let v: Vec<_> = (0..4).map(|_| g.add_node(())).collect();
+        g.add_edge(v[0], v[1], ());
+        g.add_edge(v[1], v[2], ());
+        g.add_edge(v[2], v[1], ());
+        g.add_edge(v[2], v[3], ());
+        let order: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(&g)
+            .into_iter()
+            .map(|mut s| {
+                s.sort();
+                s.into_iter().map(|n| n.index()).collect()
+            })
+            .collect();
+        assert_eq!(order, vec![vec![3], vec![1, 2], vec![0]]);
+    }
+
+    #[test]
+    fn diamonds_cycles_and_unreached_nodes() {
+        let mut p = Paths::new(6);
+        p.edge(0, 1, c(1, 2, 1));
+        p.edge(0, 2, c(5, 9, 0));
+        p.edge(1, 3, c(0, 0, 0));
+        p.edge(2, 3, c(0, 0, 1));
+        // 3 <-> 4 without time but with a send: sends unbounded after.
+        p.edge(3, 4, c(0, 0, 1));
+        p.edge(4, 3, c(0, 0, 0));
+        let r = p.solve(0, Cost::ZERO);
+        assert_eq!(r[1], Some(c(1, 2, 1)));
+        assert_eq!(
+            r[3],
+            Some(Cost {
+                min: 1,
+                max: Some(9),
+                sends: None
+            })
+        );
+        assert_eq!(r[5], None);
+    }
+
+    #[test]
+    fn a_long_chain_needs_no_deep_stack() {
+        let n = 300_000;
+        let mut p = Paths::new(n);
+        for i in 1..n {
+            p.edge(i - 1, i, c(1, 2, 0));
+        }
+        let r = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || p.solve(0, Cost::ZERO)[n - 1])
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(r, Some(c(n as u64 - 1, 2 * (n as u64 - 1), 0)));
+    }
+}

@@ -1,0 +1,116 @@
+//! Memory that used to grow faster than the input: counted in bytes by an
+//! allocator that keeps the peak (deterministic, unlike timing). One test
+//! in this binary, so nothing else allocates while it counts.
+//!
+//! - A file of simple segment declarations: parsing peaked at about 80
+//!   times the source (pest's token queue for the whole file).
+//! - A 20,000-step journey sending 6,668 messages, each checked for
+//!   engagement: the dataflow lints and the reachability analysis kept a
+//!   dense bitset of steps x messages (about 80 MB here, 10 GB at 200,000
+//!   steps).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+struct Counting;
+
+static NOW: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(now, Relaxed);
+        System.alloc(l)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        NOW.fetch_sub(l.size(), Relaxed);
+        System.dealloc(p, l)
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
+        let now = NOW.fetch_add(size, Relaxed) + size;
+        PEAK.fetch_max(now, Relaxed);
+        NOW.fetch_sub(l.size(), Relaxed);
+        System.realloc(p, l, size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The most bytes `f` has allocated at once (beyond what was allocated
+/// before), and its result.
+fn peak<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let base = NOW.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let out = f();
+    (PEAK.load(Relaxed) - base, out)
+}
+
+const VOCAB: &str = r#"
+profile { email_opt_in: bool  sms_opt_in: bool  vip: bool  country: text  age: number }
+event signup { source: text }
+event order { total: number }
+channel email { consent email_opt_in  quiet_hours 21:00 to 08:00 }
+channel sms { consent sms_opt_in  quiet_hours 21:00 to 08:00 }
+"#;
+
+#[test]
+fn memory_stays_proportional_to_the_input() {
+    // 1 MB of segment declarations.
+    let mut segments = String::from(VOCAB);
+    let mut i = 0;
+    while segments.len() < 1 << 20 {
+        writeln!(
+            segments,
+            "segment s{i} = vip and country == \"lv\" and age > {}",
+            i % 90
+        )
+        .unwrap();
+        i += 1;
+    }
+    let (bytes, (file, diags)) =
+        peak(|| omnis::syntax::parse_file(omnis::source::FileId(0), &segments));
+    assert!(diags.is_empty() && file.items.len() > 18_000);
+    drop(file);
+    let ratio = bytes / segments.len();
+    assert!(ratio < 40, "parsing took {ratio} times the source");
+
+    // A 20,000-step chain: each message sent once, then checked.
+    let mut src = String::from(VOCAB);
+    let mut journey = String::new();
+    for i in 0..3334 {
+        writeln!(src, "message m{i} {{ channel email  template \"m{i}\" }}").unwrap();
+        writeln!(src, "message n{i} {{ channel sms  template \"n{i}\" }}").unwrap();
+        writeln!(
+            journey,
+            "    wait 2d\n    send m{i}\n    if vip {{ send n{i} }} else {{ wait 1h }}\n    wait for opened m{i} within 1d otherwise {{ wait 2h }}"
+        )
+        .unwrap();
+    }
+    write!(
+        src,
+        "campaign chain {{\n  trigger signup\n  goal order\n  journey {{\n{journey}  }}\n}}\n"
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.omni");
+    std::fs::write(&path, &src).unwrap();
+    let a = omnis::driver::analyze(&omnis::driver::Options { paths: vec![path] }).unwrap();
+    assert!(a.diagnostics.is_empty(), "{:#?}", &a.diagnostics[..1]);
+    let nodes = a.journeys[0].graph.node_count();
+    assert!(nodes > 20_000);
+    let (bytes, found) = peak(|| {
+        let cx = omnis::lints::LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
+        let mut found = omnis::lints::repeated_message::check(&cx);
+        found.extend(omnis::lints::engagement_before_send::check(&cx));
+        found
+    });
+    assert!(found.is_empty());
+    let per_node = bytes / nodes;
+    assert!(
+        per_node < 1024,
+        "reachability and the dataflow lints took {per_node} bytes per step"
+    );
+}
