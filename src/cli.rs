@@ -1,13 +1,21 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
-//! only calls [`run`] and exits with the code it returns.
+//! only calls [`run`] and exits with the code it returns. Each command's
+//! body is in `cli/<command>.rs`; what several share (loading and checking
+//! the sources, reporting their errors) is here.
 //!
 //! Every command writes through one [`Output`] (`cli/output.rs`): the global
 //! `--quiet` and `--color` flags, `check --output-file`, and exit code 2
 //! when the output cannot be written are handled there.
 
+mod build;
+mod check;
+mod diff;
+mod explain;
+mod graph;
+mod init;
 pub mod output;
+mod simulate;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -264,7 +272,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             if let Some(file) = output_file {
                 out.to_file(file);
             }
-            check(paths, format, deny.is_some(), allow_empty, out)
+            check::check(paths, format, deny.is_some(), allow_empty, out)
         }
         Command::Fmt {
             paths,
@@ -281,7 +289,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             }
             outcome.exit_code()
         }
-        Command::Explain { code } => explain(code.as_deref(), out.data()),
+        Command::Explain { code } => explain::explain(code.as_deref(), out.data()),
         Command::Build {
             paths,
             out: dir,
@@ -289,11 +297,11 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             deny,
             verbose,
             allow_empty,
-        } => build(
+        } => build::build(
             paths,
             &dir,
             format,
-            BuildFlags {
+            build::BuildFlags {
                 deny_warnings: deny.is_some(),
                 verbose,
                 allow_empty,
@@ -307,7 +315,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             people,
             seed,
             format,
-        } => simulate(
+        } => simulate::simulate(
             &path,
             &campaign,
             scenario.as_deref(),
@@ -332,9 +340,9 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             campaign,
             format,
             allow_empty,
-        } => graph(paths, campaign.as_deref(), format, allow_empty, out),
-        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
-        Command::Init { dir } => init(&dir, out.status()),
+        } => graph::graph(paths, campaign.as_deref(), format, allow_empty, out),
+        Command::Diff { paths, git, format } => diff::diff(paths, git.as_deref(), format, out),
+        Command::Init { dir } => init::init(&dir, out.status()),
         Command::Completions { shell } => {
             // Generated in memory: clap_complete panics on a failed write.
             let mut text = Vec::new();
@@ -342,65 +350,6 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             let _ = out.data().write_all(&text);
             EXIT_OK
         }
-    }
-}
-
-fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
-    match crate::init::init(dir) {
-        Ok(written) => {
-            for p in &written {
-                let _ = writeln!(out, "created {}", p.display());
-            }
-            let _ = writeln!(
-                out,
-                "next: `omnis check {0}`, `omnis graph {0}`; for CI, set the repository \
-                 variable OMNIS_GIT (see {1})",
-                dir.display(),
-                crate::init::WORKFLOW_PATH
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Output) -> i32 {
-    use crate::diff::{self, DiffError};
-    let report = match (git, paths.as_slice()) {
-        (Some(rev), paths) => diff::diff_git(rev, paths),
-        (None, [old, new]) => diff::diff_paths(old, new),
-        (None, _) => Err(DiffError::Usage(
-            "omnis diff takes OLD and NEW (two files or two folders), or --git REV [PATH...]"
-                .into(),
-        )),
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(DiffError::Sources { side, analysis }) => {
-            eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            print_errors(&analysis, out);
-            return EXIT_FAILURE;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    let format = match format {
-        DiffFormat::Human => diff::Format::Human,
-        DiffFormat::Markdown => diff::Format::Markdown,
-        DiffFormat::Json => diff::Format::Json,
-    };
-    let _ = out
-        .data()
-        .write_all(diff::render(&report, format).as_bytes());
-    if report.changed {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
     }
 }
 
@@ -459,78 +408,6 @@ fn no_sources(paths: &[PathBuf]) -> i32 {
     EXIT_FAILURE
 }
 
-fn graph(
-    paths: Vec<PathBuf>,
-    campaign: Option<&str>,
-    format: GraphFormat,
-    allow_empty: bool,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS, out) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    if analysis.roots.is_empty() && !allow_empty {
-        return no_sources(&paths);
-    }
-    let format = match format {
-        GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
-        GraphFormat::Dot => crate::diagram::Format::Dot,
-    };
-    match crate::diagram::render(&analysis, campaign, format) {
-        Ok(text) => {
-            if text.is_empty() && !out.quiet() {
-                eprintln!("note: no campaigns in the named files");
-            }
-            let _ = out.data().write_all(text.as_bytes());
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-fn check(
-    paths: Vec<PathBuf>,
-    format: CheckFormat,
-    deny_warnings: bool,
-    allow_empty: bool,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match driver::analyze_with(
-        &Options {
-            paths: paths.clone(),
-        },
-        deny_warnings,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    if analysis.roots.is_empty() && !allow_empty {
-        return no_sources(&paths);
-    }
-    // `--deny warnings` and `omnis.toml` levels are applied by the driver.
-    let diags = &analysis.diagnostics;
-    let format = match format {
-        CheckFormat::Human => render::Format::Human,
-        CheckFormat::Json => render::Format::Json,
-        CheckFormat::Sarif => render::Format::Sarif,
-        CheckFormat::Github => render::Format::Github,
-    };
-    let human = out.human(false);
-    let _ = render::render(format, &analysis.sources, diags, &human, out.data());
-    if diags.iter().any(|d| d.is_error()) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
-}
-
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
 fn analyze_for_output(
@@ -562,212 +439,4 @@ fn analyze_for_output(
         return Err(EXIT_FINDINGS);
     }
     Ok(analysis)
-}
-
-/// The flags of `omnis build` beyond paths, folder and format.
-struct BuildFlags {
-    deny_warnings: bool,
-    verbose: bool,
-    allow_empty: bool,
-}
-
-fn build(
-    paths: Vec<PathBuf>,
-    dir: &std::path::Path,
-    format: PlanFormatArg,
-    flags: BuildFlags,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings, out) {
-        Ok(a) => a,
-        Err(code) => {
-            eprintln!("error: no plans were written");
-            return code;
-        }
-    };
-    if analysis.roots.is_empty() && !flags.allow_empty {
-        return no_sources(&paths);
-    }
-    let format = match format {
-        PlanFormatArg::Json => crate::build::PlanFormat::Json,
-        PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
-    };
-    let plans = crate::build::plans(&analysis);
-    match crate::build::write_plans(&plans, dir, format) {
-        Ok(w) => {
-            let out = out.status();
-            if flags.verbose {
-                let lines = (w.written.iter().map(|p| ("wrote", p)))
-                    .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
-                    .chain(w.removed.iter().map(|p| ("removed", p)));
-                for (what, p) in lines {
-                    let _ = writeln!(out, "{what} {}", p.display());
-                }
-            }
-            let _ = writeln!(out, "{}", w.summary(dir));
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-fn simulate(
-    path: &std::path::Path,
-    campaign: &str,
-    scenario: Option<&std::path::Path>,
-    people: Option<usize>,
-    seed: u64,
-    format: SimFormat,
-    out: &mut Output,
-) -> i32 {
-    use crate::simulate as sim;
-    let analysis = match analyze_for_output(vec![path.to_path_buf()], false, out) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let Some(id) = analysis
-        .program
-        .campaigns
-        .iter()
-        .position(|c| c.name == campaign)
-    else {
-        let names = analysis.program.campaigns.iter().map(|c| c.name.as_str());
-        let hint = match crate::suggest::did_you_mean(campaign, names) {
-            Some(s) => format!(" (did you mean `{s}`?)"),
-            None => String::new(),
-        };
-        eprintln!(
-            "error: there is no campaign `{campaign}` in `{}`{hint}",
-            path.display()
-        );
-        return EXIT_FAILURE;
-    };
-    let plan = crate::plan::emit::emit(
-        &analysis.program,
-        crate::model::CampaignId(id as u32),
-        &analysis.sources,
-    );
-    let scenario = match (scenario, people) {
-        (Some(file), _) => {
-            let text = match std::fs::read_to_string(file) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("error: cannot read `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            };
-            match sim::Scenario::from_yaml(&text) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: `{}`: {e}", file.display());
-                    return EXIT_FAILURE;
-                }
-            }
-        }
-        (None, Some(n)) => sim::generate_people(&plan, n, seed),
-        (None, None) => unreachable!("clap requires --scenario or --people"),
-    };
-    let timelines = match sim::simulate(&plan, &scenario) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    if people.is_some() {
-        let _ = write!(out.data(), "{}", population_summary(&timelines, format));
-        return EXIT_OK;
-    }
-    let text = match format {
-        SimFormat::Json => sim::timelines_to_json(&timelines),
-        SimFormat::Human => timelines
-            .iter()
-            .map(|t| t.human())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    let _ = write!(out.data(), "{text}");
-    let diffs = sim::check_expectations(&scenario, &timelines);
-    if !diffs.is_empty() {
-        eprintln!("the timeline differs from the scenario's `expect`:");
-        for d in &diffs {
-            eprintln!("  {d}");
-        }
-        return EXIT_FINDINGS;
-    }
-    EXIT_OK
-}
-
-/// Counts of what happened to a generated population.
-fn population_summary(timelines: &[crate::simulate::Timeline], format: SimFormat) -> String {
-    use crate::simulate::What;
-    use std::collections::BTreeMap;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut steps = 0;
-    for t in timelines {
-        steps += t.steps;
-        for e in &t.entries {
-            let key = match &e.what {
-                What::Entered => "entered".to_string(),
-                What::Send { message, .. } => format!("send {message}"),
-                What::Skip {
-                    message, reason, ..
-                } => format!("skip {message}: {}", reason.as_str()),
-                What::Converted { .. } => "converted".to_string(),
-                What::Exited { reason, .. } => format!("exited: {}", reason.as_str()),
-                What::Completed => "completed".to_string(),
-            };
-            *counts.entry(key).or_default() += 1;
-        }
-    }
-    match format {
-        SimFormat::Json => {
-            crate::simulate::report::Report::population(crate::simulate::report::Population {
-                people: timelines.len(),
-                steps,
-                counts,
-            })
-            .to_json()
-        }
-        SimFormat::Human => {
-            let mut s = format!("{} people, {steps} steps\n", timelines.len());
-            for (k, v) in counts {
-                s.push_str(&format!("  {v:>8}  {k}\n"));
-            }
-            s
-        }
-    }
-}
-
-fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {
-    match code {
-        None => {
-            for c in crate::codes::CODES {
-                let _ = writeln!(
-                    out,
-                    "{:<24} {:<8} {}",
-                    c.code,
-                    c.default_severity.as_str(),
-                    c.summary
-                );
-            }
-            EXIT_OK
-        }
-        Some(code) => match crate::codes::lookup(code) {
-            Some(info) => {
-                let _ = write!(out, "{}", info.explanation());
-                EXIT_OK
-            }
-            None => {
-                let hint = crate::codes::suggest(code)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                eprintln!("error: there is no diagnostic code `{code}`{hint}; `omnis explain` lists them all");
-                EXIT_FAILURE
-            }
-        },
-    }
 }
