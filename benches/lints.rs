@@ -85,7 +85,7 @@ fn load(dir: &Path, name: &str, text: &str) -> Analysis {
         !a.has_errors()
             || a.diagnostics
                 .iter()
-                .all(|d| omnis::codes::lookup(d.code).is_some_and(|c| c.configurable)),
+                .all(|d| d.code.info().is_some_and(|c| c.configurable)),
         "front-end errors: {:?}",
         a.diagnostics
             .iter()

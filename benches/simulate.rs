@@ -1,8 +1,11 @@
-//! Throughput of the reference runner, in person-steps (journey nodes
-//! executed) per second, on the example campaigns with random populations.
+//! Throughput of the reference runner on the example campaigns with random
+//! populations: person-steps (journey nodes executed) per second for
+//! prepared people, and people per second for `--people N` (generated,
+//! run and counted one at a time, which is what `omnis simulate --people`
+//! does; its memory does not grow with N).
 //!
 //! `cargo bench --bench simulate` (release build; criterion's throughput
-//! line reports elements/s = person-steps/s on one core).
+//! line reports elements/s on one core).
 
 // Measure with the allocator the `omnis` binary uses.
 #[global_allocator]
@@ -32,6 +35,18 @@ fn bench(c: &mut Criterion) {
         group.sample_size(10);
         group.bench_function(format!("{name}/10k people ({steps} steps)"), |b| {
             b.iter(|| sim.run(&people))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("population");
+    for name in ["cart_recovery", "black_friday"] {
+        let plan = plans.iter().find(|p| p.campaign == name).expect("example");
+        let sim = Simulator::new(plan).expect("valid plan");
+        const N: u64 = 50_000;
+        group.throughput(Throughput::Elements(N));
+        group.sample_size(10);
+        group.bench_function(format!("{name}/50k people streamed"), |b| {
+            b.iter(|| sim.run_population(plan, N, 42, &mut |_| {}).expect("runs"))
         });
     }
     group.finish();

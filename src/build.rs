@@ -33,6 +33,7 @@ use crate::files::{read_regular_file, MAX_SOURCE_BYTES};
 use crate::model::CampaignId;
 use crate::plan::manifest::{Manifest, ManifestEntry, MANIFEST_FILE};
 use crate::plan::{emit::emit, Plan};
+use crate::words::thousands;
 
 /// The format of plan files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +123,7 @@ fn summary_line(w: &Written, dir: &Path) -> String {
     let n = w.plans();
     let mut s = format!(
         "wrote {} plan{} to {shown}",
-        thousands(n),
+        thousands(n as u64),
         if n == 1 { "" } else { "s" }
     );
     let mut notes = Vec::new();
@@ -130,13 +131,13 @@ fn summary_line(w: &Written, dir: &Path) -> String {
         notes.push("no campaigns in the named files".to_string());
     }
     if !w.unchanged.is_empty() {
-        notes.push(format!("{} unchanged", thousands(w.unchanged.len())));
+        notes.push(format!("{} unchanged", thousands(w.unchanged.len() as u64)));
     }
     if !w.removed.is_empty() {
         let r = w.removed.len();
         notes.push(format!(
             "{} old plan{} removed",
-            thousands(r),
+            thousands(r as u64),
             if r == 1 { "" } else { "s" }
         ));
     }
@@ -144,19 +145,6 @@ fn summary_line(w: &Written, dir: &Path) -> String {
         s.push_str(&format!(" ({})", notes.join(", ")));
     }
     s
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Why a build could not write its folder.
@@ -417,14 +405,6 @@ fn sync_folder(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 
     #[test]
     fn summary_lines() {

@@ -14,7 +14,6 @@ mod explain;
 mod graph;
 mod init;
 pub mod output;
-mod simulate;
 
 use std::path::PathBuf;
 
@@ -42,14 +41,6 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
-    Human,
-    Json,
-    Sarif,
-    Github,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check campaigns: syntax, names, types and the journey lints.
@@ -58,8 +49,8 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = render::Format::Human)]
+        format: render::Format,
         /// `--deny warnings` turns every warning into an error.
         #[arg(long, value_name = "warnings")]
         deny: Option<DenyWhat>,
@@ -115,21 +106,27 @@ pub enum Command {
     Simulate {
         /// The campaign's file (or folder), with its imports.
         path: PathBuf,
-        /// The campaign to run.
+        /// The campaign to run (needed only when the files hold several).
         #[arg(long)]
-        campaign: String,
+        campaign: Option<String>,
         /// A scenario YAML file: `person` and `events`, or `people`.
         #[arg(long, conflicts_with = "people", required_unless_present = "people")]
         scenario: Option<PathBuf>,
-        /// Instead of a scenario, a generated population of N people.
-        #[arg(long)]
-        people: Option<usize>,
+        /// Instead of a scenario, a generated population of N people
+        /// (counted, not listed).
+        #[arg(long, value_name = "N",
+              value_parser = clap::value_parser!(u64).range(1..=crate::simulate::MAX_PEOPLE))]
+        people: Option<u64>,
         /// The seed of the generated population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SimFormat::Human)]
         format: SimFormat,
+        /// Rewrite the scenario's `expect` lists with what happened (the
+        /// rest of the file is kept).
+        #[arg(long, conflicts_with = "people")]
+        update_expect: bool,
     },
     /// Print the JSON Schema of the plan format, or of another JSON output.
     Schema {
@@ -315,15 +312,19 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             people,
             seed,
             format,
-        } => simulate::simulate(
-            &path,
-            &campaign,
-            scenario.as_deref(),
-            people,
-            seed,
-            format,
-            out,
-        ),
+            update_expect,
+        } => {
+            let args = crate::simulate::command::Args {
+                path,
+                campaign,
+                scenario,
+                people,
+                seed,
+                json: format == SimFormat::Json,
+                update_expect,
+            };
+            crate::simulate::command::run(&args, out)
+        }
         Command::Schema { of } => {
             let schema = match of {
                 SchemaOf::Plan => crate::schemas::Schema::Plan,
@@ -410,7 +411,7 @@ fn no_sources(paths: &[PathBuf]) -> i32 {
 
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
-fn analyze_for_output(
+pub(crate) fn analyze_for_output(
     paths: Vec<PathBuf>,
     deny_warnings: bool,
     out: &Output,

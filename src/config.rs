@@ -90,7 +90,7 @@ impl LintConfig {
     pub fn set(&mut self, code: &str, level: Level) -> Result<(), (String, Option<String>)> {
         match codes::lookup(code) {
             Some(info) if info.configurable => {
-                self.levels.insert(info.code, level);
+                self.levels.insert(info.code.as_str(), level);
                 Ok(())
             }
             Some(info) => Err((

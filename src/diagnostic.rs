@@ -2,6 +2,7 @@
 //! span, secondary labels and a help line. Renderers (people: miette;
 //! machines: JSON, SARIF, GitHub annotations) live in `crate::render`.
 
+use crate::codes::Code;
 use crate::source::{FileId, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,7 +32,7 @@ pub struct Label {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Stable kebab-case code, e.g. `unknown-name`. See `crate::codes`.
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub file: FileId,
     /// Primary span: where the problem starts.
@@ -44,7 +45,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, file: FileId, span: Span, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -56,12 +57,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(
-        code: &'static str,
-        file: FileId,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, file, span, message)

@@ -398,10 +398,14 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     let repeat_reported = analysis
         .config
         .lints
-        .severity(repeated_message::CODE, crate::diagnostic::Severity::Warning)
+        .severity(
+            repeated_message::CODE.as_str(),
+            crate::diagnostic::Severity::Warning,
+        )
         .is_some();
-    let repeat_allowed =
-        |node: &crate::graph::Node| !repeat_reported || node.allows.allows(repeated_message::CODE);
+    let repeat_allowed = |node: &crate::graph::Node| {
+        !repeat_reported || node.allows.allows(repeated_message::CODE.as_str())
+    };
     let unreachable = unreachable_step::unreachable_steps(&cx, journey);
     let live = &cx.reach(journey).live;
     let classes = repeated_message::content_classes(program);

@@ -79,13 +79,6 @@ impl Analysis {
     }
 }
 
-/// Runs `f` on a thread with a large stack. The parser bounds nesting, but
-/// pest's recursive descent still needs more than a test thread's 2 MiB for
-/// the deepest input it accepts.
-pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    crate::stack::run_with_stack("omnis", 256 << 20, f)
-}
-
 /// Loads, parses and checks the given paths.
 pub fn analyze(opts: &Options) -> Result<Analysis, Error> {
     analyze_with(opts, false)
@@ -104,7 +97,7 @@ pub fn analyze_in(
     opts: &Options,
     deny_warnings: bool,
 ) -> Result<Analysis, Error> {
-    with_big_stack(|| analyze_here(tree, opts, deny_warnings))
+    crate::stack::with_big_stack("omnis", || analyze_here(tree, opts, deny_warnings))
 }
 
 fn analyze_here(

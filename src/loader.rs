@@ -22,6 +22,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::codes::Code;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::files::walk::{self, Failure, Found};
@@ -256,7 +257,7 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
                     comments: Vec::new(),
                 },
                 diagnostics: vec![Diagnostic::error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     id,
                     Span::new(at, at + 1),
                     "this file is not valid UTF-8",
@@ -267,8 +268,8 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
     }
 }
 
-/// Maps `f` over `items` on all cores, keeping the order. Worker threads
-/// get large stacks, like the compiler thread (see `driver::with_big_stack`).
+/// Maps `f` over `items` on all cores, keeping the order. Workers have the
+/// default stack: `syntax::parse_file` moves deep files to a big one itself.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -283,7 +284,6 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync
         let handles: Vec<_> = (0..threads)
             .map(|k| {
                 std::thread::Builder::new()
-                    .stack_size(256 << 20)
                     .spawn_scoped(s, move || {
                         (k..items.len())
                             .step_by(threads)
@@ -315,7 +315,7 @@ impl Loader<'_> {
             .iter()
             .map(|p| {
                 let d = Diagnostic::error(
-                    "config-error",
+                    Code::ConfigError,
                     id,
                     Span::new(p.span.start, p.span.end),
                     &p.message,
@@ -396,7 +396,7 @@ impl Loader<'_> {
                     .collect();
                 self.out.diagnostics.push(
                     Diagnostic::error(
-                        "import-error",
+                        Code::ImportError,
                         file,
                         lit_span,
                         format!("this import makes a cycle: {}", chain.join(" → ")),
@@ -445,7 +445,7 @@ impl Loader<'_> {
         let report = |this: &mut Self, msg: String, help: &str| {
             this.out
                 .diagnostics
-                .push(Diagnostic::error("import-error", from, span, msg).with_help(help));
+                .push(Diagnostic::error(Code::ImportError, from, span, msg).with_help(help));
             None
         };
         if value.is_empty() {

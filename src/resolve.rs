@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::loader::Loaded;
 use crate::model::{self, *};
@@ -150,7 +151,7 @@ const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time"];
 impl<'a> Resolver<'a> {
     fn err(
         &mut self,
-        code: &'static str,
+        code: Code,
         file: FileId,
         span: Span,
         msg: impl Into<String>,
@@ -224,7 +225,7 @@ impl<'a> Resolver<'a> {
             format!("declare the {} or fix the spelling", ns.describe())
         };
         let msg = format!("there is no {} named `{}`", ns.describe(), ident.name);
-        self.err("unknown-name", file, ident.span, msg).help = Some(help);
+        self.err(Code::UnknownName, file, ident.span, msg).help = Some(help);
     }
 
     // ------------------------------------------------------------ pass 1
@@ -257,7 +258,7 @@ impl<'a> Resolver<'a> {
                             if let Some(prev) = fields.iter().find(|p| p.name == f.name.name) {
                                 let first = prev.loc.span;
                                 self.err(
-                                    "duplicate-name",
+                                    Code::DuplicateName,
                                     file,
                                     f.name.span,
                                     format!(
@@ -371,7 +372,7 @@ impl<'a> Resolver<'a> {
                         None => "the types are `text`, `number`, `bool`, `time` and `one of \"a\", \"b\"`".into(),
                     };
                     self.err(
-                        "unknown-name",
+                        Code::UnknownName,
                         file,
                         n.span,
                         format!("there is no type named `{other}`"),
@@ -385,7 +386,7 @@ impl<'a> Resolver<'a> {
                 for v in values {
                     if out.contains(&v.value) {
                         self.err(
-                            "duplicate-name",
+                            Code::DuplicateName,
                             file,
                             v.span,
                             format!("\"{}\" is listed twice", v.value),
@@ -457,7 +458,7 @@ impl<'a> Resolver<'a> {
                     format!("rename one of them; attributes and segments share one namespace, so the name `{name}` can only mean one thing")
                 };
                 let d = self.err(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     later.file,
                     later.span,
                     format!("the {what} `{name}` is declared twice"),
@@ -521,7 +522,7 @@ impl<'a> Resolver<'a> {
     ) -> bool {
         if let Some(&first) = seen.get(key) {
             let d = self.err(
-                "duplicate-name",
+                Code::DuplicateName,
                 file,
                 span,
                 format!("{owner} has `{key}` twice"),
@@ -557,7 +558,7 @@ impl<'a> Resolver<'a> {
                             None => format!("the kinds are {}", KNOWN_CHANNEL_KINDS.join(", ")),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             k.span,
                             format!("`{}` is not a channel kind", k.name),
@@ -575,7 +576,7 @@ impl<'a> Resolver<'a> {
                             if self.program.attr(attr).ty != Type::Bool {
                                 let ty = self.program.attr(attr).ty.describe();
                                 self.err(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     a.span,
                                     format!("consent must be a bool attribute, but `{}` is {ty}", a.name),
@@ -586,7 +587,7 @@ impl<'a> Resolver<'a> {
                         }
                         Some(Decl::Segment(_)) => {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 a.span,
                                 format!("consent must be a bool profile attribute, but `{}` is a segment", a.name),
@@ -602,7 +603,7 @@ impl<'a> Resolver<'a> {
                     }
                     if from.minutes == to.minutes {
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             p.span,
                             "quiet hours that start and end at the same time are empty",
@@ -636,7 +637,7 @@ impl<'a> Resolver<'a> {
             Some(k) => self.program.channels[id.index()].kind = k,
             None => {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     c.name.span,
                     format!("channel `{}` needs a `kind`", c.name.name),
@@ -654,7 +655,7 @@ impl<'a> Resolver<'a> {
     fn limit(&mut self, l: &ast::Limit, file: FileId) -> Option<LimitSpec> {
         if l.per.seconds == 0 {
             self.err(
-                "invalid-value",
+                Code::InvalidValue,
                 file,
                 l.per.span,
                 "a limit needs a period longer than zero",
@@ -697,7 +698,7 @@ impl<'a> Resolver<'a> {
                     }
                     has_template = true;
                     if t.value.trim().is_empty() {
-                        self.err("invalid-value", file, t.span, "the template name is empty")
+                        self.err(Code::InvalidValue, file, t.span, "the template name is empty")
                             .help = Some("name the template the runner renders, e.g. `template \"cart-reminder\"`".into());
                     }
                     self.program.messages[id.index()].template = t.value.clone();
@@ -723,7 +724,7 @@ impl<'a> Resolver<'a> {
                     for v in vars {
                         if let Some(&first) = spans.get(v.name.name.as_str()) {
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 v.name.span,
                                 format!("the var `{}` is given twice", v.name.name),
@@ -745,7 +746,7 @@ impl<'a> Resolver<'a> {
                             Literal::Bool(b, _) => VarValue::Bool(*b),
                             other => {
                                 self.err(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     file,
                                     other.span(),
                                     "vars hold strings, numbers and booleans",
@@ -765,7 +766,7 @@ impl<'a> Resolver<'a> {
         ] {
             if !present {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     m.name.span,
                     format!("message `{}` has no `{what}`", m.name.name),
@@ -848,7 +849,7 @@ impl<'a> Resolver<'a> {
                         if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
                             let first = *first;
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 e.span,
                                 format!("`exit when {}` is given twice", e.name),
@@ -875,7 +876,7 @@ impl<'a> Resolver<'a> {
                     let b = chrono::NaiveDate::from_ymd_opt(to.year, to.month, to.day);
                     if let (Some(a), Some(b)) = (a, b) {
                         if b < a {
-                            self.err("invalid-value", file, to.span, "the window ends before it starts")
+                            self.err(Code::InvalidValue, file, to.span, "the window ends before it starts")
                                 .help = Some("write the first day, then the last day: `window 2026-11-27 to 2026-12-02`".into());
                         } else {
                             self.program.campaigns[id.index()].window =
@@ -896,7 +897,7 @@ impl<'a> Resolver<'a> {
                                 .into(),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             file,
                             tz.span,
                             format!("\"{}\" is not a time zone", tz.value),
@@ -917,7 +918,7 @@ impl<'a> Resolver<'a> {
         ] {
             if !present {
                 self.err(
-                    "missing-property",
+                    Code::MissingProperty,
                     file,
                     c.name.span,
                     format!("campaign `{}` has no `{what}`", c.name.name),
@@ -951,7 +952,7 @@ impl<'a> Resolver<'a> {
                 Some(Decl::Segment(seg)) => Trigger::Enters(seg),
                 Some(Decl::Attr(_)) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         s.span,
                         format!(
@@ -1019,7 +1020,7 @@ impl<'a> Resolver<'a> {
             } => {
                 if within.seconds == 0 {
                     self.err(
-                        "invalid-value",
+                        Code::InvalidValue,
                         file,
                         within.span,
                         "`wait for` needs a time limit longer than zero",
@@ -1041,7 +1042,7 @@ impl<'a> Resolver<'a> {
                     (Some(f), None) => {
                         if on.is_some() {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 file,
                                 f.span,
                                 "`where` filters an event's fields; engagement has none",
@@ -1072,7 +1073,7 @@ impl<'a> Resolver<'a> {
                 if total != 10_000 {
                     let shown = format_percent(total);
                     let d = self.err(
-                        "split-weights",
+                        Code::SplitWeights,
                         file,
                         Span::new(s.span.start as usize, s.span.start as usize + 5),
                         format!("the split's weights add up to {shown}, not 100%"),
@@ -1099,7 +1100,7 @@ impl<'a> Resolver<'a> {
                     if let Some(n) = &a.name {
                         if let Some(&first) = names.get(n.name.as_str()) {
                             let d = self.err(
-                                "duplicate-name",
+                                Code::DuplicateName,
                                 file,
                                 n.span,
                                 format!("two arms of this split are named `{}`", n.name),
@@ -1186,7 +1187,7 @@ impl<'a> Resolver<'a> {
         for n in &named {
             if let Some(&first) = seen.get(n.name.as_str()) {
                 let d = self.err(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     file,
                     n.span,
                     format!(
@@ -1224,7 +1225,7 @@ impl<'a> Resolver<'a> {
                     ),
                 };
                 self.err(
-                    "unknown-name",
+                    Code::UnknownName,
                     file,
                     g.span,
                     format!(
@@ -1264,7 +1265,7 @@ impl<'a> Resolver<'a> {
                 }
                 if list.is_empty() {
                     self.err(
-                        "invalid-value",
+                        Code::InvalidValue,
                         ctx.file,
                         e.span,
                         "the list is empty, so this is never true",
@@ -1305,7 +1306,7 @@ impl<'a> Resolver<'a> {
                     Some(ast::DidWindow::SinceEntry(span)) => {
                         if !ctx.in_campaign {
                             self.err(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 ctx.file,
                                 *span,
                                 "`since entry` only has a meaning inside a campaign",
@@ -1332,7 +1333,7 @@ impl<'a> Resolver<'a> {
                 let opened = matches!(e.kind, ExprKind::Opened(_));
                 if !ctx.in_campaign {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         e.span,
                         format!("`{}` is about this journey's messages, so it can only be used in a campaign", if opened { "opened" } else { "clicked" }),
@@ -1363,7 +1364,7 @@ impl<'a> Resolver<'a> {
                     }
                     let ty = self.program.attr(a).ty.describe();
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!("`{}` is {ty}, not a condition", ident.name),
@@ -1387,7 +1388,7 @@ impl<'a> Resolver<'a> {
                 OpType::Error => CondKind::Const(false),
                 OpType::Known(t) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!("`{}` is {}, not a condition", path.dotted(), t.describe()),
@@ -1411,7 +1412,7 @@ impl<'a> Resolver<'a> {
                 ),
                 Some(Decl::Segment(_)) => {
                     self.err(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         ctx.file,
                         path.span,
                         format!(
@@ -1435,7 +1436,7 @@ impl<'a> Resolver<'a> {
         let field_ident = &path.segments[1];
         if path.segments.len() > 2 {
             self.err(
-                "unknown-name",
+                Code::UnknownName,
                 ctx.file,
                 path.span,
                 format!("`{}` has too many parts", path.dotted()),
@@ -1466,7 +1467,7 @@ impl<'a> Resolver<'a> {
                 "the event `{}` has no field `{}`",
                 ev_ident.name, field_ident.name
             );
-            self.err("unknown-name", ctx.file, field_ident.span, msg)
+            self.err(Code::UnknownName, ctx.file, field_ident.span, msg)
                 .help = Some(help);
             return err;
         };
@@ -1488,7 +1489,7 @@ impl<'a> Resolver<'a> {
                 "to ask about past `{0}` events, use `did {0} where {0}.{1} ...`",
                 ev_ident.name, field_ident.name
             );
-            self.err("unknown-name", ctx.file, path.span, msg).help = Some(help);
+            self.err(Code::UnknownName, ctx.file, path.span, msg).help = Some(help);
             err
         }
     }
@@ -1552,7 +1553,7 @@ impl<'a> Resolver<'a> {
                     (rhs, &rt)
                 };
                 self.err(
-                    "type-mismatch",
+                    Code::TypeMismatch,
                     ctx.file,
                     side.span(),
                     format!(
@@ -1605,7 +1606,7 @@ impl<'a> Resolver<'a> {
                             None => format!("the values are {}", list_values(set)),
                         };
                         self.err(
-                            "invalid-value",
+                            Code::InvalidValue,
                             ctx.file,
                             s.span,
                             format!("\"{}\" is not one of the allowed values", s.value),
@@ -1674,7 +1675,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn mismatch(&mut self, o: &Operand, msg: String, help: Option<String>, ctx: Ctx) -> bool {
-        self.err("type-mismatch", ctx.file, o.span(), msg).help = help;
+        self.err(Code::TypeMismatch, ctx.file, o.span(), msg).help = help;
         false
     }
 
@@ -1720,7 +1721,7 @@ impl<'a> Resolver<'a> {
                             let seg = &self.program.segments[s];
                             let (file, span) = (seg.loc.file, seg.loc.span);
                             self.err(
-                                "cyclic-segment",
+                                Code::CyclicSegment,
                                 file,
                                 span,
                                 format!(
@@ -1774,7 +1775,7 @@ impl<'a> Resolver<'a> {
                                 help = format!("`{}` is a segment; placeholders show values, so name a profile attribute", parts[0]);
                             }
                             self.err(
-                                "unknown-name",
+                                Code::UnknownName,
                                 p.loc.file,
                                 path_span,
                                 format!("there is no profile attribute named `{}`", parts[0]),
@@ -1809,7 +1810,7 @@ impl<'a> Resolver<'a> {
                         ),
                     };
                     let camp_name = camp.name.clone();
-                    let d = self.err("unknown-name", p.loc.file, path_span, msg_text);
+                    let d = self.err(Code::UnknownName, p.loc.file, path_span, msg_text);
                     d.labels.push(crate::diagnostic::Label {
                         file: send_loc.file,
                         span: send_loc.span,

@@ -1,14 +1,28 @@
-//! Work on a thread with a stack of a chosen size. The parser bounds
-//! nesting (`syntax::MAX_NESTING`), but recursive descent over the deepest
-//! input it accepts needs more stack than a thread gets by default.
+//! Work on a thread with a big stack: the one place that decides how much
+//! stack the stages get. The parser bounds nesting (`syntax::MAX_NESTING`),
+//! but pest, the AST lowering, resolve, the graph lowering, the lints and
+//! the formatter recurse once per level of it, and over the deepest input
+//! accepted that needs more than a thread gets by default (2 MiB; the main
+//! thread 8 MiB), most of all in debug builds.
+//!
+//! So every entry point runs its work through [`with_big_stack`]:
+//! `syntax::parse_file` for deep files (so the parser is safe on any
+//! thread, such as the loader's workers), `driver::analyze_with` for a whole
+//! analysis, and `omnis fmt` for each file.
 
-/// Runs `f` on a new thread named `name` with a stack of `bytes`, and
-/// returns its result; a panic in `f` resumes on the calling thread.
-pub fn run_with_stack<T: Send>(name: &str, bytes: usize, f: impl FnOnce() -> T + Send) -> T {
+/// The stack of [`with_big_stack`]: room for every stage over
+/// `MAX_NESTING` levels with a wide margin. It is address space reserved,
+/// not memory: only the pages used are ever committed.
+pub const BIG_STACK: usize = 256 << 20;
+
+/// Runs `f` on a new thread named `name` with a stack of [`BIG_STACK`]
+/// bytes, and returns its result; a panic in `f` resumes on the calling
+/// thread.
+pub fn with_big_stack<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name(name.into())
-            .stack_size(bytes)
+            .stack_size(BIG_STACK)
             .spawn_scoped(s, f)
             .unwrap_or_else(|e| panic!("cannot spawn the {name} thread: {e}"))
             .join()

@@ -273,7 +273,7 @@ fn deeply_nested_input_formats() {
         "if x {\n".repeat(depth / 2),
         "}\n".repeat(depth / 2),
     );
-    let out = omnis::driver::with_big_stack(move || format_source(&src));
+    let out = omnis::stack::with_big_stack("test", move || format_source(&src));
     let out = out.unwrap();
     assert!(out.contains(&format!("{}a{}", "(".repeat(depth), ")".repeat(depth))));
 }

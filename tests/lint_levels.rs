@@ -134,7 +134,7 @@ fn a_bad_omnis_toml_gives_config_errors_with_did_you_mean() {
     let config: Vec<(usize, String, String)> = a
         .diagnostics
         .iter()
-        .filter(|d| d.code == "config-error")
+        .filter(|d| d.code == omnis::codes::Code::ConfigError)
         .map(|d| {
             let f = a.sources.get(d.file);
             assert!(f.name.ends_with("omnis.toml"), "{}", f.name);

@@ -128,10 +128,16 @@ fn every_example_runs_a_random_population() {
 }
 
 /// Every `campaigns/NAME.scenario.yaml` runs against the plan of campaign
-/// NAME and gives the timelines its `expect` lists say.
+/// NAME and gives the timelines its `expect` lists say; every name in it is
+/// declared in the campaigns.
 #[test]
 fn scenarios_give_the_expected_timelines() {
-    use omnis::simulate::{check_expectations, simulate, Scenario};
+    use omnis::simulate::{check_expectations, Scenario, Simulator, Vocabulary};
+    let analysis = analyze(&Options {
+        paths: vec![campaigns_dir()],
+    })
+    .expect("loads");
+    let vocabulary = Vocabulary::of_program(&analysis.program);
     let plans = plans();
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -146,7 +152,13 @@ fn scenarios_give_the_expected_timelines() {
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
         let scenario =
             Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let timelines = simulate(plan, &scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sim = Simulator::new(plan)
+            .unwrap()
+            .with_vocabulary(vocabulary.clone());
+        let prepared = sim
+            .prepare(&scenario)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let timelines = sim.run(&prepared);
         for diff in check_expectations(&scenario, &timelines) {
             failures.push(format!("{name}: {diff}"));
         }

@@ -1,6 +1,7 @@
 //! The renderers on hand-built diagnostics: two files, a label in another
 //! file than its diagnostic, errors with and without help, warnings.
 
+use omnis::codes::Code;
 use omnis::diagnostic::Diagnostic;
 use omnis::render::{render, Format, HumanOptions};
 use omnis::source::{FileId, SourceFile, SourceMap, Span};
@@ -51,14 +52,14 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
     let diags = vec![
         // An error without help or labels, after a non-ASCII character.
         Diagnostic::error(
-            "invalid-value",
+            Code::InvalidValue,
             cart,
             span(CART, "\"gold\"", 0),
             "\"gold\" is not one of the values of `plan`",
         ),
         // An error with help and a label in another file.
         Diagnostic::error(
-            "unknown-name",
+            Code::UnknownName,
             cart,
             span(CART, "cart_remnder", 0),
             "no message is called `cart_remnder`",
@@ -71,7 +72,7 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         .with_help("did you mean `cart_reminder`?"),
         // A warning with a label in the same file.
         Diagnostic::warning(
-            "repeated-message",
+            Code::RepeatedMessage,
             cart,
             span(CART, "send cart_reminder", 1),
             "`cart_reminder` is sent a second time",
@@ -80,7 +81,7 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         .with_help("send a different message, or remove this send"),
         // A warning in the second file.
         Diagnostic::warning(
-            "unused-declaration",
+            Code::UnusedDeclaration,
             messages,
             span(MESSAGES, "unused_promo", 0),
             "message `unused_promo` is never sent",
@@ -151,7 +152,10 @@ fn sarif_carries_rules_locations_labels_and_fingerprints() {
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     let rules = driver["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let codes: Vec<&str> = omnis::codes::CODES.iter().map(|c| c.code).collect();
+    let codes: Vec<&str> = omnis::codes::CODES
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
     assert_eq!(ids, codes);
     for r in rules {
         for field in ["shortDescription", "fullDescription"] {

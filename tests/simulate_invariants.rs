@@ -123,6 +123,17 @@ fn check(plan: &Plan, seed: u64) {
                     }
                 }
                 What::Skip { .. } => assert!(entered.is_some(), "{who}: skip outside a journey"),
+                What::Split { node, arm } => {
+                    assert!(entered.is_some(), "{who}: split outside a journey");
+                    let split = plan.node(node).expect("a split node of the plan");
+                    assert!(
+                        split.successors.iter().any(|e| matches!(
+                            &e.label,
+                            omnis::plan::EdgeLabel::Arm { arm: a, .. } if a == arm
+                        )),
+                        "{who}: split {node} has no arm {arm}"
+                    );
+                }
                 What::Completed => {
                     let start = entered.take().expect("completed without entry");
                     let took = (e.at - start) as u64;

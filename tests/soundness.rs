@@ -54,6 +54,7 @@ use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
 
+use omnis::codes::Code;
 use omnis::driver::{analyze, Analysis, Options};
 use omnis::graph::NodeKind;
 use omnis::model::CampaignId;
@@ -768,12 +769,12 @@ fn findings(a: &Analysis) -> Findings {
             .collect();
         let ids = at.iter().map(|&n| g[n].id.clone());
         match d.code {
-            "unreachable-step" => {
+            Code::UnreachableStep => {
                 assert!(!at.is_empty(), "no step at an unreachable-step finding");
                 heads.extend(at);
             }
-            "repeated-message" => repeated_at.extend(ids),
-            "frequency-cap" => freq_at.extend(ids),
+            Code::RepeatedMessage => repeated_at.extend(ids),
+            Code::FrequencyCap => freq_at.extend(ids),
             _ => {}
         }
     }
@@ -802,10 +803,10 @@ fn findings(a: &Analysis) -> Findings {
             _ => None,
         })
         .collect();
-    let has = |code: &str| a.diagnostics.iter().any(|d| d.code == code);
+    let has = |code: Code| a.diagnostics.iter().any(|d| d.code == code);
     Findings {
-        repeated: has("repeated-message"),
-        freq: has("frequency-cap"),
+        repeated: has(Code::RepeatedMessage),
+        freq: has(Code::FrequencyCap),
         repeated_at,
         freq_at,
         unreachable,
@@ -1249,7 +1250,7 @@ fn run_case_src(c: &Camp, src: &str, seed: u64) -> Result<(), TestCaseError> {
             .diagnostics
             .iter()
             .filter(|d| d.is_error())
-            .map(|d| d.code)
+            .map(|d| d.code.as_str())
             .collect();
         ERRORS.lock().unwrap().extend(errs);
         return Ok(());

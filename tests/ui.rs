@@ -175,7 +175,7 @@ fn every_code_has_triggering_and_silent_fixtures() {
     }
     let mut missing = Vec::new();
     for info in omnis::codes::CODES {
-        let code = info.code;
+        let code = info.code.as_str();
         if !triggered
             .values()
             .any(|codes| codes.iter().any(|c| c == code))

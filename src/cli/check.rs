@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use super::{no_sources, CheckFormat, Output, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use super::{no_sources, Output, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::driver::{self, Options};
 use crate::render;
 
 pub(super) fn check(
     paths: Vec<PathBuf>,
-    format: CheckFormat,
+    format: render::Format,
     deny_warnings: bool,
     allow_empty: bool,
     out: &mut Output,
@@ -30,12 +30,6 @@ pub(super) fn check(
     }
     // `--deny warnings` and `omnis.toml` levels are applied by the driver.
     let diags = &analysis.diagnostics;
-    let format = match format {
-        CheckFormat::Human => render::Format::Human,
-        CheckFormat::Json => render::Format::Json,
-        CheckFormat::Sarif => render::Format::Sarif,
-        CheckFormat::Github => render::Format::Github,
-    };
     let human = out.human(false);
     let _ = render::render(format, &analysis.sources, diags, &human, out.data());
     if diags.iter().any(|d| d.is_error()) {

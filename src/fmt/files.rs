@@ -1,9 +1,10 @@
 //! `omnis fmt` on files: find the `.omni` files, format each, and write back
 //! those whose layout changes, or only report them (`--check`, `--diff`).
 //!
-//! - Paths are files, or directories searched recursively for `*.omni`
-//!   (as `omnis check` finds them: hidden folders, `target` and
-//!   `node_modules` are skipped).
+//! - Paths are files, or directories searched recursively for `*.omni`,
+//!   found and read as `omnis check` finds and reads them
+//!   (`crate::files`): a file whose real path is outside the project root,
+//!   or that is not a regular file, is neither read nor rewritten.
 //! - A file is rewritten only when its layout changes, atomically: the new
 //!   text goes to a temporary file in the same folder, which then replaces
 //!   the file by a rename, so a reader never sees half a file and a failure
@@ -183,11 +184,10 @@ fn in_file(mut d: Diagnostic, id: FileId) -> Diagnostic {
     d
 }
 
-/// [`super::format_source`] on a thread with a large stack: the parser
-/// bounds nesting, but its recursive descent needs more stack for the
-/// deepest input it accepts than a thread has by default.
+/// [`super::format_source`] on a big stack (see [`crate::stack`]): the
+/// printer recurses once per level of nesting.
 fn format_on_big_stack(text: &str) -> Result<String, Vec<Diagnostic>> {
-    crate::stack::run_with_stack("omnis-fmt", 256 << 20, || super::format_source(text))
+    crate::stack::with_big_stack("omnis-fmt", || super::format_source(text))
 }
 
 /// Replaces the file at `path` (or, for a symbolic link, the file it points

@@ -89,16 +89,13 @@ mod printer;
 #[cfg(test)]
 mod tests;
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::parse_file;
 
 /// The width one-line blocks must fit in.
 pub const MAX_WIDTH: usize = 100;
-
-/// The code of the diagnostic returned when the formatter would have changed
-/// a file's meaning or lost a comment (a bug; the file is left alone).
-pub const INTERNAL_ERROR: &str = "internal-error";
 
 /// Formats one file's text. A file with errors is not formatted: the
 /// parser's diagnostics are returned instead (with `FileId(0)`).
@@ -110,7 +107,7 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     let out = printer::print(text, &ast);
     let internal = |why: &str| {
         let mut d = Diagnostic::error(
-            INTERNAL_ERROR,
+            Code::InternalError,
             FileId(0),
             Span::new(0, 0),
             format!("omnis fmt could not lay this file out: {why}"),

@@ -422,7 +422,10 @@ fn files_with_errors_are_not_formatted() {
     ] {
         let d = format_source(src).unwrap_err();
         assert!(!d.is_empty(), "{src}");
-        assert!(d.iter().all(|d| d.code != INTERNAL_ERROR), "{src}: {d:#?}");
+        assert!(
+            d.iter().all(|d| d.code != Code::InternalError),
+            "{src}: {d:#?}"
+        );
     }
 }
 

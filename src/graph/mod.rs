@@ -12,7 +12,7 @@
 pub mod facts;
 pub mod lower;
 pub mod reach;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod timing;
 

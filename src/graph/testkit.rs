@@ -2,6 +2,9 @@
 //! [`Program`] without going through the front end (the plan and simulator
 //! tests use them too). Every built step and condition gets a distinct
 //! one-byte span (in build order), so spans identify them.
+//!
+//! Compiled for unit tests and with the `testkit` feature (which the
+//! integration tests and benchmarks turn on), never into the binary.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +37,7 @@ impl ProgramBuilder {
     }
 
     /// Locations point into a source file `campaigns/test.omni` (one per
-    /// line), so they can be shown and plans emitted ([`ProgramBuilder::plan`]).
+    /// line), so they can be shown and plans emitted (`plan::testkit`).
     pub fn with_source() -> Self {
         let mut sources = SourceMap::new();
         let text: String = (0..400).map(|i| format!("  line {i}\n")).collect();
@@ -189,11 +192,6 @@ impl ProgramBuilder {
 
     pub fn campaign_mut(&mut self, id: CampaignId) -> &mut Campaign {
         &mut self.program.campaigns[id.index()]
-    }
-
-    /// The campaign's plan; locations resolve with [`ProgramBuilder::with_source`].
-    pub fn plan(&self, c: CampaignId) -> crate::plan::Plan {
-        crate::plan::emit::emit(&self.program, c, &self.sources)
     }
 
     // ---- steps ----

@@ -23,12 +23,13 @@
 //! Leave the arm empty (`10% holdout { }`), or let it only wait or `exit`.
 //! If the arm is really a third variant, give it another name.
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::{first_line, step_span, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Step, StepKind};
 
-pub const CODE: &str = "control-sends";
+pub const CODE: Code = Code::ControlSends;
 
 /// Arm names that mean "gets nothing".
 pub const CONTROL_NAMES: &[&str] = &["control", "holdout"];

@@ -39,6 +39,7 @@
 //! is what every path has sent). `repeat` bodies are taken twice (the first
 //! round and the later ones), which is exact for this question.
 
+use crate::codes::Code;
 use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -51,7 +52,7 @@ use crate::lints::LintContext;
 use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
 use crate::source::{SourceMap, Span};
 
-pub const CODE: &str = "engagement-before-send";
+pub const CODE: Code = Code::EngagementBeforeSend;
 
 /// An engagement check in a journey node.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,7 +117,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 
 /// For each check: whether some execution reaching it has sent the
 /// message, and whether some has not. Only the edges for which `live`
-/// holds are followed (see [`crate::lints::live_edges`]).
+/// holds are followed (see [`crate::graph::reach::Reach::live`]).
 pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
     let uses = uses(journey);
     if uses.is_empty() {

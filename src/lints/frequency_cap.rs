@@ -55,6 +55,7 @@
 //! the unrolling stops and the last copy stands for the remaining rounds:
 //! the analysis then errs on the side of reporting.
 
+use crate::codes::Code;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -67,7 +68,7 @@ use crate::lints::util::{duration, ordinal, step_span};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};
 
-pub const CODE: &str = "frequency-cap";
+pub const CODE: Code = Code::FrequencyCap;
 
 /// Most copies of one `repeat` body made for this lint.
 pub const MAX_COPIES: u32 = 256;

@@ -34,6 +34,7 @@
 //!
 //! This is an error: `omnis build` writes no plans while it is reported.
 
+use crate::codes::Code;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
@@ -43,7 +44,7 @@ use crate::graph::{reach, Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::{Program, WaitOn};
 
-pub const CODE: &str = "instant-loop";
+pub const CODE: Code = Code::InstantLoop;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();

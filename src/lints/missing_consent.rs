@@ -23,12 +23,13 @@
 //! channel sms { consent sms_opt_in  limit 1 per 1d }
 //! ```
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::{kind_note, name_span};
 use crate::lints::LintContext;
 use crate::model::MESSAGING_KINDS;
 
-pub const CODE: &str = "missing-consent";
+pub const CODE: Code = Code::MissingConsent;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();

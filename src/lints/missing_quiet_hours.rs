@@ -39,6 +39,7 @@
 //! channel sms { consent sms_opt_in  quiet_hours 20:00 to 09:00  limit 1 per 1d }
 //! ```
 
+use crate::codes::Code;
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
@@ -46,7 +47,7 @@ use crate::lints::util::{kind_note, step_span, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Campaign, ChannelId, StepKind};
 
-pub const CODE: &str = "missing-quiet-hours";
+pub const CODE: Code = Code::MissingQuietHours;
 
 /// Channel kinds that interrupt a person when a message arrives.
 pub const INTERRUPTING_KINDS: &[&str] = &["sms", "push", "whatsapp"];

@@ -37,7 +37,7 @@ pub(crate) mod util;
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use crate::codes;
+use crate::codes::{self, Code};
 use crate::config::LintConfig;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Journey;
@@ -86,25 +86,43 @@ impl<'a> LintContext<'a> {
     }
 }
 
-/// Runs every lint except `unused-allow`, in a fixed order, before
-/// `@allow`s and levels are applied.
-pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    diags.extend(control_sends::check(cx));
-    diags.extend(engagement_before_send::check(cx));
-    diags.extend(frequency_cap::check(cx));
-    diags.extend(instant_loop::check(cx));
-    diags.extend(missing_consent::check(cx));
-    diags.extend(missing_quiet_hours::check(cx));
-    diags.extend(no_goal::check(cx));
-    diags.extend(repeated_message::check(cx));
-    diags.extend(schedule_enters_once::check(cx));
-    diags.extend(short_reentry::check(cx));
-    diags.extend(unreachable_step::check(cx));
-    diags.extend(untrackable_engagement::check(cx));
-    diags.extend(unused_declaration::check(cx));
-    diags
+/// Expands the table of codes into [`run_all`]: the `check` of every
+/// `lint` row, in table order.
+macro_rules! declare_run_all {
+    (
+        catalogue { $( $variant:ident $code:literal $severity:ident $summary:literal => $source:ident $($module:ident)? ; )* }
+        internal { $( $internal:tt )* }
+    ) => {
+        /// Runs every lint except `unused-allow`, in a fixed order, before
+        /// `@allow`s and levels are applied.
+        pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
+            let mut diags = Vec::new();
+            $( run_row!(diags, cx, $source $($module)?); )*
+            diags
+        }
+
+        $( lint_owns_code!($variant $source $($module)?); )*
+    };
 }
+
+/// Each lint module's `CODE` is its own row's (checked at compile time).
+macro_rules! lint_owns_code {
+    ($variant:ident doc) => {};
+    ($variant:ident $source:ident $module:ident) => {
+        const _: () = assert!(matches!($module::CODE, Code::$variant));
+    };
+}
+
+/// One row of [`declare_run_all`]: lints run, the rest are reported
+/// elsewhere.
+macro_rules! run_row {
+    ($diags:ident, $cx:ident, lint $module:ident) => {
+        $diags.extend($module::check($cx))
+    };
+    ($diags:ident, $cx:ident, $other:ident $($module:ident)?) => {};
+}
+
+codes::code_table!(declare_run_all);
 
 /// Runs every lint and applies `@allow`s, `unused-allow` and levels.
 ///
@@ -119,20 +137,12 @@ pub fn run(cx: &LintContext, config: &LintConfig) -> Vec<Diagnostic> {
     apply_levels(kept, config)
 }
 
-/// Which edges of a journey some execution can take (the graph's
-/// reachability analysis, `graph::reach`), by `EdgeIndex::index()`. The
-/// path-based lints follow only these, so that nothing `unreachable-step`
-/// reports is reported again.
-pub fn live_edges(program: &Program, journey: &Journey) -> Vec<bool> {
-    crate::graph::reach::analyze(program, journey).live
-}
-
 /// Applies `omnis.toml` levels and `--deny warnings`.
 pub fn apply_levels(diags: Vec<Diagnostic>, config: &LintConfig) -> Vec<Diagnostic> {
     diags
         .into_iter()
         .filter_map(|mut d| {
-            d.severity = config.severity(d.code, d.severity)?;
+            d.severity = config.severity(d.code.as_str(), d.severity)?;
             Some(d)
         })
         .collect()
@@ -216,12 +226,12 @@ impl AllowTable {
 
     /// The innermost allow of `code` covering a position, if the code can be
     /// allowed at all.
-    fn find(&self, code: &str, file: FileId, offset: u32) -> Option<&AllowEntry> {
-        if !codes::lookup(code).is_some_and(|c| c.configurable) {
+    fn find(&self, code: Code, file: FileId, offset: u32) -> Option<&AllowEntry> {
+        if !code.info().is_some_and(|c| c.configurable) {
             return None;
         }
         self.by_code
-            .get(code)?
+            .get(code.as_str())?
             .iter()
             .map(|&i| &self.entries[i])
             .filter(|e| e.covers(file, offset))

@@ -28,11 +28,12 @@
 //! or, when there is no conversion to speak of, the events that must stop
 //! it (`exit when unsubscribed`).
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::{first_send, name_span};
 use crate::lints::LintContext;
 
-pub const CODE: &str = "no-goal";
+pub const CODE: Code = Code::NoGoal;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();

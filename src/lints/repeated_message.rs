@@ -52,6 +52,7 @@
 //! later ones), which is exact for this question. The cost is linear in the
 //! size of the graph times the number of distinct contents / 64.
 
+use crate::codes::Code;
 use std::collections::HashMap;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -63,7 +64,7 @@ use crate::lints::util::{first_line, line, step_span};
 use crate::lints::LintContext;
 use crate::model::{MessageId, Program};
 
-pub const CODE: &str = "repeated-message";
+pub const CODE: Code = Code::RepeatedMessage;
 
 /// Content class of every message: two messages have the same class when
 /// they have the same content ([`crate::model::Message::same_content`]).
@@ -111,7 +112,7 @@ pub struct Repeat {
 /// the same content, each once, in the order of the flow.
 ///
 /// Only the edges for which `live` holds are followed (see
-/// [`crate::lints::live_edges`]; `|_| true` takes every branch as possible).
+/// [`crate::graph::reach::Reach::live`]; `|_| true` takes every branch as possible).
 pub fn find(journey: &Journey, classes: &[usize], live: &dyn Fn(EdgeIndex) -> bool) -> Vec<Repeat> {
     let g = &journey.graph;
     let flow = Flow::build(journey, Rounds::Compact, live);

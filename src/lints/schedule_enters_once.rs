@@ -35,12 +35,13 @@
 //! or space their entries with `reentry after 7d`; or write `reentry never`
 //! if one entry per person is intended.
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::first_line;
 use crate::lints::LintContext;
 use crate::model::{Reentry, Trigger};
 
-pub const CODE: &str = "schedule-enters-once";
+pub const CODE: Code = Code::ScheduleEntersOnce;
 
 /// How often a trigger fires for the same person, when it repeats on a
 /// schedule. (Brief v2's `yearly` date triggers belong here too.)

@@ -38,6 +38,7 @@
 //! Make D at least as long as the journey (`reentry after 30d` above), or
 //! write `reentry always` if people may start again as soon as they finish.
 
+use crate::codes::Code;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -49,7 +50,7 @@ use crate::lints::util::{duration, first_line};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Reentry, Trigger};
 
-pub const CODE: &str = "short-reentry";
+pub const CODE: Code = Code::ShortReentry;
 
 const DAY: u64 = 86_400;
 

@@ -1,5 +1,6 @@
 //! Running lints on source text, for unit tests.
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::driver::{analyze, Options};
 use crate::lints::LintContext;
@@ -21,7 +22,7 @@ pub fn run_lint(
     let errors: Vec<_> = a
         .diagnostics
         .iter()
-        .filter(|d| d.is_error() && d.code != "instant-loop")
+        .filter(|d| d.is_error() && d.code != Code::InstantLoop)
         .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
     let journeys = crate::graph::lower_all(&a.program);

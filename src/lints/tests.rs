@@ -31,7 +31,7 @@ fn run_on(program: &Program, config: &LintConfig) -> Vec<Diagnostic> {
 }
 
 fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
-    let mut v: Vec<_> = diags.iter().map(|d| d.code).collect();
+    let mut v: Vec<_> = diags.iter().map(|d| d.code.as_str()).collect();
     v.sort();
     v
 }

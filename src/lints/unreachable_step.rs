@@ -67,6 +67,7 @@
 //! declares a `timezone` attribute (times of day are then each person's
 //! own) another 26 hours for a time-of-day trigger.
 
+use crate::codes::Code;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
@@ -80,7 +81,7 @@ use crate::lints::LintContext;
 use crate::model::{Campaign, Loc, Trigger};
 use crate::source::Span;
 
-pub const CODE: &str = "unreachable-step";
+pub const CODE: Code = Code::UnreachableStep;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();

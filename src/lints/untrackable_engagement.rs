@@ -37,6 +37,7 @@
 //! within 1d`). For webhooks and letters, wait for the event the other
 //! system sends back.
 
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::engagement_before_send::waited_span;
 use crate::lints::util::{campaign_conds, kind_note, walk_cond, walk_steps};
@@ -44,7 +45,7 @@ use crate::lints::LintContext;
 use crate::model::{Campaign, Cond, CondKind, Loc, MessageId, Program, StepKind, WaitOn};
 use crate::source::Span;
 
-pub const CODE: &str = "untrackable-engagement";
+pub const CODE: Code = Code::UntrackableEngagement;
 
 /// Channel kinds that cannot report that a message was opened.
 pub const NO_OPENS: &[&str] = &["sms", "webhook", "ads", "direct_mail"];

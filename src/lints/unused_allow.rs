@@ -34,10 +34,11 @@
 //! `[lints]` table of `omnis.toml`.
 
 use crate::codes;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::{AllowTable, LintContext};
 
-pub const CODE: &str = "unused-allow";
+pub const CODE: Code = Code::UnusedAllow;
 
 /// Runs every other lint, applies the allows, and reports those that
 /// silenced nothing (not counting `@allow(unused-allow)` itself).
@@ -53,7 +54,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
 pub fn report(_cx: &LintContext, table: &AllowTable) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in &table.entries {
-        if e.code == CODE {
+        if e.code == CODE.as_str() {
             continue;
         }
         if let Some(d) = diagnose(e) {
@@ -68,7 +69,7 @@ pub fn report_unused_allow_allows(table: &AllowTable) -> Vec<Diagnostic> {
     table
         .entries
         .iter()
-        .filter(|e| e.code == CODE)
+        .filter(|e| e.code == CODE.as_str())
         .filter_map(diagnose)
         .collect()
 }

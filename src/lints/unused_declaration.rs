@@ -29,6 +29,7 @@
 //! on purpose (a message about to be sent by a new campaign) can carry
 //! `@allow(unused-declaration)`.
 
+use crate::codes::Code;
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
@@ -37,7 +38,7 @@ use crate::lints::LintContext;
 use crate::model::{CondKind, Loc, StepKind, Trigger, WaitOn};
 use crate::source::FileId;
 
-pub const CODE: &str = "unused-declaration";
+pub const CODE: Code = Code::UnusedDeclaration;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let p = cx.program;

@@ -5,6 +5,20 @@
 
 pub use crate::graph::testkit::{on_event, ProgramBuilder};
 use crate::model::*;
+use crate::plan::Plan;
+
+/// Plans of built campaigns (the graph's builder knows nothing of plans).
+pub trait EmitPlan {
+    /// The campaign's plan; locations resolve with
+    /// [`ProgramBuilder::with_source`].
+    fn plan(&self, c: CampaignId) -> Plan;
+}
+
+impl EmitPlan for ProgramBuilder {
+    fn plan(&self, c: CampaignId) -> Plan {
+        crate::plan::emit::emit(&self.program, c, &self.sources)
+    }
+}
 
 /// A condition with no location (unlike [`ProgramBuilder::cond`], it takes
 /// none of the builder's, so the steps' locations stay as they were).

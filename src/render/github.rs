@@ -62,7 +62,7 @@ fn command(sources: &SourceMap, d: &Diagnostic) -> String {
         r.column,
         r.end_line,
         r.end_column,
-        escape_property(d.code),
+        escape_property(d.code.as_str()),
         escape_data(&data),
     )
 }
@@ -126,6 +126,7 @@ pub(super) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::{FileId, SourceFile, Span};
 
     #[test]
@@ -162,9 +163,14 @@ mod tests {
     #[test]
     fn one_command_per_diagnostic_with_escaped_help() {
         let sm = map();
-        let d = Diagnostic::error("unknown-name", FileId(0), Span::new(19, 20), "no `y`: 100%")
-            .with_help("did you mean `x`?\nor declare it");
-        let w = Diagnostic::warning("no-goal", FileId(0), Span::new(0, 7), "no goal");
+        let d = Diagnostic::error(
+            Code::UnknownName,
+            FileId(0),
+            Span::new(19, 20),
+            "no `y`: 100%",
+        )
+        .with_help("did you mean `x`?\nor declare it");
+        let w = Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(0, 7), "no goal");
         assert_eq!(
             run(&sm, &[d, w]),
             "::error file=dir%3Ax/a%2Cb.omni,line=2,col=6,endLine=2,endColumn=7,\
@@ -181,7 +187,7 @@ mod tests {
         let mut diags = Vec::new();
         for i in 0..12 {
             diags.push(Diagnostic::error(
-                "unknown-name",
+                Code::UnknownName,
                 FileId(0),
                 Span::new(19, 20),
                 format!("e{i}"),
@@ -190,7 +196,7 @@ mod tests {
         for i in 0..11 {
             diags.push(
                 Diagnostic::warning(
-                    "no-goal",
+                    Code::NoGoal,
                     FileId(0),
                     Span::new(0, 7),
                     format!("w{i}\n::error::x"),
@@ -231,7 +237,7 @@ mod tests {
     fn no_notice_within_the_limits() {
         let sm = map();
         let diags: Vec<Diagnostic> = (0..10)
-            .map(|_| Diagnostic::error("unknown-name", FileId(0), Span::new(19, 20), "e"))
+            .map(|_| Diagnostic::error(Code::UnknownName, FileId(0), Span::new(19, 20), "e"))
             .collect();
         let text = run(&sm, &diags);
         assert!(!text.contains("::notice"));

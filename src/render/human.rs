@@ -588,6 +588,7 @@ impl SourceCode for Excerpt<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::SourceFile;
 
     fn render_one(sm: &SourceMap, d: Diagnostic) -> String {
@@ -613,7 +614,7 @@ mod tests {
         let text = format!("message m {{\n  subject \"{filler}\" bogus\n}}\n");
         let at = text.find("bogus").unwrap();
         let d = Diagnostic::error(
-            "syntax-error",
+            Code::SyntaxError,
             FileId(0),
             Span::new(at, at + 5),
             "unexpected `bogus`",
@@ -640,7 +641,12 @@ mod tests {
     fn a_span_over_a_whole_huge_line_is_shown_by_its_ends() {
         let filler = "y".repeat(1_000_000);
         let text = format!("a\n{filler}\nb\n");
-        let d = Diagnostic::warning("no-goal", FileId(0), Span::new(2, 2 + filler.len()), "long");
+        let d = Diagnostic::warning(
+            Code::NoGoal,
+            FileId(0),
+            Span::new(2, 2 + filler.len()),
+            "long",
+        );
         let out = render_one(&one(text), d);
         assert!(out.len() < 2_000, "{} bytes", out.len());
         assert!(out.contains("[big.omni:2:1]"), "{out}");
@@ -650,7 +656,12 @@ mod tests {
     #[test]
     fn a_span_over_many_lines_is_cut_to_its_first() {
         let text = (0..1000).map(|i| format!("line {i}\n")).collect::<String>();
-        let d = Diagnostic::warning("no-goal", FileId(0), Span::new(0, text.len()), "all of it");
+        let d = Diagnostic::warning(
+            Code::NoGoal,
+            FileId(0),
+            Span::new(0, text.len()),
+            "all of it",
+        );
         let out = render_one(&one(text), d);
         assert!(out.contains("line 0"), "{out}");
         assert!(out.contains("line 1\n"), "{out}");
@@ -661,7 +672,7 @@ mod tests {
     fn empty_spans_at_the_end_of_a_file_are_shown() {
         let text = "campaign c {\n  trigger".to_string();
         let d = Diagnostic::error(
-            "syntax-error",
+            Code::SyntaxError,
             FileId(0),
             Span::new(text.len(), text.len()),
             "unexpected end of file",
@@ -678,7 +689,7 @@ mod tests {
         let text = "campaign c {\r\n  journey {\r\n    send a\r\n  }\r\n}\r\n".to_string();
         let j = text.find("journey").unwrap();
         let close = text.find("  }").unwrap() + 3;
-        let d = Diagnostic::warning("no-goal", FileId(0), Span::new(j, close), "multi");
+        let d = Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(j, close), "multi");
         let out = render_one(&one(text), d);
         assert!(!out.contains('\r'), "{out:?}");
         assert!(out.contains(" 2 │ ╭─▶   journey {\n"), "{out}");
@@ -692,11 +703,8 @@ mod tests {
         let text = format!("x = \"{long}\" + y + \"{long}\" + w\n");
         let y = text.find(" y ").unwrap() + 1;
         let w = text.find(" w").unwrap() + 1;
-        let d = Diagnostic::warning("no-goal", FileId(0), Span::new(y, y + 1), "here").with_label(
-            FileId(0),
-            Span::new(w, w + 1),
-            "and far away",
-        );
+        let d = Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(y, y + 1), "here")
+            .with_label(FileId(0), Span::new(w, w + 1), "and far away");
         let out = render_one(&one(text), d);
         let z = "z".repeat(36);
         assert!(
@@ -712,7 +720,7 @@ mod tests {
         let text = "message m {\n  subject \"\u{1b}[2J\u{0}\u{202e}x\" bogus\n}\n".to_string();
         let at = text.find("bogus").unwrap();
         let d = Diagnostic::error(
-            "syntax-error",
+            Code::SyntaxError,
             FileId(0),
             Span::new(at, at + 5),
             "found `\u{1b}[31m`",

@@ -95,7 +95,7 @@ pub(super) fn render(
         .map(|d| {
             let r = Region::of(sources, d.file, d.span);
             JsonDiagnostic {
-                code: d.code,
+                code: d.code.as_str(),
                 severity: d.severity.as_str(),
                 message: &d.message,
                 file: &sources.get(d.file).name,

@@ -22,36 +22,14 @@ pub use json::JsonReport;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap, Span};
 
-/// The output formats of `omnis check --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The output formats of `omnis check --format` (parsed by clap from
+/// their lower-case names: `human`, `json`, `sarif`, `github`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
     Sarif,
     Github,
-}
-
-impl Format {
-    /// The names `--format` accepts, in this order.
-    pub const NAMES: [&'static str; 4] = ["human", "json", "sarif", "github"];
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    /// `human`, `json`, `sarif` or `github`.
-    fn from_str(s: &str) -> Result<Format, String> {
-        match s {
-            "human" => Ok(Format::Human),
-            "json" => Ok(Format::Json),
-            "sarif" => Ok(Format::Sarif),
-            "github" => Ok(Format::Github),
-            _ => Err(format!(
-                "unknown format `{s}`: expected one of {}",
-                Format::NAMES.join(", ")
-            )),
-        }
-    }
 }
 
 /// How the human format looks.
@@ -172,27 +150,28 @@ pub(crate) fn summary_line(diags: &[Diagnostic], files: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::SourceFile;
 
     fn d(sev: Severity) -> Diagnostic {
         match sev {
-            Severity::Error => Diagnostic::error("syntax-error", FileId(0), Span::new(0, 1), "x"),
-            Severity::Warning => Diagnostic::warning("no-goal", FileId(0), Span::new(0, 1), "x"),
+            Severity::Error => {
+                Diagnostic::error(Code::SyntaxError, FileId(0), Span::new(0, 1), "x")
+            }
+            Severity::Warning => Diagnostic::warning(Code::NoGoal, FileId(0), Span::new(0, 1), "x"),
         }
     }
 
     #[test]
-    fn formats_parse_from_their_names() {
-        let parsed: Vec<Format> = Format::NAMES.iter().map(|n| n.parse().unwrap()).collect();
-        assert_eq!(
-            parsed,
-            [Format::Human, Format::Json, Format::Sarif, Format::Github]
-        );
-        let err = "yaml".parse::<Format>().unwrap_err();
-        assert_eq!(
-            err,
-            "unknown format `yaml`: expected one of human, json, sarif, github"
-        );
+    fn formats_are_named_in_lower_case() {
+        use clap::ValueEnum;
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .map(|f| f.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["human", "json", "sarif", "github"]);
+        assert_eq!(Format::from_str("sarif", false), Ok(Format::Sarif));
+        assert!(Format::from_str("yaml", false).is_err());
     }
 
     #[test]

@@ -139,7 +139,11 @@ pub(crate) fn fingerprints(sources: &SourceMap, diags: &[Diagnostic]) -> Vec<Str
         .iter()
         .map(|d| {
             let f = sources.get(d.file);
-            let hash = line_hash(d.code, &f.name, line_text(&f.text, d.span.start as usize));
+            let hash = line_hash(
+                d.code.as_str(),
+                &f.name,
+                line_text(&f.text, d.span.start as usize),
+            );
             let n = seen.entry(hash.clone()).or_insert(0);
             *n += 1;
             format!("{hash}:{n}")
@@ -160,7 +164,7 @@ fn result(sources: &SourceMap, d: &Diagnostic, fingerprint: String) -> Value {
         "locations": [{ "physicalLocation": physical_location(sources, d.file, d.span) }],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint }
     });
-    if let Some(i) = CODES.iter().position(|c| c.code == d.code) {
+    if let Some(i) = d.code.catalogue_index() {
         r["ruleIndex"] = json!(i);
     }
     if !d.labels.is_empty() {
@@ -221,6 +225,7 @@ pub(super) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::source::SourceFile;
 
     fn one(text: &str) -> SourceMap {
@@ -233,7 +238,7 @@ mod tests {
         sm
     }
 
-    fn at(sm: &SourceMap, needle: &str, code: &'static str) -> Diagnostic {
+    fn at(sm: &SourceMap, needle: &str, code: Code) -> Diagnostic {
         let text = &sm.get(FileId(0)).text;
         let start = text.find(needle).unwrap();
         Diagnostic::warning(code, FileId(0), Span::new(start, start + needle.len()), "m")
@@ -243,18 +248,18 @@ mod tests {
     fn fingerprints_survive_lines_inserted_above() {
         let before = one("message m {}\ncampaign c {\n  send m\n}\n");
         let after = one("// a comment\n\nmessage m {}\ncampaign c {\n    send m\n}\n");
-        let fp = |sm: &SourceMap| fingerprints(sm, &[at(sm, "send m", "repeated-message")]);
+        let fp = |sm: &SourceMap| fingerprints(sm, &[at(sm, "send m", Code::RepeatedMessage)]);
         assert_eq!(fp(&before), fp(&after));
     }
 
     #[test]
     fn fingerprints_tell_findings_apart() {
         let sm = one("send a\nsend b\nsend a\n");
-        let first_a = at(&sm, "send a", "repeated-message");
+        let first_a = at(&sm, "send a", Code::RepeatedMessage);
         let mut second_a = first_a.clone();
         second_a.span = Span::new(14, 20);
-        let b = at(&sm, "send b", "repeated-message");
-        let other_code = at(&sm, "send b", "unreachable-step");
+        let b = at(&sm, "send b", Code::RepeatedMessage);
+        let other_code = at(&sm, "send b", Code::UnreachableStep);
         let fps = fingerprints(&sm, &[first_a, b, second_a, other_code]);
         // Same line text twice: same hash, occurrence 1 then 2.
         let (h0, n0) = fps[0].split_once(':').unwrap();
@@ -293,7 +298,7 @@ mod tests {
     #[test]
     fn every_code_is_a_rule_and_rule_index_points_at_it() {
         let sm = one("send x\n");
-        let v = to_value(&sm, &[at(&sm, "x", "unknown-name")]);
+        let v = to_value(&sm, &[at(&sm, "x", Code::UnknownName)]);
         let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
         assert_eq!(rules.len(), CODES.len());
         let result = &v["runs"][0]["results"][0];

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::{Entry, Ns, Resolver};
+use crate::codes::Code;
 
 /// The names Windows reserves for devices, whatever the case and
 /// extension.
@@ -43,7 +44,7 @@ impl Resolver<'_> {
             let (first_name, first) = &group[0];
             if is_device_name(first_name) {
                 self.err(
-                    "invalid-value",
+                    Code::InvalidValue,
                     first.file,
                     first.span,
                     format!("`{first_name}` cannot name a campaign: it is a device name on Windows"),
@@ -55,7 +56,7 @@ impl Resolver<'_> {
             // Same spelling twice is the plain `duplicate-name` already.
             for (name, later) in group.iter().skip(1).filter(|(n, _)| n != first_name) {
                 let d = self.err(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     later.file,
                     later.span,
                     format!("the campaign `{name}` differs from `{first_name}` only in case"),

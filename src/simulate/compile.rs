@@ -96,8 +96,7 @@ pub enum CKind {
         timeout: Tgt,
     },
     Branch(Vec<(CExpr, Tgt)>, Tgt),
-    /// (cumulative weight upper bound, target).
-    Split(Vec<(u32, Tgt)>),
+    Split(Vec<SplitArm>),
     Repeat {
         times: u32,
         body: Tgt,
@@ -106,6 +105,14 @@ pub enum CKind {
     Jump,
     Exit,
     End,
+}
+
+#[derive(Clone, Debug)]
+pub struct SplitArm {
+    /// The cumulative weight upper bound.
+    pub upto: u32,
+    pub to: Tgt,
+    pub name: String,
 }
 
 #[derive(Clone, Debug)]
@@ -183,10 +190,16 @@ fn err(msg: impl Into<String>) -> SimError {
     SimError::Plan(msg.into())
 }
 
-fn date_instant(s: &str) -> Result<i64, SimError> {
+pub(super) fn date_instant(s: &str) -> Result<i64, SimError> {
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| err(format!("invalid date {s:?}")))?;
     Ok(time::start_of_day(chrono_tz::UTC, d))
+}
+
+/// Seconds from the plan as an instant offset (a duration past the range
+/// of instants saturates: the runner then stops at its time limit).
+fn secs(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX)
 }
 
 fn tod(s: &str) -> Result<u32, SimError> {
@@ -215,11 +228,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
         reentry: plan.reentry.clone(),
         goal: None,
         exits: Vec::new(),
-        limits: plan
-            .limits
-            .iter()
-            .map(|l| (l.count, l.per as i64))
-            .collect(),
+        limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
         tz,
         tz_attr: None,
@@ -258,7 +267,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
             name: name.clone(),
             consent,
             quiet,
-            limits: ch.limits.iter().map(|l| (l.count, l.per as i64)).collect(),
+            limits: ch.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         });
     }
     for (name, m) in &plan.messages {
@@ -407,7 +416,7 @@ impl Builder<'_> {
                     .map(|f| self.expr(f).map(Box::new))
                     .transpose()?,
                 within: match window {
-                    DidWindow::Within { seconds } => Some(*seconds as i64),
+                    DidWindow::Within { seconds } => Some(secs(*seconds)),
                     _ => None,
                 },
                 since_entry: matches!(window, DidWindow::SinceEntry),
@@ -459,7 +468,7 @@ impl Builder<'_> {
                 }
                 NodeKind::Wait { seconds } => {
                     next = find("next")?;
-                    CKind::Wait(*seconds as i64)
+                    CKind::Wait(secs(*seconds))
                 }
                 NodeKind::WaitUntil { on, at } => {
                     next = find("next")?;
@@ -474,7 +483,7 @@ impl Builder<'_> {
                         }
                     },
                     filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
-                    within: *within as i64,
+                    within: secs(*within),
                     matched: find("event")?,
                     timeout: find("timeout")?,
                 },
@@ -496,9 +505,13 @@ impl Builder<'_> {
                     let mut acc = 0u32;
                     let mut arms = Vec::new();
                     for e in &n.successors {
-                        if let EdgeLabel::Arm { weight, .. } = &e.label {
-                            acc += weight;
-                            arms.push((acc, target(e)?));
+                        if let EdgeLabel::Arm { weight, arm } = &e.label {
+                            acc = acc.saturating_add(*weight);
+                            arms.push(SplitArm {
+                                upto: acc,
+                                to: target(e)?,
+                                name: arm.clone(),
+                            });
                         }
                     }
                     CKind::Split(arms)
@@ -657,27 +670,9 @@ pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i
             ..
         } => history[*event]
             .iter()
-            .map(|o| o.at + w + 1)
+            .map(|o| o.at.saturating_add(*w).saturating_add(1))
             .filter(|&t| t > now)
             .min(),
         _ => None,
     }
-}
-
-/// Parses an attribute or field value of type `ty` from scenario data.
-pub fn parse_value(v: &super::Value, ty: Ty) -> Result<Option<Val>, String> {
-    use super::Value as V;
-    Ok(Some(match (v, ty) {
-        (V::Null, _) => return Ok(None),
-        (V::Bool(b), Ty::Bool) => Val::Bool(*b),
-        (V::Number(n), Ty::Number) => Val::Num(*n),
-        (V::Text(s), Ty::Text) => Val::Text(s.clone()),
-        (V::Text(s), Ty::Time) => Val::Time(
-            time::parse_instant(s)
-                .or_else(|| date_instant(s).ok())
-                .ok_or_else(|| format!("{s:?} is not an RFC 3339 time"))?,
-        ),
-        (V::Number(n), Ty::Time) => Val::Time(*n as i64),
-        (v, ty) => return Err(format!("{v:?} is not a {ty:?} value")),
-    }))
 }

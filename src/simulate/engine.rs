@@ -10,203 +10,32 @@ use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 use super::compile::{
-    eval, next_expiry, parse_value, CExpr, CKind, CTrigger, CWaitOn, Compiled, Ctx, Occurrence,
-    Tgt, Val,
+    eval, next_expiry, CExpr, CKind, CTrigger, CWaitOn, Compiled, Ctx, Occurrence, Tgt, Val,
 };
-use super::{Entry, ExitReason, Scenario, SimError, SkipReason, Timeline, What};
+use super::prepare::{PInput, PKind, PPerson};
+use super::timeline::Refused;
+use super::{Entry, ExitReason, SkipReason, Timeline, What};
 use crate::plan::{time, Reentry};
 
 /// Flow that goes round this many nodes with no time passing is stopped
 /// (the compiler rejects such plans as `instant-loop`).
 const MAX_INSTANT_STEPS: u32 = 10_000;
-const DAY: i64 = 86_400;
 
-/// A scenario checked against a compiled plan, ready to run.
-#[derive(Clone, Debug)]
-pub struct Prepared {
-    pub start: i64,
-    pub until: i64,
-    people: Vec<PPerson>,
-}
-
-impl Prepared {
-    /// How many people it holds.
-    pub fn len(&self) -> usize {
-        self.people.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.people.is_empty()
-    }
-}
-
-#[derive(Clone, Debug)]
-struct PPerson {
-    id: String,
-    attrs: Vec<Option<Val>>,
-    inputs: Vec<PInput>,
-}
-
-#[derive(Clone, Debug)]
-struct PInput {
-    at: i64,
-    kind: PKind,
-}
-
-#[derive(Clone, Debug)]
-enum PKind {
-    Event(usize, Vec<Option<Val>>),
-    Opened(usize),
-    Clicked(usize),
-    Set(Vec<(usize, Option<Val>)>),
-    /// About something the plan does not use.
-    Ignored,
-}
-
-fn serr(m: impl Into<String>) -> SimError {
-    SimError::Scenario(m.into())
-}
-
-pub fn prepare(c: &Compiled, scenario: &Scenario) -> Result<Prepared, SimError> {
-    let mut people = Vec::with_capacity(scenario.people.len());
-    let mut first: Option<i64> = None;
-    let mut last: Option<i64> = None;
-    for p in &scenario.people {
-        let who = &p.person.id;
-        let mut attrs = vec![None; c.attrs.len()];
-        for (name, v) in &p.person.attributes {
-            if let Some(&i) = c.attr_index.get(name) {
-                attrs[i] = parse_value(v, c.attrs[i].1)
-                    .map_err(|e| serr(format!("person {who}: attribute {name}: {e}")))?;
-            }
-        }
-        let mut inputs = Vec::with_capacity(p.events.len());
-        for (n, input) in p.events.iter().enumerate() {
-            let at = time::parse_instant(&input.at).ok_or_else(|| {
-                serr(format!(
-                    "person {who}, input {}: `at` {:?} is not an RFC 3339 time",
-                    n + 1,
-                    input.at
-                ))
-            })?;
-            let given = [
-                input.event.is_some(),
-                input.opened.is_some(),
-                input.clicked.is_some(),
-                input.set.is_some(),
-            ]
-            .iter()
-            .filter(|&&b| b)
-            .count();
-            if given != 1 {
-                return Err(serr(format!(
-                    "person {who}, input {}: give exactly one of `event`, `opened`, `clicked`, `set`",
-                    n + 1
-                )));
-            }
-            let kind = if let Some(e) = &input.event {
-                match c.event_index.get(e) {
-                    Some(&ei) => {
-                        let ev = &c.events[ei];
-                        let mut fields = vec![None; ev.fields.len()];
-                        for (f, v) in &input.fields {
-                            if let Some(fi) = ev.fields.iter().position(|(name, _)| name == f) {
-                                fields[fi] = parse_value(v, ev.fields[fi].1).map_err(|e| {
-                                    serr(format!("person {who}, input {}: field {f}: {e}", n + 1))
-                                })?;
-                            }
-                        }
-                        PKind::Event(ei, fields)
-                    }
-                    None => PKind::Ignored,
-                }
-            } else if let Some(m) = &input.opened {
-                c.message_index
-                    .get(m)
-                    .map_or(PKind::Ignored, |&m| PKind::Opened(m))
-            } else if let Some(m) = &input.clicked {
-                c.message_index
-                    .get(m)
-                    .map_or(PKind::Ignored, |&m| PKind::Clicked(m))
-            } else {
-                let mut set = Vec::new();
-                for (name, v) in input.set.as_ref().into_iter().flatten() {
-                    if let Some(&i) = c.attr_index.get(name) {
-                        let v = parse_value(v, c.attrs[i].1).map_err(|e| {
-                            serr(format!("person {who}, input {}: set {name}: {e}", n + 1))
-                        })?;
-                        set.push((i, v));
-                    }
-                }
-                PKind::Set(set)
-            };
-            first = Some(first.map_or(at, |f| f.min(at)));
-            last = Some(last.map_or(at, |l| l.max(at)));
-            inputs.push(PInput { at, kind });
-        }
-        inputs.sort_by_key(|i| i.at);
-        people.push(PPerson {
-            id: who.clone(),
-            attrs,
-            inputs,
-        });
-    }
-    let parse = |s: &Option<String>, what: &str| -> Result<Option<i64>, SimError> {
-        s.as_ref()
-            .map(|s| {
-                time::parse_instant(s)
-                    .ok_or_else(|| serr(format!("`{what}` {s:?} is not an RFC 3339 time")))
-            })
-            .transpose()
-    };
-    let once = match &c.trigger {
-        CTrigger::Once(date, _) => Some(time::start_of_day(chrono_tz::UTC, *date) - DAY),
-        _ => None,
-    };
-    let start = match parse(&scenario.start, "start")? {
-        Some(s) => s,
-        None => [first, c.window.map(|w| w.0), once]
-            .into_iter()
-            .flatten()
-            .min()
-            .ok_or_else(|| serr("no inputs: give the scenario a `start`"))?,
-    };
-    let until = match parse(&scenario.until, "until")? {
-        Some(u) => u,
-        None => {
-            let horizon = if c.max_latest.is_none() || c.nodes.len() > 1 && c.max_latest == Some(0)
-            {
-                365 * DAY
-            } else {
-                c.max_latest.unwrap_or(0) as i64 + 8 * DAY
-            };
-            let base = [
-                Some(start),
-                last,
-                c.window.map(|w| w.1),
-                once.map(|o| o + 2 * DAY),
-            ]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(start);
-            base + horizon
-        }
-    };
-    Ok(Prepared {
-        start,
-        until,
-        people,
-    })
-}
-
-pub fn run(c: &Compiled, prepared: &Prepared, trace: bool) -> Vec<Timeline> {
-    prepared
-        .people
-        .iter()
-        .map(|p| run_person(c, prepared, p, trace))
-        .collect()
-}
+/// The most entries one person's timeline holds: the runner stops a
+/// person there (`exited entry_limit`), so that a journey that sends
+/// without end (`step again { wait 1s send ping goto again }`) costs
+/// bounded memory.
+pub const MAX_ENTRIES: usize = 10_000;
+/// The most journey steps the runner executes for one person, and the most
+/// moments it wakes up for them (an input, a timer, a scheduled trigger):
+/// past either, `exited step_limit`. So a person costs bounded time
+/// whatever span of time a scenario asks for.
+pub const MAX_STEPS: u64 = 1_000_000;
+/// The latest instant the runner represents, 9999-12-31T23:59:59Z: a
+/// journey whose next moment would be later stops (`exited time_limit`).
+pub const MAX_INSTANT: i64 = 253_402_300_799;
+/// The earliest, 0000-01-01T00:00:00Z.
+pub const MIN_INSTANT: i64 = -62_167_219_200;
 
 #[derive(Clone, Copy, Debug)]
 enum Pending {
@@ -249,13 +78,22 @@ struct Person<'a> {
     steps: u64,
     /// The nodes executed, when tracing.
     trace: Option<Vec<(i64, usize)>>,
+    refused: Refused,
+    /// The runner's bounds stopped the person: nothing more happens.
+    stopped: bool,
 }
 
-fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Timeline {
+/// Runs one person over `(start, until)`.
+pub(super) fn run_person(
+    c: &Compiled,
+    (start, until): (i64, i64),
+    p: &PPerson,
+    trace: bool,
+) -> Timeline {
     let mut s = Person {
         c,
         id: &p.id,
-        start: prepared.start,
+        start,
         attrs: p.attrs.clone(),
         tz: c.tz,
         history: vec![Vec::new(); c.events.len()],
@@ -266,10 +104,12 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Ti
         entries: Vec::new(),
         steps: 0,
         trace: trace.then(Vec::new),
+        refused: Refused::default(),
+        stopped: false,
     };
     s.update_tz();
-    let until = prepared.until;
     let mut i = 0;
+    let mut moments = 0u64;
     // Inputs before the start only build up state.
     while i < p.inputs.len() && p.inputs[i].at < s.start {
         s.apply(&p.inputs[i]);
@@ -298,7 +138,12 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Ti
         else {
             break;
         };
-        if t > until {
+        if t > until || s.stopped {
+            break;
+        }
+        moments += 1;
+        if moments > MAX_STEPS {
+            s.stop(t, ExitReason::StepLimit);
             break;
         }
         if t_in == Some(t) {
@@ -346,6 +191,7 @@ fn run_person(c: &Compiled, prepared: &Prepared, p: &PPerson, trace: bool) -> Ti
         entries: s.entries,
         steps: s.steps,
         trace: s.trace.unwrap_or_default(),
+        refused: s.refused,
     }
 }
 
@@ -561,6 +407,7 @@ impl Person<'_> {
         }
         if let Some((opens, closes)) = c.window {
             if t < opens || t >= closes {
+                self.refused.window += 1;
                 return;
             }
         }
@@ -568,13 +415,15 @@ impl Person<'_> {
             (_, None) => true,
             (Reentry::Never, Some(_)) => false,
             (Reentry::Always, Some(_)) => true,
-            (Reentry::After { after }, Some(last)) => t - last >= *after as i64,
+            (Reentry::After { after }, Some(last)) => (t - last) as u64 >= *after,
         };
         if !allowed {
+            self.refused.reentry += 1;
             return;
         }
         if let Some(a) = &c.audience {
             if !eval(a, &self.ctx(t, &trigger_fields)) {
+                self.refused.audience += 1;
                 return;
             }
         }
@@ -592,10 +441,7 @@ impl Person<'_> {
             pending: Pending::Quiet,
         });
         self.entered = Some(t);
-        self.entries.push(Entry {
-            at: t,
-            what: What::Entered,
-        });
+        self.push(t, What::Entered);
         self.advance(
             t,
             Tgt {
@@ -607,7 +453,46 @@ impl Person<'_> {
 
     fn end(&mut self, t: i64, what: What) {
         self.journey = None;
-        self.entries.push(Entry { at: t, what });
+        self.push(t, what);
+    }
+
+    /// Adds an entry to the timeline; the last one the runner's bound
+    /// allows is `exited entry_limit`, and the person stops there.
+    fn push(&mut self, t: i64, what: What) {
+        if self.stopped {
+            return;
+        }
+        if self.entries.len() + 1 >= MAX_ENTRIES {
+            self.stop(t, ExitReason::EntryLimit);
+        } else {
+            self.entries.push(Entry { at: t, what });
+        }
+    }
+
+    /// The runner's bounds end the person's run at `t`.
+    fn stop(&mut self, t: i64, reason: ExitReason) {
+        self.journey = None;
+        self.entries.push(Entry {
+            at: t,
+            what: What::Exited {
+                reason,
+                event: None,
+            },
+        });
+        self.stopped = true;
+    }
+
+    /// Waits until `wake`, or stops the person when that is past the
+    /// latest instant the runner represents.
+    fn sleep(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
+        match wake.filter(|&w| w <= MAX_INSTANT) {
+            Some(w) => {
+                let j = self.journey.as_mut().expect("in journey");
+                j.wake = w;
+                j.pending = pending;
+            }
+            None => self.stop(t, ExitReason::TimeLimit),
+        }
     }
 
     fn wake(&mut self, t: i64) {
@@ -627,14 +512,14 @@ impl Person<'_> {
     fn skip(&mut self, t: i64, m: usize, reason: SkipReason) {
         let c = self.c;
         let msg = &c.messages[m];
-        self.entries.push(Entry {
-            at: t,
-            what: What::Skip {
+        self.push(
+            t,
+            What::Skip {
                 message: msg.name.clone(),
                 channel: c.channels[msg.channel].name.clone(),
                 reason,
             },
-        });
+        );
     }
 
     /// Whether a send at `t` would exceed one of `limits` (count per
@@ -680,13 +565,13 @@ impl Person<'_> {
         if let Some(j) = &mut self.journey {
             j.sent[m] = true;
         }
-        self.entries.push(Entry {
-            at: t,
-            what: What::Send {
+        self.push(
+            t,
+            What::Send {
                 message: c.messages[m].name.clone(),
                 channel: ch.name.clone(),
             },
-        });
+        );
         SendOutcome::Done
     }
 
@@ -709,6 +594,10 @@ impl Person<'_> {
             let n = tgt.to;
             let node = &c.nodes[n];
             self.steps += 1;
+            if self.steps > MAX_STEPS {
+                self.stop(t, ExitReason::StepLimit);
+                return;
+            }
             if let Some(trace) = &mut self.trace {
                 trace.push((t, n));
             }
@@ -718,15 +607,14 @@ impl Person<'_> {
                 CKind::Send(m) => match self.send(t, *m) {
                     SendOutcome::Done => tgt = node.next,
                     SendOutcome::Quiet(until) => {
-                        let j = self.journey.as_mut().expect("in journey");
-                        j.wake = until;
-                        j.pending = Pending::Quiet;
+                        if self.journey.is_some() {
+                            self.sleep(t, Some(until), Pending::Quiet);
+                        }
                         return;
                     }
                 },
                 CKind::Wait(s) => {
-                    j.wake = t + s;
-                    j.pending = Pending::Advance(node.next);
+                    self.sleep(t, t.checked_add(*s), Pending::Advance(node.next));
                     return;
                 }
                 CKind::WaitUntil(weekday, minutes) => {
@@ -745,8 +633,7 @@ impl Person<'_> {
                     if at <= t {
                         tgt = node.next;
                     } else {
-                        j.wake = at;
-                        j.pending = Pending::Advance(node.next);
+                        self.sleep(t, Some(at), Pending::Advance(node.next));
                         return;
                     }
                 }
@@ -764,8 +651,7 @@ impl Person<'_> {
                     if already {
                         tgt = *matched;
                     } else {
-                        j.wake = t + within;
-                        j.pending = Pending::WaitFor;
+                        self.sleep(t, t.checked_add(*within), Pending::WaitFor);
                         return;
                     }
                 }
@@ -778,8 +664,15 @@ impl Person<'_> {
                 }
                 CKind::Split(arms) => {
                     let bucket = split_bucket(self.id, &c.campaign, &node.id);
-                    match arms.iter().find(|(upto, _)| bucket < *upto).or(arms.last()) {
-                        Some((_, to)) => tgt = *to,
+                    match arms.iter().find(|a| bucket < a.upto).or(arms.last()) {
+                        Some(arm) => {
+                            tgt = arm.to;
+                            let what = What::Split {
+                                node: node.id.clone(),
+                                arm: arm.name.clone(),
+                            };
+                            self.push(t, what);
+                        }
                         None => tgt = node.next,
                     }
                 }

@@ -126,7 +126,7 @@ fn random_value(
     rng: &mut Rng,
     ty: &ValueType,
     name: &str,
-    person: usize,
+    person: u64,
     consts: &HashMap<String, Vec<Value>>,
     base: i64,
 ) -> Value {
@@ -162,70 +162,106 @@ fn random_value(
     }
 }
 
-/// `n` random people for `plan`, deterministic for `seed`. Their inputs
-/// fall in the two weeks from the window's opening (or the `once`
-/// trigger's day, or 2026-11-20).
-pub fn generate_people(plan: &Plan, n: usize, seed: u64) -> Scenario {
-    let mut rng = Rng(seed ^ 0x6f6d_6e69_7321);
-    let consts = constants(plan);
-    let base = plan
-        .window
-        .as_ref()
-        .and_then(|w| time::parse_instant(&w.opens_at))
-        .or(match &plan.trigger {
-            Trigger::Once { date, .. } => time::parse_instant(&format!("{date}T00:00:00Z")),
-            _ => None,
-        })
-        .unwrap_or(1_795_132_800); // 2026-11-20T00:00:00Z
-    let at = |rng: &mut Rng| time::format_instant(base + rng.below(SPAN as u64) as i64);
-    let trigger_event = match &plan.trigger {
-        Trigger::Event { event, .. } => Some(event.clone()),
-        _ => None,
-    };
-    let event_input = |rng: &mut Rng, name: &str, person: usize| {
+/// Makes random people for a plan one at a time (so a population of
+/// millions need not be held), deterministic for a seed: the `i`-th person
+/// is the same whatever the population's size.
+pub struct Generator<'p> {
+    plan: &'p Plan,
+    rng: Rng,
+    consts: HashMap<String, Vec<Value>>,
+    base: i64,
+    trigger_event: Option<String>,
+    next: u64,
+}
+
+impl<'p> Generator<'p> {
+    pub fn new(plan: &'p Plan, seed: u64) -> Generator<'p> {
+        let base = plan
+            .window
+            .as_ref()
+            .and_then(|w| time::parse_instant(&w.opens_at))
+            .or(match &plan.trigger {
+                Trigger::Once { date, .. } => time::parse_instant(&format!("{date}T00:00:00Z")),
+                _ => None,
+            })
+            .unwrap_or(1_795_132_800); // 2026-11-20T00:00:00Z
+        Generator {
+            plan,
+            rng: Rng(seed ^ 0x6f6d_6e69_7321),
+            consts: constants(plan),
+            base,
+            trigger_event: match &plan.trigger {
+                Trigger::Event { event, .. } => Some(event.clone()),
+                _ => None,
+            },
+            next: 0,
+        }
+    }
+
+    /// Where simulated time starts for the population: its inputs fall in
+    /// the two weeks from here.
+    pub fn start(&self) -> i64 {
+        self.base
+    }
+
+    /// The last instant an input can fall on.
+    pub fn last_input(&self) -> i64 {
+        self.base + SPAN - 1
+    }
+
+    fn at(&mut self) -> String {
+        time::format_instant(self.base + self.rng.below(SPAN as u64) as i64)
+    }
+
+    fn event_input(&mut self, name: &str, person: u64) -> Input {
+        let plan = self.plan;
         let fields = plan.events[name]
             .fields
             .iter()
             .map(|(f, ty)| {
                 let key = format!("{name}.{f}");
                 let v = match ty {
-                    ValueType::Basic(BasicType::Number) if !consts.contains_key(&key) => {
-                        Value::Number(rng.below(200) as f64)
+                    ValueType::Basic(BasicType::Number) if !self.consts.contains_key(&key) => {
+                        Value::Number(self.rng.below(200) as f64)
                     }
-                    _ => random_value(rng, ty, &key, person, &consts, base),
+                    _ => random_value(&mut self.rng, ty, &key, person, &self.consts, self.base),
                 };
                 (f.clone(), v)
             })
             .collect();
         Input {
-            at: at(rng),
+            at: self.at(),
             event: Some(name.to_string()),
             fields,
             ..Input::default()
         }
-    };
-    let mut people = Vec::with_capacity(n);
-    for i in 0..n {
+    }
+
+    /// The next person (ids `p0`, `p1`, ...).
+    pub fn person(&mut self) -> PersonScenario {
+        let plan = self.plan;
+        let i = self.next;
+        self.next += 1;
         let mut attributes = BTreeMap::new();
         for (name, ty) in &plan.profile {
-            if rng.chance(10) {
+            if self.rng.chance(10) {
                 continue;
             }
             let v = if plan.timezone_attribute.as_deref() == Some(name) {
-                Value::Text(ZONES[rng.below(ZONES.len() as u64) as usize].to_string())
+                Value::Text(ZONES[self.rng.below(ZONES.len() as u64) as usize].to_string())
             } else {
-                random_value(&mut rng, ty, name, i, &consts, base)
+                random_value(&mut self.rng, ty, name, i, &self.consts, self.base)
             };
             attributes.insert(name.clone(), v);
         }
         let mut events = Vec::new();
-        if let Some(t) = &trigger_event {
-            for _ in 0..1 + rng.below(3) {
-                events.push(event_input(&mut rng, t, i));
+        if let Some(t) = self.trigger_event.clone() {
+            for _ in 0..1 + self.rng.below(3) {
+                events.push(self.event_input(&t, i));
             }
         }
         for name in plan.events.keys() {
-            if Some(name) == trigger_event.as_ref() {
+            if Some(name) == self.trigger_event.as_ref() {
                 continue;
             }
             let percent = if plan.goal.as_ref() == Some(name) {
@@ -235,52 +271,60 @@ pub fn generate_people(plan: &Plan, n: usize, seed: u64) -> Scenario {
             } else {
                 25
             };
-            if rng.chance(percent) {
-                events.push(event_input(&mut rng, name, i));
+            if self.rng.chance(percent) {
+                events.push(self.event_input(name, i));
             }
         }
         for m in plan.messages.keys() {
-            if rng.chance(40) {
+            if self.rng.chance(40) {
                 events.push(Input {
-                    at: at(&mut rng),
+                    at: self.at(),
                     opened: Some(m.clone()),
                     ..Input::default()
                 });
             }
-            if rng.chance(25) {
+            if self.rng.chance(25) {
                 events.push(Input {
-                    at: at(&mut rng),
+                    at: self.at(),
                     clicked: Some(m.clone()),
                     ..Input::default()
                 });
             }
         }
         // Attribute changes (and so segment entries).
-        for _ in 0..rng.below(3) {
+        for _ in 0..self.rng.below(3) {
             if plan.profile.is_empty() {
                 break;
             }
-            let k = rng.below(plan.profile.len() as u64) as usize;
+            let k = self.rng.below(plan.profile.len() as u64) as usize;
             let (name, ty) = plan.profile.iter().nth(k).expect("in range");
-            let v = random_value(&mut rng, ty, name, i, &consts, base);
+            let v = random_value(&mut self.rng, ty, name, i, &self.consts, self.base);
             events.push(Input {
-                at: at(&mut rng),
+                at: self.at(),
                 set: Some(BTreeMap::from([(name.clone(), v)])),
                 ..Input::default()
             });
         }
         events.sort_by(|a, b| a.at.cmp(&b.at));
-        people.push(PersonScenario {
+        PersonScenario {
             person: Person {
                 id: format!("p{i}"),
                 attributes,
             },
             events,
             expect: None,
-        });
+        }
     }
+}
+
+/// `n` random people for `plan`, deterministic for `seed` (the first `n`
+/// of [`Generator`]). Their inputs fall in the two weeks from the window's
+/// opening (or the `once` trigger's day, or 2026-11-20).
+pub fn generate_people(plan: &Plan, n: usize, seed: u64) -> Scenario {
+    let mut g = Generator::new(plan, seed);
+    let people = (0..n).map(|_| g.person()).collect();
     Scenario {
-        start: Some(time::format_instant(base)),
+        start: Some(time::format_instant(g.start())),
         until: None,
         people,
     }

@@ -18,29 +18,51 @@
 //! }
 //! ```
 //!
+//! The stages, each in its own file: reading scenarios (`yaml`,
+//! `scenario`), checking them against a compiled plan (`compile`,
+//! `prepare`), running one person (`engine`), and, over people, generating
+//! populations (`generate`), counting them (`summary`), streaming them
+//! through (`population`), comparing and rewriting `expect` lists
+//! (`expect`), and the `omnis simulate` command (`command`, `progress`).
+//!
 //! Entry points: [`simulate`] (one call), or [`Simulator`] to compile a
-//! plan once and run many people ([`Simulator::prepare`], [`Simulator::run`]);
-//! [`generate_people`] makes random populations for `--people N`;
-//! [`check_expectations`] compares timelines with a scenario's `expect`.
+//! plan once and run many people ([`Simulator::prepare`],
+//! [`Simulator::run`], [`Simulator::run_population`]);
+//! [`generate_people`] makes random populations; [`check_expectations`]
+//! compares timelines with a scenario's `expect`.
 
+pub mod command;
 mod compile;
 mod engine;
+mod expect;
 mod generate;
+mod population;
+mod prepare;
+mod progress;
 pub mod report;
+mod scenario;
+mod summary;
 #[cfg(test)]
 mod tests;
+mod timeline;
+mod yaml;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::plan::{time, Plan};
+use crate::plan::Plan;
 
 pub use compile::{Compiled, Val};
-pub use engine::Prepared;
-pub use generate::{generate_people, Rng};
+pub use engine::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
+pub use expect::{check_expectations, expected_lines, update_expectations};
+pub use generate::{generate_people, Generator, Rng};
+pub use population::MAX_PEOPLE;
+pub use prepare::{Prepared, Vocabulary};
+pub use scenario::{
+    Input, Person, PersonScenario, Place, Scenario, ScenarioDoc, ScenarioError, Value,
+};
+pub use summary::Summary;
+pub use timeline::{
+    timelines_to_json, Entry, ExitReason, JsonPeople, Refused, SkipReason, Timeline, What,
+};
+pub use yaml::{Pos, MAX_ALIAS_NODES, MAX_BYTES as MAX_SCENARIO_BYTES, MAX_DEPTH};
 
 /// Why a simulation could not run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,305 +70,39 @@ pub enum SimError {
     /// The plan is inconsistent (a name it uses is not declared in it).
     Plan(String),
     /// The scenario does not fit the plan or is malformed.
-    Scenario(String),
+    Scenario(ScenarioError),
+}
+
+impl SimError {
+    pub(crate) fn scenario(message: impl Into<String>, place: Place) -> SimError {
+        SimError::Scenario(ScenarioError::new(message, place))
+    }
 }
 
 impl std::fmt::Display for SimError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SimError::Plan(m) => write!(f, "invalid plan: {m}"),
-            SimError::Scenario(m) => write!(f, "invalid scenario: {m}"),
+            SimError::Scenario(ScenarioError {
+                message,
+                place: Place::At(p),
+            }) => write!(
+                f,
+                "invalid scenario: line {}, column {}: {message}",
+                p.line, p.column
+            ),
+            SimError::Scenario(e) => write!(f, "invalid scenario: {}", e.message),
         }
     }
 }
 
 impl std::error::Error for SimError {}
 
-/// A scenario: people and what they do over time.
-///
-/// In YAML, either one person (`person`, `events`, `expect`) or
-/// `people: [{person, events, expect}, ...]`, with optional `start` and
-/// `until` (RFC 3339) bounding the simulated time.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Scenario {
-    /// Simulated time starts here (default: the earliest of the first
-    /// input, the window's opening and the day before a `once` trigger's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    /// Simulated time stops here (default: the last input, or `start`,
-    /// plus the plan's longest bounded `latest` and 8 days; 365 days when
-    /// the journey is unbounded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
-    pub people: Vec<PersonScenario>,
-}
-
-/// One person and their inputs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonScenario {
-    pub person: Person,
-    /// Inputs in any order; equal times keep their order.
-    #[serde(default)]
-    pub events: Vec<Input>,
-    /// The expected timeline, one [`Entry::human`] line each (without the
-    /// person), for [`check_expectations`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Vec<String>>,
-}
-
-/// A person at the start of the simulation.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Person {
-    pub id: String,
-    /// Profile attributes (unset when absent or `null`). Times are RFC 3339
-    /// strings.
-    #[serde(default)]
-    pub attributes: BTreeMap<String, Value>,
-}
-
-/// A scalar in a scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Value {
-    Null,
-    Bool(bool),
-    Number(f64),
-    Text(String),
-}
-
-/// Something that happens at `at`: exactly one of `event` (with `fields`),
-/// `opened`, `clicked` (a message) or `set` (attributes; `null` unsets).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Input {
-    pub at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opened: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clicked: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set: Option<BTreeMap<String, Value>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScenarioFile {
-    #[serde(default)]
-    start: Option<String>,
-    #[serde(default)]
-    until: Option<String>,
-    #[serde(default)]
-    person: Option<Person>,
-    #[serde(default)]
-    events: Vec<Input>,
-    #[serde(default)]
-    expect: Option<Vec<String>>,
-    #[serde(default)]
-    people: Vec<PersonScenario>,
-}
-
-impl Scenario {
-    /// Reads a scenario file (YAML, or JSON).
-    pub fn from_yaml(text: &str) -> Result<Scenario, SimError> {
-        let f: ScenarioFile =
-            serde_yaml::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))?;
-        let mut people = f.people;
-        match f.person {
-            Some(person) => people.insert(
-                0,
-                PersonScenario {
-                    person,
-                    events: f.events,
-                    expect: f.expect,
-                },
-            ),
-            None if !f.events.is_empty() || f.expect.is_some() => {
-                return Err(SimError::Scenario(
-                    "`events` and `expect` need a `person` (or use `people`)".into(),
-                ))
-            }
-            None => {}
-        }
-        Ok(Scenario {
-            start: f.start,
-            until: f.until,
-            people,
-        })
-    }
-
-    /// The scenario as YAML (always in the `people` form).
-    pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).expect("scenarios serialize")
-    }
-}
-
-/// What happened to one person.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-pub struct Timeline {
-    pub person: String,
-    #[serde(rename = "timeline")]
-    pub entries: Vec<Entry>,
-    /// Nodes executed (for throughput measurements).
-    #[serde(skip)]
-    pub steps: u64,
-    /// The nodes executed, in order, as `(instant, index into the plan's
-    /// `nodes`)`: only with [`Simulator::with_trace`], empty otherwise.
-    #[serde(skip)]
-    pub trace: Vec<(i64, usize)>,
-}
-
-/// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-pub struct Entry {
-    /// When, RFC 3339 UTC.
-    #[serde(serialize_with = "ser_instant")]
-    #[schemars(with = "String")]
-    pub at: i64,
-    #[serde(flatten)]
-    pub what: What,
-}
-
-fn ser_instant<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&time::format_instant(*t))
-}
-
-/// The kinds of timeline entries.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum What {
-    /// The person entered the journey.
-    Entered,
-    /// A message went out.
-    Send { message: String, channel: String },
-    /// A send was skipped.
-    Skip {
-        message: String,
-        channel: String,
-        reason: SkipReason,
-    },
-    /// The goal event happened: a conversion; the journey ended.
-    Converted { event: String },
-    /// The journey ended without conversion.
-    Exited {
-        reason: ExitReason,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        event: Option<String>,
-    },
-    /// The person reached the end of the journey.
-    Completed,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// The channel's consent attribute is false or not set.
-    NoConsent,
-    /// A campaign `limit` would be exceeded.
-    CampaignLimit,
-    /// A channel `limit` would be exceeded.
-    ChannelLimit,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExitReason {
-    /// An `exit when` event happened.
-    ExitEvent,
-    /// The journey reached an `exit` step.
-    ExitStep,
-    /// The campaign window closed.
-    WindowClosed,
-    /// Flow went round a loop with no time passing (a plan the compiler
-    /// rejects as `instant-loop`).
-    InstantLoop,
-}
-
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::NoConsent => "no_consent",
-            SkipReason::CampaignLimit => "campaign_limit",
-            SkipReason::ChannelLimit => "channel_limit",
-        }
-    }
-}
-
-impl ExitReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExitReason::ExitEvent => "exit_event",
-            ExitReason::ExitStep => "exit_step",
-            ExitReason::WindowClosed => "window_closed",
-            ExitReason::InstantLoop => "instant_loop",
-        }
-    }
-}
-
-impl Entry {
-    /// One readable line: `2026-11-20T11:00:00Z send cart_reminder (email)`.
-    pub fn human(&self) -> String {
-        let at = time::format_instant(self.at);
-        match &self.what {
-            What::Entered => format!("{at} entered"),
-            What::Send { message, channel } => format!("{at} send {message} ({channel})"),
-            What::Skip {
-                message,
-                channel,
-                reason,
-            } => format!("{at} skip {message} ({channel}): {}", reason.as_str()),
-            What::Converted { event } => format!("{at} converted {event}"),
-            What::Exited {
-                reason,
-                event: Some(e),
-            } => format!("{at} exited {}: {e}", reason.as_str()),
-            What::Exited {
-                reason,
-                event: None,
-            } => format!("{at} exited {}", reason.as_str()),
-            What::Completed => format!("{at} completed"),
-        }
-    }
-}
-
-impl Timeline {
-    /// The human form: a header line with the person, then one line per
-    /// entry, indented.
-    pub fn human(&self) -> String {
-        let mut s = format!("{}:\n", self.person);
-        if self.entries.is_empty() {
-            s.push_str("  (nothing happened)\n");
-        }
-        for e in &self.entries {
-            let _ = writeln!(s, "  {}", e.human());
-        }
-        s
-    }
-
-    /// The JSON form: `{"person": "p1", "timeline": [{"at", "kind", ...}]}`.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("timelines serialize");
-        s.push('\n');
-        s
-    }
-}
-
-/// Timelines as the JSON of `omnis simulate --format json`:
-/// `{"format_version": "1.0", "people": [{"person", "timeline"}, ...]}`
-/// (see [`report`]).
-pub fn timelines_to_json(timelines: &[Timeline]) -> String {
-    report::Report::timelines(timelines).to_json()
-}
-
 /// Compiles a plan once, to run many people through it.
 pub struct Simulator {
     compiled: Compiled,
     trace: bool,
+    vocabulary: Option<Vocabulary>,
 }
 
 impl Simulator {
@@ -355,6 +111,7 @@ impl Simulator {
         Ok(Simulator {
             compiled: compile::compile(plan)?,
             trace: false,
+            vocabulary: None,
         })
     }
 
@@ -366,14 +123,50 @@ impl Simulator {
         self
     }
 
+    /// The names that exist beyond the plan (everything the campaigns
+    /// declare): scenarios may mention those the plan does not use, and a
+    /// name that is in neither is an error with a did-you-mean. Without a
+    /// vocabulary, names the plan does not use are ignored.
+    pub fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Simulator {
+        self.vocabulary = Some(vocabulary);
+        self
+    }
+
     /// Checks a scenario against the plan and parses it.
     pub fn prepare(&self, scenario: &Scenario) -> Result<Prepared, SimError> {
-        engine::prepare(&self.compiled, scenario)
+        prepare::prepare(&self.compiled, scenario, self.vocabulary.as_ref())
     }
 
     /// Runs every person of a prepared scenario.
     pub fn run(&self, prepared: &Prepared) -> Vec<Timeline> {
-        engine::run(&self.compiled, prepared, self.trace)
+        let mut out = Vec::with_capacity(prepared.len());
+        self.run_each(prepared, |_, t| out.push(t));
+        out
+    }
+
+    /// Runs the people of a prepared scenario one at a time, handing each
+    /// timeline (with the person's index) to `f`, so that a long run need
+    /// not keep them.
+    pub fn run_each(&self, prepared: &Prepared, mut f: impl FnMut(usize, Timeline)) {
+        for (i, p) in prepared.people().iter().enumerate() {
+            f(
+                i,
+                engine::run_person(&self.compiled, prepared.bounds(), p, self.trace),
+            );
+        }
+    }
+
+    /// Runs a generated population of `n` people ([`Generator`], from
+    /// `seed`) one person at a time and counts what happened; `progress`
+    /// is told how many people are done now and then.
+    pub fn run_population(
+        &self,
+        plan: &Plan,
+        n: u64,
+        seed: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Summary, SimError> {
+        population::run(self, plan, n, seed, progress)
     }
 }
 
@@ -383,29 +176,4 @@ pub fn simulate(plan: &Plan, scenario: &Scenario) -> Result<Vec<Timeline>, SimEr
     let sim = Simulator::new(plan)?;
     let prepared = sim.prepare(scenario)?;
     Ok(sim.run(&prepared))
-}
-
-/// Compares timelines with the `expect` lists of a scenario's people.
-/// Returns one message per person whose timeline differs (a unified diff),
-/// none when all match; people without `expect` are not checked.
-pub fn check_expectations(scenario: &Scenario, timelines: &[Timeline]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (p, t) in scenario.people.iter().zip(timelines) {
-        let Some(expect) = &p.expect else { continue };
-        let want = expect.join("\n");
-        let have = t
-            .entries
-            .iter()
-            .map(Entry::human)
-            .collect::<Vec<_>>()
-            .join("\n");
-        if want.trim() != have.trim() {
-            let diff = similar::TextDiff::from_lines(&want, &have)
-                .unified_diff()
-                .header("expected", "simulated")
-                .to_string();
-            out.push(format!("person {}:\n{diff}", p.person.id));
-        }
-    }
-    out
 }

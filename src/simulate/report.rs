@@ -1,22 +1,22 @@
 //! `omnis simulate --format json`: one object, `format_version` first, then
 //! either the timelines of the scenario's people or, for a generated
-//! population (`--people N`), what happened to it in counts:
+//! population (`--people N`), what happened to it in counts
+//! ([`Summary`]):
 //!
 //! ```json
 //! {"format_version": "1.0", "people": [{"person": "p1", "timeline": [{"at", "kind", ...}]}]}
-//! {"format_version": "1.0", "summary": {"people": 10000, "steps": 123456, "counts": {"entered": 9000, ...}}}
+//! {"format_version": "1.0", "timeline": [{"at", "kind", ...}]}   (a scenario of one person)
+//! {"format_version": "1.0", "people": 10000, "entered": 9000, "journeys": {...}, ...}
 //! ```
 //!
 //! The JSON Schema is `schema/simulate.schema.json` (`omnis schema
-//! simulate`), generated from these types.
-
-use std::collections::BTreeMap;
+//! simulate`), generated from these types. Timelines are written a person
+//! at a time ([`super::JsonPeople`]), byte for byte as this type serializes.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Timeline;
-use crate::schemas::SIMULATE_FORMAT_VERSION;
+use super::{Entry, Summary, Timeline};
 
 /// The output of `omnis simulate --format json`.
 #[derive(Serialize, JsonSchema)]
@@ -30,39 +30,23 @@ pub enum Report<'a> {
         format_version: &'a str,
         people: &'a [Timeline],
     },
-    /// A generated population (`--people N`), counted.
-    Population {
+    /// A scenario of one person: that person's timeline.
+    Person {
         /// The version of this format, `major.minor` (this is `1.0`). A
         /// minor version only adds; a major version breaks.
         format_version: &'a str,
-        summary: Population,
+        timeline: &'a [Entry],
     },
-}
-
-/// What happened to a generated population.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Population {
-    /// The people simulated.
-    pub people: usize,
-    /// The plan nodes they executed, in all.
-    pub steps: u64,
-    /// How many timeline entries of each kind: `entered`, `send MESSAGE`,
-    /// `skip MESSAGE: REASON`, `converted`, `exited: REASON`, `completed`.
-    pub counts: BTreeMap<String, u64>,
+    /// A generated population (`--people N`), counted.
+    Population(&'a Summary),
 }
 
 impl<'a> Report<'a> {
-    pub fn timelines(people: &'a [Timeline]) -> Report<'a> {
-        Report::Timelines {
-            format_version: SIMULATE_FORMAT_VERSION,
-            people,
-        }
-    }
-
-    pub fn population(summary: Population) -> Report<'a> {
-        Report::Population {
-            format_version: SIMULATE_FORMAT_VERSION,
-            summary,
+    /// The report of a one-person scenario.
+    pub fn person(timeline: &'a [Entry]) -> Report<'a> {
+        Report::Person {
+            format_version: crate::schemas::SIMULATE_FORMAT_VERSION,
+            timeline,
         }
     }
 

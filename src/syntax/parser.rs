@@ -15,6 +15,7 @@ use pest::Parser;
 
 use super::ast::{self, *};
 use super::MAX_NESTING;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
@@ -45,20 +46,14 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     }
     // pest and the lowering recurse once per level of nesting. Any thread
     // has room for `SHALLOW_DEPTH` levels; deeper files (up to
-    // `MAX_NESTING`, checked by the scan) get a stack of their own, so the
-    // parser is safe whichever thread calls it.
-    crate::stack::run_with_stack("omnis-parse", DEEP_STACK, || {
-        parse_scanned(file, text, scanned)
-    })
+    // `MAX_NESTING`, checked by the scan) get a big stack of their own, so
+    // the parser is safe whichever thread calls it.
+    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned))
 }
 
 /// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
 /// in a debug build, and Rust threads get 2 MiB.
 const SHALLOW_DEPTH: usize = 64;
-
-/// The stack for files nested deeper than [`SHALLOW_DEPTH`]: `MAX_NESTING`
-/// levels take about 2 MiB in a debug build.
-const DEEP_STACK: usize = 64 << 20;
 
 fn parse_scanned(file: FileId, text: &str, scanned: Scanned) -> (ast::File, Vec<Diagnostic>) {
     let mut p = Lowerer {
@@ -72,7 +67,7 @@ fn parse_scanned(file: FileId, text: &str, scanned: Scanned) -> (ast::File, Vec<
     };
     if let Some((pos, msg, help)) = scanned.fatal {
         let span = Span::new(pos, (pos + 1).min(text.len()).max(pos));
-        let mut d = Diagnostic::error("syntax-error", file, span, msg);
+        let mut d = Diagnostic::error(Code::SyntaxError, file, span, msg);
         if let Some(h) = help {
             d = d.with_help(h);
         }
@@ -398,7 +393,7 @@ fn syntax_error(file: FileId, text: &str, at: usize, variant: &ErrorVariant<Rule
             format!("expected {} or {last}, found {found_desc}", rest.join(", "))
         }
     };
-    let mut d = Diagnostic::error("syntax-error", file, span, message);
+    let mut d = Diagnostic::error(Code::SyntaxError, file, span, message);
     if let Some(h) = hint(found, &expected) {
         d = d.with_help(h);
     }
@@ -513,13 +508,7 @@ impl Lowerer {
         Span::new(base + start, base + from + end)
     }
 
-    fn error(
-        &mut self,
-        code: &'static str,
-        span: Span,
-        msg: impl Into<String>,
-        help: Option<String>,
-    ) {
+    fn error(&mut self, code: Code, span: Span, msg: impl Into<String>, help: Option<String>) {
         let mut d = Diagnostic::error(code, self.file, span, msg);
         d.help = help;
         self.diags.push(d);
@@ -588,7 +577,7 @@ impl Lowerer {
         };
         if pair.as_rule() == Rule::name && RESERVED.contains(&ident.name.as_str()) {
             self.error(
-                "syntax-error",
+                Code::SyntaxError,
                 ident.span,
                 format!("`{}` is a reserved word and cannot be a name", ident.name),
                 Some("choose another name; the words of conditions (`and`, `or`, `not`, `in`, `is`, `set`, `did`, `where`, `within`, `since`, `entry`, `at`, `least`, `times`, `opened`, `clicked`, `true`, `false`) are reserved".into()),
@@ -663,7 +652,7 @@ impl Lowerer {
     fn check_count(&mut self, n: &Number, what: &str) {
         if n.value.fract() != 0.0 || n.value < 1.0 || n.value > MAX_COUNT as f64 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 n.span,
                 format!("`{}` is not a valid count for {what}", n.raw),
                 Some(format!("use a whole number from 1 to {MAX_COUNT}")),
@@ -959,7 +948,7 @@ impl Lowerer {
                 let mut e = inner_expr.expect("not_expr has an operand");
                 if nots.len() > MAX_NESTING {
                     self.error(
-                        "syntax-error",
+                        Code::SyntaxError,
                         span,
                         format!("more than {MAX_NESTING} `not`s in a row"),
                         Some("two `not`s cancel out: remove them in pairs".into()),
@@ -1028,7 +1017,7 @@ impl Lowerer {
                         Operand::Literal(Literal::Bool(b, _)) => ExprKind::Bool(b),
                         Operand::Literal(l) => {
                             self.error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 l.span(),
                                 "a value alone is not a condition",
                                 Some("compare it with something, e.g. `attribute == value`".into()),
@@ -1075,7 +1064,7 @@ impl Lowerer {
                                 Operand::Path(path) => ExprKind::IsSet { path, negated },
                                 Operand::Literal(l) => {
                                     self.error(
-                                        "type-mismatch",
+                                        Code::TypeMismatch,
                                         l.span(),
                                         "`is set` applies to an attribute or field, not a value",
                                         None,
@@ -1158,7 +1147,7 @@ impl Lowerer {
         let digits = raw.chars().filter(|c| c.is_ascii_digit()).count();
         let value = if !value.is_finite() || digits > 15 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{}` is too large a number", abbreviate(&raw)),
                 Some("numbers are limited to 15 significant digits".into()),
@@ -1199,7 +1188,7 @@ impl Lowerer {
         }
         if overflow || total > MAX_DURATION_SECONDS {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("the duration `{}` is too long", abbreviate(raw)),
                 Some("durations are limited to 100 years (5200w)".into()),
@@ -1218,7 +1207,7 @@ impl Lowerer {
         let (h, m): (u32, u32) = (h.parse().unwrap(), m.parse().unwrap());
         if h > 23 || m > 59 {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{}` is not a time of day", p.as_str()),
                 Some("times of day go from `00:00` to `23:59`".into()),
@@ -1239,7 +1228,7 @@ impl Lowerer {
         let day: u32 = s[8..10].parse().unwrap();
         if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("`{s}` is not a date"),
                 Some("dates are written `YYYY-MM-DD` and must exist in the calendar".into()),
@@ -1278,7 +1267,7 @@ impl Lowerer {
             },
             _ => {
                 self.error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     span,
                     format!("`{}` is not a percentage from 0% to 100%", p.as_str()),
                     Some("use at most two decimals, e.g. `12.5%`".into()),
@@ -1299,7 +1288,7 @@ impl Lowerer {
         let raw_start = base + inner.as_span().start();
         if raw.len() > MAX_STRING_BYTES {
             self.error(
-                "invalid-value",
+                Code::InvalidValue,
                 span,
                 format!("this string is {} bytes long", raw.len()),
                 Some(format!(
@@ -1339,7 +1328,7 @@ impl Lowerer {
                 Some((j, other)) => {
                     let s = Span::new(raw_start + i, raw_start + j + other.len_utf8());
                     self.error(
-                        "syntax-error",
+                        Code::SyntaxError,
                         s,
                         format!("unknown escape `\\{other}`"),
                         Some("strings know `\\\"`, `\\\\` and `\\n`".into()),
@@ -1363,7 +1352,7 @@ impl Lowerer {
             let open = from + open;
             let Some(close) = raw[open + 2..].find("}}") else {
                 self.error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     Span::new(raw_start + open, raw_start + open + 2),
                     "this `{{` placeholder is not closed",
                     Some("close it with `}}`".into()),
@@ -1389,7 +1378,7 @@ impl Lowerer {
             let parts: Vec<&str> = path_text.split('.').collect();
             if path_text.is_empty() || parts.len() > 2 || !parts.iter().all(|s| valid_ident(s)) {
                 self.error(
-                    "syntax-error",
+                    Code::SyntaxError,
                     span,
                     format!("`{{{{{body}}}}}` is not a placeholder"),
                     Some("write `{{ attribute }}` or `{{ event.field }}`, optionally with `| default: \"...\"`".into()),
@@ -1420,7 +1409,7 @@ impl Lowerer {
                         Some(v) => Some(v.replace("\\\\", "\\")),
                         None => {
                             self.error(
-                                "syntax-error",
+                                Code::SyntaxError,
                                 span,
                                 format!("unknown placeholder filter `{}`", f),
                                 Some("the one filter is `| default: \\\"fallback\\\"`".into()),
@@ -1613,7 +1602,7 @@ mod tests {
             "event unsubscribed { channel: text }  campaign consent { trigger x journey { } }",
         );
         let e = errors("segment and = x");
-        assert_eq!(e[0].code, "syntax-error");
+        assert_eq!(e[0].code, Code::SyntaxError);
     }
 
     #[test]
@@ -1628,7 +1617,7 @@ mod tests {
     #[test]
     fn unterminated_string() {
         let d = errors("message m { template \"abc\n }");
-        assert_eq!(d[0].code, "syntax-error");
+        assert_eq!(d[0].code, Code::SyntaxError);
         assert!(d[0].message.contains("not closed"), "{}", d[0].message);
     }
 
@@ -1646,7 +1635,7 @@ mod tests {
         ] {
             let d = errors(src);
             assert_eq!(d.len(), 1, "{src}: {d:#?}");
-            assert_eq!(d[0].code, "invalid-value", "{src}");
+            assert_eq!(d[0].code, Code::InvalidValue, "{src}");
         }
     }
 
@@ -1690,7 +1679,7 @@ mod tests {
     #[test]
     fn nul_bytes_are_reported_with_a_position() {
         let d = errors("segment s = x\0");
-        assert_eq!(d[0].code, "syntax-error");
+        assert_eq!(d[0].code, Code::SyntaxError);
         assert_eq!(d[0].span.start, 13);
     }
 
@@ -1702,7 +1691,7 @@ mod tests {
         );
         let d = errors(&src);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].code, "invalid-value");
+        assert_eq!(d[0].code, Code::InvalidValue);
     }
 
     #[test]

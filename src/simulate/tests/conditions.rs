@@ -1,0 +1,225 @@
+//! Triggers and conditions: segment entries, schedules, branches, `did`.
+
+use super::*;
+use crate::model::{self, CmpOp, CondKind, StepKind, Type, Value as MValue};
+
+fn segment_trigger() -> Plan {
+    let mut k = ProgramBuilder::with_source();
+    let v = vocab(&mut k);
+    let big = k.segment(
+        "big_spenders",
+        cmp(MValue::Attr(v.lifetime_value), CmpOp::Ge, num(500.0)),
+    );
+    let m = k.message_with("welcome", v.ads_ch, "w");
+    let steps = vec![k.step(StepKind::Send(m))];
+    let c = k.campaign("vip", model::Trigger::Enters(big), steps);
+    k.campaign_mut(c).reentry = model::Reentry::Always;
+    k.plan(c)
+}
+
+#[test]
+fn entering_a_segment_triggers() {
+    let plan = segment_trigger();
+    let got = lines(
+        &plan,
+        r#"person: { id: "p1", attributes: { lifetime_value: 100 } }
+events:
+  - { at: "2026-11-20T12:00:00Z", set: { lifetime_value: 600 } }
+  - { at: "2026-11-21T12:00:00Z", set: { lifetime_value: 700 } }
+  - { at: "2026-11-22T12:00:00Z", set: { lifetime_value: 10 } }
+  - { at: "2026-11-23T12:00:00Z", set: { lifetime_value: 800 } }
+"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "2026-11-20T12:00:00Z entered",
+            "2026-11-20T12:00:00Z send welcome (social_ads)",
+            "2026-11-20T12:00:00Z completed",
+            "2026-11-23T12:00:00Z entered",
+            "2026-11-23T12:00:00Z send welcome (social_ads)",
+            "2026-11-23T12:00:00Z completed",
+        ]
+    );
+    // Already in the segment at the start: no entry.
+    let got = lines(
+        &plan,
+        "person: { id: p1, attributes: { lifetime_value: 900 } }\nstart: \"2026-11-20T00:00:00Z\"\n",
+    );
+    assert!(got.is_empty());
+}
+
+#[test]
+fn lapsing_out_of_a_did_within_segment_is_seen_as_time_passes() {
+    let mut k = ProgramBuilder::with_source();
+    let v = vocab(&mut k);
+    let lapsed = k.segment(
+        "lapsed",
+        cond(CondKind::Not(Box::new(cond(CondKind::Segment(
+            v.recent_buyers,
+        ))))),
+    );
+    let m = k.message_with("miss_you", v.ads_ch, "w");
+    let steps = vec![k.step(StepKind::Send(m))];
+    let c = k.campaign("winback", model::Trigger::Enters(lapsed), steps);
+    let got = lines(
+        &k.plan(c),
+        r#"person: { id: "p1" }
+events:
+  - { at: "2026-10-01T12:00:00Z", event: order_placed, fields: { total: 5 } }
+"#,
+    );
+    // 30 days after the order (and a second) the person lapses.
+    assert_eq!(got[0], "2026-10-31T12:00:01Z entered");
+}
+
+#[test]
+fn scheduled_triggers_fire_in_the_persons_time_zone() {
+    let mut k = ProgramBuilder::with_source();
+    let v = vocab(&mut k);
+    k.attr("timezone", Type::Text);
+    let m = k.message_with("digest", v.ads_ch, "d");
+    let steps = vec![k.step(StepKind::Send(m))];
+    let c = k.campaign("daily", model::Trigger::Daily { minutes: 9 * 60 }, steps);
+    k.campaign_mut(c).reentry = model::Reentry::Always;
+    let plan = k.plan(c);
+    let got = lines(
+        &plan,
+        r#"person: { id: "p1", attributes: { timezone: "Asia/Tokyo" } }
+start: "2026-11-20T00:00:00Z"
+until: "2026-11-22T00:00:00Z"
+"#,
+    );
+    assert_eq!(
+        got.iter()
+            .filter(|l| l.contains("send"))
+            .collect::<Vec<_>>(),
+        [
+            "2026-11-20T00:00:00Z send digest (social_ads)",
+            "2026-11-21T00:00:00Z send digest (social_ads)",
+            "2026-11-22T00:00:00Z send digest (social_ads)"
+        ]
+    );
+    let once = {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        k.campaign_mut(c).trigger = model::Trigger::Once {
+            date: d,
+            minutes: 8 * 60,
+        };
+        k.plan(c)
+    };
+    let got = lines(&once, "person: { id: p1 }\n");
+    assert_eq!(got[0], "2026-11-27T08:00:00Z entered");
+}
+
+#[test]
+fn branches_read_attributes_when_reached() {
+    let (k, c) = mini(|k, v| {
+        let a = k.message_with("rich", v.ads_ch, "a");
+        let b = k.message_with("other", v.ads_ch, "b");
+        let then = {
+            let s = k.step(StepKind::Send(a));
+            k.block(vec![s])
+        };
+        let otherwise = {
+            let s = k.step(StepKind::Send(b));
+            k.block(vec![s])
+        };
+        let not_rich = cond(CondKind::Not(Box::new(cmp(
+            MValue::Attr(v.lifetime_value),
+            CmpOp::Ne,
+            num(0.0),
+        ))));
+        let empty = k.block(vec![]);
+        vec![
+            k.step(StepKind::Wait { seconds: 60 }),
+            k.step(StepKind::If {
+                arms: vec![(
+                    cmp(MValue::Attr(v.lifetime_value), CmpOp::Ge, num(500.0)),
+                    then,
+                )],
+                otherwise: Some(otherwise),
+            }),
+            k.step(StepKind::If {
+                arms: vec![(not_rich, empty)],
+                otherwise: None,
+            }),
+        ]
+    });
+    let plan = k.plan(c);
+    let got = lines(
+        &plan,
+        r#"person: { id: "p1", attributes: { lifetime_value: 10 } }
+events:
+  - { at: "2026-11-20T12:00:00Z", event: cart_abandoned }
+  - { at: "2026-11-20T12:00:30Z", set: { lifetime_value: 900 } }
+"#,
+    );
+    assert_eq!(got[1], "2026-11-20T12:01:00Z send rich (social_ads)");
+}
+
+#[test]
+fn unset_attributes_make_comparisons_false_even_not_equal() {
+    use super::compile::{eval, CExpr, COperand, Ctx, Val};
+    let attrs = [None, Some(Val::Num(3.0))];
+    let cx = Ctx {
+        attrs: &attrs,
+        trigger_fields: &[],
+        event_fields: &[],
+        history: &[],
+        now: 0,
+        entry_seq: 0,
+        opened: &[],
+        clicked: &[],
+    };
+    let ne = |a| {
+        CExpr::Cmp(
+            crate::plan::CmpOp::Ne,
+            COperand::Attr(a),
+            COperand::Const(Val::Num(1.0)),
+        )
+    };
+    assert!(!eval(&ne(0), &cx));
+    assert!(eval(&ne(1), &cx));
+    assert!(eval(&CExpr::Not(Box::new(ne(0))), &cx));
+    let not_in = CExpr::In(
+        COperand::Attr(0),
+        vec![COperand::Const(Val::Num(1.0))],
+        true,
+    );
+    assert!(!eval(&not_in, &cx));
+    assert!(!eval(&CExpr::IsSet(COperand::Attr(0)), &cx));
+}
+
+#[test]
+fn did_counts_history_within_a_window() {
+    let mut k = ProgramBuilder::with_source();
+    let v = vocab(&mut k);
+    let m = k.message_with("loyal", v.ads_ch, "l");
+    let steps = vec![k.step(StepKind::Send(m))];
+    let c = k.campaign("loyal", on_event(v.cart_abandoned), steps);
+    k.campaign_mut(c).reentry = model::Reentry::Always;
+    k.campaign_mut(c).audience = Some(cond(CondKind::Did {
+        event: v.order_placed,
+        filter: Some(Box::new(cmp(
+            MValue::EventField(v.order_placed, 1),
+            CmpOp::Ge,
+            num(50.0),
+        ))),
+        window: model::DidWindow::Within(7 * 86_400),
+        at_least: 2,
+    }));
+    let got = lines(
+        &k.plan(c),
+        r#"person: { id: p1 }
+events:
+  - { at: "2026-11-01T00:00:00Z", event: order_placed, fields: { total: 60 } }
+  - { at: "2026-11-02T00:00:00Z", event: order_placed, fields: { total: 10 } }
+  - { at: "2026-11-03T00:00:00Z", event: order_placed, fields: { total: 70 } }
+  - { at: "2026-11-04T00:00:00Z", event: cart_abandoned }
+  - { at: "2026-11-08T00:00:01Z", event: cart_abandoned }
+"#,
+    );
+    let entered: Vec<_> = got.iter().filter(|l| l.ends_with("entered")).collect();
+    assert_eq!(entered, ["2026-11-04T00:00:00Z entered"]);
+}
