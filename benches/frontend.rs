@@ -6,11 +6,16 @@
 //!
 //! The loader parses files on every core; run with `taskset -c 0` to see
 //! the throughput of one core.
+//!
+//! `fmt-check/...` times `omnis fmt --check` on a formatted copy of the
+//! corpus beside `omnis check` on that copy: the ratio of the two is the
+//! cost of checking the layout in CI.
 
 // Measure with the allocator the `omnis` binary uses.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -77,13 +82,18 @@ campaign cart_recovery_{i} {{
 }
 
 fn corpus(n: usize) -> (tempfile::TempDir, PathBuf, u64) {
+    corpus_of(n, campaign)
+}
+
+/// A project of the vocabulary and `n` files `file(i)`.
+fn corpus_of(n: usize, file: impl Fn(usize) -> String) -> (tempfile::TempDir, PathBuf, u64) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     std::fs::write(root.join("omnis.toml"), "").unwrap();
     std::fs::write(root.join("audience.omni"), VOCAB).unwrap();
     let mut bytes = VOCAB.len() as u64;
     for i in 0..n {
-        let text = campaign(i);
+        let text = file(i);
         bytes += text.len() as u64;
         std::fs::write(root.join(format!("c{i:04}.omni")), text).unwrap();
     }
@@ -128,6 +138,44 @@ fn bench(c: &mut Criterion) {
             })
             .unwrap()
         })
+    });
+    g.finish();
+
+    // `fmt --check` on a formatted project beside `check` on the same
+    // project (issue 9, item 16d: at most 1.2x). A formatted file is parsed
+    // once and printed once; it is not parsed again to verify the output.
+    let (_fdir, froot, fbytes) = corpus_of(2_000, |i| {
+        omnis::fmt::format_source(&campaign(i)).expect("the corpus formats")
+    });
+    let fmt_check = omnis::fmt::files::Options {
+        paths: vec![froot.clone()],
+        check: true,
+        diff: false,
+    };
+    let human = omnis::render::HumanOptions {
+        color: false,
+        width: 100,
+        summary: true,
+    };
+    let o = omnis::fmt::files::run(&fmt_check, &human, &mut io::sink(), &mut io::sink());
+    assert_eq!(
+        (o.exit_code(), o.files),
+        (0, 2_001),
+        "the corpus is formatted"
+    );
+    let mut g = c.benchmark_group("fmt-check");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(fbytes));
+    g.bench_function("check 2000 formatted files", |b| {
+        b.iter(|| {
+            analyze(&Options {
+                paths: vec![froot.clone()],
+            })
+            .unwrap()
+        })
+    });
+    g.bench_function("fmt --check 2000 formatted files", |b| {
+        b.iter(|| omnis::fmt::files::run(&fmt_check, &human, &mut io::sink(), &mut io::sink()))
     });
     g.finish();
 }

@@ -11,6 +11,7 @@ mod build;
 mod check;
 mod diff;
 mod explain;
+mod fmt;
 mod graph;
 mod init;
 pub mod output;
@@ -65,8 +66,8 @@ pub enum Command {
     /// Format `.omni` files in one canonical layout, in place.
     #[command(after_help = FMT_HELP)]
     Fmt {
-        /// Files, or directories searched recursively for `*.omni`.
-        #[arg(default_value = ".")]
+        /// Files, or directories searched recursively for `*.omni` (default
+        /// `.`); `-` formats standard input to standard output.
         paths: Vec<PathBuf>,
         /// Write nothing: list the files whose layout would change (exit 1 if any).
         #[arg(long)]
@@ -74,6 +75,10 @@ pub enum Command {
         /// Write nothing: print the changes as a unified diff (exit 1 if any).
         #[arg(long)]
         diff: bool,
+        /// Format standard input (as `-`), naming it NAME in messages: for
+        /// editors' format-on-save.
+        #[arg(long, value_name = "NAME")]
+        stdin_filename: Option<String>,
         /// Succeed when the paths hold no `.omni` file (else exit 2).
         #[arg(long)]
         allow_empty: bool,
@@ -201,11 +206,15 @@ const FMT_HELP: &str = "\
 The layout: two-space indentation; one declaration, property or step per line;
 a block written on one line stays on one line when it fits in 100 columns;
 runs of one-line events, channels, segments and messages, and split arms, are
-aligned; blank lines are kept (at most one in a row); every comment is kept.
+aligned; blank lines are kept (at most one in a row); every comment is kept;
+each file keeps its line breaks (\\r\\n stays \\r\\n).
 
 Files are rewritten only when their layout changes, atomically (a temporary
 file in the same folder, then a rename). A file that does not parse (syntax
 errors, or values out of range) is reported on stderr and left as it is.
+
+`omnis fmt -` (or `--stdin-filename NAME`) formats standard input to standard
+output, for editors; when it does not parse, nothing is printed on stdout.
 
 Exit codes:
   0  every file is formatted (or has just been written formatted)
@@ -275,17 +284,9 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             paths,
             check,
             diff,
+            stdin_filename,
             allow_empty,
-        } => {
-            let opts = crate::fmt::files::Options { paths, check, diff };
-            // Diagnostics go to stderr, the file list or diff to stdout.
-            let human = out.human(true);
-            let outcome = crate::fmt::files::run(&opts, &human, out.data(), &mut std::io::stderr());
-            if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
-                return no_sources(&opts.paths);
-            }
-            outcome.exit_code()
-        }
+        } => fmt::fmt(paths, check, diff, stdin_filename, allow_empty, out),
         Command::Explain { code } => explain::explain(code.as_deref(), out.data()),
         Command::Build {
             paths,

@@ -193,7 +193,7 @@ pub fn load_in(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Loaded, LoadError> 
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
-    let parsed = parallel_map(&named, |i, found| {
+    let parsed = crate::stack::parallel_map(&named, false, |i, found| {
         let bytes = walk::read_found(tree, found)?;
         Ok(decode_and_parse(FileId(i as u32), bytes))
     });
@@ -266,43 +266,6 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
             }
         }
     }
-}
-
-/// Maps `f` over `items` on all cores, keeping the order. Workers have the
-/// default stack: `syntax::parse_file` moves deep files to a big one itself.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        .min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let f = &f;
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                std::thread::Builder::new()
-                    .spawn_scoped(s, move || {
-                        (k..items.len())
-                            .step_by(threads)
-                            .map(|i| (i, f(i, &items[i])))
-                            .collect::<Vec<_>>()
-                    })
-                    .expect("spawn a parser thread")
-            })
-            .collect();
-        for h in handles {
-            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                results[i] = Some(r);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
 }
 
 impl Loader<'_> {
@@ -465,13 +428,22 @@ impl Loader<'_> {
             Ok(c) => c,
             Err(e) => {
                 let shown = relative(&joined, &self.cwd);
-                return report(
-                    self,
-                    format!("cannot import `{value}`: {}", os_message(&e)),
-                    &format!(
-                        "looked for `{shown}`; import paths are relative to the importing file"
-                    ),
-                );
+                let looked = format!("looked for `{shown}`");
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+                    _ => os_message(&e),
+                };
+                let help = match crate::suggest::near_file(self.tree, &joined, root) {
+                    Some(near) => {
+                        let near = match value.rsplit_once('/') {
+                            Some((dir, _)) => format!("{dir}/{near}"),
+                            None => near,
+                        };
+                        format!("did you mean `{near}`? ({looked})")
+                    }
+                    None => format!("{looked}; import paths are relative to the importing file"),
+                };
+                return report(self, format!("cannot import `{value}`: {why}"), &help);
             }
         };
         if !canonical.starts_with(root) {

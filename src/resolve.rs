@@ -51,6 +51,19 @@ impl Ns {
             Ns::Campaign => "campaign",
         }
     }
+
+    /// The help line of a name declared twice in this namespace: why the
+    /// name must be unique.
+    fn duplicate_help(self, name: &str) -> String {
+        let why = match self {
+            Ns::Value => format!("profile attributes and segments share one namespace (conditions name both), so `{name}` can only mean one thing"),
+            Ns::Event => format!("`trigger`, `did` and `wait for` name events, so `{name}` can only mean one event"),
+            Ns::Channel => format!("messages name their channel, so `{name}` can only mean one channel"),
+            Ns::Message => format!("`send` names a message, so `{name}` can only mean one message"),
+            Ns::Campaign => "each campaign becomes a plan file named after it, so campaign names must be unique across the project".into(),
+        };
+        format!("rename one of them; {why}")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +139,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();
+    r.quiet_inside_recovered();
     Resolved {
         program: r.program,
         diagnostics: r.diags,
@@ -226,6 +240,37 @@ impl<'a> Resolver<'a> {
         };
         let msg = format!("there is no {} named `{}`", ns.describe(), ident.name);
         self.err(Code::UnknownName, file, ident.span, msg).help = Some(help);
+    }
+
+    /// Inside a declaration that did not parse (`Item::recovered`), only
+    /// its syntax error is reported: it holds a repair of what was written,
+    /// so what is missing or unknown in it says nothing about what the user
+    /// meant. Its name is declared all the same (so it is not unknown
+    /// elsewhere), and a duplicate of it is still reported.
+    fn quiet_inside_recovered(&mut self) {
+        let recovered: Vec<(FileId, Span)> = self
+            .loaded
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.items
+                    .iter()
+                    .filter(|i| i.recovered)
+                    .map(move |i| (f.file, i.span))
+            })
+            .collect();
+        if recovered.is_empty() {
+            return;
+        }
+        // Items are in file order and do not overlap.
+        self.diags.retain(|d| {
+            let i = recovered.partition_point(|&(f, s)| (f, s.start) <= (d.file, d.span.start));
+            let inside = i > 0 && {
+                let (f, s) = recovered[i - 1];
+                f == d.file && d.span.start < s.end
+            };
+            !inside || d.code == Code::DuplicateName
+        });
     }
 
     // ------------------------------------------------------------ pass 1
@@ -448,15 +493,7 @@ impl<'a> Resolver<'a> {
                 } else {
                     format!("first declared here, in `{first_file}`")
                 };
-                let help = if ns == Ns::Campaign
-                    && !(0..nfiles).any(|f| {
-                        let f = FileId(f as u32);
-                        self.visible(f, first.file) && self.visible(f, later.file)
-                    }) {
-                    "each campaign becomes a plan file named after it, so campaign names must be unique across the project".to_string()
-                } else {
-                    format!("rename one of them; attributes and segments share one namespace, so the name `{name}` can only mean one thing")
-                };
+                let help = ns.duplicate_help(&name);
                 let d = self.err(
                     Code::DuplicateName,
                     later.file,

@@ -155,3 +155,88 @@ fn help_documents_the_exit_codes() {
         assert!(out.contains(want), "{want}: {out}");
     }
 }
+
+/// `omnis args…` in `cwd` with `input` on standard input.
+fn omnis_stdin(args: &[&str], cwd: &Path, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = common::command(args, cwd)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run omnis");
+    // omnis may exit without reading (a usage error): a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().expect("wait for omnis")
+}
+
+#[test]
+fn dash_formats_standard_input_to_standard_output() {
+    let dir = project();
+    let o = omnis_stdin(&["fmt", "-"], dir.path(), MESSY);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), MESSY_FORMATTED);
+    assert_eq!(stderr(&o), "");
+    // A formatted text comes back as it is.
+    let o = omnis_stdin(&["fmt", "-"], dir.path(), TIDY);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), TIDY.to_string()));
+    // Nothing on disk changed.
+    assert_eq!(read(dir.path(), "sub/messy.omni"), MESSY);
+}
+
+#[test]
+fn stdin_with_check_and_diff_and_errors() {
+    let dir = project();
+    let o = omnis_stdin(&["fmt", "-", "--check"], dir.path(), MESSY);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(1), "<stdin>\n".into()));
+    let o = omnis_stdin(&["fmt", "-", "--check"], dir.path(), TIDY);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    let o = omnis_stdin(
+        &["fmt", "--diff", "--stdin-filename", "a/b.omni"],
+        dir.path(),
+        MESSY,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("--- a/b.omni\n+++ a/b.omni\n@@ "),
+        "{}",
+        stdout(&o)
+    );
+    // A text that does not parse: nothing on stdout (an editor keeps its
+    // buffer), the diagnostics under the given name on stderr, exit 1.
+    let o = omnis_stdin(
+        &["fmt", "--stdin-filename", "campaigns/x.omni"],
+        dir.path(),
+        BROKEN,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("campaigns/x.omni:1:"), "{}", stderr(&o));
+    // `-` with paths is a usage error.
+    let o = omnis_stdin(&["fmt", "-", "tidy.omni"], dir.path(), TIDY);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("standard input"), "{}", stderr(&o));
+}
+
+#[test]
+fn crlf_files_stay_crlf() {
+    let dir = project();
+    let crlf = MESSY.replace('\n', "\r\n");
+    write(dir.path(), "win.omni", &crlf);
+    write(dir.path(), "tidy_win.omni", &TIDY.replace('\n', "\r\n"));
+    let o = omnis(&["fmt", "--check", "tidy_win.omni"], dir.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a formatted CRLF file is formatted"
+    );
+    let o = omnis(&["fmt", "win.omni"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        read(dir.path(), "win.omni"),
+        MESSY_FORMATTED.replace('\n', "\r\n")
+    );
+    let o = omnis_stdin(&["fmt", "-"], dir.path(), &crlf);
+    assert_eq!(stdout(&o), MESSY_FORMATTED.replace('\n', "\r\n"));
+}

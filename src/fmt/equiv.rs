@@ -191,7 +191,12 @@ impl Erase for Allow {
 
 impl Erase for Item {
     fn erase(&mut self) {
-        let Item { allows, kind, span } = self;
+        let Item {
+            allows,
+            kind,
+            span,
+            recovered: _,
+        } = self;
         allows.erase();
         kind.erase();
         span.erase();

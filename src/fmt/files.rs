@@ -17,11 +17,19 @@
 //!   stdout; `--diff` writes nothing and prints the changes as a unified
 //!   diff on stdout (`--diff` with `--check` prints the diff).
 //!
+//! - `omnis fmt -` formats standard input to standard output ([`run_stdin`],
+//!   for editors' format-on-save); `--stdin-filename NAME` names it in
+//!   messages (formatting follows no imports and reads no configuration, so
+//!   nothing else depends on the name). A text with errors prints nothing
+//!   on stdout (the editor keeps its buffer) and its diagnostics on stderr.
+//!   `--check` and `--diff` work as for files.
+//! - Each file keeps its line breaks (`\r\n` stays `\r\n`).
+//!
 //! Exit codes ([`Outcome::exit_code`]): 0 when every file is formatted (or
 //! was written formatted); 1 when `--check`/`--diff` found a file that would
 //! change, or a file has errors; 2 when a path cannot be read or written.
 
-use std::io::{self, Write};
+use std::io::{self, Read as _, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
@@ -108,61 +116,166 @@ pub fn run(
     // Files with errors are reported together at the end, under one summary.
     let mut bad_sources = SourceMap::new();
     let mut bad_diags: Vec<Diagnostic> = Vec::new();
-    for found in files {
-        let path = found.path.clone();
-        outcome.files += 1;
-        let name = display_name(&path);
-        let text = match crate::files::walk::read_found(&tree, &found) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
+    // Files are read and formatted on every core, a batch at a time (so
+    // that memory stays bounded), and reported in order.
+    for batch in files.chunks(BATCH) {
+        let done =
+            crate::stack::parallel_map(batch, true, |_, found| read_and_format(&tree, found));
+        for (found, read) in batch.iter().zip(done) {
+            let path = &found.path;
+            outcome.files += 1;
+            let name = display_name(path);
+            let (text, formatted) = match read {
+                Formatted::Text(text, Ok(formatted)) => (text, formatted),
+                Formatted::Text(text, Err(diags)) => {
+                    let id = bad_sources.add(SourceFile::new(path.clone(), name, text));
+                    bad_diags.extend(diags.into_iter().map(|d| in_file(d, id)));
+                    outcome.with_errors.push(path.clone());
+                    continue;
+                }
+                Formatted::NotText => {
                     let _ = writeln!(
                         err,
                         "error: `{name}` is not UTF-8 text; it was left as it is"
                     );
-                    outcome.with_errors.push(path);
+                    outcome.with_errors.push(path.clone());
                     continue;
                 }
-            },
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                Formatted::Failed(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    outcome.failures += 1;
+                    continue;
+                }
+            };
+            if formatted == text {
+                continue;
+            }
+            if opts.diff {
+                let _ = write_diff(out, &name, &text, &formatted);
+            } else if opts.check {
+                let _ = writeln!(out, "{name}");
+            } else if let Err(e) = write_atomically(&found.canonical, &formatted) {
+                let _ = writeln!(err, "error: cannot write `{name}`: {e}");
                 outcome.failures += 1;
                 continue;
             }
-        };
-        let formatted = match format_on_big_stack(&text) {
-            Ok(f) => f,
-            Err(diags) => {
-                let id = bad_sources.add(SourceFile::new(path.clone(), name, text));
-                bad_diags.extend(diags.into_iter().map(|d| in_file(d, id)));
-                outcome.with_errors.push(path);
-                continue;
-            }
-        };
-        if formatted == text {
-            continue;
+            outcome.changed.push(path.clone());
         }
-        if opts.diff {
-            let diff = similar::TextDiff::from_lines(&text, &formatted);
-            let _ = write!(
-                out,
-                "{}",
-                diff.unified_diff().context_radius(3).header(&name, &name)
-            );
-        } else if opts.check {
-            let _ = writeln!(out, "{name}");
-        } else if let Err(e) = write_atomically(&found.canonical, &formatted) {
-            let _ = writeln!(err, "error: cannot write `{name}`: {e}");
-            outcome.failures += 1;
-            continue;
-        }
-        outcome.changed.push(path);
     }
     if !bad_diags.is_empty() {
         let _ = render::render(render::Format::Human, &bad_sources, &bad_diags, human, err);
     }
     let _ = out.flush();
     outcome
+}
+
+/// `omnis fmt -`: formats what `input` (standard input) holds, up to
+/// [`MAX_SOURCE_BYTES`](crate::files::MAX_SOURCE_BYTES), named `name` in
+/// messages. The formatted text goes to `out` (with `--check`, the name if
+/// it would change; with `--diff`, the diff); diagnostics go to `err`.
+pub fn run_stdin(
+    input: &mut dyn io::Read,
+    name: &str,
+    opts: &Options,
+    human: &HumanOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let mut outcome = Outcome {
+        files: 1,
+        wrote: opts.writes(),
+        ..Outcome::default()
+    };
+    let cap = crate::files::MAX_SOURCE_BYTES;
+    let mut bytes = Vec::new();
+    let read = io::Read::take(input, cap + 1).read_to_end(&mut bytes);
+    if let Err(e) = read {
+        let _ = writeln!(err, "error: cannot read standard input: {e}");
+        outcome.failures += 1;
+        return outcome;
+    }
+    if bytes.len() as u64 > cap {
+        let _ = writeln!(
+            err,
+            "error: standard input holds more than {} MiB, the limit for a source file",
+            cap >> 20
+        );
+        outcome.failures += 1;
+        return outcome;
+    }
+    let path = PathBuf::from(name);
+    let Ok(text) = String::from_utf8(bytes) else {
+        let _ = writeln!(err, "error: `{name}` is not UTF-8 text");
+        outcome.with_errors.push(path);
+        return outcome;
+    };
+    let formatted = match format_on_big_stack(&text) {
+        Ok(f) => f,
+        Err(diags) => {
+            let mut sources = SourceMap::new();
+            let id = sources.add(SourceFile::new(path.clone(), name.to_string(), text));
+            let diags: Vec<Diagnostic> = diags.into_iter().map(|d| in_file(d, id)).collect();
+            let _ = render::render(render::Format::Human, &sources, &diags, human, err);
+            outcome.with_errors.push(path);
+            return outcome;
+        }
+    };
+    let changed = formatted != text;
+    let written = if opts.diff {
+        write_diff(out, name, &text, &formatted)
+    } else if opts.check {
+        if changed {
+            writeln!(out, "{name}")
+        } else {
+            Ok(())
+        }
+    } else {
+        out.write_all(formatted.as_bytes())
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        let _ = writeln!(err, "error: cannot write the formatted text: {e}");
+        outcome.failures += 1;
+    }
+    if changed {
+        outcome.changed.push(path);
+    }
+    outcome
+}
+
+/// The changes from `text` to `formatted` as a unified diff, both sides
+/// named `name`.
+fn write_diff(out: &mut dyn Write, name: &str, text: &str, formatted: &str) -> io::Result<()> {
+    let diff = similar::TextDiff::from_lines(text, formatted);
+    let unified = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string();
+    out.write_all(unified.as_bytes())
+}
+
+/// How many files are read and formatted before their results are reported.
+const BATCH: usize = 512;
+
+/// A file read and formatted.
+enum Formatted {
+    /// Its text and the formatted text, or why it cannot be formatted.
+    Text(String, Result<String, Vec<Diagnostic>>),
+    NotText,
+    Failed(crate::files::walk::Failure),
+}
+
+/// Reads and formats one file (on a worker with a big stack: the printer
+/// recurses once per level of nesting).
+fn read_and_format(tree: &dyn crate::files::Tree, found: &crate::files::walk::Found) -> Formatted {
+    match crate::files::walk::read_found(tree, found).map(String::from_utf8) {
+        Ok(Ok(text)) => {
+            let formatted = super::format_source(&text);
+            Formatted::Text(text, formatted)
+        }
+        Ok(Err(_)) => Formatted::NotText,
+        Err(e) => Formatted::Failed(e),
+    }
 }
 
 /// A path as shown: as found, without a leading `./`, with `/` separators.

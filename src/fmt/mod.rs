@@ -9,8 +9,10 @@
 //! # The layout
 //!
 //! - **Indentation**: two spaces per block level. Every line ends without
-//!   trailing spaces; the file ends with one newline (an empty file stays
-//!   empty).
+//!   trailing spaces; the file ends with one line break (an empty file
+//!   stays empty).
+//! - **Line breaks** are those of the file: `\r\n` (Windows) when its first
+//!   line ends with one, else `\n`.
 //! - **One thing per line**: each declaration, property, profile or event
 //!   field, `vars` entry and journey step starts its own line, and blocks
 //!   are `{ ... }` with the `{` on the line that opens them and the `}` on a
@@ -75,7 +77,8 @@
 //! - Formatting is idempotent: `format(format(x)) == format(x)`.
 //! - Formatting never changes meaning: the output parses to the same tree
 //!   as the input, spans aside ([`equiv::same_tree`]), with the same
-//!   comments. [`format_source`] checks both on every call and refuses to
+//!   comments. [`format_source`] checks both whenever the output differs
+//!   from the input (parsing it again), and refuses to
 //!   format (returns an `internal-error` diagnostic) rather than print
 //!   something that would not hold; that would be a bug in the formatter.
 //! - A file with errors is not formatted: any error the parser reports
@@ -104,7 +107,9 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    let out = printer::print(text, &ast);
+    let crlf = uses_crlf(text);
+    let out =
+        printer::print(text, &ast).map(|out| if crlf { out.replace('\n', "\r\n") } else { out });
     let internal = |why: &str| {
         let mut d = Diagnostic::error(
             Code::InternalError,
@@ -119,6 +124,12 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
     let Some(out) = out else {
         return Err(internal("the printer lost its place in the source"));
     };
+    // Already formatted: the output is the input, so it parses to the same
+    // tree with the same comments (this is `fmt --check` on a tidy project:
+    // one parse per file, not two).
+    if out == text {
+        return Ok(out);
+    }
     let (again, diags) = parse_file(FileId(0), &out);
     if !diags.is_empty() {
         return Err(internal("the formatted text does not parse"));
@@ -130,6 +141,12 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
         return Err(internal("a comment would be lost"));
     }
     Ok(out)
+}
+
+/// Whether the file's line breaks are `\r\n` (Windows): its first one is.
+/// The formatted text keeps the line breaks of the file.
+pub fn uses_crlf(text: &str) -> bool {
+    memchr::memchr(b'\n', text.as_bytes()).is_some_and(|i| i > 0 && text.as_bytes()[i - 1] == b'\r')
 }
 
 /// The texts of the comments at `spans`, without trailing whitespace, sorted.

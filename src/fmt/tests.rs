@@ -58,11 +58,19 @@ fn whitespace_is_canonical() {
 }
 
 #[test]
-fn crlf_and_bom_become_plain_lines() {
+fn line_breaks_are_kept_and_the_bom_goes() {
+    // A file whose first line ends with `\r\n` keeps `\r\n` throughout.
     check(
-        "\u{FEFF}segment s = a // note\r\nsegment t = b\r\n",
-        "segment s = a // note\nsegment t = b\n",
+        "\u{FEFF}segment s = a // note\r\nsegment t = b\n\r\n\r\n\r\nsegment u=c",
+        "segment s = a // note\r\nsegment t = b\r\n\r\nsegment u = c\r\n",
     );
+    check(
+        "segment s = a\nsegment t = b\r\n",
+        "segment s = a\nsegment t = b\n",
+    );
+    let crlf = "campaign c {\r\n  trigger e\r\n  journey {\r\n    send m // why\r\n  }\r\n}\r\n";
+    check(crlf, crlf);
+    check(&crlf.replace("\r\n", "\n"), &crlf.replace("\r\n", "\n"));
 }
 
 #[test]
@@ -433,5 +441,39 @@ fn files_with_errors_are_not_formatted() {
 fn the_example_campaigns_are_in_the_house_style() {
     for (path, text) in crate::source::example_campaigns() {
         assert_eq!(fmt(&text), text, "{}", path.display());
+    }
+}
+
+/// Issue 9, item 5: the parser and the printer agree on what whitespace is.
+/// Unicode whitespace that is not `syntax::is_space`, put anywhere in a
+/// file, is either inside a string or comment (and the file formats) or a
+/// `syntax-error` (and the file is not formatted); never a panic, never an
+/// internal error. Formatting keeps it, except at the end of a comment
+/// (lines end without trailing whitespace).
+#[test]
+fn unicode_whitespace_anywhere_is_kept_or_a_syntax_error() {
+    let sample = "segment s = a and (b or c) // c\nmessage m { channel email  template \"t\" }\n\ncampaign c {\n  trigger e\n  journey {\n    if x in [\"a\"] { send m } else { wait 1d }\n  }\n}\n";
+    let foreign: Vec<char> = (0..=0x3000u32)
+        .filter_map(char::from_u32)
+        .filter(|&c| c.is_whitespace() && !crate::syntax::is_space(c))
+        .collect();
+    assert_eq!(foreign.len(), 21, "{foreign:?}");
+    for c in foreign {
+        for (i, _) in sample.char_indices() {
+            let mut text = sample.to_string();
+            text.insert(i, c);
+            let parsed = parse_file(FileId(0), &text).1;
+            match format_source(&text) {
+                Ok(out) => {
+                    assert!(parsed.is_empty());
+                    let trailing = text[i + c.len_utf8()..].starts_with('\n');
+                    assert!(out.contains(c) || trailing, "U+{:04X} at {i}", c as u32);
+                }
+                Err(d) => {
+                    assert!(!parsed.is_empty(), "U+{:04X} at {i}: {d:#?}", c as u32);
+                    assert!(d.iter().all(|d| d.code == Code::SyntaxError), "{d:#?}");
+                }
+            }
+        }
     }
 }

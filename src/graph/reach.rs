@@ -872,9 +872,8 @@ mod scale {
         }
         let c = b.campaign("c", on_event(ev), steps);
         let j = lower(&b.program, c);
-        let start = std::time::Instant::now();
+        // Speed is measured in benches/, never asserted with a timer here.
         let r = analyze(&b.program, &j);
-        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
         let dead = j.step_nodes().filter(|&n| !r.is_reached(n)).count();
         // The exits of all but the first arm on `x` and the first on `y`.
         assert_eq!(dead, 20_000 - 2);

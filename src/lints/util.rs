@@ -162,24 +162,7 @@ pub fn first_line(sources: &SourceMap, loc: Loc) -> Span {
 
 /// A duration as the language writes it: `1d12h`, `30m`, `0s`.
 pub fn duration(seconds: u64) -> String {
-    if seconds == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = seconds;
-    for (unit, size) in [
-        ("w", 604_800),
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
+    crate::syntax::ast::format_duration(seconds)
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`, ...

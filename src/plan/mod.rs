@@ -722,24 +722,8 @@ pub fn schema_json() -> String {
 }
 
 /// Formats seconds as a compact duration (`1d12h`), for messages.
-pub fn format_duration(mut s: u64) -> String {
-    if s == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, len) in [
-        ("w", 604_800),
-        ("d", 86_400),
-        ("h", 3_600),
-        ("m", 60),
-        ("s", 1),
-    ] {
-        if s >= len {
-            out.push_str(&format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    out
+pub fn format_duration(s: u64) -> String {
+    crate::syntax::ast::format_duration(s)
 }
 
 /// Formats minutes after midnight as `HH:MM`.

@@ -85,10 +85,21 @@ impl<'a> Report<'a> {
         let mut locs = vec![(diag.file, diag.span)];
         locs.extend(diag.labels.iter().map(|l| (l.file, l.span)));
         let (source, spans) = Excerpt::build(sources, &locs);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(None, spans[0])];
-        for (label, span) in diag.labels.iter().zip(&spans[1..]) {
-            let text = (!label.message.is_empty()).then(|| sanitize(&label.message));
-            labels.push(LabeledSpan::new_with_span(text, *span));
+        // A label on the primary span itself is the primary span's label.
+        let own = diag
+            .labels
+            .iter()
+            .position(|l| l.file == diag.file && l.span == diag.span);
+        let text =
+            |l: &crate::diagnostic::Label| (!l.message.is_empty()).then(|| sanitize(&l.message));
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            own.and_then(|i| text(&diag.labels[i])),
+            spans[0],
+        )];
+        for (i, (label, span)) in diag.labels.iter().zip(&spans[1..]).enumerate() {
+            if Some(i) != own {
+                labels.push(LabeledSpan::new_with_span(text(label), *span));
+            }
         }
         Report {
             diag,

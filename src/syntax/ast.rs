@@ -68,6 +68,30 @@ pub struct Duration {
     pub span: Span,
 }
 
+/// A duration as the language writes it: `1w2d`, `1d12h`, `90s` (largest
+/// units first), `0s`.
+pub fn format_duration(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = seconds;
+    for (unit, len) in [
+        ('w', 604_800),
+        ('d', 86_400),
+        ('h', 3_600),
+        ('m', 60),
+        ('s', 1),
+    ] {
+        if rest >= len {
+            out.push_str(&(rest / len).to_string());
+            out.push(unit);
+            rest %= len;
+        }
+    }
+    out
+}
+
 /// A time of day, minutes after midnight, e.g. `09:00` = 540.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimeOfDay {
@@ -182,6 +206,11 @@ pub struct Item {
     pub allows: Vec<Allow>,
     pub kind: ItemKind,
     pub span: Span,
+    /// The declaration has a syntax error: this is what could be read of it
+    /// (its name at least), so that the name is known elsewhere and an
+    /// editor keeps its context. Its `span` covers the whole declaration as
+    /// written. Only the syntax error is reported inside it.
+    pub recovered: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,21 @@
 //! Stage 1: source text to a typed AST (`ast`), with pest (`grammar/omnis.pest`).
+//!
+//! - [`scan`]: the linear pre-scan (comments, nesting depth, NUL bytes,
+//!   whitespace that is not [`is_space`]).
+//! - [`parser`]: the entry point, [`parse_file`], and resuming after errors.
+//! - [`lower`] and [`values`]: pest pairs to AST nodes, literals checked.
+//! - [`recover`]: a declaration that does not parse: the diagnostic (the
+//!   bracket never closed, hints for common mistakes) and what could be
+//!   read of it.
 
 pub mod ast;
+mod lower;
 pub mod parser;
+mod recover;
+mod scan;
+#[cfg(test)]
+mod tests;
+mod values;
 
 /// The deepest nesting of `{ }`, `( )`, `[ ]` and `not` the parser accepts.
 /// Deeper input is a `syntax-error`, found by a linear scan before pest runs
@@ -9,3 +23,11 @@ pub mod parser;
 pub const MAX_NESTING: usize = 256;
 
 pub use parser::parse_file;
+
+/// Whitespace between tokens: a space, a tab, a line break (`\n`, or `\r\n`)
+/// and the byte order mark. The parser, the error recovery and the formatter
+/// all use this one definition. Other Unicode whitespace (a no-break space,
+/// a form feed...) is a `syntax-error` (see [`scan`]).
+pub fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}')
+}

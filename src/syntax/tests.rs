@@ -1,0 +1,335 @@
+//! Parser unit tests: the grammar, the lowering and the range checks.
+
+use super::ast::{self, *};
+use super::parser::*;
+use super::MAX_NESTING;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::source::FileId;
+
+fn parse_ok(src: &str) -> ast::File {
+    let (f, d) = parse_file(FileId(0), src);
+    assert!(d.is_empty(), "unexpected diagnostics: {d:#?}");
+    f
+}
+
+fn errors(src: &str) -> Vec<Diagnostic> {
+    parse_file(FileId(0), src).1
+}
+
+fn segment_expr(src: &str) -> Expr {
+    let f = parse_ok(&format!("segment s = {src}"));
+    match &f.items[0].kind {
+        ItemKind::Segment(s) => s.expr.clone(),
+        k => panic!("not a segment: {k:?}"),
+    }
+}
+
+fn journey(src: &str) -> Vec<Step> {
+    let f = parse_ok(&format!("campaign c {{ trigger e journey {{ {src} }} }}"));
+    let ItemKind::Campaign(c) = &f.items[0].kind else {
+        panic!()
+    };
+    c.props
+        .iter()
+        .find_map(|p| match &p.kind {
+            CampaignPropKind::Journey(b) => Some(b.steps.clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn precedence_or_and_not_comparison() {
+    // a or b and not c == 1  =  a or (b and (not (c == 1)))
+    let e = segment_expr("a or b and not c == 1");
+    let ExprKind::Or(parts) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert_eq!(parts.len(), 2);
+    assert!(matches!(parts[0].kind, ExprKind::Name(_)));
+    let ExprKind::And(and) = &parts[1].kind else {
+        panic!()
+    };
+    let ExprKind::Not(inner) = &and[1].kind else {
+        panic!()
+    };
+    assert!(matches!(
+        inner.kind,
+        ExprKind::Compare { op: CmpOp::Eq, .. }
+    ));
+}
+
+#[test]
+fn parentheses_group() {
+    let e = segment_expr("(a or b) and c");
+    let ExprKind::And(parts) = &e.kind else {
+        panic!()
+    };
+    assert!(matches!(parts[0].kind, ExprKind::Paren(_)));
+}
+
+#[test]
+fn long_operator_chains_stay_flat() {
+    let src = (0..10_000)
+        .map(|i| format!("a{i}"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let ExprKind::Or(parts) = segment_expr(&src).kind else {
+        panic!()
+    };
+    assert_eq!(parts.len(), 10_000);
+}
+
+#[test]
+fn literals() {
+    let steps = journey("wait 1d12h wait until mon 09:30 split { 12.5% a { } 87.5% { } }");
+    assert!(matches!(
+        steps[0].kind,
+        StepKind::Wait(Duration {
+            seconds: 129_600,
+            ..
+        })
+    ));
+    assert!(matches!(
+        steps[1].kind,
+        StepKind::WaitUntil {
+            weekday: Some((Weekday::Mon, _)),
+            time: TimeOfDay { minutes: 570, .. }
+        }
+    ));
+    let StepKind::Split(arms) = &steps[2].kind else {
+        panic!()
+    };
+    assert_eq!(arms[0].weight.basis_points, 1250);
+    assert_eq!(arms[0].name.as_ref().unwrap().name, "a");
+    assert!(arms[1].name.is_none());
+}
+
+#[test]
+fn every_step_form() {
+    let steps = journey(
+        r#"
+        wait 1h
+        send a
+        wait for clicked a within 1d { wait 2h send b } otherwise { send c }
+        wait for order_placed where order_placed.total > 5 within 3d
+        if x and y in ["DE", "AT"] { send d } else if p == "free" { send e } else { exit }
+        repeat 3 times { wait 7d send f }
+        @allow(repeated-message)
+        step nudge { wait 2d send g }
+        goto nudge
+        exit
+    "#,
+    );
+    assert_eq!(steps.len(), 9);
+    let StepKind::If { arms, otherwise } = &steps[4].kind else {
+        panic!()
+    };
+    assert_eq!(arms.len(), 2);
+    assert!(otherwise.is_some());
+    assert_eq!(steps[6].allows[0].codes[0].name, "repeated-message");
+    assert!(matches!(
+        steps[3].kind,
+        StepKind::WaitFor {
+            then: None,
+            otherwise: None,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn strings_unescape_and_find_placeholders() {
+    let f = parse_ok(
+        r#"message m { channel email template "t" subject "{{ first_name | default: \"Hi\" }}, a \\ b\n {{ order_placed.order_id }}" }"#,
+    );
+    let ItemKind::Message(m) = &f.items[0].kind else {
+        panic!()
+    };
+    let MessagePropKind::Subject(s) = &m.props[2].kind else {
+        panic!()
+    };
+    assert!(s
+        .value
+        .starts_with("{{ first_name | default: \"Hi\" }}, a \\ b\n"));
+    assert_eq!(s.placeholders.len(), 2);
+    assert_eq!(s.placeholders[0].default.as_deref(), Some("Hi"));
+    assert_eq!(s.placeholders[1].path.dotted(), "order_placed.order_id");
+}
+
+#[test]
+fn keywords_are_contextual_except_expression_ones() {
+    parse_ok("event unsubscribed { channel: text }  campaign consent { trigger x journey { } }");
+    let e = errors("segment and = x");
+    assert_eq!(e[0].code, Code::SyntaxError);
+}
+
+#[test]
+fn recovers_at_the_next_declaration() {
+    let src = "segment a = x ==\nsegment b = y\ncampaign c { trigger e journey { wait 2 } }\nsegment d = \n";
+    let (f, d) = parse_file(FileId(0), src);
+    assert_eq!(d.len(), 3, "{d:#?}");
+    assert!(d[1].help.as_deref().unwrap().contains("`2d`"));
+    // Each declaration is kept, the broken ones as far as they parse.
+    let names: Vec<(String, bool)> = f
+        .items
+        .iter()
+        .map(|i| match &i.kind {
+            ItemKind::Segment(s) => (s.name.name.clone(), i.recovered),
+            ItemKind::Campaign(c) => (c.name.name.clone(), i.recovered),
+            k => panic!("{k:?}"),
+        })
+        .collect();
+    let expect = [("a", true), ("b", false), ("c", true), ("d", true)];
+    assert_eq!(names, expect.map(|(n, r)| (n.to_string(), r)));
+}
+
+#[test]
+fn unterminated_string() {
+    let d = errors("message m { template \"abc\n }");
+    assert_eq!(d[0].code, Code::SyntaxError);
+    assert!(d[0].message.contains("never closed"), "{}", d[0].message);
+}
+
+#[test]
+fn overflowing_values_are_invalid() {
+    for src in [
+        "campaign c { trigger e journey { wait 99999999999999999999999d } }",
+        "campaign c { trigger e journey { wait 200000w } }",
+        "campaign c { trigger e journey { repeat 0 times { } } }",
+        "campaign c { trigger e limit 1.5 per 1d journey { } }",
+        "segment s = x > 123456789012345678901234567890",
+        "campaign c { trigger e journey { split { 100.001% { } } } }",
+        "campaign c { trigger daily at 25:00 journey { } }",
+        "campaign c { trigger e window 2026-02-30 to 2026-03-01 journey { } }",
+    ] {
+        let d = errors(src);
+        assert_eq!(d.len(), 1, "{src}: {d:#?}");
+        assert_eq!(d[0].code, Code::InvalidValue, "{src}");
+    }
+}
+
+#[test]
+fn deep_nesting_is_a_clear_error_not_a_crash() {
+    let src = format!(
+        "segment s = {}x{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let d = errors(&src);
+    assert_eq!(d.len(), 1);
+    assert!(d[0].message.contains("nested more than 256"));
+    assert_eq!(d[0].span.start as usize, "segment s = ".len() + MAX_NESTING);
+    let nots = format!("segment s = {}x", "not ".repeat(100_000));
+    assert!(errors(&nots)[0].message.contains("`not`s"));
+}
+
+#[test]
+fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
+    // Blocks and brackets at the limit, parsed by a thread whose stack
+    // is far smaller than the recursion needs: parse_file moves the
+    // work to a stack of its own.
+    let half = MAX_NESTING / 2;
+    let src = format!(
+        "campaign c {{ trigger e journey {{ {}send m{} if {}x{} {{ }} }} }}",
+        "if a { ".repeat(half - 2),
+        " }".repeat(half - 2),
+        "(".repeat(half - 1),
+        ")".repeat(half - 1)
+    );
+    let diags = std::thread::Builder::new()
+        .stack_size(128 << 10)
+        .spawn(move || parse_file(FileId(0), &src).1)
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn nul_bytes_are_reported_with_a_position() {
+    let d = errors("segment s = x\0");
+    assert_eq!(d[0].code, Code::SyntaxError);
+    assert_eq!(d[0].span.start, 13);
+}
+
+#[test]
+fn huge_string_is_rejected() {
+    let src = format!(
+        "message m {{ channel email template \"{}\" }}",
+        "x".repeat(5 << 20)
+    );
+    let d = errors(&src);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code, Code::InvalidValue);
+}
+
+#[test]
+fn comments_are_collected() {
+    let f = parse_ok("// one\nsegment s = x // two \"not a string\n");
+    assert_eq!(f.comments.len(), 2);
+}
+
+#[test]
+fn triggers() {
+    for t in [
+        "trigger enters vip",
+        "trigger daily at 09:00",
+        "trigger weekly on mon at 09:00",
+        "trigger once at 2026-12-01 09:00",
+        "trigger cart_abandoned where cart_abandoned.value > 20",
+    ] {
+        parse_ok(&format!("campaign c {{ {t} journey {{ }} }}"));
+    }
+}
+
+/// The example campaigns of the repository parse without a diagnostic.
+#[test]
+fn the_campaigns_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "omni") {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let (_, d) = parse_file(FileId(0), &text);
+            assert!(d.is_empty(), "{}: {d:#?}", path.display());
+        }
+    }
+}
+
+/// A sample with every kind of bracket, a string, a comment and steps.
+const SAMPLE: &str = "@allow(x)\nsegment s = a and (b or c) // c\nmessage m { channel email  template \"t\" }\ncampaign c {\n  trigger e\n  journey {\n    if x in [\"a\"] { send m } else { wait 1d }\n  }\n}\n";
+
+/// Characters of several UTF-8 lengths, whitespace that is not whitespace
+/// to Omnis, and invisible ones.
+const ODD: &[&str] = &[
+    "é", "“", "😀", "\u{A0}", "\u{2028}", "\u{3000}", "\u{85}", "\u{B}", "\u{C}", "\u{FEFF}",
+    "\u{200B}",
+];
+
+#[test]
+fn non_ascii_text_anywhere_never_panics() {
+    // Issue 9, item 4: error recovery sliced inside a character.
+    for odd in ODD {
+        assert!(!errors(&format!("{odd}segment s = x ==")).is_empty());
+        for (i, _) in SAMPLE.char_indices() {
+            let mut t = SAMPLE.to_string();
+            t.insert_str(i, odd);
+            parse_file(FileId(0), &t);
+            parse_file(FileId(0), &t[..i + odd.len()]);
+        }
+    }
+}
+
+#[test]
+fn every_prefix_and_every_deletion_parses_without_panic() {
+    for (i, c) in SAMPLE.char_indices() {
+        parse_file(FileId(0), &SAMPLE[..i]);
+        let mut t = SAMPLE.to_string();
+        t.replace_range(i..i + c.len_utf8(), "");
+        parse_file(FileId(0), &t);
+    }
+}
