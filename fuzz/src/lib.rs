@@ -60,50 +60,6 @@ impl Drop for Workspace {
     }
 }
 
-/// Whether `text` hits a known bug that is being fixed elsewhere, and
-/// which: such inputs are skipped so that the fuzzer looks for new ones.
-/// Each entry names its issue; delete it when the fix is merged.
-pub fn known_issue(text: &str) -> Option<&'static str> {
-    for c in code_chars(text) {
-        // Issue 9 item 5: the grammar skips every Unicode `White_Space`
-        // character between tokens, `fmt` only ASCII spaces, tabs and line
-        // ends, so it refuses (or panics on) a file that `check` accepts.
-        if c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            return Some("issue 9 item 5: Unicode whitespace between tokens");
-        }
-        // Issue 9 item 4: parser error recovery slices inside a UTF-8
-        // character when a declaration starts with a non-ASCII one.
-        if !c.is_ascii() && c != '\u{feff}' {
-            return Some("issue 9 item 4: non-ASCII character outside strings and comments");
-        }
-    }
-    None
-}
-
-/// The characters of `text` outside `//` comments and string literals.
-fn code_chars(text: &str) -> Vec<char> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' if chars.peek() == Some(&'/') => while chars.next_if(|&n| n != '\n').is_some() {},
-            '"' => {
-                while let Some(n) = chars.next() {
-                    match n {
-                        '\\' => {
-                            chars.next_if(|&n| n != '\n');
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The plans `omnis build` writes for an analysis without errors, as JSON,
 /// without what depends on the layout of the source: the file's hash and the
 /// steps' lines and columns.
@@ -137,9 +93,6 @@ pub fn codes(analysis: &Analysis) -> Vec<String> {
 /// (the same diagnostics, by code, and the same plans). `analysis` is the
 /// analysis of `text` when the caller has it. Panics when a promise breaks.
 pub fn check_fmt_round_trip(ws: &Workspace, text: &str, analysis: Option<Analysis>) {
-    if known_issue(text).is_some() {
-        return;
-    }
     let formatted = match omnis::fmt::format_source(text) {
         Ok(f) => f,
         Err(diags) => {
@@ -148,7 +101,7 @@ pub fn check_fmt_round_trip(ws: &Workspace, text: &str, analysis: Option<Analysi
             for d in &diags {
                 assert_ne!(
                     d.code,
-                    omnis::fmt::INTERNAL_ERROR,
+                    omnis::codes::Code::InternalError,
                     "fmt refused a file that parses: {}\n--- input ---\n{text}",
                     d.message
                 );

@@ -325,6 +325,16 @@ fn non_ascii_text_anywhere_never_panics() {
 }
 
 #[test]
+fn a_syntax_error_at_the_end_of_the_file_is_shown_on_character_boundaries() {
+    // Found by fuzzing: a byte order mark after the last token.
+    let text = "message\u{FEFF}///exite_";
+    for d in errors(text) {
+        assert!(text.is_char_boundary(d.span.start as usize), "{d:?}");
+        assert!(text.is_char_boundary(d.span.end as usize), "{d:?}");
+    }
+}
+
+#[test]
 fn every_prefix_and_every_deletion_parses_without_panic() {
     for (i, c) in SAMPLE.char_indices() {
         parse_file(FileId(0), &SAMPLE[..i]);

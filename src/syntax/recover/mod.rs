@@ -141,7 +141,8 @@ fn gave_up_span(text: &str, f: &Failure, found: &str) -> Span {
         return Span::new(at, at + found.len().max(1).min(text.len() - at));
     }
     let last = last_token_end(text, f.start, at);
-    Span::new(last, last.max(at.min(last + 1)))
+    let next = text[last..].chars().next().map_or(0, char::len_utf8);
+    Span::new(last, if at > last { last + next } else { last })
 }
 
 /// The end of the last text that is not whitespace or a comment in
