@@ -1,13 +1,21 @@
 //! The command line: argument parsing (clap) and the commands. `main.rs`
-//! only calls [`run`] and exits with the code it returns.
+//! only calls [`run`] and exits with the code it returns. Each command's
+//! body is in `cli/<command>.rs`; what several share (loading and checking
+//! the sources, reporting their errors) is here.
 //!
 //! Every command writes through one [`Output`] (`cli/output.rs`): the global
 //! `--quiet` and `--color` flags, `check --output-file`, and exit code 2
 //! when the output cannot be written are handled there.
 
+mod build;
+mod check;
+mod diff;
+mod explain;
+mod fmt;
+mod graph;
+mod init;
 pub mod output;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -270,7 +278,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             if let Some(file) = output_file {
                 out.to_file(file);
             }
-            check(paths, format, deny.is_some(), allow_empty, out)
+            check::check(paths, format, deny.is_some(), allow_empty, out)
         }
         Command::Fmt {
             paths,
@@ -278,8 +286,8 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             diff,
             stdin_filename,
             allow_empty,
-        } => fmt(paths, check, diff, stdin_filename, allow_empty, out),
-        Command::Explain { code } => explain(code.as_deref(), out.data()),
+        } => fmt::fmt(paths, check, diff, stdin_filename, allow_empty, out),
+        Command::Explain { code } => explain::explain(code.as_deref(), out.data()),
         Command::Build {
             paths,
             out: dir,
@@ -287,11 +295,11 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             deny,
             verbose,
             allow_empty,
-        } => build(
+        } => build::build(
             paths,
             &dir,
             format,
-            BuildFlags {
+            build::BuildFlags {
                 deny_warnings: deny.is_some(),
                 verbose,
                 allow_empty,
@@ -334,9 +342,9 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             campaign,
             format,
             allow_empty,
-        } => graph(paths, campaign.as_deref(), format, allow_empty, out),
-        Command::Diff { paths, git, format } => diff(paths, git.as_deref(), format, out),
-        Command::Init { dir } => init(&dir, out.status()),
+        } => graph::graph(paths, campaign.as_deref(), format, allow_empty, out),
+        Command::Diff { paths, git, format } => diff::diff(paths, git.as_deref(), format, out),
+        Command::Init { dir } => init::init(&dir, out.status()),
         Command::Completions { shell } => {
             // Generated in memory: clap_complete panics on a failed write.
             let mut text = Vec::new();
@@ -344,65 +352,6 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             let _ = out.data().write_all(&text);
             EXIT_OK
         }
-    }
-}
-
-fn init(dir: &std::path::Path, out: &mut dyn Write) -> i32 {
-    match crate::init::init(dir) {
-        Ok(written) => {
-            for p in &written {
-                let _ = writeln!(out, "created {}", p.display());
-            }
-            let _ = writeln!(
-                out,
-                "next: `omnis check {0}`, `omnis graph {0}`; for CI, set the repository \
-                 variable OMNIS_GIT (see {1})",
-                dir.display(),
-                crate::init::WORKFLOW_PATH
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-fn diff(paths: Vec<PathBuf>, git: Option<&str>, format: DiffFormat, out: &mut Output) -> i32 {
-    use crate::diff::{self, DiffError};
-    let report = match (git, paths.as_slice()) {
-        (Some(rev), paths) => diff::diff_git(rev, paths),
-        (None, [old, new]) => diff::diff_paths(old, new),
-        (None, _) => Err(DiffError::Usage(
-            "omnis diff takes OLD and NEW (two files or two folders), or --git REV [PATH...]"
-                .into(),
-        )),
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(DiffError::Sources { side, analysis }) => {
-            eprintln!("error: {side}: the campaigns have errors; fix them to compare");
-            print_errors(&analysis, out);
-            return EXIT_FAILURE;
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    let format = match format {
-        DiffFormat::Human => diff::Format::Human,
-        DiffFormat::Markdown => diff::Format::Markdown,
-        DiffFormat::Json => diff::Format::Json,
-    };
-    let _ = out
-        .data()
-        .write_all(diff::render(&report, format).as_bytes());
-    if report.changed {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
     }
 }
 
@@ -461,103 +410,6 @@ fn no_sources(paths: &[PathBuf]) -> i32 {
     EXIT_FAILURE
 }
 
-fn graph(
-    paths: Vec<PathBuf>,
-    campaign: Option<&str>,
-    format: GraphFormat,
-    allow_empty: bool,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match analyze_clean(paths.clone(), EXIT_FINDINGS, out) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    if analysis.roots.is_empty() && !allow_empty {
-        return no_sources(&paths);
-    }
-    let format = match format {
-        GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
-        GraphFormat::Dot => crate::diagram::Format::Dot,
-    };
-    match crate::diagram::render(&analysis, campaign, format) {
-        Ok(text) => {
-            if text.is_empty() && !out.quiet() {
-                eprintln!("note: no campaigns in the named files");
-            }
-            let _ = out.data().write_all(text.as_bytes());
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-/// `omnis fmt`: files in place, or standard input to standard output.
-fn fmt(
-    paths: Vec<PathBuf>,
-    check: bool,
-    diff: bool,
-    stdin_filename: Option<String>,
-    allow_empty: bool,
-    out: &mut Output,
-) -> i32 {
-    use crate::fmt::files;
-    let stdin = stdin_filename.is_some() || paths.iter().any(|p| p.as_os_str() == "-");
-    if stdin && paths.iter().any(|p| p.as_os_str() != "-") {
-        eprintln!("error: `-` (standard input) cannot be formatted together with paths");
-        return EXIT_FAILURE;
-    }
-    let opts = files::Options { paths, check, diff };
-    // Diagnostics go to stderr, the file list, diff or text to stdout.
-    let human = out.human(true);
-    let err = &mut std::io::stderr();
-    if stdin {
-        let name = stdin_filename.unwrap_or_else(|| "<stdin>".into());
-        let input = &mut std::io::stdin().lock();
-        return files::run_stdin(input, &name, &opts, &human, out.data(), err).exit_code();
-    }
-    let outcome = files::run(&opts, &human, out.data(), err);
-    if outcome.files == 0 && outcome.failures == 0 && !allow_empty {
-        return no_sources(&opts.paths);
-    }
-    outcome.exit_code()
-}
-
-fn check(
-    paths: Vec<PathBuf>,
-    format: render::Format,
-    deny_warnings: bool,
-    allow_empty: bool,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match driver::analyze_with(
-        &Options {
-            paths: paths.clone(),
-        },
-        deny_warnings,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_FAILURE;
-        }
-    };
-    if analysis.roots.is_empty() && !allow_empty {
-        return no_sources(&paths);
-    }
-    // `--deny warnings` and `omnis.toml` levels are applied by the driver.
-    let diags = &analysis.diagnostics;
-    let human = out.human(false);
-    let _ = render::render(format, &analysis.sources, diags, &human, out.data());
-    if diags.iter().any(|d| d.is_error()) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
-}
-
 /// Analyses the paths and reports diagnostics on stderr (people) when there
 /// are any; `None` when the sources have errors (or warnings are denied).
 pub(crate) fn analyze_for_output(
@@ -589,84 +441,4 @@ pub(crate) fn analyze_for_output(
         return Err(EXIT_FINDINGS);
     }
     Ok(analysis)
-}
-
-/// The flags of `omnis build` beyond paths, folder and format.
-struct BuildFlags {
-    deny_warnings: bool,
-    verbose: bool,
-    allow_empty: bool,
-}
-
-fn build(
-    paths: Vec<PathBuf>,
-    dir: &std::path::Path,
-    format: PlanFormatArg,
-    flags: BuildFlags,
-    out: &mut Output,
-) -> i32 {
-    let analysis = match analyze_for_output(paths.clone(), flags.deny_warnings, out) {
-        Ok(a) => a,
-        Err(code) => {
-            eprintln!("error: no plans were written");
-            return code;
-        }
-    };
-    if analysis.roots.is_empty() && !flags.allow_empty {
-        return no_sources(&paths);
-    }
-    let format = match format {
-        PlanFormatArg::Json => crate::build::PlanFormat::Json,
-        PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
-    };
-    let plans = crate::build::plans(&analysis);
-    match crate::build::write_plans(&plans, dir, format) {
-        Ok(w) => {
-            let out = out.status();
-            if flags.verbose {
-                let lines = (w.written.iter().map(|p| ("wrote", p)))
-                    .chain(w.unchanged.iter().map(|p| ("unchanged", p)))
-                    .chain(w.removed.iter().map(|p| ("removed", p)));
-                for (what, p) in lines {
-                    let _ = writeln!(out, "{what} {}", p.display());
-                }
-            }
-            let _ = writeln!(out, "{}", w.summary(dir));
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        }
-    }
-}
-
-fn explain(code: Option<&str>, out: &mut dyn Write) -> i32 {
-    match code {
-        None => {
-            for c in crate::codes::CODES {
-                let _ = writeln!(
-                    out,
-                    "{:<24} {:<8} {}",
-                    c.code,
-                    c.default_severity.as_str(),
-                    c.summary
-                );
-            }
-            EXIT_OK
-        }
-        Some(code) => match crate::codes::lookup(code) {
-            Some(info) => {
-                let _ = write!(out, "{}", info.explanation());
-                EXIT_OK
-            }
-            None => {
-                let hint = crate::codes::suggest(code)
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                eprintln!("error: there is no diagnostic code `{code}`{hint}; `omnis explain` lists them all");
-                EXIT_FAILURE
-            }
-        },
-    }
 }
