@@ -32,7 +32,6 @@
 //! compares timelines with a scenario's `expect`.
 
 pub mod command;
-mod compile;
 mod engine;
 mod expect;
 mod generate;
@@ -48,9 +47,9 @@ mod timeline;
 mod yaml;
 
 use crate::plan::Plan;
+use crate::runtime::{PlanError, Runtime};
 
-pub use compile::{Compiled, Val};
-pub use engine::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
+pub use crate::runtime::{Compiled, Val, MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
 pub use expect::{check_expectations, expected_lines, update_expectations};
 pub use generate::{generate_people, Generator, Rng};
 pub use population::MAX_PEOPLE;
@@ -71,6 +70,12 @@ pub enum SimError {
     Plan(String),
     /// The scenario does not fit the plan or is malformed.
     Scenario(ScenarioError),
+}
+
+impl From<PlanError> for SimError {
+    fn from(e: PlanError) -> SimError {
+        SimError::Plan(e.0)
+    }
 }
 
 impl SimError {
@@ -100,7 +105,7 @@ impl std::error::Error for SimError {}
 
 /// Compiles a plan once, to run many people through it.
 pub struct Simulator {
-    compiled: Compiled,
+    runtime: Runtime,
     trace: bool,
     vocabulary: Option<Vocabulary>,
 }
@@ -109,7 +114,7 @@ impl Simulator {
     /// Checks the plan's version and internal consistency.
     pub fn new(plan: &Plan) -> Result<Simulator, SimError> {
         Ok(Simulator {
-            compiled: compile::compile(plan)?,
+            runtime: Runtime::new(plan)?,
             trace: false,
             vocabulary: None,
         })
@@ -134,7 +139,7 @@ impl Simulator {
 
     /// Checks a scenario against the plan and parses it.
     pub fn prepare(&self, scenario: &Scenario) -> Result<Prepared, SimError> {
-        prepare::prepare(&self.compiled, scenario, self.vocabulary.as_ref())
+        prepare::prepare(self.runtime.compiled(), scenario, self.vocabulary.as_ref())
     }
 
     /// Runs every person of a prepared scenario.
@@ -151,7 +156,7 @@ impl Simulator {
         for (i, p) in prepared.people().iter().enumerate() {
             f(
                 i,
-                engine::run_person(&self.compiled, prepared.bounds(), p, self.trace),
+                engine::run_person(&self.runtime, prepared.bounds(), p, self.trace),
             );
         }
     }

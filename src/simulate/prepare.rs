@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::compile::{date_instant, CTrigger, Compiled, Ty, Val};
-use super::engine::{MAX_INSTANT, MIN_INSTANT};
 use super::scenario::{PersonScenario, Place, Value};
 use super::{Scenario, SimError};
 use crate::plan::time;
+use crate::runtime::{
+    date_instant, CTrigger, Compiled, Input as PInput, InputKind as PKind, Ty, Val,
+};
+use crate::runtime::{MAX_INSTANT, MIN_INSTANT};
 
 const DAY: i64 = 86_400;
 
@@ -72,22 +74,6 @@ pub(super) struct PPerson {
     pub id: String,
     pub attrs: Vec<Option<Val>>,
     pub inputs: Vec<PInput>,
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct PInput {
-    pub at: i64,
-    pub kind: PKind,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum PKind {
-    Event(usize, Vec<Option<Val>>),
-    Opened(usize),
-    Clicked(usize),
-    Set(Vec<(usize, Option<Val>)>),
-    /// About something the plan does not use.
-    Ignored,
 }
 
 /// " (did you mean `x`?)" when a candidate is close to `name`.
