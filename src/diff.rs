@@ -78,6 +78,7 @@ use crate::plan::{
     self, CmpOp, DidWindow, EdgeLabel, Expr, MessageDecl, Node, NodeKind, Operand, Plan, Trigger,
     VarValue, WaitOn,
 };
+use crate::runtime;
 
 use crate::words::{duration as format_duration, percent};
 
@@ -394,21 +395,6 @@ impl Side {
             );
         });
         serde_json::json!({ "value": v, "segments": used })
-    }
-
-    /// Where people can be waiting: waits, and sends delayed by quiet hours.
-    fn holds_people(&self, n: &Node) -> bool {
-        match &n.kind {
-            NodeKind::Wait { .. } | NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. } => true,
-            NodeKind::Send { message } => self
-                .plan
-                .messages
-                .get(message)
-                .and_then(|m| self.plan.channels.get(&m.channel))
-                .and_then(|c| c.quiet_hours.as_ref())
-                .is_some_and(|q| q.span() > 0),
-            _ => false,
-        }
     }
 
     /// Reach: per message, the places (conditions) that send it.
@@ -833,22 +819,6 @@ fn signature(side: &Side, n: &Node) -> serde_json::Value {
     side.meaning(&serde_json::json!({ "kind": n.kind, "edges": labels }))
 }
 
-fn kind_name(n: &Node) -> &'static str {
-    match n.kind {
-        NodeKind::Send { .. } => "send",
-        NodeKind::Wait { .. } => "wait",
-        NodeKind::WaitUntil { .. } => "wait_until",
-        NodeKind::WaitFor { .. } => "wait_for",
-        NodeKind::Branch => "branch",
-        NodeKind::Split => "split",
-        NodeKind::Repeat { .. } => "repeat",
-        NodeKind::Step { .. } => "step",
-        NodeKind::Goto { .. } => "goto",
-        NodeKind::Exit => "exit",
-        NodeKind::End => "end",
-    }
-}
-
 /// Everything in a plan that matters to runners: not where it came from,
 /// nor line numbers and arrival times (derived).
 fn semantic(plan: &Plan) -> serde_json::Value {
@@ -1258,7 +1228,7 @@ fn align(
                     for k in 0..both {
                         let (x, y) = (&a[old_index + k], &b[new_index + k]);
                         let (nx, ny) = (o.node(x).expect("old step"), n.node(y).expect("new step"));
-                        if kind_name(nx) != kind_name(ny) {
+                        if nx.kind.name() != ny.kind.name() {
                             out.push(removed(o, x));
                             out.push(added(n, y));
                             continue;
@@ -1425,17 +1395,14 @@ fn reach(o: &Side, n: &Side) -> Vec<ReachChange> {
 fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourney> {
     let mut out = Vec::new();
     for a in &o.plan.nodes {
-        if !o.holds_people(a) || o.unreachable.contains(&a.id) {
+        if !runtime::holds_people(&o.plan, a) || o.unreachable.contains(&a.id) {
             continue;
         }
         let step = describe(&o.plan, a);
-        match n.node(&a.id) {
+        match (runtime::survivor(a, &n.plan), n.node(&a.id)) {
             // The id now names another step of the same kind (the old one
             // was removed or got another id): rule 1 keeps them there.
-            Some(b)
-                if kind_name(a) == kind_name(b)
-                    && aligned.get(&a.id).map(String::as_str) != Some(a.id.as_str()) =>
-            {
+            (Some(b), _) if aligned.get(&a.id).map(String::as_str) != Some(a.id.as_str()) => {
                 let now = describe(&n.plan, b);
                 let was = aligned
                     .iter()
@@ -1462,7 +1429,7 @@ fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourney> {
                     ),
                 });
             }
-            Some(b) if kind_name(a) == kind_name(b) => {
+            (Some(b), _) => {
                 if signature(o, a) == signature(n, b) && !send_changed(o, n, a, b) {
                     continue;
                 }
@@ -1496,7 +1463,7 @@ fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourney> {
                     text: format!("people at `{}` ({step}) stay there; {what}", a.id),
                 });
             }
-            other => {
+            (None, other) => {
                 let why = match (other, aligned.get(&a.id)) {
                     (_, Some(new)) if *new != a.id => format!(
                         "the step is now `{new}` ({}), an id runners do not match with `{}`",
@@ -1562,56 +1529,33 @@ fn send_changed(o: &Side, n: &Side, a: &Node, b: &Node) -> bool {
     }
 }
 
-/// Rule 2: from old node `at`, as if it finished with nothing happening,
-/// follow the old plan to the first nodes the new plan has.
+/// Rule 2 (`runtime::landings`), described for people.
 fn landings(o: &Side, n: &Side, at: &Node) -> Vec<Landing> {
-    let mut out = BTreeSet::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    seen.insert(&at.id);
-    let first: Vec<&str> = at
-        .successors
-        .iter()
-        .filter(|e| match at.kind {
-            NodeKind::WaitFor { .. } => matches!(e.label, EdgeLabel::Timeout),
-            _ => true,
-        })
-        .map(|e| e.to.as_str())
-        .collect();
-    let mut stack = first;
-    while let Some(id) = stack.pop() {
-        if let Some(b) = n.node(id) {
-            let step = if id == "@end" {
-                "their journey is completed (the end)".to_string()
-            } else {
-                describe(&n.plan, b)
-            };
-            out.insert(Landing {
-                id: Some(id.to_string()),
-                step,
-            });
-            continue;
-        }
-        if !seen.insert(id) {
-            out.insert(Landing {
+    let out: BTreeSet<Landing> = runtime::landings(&o.plan, &n.plan, at)
+        .into_iter()
+        .map(|l| match l {
+            runtime::Landing::At(id) => Landing {
+                step: if id == "@end" {
+                    "their journey is completed (the end)".to_string()
+                } else {
+                    n.node(&id)
+                        .map(|b| describe(&n.plan, b))
+                        .unwrap_or_default()
+                },
+                id: Some(id),
+            },
+            runtime::Landing::Exit(id) => Landing {
+                id: None,
+                step: format!("their journey ends (the `exit` at `{id}`)"),
+            },
+            runtime::Landing::Loop => Landing {
                 id: None,
                 step:
                     "their journey ends (the old plan loops back without reaching a surviving step)"
                         .into(),
-            });
-            continue;
-        }
-        let Some(y) = o.node(id) else { continue };
-        if matches!(y.kind, NodeKind::Exit) {
-            out.insert(Landing {
-                id: None,
-                step: format!("their journey ends (the `exit` at `{id}`)"),
-            });
-            continue;
-        }
-        for e in y.successors.iter().rev() {
-            stack.push(&e.to);
-        }
-    }
+            },
+        })
+        .collect();
     out.into_iter().collect()
 }
 

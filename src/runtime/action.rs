@@ -61,6 +61,11 @@ pub enum What {
     },
     /// The person reached the end of the journey.
     Completed,
+    /// The campaign's plan was replaced by a new version while the person
+    /// was at `node` (of the old plan): they stay there (`stays`, the node
+    /// survives), or move on by the rules of `docs/plan-format.md`
+    /// ("Replacing a plan"), as the next entries show.
+    Replaced { node: String, stays: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -132,6 +132,9 @@ pub struct SplitArm {
 #[derive(Clone, Debug)]
 pub struct CNode {
     pub id: String,
+    /// The plan's kind name (`NodeKind::name`): a replacement keeps people
+    /// at a node whose id and kind name survive.
+    pub kind_name: &'static str,
     pub kind: CKind,
     /// The `next`/`body`/`jump` successor (unused for other kinds).
     pub next: Tgt,
@@ -169,6 +172,8 @@ pub struct CEvent {
 /// A compiled plan.
 #[derive(Clone, Debug)]
 pub struct Compiled {
+    /// Node index by id.
+    pub node_index: HashMap<String, usize>,
     pub campaign: String,
     pub attrs: Vec<(String, Ty)>,
     pub attr_index: HashMap<String, usize>,
@@ -227,6 +232,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
     let tz = time::parse_tz(&plan.timezone)
         .ok_or_else(|| err(format!("unknown time zone {:?}", plan.timezone)))?;
     let mut c = Compiled {
+        node_index: HashMap::new(),
         campaign: plan.campaign.clone(),
         attrs: Vec::new(),
         attr_index: HashMap::new(),
@@ -563,10 +569,12 @@ impl Builder<'_> {
             };
             nodes.push(CNode {
                 id: n.id.clone(),
+                kind_name: n.kind.name(),
                 kind,
                 next,
             });
         }
+        self.c.node_index = index.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         self.c.nodes = nodes;
         Ok(())
     }

@@ -40,6 +40,14 @@ pub(super) struct Run<'a> {
     pub out: &'a mut Effects,
 }
 
+/// A walk of rule 2 under way: where it may land, the nodes passed, and
+/// where it landed.
+struct Walk<'w> {
+    lands: &'w dyn Fn(usize) -> bool,
+    seen: Vec<usize>,
+    landed: Option<usize>,
+}
+
 enum SendOutcome {
     Done,
     Quiet(i64),
@@ -454,7 +462,34 @@ impl Run<'_> {
     }
 
     /// Runs the journey from `tgt` at `t` until time must pass or it ends.
-    pub fn advance(&mut self, t: i64, mut tgt: Tgt) {
+    pub fn advance(&mut self, t: i64, tgt: Tgt) {
+        self.flow(t, tgt, None);
+    }
+
+    /// Rule 2 of replacing a plan (`docs/plan-format.md`): the person
+    /// leaves node `from` as if it had finished with nothing happening and
+    /// follows the plan from there, sending nothing and waiting nowhere,
+    /// to the first node `lands` accepts (returned). `None`: the journey
+    /// ended on the way (an `exit`, or back at a node already passed: then
+    /// it completes).
+    pub fn walk(&mut self, t: i64, from: usize, lands: &dyn Fn(usize) -> bool) -> Option<usize> {
+        let node = &self.c.nodes[from];
+        let tgt = match &node.kind {
+            CKind::WaitFor { timeout, .. } => *timeout,
+            _ => node.next,
+        };
+        let mut walk = Walk {
+            lands,
+            seen: vec![from],
+            landed: None,
+        };
+        self.flow(t, tgt, Some(&mut walk));
+        walk.landed
+    }
+
+    /// Runs flow from `tgt` at `t`: until time must pass or the journey
+    /// ends, or, when walking (`walk`), until a node the walk lands on.
+    fn flow(&mut self, t: i64, mut tgt: Tgt, mut walk: Option<&mut Walk>) {
         let c = self.c;
         let mut guard = 0;
         loop {
@@ -471,13 +506,29 @@ impl Run<'_> {
             }
             let n = tgt.to;
             let node = &c.nodes[n];
+            if let Some(w) = walk.as_deref_mut() {
+                if (w.lands)(n) {
+                    w.landed = Some(n);
+                    return;
+                }
+                if w.seen.contains(&n) {
+                    self.end(t, What::Completed);
+                    return;
+                }
+                w.seen.push(n);
+            }
             if !self.count_step(t, n) {
                 return;
             }
+            let walking = walk.is_some();
             let Some(j) = &mut self.k.journey else { return };
             j.node = n;
             j.arrived = t;
             match &node.kind {
+                CKind::Send(_) | CKind::Wait(_) | CKind::WaitUntil(..) if walking => {
+                    tgt = node.next;
+                }
+                CKind::WaitFor { timeout, .. } if walking => tgt = *timeout,
                 CKind::Send(m) => match self.send(t, *m) {
                     SendOutcome::Done => tgt = node.next,
                     SendOutcome::Quiet(until) => {

@@ -41,7 +41,7 @@ mod action;
 mod compile;
 mod eval;
 mod journey;
-
+mod replace;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -51,6 +51,7 @@ pub(crate) use compile::date_instant;
 pub use compile::{CExpr, CKind, CTrigger, Compiled, Ty, Val};
 pub use eval::{eval, next_expiry, Ctx, Occurrence};
 pub use journey::split_bucket;
+pub use replace::{holds_people, landings, survivor, Landing, Place};
 
 pub use state::{Budget, CampaignState, Journey, Pending, PersonState, State};
 

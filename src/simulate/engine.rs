@@ -1,15 +1,18 @@
 //! Running one person: the simulator's discrete-event loop, a driver of
 //! the runtime core (`crate::runtime`). It feeds the person's inputs and
 //! the timers the runtime arms in time order (an input first on a tie, as
-//! the runtime requires) and keeps the actions as the person's timeline.
+//! the runtime requires), replaces the plan when asked (before the inputs
+//! of that instant), and keeps the actions as the person's timeline.
 
 use super::prepare::PPerson;
 use super::Timeline;
 use crate::runtime::{Effects, Runtime};
 
-/// Runs one person over `(start, until)`.
-pub(super) fn run_person(
-    rt: &Runtime,
+/// Runs one person over `(start, until)`, with `rt`'s plan replaced by
+/// `replacement`'s at its instant (not before `start`).
+pub(super) fn run_person<'r>(
+    mut rt: &'r Runtime,
+    mut replacement: Option<(&'r Runtime, i64)>,
     (start, until): (i64, i64),
     p: &PPerson,
     trace: bool,
@@ -19,29 +22,39 @@ pub(super) fn run_person(
         trace: trace.then(Vec::new),
         ..Effects::default()
     };
+    let mut inputs = &p.inputs;
     let mut i = 0;
     // Inputs before the start only build up state.
-    while i < p.inputs.len() && p.inputs[i].at < start {
-        rt.record(&mut state, &p.inputs[i]);
+    while i < inputs.len() && inputs[i].at < start {
+        rt.record(&mut state, &inputs[i]);
         i += 1;
     }
     rt.begin(&mut state, start);
     loop {
-        let t_in = p.inputs.get(i).map(|x| x.at);
+        let t_in = inputs.get(i).map(|x| x.at);
         let timer = rt.next_timer(&state);
-        let t = match (t_in, timer) {
-            (Some(a), Some((b, _))) => a.min(b),
-            (Some(a), None) => a,
-            (None, Some((b, _))) => b,
-            (None, None) => break,
+        let t_rep = replacement.map(|(_, at)| at);
+        let Some(t) = [t_in, timer.map(|(at, _)| at), t_rep]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
+            break;
         };
         if t > until || state.stopped() {
             break;
         }
+        if let Some((new, at)) = replacement.filter(|&(_, at)| at == t) {
+            rt.replace(new, &mut state, at, &mut out);
+            rt = new;
+            inputs = &p.after;
+            replacement = None;
+            continue;
+        }
         match timer {
             Some((at, timer)) if t_in != Some(t) => rt.fire(&mut state, timer, at, &mut out),
             _ => {
-                rt.handle(&mut state, &p.inputs[i], &mut out);
+                rt.handle(&mut state, &inputs[i], &mut out);
                 i += 1;
             }
         }

@@ -103,9 +103,20 @@ impl std::fmt::Display for SimError {
 
 impl std::error::Error for SimError {}
 
+/// When a simulated replacement of the plan happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At this instant (seconds since the epoch).
+    At(i64),
+    /// This many seconds after the simulation's start.
+    After(i64),
+}
+
 /// Compiles a plan once, to run many people through it.
 pub struct Simulator {
     runtime: Runtime,
+    /// A new version of the plan that replaces it mid-run, and when.
+    replacement: Option<(Runtime, When)>,
     trace: bool,
     vocabulary: Option<Vocabulary>,
 }
@@ -115,6 +126,7 @@ impl Simulator {
     pub fn new(plan: &Plan) -> Result<Simulator, SimError> {
         Ok(Simulator {
             runtime: Runtime::new(plan)?,
+            replacement: None,
             trace: false,
             vocabulary: None,
         })
@@ -137,9 +149,23 @@ impl Simulator {
         self
     }
 
+    /// Replaces the plan by `plan` (a new version of the same campaign)
+    /// `when` says, for every person, by the rules runners follow
+    /// (`docs/plan-format.md`, "Replacing a plan"; [`crate::runtime`]).
+    /// Scenarios are checked against both versions.
+    pub fn with_replacement(mut self, plan: &Plan, when: When) -> Result<Simulator, SimError> {
+        self.replacement = Some((Runtime::new(plan)?, when));
+        Ok(self)
+    }
+
     /// Checks a scenario against the plan and parses it.
     pub fn prepare(&self, scenario: &Scenario) -> Result<Prepared, SimError> {
-        prepare::prepare(self.runtime.compiled(), scenario, self.vocabulary.as_ref())
+        prepare::prepare(
+            self.runtime.compiled(),
+            scenario,
+            self.vocabulary.as_ref(),
+            self.replacement.as_ref().map(|(r, w)| (r.compiled(), *w)),
+        )
     }
 
     /// Runs every person of a prepared scenario.
@@ -156,7 +182,16 @@ impl Simulator {
         for (i, p) in prepared.people().iter().enumerate() {
             f(
                 i,
-                engine::run_person(&self.runtime, prepared.bounds(), p, self.trace),
+                engine::run_person(
+                    &self.runtime,
+                    self.replacement
+                        .as_ref()
+                        .zip(prepared.replace_at)
+                        .map(|((r, _), at)| (r, at)),
+                    prepared.bounds(),
+                    p,
+                    self.trace,
+                ),
             );
         }
     }

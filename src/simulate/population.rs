@@ -35,7 +35,7 @@ pub(super) fn run(
         let person = people.person();
         let index = usize::try_from(i).unwrap_or(usize::MAX);
         let (p, _) = prepare_person(c, &person, index, sim.vocabulary.as_ref())?;
-        summary.add(&engine::run_person(&sim.runtime, span, &p, false));
+        summary.add(&engine::run_person(&sim.runtime, None, span, &p, false));
         if (i + 1) % PROGRESS_EVERY == 0 {
             progress(i + 1);
         }

@@ -67,6 +67,10 @@ impl Entry {
                 event: None,
             } => format!("{at} exited {}", reason.as_str()),
             What::Completed => format!("{at} completed"),
+            What::Replaced { node, stays: true } => format!("{at} replaced at {node}: stays"),
+            What::Replaced { node, stays: false } => {
+                format!("{at} replaced at {node}: moves on")
+            }
         }
     }
 }
