@@ -407,6 +407,38 @@ pub struct Program {
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
     pub campaigns: Vec<Campaign>,
+    /// Where each of these is named and every place a name is written,
+    /// built by the resolver (see [`crate::symbols`]).
+    pub symbols: crate::symbols::SymbolIndex,
+    /// Where each journey step and split arm is written, from the parse.
+    pub steps: StepSpans,
+}
+
+/// The spans of journey steps and split arms as parsed, by their location
+/// (a step's location includes the `@allow` lines written before it), for
+/// diagnostics that point at a step: the step without its `@allow`s, and
+/// its header (`repeat 3 times {`, `if C {`, `send m`, `50% a {`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepSpans {
+    by_loc: BTreeMap<Loc, (Span, Span)>,
+}
+
+impl StepSpans {
+    pub fn insert(&mut self, at: Loc, written: Span, head: Span) {
+        self.by_loc.insert(at, (written, head));
+    }
+
+    /// The step (or arm) at `at` without the `@allow`s before it; `at`
+    /// itself for a location that is not a step's.
+    pub fn written(&self, at: Loc) -> Span {
+        self.by_loc.get(&at).map_or(at.span, |s| s.0)
+    }
+
+    /// The header of the step (or arm) at `at`; `at` itself for a
+    /// location that is not a step's (a campaign's name).
+    pub fn head(&self, at: Loc) -> Span {
+        self.by_loc.get(&at).map_or(at.span, |s| s.1)
+    }
 }
 
 impl Program {

@@ -370,9 +370,15 @@ impl Erase for Block {
 
 impl Erase for Step {
     fn erase(&mut self) {
-        let Step { allows, kind, span } = self;
+        let Step {
+            allows,
+            kind,
+            span,
+            head,
+        } = self;
         allows.erase();
         span.erase();
+        head.erase();
         match kind {
             StepKind::Send(i) | StepKind::Goto(i) => i.erase(),
             StepKind::Wait(d) => d.erase(),
@@ -426,11 +432,13 @@ impl Erase for SplitArm {
             name,
             body,
             span,
+            head,
         } = self;
         weight.erase();
         name.erase();
         body.erase();
         span.erase();
+        head.erase();
     }
 }
 

@@ -50,10 +50,10 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::flow::{Flow, Rounds};
-use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
+use crate::lints::util::{line, step_head, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 
 pub const CODE: Code = Code::EngagementBeforeSend;
 
@@ -262,7 +262,7 @@ fn diagnose(
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
     let span = if u.waited {
-        waited_span(cx.sources, u.loc, u.verb, name)
+        waited_span(cx, u.loc, u.verb, name)
     } else {
         u.loc.span
     };
@@ -324,7 +324,7 @@ fn diagnose(
         if let Some(r) = innermost_repeat {
             d = d.with_label(
                 g[r].loc.file,
-                first_line(cx.sources, g[r].loc),
+                step_head(cx.program, g[r].loc),
                 format!("on the first round of this loop, `{name}` has not been sent yet"),
             );
         }
@@ -332,7 +332,7 @@ fn diagnose(
     for &s in sends.iter().take(3) {
         d = d.with_label(
             g[s].loc.file,
-            step_span(cx.sources, g[s].loc),
+            step_span(cx.program, g[s].loc),
             format!("`{name}` is sent here"),
         );
     }
@@ -344,16 +344,15 @@ fn diagnose(
 
 /// In a `wait for opened NAME ...` step at `loc`: the span of
 /// `opened NAME` (`verb NAME`), else the step's first line.
-pub fn waited_span(sources: &SourceMap, loc: Loc, verb: &str, name: &str) -> Span {
-    in_first_line(sources, loc, &format!("{verb} {name}"))
-        .unwrap_or_else(|| first_line(sources, loc))
+pub fn waited_span(cx: &LintContext, loc: Loc, verb: &str, name: &str) -> Span {
+    in_first_line(cx, loc, &format!("{verb} {name}")).unwrap_or_else(|| step_head(cx.program, loc))
 }
 
 /// The span of the first occurrence of `written` in the first line of the
 /// step at `loc`.
-fn in_first_line(sources: &SourceMap, loc: Loc, written: &str) -> Option<Span> {
-    let line = first_line(sources, loc);
-    let i = sources.get(loc.file).slice(line).find(written)?;
+fn in_first_line(cx: &LintContext, loc: Loc, written: &str) -> Option<Span> {
+    let line = step_head(cx.program, loc);
+    let i = cx.sources.get(loc.file).slice(line).find(written)?;
     let start = line.start as usize + i;
     Some(Span::new(start, start + written.len()))
 }
@@ -363,19 +362,15 @@ fn in_first_line(sources: &SourceMap, loc: Loc, written: &str) -> Option<Span> {
 fn awaited_span(cx: &LintContext, loc: Loc, on: &WaitOn) -> Span {
     let p = cx.program;
     let found = match on {
-        WaitOn::Opened(m) => {
-            in_first_line(cx.sources, loc, &format!("opened {}", p.message(*m).name))
-        }
-        WaitOn::Clicked(m) => {
-            in_first_line(cx.sources, loc, &format!("clicked {}", p.message(*m).name))
-        }
+        WaitOn::Opened(m) => in_first_line(cx, loc, &format!("opened {}", p.message(*m).name)),
+        WaitOn::Clicked(m) => in_first_line(cx, loc, &format!("clicked {}", p.message(*m).name)),
         WaitOn::Event(e) => {
             let name = &p.event(*e).name;
-            in_first_line(cx.sources, loc, &format!("for {name}"))
+            in_first_line(cx, loc, &format!("for {name}"))
                 .map(|s| Span::new(s.end as usize - name.len(), s.end as usize))
         }
     };
-    found.unwrap_or_else(|| first_line(cx.sources, loc))
+    found.unwrap_or_else(|| step_head(cx.program, loc))
 }
 
 /// In a `wait for` step: the `otherwise` keyword, else `within D`, else
@@ -399,14 +394,14 @@ fn timeout_label(cx: &LintContext, step: Option<&Step>, loc: Loc) -> (Span, Stri
     if let Some(k) = keyword {
         return (k, "when it times out (`otherwise`)".to_string());
     }
-    let within = in_first_line(cx.sources, loc, "within ").map(|w| {
+    let within = in_first_line(cx, loc, "within ").map(|w| {
         let len = text[w.end as usize..]
             .find(|c: char| !c.is_ascii_alphanumeric())
             .unwrap_or(0);
         Span::new(w.start as usize, w.end as usize + len)
     });
     (
-        within.unwrap_or_else(|| first_line(cx.sources, loc)),
+        within.unwrap_or_else(|| step_head(cx.program, loc)),
         "when it times out".to_string(),
     )
 }
@@ -423,7 +418,7 @@ fn choice_label(
 ) -> (Span, String) {
     let g = &journey.graph;
     let node = &g[from];
-    let header = first_line(cx.sources, node.loc);
+    let header = step_head(cx.program, node.loc);
     let step = || find_step(&cx.program.campaign(journey.campaign).journey, node.loc);
     match (edge, &node.kind) {
         (Edge::If(i), NodeKind::Branch { conds }) if *i < conds.len() => {
@@ -470,7 +465,7 @@ fn choice_label(
                     StepKind::Split(arms) => arms.get(*index),
                     _ => None,
                 })
-                .map_or(header, |arm| first_line(cx.sources, arm.loc));
+                .map_or(header, |arm| step_head(cx.program, arm.loc));
             (span, how)
         }
         (Edge::Matched, NodeKind::WaitFor { on, .. }) => (

@@ -79,7 +79,6 @@ use crate::graph::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::{Campaign, Loc, Trigger};
-use crate::source::Span;
 use crate::words::duration;
 
 pub const CODE: Code = Code::UnreachableStep;
@@ -92,16 +91,10 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// The first line of a location (compound steps span many lines; a
-/// diagnostic starts where the step does).
+/// The header of the step at a location (compound steps span many lines;
+/// a diagnostic starts where the step does), from the parse.
 pub(crate) fn first_line(cx: &LintContext, loc: Loc) -> Loc {
-    let text = cx.sources.get(loc.file).slice(loc.span);
-    let len = text.find('\n').unwrap_or(text.len());
-    let len = text[..len].trim_end().len();
-    Loc::new(
-        loc.file,
-        Span::new(loc.span.start as usize, loc.span.start as usize + len),
-    )
+    Loc::new(loc.file, super::util::step_head(cx.program, loc))
 }
 
 fn line(cx: &LintContext, loc: Loc) -> usize {

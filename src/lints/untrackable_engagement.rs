@@ -134,7 +134,7 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
         out.push(Check {
             verb,
             message,
-            span: waited_span(cx.sources, step.loc, verb.word(), name),
+            span: waited_span(cx, step.loc, verb.word(), name),
             loc: step.loc,
             waited: true,
         });

@@ -1,6 +1,7 @@
 //! Journeys: steps, split weights, step names and `goto` targets.
 
 use super::*;
+use crate::symbols::Target;
 
 impl Resolver<'_> {
     // ------------------------------------------------------------ journeys
@@ -13,7 +14,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn message_ref(&mut self, m: &Ident, file: FileId) -> Option<MessageId> {
-        match self.lookup(Ns::Message, &m.name, file) {
+        match self.lookup_ref(Ns::Message, m, file) {
             Some(Decl::Message(id)) => Some(id),
             _ => {
                 self.unknown(Ns::Message, m, file);
@@ -138,6 +139,9 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                for a in arms {
+                    self.program.steps.insert(loc(file, a.span), a.span, a.head);
+                }
                 StepKind::Split(
                     arms.iter()
                         .map(|a| SplitArm {
@@ -162,6 +166,10 @@ impl Resolver<'_> {
             },
             ast::StepKind::Exit => StepKind::Exit,
         };
+        let written = Span::new(s.head.start as usize, s.span.end as usize);
+        self.program
+            .steps
+            .insert(loc(file, s.span), written, s.head);
         Some(Step {
             kind,
             loc: loc(file, s.span),
@@ -170,7 +178,7 @@ impl Resolver<'_> {
     }
 
     /// Named steps are unique in a campaign and every `goto` has a target.
-    pub(super) fn check_journey(&mut self, _id: CampaignId, c: &ast::CampaignDecl, file: FileId) {
+    pub(super) fn check_journey(&mut self, id: CampaignId, c: &ast::CampaignDecl, file: FileId) {
         let Some(journey) = c.props.iter().find_map(|p| match &p.kind {
             ast::CampaignPropKind::Journey(b) => Some(b),
             _ => None,
@@ -206,9 +214,11 @@ impl Resolver<'_> {
         }
         named.sort_by_key(|n| n.span);
         gotos.sort_by_key(|n| n.span);
-        let mut seen: HashMap<&str, Span> = HashMap::new();
-        for n in &named {
-            if let Some(&first) = seen.get(n.name.as_str()) {
+        let mut seen: HashMap<&str, (Span, u32)> = HashMap::new();
+        for (i, n) in named.iter().enumerate() {
+            let step = Target::Step(id, i as u32);
+            self.index.define(step, &n.name, file, n.span);
+            if let Some(&(first, _)) = seen.get(n.name.as_str()) {
                 let d = self.err(
                     Code::DuplicateName,
                     file,
@@ -227,11 +237,13 @@ impl Resolver<'_> {
                     "step names are `goto` targets, so they must be unique in a campaign".into(),
                 );
             } else {
-                seen.insert(&n.name, n.span);
+                seen.insert(&n.name, (n.span, i as u32));
             }
         }
         for g in gotos {
-            if !seen.contains_key(g.name.as_str()) {
+            if let Some(&(_, i)) = seen.get(g.name.as_str()) {
+                self.index.refer(Target::Step(id, i), file, g.span);
+            } else {
                 let names: Vec<&str> = named.iter().map(|n| n.name.as_str()).collect();
                 let help = match did_you_mean(&g.name, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),

@@ -377,7 +377,12 @@ pub struct Block {
 pub struct Step {
     pub allows: Vec<Allow>,
     pub kind: StepKind,
+    /// The step with the `@allow`s written before it.
     pub span: Span,
+    /// The step's header, from its keyword to the `{` of its first block
+    /// (`repeat 3 times {`, `if C {`, `split {`), or the whole step when
+    /// it has no block (`send m`).
+    pub head: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -430,6 +435,8 @@ pub struct SplitArm {
     pub name: Option<Ident>,
     pub body: Block,
     pub span: Span,
+    /// `50% a {`.
+    pub head: Span,
 }
 
 /// A condition.
