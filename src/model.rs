@@ -323,6 +323,55 @@ pub enum StepKind {
     Exit,
 }
 
+impl StepKind {
+    /// Calls `f` on every block directly inside the step, in source order:
+    /// the one place that knows which steps hold blocks, so that walks over
+    /// journeys need no arm per step kind.
+    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
+        match self {
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => {
+                if let Some(b) = then {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::If { arms, otherwise } => {
+                for (_, b) in arms {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::Split(arms) => {
+                for arm in arms {
+                    f(&arm.body);
+                }
+            }
+            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+            StepKind::Send(_)
+            | StepKind::Wait { .. }
+            | StepKind::WaitUntil { .. }
+            | StepKind::Goto { .. }
+            | StepKind::Exit => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every step of the block, depth first, in source order.
+    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
+        for step in &self.steps {
+            f(step);
+            step.kind.for_each_block(&mut |b| b.walk_steps(f));
+        }
+    }
+}
+
 /// A typed condition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cond {

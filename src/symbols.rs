@@ -185,6 +185,53 @@ impl SymbolIndex {
         self.symbol_at(file, offset).map(|s| self.definition(s))
     }
 
+    /// Adds a definition, for a program built by hand rather than resolved
+    /// from source (tests, benchmarks). A target is defined once.
+    pub fn define(&mut self, target: Target, name: &str, file: FileId, span: Span) {
+        if self.by_target.contains_key(&target) {
+            return;
+        }
+        let id = SymbolId(self.definitions.len() as u32);
+        self.by_target.insert(target, id);
+        self.definitions.push(Definition {
+            target,
+            name: name.to_string(),
+            file,
+            span,
+        });
+        self.uses.push(Vec::new());
+        if !span.is_empty() {
+            let key = |s: &SymbolId, d: &[Definition]| (d[s.index()].file, d[s.index()].span);
+            let in_order = self
+                .by_position
+                .last()
+                .is_none_or(|l| key(l, &self.definitions) <= (file, span));
+            self.by_position.push(id);
+            if !in_order {
+                let defs = &self.definitions;
+                self.by_position.sort_by_key(|s| key(s, defs));
+            }
+        }
+    }
+
+    /// Adds a reference to a defined target, for a program built by hand
+    /// (see [`SymbolIndex::define`]); a reference to an undefined target
+    /// is ignored.
+    pub fn refer(&mut self, target: Target, file: FileId, span: Span) {
+        let Some(&symbol) = self.by_target.get(&target) else {
+            return;
+        };
+        let r = Reference { file, span, symbol };
+        if self.references.last().is_none_or(|l| *l < r) {
+            self.uses[symbol.index()].push(self.references.len() as u32);
+            self.references.push(r);
+        } else if !self.references.contains(&r) {
+            self.references.push(r);
+            self.references.sort();
+            self.uses = index_uses(&self.references, self.definitions.len());
+        }
+    }
+
     /// Every place the symbol's name is written, its definition first then
     /// its references: what a rename edits. A file has no written name
     /// of its own, so only its imports are listed.
@@ -195,6 +242,15 @@ impl SymbolIndex {
             .chain(self.references(symbol).map(|r| (r.file, r.span)))
             .collect()
     }
+}
+
+/// Per symbol, the positions of its references.
+fn index_uses(references: &[Reference], symbols: usize) -> Vec<Vec<u32>> {
+    let mut uses = vec![Vec::new(); symbols];
+    for (i, r) in references.iter().enumerate() {
+        uses[r.symbol.index()].push(i as u32);
+    }
+    uses
 }
 
 /// Collects definitions and references while the resolver runs.
@@ -239,10 +295,7 @@ impl IndexBuilder {
             .collect();
         references.sort();
         references.dedup();
-        let mut uses = vec![Vec::new(); self.definitions.len()];
-        for (i, r) in references.iter().enumerate() {
-            uses[r.symbol.index()].push(i as u32);
-        }
+        let uses = index_uses(&references, self.definitions.len());
         let mut by_position: Vec<SymbolId> = (0..self.definitions.len() as u32)
             .map(SymbolId)
             .filter(|s| !self.definitions[s.index()].span.is_empty())

@@ -5,14 +5,9 @@ use crate::model::{
 };
 use crate::source::{SourceMap, Span};
 
-use super::for_each_sub_block;
-
 /// Calls `f` on every step of a block, depth first, in source order.
 pub fn walk_steps<'a>(block: &'a Block, f: &mut dyn FnMut(&'a Step)) {
-    for step in &block.steps {
-        f(step);
-        for_each_sub_block(&step.kind, &mut |b| walk_steps(b, f));
-    }
+    block.walk_steps(f);
 }
 
 /// Calls `f` on a condition and every condition inside it (including the

@@ -187,31 +187,11 @@ impl Resolver<'_> {
         };
         let mut named: Vec<&Ident> = Vec::new();
         let mut gotos: Vec<&Ident> = Vec::new();
-        let mut stack: Vec<&ast::Block> = vec![journey];
-        while let Some(b) = stack.pop() {
-            for s in &b.steps {
-                match &s.kind {
-                    ast::StepKind::Named { name, body } => {
-                        named.push(name);
-                        stack.push(body);
-                    }
-                    ast::StepKind::Goto(t) => gotos.push(t),
-                    ast::StepKind::WaitFor {
-                        then, otherwise, ..
-                    } => {
-                        stack.extend(then.iter());
-                        stack.extend(otherwise.iter());
-                    }
-                    ast::StepKind::If { arms, otherwise } => {
-                        stack.extend(arms.iter().map(|(_, b)| b));
-                        stack.extend(otherwise.iter());
-                    }
-                    ast::StepKind::Split(arms) => stack.extend(arms.iter().map(|a| &a.body)),
-                    ast::StepKind::Repeat { body, .. } => stack.push(body),
-                    _ => {}
-                }
-            }
-        }
+        journey.walk_steps(&mut |s| match &s.kind {
+            ast::StepKind::Named { name, .. } => named.push(name),
+            ast::StepKind::Goto(t) => gotos.push(t),
+            _ => {}
+        });
         named.sort_by_key(|n| n.span);
         gotos.sort_by_key(|n| n.span);
         let mut seen: HashMap<&str, (Span, u32)> = HashMap::new();
@@ -275,26 +255,10 @@ impl Resolver<'_> {
 }
 
 pub(super) fn collect_sends(b: &model::Block, out: &mut Vec<(MessageId, Loc)>) {
-    let mut stack = vec![b];
-    while let Some(b) = stack.pop() {
-        for s in &b.steps {
-            match &s.kind {
-                StepKind::Send(m) => out.push((*m, s.loc)),
-                StepKind::WaitFor {
-                    then, otherwise, ..
-                } => {
-                    stack.extend(then.iter());
-                    stack.extend(otherwise.iter());
-                }
-                StepKind::If { arms, otherwise } => {
-                    stack.extend(arms.iter().map(|(_, b)| b));
-                    stack.extend(otherwise.iter());
-                }
-                StepKind::Split(arms) => stack.extend(arms.iter().map(|a| &a.body)),
-                StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => stack.push(body),
-                _ => {}
-            }
+    b.walk_steps(&mut |s| {
+        if let StepKind::Send(m) = s.kind {
+            out.push((m, s.loc));
         }
-    }
+    });
     out.sort_by_key(|(_, l)| (l.file, l.span));
 }

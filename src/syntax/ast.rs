@@ -421,6 +421,39 @@ pub enum StepKind {
     Exit,
 }
 
+impl StepKind {
+    /// Calls `f` on every block directly inside the step, in source order
+    /// (the one place in the syntax tree that knows which steps hold
+    /// blocks).
+    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
+        match self {
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => then.iter().chain(otherwise).for_each(f),
+            StepKind::If { arms, otherwise } => {
+                arms.iter().map(|(_, b)| b).chain(otherwise).for_each(f)
+            }
+            StepKind::Split(arms) => arms.iter().for_each(|a| f(&a.body)),
+            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+            StepKind::Send(_)
+            | StepKind::Wait(_)
+            | StepKind::WaitUntil { .. }
+            | StepKind::Goto(_)
+            | StepKind::Exit => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every step of the block, depth first, in source order.
+    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
+        for step in &self.steps {
+            f(step);
+            step.kind.for_each_block(&mut |b| b.walk_steps(f));
+        }
+    }
+}
+
 /// What a `wait for` waits for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WaitOn {
