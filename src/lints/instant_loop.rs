@@ -38,9 +38,10 @@ use crate::codes::Code;
 use petgraph::graph::{EdgeReference, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
+use crate::analysis::reach;
+use crate::analysis::timing::Timing;
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::Timing;
-use crate::graph::{reach, Edge, Journey, NodeKind};
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::WaitOn;
 
@@ -158,7 +159,7 @@ fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
         )
         .with_label(
             tloc.file,
-            super::unreachable_step::first_line(cx, tloc).span,
+            super::unreachable_step::head_loc(cx, tloc).span,
             "the loop starts here, and nothing from here to the `goto` waits",
         );
         for &(other, _) in &gotos[1..] {
