@@ -469,24 +469,46 @@ pub struct Program {
 /// its header (`repeat 3 times {`, `if C {`, `send m`, `50% a {`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepSpans {
-    by_loc: BTreeMap<Loc, (Span, Span)>,
+    by_loc: BTreeMap<Loc, StepSpan>,
+}
+
+/// Where the parts of one step (or split arm) are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepSpan {
+    /// The step without the `@allow`s before it.
+    pub written: Span,
+    /// `repeat 3 times {`, `if C {`, `send m`, `50% a {`.
+    pub head: Span,
+    /// What a `wait for` waits for: `opened m`, `clicked m`, the event.
+    pub awaited: Option<Span>,
+    /// A `wait for`'s `within D`.
+    pub within: Option<Span>,
+    /// A `wait for`'s `otherwise` keyword.
+    pub otherwise: Option<Span>,
+    /// The `else` keyword of an `if`'s last branch.
+    pub else_kw: Option<Span>,
 }
 
 impl StepSpans {
-    pub fn insert(&mut self, at: Loc, written: Span, head: Span) {
-        self.by_loc.insert(at, (written, head));
+    pub fn insert(&mut self, at: Loc, spans: StepSpan) {
+        self.by_loc.insert(at, spans);
+    }
+
+    /// The spans of the step (or arm) at `at`, if `at` is a step's.
+    pub fn get(&self, at: Loc) -> Option<&StepSpan> {
+        self.by_loc.get(&at)
     }
 
     /// The step (or arm) at `at` without the `@allow`s before it; `at`
     /// itself for a location that is not a step's.
     pub fn written(&self, at: Loc) -> Span {
-        self.by_loc.get(&at).map_or(at.span, |s| s.0)
+        self.get(at).map_or(at.span, |s| s.written)
     }
 
     /// The header of the step (or arm) at `at`; `at` itself for a
     /// location that is not a step's (a campaign's name).
     pub fn head(&self, at: Loc) -> Span {
-        self.by_loc.get(&at).map_or(at.span, |s| s.1)
+        self.get(at).map_or(at.span, |s| s.head)
     }
 }
 

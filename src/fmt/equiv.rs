@@ -375,10 +375,12 @@ impl Erase for Step {
             kind,
             span,
             head,
+            parts,
         } = self;
         allows.erase();
         span.erase();
         head.erase();
+        *parts = Default::default();
         match kind {
             StepKind::Send(i) | StepKind::Goto(i) => i.erase(),
             StepKind::Wait(d) => d.erase(),

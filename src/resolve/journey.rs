@@ -140,7 +140,12 @@ impl Resolver<'_> {
                     }
                 }
                 for a in arms {
-                    self.program.steps.insert(loc(file, a.span), a.span, a.head);
+                    let spans = StepSpan {
+                        written: a.span,
+                        head: a.head,
+                        ..StepSpan::default()
+                    };
+                    self.program.steps.insert(loc(file, a.span), spans);
                 }
                 StepKind::Split(
                     arms.iter()
@@ -166,10 +171,18 @@ impl Resolver<'_> {
             },
             ast::StepKind::Exit => StepKind::Exit,
         };
-        let written = Span::new(s.head.start as usize, s.span.end as usize);
-        self.program
-            .steps
-            .insert(loc(file, s.span), written, s.head);
+        let spans = StepSpan {
+            written: Span::new(s.head.start as usize, s.span.end as usize),
+            head: s.head,
+            awaited: s.parts.awaited,
+            within: match (&s.kind, s.parts.within) {
+                (ast::StepKind::WaitFor { within, .. }, Some(kw)) => Some(kw.to(within.span)),
+                _ => None,
+            },
+            otherwise: s.parts.otherwise,
+            else_kw: s.parts.else_kw,
+        };
+        self.program.steps.insert(loc(file, s.span), spans);
         Some(Step {
             kind,
             loc: loc(file, s.span),

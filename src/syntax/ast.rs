@@ -383,6 +383,21 @@ pub struct Step {
     /// (`repeat 3 times {`, `if C {`, `split {`), or the whole step when
     /// it has no block (`send m`).
     pub head: Span,
+    /// Keywords and parts of the step that its kind does not hold.
+    pub parts: StepParts,
+}
+
+/// Spans inside a step, for diagnostics that point at a part of it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepParts {
+    /// What a `wait for` waits for: `opened m`, `clicked m`, or the event.
+    pub awaited: Option<Span>,
+    /// The `within` keyword of a `wait for`.
+    pub within: Option<Span>,
+    /// The `otherwise` keyword of a `wait for`.
+    pub otherwise: Option<Span>,
+    /// The `else` keyword of an `if`'s last branch.
+    pub else_kw: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -397,6 +397,7 @@ impl Lowerer {
         let mut allows = Vec::new();
         let mut kind = None;
         let mut head = span;
+        let mut parts = StepParts::default();
         for p in pair.into_inner() {
             let rule = p.as_rule();
             if rule == Rule::allow {
@@ -404,6 +405,7 @@ impl Lowerer {
                 continue;
             }
             head = self.head(&p, base);
+            parts = self.parts(&p, base);
             let mut inner = p.into_inner();
             kind = Some(match rule {
                 Rule::send => StepKind::Send(self.ident(inner.nth(1)?, base)),
@@ -485,7 +487,28 @@ impl Lowerer {
             kind: kind?,
             span,
             head,
+            parts,
         })
+    }
+
+    /// The parts of a step outside its blocks and conditions that
+    /// diagnostics point at (see [`StepParts`]).
+    fn parts(&self, p: &P, base: usize) -> StepParts {
+        let mut parts = StepParts::default();
+        let mut stack = vec![p.clone()];
+        while let Some(x) = stack.pop() {
+            let keyword = || x.clone().into_inner().next().map(|k| self.span(&k, base));
+            match x.as_rule() {
+                Rule::block | Rule::expr => continue,
+                Rule::wait_on => parts.awaited = Some(self.tight_span(&x, base)),
+                Rule::otherwise => parts.otherwise = keyword(),
+                Rule::k_within => parts.within = Some(self.span(&x, base)),
+                Rule::else_block => parts.else_kw = keyword(),
+                _ => {}
+            }
+            stack.extend(x.into_inner());
+        }
+        parts
     }
 
     /// The header of a step or split arm: from its start to the `{` of its
