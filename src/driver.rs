@@ -120,6 +120,7 @@ fn analyze_here(
         project_root,
         mut config,
         diagnostics,
+        ..
     } = loaded;
     config.lints.deny_warnings |= deny_warnings;
     let mut diagnostics = diagnostics;

@@ -40,5 +40,6 @@ pub mod simulate;
 pub mod source;
 pub mod stack;
 pub mod suggest;
+pub mod symbols;
 pub mod syntax;
 pub mod words;

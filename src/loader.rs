@@ -52,6 +52,15 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// An `import "path"` and the file it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportSite {
+    pub file: FileId,
+    /// The quoted path.
+    pub span: Span,
+    pub target: FileId,
+}
+
 /// Everything loaded.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -62,6 +71,9 @@ pub struct Loaded {
     pub roots: Vec<FileId>,
     /// Direct imports of each file (those that loaded), indexed by `FileId`.
     pub imports: Vec<Vec<FileId>>,
+    /// Every `import "path"` that loaded a file: where it is written and
+    /// the file it names (for the symbol index).
+    pub import_sites: Vec<ImportSite>,
     /// The project root of the first path.
     pub project_root: PathBuf,
     /// The `omnis.toml` of that project (the defaults when it has none).
@@ -342,6 +354,11 @@ impl Loader<'_> {
             let Some(target) = self.resolve_import(file, &lit_value, lit_span, root) else {
                 continue;
             };
+            self.out.import_sites.push(ImportSite {
+                file,
+                span: lit_span,
+                target,
+            });
             if self
                 .on_stack
                 .get(target.0 as usize)

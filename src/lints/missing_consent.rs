@@ -25,7 +25,7 @@
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{kind_note, name_span};
+use crate::lints::util::kind_note;
 use crate::lints::LintContext;
 use crate::model::MESSAGING_KINDS;
 
@@ -37,7 +37,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         if ch.consent.is_some() || !MESSAGING_KINDS.contains(&ch.kind.as_str()) {
             continue;
         }
-        let span = name_span(cx.sources, ch.loc, "channel", &ch.name);
+        let span = ch.loc.span;
         let kind = kind_note(ch);
         out.push(
             Diagnostic::warning(

@@ -84,7 +84,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 Diagnostic::warning(
                     CODE,
                     step.loc.file,
-                    step_span(cx.sources, step.loc),
+                    step_span(cx.program, step.loc),
                     format!(
                         "campaign `{}` sends on `{}`{kind}, which has no quiet hours: its messages can arrive in the middle of the night",
                         campaign.name, ch.name

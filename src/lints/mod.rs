@@ -299,39 +299,11 @@ impl AllowTable {
     }
 }
 
-/// Calls `f` on every block directly inside a step.
+/// Calls `f` on every block directly inside a step (see
+/// [`StepKind::for_each_block`], the one place that knows which steps hold
+/// blocks).
 pub fn for_each_sub_block<'a>(kind: &'a StepKind, f: &mut dyn FnMut(&'a Block)) {
-    match kind {
-        StepKind::WaitFor {
-            then, otherwise, ..
-        } => {
-            if let Some(b) = then {
-                f(b);
-            }
-            if let Some(b) = otherwise {
-                f(b);
-            }
-        }
-        StepKind::If { arms, otherwise } => {
-            for (_, b) in arms {
-                f(b);
-            }
-            if let Some(b) = otherwise {
-                f(b);
-            }
-        }
-        StepKind::Split(arms) => {
-            for arm in arms {
-                f(&arm.body);
-            }
-        }
-        StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
-        StepKind::Send(_)
-        | StepKind::Wait { .. }
-        | StepKind::WaitUntil { .. }
-        | StepKind::Goto { .. }
-        | StepKind::Exit => {}
-    }
+    kind.for_each_block(f);
 }
 
 #[cfg(test)]

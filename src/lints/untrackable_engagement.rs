@@ -130,11 +130,10 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
             WaitOn::Clicked(m) => (Verb::Clicked, *m),
             WaitOn::Event(_) => return,
         };
-        let name = &cx.program.message(message).name;
         out.push(Check {
             verb,
             message,
-            span: waited_span(cx.sources, step.loc, verb.word(), name),
+            span: waited_span(cx, step.loc),
             loc: step.loc,
             waited: true,
         });
