@@ -1,15 +1,17 @@
-//! Runs the pipeline: load and parse, resolve, then (when the sources are
-//! free of errors) lower journeys and run the lints.
+//! Runs the pipeline: load and parse, resolve, then lower journeys and run
+//! the lints, campaign by campaign, on every campaign whose file and
+//! imports are free of errors.
 
 use std::path::PathBuf;
 
+use crate::codes::Code;
 use crate::config::Config;
 use crate::diagnostic::{sort_and_dedup, Diagnostic};
 use crate::files::Tree;
 use crate::graph::Journey;
-use crate::lints::{self, LintContext};
+use crate::lints::{self, Scope};
 use crate::loader::{self, CacheStats, LoadError, Loaded, ParseCache};
-use crate::model::Program;
+use crate::model::{CampaignId, Program};
 use crate::resolve;
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast;
@@ -60,11 +62,14 @@ pub struct Analysis {
     pub imports: Vec<Vec<FileId>>,
     /// `omnis.toml`, as read from the project root.
     pub config: Config,
-    /// The lowered journeys, indexed by `CampaignId`; empty when there are
-    /// errors before lowering.
+    /// The lowered journeys, in campaign order: every campaign's (indexed
+    /// by `CampaignId`) when there are no errors; with errors, those of the
+    /// campaigns whose file and imports, transitively, have none (see
+    /// [`Analysis::journey`]).
     pub journeys: Vec<Journey>,
     /// The checked model. Only meaningful when [`Analysis::has_errors`] is
-    /// false: with errors it may hold placeholders.
+    /// false, or for a campaign with a journey: with errors it may hold
+    /// placeholders.
     pub program: Program,
     /// Sorted by file and position, each reported once.
     pub diagnostics: Vec<Diagnostic>,
@@ -78,6 +83,93 @@ impl Analysis {
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
+
+    /// The journey of `campaign`, when it was lowered.
+    pub fn journey(&self, campaign: CampaignId) -> Option<&Journey> {
+        self.journeys
+            .binary_search_by_key(&campaign, |j| j.campaign)
+            .ok()
+            .map(|i| &self.journeys[i])
+    }
+}
+
+/// Lowers and lints, campaign by campaign, on every core: every campaign
+/// whose own closure (its file and everything it imports, transitively)
+/// has no errors, so that one broken file does not hide the findings of
+/// the others. Declarations are linted in files whose closure has no
+/// errors; lints that conclude from what the whole program lacks
+/// (`unused-declaration`, `unused-allow`) only when no file has errors.
+/// Errors in `omnis.toml` stop every lint (their levels are unknown).
+fn lower_and_lint(analysis: &mut Analysis) {
+    use rayon::prelude::*;
+    let whole_program = !analysis.has_errors();
+    let clean = if whole_program {
+        None
+    } else {
+        match clean_files(analysis) {
+            Some(clean) => Some(clean),
+            None => return,
+        }
+    };
+    let is_clean = |f: FileId| clean.as_ref().is_none_or(|c| c[f.0 as usize]);
+    let program = &analysis.program;
+    let campaigns: Vec<CampaignId> = (0..program.campaigns.len())
+        .map(|i| CampaignId(i as u32))
+        .filter(|&id| is_clean(program.campaign(id).loc.file))
+        .collect();
+    let journeys: Vec<Journey> = crate::stack::pool().install(|| {
+        campaigns
+            .par_iter()
+            .map(|&id| crate::graph::lower(program, id))
+            .collect()
+    });
+    let scope = Scope {
+        declarations: Some(clean.as_deref()),
+        whole_program,
+    };
+    let found = lints::run_parallel(
+        program,
+        &journeys,
+        &analysis.sources,
+        &analysis.roots,
+        scope,
+        &analysis.config.lints,
+    );
+    analysis.journeys = journeys;
+    analysis.diagnostics.extend(found);
+}
+
+/// Which files (indexed by `FileId`) have no errors in their closure: no
+/// error in the file, nor in any file it imports, transitively. `None`
+/// when `omnis.toml` has errors.
+fn clean_files(analysis: &Analysis) -> Option<Vec<bool>> {
+    let n = analysis.sources.len();
+    let mut clean = vec![true; n];
+    let mut dirty = Vec::new();
+    for d in analysis.diagnostics.iter().filter(|d| d.is_error()) {
+        if d.code == Code::ConfigError {
+            return None;
+        }
+        if std::mem::replace(&mut clean[d.file.0 as usize], false) {
+            dirty.push(d.file);
+        }
+    }
+    // Up the import edges: a file importing a file with errors has them in
+    // its closure.
+    let mut importers = vec![Vec::new(); n];
+    for (f, imports) in analysis.imports.iter().enumerate() {
+        for t in imports {
+            importers[t.0 as usize].push(FileId(f as u32));
+        }
+    }
+    while let Some(f) = dirty.pop() {
+        for &g in &importers[f.0 as usize] {
+            if std::mem::replace(&mut clean[g.0 as usize], false) {
+                dirty.push(g);
+            }
+        }
+    }
+    Some(clean)
 }
 
 /// Loads, parses and checks the given paths.
@@ -184,17 +276,7 @@ fn analyze_here(
         program: resolved.program,
         diagnostics,
     };
-    if !analysis.has_errors() {
-        analysis.journeys = crate::graph::lower_all(&analysis.program);
-        let cx = LintContext::new(
-            &analysis.program,
-            &analysis.journeys,
-            &analysis.sources,
-            &analysis.roots,
-        );
-        let found = lints::run(&cx, &analysis.config.lints);
-        analysis.diagnostics.extend(found);
-    }
+    lower_and_lint(&mut analysis);
     if analysis.config.lints.deny_warnings {
         for d in &mut analysis.diagnostics {
             d.severity = crate::diagnostic::Severity::Error;

@@ -41,6 +41,10 @@ use crate::source::FileId;
 pub const CODE: Code = Code::UnusedDeclaration;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    // A use in a campaign with errors may not have resolved.
+    if !cx.whole_program() || !cx.lints_declarations() {
+        return Vec::new();
+    }
     let p = cx.program;
     let mut segments = vec![Vec::<FileId>::new(); p.segments.len()];
     let mut channels = vec![Vec::<FileId>::new(); p.channels.len()];

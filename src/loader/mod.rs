@@ -227,7 +227,7 @@ fn load_with(
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
-    let parsed = crate::stack::parallel_map(&named, false, |i, found| {
+    let parsed = crate::stack::parallel_map(&named, |i, found| {
         let bytes = walk::read_found(tree, found)?;
         Ok(decode_and_parse(FileId(i as u32), bytes, cache))
     });
