@@ -338,7 +338,7 @@ pub fn diff_git(rev: &str, paths: &[PathBuf]) -> Result<Report, DiffError> {
         })?;
         rel.push(r.to_path_buf());
     }
-    let tree = git::GitTree::read(&top, &commit)?;
+    let tree = git::read_revision(&top, &commit)?;
     let old_paths: Vec<PathBuf> = rel
         .iter()
         .map(|r| top.join(r))
