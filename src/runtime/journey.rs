@@ -618,6 +618,76 @@ impl Run<'_> {
         }
     }
 
+    /// Rule 1: the person stays at node `n` (of this plan), keeps their
+    /// arrival time, and the node's parameters apply as if they had been
+    /// there since: what is due by `t` happens at `t`.
+    pub fn resume(&mut self, t: i64, n: usize) {
+        let c = self.c;
+        let Some(j) = &mut self.k.journey else { return };
+        j.node = n;
+        let arrived = j.arrived;
+        let node = &c.nodes[n];
+        match &node.kind {
+            CKind::Wait(s) => self.due(t, arrived.checked_add(*s), Pending::Advance(node.next)),
+            CKind::WaitUntil(weekday, minutes) => {
+                let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
+                self.due(t, Some(at), Pending::Advance(node.next));
+            }
+            CKind::WaitFor {
+                on,
+                filter,
+                within,
+                matched,
+                ..
+            } => {
+                let done = match on {
+                    CWaitOn::Opened(m) => j.opened[*m],
+                    CWaitOn::Clicked(m) => j.clicked[*m],
+                    CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
+                        o.at >= arrived
+                            && filter.as_ref().is_none_or(|f| {
+                                eval(
+                                    f,
+                                    &Ctx {
+                                        attrs: &self.p.attrs,
+                                        trigger_fields: &j.trigger_fields,
+                                        event_fields: &o.fields,
+                                        history: &self.p.history,
+                                        now: t,
+                                        entry_seq: j.entry_seq,
+                                        opened: &j.opened,
+                                        clicked: &j.clicked,
+                                    },
+                                )
+                            })
+                    }),
+                };
+                if done {
+                    self.advance(t, *matched);
+                } else {
+                    self.due(t, arrived.checked_add(*within), Pending::WaitFor);
+                }
+            }
+            // A delayed send: the new message goes when the quiet hours
+            // end (the wake-up stays).
+            _ => j.pending = Pending::Quiet,
+        }
+    }
+
+    /// The journey's timer set to `wake`, or, when that is due by `t`, what
+    /// it does done at `t`.
+    fn due(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
+        match wake {
+            Some(w) if w <= t => {
+                let j = self.k.journey.as_mut().expect("in journey");
+                j.wake = t;
+                j.pending = pending;
+                self.wake(t);
+            }
+            _ => self.sleep(t, wake, pending),
+        }
+    }
+
     /// The arm a branch takes at `t`: the first whose condition holds.
     pub fn branch(&self, t: i64, arms: &[(CExpr, Tgt)], otherwise: Tgt) -> Tgt {
         let cx = self.ctx(t, &[]);
