@@ -83,46 +83,42 @@ impl Run<'_> {
         }
     }
 
+    /// What conditions read at `now`: the journey's trigger fields and
+    /// engagement when in one, else `trigger_fields` (an entry being
+    /// decided) and none.
     fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
+        let outside = Ctx {
+            attrs: &self.p.attrs,
+            trigger_fields,
+            event_fields: &[],
+            history: &self.p.history,
+            now,
+            entry_seq: self.p.seq,
+            opened: &[],
+            clicked: &[],
+        };
         match &self.k.journey {
             Some(j) => Ctx {
-                attrs: &self.p.attrs,
                 trigger_fields: &j.trigger_fields,
-                event_fields: &[],
-                history: &self.p.history,
-                now,
                 entry_seq: j.entry_seq,
                 opened: &j.opened,
                 clicked: &j.clicked,
+                ..outside
             },
-            None => Ctx {
-                attrs: &self.p.attrs,
-                trigger_fields,
-                event_fields: &[],
-                history: &self.p.history,
-                now,
-                entry_seq: self.p.seq,
-                opened: &[],
-                clicked: &[],
-            },
+            None => outside,
         }
     }
 
     /// A condition outside any journey and trigger (segments).
     fn eval_plain(&self, e: &CExpr, now: i64) -> bool {
-        eval(
-            e,
-            &Ctx {
-                attrs: &self.p.attrs,
-                trigger_fields: &[],
-                event_fields: &[],
-                history: &self.p.history,
-                now,
-                entry_seq: self.p.seq,
-                opened: &[],
-                clicked: &[],
-            },
-        )
+        let cx = Ctx {
+            trigger_fields: &[],
+            entry_seq: self.p.seq,
+            opened: &[],
+            clicked: &[],
+            ..self.ctx(now, &[])
+        };
+        eval(e, &cx)
     }
 
     /// An `enters` trigger: arms its first check at `at`.
@@ -640,23 +636,18 @@ impl Run<'_> {
                 matched,
                 ..
             } => {
+                let cx = self.ctx(t, &[]);
                 let done = match on {
-                    CWaitOn::Opened(m) => j.opened[*m],
-                    CWaitOn::Clicked(m) => j.clicked[*m],
+                    CWaitOn::Opened(m) => cx.opened[*m],
+                    CWaitOn::Clicked(m) => cx.clicked[*m],
                     CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
                         o.at >= arrived
                             && filter.as_ref().is_none_or(|f| {
                                 eval(
                                     f,
                                     &Ctx {
-                                        attrs: &self.p.attrs,
-                                        trigger_fields: &j.trigger_fields,
                                         event_fields: &o.fields,
-                                        history: &self.p.history,
-                                        now: t,
-                                        entry_seq: j.entry_seq,
-                                        opened: &j.opened,
-                                        clicked: &j.clicked,
+                                        ..self.ctx(t, &[])
                                     },
                                 )
                             })
