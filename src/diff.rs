@@ -91,7 +91,6 @@ use side::*;
 
 use crate::driver::{self, Analysis, Options};
 use crate::graph::Journey;
-use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::CampaignId;
 use crate::plan::{

@@ -74,7 +74,7 @@ pub(super) fn sides(a: &Analysis) -> BTreeMap<String, Side> {
         let id = CampaignId(i as u32);
         let plan = plan::emit::emit(program, id, &a.sources);
         let journey = &a.journeys[i];
-        let bad = unreachable_step::unreachable_steps(&cx, journey);
+        let bad = cx.unreachable_steps(journey);
         let unreachable = journey
             .graph
             .node_indices()
