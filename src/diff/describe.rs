@@ -232,3 +232,27 @@ pub(super) fn semantic(plan: &Plan) -> serde_json::Value {
     }
     v
 }
+
+/// What rule 1 of a replacement does to people staying at old step `a`,
+/// now `b` (described as `now`).
+pub(super) fn stay_note(a: &Node, b: &Node, now: &str) -> String {
+    match &b.kind {
+        NodeKind::Wait { seconds } => format!(
+            "the wait is now {}, counted from when they arrived (those who arrived \
+             longer ago move on at once)",
+            format_duration(*seconds)
+        ),
+        NodeKind::WaitUntil { .. } => format!(
+            "they now {now}: the next such moment at or after their arrival \
+             (at once if it has passed)"
+        ),
+        NodeKind::WaitFor { .. } => format!("they now {now}, counted from when they arrived"),
+        NodeKind::Send { message } => match &a.kind {
+            NodeKind::Send { message: was } if was == message => {
+                format!("when the quiet hours end they get `{message}` with its new content")
+            }
+            _ => format!("when the quiet hours end they get the new step: {now}"),
+        },
+        _ => format!("the step is now: {now}"),
+    }
+}

@@ -46,27 +46,7 @@ pub(super) fn mid_journey(o: &Side, n: &Side, aligned: &Aligned) -> Vec<MidJourn
                     continue;
                 }
                 let now = describe(&n.plan, b);
-                let what = match &b.kind {
-                    NodeKind::Wait { seconds } => format!(
-                        "the wait is now {}, counted from when they arrived (those who arrived \
-                         longer ago move on at once)",
-                        format_duration(*seconds)
-                    ),
-                    NodeKind::WaitUntil { .. } => format!(
-                        "they now {now}: the next such moment at or after their arrival \
-                         (at once if it has passed)"
-                    ),
-                    NodeKind::WaitFor { .. } => {
-                        format!("they now {now}, counted from when they arrived")
-                    }
-                    NodeKind::Send { message } => match &a.kind {
-                        NodeKind::Send { message: was } if was == message => format!(
-                            "when the quiet hours end they get `{message}` with its new content"
-                        ),
-                        _ => format!("when the quiet hours end they get the new step: {now}"),
-                    },
-                    _ => format!("the step is now: {now}"),
-                };
+                let what = stay_note(a, b, &now);
                 out.push(MidJourney {
                     at: a.id.clone(),
                     step: step.clone(),

@@ -640,6 +640,16 @@ pub enum EdgeLabel {
 }
 
 impl NodeKind {
+    /// Whether people wait at the node for time to pass or something to
+    /// happen (`wait`, `wait_until`, `wait_for`); a `send` may also hold
+    /// them, during quiet hours.
+    pub fn waits(&self) -> bool {
+        matches!(
+            self,
+            NodeKind::Wait { .. } | NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. }
+        )
+    }
+
     /// The kind's name, as the plan's `kind` tag writes it.
     pub fn name(&self) -> &'static str {
         match self {

@@ -83,46 +83,42 @@ impl Run<'_> {
         }
     }
 
+    /// What conditions read at `now`: the journey's trigger fields and
+    /// engagement when in one, else `trigger_fields` (an entry being
+    /// decided) and none.
     fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
+        let outside = Ctx {
+            attrs: &self.p.attrs,
+            trigger_fields,
+            event_fields: &[],
+            history: &self.p.history,
+            now,
+            entry_seq: self.p.seq,
+            opened: &[],
+            clicked: &[],
+        };
         match &self.k.journey {
             Some(j) => Ctx {
-                attrs: &self.p.attrs,
                 trigger_fields: &j.trigger_fields,
-                event_fields: &[],
-                history: &self.p.history,
-                now,
                 entry_seq: j.entry_seq,
                 opened: &j.opened,
                 clicked: &j.clicked,
+                ..outside
             },
-            None => Ctx {
-                attrs: &self.p.attrs,
-                trigger_fields,
-                event_fields: &[],
-                history: &self.p.history,
-                now,
-                entry_seq: self.p.seq,
-                opened: &[],
-                clicked: &[],
-            },
+            None => outside,
         }
     }
 
     /// A condition outside any journey and trigger (segments).
     fn eval_plain(&self, e: &CExpr, now: i64) -> bool {
-        eval(
-            e,
-            &Ctx {
-                attrs: &self.p.attrs,
-                trigger_fields: &[],
-                event_fields: &[],
-                history: &self.p.history,
-                now,
-                entry_seq: self.p.seq,
-                opened: &[],
-                clicked: &[],
-            },
-        )
+        let cx = Ctx {
+            trigger_fields: &[],
+            entry_seq: self.p.seq,
+            opened: &[],
+            clicked: &[],
+            ..self.ctx(now, &[])
+        };
+        eval(e, &cx)
     }
 
     /// An `enters` trigger: arms its first check at `at`.
@@ -615,6 +611,71 @@ impl Run<'_> {
                     return;
                 }
             }
+        }
+    }
+
+    /// Rule 1: the person stays at node `n` (of this plan), keeps their
+    /// arrival time, and the node's parameters apply as if they had been
+    /// there since: what is due by `t` happens at `t`.
+    pub fn resume(&mut self, t: i64, n: usize) {
+        let c = self.c;
+        let Some(j) = &mut self.k.journey else { return };
+        j.node = n;
+        let arrived = j.arrived;
+        let node = &c.nodes[n];
+        match &node.kind {
+            CKind::Wait(s) => self.due(t, arrived.checked_add(*s), Pending::Advance(node.next)),
+            CKind::WaitUntil(weekday, minutes) => {
+                let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
+                self.due(t, Some(at), Pending::Advance(node.next));
+            }
+            CKind::WaitFor {
+                on,
+                filter,
+                within,
+                matched,
+                ..
+            } => {
+                let cx = self.ctx(t, &[]);
+                let done = match on {
+                    CWaitOn::Opened(m) => cx.opened[*m],
+                    CWaitOn::Clicked(m) => cx.clicked[*m],
+                    CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
+                        o.at >= arrived
+                            && filter.as_ref().is_none_or(|f| {
+                                eval(
+                                    f,
+                                    &Ctx {
+                                        event_fields: &o.fields,
+                                        ..self.ctx(t, &[])
+                                    },
+                                )
+                            })
+                    }),
+                };
+                if done {
+                    self.advance(t, *matched);
+                } else {
+                    self.due(t, arrived.checked_add(*within), Pending::WaitFor);
+                }
+            }
+            // A delayed send: the new message goes when the quiet hours
+            // end (the wake-up stays).
+            _ => j.pending = Pending::Quiet,
+        }
+    }
+
+    /// The journey's timer set to `wake`, or, when that is due by `t`, what
+    /// it does done at `t`.
+    fn due(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
+        match wake {
+            Some(w) if w <= t => {
+                let j = self.k.journey.as_mut().expect("in journey");
+                j.wake = t;
+                j.pending = pending;
+                self.wake(t);
+            }
+            _ => self.sleep(t, wake, pending),
         }
     }
 

@@ -5,12 +5,11 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::compile::{CKind, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, Ctx, Occurrence};
-use super::journey::Run;
-use super::state::{Pending, State};
+use super::compile::{Compiled, Tgt, Val};
+use super::eval::Occurrence;
+use super::state::State;
 use super::{Effects, Runtime, What};
-use crate::plan::{time, Node, NodeKind, Plan};
+use crate::plan::{EdgeLabel, Node, NodeKind, Plan};
 
 /// What a replacement did to a person's journey.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,14 +40,13 @@ pub enum Landing {
 /// Where people can be waiting: waits, and sends delayed by quiet hours.
 pub fn holds_people(plan: &Plan, n: &Node) -> bool {
     match &n.kind {
-        NodeKind::Wait { .. } | NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. } => true,
         NodeKind::Send { message } => plan
             .messages
             .get(message)
             .and_then(|m| plan.channels.get(&m.channel))
             .and_then(|c| c.quiet_hours.as_ref())
             .is_some_and(|q| q.span() > 0),
-        _ => false,
+        k => k.waits(),
     }
 }
 
@@ -68,10 +66,8 @@ pub fn landings(old: &Plan, new: &Plan, at: &Node) -> BTreeSet<Landing> {
     let mut stack: Vec<&str> = at
         .successors
         .iter()
-        .filter(|e| {
-            !matches!(at.kind, NodeKind::WaitFor { .. })
-                || matches!(e.label, crate::plan::EdgeLabel::Timeout)
-        })
+        // Finished with nothing happening: a `wait_for` times out.
+        .filter(|e| !matches!(e.label, EdgeLabel::Event))
         .map(|e| e.to.as_str())
         .collect();
     while let Some(id) = stack.pop() {
@@ -300,77 +296,5 @@ impl Runtime {
             }
         });
         place
-    }
-}
-
-impl Run<'_> {
-    /// Rule 1: the person stays at node `n` (of this plan), keeps their
-    /// arrival time, and the node's parameters apply as if they had been
-    /// there since: what is due by `t` happens at `t`.
-    fn resume(&mut self, t: i64, n: usize) {
-        let c = self.c;
-        let Some(j) = &mut self.k.journey else { return };
-        j.node = n;
-        let arrived = j.arrived;
-        let node = &c.nodes[n];
-        match &node.kind {
-            CKind::Wait(s) => self.due(t, arrived.checked_add(*s), Pending::Advance(node.next)),
-            CKind::WaitUntil(weekday, minutes) => {
-                let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
-                self.due(t, Some(at), Pending::Advance(node.next));
-            }
-            CKind::WaitFor {
-                on,
-                filter,
-                within,
-                matched,
-                ..
-            } => {
-                let done = match on {
-                    CWaitOn::Opened(m) => j.opened[*m],
-                    CWaitOn::Clicked(m) => j.clicked[*m],
-                    CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
-                        o.at >= arrived
-                            && filter.as_ref().is_none_or(|f| {
-                                eval(
-                                    f,
-                                    &Ctx {
-                                        attrs: &self.p.attrs,
-                                        trigger_fields: &j.trigger_fields,
-                                        event_fields: &o.fields,
-                                        history: &self.p.history,
-                                        now: t,
-                                        entry_seq: j.entry_seq,
-                                        opened: &j.opened,
-                                        clicked: &j.clicked,
-                                    },
-                                )
-                            })
-                    }),
-                };
-                if done {
-                    self.advance(t, *matched);
-                } else {
-                    self.due(t, arrived.checked_add(*within), Pending::WaitFor);
-                }
-            }
-            // A delayed send: the new message goes when the quiet hours
-            // end (the wake-up stays).
-            _ => j.pending = Pending::Quiet,
-        }
-    }
-
-    /// The journey's timer set to `wake`, or, when that is due by `t`, what
-    /// it does done at `t`.
-    fn due(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
-        match wake {
-            Some(w) if w <= t => {
-                let j = self.k.journey.as_mut().expect("in journey");
-                j.wake = t;
-                j.pending = pending;
-                self.wake(t);
-            }
-            _ => self.sleep(t, wake, pending),
-        }
     }
 }
