@@ -34,6 +34,7 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod resolve;
+pub mod runtime;
 pub mod schemas;
 pub mod simulate;
 pub mod source;

@@ -36,7 +36,7 @@ pub const CONTROL_NAMES: &[&str] = &["control", "holdout"];
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for c in &cx.program.campaigns {
+    for c in cx.campaigns() {
         walk_steps(&c.journey, &mut |step| {
             let StepKind::Split(arms) = &step.kind else {
                 return;

@@ -34,7 +34,10 @@ pub const CODE: Code = Code::MissingConsent;
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for ch in &cx.program.channels {
-        if ch.consent.is_some() || !MESSAGING_KINDS.contains(&ch.kind.as_str()) {
+        if !cx.lints_declarations_in(ch.loc.file)
+            || ch.consent.is_some()
+            || !MESSAGING_KINDS.contains(&ch.kind.as_str())
+        {
             continue;
         }
         let span = ch.loc.span;

@@ -37,7 +37,7 @@ pub const CODE: Code = Code::NoGoal;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for c in &cx.program.campaigns {
+    for c in cx.campaigns() {
         if c.goal.is_some() || !c.exits.is_empty() {
             continue;
         }

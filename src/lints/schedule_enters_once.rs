@@ -55,7 +55,7 @@ fn repeats(trigger: &Trigger) -> Option<&'static str> {
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for campaign in &cx.program.campaigns {
+    for campaign in cx.campaigns() {
         let Some(every) = repeats(&campaign.trigger) else {
             continue;
         };

@@ -150,7 +150,7 @@ fn trackable(program: &Program, message: MessageId, verb: Verb) -> bool {
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for campaign in &cx.program.campaigns {
+    for campaign in cx.campaigns() {
         for c in checks(cx, campaign) {
             if trackable(cx.program, c.message, c.verb) {
                 continue;

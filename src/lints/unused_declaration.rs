@@ -41,6 +41,10 @@ use crate::symbols::Target;
 pub const CODE: Code = Code::UnusedDeclaration;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    // A use in a campaign with errors may not have resolved.
+    if !cx.whole_program() || !cx.lints_declarations() {
+        return Vec::new();
+    }
     let p = cx.program;
     // The files each declaration is named in, from the symbol index.
     let users = |t: Target| -> Vec<FileId> {
