@@ -265,7 +265,8 @@ impl IndexBuilder {
     /// Records a definition. A target is defined once.
     pub fn define(&mut self, target: Target, name: &str, file: FileId, span: Span) {
         let id = SymbolId(self.definitions.len() as u32);
-        if self.by_target.insert(target, id).is_none() {
+        if let std::collections::btree_map::Entry::Vacant(e) = self.by_target.entry(target) {
+            e.insert(id);
             self.definitions.push(Definition {
                 target,
                 name: name.to_string(),

@@ -327,3 +327,36 @@ fn references_are_sorted_and_deterministic() {
         .windows(2)
         .all(|w| (w[0].file, w[0].span) < (w[1].file, w[1].span)));
 }
+
+#[test]
+fn an_index_built_by_hand_keeps_its_order() {
+    // As the testkit builds one: definitions and references in any order.
+    let f = FileId(0);
+    let mut ix = SymbolIndex::default();
+    ix.define(Target::Message(MessageId(0)), "m", f, Span::new(20, 21));
+    ix.define(Target::Channel(ChannelId(0)), "c", f, Span::new(10, 11));
+    ix.refer(Target::Message(MessageId(0)), f, Span::new(40, 41));
+    ix.refer(Target::Channel(ChannelId(0)), f, Span::new(30, 31));
+    ix.refer(Target::Channel(ChannelId(0)), f, Span::new(30, 31));
+    // Undefined: ignored.
+    ix.refer(
+        Target::Segment(crate::model::SegmentId(0)),
+        f,
+        Span::new(50, 51),
+    );
+    let refs = ix.all_references();
+    assert_eq!(refs.len(), 2);
+    assert!(refs[0].span < refs[1].span);
+    let c = ix.symbol(Target::Channel(ChannelId(0))).unwrap();
+    let m = ix.symbol(Target::Message(MessageId(0))).unwrap();
+    assert_eq!(ix.symbol_at(f, 10), Some(c));
+    assert_eq!(ix.symbol_at(f, 21), Some(m));
+    assert_eq!(ix.symbol_at(f, 30), Some(c));
+    assert_eq!(ix.symbol_at(f, 40), Some(m));
+    assert_eq!(ix.symbol_at(f, 25), None);
+    assert_eq!(
+        ix.occurrences(c),
+        vec![(f, Span::new(10, 11)), (f, Span::new(30, 31))]
+    );
+    assert!(ix.is_used(m));
+}
