@@ -95,10 +95,10 @@ pub fn content_classes(program: &Program) -> Vec<usize> {
 }
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
-    let classes = content_classes(cx.program);
+    let classes = cx.content_classes();
     let mut out = Vec::new();
     for journey in cx.journeys {
-        check_journey(cx, journey, &classes, &mut out);
+        check_journey(cx, journey, classes, &mut out);
     }
     out
 }
