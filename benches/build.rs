@@ -18,43 +18,13 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use omnis::build::{plans, write_plans, PlanFormat};
 use omnis::driver::{analyze, Options};
 
-const VOCAB: &str = include_str!("../campaigns/audience.omni");
-
-fn campaign(i: usize) -> String {
-    format!(
-        r#"import "audience.omni"
-
-message nudge_{i} {{ channel email  template "nudge-{i}" }}
-message offer_{i} {{ channel email  template "offer"  vars {{ discount: {d} }} }}
-
-campaign browse_{i} {{
-  trigger cart_abandoned where cart_abandoned.value >= {v}
-  audience emailable and not recent_buyers
-  reentry after 30d
-  goal order_placed
-  journey {{
-    wait 2h
-    send nudge_{i}
-    wait for order_placed within 3d {{ }} otherwise {{
-      send offer_{i}
-    }}
-  }}
-}}
-"#,
-        d = 5 + i % 40,
-        v = 10 + i % 90,
-    )
-}
+#[path = "common/workspace.rs"]
+mod workspace;
 
 fn corpus(n: usize) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("src");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("omnis.toml"), "").unwrap();
-    std::fs::write(root.join("audience.omni"), VOCAB).unwrap();
-    for i in 0..n {
-        std::fs::write(root.join(format!("c{i:04}.omni")), campaign(i)).unwrap();
-    }
+    workspace::write(&root, n);
     (dir, root)
 }
 

@@ -13,8 +13,8 @@
 //! 3. Each changed plan goes to a new temporary file in the folder
 //!    (exclusive creation, an unpredictable name: a planted file or link is
 //!    never written through), then everything is synced to disk at once
-//!    (`syncfs` on Linux, else each file), then the files are renamed over
-//!    the plans.
+//!    (writeback of every file started, then each synced, on every core),
+//!    then the files are renamed over the plans.
 //! 4. The manifest (`omnis-manifest.json`, see `crate::plan::manifest`) is
 //!    written last, the same way: it is the commit point of the build.
 //! 5. Plans the previous manifest listed that this build does not have
@@ -54,12 +54,16 @@ impl PlanFormat {
 /// The campaigns to build: those declared in the files named on the command
 /// line (or found in its folders), not those only reached through imports.
 pub fn campaigns_to_build(analysis: &Analysis) -> Vec<CampaignId> {
+    let mut named = vec![false; analysis.sources.len()];
+    for r in &analysis.roots {
+        named[r.0 as usize] = true;
+    }
     analysis
         .program
         .campaigns
         .iter()
         .enumerate()
-        .filter(|(_, c)| analysis.roots.contains(&c.loc.file))
+        .filter(|(_, c)| named[c.loc.file.0 as usize])
         .map(|(i, _)| CampaignId(i as u32))
         .collect()
 }
@@ -71,10 +75,13 @@ pub fn plans(analysis: &Analysis) -> Vec<Plan> {
         !analysis.has_errors(),
         "plans are only built from error-free sources"
     );
-    campaigns_to_build(analysis)
-        .into_iter()
-        .map(|id| emit(&analysis.program, id, &analysis.sources))
-        .collect()
+    use rayon::prelude::*;
+    let ids = campaigns_to_build(analysis);
+    crate::stack::pool().install(|| {
+        ids.par_iter()
+            .map(|&id| emit(&analysis.program, id, &analysis.sources))
+            .collect()
+    })
 }
 
 /// Serializes a plan.
@@ -208,16 +215,20 @@ impl std::error::Error for WriteError {}
 /// Writes the plans to `out/<campaign>.plan.<ext>` and the manifest, as
 /// the module docs say.
 pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Written, WriteError> {
-    let texts: Vec<(String, &str, Vec<u8>)> = plans
-        .iter()
-        .map(|p| {
-            (
-                format!("{}.{}", p.campaign, format.extension()),
-                p.campaign.as_str(),
-                serialize(p, format).into_bytes(),
-            )
-        })
-        .collect();
+    use rayon::prelude::*;
+    let pool = crate::stack::pool();
+    // Serialized and hashed on every core.
+    let texts: Vec<(String, &str, Vec<u8>, String)> = pool.install(|| {
+        plans
+            .par_iter()
+            .map(|p| {
+                let bytes = serialize(p, format).into_bytes();
+                let sha = format!("{:x}", Sha256::digest(&bytes));
+                let name = format!("{}.{}", p.campaign, format.extension());
+                (name, p.campaign.as_str(), bytes, sha)
+            })
+            .collect()
+    });
     let io = |path: &Path, replaced: &[PathBuf]| {
         let (path, replaced) = (path.to_path_buf(), replaced.to_vec());
         move |error| WriteError::Io {
@@ -237,22 +248,38 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
         manifest: manifest_path.clone(),
         ..Written::default()
     };
-    let mut entries = Vec::new();
+    // Each plan compared with its file, and the changed ones written to
+    // temporary files, on every core.
+    let written: Vec<(PathBuf, Option<tempfile::NamedTempFile>)> = pool.install(|| {
+        texts
+            .par_iter()
+            .map(|(name, _, bytes, _)| {
+                let path = out.join(name);
+                if holds(&path, bytes) {
+                    return Ok((path, None));
+                }
+                match temporary(out, name, bytes) {
+                    Ok(tmp) => Ok((path, Some(tmp))),
+                    Err(e) => Err(io(&path, &[])(e)),
+                }
+            })
+            .collect::<Result<_, _>>()
+    })?;
     let mut pending: Vec<(tempfile::NamedTempFile, PathBuf)> = Vec::new();
-    for (name, campaign, bytes) in &texts {
-        let path = out.join(name);
-        entries.push(ManifestEntry {
+    for (path, tmp) in written {
+        match tmp {
+            Some(tmp) => pending.push((tmp, path)),
+            None => report.unchanged.push(path),
+        }
+    }
+    let entries = texts
+        .iter()
+        .map(|(name, campaign, _, sha)| ManifestEntry {
             campaign: campaign.to_string(),
             file: name.clone(),
-            sha256: format!("{:x}", Sha256::digest(bytes)),
-        });
-        if holds(&path, bytes) {
-            report.unchanged.push(path);
-            continue;
-        }
-        let tmp = temporary(out, name, bytes).map_err(io(&path, &[]))?;
-        pending.push((tmp, path));
-    }
+            sha256: sha.clone(),
+        })
+        .collect();
     let manifest = Manifest::new(entries).to_json().into_bytes();
     let manifest_changed = !holds(&manifest_path, &manifest);
     if !pending.is_empty() {
@@ -275,7 +302,7 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
         sync_folder(out).map_err(io(out, &report.written))?;
     }
     let current: std::collections::HashSet<&str> =
-        texts.iter().map(|(name, _, _)| name.as_str()).collect();
+        texts.iter().map(|(name, _, _, _)| name.as_str()).collect();
     for old in previous.iter().flat_map(|m| &m.plans) {
         if current.contains(old.file.as_str()) || !is_plan_file_name(&old.file) {
             continue;
@@ -362,31 +389,29 @@ fn lock(dir: &Path) -> Result<Option<std::fs::File>, WriteError> {
     }
 }
 
-/// Makes the data of `files` (all in `dir`) durable: one `syncfs` of the
-/// folder's file system on Linux, else each file.
+/// Makes the data of `files` (all in `dir`) durable. Writeback of every
+/// file is started first (`sync_file_range` on Linux), so the disk gets
+/// them all at once; then each is synced on the worker pool: the first
+/// sync commits the file system's journal for all of them, the others
+/// mostly find their data written. (`syncfs` would also wait for every
+/// other process's unwritten data on the same file system.)
 fn sync_files<'a>(
     dir: &Path,
     files: impl Iterator<Item = &'a std::fs::File>,
 ) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let _ = dir;
+    let files: Vec<&std::fs::File> = files.collect();
     #[cfg(target_os = "linux")]
-    {
+    for f in &files {
         use std::os::fd::AsRawFd;
-        let _ = files;
-        let d = std::fs::File::open(dir)?;
-        // SAFETY: `d` is an open file descriptor for the call's duration.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error());
+        // SAFETY: `f` is an open file descriptor for the call's duration.
+        // A failure only loses the head start: `sync_all` below reports.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
         }
-        Ok(())
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        for f in files {
-            f.sync_all()?;
-        }
-        Ok(())
-    }
+    crate::stack::pool().install(|| files.par_iter().try_for_each(|f| f.sync_all()))
 }
 
 /// Makes the names in `dir` durable (renames, new files).

@@ -14,7 +14,6 @@ use crate::loader::{self, CacheStats, LoadError, Loaded, ParseCache};
 use crate::model::{CampaignId, Program};
 use crate::resolve;
 use crate::source::{FileId, SourceMap};
-use crate::syntax::ast;
 
 /// What `check` is asked to do.
 #[derive(Clone, Debug, Default)]
@@ -54,8 +53,6 @@ pub struct Analysis {
     /// The project root: nearest folder above with `omnis.toml`, else the
     /// folder of the (first) path named on the command line.
     pub root: PathBuf,
-    /// The parsed files, indexed by `FileId`.
-    pub files: Vec<ast::File>,
     /// The files named on the command line or found in its folders.
     pub roots: Vec<FileId>,
     /// Direct imports of each file.
@@ -263,13 +260,19 @@ fn analyze_here(
         diagnostics,
         ..
     } = loaded;
+    // The syntax trees are not needed past resolve: freed now, their memory
+    // serves the journeys and the lints (on every core: 20,000 small trees
+    // take a while to free).
+    crate::stack::pool().install(|| {
+        use rayon::prelude::*;
+        files.into_par_iter().for_each(drop);
+    });
     config.lints.deny_warnings |= deny_warnings;
     let mut diagnostics = diagnostics;
     diagnostics.extend(resolved.diagnostics);
     let mut analysis = Analysis {
         sources,
         root: project_root,
-        files,
         roots,
         imports,
         config,

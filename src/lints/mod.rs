@@ -66,10 +66,18 @@ pub struct LintContext<'a> {
     /// Per journey, its flow with one copy of every repeat body over the
     /// same edges, on first use.
     flow: Vec<std::cell::OnceCell<flow::Flow>>,
-    /// The position in `journeys` of each campaign's journey, indexed by
-    /// `CampaignId` (`u32::MAX` when it is not linted here).
-    slot: Vec<u32>,
     scope: Scope<'a>,
+    /// Program-wide facts, shared by the contexts of one run, or this
+    /// context's own.
+    shared: Option<&'a Shared>,
+    own: Shared,
+}
+
+/// Facts about the whole program that lints need, computed once per run
+/// and shared by the contexts of [`run_parallel`].
+#[derive(Debug, Default)]
+pub struct Shared {
+    content_classes: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// What part of the program a [`LintContext`] lints. Lints about a
@@ -115,13 +123,11 @@ impl<'a> LintContext<'a> {
         roots: &'a [FileId],
         scope: Scope<'a>,
     ) -> LintContext<'a> {
-        let mut slot = vec![u32::MAX; program.campaigns.len()];
-        for (i, j) in journeys.iter().enumerate() {
-            slot[j.campaign.index()] = i as u32;
-        }
+        debug_assert!(journeys.windows(2).all(|w| w[0].campaign < w[1].campaign));
         LintContext {
-            slot,
             scope,
+            shared: None,
+            own: Shared::default(),
             program,
             journeys,
             sources,
@@ -166,8 +172,29 @@ impl<'a> LintContext<'a> {
         self.scope.whole_program
     }
 
+    /// This context, sharing the program-wide facts of `shared`.
+    pub fn sharing(self, shared: &'a Shared) -> LintContext<'a> {
+        LintContext {
+            shared: Some(shared),
+            ..self
+        }
+    }
+
+    /// The content class of each message (`analysis::content::content_classes`),
+    /// computed once per run.
+    pub fn content_classes(&self) -> &[usize] {
+        self.shared
+            .unwrap_or(&self.own)
+            .content_classes
+            .get_or_init(|| crate::analysis::content::content_classes(self.program))
+    }
+
+    /// The position of `journey` (one of `self.journeys`, which are in
+    /// campaign order).
     fn slot(&self, journey: &Journey) -> usize {
-        self.slot[journey.campaign.index()] as usize
+        self.journeys
+            .binary_search_by_key(&journey.campaign, |j| j.campaign)
+            .expect("a journey of this context")
     }
 
     /// The reachability analysis of `journey` (one of `self.journeys`).
@@ -282,18 +309,15 @@ pub fn run_parallel(
         declarations: None,
         ..scope
     };
-    let declarations = || run_all(&LintContext::scoped(program, &[], sources, roots, scope));
+    let shared = Shared::default();
+    let declarations =
+        || run_all(&LintContext::scoped(program, &[], sources, roots, scope).sharing(&shared));
     let campaigns = || {
         journeys
             .par_chunks(CAMPAIGNS_PER_TASK)
             .map(|chunk| {
-                run_all(&LintContext::scoped(
-                    program,
-                    chunk,
-                    sources,
-                    roots,
-                    campaigns_only,
-                ))
+                let cx = LintContext::scoped(program, chunk, sources, roots, campaigns_only);
+                run_all(&cx.sharing(&shared))
             })
             .flatten_iter()
             .collect::<Vec<_>>()

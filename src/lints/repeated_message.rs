@@ -58,7 +58,7 @@
 use crate::codes::Code;
 use petgraph::graph::NodeIndex;
 
-use crate::analysis::content::{content_classes, repeated_sends_in};
+use crate::analysis::content::repeated_sends_in;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{line, step_head, step_span};
@@ -67,10 +67,10 @@ use crate::lints::LintContext;
 pub const CODE: Code = Code::RepeatedMessage;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
-    let classes = content_classes(cx.program);
+    let classes = cx.content_classes();
     let mut out = Vec::new();
     for journey in cx.journeys {
-        check_journey(cx, journey, &classes, &mut out);
+        check_journey(cx, journey, classes, &mut out);
     }
     out
 }
