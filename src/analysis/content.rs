@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::flow::{FEdge, Flow, Rounds, Scratch};
+use crate::analysis::reach::{Reach, State};
+use crate::analysis::sat::Atom;
 use crate::analysis::sets::Set;
 use crate::graph::{Journey, NodeKind};
 use crate::model::{MessageId, Program};
@@ -127,4 +129,84 @@ pub fn repeated_sends_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> V
         });
     }
     found
+}
+
+/// The sends of a journey that some execution reaches having already sent
+/// the same content, path-sensitively: a send repeats when, in some
+/// partition of the reachability analysis at it ([`Reach::states`]), its
+/// content class may have been sent before, and that partition does not
+/// require that the person did not open or click an earlier send of that
+/// content (a resend to non-openers is deliberate). Each is reported once,
+/// in the order of the flow, with the nearest earlier send of the content
+/// in `flow` (one copy of every repeat body, over live edges) as the
+/// witness.
+pub fn repeated_sends_on_paths(
+    journey: &Journey,
+    reach: &Reach,
+    flow: &Flow,
+    classes: &[usize],
+) -> Vec<Repeat> {
+    let g = &journey.graph;
+    let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => Some(classes[m.index()]),
+        _ => None,
+    };
+    let mut reported = vec![false; g.node_count()];
+    let mut found = Vec::new();
+    let mut scratch = Scratch::default();
+    for v in 0..flow.len() as u32 {
+        let Some(c) = class_of(v) else { continue };
+        let node = flow.orig[v as usize];
+        if reported[node.index()] {
+            continue;
+        }
+        let again = reach
+            .states(node)
+            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(reach, s, c, classes));
+        if !again {
+            continue;
+        }
+        let Some((w, path)) = flow.nearest_before(v, &|w| class_of(w) == Some(c), &mut scratch)
+        else {
+            continue;
+        };
+        reported[node.index()] = true;
+        found.push(Repeat {
+            second: node,
+            first: flow.orig[w as usize],
+            path,
+        });
+    }
+    found
+}
+
+/// Whether every path of the partition `s` requires that the person did
+/// not open (or did not click) a message of content class `c`.
+fn resend_to_unengaged(reach: &Reach, s: &State, c: usize, classes: &[usize]) -> bool {
+    s.facts.iter().any(|(lit, _)| {
+        !lit.positive()
+            && matches!(reach.logic.atom(lit.atom()), Atom::Engaged { msg, .. } if classes[msg.index()] == c)
+    })
+}
+
+/// Per node of `journey`: whether it is a send that some execution may
+/// reach having sent its content already, but only as a resend to people
+/// who did not engage: every partition at it where the content may have
+/// been sent requires that the person did not open (or click) an earlier
+/// send of it. `repeated-message` does not report these.
+pub fn resends_to_unengaged(journey: &Journey, reach: &Reach, classes: &[usize]) -> Vec<bool> {
+    let g = &journey.graph;
+    g.node_indices()
+        .map(|v| {
+            let NodeKind::Send(m) = g[v].kind else {
+                return false;
+            };
+            let c = classes[m.index()];
+            let mut again = reach
+                .states(v)
+                .filter(|s| s.content.contains(c as u32))
+                .peekable();
+            again.peek().is_some() && again.all(|s| resend_to_unengaged(reach, s, c, classes))
+        })
+        .collect()
 }
