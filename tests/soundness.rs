@@ -19,7 +19,7 @@
 //! 1. `repeated-message`: nobody is sent the same content (template and
 //!    vars) twice within one journey, except by a send `check` reports, or
 //!    by a resend to non-openers that `check` leaves alone
-//!    (`resends_to_unengaged`) to a person who indeed had not opened or
+//!    (`resends_to_unengaged`) to a person who had not both opened and
 //!    clicked that content when the step before it ran;
 //! 2. `unreachable-step`: no node the findings make unreachable is ever
 //!    executed (a finding is mapped to its step by its span; every step the
@@ -909,7 +909,7 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
     node_of
 }
 
-/// Whether the person opened or clicked a message of content `class`
+/// Whether the person opened and clicked a message of content `class`
 /// after its first send in this journey (at `since`) and strictly before
 /// the step that led to the send node `node` at `at` ran (the condition of
 /// a resend to non-openers is checked there).
@@ -931,11 +931,17 @@ fn engaged_before(
     let Some(decided) = pos.and_then(|p| p.checked_sub(1)).map(|p| t.trace[p].0) else {
         return true;
     };
-    person.events.iter().any(|i| {
-        let m = i.opened.as_ref().or(i.clicked.as_ref());
-        m.is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
-            && time::parse_instant(&i.at).is_some_and(|when| since <= when && when < decided)
-    })
+    // The resend's condition is `not opened` or `not clicked`: only a
+    // person who did both before contradicts it whichever it is.
+    let did = |clicked: bool| {
+        person.events.iter().any(|i| {
+            let m = if clicked { &i.clicked } else { &i.opened };
+            m.as_ref()
+                .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
+                && time::parse_instant(&i.at).is_some_and(|when| since <= when && when < decided)
+        })
+    };
+    did(false) && did(true)
 }
 
 /// Checks the promises on one timeline; `Err` says what broke.

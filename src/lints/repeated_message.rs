@@ -95,7 +95,13 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
+    // An instant loop is an error of its own (`instant-loop`): the sends
+    // it would repeat are not reported again here.
+    let instant = cx.on_instant_loop(journey);
     for r in repeated_sends_on_paths(journey, cx.reach(journey), cx.flow(journey), classes) {
+        if instant[r.second.index()] {
+            continue;
+        }
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;
         };
