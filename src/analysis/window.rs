@@ -4,44 +4,15 @@
 //! greys them out and `omnis diff` leaves them aside.
 
 use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
 
 use crate::analysis::reach::Reach;
 use crate::analysis::timing::Timing;
-use crate::graph::{Journey, NodeKind};
+use crate::graph::Journey;
 use crate::model::{Campaign, Program, Trigger};
 
-/// The window as a deadline after the earliest possible entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deadline {
-    /// Seconds from the earliest entry to the close, with an hour for
-    /// daylight-saving changes when the campaign's zone has them.
-    pub limit: u64,
-    /// Added where a time of day (`wait until`, a send held by quiet
-    /// hours) sits on the path, when the trigger is at a time of day and
-    /// each person has a `timezone`: that time of day is theirs, up to 26
-    /// hours away from the campaign's.
-    pub person_zone: u64,
-    /// When the earliest entry is, in words.
-    pub what: String,
-}
-
-impl Deadline {
-    /// The deadline of a step, given whether a time of day sits on some
-    /// path before it.
-    pub fn at(&self, time_of_day_before: bool) -> u64 {
-        self.limit
-            + if time_of_day_before {
-                self.person_zone
-            } else {
-                0
-            }
-    }
-}
-
-/// The window as a deadline: the window's days are in the campaign's time
-/// zone, so the close is one instant for everyone.
-pub fn window_limit(program: &Program, c: &Campaign) -> Option<Deadline> {
+/// How long after the earliest possible entry the window closes, in
+/// seconds (slack included), and a phrase saying when that entry is.
+pub fn window_limit(program: &Program, c: &Campaign) -> Option<(u64, String)> {
     let (first, last, _) = c.window?;
     let day = 86_400i64;
     let close = (last - first).num_days() * day + day; // seconds after first 00:00
@@ -94,66 +65,18 @@ pub fn window_limit(program: &Program, c: &Campaign) -> Option<Deadline> {
         // Nobody enters at all; not this lint's business.
         return None;
     }
-    let dst = if c.timezone.as_deref().is_some_and(|z| z != "UTC") {
-        3_600
-    } else {
-        0
-    };
-    let person_zone = if time_of_day && program.attr_by_name("timezone").is_some() {
-        26 * 3_600
-    } else {
-        0
-    };
-    Some(Deadline {
-        limit: (close - entry + dst) as u64,
-        person_zone,
-        what,
-    })
-}
-
-/// Per node: whether a time of day (`wait until`, a send on a channel
-/// with quiet hours) sits on some path from the entry to it, over the
-/// edges some execution takes.
-pub fn time_of_day_before(program: &Program, journey: &Journey, reach: &Reach) -> Vec<bool> {
-    let g = &journey.graph;
-    let mut seen = vec![false; g.node_count()];
-    let mut stack: Vec<NodeIndex> = g
-        .node_indices()
-        .filter(|&u| match g[u].kind {
-            NodeKind::WaitUntil { .. } => true,
-            NodeKind::Send(m) => program
-                .channel(program.message(m).channel)
-                .quiet_hours
-                .is_some(),
-            _ => false,
-        })
-        .collect();
-    // The nodes after them.
-    let mut frontier = Vec::new();
-    for &u in &stack {
-        for e in g.edges(u) {
-            if reach.is_live(e.id()) {
-                frontier.push(e.target());
-            }
-        }
+    let mut slack = 0i64;
+    if c.timezone.as_deref().is_some_and(|z| z != "UTC") {
+        slack += 3_600;
     }
-    stack = frontier;
-    while let Some(v) = stack.pop() {
-        if seen[v.index()] {
-            continue;
-        }
-        seen[v.index()] = true;
-        for e in g.edges(v) {
-            if reach.is_live(e.id()) && !seen[e.target().index()] {
-                stack.push(e.target());
-            }
-        }
+    if time_of_day && program.attr_by_name("timezone").is_some() {
+        slack += 26 * 3_600;
     }
-    seen
+    Some(((close - entry + slack) as u64, what))
 }
 
 /// Whether some execution reaches `v`, before `limit` (seconds after the
-/// earliest entry, from [`Deadline::at`]) when there is one.
+/// earliest entry, from [`window_limit`]) when there is one.
 pub fn reached_in_time(reach: &Reach, timing: &Timing, limit: Option<u64>, v: NodeIndex) -> bool {
     if !reach.is_reached(v) {
         return false;
@@ -174,18 +97,9 @@ pub fn unreachable_steps(
     reach: &Reach,
     timing: &Timing,
 ) -> Vec<bool> {
-    let deadline = window_limit(program, program.campaign(journey.campaign));
+    let limit = window_limit(program, program.campaign(journey.campaign)).map(|l| l.0);
     let g = &journey.graph;
-    let tod = match deadline {
-        Some(Deadline { person_zone, .. }) if person_zone > 0 => {
-            time_of_day_before(program, journey, reach)
-        }
-        _ => vec![false; g.node_count()],
-    };
     g.node_indices()
-        .map(|v| {
-            let limit = deadline.as_ref().map(|d| d.at(tod[v.index()]));
-            g[v].kind.is_step() && !reached_in_time(reach, timing, limit, v)
-        })
+        .map(|v| g[v].kind.is_step() && !reached_in_time(reach, timing, limit, v))
         .collect()
 }

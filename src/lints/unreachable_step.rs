@@ -63,12 +63,9 @@
 //! at`, exactly then) and journeys end when its last day ends, in the
 //! campaign's time zone. A step is unreachable when its earliest arrival
 //! after entry is at least the time from the earliest entry to the close.
-//! The window's days are in the campaign's time zone: its close is one
-//! instant for everyone. An hour is allowed for daylight-saving changes,
-//! and, for a time-of-day trigger when the profile declares a `timezone`
-//! attribute, another 26 hours for the steps after a time of day (a `wait
-//! until`, or a send held by quiet hours), which is each person's own.
-//! Without one on the path, a person's time zone changes nothing.
+//! An hour is allowed for daylight-saving changes, and when the profile
+//! declares a `timezone` attribute (times of day are then each person's
+//! own) another 26 hours for a time-of-day trigger.
 
 use crate::codes::Code;
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -78,9 +75,7 @@ use petgraph::Direction;
 use crate::analysis::reach::{Dead, Reach};
 use crate::analysis::sat::{Leaf, Role, Special};
 use crate::analysis::timing::Timing;
-use crate::analysis::window::{
-    reached_in_time, time_of_day_before, unreachable_steps, window_limit, Deadline,
-};
+use crate::analysis::window::{reached_in_time, unreachable_steps, window_limit};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
@@ -134,20 +129,13 @@ struct Analysis<'c, 'a> {
     journey: &'c Journey,
     reach: &'c Reach<'a>,
     timing: &'c Timing,
-    limit: Option<Deadline>,
-    /// Per node: a time of day sits on some path before it.
-    tod: Vec<bool>,
+    limit: Option<(u64, String)>,
 }
 
 impl Analysis<'_, '_> {
     /// Reached in time.
     fn ok(&self, v: NodeIndex) -> bool {
-        reached_in_time(self.reach, self.timing, self.deadline(v), v)
-    }
-
-    /// The window's deadline at `v`, if there is a window.
-    fn deadline(&self, v: NodeIndex) -> Option<u64> {
-        self.limit.as_ref().map(|d| d.at(self.tod[v.index()]))
+        reached_in_time(self.reach, self.timing, self.limit.as_ref().map(|l| l.0), v)
     }
 }
 
@@ -160,14 +148,12 @@ fn analysis<'c, 'a>(
     let reach = cx.reach(journey);
     let timing = cx.timing(journey);
     let limit = window_limit(program, campaign);
-    let tod = time_of_day_before(program, journey, reach);
     let a = Analysis {
         cx,
         journey,
         reach,
         timing,
         limit,
-        tod,
     };
     (a, unreachable_steps(program, journey, reach, timing))
 }
@@ -232,17 +218,14 @@ impl Analysis<'_, '_> {
         let campaign = cx.program.campaign(self.journey.campaign);
         // Reached, but too late.
         if self.reach.is_reached(v) {
-            if let (Some(arr), Some(dl), Some(limit)) =
-                (self.timing.arrival(v), &self.limit, self.deadline(v))
-            {
-                let what = &dl.what;
+            if let (Some(arr), Some((limit, what))) = (self.timing.arrival(v), &self.limit) {
                 let (first, last, wloc) = campaign.window.expect("window");
                 label(d, wloc, format!("the window is {first} to {last}"));
                 return (
                     format!(
                         "the earliest arrival is {} after entry, after the window has closed ({what}, and the window closes {} later)",
                         duration(arr.earliest),
-                        duration(limit)
+                        duration(*limit)
                     ),
                     "lengthen the `window`, or shorten the waits before this step".into(),
                 );
