@@ -104,17 +104,33 @@ pub fn repeated_sends_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> V
     } else {
         Vec::new()
     };
+    witnesses(journey, flow, classes, &|v, c| match local.get(&c) {
+        Some(&b) => inp[v as usize].contains(b),
+        None => on_cycle[v as usize],
+    })
+}
+
+/// The sends for which `again(flow node, content class)` holds, each once,
+/// in the order of the flow, with the nearest earlier send of the same
+/// content in `flow` and the path from it.
+fn witnesses(
+    journey: &Journey,
+    flow: &Flow,
+    classes: &[usize],
+    again: &dyn Fn(u32, usize) -> bool,
+) -> Vec<Repeat> {
+    let g = &journey.graph;
+    let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => Some(classes[m.index()]),
+        _ => None,
+    };
     let mut reported = vec![false; g.node_count()];
     let mut found = Vec::new();
     let mut scratch = Scratch::default();
     for v in 0..flow.len() as u32 {
         let Some(c) = class_of(v) else { continue };
         let node = flow.orig[v as usize];
-        let again = match local.get(&c) {
-            Some(&b) => inp[v as usize].contains(b),
-            None => on_cycle[v as usize],
-        };
-        if reported[node.index()] || !again {
+        if reported[node.index()] || !again(v, c) {
             continue;
         }
         let Some((w, path)) = flow.nearest_before(v, &|w| class_of(w) == Some(c), &mut scratch)
@@ -146,38 +162,11 @@ pub fn repeated_sends_on_paths(
     flow: &Flow,
     classes: &[usize],
 ) -> Vec<Repeat> {
-    let g = &journey.graph;
-    let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
-        NodeKind::Send(m) => Some(classes[m.index()]),
-        _ => None,
-    };
-    let mut reported = vec![false; g.node_count()];
-    let mut found = Vec::new();
-    let mut scratch = Scratch::default();
-    for v in 0..flow.len() as u32 {
-        let Some(c) = class_of(v) else { continue };
-        let node = flow.orig[v as usize];
-        if reported[node.index()] {
-            continue;
-        }
-        let again = reach
-            .states(node)
-            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(reach, s, c, classes));
-        if !again {
-            continue;
-        }
-        let Some((w, path)) = flow.nearest_before(v, &|w| class_of(w) == Some(c), &mut scratch)
-        else {
-            continue;
-        };
-        reported[node.index()] = true;
-        found.push(Repeat {
-            second: node,
-            first: flow.orig[w as usize],
-            path,
-        });
-    }
-    found
+    witnesses(journey, flow, classes, &|v, c| {
+        reach
+            .states(flow.orig[v as usize])
+            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(reach, s, c, classes))
+    })
 }
 
 /// Whether every path of the partition `s` requires that the person did
