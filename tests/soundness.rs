@@ -910,7 +910,7 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
 }
 
 /// Whether the person opened and clicked a message of content `class`
-/// after its first send in this journey (at `since`) and strictly before
+/// strictly after its first send in this journey (at `since`) and before
 /// the step that led to the send node `node` at `at` ran (the condition of
 /// a resend to non-openers is checked there).
 #[allow(clippy::too_many_arguments)]
@@ -938,7 +938,7 @@ fn engaged_before(
             let m = if clicked { &i.clicked } else { &i.opened };
             m.as_ref()
                 .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
-                && time::parse_instant(&i.at).is_some_and(|when| since <= when && when < decided)
+                && time::parse_instant(&i.at).is_some_and(|when| since < when && when < decided)
         })
     };
     did(false) && did(true)

@@ -162,20 +162,57 @@ pub fn repeated_sends_on_paths(
     flow: &Flow,
     classes: &[usize],
 ) -> Vec<Repeat> {
+    let senders = senders(journey, classes);
     witnesses(journey, flow, classes, &|v, c| {
         reach
             .states(flow.orig[v as usize])
-            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(reach, s, c, classes))
+            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(&senders, reach, s, c))
     })
 }
 
+/// The messages each content class is sent as in `journey`, each once.
+fn senders(journey: &Journey, classes: &[usize]) -> HashMap<usize, Vec<MessageId>> {
+    let mut out: HashMap<usize, Vec<MessageId>> = HashMap::new();
+    for n in journey.graph.node_weights() {
+        if let NodeKind::Send(m) = n.kind {
+            let v = out.entry(classes[m.index()]).or_default();
+            if !v.contains(&m) {
+                v.push(m);
+            }
+        }
+    }
+    out
+}
+
 /// Whether every path of the partition `s` requires that the person did
-/// not open (or did not click) a message of content class `c`.
-fn resend_to_unengaged(reach: &Reach, s: &State, c: usize, classes: &[usize]) -> bool {
-    s.facts.iter().any(|(lit, _)| {
-        !lit.positive()
-            && matches!(reach.logic.atom(lit.atom()), Atom::Engaged { msg, .. } if classes[msg.index()] == c)
-    })
+/// not open (or did not click) any earlier send of content class `c`: for
+/// each message of that content the journey sends, either it was not sent
+/// before on these paths or a `not opened`/`not clicked` of it is known.
+/// A message whose sending is not tracked (no engagement with it is
+/// checked anywhere) counts as sent and not known unengaged.
+fn resend_to_unengaged(
+    senders: &HashMap<usize, Vec<MessageId>>,
+    reach: &Reach,
+    s: &State,
+    c: usize,
+) -> bool {
+    let unengaged = |m: MessageId| {
+        s.facts.iter().any(|(lit, _)| {
+            !lit.positive()
+                && matches!(reach.logic.atom(lit.atom()), Atom::Engaged { msg, .. } if *msg == m)
+        })
+    };
+    let mut any = false;
+    for &m in senders.get(&c).into_iter().flatten() {
+        let untracked = !reach.bits.contains_key(&m);
+        if untracked || reach.may_have_sent(s, m) {
+            if !unengaged(m) {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
 }
 
 /// Per node of `journey`: whether it is a send that some execution may
@@ -185,6 +222,7 @@ fn resend_to_unengaged(reach: &Reach, s: &State, c: usize, classes: &[usize]) ->
 /// send of it. `repeated-message` does not report these.
 pub fn resends_to_unengaged(journey: &Journey, reach: &Reach, classes: &[usize]) -> Vec<bool> {
     let g = &journey.graph;
+    let senders = senders(journey, classes);
     g.node_indices()
         .map(|v| {
             let NodeKind::Send(m) = g[v].kind else {
@@ -195,7 +233,7 @@ pub fn resends_to_unengaged(journey: &Journey, reach: &Reach, classes: &[usize])
                 .states(v)
                 .filter(|s| s.content.contains(c as u32))
                 .peekable();
-            again.peek().is_some() && again.all(|s| resend_to_unengaged(reach, s, c, classes))
+            again.peek().is_some() && again.all(|s| resend_to_unengaged(&senders, reach, s, c))
         })
         .collect()
 }

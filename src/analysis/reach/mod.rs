@@ -325,6 +325,17 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
             }
         }
     }
+    // Messages of those classes get a bit too: whether each was sent
+    // tells a resend to non-openers from a repeat
+    // ([`crate::analysis::content`]).
+    for v in g.node_indices() {
+        if let NodeKind::Send(m) = g[v].kind {
+            if classes[m.index()].is_some() {
+                let k = bits.len() as u32;
+                bits.entry(m).or_insert(k);
+            }
+        }
+    }
     let ctx = Ctx {
         journey,
         logic: &logic,
