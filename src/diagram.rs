@@ -42,7 +42,7 @@
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::analysis::content::{content_classes, repeated_sends};
+use crate::analysis::content::{content_classes, repeated_sends_on_paths};
 use crate::driver::Analysis;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::repeated_message;
@@ -368,7 +368,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     let unreachable = cx.unreachable_steps(journey);
     let live = &cx.reach(journey).live;
     let classes = content_classes(program);
-    let repeats = repeated_sends(journey, &classes, &|e| live[e.index()]);
+    let repeats = repeated_sends_on_paths(journey, cx.reach(journey), cx.flow(journey), &classes);
     let mut repeated: Vec<Option<NodeIndex>> = vec![None; g.node_count()];
     for r in &repeats {
         repeated[r.second.index()].get_or_insert(r.first);

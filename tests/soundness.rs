@@ -17,7 +17,10 @@
 //! What `check` promises, checked against every timeline (the trace says
 //! which send node each send or skip came from):
 //! 1. `repeated-message`: nobody is sent the same content (template and
-//!    vars) twice within one journey, except by a send `check` reports;
+//!    vars) twice within one journey, except by a send `check` reports, or
+//!    by a resend to non-openers that `check` leaves alone
+//!    (`resends_to_unengaged`) to a person who had not both opened and
+//!    clicked that content when the step before it ran;
 //! 2. `unreachable-step`: no node the findings make unreachable is ever
 //!    executed (a finding is mapped to its step by its span; every step the
 //!    entry reaches only through such steps is unreachable too);
@@ -737,6 +740,9 @@ struct Findings {
     freq: bool,
     /// The send nodes with a `repeated-message` or `frequency-cap` finding.
     repeated_at: BTreeSet<String>,
+    /// The send nodes `repeated-message` leaves alone as resends to people
+    /// who did not open or click the content.
+    resends: BTreeSet<String>,
     freq_at: BTreeSet<String>,
     /// Node ids no execution may execute.
     unreachable: BTreeSet<String>,
@@ -803,8 +809,18 @@ fn findings(a: &Analysis) -> Findings {
             _ => None,
         })
         .collect();
+    let cx = omnis::lints::LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
+    let content = omnis::analysis::content::content_classes(&a.program);
+    let resend =
+        omnis::analysis::content::resends_to_unengaged(journey, cx.reach(journey), &content);
+    let resends = g
+        .node_indices()
+        .filter(|n| resend[n.index()])
+        .map(|n| g[n].id.clone())
+        .collect();
     let has = |code: Code| a.diagnostics.iter().any(|d| d.code == code);
     Findings {
+        resends,
         repeated: has(Code::RepeatedMessage),
         freq: has(Code::FrequencyCap),
         repeated_at,
@@ -893,12 +909,48 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
     node_of
 }
 
+/// Whether the person opened and clicked a message of content `class`
+/// strictly after its first send in this journey (at `since`) and before
+/// the step that led to the send node `node` at `at` ran (the condition of
+/// a resend to non-openers is checked there).
+#[allow(clippy::too_many_arguments)]
+fn engaged_before(
+    plan: &Plan,
+    t: &Timeline,
+    person: &PersonScenario,
+    classes: &HashMap<String, String>,
+    class: &str,
+    node: &str,
+    since: i64,
+    at: i64,
+) -> bool {
+    let pos = t
+        .trace
+        .iter()
+        .rposition(|&(when, i)| when <= at && plan.nodes[i].id == node);
+    let Some(decided) = pos.and_then(|p| p.checked_sub(1)).map(|p| t.trace[p].0) else {
+        return true;
+    };
+    // The resend's condition is `not opened` or `not clicked`: only a
+    // person who did both before contradicts it whichever it is.
+    let did = |clicked: bool| {
+        person.events.iter().any(|i| {
+            let m = if clicked { &i.clicked } else { &i.opened };
+            m.as_ref()
+                .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
+                && time::parse_instant(&i.at).is_some_and(|when| since < when && when < decided)
+        })
+    };
+    did(false) && did(true)
+}
+
 /// Checks the promises on one timeline; `Err` says what broke.
 fn check_timeline(
     plan: &Plan,
     f: &Findings,
     classes: &HashMap<String, String>,
     t: &Timeline,
+    person: &PersonScenario,
 ) -> Result<(), String> {
     for (at, i) in &t.trace {
         let id = &f.plan_ids[*i];
@@ -911,6 +963,7 @@ fn check_timeline(
     }
     let node_of = send_nodes_of(f, t);
     let mut sent: HashMap<&str, &str> = HashMap::new();
+    let mut first_at: HashMap<&str, i64> = HashMap::new();
     let mut sends: Vec<(i64, &str)> = Vec::new();
     for (e, node) in t.entries.iter().zip(&node_of) {
         let node = node.unwrap_or("?");
@@ -919,14 +972,19 @@ fn check_timeline(
             What::Entered => {
                 bump(&STATS.entries, 1);
                 sent.clear();
+                first_at.clear();
                 sends.clear();
             }
             What::Send { message, channel } => {
                 bump(&STATS.sends, 1);
                 let class = classes[message].as_str();
+                first_at.entry(class).or_insert(e.at);
                 if let Some(first) = sent.insert(class, message) {
                     bump(&STATS.repeats, 1);
-                    if !f.repeated_at.contains(node) {
+                    let since = first_at[class];
+                    let resend = f.resends.contains(node)
+                        && !engaged_before(plan, t, person, classes, class, node, since, e.at);
+                    if !f.repeated_at.contains(node) && !resend {
                         return Err(format!(
                             "`{message}` (node {node}) at {when} repeats the content of `{first}` in one journey, and check reports no repeated-message there{}",
                             if f.repeated { "" } else { " (nor anywhere)" }
@@ -1271,7 +1329,7 @@ fn run_case_src(c: &Camp, src: &str, seed: u64) -> Result<(), TestCaseError> {
         let timelines = sim.run(&sim.prepare(scenario).unwrap());
         bump(&STATS.people, timelines.len());
         for (t, p) in timelines.iter().zip(&scenario.people) {
-            check_timeline(&plan, &f, &classes, t)
+            check_timeline(&plan, &f, &classes, t, p)
                 .map_err(|why| fail(&src, &f, t, Some(p), why))?;
         }
         Ok(timelines)

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::flow::{FEdge, Flow, Rounds, Scratch};
+use crate::analysis::reach::{Reach, State};
+use crate::analysis::sat::Atom;
 use crate::analysis::sets::Set;
 use crate::graph::{Journey, NodeKind};
 use crate::model::{MessageId, Program};
@@ -102,17 +104,33 @@ pub fn repeated_sends_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> V
     } else {
         Vec::new()
     };
+    witnesses(journey, flow, classes, &|v, c| match local.get(&c) {
+        Some(&b) => inp[v as usize].contains(b),
+        None => on_cycle[v as usize],
+    })
+}
+
+/// The sends for which `again(flow node, content class)` holds, each once,
+/// in the order of the flow, with the nearest earlier send of the same
+/// content in `flow` and the path from it.
+fn witnesses(
+    journey: &Journey,
+    flow: &Flow,
+    classes: &[usize],
+    again: &dyn Fn(u32, usize) -> bool,
+) -> Vec<Repeat> {
+    let g = &journey.graph;
+    let class_of = |v: u32| match g[flow.orig[v as usize]].kind {
+        NodeKind::Send(m) => Some(classes[m.index()]),
+        _ => None,
+    };
     let mut reported = vec![false; g.node_count()];
     let mut found = Vec::new();
     let mut scratch = Scratch::default();
     for v in 0..flow.len() as u32 {
         let Some(c) = class_of(v) else { continue };
         let node = flow.orig[v as usize];
-        let again = match local.get(&c) {
-            Some(&b) => inp[v as usize].contains(b),
-            None => on_cycle[v as usize],
-        };
-        if reported[node.index()] || !again {
+        if reported[node.index()] || !again(v, c) {
             continue;
         }
         let Some((w, path)) = flow.nearest_before(v, &|w| class_of(w) == Some(c), &mut scratch)
@@ -127,4 +145,95 @@ pub fn repeated_sends_in(journey: &Journey, flow: &Flow, classes: &[usize]) -> V
         });
     }
     found
+}
+
+/// The sends of a journey that some execution reaches having already sent
+/// the same content, path-sensitively: a send repeats when, in some
+/// partition of the reachability analysis at it ([`Reach::states`]), its
+/// content class may have been sent before, and that partition does not
+/// require that the person did not open or click an earlier send of that
+/// content (a resend to non-openers is deliberate). Each is reported once,
+/// in the order of the flow, with the nearest earlier send of the content
+/// in `flow` (one copy of every repeat body, over live edges) as the
+/// witness.
+pub fn repeated_sends_on_paths(
+    journey: &Journey,
+    reach: &Reach,
+    flow: &Flow,
+    classes: &[usize],
+) -> Vec<Repeat> {
+    let senders = senders(journey, classes);
+    witnesses(journey, flow, classes, &|v, c| {
+        reach
+            .states(flow.orig[v as usize])
+            .any(|s| s.content.contains(c as u32) && !resend_to_unengaged(&senders, reach, s, c))
+    })
+}
+
+/// The messages each content class is sent as in `journey`, each once.
+fn senders(journey: &Journey, classes: &[usize]) -> HashMap<usize, Vec<MessageId>> {
+    let mut out: HashMap<usize, Vec<MessageId>> = HashMap::new();
+    for n in journey.graph.node_weights() {
+        if let NodeKind::Send(m) = n.kind {
+            let v = out.entry(classes[m.index()]).or_default();
+            if !v.contains(&m) {
+                v.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Whether every path of the partition `s` requires that the person did
+/// not open (or did not click) any earlier send of content class `c`: for
+/// each message of that content the journey sends, either it was not sent
+/// before on these paths or a `not opened`/`not clicked` of it is known.
+/// A message whose sending is not tracked (no engagement with it is
+/// checked anywhere) counts as sent and not known unengaged.
+fn resend_to_unengaged(
+    senders: &HashMap<usize, Vec<MessageId>>,
+    reach: &Reach,
+    s: &State,
+    c: usize,
+) -> bool {
+    let unengaged = |m: MessageId| {
+        s.facts.iter().any(|(lit, _)| {
+            !lit.positive()
+                && matches!(reach.logic.atom(lit.atom()), Atom::Engaged { msg, .. } if *msg == m)
+        })
+    };
+    let mut any = false;
+    for &m in senders.get(&c).into_iter().flatten() {
+        let untracked = !reach.bits.contains_key(&m);
+        if untracked || reach.may_have_sent(s, m) {
+            if !unengaged(m) {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
+/// Per node of `journey`: whether it is a send that some execution may
+/// reach having sent its content already, but only as a resend to people
+/// who did not engage: every partition at it where the content may have
+/// been sent requires that the person did not open (or click) an earlier
+/// send of it. `repeated-message` does not report these.
+pub fn resends_to_unengaged(journey: &Journey, reach: &Reach, classes: &[usize]) -> Vec<bool> {
+    let g = &journey.graph;
+    let senders = senders(journey, classes);
+    g.node_indices()
+        .map(|v| {
+            let NodeKind::Send(m) = g[v].kind else {
+                return false;
+            };
+            let c = classes[m.index()];
+            let mut again = reach
+                .states(v)
+                .filter(|s| s.content.contains(c as u32))
+                .peekable();
+            again.peek().is_some() && again.all(|s| resend_to_unengaged(&senders, reach, s, c))
+        })
+        .collect()
 }

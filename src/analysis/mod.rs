@@ -14,6 +14,7 @@
 //! - [`flow`]: the journey with repeat rounds made explicit, for the
 //!   path-shaped questions (which messages may have been sent before);
 //! - [`content`]: content classes and the sends that repeat content;
+//! - [`loops`]: loops some execution goes round with no time passing;
 //! - [`sets`]: the persistent sets the dataflows share.
 //!
 //! Every analysis scales with the size of the graph, never with its number
@@ -21,6 +22,7 @@
 
 pub mod content;
 pub mod flow;
+pub mod loops;
 pub mod paths;
 pub mod reach;
 pub mod sat;

@@ -314,6 +314,9 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
         .iter()
         .map(|(&h, r)| (h, r.map(|r| r.min)))
         .collect();
+    // An instant loop is an error of its own (`instant-loop`): its sends
+    // are not counted again here.
+    let instant = cx.on_instant_loop(journey);
     for (scope, limit) in limits {
         let counted = |m: MessageId| match scope {
             Scope::Campaign => true,
@@ -347,6 +350,9 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             &live,
             &rounds,
         ) {
+            if x.sends.iter().any(|&(n, _)| instant[n.index()]) {
+                continue;
+            }
             let (last, span) = *x.sends.last().expect("N+1 sends");
             let loc = g[last].loc;
             let mut d = Diagnostic::warning(

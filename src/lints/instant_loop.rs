@@ -35,15 +35,11 @@
 //! This is an error: `omnis build` writes no plans while it is reported.
 
 use crate::codes::Code;
-use petgraph::graph::{EdgeReference, NodeIndex};
-use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
-use crate::analysis::reach;
-use crate::analysis::timing::Timing;
+use crate::analysis::loops::instant_loops;
 use crate::diagnostic::Diagnostic;
-use crate::graph::{Edge, Journey, NodeKind};
+use crate::graph::{Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::WaitOn;
 
 pub const CODE: Code = Code::InstantLoop;
 
@@ -55,93 +51,11 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// Whether taking edge `edge` out of `kind` surely takes time.
-fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
-    match kind {
-        NodeKind::Wait { seconds } => *seconds > 0,
-        // The second time round, `wait until` waits for the next such
-        // time (the runner never lets one node through twice at one
-        // instant).
-        NodeKind::WaitUntil { .. } => true,
-        // An open or a click counts even when it came before: once it
-        // has, the `wait for` is over at once, every time round.
-        NodeKind::WaitFor {
-            on: WaitOn::Opened(_) | WaitOn::Clicked(_),
-            ..
-        } => *edge != Edge::Matched,
-        // An event must happen after arrival, or the time run out.
-        NodeKind::WaitFor { .. } => true,
-        _ => false,
-    }
-}
-
-/// The instant loops of one journey: for each, the gotos closing it
-/// (backward jumps first, then in source order) and their targets.
-pub fn instant_loops(
-    journey: &Journey,
-    r: &reach::Reach,
-    t: &Timing,
-) -> Vec<Vec<(NodeIndex, NodeIndex)>> {
-    let g = &journey.graph;
-    let regular = journey.regular_repeats();
-    let instant = |e: EdgeReference<Edge>| {
-        let (u, v) = (e.source(), e.target());
-        // The end of a round goes back to its `repeat`, which counts it;
-        // but a `repeat` whose body a `goto` enters from outside starts
-        // counting afresh each time (see `Journey::regular_repeats`).
-        if !r.is_live(e.id())
-            || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
-            || matches!(e.weight(), Edge::Ends(_))
-            || takes_time(&g[u].kind, e.weight())
-        {
-            return false;
-        }
-        // Leaving a repeat after rounds that each take time.
-        !(*e.weight() == Edge::Done
-            && matches!(t.rounds.get(&u), Some(Some(round)) if round.min > 0))
-    };
-    // Loops anywhere, not only those the entry reaches with no time
-    // passing (edges out of unreached nodes are not live, so loops no
-    // execution reaches are still left to `unreachable-step`).
-    let instant_graph = EdgeFiltered::from_fn(g, instant);
-    let sccs = petgraph::algo::kosaraju_scc(&instant_graph);
-    let mut comp = vec![usize::MAX; g.node_count()];
-    for (c, scc) in sccs.iter().enumerate() {
-        for v in scc {
-            comp[v.index()] = c;
-        }
-    }
-    let mut loops = Vec::new();
-    for (c, scc) in sccs.iter().enumerate() {
-        let cyclic = scc.len() > 1 || instant_graph.neighbors(scc[0]).any(|t| t == scc[0]);
-        if !cyclic {
-            continue;
-        }
-        let mut gotos: Vec<(NodeIndex, NodeIndex)> = Vec::new();
-        for &v in scc {
-            if !matches!(g[v].kind, NodeKind::Goto { .. }) {
-                continue;
-            }
-            for e in g.edges(v) {
-                if *e.weight() == Edge::Jump && comp[e.target().index()] == c {
-                    gotos.push((v, e.target()));
-                }
-            }
-        }
-        // Backward jumps first (they close the loop), then source order.
-        gotos.sort_by_key(|&(g, t)| (t > g, g));
-        if !gotos.is_empty() {
-            loops.push(gotos);
-        }
-    }
-    loops.sort();
-    loops
-}
-
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
     let g = &journey.graph;
     let mut out = Vec::new();
-    for gotos in instant_loops(journey, cx.reach(journey), cx.timing(journey)) {
+    for l in instant_loops(journey, cx.reach(journey), cx.timing(journey)) {
+        let gotos = l.gotos;
         let (goto, target) = gotos[0];
         let name = match &g[target].kind {
             NodeKind::Named { name } => name.clone(),

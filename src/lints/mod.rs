@@ -228,6 +228,20 @@ impl<'a> LintContext<'a> {
         )
     }
 
+    /// Per node of `journey`: whether it lies on an instant loop
+    /// ([`crate::analysis::loops`]). Only a `goto` closes one, so journeys
+    /// without are answered without timing them.
+    pub fn on_instant_loop(&self, journey: &Journey) -> Vec<bool> {
+        let g = &journey.graph;
+        if !g
+            .node_weights()
+            .any(|n| matches!(n.kind, crate::graph::NodeKind::Goto { .. }))
+        {
+            return vec![false; g.node_count()];
+        }
+        crate::analysis::loops::on_instant_loop(journey, self.reach(journey), self.timing(journey))
+    }
+
     /// The flow of `journey` (one of `self.journeys`) with one copy of
     /// every repeat body ([`flow::Rounds::Single`]), over the edges some
     /// execution can take.

@@ -12,9 +12,20 @@
 //! Only what can happen in one execution counts: sends in mutually
 //! exclusive branches (`if`/`else`, split arms, the two outcomes of a
 //! `wait for`) are fine, and the same template with different vars (a 20%
-//! and a 40% coupon) is different content. Conditions are not evaluated:
-//! two `if`s on the same attribute are taken as independent (the
-//! `unreachable-step` lint reports branches that cannot be taken).
+//! and a 40% coupon) is different content. Conditions are followed along
+//! the paths: after `if big_spenders { send offer }`, an `if not
+//! big_spenders { send offer }` takes only the people the first did not
+//! (as long as no time passes in between: attributes can change while a
+//! journey waits), and after `wait for clicked promo { send nudge }` an
+//! `if not clicked promo { send nudge }` never takes those who got the
+//! first nudge (a click stays known).
+//!
+//! A resend to people who did not engage is deliberate and not reported:
+//! when every path to the second send requires that the person did not
+//! open (or did not click) an earlier send of that content, as in
+//! `send newsletter  wait 3d  if not opened newsletter { send newsletter
+//! }` (an engagement resend, Salesforce's Engagement Split or Klaviyo's
+//! resend to non-openers).
 //!
 //! ## Why
 //! Omnichannel means one message per moment across channels, never the
@@ -46,19 +57,20 @@
 //! `@allow(repeated-message)` on the loop.
 //!
 //! ## How it is computed
-//! A forward dataflow over the journey graph: at every step, the set of
-//! content classes that may already have been sent (united where paths
-//! merge). Only contents sent at two steps or more are tracked; one sent at
-//! a single step repeats when that step is on a loop. A `repeat` of two
-//! rounds or more is a loop that goes round at least once, which is exact
-//! for this question. Sets are versions of one persistent tree, so the cost
-//! is about linear in the size of the graph, whatever the number of
-//! contents.
+//! The reachability analysis carries, beside what is known, the set of
+//! content classes that may already have been sent, in up to 8 partitions
+//! per step told apart by the outcome of the branch conditions still known
+//! (past 8 they are joined). A send repeats when one partition at it may
+//! have sent its content already and does not require the person not to
+//! have engaged with it. A `repeat` of two rounds or more feeds its body
+//! again, which is exact for this question. Sets are versions of one
+//! persistent tree, so the cost is about linear in the size of the graph
+//! times the number of partitions, whatever the number of contents.
 
 use crate::codes::Code;
 use petgraph::graph::NodeIndex;
 
-use crate::analysis::content::repeated_sends_in;
+use crate::analysis::content::repeated_sends_on_paths;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{line, step_head, step_span};
@@ -83,7 +95,13 @@ fn check_journey(
 ) {
     let g = &journey.graph;
     let p = cx.program;
-    for r in repeated_sends_in(journey, cx.flow(journey), classes) {
+    // An instant loop is an error of its own (`instant-loop`): the sends
+    // it would repeat are not reported again here.
+    let instant = cx.on_instant_loop(journey);
+    for r in repeated_sends_on_paths(journey, cx.reach(journey), cx.flow(journey), classes) {
+        if instant[r.second.index()] {
+            continue;
+        }
         let (NodeKind::Send(m2), NodeKind::Send(m1)) = (&g[r.second].kind, &g[r.first].kind) else {
             continue;
         };

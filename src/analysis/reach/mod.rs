@@ -37,8 +37,13 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+mod parts;
+
+pub use parts::{Slot, MAX_PARTS};
+
+use crate::analysis::content::content_classes;
 use crate::analysis::sat::{
-    cond_key, Atom, Conj, Fact, Leaf, Logic, Role, Special, Window, MAX_FACTS,
+    cond_key, Atom, Conj, Fact, Leaf, Lit, Logic, Role, Special, Window, MAX_FACTS,
 };
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
@@ -77,11 +82,31 @@ pub struct Reach<'a> {
     pub live: Vec<bool>,
     /// Dead edges out of reached nodes, and why.
     pub dead: HashMap<EdgeIndex, Dead>,
-    /// Per reached node: the facts known on arrival.
-    pub facts: Vec<Option<Vec<Fact>>>,
+    /// Per node: the states of its partitions on arrival (see [`parts`]).
+    pub parts: Vec<Slot>,
+    /// The bit of each message whose engagement is tracked in
+    /// [`State::sent`].
+    pub bits: HashMap<MessageId, u32>,
 }
 
 impl Reach<'_> {
+    /// Whether `m` may have been sent before `state` (`false` when its
+    /// engagement is checked nowhere: it is not tracked).
+    pub fn may_have_sent(&self, state: &State, m: MessageId) -> bool {
+        self.bits.get(&m).is_some_and(|&b| state.sent.contains(b))
+    }
+
+    /// The states of the partitions at `n` (empty when unreached).
+    pub fn states(&self, n: NodeIndex) -> impl Iterator<Item = &State> {
+        self.parts[n.index()].parts.iter().map(|(_, s)| s)
+    }
+
+    /// The facts known on arrival at `n` on every path (`None` when
+    /// unreached).
+    pub fn facts(&self, n: NodeIndex) -> Option<Vec<Fact>> {
+        self.parts[n.index()].joined_state().map(|s| s.facts)
+    }
+
     pub fn is_reached(&self, n: NodeIndex) -> bool {
         self.reached[n.index()]
     }
@@ -90,15 +115,28 @@ impl Reach<'_> {
     }
 }
 
+/// What is known on the paths of one partition at one point.
 #[derive(Clone, Debug, PartialEq)]
-struct State {
-    facts: Vec<Fact>,
+pub struct State {
+    /// The literals known, sorted by literal.
+    pub facts: Vec<Fact>,
     /// The tracked messages that may have been sent (by their bit).
-    sent: Set,
+    pub sent: Set,
+    /// The content classes ([`crate::analysis::content::content_classes`])
+    /// that may have been sent, among those a journey can send twice (sent
+    /// at two steps, or at one on a loop).
+    pub content: Set,
 }
 
-/// Runs the analysis on one journey.
+/// Runs the analysis on one journey, with at most [`MAX_PARTS`] partitions
+/// per point.
 pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
+    analyze_bounded(program, journey, MAX_PARTS)
+}
+
+/// Runs the analysis with at most `bound` partitions per point (1: the
+/// path-insensitive analysis, facts joined at every merge).
+pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize) -> Reach<'a> {
     let g = &journey.graph;
     let campaign = program.campaign(journey.campaign);
     let goal = campaign.goal.map(|(e, _)| e);
@@ -243,29 +281,67 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     let order = rpo(journey);
 
     let n = g.node_count();
-    let mut state: Vec<Option<State>> = vec![None; n];
-    let mut round: HashMap<NodeIndex, State> = HashMap::new();
+    let mut state: Vec<Slot> = vec![Slot::default(); n];
+    let mut round: HashMap<NodeIndex, Slot> = HashMap::new();
     // Irregular repeats some round of which can end.
     let mut round_ends = vec![false; g.node_count()];
     let mut live = vec![false; g.edge_count()];
     let mut dead: HashMap<EdgeIndex, Dead> = HashMap::new();
     let mut queued = vec![false; n];
     let mut heap = BinaryHeap::new();
-    state[journey.entry.index()] = Some(State {
-        facts: Vec::new(),
-        sent: Set::new(),
-    });
+    state[journey.entry.index()].add(
+        Vec::new(),
+        &State {
+            facts: Vec::new(),
+            sent: parts::empty(),
+            content: parts::empty(),
+        },
+        bound,
+    );
     heap.push(Reverse((
         order[journey.entry.index()],
         journey.entry.index(),
     )));
     queued[journey.entry.index()] = true;
 
+    // Content classes that can be sent twice: sent at two nodes or more,
+    // or at one on a cycle. Only those are tracked.
+    let all_classes = content_classes(program);
+    let mut sites: HashMap<usize, usize> = HashMap::new();
+    for v in g.node_indices() {
+        if let NodeKind::Send(m) = g[v].kind {
+            *sites.entry(all_classes[m.index()]).or_default() += 1;
+        }
+    }
+    let mut classes: Vec<Option<u32>> = vec![None; all_classes.len()];
+    for scc in petgraph::algo::kosaraju_scc(g) {
+        let looped = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
+        for v in scc {
+            if let NodeKind::Send(m) = g[v].kind {
+                let c = all_classes[m.index()];
+                if looped || sites[&c] >= 2 {
+                    classes[m.index()] = Some(c as u32);
+                }
+            }
+        }
+    }
+    // Messages of those classes get a bit too: whether each was sent
+    // tells a resend to non-openers from a repeat
+    // ([`crate::analysis::content`]).
+    for v in g.node_indices() {
+        if let NodeKind::Send(m) = g[v].kind {
+            if classes[m.index()].is_some() {
+                let k = bits.len() as u32;
+                bits.entry(m).or_insert(k);
+            }
+        }
+    }
     let ctx = Ctx {
         journey,
         logic: &logic,
         conds: &conds,
         bits: &bits,
+        classes: &classes,
         takes_time: &takes_time,
         goal,
         exits: &exits,
@@ -275,7 +351,10 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     while let Some(Reverse((_, u))) = heap.pop() {
         queued[u] = false;
         let un = NodeIndex::new(u);
-        let Some(s) = state[u].clone() else { continue };
+        if state[u].is_empty() {
+            continue;
+        }
+        let here = state[u].clone();
         let mut targets: Vec<(EdgeIndex, NodeIndex)> = g
             .edges_directed(un, Direction::Outgoing)
             .map(|e| (e.id(), e.target()))
@@ -288,7 +367,7 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
             };
             let src = if g[e] == Edge::Done && regular[u] && times != Some(0) {
                 match round.get(&un) {
-                    Some(r) => r,
+                    Some(r) => r.clone(),
                     None => {
                         dead.insert(e, Dead::NoRound);
                         continue;
@@ -298,51 +377,52 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
                 dead.insert(e, Dead::NoRound);
                 continue;
             } else {
-                &s
+                here.clone()
             };
-            match ctx.transfer(e, un, src) {
-                Ok(out) => {
-                    live[e.index()] = true;
-                    dead.remove(&e);
-                    let mut changed = false;
-                    if back_to[e.index()] == Some(v) {
-                        let mut r = round.remove(&v);
-                        changed |= meet(&mut r, &out);
-                        round.insert(v, r.expect("round state"));
-                        // After the last round the body does not run again.
-                        if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
-                            changed |= meet(&mut state[v.index()], &out);
+            for (_, s) in &src.parts {
+                match ctx.transfer(e, un, s) {
+                    Ok(out) => {
+                        live[e.index()] = true;
+                        dead.remove(&e);
+                        let key = ctx.key(&out);
+                        let mut changed = false;
+                        if back_to[e.index()] == Some(v) {
+                            changed |= round.entry(v).or_default().add(key.clone(), &out, bound);
+                            // After the last round the body does not run again.
+                            if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
+                                changed |= state[v.index()].add(key, &out, bound);
+                            }
+                        } else {
+                            changed |= state[v.index()].add(key, &out, bound);
+                            if journey.is_repeat_back_edge(e) && !round_ends[v.index()] {
+                                // An irregular repeat: its `Done` comes alive.
+                                round_ends[v.index()] = true;
+                                changed = true;
+                            }
                         }
-                    } else {
-                        changed |= meet(&mut state[v.index()], &out);
-                        if journey.is_repeat_back_edge(e) && !round_ends[v.index()] {
-                            // An irregular repeat: its `Done` comes alive.
-                            round_ends[v.index()] = true;
-                            changed = true;
+                        if changed && !queued[v.index()] {
+                            queued[v.index()] = true;
+                            heap.push(Reverse((order[v.index()], v.index())));
                         }
                     }
-                    if changed && !queued[v.index()] {
-                        queued[v.index()] = true;
-                        heap.push(Reverse((order[v.index()], v.index())));
-                    }
-                }
-                Err(cause) => {
-                    if !live[e.index()] {
-                        dead.insert(e, cause);
+                    Err(cause) => {
+                        if !live[e.index()] {
+                            dead.entry(e).or_insert(cause);
+                        }
                     }
                 }
             }
         }
     }
 
-    let reached = state.iter().map(|s| s.is_some()).collect();
-    let facts = state.into_iter().map(|s| s.map(|s| s.facts)).collect();
+    let reached = state.iter().map(|s| !s.is_empty()).collect();
     Reach {
         logic,
         reached,
         live,
         dead,
-        facts,
+        parts: state,
+        bits,
     }
 }
 
@@ -351,6 +431,7 @@ struct Ctx<'c, 'a> {
     logic: &'c Logic<'a>,
     conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
     bits: &'c HashMap<MessageId, u32>,
+    classes: &'c [Option<u32>],
     takes_time: &'c [bool],
     goal: Option<EventId>,
     exits: &'c [EventId],
@@ -358,12 +439,25 @@ struct Ctx<'c, 'a> {
 }
 
 impl Ctx<'_, '_> {
+    /// The partition key of a state: the facts that branch decisions made
+    /// known (see [`parts`]).
+    fn key(&self, s: &State) -> Vec<Lit> {
+        s.facts
+            .iter()
+            .filter(|(_, leaf)| matches!(leaf.role, Role::Arm { .. } | Role::Matched { .. }))
+            .map(|(l, _)| *l)
+            .collect()
+    }
+
     fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
         if let NodeKind::Send(m) = g[u].kind {
             if let Some(&b) = self.bits.get(&m) {
                 out.sent = out.sent.with(b);
+            }
+            if let Some(c) = self.classes[m.index()] {
+                out.content = out.content.with(c);
             }
         }
         if self.takes_time[e.index()] {
@@ -448,34 +542,6 @@ fn add_fact(facts: &mut Vec<Fact>, leaf: Leaf) {
     if let Err(pos) = facts.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
         if facts.len() < MAX_FACTS {
             facts.insert(pos, (leaf.lit, leaf));
-        }
-    }
-}
-
-/// Meets `new` into `slot`; returns whether `slot` changed.
-fn meet(slot: &mut Option<State>, new: &State) -> bool {
-    match slot {
-        None => {
-            *slot = Some(new.clone());
-            true
-        }
-        Some(old) => {
-            let mut changed = false;
-            let before = old.facts.len();
-            let mut i = 0;
-            old.facts.retain(|(l, _)| {
-                while i < new.facts.len() && new.facts[i].0 < *l {
-                    i += 1;
-                }
-                i < new.facts.len() && new.facts[i].0 == *l
-            });
-            changed |= old.facts.len() != before;
-            let sent = old.sent.union(&new.sent);
-            if !sent.ptr_eq(&old.sent) {
-                old.sent = sent;
-                changed = true;
-            }
-            changed
         }
     }
 }
