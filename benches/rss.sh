@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Time and maximum resident set of `omnis check` (the release binary) on the
-# campaigns of benches/check.rs: a chain and if/else diamonds of 20,000 and
-# 200,000 steps. Criterion (`cargo bench --bench check`) measures time in
-# process; this measures the whole process, memory included.
+# Time and maximum resident set of the release binary, whole process:
+#
+# - `omnis check` on the campaigns of benches/check.rs: a chain and if/else
+#   diamonds of 20,000 and 200,000 steps (issue 9: under 2 s and 300 MB at
+#   200,000 steps, under 200 MB at 20,000);
+# - `omnis simulate --people 1000000` (under 200 MB: people are streamed
+#   through counts);
+# - `omnis fmt --check` against `omnis check` on the same formatted files
+#   (at most 1.2 times: a formatted file is not parsed twice).
+#
+# Criterion (`cargo bench --bench check`) measures time in process, and
+# `cargo bench --bench memory` the bytes each stage allocates; this
+# measures what the operating system sees.
 #
 #   benches/rss.sh
 set -euo pipefail
@@ -11,7 +20,18 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 cargo build --release --quiet
 OMNIS_BENCH_WRITE="$dir" cargo bench --quiet --bench check
+omnis=./target/release/omnis
+measure() {
+  /usr/bin/time -f "$1: %e s wall (%U s user, %S s system), max RSS %M KB" "${@:2}" >/dev/null
+}
 for f in "$dir"/*.omni; do
-  /usr/bin/time -f "$(basename "$f"): %e s wall (%U s user, %S s system), max RSS %M KB" \
-    ./target/release/omnis check "$f" >/dev/null
+  measure "check $(basename "$f")" "$omnis" check "$f"
+done
+measure "simulate --people 1000000" \
+  "$omnis" simulate campaigns --campaign cart_recovery --people 1000000
+# The same files, formatted: `fmt --check` finds nothing to change.
+"$omnis" fmt "$dir" >/dev/null
+for f in "$dir"/chain_200000.omni campaigns; do
+  measure "check $(basename "$f")" "$omnis" check "$f"
+  measure "fmt --check $(basename "$f")" "$omnis" fmt --check "$f"
 done

@@ -11,7 +11,6 @@ use crate::loader::{self, LoadError, Loaded};
 use crate::model::Program;
 use crate::resolve;
 use crate::source::{FileId, SourceMap};
-use crate::syntax::ast;
 
 /// What `check` is asked to do.
 #[derive(Clone, Debug, Default)]
@@ -51,8 +50,6 @@ pub struct Analysis {
     /// The project root: nearest folder above with `omnis.toml`, else the
     /// folder of the (first) path named on the command line.
     pub root: PathBuf,
-    /// The parsed files, indexed by `FileId`.
-    pub files: Vec<ast::File>,
     /// The files named on the command line or found in its folders.
     pub roots: Vec<FileId>,
     /// Direct imports of each file.
@@ -112,6 +109,8 @@ fn analyze_here(
     };
     let loaded = loader::load_in(tree, &paths)?;
     let resolved = resolve::resolve(&loaded);
+    // The syntax trees are not needed past resolution: freed here, before
+    // the journeys are lowered (they are the largest structure of a run).
     let Loaded {
         sources,
         files,
@@ -121,13 +120,13 @@ fn analyze_here(
         mut config,
         diagnostics,
     } = loaded;
+    drop(files);
     config.lints.deny_warnings |= deny_warnings;
     let mut diagnostics = diagnostics;
     diagnostics.extend(resolved.diagnostics);
     let mut analysis = Analysis {
         sources,
         root: project_root,
-        files,
         roots,
         imports,
         config,

@@ -4,6 +4,9 @@
 //!
 //! - A file of simple segment declarations: parsing peaked at about 80
 //!   times the source (pest's token queue for the whole file).
+//! - One campaign with a long journey: parsing peaked at about 60 times
+//!   the source (pest's tokens for the whole declaration, and blocks of one
+//!   step with room for four).
 //! - A 20,000-step journey sending 6,668 messages, each checked for
 //!   engagement: the dataflow lints and the reachability analysis kept a
 //!   dense bitset of steps x messages (about 80 MB here, 10 GB at 200,000
@@ -76,6 +79,28 @@ fn memory_stays_proportional_to_the_input() {
     drop(file);
     let ratio = bytes / segments.len();
     assert!(ratio < 40, "parsing took {ratio} times the source");
+
+    // One campaign of 1 MB: read piece by piece, its tree kept compact.
+    let mut campaign = String::from("campaign c {\n  trigger signup\n  journey {\n");
+    let mut i = 0;
+    while campaign.len() < 1 << 20 {
+        writeln!(
+            campaign,
+            "    wait 2d\n    if vip {{ send m{i} }} else {{ wait 1h }}\n    wait for opened m{i} within 1d otherwise {{ wait 2h }}"
+        )
+        .unwrap();
+        i += 1;
+    }
+    campaign.push_str("  }\n}\n");
+    let (bytes, (file, diags)) =
+        peak(|| omnis::syntax::parse_file(omnis::source::FileId(0), &campaign));
+    assert!(diags.is_empty() && file.items.len() == 1, "{diags:#?}");
+    drop(file);
+    let ratio = bytes / campaign.len();
+    assert!(
+        ratio < 25,
+        "parsing a campaign took {ratio} times the source"
+    );
 
     // A 20,000-step chain: each message sent once, then checked.
     let mut src = String::from(VOCAB);
