@@ -10,8 +10,9 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use omnis::analysis::{reach, timing};
+use omnis::graph::lower;
 use omnis::graph::testkit::{on_event, ProgramBuilder};
-use omnis::graph::{lower, reach, timing};
 use omnis::lints::{instant_loop, unreachable_step, LintContext};
 use omnis::model::*;
 use omnis::source::{SourceFile, SourceMap};

@@ -42,10 +42,10 @@
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
+use crate::analysis::content::{content_classes, repeated_sends};
 use crate::driver::Analysis;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::repeated_message;
-use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::{CampaignId, Cond, Loc, Trigger, WaitOn};
 pub use crate::words::duration_words;
@@ -365,10 +365,10 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
     let repeat_allowed = |node: &crate::graph::Node| {
         !repeat_reported || node.allows.allows(repeated_message::CODE.as_str())
     };
-    let unreachable = unreachable_step::unreachable_steps(&cx, journey);
+    let unreachable = cx.unreachable_steps(journey);
     let live = &cx.reach(journey).live;
-    let classes = repeated_message::content_classes(program);
-    let repeats = repeated_message::find(journey, &classes, &|e| live[e.index()]);
+    let classes = content_classes(program);
+    let repeats = repeated_sends(journey, &classes, &|e| live[e.index()]);
     let mut repeated: Vec<Option<NodeIndex>> = vec![None; g.node_count()];
     for r in &repeats {
         repeated[r.second.index()].get_or_insert(r.first);

@@ -71,7 +71,6 @@ pub mod git;
 
 use crate::driver::{self, Analysis, Options};
 use crate::graph::Journey;
-use crate::lints::unreachable_step;
 use crate::lints::LintContext;
 use crate::model::CampaignId;
 use crate::plan::{
@@ -443,7 +442,7 @@ fn sides(a: &Analysis) -> BTreeMap<String, Side> {
         let id = CampaignId(i as u32);
         let plan = plan::emit::emit(program, id, &a.sources);
         let journey = &a.journeys[i];
-        let bad = unreachable_step::unreachable_steps(&cx, journey);
+        let bad = cx.unreachable_steps(journey);
         let unreachable = journey
             .graph
             .node_indices()

@@ -15,6 +15,7 @@
 // The parser pest derives refers to `alloc` when pest is built without `std`.
 extern crate alloc;
 
+pub mod analysis;
 pub mod build;
 pub mod cli;
 pub mod codes;

@@ -25,7 +25,7 @@ use proptest::prelude::*;
 
 use omnis::graph::testkit::{on_event, ProgramBuilder};
 use omnis::graph::{lower, Journey};
-use omnis::lints::{engagement_before_send, frequency_cap, repeated_message};
+use omnis::lints::{engagement_before_send, frequency_cap};
 use omnis::model::{Block, CampaignId, CondKind, MessageId, Program, Step, StepKind, Type, WaitOn};
 
 // ---------------------------------------------------------------------------
@@ -426,7 +426,7 @@ fn clone_stack<'a>(s: &[Frame<'a>]) -> Vec<Frame<'a>> {
 }
 
 fn brute(built: &Built, counted: &dyn Fn(MessageId) -> bool, limit: usize, per: u64) -> Found {
-    let class: Vec<u32> = repeated_message::content_classes(&built.program)
+    let class: Vec<u32> = omnis::analysis::content::content_classes(&built.program)
         .into_iter()
         .map(|c| c as u32)
         .collect();
@@ -449,8 +449,8 @@ fn brute(built: &Built, counted: &dyn Fn(MessageId) -> bool, limit: usize, per: 
 // The lints, keyed the same way
 
 fn lint_repeated(built: &Built, journey: &Journey) -> BTreeSet<u32> {
-    let classes = repeated_message::content_classes(&built.program);
-    repeated_message::find(journey, &classes, &|_| true)
+    let classes = omnis::analysis::content::content_classes(&built.program);
+    omnis::analysis::content::repeated_sends(journey, &classes, &|_| true)
         .into_iter()
         .map(|r| journey.graph[r.second].loc.span.start)
         .collect()

@@ -20,7 +20,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use omnis::graph::reach;
+use omnis::analysis::reach;
 use omnis::graph::testkit::ProgramBuilder;
 use omnis::model::*;
 use proptest::prelude::*;
@@ -810,7 +810,7 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
                         out,
                         "{pad}{}if {} {{",
                         if i > 0 { "} else " } else { "" },
-                        omnis::graph::facts::cond_key(c)
+                        omnis::analysis::sat::cond_key(c)
                     )
                     .unwrap();
                     show(p, b, depth + 1, out);
@@ -830,13 +830,13 @@ fn text(p: &Program) -> String {
     let c = &p.campaigns[0];
     let mut out = String::new();
     if let Some(a) = &c.audience {
-        out.push_str(&format!("audience {}\n", omnis::graph::facts::cond_key(a)));
+        out.push_str(&format!("audience {}\n", omnis::analysis::sat::cond_key(a)));
     }
     if let Trigger::Event {
         filter: Some(f), ..
     } = &c.trigger
     {
-        out.push_str(&format!("filter {}\n", omnis::graph::facts::cond_key(f)));
+        out.push_str(&format!("filter {}\n", omnis::analysis::sat::cond_key(f)));
     }
     show(p, &c.journey, 0, &mut out);
     out

@@ -5,20 +5,12 @@
 //! a stable structural `id` (used by plans and diffs) and every edge its
 //! shortest and longest duration.
 //!
-//! Lowering lives in `lower.rs` (its module docs give the id scheme); time
-//! bounds and the most sends in `timing.rs` (over `paths.rs`); what is
-//! known at each point and which edges can be taken in `facts.rs` and
-//! `reach.rs`; the persistent sets the dataflow analyses share in
-//! `sets.rs`.
+//! Lowering lives in `lower.rs` (its module docs give the id scheme); the
+//! analyses of the graph (timing, reachability, ...) in [`crate::analysis`].
 
-pub mod facts;
 pub mod lower;
-pub mod paths;
-pub mod reach;
-pub mod sets;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
-pub mod timing;
 
 pub use lower::{lower, lower_all};
 

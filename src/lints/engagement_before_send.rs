@@ -46,10 +46,10 @@ use std::collections::{HashMap, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
+use crate::analysis::flow::{Flow, Rounds};
+use crate::analysis::sets::Set;
 use crate::diagnostic::Diagnostic;
-use crate::graph::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::flow::{Flow, Rounds};
 use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
@@ -120,7 +120,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 
 /// For each check: whether some execution reaching it has sent the
 /// message, and whether some has not. Only the edges for which `live`
-/// holds are followed (see [`crate::graph::reach::Reach::live`]).
+/// holds are followed (see [`crate::analysis::reach::Reach::live`]).
 pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use, bool, bool)> {
     let uses = uses(journey);
     if uses.is_empty() {

@@ -64,10 +64,10 @@ use std::collections::{BinaryHeap, HashMap};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
+use crate::analysis::flow::{Flow, Rounds};
+use crate::analysis::timing;
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing;
 use crate::graph::{Journey, NodeKind};
-use crate::lints::flow::{Flow, Rounds};
 use crate::lints::util::{ordinal, step_span};
 use crate::lints::LintContext;
 use crate::model::{ChannelId, LimitSpec, MessageId, Program};

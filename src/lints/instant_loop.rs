@@ -38,9 +38,10 @@ use crate::codes::Code;
 use petgraph::graph::{EdgeReference, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
+use crate::analysis::reach;
+use crate::analysis::timing::Timing;
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::Timing;
-use crate::graph::{reach, Edge, Journey, NodeKind};
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::WaitOn;
 

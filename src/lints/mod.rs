@@ -30,7 +30,6 @@ pub mod untrackable_engagement;
 pub mod unused_allow;
 pub mod unused_declaration;
 
-pub mod flow;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod util;
@@ -38,10 +37,11 @@ pub(crate) mod util;
 use std::cell::Cell;
 use std::collections::HashMap;
 
+use crate::analysis::flow;
+use crate::analysis::timing::Timing;
 use crate::codes::{self, Code};
 use crate::config::LintConfig;
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::Timing;
 use crate::graph::Journey;
 use crate::model::{Allows, Block, Loc, Program, StepKind};
 use crate::source::{FileId, SourceMap};
@@ -57,7 +57,7 @@ pub struct LintContext<'a> {
     pub roots: &'a [FileId],
     /// The reachability analysis of each journey, computed once on first
     /// use and shared by every lint.
-    reach: std::cell::OnceCell<Vec<crate::graph::reach::Reach<'a>>>,
+    reach: std::cell::OnceCell<Vec<crate::analysis::reach::Reach<'a>>>,
     /// Per journey, its timing over the edges some execution takes, on
     /// first use.
     timing: Vec<std::cell::OnceCell<Timing>>,
@@ -91,11 +91,11 @@ impl<'a> LintContext<'a> {
     }
 
     /// The reachability analysis of `journey` (one of `self.journeys`).
-    pub fn reach(&self, journey: &Journey) -> &crate::graph::reach::Reach<'a> {
+    pub fn reach(&self, journey: &Journey) -> &crate::analysis::reach::Reach<'a> {
         let all = self.reach.get_or_init(|| {
             self.journeys
                 .iter()
-                .map(|j| crate::graph::reach::analyze(self.program, j))
+                .map(|j| crate::analysis::reach::analyze(self.program, j))
                 .collect()
         });
         &all[journey.campaign.index()]
@@ -106,8 +106,19 @@ impl<'a> LintContext<'a> {
     pub fn timing(&self, journey: &Journey) -> &Timing {
         self.timing[journey.campaign.index()].get_or_init(|| {
             let reach = self.reach(journey);
-            crate::graph::timing::analyze_live(self.program, journey, &|e| reach.is_live(e))
+            crate::analysis::timing::analyze_live(self.program, journey, &|e| reach.is_live(e))
         })
+    }
+
+    /// Per node of `journey`: whether it is a step no execution reaches
+    /// in time ([`crate::analysis::window::unreachable_steps`]).
+    pub fn unreachable_steps(&self, journey: &Journey) -> Vec<bool> {
+        crate::analysis::window::unreachable_steps(
+            self.program,
+            journey,
+            self.reach(journey),
+            self.timing(journey),
+        )
     }
 
     /// The flow of `journey` (one of `self.journeys`) with one copy of

@@ -43,8 +43,8 @@ use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use crate::analysis::timing::Timing;
 use crate::diagnostic::Diagnostic;
-use crate::graph::timing::Timing;
 use crate::graph::{Journey, NodeKind};
 use crate::lints::util::first_line;
 use crate::lints::LintContext;
@@ -219,7 +219,7 @@ mod tests {
         let c = b.campaign("c", on_event(ev), steps);
         b.campaign_mut(c).goal = Some((goal, Default::default()));
         let journey = crate::graph::lower(&b.program, c);
-        let timing = crate::graph::timing::analyze(&b.program, &journey);
+        let timing = crate::analysis::timing::analyze(&b.program, &journey);
         longest(&journey, &timing)
     }
 

@@ -74,9 +74,9 @@ fn contradictory_branches_are_not_paths() {
     assert!(!codes(&found).contains(&"repeated-message"), "{found:#?}");
     // Taking every branch as possible, it would be.
     let journeys = lower_all(&b.program);
-    let classes = repeated_message::content_classes(&b.program);
+    let classes = crate::analysis::content::content_classes(&b.program);
     assert_eq!(
-        repeated_message::find(&journeys[0], &classes, &|_| true).len(),
+        crate::analysis::content::repeated_sends(&journeys[0], &classes, &|_| true).len(),
         1
     );
 }

@@ -72,13 +72,14 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use crate::analysis::reach::{Dead, Reach};
+use crate::analysis::sat::{Leaf, Role, Special};
+use crate::analysis::timing::Timing;
+use crate::analysis::window::{reached_in_time, unreachable_steps, window_limit};
 use crate::diagnostic::Diagnostic;
-use crate::graph::facts::{Leaf, Role, Special};
-use crate::graph::reach::{Dead, Reach};
-use crate::graph::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
-use crate::model::{Campaign, Loc, Trigger};
+use crate::model::Loc;
 use crate::source::Span;
 use crate::words::duration;
 
@@ -123,71 +124,6 @@ fn text(cx: &LintContext, loc: Loc) -> String {
     }
 }
 
-/// How long after the earliest possible entry the window closes, in
-/// seconds (slack included), and a phrase saying when that entry is.
-pub fn window_limit(cx: &LintContext, c: &Campaign) -> Option<(u64, String)> {
-    let (first, last, _) = c.window?;
-    let day = 86_400i64;
-    let close = (last - first).num_days() * day + day; // seconds after first 00:00
-    let (entry, what, time_of_day) = match &c.trigger {
-        Trigger::Once { date, minutes } => {
-            let at = (*date - first).num_days() * day + *minutes as i64 * 60;
-            (
-                at,
-                format!(
-                    "everyone enters at {} {:02}:{:02}",
-                    date,
-                    minutes / 60,
-                    minutes % 60
-                ),
-                true,
-            )
-        }
-        Trigger::Daily { minutes } => (
-            *minutes as i64 * 60,
-            format!(
-                "the first entries are on {first} at {:02}:{:02}",
-                minutes / 60,
-                minutes % 60
-            ),
-            true,
-        ),
-        Trigger::Weekly { weekday, minutes } => {
-            use chrono::Datelike;
-            let want = weekday.index() as i64;
-            let have = first.weekday().num_days_from_monday() as i64;
-            let offset = (want - have).rem_euclid(7);
-            (
-                offset * day + *minutes as i64 * 60,
-                format!(
-                    "the first entries are on {} at {:02}:{:02}",
-                    first + chrono::Duration::days(offset),
-                    minutes / 60,
-                    minutes % 60
-                ),
-                true,
-            )
-        }
-        _ => (
-            0,
-            format!("the first entries are at the start of {first}"),
-            false,
-        ),
-    };
-    if entry < 0 || entry >= close {
-        // Nobody enters at all; not this lint's business.
-        return None;
-    }
-    let mut slack = 0i64;
-    if c.timezone.as_deref().is_some_and(|z| z != "UTC") {
-        slack += 3_600;
-    }
-    if time_of_day && cx.program.attr_by_name("timezone").is_some() {
-        slack += 26 * 3_600;
-    }
-    Some(((close - entry + slack) as u64, what))
-}
-
 struct Analysis<'c, 'a> {
     cx: &'c LintContext<'a>,
     journey: &'c Journey,
@@ -199,13 +135,7 @@ struct Analysis<'c, 'a> {
 impl Analysis<'_, '_> {
     /// Reached in time.
     fn ok(&self, v: NodeIndex) -> bool {
-        if !self.reach.is_reached(v) {
-            return false;
-        }
-        match (self.timing.arrival(v), &self.limit) {
-            (Some(a), Some((limit, _))) => a.earliest < *limit,
-            _ => true,
-        }
+        reached_in_time(self.reach, self.timing, self.limit.as_ref().map(|l| l.0), v)
     }
 }
 
@@ -217,7 +147,7 @@ fn analysis<'c, 'a>(
     let campaign = program.campaign(journey.campaign);
     let reach = cx.reach(journey);
     let timing = cx.timing(journey);
-    let limit = window_limit(cx, campaign);
+    let limit = window_limit(program, campaign);
     let a = Analysis {
         cx,
         journey,
@@ -225,22 +155,7 @@ fn analysis<'c, 'a>(
         timing,
         limit,
     };
-    let g = &journey.graph;
-    let bad: Vec<bool> = (0..g.node_count())
-        .map(|v| {
-            let v = NodeIndex::new(v);
-            g[v].kind.is_step() && !a.ok(v)
-        })
-        .collect();
-    (a, bad)
-}
-
-/// Per node of `journey`: whether it is a step that no execution reaches
-/// (in time, before the window closes). The lint reports each region of
-/// these once, at its first step; this is every step of every region
-/// (journey diagrams grey them out), whatever `@allow`s say.
-pub fn unreachable_steps(cx: &LintContext, journey: &Journey) -> Vec<bool> {
-    analysis(cx, journey).1
+    (a, unreachable_steps(program, journey, reach, timing))
 }
 
 fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {

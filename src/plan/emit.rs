@@ -273,7 +273,7 @@ impl Cx<'_> {
     fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>, Option<u64>) {
         let program = self.program;
         let journey = graph::lower(program, campaign);
-        let timing = graph::timing::analyze(program, &journey);
+        let timing = crate::analysis::timing::analyze(program, &journey);
         let g = &journey.graph;
         let mut order: Vec<NodeIndex> = journey.step_nodes().collect();
         order.push(journey.end);

@@ -25,7 +25,7 @@
 //!   of every body (and says it is not exact).
 //!
 //! Flow nodes are only created when reachable from the entry over *live*
-//! edges (those the graph's reachability analysis, `graph::reach`, finds
+//! edges (those the graph's reachability analysis, `analysis::reach`, finds
 //! some execution can take), so unreachable steps are absent: what
 //! `unreachable-step` reports is not reported again by these lints. Each
 //! flow node knows the journey node it copies and each flow edge the
@@ -46,7 +46,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::graph::sets::Set;
+use crate::analysis::sets::Set;
 use crate::graph::{Edge, Journey, NodeKind};
 
 /// How many copies of each repeat body to make.

@@ -52,7 +52,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use super::paths::{Cost, Paths};
-use super::{Edge, Journey, NodeKind};
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::Program;
 use crate::plan::time::quiet_span;
 

@@ -1,0 +1,129 @@
+//! The decision procedure behind `unreachable-step`: what is known at a
+//! point of a journey, and whether a condition can hold there.
+//!
+//! # Literals
+//! Conditions are put in negation normal form (segments expanded inline)
+//! and split into *atoms*, each used positively or negatively (a
+//! *literal*):
+//! - `term op constant` for a term that is a profile attribute or a field
+//!   of the trigger event (`x > 5`, `plan == "pro"`; a bool attribute alone
+//!   is `flag == true`);
+//! - `term in [..]`; `term is set`;
+//! - `did EVENT [where ..] [window] [at least N]`;
+//! - `opened MESSAGE`, `clicked MESSAGE`;
+//! - anything else (two attributes compared, ...) is *opaque*: only known
+//!   to contradict its own negation.
+//!
+//! A comparison on a term that is not set is false (`!=` and `not in`
+//! too), so a negative literal `not (x == 1)` holds when `x` is unset or
+//! different from 1: it does NOT imply `x != 1`.
+//!
+//! # Satisfiability
+//! A conjunction of literals is satisfiable when every group is:
+//! - literals on one term: either the term can be unset (no positive
+//!   comparison, `in` or `is set` requires it) or there is a value meeting
+//!   every positive literal and the negation of every negative one. Numbers
+//!   (and times, dates) are reals with strict and non-strict bounds,
+//!   `==`, `!=` and `in` lists; text is an infinite domain with `==`, `!=`,
+//!   `in`; a `one of` and a bool are finite domains, so `plan == "free"`,
+//!   `"pro"`, `"enterprise"` all false leaves only "unset" (the `else` is
+//!   reachable), and with `plan is set` known as well nothing (it is not);
+//! - `did E ...`: `did E since entry` is impossible when `E` is the goal or
+//!   an exit event (the journey would have ended); a positive `did` with
+//!   a window inside a negative one's, the same filter (or none on the
+//!   negative) and at least as many times contradicts it;
+//! - `opened m`/`clicked m` are impossible when `m` is not sent on any path
+//!   before the point;
+//! - an opaque atom contradicts only its own negation.
+//!
+//! A condition with `or` is expanded to disjunctive normal form up to
+//! [`DNF_BUDGET`] conjunctions, from at most [`NNF_BUDGET`] nodes
+//! (segments expanded); parts that would go over are replaced by `true` (which only
+//! makes more things reachable: the procedure is sound and, beyond the
+//! budgets, incomplete).
+//!
+//! # What is known
+//! The facts at a point are one conjunction of literals, each remembering
+//! where it came from (the audience, the trigger filter, a condition). At
+//! joins only the literals known on every incoming path are kept
+//! (intersection). When time passes, only *persistent* literals survive:
+//! those on trigger fields, and positive `did ... since entry`, `opened`,
+//! `clicked`. The goal and exit events are known not to have happened
+//! since entry by the rule above. At most [`MAX_FACTS`] literals are kept.
+
+mod decide;
+mod literals;
+mod normal;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+pub use literals::*;
+pub use normal::cond_key;
+
+use crate::model::{EventId, Program};
+
+/// At most this many conjunctions when expanding a condition to DNF.
+pub const DNF_BUDGET: usize = 64;
+/// At most this many steps (nodes of the condition, segments expanded)
+/// when putting one condition in NNF: segments made of segments (`s2 = s1
+/// and s1`) double at every level. Past it, the rest of the condition
+/// counts as `true`.
+pub const NNF_BUDGET: usize = 16_384;
+/// At most this many literals known at a point (more are forgotten).
+pub const MAX_FACTS: usize = 64;
+
+/// The atom table and the rules of one campaign.
+pub struct Logic<'a> {
+    pub program: &'a Program,
+    pub(super) atoms: Vec<Atom>,
+    pub(super) index: HashMap<Atom, AtomId>,
+    pub(super) goal: Option<EventId>,
+    pub(super) exits: Vec<EventId>,
+    /// Nodes the condition being put in NNF may still have.
+    pub(super) nodes_left: usize,
+}
+
+impl<'a> Logic<'a> {
+    pub fn new(program: &'a Program, goal: Option<EventId>, exits: Vec<EventId>) -> Self {
+        Logic {
+            program,
+            atoms: Vec::new(),
+            index: HashMap::new(),
+            goal,
+            exits,
+            nodes_left: NNF_BUDGET,
+        }
+    }
+
+    pub fn atom(&self, id: AtomId) -> &Atom {
+        &self.atoms[id as usize]
+    }
+
+    pub fn atoms(&self) -> &[Atom] {
+        &self.atoms
+    }
+
+    pub fn intern(&mut self, a: Atom) -> AtomId {
+        if let Some(&id) = self.index.get(&a) {
+            return id;
+        }
+        let id = self.atoms.len() as AtomId;
+        self.atoms.push(a.clone());
+        self.index.insert(a, id);
+        id
+    }
+
+    /// Whether a known literal survives time passing.
+    pub fn persistent(&self, lit: Lit) -> bool {
+        match self.atom(lit.atom()) {
+            Atom::Cmp { term, .. } | Atom::In { term, .. } | Atom::IsSet(term) => {
+                matches!(term, Term::Trigger(..))
+            }
+            Atom::Did { window, .. } => lit.positive() && *window == Window::SinceEntry,
+            Atom::Engaged { .. } => lit.positive(),
+            Atom::Opaque { persistent, .. } => *persistent,
+        }
+    }
+}

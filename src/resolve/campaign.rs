@@ -1,0 +1,205 @@
+//! Pass 2 for campaigns: the properties, the trigger, and the journey
+//! (see [`super::journey`]).
+
+use super::*;
+
+impl Resolver<'_> {
+    pub(super) fn campaign(&mut self, id: CampaignId, c: &ast::CampaignDecl, file: FileId) {
+        let mut seen = HashMap::new();
+        let owner = format!("campaign `{}`", c.name.name);
+        // The trigger first: the other properties may use its fields.
+        let mut trigger_event = None;
+        for p in &c.props {
+            if let ast::CampaignPropKind::Trigger(ast::Trigger::Event { event, .. }) = &p.kind {
+                if let Some(Decl::Event(e)) = self.lookup(Ns::Event, &event.name, file) {
+                    trigger_event.get_or_insert(e);
+                }
+            }
+        }
+        let ctx = Ctx {
+            file,
+            trigger: trigger_event,
+            matched: None,
+            in_campaign: true,
+        };
+        let mut has_trigger = false;
+        let mut has_journey = false;
+        for p in &c.props {
+            let key = p.kind.keyword();
+            let repeatable = matches!(
+                p.kind,
+                ast::CampaignPropKind::ExitWhen(_) | ast::CampaignPropKind::Limit(_)
+            );
+            if !repeatable && !self.once(&mut seen, key, p.span, file, &owner) {
+                continue;
+            }
+            match &p.kind {
+                ast::CampaignPropKind::Description(d) => {
+                    self.program.campaigns[id.index()].description = Some(d.value.clone())
+                }
+                ast::CampaignPropKind::Trigger(t) => {
+                    has_trigger = true;
+                    let trig = self.trigger(t, ctx);
+                    let camp = &mut self.program.campaigns[id.index()];
+                    camp.trigger_loc = loc(file, p.span);
+                    if let Some(t) = trig {
+                        camp.trigger = t;
+                    }
+                }
+                ast::CampaignPropKind::Audience(e) => {
+                    let cond = self.cond(e, ctx);
+                    self.program.campaigns[id.index()].audience = Some(cond);
+                }
+                ast::CampaignPropKind::Reentry(r) => {
+                    self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
+                    self.program.campaigns[id.index()].reentry = match r {
+                        ast::Reentry::Never => Reentry::Never,
+                        ast::Reentry::Always => Reentry::Always,
+                        ast::Reentry::After(d) => Reentry::After(d.seconds),
+                    }
+                }
+                ast::CampaignPropKind::Goal(e) => {
+                    if let Some(ev) = self.event(e, file) {
+                        self.program.campaigns[id.index()].goal = Some((ev, loc(file, e.span)));
+                    }
+                }
+                ast::CampaignPropKind::ExitWhen(e) => {
+                    if let Some(ev) = self.event(e, file) {
+                        let camp = &self.program.campaigns[id.index()];
+                        if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
+                            let first = *first;
+                            let d = self.err(
+                                Code::DuplicateName,
+                                file,
+                                e.span,
+                                format!("`exit when {}` is given twice", e.name),
+                            );
+                            d.labels.push(crate::diagnostic::Label {
+                                file,
+                                span: first.span,
+                                message: "first given here".into(),
+                            });
+                        } else {
+                            self.program.campaigns[id.index()]
+                                .exits
+                                .push((ev, loc(file, e.span)));
+                        }
+                    }
+                }
+                ast::CampaignPropKind::Limit(l) => {
+                    if let Some(spec) = self.limit(l, file) {
+                        self.program.campaigns[id.index()].limits.push(spec);
+                    }
+                }
+                ast::CampaignPropKind::Window(from, to) => {
+                    let a = chrono::NaiveDate::from_ymd_opt(from.year, from.month, from.day);
+                    let b = chrono::NaiveDate::from_ymd_opt(to.year, to.month, to.day);
+                    if let (Some(a), Some(b)) = (a, b) {
+                        if b < a {
+                            self.err(Code::InvalidValue, file, to.span, "the window ends before it starts")
+                                .help = Some("write the first day, then the last day: `window 2026-11-27 to 2026-12-02`".into());
+                        } else {
+                            self.program.campaigns[id.index()].window =
+                                Some((a, b, loc(file, p.span)));
+                        }
+                    }
+                }
+                ast::CampaignPropKind::Timezone(tz) => {
+                    if tz.value.parse::<chrono_tz::Tz>().is_ok() {
+                        self.program.campaigns[id.index()].timezone = Some(tz.value.clone());
+                    } else {
+                        let help = match did_you_mean(
+                            &tz.value,
+                            chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()),
+                        ) {
+                            Some(s) => format!("did you mean \"{s}\"?"),
+                            None => "use an IANA time zone name such as \"Europe/Riga\" or \"UTC\""
+                                .into(),
+                        };
+                        self.err(
+                            Code::InvalidValue,
+                            file,
+                            tz.span,
+                            format!("\"{}\" is not a time zone", tz.value),
+                        )
+                        .help = Some(help);
+                    }
+                }
+                ast::CampaignPropKind::Journey(b) => {
+                    has_journey = true;
+                    let block = self.block(b, ctx);
+                    self.program.campaigns[id.index()].journey = block;
+                }
+            }
+        }
+        for (present, what, example) in [
+            (has_trigger, "trigger", "trigger cart_abandoned"),
+            (has_journey, "journey", "journey { send welcome }"),
+        ] {
+            if !present {
+                self.err(
+                    Code::MissingProperty,
+                    file,
+                    c.name.span,
+                    format!("campaign `{}` has no `{what}`", c.name.name),
+                )
+                .help = Some(format!("add `{example}`"));
+            }
+        }
+        if has_journey {
+            self.check_journey(id, c, file);
+        }
+    }
+
+    pub(super) fn event(&mut self, e: &Ident, file: FileId) -> Option<EventId> {
+        match self.lookup(Ns::Event, &e.name, file) {
+            Some(Decl::Event(ev)) => Some(ev),
+            _ => {
+                self.unknown(Ns::Event, e, file);
+                None
+            }
+        }
+    }
+
+    pub(super) fn trigger(&mut self, t: &ast::Trigger, ctx: Ctx) -> Option<Trigger> {
+        Some(match t {
+            ast::Trigger::Event { event, filter } => {
+                let ev = self.event(event, ctx.file)?;
+                let filter = filter.as_ref().map(|f| self.cond(f, ctx));
+                Trigger::Event { event: ev, filter }
+            }
+            ast::Trigger::Enters(s) => match self.lookup(Ns::Value, &s.name, ctx.file) {
+                Some(Decl::Segment(seg)) => Trigger::Enters(seg),
+                Some(Decl::Attr(_)) => {
+                    self.err(
+                        Code::TypeMismatch,
+                        ctx.file,
+                        s.span,
+                        format!(
+                            "`trigger enters` takes a segment, but `{}` is a profile attribute",
+                            s.name
+                        ),
+                    )
+                    .help = Some(format!(
+                        "declare a segment, e.g. `segment {0}_set = {0}`",
+                        s.name
+                    ));
+                    return None;
+                }
+                _ => {
+                    self.unknown(Ns::Value, s, ctx.file);
+                    return None;
+                }
+            },
+            ast::Trigger::Daily(t) => Trigger::Daily { minutes: t.minutes },
+            ast::Trigger::Weekly(d, _, t) => Trigger::Weekly {
+                weekday: *d,
+                minutes: t.minutes,
+            },
+            ast::Trigger::Once(d, t) => Trigger::Once {
+                date: chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?,
+                minutes: t.minutes,
+            },
+        })
+    }
+}
