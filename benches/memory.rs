@@ -9,62 +9,37 @@
 //!
 //! Run with `cargo bench --bench memory`.
 
-use std::alloc::{GlobalAlloc, Layout};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use omnis::lints::LintContext;
 
 mod common {
     pub mod campaigns;
+    pub mod counting;
 }
-
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-static INNER: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(now, Relaxed);
-        INNER.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        NOW.fetch_sub(l.size(), Relaxed);
-        INNER.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
-        let now = NOW.fetch_add(size, Relaxed) + size;
-        PEAK.fetch_max(now, Relaxed);
-        NOW.fetch_sub(l.size(), Relaxed);
-        INNER.realloc(p, l, size)
-    }
-}
+use common::counting::{live, peak, reset_peak};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: common::counting::Counting<mimalloc::MiMalloc> =
+    common::counting::Counting(mimalloc::MiMalloc);
 
 const MB: f64 = 1e6;
 
 /// Runs `f` and prints the most bytes live at once while it ran, and the
 /// bytes live after it, both beyond what was live before the whole run.
 fn stage<T>(name: &str, base: usize, f: impl FnOnce() -> T) -> T {
-    PEAK.store(NOW.load(Relaxed), Relaxed);
+    reset_peak();
     let out = f();
-    let peak = PEAK.load(Relaxed) - base;
-    let live = NOW.load(Relaxed) - base;
     println!(
         "  {name:<8} peak {:>7.1} MB, then live {:>7.1} MB",
-        peak as f64 / MB,
-        live as f64 / MB
+        (peak() - base) as f64 / MB,
+        (live() - base) as f64 / MB
     );
     out
 }
 
 fn weigh(path: &Path) {
-    let base = NOW.load(Relaxed);
+    let base = live();
     let loaded = stage("parse", base, || {
         omnis::loader::load(&[path.to_path_buf()]).unwrap()
     });
@@ -79,7 +54,7 @@ fn weigh(path: &Path) {
     });
     assert!(found.is_empty(), "{found:#?}");
     drop((loaded, program, journeys));
-    PEAK.store(NOW.load(Relaxed), Relaxed);
+    reset_peak();
     let a = omnis::driver::analyze(&omnis::driver::Options {
         paths: vec![path.to_path_buf()],
     })
@@ -88,7 +63,7 @@ fn weigh(path: &Path) {
     drop(a);
     println!(
         "  analyze  peak {:>7.1} MB (the whole of `check` but rendering)",
-        (PEAK.load(Relaxed) - base) as f64 / MB
+        (peak() - base) as f64 / MB
     );
 }
 

@@ -12,43 +12,22 @@
 //!   dense bitset of steps x messages (about 80 MB here, 10 GB at 200,000
 //!   steps).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::System;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(now, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        NOW.fetch_sub(l.size(), Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
-        let now = NOW.fetch_add(size, Relaxed) + size;
-        PEAK.fetch_max(now, Relaxed);
-        NOW.fetch_sub(l.size(), Relaxed);
-        System.realloc(p, l, size)
-    }
-}
+#[path = "../benches/common/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting<System> = counting::Counting(System);
 
 /// The most bytes `f` has allocated at once (beyond what was allocated
 /// before), and its result.
 fn peak<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    let base = NOW.load(Relaxed);
-    PEAK.store(base, Relaxed);
+    let base = counting::live();
+    counting::reset_peak();
     let out = f();
-    (PEAK.load(Relaxed) - base, out)
+    (counting::peak() - base, out)
 }
 
 const VOCAB: &str = r#"

@@ -426,3 +426,22 @@ fn a_large_campaign_after_small_declarations_parses_the_same() {
     assert!(!whole.1.is_empty());
     assert_eq!(parse_in_chunks(FileId(0), &broken, 64), whole);
 }
+
+#[test]
+fn the_tree_stays_compact() {
+    // A journey's tree is mostly steps, and a file's mostly items: a
+    // field that grows them (an expression held inline, say) costs its
+    // size on every one of them. Rare large parts are boxed.
+    use std::mem::size_of;
+    assert!(
+        size_of::<Step>() <= 160,
+        "a step takes {} bytes",
+        size_of::<Step>()
+    );
+    assert!(
+        size_of::<Item>() <= 112,
+        "an item takes {} bytes",
+        size_of::<Item>()
+    );
+    assert!(size_of::<Block>() <= 32);
+}
