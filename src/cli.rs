@@ -132,6 +132,14 @@ pub enum Command {
         /// rest of the file is kept).
         #[arg(long, conflicts_with = "people")]
         update_expect: bool,
+        /// A new version of the campaign (its file or folder) that
+        /// replaces the plan mid-run, by the rules runners follow.
+        #[arg(long, value_name = "PATH", conflicts_with = "people", requires = "at")]
+        replace_with: Option<PathBuf>,
+        /// When the replacement happens: an RFC 3339 time, or a duration
+        /// after the start (`36h`, `2d12h`).
+        #[arg(long, value_name = "WHEN", requires = "replace_with")]
+        at: Option<String>,
     },
     /// Print the JSON Schema of the plan format, or of another JSON output.
     Schema {
@@ -314,6 +322,8 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
             seed,
             format,
             update_expect,
+            replace_with,
+            at,
         } => {
             let args = crate::simulate::command::Args {
                 path,
@@ -323,6 +333,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
                 seed,
                 json: format == SimFormat::Json,
                 update_expect,
+                replace_with: replace_with.zip(at),
             };
             crate::simulate::command::run(&args, out)
         }

@@ -1,14 +1,17 @@
-//! Runs the pipeline: load and parse, resolve, then (when the sources are
-//! free of errors) lower journeys and run the lints.
+//! Runs the pipeline: load and parse, resolve, then lower journeys and run
+//! the lints, campaign by campaign, on every campaign whose file and
+//! imports are free of errors.
 
 use std::path::PathBuf;
 
+use crate::codes::Code;
 use crate::config::Config;
 use crate::diagnostic::{sort_and_dedup, Diagnostic};
+use crate::files::Tree;
 use crate::graph::Journey;
-use crate::lints::{self, LintContext};
-use crate::loader::{self, LoadError, Loaded};
-use crate::model::Program;
+use crate::lints::{self, Scope};
+use crate::loader::{self, CacheStats, LoadError, Loaded, ParseCache};
+use crate::model::{CampaignId, Program};
 use crate::resolve;
 use crate::source::{FileId, SourceMap};
 
@@ -56,11 +59,14 @@ pub struct Analysis {
     pub imports: Vec<Vec<FileId>>,
     /// `omnis.toml`, as read from the project root.
     pub config: Config,
-    /// The lowered journeys, indexed by `CampaignId`; empty when there are
-    /// errors before lowering.
+    /// The lowered journeys, in campaign order: every campaign's (indexed
+    /// by `CampaignId`) when there are no errors; with errors, those of the
+    /// campaigns whose file and imports, transitively, have none (see
+    /// [`Analysis::journey`]).
     pub journeys: Vec<Journey>,
     /// The checked model. Only meaningful when [`Analysis::has_errors`] is
-    /// false: with errors it may hold placeholders.
+    /// false, or for a campaign with a journey: with errors it may hold
+    /// placeholders.
     pub program: Program,
     /// Sorted by file and position, each reported once.
     pub diagnostics: Vec<Diagnostic>,
@@ -74,6 +80,93 @@ impl Analysis {
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
+
+    /// The journey of `campaign`, when it was lowered.
+    pub fn journey(&self, campaign: CampaignId) -> Option<&Journey> {
+        self.journeys
+            .binary_search_by_key(&campaign, |j| j.campaign)
+            .ok()
+            .map(|i| &self.journeys[i])
+    }
+}
+
+/// Lowers and lints, campaign by campaign, on every core: every campaign
+/// whose own closure (its file and everything it imports, transitively)
+/// has no errors, so that one broken file does not hide the findings of
+/// the others. Declarations are linted in files whose closure has no
+/// errors; lints that conclude from what the whole program lacks
+/// (`unused-declaration`, `unused-allow`) only when no file has errors.
+/// Errors in `omnis.toml` stop every lint (their levels are unknown).
+fn lower_and_lint(analysis: &mut Analysis) {
+    use rayon::prelude::*;
+    let whole_program = !analysis.has_errors();
+    let clean = if whole_program {
+        None
+    } else {
+        match clean_files(analysis) {
+            Some(clean) => Some(clean),
+            None => return,
+        }
+    };
+    let is_clean = |f: FileId| clean.as_ref().is_none_or(|c| c[f.0 as usize]);
+    let program = &analysis.program;
+    let campaigns: Vec<CampaignId> = (0..program.campaigns.len())
+        .map(|i| CampaignId(i as u32))
+        .filter(|&id| is_clean(program.campaign(id).loc.file))
+        .collect();
+    let journeys: Vec<Journey> = crate::stack::pool().install(|| {
+        campaigns
+            .par_iter()
+            .map(|&id| crate::graph::lower(program, id))
+            .collect()
+    });
+    let scope = Scope {
+        declarations: Some(clean.as_deref()),
+        whole_program,
+    };
+    let found = lints::run_parallel(
+        program,
+        &journeys,
+        &analysis.sources,
+        &analysis.roots,
+        scope,
+        &analysis.config.lints,
+    );
+    analysis.journeys = journeys;
+    analysis.diagnostics.extend(found);
+}
+
+/// Which files (indexed by `FileId`) have no errors in their closure: no
+/// error in the file, nor in any file it imports, transitively. `None`
+/// when `omnis.toml` has errors.
+fn clean_files(analysis: &Analysis) -> Option<Vec<bool>> {
+    let n = analysis.sources.len();
+    let mut clean = vec![true; n];
+    let mut dirty = Vec::new();
+    for d in analysis.diagnostics.iter().filter(|d| d.is_error()) {
+        if d.code == Code::ConfigError {
+            return None;
+        }
+        if std::mem::replace(&mut clean[d.file.0 as usize], false) {
+            dirty.push(d.file);
+        }
+    }
+    // Up the import edges: a file importing a file with errors has them in
+    // its closure.
+    let mut importers = vec![Vec::new(); n];
+    for (f, imports) in analysis.imports.iter().enumerate() {
+        for t in imports {
+            importers[t.0 as usize].push(FileId(f as u32));
+        }
+    }
+    while let Some(f) = dirty.pop() {
+        for &g in &importers[f.0 as usize] {
+            if std::mem::replace(&mut clean[g.0 as usize], false) {
+                dirty.push(g);
+            }
+        }
+    }
+    Some(clean)
 }
 
 /// Loads, parses and checks the given paths.
@@ -88,26 +181,74 @@ pub fn analyze_with(opts: &Options, deny_warnings: bool) -> Result<Analysis, Err
     analyze_in(&crate::files::Disk, opts, deny_warnings)
 }
 
-/// [`analyze_with`] on the sources of `tree` (the disk, or a git revision).
-pub fn analyze_in(
-    tree: &dyn crate::files::Tree,
-    opts: &Options,
-    deny_warnings: bool,
-) -> Result<Analysis, Error> {
-    crate::stack::with_big_stack("omnis", || analyze_here(tree, opts, deny_warnings))
+/// [`analyze_with`] on the sources of `tree` (the disk, files in memory,
+/// or an editor's buffers over the disk: `crate::files`).
+pub fn analyze_in(tree: &dyn Tree, opts: &Options, deny_warnings: bool) -> Result<Analysis, Error> {
+    crate::stack::with_big_stack("omnis", || analyze_here(tree, opts, deny_warnings, None))
+}
+
+/// Checks files given as `(name, text)`, from memory, as one project
+/// (names relative to its folder; an `omnis.toml` among them is its
+/// configuration): no file system is read. Every `.omni` file is named,
+/// as `omnis check` names the files of a folder. For tests, and for
+/// tools that hold sources as text.
+pub fn analyze_sources(files: &[(&str, &str)]) -> Result<Analysis, Error> {
+    let (tree, paths) = crate::files::memory::project(files);
+    analyze_in(&tree, &Options { paths }, false)
+}
+
+/// Checks one file given as text (`main.omni`, alone in its project): see
+/// [`analyze_sources`].
+pub fn analyze_source(text: &str) -> Result<Analysis, Error> {
+    analyze_sources(&[("main.omni", text)])
+}
+
+/// Repeated analyses of one project (a language server, a watch mode):
+/// each run re-parses only the files whose text changed since the last
+/// run ([`ParseCache`]).
+#[derive(Debug, Default)]
+pub struct Session {
+    cache: ParseCache,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// [`analyze_in`], with the parses of earlier runs.
+    pub fn analyze(
+        &self,
+        tree: &dyn Tree,
+        opts: &Options,
+        deny_warnings: bool,
+    ) -> Result<Analysis, Error> {
+        crate::stack::with_big_stack("omnis", || {
+            analyze_here(tree, opts, deny_warnings, Some(&self.cache))
+        })
+    }
+
+    /// What the last run reused and parsed.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
 }
 
 fn analyze_here(
-    tree: &dyn crate::files::Tree,
+    tree: &dyn Tree,
     opts: &Options,
     deny_warnings: bool,
+    cache: Option<&ParseCache>,
 ) -> Result<Analysis, Error> {
     let paths = if opts.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         opts.paths.clone()
     };
-    let loaded = loader::load_in(tree, &paths)?;
+    let loaded = match cache {
+        Some(cache) => loader::load_cached(tree, &paths, cache)?,
+        None => loader::load_in(tree, &paths)?,
+    };
     let resolved = resolve::resolve(&loaded);
     // The syntax trees are not needed past resolution: freed here, before
     // the journeys are lowered (they are the largest structure of a run).
@@ -119,6 +260,7 @@ fn analyze_here(
         project_root,
         mut config,
         diagnostics,
+        ..
     } = loaded;
     drop(files);
     config.lints.deny_warnings |= deny_warnings;
@@ -134,17 +276,7 @@ fn analyze_here(
         program: resolved.program,
         diagnostics,
     };
-    if !analysis.has_errors() {
-        analysis.journeys = crate::graph::lower_all(&analysis.program);
-        let cx = LintContext::new(
-            &analysis.program,
-            &analysis.journeys,
-            &analysis.sources,
-            &analysis.roots,
-        );
-        let found = lints::run(&cx, &analysis.config.lints);
-        analysis.diagnostics.extend(found);
-    }
+    lower_and_lint(&mut analysis);
     if analysis.config.lints.deny_warnings {
         for d in &mut analysis.diagnostics {
             d.severity = crate::diagnostic::Severity::Error;
@@ -153,4 +285,108 @@ fn analyze_here(
     let sources = &analysis.sources;
     sort_and_dedup(&mut analysis.diagnostics, |f| sources.get(f).name.clone());
     Ok(analysis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::memory::{project, Overlay, MEMORY_PROJECT};
+
+    const VOCAB: &str = "profile { email_opt_in: bool }
+event signup { source: text }
+event order { total: number }
+channel email { consent email_opt_in  quiet_hours 21:00 to 08:00 }
+";
+
+    fn campaign(name: &str, step: &str) -> String {
+        format!(
+            "import \"vocab.omni\"
+message m_{name} {{ channel email  template \"t\" }}
+campaign {name} {{
+  trigger signup
+  goal order
+  journey {{
+    {step}
+    send m_{name}
+  }}
+}}
+"
+        )
+    }
+
+    fn shown(a: &Analysis) -> Vec<String> {
+        a.diagnostics
+            .iter()
+            .map(|d| format!("{} {}: {}", a.sources.get(d.file).name, d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn analyzes_sources_given_as_text() {
+        let a = analyze_source("campaign c {\n  trigger signup\n  journey { }\n}\n").unwrap();
+        assert_eq!(a.sources.get(a.roots[0]).name, "main.omni");
+        assert!(
+            shown(&a)
+                .iter()
+                .any(|d| d.starts_with("main.omni unknown-name: ")),
+            "{:?}",
+            shown(&a)
+        );
+        let (a_text, b_text) = (campaign("a", "wait 1d"), campaign("b", "wait 2d"));
+        let a = analyze_sources(&[
+            ("vocab.omni", VOCAB),
+            ("a.omni", &a_text),
+            ("b.omni", &b_text),
+        ])
+        .unwrap();
+        assert!(!a.has_errors(), "{:?}", shown(&a));
+        assert_eq!(a.program.campaigns.len(), 2);
+        assert_eq!(a.journeys.len(), 2);
+        // Nothing outside the project's folder is read.
+        let e = analyze_sources(&[("a.omni", "import \"../../etc/passwd.omni\"\n")]).unwrap();
+        assert!(
+            shown(&e)
+                .iter()
+                .any(|d| d.contains("import-error") && d.contains("cannot import")),
+            "{:?}",
+            shown(&e)
+        );
+    }
+
+    #[test]
+    fn rechecking_after_an_edit_parses_only_the_edited_file() {
+        let (a_text, b_text) = (campaign("a", "wait 1d"), campaign("b", "wait 2d"));
+        let (tree, paths) = project(&[
+            ("vocab.omni", VOCAB),
+            ("a.omni", &a_text),
+            ("b.omni", &b_text),
+        ]);
+        let opts = Options { paths };
+        let session = Session::new();
+        let first = session.analyze(&tree, &opts, false).unwrap();
+        assert!(!first.has_errors(), "{:?}", shown(&first));
+        assert_eq!(session.cache_stats(), CacheStats { hits: 0, misses: 3 });
+
+        // An editor's unsaved buffer over the same files.
+        let edited = campaign("b", "wait 2d\n    send nope");
+        let b_path = std::path::Path::new(MEMORY_PROJECT).join("b.omni");
+        let buffers = Overlay::new(&tree, [(b_path, edited.into_bytes())]);
+        let second = session.analyze(&buffers, &opts, false).unwrap();
+        assert_eq!(session.cache_stats(), CacheStats { hits: 2, misses: 1 });
+        assert!(
+            shown(&second)
+                .iter()
+                .any(|d| d.starts_with("b.omni unknown-name: ") && d.contains("nope")),
+            "{:?}",
+            shown(&second)
+        );
+
+        // Unchanged again: every parse reused, and the same result as
+        // without the cache.
+        let third = session.analyze(&buffers, &opts, false).unwrap();
+        assert_eq!(session.cache_stats(), CacheStats { hits: 3, misses: 0 });
+        let fresh = analyze_in(&buffers, &opts, false).unwrap();
+        assert_eq!(shown(&third), shown(&fresh));
+        assert_eq!(third.diagnostics, fresh.diagnostics);
+    }
 }

@@ -323,6 +323,55 @@ pub enum StepKind {
     Exit,
 }
 
+impl StepKind {
+    /// Calls `f` on every block directly inside the step, in source order:
+    /// the one place that knows which steps hold blocks, so that walks over
+    /// journeys need no arm per step kind.
+    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
+        match self {
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => {
+                if let Some(b) = then {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::If { arms, otherwise } => {
+                for (_, b) in arms {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::Split(arms) => {
+                for arm in arms {
+                    f(&arm.body);
+                }
+            }
+            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+            StepKind::Send(_)
+            | StepKind::Wait { .. }
+            | StepKind::WaitUntil { .. }
+            | StepKind::Goto { .. }
+            | StepKind::Exit => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every step of the block, depth first, in source order.
+    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
+        for step in &self.steps {
+            f(step);
+            step.kind.for_each_block(&mut |b| b.walk_steps(f));
+        }
+    }
+}
+
 /// A typed condition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cond {
@@ -407,6 +456,60 @@ pub struct Program {
     pub segments: Vec<Segment>,
     pub messages: Vec<Message>,
     pub campaigns: Vec<Campaign>,
+    /// Where each of these is named and every place a name is written,
+    /// built by the resolver (see [`crate::symbols`]).
+    pub symbols: crate::symbols::SymbolIndex,
+    /// Where each journey step and split arm is written, from the parse.
+    pub steps: StepSpans,
+}
+
+/// The spans of journey steps and split arms as parsed, by their location
+/// (a step's location includes the `@allow` lines written before it), for
+/// diagnostics that point at a step: the step without its `@allow`s, and
+/// its header (`repeat 3 times {`, `if C {`, `send m`, `50% a {`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepSpans {
+    by_loc: BTreeMap<Loc, StepSpan>,
+}
+
+/// Where the parts of one step (or split arm) are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StepSpan {
+    /// The step without the `@allow`s before it.
+    pub written: Span,
+    /// `repeat 3 times {`, `if C {`, `send m`, `50% a {`.
+    pub head: Span,
+    /// What a `wait for` waits for: `opened m`, `clicked m`, the event.
+    pub awaited: Option<Span>,
+    /// A `wait for`'s `within D`.
+    pub within: Option<Span>,
+    /// A `wait for`'s `otherwise` keyword.
+    pub otherwise: Option<Span>,
+    /// The `else` keyword of an `if`'s last branch.
+    pub else_kw: Option<Span>,
+}
+
+impl StepSpans {
+    pub fn insert(&mut self, at: Loc, spans: StepSpan) {
+        self.by_loc.insert(at, spans);
+    }
+
+    /// The spans of the step (or arm) at `at`, if `at` is a step's.
+    pub fn get(&self, at: Loc) -> Option<&StepSpan> {
+        self.by_loc.get(&at)
+    }
+
+    /// The step (or arm) at `at` without the `@allow`s before it; `at`
+    /// itself for a location that is not a step's.
+    pub fn written(&self, at: Loc) -> Span {
+        self.get(at).map_or(at.span, |s| s.written)
+    }
+
+    /// The header of the step (or arm) at `at`; `at` itself for a
+    /// location that is not a step's (a campaign's name).
+    pub fn head(&self, at: Loc) -> Span {
+        self.get(at).map_or(at.span, |s| s.head)
+    }
 }
 
 impl Program {

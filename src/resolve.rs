@@ -26,6 +26,7 @@ mod campaign;
 mod checks;
 mod cond;
 mod declare;
+mod index;
 mod items;
 mod journey;
 mod plan_names;
@@ -111,6 +112,8 @@ struct Resolver<'a> {
     /// Declarations by namespace (`Ns as usize`), then name.
     names: [HashMap<String, Vec<Entry>>; Ns::ALL.len()],
     closures: Vec<Vec<FileId>>,
+    /// The symbol index being recorded.
+    index: crate::symbols::IndexBuilder,
 }
 
 /// Resolves every loaded file.
@@ -122,7 +125,9 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         diags: Vec::new(),
         names: Default::default(),
         closures,
+        index: Default::default(),
     };
+    r.index_files();
     r.declare_all();
     r.check_duplicates();
     r.check_plan_file_names();
@@ -130,6 +135,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     r.check_segment_cycles();
     r.check_placeholders();
     r.quiet_inside_recovered();
+    r.program.symbols = std::mem::take(&mut r.index).finish();
     Resolved {
         program: r.program,
         diagnostics: r.diags,

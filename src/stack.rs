@@ -7,9 +7,9 @@
 //!
 //! So every entry point runs its work through [`with_big_stack`]:
 //! `syntax::parse_file` for deep files (so the parser is safe on any
-//! thread, such as the loader's workers), `driver::analyze_with` for a whole
-//! analysis, and `omnis fmt` for standard input; `omnis fmt` on files
-//! formats them with [`parallel_map`] on workers with big stacks.
+//! thread), `driver::analyze_with` for a whole analysis, and `omnis fmt`
+//! for standard input; parallel stages (parsing, lowering, lints, `omnis
+//! fmt` on files) run on the workers of [`pool`], which have big stacks.
 
 /// The stack of [`with_big_stack`]: room for every stage over
 /// `MAX_NESTING` levels with a wide margin. It is address space reserved,
@@ -31,47 +31,26 @@ pub fn with_big_stack<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-/// Maps `f` over `items` on all cores (at most 8 threads), keeping the
-/// order. Workers have the default stack, or [`BIG_STACK`] when
-/// `big_stacks`; a panic in `f` resumes on the calling thread.
-pub fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    big_stacks: bool,
-    f: impl Fn(usize, &T) -> R + Sync,
-) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        .min(items.len().max(1));
-    if threads <= 1 && !big_stacks {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let f = &f;
-    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|k| {
-                let mut b = std::thread::Builder::new().name("omnis-worker".into());
-                if big_stacks {
-                    b = b.stack_size(BIG_STACK);
-                }
-                b.spawn_scoped(s, move || {
-                    (k..items.len())
-                        .step_by(threads)
-                        .map(|i| (i, f(i, &items[i])))
-                        .collect::<Vec<_>>()
-                })
-                .expect("spawn a worker thread")
-            })
-            .collect();
-        for h in handles {
-            for (i, r) in h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)) {
-                results[i] = Some(r);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
+/// The workers every parallel stage runs on: one per core (at most 8),
+/// each with a stack of [`BIG_STACK`] bytes, built on first use. A panic
+/// in a task resumes on the thread that waits for it.
+pub fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(BIG_STACK)
+            .thread_name(|i| format!("omnis-worker-{i}"))
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the worker threads: {e}"))
+    })
+}
+
+/// Maps `f` over `items` on the [`pool`], keeping the order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    use rayon::prelude::*;
+    pool().install(|| items.par_iter().enumerate().map(|(i, t)| f(i, t)).collect())
 }

@@ -206,3 +206,80 @@ fn hostile_inputs_end_with_a_diagnostic() {
     assert!(out.contains("blocks.omni"));
     assert!(out.len() < 20_000, "output is {} bytes", out.len());
 }
+
+/// One broken file does not hide the findings of the others: a campaign
+/// whose file and imports have no errors is linted (issue 11, item 6).
+#[test]
+fn a_broken_file_does_not_hide_the_warnings_of_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    // `spare` is never sent: `unused-declaration`, when the whole program
+    // is free of errors.
+    let vocab = format!("{VOCAB}message spare {{ channel email  template \"spare\" }}\n");
+    write(dir.path(), "vocab.omni", &vocab);
+    let campaign = |name: &str, import: &str, step: &str| {
+        format!(
+            "import \"{import}\"\ncampaign {name} {{\n  trigger signup\n  journey {{ {step} }}\n}}\n"
+        )
+    };
+    // No goal: a `no-goal` warning, when the campaign is linted.
+    write(
+        dir.path(),
+        "good.omni",
+        &campaign("good", "vocab.omni", "send hello"),
+    );
+    write(
+        dir.path(),
+        "broken.omni",
+        &campaign("broken", "vocab.omni", "send nope"),
+    );
+    // Imports the broken file: its closure has an error.
+    write(
+        dir.path(),
+        "after.omni",
+        &campaign("after", "broken.omni", "send hello"),
+    );
+    let o = omnis(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json output");
+    let found: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().into(),
+                d["code"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = found
+        .iter()
+        .map(|(f, c)| (f.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("broken.omni", "unknown-name"), ("good.omni", "no-goal")],
+        "{v:#}"
+    );
+    // Fixed, every campaign is linted, and `unused-declaration` (which
+    // needs the whole program) runs again.
+    write(
+        dir.path(),
+        "broken.omni",
+        &campaign("broken", "vocab.omni", "send hello"),
+    );
+    let o = omnis(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json output");
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["no-goal", "no-goal", "no-goal", "unused-declaration"],
+        "{v:#}"
+    );
+}

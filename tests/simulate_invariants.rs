@@ -149,6 +149,7 @@ fn check(plan: &Plan, seed: u64) {
                 What::Exited { .. } => {
                     entered.take().expect("exited without entry");
                 }
+                What::Replaced { .. } => panic!("{who}: no replacement was asked for"),
             }
         }
     }

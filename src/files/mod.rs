@@ -17,9 +17,13 @@
 //!
 //! Folders are walked by one walker ([`walk`]) for every command.
 //!
-//! Sources are read from a [`Tree`]: the disk ([`Disk`]), or a git
-//! revision held in memory (`omnis diff --git`, see `crate::diff::git`).
+//! Sources are read from a [`Tree`], the one provider every command reads
+//! through: the disk ([`Disk`]); files held in memory
+//! ([`memory::MemoryTree`]: a git revision for `omnis diff --git`, see
+//! `crate::diff::git`, or sources given as text); or an editor's unsaved
+//! buffers over the disk ([`memory::Overlay`]).
 
+pub mod memory;
 pub mod walk;
 
 use std::io::{self, Read};
@@ -97,7 +101,8 @@ pub enum Kind {
     Other,
 }
 
-/// Where sources are read from: the disk, or a git revision in memory.
+/// Where sources are read from: the disk, files in memory, or buffers over
+/// the disk (see the module docs).
 /// Paths are absolute; a *canonical* path has no `.`, `..` or symbolic
 /// link in it.
 pub trait Tree: Sync {
@@ -113,6 +118,14 @@ pub trait Tree: Sync {
     /// The `.omni` files under the folder `dir` that `rules` keep, as
     /// `(path, canonical path)`, and the problems met (see [`walk::Walker`]).
     fn walk(&self, dir: &Path, rules: &walk::Rules) -> walk::Walked;
+    /// The folder file names are shown relative to (canonical): the
+    /// working directory.
+    fn working_dir(&self) -> PathBuf {
+        std::env::current_dir()
+            .ok()
+            .and_then(|c| std::fs::canonicalize(c).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// Reads the source file at the canonical path `canonical`, which must be

@@ -370,9 +370,17 @@ impl Erase for Block {
 
 impl Erase for Step {
     fn erase(&mut self) {
-        let Step { allows, kind, span } = self;
+        let Step {
+            allows,
+            kind,
+            span,
+            head,
+            parts,
+        } = self;
         allows.erase();
         span.erase();
+        head.erase();
+        *parts = Default::default();
         match kind {
             StepKind::Send(i) | StepKind::Goto(i) => i.erase(),
             StepKind::Wait(d) => d.erase(),
@@ -426,11 +434,13 @@ impl Erase for SplitArm {
             name,
             body,
             span,
+            head,
         } = self;
         weight.erase();
         name.erase();
         body.erase();
         span.erase();
+        head.erase();
     }
 }
 

@@ -119,8 +119,7 @@ pub fn run(
     // Files are read and formatted on every core, a batch at a time (so
     // that memory stays bounded), and reported in order.
     for batch in files.chunks(BATCH) {
-        let done =
-            crate::stack::parallel_map(batch, true, |_, found| read_and_format(&tree, found));
+        let done = crate::stack::parallel_map(batch, |_, found| read_and_format(&tree, found));
         for (found, read) in batch.iter().zip(done) {
             let path = &found.path;
             outcome.files += 1;

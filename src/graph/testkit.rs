@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::model::*;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::symbols::Target;
 
 /// A trigger on `event`, with no filter.
 pub fn on_event(event: EventId) -> Trigger {
@@ -129,7 +130,9 @@ impl ProgramBuilder {
             loc,
             allows: Allows::default(),
         });
-        ChannelId(self.program.channels.len() as u32 - 1)
+        let id = ChannelId(self.program.channels.len() as u32 - 1);
+        self.define(Target::Channel(id), name, loc);
+        id
     }
 
     /// A message whose template is its name.
@@ -150,7 +153,13 @@ impl ProgramBuilder {
             loc,
             allows: Allows::default(),
         });
-        MessageId(self.program.messages.len() as u32 - 1)
+        let id = MessageId(self.program.messages.len() as u32 - 1);
+        self.define(Target::Message(id), name, loc);
+        // The message names its channel where it is declared.
+        self.program
+            .symbols
+            .refer(Target::Channel(channel), loc.file, loc.span);
+        id
     }
 
     pub fn segment(&mut self, name: &str, cond: Cond) -> SegmentId {
@@ -161,7 +170,23 @@ impl ProgramBuilder {
             loc,
             allows: Allows::default(),
         });
-        SegmentId(self.program.segments.len() as u32 - 1)
+        let id = SegmentId(self.program.segments.len() as u32 - 1);
+        self.define(Target::Segment(id), name, loc);
+        id
+    }
+
+    /// Records a declaration in the program's symbol index, as the resolver
+    /// does for declarations written in source.
+    fn define(&mut self, target: Target, name: &str, loc: Loc) {
+        self.program
+            .symbols
+            .define(target, name, loc.file, loc.span);
+    }
+
+    /// Records the names a step or condition is written with (the
+    /// resolver's references, for a program built by hand).
+    fn refer(&mut self, target: Target, loc: Loc) {
+        self.program.symbols.refer(target, loc.file, loc.span);
     }
 
     /// A campaign with the given journey; adjust it through the returned
@@ -197,9 +222,18 @@ impl ProgramBuilder {
     // ---- steps ----
 
     pub fn step(&mut self, kind: StepKind) -> Step {
+        let loc = self.loc();
+        match &kind {
+            StepKind::Send(m)
+            | StepKind::WaitFor {
+                on: WaitOn::Opened(m) | WaitOn::Clicked(m),
+                ..
+            } => self.refer(Target::Message(*m), loc),
+            _ => {}
+        }
         Step {
             kind,
-            loc: self.loc(),
+            loc,
             allows: Allows::default(),
         }
     }
@@ -276,10 +310,13 @@ impl ProgramBuilder {
     // ---- conditions ----
 
     pub fn cond(&mut self, kind: CondKind) -> Cond {
-        Cond {
-            kind,
-            loc: self.loc(),
+        let loc = self.loc();
+        match kind {
+            CondKind::Segment(s) => self.refer(Target::Segment(s), loc),
+            CondKind::Opened(m) | CondKind::Clicked(m) => self.refer(Target::Message(m), loc),
+            _ => {}
         }
+        Cond { kind, loc }
     }
     pub fn cmp(&mut self, a: AttrId, op: CmpOp, c: Const) -> Cond {
         self.cond(CondKind::Cmp {

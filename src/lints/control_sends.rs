@@ -25,7 +25,7 @@
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{first_line, step_span, walk_steps};
+use crate::lints::util::{step_head, step_span, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Step, StepKind};
 
@@ -36,7 +36,7 @@ pub const CONTROL_NAMES: &[&str] = &["control", "holdout"];
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for c in &cx.program.campaigns {
+    for c in cx.campaigns() {
         walk_steps(&c.journey, &mut |step| {
             let StepKind::Split(arms) = &step.kind else {
                 return;
@@ -59,17 +59,17 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 let mut d = Diagnostic::warning(
                     CODE,
                     first.loc.file,
-                    step_span(cx.sources, first.loc),
+                    step_span(cx.program, first.loc),
                     format!(
                         "the `{name}` arm of this split sends `{}`: its people are no longer a {name} group",
                         cx.program.message(msg).name
                     ),
                 )
-                .with_label(arm.loc.file, first_line(cx.sources, arm.loc), format!("the `{name}` arm"));
+                .with_label(arm.loc.file, step_head(cx.program, arm.loc), format!("the `{name}` arm"));
                 for s in &sends[1..] {
                     d = d.with_label(
                         s.loc.file,
-                        step_span(cx.sources, s.loc),
+                        step_span(cx.program, s.loc),
                         "it also sends here",
                     );
                 }

@@ -50,10 +50,10 @@ use crate::analysis::flow::{Flow, Rounds};
 use crate::analysis::sets::Set;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::util::{first_line, line, step_span, walk_cond, walk_steps};
+use crate::lints::util::{line, step_head, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
 use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 
 pub const CODE: Code = Code::EngagementBeforeSend;
 
@@ -262,7 +262,7 @@ fn diagnose(
     let name = &cx.program.message(u.message).name;
     let is_send = |n: NodeIndex| matches!(g[n].kind, NodeKind::Send(m) if m == u.message);
     let span = if u.waited {
-        waited_span(cx.sources, u.loc, u.verb, name)
+        waited_span(cx, u.loc)
     } else {
         u.loc.span
     };
@@ -324,7 +324,7 @@ fn diagnose(
         if let Some(r) = innermost_repeat {
             d = d.with_label(
                 g[r].loc.file,
-                first_line(cx.sources, g[r].loc),
+                step_head(cx.program, g[r].loc),
                 format!("on the first round of this loop, `{name}` has not been sent yet"),
             );
         }
@@ -332,7 +332,7 @@ fn diagnose(
     for &s in sends.iter().take(3) {
         d = d.with_label(
             g[s].loc.file,
-            step_span(cx.sources, g[s].loc),
+            step_span(cx.program, g[s].loc),
             format!("`{name}` is sent here"),
         );
     }
@@ -342,71 +342,27 @@ fn diagnose(
     ))
 }
 
-/// In a `wait for opened NAME ...` step at `loc`: the span of
-/// `opened NAME` (`verb NAME`), else the step's first line.
-pub fn waited_span(sources: &SourceMap, loc: Loc, verb: &str, name: &str) -> Span {
-    in_first_line(sources, loc, &format!("{verb} {name}"))
-        .unwrap_or_else(|| first_line(sources, loc))
-}
-
-/// The span of the first occurrence of `written` in the first line of the
-/// step at `loc`.
-fn in_first_line(sources: &SourceMap, loc: Loc, written: &str) -> Option<Span> {
-    let line = first_line(sources, loc);
-    let i = sources.get(loc.file).slice(line).find(written)?;
-    let start = line.start as usize + i;
-    Some(Span::new(start, start + written.len()))
-}
-
-/// In a `wait for` step: what it waits for (`clicked NAME`, or the event's
-/// name), else the step's first line.
-fn awaited_span(cx: &LintContext, loc: Loc, on: &WaitOn) -> Span {
-    let p = cx.program;
-    let found = match on {
-        WaitOn::Opened(m) => {
-            in_first_line(cx.sources, loc, &format!("opened {}", p.message(*m).name))
-        }
-        WaitOn::Clicked(m) => {
-            in_first_line(cx.sources, loc, &format!("clicked {}", p.message(*m).name))
-        }
-        WaitOn::Event(e) => {
-            let name = &p.event(*e).name;
-            in_first_line(cx.sources, loc, &format!("for {name}"))
-                .map(|s| Span::new(s.end as usize - name.len(), s.end as usize))
-        }
-    };
-    found.unwrap_or_else(|| first_line(cx.sources, loc))
+/// In a `wait for` step at `loc`: what it waits for (`opened NAME`,
+/// `clicked NAME`, or the event's name), from the parse, else the step's
+/// header.
+pub fn waited_span(cx: &LintContext, loc: Loc) -> Span {
+    cx.program
+        .steps
+        .get(loc)
+        .and_then(|s| s.awaited)
+        .unwrap_or_else(|| step_head(cx.program, loc))
 }
 
 /// In a `wait for` step: the `otherwise` keyword, else `within D`, else
-/// the step's first line; with the label's wording.
-fn timeout_label(cx: &LintContext, step: Option<&Step>, loc: Loc) -> (Span, String) {
-    let text = &cx.sources.get(loc.file).text;
-    let keyword = step.and_then(|s| match &s.kind {
-        StepKind::WaitFor {
-            then,
-            otherwise: Some(b),
-            ..
-        } => {
-            let from = then.as_ref().map_or(s.loc.span.start, |t| t.loc.span.end) as usize;
-            let i = text
-                .get(from..b.loc.span.start as usize)?
-                .rfind("otherwise")?;
-            Some(Span::new(from + i, from + i + "otherwise".len()))
-        }
-        _ => None,
-    });
-    if let Some(k) = keyword {
+/// the step's header; with the label's wording.
+fn timeout_label(cx: &LintContext, loc: Loc) -> (Span, String) {
+    let spans = cx.program.steps.get(loc);
+    if let Some(k) = spans.and_then(|s| s.otherwise) {
         return (k, "when it times out (`otherwise`)".to_string());
     }
-    let within = in_first_line(cx.sources, loc, "within ").map(|w| {
-        let len = text[w.end as usize..]
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(0);
-        Span::new(w.start as usize, w.end as usize + len)
-    });
+    let within = spans.and_then(|s| s.within);
     (
-        within.unwrap_or_else(|| first_line(cx.sources, loc)),
+        within.unwrap_or_else(|| step_head(cx.program, loc)),
         "when it times out".to_string(),
     )
 }
@@ -423,7 +379,7 @@ fn choice_label(
 ) -> (Span, String) {
     let g = &journey.graph;
     let node = &g[from];
-    let header = first_line(cx.sources, node.loc);
+    let header = step_head(cx.program, node.loc);
     let step = || find_step(&cx.program.campaign(journey.campaign).journey, node.loc);
     match (edge, &node.kind) {
         (Edge::If(i), NodeKind::Branch { conds }) if *i < conds.len() => {
@@ -435,18 +391,7 @@ fn choice_label(
             (conds[*i].loc.span, how)
         }
         (Edge::Else, NodeKind::Branch { conds }) => {
-            let keyword = step().and_then(|s| match &s.kind {
-                StepKind::If {
-                    arms,
-                    otherwise: Some(b),
-                } => {
-                    let after = arms.last()?.1.loc.span.end as usize;
-                    let text = &cx.sources.get(node.loc.file).text;
-                    let i = text.get(after..b.loc.span.start as usize)?.rfind("else")?;
-                    Some(Span::new(after + i, after + i + 4))
-                }
-                _ => None,
-            });
+            let keyword = cx.program.steps.get(node.loc).and_then(|s| s.else_kw);
             match (keyword, conds.as_slice()) {
                 (Some(k), _) => (k, "through the `else`".to_string()),
                 (None, [only]) => (
@@ -470,14 +415,14 @@ fn choice_label(
                     StepKind::Split(arms) => arms.get(*index),
                     _ => None,
                 })
-                .map_or(header, |arm| first_line(cx.sources, arm.loc));
+                .map_or(header, |arm| step_head(cx.program, arm.loc));
             (span, how)
         }
-        (Edge::Matched, NodeKind::WaitFor { on, .. }) => (
-            awaited_span(cx, node.loc, on),
+        (Edge::Matched, NodeKind::WaitFor { .. }) => (
+            waited_span(cx, node.loc),
             "when what it waits for happens".to_string(),
         ),
-        (Edge::Timeout, _) => timeout_label(cx, step(), node.loc),
+        (Edge::Timeout, _) => timeout_label(cx, node.loc),
         (Edge::Body, _) => (header, "into the loop".to_string()),
         (Edge::Done, _) => (header, "after the loop".to_string()),
         _ => (header, "from here".to_string()),

@@ -352,7 +352,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             let mut d = Diagnostic::warning(
                 CODE,
                 loc.file,
-                step_span(cx.sources, loc),
+                step_span(cx.program, loc),
                 format!(
                     "this can be the {} {noun} {}, more than the {what} allows (`{limit_text}`): the runner will skip it",
                     ordinal(x.sends.len()),
@@ -398,7 +398,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
                     .collect::<Vec<_>>()
                     .join("; ");
                 let l = g[*n].loc;
-                d = d.with_label(l.file, step_span(cx.sources, l), text);
+                d = d.with_label(l.file, step_span(cx.program, l), text);
             }
             if order.len() > 8 {
                 d.message

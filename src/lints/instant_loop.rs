@@ -159,7 +159,7 @@ fn check_journey(cx: &LintContext, journey: &Journey) -> Vec<Diagnostic> {
         )
         .with_label(
             tloc.file,
-            super::unreachable_step::first_line(cx, tloc).span,
+            super::unreachable_step::head_loc(cx, tloc).span,
             "the loop starts here, and nothing from here to the `goto` waits",
         );
         for &(other, _) in &gotos[1..] {

@@ -25,7 +25,7 @@
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{kind_note, name_span};
+use crate::lints::util::kind_note;
 use crate::lints::LintContext;
 use crate::model::MESSAGING_KINDS;
 
@@ -34,10 +34,13 @@ pub const CODE: Code = Code::MissingConsent;
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for ch in &cx.program.channels {
-        if ch.consent.is_some() || !MESSAGING_KINDS.contains(&ch.kind.as_str()) {
+        if !cx.lints_declarations_in(ch.loc.file)
+            || ch.consent.is_some()
+            || !MESSAGING_KINDS.contains(&ch.kind.as_str())
+        {
             continue;
         }
-        let span = name_span(cx.sources, ch.loc, "channel", &ch.name);
+        let span = ch.loc.span;
         let kind = kind_note(ch);
         out.push(
             Diagnostic::warning(

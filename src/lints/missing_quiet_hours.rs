@@ -62,7 +62,7 @@ fn campaign_quiet_hours(_campaign: &Campaign) -> Option<(u32, u32)> {
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let program = cx.program;
     let mut out = Vec::new();
-    for campaign in &program.campaigns {
+    for campaign in cx.campaigns() {
         if campaign_quiet_hours(campaign).is_some() {
             continue;
         }
@@ -84,7 +84,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 Diagnostic::warning(
                     CODE,
                     step.loc.file,
-                    step_span(cx.sources, step.loc),
+                    step_span(cx.program, step.loc),
                     format!(
                         "campaign `{}` sends on `{}`{kind}, which has no quiet hours: its messages can arrive in the middle of the night",
                         campaign.name, ch.name

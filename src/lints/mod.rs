@@ -46,10 +46,12 @@ use crate::graph::Journey;
 use crate::model::{Allows, Block, Loc, Program, StepKind};
 use crate::source::{FileId, SourceMap};
 
-/// What every lint sees.
+/// What every lint sees: the whole program, and the part of it to lint
+/// (see [`Scope`]).
 pub struct LintContext<'a> {
     pub program: &'a Program,
-    /// One per campaign, indexed by `CampaignId`.
+    /// The journeys of the campaigns to lint, in campaign order: every
+    /// campaign's unless the context is [`LintContext::scoped`].
     pub journeys: &'a [Journey],
     pub sources: &'a SourceMap,
     /// The files named on the command line (or found in its folders), as
@@ -64,16 +66,62 @@ pub struct LintContext<'a> {
     /// Per journey, its flow with one copy of every repeat body over the
     /// same edges, on first use.
     flow: Vec<std::cell::OnceCell<flow::Flow>>,
+    /// The position in `journeys` of each campaign's journey, indexed by
+    /// `CampaignId` (`u32::MAX` when it is not linted here).
+    slot: Vec<u32>,
+    scope: Scope<'a>,
+}
+
+/// What part of the program a [`LintContext`] lints. Lints about a
+/// campaign read [`LintContext::campaigns`] (or `journeys`); lints about a
+/// declaration ask [`LintContext::lints_declarations_in`]; lints that
+/// conclude from what the whole program lacks (`unused-declaration`,
+/// `unused-allow`) run only when [`LintContext::whole_program`].
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'a> {
+    /// Whether declarations are linted here, and in which files (indexed
+    /// by `FileId`; `None`: every file).
+    pub declarations: Option<Option<&'a [bool]>>,
+    /// Every campaign is linted (in this context or in its siblings) and
+    /// no file has errors.
+    pub whole_program: bool,
+}
+
+impl Scope<'_> {
+    /// Everything: every declaration, the whole program.
+    pub const ALL: Scope<'static> = Scope {
+        declarations: Some(None),
+        whole_program: true,
+    };
 }
 
 impl<'a> LintContext<'a> {
+    /// A context linting everything: `journeys` holds every campaign's.
     pub fn new(
         program: &'a Program,
         journeys: &'a [Journey],
         sources: &'a SourceMap,
         roots: &'a [FileId],
     ) -> LintContext<'a> {
+        LintContext::scoped(program, journeys, sources, roots, Scope::ALL)
+    }
+
+    /// A context linting the campaigns of `journeys` (in campaign order)
+    /// and what `scope` says.
+    pub fn scoped(
+        program: &'a Program,
+        journeys: &'a [Journey],
+        sources: &'a SourceMap,
+        roots: &'a [FileId],
+        scope: Scope<'a>,
+    ) -> LintContext<'a> {
+        let mut slot = vec![u32::MAX; program.campaigns.len()];
+        for (i, j) in journeys.iter().enumerate() {
+            slot[j.campaign.index()] = i as u32;
+        }
         LintContext {
+            slot,
+            scope,
             program,
             journeys,
             sources,
@@ -90,6 +138,38 @@ impl<'a> LintContext<'a> {
         }
     }
 
+    /// The campaigns linted here (those of `journeys`), in order.
+    pub fn campaigns(&self) -> impl Iterator<Item = &'a crate::model::Campaign> + '_ {
+        self.journeys
+            .iter()
+            .map(|j| self.program.campaign(j.campaign))
+    }
+
+    /// Whether the declarations (channels, messages, segments) of `file`
+    /// are linted here.
+    pub fn lints_declarations_in(&self, file: FileId) -> bool {
+        match self.scope.declarations {
+            None => false,
+            Some(None) => true,
+            Some(Some(files)) => files.get(file.0 as usize).copied().unwrap_or(false),
+        }
+    }
+
+    /// Whether declarations are linted here (in some files).
+    pub fn lints_declarations(&self) -> bool {
+        self.scope.declarations.is_some()
+    }
+
+    /// Whether every campaign is linted and no file has errors: what lints
+    /// concluding from an absence need.
+    pub fn whole_program(&self) -> bool {
+        self.scope.whole_program
+    }
+
+    fn slot(&self, journey: &Journey) -> usize {
+        self.slot[journey.campaign.index()] as usize
+    }
+
     /// The reachability analysis of `journey` (one of `self.journeys`).
     pub fn reach(&self, journey: &Journey) -> &crate::analysis::reach::Reach<'a> {
         let all = self.reach.get_or_init(|| {
@@ -98,13 +178,13 @@ impl<'a> LintContext<'a> {
                 .map(|j| crate::analysis::reach::analyze(self.program, j))
                 .collect()
         });
-        &all[journey.campaign.index()]
+        &all[self.slot(journey)]
     }
 
     /// The timing of `journey` (one of `self.journeys`) over the edges some
     /// execution can take.
     pub fn timing(&self, journey: &Journey) -> &Timing {
-        self.timing[journey.campaign.index()].get_or_init(|| {
+        self.timing[self.slot(journey)].get_or_init(|| {
             let reach = self.reach(journey);
             crate::analysis::timing::analyze_live(self.program, journey, &|e| reach.is_live(e))
         })
@@ -125,7 +205,7 @@ impl<'a> LintContext<'a> {
     /// every repeat body ([`flow::Rounds::Single`]), over the edges some
     /// execution can take.
     pub fn flow(&self, journey: &Journey) -> &flow::Flow {
-        self.flow[journey.campaign.index()].get_or_init(|| {
+        self.flow[self.slot(journey)].get_or_init(|| {
             let reach = self.reach(journey);
             flow::Flow::build(journey, flow::Rounds::Single, &|e| reach.is_live(e))
         })
@@ -176,10 +256,68 @@ codes::code_table!(declare_run_all);
 /// together); findings a level of `allow` turns off are gone, `deny`ed ones
 /// and (with `--deny warnings`) all remaining warnings are errors.
 pub fn run(cx: &LintContext, config: &LintConfig) -> Vec<Diagnostic> {
-    let table = AllowTable::collect(cx.program);
-    let mut kept = table.silence(run_all(cx));
-    kept.extend(table.silence(unused_allow::report(cx, &table)));
-    kept.extend(unused_allow::report_unused_allow_allows(&table));
+    finish(cx.program, cx.whole_program(), run_all(cx), config)
+}
+
+/// How many campaigns one worker lints at a time: enough to amortize a
+/// context, few enough to spread a workspace over every core.
+const CAMPAIGNS_PER_TASK: usize = 32;
+
+/// [`run`] on every core: the campaigns of `journeys` (in campaign order)
+/// in groups, each group with its own context (whose analyses are dropped
+/// when it is done, so memory does not grow with the number of
+/// campaigns), and the declarations `scope` names in one more. Findings
+/// do not depend on how the work was split: each lint reports on one
+/// campaign or one declaration at a time.
+pub fn run_parallel(
+    program: &Program,
+    journeys: &[Journey],
+    sources: &SourceMap,
+    roots: &[FileId],
+    scope: Scope,
+    config: &LintConfig,
+) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    let campaigns_only = Scope {
+        declarations: None,
+        ..scope
+    };
+    let declarations = || run_all(&LintContext::scoped(program, &[], sources, roots, scope));
+    let campaigns = || {
+        journeys
+            .par_chunks(CAMPAIGNS_PER_TASK)
+            .map(|chunk| {
+                run_all(&LintContext::scoped(
+                    program,
+                    chunk,
+                    sources,
+                    roots,
+                    campaigns_only,
+                ))
+            })
+            .flatten_iter()
+            .collect::<Vec<_>>()
+    };
+    let (mut found, more) = crate::stack::pool().install(|| rayon::join(declarations, campaigns));
+    found.extend(more);
+    finish(program, scope.whole_program, found, config)
+}
+
+/// Applies `@allow`s to the findings, adds `unused-allow` (when the whole
+/// program was linted: an allow of a campaign left out would look unused)
+/// and applies levels.
+fn finish(
+    program: &Program,
+    whole_program: bool,
+    found: Vec<Diagnostic>,
+    config: &LintConfig,
+) -> Vec<Diagnostic> {
+    let table = AllowTable::collect(program);
+    let mut kept = table.silence(found);
+    if whole_program {
+        kept.extend(table.silence(unused_allow::report(&table)));
+        kept.extend(unused_allow::report_unused_allow_allows(&table));
+    }
     apply_levels(kept, config)
 }
 
@@ -299,39 +437,11 @@ impl AllowTable {
     }
 }
 
-/// Calls `f` on every block directly inside a step.
+/// Calls `f` on every block directly inside a step (see
+/// [`StepKind::for_each_block`], the one place that knows which steps hold
+/// blocks).
 pub fn for_each_sub_block<'a>(kind: &'a StepKind, f: &mut dyn FnMut(&'a Block)) {
-    match kind {
-        StepKind::WaitFor {
-            then, otherwise, ..
-        } => {
-            if let Some(b) = then {
-                f(b);
-            }
-            if let Some(b) = otherwise {
-                f(b);
-            }
-        }
-        StepKind::If { arms, otherwise } => {
-            for (_, b) in arms {
-                f(b);
-            }
-            if let Some(b) = otherwise {
-                f(b);
-            }
-        }
-        StepKind::Split(arms) => {
-            for arm in arms {
-                f(&arm.body);
-            }
-        }
-        StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
-        StepKind::Send(_)
-        | StepKind::Wait { .. }
-        | StepKind::WaitUntil { .. }
-        | StepKind::Goto { .. }
-        | StepKind::Exit => {}
-    }
+    kind.for_each_block(f);
 }
 
 #[cfg(test)]

@@ -30,21 +30,21 @@
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{first_send, name_span};
+use crate::lints::util::first_send;
 use crate::lints::LintContext;
 
 pub const CODE: Code = Code::NoGoal;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for c in &cx.program.campaigns {
+    for c in cx.campaigns() {
         if c.goal.is_some() || !c.exits.is_empty() {
             continue;
         }
         let Some(send) = first_send(&c.journey) else {
             continue;
         };
-        let span = name_span(cx.sources, c.loc, "campaign", &c.name);
+        let span = c.loc.span;
         out.push(
             Diagnostic::warning(
                 CODE,
@@ -55,7 +55,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                     c.name
                 ),
             )
-            .with_label(send.loc.file, super::util::first_line(cx.sources, send.loc), "it sends here")
+            .with_label(send.loc.file, super::util::step_head(cx.program, send.loc), "it sends here")
             .with_help("add `goal EVENT` (the conversion that ends the journey), or `exit when EVENT`"),
         );
     }

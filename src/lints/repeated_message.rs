@@ -61,7 +61,7 @@ use petgraph::graph::NodeIndex;
 use crate::analysis::content::{content_classes, repeated_sends_in};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::lints::util::{first_line, line, step_span};
+use crate::lints::util::{line, step_head, step_span};
 use crate::lints::LintContext;
 
 pub const CODE: Code = Code::RepeatedMessage;
@@ -149,10 +149,10 @@ fn check_journey(
                 }
                 _ => format!("{what}: {} comes back to it", loop_desc(l)),
             };
-            Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
+            Diagnostic::warning(CODE, second.file, step_span(cx.program, second), message)
                 .with_label(
                     g[l].loc.file,
-                    first_line(cx.sources, g[l].loc),
+                    step_head(cx.program, g[l].loc),
                     match g[l].kind {
                         NodeKind::Repeat { .. } => "this loop sends it again",
                         _ => "this jumps back to before it",
@@ -177,12 +177,12 @@ fn check_journey(
                 format!("`{}` sent here first", msg1.name)
             };
             let mut d =
-                Diagnostic::warning(CODE, second.file, step_span(cx.sources, second), message)
-                    .with_label(first.file, step_span(cx.sources, first), label);
+                Diagnostic::warning(CODE, second.file, step_span(cx.program, second), message)
+                    .with_label(first.file, step_span(cx.program, first), label);
             if let Some(l) = loop_node {
                 d = d.with_label(
                     g[l].loc.file,
-                    first_line(cx.sources, g[l].loc),
+                    step_head(cx.program, g[l].loc),
                     "the journey comes back through here",
                 );
             }

@@ -37,7 +37,7 @@
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::first_line;
+use crate::lints::util::step_head;
 use crate::lints::LintContext;
 use crate::model::{Reentry, Trigger};
 
@@ -55,7 +55,7 @@ fn repeats(trigger: &Trigger) -> Option<&'static str> {
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for campaign in &cx.program.campaigns {
+    for campaign in cx.campaigns() {
         let Some(every) = repeats(&campaign.trigger) else {
             continue;
         };
@@ -67,7 +67,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             Diagnostic::warning(
                 CODE,
                 at.file,
-                first_line(cx.sources, at),
+                step_head(cx.program, at),
                 format!(
                     "campaign `{}` runs {every}, but with the default `reentry never` each person enters it only once, at the first run that finds them",
                     campaign.name

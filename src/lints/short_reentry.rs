@@ -46,7 +46,7 @@ use petgraph::Direction;
 use crate::analysis::timing::Timing;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Journey, NodeKind};
-use crate::lints::util::first_line;
+use crate::lints::util::step_head;
 use crate::lints::LintContext;
 use crate::model::{Campaign, Reentry, Trigger};
 use crate::words::duration;
@@ -154,7 +154,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             Some(l) => format!("for up to {}", duration(l)),
             None => "for ever (a loop can go round with time passing)".to_string(),
         };
-        let written = first_line(cx.sources, at);
+        let written = step_head(cx.program, at);
         let mut diag = Diagnostic::warning(
             CODE,
             at.file,
@@ -186,7 +186,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                     None => (here.loc, format!("the journey lasts up to {}", duration(l))),
                 },
             };
-            diag = diag.with_label(loc.file, first_line(cx.sources, loc), label);
+            diag = diag.with_label(loc.file, step_head(cx.program, loc), label);
         }
         let help = match length {
             Some(l) => format!(

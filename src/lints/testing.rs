@@ -1,30 +1,28 @@
-//! Running lints on source text, for unit tests.
+//! Running lints on source text, for unit tests: the stages below the lints
+//! (load from memory, resolve, lower), then the one lint, never the driver.
 
 use crate::diagnostic::Diagnostic;
-use crate::driver::{analyze, Options};
 use crate::lints::LintContext;
 
-/// Checks `src` (one file) and runs `lint` on it. Returns the lint's
-/// diagnostics as `(line, message, help)`, after asserting that the front
-/// end found no errors.
-#[allow(clippy::needless_update)]
+/// Loads `src` (one file, from memory), resolves and lowers it, and runs
+/// `lint` on it. Returns the lint's diagnostics as `(line, message, help,
+/// labels)`, after asserting that the front end found no errors.
 pub fn run_lint(
     src: &str,
     lint: fn(&LintContext) -> Vec<Diagnostic>,
 ) -> Vec<(usize, String, String, Vec<String>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.omni");
-    std::fs::write(&path, src).unwrap();
-    let a = analyze(&Options { paths: vec![path] }).unwrap();
-    // Errors of the front end only: the driver also runs the lints, and
-    // `instant-loop` and `time-out-of-range` are errors.
-    let lint_errors = [super::instant_loop::CODE, super::time_range::CODE];
-    let errors: Vec<_> = a
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error() && !lint_errors.contains(&d.code))
+    let loaded = crate::loader::load_sources(&[("t.omni", src)]).expect("sources in memory load");
+    let resolved = crate::resolve::resolve(&loaded);
+    let errors: Vec<_> = (loaded.diagnostics.iter())
+        .chain(&resolved.diagnostics)
+        .filter(|d| d.is_error())
         .collect();
     assert!(errors.is_empty(), "front end errors: {errors:#?}");
+    let a = Front {
+        program: resolved.program,
+        sources: loaded.sources,
+        roots: loaded.roots,
+    };
     let journeys = crate::graph::lower_all(&a.program);
     let cx = LintContext::new(&a.program, &journeys, &a.sources, &a.roots);
     let mut out: Vec<_> = lint(&cx)
@@ -50,4 +48,11 @@ pub fn run_lint(
         .collect();
     out.sort();
     out
+}
+
+/// What the lints read of the front end's results.
+struct Front {
+    program: crate::model::Program,
+    sources: crate::source::SourceMap,
+    roots: Vec<crate::source::FileId>,
 }

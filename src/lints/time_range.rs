@@ -42,7 +42,7 @@ use chrono::{DateTime, Utc};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Journey;
-use crate::lints::util::first_line;
+use crate::lints::util::step_head;
 use crate::lints::LintContext;
 use crate::model::{Campaign, Trigger};
 use crate::plan::time::{self, Instant};
@@ -147,7 +147,7 @@ fn journey_too_long(
     let mut d = Diagnostic::error(
         CODE,
         loc.file,
-        first_line(cx.sources, loc),
+        step_head(cx.program, loc),
         format!(
             "this step can be reached {} after entry: even someone who entered {from} could still be here after 9999-12-31, the last day a plan can write",
             if years >= 1 {

@@ -80,7 +80,6 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::LintContext;
 use crate::model::Loc;
-use crate::source::Span;
 use crate::words::duration;
 
 pub const CODE: Code = Code::UnreachableStep;
@@ -93,16 +92,10 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     out
 }
 
-/// The first line of a location (compound steps span many lines; a
-/// diagnostic starts where the step does).
-pub(crate) fn first_line(cx: &LintContext, loc: Loc) -> Loc {
-    let text = cx.sources.get(loc.file).slice(loc.span);
-    let len = text.find('\n').unwrap_or(text.len());
-    let len = text[..len].trim_end().len();
-    Loc::new(
-        loc.file,
-        Span::new(loc.span.start as usize, loc.span.start as usize + len),
-    )
+/// The header of the step at a location (compound steps span many lines;
+/// a diagnostic starts where the step does), from the parse.
+pub(crate) fn head_loc(cx: &LintContext, loc: Loc) -> Loc {
+    Loc::new(loc.file, super::util::step_head(cx.program, loc))
 }
 
 fn line(cx: &LintContext, loc: Loc) -> usize {
@@ -205,7 +198,7 @@ impl Analysis<'_, '_> {
     fn report(&self, v: NodeIndex) -> Diagnostic {
         let g = &self.journey.graph;
         let cx = self.cx;
-        let at = first_line(cx, g[v].loc);
+        let at = head_loc(cx, g[v].loc);
         let mut d = Diagnostic::warning(CODE, at.file, at.span, String::new());
         let (cause, help) = self.cause(v, &mut d);
         d.message = format!("unreachable step: {cause}");
@@ -263,7 +256,7 @@ impl Analysis<'_, '_> {
                     format!("after `goto {target}` on line {pl}")
                 }
                 k => {
-                    label(d, first_line(cx, ploc), "no path continues past this step");
+                    label(d, head_loc(cx, ploc), "no path continues past this step");
                     let why = match k {
                         NodeKind::Repeat { .. } => ", whose body never finishes a round",
                         NodeKind::Branch { .. }
@@ -311,7 +304,7 @@ impl Analysis<'_, '_> {
     ) -> (String, String) {
         let g = &self.journey.graph;
         let cx = self.cx;
-        let uloc = first_line(cx, g[u].loc);
+        let uloc = head_loc(cx, g[u].loc);
         let ul = line(cx, uloc);
         match dead {
             Dead::ZeroWeight => {

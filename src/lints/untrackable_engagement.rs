@@ -130,11 +130,10 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
             WaitOn::Clicked(m) => (Verb::Clicked, *m),
             WaitOn::Event(_) => return,
         };
-        let name = &cx.program.message(message).name;
         out.push(Check {
             verb,
             message,
-            span: waited_span(cx.sources, step.loc, verb.word(), name),
+            span: waited_span(cx, step.loc),
             loc: step.loc,
             waited: true,
         });
@@ -151,7 +150,7 @@ fn trackable(program: &Program, message: MessageId, verb: Verb) -> bool {
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for campaign in &cx.program.campaigns {
+    for campaign in cx.campaigns() {
         for c in checks(cx, campaign) {
             if trackable(cx.program, c.message, c.verb) {
                 continue;

@@ -45,13 +45,13 @@ pub const CODE: Code = Code::UnusedAllow;
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let table = AllowTable::collect(cx.program);
     table.silence(super::run_all(cx));
-    report(cx, &table)
+    report(&table)
 }
 
 /// The allows of `table` that silenced nothing so far, the unknown ones,
 /// and those of errors. `@allow(unused-allow)` entries are left to
 /// [`report_unused_allow_allows`], once these have been silenced.
-pub fn report(_cx: &LintContext, table: &AllowTable) -> Vec<Diagnostic> {
+pub fn report(table: &AllowTable) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in &table.entries {
         if e.code == CODE.as_str() {

@@ -33,52 +33,35 @@ use crate::codes::Code;
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
-use crate::lints::util::{campaign_conds, name_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{CondKind, Loc, StepKind, Trigger, WaitOn};
+use crate::model::Loc;
 use crate::source::FileId;
+use crate::symbols::Target;
 
 pub const CODE: Code = Code::UnusedDeclaration;
 
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+    // A use in a campaign with errors may not have resolved.
+    if !cx.whole_program() || !cx.lints_declarations() {
+        return Vec::new();
+    }
     let p = cx.program;
-    let mut segments = vec![Vec::<FileId>::new(); p.segments.len()];
-    let mut channels = vec![Vec::<FileId>::new(); p.channels.len()];
-    let mut messages = vec![Vec::<FileId>::new(); p.messages.len()];
-
-    let cond_uses = |file: FileId,
-                     cond: &crate::model::Cond,
-                     segments: &mut Vec<Vec<FileId>>,
-                     messages: &mut Vec<Vec<FileId>>| {
-        walk_cond(cond, &mut |c| match &c.kind {
-            CondKind::Segment(s) => segments[s.index()].push(file),
-            CondKind::Opened(m) | CondKind::Clicked(m) => messages[m.index()].push(file),
-            _ => {}
-        });
+    // The files each declaration is named in, from the symbol index.
+    let users = |t: Target| -> Vec<FileId> {
+        let ix = &p.symbols;
+        ix.symbol(t)
+            .map(|s| ix.references(s).map(|r| r.file).collect())
+            .unwrap_or_default()
     };
-    for s in &p.segments {
-        cond_uses(s.loc.file, &s.cond, &mut segments, &mut messages);
-    }
-    for m in &p.messages {
-        channels[m.channel.index()].push(m.loc.file);
-    }
-    for c in &p.campaigns {
-        let file = c.loc.file;
-        if let Trigger::Enters(s) = c.trigger {
-            segments[s.index()].push(file);
-        }
-        campaign_conds(c, &mut |cond| {
-            cond_uses(file, cond, &mut segments, &mut messages)
-        });
-        walk_steps(&c.journey, &mut |s| match &s.kind {
-            StepKind::Send(m) => messages[m.index()].push(file),
-            StepKind::WaitFor {
-                on: WaitOn::Opened(m) | WaitOn::Clicked(m),
-                ..
-            } => messages[m.index()].push(file),
-            _ => {}
-        });
-    }
+    let segments: Vec<Vec<FileId>> = (0..p.segments.len())
+        .map(|i| users(Target::Segment(crate::model::SegmentId(i as u32))))
+        .collect();
+    let channels: Vec<Vec<FileId>> = (0..p.channels.len())
+        .map(|i| users(Target::Channel(crate::model::ChannelId(i as u32))))
+        .collect();
+    let messages: Vec<Vec<FileId>> = (0..p.messages.len())
+        .map(|i| users(Target::Message(crate::model::MessageId(i as u32))))
+        .collect();
 
     // Which files are checked: the roots, except libraries checked alone.
     let roots: HashSet<FileId> = cx.roots.iter().copied().collect();
@@ -110,7 +93,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
             Diagnostic::warning(
                 CODE,
                 loc.file,
-                name_span(cx.sources, loc, kind, name),
+                loc.span,
                 format!("{kind} `{name}` is declared but never used"),
             )
             .with_help(help.to_string()),

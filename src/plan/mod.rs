@@ -639,6 +639,25 @@ pub enum EdgeLabel {
     Jump,
 }
 
+impl NodeKind {
+    /// The kind's name, as the plan's `kind` tag writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeKind::Send { .. } => "send",
+            NodeKind::Wait { .. } => "wait",
+            NodeKind::WaitUntil { .. } => "wait_until",
+            NodeKind::WaitFor { .. } => "wait_for",
+            NodeKind::Branch => "branch",
+            NodeKind::Split => "split",
+            NodeKind::Repeat { .. } => "repeat",
+            NodeKind::Step { .. } => "step",
+            NodeKind::Goto { .. } => "goto",
+            NodeKind::Exit => "exit",
+            NodeKind::End => "end",
+        }
+    }
+}
+
 impl EdgeLabel {
     pub fn name(&self) -> &'static str {
         match self {

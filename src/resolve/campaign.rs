@@ -152,7 +152,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn event(&mut self, e: &Ident, file: FileId) -> Option<EventId> {
-        match self.lookup(Ns::Event, &e.name, file) {
+        match self.lookup_ref(Ns::Event, e, file) {
             Some(Decl::Event(ev)) => Some(ev),
             _ => {
                 self.unknown(Ns::Event, e, file);
@@ -168,7 +168,7 @@ impl Resolver<'_> {
                 let filter = filter.as_ref().map(|f| self.cond(f, ctx));
                 Trigger::Event { event: ev, filter }
             }
-            ast::Trigger::Enters(s) => match self.lookup(Ns::Value, &s.name, ctx.file) {
+            ast::Trigger::Enters(s) => match self.lookup_ref(Ns::Value, s, ctx.file) {
                 Some(Decl::Segment(seg)) => Trigger::Enters(seg),
                 Some(Decl::Attr(_)) => {
                     self.err(

@@ -123,7 +123,7 @@ impl Resolver<'_> {
     pub(super) fn name_cond(&mut self, path: &ast::Path, ctx: Ctx) -> CondKind {
         if path.is_simple() {
             let ident = &path.segments[0];
-            match self.lookup(Ns::Value, &ident.name, ctx.file) {
+            match self.lookup_ref(Ns::Value, ident, ctx.file) {
                 Some(Decl::Attr(a)) => {
                     if self.program.attr(a).ty == Type::Bool {
                         return CondKind::Attr(a);
@@ -171,7 +171,7 @@ impl Resolver<'_> {
         let err = (Value::Const(Const::Bool(false)), OpType::Error);
         if path.is_simple() {
             let ident = &path.segments[0];
-            return match self.lookup(Ns::Value, &ident.name, ctx.file) {
+            return match self.lookup_ref(Ns::Value, ident, ctx.file) {
                 Some(Decl::Attr(a)) => (
                     Value::Attr(a),
                     OpType::Known(self.program.attr(a).ty.clone()),
@@ -210,12 +210,12 @@ impl Resolver<'_> {
             .help = Some("write `attribute` or `event.field`".into());
             return err;
         }
-        let Some(Decl::Event(ev)) = self.lookup(Ns::Event, &ev_ident.name, ctx.file) else {
+        let Some(Decl::Event(ev)) = self.lookup_ref(Ns::Event, ev_ident, ctx.file) else {
             self.unknown(Ns::Event, ev_ident, ctx.file);
             return err;
         };
-        let event = self.program.event(ev);
-        let Some(field) = event.field(&field_ident.name) else {
+        let Some(field) = self.field_ref(ev, field_ident, ctx.file) else {
+            let event = self.program.event(ev);
             let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
             let help = match did_you_mean(&field_ident.name, names.iter().copied()) {
                 Some(s) => format!("did you mean `{}.{s}`?", ev_ident.name),
@@ -237,7 +237,7 @@ impl Resolver<'_> {
                 .help = Some(help);
             return err;
         };
-        let ty = OpType::Known(event.fields[field].ty.clone());
+        let ty = OpType::Known(self.program.event(ev).fields[field].ty.clone());
         if ctx.matched == Some(ev) {
             (Value::EventField(ev, field), ty)
         } else if ctx.trigger == Some(ev) {

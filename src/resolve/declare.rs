@@ -2,6 +2,7 @@
 //! namespace; names declared twice are reported.
 
 use super::*;
+use crate::symbols::Target;
 
 impl Resolver<'_> {
     // ------------------------------------------------------------ pass 1
@@ -24,6 +25,12 @@ impl Resolver<'_> {
                                 loc: loc(file, f.name.span),
                             });
                             self.register(Ns::Value, &f.name, file, Decl::Attr(id));
+                            self.index.define(
+                                Target::Attribute(id),
+                                &f.name.name,
+                                file,
+                                f.name.span,
+                            );
                         }
                     }
                     ItemKind::Event(e) => {
@@ -61,6 +68,16 @@ impl Resolver<'_> {
                             fields,
                             loc: loc(file, e.name.span),
                         });
+                        self.index
+                            .define(Target::Event(id), &e.name.name, file, e.name.span);
+                        for (i, f) in self.program.events[id.index()].fields.iter().enumerate() {
+                            self.index.define(
+                                Target::Field(id, i as u32),
+                                &f.name,
+                                file,
+                                f.loc.span,
+                            );
+                        }
                         self.register(Ns::Event, &e.name, file, Decl::Event(id));
                     }
                     ItemKind::Channel(c) => {
@@ -76,6 +93,8 @@ impl Resolver<'_> {
                             allows: item_allows,
                         });
                         self.register(Ns::Channel, &c.name, file, Decl::Channel(id));
+                        self.index
+                            .define(Target::Channel(id), &c.name.name, file, c.name.span);
                     }
                     ItemKind::Segment(s) => {
                         let id = SegmentId(self.program.segments.len() as u32);
@@ -89,6 +108,8 @@ impl Resolver<'_> {
                             allows: item_allows,
                         });
                         self.register(Ns::Value, &s.name, file, Decl::Segment(id));
+                        self.index
+                            .define(Target::Segment(id), &s.name.name, file, s.name.span);
                     }
                     ItemKind::Message(m) => {
                         let id = MessageId(self.program.messages.len() as u32);
@@ -104,6 +125,8 @@ impl Resolver<'_> {
                             allows: item_allows,
                         });
                         self.register(Ns::Message, &m.name, file, Decl::Message(id));
+                        self.index
+                            .define(Target::Message(id), &m.name.name, file, m.name.span);
                     }
                     ItemKind::Campaign(c) => {
                         let id = CampaignId(self.program.campaigns.len() as u32);
@@ -129,6 +152,8 @@ impl Resolver<'_> {
                             },
                         });
                         self.register(Ns::Campaign, &c.name, file, Decl::Campaign(id));
+                        self.index
+                            .define(Target::Campaign(id), &c.name.name, file, c.name.span);
                     }
                 }
             }

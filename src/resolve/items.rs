@@ -101,7 +101,7 @@ impl Resolver<'_> {
                     if !self.once(&mut seen, "consent", p.span, file, &owner) {
                         continue;
                     }
-                    match self.lookup(Ns::Value, &a.name, file) {
+                    match self.lookup_ref(Ns::Value, a, file) {
                         Some(Decl::Attr(attr)) => {
                             if self.program.attr(attr).ty != Type::Bool {
                                 let ty = self.program.attr(attr).ty.describe();
@@ -217,7 +217,7 @@ impl Resolver<'_> {
                         continue;
                     }
                     has_channel = true;
-                    match self.lookup(Ns::Channel, &c.name, file) {
+                    match self.lookup_ref(Ns::Channel, c, file) {
                         Some(Decl::Channel(ch)) => self.program.messages[id.index()].channel = ch,
                         _ => self.unknown(Ns::Channel, c, file),
                     }
@@ -303,6 +303,9 @@ impl Resolver<'_> {
                 )
                 .help = Some(format!("add `{example}` to the message"));
             }
+        }
+        for p in &placeholders {
+            self.index_placeholder(p, file);
         }
         self.program.messages[id.index()].placeholders = placeholders
             .iter()

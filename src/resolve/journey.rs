@@ -1,6 +1,7 @@
 //! Journeys: steps, split weights, step names and `goto` targets.
 
 use super::*;
+use crate::symbols::Target;
 
 impl Resolver<'_> {
     // ------------------------------------------------------------ journeys
@@ -20,7 +21,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn message_ref(&mut self, m: &Ident, file: FileId) -> Option<MessageId> {
-        match self.lookup(Ns::Message, &m.name, file) {
+        match self.lookup_ref(Ns::Message, m, file) {
             Some(Decl::Message(id)) => Some(id),
             _ => {
                 self.unknown(Ns::Message, m, file);
@@ -145,6 +146,14 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                for a in arms {
+                    let spans = StepSpan {
+                        written: a.span,
+                        head: a.head,
+                        ..StepSpan::default()
+                    };
+                    self.program.steps.insert(loc(file, a.span), spans);
+                }
                 StepKind::Split(
                     arms.iter()
                         .map(|a| SplitArm {
@@ -169,6 +178,18 @@ impl Resolver<'_> {
             },
             ast::StepKind::Exit => StepKind::Exit,
         };
+        let spans = StepSpan {
+            written: Span::new(s.head.start as usize, s.span.end as usize),
+            head: s.head,
+            awaited: s.parts.awaited,
+            within: match (&s.kind, s.parts.within) {
+                (ast::StepKind::WaitFor { within, .. }, Some(kw)) => Some(kw.to(within.span)),
+                _ => None,
+            },
+            otherwise: s.parts.otherwise,
+            else_kw: s.parts.else_kw,
+        };
+        self.program.steps.insert(loc(file, s.span), spans);
         Some(Step {
             kind,
             loc: loc(file, s.span),
@@ -177,7 +198,7 @@ impl Resolver<'_> {
     }
 
     /// Named steps are unique in a campaign and every `goto` has a target.
-    pub(super) fn check_journey(&mut self, _id: CampaignId, c: &ast::CampaignDecl, file: FileId) {
+    pub(super) fn check_journey(&mut self, id: CampaignId, c: &ast::CampaignDecl, file: FileId) {
         let Some(journey) = c.props.iter().find_map(|p| match &p.kind {
             ast::CampaignPropKind::Journey(b) => Some(b),
             _ => None,
@@ -186,36 +207,18 @@ impl Resolver<'_> {
         };
         let mut named: Vec<&Ident> = Vec::new();
         let mut gotos: Vec<&Ident> = Vec::new();
-        let mut stack: Vec<&ast::Block> = vec![journey];
-        while let Some(b) = stack.pop() {
-            for s in &b.steps {
-                match &s.kind {
-                    ast::StepKind::Named { name, body } => {
-                        named.push(name);
-                        stack.push(body);
-                    }
-                    ast::StepKind::Goto(t) => gotos.push(t),
-                    ast::StepKind::WaitFor {
-                        then, otherwise, ..
-                    } => {
-                        stack.extend(then.iter());
-                        stack.extend(otherwise.iter());
-                    }
-                    ast::StepKind::If { arms, otherwise } => {
-                        stack.extend(arms.iter().map(|(_, b)| b));
-                        stack.extend(otherwise.iter());
-                    }
-                    ast::StepKind::Split(arms) => stack.extend(arms.iter().map(|a| &a.body)),
-                    ast::StepKind::Repeat { body, .. } => stack.push(body),
-                    _ => {}
-                }
-            }
-        }
+        journey.walk_steps(&mut |s| match &s.kind {
+            ast::StepKind::Named { name, .. } => named.push(name),
+            ast::StepKind::Goto(t) => gotos.push(t),
+            _ => {}
+        });
         named.sort_by_key(|n| n.span);
         gotos.sort_by_key(|n| n.span);
-        let mut seen: HashMap<&str, Span> = HashMap::new();
-        for n in &named {
-            if let Some(&first) = seen.get(n.name.as_str()) {
+        let mut seen: HashMap<&str, (Span, u32)> = HashMap::new();
+        for (i, n) in named.iter().enumerate() {
+            let step = Target::Step(id, i as u32);
+            self.index.define(step, &n.name, file, n.span);
+            if let Some(&(first, _)) = seen.get(n.name.as_str()) {
                 let d = self.err(
                     Code::DuplicateName,
                     file,
@@ -234,11 +237,13 @@ impl Resolver<'_> {
                     "step names are `goto` targets, so they must be unique in a campaign".into(),
                 );
             } else {
-                seen.insert(&n.name, n.span);
+                seen.insert(&n.name, (n.span, i as u32));
             }
         }
         for g in gotos {
-            if !seen.contains_key(g.name.as_str()) {
+            if let Some(&(_, i)) = seen.get(g.name.as_str()) {
+                self.index.refer(Target::Step(id, i), file, g.span);
+            } else {
                 let names: Vec<&str> = named.iter().map(|n| n.name.as_str()).collect();
                 let help = match did_you_mean(&g.name, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -270,26 +275,10 @@ impl Resolver<'_> {
 }
 
 pub(super) fn collect_sends(b: &model::Block, out: &mut Vec<(MessageId, Loc)>) {
-    let mut stack = vec![b];
-    while let Some(b) = stack.pop() {
-        for s in &b.steps {
-            match &s.kind {
-                StepKind::Send(m) => out.push((*m, s.loc)),
-                StepKind::WaitFor {
-                    then, otherwise, ..
-                } => {
-                    stack.extend(then.iter());
-                    stack.extend(otherwise.iter());
-                }
-                StepKind::If { arms, otherwise } => {
-                    stack.extend(arms.iter().map(|(_, b)| b));
-                    stack.extend(otherwise.iter());
-                }
-                StepKind::Split(arms) => stack.extend(arms.iter().map(|a| &a.body)),
-                StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => stack.push(body),
-                _ => {}
-            }
+    b.walk_steps(&mut |s| {
+        if let StepKind::Send(m) = s.kind {
+            out.push((m, s.loc));
         }
-    }
+    });
     out.sort_by_key(|(_, l)| (l.file, l.span));
 }

@@ -10,7 +10,7 @@ use super::expect::difference;
 use super::progress::Progress;
 use super::{
     expected_lines, update_expectations, ExitReason, JsonPeople, Place, ScenarioDoc, SimError,
-    Simulator, Timeline, Vocabulary, MAX_SCENARIO_BYTES,
+    Simulator, Timeline, Vocabulary, When, MAX_SCENARIO_BYTES,
 };
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::driver::Analysis;
@@ -29,6 +29,10 @@ pub struct Args {
     pub json: bool,
     /// Rewrite the scenario's `expect` lists with what happened.
     pub update_expect: bool,
+    /// A new version of the campaign (its file or folder) that replaces
+    /// the plan mid-run, and when (`--at`: an RFC 3339 instant, or a
+    /// duration such as `2d12h` after the start).
+    pub replace_with: Option<(PathBuf, String)>,
 }
 
 /// Runs the command; returns the exit code.
@@ -49,13 +53,20 @@ pub fn run(args: &Args, out: &mut crate::cli::output::Output) -> i32 {
         crate::model::CampaignId(id as u32),
         &analysis.sources,
     );
-    let sim = match Simulator::new(&plan) {
+    let mut sim = match Simulator::new(&plan) {
         Ok(s) => s.with_vocabulary(Vocabulary::of_program(&analysis.program)),
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_FAILURE;
         }
     };
+    if let Some((path, at)) = &args.replace_with {
+        let name = analysis.program.campaigns[id].name.clone();
+        sim = match replacement(sim, &name, path, at, out) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+    }
     match (&args.scenario, args.people) {
         (Some(file), _) => run_scenario(&sim, file, args, out.data()),
         (None, Some(n)) => run_population(&sim, &plan, n, args, out.data()),
@@ -64,6 +75,76 @@ pub fn run(args: &Args, out: &mut crate::cli::output::Output) -> i32 {
             EXIT_FAILURE
         }
     }
+}
+
+/// The simulator with the plan replaced by the campaign `name` of `path`
+/// at `at`.
+fn replacement(
+    sim: Simulator,
+    name: &str,
+    path: &Path,
+    at: &str,
+    out: &mut crate::cli::output::Output,
+) -> Result<Simulator, i32> {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        EXIT_FAILURE
+    };
+    let when = parse_when(at).map_err(fail)?;
+    let analysis = crate::cli::analyze_for_output(vec![path.to_path_buf()], false, out)?;
+    let id = choose_campaign(&analysis, Some(name), path).map_err(fail)?;
+    let plan = crate::plan::emit::emit(
+        &analysis.program,
+        crate::model::CampaignId(id as u32),
+        &analysis.sources,
+    );
+    sim.with_replacement(&plan, when)
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// `--at`: an RFC 3339 instant, or a duration after the start in the
+/// language's units (`90m`, `2d12h`, `1w`).
+pub fn parse_when(s: &str) -> Result<When, String> {
+    if let Ok(t) = super::prepare::instant(s) {
+        return Ok(When::At(t));
+    }
+    let bad = || {
+        format!(
+            "`--at {s}`: expected a time (RFC 3339, like 2026-11-21T09:00:00Z) or a duration \
+             after the start (like 36h or 2d12h)"
+        )
+    };
+    let (mut total, mut n, mut digits) = (0i64, 0i64, false);
+    for c in s.chars() {
+        if let Some(d) = c.to_digit(10) {
+            n = n
+                .checked_mul(10)
+                .and_then(|x| x.checked_add(d.into()))
+                .ok_or_else(bad)?;
+            digits = true;
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        if !digits {
+            return Err(bad());
+        }
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| x.checked_add(total))
+            .ok_or_else(bad)?;
+        (n, digits) = (0, false);
+    }
+    if digits || s.is_empty() {
+        return Err(bad());
+    }
+    Ok(When::After(total))
 }
 
 /// The campaign to run: the one named, else the only one defined in the

@@ -32,7 +32,6 @@
 //! compares timelines with a scenario's `expect`.
 
 pub mod command;
-mod compile;
 mod engine;
 mod expect;
 mod generate;
@@ -48,9 +47,9 @@ mod timeline;
 mod yaml;
 
 use crate::plan::Plan;
+use crate::runtime::{PlanError, Runtime};
 
-pub use compile::{Compiled, Val};
-pub use engine::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
+pub use crate::runtime::{Compiled, Val, MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
 pub use expect::{check_expectations, expected_lines, update_expectations};
 pub use generate::{generate_people, Generator, Rng};
 pub use population::MAX_PEOPLE;
@@ -71,6 +70,12 @@ pub enum SimError {
     Plan(String),
     /// The scenario does not fit the plan or is malformed.
     Scenario(ScenarioError),
+}
+
+impl From<PlanError> for SimError {
+    fn from(e: PlanError) -> SimError {
+        SimError::Plan(e.0)
+    }
 }
 
 impl SimError {
@@ -98,9 +103,20 @@ impl std::fmt::Display for SimError {
 
 impl std::error::Error for SimError {}
 
+/// When a simulated replacement of the plan happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At this instant (seconds since the epoch).
+    At(i64),
+    /// This many seconds after the simulation's start.
+    After(i64),
+}
+
 /// Compiles a plan once, to run many people through it.
 pub struct Simulator {
-    compiled: Compiled,
+    runtime: Runtime,
+    /// A new version of the plan that replaces it mid-run, and when.
+    replacement: Option<(Runtime, When)>,
     trace: bool,
     vocabulary: Option<Vocabulary>,
 }
@@ -109,7 +125,8 @@ impl Simulator {
     /// Checks the plan's version and internal consistency.
     pub fn new(plan: &Plan) -> Result<Simulator, SimError> {
         Ok(Simulator {
-            compiled: compile::compile(plan)?,
+            runtime: Runtime::new(plan)?,
+            replacement: None,
             trace: false,
             vocabulary: None,
         })
@@ -132,9 +149,23 @@ impl Simulator {
         self
     }
 
+    /// Replaces the plan by `plan` (a new version of the same campaign)
+    /// `when` says, for every person, by the rules runners follow
+    /// (`docs/plan-format.md`, "Replacing a plan"; [`crate::runtime`]).
+    /// Scenarios are checked against both versions.
+    pub fn with_replacement(mut self, plan: &Plan, when: When) -> Result<Simulator, SimError> {
+        self.replacement = Some((Runtime::new(plan)?, when));
+        Ok(self)
+    }
+
     /// Checks a scenario against the plan and parses it.
     pub fn prepare(&self, scenario: &Scenario) -> Result<Prepared, SimError> {
-        prepare::prepare(&self.compiled, scenario, self.vocabulary.as_ref())
+        prepare::prepare(
+            self.runtime.compiled(),
+            scenario,
+            self.vocabulary.as_ref(),
+            self.replacement.as_ref().map(|(r, w)| (r.compiled(), *w)),
+        )
     }
 
     /// Runs every person of a prepared scenario.
@@ -151,7 +182,16 @@ impl Simulator {
         for (i, p) in prepared.people().iter().enumerate() {
             f(
                 i,
-                engine::run_person(&self.compiled, prepared.bounds(), p, self.trace),
+                engine::run_person(
+                    &self.runtime,
+                    self.replacement
+                        .as_ref()
+                        .zip(prepared.replace_at)
+                        .map(|((r, _), at)| (r, at)),
+                    prepared.bounds(),
+                    p,
+                    self.trace,
+                ),
             );
         }
     }

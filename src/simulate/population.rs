@@ -20,7 +20,7 @@ pub(super) fn run(
     seed: u64,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, SimError> {
-    let c = &sim.compiled;
+    let c = sim.runtime.compiled();
     let mut people = Generator::new(plan, seed);
     // Inputs fall in the generator's two weeks: the span is known before
     // the first person, so nobody's run depends on anybody else's.
@@ -35,7 +35,7 @@ pub(super) fn run(
         let person = people.person();
         let index = usize::try_from(i).unwrap_or(usize::MAX);
         let (p, _) = prepare_person(c, &person, index, sim.vocabulary.as_ref())?;
-        summary.add(&engine::run_person(c, span, &p, false));
+        summary.add(&engine::run_person(&sim.runtime, None, span, &p, false));
         if (i + 1) % PROGRESS_EVERY == 0 {
             progress(i + 1);
         }

@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::compile::{date_instant, CTrigger, Compiled, Ty, Val};
-use super::engine::{MAX_INSTANT, MIN_INSTANT};
 use super::scenario::{PersonScenario, Place, Value};
-use super::{Scenario, SimError};
+use super::{Scenario, SimError, When};
 use crate::plan::time;
+use crate::runtime::{
+    date_instant, CTrigger, Compiled, Input as PInput, InputKind as PKind, Ty, Val,
+};
+use crate::runtime::{MAX_INSTANT, MIN_INSTANT};
 
 const DAY: i64 = 86_400;
 
@@ -17,6 +19,8 @@ const DAY: i64 = 86_400;
 pub struct Prepared {
     pub start: i64,
     pub until: i64,
+    /// When the plan is replaced (never before `start`).
+    pub replace_at: Option<i64>,
     people: Vec<PPerson>,
 }
 
@@ -72,22 +76,9 @@ pub(super) struct PPerson {
     pub id: String,
     pub attrs: Vec<Option<Val>>,
     pub inputs: Vec<PInput>,
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct PInput {
-    pub at: i64,
-    pub kind: PKind,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum PKind {
-    Event(usize, Vec<Option<Val>>),
-    Opened(usize),
-    Clicked(usize),
-    Set(Vec<(usize, Option<Val>)>),
-    /// About something the plan does not use.
-    Ignored,
+    /// With a replacement: the same inputs, checked against the new plan
+    /// (they drive the person from the replacement on).
+    pub after: Vec<PInput>,
 }
 
 /// " (did you mean `x`?)" when a candidate is close to `name`.
@@ -300,6 +291,7 @@ pub(super) fn prepare_person(
             id: who.clone(),
             attrs,
             inputs,
+            after: Vec::new(),
         },
         span,
     ))
@@ -360,11 +352,15 @@ pub(super) fn prepare(
     c: &Compiled,
     scenario: &Scenario,
     vocab: Option<&Vocabulary>,
+    replacement: Option<(&Compiled, When)>,
 ) -> Result<Prepared, SimError> {
     let mut people = Vec::with_capacity(scenario.people.len());
     let mut span: Option<(i64, i64)> = None;
     for (i, p) in scenario.people.iter().enumerate() {
-        let (person, s) = prepare_person(c, p, i, vocab)?;
+        let (mut person, s) = prepare_person(c, p, i, vocab)?;
+        if let Some((new, _)) = replacement {
+            person.after = prepare_person(new, p, i, vocab)?.0.inputs;
+        }
         if let Some((f, l)) = s {
             span = Some(span.map_or((f, l), |(a, b)| (a.min(f), b.max(l))));
         }
@@ -377,10 +373,30 @@ pub(super) fn prepare(
     };
     let start = given(&scenario.start, "start", Place::Start)?;
     let until = given(&scenario.until, "until", Place::Until)?;
-    let (start, until) = bounds(c, start, until, span)?;
+    let (start, mut until) = bounds(c, start, until, span)?;
+    let mut replace_at = None;
+    if let Some((new, when)) = replacement {
+        let at = match when {
+            When::At(t) => t,
+            When::After(d) => start.saturating_add(d),
+        }
+        .max(start);
+        replace_at = Some(at);
+        if scenario.until.is_none() {
+            // The new plan's horizon counts from the replacement.
+            let (_, later) = bounds(
+                new,
+                Some(at),
+                None,
+                span.map(|(f, l)| (f.max(at), l.max(at))),
+            )?;
+            until = until.max(later);
+        }
+    }
     Ok(Prepared {
         start,
         until,
+        replace_at,
         people,
     })
 }

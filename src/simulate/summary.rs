@@ -249,6 +249,7 @@ impl Summary {
                     ended += 1;
                     j.completed += 1;
                 }
+                What::Replaced { .. } => {}
             }
         }
         let started = t

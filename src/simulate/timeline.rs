@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::plan::time;
+pub use crate::runtime::{Entry, ExitReason, Refused, SkipReason, What};
 
 /// What happened to one person.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
@@ -25,166 +26,6 @@ pub struct Timeline {
     /// Triggers that did not make the person enter, by reason.
     #[serde(skip)]
     pub refused: Refused,
-}
-
-/// Counts of trigger firings that did not let a person enter (firings
-/// before the simulation's start, or while the person is in the journey,
-/// are not counted).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Refused {
-    /// The audience condition was false.
-    pub audience: u32,
-    /// The campaign window was not open (not yet, or no longer).
-    pub window: u32,
-    /// The reentry rule did not allow another entry.
-    pub reentry: u32,
-}
-
-/// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-pub struct Entry {
-    /// When, RFC 3339 UTC.
-    #[serde(serialize_with = "ser_instant")]
-    #[schemars(with = "String")]
-    pub at: i64,
-    #[serde(flatten)]
-    pub what: What,
-}
-
-fn ser_instant<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&time::format_instant(*t))
-}
-
-/// The kinds of timeline entries.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum What {
-    /// The person entered the journey.
-    Entered,
-    /// A message went out.
-    Send { message: String, channel: String },
-    /// A send was skipped.
-    Skip {
-        message: String,
-        channel: String,
-        reason: SkipReason,
-    },
-    /// The person was assigned an arm at a split (the node's id, and the
-    /// arm's name: its 1-based position when the arm is unnamed).
-    Split { node: String, arm: String },
-    /// The goal event happened: a conversion; the journey ended.
-    Converted { event: String },
-    /// The journey ended without conversion.
-    Exited {
-        reason: ExitReason,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        event: Option<String>,
-    },
-    /// The person reached the end of the journey.
-    Completed,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// The channel's consent attribute is false or not set.
-    NoConsent,
-    /// A campaign `limit` would be exceeded.
-    CampaignLimit,
-    /// A channel `limit` would be exceeded.
-    ChannelLimit,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExitReason {
-    /// An `exit when` event happened.
-    ExitEvent,
-    /// The journey reached an `exit` step.
-    ExitStep,
-    /// The campaign window closed.
-    WindowClosed,
-    /// Flow went round a loop with no time passing (a plan the compiler
-    /// rejects as `instant-loop`).
-    InstantLoop,
-    /// The runner's bound: the person's timeline reached
-    /// [`super::MAX_ENTRIES`] entries; the runner stops simulating them.
-    EntryLimit,
-    /// The runner's bound: the person's run took [`super::MAX_STEPS`]
-    /// journey steps, or woke the runner that many times (inputs, timers,
-    /// scheduled triggers); the runner stops simulating them.
-    StepLimit,
-    /// The runner's bound: the journey's next moment would be after
-    /// 9999-12-31T23:59:59Z ([`super::MAX_INSTANT`]), the latest time the
-    /// runner represents; the runner stops simulating the person.
-    TimeLimit,
-}
-
-impl SkipReason {
-    pub const ALL: [SkipReason; 3] = [
-        SkipReason::NoConsent,
-        SkipReason::CampaignLimit,
-        SkipReason::ChannelLimit,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::NoConsent => "no_consent",
-            SkipReason::CampaignLimit => "campaign_limit",
-            SkipReason::ChannelLimit => "channel_limit",
-        }
-    }
-}
-
-impl ExitReason {
-    pub const ALL: [ExitReason; 7] = [
-        ExitReason::ExitEvent,
-        ExitReason::ExitStep,
-        ExitReason::WindowClosed,
-        ExitReason::InstantLoop,
-        ExitReason::EntryLimit,
-        ExitReason::StepLimit,
-        ExitReason::TimeLimit,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExitReason::ExitEvent => "exit_event",
-            ExitReason::ExitStep => "exit_step",
-            ExitReason::WindowClosed => "window_closed",
-            ExitReason::InstantLoop => "instant_loop",
-            ExitReason::EntryLimit => "entry_limit",
-            ExitReason::StepLimit => "step_limit",
-            ExitReason::TimeLimit => "time_limit",
-        }
-    }
-
-    /// Whether the runner, not the journey, ended the person's run.
-    pub fn is_runner_limit(self) -> bool {
-        matches!(
-            self,
-            ExitReason::EntryLimit | ExitReason::StepLimit | ExitReason::TimeLimit
-        )
-    }
-
-    /// A sentence for people, for the runner's own bounds.
-    pub fn explain(self) -> Option<String> {
-        Some(match self {
-            ExitReason::EntryLimit => format!(
-                "the timeline reached {} entries, the runner's limit per person",
-                super::MAX_ENTRIES
-            ),
-            ExitReason::StepLimit => format!(
-                "the run took {} steps (journey steps, or moments the runner woke up for), \
-                 the runner's limit per person",
-                super::MAX_STEPS
-            ),
-            ExitReason::TimeLimit => "the journey's next moment would be after \
-                                      9999-12-31T23:59:59Z, the latest time the runner represents"
-                .to_string(),
-            _ => return None,
-        })
-    }
 }
 
 /// A split arm as people read it: `split subject_b`, `split arm 2` (an
@@ -226,6 +67,10 @@ impl Entry {
                 event: None,
             } => format!("{at} exited {}", reason.as_str()),
             What::Completed => format!("{at} completed"),
+            What::Replaced { node, stays: true } => format!("{at} replaced at {node}: stays"),
+            What::Replaced { node, stays: false } => {
+                format!("{at} replaced at {node}: moves on")
+            }
         }
     }
 }

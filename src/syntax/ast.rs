@@ -378,7 +378,27 @@ pub struct Block {
 pub struct Step {
     pub allows: Vec<Allow>,
     pub kind: StepKind,
+    /// The step with the `@allow`s written before it.
     pub span: Span,
+    /// The step's header, from its keyword to the `{` of its first block
+    /// (`repeat 3 times {`, `if C {`, `split {`), or the whole step when
+    /// it has no block (`send m`).
+    pub head: Span,
+    /// Keywords and parts of the step that its kind does not hold.
+    pub parts: StepParts,
+}
+
+/// Spans inside a step, for diagnostics that point at a part of it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepParts {
+    /// What a `wait for` waits for: `opened m`, `clicked m`, or the event.
+    pub awaited: Option<Span>,
+    /// The `within` keyword of a `wait for`.
+    pub within: Option<Span>,
+    /// The `otherwise` keyword of a `wait for`.
+    pub otherwise: Option<Span>,
+    /// The `else` keyword of an `if`'s last branch.
+    pub else_kw: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -418,6 +438,39 @@ pub enum StepKind {
     Exit,
 }
 
+impl StepKind {
+    /// Calls `f` on every block directly inside the step, in source order
+    /// (the one place in the syntax tree that knows which steps hold
+    /// blocks).
+    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
+        match self {
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => then.iter().chain(otherwise).for_each(f),
+            StepKind::If { arms, otherwise } => {
+                arms.iter().map(|(_, b)| b).chain(otherwise).for_each(f)
+            }
+            StepKind::Split(arms) => arms.iter().for_each(|a| f(&a.body)),
+            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+            StepKind::Send(_)
+            | StepKind::Wait(_)
+            | StepKind::WaitUntil { .. }
+            | StepKind::Goto(_)
+            | StepKind::Exit => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every step of the block, depth first, in source order.
+    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
+        for step in &self.steps {
+            f(step);
+            step.kind.for_each_block(&mut |b| b.walk_steps(f));
+        }
+    }
+}
+
 /// What a `wait for` waits for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WaitOn {
@@ -432,6 +485,8 @@ pub struct SplitArm {
     pub name: Option<Ident>,
     pub body: Block,
     pub span: Span,
+    /// `50% a {`.
+    pub head: Span,
 }
 
 /// A condition.

@@ -410,12 +410,16 @@ impl Lowerer {
         let span = self.span(&pair, base);
         let mut allows = Vec::new();
         let mut kind = None;
+        let mut head = span;
+        let mut parts = StepParts::default();
         for p in pair.into_inner() {
             let rule = p.as_rule();
             if rule == Rule::allow {
                 allows.push(self.allow(p, base));
                 continue;
             }
+            head = self.head(&p, base);
+            parts = self.parts(&p, base);
             let mut inner = p.into_inner();
             kind = Some(match rule {
                 Rule::send => StepKind::Send(self.ident(inner.nth(1)?, base)),
@@ -454,9 +458,10 @@ impl Lowerer {
                 }
                 Rule::split => {
                     let arms = inner
-                        .skip(1)
+                        .filter(|arm| arm.as_rule() == Rule::split_arm)
                         .filter_map(|arm| {
                             let span = self.span(&arm, base);
+                            let head = self.head(&arm, base);
                             let mut name = None;
                             let mut weight = None;
                             let mut body = None;
@@ -472,6 +477,7 @@ impl Lowerer {
                                 name,
                                 body: body?,
                                 span,
+                                head,
                             })
                         })
                         .collect();
@@ -497,7 +503,52 @@ impl Lowerer {
             allows,
             kind: kind?,
             span,
+            head,
+            parts,
         })
+    }
+
+    /// The parts of a step outside its blocks and conditions that
+    /// diagnostics point at (see [`StepParts`]).
+    fn parts(&self, p: &P, base: usize) -> StepParts {
+        let mut parts = StepParts::default();
+        let mut stack = vec![p.clone()];
+        while let Some(x) = stack.pop() {
+            let keyword = || x.clone().into_inner().next().map(|k| self.span(&k, base));
+            match x.as_rule() {
+                Rule::block | Rule::expr => continue,
+                Rule::wait_on => parts.awaited = Some(self.tight_span(&x, base)),
+                Rule::otherwise => parts.otherwise = keyword(),
+                Rule::k_within => parts.within = Some(self.span(&x, base)),
+                Rule::else_block => parts.else_kw = keyword(),
+                _ => {}
+            }
+            stack.extend(x.into_inner());
+        }
+        parts
+    }
+
+    /// The header of a step or split arm: from its start to the `{` of its
+    /// first block (`if C {`, `split {`), else to the end of what comes
+    /// before an `otherwise` (`wait for e within 1d`), else all of it
+    /// (`send m`). Blocks come after the parts of the header, so the search
+    /// stops at the first one.
+    fn head(&self, p: &P, base: usize) -> Span {
+        let start = self.span(p, base).start as usize;
+        let mut end = start;
+        for x in p.clone().into_inner().flatten() {
+            let s = self.span(&x, base);
+            match x.as_rule() {
+                Rule::block | Rule::split_open => {
+                    return Span::new(start, (s.start as usize + 1).min(self.limit));
+                }
+                Rule::otherwise => return Span::new(start, end),
+                // Tokens only: a pair's span may end in skipped space.
+                _ if x.clone().into_inner().next().is_none() => end = end.max(s.end as usize),
+                _ => {}
+            }
+        }
+        Span::new(start, self.tight_span(p, base).end as usize)
     }
 
     // ------------------------------------------------------------ expressions

@@ -1,9 +1,9 @@
-use super::engine::split_bucket;
 use super::*;
 use crate::model::{
     self, AttrId, CampaignId, CmpOp, LimitSpec, SplitArm, StepKind, Type, Value as MValue, WaitOn,
 };
 use crate::plan::testkit::*;
+use crate::runtime::split_bucket;
 
 fn lines(plan: &Plan, yaml: &str) -> Vec<String> {
     let scenario = Scenario::from_yaml(yaml).expect("scenario parses");

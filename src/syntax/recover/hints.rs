@@ -520,7 +520,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         in_list | k_in => "`in`",
         is_set | k_is => "`is set`",
         list => "a list like `[\"DE\", \"AT\"]`",
-        block => "`{`",
+        block | split_open => "`{`",
         type_expr | one_of => "a type (`text`, `number`, `bool`, `time`, `one of ...`)",
         field => "a field like `name: text`",
         var => "a var like `discount: 20`",

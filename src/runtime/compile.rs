@@ -1,20 +1,23 @@
 //! A plan compiled for execution: names resolved to indices, expressions to
-//! trees over them. Built once per plan; people run against it.
+//! trees over them, edges to node indices. Built once per plan; people run
+//! against it. This is the one executable form of a plan: the step kinds of
+//! `crate::plan::NodeKind` map one to one onto [`CKind`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 use crate::plan::{
     self, parse_time_of_day, time, BasicType, CmpOp, DidWindow, EdgeLabel, Expr, NodeKind, Operand,
     Plan, ValueType, VarValue,
 };
 
-use super::SimError;
+use super::PlanError;
 
 /// A runtime value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Val {
     Bool(bool),
     Num(f64),
@@ -88,7 +91,7 @@ pub enum CWaitOn {
 
 /// An edge target: the node, and whether the edge closes an iteration of
 /// the `repeat` it leads to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tgt {
     pub to: usize,
     pub lp: bool,
@@ -129,6 +132,9 @@ pub struct SplitArm {
 #[derive(Clone, Debug)]
 pub struct CNode {
     pub id: String,
+    /// The plan's kind name (`NodeKind::name`): a replacement keeps people
+    /// at a node whose id and kind name survive.
+    pub kind_name: &'static str,
     pub kind: CKind,
     /// The `next`/`body`/`jump` successor (unused for other kinds).
     pub next: Tgt,
@@ -166,6 +172,8 @@ pub struct CEvent {
 /// A compiled plan.
 #[derive(Clone, Debug)]
 pub struct Compiled {
+    /// Node index by id.
+    pub node_index: HashMap<String, usize>,
     pub campaign: String,
     pub attrs: Vec<(String, Ty)>,
     pub attr_index: HashMap<String, usize>,
@@ -199,11 +207,11 @@ struct Builder<'a> {
     segments: HashMap<&'a str, Arc<CSegment>>,
 }
 
-fn err(msg: impl Into<String>) -> SimError {
-    SimError::Plan(msg.into())
+fn err(msg: impl Into<String>) -> PlanError {
+    PlanError(msg.into())
 }
 
-pub(super) fn date_instant(s: &str) -> Result<i64, SimError> {
+pub(crate) fn date_instant(s: &str) -> Result<i64, PlanError> {
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| err(format!("invalid date {s:?}")))?;
     Ok(time::start_of_day(chrono_tz::UTC, d))
@@ -215,16 +223,16 @@ fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
-fn tod(s: &str) -> Result<u32, SimError> {
+fn tod(s: &str) -> Result<u32, PlanError> {
     parse_time_of_day(s).ok_or_else(|| err(format!("invalid time of day {s:?}")))
 }
 
-pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
-    plan.check_version()
-        .map_err(|e| SimError::Plan(e.to_string()))?;
+pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
+    plan.check_version().map_err(|e| PlanError(e.to_string()))?;
     let tz = time::parse_tz(&plan.timezone)
         .ok_or_else(|| err(format!("unknown time zone {:?}", plan.timezone)))?;
     let mut c = Compiled {
+        node_index: HashMap::new(),
         campaign: plan.campaign.clone(),
         attrs: Vec::new(),
         attr_index: HashMap::new(),
@@ -345,7 +353,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, SimError> {
 }
 
 impl Builder<'_> {
-    fn event(&self, name: &str) -> Result<usize, SimError> {
+    fn event(&self, name: &str) -> Result<usize, PlanError> {
         self.c.event_index.get(name).copied().ok_or_else(|| {
             err(format!(
                 "event {name:?} is not declared in the plan's events"
@@ -353,7 +361,7 @@ impl Builder<'_> {
         })
     }
 
-    fn message(&self, name: &str) -> Result<usize, SimError> {
+    fn message(&self, name: &str) -> Result<usize, PlanError> {
         self.c.message_index.get(name).copied().ok_or_else(|| {
             err(format!(
                 "message {name:?} is not declared in the plan's messages"
@@ -361,7 +369,7 @@ impl Builder<'_> {
         })
     }
 
-    fn field(&self, event: &str, field: &str) -> Result<usize, SimError> {
+    fn field(&self, event: &str, field: &str) -> Result<usize, PlanError> {
         let e = self.event(event)?;
         self.c.events[e]
             .fields
@@ -370,7 +378,7 @@ impl Builder<'_> {
             .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
     }
 
-    fn operand(&self, o: &Operand) -> Result<COperand, SimError> {
+    fn operand(&self, o: &Operand) -> Result<COperand, PlanError> {
         Ok(match o {
             Operand::Attr { attr, .. } => COperand::Attr(
                 *self
@@ -400,7 +408,7 @@ impl Builder<'_> {
         })
     }
 
-    fn expr(&self, e: &Expr) -> Result<CExpr, SimError> {
+    fn expr(&self, e: &Expr) -> Result<CExpr, PlanError> {
         Ok(match e {
             Expr::Const { value } => CExpr::Const(*value),
             Expr::And { args } => CExpr::And(
@@ -454,7 +462,7 @@ impl Builder<'_> {
         })
     }
 
-    fn nodes(&mut self) -> Result<(), SimError> {
+    fn nodes(&mut self) -> Result<(), PlanError> {
         let plan = self.plan;
         let index: HashMap<&str, usize> = plan
             .nodes
@@ -477,7 +485,7 @@ impl Builder<'_> {
         self.c.entry = node(&plan.entry)?;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
         for n in &plan.nodes {
-            let find = |label: &str| -> Result<Tgt, SimError> {
+            let find = |label: &str| -> Result<Tgt, PlanError> {
                 n.successors
                     .iter()
                     .find(|e| e.label.name() == label)
@@ -561,178 +569,13 @@ impl Builder<'_> {
             };
             nodes.push(CNode {
                 id: n.id.clone(),
+                kind_name: n.kind.name(),
                 kind,
                 next,
             });
         }
+        self.c.node_index = index.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         self.c.nodes = nodes;
         Ok(())
-    }
-}
-
-/// Everything an expression can read.
-pub struct Ctx<'a> {
-    pub attrs: &'a [Option<Val>],
-    pub trigger_fields: &'a [Option<Val>],
-    pub event_fields: &'a [Option<Val>],
-    pub history: &'a [Vec<Occurrence>],
-    pub now: i64,
-    /// History sequence number from which occurrences are "since entry".
-    pub entry_seq: u64,
-    /// Per message: first opened and clicked instants in this journey.
-    pub opened: &'a [bool],
-    pub clicked: &'a [bool],
-}
-
-/// One occurrence of an event in a person's history.
-#[derive(Clone, Debug)]
-pub struct Occurrence {
-    pub at: i64,
-    pub seq: u64,
-    pub fields: Vec<Option<Val>>,
-}
-
-fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
-    match o {
-        COperand::Attr(i) => cx.attrs.get(*i).and_then(|v| v.as_ref()),
-        COperand::TriggerField(i) => cx.trigger_fields.get(*i).and_then(|v| v.as_ref()),
-        COperand::EventField(i) => cx.event_fields.get(*i).and_then(|v| v.as_ref()),
-        COperand::Const(v) => Some(v),
-    }
-}
-
-fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
-    use std::cmp::Ordering;
-    let ord = match (a, b) {
-        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
-        (Val::Time(x), Val::Time(y)) => Some(x.cmp(y)),
-        (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
-        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
-        _ => None,
-    };
-    let Some(ord) = ord else { return false };
-    match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    }
-}
-
-/// Evaluates a condition. Never fails: unset operands make comparisons
-/// false.
-pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
-    eval_in(e, cx, &mut HashMap::new())
-}
-
-/// [`eval`], with the values of the segments evaluated so far (by their
-/// index in the table): a segment used twice, directly or through other
-/// segments, is evaluated once. A segment's value depends only on the
-/// person and the journey (`did ... where` binds its own event's fields),
-/// which one evaluation does not change.
-fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
-    match e {
-        CExpr::Const(b) => *b,
-        CExpr::And(args) => args.iter().all(|a| eval_in(a, cx, memo)),
-        CExpr::Or(args) => args.iter().any(|a| eval_in(a, cx, memo)),
-        CExpr::Not(a) => !eval_in(a, cx, memo),
-        CExpr::Segment(s) => match memo.get(&s.index) {
-            Some(&v) => v,
-            None => {
-                let v = eval_in(&s.cond, cx, memo);
-                memo.insert(s.index, v);
-                v
-            }
-        },
-        CExpr::Cmp(op, l, r) => match (operand(l, cx), operand(r, cx)) {
-            (Some(a), Some(b)) => compare(*op, a, b),
-            _ => false,
-        },
-        CExpr::In(v, list, negated) => match operand(v, cx) {
-            None => false,
-            Some(v) => {
-                let found = list
-                    .iter()
-                    .any(|o| operand(o, cx).is_some_and(|x| compare(CmpOp::Eq, v, x)));
-                found != *negated
-            }
-        },
-        CExpr::IsSet(v) => operand(v, cx).is_some(),
-        CExpr::Did {
-            event,
-            filter,
-            within,
-            since_entry,
-            at_least,
-        } => {
-            let mut n = 0;
-            let occ = &cx.history[*event];
-            for o in occ.iter().rev() {
-                if let Some(w) = within {
-                    if cx.now - o.at > *w {
-                        break;
-                    }
-                }
-                if *since_entry && o.seq < cx.entry_seq {
-                    break;
-                }
-                let ok = match filter {
-                    None => true,
-                    Some(f) => eval_in(
-                        f,
-                        &Ctx {
-                            event_fields: &o.fields,
-                            ..*cx
-                        },
-                        memo,
-                    ),
-                };
-                if ok {
-                    n += 1;
-                    if n >= *at_least {
-                        return true;
-                    }
-                }
-            }
-            false
-        }
-        CExpr::Opened(m) => cx.opened.get(*m).copied().unwrap_or(false),
-        CExpr::Clicked(m) => cx.clicked.get(*m).copied().unwrap_or(false),
-    }
-}
-
-/// The next instant after `now` at which a `did ... within` in `e` can
-/// change its value as time passes (an occurrence leaving its window).
-pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i64> {
-    expiry_in(e, history, now, &mut HashSet::new())
-}
-
-/// [`next_expiry`], looking into each segment once (`seen`: the segments
-/// already looked into).
-fn expiry_in(
-    e: &CExpr,
-    history: &[Vec<Occurrence>],
-    now: i64,
-    seen: &mut HashSet<usize>,
-) -> Option<i64> {
-    match e {
-        CExpr::And(a) | CExpr::Or(a) => a
-            .iter()
-            .filter_map(|x| expiry_in(x, history, now, seen))
-            .min(),
-        CExpr::Not(a) => expiry_in(a, history, now, seen),
-        CExpr::Segment(s) if seen.insert(s.index) => expiry_in(&s.cond, history, now, seen),
-        CExpr::Did {
-            event,
-            within: Some(w),
-            ..
-        } => history[*event]
-            .iter()
-            .map(|o| o.at.saturating_add(*w).saturating_add(1))
-            .filter(|&t| t > now)
-            .min(),
-        _ => None,
     }
 }

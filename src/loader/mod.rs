@@ -18,6 +18,13 @@
 //! - Problems in `omnis.toml` are `config-error` diagnostics: the file
 //!   joins the source map (with an empty syntax tree) so that they render
 //!   like the others.
+//! - Files are read through a [`Tree`] (the disk, memory, or buffers over
+//!   the disk) and, when a [`ParseCache`] is given, parsed only when their
+//!   text changed since the last run.
+
+mod cache;
+
+pub use cache::{CacheStats, ParseCache};
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -52,6 +59,15 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// An `import "path"` and the file it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportSite {
+    pub file: FileId,
+    /// The quoted path.
+    pub span: Span,
+    pub target: FileId,
+}
+
 /// Everything loaded.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -62,6 +78,9 @@ pub struct Loaded {
     pub roots: Vec<FileId>,
     /// Direct imports of each file (those that loaded), indexed by `FileId`.
     pub imports: Vec<Vec<FileId>>,
+    /// Every `import "path"` that loaded a file: where it is written and
+    /// the file it names (for the symbol index).
+    pub import_sites: Vec<ImportSite>,
     /// The project root of the first path.
     pub project_root: PathBuf,
     /// The `omnis.toml` of that project (the defaults when it has none).
@@ -156,6 +175,7 @@ pub fn relative(target: &Path, base: &Path) -> String {
 
 struct Loader<'t> {
     tree: &'t dyn Tree,
+    cache: Option<&'t ParseCache>,
     out: Loaded,
     by_path: HashMap<PathBuf, FileId>,
     /// Import paths already resolved (lexical path to canonical path): many
@@ -175,13 +195,39 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
 
 /// Loads the given paths of `tree` and everything they import.
 pub fn load_in(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    load_with(tree, paths, None)
+}
+
+/// Loads files given as `(name, text)`, from memory: a project of its
+/// own, with no file system (see [`files::memory::project`]).
+pub fn load_sources(files: &[(&str, &str)]) -> Result<Loaded, LoadError> {
+    let (tree, paths) = files::memory::project(files);
+    load_in(&tree, &paths)
+}
+
+/// [`load_in`], reusing the parses `cache` holds for texts that did not
+/// change, and keeping this run's.
+pub fn load_cached(
+    tree: &dyn Tree,
+    paths: &[PathBuf],
+    cache: &ParseCache,
+) -> Result<Loaded, LoadError> {
+    cache.begin();
+    let loaded = load_with(tree, paths, Some(cache));
+    cache.end();
+    loaded
+}
+
+fn load_with(
+    tree: &dyn Tree,
+    paths: &[PathBuf],
+    cache: Option<&ParseCache>,
+) -> Result<Loaded, LoadError> {
     let discovered = walk::discover(tree, paths).map_err(|failures| LoadError { failures })?;
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|c| std::fs::canonicalize(c).ok())
-        .unwrap_or_default();
+    let cwd = tree.working_dir();
     let mut l = Loader {
         tree,
+        cache,
         out: Loaded::default(),
         by_path: HashMap::new(),
         canonical: HashMap::new(),
@@ -193,9 +239,9 @@ pub fn load_in(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Loaded, LoadError> 
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
-    let parsed = crate::stack::parallel_map(&named, false, |i, found| {
+    let parsed = crate::stack::parallel_map(&named, |i, found| {
         let bytes = walk::read_found(tree, found)?;
-        Ok(decode_and_parse(FileId(i as u32), bytes))
+        Ok(decode_and_parse(FileId(i as u32), bytes, cache))
     });
     let mut parsed_files = Vec::with_capacity(named.len());
     let mut failures = Vec::new();
@@ -235,17 +281,21 @@ struct Parsed {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Decodes UTF-8 (reporting the first bad byte) and parses.
-fn decode_and_parse(id: FileId, bytes: Vec<u8>) -> Parsed {
+/// Decodes UTF-8 (reporting the first bad byte) and parses, through the
+/// cache when there is one.
+fn decode_and_parse(id: FileId, bytes: Vec<u8>, cache: Option<&ParseCache>) -> Parsed {
     match String::from_utf8(bytes) {
-        Ok(text) => {
-            let (ast, diagnostics) = syntax::parse_file(id, &text);
-            Parsed {
-                text,
-                ast,
-                diagnostics,
+        Ok(text) => match cache {
+            Some(cache) => cache.parse(id, text, syntax::parse_file),
+            None => {
+                let (ast, diagnostics) = syntax::parse_file(id, &text);
+                Parsed {
+                    text,
+                    ast,
+                    diagnostics,
+                }
             }
-        }
+        },
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -317,7 +367,7 @@ impl Loader<'_> {
 
     fn add(&mut self, canonical: PathBuf, bytes: Vec<u8>, root: &Path) -> FileId {
         let id = FileId(self.out.files.len() as u32);
-        let parsed = decode_and_parse(id, bytes);
+        let parsed = decode_and_parse(id, bytes, self.cache);
         self.insert(canonical, root, parsed)
     }
 
@@ -342,6 +392,11 @@ impl Loader<'_> {
             let Some(target) = self.resolve_import(file, &lit_value, lit_span, root) else {
                 continue;
             };
+            self.out.import_sites.push(ImportSite {
+                file,
+                span: lit_span,
+                target,
+            });
             if self
                 .on_stack
                 .get(target.0 as usize)

@@ -1,0 +1,175 @@
+//! Evaluating compiled conditions against a person's state.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::compile::{CExpr, COperand, Val};
+use crate::plan::CmpOp;
+
+/// Everything an expression can read.
+pub struct Ctx<'a> {
+    pub attrs: &'a [Option<Val>],
+    pub trigger_fields: &'a [Option<Val>],
+    pub event_fields: &'a [Option<Val>],
+    pub history: &'a [Vec<Occurrence>],
+    pub now: i64,
+    /// History sequence number from which occurrences are "since entry".
+    pub entry_seq: u64,
+    /// Per message: first opened and clicked instants in this journey.
+    pub opened: &'a [bool],
+    pub clicked: &'a [bool],
+}
+
+/// One occurrence of an event in a person's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Occurrence {
+    pub at: i64,
+    pub seq: u64,
+    pub fields: Vec<Option<Val>>,
+}
+
+fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
+    match o {
+        COperand::Attr(i) => cx.attrs.get(*i).and_then(|v| v.as_ref()),
+        COperand::TriggerField(i) => cx.trigger_fields.get(*i).and_then(|v| v.as_ref()),
+        COperand::EventField(i) => cx.event_fields.get(*i).and_then(|v| v.as_ref()),
+        COperand::Const(v) => Some(v),
+    }
+}
+
+fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
+    use std::cmp::Ordering;
+    let ord = match (a, b) {
+        (Val::Num(x), Val::Num(y)) => x.partial_cmp(y),
+        (Val::Time(x), Val::Time(y)) => Some(x.cmp(y)),
+        (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
+        (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    let Some(ord) = ord else { return false };
+    match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+/// Evaluates a condition. Never fails: unset operands make comparisons
+/// false.
+pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
+    eval_in(e, cx, &mut HashMap::new())
+}
+
+/// [`eval`], with the values of the segments evaluated so far (by their
+/// index in the table): a segment used twice, directly or through other
+/// segments, is evaluated once. A segment's value depends only on the
+/// person and the journey (`did ... where` binds its own event's fields),
+/// which one evaluation does not change.
+fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
+    match e {
+        CExpr::Const(b) => *b,
+        CExpr::And(args) => args.iter().all(|a| eval_in(a, cx, memo)),
+        CExpr::Or(args) => args.iter().any(|a| eval_in(a, cx, memo)),
+        CExpr::Not(a) => !eval_in(a, cx, memo),
+        CExpr::Segment(s) => match memo.get(&s.index) {
+            Some(&v) => v,
+            None => {
+                let v = eval_in(&s.cond, cx, memo);
+                memo.insert(s.index, v);
+                v
+            }
+        },
+        CExpr::Cmp(op, l, r) => match (operand(l, cx), operand(r, cx)) {
+            (Some(a), Some(b)) => compare(*op, a, b),
+            _ => false,
+        },
+        CExpr::In(v, list, negated) => match operand(v, cx) {
+            None => false,
+            Some(v) => {
+                let found = list
+                    .iter()
+                    .any(|o| operand(o, cx).is_some_and(|x| compare(CmpOp::Eq, v, x)));
+                found != *negated
+            }
+        },
+        CExpr::IsSet(v) => operand(v, cx).is_some(),
+        CExpr::Did {
+            event,
+            filter,
+            within,
+            since_entry,
+            at_least,
+        } => {
+            let mut n = 0;
+            let occ = &cx.history[*event];
+            for o in occ.iter().rev() {
+                if let Some(w) = within {
+                    if cx.now - o.at > *w {
+                        break;
+                    }
+                }
+                if *since_entry && o.seq < cx.entry_seq {
+                    break;
+                }
+                let ok = match filter {
+                    None => true,
+                    Some(f) => eval_in(
+                        f,
+                        &Ctx {
+                            event_fields: &o.fields,
+                            ..*cx
+                        },
+                        memo,
+                    ),
+                };
+                if ok {
+                    n += 1;
+                    if n >= *at_least {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        CExpr::Opened(m) => cx.opened.get(*m).copied().unwrap_or(false),
+        CExpr::Clicked(m) => cx.clicked.get(*m).copied().unwrap_or(false),
+    }
+}
+
+/// The next instant after `now` at which a `did ... within` in `e` can
+/// change its value as time passes (an occurrence leaving its window).
+pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i64> {
+    expiry_in(e, history, now, &mut HashSet::new())
+}
+
+/// [`next_expiry`], looking into each segment once (`seen`: the segments
+/// already looked into).
+fn expiry_in(
+    e: &CExpr,
+    history: &[Vec<Occurrence>],
+    now: i64,
+    seen: &mut HashSet<usize>,
+) -> Option<i64> {
+    match e {
+        CExpr::And(a) | CExpr::Or(a) => a
+            .iter()
+            .filter_map(|x| expiry_in(x, history, now, seen))
+            .min(),
+        CExpr::Not(a) => expiry_in(a, history, now, seen),
+        CExpr::Segment(s) if seen.insert(s.index) => expiry_in(&s.cond, history, now, seen),
+        CExpr::Did {
+            event,
+            within: Some(w),
+            ..
+        } => history[*event]
+            .iter()
+            .map(|o| o.at.saturating_add(*w).saturating_add(1))
+            .filter(|&t| t > now)
+            .min(),
+        _ => None,
+    }
+}

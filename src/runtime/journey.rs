@@ -1,0 +1,659 @@
+//! Taking steps: what one input or timer does to one person in one
+//! campaign. [`Run`] borrows the parts of a [`super::State`] the campaign
+//! reads and writes, and appends what happens to an [`Effects`].
+
+use sha2::{Digest, Sha256};
+
+use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::eval::{eval, next_expiry, Ctx, Occurrence};
+use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
+use super::{Effects, Entry, ExitReason, Input, InputKind, SkipReason, What};
+use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
+use crate::plan::{time, Reentry};
+
+/// Flow that goes round this many nodes with no time passing is stopped
+/// (the compiler rejects such plans as `instant-loop`).
+const MAX_INSTANT_STEPS: u32 = 10_000;
+
+/// The split bucket of a person: SHA-256 of `person \n campaign \n node`,
+/// first 8 bytes big-endian, modulo 10000.
+pub fn split_bucket(person: &str, campaign: &str, node: &str) -> u32 {
+    let mut h = Sha256::new();
+    h.update(person.as_bytes());
+    h.update(b"\n");
+    h.update(campaign.as_bytes());
+    h.update(b"\n");
+    h.update(node.as_bytes());
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    (u64::from_be_bytes(b) % 10_000) as u32
+}
+
+/// One campaign's view of a person during one call.
+pub(super) struct Run<'a> {
+    pub c: &'a Compiled,
+    pub id: &'a str,
+    pub p: &'a mut PersonState,
+    pub k: &'a mut CampaignState,
+    pub b: &'a mut Budget,
+    pub out: &'a mut Effects,
+}
+
+/// A walk of rule 2 under way: where it may land, the nodes passed, and
+/// where it landed.
+struct Walk<'w> {
+    lands: &'w dyn Fn(usize) -> bool,
+    seen: Vec<usize>,
+    landed: Option<usize>,
+}
+
+enum SendOutcome {
+    Done,
+    Quiet(i64),
+}
+
+impl Run<'_> {
+    /// The person's time zone for the campaign, from their profile.
+    pub fn update_tz(&mut self) {
+        self.k.tz = self
+            .c
+            .tz_attr
+            .and_then(|a| match &self.p.attrs[a] {
+                Some(Val::Text(name)) => time::parse_tz(name),
+                _ => None,
+            })
+            .unwrap_or(self.c.tz);
+    }
+
+    /// The next scheduled trigger firing at or after `from`.
+    pub fn next_firing(&self, from: i64) -> Option<i64> {
+        let tz = self.k.tz;
+        match &self.c.trigger {
+            CTrigger::Daily(m) => Some(time::next_local_time(tz, from, None, *m)),
+            CTrigger::Weekly(w, m) => Some(time::next_local_time(tz, from, Some(*w), *m)),
+            CTrigger::Once(date, m) => {
+                let t = time::local_to_instant(
+                    tz,
+                    date.and_hms_opt(m / 60, m % 60, 0).expect("valid time"),
+                );
+                (t >= from).then_some(t)
+            }
+            _ => None,
+        }
+    }
+
+    fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
+        match &self.k.journey {
+            Some(j) => Ctx {
+                attrs: &self.p.attrs,
+                trigger_fields: &j.trigger_fields,
+                event_fields: &[],
+                history: &self.p.history,
+                now,
+                entry_seq: j.entry_seq,
+                opened: &j.opened,
+                clicked: &j.clicked,
+            },
+            None => Ctx {
+                attrs: &self.p.attrs,
+                trigger_fields,
+                event_fields: &[],
+                history: &self.p.history,
+                now,
+                entry_seq: self.p.seq,
+                opened: &[],
+                clicked: &[],
+            },
+        }
+    }
+
+    /// A condition outside any journey and trigger (segments).
+    fn eval_plain(&self, e: &CExpr, now: i64) -> bool {
+        eval(
+            e,
+            &Ctx {
+                attrs: &self.p.attrs,
+                trigger_fields: &[],
+                event_fields: &[],
+                history: &self.p.history,
+                now,
+                entry_seq: self.p.seq,
+                opened: &[],
+                clicked: &[],
+            },
+        )
+    }
+
+    /// An `enters` trigger: arms its first check at `at`.
+    pub fn begin_segment(&mut self, at: i64) {
+        if let CTrigger::Enters(cond) = &self.c.trigger {
+            self.k.in_segment = self.eval_plain(cond, at);
+            self.k.segment_check = next_expiry(cond, &self.p.history, at);
+        }
+    }
+
+    /// An `enters` trigger: the person enters when they come into the
+    /// segment; the next check is when its value can change with time.
+    pub fn check_segment(&mut self, t: i64) {
+        if let CTrigger::Enters(cond) = &self.c.trigger {
+            let now_in = self.eval_plain(cond, t);
+            if now_in && !self.k.in_segment {
+                self.try_enter(t, Vec::new());
+            }
+            self.k.in_segment = now_in;
+            self.k.segment_check = next_expiry(cond, &self.p.history, t);
+        }
+    }
+
+    /// Applies an input to the person's state (no journey logic).
+    pub fn apply(&mut self, input: &Input) {
+        match &input.kind {
+            InputKind::Event(e, fields) => {
+                self.p.history[*e].push(Occurrence {
+                    at: input.at,
+                    seq: self.p.seq,
+                    fields: fields.clone(),
+                });
+                self.p.seq += 1;
+            }
+            InputKind::Set(list) => {
+                for (a, v) in list {
+                    self.p.attrs[*a] = v.clone();
+                }
+                if self.c.tz_attr.is_some() {
+                    self.update_tz();
+                }
+            }
+            InputKind::Opened(_) | InputKind::Clicked(_) | InputKind::Ignored => {}
+        }
+    }
+
+    /// An input at its instant: state, then the journey, then triggers.
+    pub fn input(&mut self, input: &Input) {
+        let t = input.at;
+        let tz_before = self.k.tz;
+        self.apply(input);
+        let c = self.c;
+        match &input.kind {
+            InputKind::Event(e, fields) => {
+                if self.k.journey.is_some() {
+                    if c.goal == Some(*e) {
+                        self.end(
+                            t,
+                            What::Converted {
+                                event: c.events[*e].name.clone(),
+                            },
+                        );
+                    } else if c.exits.contains(e) {
+                        self.end(
+                            t,
+                            What::Exited {
+                                reason: ExitReason::ExitEvent,
+                                event: Some(c.events[*e].name.clone()),
+                            },
+                        );
+                    } else if let Some(j) = &self.k.journey {
+                        if let (
+                            Pending::WaitFor,
+                            CKind::WaitFor {
+                                on,
+                                filter,
+                                matched,
+                                ..
+                            },
+                        ) = (j.pending, &c.nodes[j.node].kind)
+                        {
+                            if matches!(on, CWaitOn::Event(w) if w == e) {
+                                let ok = filter.as_ref().is_none_or(|f| {
+                                    eval(
+                                        f,
+                                        &Ctx {
+                                            event_fields: fields,
+                                            ..self.ctx(t, &[])
+                                        },
+                                    )
+                                });
+                                if ok {
+                                    self.advance(t, *matched);
+                                }
+                            }
+                        }
+                    }
+                }
+                if self.k.journey.is_none() {
+                    if let CTrigger::Event { event, filter } = &c.trigger {
+                        if event == e {
+                            let ok = filter
+                                .as_ref()
+                                .is_none_or(|f| eval(f, &self.ctx(t, fields)));
+                            if ok {
+                                self.try_enter(t, fields.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            InputKind::Opened(m) | InputKind::Clicked(m) => {
+                let clicked = matches!(input.kind, InputKind::Clicked(_));
+                if let Some(j) = &mut self.k.journey {
+                    // Engagement counts only with a message sent in this
+                    // journey.
+                    if j.sent[*m] {
+                        if clicked {
+                            j.clicked[*m] = true;
+                        } else {
+                            j.opened[*m] = true;
+                        }
+                        if let (Pending::WaitFor, CKind::WaitFor { on, matched, .. }) =
+                            (j.pending, &c.nodes[j.node].kind)
+                        {
+                            let hit = match on {
+                                CWaitOn::Opened(w) => !clicked && w == m,
+                                CWaitOn::Clicked(w) => clicked && w == m,
+                                CWaitOn::Event(_) => false,
+                            };
+                            if hit {
+                                self.advance(t, *matched);
+                            }
+                        }
+                    }
+                }
+            }
+            InputKind::Set(_) | InputKind::Ignored => {}
+        }
+        if self.k.tz != tz_before {
+            self.k.schedule = self.next_firing(t);
+        }
+        self.check_segment(t);
+    }
+
+    pub fn try_enter(&mut self, t: i64, trigger_fields: Vec<Option<Val>>) {
+        let c = self.c;
+        if self.k.journey.is_some() {
+            return;
+        }
+        if let Some((opens, closes)) = c.window {
+            if t < opens || t >= closes {
+                self.out.refused.window += 1;
+                return;
+            }
+        }
+        let allowed = match (&c.reentry, self.k.entered) {
+            (_, None) => true,
+            (Reentry::Never, Some(_)) => false,
+            (Reentry::Always, Some(_)) => true,
+            (Reentry::After { after }, Some(last)) => (t - last) as u64 >= *after,
+        };
+        if !allowed {
+            self.out.refused.reentry += 1;
+            return;
+        }
+        if let Some(a) = &c.audience {
+            if !eval(a, &self.ctx(t, &trigger_fields)) {
+                self.out.refused.audience += 1;
+                return;
+            }
+        }
+        let m = c.messages.len();
+        self.k.journey = Some(Journey {
+            node: c.entry,
+            arrived: t,
+            entry_seq: self.p.seq,
+            trigger_fields,
+            counters: Vec::new(),
+            until_left: Vec::new(),
+            sent: vec![false; m],
+            opened: vec![false; m],
+            clicked: vec![false; m],
+            wake: i64::MAX,
+            pending: Pending::Quiet,
+        });
+        self.k.entered = Some(t);
+        self.push(t, What::Entered);
+        self.advance(
+            t,
+            Tgt {
+                to: c.entry,
+                lp: false,
+            },
+        );
+    }
+
+    pub fn end(&mut self, t: i64, what: What) {
+        self.k.journey = None;
+        self.push(t, what);
+    }
+
+    /// Returns an action; the last one the runner's bound allows is
+    /// `exited entry_limit`, and the person stops there.
+    pub fn push(&mut self, t: i64, what: What) {
+        if self.b.stopped {
+            return;
+        }
+        if self.b.actions + 1 >= MAX_ENTRIES {
+            self.stop(t, ExitReason::EntryLimit);
+        } else {
+            self.b.actions += 1;
+            self.out.actions.push(Entry { at: t, what });
+        }
+    }
+
+    /// The runner's bounds end the person's run at `t`.
+    pub fn stop(&mut self, t: i64, reason: ExitReason) {
+        self.k.journey = None;
+        self.b.actions += 1;
+        self.out.actions.push(Entry {
+            at: t,
+            what: What::Exited {
+                reason,
+                event: None,
+            },
+        });
+        self.b.stopped = true;
+    }
+
+    /// Waits until `wake`, or stops the person when that is past the
+    /// latest instant the runner represents.
+    pub fn sleep(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
+        match wake.filter(|&w| w <= MAX_INSTANT) {
+            Some(w) => {
+                let j = self.k.journey.as_mut().expect("in journey");
+                j.wake = w;
+                j.pending = pending;
+            }
+            None => self.stop(t, ExitReason::TimeLimit),
+        }
+    }
+
+    /// The journey's timer fired.
+    pub fn wake(&mut self, t: i64) {
+        let Some(j) = &self.k.journey else { return };
+        let tgt = match (j.pending, &self.c.nodes[j.node].kind) {
+            (Pending::Advance(tgt), _) => tgt,
+            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => *timeout,
+            _ => Tgt {
+                to: j.node,
+                lp: false,
+            },
+        };
+        self.advance(t, tgt);
+    }
+
+    fn skip(&mut self, t: i64, m: usize, reason: SkipReason) {
+        let c = self.c;
+        let msg = &c.messages[m];
+        self.push(
+            t,
+            What::Skip {
+                message: msg.name.clone(),
+                channel: c.channels[msg.channel].name.clone(),
+                reason,
+            },
+        );
+    }
+
+    /// Whether a send at `t` would exceed one of `limits` (count per
+    /// seconds), counting the sends so far on `channel` (`None`: on every
+    /// channel).
+    fn limited(&self, t: i64, limits: &[(u32, i64)], channel: Option<usize>) -> bool {
+        limits.iter().any(|&(count, per)| {
+            let n = self
+                .k
+                .sends
+                .iter()
+                .rev()
+                .take_while(|&&(s, _)| t - s < per)
+                .filter(|&&(_, c)| channel.is_none_or(|ch| ch == c))
+                .count();
+            n >= count as usize
+        })
+    }
+
+    fn send(&mut self, t: i64, m: usize) -> SendOutcome {
+        let c = self.c;
+        let ch_i = c.messages[m].channel;
+        let ch = &c.channels[ch_i];
+        if let Some((from, to)) = ch.quiet {
+            if let Some(end) = time::quiet_until(self.k.tz, t, from, to) {
+                return SendOutcome::Quiet(end);
+            }
+        }
+        if let Some(a) = ch.consent {
+            if self.p.attrs[a] != Some(Val::Bool(true)) {
+                self.skip(t, m, SkipReason::NoConsent);
+                return SendOutcome::Done;
+            }
+        }
+        if self.limited(t, &c.limits, None) {
+            self.skip(t, m, SkipReason::CampaignLimit);
+            return SendOutcome::Done;
+        }
+        if self.limited(t, &ch.limits, Some(ch_i)) {
+            self.skip(t, m, SkipReason::ChannelLimit);
+            return SendOutcome::Done;
+        }
+        self.k.sends.push((t, ch_i));
+        if let Some(j) = &mut self.k.journey {
+            j.sent[m] = true;
+        }
+        self.push(
+            t,
+            What::Send {
+                message: c.messages[m].name.clone(),
+                channel: ch.name.clone(),
+            },
+        );
+        SendOutcome::Done
+    }
+
+    /// Counts a journey step against the runner's bound; false when the
+    /// bound stopped the person.
+    fn count_step(&mut self, t: i64, n: usize) -> bool {
+        self.b.steps += 1;
+        if self.b.steps > MAX_STEPS {
+            self.stop(t, ExitReason::StepLimit);
+            return false;
+        }
+        if let Some(trace) = &mut self.out.trace {
+            trace.push((t, n));
+        }
+        true
+    }
+
+    /// Runs the journey from `tgt` at `t` until time must pass or it ends.
+    pub fn advance(&mut self, t: i64, tgt: Tgt) {
+        self.flow(t, tgt, None);
+    }
+
+    /// Rule 2 of replacing a plan (`docs/plan-format.md`): the person
+    /// leaves node `from` as if it had finished with nothing happening and
+    /// follows the plan from there, sending nothing and waiting nowhere,
+    /// to the first node `lands` accepts (returned). `None`: the journey
+    /// ended on the way (an `exit`, or back at a node already passed: then
+    /// it completes).
+    pub fn walk(&mut self, t: i64, from: usize, lands: &dyn Fn(usize) -> bool) -> Option<usize> {
+        let node = &self.c.nodes[from];
+        let tgt = match &node.kind {
+            CKind::WaitFor { timeout, .. } => *timeout,
+            _ => node.next,
+        };
+        let mut walk = Walk {
+            lands,
+            seen: vec![from],
+            landed: None,
+        };
+        self.flow(t, tgt, Some(&mut walk));
+        walk.landed
+    }
+
+    /// Runs flow from `tgt` at `t`: until time must pass or the journey
+    /// ends, or, when walking (`walk`), until a node the walk lands on.
+    fn flow(&mut self, t: i64, mut tgt: Tgt, mut walk: Option<&mut Walk>) {
+        let c = self.c;
+        let mut guard = 0;
+        loop {
+            guard += 1;
+            if guard > MAX_INSTANT_STEPS {
+                self.end(
+                    t,
+                    What::Exited {
+                        reason: ExitReason::InstantLoop,
+                        event: None,
+                    },
+                );
+                return;
+            }
+            let n = tgt.to;
+            let node = &c.nodes[n];
+            if let Some(w) = walk.as_deref_mut() {
+                if (w.lands)(n) {
+                    w.landed = Some(n);
+                    return;
+                }
+                if w.seen.contains(&n) {
+                    self.end(t, What::Completed);
+                    return;
+                }
+                w.seen.push(n);
+            }
+            if !self.count_step(t, n) {
+                return;
+            }
+            let walking = walk.is_some();
+            let Some(j) = &mut self.k.journey else { return };
+            j.node = n;
+            j.arrived = t;
+            match &node.kind {
+                CKind::Send(_) | CKind::Wait(_) | CKind::WaitUntil(..) if walking => {
+                    tgt = node.next;
+                }
+                CKind::WaitFor { timeout, .. } if walking => tgt = *timeout,
+                CKind::Send(m) => match self.send(t, *m) {
+                    SendOutcome::Done => tgt = node.next,
+                    SendOutcome::Quiet(until) => {
+                        if self.k.journey.is_some() {
+                            self.sleep(t, Some(until), Pending::Quiet);
+                        }
+                        return;
+                    }
+                },
+                CKind::Wait(s) => {
+                    self.sleep(t, t.checked_add(*s), Pending::Advance(node.next));
+                    return;
+                }
+                CKind::WaitUntil(weekday, minutes) => {
+                    // Back at the very instant this node last let flow go
+                    // on (a loop with no other wait): the next such moment.
+                    let slot = j.until_left.iter().position(|&(u, _)| u == n);
+                    let from = match slot {
+                        Some(i) if j.until_left[i].1 == t => t + 1,
+                        _ => t,
+                    };
+                    let at = time::next_local_time(self.k.tz, from, *weekday, *minutes);
+                    match slot {
+                        Some(i) => j.until_left[i].1 = at,
+                        None => j.until_left.push((n, at)),
+                    }
+                    if at <= t {
+                        tgt = node.next;
+                    } else {
+                        self.sleep(t, Some(at), Pending::Advance(node.next));
+                        return;
+                    }
+                }
+                CKind::WaitFor {
+                    on,
+                    within,
+                    matched,
+                    ..
+                } => {
+                    let already = match on {
+                        CWaitOn::Opened(m) => j.opened[*m],
+                        CWaitOn::Clicked(m) => j.clicked[*m],
+                        CWaitOn::Event(_) => false,
+                    };
+                    if already {
+                        tgt = *matched;
+                    } else {
+                        self.sleep(t, t.checked_add(*within), Pending::WaitFor);
+                        return;
+                    }
+                }
+                CKind::Branch(arms, otherwise) => tgt = self.branch(t, arms, *otherwise),
+                CKind::Split(arms) => match self.split(n) {
+                    Some(arm) => {
+                        tgt = arms[arm].to;
+                        let what = What::Split {
+                            node: node.id.clone(),
+                            arm: arms[arm].name.clone(),
+                        };
+                        self.push(t, what);
+                    }
+                    None => tgt = node.next,
+                },
+                CKind::Repeat { times, body, done } => {
+                    tgt = if repeat(j, n, tgt.lp, *times) {
+                        *body
+                    } else {
+                        *done
+                    };
+                }
+                CKind::Jump => tgt = node.next,
+                CKind::Exit => {
+                    self.end(
+                        t,
+                        What::Exited {
+                            reason: ExitReason::ExitStep,
+                            event: None,
+                        },
+                    );
+                    return;
+                }
+                CKind::End => {
+                    self.end(t, What::Completed);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The arm a branch takes at `t`: the first whose condition holds.
+    pub fn branch(&self, t: i64, arms: &[(CExpr, Tgt)], otherwise: Tgt) -> Tgt {
+        let cx = self.ctx(t, &[]);
+        arms.iter()
+            .find(|(cond, _)| eval(cond, &cx))
+            .map_or(otherwise, |(_, to)| *to)
+    }
+
+    /// The arm (its index) a split at node `n` assigns the person.
+    pub fn split(&self, n: usize) -> Option<usize> {
+        let CKind::Split(arms) = &self.c.nodes[n].kind else {
+            return None;
+        };
+        let bucket = split_bucket(self.id, &self.c.campaign, &self.c.nodes[n].id);
+        arms.iter()
+            .position(|a| bucket < a.upto)
+            .or(arms.len().checked_sub(1))
+    }
+}
+
+/// A `repeat` at node `n` reached (`lp`: by closing an iteration): whether
+/// another iteration starts (the counter counts it) or flow goes on.
+pub(super) fn repeat(j: &mut Journey, n: usize, lp: bool, times: u32) -> bool {
+    if !lp {
+        j.counters.retain(|&(r, _)| r != n);
+    }
+    let count = j
+        .counters
+        .iter()
+        .find(|&&(r, _)| r == n)
+        .map_or(0, |&(_, k)| k);
+    j.counters.retain(|&(r, _)| r != n);
+    if count < times {
+        j.counters.push((n, count + 1));
+        true
+    } else {
+        false
+    }
+}

@@ -1,0 +1,328 @@
+//! The runtime core driven directly: inputs, timers, state round trips,
+//! and replacements (the simulator's tests drive it through scenarios).
+
+use super::*;
+use crate::plan::testkit::{cart_recovery, EmitPlan};
+use crate::plan::{time, Node, NodeKind, Plan};
+
+fn cart() -> Plan {
+    let (k, c) = cart_recovery();
+    k.plan(c)
+}
+
+fn at(s: &str) -> i64 {
+    time::parse_instant(s).expect("an instant")
+}
+
+const HOUR: i64 = 3600;
+
+/// An opted-in person with an email address.
+fn person(rt: &Runtime) -> State {
+    let c = rt.compiled();
+    let mut attrs = vec![None; c.attrs.len()];
+    attrs[c.attr_index["email"]] = Some(Val::Text("a@example.com".into()));
+    attrs[c.attr_index["email_opt_in"]] = Some(Val::Bool(true));
+    rt.new_state("p1", attrs)
+}
+
+fn abandoned(rt: &Runtime, t: i64) -> Input {
+    let c = rt.compiled();
+    let e = c.event_index["cart_abandoned"];
+    let fields = c.events[e]
+        .fields
+        .iter()
+        .map(|(f, _)| match f.as_str() {
+            "value" => Some(Val::Num(80.0)),
+            "cart_id" => Some(Val::Text("c1".into())),
+            _ => None,
+        })
+        .collect();
+    Input {
+        at: t,
+        kind: InputKind::Event(e, fields),
+    }
+}
+
+/// A minimal runner: fires the timers due by `until`, in order.
+fn run_until(rt: &Runtime, state: &mut State, until: i64, out: &mut Effects) {
+    while let Some((t, timer)) = rt.next_timer(state) {
+        if t > until || state.stopped() {
+            break;
+        }
+        rt.fire(state, timer, t, out);
+    }
+}
+
+fn lines(out: &Effects) -> Vec<String> {
+    out.actions.iter().map(Entry::human).collect()
+}
+
+/// The person entered the cart journey at `t0` (2026-11-20T10:00:00Z).
+fn entered(rt: &Runtime) -> (State, Effects, i64) {
+    let t0 = at("2026-11-20T10:00:00Z");
+    let mut state = person(rt);
+    let mut out = Effects::default();
+    rt.begin(&mut state, t0);
+    rt.handle(&mut state, &abandoned(rt, t0), &mut out);
+    (state, out, t0)
+}
+
+#[test]
+fn an_event_enters_and_the_runtime_arms_the_wait() {
+    let rt = Runtime::new(&cart()).unwrap();
+    let (mut state, mut out, t0) = entered(&rt);
+    assert_eq!(lines(&out), ["2026-11-20T10:00:00Z entered"]);
+    assert_eq!(rt.next_timer(&state), Some((t0 + HOUR, Timer::Wake)));
+    rt.fire(&mut state, Timer::Wake, t0 + HOUR, &mut out);
+    assert_eq!(
+        lines(&out)[1..],
+        ["2026-11-20T11:00:00Z send cart_reminder (email)"]
+    );
+    assert_eq!(
+        rt.next_timer(&state),
+        Some((t0 + HOUR + 24 * HOUR, Timer::Wake))
+    );
+}
+
+#[test]
+fn a_stale_timer_does_nothing() {
+    let rt = Runtime::new(&cart()).unwrap();
+    let (mut state, mut out, t0) = entered(&rt);
+    let before = state.clone();
+    rt.fire(&mut state, Timer::Wake, t0 + 10, &mut out);
+    rt.fire(&mut state, Timer::WindowClose, t0 + HOUR, &mut out);
+    assert_eq!(state, before);
+    assert_eq!(out.actions.len(), 1);
+}
+
+#[test]
+fn the_state_survives_a_json_round_trip_mid_journey() {
+    let rt = Runtime::new(&cart()).unwrap();
+    let end = at("2026-11-30T00:00:00Z");
+    let (mut straight, mut a, t0) = entered(&rt);
+    run_until(&rt, &mut straight, end, &mut a);
+    let (state, mut b, _) = entered(&rt);
+    run_until(
+        &rt,
+        &mut state.clone(),
+        t0 + 2 * HOUR,
+        &mut Effects::default(),
+    );
+    let json = serde_json::to_string(&state).unwrap();
+    let mut resumed: State = serde_json::from_str(&json).unwrap();
+    assert_eq!(resumed, state);
+    run_until(&rt, &mut resumed, end, &mut b);
+    assert_eq!(lines(&a), lines(&b));
+    assert_eq!(resumed, straight);
+    assert!(lines(&a).len() > 3, "{:?}", lines(&a));
+}
+
+#[test]
+fn one_state_holds_the_journeys_of_two_campaigns() {
+    let rt = Runtime::new(&cart()).unwrap();
+    let mut other = cart();
+    other.campaign = "cart_again".into();
+    let rt2 = Runtime::new(&other).unwrap();
+    let (mut state, mut out, t0) = entered(&rt);
+    rt2.begin(&mut state, t0);
+    rt2.handle(&mut state, &abandoned(&rt2, t0 + 1), &mut out);
+    assert_eq!(state.campaigns.len(), 2);
+    assert!(rt.campaign(&state).unwrap().journey.is_some());
+    assert!(rt2.campaign(&state).unwrap().journey.is_some());
+    // The second event entered only the second campaign.
+    assert_eq!(
+        lines(&out),
+        [
+            "2026-11-20T10:00:00Z entered",
+            "2026-11-20T10:00:01Z entered"
+        ]
+    );
+}
+
+/// The cart plan with node `id` removed, its predecessors going where it
+/// went.
+fn without(plan: &Plan, id: &str) -> Plan {
+    let mut p = plan.clone();
+    let gone: Node = p.node(id).unwrap().clone();
+    let to = gone.successors[0].to.clone();
+    p.nodes.retain(|n| n.id != id);
+    if p.entry == id {
+        p.entry = to.clone();
+    }
+    for n in &mut p.nodes {
+        for e in &mut n.successors {
+            if e.to == id {
+                e.to = to.clone();
+            }
+        }
+    }
+    p
+}
+
+/// The person at `wait~2` (after the reminder), then the plan replaced by
+/// `new` at `when`.
+fn replaced_at_second_wait(new: &Plan, when: i64) -> (Place, Vec<String>, State, Runtime) {
+    let old = Runtime::new(&cart()).unwrap();
+    let (mut state, mut out, t0) = entered(&old);
+    run_until(&old, &mut state, t0 + HOUR, &mut out);
+    let new = Runtime::new(new).unwrap();
+    let mut out = Effects::default();
+    let place = old.replace(&new, &mut state, when, &mut out);
+    (place, lines(&out), state, new)
+}
+
+#[test]
+fn a_surviving_wait_counts_its_new_length_from_arrival() {
+    let mut new = cart();
+    let w = new.nodes.iter_mut().find(|n| n.id == "wait~2").unwrap();
+    w.kind = NodeKind::Wait { seconds: 2 * 3600 };
+    let t0 = at("2026-11-20T10:00:00Z");
+    // Arrived at 11:00; replaced at 12:00: the wait now ends at 13:00.
+    let (place, got, state, rt) = replaced_at_second_wait(&new, t0 + 2 * HOUR);
+    assert_eq!(place, Place::Stayed("wait~2".into()));
+    assert_eq!(got, ["2026-11-20T12:00:00Z replaced at wait~2: stays"]);
+    assert_eq!(rt.next_timer(&state), Some((t0 + 3 * HOUR, Timer::Wake)));
+    // Replaced at 14:00: the wait is over, the next send goes at once.
+    let (_, got, _, _) = replaced_at_second_wait(&new, t0 + 4 * HOUR);
+    assert_eq!(
+        got[1..3],
+        [
+            "2026-11-20T14:00:00Z send cart_coupon_20 (email)",
+            "2026-11-20T14:00:00Z send cart_retargeting (social_ads)"
+        ]
+    );
+}
+
+#[test]
+fn people_at_a_removed_wait_move_on_to_the_next_surviving_step() {
+    let new = without(&cart(), "wait~2");
+    let t0 = at("2026-11-20T10:00:00Z");
+    let (place, got, state, rt) = replaced_at_second_wait(&new, t0 + 2 * HOUR);
+    assert_eq!(place, Place::Moved("send-cart_coupon_20".into()));
+    assert_eq!(
+        got,
+        [
+            "2026-11-20T12:00:00Z replaced at wait~2: moves on",
+            "2026-11-20T12:00:00Z send cart_coupon_20 (email)",
+            "2026-11-20T12:00:00Z send cart_retargeting (social_ads)",
+        ]
+    );
+    // Now waiting for the click, in the new plan's indices.
+    let j = rt.campaign(&state).unwrap().journey.as_ref().unwrap();
+    assert_eq!(
+        rt.compiled().nodes[j.node].id,
+        "waitfor-clicked-cart_coupon_20"
+    );
+    assert!(j.sent[rt.compiled().message_index["cart_reminder"]]);
+}
+
+#[test]
+fn people_whose_old_path_reaches_an_exit_leave_the_journey() {
+    let mut old = cart();
+    old.nodes.insert(
+        0,
+        Node {
+            id: "exit".into(),
+            kind: NodeKind::Exit,
+            ..old.node("@end").unwrap().clone()
+        },
+    );
+    let w = old.nodes.iter_mut().find(|n| n.id == "wait~2").unwrap();
+    w.successors[0].to = "exit".into();
+    let new = without(&cart(), "wait~2");
+    let rt_old = Runtime::new(&old).unwrap();
+    let rt_new = Runtime::new(&new).unwrap();
+    let (mut state, mut out, t0) = entered(&rt_old);
+    run_until(&rt_old, &mut state, t0 + HOUR, &mut out);
+    let mut out = Effects::default();
+    let place = rt_old.replace(&rt_new, &mut state, t0 + 2 * HOUR, &mut out);
+    assert_eq!(place, Place::Ended);
+    assert_eq!(
+        lines(&out),
+        [
+            "2026-11-20T12:00:00Z replaced at wait~2: moves on",
+            "2026-11-20T12:00:00Z exited exit_step",
+        ]
+    );
+    let wait = old.node("wait~2").unwrap();
+    assert_eq!(
+        landings(&old, &new, wait).into_iter().collect::<Vec<_>>(),
+        [Landing::Exit("exit".into())]
+    );
+}
+
+/// Every way of removing one node from the cart plan, and every place
+/// people can wait: where the runtime puts one person is one of the
+/// landings `omnis diff` reports (`landings`), and they stay exactly when
+/// the node survives.
+#[test]
+fn replacing_agrees_with_the_landings_diff_reports() {
+    let old = cart();
+    let rt_old = Runtime::new(&old).unwrap();
+    let mut checked = 0;
+    for gone in old.nodes.iter().filter(|n| n.successors.len() == 1) {
+        let new = without(&old, &gone.id);
+        let rt_new = Runtime::new(&new).unwrap();
+        for x in old.nodes.iter().filter(|n| holds_people(&old, n)) {
+            let (mut state, _, t0) = entered(&rt_old);
+            let i = rt_old.compiled().node_index[&x.id];
+            let j = state.campaigns[0].journey.as_mut().unwrap();
+            (j.node, j.arrived, j.wake) = (i, t0, t0 + 10 * 86_400);
+            let mut out = Effects::default();
+            let place = rt_old.replace(&rt_new, &mut state, t0 + HOUR, &mut out);
+            let expected = landings(&old, &new, x);
+            match &place {
+                Place::Stayed(id) => {
+                    assert_eq!(id, &x.id);
+                    assert!(survivor(x, &new).is_some());
+                }
+                Place::Moved(id) => {
+                    assert!(survivor(x, &new).is_none());
+                    assert!(
+                        expected.contains(&Landing::At(id.clone())),
+                        "{id} {expected:?}"
+                    );
+                }
+                Place::Ended => assert!(expected
+                    .iter()
+                    .any(|l| matches!(l, Landing::Exit(_) | Landing::Loop))),
+                Place::Outside => panic!("the person was in the journey"),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "{checked}");
+}
+
+#[test]
+fn unset_attributes_make_comparisons_false_even_not_equal() {
+    use super::compile::COperand;
+    let attrs = [None, Some(Val::Num(3.0))];
+    let cx = Ctx {
+        attrs: &attrs,
+        trigger_fields: &[],
+        event_fields: &[],
+        history: &[],
+        now: 0,
+        entry_seq: 0,
+        opened: &[],
+        clicked: &[],
+    };
+    let ne = |a| {
+        CExpr::Cmp(
+            crate::plan::CmpOp::Ne,
+            COperand::Attr(a),
+            COperand::Const(Val::Num(1.0)),
+        )
+    };
+    assert!(!eval(&ne(0), &cx));
+    assert!(eval(&ne(1), &cx));
+    assert!(eval(&CExpr::Not(Box::new(ne(0))), &cx));
+    let not_in = CExpr::In(
+        COperand::Attr(0),
+        vec![COperand::Const(Val::Num(1.0))],
+        true,
+    );
+    assert!(!eval(&not_in, &cx));
+    assert!(!eval(&CExpr::IsSet(COperand::Attr(0)), &cx));
+}
