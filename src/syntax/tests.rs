@@ -432,9 +432,11 @@ fn the_tree_stays_compact() {
     // A journey's tree is mostly steps, and a file's mostly items: a
     // field that grows them (an expression held inline, say) costs its
     // size on every one of them. Rare large parts are boxed.
+    // (A step is 160 bytes without its `head` and `parts` spans, which
+    // point diagnostics at parts of it.)
     use std::mem::size_of;
     assert!(
-        size_of::<Step>() <= 160,
+        size_of::<Step>() <= 216,
         "a step takes {} bytes",
         size_of::<Step>()
     );
