@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Time and maximum resident set of `omnis check` (the release binary) on the
-# campaigns of benches/check.rs (a chain and if/else diamonds of 20,000 and
-# 200,000 steps) and on the 20,000-file workspace of benches/workspace.rs.
-# Criterion (`cargo bench --bench check`, `--bench workspace`) measures
-# time in process; this measures the whole process, memory included.
+# Time and maximum resident set of the release binary, whole process:
+#
+# - `omnis check` on the campaigns of benches/check.rs: a chain and if/else
+#   diamonds of 20,000 and 200,000 steps (issue 9: under 2 s and 300 MB at
+#   200,000 steps, under 200 MB at 20,000);
+# - `omnis check` on the 20,000-file workspace of benches/workspace.rs
+#   (issue 9: under 1 s and 300 MB on 2 cores);
+# - `omnis simulate --people 1000000` (under 200 MB: people are streamed
+#   through counts);
+# - `omnis fmt --check` against `omnis check` on the same formatted files
+#   (at most 1.2 times: a formatted file is not parsed twice).
+#
+# Criterion (`cargo bench --bench check`) measures time in process, and
+# `cargo bench --bench memory` the bytes each stage allocates; this
+# measures what the operating system sees.
 #
 #   benches/rss.sh
 set -euo pipefail
@@ -13,9 +23,19 @@ trap 'rm -rf "$dir"' EXIT
 cargo build --release --quiet
 OMNIS_BENCH_WRITE="$dir" cargo bench --quiet --bench check
 OMNIS_BENCH_WRITE="$dir" cargo bench --quiet --bench workspace
+omnis=./target/release/omnis
+measure() {
+  /usr/bin/time -f "$1: %e s wall (%U s user, %S s system), max RSS %M KB" "${@:2}" >/dev/null
+}
 for f in "$dir"/*.omni; do
-  /usr/bin/time -f "$(basename "$f"): %e s wall (%U s user, %S s system), max RSS %M KB" \
-    ./target/release/omnis check "$f" >/dev/null
+  measure "check $(basename "$f")" "$omnis" check "$f"
 done
-/usr/bin/time -f "workspace (20,000 files): %e s wall (%U s user, %S s system), max RSS %M KB" \
-  ./target/release/omnis check "$dir/workspace" >/dev/null
+measure "simulate --people 1000000" \
+  "$omnis" simulate campaigns --campaign cart_recovery --people 1000000
+# The same files, formatted: `fmt --check` finds nothing to change.
+"$omnis" fmt "$dir" >/dev/null
+for f in "$dir"/chain_200000.omni campaigns; do
+  measure "check $(basename "$f")" "$omnis" check "$f"
+  measure "fmt --check $(basename "$f")" "$omnis" fmt --check "$f"
+done
+measure "check workspace (20,000 files)" "$omnis" check "$dir/workspace"

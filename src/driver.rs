@@ -250,6 +250,8 @@ fn analyze_here(
         None => loader::load_in(tree, &paths)?,
     };
     let resolved = resolve::resolve(&loaded);
+    // The syntax trees are not needed past resolution: freed here, before
+    // the journeys are lowered (they are the largest structure of a run).
     let Loaded {
         sources,
         files,

@@ -4,48 +4,30 @@
 //!
 //! - A file of simple segment declarations: parsing peaked at about 80
 //!   times the source (pest's token queue for the whole file).
+//! - One campaign with a long journey: parsing peaked at about 60 times
+//!   the source (pest's tokens for the whole declaration, and blocks of one
+//!   step with room for four).
 //! - A 20,000-step journey sending 6,668 messages, each checked for
 //!   engagement: the dataflow lints and the reachability analysis kept a
 //!   dense bitset of steps x messages (about 80 MB here, 10 GB at 200,000
 //!   steps).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::System;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-struct Counting;
-
-static NOW: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = NOW.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(now, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        NOW.fetch_sub(l.size(), Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
-        let now = NOW.fetch_add(size, Relaxed) + size;
-        PEAK.fetch_max(now, Relaxed);
-        NOW.fetch_sub(l.size(), Relaxed);
-        System.realloc(p, l, size)
-    }
-}
+#[path = "../benches/common/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting<System> = counting::Counting(System);
 
 /// The most bytes `f` has allocated at once (beyond what was allocated
 /// before), and its result.
 fn peak<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    let base = NOW.load(Relaxed);
-    PEAK.store(base, Relaxed);
+    let base = counting::live();
+    counting::reset_peak();
     let out = f();
-    (PEAK.load(Relaxed) - base, out)
+    (counting::peak() - base, out)
 }
 
 const VOCAB: &str = r#"
@@ -76,6 +58,28 @@ fn memory_stays_proportional_to_the_input() {
     drop(file);
     let ratio = bytes / segments.len();
     assert!(ratio < 40, "parsing took {ratio} times the source");
+
+    // One campaign of 1 MB: read piece by piece, its tree kept compact.
+    let mut campaign = String::from("campaign c {\n  trigger signup\n  journey {\n");
+    let mut i = 0;
+    while campaign.len() < 1 << 20 {
+        writeln!(
+            campaign,
+            "    wait 2d\n    if vip {{ send m{i} }} else {{ wait 1h }}\n    wait for opened m{i} within 1d otherwise {{ wait 2h }}"
+        )
+        .unwrap();
+        i += 1;
+    }
+    campaign.push_str("  }\n}\n");
+    let (bytes, (file, diags)) =
+        peak(|| omnis::syntax::parse_file(omnis::source::FileId(0), &campaign));
+    assert!(diags.is_empty() && file.items.len() == 1, "{diags:#?}");
+    drop(file);
+    let ratio = bytes / campaign.len();
+    assert!(
+        ratio < 25,
+        "parsing a campaign took {ratio} times the source"
+    );
 
     // A 20,000-step chain: each message sent once, then checked.
     let mut src = String::from(VOCAB);

@@ -152,7 +152,12 @@ pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     }
     let mut back = l.back_edges;
     back.sort();
-    Journey::new(campaign, l.graph, (entry, end), goal, exits, back)
+    // Without the spare room its vectors grew into: the graph lives as
+    // long as the run, and a large journey's is one of its largest
+    // structures.
+    let mut graph = l.graph;
+    graph.shrink_to_fit();
+    Journey::new(campaign, graph, (entry, end), goal, exits, back)
 }
 
 type Pending = Vec<(NodeIndex, Edge)>;

@@ -8,7 +8,14 @@ impl Resolver<'_> {
 
     pub(super) fn block(&mut self, b: &ast::Block, ctx: Ctx) -> model::Block {
         model::Block {
-            steps: b.steps.iter().filter_map(|s| self.step(s, ctx)).collect(),
+            // Through a boxed slice: no spare capacity (most blocks hold a
+            // step or two, and a vector grows from four).
+            steps: b
+                .steps
+                .iter()
+                .filter_map(|s| self.step(s, ctx))
+                .collect::<Box<[_]>>()
+                .into(),
             loc: loc(ctx.file, b.span),
         }
     }

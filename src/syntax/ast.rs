@@ -266,7 +266,8 @@ pub struct Limit {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SegmentDecl {
     pub name: Ident,
-    pub expr: Expr,
+    /// Boxed: an expression is twice the size of any other declaration.
+    pub expr: Box<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -412,7 +413,8 @@ pub enum StepKind {
     /// `wait for EVENT_OR_ENGAGEMENT [where EXPR] within D [BLOCK] [otherwise BLOCK]`
     WaitFor {
         on: WaitOn,
-        filter: Option<Expr>,
+        /// Boxed: an expression would double the size of every step.
+        filter: Option<Box<Expr>>,
         within: Duration,
         then: Option<Block>,
         otherwise: Option<Block>,

@@ -23,6 +23,14 @@ pub(super) struct Lowerer {
 
 pub(super) type P<'a> = Pair<'a, Rule>;
 
+/// `v` without spare capacity. A vector collected from pairs grows by
+/// doubling from four elements: most blocks hold one or two steps, and
+/// the tree of a large journey would be mostly spare room.
+pub(super) fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
+}
+
 /// What follows the keyword of a `keyword ~ thing` rule (`goal name`,
 /// `template "…"`, `otherwise { … }`).
 pub(super) fn after_keyword(pair: P) -> Option<P> {
@@ -121,7 +129,10 @@ impl Lowerer {
                     let mut inner = p.into_inner().skip(1);
                     let name = self.ident(inner.next()?, base);
                     let expr = self.expr(inner.next()?, base);
-                    kind = Some(ItemKind::Segment(SegmentDecl { name, expr }));
+                    kind = Some(ItemKind::Segment(SegmentDecl {
+                        name,
+                        expr: Box::new(expr),
+                    }));
                 }
                 Rule::message => {
                     let (name, props, body_span) = self.braced(p, base, Self::message_prop)?;
@@ -170,10 +181,10 @@ impl Lowerer {
                 props.push(x);
             }
         }
-        Some((name, props, body_span))
+        Some((name, exact(props), body_span))
     }
 
-    fn allow(&mut self, pair: P, base: usize) -> Allow {
+    pub fn allow(&mut self, pair: P, base: usize) -> Allow {
         let span = self.span(&pair, base);
         let codes = pair
             .into_inner()
@@ -272,7 +283,7 @@ impl Lowerer {
         Some(MessageProp { kind, span })
     }
 
-    fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
+    pub fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
         let kind = match p.as_rule() {
             Rule::description => {
                 CampaignPropKind::Description(self.string(after_keyword(p)?, base))
@@ -339,7 +350,10 @@ impl Lowerer {
             .into_inner()
             .filter_map(|s| self.step(s, base))
             .collect();
-        Block { steps, span }
+        Block {
+            steps: exact(steps),
+            span,
+        }
     }
 
     /// `until [WEEKDAY] TIME`, after `wait`.
@@ -376,7 +390,7 @@ impl Lowerer {
                         _ => WaitOn::Event(self.ident(w, base)),
                     });
                 }
-                Rule::expr => filter = Some(self.expr(x, base)),
+                Rule::expr => filter = Some(Box::new(self.expr(x, base))),
                 Rule::duration => within = Some(self.duration(x, base)),
                 Rule::block => then = Some(self.block(x, base)),
                 Rule::otherwise => otherwise = Some(self.block(after_keyword(x)?, base)),
@@ -392,7 +406,7 @@ impl Lowerer {
         })
     }
 
-    fn step(&mut self, pair: P, base: usize) -> Option<Step> {
+    pub fn step(&mut self, pair: P, base: usize) -> Option<Step> {
         let span = self.span(&pair, base);
         let mut allows = Vec::new();
         let mut kind = None;
@@ -437,7 +451,10 @@ impl Lowerer {
                             _ => {}
                         }
                     }
-                    StepKind::If { arms, otherwise }
+                    StepKind::If {
+                        arms: exact(arms),
+                        otherwise,
+                    }
                 }
                 Rule::split => {
                     let arms = inner
@@ -464,7 +481,7 @@ impl Lowerer {
                             })
                         })
                         .collect();
-                    StepKind::Split(arms)
+                    StepKind::Split(exact(arms))
                 }
                 Rule::repeat => {
                     let times = self.number(inner.nth(1)?, base);

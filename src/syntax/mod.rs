@@ -7,12 +7,15 @@
 //! - [`recover`]: a declaration that does not parse: the diagnostic (the
 //!   bracket never closed, hints for common mistakes) and what could be
 //!   read of it.
+//! - [`stream`]: a large campaign read piece by piece, so that pest's
+//!   tokens are held for some lines at a time.
 
 pub mod ast;
 mod lower;
 pub mod parser;
 mod recover;
 mod scan;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod values;

@@ -20,7 +20,7 @@ use pest::Parser;
 
 use super::ast;
 use super::lower::Lowerer;
-use super::{recover, scan};
+use super::{recover, scan, stream};
 use crate::diagnostic::Diagnostic;
 use crate::source::FileId;
 
@@ -46,20 +46,37 @@ pub(super) const TOP_KEYWORDS: &[&str] = &[
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let scanned = scan::scan(file, text);
     if scanned.depth <= SHALLOW_DEPTH {
-        return parse_scanned(file, text, scanned);
+        return parse_scanned(file, text, scanned, CHUNK);
     }
     // pest and the lowering recurse once per level of nesting. Any thread
     // has room for `SHALLOW_DEPTH` levels; deeper files (up to
     // `MAX_NESTING`, checked by the scan) get a big stack of their own, so
     // the parser is safe whichever thread calls it.
-    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned))
+    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned, CHUNK))
+}
+
+/// [`parse_file`] with pest given about `chunk` bytes at a time (for
+/// tests: the tree and the diagnostics do not depend on it).
+#[cfg(test)]
+pub(super) fn parse_in_chunks(
+    file: FileId,
+    text: &str,
+    chunk: usize,
+) -> (ast::File, Vec<Diagnostic>) {
+    let scanned = scan::scan(file, text);
+    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned, chunk))
 }
 
 /// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
 /// in a debug build, and Rust threads get 2 MiB.
 const SHALLOW_DEPTH: usize = 64;
 
-fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File, Vec<Diagnostic>) {
+fn parse_scanned(
+    file: FileId,
+    text: &str,
+    scanned: scan::Scanned,
+    chunk: usize,
+) -> (ast::File, Vec<Diagnostic>) {
     let mut out = ast::File {
         file,
         items: Vec::new(),
@@ -70,14 +87,23 @@ fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File
     }
     let mut p = Lowerer::new(file);
     p.diags = scanned.diags;
-    // Fast path: whole declarations, about `CHUNK` bytes of them at a time.
+    // Fast path: whole declarations, about `chunk` bytes of them at a time.
     // pest keeps a queue of every token of a parse (some 80 bytes per
-    // token, about 80 times the source), so one parse of a whole file
+    // token, about 30 times the source), so one parse of a whole file
     // would hold that for all of it; and pest indexes lines once per parse,
-    // so one parse per declaration costs more time.
+    // so one parse per declaration costs more time. A declaration larger
+    // than a chunk, when it is a campaign, is read piece by piece
+    // (`stream`).
     let mut start = 0;
     while start < text.len() {
-        let end = recovery_point(text, start + CHUNK).unwrap_or(text.len());
+        let (end, large) = next_chunk(text, start, chunk);
+        if large {
+            if let Some((item, after)) = stream::campaign(&mut p, text, start, chunk) {
+                out.items.push(item);
+                start = after;
+                continue;
+            }
+        }
         let Ok(mut pairs) = OmnisParser::parse(Rule::file, &text[start..end]) else {
             break;
         };
@@ -92,6 +118,7 @@ fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File
         start = end;
     }
     if start >= text.len() {
+        out.items.shrink_to_fit();
         return (out, p.diags);
     }
     // There are errors from `start` on (or a declaration runs on past the
@@ -139,7 +166,28 @@ fn parse_scanned(file: FileId, text: &str, scanned: scan::Scanned) -> (ast::File
             }
         }
     }
+    out.items.shrink_to_fit();
     (out, p.diags)
+}
+
+/// The declarations from `start` to parse in one go: up to the first line
+/// that starts a declaration `chunk` bytes or more after `start`, stopping
+/// before a declaration larger than `chunk`. The second value says whether
+/// the chunk is one such declaration alone.
+fn next_chunk(text: &str, start: usize, chunk: usize) -> (usize, bool) {
+    let first = recovery_point(text, start).unwrap_or(text.len());
+    if first - start > chunk {
+        return (first, true);
+    }
+    let mut end = first;
+    while end < text.len() && end - start < chunk {
+        let next = recovery_point(text, end).unwrap_or(text.len());
+        if next - end > chunk {
+            break;
+        }
+        end = next;
+    }
+    (end, false)
 }
 
 fn error_pos(location: &InputLocation) -> usize {
@@ -163,7 +211,8 @@ pub(super) fn skip_trivia(text: &str, mut pos: usize) -> usize {
 /// How much text the fast path gives pest at a time, at least: a chunk
 /// runs on to the next line that starts a declaration (a chunk's parse that
 /// fails, a declaration running on past that line included, hands the rest
-/// to the slow path).
+/// to the slow path). A campaign larger than this is read this much at a
+/// time (`stream`).
 const CHUNK: usize = 64 << 10;
 
 /// The start of the next line after the one `from` is on that begins, in

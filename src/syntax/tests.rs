@@ -20,7 +20,7 @@ fn errors(src: &str) -> Vec<Diagnostic> {
 fn segment_expr(src: &str) -> Expr {
     let f = parse_ok(&format!("segment s = {src}"));
     match &f.items[0].kind {
-        ItemKind::Segment(s) => s.expr.clone(),
+        ItemKind::Segment(s) => (*s.expr).clone(),
         k => panic!("not a segment: {k:?}"),
     }
 }
@@ -342,4 +342,108 @@ fn every_prefix_and_every_deletion_parses_without_panic() {
         t.replace_range(i..i + c.len_utf8(), "");
         parse_file(FileId(0), &t);
     }
+}
+
+/// Every `.omni` file of the repository (fixtures, examples).
+fn repository_sources() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("tests"), root.join("campaigns")];
+    let mut out = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "omni") {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn large_campaigns_read_piece_by_piece_parse_the_same() {
+    // With tiny chunks every campaign is read piece by piece (`stream`),
+    // and its pieces cut at every line: the tree and the diagnostics are
+    // those of one parse of the whole file.
+    let sources = repository_sources();
+    assert!(sources.len() > 100);
+    let mut streamed = 0;
+    for (path, text) in &sources {
+        let whole = parse_in_chunks(FileId(0), text, usize::MAX);
+        for chunk in [1, 10, 100] {
+            let pieces = parse_in_chunks(FileId(0), text, chunk);
+            assert_eq!(pieces, whole, "{} in chunks of {chunk}", path.display());
+        }
+        // In a file without errors, every campaign reads piece by piece.
+        if whole.1.is_empty() {
+            for item in &whole.0.items {
+                if matches!(item.kind, ItemKind::Campaign(_)) {
+                    let mut lw = super::lower::Lowerer::new(FileId(0));
+                    let start = item.span.start as usize;
+                    let read = super::stream::campaign(&mut lw, text, start, 1);
+                    let (piecewise, end) = read.expect("streamed");
+                    assert_eq!(&piecewise, item, "{}", path.display());
+                    assert_eq!(end, item.span.end as usize);
+                    streamed += 1;
+                }
+            }
+        }
+    }
+    assert!(streamed > 50, "{streamed} campaigns read piece by piece");
+}
+
+#[test]
+fn a_large_campaign_after_small_declarations_parses_the_same() {
+    let mut text = String::from("event e { }\nmessage m { channel c template \"t\" }\n");
+    text.push_str("// the campaign\n@allow(repeated-message)\ncampaign c { // comment\n  trigger e where e.x == 1\n  journey {\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "    wait {}d // {i}\n    if a {{ send m }}\n    else if b {{ wait 1h }}\n    else {{ exit }}\n    wait for e\n      within 1d\n      otherwise {{ send m }}\n",
+            i + 1
+        ));
+    }
+    text.push_str("  }\n  goal e\n}\nsegment s = a or\n  b\n");
+    let whole = parse_in_chunks(FileId(0), &text, usize::MAX);
+    assert!(whole.1.is_empty(), "{:#?}", whole.1);
+    for chunk in [1, 13, 64, 1000] {
+        assert_eq!(
+            parse_in_chunks(FileId(0), &text, chunk),
+            whole,
+            "chunks of {chunk}"
+        );
+        let mut lw = super::lower::Lowerer::new(FileId(0));
+        let start = text.find("// the campaign").unwrap();
+        let (item, _) = super::stream::campaign(&mut lw, &text, start, chunk).expect("streamed");
+        assert_eq!(item, whole.0.items[2]);
+    }
+    // A syntax error deep in the journey: reported as by one parse.
+    let broken = text.replace("wait 150d", "wait 150");
+    let whole = parse_in_chunks(FileId(0), &broken, usize::MAX);
+    assert!(!whole.1.is_empty());
+    assert_eq!(parse_in_chunks(FileId(0), &broken, 64), whole);
+}
+
+#[test]
+fn the_tree_stays_compact() {
+    // A journey's tree is mostly steps, and a file's mostly items: a
+    // field that grows them (an expression held inline, say) costs its
+    // size on every one of them. Rare large parts are boxed.
+    // (A step is 160 bytes without its `head` and `parts` spans, which
+    // point diagnostics at parts of it.)
+    use std::mem::size_of;
+    assert!(
+        size_of::<Step>() <= 216,
+        "a step takes {} bytes",
+        size_of::<Step>()
+    );
+    assert!(
+        size_of::<Item>() <= 112,
+        "an item takes {} bytes",
+        size_of::<Item>()
+    );
+    assert!(size_of::<Block>() <= 32);
 }

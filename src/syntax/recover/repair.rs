@@ -255,10 +255,10 @@ fn header(text: &str, start: usize, end: usize) -> Option<Item> {
             body_span: body,
         }),
         "segment" => ItemKind::Segment(SegmentDecl {
-            expr: Expr {
+            expr: Box::new(Expr {
                 kind: ExprKind::Bool(true),
                 span: name.span,
-            },
+            }),
             name,
         }),
         _ => return None,
