@@ -7,7 +7,7 @@ use omnis::render::{render, Format, HumanOptions};
 use omnis::source::{FileId, SourceFile, SourceMap, Span};
 use serde_json::Value;
 
-const CART: &str = r#"import "../shared/messages.omni"
+const CART: &str = r#"import "../common/messages.omni"
 
 campaign cart_recovery {
   trigger cart_abandoned
@@ -45,8 +45,8 @@ fn fixture() -> (SourceMap, Vec<Diagnostic>) {
         CART.into(),
     ));
     let messages = sources.add(SourceFile::new(
-        "/project/shared/messages.omni".into(),
-        "shared/messages.omni".into(),
+        "/project/common/messages.omni".into(),
+        "common/messages.omni".into(),
         MESSAGES.into(),
     ));
     let diags = vec![
@@ -199,7 +199,7 @@ fn sarif_carries_rules_locations_labels_and_fingerprints() {
         "`cart_reminder` is declared here"
     );
     let rloc = &related["physicalLocation"];
-    assert_eq!(rloc["artifactLocation"]["uri"], "shared/messages.omni");
+    assert_eq!(rloc["artifactLocation"]["uri"], "common/messages.omni");
     assert_eq!(
         rloc["region"],
         serde_json::json!({"startLine": 3, "startColumn": 9, "endLine": 3, "endColumn": 22})
@@ -267,7 +267,7 @@ fn json_has_exactly_the_briefs_fields_and_one_based_positions() {
     assert_eq!(
         diags[1]["labels"],
         serde_json::json!([{
-            "file": "shared/messages.omni",
+            "file": "common/messages.omni",
             "line": 3,
             "column": 9,
             "end_line": 3,
@@ -278,7 +278,7 @@ fn json_has_exactly_the_briefs_fields_and_one_based_positions() {
     assert_eq!(diags[1]["help"], "did you mean `cart_reminder`?");
     assert_eq!(diags[2]["severity"], "warning");
     assert_eq!(diags[2]["labels"][0]["line"], 7);
-    assert_eq!(diags[3]["file"], "shared/messages.omni");
+    assert_eq!(diags[3]["file"], "common/messages.omni");
 }
 
 #[test]
@@ -361,8 +361,8 @@ fn sarif_fingerprints_survive_edits_above_the_finding() {
         edited_text.clone(),
     ));
     edited.add(SourceFile::new(
-        "/project/shared/messages.omni".into(),
-        "shared/messages.omni".into(),
+        "/project/common/messages.omni".into(),
+        "common/messages.omni".into(),
         MESSAGES.into(),
     ));
     let shift = edited_text.len() - CART.len();
