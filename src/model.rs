@@ -247,6 +247,39 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// A campaign as declared before its properties are read: the defaults
+    /// of every property (`reentry never`, no audience, goal, exits, limits,
+    /// window or time zone) and the given trigger and journey. `loc` is the
+    /// name, `decl` the whole declaration; the trigger is located at the
+    /// name until one is read.
+    pub fn new(
+        name: String,
+        loc: Loc,
+        decl: Loc,
+        allows: Allows,
+        trigger: Trigger,
+        journey: Block,
+    ) -> Campaign {
+        Campaign {
+            name,
+            loc,
+            decl,
+            allows,
+            description: None,
+            trigger,
+            trigger_loc: loc,
+            audience: None,
+            reentry: Reentry::Never,
+            reentry_loc: None,
+            goal: None,
+            exits: Vec::new(),
+            limits: Vec::new(),
+            window: None,
+            timezone: None,
+            journey,
+        }
+    }
+
     /// The trigger event, when the campaign is triggered by one.
     pub fn trigger_event(&self) -> Option<EventId> {
         match &self.trigger {

@@ -194,24 +194,14 @@ impl ProgramBuilder {
     pub fn campaign(&mut self, name: &str, trigger: Trigger, steps: Vec<Step>) -> CampaignId {
         let loc = self.loc();
         let jloc = self.loc();
-        self.program.campaigns.push(Campaign {
-            name: name.into(),
+        self.program.campaigns.push(Campaign::new(
+            name.into(),
             loc,
-            decl: loc,
-            allows: Allows::default(),
-            description: None,
+            loc,
+            Allows::default(),
             trigger,
-            trigger_loc: loc,
-            audience: None,
-            reentry: Reentry::Never,
-            reentry_loc: None,
-            goal: None,
-            exits: Vec::new(),
-            limits: Vec::new(),
-            window: None,
-            timezone: None,
-            journey: Block { steps, loc: jloc },
-        });
+            Block { steps, loc: jloc },
+        ));
         CampaignId(self.program.campaigns.len() as u32 - 1)
     }
 

@@ -130,27 +130,17 @@ impl Resolver<'_> {
                     }
                     ItemKind::Campaign(c) => {
                         let id = CampaignId(self.program.campaigns.len() as u32);
-                        self.program.campaigns.push(Campaign {
-                            name: c.name.name.clone(),
-                            loc: loc(file, c.name.span),
-                            decl: loc(file, item.span),
-                            allows: item_allows,
-                            description: None,
-                            trigger: Trigger::Daily { minutes: 0 },
-                            trigger_loc: loc(file, c.name.span),
-                            audience: None,
-                            reentry: Reentry::Never,
-                            reentry_loc: None,
-                            goal: None,
-                            exits: Vec::new(),
-                            limits: Vec::new(),
-                            window: None,
-                            timezone: None,
-                            journey: model::Block {
+                        self.program.campaigns.push(Campaign::new(
+                            c.name.name.clone(),
+                            loc(file, c.name.span),
+                            loc(file, item.span),
+                            item_allows,
+                            Trigger::Daily { minutes: 0 },
+                            model::Block {
                                 steps: Vec::new(),
                                 loc: loc(file, c.body_span),
                             },
-                        });
+                        ));
                         self.register(Ns::Campaign, &c.name, file, Decl::Campaign(id));
                         self.index
                             .define(Target::Campaign(id), &c.name.name, file, c.name.span);

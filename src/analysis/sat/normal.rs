@@ -88,29 +88,9 @@ impl Logic<'_> {
                 let cond = &self.program.segment(*s).cond;
                 self.nnf(cond, pos, role, via, depth + 1)
             }
-            CondKind::Attr(a) => self.leaf(
-                Atom::Cmp {
-                    term: Term::Attr(*a),
-                    op: CmpOp::Eq,
-                    val: CVal::Bool(true),
-                },
-                pos,
-                loc,
-                via,
-                role,
-            ),
+            CondKind::Attr(a) => self.leaf(is_true(Term::Attr(*a)), pos, loc, via, role),
             CondKind::Field(v) => match term(v) {
-                Some(t) => self.leaf(
-                    Atom::Cmp {
-                        term: t,
-                        op: CmpOp::Eq,
-                        val: CVal::Bool(true),
-                    },
-                    pos,
-                    loc,
-                    via,
-                    role,
-                ),
+                Some(t) => self.leaf(is_true(t), pos, loc, via, role),
                 None => self.opaque(c, pos, role, via),
             },
             CondKind::Cmp { lhs, op, rhs } => {
@@ -429,5 +409,14 @@ fn only_trigger(c: &Cond) -> bool {
         CondKind::In { value, list, .. } => val(value) && list.iter().all(val),
         CondKind::IsSet { value, .. } | CondKind::Field(value) => val(value),
         _ => false,
+    }
+}
+
+/// A bare boolean (`vip`, `placed_order.first_order`): the term equals true.
+fn is_true(term: Term) -> Atom {
+    Atom::Cmp {
+        term,
+        op: CmpOp::Eq,
+        val: CVal::Bool(true),
     }
 }
