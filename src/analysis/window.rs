@@ -79,9 +79,7 @@ pub fn window_limit(program: &Program, c: &Campaign) -> Option<(u64, String)> {
             _ if entry + SHIFT < 0 || entry - SHIFT >= close => None,
             _ => Some((entry - SHIFT).max(0)),
         };
-        let Some(earliest) = earliest else {
-            return None;
-        };
+        let earliest = earliest?;
         let when = if earliest == 0 {
             format!("as the window opens on {first}")
         } else {
