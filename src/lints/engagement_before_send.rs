@@ -72,14 +72,26 @@ pub const CODE: Code = Code::EngagementBeforeSend;
 pub struct Use {
     pub node: NodeIndex,
     pub message: MessageId,
-    /// `opened` or `clicked`.
-    pub verb: &'static str,
+    /// `clicked` (else `opened`).
+    pub clicked: bool,
     /// The condition, or the `wait for` step.
     pub loc: Loc,
     /// Whether it is the event a `wait for` waits on.
     pub waited: bool,
-    /// The whole condition it is part of (none when `waited`).
-    pub cond: Option<Cond>,
+    /// The whole condition it is part of, by its position among the
+    /// node's conditions ([`node_conds`]; none when `waited`).
+    pub cond: Option<u32>,
+}
+
+impl Use {
+    /// `opened` or `clicked`.
+    pub fn verb(&self) -> &'static str {
+        if self.clicked {
+            "clicked"
+        } else {
+            "opened"
+        }
+    }
 }
 
 /// Every engagement check of a journey.
@@ -88,48 +100,56 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
     let mut out = Vec::new();
     for n in g.node_indices() {
         let node = &g[n];
-        let mut conds = Vec::new();
-        match &node.kind {
-            NodeKind::WaitFor { on, filter, .. } => {
-                let verb = match on {
-                    WaitOn::Opened(m) => Some(("opened", *m)),
-                    WaitOn::Clicked(m) => Some(("clicked", *m)),
-                    WaitOn::Event(_) => None,
-                };
-                if let Some((verb, message)) = verb {
-                    out.push(Use {
-                        node: n,
-                        message,
-                        verb,
-                        loc: node.loc,
-                        waited: true,
-                        cond: None,
-                    });
-                }
-                conds.extend(filter.iter());
-            }
-            NodeKind::Branch { conds: cs } => conds.extend(cs.iter()),
-            _ => {}
+        let waited = match &node.kind {
+            NodeKind::WaitFor {
+                on: WaitOn::Opened(m),
+                ..
+            } => Some((false, *m)),
+            NodeKind::WaitFor {
+                on: WaitOn::Clicked(m),
+                ..
+            } => Some((true, *m)),
+            _ => None,
+        };
+        if let Some((clicked, message)) = waited {
+            out.push(Use {
+                node: n,
+                message,
+                clicked,
+                loc: node.loc,
+                waited: true,
+                cond: None,
+            });
         }
-        for whole in conds {
+        for (i, whole) in node_conds(&node.kind).into_iter().enumerate() {
             walk_cond(whole, &mut |c| {
-                let (verb, message) = match c.kind {
-                    CondKind::Opened(m) => ("opened", m),
-                    CondKind::Clicked(m) => ("clicked", m),
+                let (clicked, message) = match c.kind {
+                    CondKind::Opened(m) => (false, m),
+                    CondKind::Clicked(m) => (true, m),
                     _ => return,
                 };
                 out.push(Use {
                     node: n,
                     message,
-                    verb,
+                    clicked,
                     loc: c.loc,
                     waited: false,
-                    cond: Some(whole.clone()),
+                    cond: Some(i as u32),
                 });
             });
         }
     }
     out
+}
+
+/// The conditions a node holds itself: a branch's arms, a `wait for`'s
+/// filter.
+fn node_conds(kind: &NodeKind) -> Vec<&Cond> {
+    match kind {
+        NodeKind::WaitFor { filter, .. } => filter.iter().collect(),
+        NodeKind::Branch { conds } => conds.iter().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// For each check: whether some execution reaching it has sent the
@@ -225,7 +245,10 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                 continue;
             }
             let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
-            if let Some(cond) = &u.cond {
+            if let Some(cond) = u
+                .cond
+                .map(|i| node_conds(&journey.graph[u.node].kind)[i as usize])
+            {
                 let unsent = unsent.get_or_insert_with(|| {
                     let all: Set = (0..local.len() as u32).collect();
                     unsent_sets(flow, all, &|v| sent_bit(journey, flow, &local, v))
@@ -399,7 +422,7 @@ fn diagnose(
         span,
         format!(
             "`{} {name}` is checked here, but some paths to it have not sent `{name}`{}",
-            u.verb,
+            u.verb(),
             if u.waited {
                 ": on those this always times out"
             } else {
@@ -465,7 +488,7 @@ fn diagnose(
     }
     d.with_help(format!(
         "check `{} {name}` only on paths that sent it (inside the branch that sends it), or send `{name}` on every path before",
-        u.verb
+        u.verb()
     ))
 }
 
