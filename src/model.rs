@@ -243,6 +243,9 @@ pub struct Campaign {
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
     pub timezone: Option<String>,
+    /// The campaign's own quiet hours (minutes after midnight, `from` to
+    /// `to`), on top of each channel's, with where they are written.
+    pub quiet_hours: Option<(u32, u32, Loc)>,
     pub journey: Block,
 }
 
@@ -276,8 +279,19 @@ impl Campaign {
             limits: Vec::new(),
             window: None,
             timezone: None,
+            quiet_hours: None,
             journey,
         }
+    }
+
+    /// The quiet periods a send on `channel` waits out: the channel's and
+    /// the campaign's (a send goes out when neither holds it).
+    pub fn quiet_periods(&self, channel: &Channel) -> Vec<(u32, u32)> {
+        channel
+            .quiet_hours
+            .into_iter()
+            .chain(self.quiet_hours.map(|(from, to, _)| (from, to)))
+            .collect()
     }
 
     /// The trigger event, when the campaign is triggered by one.

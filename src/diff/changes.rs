@@ -127,6 +127,14 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             Some("times of day (wait until, quiet hours, scheduled triggers) move with it".into()),
         );
     }
+    if op.quiet_hours != np.quiet_hours {
+        push(
+            "quiet_hours",
+            op.quiet_hours.as_ref().map(quiet_hours),
+            np.quiet_hours.as_ref().map(quiet_hours),
+            Some("sends from the change on wait out the new quiet hours (and their channel’s); a send already held is tried again when its hold ends, under the new hours".into()),
+        );
+    }
     if op.description != np.description {
         push(
             "description",
@@ -147,6 +155,10 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
         );
     }
     out
+}
+
+fn quiet_hours(q: &plan::QuietHours) -> String {
+    format!("{} to {}", q.from, q.to)
 }
 
 pub(super) fn list(items: &[&String]) -> String {
@@ -211,10 +223,8 @@ pub(super) fn content(o: &Side, n: &Side) -> Vec<ContentChange> {
             changes.push(format!("consent: {} -> {}", c(&a.consent), c(&b.consent)));
         }
         if a.quiet_hours != b.quiet_hours {
-            let q = |q: &Option<plan::QuietHours>| {
-                q.as_ref()
-                    .map_or("none".to_string(), |q| format!("{} to {}", q.from, q.to))
-            };
+            let q =
+                |q: &Option<plan::QuietHours>| q.as_ref().map_or("none".to_string(), quiet_hours);
             changes.push(format!(
                 "quiet hours: {} -> {}",
                 q(&a.quiet_hours),

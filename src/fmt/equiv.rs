@@ -334,6 +334,10 @@ impl Erase for CampaignProp {
                 a.erase();
                 b.erase();
             }
+            CampaignPropKind::QuietHours(a, b) => {
+                a.erase();
+                b.erase();
+            }
             CampaignPropKind::Journey(b) => b.erase(),
         }
     }

@@ -156,10 +156,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             ChannelDecl {
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
-                quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: time_of_day(from),
-                    to: time_of_day(to),
-                }),
+                quiet_hours: ch.quiet_hours.map(|(from, to)| quiet_hours(from, to)),
                 limits: ch.limits.iter().map(limit).collect(),
             },
         );
@@ -209,6 +206,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         window,
         timezone,
         timezone_attribute,
+        quiet_hours: c.quiet_hours.map(|(from, to, _)| quiet_hours(from, to)),
         profile,
         events,
         channels,
@@ -222,6 +220,13 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
 
 /// The order of a node's successors in the plan: arms in source order,
 /// `else` last; `event` before `timeout`; `body` before `done`.
+fn quiet_hours(from: u32, to: u32) -> QuietHours {
+    QuietHours {
+        from: time_of_day(from),
+        to: time_of_day(to),
+    }
+}
+
 fn edge_rank(e: &GEdge) -> usize {
     match e {
         GEdge::If(i) => *i,

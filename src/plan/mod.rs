@@ -32,7 +32,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The version of the plan format this compiler writes.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// The major version of [`FORMAT_VERSION`]: runners reject other majors.
 pub const FORMAT_MAJOR: u32 = 1;
@@ -41,7 +41,7 @@ pub const FORMAT_MAJOR: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "Omnis execution plan")]
 pub struct Plan {
-    /// Plan format version, `major.minor` (this is `1.1`). A minor version
+    /// Plan format version, `major.minor` (this is `1.2`). A minor version
     /// only adds; a major version breaks. Runners reject an unknown major.
     pub format_version: String,
     /// The compiler that wrote the plan.
@@ -79,6 +79,11 @@ pub struct Plan {
     /// profile declares one (`timezone`). `null`: every person uses
     /// `timezone`.
     pub timezone_attribute: Option<String>,
+    /// The campaign's own quiet hours (format 1.2), on top of each
+    /// channel's: a send of this campaign goes out only when neither its
+    /// channel's nor these hold it (person's time zone). `null`: none.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
     /// The profile attributes the plan reads, with their types.
     pub profile: BTreeMap<String, ValueType>,
     /// The events the plan reads (trigger, goal, exits, `did`, `wait for`,

@@ -125,6 +125,12 @@ impl Resolver<'_> {
                         .help = Some(help);
                     }
                 }
+                ast::CampaignPropKind::QuietHours(from, to) => {
+                    if let Some((from, to)) = self.quiet_period(from, to, p.span, file) {
+                        self.program.campaigns[id.index()].quiet_hours =
+                            Some((from, to, loc(file, p.span)));
+                    }
+                }
                 ast::CampaignPropKind::Journey(b) => {
                     has_journey = true;
                     let block = self.block(b, ctx);

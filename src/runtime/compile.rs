@@ -144,7 +144,9 @@ pub struct CNode {
 pub struct CChannel {
     pub name: String,
     pub consent: Option<usize>,
-    pub quiet: Option<(u32, u32)>,
+    /// The quiet periods a send on it waits out: the channel's and the
+    /// campaign's (minutes after midnight, `from` to `to`).
+    pub quiet: Vec<(u32, u32)>,
     pub limits: Vec<(u32, i64)>,
 }
 
@@ -280,10 +282,10 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 })?),
                 None => None,
             };
-        let quiet = match &ch.quiet_hours {
-            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
-            None => None,
-        };
+        let mut quiet = Vec::new();
+        for q in ch.quiet_hours.iter().chain(&plan.quiet_hours) {
+            quiet.push((tod(&q.from)?, tod(&q.to)?));
+        }
         c.channels.push(CChannel {
             name: name.clone(),
             consent,

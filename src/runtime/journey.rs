@@ -410,10 +410,8 @@ impl Run<'_> {
         let c = self.c;
         let ch_i = c.messages[m].channel;
         let ch = &c.channels[ch_i];
-        if let Some((from, to)) = ch.quiet {
-            if let Some(end) = time::quiet_until(self.k.tz, t, from, to) {
-                return SendOutcome::Quiet(end);
-            }
+        if let Some(end) = time::quiet_until_all(self.k.tz, t, &ch.quiet) {
+            return SendOutcome::Quiet(end);
         }
         if let Some(a) = ch.consent {
             if self.p.attrs[a] != Some(Val::Bool(true)) {

@@ -324,6 +324,8 @@ pub enum CampaignPropKind {
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
+    /// `quiet_hours FROM to TO` (brief v2): on top of each channel's.
+    QuietHours(TimeOfDay, TimeOfDay),
     Journey(Block),
 }
 
@@ -340,6 +342,7 @@ impl CampaignPropKind {
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
+            CampaignPropKind::QuietHours(..) => "quiet_hours",
             CampaignPropKind::Journey(_) => "journey",
         }
     }

@@ -237,9 +237,7 @@ impl Lowerer {
             Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
             Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
             Rule::ch_quiet => {
-                let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
-                let from = self.time_of_day(t.next()?, base);
-                let to = self.time_of_day(t.next()?, base);
+                let (from, to) = self.quiet_hours(p, base)?;
                 ChannelPropKind::QuietHours(from, to)
             }
             Rule::limit => ChannelPropKind::Limit(self.limit(p, base)?),
@@ -247,6 +245,14 @@ impl Lowerer {
             _ => return None,
         };
         Some(ChannelProp { kind, span })
+    }
+
+    /// `quiet_hours FROM to TO`, of a channel or a campaign.
+    fn quiet_hours(&mut self, p: P, base: usize) -> Option<(TimeOfDay, TimeOfDay)> {
+        let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
+        let from = self.time_of_day(t.next()?, base);
+        let to = self.time_of_day(t.next()?, base);
+        Some((from, to))
     }
 
     fn limit(&mut self, pair: P, base: usize) -> Option<Limit> {
@@ -309,6 +315,10 @@ impl Lowerer {
                 CampaignPropKind::Window(from, to)
             }
             Rule::timezone => CampaignPropKind::Timezone(self.string(after_keyword(p)?, base)),
+            Rule::camp_quiet => {
+                let (from, to) = self.quiet_hours(p, base)?;
+                CampaignPropKind::QuietHours(from, to)
+            }
             Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
             _ => return None,
         };

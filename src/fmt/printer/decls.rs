@@ -119,13 +119,7 @@ impl Printer<'_, '_> {
                 self.kw_sp("consent");
                 self.ident(i);
             }
-            ChannelPropKind::QuietHours(from, to) => {
-                self.kw_sp("quiet_hours");
-                self.span_text(from.span);
-                self.sp();
-                self.kw_sp("to");
-                self.span_text(to.span);
-            }
+            ChannelPropKind::QuietHours(from, to) => self.quiet_hours(from, to),
             ChannelPropKind::Limit(l) => self.limit(l),
             ChannelPropKind::Description(s) => {
                 self.kw_sp("description");
@@ -162,6 +156,14 @@ impl Printer<'_, '_> {
         self.kw(kw);
         self.sp();
         self.string(s);
+    }
+
+    fn quiet_hours(&mut self, from: &TimeOfDay, to: &TimeOfDay) {
+        self.kw_sp("quiet_hours");
+        self.span_text(from.span);
+        self.sp();
+        self.kw_sp("to");
+        self.span_text(to.span);
     }
 
     pub(super) fn campaign_prop(&mut self, p: &CampaignProp) {
@@ -210,6 +212,7 @@ impl Printer<'_, '_> {
                 self.kw_sp("timezone");
                 self.string(s);
             }
+            CampaignPropKind::QuietHours(from, to) => self.quiet_hours(from, to),
             CampaignPropKind::Journey(b) => {
                 self.kw_sp("journey");
                 self.block(b, false);
