@@ -90,6 +90,12 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             program.event(*e).name.clone()
         })
         .collect();
+    let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_filters = c
+        .exit_filters
+        .iter()
+        .map(|(e, f)| (program.event(*e).name.clone(), cx.expr(f)))
+        .collect();
     let limits = c.limits.iter().map(limit).collect();
     let timezone = c.timezone.clone().unwrap_or_else(|| "UTC".to_string());
     let tz = time::parse_tz(&timezone).unwrap_or(chrono_tz::UTC);
@@ -201,7 +207,9 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         audience,
         reentry,
         goal,
+        goal_filter,
         exits: exits.into_iter().collect(),
+        exit_filters,
         limits,
         window,
         timezone,

@@ -290,6 +290,11 @@ impl Lowerer {
     }
 
     pub fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
+        // Ending in an optional `where`: without what pest skipped before it.
+        let span = match p.as_rule() {
+            Rule::goal | Rule::exit_when => self.tight_span(&p, base),
+            _ => span,
+        };
         let kind = match p.as_rule() {
             Rule::description => {
                 CampaignPropKind::Description(self.string(after_keyword(p)?, base))
@@ -305,8 +310,18 @@ impl Lowerer {
                     _ => Reentry::After(self.duration(ri.next()?, base)),
                 })
             }
-            Rule::goal => CampaignPropKind::Goal(self.ident(after_keyword(p)?, base)),
-            Rule::exit_when => CampaignPropKind::ExitWhen(self.ident(p.into_inner().nth(2)?, base)),
+            Rule::goal => {
+                let mut inner = p.into_inner().skip(1);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::Goal(event, filter)
+            }
+            Rule::exit_when => {
+                let mut inner = p.into_inner().skip(2);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::ExitWhen(event, filter)
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);

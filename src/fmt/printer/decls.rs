@@ -191,14 +191,14 @@ impl Printer<'_, '_> {
                     }
                 }
             }
-            CampaignPropKind::Goal(i) => {
+            CampaignPropKind::Goal(i, filter) => {
                 self.kw_sp("goal");
-                self.ident(i);
+                self.event_where(i, filter.as_ref());
             }
-            CampaignPropKind::ExitWhen(i) => {
+            CampaignPropKind::ExitWhen(i, filter) => {
                 self.kw_sp("exit");
                 self.kw_sp("when");
-                self.ident(i);
+                self.event_where(i, filter.as_ref());
             }
             CampaignPropKind::Limit(l) => self.limit(l),
             CampaignPropKind::Window(from, to) => {
@@ -220,16 +220,19 @@ impl Printer<'_, '_> {
         }
     }
 
+    /// `EVENT [where EXPR]`, of a trigger, a goal or an exit.
+    fn event_where(&mut self, event: &Ident, filter: Option<&Expr>) {
+        self.ident(event);
+        if let Some(f) = filter {
+            self.sp();
+            self.kw_sp("where");
+            self.expr(f);
+        }
+    }
+
     pub(super) fn trigger(&mut self, t: &Trigger) {
         match t {
-            Trigger::Event { event, filter } => {
-                self.ident(event);
-                if let Some(f) = filter {
-                    self.sp();
-                    self.kw_sp("where");
-                    self.expr(f);
-                }
-            }
+            Trigger::Event { event, filter } => self.event_where(event, filter.as_ref()),
             Trigger::Enters(i) => {
                 self.kw_sp("enters");
                 self.ident(i);
