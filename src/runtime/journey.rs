@@ -237,7 +237,7 @@ impl Run<'_> {
                                     )
                                 });
                                 if ok {
-                                    self.advance(t, *matched);
+                                    self.leave(t, *matched);
                                 }
                             }
                         }
@@ -276,7 +276,7 @@ impl Run<'_> {
                                 CWaitOn::Event(_) => false,
                             };
                             if hit {
-                                self.advance(t, *matched);
+                                self.leave(t, *matched);
                             }
                         }
                     }
@@ -311,11 +311,15 @@ impl Run<'_> {
             self.out.refused.reentry += 1;
             return;
         }
-        if let Some(a) = &c.audience {
-            if !eval(a, &self.ctx(t, &trigger_fields)) {
-                self.out.refused.audience += 1;
-                return;
-            }
+        // `exit unless` is checked at entry like the audience.
+        let cx = self.ctx(t, &trigger_fields);
+        if c.audience
+            .iter()
+            .chain(&c.exit_unless)
+            .any(|a| !eval(a, &cx))
+        {
+            self.out.refused.audience += 1;
+            return;
         }
         let m = c.messages.len();
         self.k.journey = Some(Journey {
@@ -391,15 +395,40 @@ impl Run<'_> {
     /// The journey's timer fired.
     pub fn wake(&mut self, t: i64) {
         let Some(j) = &self.k.journey else { return };
-        let tgt = match (j.pending, &self.c.nodes[j.node].kind) {
-            (Pending::Advance(tgt), _) => tgt,
-            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => *timeout,
-            _ => Tgt {
-                to: j.node,
-                lp: false,
+        match (j.pending, &self.c.nodes[j.node].kind) {
+            (Pending::Advance(tgt), _) => self.leave(t, tgt),
+            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => self.leave(t, *timeout),
+            // A send held by quiet hours: it checks `exit unless` itself.
+            _ => {
+                let to = j.node;
+                self.advance(t, Tgt { to, lp: false })
+            }
+        }
+    }
+
+    /// Flow leaves a node where time passed, to `tgt`: a checkpoint of
+    /// `exit unless`.
+    pub fn leave(&mut self, t: i64, tgt: Tgt) {
+        if self.checkpoint(t) {
+            self.advance(t, tgt);
+        }
+    }
+
+    /// Checks `exit unless` at `t`: false when one of its conditions fails
+    /// (the journey has then ended, exit reason `condition`).
+    fn checkpoint(&mut self, t: i64) -> bool {
+        let cx = self.ctx(t, &[]);
+        if self.c.exit_unless.iter().all(|c| eval(c, &cx)) {
+            return true;
+        }
+        self.end(
+            t,
+            What::Exited {
+                reason: ExitReason::Condition,
+                event: None,
             },
-        };
-        self.advance(t, tgt);
+        );
+        false
     }
 
     fn skip(&mut self, t: i64, m: usize, reason: SkipReason) {
@@ -438,6 +467,10 @@ impl Run<'_> {
         let ch = &c.channels[ch_i];
         if let Some(end) = time::quiet_until_all(self.k.tz, t, &ch.quiet) {
             return SendOutcome::Quiet(end);
+        }
+        // Right before the send goes out.
+        if !self.checkpoint(t) {
+            return SendOutcome::Done;
         }
         if let Some(a) = ch.consent {
             if self.p.attrs[a] != Some(Val::Bool(true)) {
@@ -678,7 +711,7 @@ impl Run<'_> {
                     }),
                 };
                 if done {
-                    self.advance(t, *matched);
+                    self.leave(t, *matched);
                 } else {
                     self.due(t, arrived.checked_add(*within), Pending::WaitFor);
                 }
