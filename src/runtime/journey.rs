@@ -5,11 +5,11 @@
 use sha2::{Digest, Sha256};
 
 use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, next_expiry, Ctx, Occurrence};
+use super::eval::{eval, next_expiry, Ctx};
 use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
-use super::{Effects, Entry, ExitReason, Input, InputKind, SkipReason, What};
+use super::{Effects, Entry, ExitReason, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
-use crate::plan::{time, Reentry};
+use crate::plan::time;
 
 /// Flow that goes round this many nodes with no time passing is stopped
 /// (the compiler rejects such plans as `instant-loop`).
@@ -86,7 +86,7 @@ impl Run<'_> {
     /// What conditions read at `now`: the journey's trigger fields and
     /// engagement when in one, else `trigger_fields` (an entry being
     /// decided) and none.
-    fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
+    pub(super) fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
         let outside = Ctx {
             attrs: &self.p.attrs,
             trigger_fields,
@@ -140,210 +140,6 @@ impl Run<'_> {
             self.k.in_segment = now_in;
             self.k.segment_check = next_expiry(cond, &self.p.history, t);
         }
-    }
-
-    /// Applies an input to the person's state (no journey logic).
-    pub fn apply(&mut self, input: &Input) {
-        match &input.kind {
-            InputKind::Event(e, fields) => {
-                self.p.history[*e].push(Occurrence {
-                    at: input.at,
-                    seq: self.p.seq,
-                    fields: fields.clone(),
-                });
-                self.p.seq += 1;
-            }
-            InputKind::Set(list) => {
-                for (a, v) in list {
-                    self.p.attrs[*a] = v.clone();
-                }
-                if self.c.tz_attr.is_some() {
-                    self.update_tz();
-                }
-            }
-            InputKind::Opened(_) | InputKind::Clicked(_) | InputKind::Ignored => {}
-        }
-    }
-
-    /// Whether this occurrence of event `e` ends the journey: `Some(true)`
-    /// as the goal, `Some(false)` as an exit (their `where`s read the
-    /// occurrence's fields, and the profile as it is now).
-    fn ends(&self, t: i64, e: usize, fields: &[Option<Val>]) -> Option<bool> {
-        let c = self.c;
-        let holds = |filter: &Option<CExpr>| {
-            filter.as_ref().is_none_or(|f| {
-                eval(
-                    f,
-                    &Ctx {
-                        event_fields: fields,
-                        ..self.ctx(t, &[])
-                    },
-                )
-            })
-        };
-        if c.goal == Some(e) && holds(&c.goal_filter) {
-            return Some(true);
-        }
-        c.exits
-            .iter()
-            .any(|(x, filter)| *x == e && holds(filter))
-            .then_some(false)
-    }
-
-    /// An input at its instant: state, then the journey, then triggers.
-    pub fn input(&mut self, input: &Input) {
-        let t = input.at;
-        let tz_before = self.k.tz;
-        self.apply(input);
-        let c = self.c;
-        match &input.kind {
-            InputKind::Event(e, fields) => {
-                if self.k.journey.is_some() {
-                    let ends = self.ends(t, *e, fields);
-                    if ends == Some(true) {
-                        self.end(
-                            t,
-                            What::Converted {
-                                event: c.events[*e].name.clone(),
-                            },
-                        );
-                    } else if ends == Some(false) {
-                        self.end(
-                            t,
-                            What::Exited {
-                                reason: ExitReason::ExitEvent,
-                                event: Some(c.events[*e].name.clone()),
-                            },
-                        );
-                    } else if let Some(j) = &self.k.journey {
-                        if let (
-                            Pending::WaitFor,
-                            CKind::WaitFor {
-                                on,
-                                filter,
-                                matched,
-                                ..
-                            },
-                        ) = (j.pending, &c.nodes[j.node].kind)
-                        {
-                            if matches!(on, CWaitOn::Event(w) if w == e) {
-                                let ok = filter.as_ref().is_none_or(|f| {
-                                    eval(
-                                        f,
-                                        &Ctx {
-                                            event_fields: fields,
-                                            ..self.ctx(t, &[])
-                                        },
-                                    )
-                                });
-                                if ok {
-                                    self.leave(t, *matched);
-                                }
-                            }
-                        }
-                    }
-                }
-                if self.k.journey.is_none() {
-                    if let CTrigger::Event { event, filter } = &c.trigger {
-                        if event == e {
-                            let ok = filter
-                                .as_ref()
-                                .is_none_or(|f| eval(f, &self.ctx(t, fields)));
-                            if ok {
-                                self.try_enter(t, fields.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            InputKind::Opened(m) | InputKind::Clicked(m) => {
-                let clicked = matches!(input.kind, InputKind::Clicked(_));
-                if let Some(j) = &mut self.k.journey {
-                    // Engagement counts only with a message sent in this
-                    // journey.
-                    if j.sent[*m] {
-                        if clicked {
-                            j.clicked[*m] = true;
-                        } else {
-                            j.opened[*m] = true;
-                        }
-                        if let (Pending::WaitFor, CKind::WaitFor { on, matched, .. }) =
-                            (j.pending, &c.nodes[j.node].kind)
-                        {
-                            let hit = match on {
-                                CWaitOn::Opened(w) => !clicked && w == m,
-                                CWaitOn::Clicked(w) => clicked && w == m,
-                                CWaitOn::Event(_) => false,
-                            };
-                            if hit {
-                                self.leave(t, *matched);
-                            }
-                        }
-                    }
-                }
-            }
-            InputKind::Set(_) | InputKind::Ignored => {}
-        }
-        if self.k.tz != tz_before {
-            self.k.schedule = self.next_firing(t);
-        }
-        self.check_segment(t);
-    }
-
-    pub fn try_enter(&mut self, t: i64, trigger_fields: Vec<Option<Val>>) {
-        let c = self.c;
-        if self.k.journey.is_some() {
-            return;
-        }
-        if let Some((opens, closes)) = c.window {
-            if t < opens || t >= closes {
-                self.out.refused.window += 1;
-                return;
-            }
-        }
-        let allowed = match (&c.reentry, self.k.entered) {
-            (_, None) => true,
-            (Reentry::Never, Some(_)) => false,
-            (Reentry::Always, Some(_)) => true,
-            (Reentry::After { after }, Some(last)) => (t - last) as u64 >= *after,
-        };
-        if !allowed {
-            self.out.refused.reentry += 1;
-            return;
-        }
-        // `exit unless` is checked at entry like the audience.
-        let cx = self.ctx(t, &trigger_fields);
-        if c.audience
-            .iter()
-            .chain(&c.exit_unless)
-            .any(|a| !eval(a, &cx))
-        {
-            self.out.refused.audience += 1;
-            return;
-        }
-        let m = c.messages.len();
-        self.k.journey = Some(Journey {
-            node: c.entry,
-            arrived: t,
-            entry_seq: self.p.seq,
-            trigger_fields,
-            counters: Vec::new(),
-            until_left: Vec::new(),
-            sent: vec![false; m],
-            opened: vec![false; m],
-            clicked: vec![false; m],
-            wake: i64::MAX,
-            pending: Pending::Quiet,
-        });
-        self.k.entered = Some(t);
-        self.push(t, What::Entered);
-        self.advance(
-            t,
-            Tgt {
-                to: c.entry,
-                lp: false,
-            },
-        );
     }
 
     pub fn end(&mut self, t: i64, what: What) {
