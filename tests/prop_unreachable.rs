@@ -853,6 +853,8 @@ impl<'p> Brute<'p> {
                 out.push(s);
             }
             StepKind::Exit => {}
+            // Not generated here: `tests/soundness.rs` covers it.
+            StepKind::WaitAny { .. } => unreachable!("no `wait for any` is generated"),
         }
         out
     }
@@ -868,6 +870,7 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
             StepKind::Wait { seconds } => writeln!(out, "{pad}wait {seconds}s"),
             StepKind::WaitUntil { .. } => writeln!(out, "{pad}wait until"),
             StepKind::Exit => writeln!(out, "{pad}exit"),
+            StepKind::WaitAny { .. } => writeln!(out, "{pad}wait for any"),
             StepKind::Goto { target } => writeln!(out, "{pad}goto {target}"),
             StepKind::Named { name, body } => {
                 writeln!(out, "{pad}step {name} {{").unwrap();

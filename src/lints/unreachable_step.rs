@@ -262,6 +262,7 @@ impl Analysis<'_, '_> {
                         NodeKind::Branch { .. }
                         | NodeKind::Split
                         | NodeKind::WaitFor { .. }
+                        | NodeKind::WaitAny { .. }
                         | NodeKind::Named { .. } => " (every path through it exits or jumps away)",
                         _ => "",
                     };
@@ -326,6 +327,16 @@ impl Analysis<'_, '_> {
                 (
                     format!("the `repeat` on line {ul} never finishes a round, so flow never continues after it"),
                     "let the `repeat` body run to its end, or remove the steps after it".into(),
+                )
+            }
+            Dead::Shadowed { earlier } => {
+                label(d, uloc, "waits for the first of several things");
+                (
+                    format!(
+                        "the `on` number {} of the `wait for any` on line {ul} waits for the same thing (its `where`, if any, covers this one's) and takes it first",
+                        earlier + 1
+                    ),
+                    "remove this `on`, or move it before the other and narrow its `where`".into(),
                 )
             }
             Dead::WaitEnds { event, goal } => {
