@@ -62,8 +62,12 @@ pub enum Type {
     Bool,
     /// A point in time (`signed_up_at`).
     Time,
+    /// A calendar day (`birthday`), compared with date literals.
+    Date,
     /// One of a fixed set of strings, in declaration order.
     OneOf(Vec<String>),
+    /// A list of values of a scalar or one-of type (never of lists).
+    List(Box<Type>),
 }
 
 impl Type {
@@ -73,6 +77,8 @@ impl Type {
             Type::Number => "number".into(),
             Type::Bool => "bool".into(),
             Type::Time => "time".into(),
+            Type::Date => "date".into(),
+            Type::List(t) => format!("list of {}", t.describe()),
             Type::OneOf(vs) => format!(
                 "one of {}",
                 vs.iter()
@@ -462,6 +468,16 @@ pub enum CondKind {
         negated: bool,
     },
     IsSet {
+        value: Value,
+        negated: bool,
+    },
+    /// `list contains item`: false when the list is not set.
+    Contains {
+        list: Value,
+        item: Value,
+    },
+    /// `list is empty` (true when it is not set) / `is not empty`.
+    IsEmpty {
         value: Value,
         negated: bool,
     },

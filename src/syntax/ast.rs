@@ -215,13 +215,16 @@ pub enum TypeExpr {
     Named(Ident),
     /// `one of "a", "b"`.
     OneOf(Vec<StrLit>, Span),
+    /// `list of text`, `list of one of "a", "b"`: the element type (never
+    /// a list: the grammar has no lists of lists) and the whole span.
+    List(Box<TypeExpr>, Span),
 }
 
 impl TypeExpr {
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(i) => i.span,
-            TypeExpr::OneOf(_, s) => *s,
+            TypeExpr::OneOf(_, s) | TypeExpr::List(_, s) => *s,
         }
     }
 }
@@ -562,6 +565,16 @@ pub enum ExprKind {
     },
     /// `x is set` / `x is not set`
     IsSet {
+        path: Path,
+        negated: bool,
+    },
+    /// `list contains v`
+    Contains {
+        list: Operand,
+        item: Operand,
+    },
+    /// `list is empty` / `list is not empty`
+    IsEmpty {
         path: Path,
         negated: bool,
     },
