@@ -187,6 +187,8 @@ pub struct Message {
     pub subject: Option<String>,
     pub description: Option<String>,
     pub vars: BTreeMap<String, VarValue>,
+    /// `offer "ID"`: the promotion it carries.
+    pub offer: Option<String>,
     pub placeholders: Vec<PlaceholderRef>,
     pub loc: Loc,
     pub allows: Allows,
@@ -194,9 +196,17 @@ pub struct Message {
 
 impl Message {
     /// Two messages are the same content when template and vars are equal,
-    /// whatever their channel.
+    /// or when they carry the same offer, whatever their channel.
     pub fn same_content(&self, other: &Message) -> bool {
-        self.template == other.template && self.vars == other.vars
+        (self.template == other.template && self.vars == other.vars)
+            || self.same_offer(other).is_some()
+    }
+
+    /// The offer both carry, if they carry the same one.
+    pub fn same_offer<'m>(&'m self, other: &Message) -> Option<&'m str> {
+        self.offer
+            .as_deref()
+            .filter(|o| other.offer.as_deref() == Some(*o))
     }
 }
 

@@ -305,6 +305,7 @@ impl Erase for MessageProp {
             MessagePropKind::Channel(i) => i.erase(),
             MessagePropKind::Template(s)
             | MessagePropKind::Subject(s)
+            | MessagePropKind::Offer(s)
             | MessagePropKind::Description(s) => s.erase(),
             MessagePropKind::Vars(vars) => vars.erase(),
         }

@@ -145,6 +145,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                     .iter()
                     .map(|(k, v)| (k.clone(), var_value(v)))
                     .collect(),
+                offer: msg.offer.clone(),
                 placeholders,
             },
         );

@@ -328,6 +328,10 @@ pub struct MessageDecl {
     pub subject: Option<String>,
     /// Template variables.
     pub vars: BTreeMap<String, VarValue>,
+    /// The promotion the message carries (`offer "ID"`, format 1.2):
+    /// messages with the same offer are the same content. `null`: none.
+    #[serde(default)]
+    pub offer: Option<String>,
     /// The `{{ }}` placeholders of the message's text, in source order,
     /// each once.
     pub placeholders: Vec<Placeholder>,

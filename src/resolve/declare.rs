@@ -120,6 +120,7 @@ impl Resolver<'_> {
                             subject: None,
                             description: None,
                             vars: BTreeMap::new(),
+                            offer: None,
                             placeholders: Vec::new(),
                             loc: loc(file, m.name.span),
                             allows: item_allows,

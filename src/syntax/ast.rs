@@ -293,6 +293,8 @@ pub enum MessagePropKind {
     Subject(StrLit),
     Description(StrLit),
     Vars(Vec<Var>),
+    /// `offer "black-friday-40"`: the promotion the message carries.
+    Offer(StrLit),
 }
 
 /// `discount: 20` in `vars { }`.

@@ -276,6 +276,7 @@ impl Lowerer {
             Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
             Rule::msg_template => MessagePropKind::Template(self.string(after_keyword(p)?, base)),
             Rule::msg_subject => MessagePropKind::Subject(self.string(after_keyword(p)?, base)),
+            Rule::msg_offer => MessagePropKind::Offer(self.string(after_keyword(p)?, base)),
             Rule::description => MessagePropKind::Description(self.string(after_keyword(p)?, base)),
             Rule::msg_vars => {
                 let vars = p

@@ -166,6 +166,7 @@ impl Printer<'_, '_> {
             }
             MessagePropKind::Template(s) => ("template", s),
             MessagePropKind::Subject(s) => ("subject", s),
+            MessagePropKind::Offer(s) => ("offer", s),
             MessagePropKind::Description(s) => ("description", s),
         };
         self.kw(kw);
