@@ -62,8 +62,12 @@ pub enum Type {
     Bool,
     /// A point in time (`signed_up_at`).
     Time,
+    /// A calendar day (`birthday`), compared with date literals.
+    Date,
     /// One of a fixed set of strings, in declaration order.
     OneOf(Vec<String>),
+    /// A list of values of a scalar or one-of type (never of lists).
+    List(Box<Type>),
 }
 
 impl Type {
@@ -73,6 +77,8 @@ impl Type {
             Type::Number => "number".into(),
             Type::Bool => "bool".into(),
             Type::Time => "time".into(),
+            Type::Date => "date".into(),
+            Type::List(t) => format!("list of {}", t.describe()),
             Type::OneOf(vs) => format!(
                 "one of {}",
                 vs.iter()
@@ -181,6 +187,8 @@ pub struct Message {
     pub subject: Option<String>,
     pub description: Option<String>,
     pub vars: BTreeMap<String, VarValue>,
+    /// `offer "ID"`: the promotion it carries.
+    pub offer: Option<String>,
     pub placeholders: Vec<PlaceholderRef>,
     pub loc: Loc,
     pub allows: Allows,
@@ -188,9 +196,17 @@ pub struct Message {
 
 impl Message {
     /// Two messages are the same content when template and vars are equal,
-    /// whatever their channel.
+    /// or when they carry the same offer, whatever their channel.
     pub fn same_content(&self, other: &Message) -> bool {
-        self.template == other.template && self.vars == other.vars
+        (self.template == other.template && self.vars == other.vars)
+            || self.same_offer(other).is_some()
+    }
+
+    /// The offer both carry, if they carry the same one.
+    pub fn same_offer<'m>(&'m self, other: &Message) -> Option<&'m str> {
+        self.offer
+            .as_deref()
+            .filter(|o| other.offer.as_deref() == Some(*o))
     }
 }
 
@@ -532,6 +548,16 @@ pub enum CondKind {
         negated: bool,
     },
     IsSet {
+        value: Value,
+        negated: bool,
+    },
+    /// `list contains item`: false when the list is not set.
+    Contains {
+        list: Value,
+        item: Value,
+    },
+    /// `list is empty` (true when it is not set) / `is not empty`.
+    IsEmpty {
         value: Value,
         negated: bool,
     },

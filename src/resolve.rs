@@ -157,7 +157,7 @@ fn allows(file: FileId, list: &[ast::Allow]) -> Allows {
     }
 }
 
-const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time"];
+const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time", "date"];
 
 impl<'a> Resolver<'a> {
     fn err(

@@ -217,6 +217,10 @@ pub(super) fn message_changes(a: &MessageDecl, b: &MessageDecl) -> Vec<String> {
         let s = |s: &Option<String>| s.as_deref().map_or("none".to_string(), quote);
         out.push(format!("subject: {} -> {}", s(&a.subject), s(&b.subject)));
     }
+    if a.offer != b.offer {
+        let s = |s: &Option<String>| s.as_deref().map_or("none".to_string(), quote);
+        out.push(format!("offer: {} -> {}", s(&a.offer), s(&b.offer)));
+    }
     let keys: BTreeSet<&String> = a.vars.keys().chain(b.vars.keys()).collect();
     for k in keys {
         let (x, y) = (a.vars.get(k), b.vars.get(k));

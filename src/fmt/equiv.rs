@@ -264,6 +264,10 @@ impl Erase for TypeExpr {
                 values.erase();
                 span.erase();
             }
+            TypeExpr::List(elem, span) => {
+                elem.erase();
+                span.erase();
+            }
         }
     }
 }
@@ -301,6 +305,7 @@ impl Erase for MessageProp {
             MessagePropKind::Channel(i) => i.erase(),
             MessagePropKind::Template(s)
             | MessagePropKind::Subject(s)
+            | MessagePropKind::Offer(s)
             | MessagePropKind::Description(s) => s.erase(),
             MessagePropKind::Vars(vars) => vars.erase(),
         }
@@ -500,7 +505,13 @@ impl Erase for Expr {
                 operand.erase();
                 list.erase();
             }
-            ExprKind::IsSet { path, negated: _ } => path.erase(),
+            ExprKind::IsSet { path, negated: _ } | ExprKind::IsEmpty { path, negated: _ } => {
+                path.erase()
+            }
+            ExprKind::Contains { list, item } => {
+                list.erase();
+                item.erase();
+            }
             ExprKind::Name(p) => p.erase(),
             ExprKind::Bool(_) => {}
             ExprKind::Did {

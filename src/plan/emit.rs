@@ -152,6 +152,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                     .iter()
                     .map(|(k, v)| (k.clone(), var_value(v)))
                     .collect(),
+                offer: msg.offer.clone(),
                 placeholders,
             },
         );
@@ -552,9 +553,16 @@ impl Cx<'_> {
                     Expr::In { value, list }
                 }
             }
-            CondKind::IsSet { value, negated } => {
-                let e = Expr::IsSet {
-                    value: self.operand(value),
+            CondKind::Contains { list, item } => Expr::Contains {
+                list: self.operand(list),
+                item: self.operand(item),
+            },
+            CondKind::IsSet { value, negated } | CondKind::IsEmpty { value, negated } => {
+                let value = self.operand(value);
+                let e = if matches!(cond.kind, CondKind::IsSet { .. }) {
+                    Expr::IsSet { value }
+                } else {
+                    Expr::IsEmpty { value }
                 };
                 if *negated {
                     Expr::Not { arg: Box::new(e) }

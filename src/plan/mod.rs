@@ -19,7 +19,9 @@
 //! a major version breaks. Runners must reject a plan whose major version
 //! they do not know. `1.1` added the segment table ([`Plan::segments`],
 //! [`Expr::SegmentRef`]): each segment is written once and referred to, so
-//! a plan is as large as its sources, not as their expansion.
+//! a plan is as large as its sources, not as their expansion. `1.2` added
+//! the brief-v2 data and steps: `date` and `list_of` types, the `contains`
+//! and `is_empty` ops.
 
 pub mod emit;
 mod io;
@@ -245,7 +247,9 @@ impl From<crate::model::Weekday> for Weekday {
 }
 
 /// The type of a profile attribute or event field: `"text"`, `"number"`,
-/// `"bool"`, `"time"` (an RFC 3339 instant) or `{"one_of": [...]}`.
+/// `"bool"`, `"time"` (an RFC 3339 instant), `"date"` (a calendar day,
+/// `YYYY-MM-DD`, format 1.2), `{"one_of": [...]}` or `{"list_of": TYPE}`
+/// (a list of values of a type that is not a list, format 1.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ValueType {
@@ -253,6 +257,10 @@ pub enum ValueType {
     /// One of a fixed set of strings, in declaration order.
     OneOf {
         one_of: Vec<String>,
+    },
+    /// A list of values of the element type (format 1.2).
+    ListOf {
+        list_of: Box<ValueType>,
     },
 }
 
@@ -265,6 +273,8 @@ pub enum BasicType {
     Bool,
     /// A point in time.
     Time,
+    /// A calendar day, without a time zone (format 1.2).
+    Date,
 }
 
 impl ValueType {
@@ -272,6 +282,7 @@ impl ValueType {
     pub const NUMBER: ValueType = ValueType::Basic(BasicType::Number);
     pub const BOOL: ValueType = ValueType::Basic(BasicType::Bool);
     pub const TIME: ValueType = ValueType::Basic(BasicType::Time);
+    pub const DATE: ValueType = ValueType::Basic(BasicType::Date);
 }
 
 impl From<&crate::model::Type> for ValueType {
@@ -282,7 +293,11 @@ impl From<&crate::model::Type> for ValueType {
             T::Number => ValueType::NUMBER,
             T::Bool => ValueType::BOOL,
             T::Time => ValueType::TIME,
+            T::Date => ValueType::DATE,
             T::OneOf(v) => ValueType::OneOf { one_of: v.clone() },
+            T::List(e) => ValueType::ListOf {
+                list_of: Box::new(e.as_ref().into()),
+            },
         }
     }
 }
@@ -339,6 +354,10 @@ pub struct MessageDecl {
     pub subject: Option<String>,
     /// Template variables.
     pub vars: BTreeMap<String, VarValue>,
+    /// The promotion the message carries (`offer "ID"`, format 1.2):
+    /// messages with the same offer are the same content. `null`: none.
+    #[serde(default)]
+    pub offer: Option<String>,
     /// The `{{ }}` placeholders of the message's text, in source order,
     /// each once.
     pub placeholders: Vec<Placeholder>,
@@ -429,6 +448,12 @@ pub enum Expr {
     NotIn { value: Operand, list: Vec<Operand> },
     /// `value is set` (`is not set` is `not` of this).
     IsSet { value: Operand },
+    /// `list contains item` (format 1.2): the list `list` holds an element
+    /// equal to `item`; false when either is not set.
+    Contains { list: Operand, item: Operand },
+    /// `value is empty` (format 1.2): the list `value` is not set or has no
+    /// elements (`is not empty` is `not` of this).
+    IsEmpty { value: Operand },
     /// `did EVENT [where ...] [within D | since entry] [at least N times]`:
     /// the person's history holds at least `at_least` occurrences of
     /// `event` in `window` for which `where` holds (`event_field` operands

@@ -56,6 +56,11 @@ pub fn format_instant(t: Instant) -> String {
         .to_string()
 }
 
+/// A day (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn format_day(day: i64) -> String {
+    format_instant(day.saturating_mul(86_400))[..10].to_string()
+}
+
 /// Parses RFC 3339 (any offset) to an instant, dropping fractions of a
 /// second.
 pub fn parse_instant(s: &str) -> Option<Instant> {

@@ -251,6 +251,16 @@ impl Resolver<'_> {
                     placeholders.extend(s.placeholders.iter().cloned());
                     self.program.messages[id.index()].subject = Some(s.value.clone());
                 }
+                ast::MessagePropKind::Offer(o) => {
+                    if !self.once(&mut seen, "offer", p.span, file, &owner) {
+                        continue;
+                    }
+                    if o.value.trim().is_empty() {
+                        self.err(Code::InvalidValue, file, o.span, "the offer id is empty")
+                            .help = Some("name the promotion the message carries, e.g. `offer \"black-friday-40\"`".into());
+                    }
+                    self.program.messages[id.index()].offer = Some(o.value.clone());
+                }
                 ast::MessagePropKind::Description(d) => {
                     if self.once(&mut seen, "description", p.span, file, &owner) {
                         self.program.messages[id.index()].description = Some(d.value.clone());

@@ -24,6 +24,10 @@ pub enum Val {
     Text(String),
     /// An instant (seconds since the epoch).
     Time(i64),
+    /// A calendar day (days since 1970-01-01).
+    Date(i64),
+    /// A list (its elements are never lists).
+    List(Vec<Val>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,9 @@ pub enum Ty {
     Number,
     Bool,
     Time,
+    Date,
+    /// A list of the element type (never a list).
+    List(&'static Ty),
 }
 
 fn ty(t: &ValueType) -> Ty {
@@ -40,6 +47,15 @@ fn ty(t: &ValueType) -> Ty {
         ValueType::Basic(BasicType::Number) => Ty::Number,
         ValueType::Basic(BasicType::Bool) => Ty::Bool,
         ValueType::Basic(BasicType::Time) => Ty::Time,
+        ValueType::Basic(BasicType::Date) => Ty::Date,
+        ValueType::ListOf { list_of } => Ty::List(match ty(list_of) {
+            Ty::Number => &Ty::Number,
+            Ty::Bool => &Ty::Bool,
+            Ty::Time => &Ty::Time,
+            Ty::Date => &Ty::Date,
+            // A list of lists is not a type; text stands in.
+            Ty::Text | Ty::List(_) => &Ty::Text,
+        }),
     }
 }
 
@@ -60,6 +76,10 @@ pub enum CExpr {
     Cmp(CmpOp, COperand, COperand),
     In(COperand, Vec<COperand>, bool),
     IsSet(COperand),
+    /// `list contains item`.
+    Contains(COperand, COperand),
+    /// `value is empty`: unset, or a list without elements.
+    IsEmpty(COperand),
     Did {
         event: usize,
         filter: Option<Box<CExpr>>,
@@ -474,6 +494,10 @@ impl Builder<'_> {
                 matches!(e, Expr::NotIn { .. }),
             ),
             Expr::IsSet { value } => CExpr::IsSet(self.operand(value)?),
+            Expr::Contains { list, item } => {
+                CExpr::Contains(self.operand(list)?, self.operand(item)?)
+            }
+            Expr::IsEmpty { value } => CExpr::IsEmpty(self.operand(value)?),
             Expr::Did {
                 event,
                 filter,

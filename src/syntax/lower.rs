@@ -219,7 +219,13 @@ impl Lowerer {
         let mut inner = pair.into_inner();
         let name = self.ident(inner.next().unwrap(), base);
         let ty_pair = inner.next().unwrap().into_inner().next().unwrap();
-        let ty = match ty_pair.as_rule() {
+        let ty = self.type_expr(ty_pair, base);
+        FieldDecl { name, ty, span }
+    }
+
+    /// A `type_expr`'s alternative: `list_of`, `one_of` or a name.
+    fn type_expr(&mut self, ty_pair: P, base: usize) -> TypeExpr {
+        match ty_pair.as_rule() {
             Rule::one_of => {
                 let s = self.span(&ty_pair, base);
                 let values = ty_pair
@@ -229,9 +235,16 @@ impl Lowerer {
                     .collect();
                 TypeExpr::OneOf(values, s)
             }
+            Rule::list_of => {
+                let s = self.span(&ty_pair, base);
+                let elem = ty_pair
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::one_of | Rule::name))
+                    .expect("list_of has an element type");
+                TypeExpr::List(Box::new(self.type_expr(elem, base)), s)
+            }
             _ => TypeExpr::Named(self.ident(ty_pair, base)),
-        };
-        FieldDecl { name, ty, span }
+        }
     }
 
     fn channel_prop(&mut self, p: P, span: Span, base: usize) -> Option<ChannelProp> {
@@ -271,6 +284,7 @@ impl Lowerer {
             Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
             Rule::msg_template => MessagePropKind::Template(self.string(after_keyword(p)?, base)),
             Rule::msg_subject => MessagePropKind::Subject(self.string(after_keyword(p)?, base)),
+            Rule::msg_offer => MessagePropKind::Offer(self.string(after_keyword(p)?, base)),
             Rule::description => MessagePropKind::Description(self.string(after_keyword(p)?, base)),
             Rule::msg_vars => {
                 let vars = p
@@ -662,15 +676,26 @@ impl Lowerer {
                                 list,
                             }
                         }
-                        _ => {
+                        Rule::contains => {
+                            let item = self.operand(tail.into_inner().nth(1).unwrap(), base);
+                            ExprKind::Contains { list: lhs, item }
+                        }
+                        rule => {
                             let negated = tail.into_inner().any(|x| x.as_rule() == Rule::k_not);
                             match lhs {
+                                Operand::Path(path) if rule == Rule::is_empty => {
+                                    ExprKind::IsEmpty { path, negated }
+                                }
                                 Operand::Path(path) => ExprKind::IsSet { path, negated },
                                 Operand::Literal(l) => {
                                     self.error(
                                         Code::TypeMismatch,
                                         l.span(),
-                                        "`is set` applies to an attribute or field, not a value",
+                                        if rule == Rule::is_empty {
+                                            "`is empty` applies to a list attribute or field, not a value"
+                                        } else {
+                                            "`is set` applies to an attribute or field, not a value"
+                                        },
                                         None,
                                     );
                                     ExprKind::Bool(false)

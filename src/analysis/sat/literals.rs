@@ -119,6 +119,13 @@ pub enum Atom {
         vals: Vec<CVal>,
     },
     IsSet(Term),
+    /// `list contains val`.
+    Contains {
+        term: Term,
+        val: CVal,
+    },
+    /// `list is empty` (true when unset).
+    Empty(Term),
     Did {
         event: EventId,
         /// Canonical text of the `where` filter.

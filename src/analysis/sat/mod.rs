@@ -8,7 +8,8 @@
 //! - `term op constant` for a term that is a profile attribute or a field
 //!   of the trigger event (`x > 5`, `plan == "pro"`; a bool attribute alone
 //!   is `flag == true`);
-//! - `term in [..]`; `term is set`;
+//! - `term in [..]`; `term is set`; on a list, `term contains constant`
+//!   and `term is empty`;
 //! - `did EVENT [where ..] [window] [at least N]`;
 //! - `opened MESSAGE`, `clicked MESSAGE`;
 //! - anything else (two attributes compared, ...) is *opaque*: only known
@@ -28,6 +29,11 @@
 //!   `in`; a `one of` and a bool are finite domains, so `plan == "free"`,
 //!   `"pro"`, `"enterprise"` all false leaves only "unset" (the `else` is
 //!   reachable), and with `plan is set` known as well nothing (it is not);
+//! - literals on one list: `contains` needs it set and not empty, `is
+//!   empty` holds when it is unset or has no elements, so `contains "a"`
+//!   and `is empty` (or `is not set`) contradict; `contains v` and `not
+//!   contains v` contradict; on a list of a `one of` (or bool), `is not
+//!   empty` with every value excluded by `not contains` is impossible;
 //! - `did E ...`: `did E [where F] since entry` is impossible when `E` is
 //!   the goal or an exit event and `F` implies its `where` (none: always):
 //!   the journey would have ended ([`Logic::implies`] decides `F and not
@@ -180,9 +186,11 @@ impl<'a> Logic<'a> {
     /// Whether a known literal survives time passing.
     pub fn persistent(&self, lit: Lit) -> bool {
         match self.atom(lit.atom()) {
-            Atom::Cmp { term, .. } | Atom::In { term, .. } | Atom::IsSet(term) => {
-                matches!(term, Term::Trigger(..))
-            }
+            Atom::Cmp { term, .. }
+            | Atom::In { term, .. }
+            | Atom::IsSet(term)
+            | Atom::Contains { term, .. }
+            | Atom::Empty(term) => matches!(term, Term::Trigger(..)),
             Atom::Did { window, .. } => lit.positive() && *window == Window::SinceEntry,
             Atom::Engaged { .. } => lit.positive(),
             Atom::Opaque { persistent, .. } => *persistent,

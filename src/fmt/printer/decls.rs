@@ -85,8 +85,17 @@ impl Printer<'_, '_> {
     pub(super) fn field(&mut self, f: &FieldDecl) {
         self.ident(&f.name);
         self.kw_sp(":");
-        match &f.ty {
+        self.type_expr(&f.ty);
+    }
+
+    fn type_expr(&mut self, ty: &TypeExpr) {
+        match ty {
             TypeExpr::Named(i) => self.ident(i),
+            TypeExpr::List(elem, _) => {
+                self.kw_sp("list");
+                self.kw_sp("of");
+                self.type_expr(elem);
+            }
             TypeExpr::OneOf(values, _) => {
                 self.kw_sp("one");
                 self.kw("of");
@@ -151,6 +160,7 @@ impl Printer<'_, '_> {
             }
             MessagePropKind::Template(s) => ("template", s),
             MessagePropKind::Subject(s) => ("subject", s),
+            MessagePropKind::Offer(s) => ("offer", s),
             MessagePropKind::Description(s) => ("description", s),
         };
         self.kw(kw);

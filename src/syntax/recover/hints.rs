@@ -504,8 +504,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         ch_kind | ch_consent | ch_quiet | k_kind | k_consent | k_quiet_hours => {
             "a channel property (`kind`, `consent`, `quiet_hours`, `limit`)"
         }
-        msg_channel | msg_template | msg_subject | msg_vars | k_template | k_subject | k_vars => {
-            "a message property (`channel`, `template`, `subject`, `vars`, `description`)"
+        msg_channel | msg_template | msg_subject | msg_vars | msg_offer | k_template | k_subject
+        | k_vars | k_offer => {
+            "a message property (`channel`, `template`, `subject`, `vars`, `offer`, `description`)"
         }
         trigger | audience | reentry | goal | exit_when | exit_unless | window | timezone | camp_quiet
         | journey | k_camp_quiet | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
