@@ -271,6 +271,22 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The `otherwise` of a `wait for` or `wait for any` at node `n` (id
+    /// `id`): its block, entered by `Timeout`, or the edge straight on.
+    fn otherwise(
+        &mut self,
+        otherwise: Option<&Block>,
+        id: &str,
+        n: NodeIndex,
+        allows: &Allows,
+    ) -> Pending {
+        let timeout = vec![(n, Edge::Timeout)];
+        match otherwise {
+            Some(b) => self.block(b, &child(id, "otherwise"), Some(n), allows, timeout),
+            None => timeout,
+        }
+    }
+
     fn connect(&mut self, pending: Pending, to: NodeIndex) {
         for (from, e) in pending {
             self.graph.add_edge(from, to, e);
@@ -385,16 +401,7 @@ impl Lowerer<'_> {
                     }
                     None => vec![(n, Edge::Matched)],
                 };
-                out.extend(match otherwise {
-                    Some(b) => self.block(
-                        b,
-                        &child(&id, "otherwise"),
-                        p,
-                        &allows,
-                        vec![(n, Edge::Timeout)],
-                    ),
-                    None => vec![(n, Edge::Timeout)],
-                });
+                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
                 out
             }
             StepKind::WaitAny {
@@ -411,16 +418,7 @@ impl Lowerer<'_> {
                         vec![(n, Edge::On(i))],
                     ));
                 }
-                out.extend(match otherwise {
-                    Some(b) => self.block(
-                        b,
-                        &child(&id, "otherwise"),
-                        p,
-                        &allows,
-                        vec![(n, Edge::Timeout)],
-                    ),
-                    None => vec![(n, Edge::Timeout)],
-                });
+                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
                 out
             }
             StepKind::If { arms, otherwise } => {
