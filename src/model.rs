@@ -370,6 +370,24 @@ pub enum StepKind {
         target: String,
     },
     Exit,
+    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
+}
+
+/// What a `set` writes: checked against the attribute's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A constant of the attribute's type.
+    Const(Const),
+    /// A field of the trigger event (unset when the field is).
+    TriggerField(EventId, usize),
+    /// A list of constants of the element type.
+    List(Vec<Const>),
+    /// The instant of the step (`time` attributes).
+    Now,
 }
 
 impl StepKind {
@@ -406,7 +424,8 @@ impl StepKind {
             | StepKind::Wait { .. }
             | StepKind::WaitUntil { .. }
             | StepKind::Goto { .. }
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. } => {}
         }
     }
 }

@@ -6,7 +6,8 @@
 //! messages of which some share their content, and a random journey with
 //! sends, waits, `wait until`, `wait for` an event or engagement, `if` /
 //! `else if` / `else`, splits with a 0% arm now and then, `repeat`, named
-//! steps and `goto`s, `exit`; a random trigger, audience, goal, `exit
+//! steps and `goto`s, `exit`, `set` and `unset` of the attributes the
+//! conditions read; a random trigger, audience, goal, `exit
 //! when`, `reentry`, campaign `limit`, window and time zone). Each is
 //! checked with `driver::analyze`, its plan emitted and run by the reference
 //! runner (`omnis::simulate`, traced) for a random population: people from
@@ -79,6 +80,21 @@ const PERS: [&str; 3] = ["1h", "1d", "7d"];
 const NUMS: [i64; 4] = [0, 20, 50, 100];
 const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 const TIERS: [&str; 3] = ["free", "pro", "gold"];
+/// `set` and `unset` steps: attributes the conditions read, consent
+/// included (a write the later conditions must see, and only until time
+/// passes).
+const SETS: [&str; 10] = [
+    "set vip = true",
+    "set vip = false",
+    "set score = 20",
+    "set score = 100",
+    "set tier = \"pro\"",
+    "set tier = \"free\"",
+    "unset tier",
+    "unset score",
+    "set email_opt_in = false",
+    "set sms_opt_in = true",
+];
 /// Events: the trigger, the goal, another one, the exit.
 const EVENTS: [&str; 4] = ["cart", "purchase", "browse", "unsub"];
 const CHANNELS: [&str; 3] = ["email", "sms", "ads"];
@@ -164,6 +180,8 @@ enum S {
     /// first.
     Goto(usize, bool),
     Exit,
+    /// One of `SETS`.
+    Set(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +247,7 @@ fn leaf() -> impl Strategy<Value = S> {
         1 => (0..UNTILS.len()).prop_map(S::WaitUntil),
         2 => (0..8usize, prop::bool::weighted(0.85)).prop_map(|(k, w)| S::Goto(k, w)),
         1 => Just(S::Exit),
+        2 => (0..SETS.len()).prop_map(S::Set),
     ]
 }
 
@@ -588,6 +607,7 @@ impl Render<'_> {
                 self.line(d, &format!("goto l{target}"));
             }
             S::Exit => self.line(d, "exit"),
+            S::Set(i) => self.line(d, SETS[*i]),
         }
     }
 
@@ -1192,10 +1212,12 @@ fn engage(people: &mut [PersonScenario], timelines: &[Timeline], rng: &mut Rng) 
 }
 
 /// Whether the journey has one execution for a person with every consent
-/// who enters once: no conditions, splits or `wait for`.
+/// who enters once: no conditions, splits or `wait for`, and no `set`
+/// that withdraws a consent (the person would not keep every consent).
 fn single_path(steps: &[S]) -> bool {
     steps.iter().all(|s| match s {
         S::If { .. } | S::Split { .. } | S::WaitForEvent { .. } | S::WaitForEngaged { .. } => false,
+        S::Set(i) => !SETS[*i].ends_with("_opt_in = false"),
         S::Repeat(_, b) | S::Named(b) => single_path(b),
         _ => true,
     })

@@ -420,6 +420,18 @@ impl Erase for Step {
                 body.erase();
             }
             StepKind::Exit => {}
+            StepKind::Set { attr, value } => {
+                attr.erase();
+                match value {
+                    SetValue::Operand(o) => o.erase(),
+                    SetValue::List(items, span) => {
+                        items.erase();
+                        span.erase();
+                    }
+                    SetValue::Now(span) => span.erase(),
+                }
+            }
+            StepKind::Unset(attr) => attr.erase(),
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, next_expiry, Ctx, Occurrence};
+use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::eval::{eval, next_expiry, operand, Ctx, Occurrence};
 use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
 use super::{Effects, Entry, ExitReason, Input, InputKind, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
@@ -596,6 +596,12 @@ impl Run<'_> {
                     };
                 }
                 CKind::Jump => tgt = node.next,
+                // A replacement's walk writes nothing.
+                CKind::Set(..) if walking => tgt = node.next,
+                CKind::Set(a, value) => {
+                    self.write(t, *a, value.as_ref());
+                    tgt = node.next;
+                }
                 CKind::Exit => {
                     self.end(
                         t,
@@ -612,6 +618,32 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// A `set` (`value`) or `unset` step: writes the profile at `t`,
+    /// reports it, and checks an `enters` trigger (a journey in progress
+    /// refuses the entry, but the segment's state is kept).
+    fn write(&mut self, t: i64, a: usize, value: Option<&CSet>) {
+        let v = match value {
+            None => None,
+            Some(CSet::Now) => Some(Val::Time(t)),
+            Some(CSet::Value(o)) => {
+                let cx = self.ctx(t, &[]);
+                operand(o, &cx).cloned()
+            }
+        };
+        self.p.attrs[a] = v.clone();
+        if self.c.tz_attr == Some(a) {
+            self.update_tz();
+        }
+        self.push(
+            t,
+            What::Set {
+                attribute: self.c.attrs[a].0.clone(),
+                value: v.as_ref().map(Val::text),
+            },
+        );
+        self.check_segment(t);
     }
 
     /// Rule 1: the person stays at node `n` (of this plan), keeps their

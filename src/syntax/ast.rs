@@ -441,6 +441,24 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `set ATTR = VALUE`
+    Set {
+        attr: Ident,
+        value: SetValue,
+    },
+    /// `unset ATTR`
+    Unset(Ident),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A literal or a trigger field.
+    Operand(Operand),
+    /// `["a", "b"]`, with its span.
+    List(Vec<Operand>, Span),
+    /// `now`.
+    Now(Span),
 }
 
 impl StepKind {
@@ -461,7 +479,9 @@ impl StepKind {
             | StepKind::Wait(_)
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. }
+            | StepKind::Unset(_) => {}
         }
     }
 }

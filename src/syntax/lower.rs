@@ -510,6 +510,21 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
+                Rule::set_step => {
+                    let attr = self.ident(inner.nth(1)?, base);
+                    let v = inner.next()?;
+                    let value = match v.as_rule() {
+                        Rule::set_now => SetValue::Now(self.span(&v, base)),
+                        Rule::set_list => {
+                            let span = self.span(&v, base);
+                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
+                            SetValue::List(items, span)
+                        }
+                        _ => SetValue::Operand(self.operand(v, base)),
+                    };
+                    StepKind::Set { attr, value }
+                }
+                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
                 _ => return None,
             });
         }

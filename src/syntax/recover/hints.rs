@@ -512,8 +512,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a campaign property (`trigger`, `audience`, `goal`, `journey`, ...)"
         }
         step | send | wait | wait_for | wait_until | if_step | split | repeat | named_step
-        | goto | exit_step | k_send | k_wait | k_if | k_split | k_repeat | k_step | k_goto => {
-            "a step (`send`, `wait`, `if`, `split`, `repeat`, `step`, `goto`, `exit`)"
+        | goto | exit_step | set_step | unset_step | k_send | k_wait | k_if | k_split | k_repeat
+        | k_step | k_goto | k_unset => {
+            "a step (`send`, `wait`, `if`, `split`, `repeat`, `step`, `goto`, `exit`, `set`, `unset`)"
         }
         expr | and_expr | not_expr | cmp_expr | operand | literal | path | paren | did
         | opened | clicked => "a condition",
