@@ -407,6 +407,18 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     Trigger::Once { date, minutes } => {
                         Some(format!("Once, on {date} at {}", time_of_day(*minutes)))
                     }
+                    Trigger::Date {
+                        attr,
+                        offset_days,
+                        minutes,
+                        yearly,
+                    } => Some(format!(
+                        "{}{}{} at {}",
+                        if *yearly { "Every year, " } else { "" },
+                        crate::words::day_offset(*offset_days),
+                        program.attr(*attr).name,
+                        time_of_day(*minutes)
+                    )),
                 };
                 lines.extend(trigger.map(|t| shorten(&t, MAX_LINE)));
                 if let Some(a) = &c.audience {

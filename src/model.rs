@@ -228,6 +228,16 @@ pub enum Trigger {
         date: chrono::NaiveDate,
         minutes: u32,
     },
+    /// `trigger 7d before birthday at 09:00 yearly`: on the day of a `date`
+    /// or `time` attribute (a time's day in the person's time zone) moved
+    /// by `offset_days` (negative: before), at `minutes`; every year with
+    /// `yearly`.
+    Date {
+        attr: AttrId,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

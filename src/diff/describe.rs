@@ -153,6 +153,16 @@ pub(super) fn trigger(t: &Trigger) -> String {
         Trigger::Daily { at } => format!("daily at {at}"),
         Trigger::Weekly { on, at } => format!("weekly on {} at {at}", weekday(*on)),
         Trigger::Once { date, at } => format!("once at {date} {at}"),
+        Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => format!(
+            "{}{attribute} at {at}{}",
+            crate::words::day_offset(*offset_days),
+            if *yearly { " yearly" } else { "" }
+        ),
     }
 }
 

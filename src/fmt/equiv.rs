@@ -361,6 +361,19 @@ impl Erase for Trigger {
                 d.erase();
                 t.erase();
             }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                if let Some((d, _)) = offset {
+                    d.erase();
+                }
+                attr.erase();
+                at.erase();
+                yearly.erase();
+            }
         }
     }
 }

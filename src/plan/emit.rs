@@ -71,6 +71,20 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             date: date.format("%Y-%m-%d").to_string(),
             at: time_of_day(*minutes),
         },
+        model::Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => {
+            cx.attrs.insert(*attr);
+            Trigger::Date {
+                attribute: program.attr(*attr).name.clone(),
+                offset_days: *offset_days,
+                at: time_of_day(*minutes),
+                yearly: *yearly,
+            }
+        }
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
     let reentry = match c.reentry {

@@ -143,6 +143,19 @@ pub enum Trigger {
     /// Once, on `date` (`YYYY-MM-DD`) at `at` (`HH:MM`) in the person's
     /// time zone.
     Once { date: String, at: String },
+    /// A day relative to the profile attribute `attribute` (format 1.2):
+    /// its day (a `date`, or the day of a `time` in the person's time
+    /// zone) moved by `offset_days` (negative: before), at `at` (`HH:MM`)
+    /// in the person's time zone; with `yearly`, that day of every year
+    /// (29 February is the 28th in other years). An unset attribute never
+    /// fires; a change of the attribute reschedules; days already past
+    /// never fire.
+    Date {
+        attribute: String,
+        offset_days: i64,
+        at: String,
+        yearly: bool,
+    },
 }
 
 /// Whether a person may enter again.

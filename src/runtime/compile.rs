@@ -206,11 +206,21 @@ pub struct CMessage {
 
 #[derive(Clone, Debug)]
 pub enum CTrigger {
-    Event { event: usize, filter: Option<CExpr> },
+    Event {
+        event: usize,
+        filter: Option<CExpr>,
+    },
     Enters(CExpr),
     Daily(u32),
     Weekly(u32, u32),
     Once(chrono::NaiveDate, u32),
+    /// A day relative to a date or time attribute (see `plan::Trigger::Date`).
+    Date {
+        attr: usize,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -396,6 +406,23 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 .map_err(|_| err(format!("invalid date {date:?}")))?,
             tod(at)?,
         ),
+        plan::Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => {
+            let attr = b.attr(attribute)?;
+            if !matches!(b.c.attrs[attr].1, Ty::Date | Ty::Time) {
+                return Err(err(format!("{attribute:?} is not a date or a time")));
+            }
+            CTrigger::Date {
+                attr,
+                offset_days: (*offset_days).clamp(-1_000_000, 1_000_000),
+                minutes: tod(at)?,
+                yearly: *yearly,
+            }
+        }
     };
     b.c.audience = plan.audience.as_ref().map(|a| b.expr(a)).transpose()?;
     b.nodes()?;

@@ -79,6 +79,23 @@ impl Run<'_> {
                 );
                 (t >= from).then_some(t)
             }
+            CTrigger::Date {
+                attr,
+                offset_days,
+                minutes,
+                yearly,
+            } => {
+                // A time's day is taken in the person's time zone.
+                let day = match self.p.attrs[*attr].as_ref()? {
+                    Val::Date(d) => chrono::NaiveDate::from_num_days_from_ce_opt(
+                        i32::try_from(d.checked_add(719_163)?).ok()?,
+                    )?,
+                    Val::Time(t) => time::instant_to_local(tz, *t).date(),
+                    _ => return None,
+                };
+                time::date_firing(tz, day, *offset_days, *minutes, *yearly, from)
+                    .filter(|&t| t <= MAX_INSTANT)
+            }
             _ => None,
         }
     }
@@ -258,7 +275,9 @@ impl Run<'_> {
             }
             InputKind::Set(_) | InputKind::Ignored => {}
         }
-        if self.k.tz != tz_before {
+        // A date trigger's attribute may have changed: reschedule.
+        let date_trigger = matches!(c.trigger, CTrigger::Date { .. });
+        if self.k.tz != tz_before || date_trigger && matches!(input.kind, InputKind::Set(_)) {
             self.k.schedule = self.next_firing(t);
         }
         self.check_segment(t);
@@ -635,6 +654,11 @@ impl Run<'_> {
         self.p.attrs[a] = v.clone();
         if self.c.tz_attr == Some(a) {
             self.update_tz();
+        }
+        if self.c.tz_attr == Some(a)
+            || matches!(self.c.trigger, CTrigger::Date { attr, .. } if attr == a)
+        {
+            self.k.schedule = self.next_firing(t);
         }
         self.push(
             t,

@@ -362,6 +362,16 @@ pub enum Trigger {
     Weekly(Weekday, Span, TimeOfDay),
     /// `trigger once at 2026-12-01 09:00`
     Once(Date, TimeOfDay),
+    /// `trigger 7d before birthday at 09:00 yearly`, `trigger on renewal_date
+    /// at 09:00`: a day relative to a date or time attribute.
+    Date {
+        /// The offset and whether it is `before` (`None`: `on`).
+        offset: Option<(Duration, bool)>,
+        attr: Ident,
+        at: TimeOfDay,
+        /// The `yearly` keyword, when written.
+        yearly: Option<Span>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

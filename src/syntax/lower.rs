@@ -348,6 +348,26 @@ impl Lowerer {
                 let time = self.time_of_day(inner.next()?, base);
                 Trigger::Once(date, time)
             }
+            Rule::trig_date => {
+                let first = inner.next()?;
+                let offset = match first.as_rule() {
+                    Rule::trig_offset => {
+                        let mut o = first.into_inner();
+                        let d = self.duration(o.next()?, base);
+                        Some((d, o.next()?.as_rule() == Rule::k_before))
+                    }
+                    _ => None,
+                };
+                let attr = self.ident(inner.next()?, base);
+                let at = self.time_of_day(inner.nth(1)?, base);
+                let yearly = inner.next().map(|y| self.span(&y, base));
+                Trigger::Date {
+                    offset,
+                    attr,
+                    at,
+                    yearly,
+                }
+            }
             _ => {
                 let event = self.ident(inner.next()?, base);
                 let filter = inner.nth(1).map(|e| self.expr(e, base));

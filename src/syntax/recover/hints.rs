@@ -328,12 +328,19 @@ fn time_of_day(word: &str) -> Option<String> {
     (fixed != word).then_some(fixed)
 }
 
-/// `trigger on newsletter_signup`.
+/// `trigger on newsletter_signup`: read as the start of a date trigger
+/// (`trigger on renewal_date at 09:00`) that lacks its `at`.
 fn trigger_on(cx: &Cx) -> Option<String> {
-    (cx.before == ["on", "trigger"]).then(|| {
-        format!(
+    if cx.before == ["on", "trigger"] {
+        return Some(format!(
             "name the event right after `trigger`, without `on`: `trigger {}`",
             cx.found
+        ));
+    }
+    (cx.before[1] == "on" && cx.expected.keywords.contains(&"at")).then(|| {
+        format!(
+            "`trigger on DATE_ATTRIBUTE at 09:00` fires on a date's day; to trigger on an event, name it right after `trigger`, without `on`: `trigger {}`",
+            cx.before[0]
         )
     })
 }
