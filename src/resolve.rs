@@ -135,6 +135,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();
+    r.check_quiet_hours();
     r.quiet_inside_recovered();
     r.program.symbols = std::mem::take(&mut r.index).finish();
     Resolved {

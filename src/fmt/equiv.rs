@@ -333,9 +333,16 @@ impl Erase for CampaignProp {
                 Reentry::Never | Reentry::Always => {}
                 Reentry::After(d) => d.erase(),
             },
-            CampaignPropKind::Goal(i) | CampaignPropKind::ExitWhen(i) => i.erase(),
+            CampaignPropKind::Goal(i, f) | CampaignPropKind::ExitWhen(i, f) => {
+                i.erase();
+                f.erase();
+            }
             CampaignPropKind::Limit(l) => l.erase(),
             CampaignPropKind::Window(a, b) => {
+                a.erase();
+                b.erase();
+            }
+            CampaignPropKind::QuietHours(a, b) => {
                 a.erase();
                 b.erase();
             }

@@ -64,9 +64,20 @@ pub struct Plan {
     /// The goal event: when a person in the journey does it, the journey
     /// ends at once and counts as a conversion. `null`: no goal.
     pub goal: Option<String>,
+    /// The goal's `where` (format 1.2): only an occurrence of `goal` for
+    /// which it holds ends the journey (its `event_field` operands read
+    /// that occurrence, profile attributes are read when it happens).
+    /// `null`: every occurrence.
+    #[serde(default)]
+    pub goal_filter: Option<Expr>,
     /// Exit events (`exit when`): when a person in the journey does one,
     /// the journey ends at once, without conversion. Sorted.
     pub exits: Vec<String>,
+    /// The `where` of the exits that have one (format 1.2), by event: only
+    /// an occurrence for which it holds ends the journey (read like
+    /// `goal_filter`). Exits not listed end it on every occurrence.
+    #[serde(default)]
+    pub exit_filters: BTreeMap<String, Expr>,
     /// Campaign limits (`limit N per D`): at most `count` sends of this
     /// campaign's messages to one person within any span shorter than
     /// `per` seconds. A send that would break one is skipped, not delayed.
@@ -81,6 +92,11 @@ pub struct Plan {
     /// profile declares one (`timezone`). `null`: every person uses
     /// `timezone`.
     pub timezone_attribute: Option<String>,
+    /// The campaign's own quiet hours (format 1.2), on top of each
+    /// channel's: a send of this campaign goes out only when neither its
+    /// channel's nor these hold it (person's time zone). `null`: none.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
     /// The profile attributes the plan reads, with their types.
     pub profile: BTreeMap<String, ValueType>,
     /// The events the plan reads (trigger, goal, exits, `did`, `wait for`,

@@ -194,7 +194,9 @@ pub struct CNode {
 pub struct CChannel {
     pub name: String,
     pub consent: Option<usize>,
-    pub quiet: Option<(u32, u32)>,
+    /// The quiet periods a send on it waits out: the channel's and the
+    /// campaign's (minutes after midnight, `from` to `to`).
+    pub quiet: Vec<(u32, u32)>,
     pub limits: Vec<(u32, i64)>,
 }
 
@@ -250,7 +252,10 @@ pub struct Compiled {
     pub audience: Option<CExpr>,
     pub reentry: plan::Reentry,
     pub goal: Option<usize>,
-    pub exits: Vec<usize>,
+    /// The goal's `where`: only occurrences for which it holds convert.
+    pub goal_filter: Option<CExpr>,
+    /// Exit events, each with its `where`, if any.
+    pub exits: Vec<(usize, Option<CExpr>)>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -308,6 +313,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         audience: None,
         reentry: plan.reentry.clone(),
         goal: None,
+        goal_filter: None,
         exits: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
@@ -340,10 +346,10 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 })?),
                 None => None,
             };
-        let quiet = match &ch.quiet_hours {
-            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
-            None => None,
-        };
+        let mut quiet = Vec::new();
+        for q in ch.quiet_hours.iter().chain(&plan.quiet_hours) {
+            quiet.push((tod(&q.from)?, tod(&q.to)?));
+        }
         c.channels.push(CChannel {
             name: name.clone(),
             consent,
@@ -385,11 +391,16 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         Some(g) => Some(b.event(g)?),
         None => None,
     };
-    b.c.exits = plan
-        .exits
-        .iter()
-        .map(|e| b.event(e))
-        .collect::<Result<_, _>>()?;
+    b.c.goal_filter = plan.goal_filter.as_ref().map(|f| b.expr(f)).transpose()?;
+    for e in &plan.exits {
+        let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
+        b.c.exits.push((b.event(e)?, filter));
+    }
+    if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
+        return Err(err(format!(
+            "exit_filters names {e:?}, which is not an exit"
+        )));
+    }
     if let plan::Trigger::Event { event, .. } = &plan.trigger {
         b.c.trigger_event = Some(b.event(event)?);
     }

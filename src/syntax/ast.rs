@@ -324,11 +324,15 @@ pub enum CampaignPropKind {
     Trigger(Trigger),
     Audience(Expr),
     Reentry(Reentry),
-    Goal(Ident),
-    ExitWhen(Ident),
+    /// `goal EVENT [where EXPR]`
+    Goal(Ident, Option<Expr>),
+    /// `exit when EVENT [where EXPR]`
+    ExitWhen(Ident, Option<Expr>),
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
+    /// `quiet_hours FROM to TO` (brief v2): on top of each channel's.
+    QuietHours(TimeOfDay, TimeOfDay),
     Journey(Block),
 }
 
@@ -340,11 +344,12 @@ impl CampaignPropKind {
             CampaignPropKind::Trigger(_) => "trigger",
             CampaignPropKind::Audience(_) => "audience",
             CampaignPropKind::Reentry(_) => "reentry",
-            CampaignPropKind::Goal(_) => "goal",
-            CampaignPropKind::ExitWhen(_) => "exit when",
+            CampaignPropKind::Goal(..) => "goal",
+            CampaignPropKind::ExitWhen(..) => "exit when",
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
+            CampaignPropKind::QuietHours(..) => "quiet_hours",
             CampaignPropKind::Journey(_) => "journey",
         }
     }

@@ -250,9 +250,7 @@ impl Lowerer {
             Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
             Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
             Rule::ch_quiet => {
-                let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
-                let from = self.time_of_day(t.next()?, base);
-                let to = self.time_of_day(t.next()?, base);
+                let (from, to) = self.quiet_hours(p, base)?;
                 ChannelPropKind::QuietHours(from, to)
             }
             Rule::limit => ChannelPropKind::Limit(self.limit(p, base)?),
@@ -260,6 +258,14 @@ impl Lowerer {
             _ => return None,
         };
         Some(ChannelProp { kind, span })
+    }
+
+    /// `quiet_hours FROM to TO`, of a channel or a campaign.
+    fn quiet_hours(&mut self, p: P, base: usize) -> Option<(TimeOfDay, TimeOfDay)> {
+        let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
+        let from = self.time_of_day(t.next()?, base);
+        let to = self.time_of_day(t.next()?, base);
+        Some((from, to))
     }
 
     fn limit(&mut self, pair: P, base: usize) -> Option<Limit> {
@@ -298,6 +304,11 @@ impl Lowerer {
     }
 
     pub fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
+        // Ending in an optional `where`: without what pest skipped before it.
+        let span = match p.as_rule() {
+            Rule::goal | Rule::exit_when => self.tight_span(&p, base),
+            _ => span,
+        };
         let kind = match p.as_rule() {
             Rule::description => {
                 CampaignPropKind::Description(self.string(after_keyword(p)?, base))
@@ -313,8 +324,18 @@ impl Lowerer {
                     _ => Reentry::After(self.duration(ri.next()?, base)),
                 })
             }
-            Rule::goal => CampaignPropKind::Goal(self.ident(after_keyword(p)?, base)),
-            Rule::exit_when => CampaignPropKind::ExitWhen(self.ident(p.into_inner().nth(2)?, base)),
+            Rule::goal => {
+                let mut inner = p.into_inner().skip(1);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::Goal(event, filter)
+            }
+            Rule::exit_when => {
+                let mut inner = p.into_inner().skip(2);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::ExitWhen(event, filter)
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);
@@ -323,6 +344,10 @@ impl Lowerer {
                 CampaignPropKind::Window(from, to)
             }
             Rule::timezone => CampaignPropKind::Timezone(self.string(after_keyword(p)?, base)),
+            Rule::camp_quiet => {
+                let (from, to) = self.quiet_hours(p, base)?;
+                CampaignPropKind::QuietHours(from, to)
+            }
             Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
             _ => return None,
         };

@@ -96,7 +96,9 @@ impl Logic<'_> {
                 window: Window::SinceEntry,
                 ..
             } => {
-                if self.goal == Some(*event) {
+                if self.ended.get(&lit.atom()) != Some(&true) {
+                    None
+                } else if self.goal == Some(*event) {
                     Some(Special::Goal(*event))
                 } else if self.exits.contains(event) {
                     Some(Special::Exit(*event))
@@ -163,7 +165,7 @@ impl Logic<'_> {
     fn term_type(&self, t: Term) -> Option<&Type> {
         match t {
             Term::Attr(a) => self.program.attributes.get(a.index()).map(|a| &a.ty),
-            Term::Trigger(e, f) => self
+            Term::Trigger(e, f) | Term::Occurrence(e, f) => self
                 .program
                 .events
                 .get(e.index())

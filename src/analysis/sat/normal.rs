@@ -196,6 +196,14 @@ impl Logic<'_> {
                     window,
                     at_least: *at_least,
                 };
+                if window == Window::SinceEntry {
+                    let id = self.intern(atom.clone());
+                    if !self.ended.contains_key(&id) {
+                        if let Some(ends) = self.ends_journey(*event, filter.as_deref()) {
+                            self.ended.insert(id, ends);
+                        }
+                    }
+                }
                 self.leaf(atom, pos, loc, via, role)
             }
             CondKind::Opened(m) => self.leaf(
@@ -307,6 +315,7 @@ fn term(v: &Value) -> Option<Term> {
     match v {
         Value::Attr(a) => Some(Term::Attr(*a)),
         Value::TriggerField(e, f) => Some(Term::Trigger(*e, *f)),
+        Value::EventField(e, f) => Some(Term::Occurrence(*e, *f)),
         _ => None,
     }
 }
