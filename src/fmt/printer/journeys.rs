@@ -165,16 +165,7 @@ impl Printer<'_, '_> {
                 match value {
                     SetValue::Operand(o) => self.operand(o),
                     SetValue::Now(_) => self.kw("now"),
-                    SetValue::List(items, _) => {
-                        self.kw("[");
-                        for (i, x) in items.iter().enumerate() {
-                            if i > 0 {
-                                self.kw_sp(",");
-                            }
-                            self.operand(x);
-                        }
-                        self.kw("]");
-                    }
+                    SetValue::List(items, _) => self.operand_list(items),
                 }
             }
             StepKind::Unset(attr) => {
