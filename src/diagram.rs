@@ -424,6 +424,9 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 if let Some(a) = &c.audience {
                     lines.extend(ctx.cond_lines("Audience:", a.loc));
                 }
+                for u in &c.exit_unless {
+                    lines.extend(ctx.cond_lines("Exit unless", u.loc));
+                }
                 (Shape::Start, lines)
             }
             NodeKind::Send(m) => {

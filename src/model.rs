@@ -270,6 +270,9 @@ pub struct Campaign {
     pub exits: Vec<(EventId, Loc)>,
     /// The `where` of the `exit when`s that have one.
     pub exit_filters: Vec<(EventId, Cond)>,
+    /// `exit unless` conditions: the journey ends (exit reason
+    /// `condition`) at a checkpoint where one of them is false.
+    pub exit_unless: Vec<Cond>,
     pub limits: Vec<LimitSpec>,
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
@@ -309,6 +312,7 @@ impl Campaign {
             goal_filter: None,
             exits: Vec::new(),
             exit_filters: Vec::new(),
+            exit_unless: Vec::new(),
             limits: Vec::new(),
             window: None,
             timezone: None,

@@ -7,8 +7,9 @@
 //! sends, waits, `wait until`, `wait for` an event or engagement, `if` /
 //! `else if` / `else`, splits with a 0% arm now and then, `repeat`, named
 //! steps and `goto`s, `exit`, `set` and `unset` of the attributes the
-//! conditions read; a random trigger, audience, goal, `exit
-//! when`, `reentry`, campaign `limit`, window and time zone). Each is
+//! conditions read; a random trigger, audience, goal, `exit when`,
+//! `reentry`, campaign `limit`, window and time zone; the goal and the exit
+//! now and then with a `where`, and up to two `exit unless`). Each is
 //! checked with `driver::analyze`, its plan emitted and run by the reference
 //! runner (`omnis::simulate`, traced) for a random population: people from
 //! `generate_people`, and people of our own whose opens and clicks are
@@ -35,7 +36,7 @@
 //!
 //! And where the analyses are exact (a journey with one execution: no
 //! conditions, splits or `wait for`, no `goto` into a `repeat` body; no
-//! audience or trigger filter; no window): when `check` reports
+//! audience, `exit unless` or trigger filter; no window): when `check` reports
 //! `repeated-message`, a person with every consent who enters once does get
 //! some content twice; when it reports `frequency-cap` (and no quiet hours
 //! or `wait until` stretch the waits), such a person has a send skipped for
@@ -201,7 +202,13 @@ struct Camp {
     audience: Option<Cond>,
     reentry: usize,
     goal: bool,
+    /// `goal purchase where purchase.total OP K`.
+    goal_filter: Option<(usize, usize)>,
     exit_when: bool,
+    /// `exit when unsub where unsub.reason != "spam"`.
+    exit_filter: bool,
+    /// `exit unless COND`, zero to two of them.
+    exit_unless: Vec<Cond>,
     limit: Option<(u32, usize)>,
     window: Option<u32>,
     /// The campaign's `timezone`: none, or an index into `ZONES`.
@@ -341,11 +348,17 @@ fn campaign() -> impl Strategy<Value = Camp> {
             prop::bool::weighted(0.2),
             prop_oneof![3 => steps(), 1 => simple_steps()],
         ),
+        (
+            prop::option::weighted(0.3, (0..6usize, 0..4usize)),
+            prop::bool::weighted(0.3),
+            prop::collection::vec(cond(), 0..3),
+        ),
     )
         .prop_map(
             |(
                 (msgs, chans, trigger, audience, reentry, goal, exit_when),
                 (limit, window, zone, tz_attr, journey),
+                (goal_filter, exit_filter, exit_unless),
             )| {
                 Camp {
                     msgs,
@@ -354,7 +367,10 @@ fn campaign() -> impl Strategy<Value = Camp> {
                     audience,
                     reentry,
                     goal,
+                    goal_filter,
                     exit_when,
+                    exit_filter,
+                    exit_unless,
                     limit,
                     window,
                     zone,
@@ -730,10 +746,22 @@ fn render(c: &Camp) -> String {
         ["never", "always", "after 1d"][c.reentry]
     );
     if c.goal {
-        let _ = writeln!(s, "  goal purchase");
+        let filter = match c.goal_filter {
+            Some((o, k)) => format!(" where purchase.total {} {}", OPS[o], NUMS[k]),
+            None => String::new(),
+        };
+        let _ = writeln!(s, "  goal purchase{filter}");
     }
     if c.exit_when {
-        let _ = writeln!(s, "  exit when unsub");
+        let filter = if c.exit_filter {
+            " where unsub.reason != \"spam\""
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "  exit when unsub{filter}");
+    }
+    for u in &c.exit_unless {
+        let _ = writeln!(s, "  exit unless {}", r.cond(u));
     }
     if let Some((n, per)) = c.limit {
         let _ = writeln!(s, "  limit {n} per {}", PERS[per]);
@@ -1386,6 +1414,7 @@ fn run_case_src(c: &Camp, src: &str, seed: u64) -> Result<(), TestCaseError> {
     let exact = single_path(&c.journey)
         && !irregular
         && c.audience.is_none()
+        && c.exit_unless.is_empty()
         && matches!(c.trigger, Trig::Cart(None))
         && c.window.is_none();
     if exact && (f.repeated || f.freq) {

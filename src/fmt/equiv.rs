@@ -328,7 +328,7 @@ impl Erase for CampaignProp {
         match kind {
             CampaignPropKind::Description(s) | CampaignPropKind::Timezone(s) => s.erase(),
             CampaignPropKind::Trigger(t) => t.erase(),
-            CampaignPropKind::Audience(e) => e.erase(),
+            CampaignPropKind::Audience(e) | CampaignPropKind::ExitUnless(e) => e.erase(),
             CampaignPropKind::Reentry(r) => match r {
                 Reentry::Never | Reentry::Always => {}
                 Reentry::After(d) => d.erase(),

@@ -533,6 +533,9 @@ impl Analysis<'_, '_> {
         }
         match f.role {
             Role::Audience => format!("the audience ({lit})"),
+            Role::ExitUnless => {
+                format!("`exit unless` ({lit}), checked at entry and whenever time passes")
+            }
             Role::TriggerFilter => format!("the trigger filter ({lit})"),
             Role::TriggerSegment => format!("the trigger ({lit})"),
             Role::Arm { branch, taken, .. } => {
@@ -563,6 +566,7 @@ impl Analysis<'_, '_> {
     fn fact_label(&self, f: &Leaf) -> String {
         match f.role {
             Role::Audience => "required by the audience".into(),
+            Role::ExitUnless => "holds, or the journey has ended (`exit unless`)".into(),
             Role::TriggerFilter => "required by the trigger filter".into(),
             Role::TriggerSegment => "holds on entry".into(),
             Role::Arm { taken: true, .. } => "known to hold here".into(),

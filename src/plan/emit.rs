@@ -105,6 +105,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         })
         .collect();
     let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_unless = c.exit_unless.iter().map(|c| cx.expr(c)).collect();
     let exit_filters = c
         .exit_filters
         .iter()
@@ -225,6 +226,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         goal_filter,
         exits: exits.into_iter().collect(),
         exit_filters,
+        exit_unless,
         limits,
         window,
         timezone,

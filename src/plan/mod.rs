@@ -78,6 +78,13 @@ pub struct Plan {
     /// `goal_filter`). Exits not listed end it on every occurrence.
     #[serde(default)]
     pub exit_filters: BTreeMap<String, Expr>,
+    /// `exit unless` conditions (format 1.2): the journey ends (exit
+    /// reason `condition`) at a checkpoint where one of them is false: at
+    /// entry (where they act as part of the audience), when flow leaves a
+    /// node where time passed, and right before every send. In source
+    /// order.
+    #[serde(default)]
+    pub exit_unless: Vec<Expr>,
     /// Campaign limits (`limit N per D`): at most `count` sends of this
     /// campaign's messages to one person within any span shorter than
     /// `per` seconds. A send that would break one is skipped, not delayed.

@@ -28,7 +28,9 @@ impl Resolver<'_> {
             let key = p.kind.keyword();
             let repeatable = matches!(
                 p.kind,
-                ast::CampaignPropKind::ExitWhen(..) | ast::CampaignPropKind::Limit(_)
+                ast::CampaignPropKind::ExitWhen(..)
+                    | ast::CampaignPropKind::ExitUnless(_)
+                    | ast::CampaignPropKind::Limit(_)
             );
             if !repeatable && !self.once(&mut seen, key, p.span, file, &owner) {
                 continue;
@@ -49,6 +51,10 @@ impl Resolver<'_> {
                 ast::CampaignPropKind::Audience(e) => {
                     let cond = self.cond(e, ctx);
                     self.program.campaigns[id.index()].audience = Some(cond);
+                }
+                ast::CampaignPropKind::ExitUnless(e) => {
+                    let cond = self.cond(e, ctx);
+                    self.program.campaigns[id.index()].exit_unless.push(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
                     self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));

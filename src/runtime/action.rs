@@ -96,6 +96,8 @@ pub enum ExitReason {
     ExitStep,
     /// The campaign window closed.
     WindowClosed,
+    /// An `exit unless` condition was false at a checkpoint.
+    Condition,
     /// Flow went round a loop with no time passing (a plan the compiler
     /// rejects as `instant-loop`).
     InstantLoop,
@@ -129,10 +131,11 @@ impl SkipReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 7] = [
+    pub const ALL: [ExitReason; 8] = [
         ExitReason::ExitEvent,
         ExitReason::ExitStep,
         ExitReason::WindowClosed,
+        ExitReason::Condition,
         ExitReason::InstantLoop,
         ExitReason::EntryLimit,
         ExitReason::StepLimit,
@@ -144,6 +147,7 @@ impl ExitReason {
             ExitReason::ExitEvent => "exit_event",
             ExitReason::ExitStep => "exit_step",
             ExitReason::WindowClosed => "window_closed",
+            ExitReason::Condition => "condition",
             ExitReason::InstantLoop => "instant_loop",
             ExitReason::EntryLimit => "entry_limit",
             ExitReason::StepLimit => "step_limit",

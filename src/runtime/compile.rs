@@ -256,6 +256,8 @@ pub struct Compiled {
     pub goal_filter: Option<CExpr>,
     /// Exit events, each with its `where`, if any.
     pub exits: Vec<(usize, Option<CExpr>)>,
+    /// `exit unless` conditions.
+    pub exit_unless: Vec<CExpr>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -315,6 +317,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         goal: None,
         goal_filter: None,
         exits: Vec::new(),
+        exit_unless: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
         tz,
@@ -396,6 +399,11 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
         b.c.exits.push((b.event(e)?, filter));
     }
+    b.c.exit_unless = plan
+        .exit_unless
+        .iter()
+        .map(|c| b.expr(c))
+        .collect::<Result<_, _>>()?;
     if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
         return Err(err(format!(
             "exit_filters names {e:?}, which is not an exit"

@@ -328,6 +328,8 @@ pub enum CampaignPropKind {
     Goal(Ident, Option<Expr>),
     /// `exit when EVENT [where EXPR]`
     ExitWhen(Ident, Option<Expr>),
+    /// `exit unless EXPR` (repeatable)
+    ExitUnless(Expr),
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
@@ -346,6 +348,7 @@ impl CampaignPropKind {
             CampaignPropKind::Reentry(_) => "reentry",
             CampaignPropKind::Goal(..) => "goal",
             CampaignPropKind::ExitWhen(..) => "exit when",
+            CampaignPropKind::ExitUnless(_) => "exit unless",
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",

@@ -336,6 +336,9 @@ impl Lowerer {
                 let filter = inner.nth(1).map(|e| self.expr(e, base));
                 CampaignPropKind::ExitWhen(event, filter)
             }
+            Rule::exit_unless => {
+                CampaignPropKind::ExitUnless(self.expr(p.into_inner().nth(2)?, base))
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);

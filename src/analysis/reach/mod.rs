@@ -166,9 +166,22 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
         _ => {}
     }
+    for c in &campaign.exit_unless {
+        entry_parts.push((c, true, Role::ExitUnless));
+    }
     for e in g.edges_directed(journey.entry, Direction::Outgoing) {
         conds.insert(e.id(), logic.dnf(&entry_parts));
     }
+    let exit_unless: Vec<Conj> = if campaign.exit_unless.is_empty() {
+        Vec::new()
+    } else {
+        let parts: Vec<(&Cond, bool, Role)> = campaign
+            .exit_unless
+            .iter()
+            .map(|c| (c, true, Role::ExitUnless))
+            .collect();
+        logic.dnf(&parts)
+    };
     for e in g.edge_references() {
         let NodeKind::Branch { conds: cs } = &g[e.source()].kind else {
             continue;
@@ -324,6 +337,16 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         .edge_indices()
         .map(|e| edge_bounds(program, journey, e).may_take_time())
         .collect();
+    // `exit unless` is checked when flow leaves a step where time passed
+    // (the edges that may take time), and at entry (above).
+    let checkpoints: Vec<bool> = g
+        .edge_references()
+        .map(|e| {
+            !exit_unless.is_empty()
+                && takes_time[e.id().index()]
+                && !matches!(e.weight(), Edge::Ends(_))
+        })
+        .collect();
     let regular = journey.regular_repeats();
     let back_to: Vec<Option<NodeIndex>> = {
         let mut v = vec![None; g.edge_count()];
@@ -406,6 +429,8 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         wait_ends: &wait_ends,
         matched: &matched,
         written: &written,
+        checkpoints: &checkpoints,
+        exit_unless: &exit_unless,
     };
 
     while let Some(Reverse((_, u))) = heap.pop() {
@@ -498,6 +523,10 @@ struct Ctx<'c, 'a> {
     wait_ends: &'c HashSet<NodeIndex>,
     matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
     written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
+    /// Per edge: whether `exit unless` is checked on it.
+    checkpoints: &'c [bool],
+    /// The `exit unless` conditions together, in DNF.
+    exit_unless: &'c [Conj],
 }
 
 impl Ctx<'_, '_> {
@@ -512,6 +541,61 @@ impl Ctx<'_, '_> {
     }
 
     fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
+        let out = self.transfer_edge(e, u, s)?;
+        // A checkpoint of `exit unless`: people for whom it fails leave
+        // here, so it holds for those who go on.
+        if self.checkpoints[e.index()] {
+            return self.assume(self.exit_unless, out);
+        }
+        Ok(out)
+    }
+
+    /// `out` on an edge whose condition is `dnf`: dead when no disjunct
+    /// can hold, else the literals common to those that can become known.
+    fn assume(&self, dnf: &[Conj], mut out: State) -> Result<State, Dead> {
+        let sent_bits = out.sent.clone();
+        let bits = self.bits;
+        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
+        let mut sat: Vec<&Conj> = Vec::new();
+        let mut leaves: Vec<Leaf> = Vec::new();
+        let mut facts: Vec<Leaf> = Vec::new();
+        let mut special = None;
+        for conj in dnf {
+            match self.logic.check(&out.facts, conj, &sent) {
+                Ok(()) => sat.push(conj),
+                Err(c) => {
+                    for i in c.leaves {
+                        if !leaves.contains(&conj[i]) {
+                            leaves.push(conj[i]);
+                        }
+                    }
+                    for i in c.facts {
+                        let f = out.facts[i].1;
+                        if !facts.contains(&f) {
+                            facts.push(f);
+                        }
+                    }
+                    special = special.or(c.special);
+                }
+            }
+        }
+        if sat.is_empty() {
+            return Err(Dead::Conflict {
+                leaves,
+                facts,
+                special,
+            });
+        }
+        // Literals common to every satisfiable disjunct become known.
+        for l in sat[0] {
+            if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
+                add_fact(&mut out.facts, *l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn transfer_edge(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
         if let NodeKind::Send(m) = g[u].kind {
@@ -535,48 +619,12 @@ impl Ctx<'_, '_> {
         if self.takes_time[e.index()] {
             out.facts.retain(|(l, _)| self.logic.persistent(*l));
         }
+        if let Some(dnf) = self.conds.get(&e) {
+            return self.assume(dnf, out);
+        }
         let sent_bits = out.sent.clone();
         let bits = self.bits;
         let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        if let Some(dnf) = self.conds.get(&e) {
-            let mut sat: Vec<&Conj> = Vec::new();
-            let mut leaves: Vec<Leaf> = Vec::new();
-            let mut facts: Vec<Leaf> = Vec::new();
-            let mut special = None;
-            for conj in dnf {
-                match self.logic.check(&out.facts, conj, &sent) {
-                    Ok(()) => sat.push(conj),
-                    Err(c) => {
-                        for i in c.leaves {
-                            if !leaves.contains(&conj[i]) {
-                                leaves.push(conj[i]);
-                            }
-                        }
-                        for i in c.facts {
-                            let f = out.facts[i].1;
-                            if !facts.contains(&f) {
-                                facts.push(f);
-                            }
-                        }
-                        special = special.or(c.special);
-                    }
-                }
-            }
-            if sat.is_empty() {
-                return Err(Dead::Conflict {
-                    leaves,
-                    facts,
-                    special,
-                });
-            }
-            // Literals common to every satisfiable disjunct become known.
-            for l in sat[0] {
-                if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                    add_fact(&mut out.facts, *l);
-                }
-            }
-            return Ok(out);
-        }
         match (&g[e], &g[u].kind) {
             (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
             (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),

@@ -203,6 +203,9 @@ pub enum Role {
     Set {
         node: u32,
     },
+    /// An `exit unless` condition, known at entry and after each
+    /// checkpoint (people for whom it fails have left).
+    ExitUnless,
 }
 
 /// One literal of a condition, with where it was written.

@@ -210,6 +210,11 @@ impl Printer<'_, '_> {
                 self.kw_sp("when");
                 self.event_where(i, filter.as_ref());
             }
+            CampaignPropKind::ExitUnless(e) => {
+                self.kw_sp("exit");
+                self.kw_sp("unless");
+                self.expr(e);
+            }
             CampaignPropKind::Limit(l) => self.limit(l),
             CampaignPropKind::Window(from, to) => {
                 self.kw_sp("window");

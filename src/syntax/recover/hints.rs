@@ -480,6 +480,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         k_goal => &["goal"],
         k_exit => &["exit"],
         k_when => &["when"],
+        k_unless => &["unless"],
         k_window => &["window"],
         k_timezone => &["timezone"],
         k_journey => &["journey"],
@@ -514,7 +515,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | k_vars | k_offer => {
             "a message property (`channel`, `template`, `subject`, `vars`, `offer`, `description`)"
         }
-        trigger | audience | reentry | goal | exit_when | window | timezone | camp_quiet
+        trigger | audience | reentry | goal | exit_when | exit_unless | window | timezone | camp_quiet
         | journey | k_camp_quiet | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
             "a campaign property (`trigger`, `audience`, `goal`, `journey`, ...)"
         }
