@@ -960,7 +960,10 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
 /// Whether the person opened and clicked a message of content `class`
 /// strictly after its first send in this journey (at `since`) and before
 /// the step that led to the send node `node` at `at` ran (the condition of
-/// a resend to non-openers is checked there).
+/// a resend to non-openers is checked there). Only engagement with a
+/// message this journey had sent by then counts (`journey_sends`: each
+/// message's first send in the journey), as in the runner: an open of
+/// the same content sent by an earlier journey is not this journey's.
 #[allow(clippy::too_many_arguments)]
 fn engaged_before(
     plan: &Plan,
@@ -971,6 +974,7 @@ fn engaged_before(
     node: &str,
     since: i64,
     at: i64,
+    journey_sends: &HashMap<&str, i64>,
 ) -> bool {
     let pos = t
         .trace
@@ -984,9 +988,14 @@ fn engaged_before(
     let did = |clicked: bool| {
         person.events.iter().any(|i| {
             let m = if clicked { &i.clicked } else { &i.opened };
-            m.as_ref()
-                .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
-                && time::parse_instant(&i.at).is_some_and(|when| since < when && when < decided)
+            let when = time::parse_instant(&i.at);
+            m.as_ref().is_some_and(|m| {
+                classes.get(m).is_some_and(|c| c == class)
+                    && journey_sends
+                        .get(m.as_str())
+                        .zip(when)
+                        .is_some_and(|(&sent, when)| sent < when)
+            }) && when.is_some_and(|when| since < when && when < decided)
         })
     };
     did(false) && did(true)
@@ -1012,6 +1021,7 @@ fn check_timeline(
     let node_of = send_nodes_of(f, t);
     let mut sent: HashMap<&str, &str> = HashMap::new();
     let mut first_at: HashMap<&str, i64> = HashMap::new();
+    let mut journey_sends: HashMap<&str, i64> = HashMap::new();
     let mut sends: Vec<(i64, &str)> = Vec::new();
     for (e, node) in t.entries.iter().zip(&node_of) {
         let node = node.unwrap_or("?");
@@ -1021,17 +1031,29 @@ fn check_timeline(
                 bump(&STATS.entries, 1);
                 sent.clear();
                 first_at.clear();
+                journey_sends.clear();
                 sends.clear();
             }
             What::Send { message, channel } => {
                 bump(&STATS.sends, 1);
                 let class = classes[message].as_str();
                 first_at.entry(class).or_insert(e.at);
+                journey_sends.entry(message.as_str()).or_insert(e.at);
                 if let Some(first) = sent.insert(class, message) {
                     bump(&STATS.repeats, 1);
                     let since = first_at[class];
                     let resend = f.resends.contains(node)
-                        && !engaged_before(plan, t, person, classes, class, node, since, e.at);
+                        && !engaged_before(
+                            plan,
+                            t,
+                            person,
+                            classes,
+                            class,
+                            node,
+                            since,
+                            e.at,
+                            &journey_sends,
+                        );
                     if !f.repeated_at.contains(node) && !resend {
                         return Err(format!(
                             "`{message}` (node {node}) at {when} repeats the content of `{first}` in one journey, and check reports no repeated-message there{}",
