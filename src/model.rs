@@ -228,6 +228,16 @@ pub enum Trigger {
         date: chrono::NaiveDate,
         minutes: u32,
     },
+    /// `trigger 7d before birthday at 09:00 yearly`: on the day of a `date`
+    /// or `time` attribute (a time's day in the person's time zone) moved
+    /// by `offset_days` (negative: before), at `minutes`; every year with
+    /// `yearly`.
+    Date {
+        attr: AttrId,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -430,6 +440,24 @@ pub enum StepKind {
         target: String,
     },
     Exit,
+    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
+}
+
+/// What a `set` writes: checked against the attribute's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A constant of the attribute's type.
+    Const(Const),
+    /// A field of the trigger event (unset when the field is).
+    TriggerField(EventId, usize),
+    /// A list of constants of the element type.
+    List(Vec<Const>),
+    /// The instant of the step (`time` attributes).
+    Now,
 }
 
 impl StepKind {
@@ -476,7 +504,8 @@ impl StepKind {
             | StepKind::Wait { .. }
             | StepKind::WaitUntil { .. }
             | StepKind::Goto { .. }
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. } => {}
         }
     }
 }

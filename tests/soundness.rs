@@ -7,9 +7,10 @@
 //! sends, waits, `wait until`, `wait for` an event or engagement, `wait
 //! for any` of several (events with filters, opens, clicks), `if` /
 //! `else if` / `else`, splits with a 0% arm now and then, `repeat`, named
-//! steps and `goto`s, `exit`; a random trigger, audience, goal, `exit
-//! when`, `reentry`, campaign `limit`, window and time zone; the goal and
-//! the exit now and then with a `where`, and up to two `exit unless`). Each is
+//! steps and `goto`s, `exit`, `set` and `unset` of the attributes the
+//! conditions read; a random trigger, audience, goal, `exit when`,
+//! `reentry`, campaign `limit`, window and time zone; the goal and the exit
+//! now and then with a `where`, and up to two `exit unless`). Each is
 //! checked with `driver::analyze`, its plan emitted and run by the reference
 //! runner (`omnis::simulate`, traced) for a random population: people from
 //! `generate_people`, and people of our own whose opens and clicks are
@@ -81,6 +82,21 @@ const PERS: [&str; 3] = ["1h", "1d", "7d"];
 const NUMS: [i64; 4] = [0, 20, 50, 100];
 const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 const TIERS: [&str; 3] = ["free", "pro", "gold"];
+/// `set` and `unset` steps: attributes the conditions read, consent
+/// included (a write the later conditions must see, and only until time
+/// passes).
+const SETS: [&str; 10] = [
+    "set vip = true",
+    "set vip = false",
+    "set score = 20",
+    "set score = 100",
+    "set tier = \"pro\"",
+    "set tier = \"free\"",
+    "unset tier",
+    "unset score",
+    "set email_opt_in = false",
+    "set sms_opt_in = true",
+];
 /// Events: the trigger, the goal, another one, the exit.
 const EVENTS: [&str; 4] = ["cart", "purchase", "browse", "unsub"];
 const CHANNELS: [&str; 3] = ["email", "sms", "ads"];
@@ -172,6 +188,8 @@ enum S {
     /// first.
     Goto(usize, bool),
     Exit,
+    /// One of `SETS`.
+    Set(usize),
 }
 
 /// What an `on` of a `wait for any` waits for.
@@ -252,6 +270,7 @@ fn leaf() -> impl Strategy<Value = S> {
         1 => (0..UNTILS.len()).prop_map(S::WaitUntil),
         2 => (0..8usize, prop::bool::weighted(0.85)).prop_map(|(k, w)| S::Goto(k, w)),
         1 => Just(S::Exit),
+        2 => (0..SETS.len()).prop_map(S::Set),
     ]
 }
 
@@ -669,6 +688,7 @@ impl Render<'_> {
                 self.line(d, &format!("goto l{target}"));
             }
             S::Exit => self.line(d, "exit"),
+            S::Set(i) => self.line(d, SETS[*i]),
         }
     }
 
@@ -1018,7 +1038,10 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
 /// Whether the person opened and clicked a message of content `class`
 /// strictly after its first send in this journey (at `since`) and before
 /// the step that led to the send node `node` at `at` ran (the condition of
-/// a resend to non-openers is checked there).
+/// a resend to non-openers is checked there). Only engagement with a
+/// message this journey had sent by then counts (`journey_sends`: each
+/// message's first send in the journey), as in the runner: an open of
+/// the same content sent by an earlier journey is not this journey's.
 #[allow(clippy::too_many_arguments)]
 fn engaged_before(
     plan: &Plan,
@@ -1029,6 +1052,7 @@ fn engaged_before(
     node: &str,
     since: i64,
     at: i64,
+    journey_sends: &HashMap<&str, i64>,
 ) -> bool {
     let pos = t
         .trace
@@ -1042,9 +1066,14 @@ fn engaged_before(
     let did = |clicked: bool| {
         person.events.iter().any(|i| {
             let m = if clicked { &i.clicked } else { &i.opened };
-            m.as_ref()
-                .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
-                && time::parse_instant(&i.at).is_some_and(|when| since < when && when < decided)
+            let when = time::parse_instant(&i.at);
+            m.as_ref().is_some_and(|m| {
+                classes.get(m).is_some_and(|c| c == class)
+                    && journey_sends
+                        .get(m.as_str())
+                        .zip(when)
+                        .is_some_and(|(&sent, when)| sent < when)
+            }) && when.is_some_and(|when| since < when && when < decided)
         })
     };
     did(false) && did(true)
@@ -1070,6 +1099,7 @@ fn check_timeline(
     let node_of = send_nodes_of(f, t);
     let mut sent: HashMap<&str, &str> = HashMap::new();
     let mut first_at: HashMap<&str, i64> = HashMap::new();
+    let mut journey_sends: HashMap<&str, i64> = HashMap::new();
     let mut sends: Vec<(i64, &str)> = Vec::new();
     for (e, node) in t.entries.iter().zip(&node_of) {
         let node = node.unwrap_or("?");
@@ -1079,17 +1109,29 @@ fn check_timeline(
                 bump(&STATS.entries, 1);
                 sent.clear();
                 first_at.clear();
+                journey_sends.clear();
                 sends.clear();
             }
             What::Send { message, channel } => {
                 bump(&STATS.sends, 1);
                 let class = classes[message].as_str();
                 first_at.entry(class).or_insert(e.at);
+                journey_sends.entry(message.as_str()).or_insert(e.at);
                 if let Some(first) = sent.insert(class, message) {
                     bump(&STATS.repeats, 1);
                     let since = first_at[class];
                     let resend = f.resends.contains(node)
-                        && !engaged_before(plan, t, person, classes, class, node, since, e.at);
+                        && !engaged_before(
+                            plan,
+                            t,
+                            person,
+                            classes,
+                            class,
+                            node,
+                            since,
+                            e.at,
+                            &journey_sends,
+                        );
                     if !f.repeated_at.contains(node) && !resend {
                         return Err(format!(
                             "`{message}` (node {node}) at {when} repeats the content of `{first}` in one journey, and check reports no repeated-message there{}",
@@ -1298,7 +1340,8 @@ fn engage(people: &mut [PersonScenario], timelines: &[Timeline], rng: &mut Rng) 
 }
 
 /// Whether the journey has one execution for a person with every consent
-/// who enters once: no conditions, splits or `wait for`.
+/// who enters once: no conditions, splits or `wait for`, and no `set`
+/// that withdraws a consent (the person would not keep every consent).
 fn single_path(steps: &[S]) -> bool {
     steps.iter().all(|s| match s {
         S::If { .. }
@@ -1306,6 +1349,7 @@ fn single_path(steps: &[S]) -> bool {
         | S::WaitForEvent { .. }
         | S::WaitForEngaged { .. }
         | S::WaitAny { .. } => false,
+        S::Set(i) => !SETS[*i].ends_with("_opt_in = false"),
         S::Repeat(_, b) | S::Named(b) => single_path(b),
         _ => true,
     })

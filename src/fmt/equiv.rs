@@ -368,6 +368,19 @@ impl Erase for Trigger {
                 d.erase();
                 t.erase();
             }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                if let Some((d, _)) = offset {
+                    d.erase();
+                }
+                attr.erase();
+                at.erase();
+                yearly.erase();
+            }
         }
     }
 }
@@ -438,6 +451,18 @@ impl Erase for Step {
                 body.erase();
             }
             StepKind::Exit => {}
+            StepKind::Set { attr, value } => {
+                attr.erase();
+                match value {
+                    SetValue::Operand(o) => o.erase(),
+                    SetValue::List(items, span) => {
+                        items.erase();
+                        span.erase();
+                    }
+                    SetValue::Now(span) => span.erase(),
+                }
+            }
+            StepKind::Unset(attr) => attr.erase(),
         }
     }
 }

@@ -567,6 +567,15 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `wait for` on line {}", line(cx, g[n].loc))
             }
+            Role::Set { node } => {
+                let n = NodeIndex::new(node as usize);
+                let head = cx.program.steps.head(g[n].loc);
+                format!(
+                    "the `{}` on line {}, with no wait since",
+                    text(cx, Loc::new(g[n].loc.file, head)),
+                    line(cx, g[n].loc)
+                )
+            }
         }
     }
 
@@ -579,6 +588,7 @@ impl Analysis<'_, '_> {
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
+            Role::Set { .. } => "written here".into(),
         }
     }
 }

@@ -66,6 +66,14 @@ pub enum What {
     /// survives), or move on by the rules of `docs/plan-format.md`
     /// ("Replacing a plan"), as the next entries show.
     Replaced { node: String, stays: bool },
+    /// A `set` step wrote the profile attribute `attribute`: `value` as the
+    /// language writes it (`"pro"`, `3`, `2026-01-01`, `["a", "b"]`, an
+    /// instant for `now`), or `null` when it cleared it (`unset`, or a
+    /// trigger field that is not set).
+    Set {
+        attribute: String,
+        value: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -147,7 +147,9 @@ impl Run<'_> {
             }
             InputKind::Set(_) | InputKind::Ignored => {}
         }
-        if self.k.tz != tz_before {
+        // A date trigger's attribute may have changed: reschedule.
+        let date_trigger = matches!(c.trigger, CTrigger::Date { .. });
+        if self.k.tz != tz_before || date_trigger && matches!(input.kind, InputKind::Set(_)) {
             self.k.schedule = self.next_firing(t);
         }
         self.check_segment(t);

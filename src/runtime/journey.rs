@@ -4,8 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, next_expiry, Ctx};
+use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::eval::{eval, next_expiry, operand, Ctx};
 use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
 use super::{Effects, Entry, ExitReason, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
@@ -78,6 +78,23 @@ impl Run<'_> {
                     date.and_hms_opt(m / 60, m % 60, 0).expect("valid time"),
                 );
                 (t >= from).then_some(t)
+            }
+            CTrigger::Date {
+                attr,
+                offset_days,
+                minutes,
+                yearly,
+            } => {
+                // A time's day is taken in the person's time zone.
+                let day = match self.p.attrs[*attr].as_ref()? {
+                    Val::Date(d) => chrono::NaiveDate::from_num_days_from_ce_opt(
+                        i32::try_from(d.checked_add(719_163)?).ok()?,
+                    )?,
+                    Val::Time(t) => time::instant_to_local(tz, *t).date(),
+                    _ => return None,
+                };
+                time::date_firing(tz, day, *offset_days, *minutes, *yearly, from)
+                    .filter(|&t| t <= MAX_INSTANT)
             }
             _ => None,
         }
@@ -445,6 +462,12 @@ impl Run<'_> {
                     };
                 }
                 CKind::Jump => tgt = node.next,
+                // A replacement's walk writes nothing.
+                CKind::Set(..) if walking => tgt = node.next,
+                CKind::Set(a, value) => {
+                    self.write(t, *a, value.as_ref());
+                    tgt = node.next;
+                }
                 CKind::Exit => {
                     self.end(
                         t,
@@ -461,6 +484,37 @@ impl Run<'_> {
                 }
             }
         }
+    }
+
+    /// A `set` (`value`) or `unset` step: writes the profile at `t`,
+    /// reports it, and checks an `enters` trigger (a journey in progress
+    /// refuses the entry, but the segment's state is kept).
+    fn write(&mut self, t: i64, a: usize, value: Option<&CSet>) {
+        let v = match value {
+            None => None,
+            Some(CSet::Now) => Some(Val::Time(t)),
+            Some(CSet::Value(o)) => {
+                let cx = self.ctx(t, &[]);
+                operand(o, &cx).cloned()
+            }
+        };
+        self.p.attrs[a] = v.clone();
+        if self.c.tz_attr == Some(a) {
+            self.update_tz();
+        }
+        if self.c.tz_attr == Some(a)
+            || matches!(self.c.trigger, CTrigger::Date { attr, .. } if attr == a)
+        {
+            self.k.schedule = self.next_firing(t);
+        }
+        self.push(
+            t,
+            What::Set {
+                attribute: self.c.attrs[a].0.clone(),
+                value: v.as_ref().map(Val::text),
+            },
+        );
+        self.check_segment(t);
     }
 
     /// Rule 1: the person stays at node `n` (of this plan), keeps their

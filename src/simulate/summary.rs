@@ -249,7 +249,7 @@ impl Summary {
                     ended += 1;
                     j.completed += 1;
                 }
-                What::Replaced { .. } => {}
+                What::Replaced { .. } | What::Set { .. } => {}
             }
         }
         let started = t

@@ -370,6 +370,16 @@ pub enum Trigger {
     Weekly(Weekday, Span, TimeOfDay),
     /// `trigger once at 2026-12-01 09:00`
     Once(Date, TimeOfDay),
+    /// `trigger 7d before birthday at 09:00 yearly`, `trigger on renewal_date
+    /// at 09:00`: a day relative to a date or time attribute.
+    Date {
+        /// The offset and whether it is `before` (`None`: `on`).
+        offset: Option<(Duration, bool)>,
+        attr: Ident,
+        at: TimeOfDay,
+        /// The `yearly` keyword, when written.
+        yearly: Option<Span>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -457,6 +467,24 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `set ATTR = VALUE`
+    Set {
+        attr: Ident,
+        value: SetValue,
+    },
+    /// `unset ATTR`
+    Unset(Ident),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A literal or a trigger field.
+    Operand(Operand),
+    /// `["a", "b"]`, with its span.
+    List(Vec<Operand>, Span),
+    /// `now`.
+    Now(Span),
 }
 
 impl StepKind {
@@ -480,7 +508,9 @@ impl StepKind {
             | StepKind::Wait(_)
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. }
+            | StepKind::Unset(_) => {}
         }
     }
 }

@@ -378,6 +378,26 @@ impl Lowerer {
                 let time = self.time_of_day(inner.next()?, base);
                 Trigger::Once(date, time)
             }
+            Rule::trig_date => {
+                let first = inner.next()?;
+                let offset = match first.as_rule() {
+                    Rule::trig_offset => {
+                        let mut o = first.into_inner();
+                        let d = self.duration(o.next()?, base);
+                        Some((d, o.next()?.as_rule() == Rule::k_before))
+                    }
+                    _ => None,
+                };
+                let attr = self.ident(inner.next()?, base);
+                let at = self.time_of_day(inner.nth(1)?, base);
+                let yearly = inner.next().map(|y| self.span(&y, base));
+                Trigger::Date {
+                    offset,
+                    attr,
+                    at,
+                    yearly,
+                }
+            }
             _ => {
                 let event = self.ident(inner.next()?, base);
                 let filter = inner.nth(1).map(|e| self.expr(e, base));
@@ -491,6 +511,21 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
+                Rule::set_step => {
+                    let attr = self.ident(inner.nth(1)?, base);
+                    let v = inner.next()?;
+                    let value = match v.as_rule() {
+                        Rule::set_now => SetValue::Now(self.span(&v, base)),
+                        Rule::set_list => {
+                            let span = self.span(&v, base);
+                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
+                            SetValue::List(items, span)
+                        }
+                        _ => SetValue::Operand(self.operand(v, base)),
+                    };
+                    StepKind::Set { attr, value }
+                }
+                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
                 _ => return None,
             });
         }

@@ -28,7 +28,11 @@
 //!   irregular repeat (one whose body a `goto` enters) carries the facts
 //!   of the head, but is dead too while no round can finish (arriving
 //!   other than from the end of a round starts the rounds afresh);
-//! - an edge where time may pass forgets every fact that is not persistent.
+//! - an edge where time may pass forgets every fact that is not persistent;
+//! - out of a `set`/`unset`: the facts about the attribute (and opaque
+//!   facts that are not persistent, which may read it) are forgotten, and
+//!   what it wrote is known (`attr == v`, `list contains` each element or
+//!   `is empty`, `is set`; `is not set` after `unset`).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -43,12 +47,12 @@ pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
 use crate::analysis::sat::{
-    cond_key, Atom, Conj, Fact, Leaf, Lit, Logic, Role, Special, Window, MAX_FACTS,
+    cond_key, Atom, CVal, Conj, Fact, Leaf, Lit, Logic, Role, Special, Term, Window, MAX_FACTS,
 };
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{Cond, CondKind, EventId, MessageId, Program, Trigger, WaitOn};
+use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -280,6 +284,55 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
     }
 
+    // What a `set` or `unset` makes known.
+    let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
+    for u in g.node_indices() {
+        let NodeKind::Set { attr, value } = &g[u].kind else {
+            continue;
+        };
+        let term = Term::Attr(*attr);
+        let role = Role::Set {
+            node: u.index() as u32,
+        };
+        let loc = g[u].loc;
+        let mut leaves = Vec::new();
+        let mut know = |atom: Atom, positive: bool| {
+            let mut l = logic.known(atom, loc, role);
+            if !positive {
+                l.lit = l.lit.negate();
+            }
+            leaves.push(l);
+        };
+        match value {
+            None => know(Atom::IsSet(term), false),
+            Some(SetValue::Const(c)) => know(
+                Atom::Cmp {
+                    term,
+                    op: CmpOp::Eq,
+                    val: CVal::from_const(c),
+                },
+                true,
+            ),
+            Some(SetValue::List(items)) => {
+                know(Atom::IsSet(term), true);
+                know(Atom::Empty(term), items.is_empty());
+                for c in items {
+                    know(
+                        Atom::Contains {
+                            term,
+                            val: CVal::from_const(c),
+                        },
+                        true,
+                    );
+                }
+            }
+            Some(SetValue::Now) => know(Atom::IsSet(term), true),
+            // The field may be unset: nothing is known.
+            Some(SetValue::TriggerField(..)) => {}
+        }
+        written.insert(u, (term, leaves));
+    }
+
     // Messages whose engagement is checked somewhere get a bit.
     let mut bits: HashMap<MessageId, u32> = HashMap::new();
     for a in logic.atoms() {
@@ -398,6 +451,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         wait_ends: &wait_ends,
         shadowed: &shadowed,
         matched: &matched,
+        written: &written,
         checkpoints: &checkpoints,
         exit_unless: &exit_unless,
     };
@@ -494,6 +548,7 @@ struct Ctx<'c, 'a> {
     /// first (with its index).
     shadowed: &'c HashMap<(NodeIndex, usize), usize>,
     matched: &'c HashMap<(NodeIndex, usize), Vec<Leaf>>,
+    written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
     /// Per edge: whether `exit unless` is checked on it.
     checkpoints: &'c [bool],
     /// The `exit unless` conditions together, in DNF.
@@ -575,6 +630,16 @@ impl Ctx<'_, '_> {
             }
             if let Some(c) = self.classes[m.index()] {
                 out.content = out.content.with(c);
+            }
+        }
+        if let Some((term, leaves)) = self.written.get(&u) {
+            let logic = self.logic;
+            out.facts.retain(|(l, _)| match logic.atom(l.atom()) {
+                Atom::Opaque { persistent, .. } => *persistent,
+                a => a.term() != Some(*term),
+            });
+            for l in leaves {
+                add_fact(&mut out.facts, *l);
             }
         }
         if self.takes_time[e.index()] {

@@ -272,6 +272,29 @@ impl Printer<'_, '_> {
                 self.sp();
                 self.span_text(time.span);
             }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                match offset {
+                    Some((d, before)) => {
+                        self.span_text(d.span);
+                        self.sp();
+                        self.kw_sp(if *before { "before" } else { "after" });
+                    }
+                    None => self.kw_sp("on"),
+                }
+                self.ident(attr);
+                self.sp();
+                self.kw_sp("at");
+                self.span_text(at.span);
+                if yearly.is_some() {
+                    self.sp();
+                    self.kw("yearly");
+                }
+            }
         }
     }
 }
