@@ -874,8 +874,6 @@ impl<'p> Brute<'p> {
                 out.push(s);
             }
             StepKind::Exit => {}
-            // Not generated here: `tests/soundness.rs` covers it.
-            StepKind::WaitAny { .. } => unreachable!("no `wait for any` is generated"),
             StepKind::Set { attr, value } => {
                 let mut s = s;
                 let slot = self.slot_of(&Value::Attr(*attr)).unwrap();
@@ -897,6 +895,8 @@ impl<'p> Brute<'p> {
                 });
                 out.extend(self.advance(s));
             }
+            // Not generated here: `tests/soundness.rs` covers it.
+            StepKind::WaitAny { .. } => unreachable!("no `wait for any` is generated"),
         }
         out
     }
@@ -912,7 +912,6 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
             StepKind::Wait { seconds } => writeln!(out, "{pad}wait {seconds}s"),
             StepKind::WaitUntil { .. } => writeln!(out, "{pad}wait until"),
             StepKind::Exit => writeln!(out, "{pad}exit"),
-            StepKind::WaitAny { .. } => writeln!(out, "{pad}wait for any"),
             StepKind::Set { attr, value: None } => {
                 writeln!(out, "{pad}unset {}", p.attr(*attr).name)
             }
@@ -920,6 +919,7 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
                 attr,
                 value: Some(v),
             } => writeln!(out, "{pad}set {} = {v:?}", p.attr(*attr).name),
+            StepKind::WaitAny { .. } => writeln!(out, "{pad}wait for any"),
             StepKind::Goto { target } => writeln!(out, "{pad}goto {target}"),
             StepKind::Named { name, body } => {
                 writeln!(out, "{pad}step {name} {{").unwrap();
