@@ -463,6 +463,11 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 vec![format!("Exit when {}", ctx.event(*e))],
             ),
         };
+        if let NodeKind::Goal(e) | NodeKind::ExitEvent(e) = &node.kind {
+            if let Some(f) = c.end_filter(*e) {
+                lines.extend(ctx.cond_lines("where", f.loc));
+            }
+        }
         let is_unreachable = unreachable[v.index()];
         if is_unreachable {
             lines.push("(never reached)".to_string());

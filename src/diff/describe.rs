@@ -58,6 +58,7 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
         ),
         Expr::Not { arg } => match arg.as_ref() {
             Expr::IsSet { value } => (4, format!("{} is not set", operand(value))),
+            Expr::IsEmpty { value } => (4, format!("{} is not empty", operand(value))),
             other => (3, format!("not {}", expr_at(other, 3))),
         },
         Expr::Segment { name, .. } | Expr::SegmentRef { name } => (4, name.clone()),
@@ -93,6 +94,10 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
             )
         }
         Expr::IsSet { value } => (4, format!("{} is set", operand(value))),
+        Expr::IsEmpty { value } => (4, format!("{} is empty", operand(value))),
+        Expr::Contains { list, item } => {
+            (4, format!("{} contains {}", operand(list), operand(item)))
+        }
         Expr::Did {
             event,
             filter,

@@ -264,6 +264,10 @@ impl Erase for TypeExpr {
                 values.erase();
                 span.erase();
             }
+            TypeExpr::List(elem, span) => {
+                elem.erase();
+                span.erase();
+            }
         }
     }
 }
@@ -301,6 +305,7 @@ impl Erase for MessageProp {
             MessagePropKind::Channel(i) => i.erase(),
             MessagePropKind::Template(s)
             | MessagePropKind::Subject(s)
+            | MessagePropKind::Offer(s)
             | MessagePropKind::Description(s) => s.erase(),
             MessagePropKind::Vars(vars) => vars.erase(),
         }
@@ -328,9 +333,16 @@ impl Erase for CampaignProp {
                 Reentry::Never | Reentry::Always => {}
                 Reentry::After(d) => d.erase(),
             },
-            CampaignPropKind::Goal(i) | CampaignPropKind::ExitWhen(i) => i.erase(),
+            CampaignPropKind::Goal(i, f) | CampaignPropKind::ExitWhen(i, f) => {
+                i.erase();
+                f.erase();
+            }
             CampaignPropKind::Limit(l) => l.erase(),
             CampaignPropKind::Window(a, b) => {
+                a.erase();
+                b.erase();
+            }
+            CampaignPropKind::QuietHours(a, b) => {
                 a.erase();
                 b.erase();
             }
@@ -463,7 +475,13 @@ impl Erase for Expr {
                 operand.erase();
                 list.erase();
             }
-            ExprKind::IsSet { path, negated: _ } => path.erase(),
+            ExprKind::IsSet { path, negated: _ } | ExprKind::IsEmpty { path, negated: _ } => {
+                path.erase()
+            }
+            ExprKind::Contains { list, item } => {
+                list.erase();
+                item.erase();
+            }
             ExprKind::Name(p) => p.erase(),
             ExprKind::Bool(_) => {}
             ExprKind::Did {

@@ -65,7 +65,7 @@ use std::collections::{HashMap, HashSet};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Edge, Journey, Node, NodeKind};
-use crate::model::{Allows, Block, CampaignId, Loc, Program, Step, StepKind, WaitOn};
+use crate::model::{Allows, Block, Campaign, CampaignId, Loc, Program, Step, StepKind, WaitOn};
 
 /// Lowers every campaign, indexed by `CampaignId`.
 pub fn lower_all(program: &Program) -> Vec<Journey> {
@@ -79,6 +79,7 @@ pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     let c = program.campaign(campaign);
     let mut l = Lowerer {
         program,
+        campaign: c,
         graph: DiGraph::new(),
         named: HashMap::new(),
         gotos: Vec::new(),
@@ -164,6 +165,7 @@ type Pending = Vec<(NodeIndex, Edge)>;
 
 struct Lowerer<'a> {
     program: &'a Program,
+    campaign: &'a Campaign,
     graph: DiGraph<Node, Edge>,
     named: HashMap<String, NodeIndex>,
     gotos: Vec<(NodeIndex, String)>,
@@ -322,7 +324,11 @@ impl Lowerer<'_> {
         let out = match &step.kind {
             StepKind::Send(m) => {
                 let ch = self.program.message(*m).channel;
-                if self.program.channel(ch).quiet_hours.is_some() {
+                if !self
+                    .campaign
+                    .quiet_periods(self.program.channel(ch))
+                    .is_empty()
+                {
                     self.time_nodes.push(n);
                 }
                 vec![(n, Edge::Next)]

@@ -149,6 +149,7 @@ impl ProgramBuilder {
             subject: None,
             description: None,
             vars: BTreeMap::new(),
+            offer: None,
             placeholders: Vec::new(),
             loc,
             allows: Allows::default(),

@@ -475,12 +475,19 @@ impl Analysis<'_, '_> {
         let cx = self.cx;
         let campaign = cx.program.campaign(self.journey.campaign);
         let name = &cx.program.event(event).name;
+        // With a `where` on the goal or exit, only occurrences it covers.
+        let filtered = campaign.end_filter(event).is_some();
+        let which = if filtered {
+            format!("every `{name}` counted here meets the `where` of this campaign's")
+        } else {
+            format!("`{name}` is this campaign's")
+        };
         if goal {
             if let Some((_, loc)) = campaign.goal {
                 label(d, loc, "the goal ends the journey");
             }
             (
-                format!("`{name}` is this campaign's goal, so the journey has already ended when it happens"),
+                format!("{which} goal, so the journey has already ended when it happens"),
                 format!("remove this branch; to follow up on `{name}`, write a campaign triggered by it"),
             )
         } else {
@@ -488,7 +495,11 @@ impl Analysis<'_, '_> {
                 label(d, *loc, "this ends the journey");
             }
             (
-                format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens"),
+                if filtered {
+                    format!("{which} `exit when`, so the journey has already ended when it happens")
+                } else {
+                    format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens")
+                },
                 format!("remove this branch, or stop exiting on `{name}`"),
             )
         }

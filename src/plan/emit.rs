@@ -90,6 +90,12 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             program.event(*e).name.clone()
         })
         .collect();
+    let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_filters = c
+        .exit_filters
+        .iter()
+        .map(|(e, f)| (program.event(*e).name.clone(), cx.expr(f)))
+        .collect();
     let limits = c.limits.iter().map(limit).collect();
     let timezone = c.timezone.clone().unwrap_or_else(|| "UTC".to_string());
     let tz = time::parse_tz(&timezone).unwrap_or(chrono_tz::UTC);
@@ -145,6 +151,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                     .iter()
                     .map(|(k, v)| (k.clone(), var_value(v)))
                     .collect(),
+                offer: msg.offer.clone(),
                 placeholders,
             },
         );
@@ -156,10 +163,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             ChannelDecl {
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
-                quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: time_of_day(from),
-                    to: time_of_day(to),
-                }),
+                quiet_hours: ch.quiet_hours.map(|(from, to)| quiet_hours(from, to)),
                 limits: ch.limits.iter().map(limit).collect(),
             },
         );
@@ -204,11 +208,14 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         audience,
         reentry,
         goal,
+        goal_filter,
         exits: exits.into_iter().collect(),
+        exit_filters,
         limits,
         window,
         timezone,
         timezone_attribute,
+        quiet_hours: c.quiet_hours.map(|(from, to, _)| quiet_hours(from, to)),
         profile,
         events,
         channels,
@@ -222,6 +229,13 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
 
 /// The order of a node's successors in the plan: arms in source order,
 /// `else` last; `event` before `timeout`; `body` before `done`.
+fn quiet_hours(from: u32, to: u32) -> QuietHours {
+    QuietHours {
+        from: time_of_day(from),
+        to: time_of_day(to),
+    }
+}
+
 fn edge_rank(e: &GEdge) -> usize {
     match e {
         GEdge::If(i) => *i,
@@ -509,9 +523,16 @@ impl Cx<'_> {
                     Expr::In { value, list }
                 }
             }
-            CondKind::IsSet { value, negated } => {
-                let e = Expr::IsSet {
-                    value: self.operand(value),
+            CondKind::Contains { list, item } => Expr::Contains {
+                list: self.operand(list),
+                item: self.operand(item),
+            },
+            CondKind::IsSet { value, negated } | CondKind::IsEmpty { value, negated } => {
+                let value = self.operand(value);
+                let e = if matches!(cond.kind, CondKind::IsSet { .. }) {
+                    Expr::IsSet { value }
+                } else {
+                    Expr::IsEmpty { value }
                 };
                 if *negated {
                     Expr::Not { arg: Box::new(e) }

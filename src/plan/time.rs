@@ -56,6 +56,11 @@ pub fn format_instant(t: Instant) -> String {
         .to_string()
 }
 
+/// A day (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn format_day(day: i64) -> String {
+    format_instant(day.saturating_mul(86_400))[..10].to_string()
+}
+
 /// Parses RFC 3339 (any offset) to an instant, dropping fractions of a
 /// second.
 pub fn parse_instant(s: &str) -> Option<Instant> {
@@ -117,9 +122,94 @@ pub fn quiet_until(tz: Tz, t: Instant, from: u32, to: u32) -> Option<Instant> {
     Some(end.max(t + 1))
 }
 
+/// Several quiet periods at once (a channel's and a campaign's): the
+/// longest a send can be delayed by them together, in seconds (the longest
+/// run of minutes inside at least one of them, around the clock), or
+/// `None` when together they cover the whole day and leave no time to send.
+pub fn quiet_union_span(periods: &[(u32, u32)]) -> Option<u64> {
+    const DAY: usize = 1440;
+    let mut quiet = [false; DAY];
+    for &(from, to) in periods {
+        let (from, to) = (from as usize % DAY, to as usize % DAY);
+        let mut m = from;
+        while m != to {
+            quiet[m] = true;
+            m = (m + 1) % DAY;
+        }
+    }
+    let open = quiet.iter().position(|q| !q)?;
+    // Walk the day once, starting at a minute when sending is allowed, so
+    // that a run wrapping past midnight is counted whole.
+    let (mut longest, mut run) = (0u64, 0u64);
+    for i in 1..=DAY {
+        if quiet[(open + i) % DAY] {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    Some(longest * 60)
+}
+
+/// Whether `t` is inside any of the quiet `periods`; if so, the first
+/// instant after it outside all of them (a send held by both a channel's
+/// and a campaign's quiet hours goes out when both allow it). Periods that
+/// together cover the whole day are rejected by the compiler; for such a
+/// plan this stops after one pass per period and returns where it got.
+pub fn quiet_until_all(tz: Tz, t: Instant, periods: &[(u32, u32)]) -> Option<Instant> {
+    let mut now = t;
+    for _ in 0..=periods.len() {
+        let before = now;
+        for &(from, to) in periods {
+            if let Some(end) = quiet_until(tz, now, from, to) {
+                now = end;
+            }
+        }
+        if now == before {
+            break;
+        }
+    }
+    (now > t).then_some(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_periods_together() {
+        // 21:00-08:00 and 07:00-10:00 overlap: 13 hours in a row.
+        assert_eq!(
+            quiet_union_span(&[(21 * 60, 8 * 60), (7 * 60, 10 * 60)]),
+            Some(13 * 3600)
+        );
+        // Apart: the longest of the two.
+        assert_eq!(
+            quiet_union_span(&[(21 * 60, 23 * 60), (60, 4 * 60)]),
+            Some(3 * 3600)
+        );
+        // Nothing left to send in.
+        assert_eq!(
+            quiet_union_span(&[(20 * 60, 8 * 60), (8 * 60, 20 * 60)]),
+            None
+        );
+        assert_eq!(quiet_union_span(&[]), Some(0));
+        let tz = parse_tz("UTC").unwrap();
+        let q = |s| {
+            quiet_until_all(tz, at(s), &[(21 * 60, 8 * 60), (7 * 60, 10 * 60)]).map(format_instant)
+        };
+        // Held by the first, then by the second: out at 10:00.
+        assert_eq!(
+            q("2026-11-20T23:00:00Z").as_deref(),
+            Some("2026-11-21T10:00:00Z")
+        );
+        assert_eq!(
+            q("2026-11-20T09:00:00Z").as_deref(),
+            Some("2026-11-20T10:00:00Z")
+        );
+        assert_eq!(q("2026-11-20T12:00:00Z"), None);
+    }
 
     fn at(s: &str) -> Instant {
         parse_instant(s).unwrap()

@@ -28,7 +28,7 @@ impl Resolver<'_> {
             let key = p.kind.keyword();
             let repeatable = matches!(
                 p.kind,
-                ast::CampaignPropKind::ExitWhen(_) | ast::CampaignPropKind::Limit(_)
+                ast::CampaignPropKind::ExitWhen(..) | ast::CampaignPropKind::Limit(_)
             );
             if !repeatable && !self.once(&mut seen, key, p.span, file, &owner) {
                 continue;
@@ -58,13 +58,33 @@ impl Resolver<'_> {
                         ast::Reentry::After(d) => Reentry::After(d.seconds),
                     }
                 }
-                ast::CampaignPropKind::Goal(e) => {
+                ast::CampaignPropKind::Goal(e, filter) => {
                     if let Some(ev) = self.event(e, file) {
-                        self.program.campaigns[id.index()].goal = Some((ev, loc(file, e.span)));
+                        let filter = filter.as_ref().map(|f| {
+                            self.cond(
+                                f,
+                                Ctx {
+                                    matched: Some(ev),
+                                    ..ctx
+                                },
+                            )
+                        });
+                        let camp = &mut self.program.campaigns[id.index()];
+                        camp.goal = Some((ev, loc(file, e.span)));
+                        camp.goal_filter = filter;
                     }
                 }
-                ast::CampaignPropKind::ExitWhen(e) => {
+                ast::CampaignPropKind::ExitWhen(e, filter) => {
                     if let Some(ev) = self.event(e, file) {
+                        let filter = filter.as_ref().map(|f| {
+                            self.cond(
+                                f,
+                                Ctx {
+                                    matched: Some(ev),
+                                    ..ctx
+                                },
+                            )
+                        });
                         let camp = &self.program.campaigns[id.index()];
                         if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
                             let first = *first;
@@ -80,9 +100,11 @@ impl Resolver<'_> {
                                 message: "first given here".into(),
                             });
                         } else {
-                            self.program.campaigns[id.index()]
-                                .exits
-                                .push((ev, loc(file, e.span)));
+                            let camp = &mut self.program.campaigns[id.index()];
+                            camp.exits.push((ev, loc(file, e.span)));
+                            if let Some(f) = filter {
+                                camp.exit_filters.push((ev, f));
+                            }
                         }
                     }
                 }
@@ -123,6 +145,12 @@ impl Resolver<'_> {
                             format!("\"{}\" is not a time zone", tz.value),
                         )
                         .help = Some(help);
+                    }
+                }
+                ast::CampaignPropKind::QuietHours(from, to) => {
+                    if let Some((from, to)) = self.quiet_period(from, to, p.span, file) {
+                        self.program.campaigns[id.index()].quiet_hours =
+                            Some((from, to, loc(file, p.span)));
                     }
                 }
                 ast::CampaignPropKind::Journey(b) => {

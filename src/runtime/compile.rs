@@ -24,6 +24,10 @@ pub enum Val {
     Text(String),
     /// An instant (seconds since the epoch).
     Time(i64),
+    /// A calendar day (days since 1970-01-01).
+    Date(i64),
+    /// A list (its elements are never lists).
+    List(Vec<Val>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,9 @@ pub enum Ty {
     Number,
     Bool,
     Time,
+    Date,
+    /// A list of the element type (never a list).
+    List(&'static Ty),
 }
 
 fn ty(t: &ValueType) -> Ty {
@@ -40,6 +47,15 @@ fn ty(t: &ValueType) -> Ty {
         ValueType::Basic(BasicType::Number) => Ty::Number,
         ValueType::Basic(BasicType::Bool) => Ty::Bool,
         ValueType::Basic(BasicType::Time) => Ty::Time,
+        ValueType::Basic(BasicType::Date) => Ty::Date,
+        ValueType::ListOf { list_of } => Ty::List(match ty(list_of) {
+            Ty::Number => &Ty::Number,
+            Ty::Bool => &Ty::Bool,
+            Ty::Time => &Ty::Time,
+            Ty::Date => &Ty::Date,
+            // A list of lists is not a type; text stands in.
+            Ty::Text | Ty::List(_) => &Ty::Text,
+        }),
     }
 }
 
@@ -60,6 +76,10 @@ pub enum CExpr {
     Cmp(CmpOp, COperand, COperand),
     In(COperand, Vec<COperand>, bool),
     IsSet(COperand),
+    /// `list contains item`.
+    Contains(COperand, COperand),
+    /// `value is empty`: unset, or a list without elements.
+    IsEmpty(COperand),
     Did {
         event: usize,
         filter: Option<Box<CExpr>>,
@@ -144,7 +164,9 @@ pub struct CNode {
 pub struct CChannel {
     pub name: String,
     pub consent: Option<usize>,
-    pub quiet: Option<(u32, u32)>,
+    /// The quiet periods a send on it waits out: the channel's and the
+    /// campaign's (minutes after midnight, `from` to `to`).
+    pub quiet: Vec<(u32, u32)>,
     pub limits: Vec<(u32, i64)>,
 }
 
@@ -190,7 +212,10 @@ pub struct Compiled {
     pub audience: Option<CExpr>,
     pub reentry: plan::Reentry,
     pub goal: Option<usize>,
-    pub exits: Vec<usize>,
+    /// The goal's `where`: only occurrences for which it holds convert.
+    pub goal_filter: Option<CExpr>,
+    /// Exit events, each with its `where`, if any.
+    pub exits: Vec<(usize, Option<CExpr>)>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -248,6 +273,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         audience: None,
         reentry: plan.reentry.clone(),
         goal: None,
+        goal_filter: None,
         exits: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
@@ -280,10 +306,10 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 })?),
                 None => None,
             };
-        let quiet = match &ch.quiet_hours {
-            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
-            None => None,
-        };
+        let mut quiet = Vec::new();
+        for q in ch.quiet_hours.iter().chain(&plan.quiet_hours) {
+            quiet.push((tod(&q.from)?, tod(&q.to)?));
+        }
         c.channels.push(CChannel {
             name: name.clone(),
             consent,
@@ -325,11 +351,16 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         Some(g) => Some(b.event(g)?),
         None => None,
     };
-    b.c.exits = plan
-        .exits
-        .iter()
-        .map(|e| b.event(e))
-        .collect::<Result<_, _>>()?;
+    b.c.goal_filter = plan.goal_filter.as_ref().map(|f| b.expr(f)).transpose()?;
+    for e in &plan.exits {
+        let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
+        b.c.exits.push((b.event(e)?, filter));
+    }
+    if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
+        return Err(err(format!(
+            "exit_filters names {e:?}, which is not an exit"
+        )));
+    }
     if let plan::Trigger::Event { event, .. } = &plan.trigger {
         b.c.trigger_event = Some(b.event(event)?);
     }
@@ -439,6 +470,10 @@ impl Builder<'_> {
                 matches!(e, Expr::NotIn { .. }),
             ),
             Expr::IsSet { value } => CExpr::IsSet(self.operand(value)?),
+            Expr::Contains { list, item } => {
+                CExpr::Contains(self.operand(list)?, self.operand(item)?)
+            }
+            Expr::IsEmpty { value } => CExpr::IsEmpty(self.operand(value)?),
             Expr::Did {
                 event,
                 filter,

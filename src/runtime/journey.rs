@@ -165,6 +165,31 @@ impl Run<'_> {
         }
     }
 
+    /// Whether this occurrence of event `e` ends the journey: `Some(true)`
+    /// as the goal, `Some(false)` as an exit (their `where`s read the
+    /// occurrence's fields, and the profile as it is now).
+    fn ends(&self, t: i64, e: usize, fields: &[Option<Val>]) -> Option<bool> {
+        let c = self.c;
+        let holds = |filter: &Option<CExpr>| {
+            filter.as_ref().is_none_or(|f| {
+                eval(
+                    f,
+                    &Ctx {
+                        event_fields: fields,
+                        ..self.ctx(t, &[])
+                    },
+                )
+            })
+        };
+        if c.goal == Some(e) && holds(&c.goal_filter) {
+            return Some(true);
+        }
+        c.exits
+            .iter()
+            .any(|(x, filter)| *x == e && holds(filter))
+            .then_some(false)
+    }
+
     /// An input at its instant: state, then the journey, then triggers.
     pub fn input(&mut self, input: &Input) {
         let t = input.at;
@@ -174,14 +199,15 @@ impl Run<'_> {
         match &input.kind {
             InputKind::Event(e, fields) => {
                 if self.k.journey.is_some() {
-                    if c.goal == Some(*e) {
+                    let ends = self.ends(t, *e, fields);
+                    if ends == Some(true) {
                         self.end(
                             t,
                             What::Converted {
                                 event: c.events[*e].name.clone(),
                             },
                         );
-                    } else if c.exits.contains(e) {
+                    } else if ends == Some(false) {
                         self.end(
                             t,
                             What::Exited {
@@ -410,10 +436,8 @@ impl Run<'_> {
         let c = self.c;
         let ch_i = c.messages[m].channel;
         let ch = &c.channels[ch_i];
-        if let Some((from, to)) = ch.quiet {
-            if let Some(end) = time::quiet_until(self.k.tz, t, from, to) {
-                return SendOutcome::Quiet(end);
-            }
+        if let Some(end) = time::quiet_until_all(self.k.tz, t, &ch.quiet) {
+            return SendOutcome::Quiet(end);
         }
         if let Some(a) = ch.consent {
             if self.p.attrs[a] != Some(Val::Bool(true)) {

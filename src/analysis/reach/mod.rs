@@ -31,7 +31,7 @@
 //! - an edge where time may pass forgets every fact that is not persistent.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -140,8 +140,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
     let g = &journey.graph;
     let campaign = program.campaign(journey.campaign);
     let goal = campaign.goal.map(|(e, _)| e);
-    let exits: Vec<EventId> = campaign.exits.iter().map(|(e, _)| *e).collect();
-    let mut logic = Logic::new(program, goal, exits.clone());
+    let mut logic = Logic::for_campaign(program, campaign);
 
     // Edge conditions, in DNF.
     let mut conds: HashMap<EdgeIndex, Vec<Conj>> = HashMap::new();
@@ -204,6 +203,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
 
     // What a `wait for` that matched makes known.
     let mut matched: HashMap<NodeIndex, Vec<Leaf>> = HashMap::new();
+    let mut wait_ends: HashSet<NodeIndex> = HashSet::new();
     for u in g.node_indices() {
         let NodeKind::WaitFor { on, filter, .. } = &g[u].kind else {
             continue;
@@ -212,6 +212,12 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
             node: u.index() as u32,
         };
         let loc = g[u].loc;
+        if let WaitOn::Event(ev) = on {
+            // Whatever it waits for would end the journey first.
+            if logic.ends_journey(*ev, filter.as_ref()) == Some(true) {
+                wait_ends.insert(u);
+            }
+        }
         let atoms = match on {
             WaitOn::Event(ev) => {
                 let did = |filter| Atom::Did {
@@ -344,7 +350,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         classes: &classes,
         takes_time: &takes_time,
         goal,
-        exits: &exits,
+        wait_ends: &wait_ends,
         matched: &matched,
     };
 
@@ -434,7 +440,8 @@ struct Ctx<'c, 'a> {
     classes: &'c [Option<u32>],
     takes_time: &'c [bool],
     goal: Option<EventId>,
-    exits: &'c [EventId],
+    /// The `wait for`s whose event would end the journey first.
+    wait_ends: &'c HashSet<NodeIndex>,
     matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
 }
 
@@ -511,7 +518,7 @@ impl Ctx<'_, '_> {
             (Edge::Matched, NodeKind::WaitFor { on, .. }) => {
                 match on {
                     WaitOn::Event(ev) => {
-                        if self.goal == Some(*ev) || self.exits.contains(ev) {
+                        if self.wait_ends.contains(&u) {
                             return Err(Dead::WaitEnds {
                                 event: *ev,
                                 goal: self.goal == Some(*ev),

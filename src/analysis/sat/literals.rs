@@ -6,11 +6,14 @@ use std::hash::{Hash, Hasher};
 
 use crate::model::{AttrId, CmpOp, Const, EventId, Loc, MessageId, SegmentId};
 
-/// Something with a value: a profile attribute or a trigger-event field.
+/// Something with a value: a profile attribute, a trigger-event field, or
+/// a field of the occurrence a filter is about (in a goal's or an exit's
+/// `where`, compared with another filter: [`crate::analysis::sat::Logic::implies`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Term {
     Attr(AttrId),
     Trigger(EventId, usize),
+    Occurrence(EventId, usize),
 }
 
 /// What kind of number a constant is (so that dates are not compared with
@@ -116,6 +119,13 @@ pub enum Atom {
         vals: Vec<CVal>,
     },
     IsSet(Term),
+    /// `list contains val`.
+    Contains {
+        term: Term,
+        val: CVal,
+    },
+    /// `list is empty` (true when unset).
+    Empty(Term),
     Did {
         event: EventId,
         /// Canonical text of the `where` filter.

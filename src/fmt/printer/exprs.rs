@@ -67,6 +67,21 @@ impl Printer<'_, '_> {
                 }
                 self.kw("set");
             }
+            ExprKind::Contains { list, item } => {
+                self.operand(list);
+                self.sp();
+                self.kw_sp("contains");
+                self.operand(item);
+            }
+            ExprKind::IsEmpty { path, negated } => {
+                self.path(path);
+                self.sp();
+                self.kw_sp("is");
+                if *negated {
+                    self.kw_sp("not");
+                }
+                self.kw("empty");
+            }
             ExprKind::Name(p) => self.path(p),
             ExprKind::Bool(b) => self.kw(if *b { "true" } else { "false" }),
             ExprKind::Did {

@@ -450,7 +450,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         k_of => &["of"],
         k_kind => &["kind"],
         k_consent => &["consent"],
-        k_quiet_hours => &["quiet_hours"],
+        k_quiet_hours | k_camp_quiet => &["quiet_hours"],
         k_to => &["to"],
         k_limit => &["limit"],
         k_per => &["per"],
@@ -503,11 +503,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         ch_kind | ch_consent | ch_quiet | k_kind | k_consent | k_quiet_hours => {
             "a channel property (`kind`, `consent`, `quiet_hours`, `limit`)"
         }
-        msg_channel | msg_template | msg_subject | msg_vars | k_template | k_subject | k_vars => {
-            "a message property (`channel`, `template`, `subject`, `vars`, `description`)"
+        msg_channel | msg_template | msg_subject | msg_vars | msg_offer | k_template | k_subject
+        | k_vars | k_offer => {
+            "a message property (`channel`, `template`, `subject`, `vars`, `offer`, `description`)"
         }
-        trigger | audience | reentry | goal | exit_when | window | timezone | journey
-        | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
+        trigger | audience | reentry | goal | exit_when | window | timezone | camp_quiet
+        | journey | k_camp_quiet | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
             "a campaign property (`trigger`, `audience`, `goal`, `journey`, ...)"
         }
         step | send | wait | wait_for | wait_until | if_step | split | repeat | named_step
