@@ -31,8 +31,8 @@ const JOURNEY: &[&str] = &[
     "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit",
 ];
 const CHANNEL: &[&str] = &["kind", "consent", "quiet_hours", "limit", "description"];
-const MESSAGE: &[&str] = &["channel", "template", "subject", "vars", "description"];
-const TYPES: &[&str] = &["text", "number", "bool", "time", "one of"];
+const MESSAGE: &[&str] = &["channel", "template", "subject", "vars", "offer", "description"];
+const TYPES: &[&str] = &["text", "number", "bool", "time", "date", "list of", "one of"];
 const CONDITION: &[&str] = &[
     "and", "or", "not", "in", "is", "set", "did", "within", "true", "false",
 ];
