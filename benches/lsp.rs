@@ -36,7 +36,10 @@ impl Client {
         loop {
             match self.conn.receiver.recv().unwrap() {
                 Message::Response(r) if r.id == id => {
-                    return (r.result.unwrap_or(Value::Null), published)
+                    if let Some(e) = r.error {
+                        panic!("{method}: {}", e.message);
+                    }
+                    return (r.result.unwrap_or(Value::Null), published);
                 }
                 Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => {
                     published += 1
@@ -96,20 +99,20 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.sample_size(50);
-    // `emailable` in the audience line, `nudge_0` after `send`.
+    // `emailable` in the audience line, `nudge_0` after `send` (line 12).
     g.bench_function("hover", |b| {
         b.iter(|| assert!(!cl.request("textDocument/hover", at(7, 14)).0.is_null()))
     });
     g.bench_function("definition", |b| {
         b.iter(|| {
             assert!(!cl
-                .request("textDocument/definition", at(13, 10))
+                .request("textDocument/definition", at(12, 10))
                 .0
                 .is_null())
         })
     });
     g.bench_function("completion", |b| {
-        b.iter(|| assert!(!cl.request("textDocument/completion", at(13, 9)).0.is_null()))
+        b.iter(|| assert!(!cl.request("textDocument/completion", at(12, 9)).0.is_null()))
     });
     g.finish();
     cl.request("shutdown", Value::Null);

@@ -15,24 +15,23 @@ use crate::symbols::{SymbolKind, Target};
 const TOP: &[&str] = &[
     "import", "profile", "event", "channel", "segment", "message", "campaign",
 ];
-const CAMPAIGN: &[&str] = &[
-    "description",
-    "trigger",
-    "audience",
-    "reentry",
-    "goal",
-    "exit",
-    "limit",
-    "window",
-    "timezone",
-    "journey",
-];
+/// A campaign's properties: the words the parser starts one with.
+const CAMPAIGN: &[&str] = crate::syntax::stream::PROP_STARTS;
 const JOURNEY: &[&str] = &[
     "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit",
 ];
 const CHANNEL: &[&str] = &["kind", "consent", "quiet_hours", "limit", "description"];
-const MESSAGE: &[&str] = &["channel", "template", "subject", "vars", "offer", "description"];
-const TYPES: &[&str] = &["text", "number", "bool", "time", "date", "list of", "one of"];
+const MESSAGE: &[&str] = &[
+    "channel",
+    "template",
+    "subject",
+    "vars",
+    "offer",
+    "description",
+];
+const TYPES: &[&str] = &[
+    "text", "number", "bool", "time", "date", "list of", "one of",
+];
 const CONDITION: &[&str] = &[
     "and", "or", "not", "in", "is", "set", "did", "within", "true", "false",
 ];
@@ -71,6 +70,11 @@ pub fn completion(
             keywords(&["enters", "daily", "weekly"], &mut items);
         }
         "goal" | "did" | "when" => symbol(&[SymbolKind::Event], &mut items),
+        // A condition starts: attributes, segments and the words of
+        // expressions.
+        "audience" | "if" | "and" | "or" | "not" | "unless" | "where" | "=" => {
+            condition(&doc, &mut items)
+        }
         "for" => {
             symbol(&[SymbolKind::Event], &mut items);
             keywords(&["opened", "clicked"], &mut items);
@@ -108,20 +112,20 @@ pub fn completion(
             Context::Message => keywords(MESSAGE, &mut items),
             Context::Fields => keywords(TYPES, &mut items),
             // A condition: attributes, segments and the expression words.
-            _ => {
-                symbol(
-                    &[
-                        SymbolKind::Attribute,
-                        SymbolKind::Segment,
-                        SymbolKind::Event,
-                    ],
-                    &mut items,
-                );
-                keywords(CONDITION, &mut items);
-            }
+            _ => condition(&doc, &mut items),
         },
     }
     Ok(Some(CompletionResponse::Array(items)))
+}
+
+fn condition(doc: &Doc, items: &mut Vec<CompletionItem>) {
+    let kinds = [
+        SymbolKind::Attribute,
+        SymbolKind::Segment,
+        SymbolKind::Event,
+    ];
+    names(doc, &kinds, items);
+    keywords(CONDITION, items);
 }
 
 fn item(label: &str, kind: CompletionItemKind) -> CompletionItem {
