@@ -228,6 +228,16 @@ pub enum Trigger {
         date: chrono::NaiveDate,
         minutes: u32,
     },
+    /// `trigger 7d before birthday at 09:00 yearly`: on the day of a `date`
+    /// or `time` attribute (a time's day in the person's time zone) moved
+    /// by `offset_days` (negative: before), at `minutes`; every year with
+    /// `yearly`.
+    Date {
+        attr: AttrId,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,6 +270,9 @@ pub struct Campaign {
     pub exits: Vec<(EventId, Loc)>,
     /// The `where` of the `exit when`s that have one.
     pub exit_filters: Vec<(EventId, Cond)>,
+    /// `exit unless` conditions: the journey ends (exit reason
+    /// `condition`) at a checkpoint where one of them is false.
+    pub exit_unless: Vec<Cond>,
     pub limits: Vec<LimitSpec>,
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
@@ -299,6 +312,7 @@ impl Campaign {
             goal_filter: None,
             exits: Vec::new(),
             exit_filters: Vec::new(),
+            exit_unless: Vec::new(),
             limits: Vec::new(),
             window: None,
             timezone: None,
@@ -409,6 +423,24 @@ pub enum StepKind {
         target: String,
     },
     Exit,
+    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
+}
+
+/// What a `set` writes: checked against the attribute's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A constant of the attribute's type.
+    Const(Const),
+    /// A field of the trigger event (unset when the field is).
+    TriggerField(EventId, usize),
+    /// A list of constants of the element type.
+    List(Vec<Const>),
+    /// The instant of the step (`time` attributes).
+    Now,
 }
 
 impl StepKind {
@@ -445,7 +477,8 @@ impl StepKind {
             | StepKind::Wait { .. }
             | StepKind::WaitUntil { .. }
             | StepKind::Goto { .. }
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. } => {}
         }
     }
 }

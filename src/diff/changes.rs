@@ -100,6 +100,23 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
         let show = |v: &[String]| (!v.is_empty()).then(|| v.join(", "));
         push("exits", show(&old), show(&new), Some(effect.join("; ")));
     }
+    if o.meaning(&op.exit_unless) != n.meaning(&np.exit_unless) {
+        let show = |p: &Plan| {
+            (!p.exit_unless.is_empty()).then(|| {
+                p.exit_unless
+                    .iter()
+                    .map(expr)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        };
+        push(
+            "exit_unless",
+            show(op),
+            show(np),
+            Some("journeys in progress are checked against the new conditions at their next checkpoint (leaving a wait, or right before a send)".into()),
+        );
+    }
     if op.limits != np.limits {
         push(
             "limits",

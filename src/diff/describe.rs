@@ -2,6 +2,7 @@
 //! syntax, steps and triggers in words, and what steps are compared by.
 
 use super::*;
+use crate::plan::SetTo;
 
 pub(super) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
@@ -152,6 +153,16 @@ pub(super) fn trigger(t: &Trigger) -> String {
         Trigger::Daily { at } => format!("daily at {at}"),
         Trigger::Weekly { on, at } => format!("weekly on {} at {at}", weekday(*on)),
         Trigger::Once { date, at } => format!("once at {date} {at}"),
+        Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => format!(
+            "{}{attribute} at {at}{}",
+            crate::words::day_offset(*offset_days),
+            if *yearly { " yearly" } else { "" }
+        ),
     }
 }
 
@@ -207,6 +218,18 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
         NodeKind::Goto { target } => format!("goto {target}"),
         NodeKind::Exit => "exit".to_string(),
         NodeKind::End => "end of the journey".to_string(),
+        NodeKind::Set { attribute, value } => {
+            let v = match value {
+                SetTo::Value { operand: o } => operand(o),
+                SetTo::List { items } => format!(
+                    "[{}]",
+                    items.iter().map(operand).collect::<Vec<_>>().join(", ")
+                ),
+                SetTo::Now => "now".to_string(),
+            };
+            format!("set {attribute} = {v}")
+        }
+        NodeKind::Unset { attribute } => format!("unset {attribute}"),
     }
 }
 

@@ -328,7 +328,7 @@ impl Erase for CampaignProp {
         match kind {
             CampaignPropKind::Description(s) | CampaignPropKind::Timezone(s) => s.erase(),
             CampaignPropKind::Trigger(t) => t.erase(),
-            CampaignPropKind::Audience(e) => e.erase(),
+            CampaignPropKind::Audience(e) | CampaignPropKind::ExitUnless(e) => e.erase(),
             CampaignPropKind::Reentry(r) => match r {
                 Reentry::Never | Reentry::Always => {}
                 Reentry::After(d) => d.erase(),
@@ -367,6 +367,19 @@ impl Erase for Trigger {
             Trigger::Once(d, t) => {
                 d.erase();
                 t.erase();
+            }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                if let Some((d, _)) = offset {
+                    d.erase();
+                }
+                attr.erase();
+                at.erase();
+                yearly.erase();
             }
         }
     }
@@ -427,6 +440,18 @@ impl Erase for Step {
                 body.erase();
             }
             StepKind::Exit => {}
+            StepKind::Set { attr, value } => {
+                attr.erase();
+                match value {
+                    SetValue::Operand(o) => o.erase(),
+                    SetValue::List(items, span) => {
+                        items.erase();
+                        span.erase();
+                    }
+                    SetValue::Now(span) => span.erase(),
+                }
+            }
+            StepKind::Unset(attr) => attr.erase(),
         }
     }
 }

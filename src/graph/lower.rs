@@ -41,7 +41,7 @@
 //! - a step's own part is its kind, and for sends and `wait for` what they
 //!   send or wait for: `send-MESSAGE`, `wait`, `until`,
 //!   `waitfor-EVENT` / `waitfor-opened-M` / `waitfor-clicked-M`, `if`,
-//!   `split`, `repeat`, `goto-NAME`, `exit`; the second step with the same
+//!   `split`, `repeat`, `goto-NAME`, `exit`, `set-ATTR`, `unset-ATTR`; the second step with the same
 //!   part in a block gets `~2`, the third `~3`, and so on;
 //! - top-level steps have just their part (`send-cart_reminder`);
 //! - inside a step with id `P`:
@@ -238,6 +238,11 @@ impl Lowerer<'_> {
             StepKind::Named { name, .. } => name.clone(),
             StepKind::Goto { target } => format!("goto-{target}"),
             StepKind::Exit => "exit".into(),
+            StepKind::Set { attr, value } => format!(
+                "{}-{}",
+                if value.is_some() { "set" } else { "unset" },
+                p.attr(*attr).name
+            ),
         }
     }
 
@@ -314,6 +319,10 @@ impl Lowerer<'_> {
                 target: target.clone(),
             },
             StepKind::Exit => NodeKind::Exit,
+            StepKind::Set { attr, value } => NodeKind::Set {
+                attr: *attr,
+                value: value.clone(),
+            },
         };
         let n = self.node(id, kind, step.loc, allows.clone(), parent, prev);
         // The id after `node` made it unique: the steps inside are named
@@ -417,6 +426,7 @@ impl Lowerer<'_> {
                 Vec::new()
             }
             StepKind::Exit => Vec::new(),
+            StepKind::Set { .. } => vec![(n, Edge::Next)],
         };
         (n, out)
     }

@@ -297,6 +297,10 @@ impl ProgramBuilder {
     pub fn exit(&mut self) -> Step {
         self.step(StepKind::Exit)
     }
+    /// `set ATTR = VALUE`, or `unset ATTR` when `value` is `None`.
+    pub fn set(&mut self, attr: AttrId, value: Option<SetValue>) -> Step {
+        self.step(StepKind::Set { attr, value })
+    }
 
     // ---- conditions ----
 

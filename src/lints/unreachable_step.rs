@@ -533,6 +533,9 @@ impl Analysis<'_, '_> {
         }
         match f.role {
             Role::Audience => format!("the audience ({lit})"),
+            Role::ExitUnless => {
+                format!("`exit unless` ({lit}), checked at entry and whenever time passes")
+            }
             Role::TriggerFilter => format!("the trigger filter ({lit})"),
             Role::TriggerSegment => format!("the trigger ({lit})"),
             Role::Arm { branch, taken, .. } => {
@@ -548,17 +551,28 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `wait for` on line {}", line(cx, g[n].loc))
             }
+            Role::Set { node } => {
+                let n = NodeIndex::new(node as usize);
+                let head = cx.program.steps.head(g[n].loc);
+                format!(
+                    "the `{}` on line {}, with no wait since",
+                    text(cx, Loc::new(g[n].loc.file, head)),
+                    line(cx, g[n].loc)
+                )
+            }
         }
     }
 
     fn fact_label(&self, f: &Leaf) -> String {
         match f.role {
             Role::Audience => "required by the audience".into(),
+            Role::ExitUnless => "holds, or the journey has ended (`exit unless`)".into(),
             Role::TriggerFilter => "required by the trigger filter".into(),
             Role::TriggerSegment => "holds on entry".into(),
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
+            Role::Set { .. } => "written here".into(),
         }
     }
 }

@@ -71,6 +71,20 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             date: date.format("%Y-%m-%d").to_string(),
             at: time_of_day(*minutes),
         },
+        model::Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => {
+            cx.attrs.insert(*attr);
+            Trigger::Date {
+                attribute: program.attr(*attr).name.clone(),
+                offset_days: *offset_days,
+                at: time_of_day(*minutes),
+                yearly: *yearly,
+            }
+        }
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
     let reentry = match c.reentry {
@@ -91,6 +105,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         })
         .collect();
     let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_unless = c.exit_unless.iter().map(|c| cx.expr(c)).collect();
     let exit_filters = c
         .exit_filters
         .iter()
@@ -211,6 +226,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         goal_filter,
         exits: exits.into_iter().collect(),
         exit_filters,
+        exit_unless,
         limits,
         window,
         timezone,
@@ -377,6 +393,17 @@ impl Cx<'_> {
                     target: target.clone(),
                 },
                 GKind::Exit => NodeKind::Exit,
+                GKind::Set { attr, value } => {
+                    self.attrs.insert(*attr);
+                    let attribute = program.attr(*attr).name.clone();
+                    match value {
+                        None => NodeKind::Unset { attribute },
+                        Some(v) => NodeKind::Set {
+                            attribute,
+                            value: self.set_to(v),
+                        },
+                    }
+                }
                 GKind::End | GKind::Entry | GKind::Goal(_) | GKind::ExitEvent(_) => NodeKind::End,
             };
             let (line, column) = if n == journey.end {
@@ -427,6 +454,24 @@ impl Cx<'_> {
         Operand::Attr {
             attr: path.to_string(),
             ty: ValueType::TEXT,
+        }
+    }
+
+    /// What a `set` writes.
+    fn set_to(&mut self, v: &model::SetValue) -> super::SetTo {
+        use super::SetTo;
+        let constant = |c: &model::Const| model::Value::Const(c.clone());
+        match v {
+            model::SetValue::Const(c) => SetTo::Value {
+                operand: self.operand(&constant(c)),
+            },
+            model::SetValue::TriggerField(e, f) => SetTo::Value {
+                operand: self.operand(&model::Value::TriggerField(*e, *f)),
+            },
+            model::SetValue::List(items) => SetTo::List {
+                items: items.iter().map(|c| self.operand(&constant(c))).collect(),
+            },
+            model::SetValue::Now => SetTo::Now,
         }
     }
 

@@ -78,6 +78,13 @@ pub struct Plan {
     /// `goal_filter`). Exits not listed end it on every occurrence.
     #[serde(default)]
     pub exit_filters: BTreeMap<String, Expr>,
+    /// `exit unless` conditions (format 1.2): the journey ends (exit
+    /// reason `condition`) at a checkpoint where one of them is false: at
+    /// entry (where they act as part of the audience), when flow leaves a
+    /// node where time passed, and right before every send. In source
+    /// order.
+    #[serde(default)]
+    pub exit_unless: Vec<Expr>,
     /// Campaign limits (`limit N per D`): at most `count` sends of this
     /// campaign's messages to one person within any span shorter than
     /// `per` seconds. A send that would break one is skipped, not delayed.
@@ -159,6 +166,19 @@ pub enum Trigger {
     /// Once, on `date` (`YYYY-MM-DD`) at `at` (`HH:MM`) in the person's
     /// time zone.
     Once { date: String, at: String },
+    /// A day relative to the profile attribute `attribute` (format 1.2):
+    /// its day (a `date`, or the day of a `time` in the person's time
+    /// zone) moved by `offset_days` (negative: before), at `at` (`HH:MM`)
+    /// in the person's time zone; with `yearly`, that day of every year
+    /// (29 February is the 28th in other years). An unset attribute never
+    /// fires; a change of the attribute reschedules; days already past
+    /// never fire.
+    Date {
+        attribute: String,
+        offset_days: i64,
+        at: String,
+        yearly: bool,
+    },
 }
 
 /// Whether a person may enter again.
@@ -618,8 +638,28 @@ pub enum NodeKind {
     Goto { target: String },
     /// Ends the journey (not a conversion).
     Exit,
+    /// `set ATTR = VALUE` (format 1.2): writes `value` to the person's
+    /// profile attribute `attribute` at that instant, then `next`. Takes
+    /// no time; conditions after it read the new value.
+    Set { attribute: String, value: SetTo },
+    /// `unset ATTR` (format 1.2): clears the profile attribute
+    /// `attribute`, then `next`.
+    Unset { attribute: String },
     /// The end of the journey: the person completed it.
     End,
+}
+
+/// What a `set` node writes (format 1.2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SetTo {
+    /// `operand`: a constant (`const`, `date`) or a `trigger_field` (an
+    /// unset field unsets the attribute).
+    Value { operand: Operand },
+    /// A list of constants, for a `list_of` attribute.
+    List { items: Vec<Operand> },
+    /// The instant of the step, for a `time` attribute.
+    Now,
 }
 
 /// What a `wait for` waits for.
@@ -705,6 +745,8 @@ impl NodeKind {
             NodeKind::Goto { .. } => "goto",
             NodeKind::Exit => "exit",
             NodeKind::End => "end",
+            NodeKind::Set { .. } => "set",
+            NodeKind::Unset { .. } => "unset",
         }
     }
 }

@@ -43,6 +43,45 @@ pub fn instant_to_local(tz: Tz, t: Instant) -> NaiveDateTime {
     utc.with_timezone(&tz).naive_local()
 }
 
+/// When a date trigger next fires at or after `from`: on `day` moved by
+/// `offset_days`, at `minutes` local time in `tz`; with `yearly`, on that
+/// day of every year (29 February is the 28th in other years, before the
+/// offset is applied). `None` when that moment has passed (not yearly) or
+/// falls outside the calendar.
+pub fn date_firing(
+    tz: Tz,
+    day: NaiveDate,
+    offset_days: i64,
+    minutes: u32,
+    yearly: bool,
+    from: Instant,
+) -> Option<Instant> {
+    let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)?;
+    let offset = chrono::Duration::try_days(offset_days)?;
+    let at = |d: NaiveDate| -> Option<Instant> {
+        let d = d.checked_add_signed(offset)?;
+        Some(local_to_instant(tz, d.and_time(time)))
+    };
+    if !yearly {
+        return at(day).filter(|&t| t >= from);
+    }
+    // The anniversary whose day, moved by the offset, is the first at or
+    // after `from`: its year is about that of `from` moved back by the
+    // offset.
+    let anniversary = |y: i32| {
+        NaiveDate::from_ymd_opt(y, day.month(), day.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, day.month(), day.day() - 1))
+    };
+    let around = instant_to_local(tz, from)
+        .date()
+        .checked_sub_signed(offset)?
+        .year();
+    (around - 1..=around + 1)
+        .filter_map(anniversary)
+        .filter_map(at)
+        .find(|&t| t >= from)
+}
+
 /// The first instant of a day in `tz`.
 pub fn start_of_day(tz: Tz, date: NaiveDate) -> Instant {
     local_to_instant(tz, date.and_time(NaiveTime::MIN))
@@ -258,5 +297,44 @@ mod tests {
         );
         assert_eq!(q("2026-11-21T08:00:00Z"), None);
         assert_eq!(q("2026-11-21T20:59:00Z"), None);
+    }
+
+    #[test]
+    fn date_triggers_fire_on_the_moved_day() {
+        let riga: Tz = "Europe/Riga".parse().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let fire = |day: &str, off: i64, yearly: bool, from: &str| {
+            date_firing(riga, d(day), off, 540, yearly, at(from)).map(format_instant)
+        };
+        // 7 days before a 3 January birthday: late December of the year before.
+        assert_eq!(
+            fire("1990-01-03", -7, true, "2026-12-01T00:00:00Z").as_deref(),
+            Some("2026-12-27T07:00:00Z")
+        );
+        // Just past this year's: next year's.
+        assert_eq!(
+            fire("1990-01-03", -7, true, "2026-12-27T07:00:01Z").as_deref(),
+            Some("2027-12-27T07:00:00Z")
+        );
+        // 29 February: the 28th in other years, the 29th in leap years.
+        assert_eq!(
+            fire("2000-02-29", 0, true, "2027-01-01T00:00:00Z").as_deref(),
+            Some("2027-02-28T07:00:00Z")
+        );
+        assert_eq!(
+            fire("2000-02-29", 0, true, "2028-01-01T00:00:00Z").as_deref(),
+            Some("2028-02-29T07:00:00Z")
+        );
+        // Not yearly: once, and never when it has passed; summer time.
+        assert_eq!(
+            fire("2026-06-10", 3, false, "2026-06-01T00:00:00Z").as_deref(),
+            Some("2026-06-13T06:00:00Z")
+        );
+        assert_eq!(fire("2026-06-10", 3, false, "2026-06-14T00:00:00Z"), None);
+        // Offsets beyond the calendar fire never.
+        assert_eq!(
+            fire("2026-06-10", i64::MAX / 2, false, "2026-06-01T00:00:00Z"),
+            None
+        );
     }
 }

@@ -28,7 +28,9 @@ impl Resolver<'_> {
             let key = p.kind.keyword();
             let repeatable = matches!(
                 p.kind,
-                ast::CampaignPropKind::ExitWhen(..) | ast::CampaignPropKind::Limit(_)
+                ast::CampaignPropKind::ExitWhen(..)
+                    | ast::CampaignPropKind::ExitUnless(_)
+                    | ast::CampaignPropKind::Limit(_)
             );
             if !repeatable && !self.once(&mut seen, key, p.span, file, &owner) {
                 continue;
@@ -49,6 +51,10 @@ impl Resolver<'_> {
                 ast::CampaignPropKind::Audience(e) => {
                     let cond = self.cond(e, ctx);
                     self.program.campaigns[id.index()].audience = Some(cond);
+                }
+                ast::CampaignPropKind::ExitUnless(e) => {
+                    let cond = self.cond(e, ctx);
+                    self.program.campaigns[id.index()].exit_unless.push(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
                     self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
@@ -228,6 +234,89 @@ impl Resolver<'_> {
                 date: chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?,
                 minutes: t.minutes,
             },
+            ast::Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => self.date_trigger(offset.as_ref(), attr, at, yearly.is_some(), ctx)?,
+        })
+    }
+
+    /// `trigger [D before|after | on] ATTR at HH:MM [yearly]`: ATTR a date
+    /// or a time, D whole days.
+    fn date_trigger(
+        &mut self,
+        offset: Option<&(ast::Duration, bool)>,
+        attr: &Ident,
+        at: &ast::TimeOfDay,
+        yearly: bool,
+        ctx: Ctx,
+    ) -> Option<Trigger> {
+        let a = match self.lookup_ref(Ns::Value, attr, ctx.file) {
+            Some(Decl::Attr(a)) => a,
+            Some(Decl::Segment(_)) => {
+                self.err(
+                    Code::TypeMismatch,
+                    ctx.file,
+                    attr.span,
+                    format!(
+                        "`{}` is a segment, but a date trigger reads a date or time attribute",
+                        attr.name
+                    ),
+                )
+                .help = Some(format!(
+                    "to enter when a segment becomes true, write `trigger enters {}`",
+                    attr.name
+                ));
+                return None;
+            }
+            _ => {
+                self.unknown(Ns::Value, attr, ctx.file);
+                return None;
+            }
+        };
+        let ty = &self.program.attr(a).ty;
+        if !matches!(ty, Type::Date | Type::Time) {
+            let msg = format!(
+                "a date trigger reads a date or a time, but `{}` is {}",
+                attr.name,
+                super::types::article_type(&ty.describe())
+            );
+            self.err(Code::TypeMismatch, ctx.file, attr.span, msg).help =
+                Some("declare it `date` (a calendar day) or `time` (an instant)".into());
+            return None;
+        }
+        const DAY: u64 = 86_400;
+        let offset_days = match offset {
+            None => 0,
+            Some((d, before)) => {
+                if d.seconds % DAY != 0 {
+                    self.err(
+                        Code::InvalidValue,
+                        ctx.file,
+                        d.span,
+                        "a date trigger's offset is whole days or weeks",
+                    )
+                    .help = Some(format!(
+                        "write it in days, e.g. `{}d`",
+                        (d.seconds / DAY).max(1)
+                    ));
+                    return None;
+                }
+                let days = (d.seconds / DAY) as i64;
+                if *before {
+                    -days
+                } else {
+                    days
+                }
+            }
+        };
+        Some(Trigger::Date {
+            attr: a,
+            offset_days,
+            minutes: at.minutes,
+            yearly,
         })
     }
 }

@@ -120,25 +120,7 @@ impl Resolver<'_> {
                 return true;
             }
         }
-        let compatible = match (a, b) {
-            (OpType::Known(x), OpType::Known(y)) => match (x, y) {
-                (Type::OneOf(_), Type::OneOf(_) | Type::Text) | (Type::Text, Type::OneOf(_)) => {
-                    true
-                }
-                _ => x == y,
-            },
-            (OpType::Known(t), OpType::Lit(l)) | (OpType::Lit(l), OpType::Known(t)) => matches!(
-                (t, l),
-                (Type::Text, L::Text)
-                    | (Type::Number, L::Number)
-                    | (Type::Bool, L::Bool)
-                    | (Type::Time, L::Date)
-                    | (Type::Date, L::Date)
-            ),
-            (OpType::Lit(x), OpType::Lit(y)) => x == y,
-            _ => true,
-        };
-        if compatible {
+        if compatible(a, b) {
             return true;
         }
         let (target, other, t_ty, o_ty) = match (a, b) {
@@ -265,6 +247,28 @@ impl Resolver<'_> {
     ) -> bool {
         self.err(Code::TypeMismatch, ctx.file, o.span(), msg).help = help;
         false
+    }
+}
+
+/// Whether values of these types compare (text and one-of do; a date
+/// literal compares with a time and a date).
+pub(super) fn compatible(a: &OpType, b: &OpType) -> bool {
+    use LitType as L;
+    match (a, b) {
+        (OpType::Known(x), OpType::Known(y)) => match (x, y) {
+            (Type::OneOf(_), Type::OneOf(_) | Type::Text) | (Type::Text, Type::OneOf(_)) => true,
+            _ => x == y,
+        },
+        (OpType::Known(t), OpType::Lit(l)) | (OpType::Lit(l), OpType::Known(t)) => matches!(
+            (t, l),
+            (Type::Text | Type::OneOf(_), L::Text)
+                | (Type::Number, L::Number)
+                | (Type::Bool, L::Bool)
+                | (Type::Time, L::Date)
+                | (Type::Date, L::Date)
+        ),
+        (OpType::Lit(x), OpType::Lit(y)) => x == y,
+        _ => true,
     }
 }
 

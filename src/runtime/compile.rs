@@ -30,6 +30,25 @@ pub enum Val {
     List(Vec<Val>),
 }
 
+impl Val {
+    /// The value as the language writes it: `"pro"`, `3`, `true`,
+    /// `2026-01-01`, `["a", "b"]`, an instant in RFC 3339.
+    pub fn text(&self) -> String {
+        match self {
+            Val::Bool(b) => b.to_string(),
+            Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).to_string(),
+            Val::Num(n) => n.to_string(),
+            Val::Text(s) => format!("{s:?}"),
+            Val::Time(t) => time::format_instant(*t),
+            Val::Date(d) => time::format_day(*d),
+            Val::List(xs) => format!(
+                "[{}]",
+                xs.iter().map(Val::text).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {
     Text,
@@ -139,6 +158,17 @@ pub enum CKind {
     Jump,
     Exit,
     End,
+    /// `set` (`Some`) or `unset` (`None`) the profile attribute.
+    Set(usize, Option<CSet>),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug)]
+pub enum CSet {
+    /// A constant or a trigger field (an unset field unsets).
+    Value(COperand),
+    /// The instant of the step.
+    Now,
 }
 
 #[derive(Clone, Debug)]
@@ -178,11 +208,21 @@ pub struct CMessage {
 
 #[derive(Clone, Debug)]
 pub enum CTrigger {
-    Event { event: usize, filter: Option<CExpr> },
+    Event {
+        event: usize,
+        filter: Option<CExpr>,
+    },
     Enters(CExpr),
     Daily(u32),
     Weekly(u32, u32),
     Once(chrono::NaiveDate, u32),
+    /// A day relative to a date or time attribute (see `plan::Trigger::Date`).
+    Date {
+        attr: usize,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -216,6 +256,8 @@ pub struct Compiled {
     pub goal_filter: Option<CExpr>,
     /// Exit events, each with its `where`, if any.
     pub exits: Vec<(usize, Option<CExpr>)>,
+    /// `exit unless` conditions.
+    pub exit_unless: Vec<CExpr>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -275,6 +317,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         goal: None,
         goal_filter: None,
         exits: Vec::new(),
+        exit_unless: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
         tz,
@@ -356,6 +399,11 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
         b.c.exits.push((b.event(e)?, filter));
     }
+    b.c.exit_unless = plan
+        .exit_unless
+        .iter()
+        .map(|c| b.expr(c))
+        .collect::<Result<_, _>>()?;
     if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
         return Err(err(format!(
             "exit_filters names {e:?}, which is not an exit"
@@ -377,6 +425,23 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 .map_err(|_| err(format!("invalid date {date:?}")))?,
             tod(at)?,
         ),
+        plan::Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => {
+            let attr = b.attr(attribute)?;
+            if !matches!(b.c.attrs[attr].1, Ty::Date | Ty::Time) {
+                return Err(err(format!("{attribute:?} is not a date or a time")));
+            }
+            CTrigger::Date {
+                attr,
+                offset_days: (*offset_days).clamp(-1_000_000, 1_000_000),
+                minutes: tod(at)?,
+                yearly: *yearly,
+            }
+        }
     };
     b.c.audience = plan.audience.as_ref().map(|a| b.expr(a)).transpose()?;
     b.nodes()?;
@@ -407,6 +472,25 @@ impl Builder<'_> {
             .iter()
             .position(|(f, _)| f == field)
             .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
+    }
+
+    fn attr(&self, name: &str) -> Result<usize, PlanError> {
+        self.c
+            .attr_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| err(format!("attribute {name:?} is not in the profile")))
+    }
+
+    /// An operand written to a value of type `ty` (a date literal is a day
+    /// for a `date`, an instant for a `time`).
+    fn set_operand(&self, ty: Ty, o: &Operand) -> Result<COperand, PlanError> {
+        match (ty, o) {
+            (Ty::Date, Operand::Date { date }) => Ok(COperand::Const(Val::Date(
+                date_instant(date)?.div_euclid(86_400),
+            ))),
+            _ => self.operand(o),
+        }
     }
 
     fn operand(&self, o: &Operand) -> Result<COperand, PlanError> {
@@ -601,6 +685,38 @@ impl Builder<'_> {
                 }
                 NodeKind::Exit => CKind::Exit,
                 NodeKind::End => CKind::End,
+                NodeKind::Set { attribute, value } => {
+                    next = find("next")?;
+                    let a = self.attr(attribute)?;
+                    let ty = self.c.attrs[a].1;
+                    let set = match value {
+                        plan::SetTo::Now => CSet::Now,
+                        plan::SetTo::Value { operand } => {
+                            CSet::Value(self.set_operand(ty, operand)?)
+                        }
+                        plan::SetTo::List { items } => {
+                            let elem = match ty {
+                                Ty::List(e) => *e,
+                                _ => return Err(err(format!("{attribute:?} is not a list"))),
+                            };
+                            let vals = items
+                                .iter()
+                                .map(|o| match self.set_operand(elem, o)? {
+                                    COperand::Const(v) => Ok(v),
+                                    _ => Err(err(
+                                        "a list written by `set` holds constants".to_string()
+                                    )),
+                                })
+                                .collect::<Result<_, _>>()?;
+                            CSet::Value(COperand::Const(Val::List(vals)))
+                        }
+                    };
+                    CKind::Set(a, Some(set))
+                }
+                NodeKind::Unset { attribute } => {
+                    next = find("next")?;
+                    CKind::Set(self.attr(attribute)?, None)
+                }
             };
             nodes.push(CNode {
                 id: n.id.clone(),

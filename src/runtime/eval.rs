@@ -29,7 +29,7 @@ pub struct Occurrence {
     pub fields: Vec<Option<Val>>,
 }
 
-fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
+pub(super) fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
     match o {
         COperand::Attr(i) => cx.attrs.get(*i).and_then(|v| v.as_ref()),
         COperand::TriggerField(i) => cx.trigger_fields.get(*i).and_then(|v| v.as_ref()),

@@ -42,7 +42,8 @@ impl Rng {
 }
 
 const ZONES: &[&str] = &["UTC", "Europe/Riga", "America/New_York", "Asia/Tokyo"];
-const SPAN: i64 = 14 * 86_400;
+const DAY: i64 = 86_400;
+const SPAN: i64 = 14 * DAY;
 
 /// Constants compared with each attribute (`attr`) and event field
 /// (`event.field`) anywhere in the plan.
@@ -293,6 +294,42 @@ impl<'p> Generator<'p> {
         }
     }
 
+    /// The value of a date trigger's attribute (`name`), chosen so that the
+    /// trigger fires in the span of the inputs: the day (for `yearly`, an
+    /// anniversary 18 to 70 years later) moved by the offset falls in it.
+    fn trigger_date(&mut self, name: &str, ty: &ValueType) -> Option<Value> {
+        let Trigger::Date {
+            attribute,
+            offset_days,
+            yearly,
+            ..
+        } = &self.plan.trigger
+        else {
+            return None;
+        };
+        if attribute != name {
+            return None;
+        }
+        let fires = self.base.div_euclid(DAY) + self.rng.below((SPAN / DAY) as u64) as i64;
+        let mut day = fires.checked_sub(*offset_days)?;
+        if *yearly {
+            let years = 18 + self.rng.below(53) as i64;
+            let shifted = time::format_day(day);
+            let (y, rest) = shifted.split_once('-')?;
+            let y: i64 = y.parse().ok()?;
+            let back = format!("{:04}-{rest}", (y - years).max(0));
+            day = crate::simulate::prepare::day_number(&back).or_else(|| {
+                crate::simulate::prepare::day_number(&back.replace("-02-29", "-02-28"))
+            })?;
+        }
+        Some(match ty {
+            ValueType::Basic(BasicType::Time) => {
+                Value::Text(time::format_instant(day * DAY + 12 * 3_600))
+            }
+            _ => Value::Text(time::format_day(day)),
+        })
+    }
+
     /// The next person (ids `p0`, `p1`, ...).
     pub fn person(&mut self) -> PersonScenario {
         let plan = self.plan;
@@ -305,6 +342,8 @@ impl<'p> Generator<'p> {
             }
             let v = if plan.timezone_attribute.as_deref() == Some(name) {
                 Value::Text(ZONES[self.rng.below(ZONES.len() as u64) as usize].to_string())
+            } else if let Some(v) = self.trigger_date(name, ty) {
+                v
             } else {
                 random_value(&mut self.rng, ty, name, i, &self.consts, self.base)
             };

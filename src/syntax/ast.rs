@@ -328,6 +328,8 @@ pub enum CampaignPropKind {
     Goal(Ident, Option<Expr>),
     /// `exit when EVENT [where EXPR]`
     ExitWhen(Ident, Option<Expr>),
+    /// `exit unless EXPR` (repeatable)
+    ExitUnless(Expr),
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
@@ -346,6 +348,7 @@ impl CampaignPropKind {
             CampaignPropKind::Reentry(_) => "reentry",
             CampaignPropKind::Goal(..) => "goal",
             CampaignPropKind::ExitWhen(..) => "exit when",
+            CampaignPropKind::ExitUnless(_) => "exit unless",
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
@@ -367,6 +370,16 @@ pub enum Trigger {
     Weekly(Weekday, Span, TimeOfDay),
     /// `trigger once at 2026-12-01 09:00`
     Once(Date, TimeOfDay),
+    /// `trigger 7d before birthday at 09:00 yearly`, `trigger on renewal_date
+    /// at 09:00`: a day relative to a date or time attribute.
+    Date {
+        /// The offset and whether it is `before` (`None`: `on`).
+        offset: Option<(Duration, bool)>,
+        attr: Ident,
+        at: TimeOfDay,
+        /// The `yearly` keyword, when written.
+        yearly: Option<Span>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -446,6 +459,24 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `set ATTR = VALUE`
+    Set {
+        attr: Ident,
+        value: SetValue,
+    },
+    /// `unset ATTR`
+    Unset(Ident),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A literal or a trigger field.
+    Operand(Operand),
+    /// `["a", "b"]`, with its span.
+    List(Vec<Operand>, Span),
+    /// `now`.
+    Now(Span),
 }
 
 impl StepKind {
@@ -466,7 +497,9 @@ impl StepKind {
             | StepKind::Wait(_)
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. }
+            | StepKind::Unset(_) => {}
         }
     }
 }

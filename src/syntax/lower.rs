@@ -336,6 +336,9 @@ impl Lowerer {
                 let filter = inner.nth(1).map(|e| self.expr(e, base));
                 CampaignPropKind::ExitWhen(event, filter)
             }
+            Rule::exit_unless => {
+                CampaignPropKind::ExitUnless(self.expr(p.into_inner().nth(2)?, base))
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);
@@ -372,6 +375,26 @@ impl Lowerer {
                 let date = self.date(inner.nth(2)?, base);
                 let time = self.time_of_day(inner.next()?, base);
                 Trigger::Once(date, time)
+            }
+            Rule::trig_date => {
+                let first = inner.next()?;
+                let offset = match first.as_rule() {
+                    Rule::trig_offset => {
+                        let mut o = first.into_inner();
+                        let d = self.duration(o.next()?, base);
+                        Some((d, o.next()?.as_rule() == Rule::k_before))
+                    }
+                    _ => None,
+                };
+                let attr = self.ident(inner.next()?, base);
+                let at = self.time_of_day(inner.nth(1)?, base);
+                let yearly = inner.next().map(|y| self.span(&y, base));
+                Trigger::Date {
+                    offset,
+                    attr,
+                    at,
+                    yearly,
+                }
             }
             _ => {
                 let event = self.ident(inner.next()?, base);
@@ -535,6 +558,21 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
+                Rule::set_step => {
+                    let attr = self.ident(inner.nth(1)?, base);
+                    let v = inner.next()?;
+                    let value = match v.as_rule() {
+                        Rule::set_now => SetValue::Now(self.span(&v, base)),
+                        Rule::set_list => {
+                            let span = self.span(&v, base);
+                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
+                            SetValue::List(items, span)
+                        }
+                        _ => SetValue::Operand(self.operand(v, base)),
+                    };
+                    StepKind::Set { attr, value }
+                }
+                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
                 _ => return None,
             });
         }

@@ -115,13 +115,10 @@ impl Logic<'_> {
     }
 
     fn group(&self, lit: Lit) -> Group {
-        match self.atom(lit.atom()) {
-            Atom::Cmp { term, .. }
-            | Atom::In { term, .. }
-            | Atom::IsSet(term)
-            | Atom::Contains { term, .. }
-            | Atom::Empty(term) => Group::Term(*term),
-            Atom::Did { event, .. } => Group::Event(*event),
+        let atom = self.atom(lit.atom());
+        match (atom.term(), atom) {
+            (Some(term), _) => Group::Term(term),
+            (None, Atom::Did { event, .. }) => Group::Event(*event),
             _ => Group::Atom(lit.atom()),
         }
     }

@@ -74,7 +74,7 @@ fn norm(x: f64) -> u64 {
 }
 
 impl CVal {
-    pub(super) fn from_const(c: &Const) -> CVal {
+    pub fn from_const(c: &Const) -> CVal {
         match c {
             Const::Number(n) => CVal::Num(*n, NumKind::Number),
             Const::Date(d) => CVal::Num(*d as f64, NumKind::Date),
@@ -144,6 +144,20 @@ pub enum Atom {
     },
 }
 
+impl Atom {
+    /// The term the atom is about, for the atoms on one value.
+    pub fn term(&self) -> Option<Term> {
+        match self {
+            Atom::Cmp { term, .. }
+            | Atom::In { term, .. }
+            | Atom::IsSet(term)
+            | Atom::Contains { term, .. }
+            | Atom::Empty(term) => Some(*term),
+            _ => None,
+        }
+    }
+}
+
 /// Index of an interned atom.
 pub type AtomId = u32;
 
@@ -184,6 +198,14 @@ pub enum Role {
     Matched {
         node: u32,
     },
+    /// The `set` or `unset` at this node index wrote the attribute (known
+    /// until time passes).
+    Set {
+        node: u32,
+    },
+    /// An `exit unless` condition, known at entry and after each
+    /// checkpoint (people for whom it fails have left).
+    ExitUnless,
 }
 
 /// One literal of a condition, with where it was written.

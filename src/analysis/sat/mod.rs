@@ -185,15 +185,13 @@ impl<'a> Logic<'a> {
 
     /// Whether a known literal survives time passing.
     pub fn persistent(&self, lit: Lit) -> bool {
-        match self.atom(lit.atom()) {
-            Atom::Cmp { term, .. }
-            | Atom::In { term, .. }
-            | Atom::IsSet(term)
-            | Atom::Contains { term, .. }
-            | Atom::Empty(term) => matches!(term, Term::Trigger(..)),
+        let atom = self.atom(lit.atom());
+        match atom {
             Atom::Did { window, .. } => lit.positive() && *window == Window::SinceEntry,
             Atom::Engaged { .. } => lit.positive(),
             Atom::Opaque { persistent, .. } => *persistent,
+            // Atoms on one value: a trigger field's never changes.
+            _ => matches!(atom.term(), Some(Term::Trigger(..))),
         }
     }
 }

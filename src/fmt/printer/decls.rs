@@ -210,6 +210,11 @@ impl Printer<'_, '_> {
                 self.kw_sp("when");
                 self.event_where(i, filter.as_ref());
             }
+            CampaignPropKind::ExitUnless(e) => {
+                self.kw_sp("exit");
+                self.kw_sp("unless");
+                self.expr(e);
+            }
             CampaignPropKind::Limit(l) => self.limit(l),
             CampaignPropKind::Window(from, to) => {
                 self.kw_sp("window");
@@ -266,6 +271,29 @@ impl Printer<'_, '_> {
                 self.span_text(date.span);
                 self.sp();
                 self.span_text(time.span);
+            }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                match offset {
+                    Some((d, before)) => {
+                        self.span_text(d.span);
+                        self.sp();
+                        self.kw_sp(if *before { "before" } else { "after" });
+                    }
+                    None => self.kw_sp("on"),
+                }
+                self.ident(attr);
+                self.sp();
+                self.kw_sp("at");
+                self.span_text(at.span);
+                if yearly.is_some() {
+                    self.sp();
+                    self.kw("yearly");
+                }
             }
         }
     }

@@ -48,15 +48,7 @@ impl Printer<'_, '_> {
                     self.kw_sp("not");
                 }
                 self.kw_sp("in");
-                self.kw("[");
-                for (i, x) in list.iter().enumerate() {
-                    if i > 0 {
-                        self.kw_sp(",");
-                    }
-                    self.operand(x);
-                }
-                self.opt(",");
-                self.kw("]");
+                self.operand_list(list);
             }
             ExprKind::IsSet { path, negated } => {
                 self.path(path);
@@ -128,6 +120,19 @@ impl Printer<'_, '_> {
                 self.ident(i);
             }
         }
+    }
+
+    /// `[a, b]`: the list of an `in`, or a list written by `set`.
+    pub(super) fn operand_list(&mut self, items: &[Operand]) {
+        self.kw("[");
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                self.kw_sp(",");
+            }
+            self.operand(x);
+        }
+        self.opt(",");
+        self.kw("]");
     }
 
     pub(super) fn operand(&mut self, o: &Operand) {
