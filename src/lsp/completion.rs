@@ -18,7 +18,7 @@ const TOP: &[&str] = &[
 /// A campaign's properties: the words the parser starts one with.
 const CAMPAIGN: &[&str] = crate::syntax::stream::PROP_STARTS;
 const JOURNEY: &[&str] = &[
-    "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit",
+    "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit", "set", "unset",
 ];
 const CHANNEL: &[&str] = &["kind", "consent", "quiet_hours", "limit", "description"];
 const MESSAGE: &[&str] = &[
@@ -67,7 +67,7 @@ pub fn completion(
         "goto" => symbol(&[SymbolKind::Step], &mut items),
         "trigger" => {
             symbol(&[SymbolKind::Event], &mut items);
-            keywords(&["enters", "daily", "weekly"], &mut items);
+            keywords(&["enters", "daily", "weekly", "once", "on"], &mut items);
         }
         "goal" | "did" | "when" => symbol(&[SymbolKind::Event], &mut items),
         // A condition starts: attributes, segments and the words of
@@ -80,6 +80,11 @@ pub fn completion(
             keywords(&["opened", "clicked"], &mut items);
         }
         "enters" => symbol(&[SymbolKind::Segment], &mut items),
+        // `set ATTR = ...`, `unset ATTR` (not `ATTR is set`).
+        "unset" => symbol(&[SymbolKind::Attribute], &mut items),
+        "set" if !trimmed[..trimmed.len() - 3].trim_end().ends_with("is") => {
+            symbol(&[SymbolKind::Attribute], &mut items)
+        }
         "consent" => {
             for d in doc.checked.analysis.program.symbols.definitions() {
                 if let Target::Attribute(a) = d.target {
