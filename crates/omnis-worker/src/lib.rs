@@ -7,6 +7,7 @@
 //! (the payloads).
 
 pub mod deliver;
+pub mod intake;
 pub mod person;
 pub mod plans;
 pub mod service;

@@ -130,8 +130,17 @@ impl Person {
     pub fn take(&mut self, batch: Batch) -> Vec<String> {
         let mut dropped = Vec::new();
         if let Some(set) = batch.plans {
-            let at = batch.plans_at.unwrap_or(self.c.last).max(self.c.last);
-            self.push(at, Due::Plans(set));
+            // Every signal of the intake carries its set: only a change
+            // (from the plans run, or from a change already queued) counts.
+            let queued = self.c.pending.iter().rev().find_map(|(_, _, d)| match d {
+                Due::Plans(s) => Some(s.clone()),
+                Due::Input(_) => None,
+            });
+            let running: Vec<String> = self.c.runs.iter().map(|r| r.plan.clone()).collect();
+            if queued.as_ref().unwrap_or(&running) != &set {
+                let at = batch.plans_at.unwrap_or(self.c.last).max(self.c.last);
+                self.push(at, Due::Plans(set));
+            }
         }
         for inbound in batch.inputs {
             if let Some(id) = &inbound.message_id {
