@@ -21,9 +21,12 @@ use crate::wire::{Batch, Carried, Delivery, Due, PlanRun, SEEN_IDS};
 pub struct Person {
     pub id: String,
     pub c: Carried,
-    /// Whether the run has begun (inputs before the start only build up
-    /// history until then).
+    /// Whether the run has begun.
     begun: bool,
+    /// Whether inputs before the start only build up history (a run given
+    /// its start: a backfill, a conformance run); otherwise an input from
+    /// before the workflow started is late, and happens at the start.
+    backfill: bool,
 }
 
 fn plan(sha256: &str) -> Result<std::sync::Arc<Loaded>> {
@@ -75,14 +78,17 @@ pub fn check(plans_set: &[String], id: &str, inputs: &[Input]) -> Result<(), Str
 }
 
 impl Person {
-    /// A person starting at `start` on `plans`, with this profile.
+    /// A person starting at `start` (`None`: the clock reading `now_ms`)
+    /// on `plans`, with this profile.
     pub fn new(
         id: &str,
         plans_set: &[String],
         attributes: &BTreeMap<String, Value>,
-        start: i64,
+        start: Option<i64>,
         now_ms: i64,
     ) -> Result<Person> {
+        let backfill = start.is_some();
+        let start = start.unwrap_or(now_ms.div_euclid(1000));
         let mut runs = Vec::new();
         for sha in plans_set {
             runs.push(new_run(id, sha, attributes)?);
@@ -99,6 +105,7 @@ impl Person {
                 delivered: 0,
             },
             begun: false,
+            backfill,
         })
     }
 
@@ -108,6 +115,7 @@ impl Person {
             id: id.to_string(),
             c,
             begun: true,
+            backfill: false,
         }
     }
 
@@ -159,7 +167,11 @@ impl Person {
                     continue;
                 }
             };
-            let at = if self.begun { at.max(self.c.last) } else { at };
+            let at = if self.begun || !self.backfill {
+                at.max(self.c.last)
+            } else {
+                at
+            };
             self.push(at, Due::Input(inbound.input));
         }
         dropped

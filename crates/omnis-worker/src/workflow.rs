@@ -73,8 +73,7 @@ impl PersonWorkflow {
         let mut person = match args.carried.clone() {
             Some(c) => Person::resume(&args.person, c),
             None => {
-                let start = args.start.unwrap_or(ms.div_euclid(1000));
-                match Person::new(&args.person, &args.plans, &args.attributes, start, ms) {
+                match Person::new(&args.person, &args.plans, &args.attributes, args.start, ms) {
                     Ok(p) => p,
                     Err(e) => return stall(ctx, e).await,
                 }

@@ -8,9 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use omnis::plan::manifest::{Manifest, ManifestEntry};
 use omnis_worker::intake::{router, Intake};
-use sha2::{Digest, Sha256};
 
 /// Every `ping` enters (reentry always) and sends `hello` if the person
 /// is `vip`, else `plain`.
@@ -51,18 +49,7 @@ fn segment_calls_reach_the_person_once_and_bad_requests_change_nothing() {
     };
     // A built folder with the plan and its manifest.
     let dir = tempfile::tempdir().unwrap();
-    let plan = common::plan_of(SOURCE).to_json();
-    std::fs::write(dir.path().join("pinger.plan.json"), &plan).unwrap();
-    let sha: String = Sha256::digest(plan.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let manifest = Manifest::new(vec![ManifestEntry {
-        campaign: "pinger".into(),
-        file: "pinger.plan.json".into(),
-        sha256: sha,
-    }]);
-    std::fs::write(dir.path().join("omnis-manifest.json"), manifest.to_json()).unwrap();
+    common::build_folder(dir.path(), &[common::plan_of(SOURCE)]);
     assert_eq!(omnis_worker::plans::load_dir(dir.path()).unwrap().len(), 1);
 
     let rt = tokio::runtime::Runtime::new().unwrap();

