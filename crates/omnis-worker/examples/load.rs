@@ -32,7 +32,10 @@ type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 async fn hook(State(a): State<Arrivals>, body: String) -> StatusCode {
     let d: Delivery = serde_json::from_str(&body).unwrap();
-    a.lock().unwrap().entry(d.person).or_insert_with(Instant::now);
+    a.lock()
+        .unwrap()
+        .entry(d.person)
+        .or_insert_with(Instant::now);
     StatusCode::OK
 }
 
@@ -221,5 +224,9 @@ fn write_manifest(dir: &std::path::Path, plans: &[omnis::plan::Plan]) {
             }
         })
         .collect();
-    std::fs::write(dir.join("omnis-manifest.json"), Manifest::new(entries).to_json()).unwrap();
+    std::fs::write(
+        dir.join("omnis-manifest.json"),
+        Manifest::new(entries).to_json(),
+    )
+    .unwrap();
 }

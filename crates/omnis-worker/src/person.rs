@@ -385,3 +385,124 @@ pub fn key(person: &str, campaign: &str, plan: &str, at: i64, n: u64) -> String 
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Inbound;
+
+    const SOURCE: &str = r#"event ping { n: number }
+channel ads { kind ads }
+message hello { channel ads template "hello" }
+
+campaign pinger {
+  trigger ping
+  reentry always
+  journey {
+    send hello
+  }
+}
+"#;
+
+    fn plan() -> String {
+        let analysis = omnis::driver::analyze_source(SOURCE).unwrap();
+        assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+        let plan = omnis::plan::emit::emit_all(&analysis.program, &analysis.sources).remove(0);
+        plans::add(plan.to_json().as_bytes()).unwrap()
+    }
+
+    fn ping(at: &str, id: Option<&str>) -> Inbound {
+        Inbound {
+            message_id: id.map(str::to_string),
+            input: serde_json::from_value(
+                serde_json::json!({"at": at, "event": "ping", "fields": {"n": 1}}),
+            )
+            .unwrap(),
+        }
+    }
+
+    fn t(s: &str) -> i64 {
+        time::parse_instant(s).unwrap()
+    }
+
+    /// Runs everything due up to `until`; the kinds delivered, with instants.
+    fn drain(p: &mut Person, until: i64) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(at) = p.next_due().unwrap().filter(|&at| at <= until) {
+            for d in p.step(at).unwrap() {
+                out.push(format!(
+                    "{} {}",
+                    d.entry["at"].as_str().unwrap(),
+                    d.entry["kind"].as_str().unwrap()
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_message_id_is_applied_once_and_the_same_plans_are_no_change() {
+        let sha = plan();
+        let start = t("2026-11-20T10:00:00Z");
+        let mut p =
+            Person::new("ann", &[sha.clone()], &BTreeMap::new(), None, start * 1000).unwrap();
+        let batch = |id| Batch {
+            inputs: vec![ping("2026-11-20T10:00:00Z", Some(id))],
+            plans: Some(vec![sha.clone()]),
+            plans_at: None,
+        };
+        p.take(batch("m1"));
+        p.take(batch("m1"));
+        p.take(batch("m2"));
+        assert_eq!(p.c.pending.len(), 2, "{:?}", p.c.pending);
+        p.begin().unwrap();
+        let kinds = drain(&mut p, start);
+        assert_eq!(
+            kinds.iter().filter(|k| k.ends_with("entered")).count(),
+            2,
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn inputs_before_the_start_are_late_unless_the_run_was_given_its_start() {
+        let sha = plan();
+        let start = t("2026-11-20T10:00:00Z");
+        let early = || Batch {
+            inputs: vec![ping("2026-11-20T09:00:00Z", None)],
+            ..Batch::default()
+        };
+        // Production: the workflow started a little after the event.
+        let mut p =
+            Person::new("ann", &[sha.clone()], &BTreeMap::new(), None, start * 1000).unwrap();
+        p.take(early());
+        p.begin().unwrap();
+        assert_eq!(
+            drain(&mut p, start),
+            [
+                "2026-11-20T10:00:00Z entered",
+                "2026-11-20T10:00:00Z send",
+                "2026-11-20T10:00:00Z completed"
+            ]
+        );
+        // A backfill from 10:00: the 9:00 ping is history only.
+        let mut p = Person::new("bob", &[sha], &BTreeMap::new(), Some(start), 0).unwrap();
+        p.take(early());
+        p.begin().unwrap();
+        assert!(drain(&mut p, start).is_empty());
+        // After the start, a late input happens at the last instant handled.
+        p.c.last = t("2026-11-20T12:00:00Z");
+        p.take(early());
+        assert_eq!(p.c.pending[0].0, t("2026-11-20T12:00:00Z"));
+    }
+
+    #[test]
+    fn the_clock_maps_workflow_time_to_instants_from_the_origin() {
+        let sha = plan();
+        let p = Person::new("ann", &[sha], &BTreeMap::new(), Some(1_000), 5_000_500).unwrap();
+        assert_eq!(p.now(5_000_500), 1_000);
+        assert_eq!(p.now(5_001_499), 1_000);
+        assert_eq!(p.now(5_001_500), 1_001);
+        assert_eq!(p.due_ms(1_010), 5_010_500);
+    }
+}
