@@ -444,8 +444,14 @@ campaign pinger {
     fn a_message_id_is_applied_once_and_the_same_plans_are_no_change() {
         let sha = plan();
         let start = t("2026-11-20T10:00:00Z");
-        let mut p =
-            Person::new("ann", &[sha.clone()], &BTreeMap::new(), None, start * 1000).unwrap();
+        let mut p = Person::new(
+            "ann",
+            std::slice::from_ref(&sha),
+            &BTreeMap::new(),
+            None,
+            start * 1000,
+        )
+        .unwrap();
         let batch = |id| Batch {
             inputs: vec![ping("2026-11-20T10:00:00Z", Some(id))],
             plans: Some(vec![sha.clone()]),
@@ -473,8 +479,14 @@ campaign pinger {
             ..Batch::default()
         };
         // Production: the workflow started a little after the event.
-        let mut p =
-            Person::new("ann", &[sha.clone()], &BTreeMap::new(), None, start * 1000).unwrap();
+        let mut p = Person::new(
+            "ann",
+            std::slice::from_ref(&sha),
+            &BTreeMap::new(),
+            None,
+            start * 1000,
+        )
+        .unwrap();
         p.take(early());
         p.begin().unwrap();
         assert_eq!(
