@@ -169,7 +169,7 @@ async fn run(n: usize, cli: String) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let total = t0.elapsed();
-    let answered = answered.lock().unwrap();
+    let answered = answered.lock().unwrap().clone();
     let mut latencies: Vec<f64> = arrivals
         .lock()
         .unwrap()
