@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use omnis_worker::deliver::{SinkConfig, Sinks};
+use omnis_worker::deliver::SinkConfig;
 use omnis_worker::intake::{router, Intake};
 use omnis_worker::service::{self, Target};
 use omnis_worker::wire::Delivery;
@@ -106,7 +106,6 @@ async fn run(n: usize, cli: String) {
         dry_run: false,
         timeout: Duration::from_secs(10),
     };
-    let _ = Sinks::new(sinks.clone()).unwrap();
     let mut worker = service::worker(client.clone(), &target, sinks).unwrap();
     let stop = worker.shutdown_handle();
     let worker = tokio::task::spawn_local(async move { worker.run().await.unwrap() });
