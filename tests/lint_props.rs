@@ -331,7 +331,8 @@ impl<'a> Brute<'a> {
                 st.time += seconds;
                 self.go(stack, st, len + 1);
             }
-            StepKind::WaitUntil { .. } => self.go(stack, st, len + 1),
+            // A write takes no time and sends nothing (never generated here).
+            StepKind::WaitUntil { .. } | StepKind::Set { .. } => self.go(stack, st, len + 1),
             StepKind::Exit => {}
             StepKind::WaitFor {
                 on,

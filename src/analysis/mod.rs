@@ -15,6 +15,8 @@
 //!   path-shaped questions (which messages may have been sent before);
 //! - [`content`]: content classes and the sends that repeat content;
 //! - [`loops`]: loops some execution goes round with no time passing;
+//! - [`unsent`]: which messages are still unsent, path by path (a bounded
+//!   number of sets per point), for conditions on several engagements;
 //! - [`sets`]: the persistent sets the dataflows share.
 //!
 //! Every analysis scales with the size of the graph, never with its number
@@ -28,4 +30,5 @@ pub mod reach;
 pub mod sat;
 pub mod sets;
 pub mod timing;
+pub mod unsent;
 pub mod window;

@@ -61,17 +61,50 @@ pub fn window_limit(program: &Program, c: &Campaign) -> Option<(u64, String)> {
             false,
         ),
     };
-    if entry < 0 || entry >= close {
-        // Nobody enters at all; not this lint's business.
-        return None;
-    }
-    let mut slack = 0i64;
-    if c.timezone.as_deref().is_some_and(|z| z != "UTC") {
-        slack += 3_600;
-    }
-    if time_of_day && program.attr_by_name("timezone").is_some() {
-        slack += 26 * 3_600;
-    }
+    // Schedule triggers fire at a time of day in each person's own time
+    // zone when the profile declares `timezone`, while the window's days
+    // are fixed instants in the campaign's zone. A person's zone is then
+    // up to 26 hours either side of the campaign's (UTC-12 to UTC+14
+    // against a campaign anywhere in that range), so a firing may come
+    // that much earlier or later than its campaign-zone instant; the
+    // earliest entry is the first instant of those ranges inside the
+    // window (entries before it opens are refused).
+    let (entry, what) = if time_of_day && program.attr_by_name("timezone").is_some() {
+        const SHIFT: i64 = 26 * 3_600;
+        let earliest = match &c.trigger {
+            // Firings a day apart, each spread over 52 hours: some person
+            // enters as the window opens.
+            Trigger::Daily { .. } => Some(0),
+            Trigger::Weekly { .. } if entry - 7 * day + SHIFT >= 0 => Some(0),
+            _ if entry + SHIFT < 0 || entry - SHIFT >= close => None,
+            _ => Some((entry - SHIFT).max(0)),
+        };
+        let earliest = earliest?;
+        let when = if earliest == 0 {
+            format!("as the window opens on {first}")
+        } else {
+            format!(
+                "{} after the window opens",
+                crate::words::duration(earliest as u64)
+            )
+        };
+        (
+            earliest,
+            format!("{what} in each person's time zone, the earliest {when}"),
+        )
+    } else {
+        if entry < 0 || entry >= close {
+            // Nobody enters at all; not this lint's business.
+            return None;
+        }
+        (entry, what)
+    };
+    // A window in a zone with daylight saving may have a day of 25 hours.
+    let slack = if c.timezone.as_deref().is_some_and(|z| z != "UTC") {
+        3_600
+    } else {
+        0
+    };
     Some(((close - entry + slack) as u64, what))
 }
 

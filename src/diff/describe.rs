@@ -2,6 +2,7 @@
 //! syntax, steps and triggers in words, and what steps are compared by.
 
 use super::*;
+use crate::plan::SetTo;
 
 pub(super) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
@@ -58,6 +59,7 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
         ),
         Expr::Not { arg } => match arg.as_ref() {
             Expr::IsSet { value } => (4, format!("{} is not set", operand(value))),
+            Expr::IsEmpty { value } => (4, format!("{} is not empty", operand(value))),
             other => (3, format!("not {}", expr_at(other, 3))),
         },
         Expr::Segment { name, .. } | Expr::SegmentRef { name } => (4, name.clone()),
@@ -93,6 +95,10 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
             )
         }
         Expr::IsSet { value } => (4, format!("{} is set", operand(value))),
+        Expr::IsEmpty { value } => (4, format!("{} is empty", operand(value))),
+        Expr::Contains { list, item } => {
+            (4, format!("{} contains {}", operand(list), operand(item)))
+        }
         Expr::Did {
             event,
             filter,
@@ -147,6 +153,16 @@ pub(super) fn trigger(t: &Trigger) -> String {
         Trigger::Daily { at } => format!("daily at {at}"),
         Trigger::Weekly { on, at } => format!("weekly on {} at {at}", weekday(*on)),
         Trigger::Once { date, at } => format!("once at {date} {at}"),
+        Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => format!(
+            "{}{attribute} at {at}{}",
+            crate::words::day_offset(*offset_days),
+            if *yearly { " yearly" } else { "" }
+        ),
     }
 }
 
@@ -202,6 +218,18 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
         NodeKind::Goto { target } => format!("goto {target}"),
         NodeKind::Exit => "exit".to_string(),
         NodeKind::End => "end of the journey".to_string(),
+        NodeKind::Set { attribute, value } => {
+            let v = match value {
+                SetTo::Value { operand: o } => operand(o),
+                SetTo::List { items } => format!(
+                    "[{}]",
+                    items.iter().map(operand).collect::<Vec<_>>().join(", ")
+                ),
+                SetTo::Now => "now".to_string(),
+            };
+            format!("set {attribute} = {v}")
+        }
+        NodeKind::Unset { attribute } => format!("unset {attribute}"),
     }
 }
 

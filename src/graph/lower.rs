@@ -41,7 +41,7 @@
 //! - a step's own part is its kind, and for sends and `wait for` what they
 //!   send or wait for: `send-MESSAGE`, `wait`, `until`,
 //!   `waitfor-EVENT` / `waitfor-opened-M` / `waitfor-clicked-M`, `if`,
-//!   `split`, `repeat`, `goto-NAME`, `exit`; the second step with the same
+//!   `split`, `repeat`, `goto-NAME`, `exit`, `set-ATTR`, `unset-ATTR`; the second step with the same
 //!   part in a block gets `~2`, the third `~3`, and so on;
 //! - top-level steps have just their part (`send-cart_reminder`);
 //! - inside a step with id `P`:
@@ -65,7 +65,7 @@ use std::collections::{HashMap, HashSet};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Edge, Journey, Node, NodeKind};
-use crate::model::{Allows, Block, CampaignId, Loc, Program, Step, StepKind, WaitOn};
+use crate::model::{Allows, Block, Campaign, CampaignId, Loc, Program, Step, StepKind, WaitOn};
 
 /// Lowers every campaign, indexed by `CampaignId`.
 pub fn lower_all(program: &Program) -> Vec<Journey> {
@@ -79,6 +79,7 @@ pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     let c = program.campaign(campaign);
     let mut l = Lowerer {
         program,
+        campaign: c,
         graph: DiGraph::new(),
         named: HashMap::new(),
         gotos: Vec::new(),
@@ -164,6 +165,7 @@ type Pending = Vec<(NodeIndex, Edge)>;
 
 struct Lowerer<'a> {
     program: &'a Program,
+    campaign: &'a Campaign,
     graph: DiGraph<Node, Edge>,
     named: HashMap<String, NodeIndex>,
     gotos: Vec<(NodeIndex, String)>,
@@ -236,6 +238,11 @@ impl Lowerer<'_> {
             StepKind::Named { name, .. } => name.clone(),
             StepKind::Goto { target } => format!("goto-{target}"),
             StepKind::Exit => "exit".into(),
+            StepKind::Set { attr, value } => format!(
+                "{}-{}",
+                if value.is_some() { "set" } else { "unset" },
+                p.attr(*attr).name
+            ),
         }
     }
 
@@ -312,6 +319,10 @@ impl Lowerer<'_> {
                 target: target.clone(),
             },
             StepKind::Exit => NodeKind::Exit,
+            StepKind::Set { attr, value } => NodeKind::Set {
+                attr: *attr,
+                value: value.clone(),
+            },
         };
         let n = self.node(id, kind, step.loc, allows.clone(), parent, prev);
         // The id after `node` made it unique: the steps inside are named
@@ -322,7 +333,11 @@ impl Lowerer<'_> {
         let out = match &step.kind {
             StepKind::Send(m) => {
                 let ch = self.program.message(*m).channel;
-                if self.program.channel(ch).quiet_hours.is_some() {
+                if !self
+                    .campaign
+                    .quiet_periods(self.program.channel(ch))
+                    .is_empty()
+                {
                     self.time_nodes.push(n);
                 }
                 vec![(n, Edge::Next)]
@@ -411,6 +426,7 @@ impl Lowerer<'_> {
                 Vec::new()
             }
             StepKind::Exit => Vec::new(),
+            StepKind::Set { .. } => vec![(n, Edge::Next)],
         };
         (n, out)
     }

@@ -16,7 +16,9 @@ pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use crate::model::{Allows, CampaignId, Cond, EventId, Loc, MessageId, WaitOn, Weekday};
+use crate::model::{
+    Allows, AttrId, CampaignId, Cond, EventId, Loc, MessageId, SetValue, WaitOn, Weekday,
+};
 
 /// A lowered journey.
 #[derive(Clone, Debug)]
@@ -191,6 +193,12 @@ pub enum NodeKind {
     },
     /// An explicit `exit`.
     Exit,
+    /// `set ATTR = VALUE` (`value` given) or `unset ATTR`: writes the
+    /// person's profile; takes no time.
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
     /// The end of the journey.
     End,
     /// The goal event happened (a conversion): ends the journey.
@@ -223,6 +231,8 @@ impl NodeKind {
             NodeKind::Named { .. } => "step",
             NodeKind::Goto { .. } => "goto",
             NodeKind::Exit => "exit",
+            NodeKind::Set { value: Some(_), .. } => "set",
+            NodeKind::Set { value: None, .. } => "unset",
             NodeKind::End => "end",
             NodeKind::Goal(_) => "goal",
             NodeKind::ExitEvent(_) => "exit when",

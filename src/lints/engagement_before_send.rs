@@ -32,6 +32,12 @@
 //! Check engagement inside the branch that sent the message, or check the
 //! message of each branch (`clicked coupon_email or clicked coupon_sms`).
 //!
+//! A condition is judged as a whole, path by path: it is reported only
+//! when, on some path, the messages that path has not sent make it always
+//! true or always false. After the branch above, `not (clicked
+//! coupon_email or clicked coupon_sms)` is silent: on each path one of the
+//! two was sent, so the condition still depends on what the person did.
+//!
 //! ## How it is computed
 //! Two forward dataflows over the journey graph with sets of the messages
 //! checked for engagement: "may have been sent" (united where paths merge)
@@ -39,7 +45,10 @@
 //! path has sent). A `repeat` of two rounds or more is a loop that goes
 //! round at least once, which is exact for this question. Sets are
 //! versions of one persistent tree, so the cost is about linear in the
-//! size of the graph, whatever the number of messages checked.
+//! size of the graph, whatever the number of messages checked. When a check
+//! fails that test, a third dataflow ([`crate::analysis::unsent`]) keeps
+//! the sets of unsent messages path by path (up to a bound per point) to
+//! judge the whole condition on each.
 
 use crate::codes::Code;
 use std::collections::{HashMap, VecDeque};
@@ -48,11 +57,12 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::analysis::flow::{Flow, Rounds};
 use crate::analysis::sets::Set;
+use crate::analysis::unsent::{unsent_sets, Unsent};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{line, step_head, step_span, walk_cond, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{Block, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
+use crate::model::{Block, Cond, CondKind, Loc, MessageId, Step, StepKind, WaitOn};
 use crate::source::Span;
 
 pub const CODE: Code = Code::EngagementBeforeSend;
@@ -62,12 +72,26 @@ pub const CODE: Code = Code::EngagementBeforeSend;
 pub struct Use {
     pub node: NodeIndex,
     pub message: MessageId,
-    /// `opened` or `clicked`.
-    pub verb: &'static str,
+    /// `clicked` (else `opened`).
+    pub clicked: bool,
     /// The condition, or the `wait for` step.
     pub loc: Loc,
     /// Whether it is the event a `wait for` waits on.
     pub waited: bool,
+    /// The whole condition it is part of, by its position among the
+    /// node's conditions ([`node_conds`]; none when `waited`).
+    pub cond: Option<u32>,
+}
+
+impl Use {
+    /// `opened` or `clicked`.
+    pub fn verb(&self) -> &'static str {
+        if self.clicked {
+            "clicked"
+        } else {
+            "opened"
+        }
+    }
 }
 
 /// Every engagement check of a journey.
@@ -76,46 +100,56 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
     let mut out = Vec::new();
     for n in g.node_indices() {
         let node = &g[n];
-        let mut conds = Vec::new();
-        match &node.kind {
-            NodeKind::WaitFor { on, filter, .. } => {
-                let verb = match on {
-                    WaitOn::Opened(m) => Some(("opened", *m)),
-                    WaitOn::Clicked(m) => Some(("clicked", *m)),
-                    WaitOn::Event(_) => None,
-                };
-                if let Some((verb, message)) = verb {
-                    out.push(Use {
-                        node: n,
-                        message,
-                        verb,
-                        loc: node.loc,
-                        waited: true,
-                    });
-                }
-                conds.extend(filter.iter());
-            }
-            NodeKind::Branch { conds: cs } => conds.extend(cs.iter()),
-            _ => {}
+        let waited = match &node.kind {
+            NodeKind::WaitFor {
+                on: WaitOn::Opened(m),
+                ..
+            } => Some((false, *m)),
+            NodeKind::WaitFor {
+                on: WaitOn::Clicked(m),
+                ..
+            } => Some((true, *m)),
+            _ => None,
+        };
+        if let Some((clicked, message)) = waited {
+            out.push(Use {
+                node: n,
+                message,
+                clicked,
+                loc: node.loc,
+                waited: true,
+                cond: None,
+            });
         }
-        for c in conds {
-            walk_cond(c, &mut |c| {
-                let (verb, message) = match c.kind {
-                    CondKind::Opened(m) => ("opened", m),
-                    CondKind::Clicked(m) => ("clicked", m),
+        for (i, whole) in node_conds(&node.kind).into_iter().enumerate() {
+            walk_cond(whole, &mut |c| {
+                let (clicked, message) = match c.kind {
+                    CondKind::Opened(m) => (false, m),
+                    CondKind::Clicked(m) => (true, m),
                     _ => return,
                 };
                 out.push(Use {
                     node: n,
                     message,
-                    verb,
+                    clicked,
                     loc: c.loc,
                     waited: false,
+                    cond: Some(i as u32),
                 });
             });
         }
     }
     out
+}
+
+/// The conditions a node holds itself: a branch's arms, a `wait for`'s
+/// filter.
+fn node_conds(kind: &NodeKind) -> Vec<&Cond> {
+    match kind {
+        NodeKind::WaitFor { filter, .. } => filter.iter().collect(),
+        NodeKind::Branch { conds } => conds.iter().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// For each check: whether some execution reaching it has sent the
@@ -127,7 +161,8 @@ pub fn analyze(journey: &Journey, live: &dyn Fn(EdgeIndex) -> bool) -> Vec<(Use,
         return Vec::new();
     }
     let flow = Flow::build(journey, Rounds::Single, live);
-    analyze_flow(journey, &flow, uses)
+    let local = numbering(&uses);
+    analyze_flow(journey, &flow, &local, uses)
 }
 
 /// The messages checked, numbered in order of their first check.
@@ -152,13 +187,26 @@ fn copies_of(flow: &Flow, uses: &[Use]) -> HashMap<NodeIndex, Vec<u32>> {
     by_node
 }
 
-fn analyze_flow(journey: &Journey, flow: &Flow, uses: Vec<Use>) -> Vec<(Use, bool, bool)> {
-    let g = &journey.graph;
-    let local = numbering(&uses);
-    let bit = |v: u32| match g[flow.orig[v as usize]].kind {
+/// The bit of the tracked message flow node `v` sends, if any.
+fn sent_bit(
+    journey: &Journey,
+    flow: &Flow,
+    local: &HashMap<MessageId, u32>,
+    v: u32,
+) -> Option<u32> {
+    match journey.graph[flow.orig[v as usize]].kind {
         NodeKind::Send(m) => local.get(&m).copied(),
         _ => None,
-    };
+    }
+}
+
+fn analyze_flow(
+    journey: &Journey,
+    flow: &Flow,
+    local: &HashMap<MessageId, u32>,
+    uses: Vec<Use>,
+) -> Vec<(Use, bool, bool)> {
+    let bit = |v: u32| sent_bit(journey, flow, local, v);
     let sent = flow.forward_union(Set::new(), &|v, set| match bit(v) {
         Some(b) => set.with(b),
         None => set.clone(),
@@ -189,18 +237,120 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         }
         let flow = cx.flow(journey);
         let by_node = copies_of(flow, &uses);
+        let local = numbering(&uses);
+        let mut unsent: Option<Vec<Unsent>> = None;
         let mut avoid: HashMap<MessageId, Avoid> = HashMap::new();
-        for (u, some_sent, some_unsent) in analyze_flow(journey, flow, uses) {
-            if some_sent && some_unsent {
-                let a = avoid
-                    .entry(u.message)
-                    .or_insert_with(|| Avoid::new(journey, flow, u.message));
-                let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
-                out.push(diagnose(cx, journey, flow, a, &u, copies));
+        for (u, some_sent, some_unsent) in analyze_flow(journey, flow, &local, uses) {
+            if !(some_sent && some_unsent) {
+                continue;
             }
+            let copies = by_node.get(&u.node).map_or(&[][..], |v| &v[..]);
+            if let Some(cond) = u
+                .cond
+                .map(|i| node_conds(&journey.graph[u.node].kind)[i as usize])
+            {
+                let unsent = unsent.get_or_insert_with(|| {
+                    let all: Set = (0..local.len() as u32).collect();
+                    unsent_sets(flow, all, &|v| sent_bit(journey, flow, &local, v))
+                });
+                if !constant_on_some_path(cond, u.message, &local, copies, unsent) {
+                    continue;
+                }
+            }
+            let a = avoid
+                .entry(u.message)
+                .or_insert_with(|| Avoid::new(journey, flow, u.message));
+            out.push(diagnose(cx, journey, flow, a, &u, copies));
         }
     }
     out
+}
+
+/// Whether, on some path to one of `copies` where `message` is unsent,
+/// the messages that path has not sent make `cond` always true or always
+/// false. Past the bound of [`crate::analysis::unsent`], any subset of the
+/// unsent union may be a path's: every subset with `message` is tried
+/// (when the condition checks at most [`MAX_TRIED`] messages; else it is
+/// taken as constant, the per-message answer).
+fn constant_on_some_path(
+    cond: &Cond,
+    message: MessageId,
+    local: &HashMap<MessageId, u32>,
+    copies: &[u32],
+    unsent: &[Unsent],
+) -> bool {
+    let mut checked: Vec<MessageId> = Vec::new();
+    walk_cond(cond, &mut |c| {
+        if let CondKind::Opened(m) | CondKind::Clicked(m) = c.kind {
+            if !checked.contains(&m) {
+                checked.push(m);
+            }
+        }
+    });
+    let constant = |is_unsent: &dyn Fn(MessageId) -> bool| kleene(cond, is_unsent).is_some();
+    let b = local[&message];
+    copies.iter().any(|&v| match &unsent[v as usize] {
+        Unsent::Unreached => false,
+        Unsent::Sets(sets) => sets
+            .iter()
+            .filter(|s| s.contains(b))
+            .any(|s| constant(&|m| local.get(&m).is_some_and(|&x| s.contains(x)))),
+        Unsent::Any(u) => {
+            let others: Vec<MessageId> = checked
+                .iter()
+                .copied()
+                .filter(|&m| m != message && local.get(&m).is_some_and(|&x| u.contains(x)))
+                .collect();
+            if others.len() > MAX_TRIED {
+                return true;
+            }
+            (0u32..1 << others.len()).any(|mask| {
+                constant(&|m| {
+                    m == message
+                        || others
+                            .iter()
+                            .position(|&o| o == m)
+                            .is_some_and(|i| mask & (1 << i) != 0)
+                })
+            })
+        }
+    })
+}
+
+/// The most other messages whose subsets [`constant_on_some_path`] tries.
+const MAX_TRIED: usize = 8;
+
+/// The value of `cond` when the engagement atoms of unsent messages are
+/// false and everything else is unknown (three-valued: `None` unknown).
+fn kleene(cond: &Cond, is_unsent: &dyn Fn(MessageId) -> bool) -> Option<bool> {
+    match &cond.kind {
+        CondKind::Const(b) => Some(*b),
+        CondKind::Opened(m) | CondKind::Clicked(m) => (is_unsent(*m)).then_some(false),
+        CondKind::Not(c) => kleene(c, is_unsent).map(|b| !b),
+        CondKind::And(cs) => {
+            let mut all = Some(true);
+            for c in cs {
+                match kleene(c, is_unsent) {
+                    Some(false) => return Some(false),
+                    Some(true) => {}
+                    None => all = None,
+                }
+            }
+            all
+        }
+        CondKind::Or(cs) => {
+            let mut all = Some(false);
+            for c in cs {
+                match kleene(c, is_unsent) {
+                    Some(true) => return Some(true),
+                    Some(false) => {}
+                    None => all = None,
+                }
+            }
+            all
+        }
+        _ => None,
+    }
 }
 
 /// For one message: which flow nodes can reach a send of it, and a
@@ -272,7 +422,7 @@ fn diagnose(
         span,
         format!(
             "`{} {name}` is checked here, but some paths to it have not sent `{name}`{}",
-            u.verb,
+            u.verb(),
             if u.waited {
                 ": on those this always times out"
             } else {
@@ -338,7 +488,7 @@ fn diagnose(
     }
     d.with_help(format!(
         "check `{} {name}` only on paths that sent it (inside the branch that sends it), or send `{name}` on every path before",
-        u.verb
+        u.verb()
     ))
 }
 

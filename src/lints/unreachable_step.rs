@@ -475,12 +475,19 @@ impl Analysis<'_, '_> {
         let cx = self.cx;
         let campaign = cx.program.campaign(self.journey.campaign);
         let name = &cx.program.event(event).name;
+        // With a `where` on the goal or exit, only occurrences it covers.
+        let filtered = campaign.end_filter(event).is_some();
+        let which = if filtered {
+            format!("every `{name}` counted here meets the `where` of this campaign's")
+        } else {
+            format!("`{name}` is this campaign's")
+        };
         if goal {
             if let Some((_, loc)) = campaign.goal {
                 label(d, loc, "the goal ends the journey");
             }
             (
-                format!("`{name}` is this campaign's goal, so the journey has already ended when it happens"),
+                format!("{which} goal, so the journey has already ended when it happens"),
                 format!("remove this branch; to follow up on `{name}`, write a campaign triggered by it"),
             )
         } else {
@@ -488,7 +495,11 @@ impl Analysis<'_, '_> {
                 label(d, *loc, "this ends the journey");
             }
             (
-                format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens"),
+                if filtered {
+                    format!("{which} `exit when`, so the journey has already ended when it happens")
+                } else {
+                    format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens")
+                },
                 format!("remove this branch, or stop exiting on `{name}`"),
             )
         }
@@ -522,6 +533,9 @@ impl Analysis<'_, '_> {
         }
         match f.role {
             Role::Audience => format!("the audience ({lit})"),
+            Role::ExitUnless => {
+                format!("`exit unless` ({lit}), checked at entry and whenever time passes")
+            }
             Role::TriggerFilter => format!("the trigger filter ({lit})"),
             Role::TriggerSegment => format!("the trigger ({lit})"),
             Role::Arm { branch, taken, .. } => {
@@ -537,17 +551,28 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `wait for` on line {}", line(cx, g[n].loc))
             }
+            Role::Set { node } => {
+                let n = NodeIndex::new(node as usize);
+                let head = cx.program.steps.head(g[n].loc);
+                format!(
+                    "the `{}` on line {}, with no wait since",
+                    text(cx, Loc::new(g[n].loc.file, head)),
+                    line(cx, g[n].loc)
+                )
+            }
         }
     }
 
     fn fact_label(&self, f: &Leaf) -> String {
         match f.role {
             Role::Audience => "required by the audience".into(),
+            Role::ExitUnless => "holds, or the journey has ended (`exit unless`)".into(),
             Role::TriggerFilter => "required by the trigger filter".into(),
             Role::TriggerSegment => "holds on entry".into(),
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
+            Role::Set { .. } => "written here".into(),
         }
     }
 }

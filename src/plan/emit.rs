@@ -71,6 +71,20 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             date: date.format("%Y-%m-%d").to_string(),
             at: time_of_day(*minutes),
         },
+        model::Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => {
+            cx.attrs.insert(*attr);
+            Trigger::Date {
+                attribute: program.attr(*attr).name.clone(),
+                offset_days: *offset_days,
+                at: time_of_day(*minutes),
+                yearly: *yearly,
+            }
+        }
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
     let reentry = match c.reentry {
@@ -89,6 +103,13 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             cx.events.insert(*e);
             program.event(*e).name.clone()
         })
+        .collect();
+    let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_unless = c.exit_unless.iter().map(|c| cx.expr(c)).collect();
+    let exit_filters = c
+        .exit_filters
+        .iter()
+        .map(|(e, f)| (program.event(*e).name.clone(), cx.expr(f)))
         .collect();
     let limits = c.limits.iter().map(limit).collect();
     let timezone = c.timezone.clone().unwrap_or_else(|| "UTC".to_string());
@@ -145,6 +166,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                     .iter()
                     .map(|(k, v)| (k.clone(), var_value(v)))
                     .collect(),
+                offer: msg.offer.clone(),
                 placeholders,
             },
         );
@@ -156,10 +178,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             ChannelDecl {
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
-                quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: time_of_day(from),
-                    to: time_of_day(to),
-                }),
+                quiet_hours: ch.quiet_hours.map(|(from, to)| quiet_hours(from, to)),
                 limits: ch.limits.iter().map(limit).collect(),
             },
         );
@@ -204,11 +223,15 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         audience,
         reentry,
         goal,
+        goal_filter,
         exits: exits.into_iter().collect(),
+        exit_filters,
+        exit_unless,
         limits,
         window,
         timezone,
         timezone_attribute,
+        quiet_hours: c.quiet_hours.map(|(from, to, _)| quiet_hours(from, to)),
         profile,
         events,
         channels,
@@ -222,6 +245,13 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
 
 /// The order of a node's successors in the plan: arms in source order,
 /// `else` last; `event` before `timeout`; `body` before `done`.
+fn quiet_hours(from: u32, to: u32) -> QuietHours {
+    QuietHours {
+        from: time_of_day(from),
+        to: time_of_day(to),
+    }
+}
+
 fn edge_rank(e: &GEdge) -> usize {
     match e {
         GEdge::If(i) => *i,
@@ -363,6 +393,17 @@ impl Cx<'_> {
                     target: target.clone(),
                 },
                 GKind::Exit => NodeKind::Exit,
+                GKind::Set { attr, value } => {
+                    self.attrs.insert(*attr);
+                    let attribute = program.attr(*attr).name.clone();
+                    match value {
+                        None => NodeKind::Unset { attribute },
+                        Some(v) => NodeKind::Set {
+                            attribute,
+                            value: self.set_to(v),
+                        },
+                    }
+                }
                 GKind::End | GKind::Entry | GKind::Goal(_) | GKind::ExitEvent(_) => NodeKind::End,
             };
             let (line, column) = if n == journey.end {
@@ -413,6 +454,24 @@ impl Cx<'_> {
         Operand::Attr {
             attr: path.to_string(),
             ty: ValueType::TEXT,
+        }
+    }
+
+    /// What a `set` writes.
+    fn set_to(&mut self, v: &model::SetValue) -> super::SetTo {
+        use super::SetTo;
+        let constant = |c: &model::Const| model::Value::Const(c.clone());
+        match v {
+            model::SetValue::Const(c) => SetTo::Value {
+                operand: self.operand(&constant(c)),
+            },
+            model::SetValue::TriggerField(e, f) => SetTo::Value {
+                operand: self.operand(&model::Value::TriggerField(*e, *f)),
+            },
+            model::SetValue::List(items) => SetTo::List {
+                items: items.iter().map(|c| self.operand(&constant(c))).collect(),
+            },
+            model::SetValue::Now => SetTo::Now,
         }
     }
 
@@ -509,9 +568,16 @@ impl Cx<'_> {
                     Expr::In { value, list }
                 }
             }
-            CondKind::IsSet { value, negated } => {
-                let e = Expr::IsSet {
-                    value: self.operand(value),
+            CondKind::Contains { list, item } => Expr::Contains {
+                list: self.operand(list),
+                item: self.operand(item),
+            },
+            CondKind::IsSet { value, negated } | CondKind::IsEmpty { value, negated } => {
+                let value = self.operand(value);
+                let e = if matches!(cond.kind, CondKind::IsSet { .. }) {
+                    Expr::IsSet { value }
+                } else {
+                    Expr::IsEmpty { value }
                 };
                 if *negated {
                     Expr::Not { arg: Box::new(e) }

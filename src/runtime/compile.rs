@@ -24,6 +24,29 @@ pub enum Val {
     Text(String),
     /// An instant (seconds since the epoch).
     Time(i64),
+    /// A calendar day (days since 1970-01-01).
+    Date(i64),
+    /// A list (its elements are never lists).
+    List(Vec<Val>),
+}
+
+impl Val {
+    /// The value as the language writes it: `"pro"`, `3`, `true`,
+    /// `2026-01-01`, `["a", "b"]`, an instant in RFC 3339.
+    pub fn text(&self) -> String {
+        match self {
+            Val::Bool(b) => b.to_string(),
+            Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).to_string(),
+            Val::Num(n) => n.to_string(),
+            Val::Text(s) => format!("{s:?}"),
+            Val::Time(t) => time::format_instant(*t),
+            Val::Date(d) => time::format_day(*d),
+            Val::List(xs) => format!(
+                "[{}]",
+                xs.iter().map(Val::text).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +55,9 @@ pub enum Ty {
     Number,
     Bool,
     Time,
+    Date,
+    /// A list of the element type (never a list).
+    List(&'static Ty),
 }
 
 fn ty(t: &ValueType) -> Ty {
@@ -40,6 +66,15 @@ fn ty(t: &ValueType) -> Ty {
         ValueType::Basic(BasicType::Number) => Ty::Number,
         ValueType::Basic(BasicType::Bool) => Ty::Bool,
         ValueType::Basic(BasicType::Time) => Ty::Time,
+        ValueType::Basic(BasicType::Date) => Ty::Date,
+        ValueType::ListOf { list_of } => Ty::List(match ty(list_of) {
+            Ty::Number => &Ty::Number,
+            Ty::Bool => &Ty::Bool,
+            Ty::Time => &Ty::Time,
+            Ty::Date => &Ty::Date,
+            // A list of lists is not a type; text stands in.
+            Ty::Text | Ty::List(_) => &Ty::Text,
+        }),
     }
 }
 
@@ -60,6 +95,10 @@ pub enum CExpr {
     Cmp(CmpOp, COperand, COperand),
     In(COperand, Vec<COperand>, bool),
     IsSet(COperand),
+    /// `list contains item`.
+    Contains(COperand, COperand),
+    /// `value is empty`: unset, or a list without elements.
+    IsEmpty(COperand),
     Did {
         event: usize,
         filter: Option<Box<CExpr>>,
@@ -119,6 +158,17 @@ pub enum CKind {
     Jump,
     Exit,
     End,
+    /// `set` (`Some`) or `unset` (`None`) the profile attribute.
+    Set(usize, Option<CSet>),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug)]
+pub enum CSet {
+    /// A constant or a trigger field (an unset field unsets).
+    Value(COperand),
+    /// The instant of the step.
+    Now,
 }
 
 #[derive(Clone, Debug)]
@@ -144,7 +194,9 @@ pub struct CNode {
 pub struct CChannel {
     pub name: String,
     pub consent: Option<usize>,
-    pub quiet: Option<(u32, u32)>,
+    /// The quiet periods a send on it waits out: the channel's and the
+    /// campaign's (minutes after midnight, `from` to `to`).
+    pub quiet: Vec<(u32, u32)>,
     pub limits: Vec<(u32, i64)>,
 }
 
@@ -156,11 +208,21 @@ pub struct CMessage {
 
 #[derive(Clone, Debug)]
 pub enum CTrigger {
-    Event { event: usize, filter: Option<CExpr> },
+    Event {
+        event: usize,
+        filter: Option<CExpr>,
+    },
     Enters(CExpr),
     Daily(u32),
     Weekly(u32, u32),
     Once(chrono::NaiveDate, u32),
+    /// A day relative to a date or time attribute (see `plan::Trigger::Date`).
+    Date {
+        attr: usize,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -190,7 +252,12 @@ pub struct Compiled {
     pub audience: Option<CExpr>,
     pub reentry: plan::Reentry,
     pub goal: Option<usize>,
-    pub exits: Vec<usize>,
+    /// The goal's `where`: only occurrences for which it holds convert.
+    pub goal_filter: Option<CExpr>,
+    /// Exit events, each with its `where`, if any.
+    pub exits: Vec<(usize, Option<CExpr>)>,
+    /// `exit unless` conditions.
+    pub exit_unless: Vec<CExpr>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -248,7 +315,9 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         audience: None,
         reentry: plan.reentry.clone(),
         goal: None,
+        goal_filter: None,
         exits: Vec::new(),
+        exit_unless: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
         tz,
@@ -280,10 +349,10 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 })?),
                 None => None,
             };
-        let quiet = match &ch.quiet_hours {
-            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
-            None => None,
-        };
+        let mut quiet = Vec::new();
+        for q in ch.quiet_hours.iter().chain(&plan.quiet_hours) {
+            quiet.push((tod(&q.from)?, tod(&q.to)?));
+        }
         c.channels.push(CChannel {
             name: name.clone(),
             consent,
@@ -325,11 +394,21 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         Some(g) => Some(b.event(g)?),
         None => None,
     };
-    b.c.exits = plan
-        .exits
+    b.c.goal_filter = plan.goal_filter.as_ref().map(|f| b.expr(f)).transpose()?;
+    for e in &plan.exits {
+        let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
+        b.c.exits.push((b.event(e)?, filter));
+    }
+    b.c.exit_unless = plan
+        .exit_unless
         .iter()
-        .map(|e| b.event(e))
+        .map(|c| b.expr(c))
         .collect::<Result<_, _>>()?;
+    if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
+        return Err(err(format!(
+            "exit_filters names {e:?}, which is not an exit"
+        )));
+    }
     if let plan::Trigger::Event { event, .. } = &plan.trigger {
         b.c.trigger_event = Some(b.event(event)?);
     }
@@ -346,6 +425,23 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 .map_err(|_| err(format!("invalid date {date:?}")))?,
             tod(at)?,
         ),
+        plan::Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => {
+            let attr = b.attr(attribute)?;
+            if !matches!(b.c.attrs[attr].1, Ty::Date | Ty::Time) {
+                return Err(err(format!("{attribute:?} is not a date or a time")));
+            }
+            CTrigger::Date {
+                attr,
+                offset_days: (*offset_days).clamp(-1_000_000, 1_000_000),
+                minutes: tod(at)?,
+                yearly: *yearly,
+            }
+        }
     };
     b.c.audience = plan.audience.as_ref().map(|a| b.expr(a)).transpose()?;
     b.nodes()?;
@@ -376,6 +472,25 @@ impl Builder<'_> {
             .iter()
             .position(|(f, _)| f == field)
             .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
+    }
+
+    fn attr(&self, name: &str) -> Result<usize, PlanError> {
+        self.c
+            .attr_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| err(format!("attribute {name:?} is not in the profile")))
+    }
+
+    /// An operand written to a value of type `ty` (a date literal is a day
+    /// for a `date`, an instant for a `time`).
+    fn set_operand(&self, ty: Ty, o: &Operand) -> Result<COperand, PlanError> {
+        match (ty, o) {
+            (Ty::Date, Operand::Date { date }) => Ok(COperand::Const(Val::Date(
+                date_instant(date)?.div_euclid(86_400),
+            ))),
+            _ => self.operand(o),
+        }
     }
 
     fn operand(&self, o: &Operand) -> Result<COperand, PlanError> {
@@ -439,6 +554,10 @@ impl Builder<'_> {
                 matches!(e, Expr::NotIn { .. }),
             ),
             Expr::IsSet { value } => CExpr::IsSet(self.operand(value)?),
+            Expr::Contains { list, item } => {
+                CExpr::Contains(self.operand(list)?, self.operand(item)?)
+            }
+            Expr::IsEmpty { value } => CExpr::IsEmpty(self.operand(value)?),
             Expr::Did {
                 event,
                 filter,
@@ -566,6 +685,38 @@ impl Builder<'_> {
                 }
                 NodeKind::Exit => CKind::Exit,
                 NodeKind::End => CKind::End,
+                NodeKind::Set { attribute, value } => {
+                    next = find("next")?;
+                    let a = self.attr(attribute)?;
+                    let ty = self.c.attrs[a].1;
+                    let set = match value {
+                        plan::SetTo::Now => CSet::Now,
+                        plan::SetTo::Value { operand } => {
+                            CSet::Value(self.set_operand(ty, operand)?)
+                        }
+                        plan::SetTo::List { items } => {
+                            let elem = match ty {
+                                Ty::List(e) => *e,
+                                _ => return Err(err(format!("{attribute:?} is not a list"))),
+                            };
+                            let vals = items
+                                .iter()
+                                .map(|o| match self.set_operand(elem, o)? {
+                                    COperand::Const(v) => Ok(v),
+                                    _ => Err(err(
+                                        "a list written by `set` holds constants".to_string()
+                                    )),
+                                })
+                                .collect::<Result<_, _>>()?;
+                            CSet::Value(COperand::Const(Val::List(vals)))
+                        }
+                    };
+                    CKind::Set(a, Some(set))
+                }
+                NodeKind::Unset { attribute } => {
+                    next = find("next")?;
+                    CKind::Set(self.attr(attribute)?, None)
+                }
             };
             nodes.push(CNode {
                 id: n.id.clone(),

@@ -215,13 +215,16 @@ pub enum TypeExpr {
     Named(Ident),
     /// `one of "a", "b"`.
     OneOf(Vec<StrLit>, Span),
+    /// `list of text`, `list of one of "a", "b"`: the element type (never
+    /// a list: the grammar has no lists of lists) and the whole span.
+    List(Box<TypeExpr>, Span),
 }
 
 impl TypeExpr {
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(i) => i.span,
-            TypeExpr::OneOf(_, s) => *s,
+            TypeExpr::OneOf(_, s) | TypeExpr::List(_, s) => *s,
         }
     }
 }
@@ -290,6 +293,8 @@ pub enum MessagePropKind {
     Subject(StrLit),
     Description(StrLit),
     Vars(Vec<Var>),
+    /// `offer "black-friday-40"`: the promotion the message carries.
+    Offer(StrLit),
 }
 
 /// `discount: 20` in `vars { }`.
@@ -319,11 +324,17 @@ pub enum CampaignPropKind {
     Trigger(Trigger),
     Audience(Expr),
     Reentry(Reentry),
-    Goal(Ident),
-    ExitWhen(Ident),
+    /// `goal EVENT [where EXPR]`
+    Goal(Ident, Option<Expr>),
+    /// `exit when EVENT [where EXPR]`
+    ExitWhen(Ident, Option<Expr>),
+    /// `exit unless EXPR` (repeatable)
+    ExitUnless(Expr),
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
+    /// `quiet_hours FROM to TO` (brief v2): on top of each channel's.
+    QuietHours(TimeOfDay, TimeOfDay),
     Journey(Block),
 }
 
@@ -335,11 +346,13 @@ impl CampaignPropKind {
             CampaignPropKind::Trigger(_) => "trigger",
             CampaignPropKind::Audience(_) => "audience",
             CampaignPropKind::Reentry(_) => "reentry",
-            CampaignPropKind::Goal(_) => "goal",
-            CampaignPropKind::ExitWhen(_) => "exit when",
+            CampaignPropKind::Goal(..) => "goal",
+            CampaignPropKind::ExitWhen(..) => "exit when",
+            CampaignPropKind::ExitUnless(_) => "exit unless",
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
+            CampaignPropKind::QuietHours(..) => "quiet_hours",
             CampaignPropKind::Journey(_) => "journey",
         }
     }
@@ -357,6 +370,16 @@ pub enum Trigger {
     Weekly(Weekday, Span, TimeOfDay),
     /// `trigger once at 2026-12-01 09:00`
     Once(Date, TimeOfDay),
+    /// `trigger 7d before birthday at 09:00 yearly`, `trigger on renewal_date
+    /// at 09:00`: a day relative to a date or time attribute.
+    Date {
+        /// The offset and whether it is `before` (`None`: `on`).
+        offset: Option<(Duration, bool)>,
+        attr: Ident,
+        at: TimeOfDay,
+        /// The `yearly` keyword, when written.
+        yearly: Option<Span>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -436,6 +459,24 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `set ATTR = VALUE`
+    Set {
+        attr: Ident,
+        value: SetValue,
+    },
+    /// `unset ATTR`
+    Unset(Ident),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A literal or a trigger field.
+    Operand(Operand),
+    /// `["a", "b"]`, with its span.
+    List(Vec<Operand>, Span),
+    /// `now`.
+    Now(Span),
 }
 
 impl StepKind {
@@ -456,7 +497,9 @@ impl StepKind {
             | StepKind::Wait(_)
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. }
+            | StepKind::Unset(_) => {}
         }
     }
 }
@@ -562,6 +605,16 @@ pub enum ExprKind {
     },
     /// `x is set` / `x is not set`
     IsSet {
+        path: Path,
+        negated: bool,
+    },
+    /// `list contains v`
+    Contains {
+        list: Operand,
+        item: Operand,
+    },
+    /// `list is empty` / `list is not empty`
+    IsEmpty {
         path: Path,
         negated: bool,
     },

@@ -217,7 +217,13 @@ impl Lowerer {
         let mut inner = pair.into_inner();
         let name = self.ident(inner.next().unwrap(), base);
         let ty_pair = inner.next().unwrap().into_inner().next().unwrap();
-        let ty = match ty_pair.as_rule() {
+        let ty = self.type_expr(ty_pair, base);
+        FieldDecl { name, ty, span }
+    }
+
+    /// A `type_expr`'s alternative: `list_of`, `one_of` or a name.
+    fn type_expr(&mut self, ty_pair: P, base: usize) -> TypeExpr {
+        match ty_pair.as_rule() {
             Rule::one_of => {
                 let s = self.span(&ty_pair, base);
                 let values = ty_pair
@@ -227,9 +233,16 @@ impl Lowerer {
                     .collect();
                 TypeExpr::OneOf(values, s)
             }
+            Rule::list_of => {
+                let s = self.span(&ty_pair, base);
+                let elem = ty_pair
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::one_of | Rule::name))
+                    .expect("list_of has an element type");
+                TypeExpr::List(Box::new(self.type_expr(elem, base)), s)
+            }
             _ => TypeExpr::Named(self.ident(ty_pair, base)),
-        };
-        FieldDecl { name, ty, span }
+        }
     }
 
     fn channel_prop(&mut self, p: P, span: Span, base: usize) -> Option<ChannelProp> {
@@ -237,9 +250,7 @@ impl Lowerer {
             Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
             Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
             Rule::ch_quiet => {
-                let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
-                let from = self.time_of_day(t.next()?, base);
-                let to = self.time_of_day(t.next()?, base);
+                let (from, to) = self.quiet_hours(p, base)?;
                 ChannelPropKind::QuietHours(from, to)
             }
             Rule::limit => ChannelPropKind::Limit(self.limit(p, base)?),
@@ -247,6 +258,14 @@ impl Lowerer {
             _ => return None,
         };
         Some(ChannelProp { kind, span })
+    }
+
+    /// `quiet_hours FROM to TO`, of a channel or a campaign.
+    fn quiet_hours(&mut self, p: P, base: usize) -> Option<(TimeOfDay, TimeOfDay)> {
+        let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
+        let from = self.time_of_day(t.next()?, base);
+        let to = self.time_of_day(t.next()?, base);
+        Some((from, to))
     }
 
     fn limit(&mut self, pair: P, base: usize) -> Option<Limit> {
@@ -263,6 +282,7 @@ impl Lowerer {
             Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
             Rule::msg_template => MessagePropKind::Template(self.string(after_keyword(p)?, base)),
             Rule::msg_subject => MessagePropKind::Subject(self.string(after_keyword(p)?, base)),
+            Rule::msg_offer => MessagePropKind::Offer(self.string(after_keyword(p)?, base)),
             Rule::description => MessagePropKind::Description(self.string(after_keyword(p)?, base)),
             Rule::msg_vars => {
                 let vars = p
@@ -284,6 +304,11 @@ impl Lowerer {
     }
 
     pub fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
+        // Ending in an optional `where`: without what pest skipped before it.
+        let span = match p.as_rule() {
+            Rule::goal | Rule::exit_when => self.tight_span(&p, base),
+            _ => span,
+        };
         let kind = match p.as_rule() {
             Rule::description => {
                 CampaignPropKind::Description(self.string(after_keyword(p)?, base))
@@ -299,8 +324,21 @@ impl Lowerer {
                     _ => Reentry::After(self.duration(ri.next()?, base)),
                 })
             }
-            Rule::goal => CampaignPropKind::Goal(self.ident(after_keyword(p)?, base)),
-            Rule::exit_when => CampaignPropKind::ExitWhen(self.ident(p.into_inner().nth(2)?, base)),
+            Rule::goal => {
+                let mut inner = p.into_inner().skip(1);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::Goal(event, filter)
+            }
+            Rule::exit_when => {
+                let mut inner = p.into_inner().skip(2);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::ExitWhen(event, filter)
+            }
+            Rule::exit_unless => {
+                CampaignPropKind::ExitUnless(self.expr(p.into_inner().nth(2)?, base))
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);
@@ -309,6 +347,10 @@ impl Lowerer {
                 CampaignPropKind::Window(from, to)
             }
             Rule::timezone => CampaignPropKind::Timezone(self.string(after_keyword(p)?, base)),
+            Rule::camp_quiet => {
+                let (from, to) = self.quiet_hours(p, base)?;
+                CampaignPropKind::QuietHours(from, to)
+            }
             Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
             _ => return None,
         };
@@ -333,6 +375,26 @@ impl Lowerer {
                 let date = self.date(inner.nth(2)?, base);
                 let time = self.time_of_day(inner.next()?, base);
                 Trigger::Once(date, time)
+            }
+            Rule::trig_date => {
+                let first = inner.next()?;
+                let offset = match first.as_rule() {
+                    Rule::trig_offset => {
+                        let mut o = first.into_inner();
+                        let d = self.duration(o.next()?, base);
+                        Some((d, o.next()?.as_rule() == Rule::k_before))
+                    }
+                    _ => None,
+                };
+                let attr = self.ident(inner.next()?, base);
+                let at = self.time_of_day(inner.nth(1)?, base);
+                let yearly = inner.next().map(|y| self.span(&y, base));
+                Trigger::Date {
+                    offset,
+                    attr,
+                    at,
+                    yearly,
+                }
             }
             _ => {
                 let event = self.ident(inner.next()?, base);
@@ -496,6 +558,21 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
+                Rule::set_step => {
+                    let attr = self.ident(inner.nth(1)?, base);
+                    let v = inner.next()?;
+                    let value = match v.as_rule() {
+                        Rule::set_now => SetValue::Now(self.span(&v, base)),
+                        Rule::set_list => {
+                            let span = self.span(&v, base);
+                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
+                            SetValue::List(items, span)
+                        }
+                        _ => SetValue::Operand(self.operand(v, base)),
+                    };
+                    StepKind::Set { attr, value }
+                }
+                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
                 _ => return None,
             });
         }
@@ -681,15 +758,26 @@ impl Lowerer {
                                 list,
                             }
                         }
-                        _ => {
+                        Rule::contains => {
+                            let item = self.operand(tail.into_inner().nth(1).unwrap(), base);
+                            ExprKind::Contains { list: lhs, item }
+                        }
+                        rule => {
                             let negated = tail.into_inner().any(|x| x.as_rule() == Rule::k_not);
                             match lhs {
+                                Operand::Path(path) if rule == Rule::is_empty => {
+                                    ExprKind::IsEmpty { path, negated }
+                                }
                                 Operand::Path(path) => ExprKind::IsSet { path, negated },
                                 Operand::Literal(l) => {
                                     self.error(
                                         Code::TypeMismatch,
                                         l.span(),
-                                        "`is set` applies to an attribute or field, not a value",
+                                        if rule == Rule::is_empty {
+                                            "`is empty` applies to a list attribute or field, not a value"
+                                        } else {
+                                            "`is set` applies to an attribute or field, not a value"
+                                        },
                                         None,
                                     );
                                     ExprKind::Bool(false)

@@ -187,9 +187,19 @@ fn scalar(what: &str, v: &serde_json::Value) -> Result<Value, String> {
         serde_json::Value::Bool(b) => Value::Bool(*b),
         serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
         serde_json::Value::String(s) => Value::Text(s.clone()),
-        _ => {
+        serde_json::Value::Array(xs) => Value::List(
+            xs.iter()
+                .map(|x| match x {
+                    serde_json::Value::Array(_) => {
+                        Err(format!("{what}: a list's elements are never lists"))
+                    }
+                    x => scalar(what, x),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        serde_json::Value::Object(_) => {
             return Err(format!(
-                "{what}: expected a string, number, boolean or null"
+                "{what}: expected a string, number, boolean, list or null, found an object"
             ))
         }
     })

@@ -370,6 +370,8 @@ fn value_json(v: &omnis::runtime::Val) -> serde_json::Value {
         Val::Num(n) => (*n).into(),
         Val::Text(s) => s.clone().into(),
         Val::Time(t) => time::format_instant(*t).into(),
+        Val::Date(_) => v.text().into(),
+        Val::List(xs) => xs.iter().map(value_json).collect::<Vec<_>>().into(),
     }
 }
 

@@ -28,10 +28,14 @@
 //!   irregular repeat (one whose body a `goto` enters) carries the facts
 //!   of the head, but is dead too while no round can finish (arriving
 //!   other than from the end of a round starts the rounds afresh);
-//! - an edge where time may pass forgets every fact that is not persistent.
+//! - an edge where time may pass forgets every fact that is not persistent;
+//! - out of a `set`/`unset`: the facts about the attribute (and opaque
+//!   facts that are not persistent, which may read it) are forgotten, and
+//!   what it wrote is known (`attr == v`, `list contains` each element or
+//!   `is empty`, `is set`; `is not set` after `unset`).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -43,12 +47,12 @@ pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
 use crate::analysis::sat::{
-    cond_key, Atom, Conj, Fact, Leaf, Lit, Logic, Role, Special, Window, MAX_FACTS,
+    cond_key, Atom, CVal, Conj, Fact, Leaf, Lit, Logic, Role, Special, Term, Window, MAX_FACTS,
 };
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{Cond, CondKind, EventId, MessageId, Program, Trigger, WaitOn};
+use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,8 +144,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
     let g = &journey.graph;
     let campaign = program.campaign(journey.campaign);
     let goal = campaign.goal.map(|(e, _)| e);
-    let exits: Vec<EventId> = campaign.exits.iter().map(|(e, _)| *e).collect();
-    let mut logic = Logic::new(program, goal, exits.clone());
+    let mut logic = Logic::for_campaign(program, campaign);
 
     // Edge conditions, in DNF.
     let mut conds: HashMap<EdgeIndex, Vec<Conj>> = HashMap::new();
@@ -163,9 +166,22 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
         _ => {}
     }
+    for c in &campaign.exit_unless {
+        entry_parts.push((c, true, Role::ExitUnless));
+    }
     for e in g.edges_directed(journey.entry, Direction::Outgoing) {
         conds.insert(e.id(), logic.dnf(&entry_parts));
     }
+    let exit_unless: Vec<Conj> = if campaign.exit_unless.is_empty() {
+        Vec::new()
+    } else {
+        let parts: Vec<(&Cond, bool, Role)> = campaign
+            .exit_unless
+            .iter()
+            .map(|c| (c, true, Role::ExitUnless))
+            .collect();
+        logic.dnf(&parts)
+    };
     for e in g.edge_references() {
         let NodeKind::Branch { conds: cs } = &g[e.source()].kind else {
             continue;
@@ -204,6 +220,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
 
     // What a `wait for` that matched makes known.
     let mut matched: HashMap<NodeIndex, Vec<Leaf>> = HashMap::new();
+    let mut wait_ends: HashSet<NodeIndex> = HashSet::new();
     for u in g.node_indices() {
         let NodeKind::WaitFor { on, filter, .. } = &g[u].kind else {
             continue;
@@ -212,6 +229,12 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
             node: u.index() as u32,
         };
         let loc = g[u].loc;
+        if let WaitOn::Event(ev) = on {
+            // Whatever it waits for would end the journey first.
+            if logic.ends_journey(*ev, filter.as_ref()) == Some(true) {
+                wait_ends.insert(u);
+            }
+        }
         let atoms = match on {
             WaitOn::Event(ev) => {
                 let did = |filter| Atom::Did {
@@ -242,6 +265,55 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         matched.insert(u, leaves);
     }
 
+    // What a `set` or `unset` makes known.
+    let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
+    for u in g.node_indices() {
+        let NodeKind::Set { attr, value } = &g[u].kind else {
+            continue;
+        };
+        let term = Term::Attr(*attr);
+        let role = Role::Set {
+            node: u.index() as u32,
+        };
+        let loc = g[u].loc;
+        let mut leaves = Vec::new();
+        let mut know = |atom: Atom, positive: bool| {
+            let mut l = logic.known(atom, loc, role);
+            if !positive {
+                l.lit = l.lit.negate();
+            }
+            leaves.push(l);
+        };
+        match value {
+            None => know(Atom::IsSet(term), false),
+            Some(SetValue::Const(c)) => know(
+                Atom::Cmp {
+                    term,
+                    op: CmpOp::Eq,
+                    val: CVal::from_const(c),
+                },
+                true,
+            ),
+            Some(SetValue::List(items)) => {
+                know(Atom::IsSet(term), true);
+                know(Atom::Empty(term), items.is_empty());
+                for c in items {
+                    know(
+                        Atom::Contains {
+                            term,
+                            val: CVal::from_const(c),
+                        },
+                        true,
+                    );
+                }
+            }
+            Some(SetValue::Now) => know(Atom::IsSet(term), true),
+            // The field may be unset: nothing is known.
+            Some(SetValue::TriggerField(..)) => {}
+        }
+        written.insert(u, (term, leaves));
+    }
+
     // Messages whose engagement is checked somewhere get a bit.
     let mut bits: HashMap<MessageId, u32> = HashMap::new();
     for a in logic.atoms() {
@@ -264,6 +336,16 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
     let takes_time: Vec<bool> = g
         .edge_indices()
         .map(|e| edge_bounds(program, journey, e).may_take_time())
+        .collect();
+    // `exit unless` is checked when flow leaves a step where time passed
+    // (the edges that may take time), and at entry (above).
+    let checkpoints: Vec<bool> = g
+        .edge_references()
+        .map(|e| {
+            !exit_unless.is_empty()
+                && takes_time[e.id().index()]
+                && !matches!(e.weight(), Edge::Ends(_))
+        })
         .collect();
     let regular = journey.regular_repeats();
     let back_to: Vec<Option<NodeIndex>> = {
@@ -344,8 +426,11 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         classes: &classes,
         takes_time: &takes_time,
         goal,
-        exits: &exits,
+        wait_ends: &wait_ends,
         matched: &matched,
+        written: &written,
+        checkpoints: &checkpoints,
+        exit_unless: &exit_unless,
     };
 
     while let Some(Reverse((_, u))) = heap.pop() {
@@ -434,8 +519,14 @@ struct Ctx<'c, 'a> {
     classes: &'c [Option<u32>],
     takes_time: &'c [bool],
     goal: Option<EventId>,
-    exits: &'c [EventId],
+    /// The `wait for`s whose event would end the journey first.
+    wait_ends: &'c HashSet<NodeIndex>,
     matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
+    written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
+    /// Per edge: whether `exit unless` is checked on it.
+    checkpoints: &'c [bool],
+    /// The `exit unless` conditions together, in DNF.
+    exit_unless: &'c [Conj],
 }
 
 impl Ctx<'_, '_> {
@@ -450,6 +541,61 @@ impl Ctx<'_, '_> {
     }
 
     fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
+        let out = self.transfer_edge(e, u, s)?;
+        // A checkpoint of `exit unless`: people for whom it fails leave
+        // here, so it holds for those who go on.
+        if self.checkpoints[e.index()] {
+            return self.assume(self.exit_unless, out);
+        }
+        Ok(out)
+    }
+
+    /// `out` on an edge whose condition is `dnf`: dead when no disjunct
+    /// can hold, else the literals common to those that can become known.
+    fn assume(&self, dnf: &[Conj], mut out: State) -> Result<State, Dead> {
+        let sent_bits = out.sent.clone();
+        let bits = self.bits;
+        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
+        let mut sat: Vec<&Conj> = Vec::new();
+        let mut leaves: Vec<Leaf> = Vec::new();
+        let mut facts: Vec<Leaf> = Vec::new();
+        let mut special = None;
+        for conj in dnf {
+            match self.logic.check(&out.facts, conj, &sent) {
+                Ok(()) => sat.push(conj),
+                Err(c) => {
+                    for i in c.leaves {
+                        if !leaves.contains(&conj[i]) {
+                            leaves.push(conj[i]);
+                        }
+                    }
+                    for i in c.facts {
+                        let f = out.facts[i].1;
+                        if !facts.contains(&f) {
+                            facts.push(f);
+                        }
+                    }
+                    special = special.or(c.special);
+                }
+            }
+        }
+        if sat.is_empty() {
+            return Err(Dead::Conflict {
+                leaves,
+                facts,
+                special,
+            });
+        }
+        // Literals common to every satisfiable disjunct become known.
+        for l in sat[0] {
+            if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
+                add_fact(&mut out.facts, *l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn transfer_edge(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
         if let NodeKind::Send(m) = g[u].kind {
@@ -460,58 +606,32 @@ impl Ctx<'_, '_> {
                 out.content = out.content.with(c);
             }
         }
+        if let Some((term, leaves)) = self.written.get(&u) {
+            let logic = self.logic;
+            out.facts.retain(|(l, _)| match logic.atom(l.atom()) {
+                Atom::Opaque { persistent, .. } => *persistent,
+                a => a.term() != Some(*term),
+            });
+            for l in leaves {
+                add_fact(&mut out.facts, *l);
+            }
+        }
         if self.takes_time[e.index()] {
             out.facts.retain(|(l, _)| self.logic.persistent(*l));
+        }
+        if let Some(dnf) = self.conds.get(&e) {
+            return self.assume(dnf, out);
         }
         let sent_bits = out.sent.clone();
         let bits = self.bits;
         let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        if let Some(dnf) = self.conds.get(&e) {
-            let mut sat: Vec<&Conj> = Vec::new();
-            let mut leaves: Vec<Leaf> = Vec::new();
-            let mut facts: Vec<Leaf> = Vec::new();
-            let mut special = None;
-            for conj in dnf {
-                match self.logic.check(&out.facts, conj, &sent) {
-                    Ok(()) => sat.push(conj),
-                    Err(c) => {
-                        for i in c.leaves {
-                            if !leaves.contains(&conj[i]) {
-                                leaves.push(conj[i]);
-                            }
-                        }
-                        for i in c.facts {
-                            let f = out.facts[i].1;
-                            if !facts.contains(&f) {
-                                facts.push(f);
-                            }
-                        }
-                        special = special.or(c.special);
-                    }
-                }
-            }
-            if sat.is_empty() {
-                return Err(Dead::Conflict {
-                    leaves,
-                    facts,
-                    special,
-                });
-            }
-            // Literals common to every satisfiable disjunct become known.
-            for l in sat[0] {
-                if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                    add_fact(&mut out.facts, *l);
-                }
-            }
-            return Ok(out);
-        }
         match (&g[e], &g[u].kind) {
             (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
             (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
             (Edge::Matched, NodeKind::WaitFor { on, .. }) => {
                 match on {
                     WaitOn::Event(ev) => {
-                        if self.goal == Some(*ev) || self.exits.contains(ev) {
+                        if self.wait_ends.contains(&u) {
                             return Err(Dead::WaitEnds {
                                 event: *ev,
                                 goal: self.goal == Some(*ev),

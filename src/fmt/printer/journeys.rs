@@ -157,6 +157,21 @@ impl Printer<'_, '_> {
                 self.ident(i);
             }
             StepKind::Exit => self.kw("exit"),
+            StepKind::Set { attr, value } => {
+                self.kw_sp("set");
+                self.ident(attr);
+                self.sp();
+                self.kw_sp("=");
+                match value {
+                    SetValue::Operand(o) => self.operand(o),
+                    SetValue::Now(_) => self.kw("now"),
+                    SetValue::List(items, _) => self.operand_list(items),
+                }
+            }
+            StepKind::Unset(attr) => {
+                self.kw_sp("unset");
+                self.ident(attr);
+            }
         }
     }
 
@@ -190,20 +205,7 @@ fn block_has_allows(b: &Block) -> bool {
 
 /// Whether a step inside this one (not the step itself) has an `@allow`.
 fn step_has_inner_allows(s: &Step) -> bool {
-    match &s.kind {
-        StepKind::WaitFor {
-            then, otherwise, ..
-        } => then.iter().chain(otherwise).any(block_has_allows),
-        StepKind::If { arms, otherwise } => {
-            arms.iter().any(|(_, b)| block_has_allows(b))
-                || otherwise.as_ref().is_some_and(block_has_allows)
-        }
-        StepKind::Split(arms) => arms.iter().any(|a| block_has_allows(&a.body)),
-        StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => block_has_allows(body),
-        StepKind::Send(_)
-        | StepKind::Wait(_)
-        | StepKind::WaitUntil { .. }
-        | StepKind::Goto(_)
-        | StepKind::Exit => false,
-    }
+    let mut any = false;
+    s.kind.for_each_block(&mut |b| any |= block_has_allows(b));
+    any
 }
