@@ -210,6 +210,21 @@ impl Simulator {
     }
 }
 
+/// One person's profile and inputs checked against a compiled plan with
+/// the scenario's rules (names to indices, values to the declared types,
+/// times parsed and bounded, inputs in time order, equal times in the
+/// order given), as the runtime takes them: what a runner other than
+/// `simulate` (the Temporal worker, `crates/omnis-worker`) uses to read
+/// the same inputs, so both runners see them the same way. Names the plan
+/// does not use are ignored ([`crate::runtime::InputKind::Ignored`]).
+pub fn person_inputs(
+    c: &Compiled,
+    person: &PersonScenario,
+) -> Result<(Vec<Option<Val>>, Vec<crate::runtime::Input>), SimError> {
+    let (p, _) = prepare::prepare_person(c, person, 0, None)?;
+    Ok((p.attrs, p.inputs))
+}
+
 /// Runs `scenario` against `plan`: one timeline per person, in scenario
 /// order.
 pub fn simulate(plan: &Plan, scenario: &Scenario) -> Result<Vec<Timeline>, SimError> {
