@@ -243,6 +243,9 @@ pub struct Campaign {
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
     pub timezone: Option<String>,
+    /// `priority N` (0-100, default 0): at one instant, campaigns are
+    /// entered highest priority first, then by name.
+    pub priority: u8,
     pub journey: Block,
 }
 
@@ -276,6 +279,7 @@ impl Campaign {
             limits: Vec::new(),
             window: None,
             timezone: None,
+            priority: 0,
             journey,
         }
     }
@@ -308,6 +312,36 @@ pub enum WaitOn {
     Event(EventId),
     Opened(MessageId),
     Clicked(MessageId),
+}
+
+/// What a `received` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Received {
+    Message(MessageId),
+    /// Any message, on one channel or any.
+    Any(Option<ChannelId>),
+}
+
+impl Received {
+    /// Whether a send of `m` (on `channel`) counts.
+    pub fn counts(self, m: MessageId, channel: ChannelId) -> bool {
+        match self {
+            Received::Message(x) => x == m,
+            Received::Any(None) => true,
+            Received::Any(Some(c)) => c == channel,
+        }
+    }
+
+    /// Whether every send `self` counts, `other` counts too.
+    pub fn inside(self, other: Received, program: &Program) -> bool {
+        match (self, other) {
+            (_, Received::Any(None)) => true,
+            (Received::Message(a), Received::Message(b)) => a == b,
+            (Received::Message(a), Received::Any(Some(c))) => program.message(a).channel == c,
+            (Received::Any(Some(a)), Received::Any(Some(b))) => a == b,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -478,6 +512,21 @@ pub enum CondKind {
     },
     Opened(MessageId),
     Clicked(MessageId),
+    /// `received M|any [CHANNEL] [window] [at least N times]`: sends to the
+    /// person from any campaign.
+    Received {
+        what: Received,
+        window: DidWindow,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        channel: Option<ChannelId>,
+        within: u64,
+        clicked: bool,
+    },
+    /// `in campaign NAME`: the person is in a journey of that campaign.
+    InCampaign(CampaignId),
 }
 
 /// Everything the checked files declare.

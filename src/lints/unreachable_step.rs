@@ -537,6 +537,10 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `wait for` on line {}", line(cx, g[n].loc))
             }
+            Role::Sent { node } => {
+                let n = NodeIndex::new(node as usize);
+                format!("the `send` on line {}", line(cx, g[n].loc))
+            }
         }
     }
 
@@ -548,6 +552,7 @@ impl Analysis<'_, '_> {
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
+            Role::Sent { .. } => "known since this send".into(),
         }
     }
 }

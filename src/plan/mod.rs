@@ -19,20 +19,26 @@
 //! a major version breaks. Runners must reject a plan whose major version
 //! they do not know. `1.1` added the segment table ([`Plan::segments`],
 //! [`Expr::SegmentRef`]): each segment is written once and referred to, so
-//! a plan is as large as its sources, not as their expansion.
+//! a plan is as large as its sources, not as their expansion. `1.2` added
+//! the brief-v2 constructs, among them the person's history across
+//! campaigns (`received`, `opened_any`, `clicked_any`, `in_campaign`) and
+//! the campaign's `priority`.
 
 pub mod emit;
+mod io;
 pub mod manifest;
 pub mod segments;
 pub mod time;
 
 use std::collections::BTreeMap;
 
+pub use io::{check_version, schema_json, PlanError};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The version of the plan format this compiler writes.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 /// The major version of [`FORMAT_VERSION`]: runners reject other majors.
 pub const FORMAT_MAJOR: u32 = 1;
@@ -41,7 +47,7 @@ pub const FORMAT_MAJOR: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "Omnis execution plan")]
 pub struct Plan {
-    /// Plan format version, `major.minor` (this is `1.1`). A minor version
+    /// Plan format version, `major.minor` (this is `1.2`). A minor version
     /// only adds; a major version breaks. Runners reject an unknown major.
     pub format_version: String,
     /// The compiler that wrote the plan.
@@ -71,6 +77,11 @@ pub struct Plan {
     pub limits: Vec<Limit>,
     /// When the campaign runs. `null`: always.
     pub window: Option<Window>,
+    /// `priority N` (0-100; format 1.2, absent: 0): campaigns whose
+    /// triggers fire for a person at the same instant are entered highest
+    /// priority first, then by campaign name.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: u8,
     /// The campaign's IANA time zone (`"UTC"` when the campaign names
     /// none). Times of day are in the person's time zone: the profile
     /// attribute named by `timezone_attribute` when it is set, else this.
@@ -420,6 +431,39 @@ pub enum Expr {
     /// The person clicked `message` in this journey (it was sent in this
     /// journey first).
     Clicked { message: String },
+    /// `received M|any [CHANNEL] [within D | since entry] [at least N
+    /// times]` (format 1.2): at least `at_least` sends to the person in
+    /// `window`, from any campaign, of `message` when it is given, else of
+    /// any message on `channel` when it is given, else of any message.
+    /// `since_entry` counts the sends since the person entered this
+    /// journey. The names are the project's, not necessarily in this
+    /// plan's tables.
+    Received {
+        message: Option<String>,
+        channel: Option<String>,
+        window: DidWindow,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` (format 1.2): the person opened a
+    /// message (from any campaign; on `channel` when given) at most
+    /// `seconds` ago.
+    OpenedAny {
+        channel: Option<String>,
+        seconds: u64,
+    },
+    /// `clicked any [CHANNEL] within D` (format 1.2), as `opened_any` for
+    /// clicks.
+    ClickedAny {
+        channel: Option<String>,
+        seconds: u64,
+    },
+    /// `in campaign NAME` (format 1.2): the person is in a journey of
+    /// campaign `campaign` now.
+    InCampaign { campaign: String },
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// The part of a person's history a `did` looks at.
@@ -682,95 +726,6 @@ impl EdgeLabel {
             EdgeLabel::Jump => "jump",
         }
     }
-}
-
-impl Plan {
-    /// The plan as pretty JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
-        s.push('\n');
-        s
-    }
-
-    /// The plan as YAML.
-    pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).expect("plans serialize")
-    }
-
-    /// Reads a plan from JSON or YAML, rejecting an unknown major format
-    /// version. Unknown fields are ignored (a later minor version may add
-    /// some).
-    pub fn parse(text: &str) -> Result<Plan, PlanError> {
-        let json = text.trim_start().starts_with('{');
-        // The version first: a plan of another major may not parse at all.
-        #[derive(Deserialize)]
-        struct Version {
-            format_version: String,
-        }
-        let version: Version = if json {
-            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
-        } else {
-            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
-        };
-        check_version(&version.format_version)?;
-        if json {
-            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
-        } else {
-            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
-        }
-    }
-
-    /// Fails for a format version whose major this crate does not know.
-    pub fn check_version(&self) -> Result<(), PlanError> {
-        check_version(&self.format_version)
-    }
-
-    /// The node with this id.
-    pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id == id)
-    }
-}
-
-/// Fails for a format version whose major this crate does not know.
-pub fn check_version(version: &str) -> Result<(), PlanError> {
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    match major {
-        Some(FORMAT_MAJOR) => Ok(()),
-        _ => Err(PlanError::UnsupportedVersion(version.to_string())),
-    }
-}
-
-/// Why a plan could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PlanError {
-    Parse(String),
-    UnsupportedVersion(String),
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PlanError::Parse(e) => write!(f, "not a valid plan: {e}"),
-            PlanError::UnsupportedVersion(v) => write!(
-                f,
-                "plan format version {v} is not supported (this runner reads {FORMAT_MAJOR}.x)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PlanError {}
-
-/// The JSON Schema of the plan format (draft-07), pretty, with a trailing
-/// newline: the content of `schema/plan.schema.json`.
-pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Plan);
-    let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
-    s.push('\n');
-    s
 }
 
 /// Parses `HH:MM` to minutes after midnight.

@@ -36,7 +36,11 @@ pub fn refs<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e str)) {
         | Expr::IsSet { .. }
         | Expr::Did { filter: None, .. }
         | Expr::Opened { .. }
-        | Expr::Clicked { .. } => {}
+        | Expr::Clicked { .. }
+        | Expr::Received { .. }
+        | Expr::OpenedAny { .. }
+        | Expr::ClickedAny { .. }
+        | Expr::InCampaign { .. } => {}
     }
 }
 

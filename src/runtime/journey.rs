@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
 use super::eval::{eval, next_expiry, Ctx, Occurrence};
-use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
+use super::state::{Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent};
 use super::{Effects, Entry, ExitReason, Input, InputKind, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
 use crate::plan::{time, Reentry};
@@ -92,6 +92,7 @@ impl Run<'_> {
             trigger_fields,
             event_fields: &[],
             history: &self.p.history,
+            across: &self.p.across,
             now,
             entry_seq: self.p.seq,
             opened: &[],
@@ -232,6 +233,7 @@ impl Run<'_> {
             }
             InputKind::Opened(m) | InputKind::Clicked(m) => {
                 let clicked = matches!(input.kind, InputKind::Clicked(_));
+                self.record_engagement(t, *m, clicked);
                 if let Some(j) = &mut self.k.journey {
                     // Engagement counts only with a message sent in this
                     // journey.
@@ -316,6 +318,32 @@ impl Run<'_> {
         );
     }
 
+    /// Records an open or click of a message sent to the person (by any
+    /// campaign) in their history across campaigns, once however many
+    /// campaigns' runtimes are given the input.
+    fn record_engagement(&mut self, t: i64, m: usize, clicked: bool) {
+        let message = &self.c.messages[m].name;
+        let across = &mut self.p.across;
+        let Some(sent) = across.sends.iter().rev().find(|s| s.message == *message) else {
+            return;
+        };
+        let e = Engaged {
+            at: t,
+            message: message.clone(),
+            channel: sent.channel.clone(),
+            clicked,
+        };
+        if !across
+            .engaged
+            .iter()
+            .rev()
+            .take_while(|x| x.at == t)
+            .any(|x| *x == e)
+        {
+            across.engaged.push(e);
+        }
+    }
+
     pub fn end(&mut self, t: i64, what: What) {
         self.k.journey = None;
         self.push(t, what);
@@ -394,14 +422,27 @@ impl Run<'_> {
     /// channel).
     fn limited(&self, t: i64, limits: &[(u32, i64)], channel: Option<usize>) -> bool {
         limits.iter().any(|&(count, per)| {
-            let n = self
-                .k
-                .sends
-                .iter()
-                .rev()
-                .take_while(|&&(s, _)| t - s < per)
-                .filter(|&&(_, c)| channel.is_none_or(|ch| ch == c))
-                .count();
+            let n = match channel {
+                // A channel's limit counts the sends of every campaign.
+                Some(ch) => {
+                    let name = &self.c.channels[ch].name;
+                    self.p
+                        .across
+                        .sends
+                        .iter()
+                        .rev()
+                        .take_while(|s| t - s.at < per)
+                        .filter(|s| s.channel == *name)
+                        .count()
+                }
+                None => self
+                    .k
+                    .sends
+                    .iter()
+                    .rev()
+                    .take_while(|&&(s, _)| t - s < per)
+                    .count(),
+            };
             n >= count as usize
         })
     }
@@ -430,6 +471,14 @@ impl Run<'_> {
             return SendOutcome::Done;
         }
         self.k.sends.push((t, ch_i));
+        self.p.across.sends.push(Sent {
+            at: t,
+            seq: self.p.seq,
+            campaign: c.campaign.clone(),
+            message: c.messages[m].name.clone(),
+            channel: ch.name.clone(),
+        });
+        self.p.seq += 1;
         if let Some(j) = &mut self.k.journey {
             j.sent[m] = true;
         }

@@ -53,11 +53,29 @@ pub use eval::{eval, next_expiry, Ctx, Occurrence};
 pub use journey::split_bucket;
 pub use replace::{holds_people, landings, survivor, Landing, Place};
 
-pub use state::{Budget, CampaignState, Journey, Pending, PersonState, State};
+pub use state::{
+    Across, Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent, State,
+};
 
 use journey::Run;
 
 use crate::plan::Plan;
+
+/// Keeps [`Across::journeys`] (what `in campaign` reads) equal to the
+/// campaigns whose journey the person is in.
+fn sync_journeys(state: &mut State) {
+    let journeys = &mut state.person.across.journeys;
+    journeys.clear();
+    journeys.extend(
+        state
+            .campaigns
+            .iter()
+            .filter(|k| k.journey.is_some())
+            .map(|k| k.campaign.clone()),
+    );
+    journeys.sort();
+    journeys.dedup();
+}
 
 /// The most actions one person gets: the runtime stops a person there
 /// (`exited entry_limit`), so that a journey that sends without end
@@ -164,6 +182,7 @@ impl Runtime {
                 attrs,
                 history: vec![Vec::new(); c.events.len()],
                 seq: 0,
+                across: Across::default(),
             },
             campaigns: vec![CampaignState {
                 campaign: c.campaign.clone(),
@@ -205,7 +224,9 @@ impl Runtime {
             b: &mut state.budget,
             out,
         };
-        f(&mut run)
+        let r = f(&mut run);
+        sync_journeys(state);
+        r
     }
 
     /// This campaign's part of the state.

@@ -307,6 +307,7 @@ fn unset_attributes_make_comparisons_false_even_not_equal() {
         entry_seq: 0,
         opened: &[],
         clicked: &[],
+        across: &Default::default(),
     };
     let ne = |a| {
         CExpr::Cmp(

@@ -325,6 +325,8 @@ pub enum CampaignPropKind {
     Window(Date, Date),
     Timezone(StrLit),
     Journey(Block),
+    /// `priority N` (0-100).
+    Priority(Number),
 }
 
 impl CampaignPropKind {
@@ -341,6 +343,7 @@ impl CampaignPropKind {
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
             CampaignPropKind::Journey(_) => "journey",
+            CampaignPropKind::Priority(_) => "priority",
         }
     }
 }
@@ -577,4 +580,27 @@ pub enum ExprKind {
     },
     Opened(Ident),
     Clicked(Ident),
+    /// `received M [window] [at least N times]` /
+    /// `received any [CHANNEL] [window] [at least N times]`.
+    Received {
+        what: Received,
+        window: Option<DidWindow>,
+        at_least: Option<Number>,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        clicked: bool,
+        channel: Option<Ident>,
+        within: Duration,
+    },
+    /// `in campaign NAME`.
+    InCampaign(Ident),
+}
+
+/// What a `received` counts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Received {
+    Message(Ident),
+    /// `any`, optionally on one channel; the span is the word `any`.
+    Any(Option<Ident>, Span),
 }

@@ -118,6 +118,7 @@ impl Logic<'_> {
                 Group::Term(*term)
             }
             Atom::Did { event, .. } => Group::Event(*event),
+            Atom::Received { .. } | Atom::EngagedAny { .. } => Group::History,
             _ => Group::Atom(lit.atom()),
         }
     }
@@ -157,7 +158,49 @@ impl Logic<'_> {
                 }
                 true
             }
+            Group::History => {
+                for &p in lits.iter().filter(|l| l.positive()) {
+                    for &n in lits.iter().filter(|l| !l.positive()) {
+                        if self.implies(self.atom(p.atom()), self.atom(n.atom())) {
+                            return false;
+                        }
+                    }
+                }
+                true
+            }
             Group::Atom(_) => true,
+        }
+    }
+
+    /// Whether history atom `a` holding makes `b` hold: what `a` counts,
+    /// its window and its count lie inside `b`'s.
+    fn implies(&self, a: &Atom, b: &Atom) -> bool {
+        match (a, b) {
+            (
+                Atom::Received {
+                    what: x1,
+                    window: w1,
+                    at_least: n1,
+                },
+                Atom::Received {
+                    what: x2,
+                    window: w2,
+                    at_least: n2,
+                },
+            ) => n1 >= n2 && w1.inside(*w2) && x1.inside(*x2, self.program),
+            (
+                Atom::EngagedAny {
+                    channel: c1,
+                    within: d1,
+                    clicked: k1,
+                },
+                Atom::EngagedAny {
+                    channel: c2,
+                    within: d2,
+                    clicked: k2,
+                },
+            ) => k1 == k2 && d1 <= d2 && (c2.is_none() || c1 == c2),
+            _ => false,
         }
     }
 
@@ -222,6 +265,8 @@ impl Logic<'_> {
 enum Group {
     Term(Term),
     Event(EventId),
+    /// `received`, `opened any`, `clicked any`.
+    History,
     Atom(AtomId),
 }
 

@@ -4,7 +4,9 @@
 
 use std::hash::{Hash, Hasher};
 
-use crate::model::{AttrId, CmpOp, Const, EventId, Loc, MessageId, SegmentId};
+use crate::model::{
+    AttrId, CampaignId, ChannelId, CmpOp, Const, EventId, Loc, MessageId, Received, SegmentId,
+};
 
 /// Something with a value: a profile attribute or a trigger-event field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,6 +129,20 @@ pub enum Atom {
         msg: MessageId,
         clicked: bool,
     },
+    /// `received M|any [CHANNEL] [window] [at least N times]`.
+    Received {
+        what: Received,
+        window: Window,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        channel: Option<ChannelId>,
+        within: u64,
+        clicked: bool,
+    },
+    /// `in campaign NAME`.
+    InCampaign(CampaignId),
     Opaque {
         key: String,
         /// Mentions only trigger fields and constants (survives waits).
@@ -172,6 +188,10 @@ pub enum Role {
     },
     /// The thing a `wait for` at this node index waited for happened.
     Matched {
+        node: u32,
+    },
+    /// The send at this node index went out (what the person received).
+    Sent {
         node: u32,
     },
 }

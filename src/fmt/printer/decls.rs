@@ -210,6 +210,10 @@ impl Printer<'_, '_> {
                 self.kw_sp("timezone");
                 self.string(s);
             }
+            CampaignPropKind::Priority(n) => {
+                self.kw_sp("priority");
+                self.number(n);
+            }
             CampaignPropKind::Journey(b) => {
                 self.kw_sp("journey");
                 self.block(b, false);
