@@ -211,6 +211,8 @@ pub struct Compiled {
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
+    /// `priority` (entry order among campaigns at one instant).
+    pub priority: u8,
     pub tz: Tz,
     pub tz_attr: Option<usize>,
     /// The longest bounded `latest` of any node (for the default horizon).
@@ -268,6 +270,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         exits: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
+        priority: plan.priority,
         tz,
         tz_attr: None,
         max_latest: plan.nodes.iter().filter_map(|n| n.latest).max(),

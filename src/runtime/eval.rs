@@ -17,6 +17,9 @@ pub struct Ctx<'a> {
     pub now: i64,
     /// History sequence number from which occurrences are "since entry".
     pub entry_seq: u64,
+    /// How many sends [`Across::sends`] held at entry (`received ...
+    /// since entry` counts those after).
+    pub entry_sends: usize,
     /// Per message: first opened and clicked instants in this journey.
     pub opened: &'a [bool],
     pub clicked: &'a [bool],
@@ -146,11 +149,9 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
             at_least,
         } => {
             let mut n = 0;
-            for s in cx.across.sends.iter().rev() {
+            let from = if *since_entry { cx.entry_sends } else { 0 };
+            for s in cx.across.sends.get(from..).unwrap_or_default().iter().rev() {
                 if within.is_some_and(|w| cx.now - s.at > w) {
-                    break;
-                }
-                if *since_entry && s.seq < cx.entry_seq {
                     break;
                 }
                 let counts = match (message, channel) {

@@ -95,6 +95,7 @@ impl Run<'_> {
             across: &self.p.across,
             now,
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             opened: &[],
             clicked: &[],
         };
@@ -102,6 +103,7 @@ impl Run<'_> {
             Some(j) => Ctx {
                 trigger_fields: &j.trigger_fields,
                 entry_seq: j.entry_seq,
+                entry_sends: j.entry_sends,
                 opened: &j.opened,
                 clicked: &j.clicked,
                 ..outside
@@ -115,6 +117,7 @@ impl Run<'_> {
         let cx = Ctx {
             trigger_fields: &[],
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             opened: &[],
             clicked: &[],
             ..self.ctx(now, &[])
@@ -298,6 +301,7 @@ impl Run<'_> {
             node: c.entry,
             arrived: t,
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             trigger_fields,
             counters: Vec::new(),
             until_left: Vec::new(),
@@ -473,12 +477,10 @@ impl Run<'_> {
         self.k.sends.push((t, ch_i));
         self.p.across.sends.push(Sent {
             at: t,
-            seq: self.p.seq,
             campaign: c.campaign.clone(),
             message: c.messages[m].name.clone(),
             channel: ch.name.clone(),
         });
-        self.p.seq += 1;
         if let Some(j) = &mut self.k.journey {
             j.sent[m] = true;
         }

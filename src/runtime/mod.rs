@@ -41,6 +41,7 @@ mod action;
 mod compile;
 mod eval;
 mod journey;
+mod project;
 mod replace;
 mod state;
 #[cfg(test)]
@@ -51,6 +52,7 @@ pub(crate) use compile::date_instant;
 pub use compile::{CExpr, CKind, CTrigger, Compiled, Ty, Val};
 pub use eval::{eval, next_expiry, Ctx, Occurrence};
 pub use journey::split_bucket;
+pub use project::{Project, ProjectEffects, ProjectState};
 pub use replace::{holds_people, landings, survivor, Landing, Place};
 
 pub use state::{
@@ -61,20 +63,20 @@ use journey::Run;
 
 use crate::plan::Plan;
 
-/// Keeps [`Across::journeys`] (what `in campaign` reads) equal to the
-/// campaigns whose journey the person is in.
-fn sync_journeys(state: &mut State) {
-    let journeys = &mut state.person.across.journeys;
-    journeys.clear();
-    journeys.extend(
-        state
-            .campaigns
-            .iter()
-            .filter(|k| k.journey.is_some())
-            .map(|k| k.campaign.clone()),
-    );
-    journeys.sort();
-    journeys.dedup();
+/// Keeps [`Across::journeys`] (what `in campaign` reads) up to date with
+/// whether the person is in a journey of `campaign`.
+fn note_journey(across: &mut Across, campaign: &str, inside: bool) {
+    let journeys = &mut across.journeys;
+    match (
+        journeys.binary_search_by(|j| j.as_str().cmp(campaign)),
+        inside,
+    ) {
+        (Err(at), true) => journeys.insert(at, campaign.to_string()),
+        (Ok(at), false) => {
+            journeys.remove(at);
+        }
+        _ => {}
+    }
 }
 
 /// The most actions one person gets: the runtime stops a person there
@@ -225,7 +227,8 @@ impl Runtime {
             out,
         };
         let r = f(&mut run);
-        sync_journeys(state);
+        let inside = state.campaigns[i].journey.is_some();
+        note_journey(&mut state.person.across, &c.campaign, inside);
         r
     }
 

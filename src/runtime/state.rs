@@ -33,7 +33,7 @@ pub struct PersonState {
     pub attrs: Vec<Option<Val>>,
     /// Per event, every occurrence, oldest first.
     pub history: Vec<Vec<Occurrence>>,
-    /// The sequence number of the next occurrence (events and sends).
+    /// The sequence number of the next occurrence.
     pub seq: u64,
     /// What every campaign did with the person (format 1.2 history).
     #[serde(default)]
@@ -60,8 +60,6 @@ pub struct Across {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sent {
     pub at: i64,
-    /// The history sequence number it took (`since entry` compares it).
-    pub seq: u64,
     pub campaign: String,
     pub message: String,
     pub channel: String,
@@ -110,6 +108,10 @@ pub struct Journey {
     pub arrived: i64,
     /// The history sequence number at entry (`did ... since entry`).
     pub entry_seq: u64,
+    /// How many sends the person's history across campaigns held at entry
+    /// (`received ... since entry`).
+    #[serde(default)]
+    pub entry_sends: usize,
     pub trigger_fields: Vec<Option<Val>>,
     /// (repeat node, iterations started).
     pub counters: Vec<(usize, u32)>,

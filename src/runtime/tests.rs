@@ -305,6 +305,7 @@ fn unset_attributes_make_comparisons_false_even_not_equal() {
         history: &[],
         now: 0,
         entry_seq: 0,
+        entry_sends: 0,
         opened: &[],
         clicked: &[],
         across: &Default::default(),

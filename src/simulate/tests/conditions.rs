@@ -265,3 +265,68 @@ events:
         ]
     );
 }
+
+/// Two campaigns on one event: entry order by priority, `in campaign`
+/// guards, and a channel limit counted across both.
+fn pair(guard_priority: u8) -> String {
+    format!(
+        r#"
+event cart_abandoned {{ value: number }}
+channel sms {{ kind sms  limit 1 per 1d }}
+message a_text {{ channel sms  template "a" }}
+message b_text {{ channel sms  template "b" }}
+campaign a_flow {{
+  trigger cart_abandoned
+  audience not in campaign b_flow
+  journey {{ send a_text }}
+}}
+campaign b_flow {{
+  trigger cart_abandoned
+  priority {guard_priority}
+  journey {{
+    wait 1h
+    send b_text
+  }}
+}}
+"#
+    )
+}
+
+fn project_lines(text: &str) -> Vec<String> {
+    let a = crate::driver::analyze_source(text).expect("analyzes");
+    assert!(!a.has_errors(), "{:?}", a.diagnostics);
+    let plans = crate::plan::emit::emit_all(&a.program, &a.sources);
+    let sim = crate::simulate::ProjectSimulator::new(&plans).unwrap();
+    let scenario = Scenario::from_yaml(
+        "person: { id: p1 }\nevents:\n  - { at: \"2026-11-20T10:00:00Z\", event: cart_abandoned, fields: { value: 5 } }\n",
+    )
+    .unwrap();
+    let t = sim.run(&sim.prepare(&scenario).unwrap());
+    t[0].lines()
+}
+
+#[test]
+fn campaigns_enter_by_priority_and_share_channel_limits() {
+    // b_flow first (higher priority): a_flow's guard keeps the person out.
+    assert_eq!(
+        project_lines(&pair(10)),
+        [
+            "2026-11-20T10:00:00Z b_flow: entered",
+            "2026-11-20T11:00:00Z b_flow: send b_text (sms)",
+            "2026-11-20T11:00:00Z b_flow: completed",
+        ]
+    );
+    // Equal priority: by name, a_flow first, the guard sees nothing; the
+    // channel's one text a day is a_flow's, so b_flow's is skipped.
+    assert_eq!(
+        project_lines(&pair(0)),
+        [
+            "2026-11-20T10:00:00Z a_flow: entered",
+            "2026-11-20T10:00:00Z a_flow: send a_text (sms)",
+            "2026-11-20T10:00:00Z a_flow: completed",
+            "2026-11-20T10:00:00Z b_flow: entered",
+            "2026-11-20T11:00:00Z b_flow: skip b_text (sms): channel_limit",
+            "2026-11-20T11:00:00Z b_flow: completed",
+        ]
+    );
+}
