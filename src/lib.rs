@@ -32,6 +32,7 @@ pub mod lints;
 pub mod loader;
 pub mod model;
 pub mod plan;
+pub mod project;
 pub mod render;
 pub mod resolve;
 pub mod runtime;
