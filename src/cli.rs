@@ -190,6 +190,10 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Serve editors over the Language Server Protocol on standard input
+    /// and output: diagnostics as you type, definitions, references,
+    /// hover, completion, rename, formatting (see docs/editors.md).
+    Lsp,
     /// Print shell completions, e.g. `omnis completions bash > /etc/bash_completion.d/omnis`.
     Completions {
         /// bash, zsh, fish, powershell or elvish.
@@ -356,6 +360,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
         } => graph::graph(paths, campaign.as_deref(), format, allow_empty, out),
         Command::Diff { paths, git, format } => diff::diff(paths, git.as_deref(), format, out),
         Command::Init { dir } => init::init(&dir, out.status()),
+        Command::Lsp => crate::lsp::run_stdio(),
         Command::Completions { shell } => {
             // Generated in memory: clap_complete panics on a failed write.
             let mut text = Vec::new();

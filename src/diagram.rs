@@ -89,6 +89,8 @@ pub enum Shape {
     Repeat,
     Step,
     Goto,
+    /// A `set` or `unset` step (writes the profile).
+    Set,
     /// An `exit` step.
     Exit,
     /// The end of the journey.
@@ -405,10 +407,25 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     Trigger::Once { date, minutes } => {
                         Some(format!("Once, on {date} at {}", time_of_day(*minutes)))
                     }
+                    Trigger::Date {
+                        attr,
+                        offset_days,
+                        minutes,
+                        yearly,
+                    } => Some(format!(
+                        "{}{}{} at {}",
+                        if *yearly { "Every year, " } else { "" },
+                        crate::words::day_offset(*offset_days),
+                        program.attr(*attr).name,
+                        time_of_day(*minutes)
+                    )),
                 };
                 lines.extend(trigger.map(|t| shorten(&t, MAX_LINE)));
                 if let Some(a) = &c.audience {
                     lines.extend(ctx.cond_lines("Audience:", a.loc));
+                }
+                for u in &c.exit_unless {
+                    lines.extend(ctx.cond_lines("Exit unless", u.loc));
                 }
                 (Shape::Start, lines)
             }
@@ -438,6 +455,13 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 lines.push(format!("up to {}", duration_words(*within)));
                 (Shape::WaitFor, lines)
             }
+            NodeKind::WaitAny { within, .. } => (
+                Shape::WaitFor,
+                vec![
+                    "Wait for the first of".to_string(),
+                    format!("up to {}", duration_words(*within)),
+                ],
+            ),
             NodeKind::Branch { conds } => {
                 let lines = match conds.first() {
                     Some(c) => ctx.cond_lines("If", c.loc),
@@ -456,6 +480,14 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
             NodeKind::Named { name } => (Shape::Step, vec![format!("Step {name}")]),
             NodeKind::Goto { target } => (Shape::Goto, vec![format!("Go to {target}")]),
             NodeKind::Exit => (Shape::Exit, vec!["Exit".to_string()]),
+            NodeKind::Set { .. } => {
+                // The step as written: `set plan = "pro"`, `unset plan`.
+                let head = program.steps.head(node.loc);
+                let text = ctx.text(Loc::new(node.loc.file, head));
+                let (kw, rest) = text.split_once(' ').unwrap_or((text, ""));
+                let kw = if kw == "set" { "Set" } else { "Unset" };
+                (Shape::Set, wrap(kw, rest, MAX_LINE, MAX_COND_LINES))
+            }
             NodeKind::End => (Shape::Stop, vec!["End".to_string()]),
             NodeKind::Goal(e) => (Shape::Goal, vec![format!("Goal: {}", ctx.event(*e))]),
             NodeKind::ExitEvent(e) => (
@@ -463,6 +495,11 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 vec![format!("Exit when {}", ctx.event(*e))],
             ),
         };
+        if let NodeKind::Goal(e) | NodeKind::ExitEvent(e) = &node.kind {
+            if let Some(f) = c.end_filter(*e) {
+                lines.extend(ctx.cond_lines("where", f.loc));
+            }
+        }
         let is_unreachable = unreachable[v.index()];
         if is_unreachable {
             lines.push("(never reached)".to_string());
@@ -541,6 +578,17 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     Some(format!("{name} · {}", percent(*weight))),
                     EdgeStyle::Normal,
                 )
+            }
+            Edge::On(i) => {
+                let NodeKind::WaitAny { arms, .. } = &g[from].kind else {
+                    unreachable!("on edges leave waits for any")
+                };
+                let (on, filter, _) = &arms[*i];
+                let what = match filter {
+                    Some(f) => format!("{} where {}", ctx.wait_on(on), ctx.cond(f)),
+                    None => ctx.wait_on(on),
+                };
+                (Some(shorten(&what, MAX_LINE)), EdgeStyle::Normal)
             }
             Edge::Matched => {
                 let what = match &g[from].kind {

@@ -10,7 +10,7 @@
 //! 6. `plan`: execution plans for runners (the format is `docs/plan-format.md`).
 //! 7. `simulate`: the reference runner, executing plans for scenarios.
 //!
-//! [`driver`] runs the stages; `main.rs` only maps its result to an exit code.
+//! [`driver`] runs the stages; [`lsp`] serves them to editors; `main.rs` only maps its result to an exit code.
 
 // The parser pest derives refers to `alloc` when pest is built without `std`.
 extern crate alloc;
@@ -30,6 +30,7 @@ pub mod graph;
 pub mod init;
 pub mod lints;
 pub mod loader;
+pub mod lsp;
 pub mod model;
 pub mod plan;
 pub mod project;

@@ -62,8 +62,12 @@ pub enum Type {
     Bool,
     /// A point in time (`signed_up_at`).
     Time,
+    /// A calendar day (`birthday`), compared with date literals.
+    Date,
     /// One of a fixed set of strings, in declaration order.
     OneOf(Vec<String>),
+    /// A list of values of a scalar or one-of type (never of lists).
+    List(Box<Type>),
 }
 
 impl Type {
@@ -73,6 +77,8 @@ impl Type {
             Type::Number => "number".into(),
             Type::Bool => "bool".into(),
             Type::Time => "time".into(),
+            Type::Date => "date".into(),
+            Type::List(t) => format!("list of {}", t.describe()),
             Type::OneOf(vs) => format!(
                 "one of {}",
                 vs.iter()
@@ -181,6 +187,8 @@ pub struct Message {
     pub subject: Option<String>,
     pub description: Option<String>,
     pub vars: BTreeMap<String, VarValue>,
+    /// `offer "ID"`: the promotion it carries.
+    pub offer: Option<String>,
     pub placeholders: Vec<PlaceholderRef>,
     pub loc: Loc,
     pub allows: Allows,
@@ -188,9 +196,17 @@ pub struct Message {
 
 impl Message {
     /// Two messages are the same content when template and vars are equal,
-    /// whatever their channel.
+    /// or when they carry the same offer, whatever their channel.
     pub fn same_content(&self, other: &Message) -> bool {
-        self.template == other.template && self.vars == other.vars
+        (self.template == other.template && self.vars == other.vars)
+            || self.same_offer(other).is_some()
+    }
+
+    /// The offer both carry, if they carry the same one.
+    pub fn same_offer<'m>(&'m self, other: &Message) -> Option<&'m str> {
+        self.offer
+            .as_deref()
+            .filter(|o| other.offer.as_deref() == Some(*o))
     }
 }
 
@@ -211,6 +227,16 @@ pub enum Trigger {
     Once {
         date: chrono::NaiveDate,
         minutes: u32,
+    },
+    /// `trigger 7d before birthday at 09:00 yearly`: on the day of a `date`
+    /// or `time` attribute (a time's day in the person's time zone) moved
+    /// by `offset_days` (negative: before), at `minutes`; every year with
+    /// `yearly`.
+    Date {
+        attr: AttrId,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
     },
 }
 
@@ -238,7 +264,15 @@ pub struct Campaign {
     /// Where `reentry` is written; `None` when it is left at its default.
     pub reentry_loc: Option<Loc>,
     pub goal: Option<(EventId, Loc)>,
+    /// The goal's `where`: only occurrences for which it holds convert
+    /// (`EVENT.field` is the occurring event's).
+    pub goal_filter: Option<Cond>,
     pub exits: Vec<(EventId, Loc)>,
+    /// The `where` of the `exit when`s that have one.
+    pub exit_filters: Vec<(EventId, Cond)>,
+    /// `exit unless` conditions: the journey ends (exit reason
+    /// `condition`) at a checkpoint where one of them is false.
+    pub exit_unless: Vec<Cond>,
     pub limits: Vec<LimitSpec>,
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
@@ -246,6 +280,9 @@ pub struct Campaign {
     /// `priority N` (0-100, default 0): at one instant, campaigns are
     /// entered highest priority first, then by name.
     pub priority: u8,
+    /// The campaign's own quiet hours (minutes after midnight, `from` to
+    /// `to`), on top of each channel's, with where they are written.
+    pub quiet_hours: Option<(u32, u32, Loc)>,
     pub journey: Block,
 }
 
@@ -275,13 +312,45 @@ impl Campaign {
             reentry: Reentry::Never,
             reentry_loc: None,
             goal: None,
+            goal_filter: None,
             exits: Vec::new(),
+            exit_filters: Vec::new(),
+            exit_unless: Vec::new(),
             limits: Vec::new(),
             window: None,
             timezone: None,
             priority: 0,
+            quiet_hours: None,
             journey,
         }
+    }
+
+    /// The quiet periods a send on `channel` waits out: the channel's and
+    /// the campaign's (a send goes out when neither holds it).
+    pub fn quiet_periods(&self, channel: &Channel) -> Vec<(u32, u32)> {
+        channel
+            .quiet_hours
+            .into_iter()
+            .chain(self.quiet_hours.map(|(from, to, _)| (from, to)))
+            .collect()
+    }
+
+    /// The `where` an occurrence of `event` must meet to end the journey
+    /// as the goal or an exit: `None` when any occurrence does (no filter)
+    /// or when `event` ends nothing (see [`Campaign::ends_on`]).
+    pub fn end_filter(&self, event: EventId) -> Option<&Cond> {
+        if self.goal.is_some_and(|(g, _)| g == event) {
+            return self.goal_filter.as_ref();
+        }
+        self.exit_filters
+            .iter()
+            .find(|(e, _)| *e == event)
+            .map(|(_, c)| c)
+    }
+
+    /// Whether occurrences of `event` can end the journey (goal or exit).
+    pub fn ends_on(&self, event: EventId) -> bool {
+        self.goal.is_some_and(|(g, _)| g == event) || self.exits.iter().any(|(e, _)| *e == event)
     }
 
     /// The trigger event, when the campaign is triggered by one.
@@ -344,6 +413,16 @@ impl Received {
     }
 }
 
+/// An `on` of a `wait for any`: what it waits for, and its branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitArm {
+    pub on: WaitOn,
+    pub filter: Option<Cond>,
+    pub body: Block,
+    /// The arm, from `on` to its closing brace.
+    pub loc: Loc,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct SplitArm {
     /// Hundredths of a percent: 100% = 10_000.
@@ -370,6 +449,13 @@ pub enum StepKind {
         then: Option<Block>,
         otherwise: Option<Block>,
     },
+    /// `wait for any`: the first arm whose thing happens within `within`
+    /// takes its branch, else `otherwise`; flow continues after the step.
+    WaitAny {
+        arms: Vec<WaitArm>,
+        within: u64,
+        otherwise: Option<Block>,
+    },
     If {
         arms: Vec<(Cond, Block)>,
         otherwise: Option<Block>,
@@ -388,6 +474,24 @@ pub enum StepKind {
         target: String,
     },
     Exit,
+    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
+}
+
+/// What a `set` writes: checked against the attribute's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A constant of the attribute's type.
+    Const(Const),
+    /// A field of the trigger event (unset when the field is).
+    TriggerField(EventId, usize),
+    /// A list of constants of the element type.
+    List(Vec<Const>),
+    /// The instant of the step (`time` attributes).
+    Now,
 }
 
 impl StepKind {
@@ -401,6 +505,16 @@ impl StepKind {
             } => {
                 if let Some(b) = then {
                     f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => {
+                for arm in arms {
+                    f(&arm.body);
                 }
                 if let Some(b) = otherwise {
                     f(b);
@@ -424,7 +538,8 @@ impl StepKind {
             | StepKind::Wait { .. }
             | StepKind::WaitUntil { .. }
             | StepKind::Goto { .. }
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. } => {}
         }
     }
 }
@@ -496,6 +611,16 @@ pub enum CondKind {
         negated: bool,
     },
     IsSet {
+        value: Value,
+        negated: bool,
+    },
+    /// `list contains item`: false when the list is not set.
+    Contains {
+        list: Value,
+        item: Value,
+    },
+    /// `list is empty` (true when it is not set) / `is not empty`.
+    IsEmpty {
         value: Value,
         negated: bool,
     },

@@ -30,6 +30,7 @@ mod index;
 mod items;
 mod journey;
 mod plan_names;
+mod set;
 mod types;
 
 use types::{LitType, OpType};
@@ -134,6 +135,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
     r.resolve_all();
     r.check_segment_cycles();
     r.check_placeholders();
+    r.check_quiet_hours();
     r.quiet_inside_recovered();
     r.program.symbols = std::mem::take(&mut r.index).finish();
     Resolved {
@@ -156,7 +158,7 @@ fn allows(file: FileId, list: &[ast::Allow]) -> Allows {
     }
 }
 
-const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time"];
+const TYPE_NAMES: &[&str] = &["text", "number", "bool", "time", "date"];
 
 impl<'a> Resolver<'a> {
     fn err(

@@ -22,7 +22,7 @@ pub const CHECK_FORMAT_VERSION: &str = "1.0";
 /// `format_version` of `omnis diff --format json`.
 pub const DIFF_FORMAT_VERSION: &str = "1.0";
 /// `format_version` of `omnis simulate --format json`.
-pub const SIMULATE_FORMAT_VERSION: &str = "1.0";
+pub const SIMULATE_FORMAT_VERSION: &str = "1.1";
 
 /// One of the schemas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

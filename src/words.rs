@@ -39,6 +39,16 @@ pub fn duration(seconds: u64) -> String {
     out
 }
 
+/// A date trigger's offset as the language writes it, with a space after:
+/// `7d before `, `3d after `, `on ` (no offset).
+pub fn day_offset(days: i64) -> String {
+    match days {
+        0 => "on ".into(),
+        d if d < 0 => format!("{}d before ", d.unsigned_abs()),
+        d => format!("{d}d after "),
+    }
+}
+
 /// Minutes after midnight as `HH:MM`.
 pub fn time_of_day(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)

@@ -411,6 +411,40 @@ fn settings_changes_say_what_they_do() {
 }
 
 #[test]
+fn filtered_goals_exits_and_campaign_quiet_hours_are_settings() {
+    let new = BASE
+        .replace("  goal order\n", "  goal order where order.total > 50\n")
+        .replace(
+            "  exit when unsub\n",
+            "  exit when unsub where unsub.channel == \"email\"\n  quiet_hours 20:00 to 09:00\n",
+        );
+    let r = diff_of(BASE, &new);
+    let c = &r.campaigns[0];
+    let get = |name: &str| {
+        c.settings
+            .iter()
+            .find(|s| s.setting == name)
+            .unwrap_or_else(|| panic!("no {name} in {:#?}", c.settings))
+    };
+    assert_eq!(get("goal").old.as_deref(), Some("order"));
+    assert_eq!(
+        get("goal").new.as_deref(),
+        Some("order where order.total > 50")
+    );
+    assert_eq!(
+        get("exits").new.as_deref(),
+        Some("unsub where unsub.channel == \"email\"")
+    );
+    assert_eq!(get("quiet_hours").old, None);
+    assert_eq!(get("quiet_hours").new.as_deref(), Some("20:00 to 09:00"));
+    assert!(get("quiet_hours")
+        .effect
+        .as_deref()
+        .unwrap()
+        .contains("wait out the new quiet hours"));
+}
+
+#[test]
 fn a_redefined_segment_changes_the_audience() {
     let dir = tempfile::tempdir().unwrap();
     project(&dir.path().join("old"), BASE);

@@ -331,7 +331,8 @@ impl<'a> Brute<'a> {
                 st.time += seconds;
                 self.go(stack, st, len + 1);
             }
-            StepKind::WaitUntil { .. } => self.go(stack, st, len + 1),
+            // A write takes no time and sends nothing (never generated here).
+            StepKind::WaitUntil { .. } | StepKind::Set { .. } => self.go(stack, st, len + 1),
             StepKind::Exit => {}
             StepKind::WaitFor {
                 on,
@@ -349,6 +350,26 @@ impl<'a> Brute<'a> {
                     push(&mut s1, b);
                 }
                 self.go(s1, st.clone(), len + 1);
+                if let Some(b) = otherwise {
+                    push(&mut stack, b);
+                }
+                st.time += within;
+                self.go(stack, st, len + 1);
+            }
+            StepKind::WaitAny {
+                arms,
+                within,
+                otherwise,
+            } => {
+                // Each arm at once, then the timeout (after `within`).
+                for arm in arms {
+                    if let WaitOn::Opened(m) | WaitOn::Clicked(m) = arm.on {
+                        self.check_engagement(arm.loc.span.start, m, &st);
+                    }
+                    let mut s1 = clone_stack(&stack);
+                    push(&mut s1, &arm.body);
+                    self.go(s1, st.clone(), len + 1);
+                }
                 if let Some(b) = otherwise {
                     push(&mut stack, b);
                 }

@@ -236,7 +236,28 @@ impl Gen<'_> {
         out
     }
 
+    /// `set` or `unset` of one of the attributes the conditions read.
+    fn set_step(&mut self) -> Step {
+        let v = &self.v;
+        let (attr, value) = match self.rng.below(3) {
+            0 => (
+                v.plan,
+                Const::Text(PLANS[self.rng.below(3) as usize].into()),
+            ),
+            1 => (
+                v.n,
+                Const::Number(NS[self.rng.below(NS.len() as u64) as usize]),
+            ),
+            _ => (v.flag, Const::Bool(self.rng.chance(50))),
+        };
+        let value = (!self.rng.chance(25)).then_some(SetValue::Const(value));
+        self.b.set(attr, value)
+    }
+
     fn step(&mut self, depth: usize, in_repeat: bool) -> Step {
+        if self.with_conds && self.rng.chance(10) {
+            return self.set_step();
+        }
         let compound = depth > 0;
         let r = self.rng.below(if compound { 13 } else { 6 });
         match r {
@@ -853,6 +874,29 @@ impl<'p> Brute<'p> {
                 out.push(s);
             }
             StepKind::Exit => {}
+            StepKind::Set { attr, value } => {
+                let mut s = s;
+                let slot = self.slot_of(&Value::Attr(*attr)).unwrap();
+                let code = |found: Option<usize>| found.unwrap() as u8 + 1;
+                s.vals[slot] = Some(match value {
+                    None => 0,
+                    Some(SetValue::Const(Const::Text(t))) => {
+                        code(PLANS.iter().position(|p| p == t))
+                    }
+                    Some(SetValue::Const(Const::Number(k))) => code(NS.iter().position(|x| x == k)),
+                    Some(SetValue::Const(Const::Bool(b))) => {
+                        if *b {
+                            1
+                        } else {
+                            2
+                        }
+                    }
+                    Some(other) => unreachable!("not generated: {other:?}"),
+                });
+                out.extend(self.advance(s));
+            }
+            // Not generated here: `tests/soundness.rs` covers it.
+            StepKind::WaitAny { .. } => unreachable!("no `wait for any` is generated"),
         }
         out
     }
@@ -868,6 +912,14 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
             StepKind::Wait { seconds } => writeln!(out, "{pad}wait {seconds}s"),
             StepKind::WaitUntil { .. } => writeln!(out, "{pad}wait until"),
             StepKind::Exit => writeln!(out, "{pad}exit"),
+            StepKind::Set { attr, value: None } => {
+                writeln!(out, "{pad}unset {}", p.attr(*attr).name)
+            }
+            StepKind::Set {
+                attr,
+                value: Some(v),
+            } => writeln!(out, "{pad}set {} = {v:?}", p.attr(*attr).name),
+            StepKind::WaitAny { .. } => writeln!(out, "{pad}wait for any"),
             StepKind::Goto { target } => writeln!(out, "{pad}goto {target}"),
             StepKind::Named { name, body } => {
                 writeln!(out, "{pad}step {name} {{").unwrap();

@@ -150,6 +150,10 @@ fn check(plan: &Plan, seed: u64) {
                     entered.take().expect("exited without entry");
                 }
                 What::Replaced { .. } => panic!("{who}: no replacement was asked for"),
+                What::Set { attribute, .. } => {
+                    assert!(entered.is_some(), "{who}: set outside a journey");
+                    assert!(plan.profile.contains_key(attribute), "{who}: {attribute}");
+                }
             }
         }
     }

@@ -4,10 +4,13 @@
 //! vocabulary (a profile with bool, number and one-of attributes, four
 //! events, three channels with random quiet hours and limits, four to six
 //! messages of which some share their content, and a random journey with
-//! sends, waits, `wait until`, `wait for` an event or engagement, `if` /
+//! sends, waits, `wait until`, `wait for` an event or engagement, `wait
+//! for any` of several (events with filters, opens, clicks), `if` /
 //! `else if` / `else`, splits with a 0% arm now and then, `repeat`, named
-//! steps and `goto`s, `exit`; a random trigger, audience, goal, `exit
-//! when`, `reentry`, campaign `limit`, window and time zone). Each is
+//! steps and `goto`s, `exit`, `set` and `unset` of the attributes the
+//! conditions read; a random trigger, audience, goal, `exit when`,
+//! `reentry`, campaign `limit`, window and time zone; the goal and the exit
+//! now and then with a `where`, and up to two `exit unless`). Each is
 //! checked with `driver::analyze`, its plan emitted and run by the reference
 //! runner (`omnis::simulate`, traced) for a random population: people from
 //! `generate_people`, and people of our own whose opens and clicks are
@@ -34,7 +37,7 @@
 //!
 //! And where the analyses are exact (a journey with one execution: no
 //! conditions, splits or `wait for`, no `goto` into a `repeat` body; no
-//! audience or trigger filter; no window): when `check` reports
+//! audience, `exit unless` or trigger filter; no window): when `check` reports
 //! `repeated-message`, a person with every consent who enters once does get
 //! some content twice; when it reports `frequency-cap` (and no quiet hours
 //! or `wait until` stretch the waits), such a person has a send skipped for
@@ -79,6 +82,21 @@ const PERS: [&str; 3] = ["1h", "1d", "7d"];
 const NUMS: [i64; 4] = [0, 20, 50, 100];
 const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 const TIERS: [&str; 3] = ["free", "pro", "gold"];
+/// `set` and `unset` steps: attributes the conditions read, consent
+/// included (a write the later conditions must see, and only until time
+/// passes).
+const SETS: [&str; 10] = [
+    "set vip = true",
+    "set vip = false",
+    "set score = 20",
+    "set score = 100",
+    "set tier = \"pro\"",
+    "set tier = \"free\"",
+    "unset tier",
+    "unset score",
+    "set email_opt_in = false",
+    "set sms_opt_in = true",
+];
 /// Events: the trigger, the goal, another one, the exit.
 const EVENTS: [&str; 4] = ["cart", "purchase", "browse", "unsub"];
 const CHANNELS: [&str; 3] = ["email", "sms", "ads"];
@@ -148,6 +166,12 @@ enum S {
         then: Option<Vec<S>>,
         otherwise: Option<Vec<S>>,
     },
+    /// `wait for any within W { on ... { } ... } [otherwise { }]`.
+    WaitAny {
+        arms: Vec<(ArmOn, Vec<S>)>,
+        within: usize,
+        otherwise: Option<Vec<S>>,
+    },
     If {
         arms: Vec<(Cond, Vec<S>)>,
         otherwise: Option<Vec<S>>,
@@ -164,6 +188,17 @@ enum S {
     /// first.
     Goto(usize, bool),
     Exit,
+    /// One of `SETS`.
+    Set(usize),
+}
+
+/// What an `on` of a `wait for any` waits for.
+#[derive(Clone, Debug)]
+enum ArmOn {
+    /// An event (index into `EVENTS`) with a filter now and then.
+    Event(usize, Option<(usize, usize)>),
+    /// `clicked` (true) or `opened` a message.
+    Engaged(bool, usize),
 }
 
 #[derive(Clone, Debug)]
@@ -183,7 +218,13 @@ struct Camp {
     audience: Option<Cond>,
     reentry: usize,
     goal: bool,
+    /// `goal purchase where purchase.total OP K`.
+    goal_filter: Option<(usize, usize)>,
     exit_when: bool,
+    /// `exit when unsub where unsub.reason != "spam"`.
+    exit_filter: bool,
+    /// `exit unless COND`, zero to two of them.
+    exit_unless: Vec<Cond>,
     limit: Option<(u32, usize)>,
     window: Option<u32>,
     /// The campaign's `timezone`: none, or an index into `ZONES`.
@@ -229,6 +270,7 @@ fn leaf() -> impl Strategy<Value = S> {
         1 => (0..UNTILS.len()).prop_map(S::WaitUntil),
         2 => (0..8usize, prop::bool::weighted(0.85)).prop_map(|(k, w)| S::Goto(k, w)),
         1 => Just(S::Exit),
+        2 => (0..SETS.len()).prop_map(S::Set),
     ]
 }
 
@@ -260,6 +302,26 @@ fn steps() -> impl Strategy<Value = Vec<S>> {
                     otherwise
                 }
             ),
+            2 => (
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            (0..4usize, prop::option::weighted(0.3, (0..6usize, 0..4usize)))
+                                .prop_map(|(e, f)| ArmOn::Event(e, f)),
+                            (any::<bool>(), 0..6usize).prop_map(|(c, m)| ArmOn::Engaged(c, m)),
+                        ],
+                        block.clone()
+                    ),
+                    1..4
+                ),
+                0..3usize,
+                opt.clone()
+            )
+                .prop_map(|(arms, within, otherwise)| S::WaitAny {
+                    arms,
+                    within,
+                    otherwise
+                }),
             3 => (prop::collection::vec((cond(), block.clone()), 1..3), opt)
                 .prop_map(|(arms, otherwise)| S::If { arms, otherwise }),
             2 => (0..5usize, any::<bool>(), prop::collection::vec(block.clone(), 2..4))
@@ -322,11 +384,17 @@ fn campaign() -> impl Strategy<Value = Camp> {
             prop::bool::weighted(0.2),
             prop_oneof![3 => steps(), 1 => simple_steps()],
         ),
+        (
+            prop::option::weighted(0.3, (0..6usize, 0..4usize)),
+            prop::bool::weighted(0.3),
+            prop::collection::vec(cond(), 0..3),
+        ),
     )
         .prop_map(
             |(
                 (msgs, chans, trigger, audience, reentry, goal, exit_when),
                 (limit, window, zone, tz_attr, journey),
+                (goal_filter, exit_filter, exit_unless),
             )| {
                 Camp {
                     msgs,
@@ -335,7 +403,10 @@ fn campaign() -> impl Strategy<Value = Camp> {
                     audience,
                     reentry,
                     goal,
+                    goal_filter,
                     exit_when,
+                    exit_filter,
+                    exit_unless,
                     limit,
                     window,
                     zone,
@@ -378,6 +449,13 @@ fn sub_blocks(s: &S) -> Vec<&Vec<S>> {
             then, otherwise, ..
         } => then.iter().chain(otherwise.iter()).collect(),
         S::If { arms, otherwise } => arms
+            .iter()
+            .map(|(_, b)| b)
+            .chain(otherwise.iter())
+            .collect(),
+        S::WaitAny {
+            arms, otherwise, ..
+        } => arms
             .iter()
             .map(|(_, b)| b)
             .chain(otherwise.iter())
@@ -498,17 +576,39 @@ impl Render<'_> {
                 otherwise,
             } => {
                 let e = EVENTS[*event];
-                let filter = match filter {
-                    None => String::new(),
-                    Some((o, k)) => match *event {
-                        0 => format!(" where cart.value {} {}", OPS[*o], NUMS[*k]),
-                        1 => format!(" where purchase.total {} {}", OPS[*o], NUMS[*k]),
-                        2 => format!(" where browse.page == \"{}\"", ["home", "cart"][*o % 2]),
-                        _ => format!(" where unsub.reason != \"{}\"", ["spam", "other"][*o % 2]),
-                    },
-                };
+                let filter = event_filter(*event, filter);
                 let head = format!("wait for {e}{filter} within {}", WITHINS[*within]);
                 self.wait_for(d, head, then, otherwise);
+            }
+            S::WaitAny {
+                arms,
+                within,
+                otherwise,
+            } => {
+                self.line(d, &format!("wait for any within {} {{", WITHINS[*within]));
+                for (on, b) in arms {
+                    let on = match on {
+                        ArmOn::Event(e, f) => format!("{}{}", EVENTS[*e], event_filter(*e, f)),
+                        ArmOn::Engaged(c, m) => {
+                            format!(
+                                "{} {}",
+                                if *c { "clicked" } else { "opened" },
+                                self.msg_name(*m)
+                            )
+                        }
+                    };
+                    self.line(d + 1, &format!("on {on} {{"));
+                    self.block(d + 2, b);
+                    self.line(d + 1, "}");
+                }
+                match otherwise {
+                    Some(o) => {
+                        self.line(d, "} otherwise {");
+                        self.block(d + 1, o);
+                        self.line(d, "}");
+                    }
+                    None => self.line(d, "}"),
+                }
             }
             S::WaitForEngaged {
                 clicked,
@@ -588,6 +688,7 @@ impl Render<'_> {
                 self.line(d, &format!("goto l{target}"));
             }
             S::Exit => self.line(d, "exit"),
+            S::Set(i) => self.line(d, SETS[*i]),
         }
     }
 
@@ -612,6 +713,19 @@ impl Render<'_> {
                 self.line(d, "}");
             }
         }
+    }
+}
+
+/// The `where` of a `wait for` or an `on` of event `event`, if any.
+fn event_filter(event: usize, filter: &Option<(usize, usize)>) -> String {
+    match filter {
+        None => String::new(),
+        Some((o, k)) => match event {
+            0 => format!(" where cart.value {} {}", OPS[*o], NUMS[*k]),
+            1 => format!(" where purchase.total {} {}", OPS[*o], NUMS[*k]),
+            2 => format!(" where browse.page == \"{}\"", ["home", "cart"][*o % 2]),
+            _ => format!(" where unsub.reason != \"{}\"", ["spam", "other"][*o % 2]),
+        },
     }
 }
 
@@ -710,10 +824,22 @@ fn render(c: &Camp) -> String {
         ["never", "always", "after 1d"][c.reentry]
     );
     if c.goal {
-        let _ = writeln!(s, "  goal purchase");
+        let filter = match c.goal_filter {
+            Some((o, k)) => format!(" where purchase.total {} {}", OPS[o], NUMS[k]),
+            None => String::new(),
+        };
+        let _ = writeln!(s, "  goal purchase{filter}");
     }
     if c.exit_when {
-        let _ = writeln!(s, "  exit when unsub");
+        let filter = if c.exit_filter {
+            " where unsub.reason != \"spam\""
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "  exit when unsub{filter}");
+    }
+    for u in &c.exit_unless {
+        let _ = writeln!(s, "  exit unless {}", r.cond(u));
     }
     if let Some((n, per)) = c.limit {
         let _ = writeln!(s, "  limit {n} per {}", PERS[per]);
@@ -912,7 +1038,10 @@ fn send_nodes_of<'t>(f: &'t Findings, t: &Timeline) -> Vec<Option<&'t str>> {
 /// Whether the person opened and clicked a message of content `class`
 /// strictly after its first send in this journey (at `since`) and before
 /// the step that led to the send node `node` at `at` ran (the condition of
-/// a resend to non-openers is checked there).
+/// a resend to non-openers is checked there). Only engagement with a
+/// message this journey had sent by then counts (`journey_sends`: each
+/// message's first send in the journey), as in the runner: an open of
+/// the same content sent by an earlier journey is not this journey's.
 #[allow(clippy::too_many_arguments)]
 fn engaged_before(
     plan: &Plan,
@@ -923,6 +1052,7 @@ fn engaged_before(
     node: &str,
     since: i64,
     at: i64,
+    journey_sends: &HashMap<&str, i64>,
 ) -> bool {
     let pos = t
         .trace
@@ -936,9 +1066,14 @@ fn engaged_before(
     let did = |clicked: bool| {
         person.events.iter().any(|i| {
             let m = if clicked { &i.clicked } else { &i.opened };
-            m.as_ref()
-                .is_some_and(|m| classes.get(m).is_some_and(|c| c == class))
-                && time::parse_instant(&i.at).is_some_and(|when| since < when && when < decided)
+            let when = time::parse_instant(&i.at);
+            m.as_ref().is_some_and(|m| {
+                classes.get(m).is_some_and(|c| c == class)
+                    && journey_sends
+                        .get(m.as_str())
+                        .zip(when)
+                        .is_some_and(|(&sent, when)| sent < when)
+            }) && when.is_some_and(|when| since < when && when < decided)
         })
     };
     did(false) && did(true)
@@ -964,6 +1099,7 @@ fn check_timeline(
     let node_of = send_nodes_of(f, t);
     let mut sent: HashMap<&str, &str> = HashMap::new();
     let mut first_at: HashMap<&str, i64> = HashMap::new();
+    let mut journey_sends: HashMap<&str, i64> = HashMap::new();
     let mut sends: Vec<(i64, &str)> = Vec::new();
     for (e, node) in t.entries.iter().zip(&node_of) {
         let node = node.unwrap_or("?");
@@ -973,17 +1109,29 @@ fn check_timeline(
                 bump(&STATS.entries, 1);
                 sent.clear();
                 first_at.clear();
+                journey_sends.clear();
                 sends.clear();
             }
             What::Send { message, channel } => {
                 bump(&STATS.sends, 1);
                 let class = classes[message].as_str();
                 first_at.entry(class).or_insert(e.at);
+                journey_sends.entry(message.as_str()).or_insert(e.at);
                 if let Some(first) = sent.insert(class, message) {
                     bump(&STATS.repeats, 1);
                     let since = first_at[class];
                     let resend = f.resends.contains(node)
-                        && !engaged_before(plan, t, person, classes, class, node, since, e.at);
+                        && !engaged_before(
+                            plan,
+                            t,
+                            person,
+                            classes,
+                            class,
+                            node,
+                            since,
+                            e.at,
+                            &journey_sends,
+                        );
                     if !f.repeated_at.contains(node) && !resend {
                         return Err(format!(
                             "`{message}` (node {node}) at {when} repeats the content of `{first}` in one journey, and check reports no repeated-message there{}",
@@ -1192,10 +1340,16 @@ fn engage(people: &mut [PersonScenario], timelines: &[Timeline], rng: &mut Rng) 
 }
 
 /// Whether the journey has one execution for a person with every consent
-/// who enters once: no conditions, splits or `wait for`.
+/// who enters once: no conditions, splits or `wait for`, and no `set`
+/// that withdraws a consent (the person would not keep every consent).
 fn single_path(steps: &[S]) -> bool {
     steps.iter().all(|s| match s {
-        S::If { .. } | S::Split { .. } | S::WaitForEvent { .. } | S::WaitForEngaged { .. } => false,
+        S::If { .. }
+        | S::Split { .. }
+        | S::WaitForEvent { .. }
+        | S::WaitForEngaged { .. }
+        | S::WaitAny { .. } => false,
+        S::Set(i) => !SETS[*i].ends_with("_opt_in = false"),
         S::Repeat(_, b) | S::Named(b) => single_path(b),
         _ => true,
     })
@@ -1231,9 +1385,9 @@ fn pass_secs(steps: &[S]) -> i64 {
             S::Goto(..) => DAY,
             S::Repeat(n, b) => *n as i64 * pass_secs(b),
             S::Named(b) => pass_secs(b),
-            S::WaitForEvent { within, .. } | S::WaitForEngaged { within, .. } => {
-                WITHIN_SECS[*within] as i64
-            }
+            S::WaitForEvent { within, .. }
+            | S::WaitForEngaged { within, .. }
+            | S::WaitAny { within, .. } => WITHIN_SECS[*within] as i64,
             _ => sub_blocks(s)
                 .iter()
                 .map(|b| pass_secs(b))
@@ -1364,6 +1518,7 @@ fn run_case_src(c: &Camp, src: &str, seed: u64) -> Result<(), TestCaseError> {
     let exact = single_path(&c.journey)
         && !irregular
         && c.audience.is_none()
+        && c.exit_unless.is_empty()
         && matches!(c.trigger, Trig::Cart(None))
         && c.window.is_none();
     if exact && (f.repeated || f.freq) {

@@ -15,27 +15,48 @@ use crate::graph::{Journey, NodeKind};
 use crate::model::{MessageId, Program};
 
 /// Content class of every message: two messages have the same class when
-/// they have the same content ([`crate::model::Message::same_content`]).
+/// they have the same content ([`crate::model::Message::same_content`]:
+/// equal template and vars, or the same offer), or are linked by a chain
+/// of messages that do (an offer's email and its SMS, and an email with
+/// the SMS's template and vars, are one content). Classes are numbered in
+/// the order of their first message.
 pub fn content_classes(program: &Program) -> Vec<usize> {
-    let mut by_template: HashMap<&str, Vec<(MessageId, usize)>> = HashMap::new();
-    let mut classes = Vec::with_capacity(program.messages.len());
-    let mut next = 0;
+    let n = program.messages.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    // The first message of each template (with equal vars) and each offer.
+    let mut by_template: HashMap<&str, Vec<MessageId>> = HashMap::new();
+    let mut by_offer: HashMap<&str, usize> = HashMap::new();
     for (i, m) in program.messages.iter().enumerate() {
         let group = by_template.entry(m.template.as_str()).or_default();
-        let class = match group
+        let same = group
             .iter()
-            .find(|(other, _)| program.message(*other).same_content(m))
-        {
-            Some(&(_, c)) => c,
-            None => {
-                next += 1;
-                next - 1
-            }
-        };
-        group.push((MessageId(i as u32), class));
-        classes.push(class);
+            .find(|o| program.message(**o).vars == m.vars)
+            .map(|o| o.index());
+        if same.is_none() {
+            group.push(MessageId(i as u32));
+        }
+        let offer = m.offer.as_deref().map(|o| *by_offer.entry(o).or_insert(i));
+        for j in same.into_iter().chain(offer) {
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            // The smaller index is the root, so classes follow first use.
+            parent[a.max(b)] = a.min(b);
+        }
     }
-    classes
+    let mut number: HashMap<usize, usize> = HashMap::new();
+    (0..n)
+        .map(|i| {
+            let r = root(&mut parent, i);
+            let next = number.len();
+            *number.entry(r).or_insert(next)
+        })
+        .collect()
 }
 
 /// One finding, before it is worded: the second send, the first (possibly

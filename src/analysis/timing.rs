@@ -7,10 +7,11 @@
 //! # Edges
 //! - out of `wait D`: `D..D`;
 //! - out of `wait until 09:00`: `0..24h`; `wait until mon 09:00`: `0..7d`;
-//! - out of `wait for ... within D`: `Matched` `0..D`, `Timeout` `D..D`;
-//! - out of a `send` on a channel with quiet hours: `0..(length of the
-//!   quiet period)` (the send is delayed to its end,
-//!   [`crate::plan::time::quiet_span`]);
+//! - out of `wait for ... within D`: `Matched` `0..D`, `Timeout` `D..D`
+//!   (and of `wait for any`: each `On` `0..D`);
+//! - out of a `send` held by quiet hours (its channel's and its
+//!   campaign's): `0..(the longest stretch they cover together)` (the send
+//!   is delayed to its end, [`crate::plan::time::quiet_union_span`]);
 //! - `Ends(event)`: `0..` the longest the node can hold a person;
 //! - everything else takes no time.
 //!
@@ -54,7 +55,7 @@ use petgraph::Direction;
 use super::paths::{Cost, Paths};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::Program;
-use crate::plan::time::quiet_span;
+use crate::plan::time::quiet_union_span;
 
 /// A duration range in seconds. `max == None` means unbounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,31 +131,31 @@ pub fn edge_bounds(program: &Program, journey: &Journey, e: EdgeIndex) -> Bounds
         let max = g
             .edges_directed(from, Direction::Outgoing)
             .filter(|r| !matches!(r.weight(), Edge::Ends(_)))
-            .map(|r| node_edge_bounds(program, &g[from].kind, r.weight()).max)
+            .map(|r| node_edge_bounds(program, journey, &g[from].kind, r.weight()).max)
             .max()
             .flatten()
             .unwrap_or(0);
         return Bounds::range(0, max);
     }
-    node_edge_bounds(program, &g[from].kind, &g[e])
+    node_edge_bounds(program, journey, &g[from].kind, &g[e])
 }
 
-fn node_edge_bounds(program: &Program, kind: &NodeKind, edge: &Edge) -> Bounds {
+fn node_edge_bounds(program: &Program, journey: &Journey, kind: &NodeKind, edge: &Edge) -> Bounds {
     match kind {
         NodeKind::Wait { seconds } => Bounds::exact(*seconds),
         NodeKind::WaitUntil { weekday, .. } => {
             Bounds::range(0, if weekday.is_some() { 7 * DAY } else { DAY })
         }
-        NodeKind::WaitFor { within, .. } => match edge {
+        NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
             Edge::Timeout => Bounds::exact(*within),
             _ => Bounds::range(0, *within),
         },
         NodeKind::Send(m) => {
             let ch = program.channel(program.message(*m).channel);
-            match ch.quiet_hours {
-                Some((from, to)) => Bounds::range(0, quiet_span(from, to)),
-                None => Bounds::ZERO,
-            }
+            let periods = program.campaign(journey.campaign).quiet_periods(ch);
+            // Quiet hours that leave no time to send are rejected before
+            // lowering; a day is the most such a send could wait.
+            Bounds::range(0, quiet_union_span(&periods).unwrap_or(DAY))
         }
         _ => Bounds::ZERO,
     }
@@ -443,6 +444,21 @@ mod tests {
     }
 
     #[test]
+    fn campaign_quiet_hours_hold_every_send_on_top_of_the_channel_s() {
+        let (mut b, ev, m, q) = setup();
+        let steps = vec![b.send(m), b.send(q), b.wait(D)];
+        let c = b.campaign("c", on_event(ev), steps);
+        let at_loc = b.program.campaigns[0].loc;
+        // 07:00-10:00 on top of the email channel's 21:00-08:00: 13 hours.
+        b.campaign_mut(c).quiet_hours = Some((7 * 60, 10 * 60, at_loc));
+        let j = lower(&b.program, c);
+        let t = analyze(&b.program, &j);
+        // The push channel has no quiet hours of its own: the campaign's hold it.
+        assert_eq!(at(&t, &j, "send-q"), arr(0, Some(3 * H)));
+        assert_eq!(at(&t, &j, "wait"), arr(0, Some(16 * H)));
+    }
+
+    #[test]
     fn edge_bounds_and_arrivals_on_a_line() {
         let (mut b, ev, m, q) = setup();
         let steps = vec![
@@ -469,8 +485,8 @@ mod tests {
         assert_eq!(at(&t, &j, "send-m"), arr(2 * D, Some(13 * D + 11 * H)));
         assert_eq!(at(&t, &j, "@end"), arr(2 * D, Some(13 * D + 11 * H)));
         assert_eq!(at(&t, &j, "@goal"), arr(0, Some(13 * D + 11 * H)));
-        assert_eq!(quiet_span(21 * 60, 8 * 60), 11 * H);
-        assert_eq!(quiet_span(60, 3 * 60), 2 * H);
+        assert_eq!(crate::plan::time::quiet_span(21 * 60, 8 * 60), 11 * H);
+        assert_eq!(crate::plan::time::quiet_span(60, 3 * 60), 2 * H);
     }
 
     /// `if x { wait 1d } else { wait 3d }  send m`, lowered.

@@ -58,18 +58,30 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             new_entries.clone(),
         );
     }
-    if op.goal != np.goal {
-        let effect = match &np.goal {
+    if op.goal != np.goal || o.meaning(&op.goal_filter) != n.meaning(&np.goal_filter) {
+        let goal = |p: &Plan| {
+            p.goal
+                .as_ref()
+                .map(|g| event_where(g, p.goal_filter.as_ref()))
+        };
+        let effect = match goal(np) {
             Some(g) => {
                 format!("from the change on, `{g}` ends journeys in progress as a conversion")
             }
             None => "nothing ends journeys as a conversion any more".to_string(),
         };
-        push("goal", op.goal.clone(), np.goal.clone(), Some(effect));
+        push("goal", goal(op), goal(np), Some(effect));
     }
-    if op.exits != np.exits {
-        let added: Vec<&String> = np.exits.iter().filter(|e| !op.exits.contains(e)).collect();
-        let gone: Vec<&String> = op.exits.iter().filter(|e| !np.exits.contains(e)).collect();
+    if op.exits != np.exits || o.meaning(&op.exit_filters) != n.meaning(&np.exit_filters) {
+        let exits = |p: &Plan| -> Vec<String> {
+            p.exits
+                .iter()
+                .map(|e| event_where(e, p.exit_filters.get(e)))
+                .collect()
+        };
+        let (old, new) = (exits(op), exits(np));
+        let added: Vec<&String> = new.iter().filter(|e| !old.contains(e)).collect();
+        let gone: Vec<&String> = old.iter().filter(|e| !new.contains(e)).collect();
         let mut effect = Vec::new();
         if !added.is_empty() {
             effect.push(format!(
@@ -86,11 +98,23 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             ));
         }
         let show = |v: &[String]| (!v.is_empty()).then(|| v.join(", "));
+        push("exits", show(&old), show(&new), Some(effect.join("; ")));
+    }
+    if o.meaning(&op.exit_unless) != n.meaning(&np.exit_unless) {
+        let show = |p: &Plan| {
+            (!p.exit_unless.is_empty()).then(|| {
+                p.exit_unless
+                    .iter()
+                    .map(expr)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        };
         push(
-            "exits",
-            show(&op.exits),
-            show(&np.exits),
-            Some(effect.join("; ")),
+            "exit_unless",
+            show(op),
+            show(np),
+            Some("journeys in progress are checked against the new conditions at their next checkpoint (leaving a wait, or right before a send)".into()),
         );
     }
     if op.limits != np.limits {
@@ -127,6 +151,14 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
             Some("times of day (wait until, quiet hours, scheduled triggers) move with it".into()),
         );
     }
+    if op.quiet_hours != np.quiet_hours {
+        push(
+            "quiet_hours",
+            op.quiet_hours.as_ref().map(quiet_hours),
+            np.quiet_hours.as_ref().map(quiet_hours),
+            Some("sends from the change on wait out the new quiet hours (and their channel’s); a send already held is tried again when its hold ends, under the new hours".into()),
+        );
+    }
     if op.description != np.description {
         push(
             "description",
@@ -147,6 +179,18 @@ pub(super) fn settings(o: &Side, n: &Side) -> Vec<SettingChange> {
         );
     }
     out
+}
+
+/// `EVENT [where EXPR]`, of a goal or an exit.
+fn event_where(event: &str, filter: Option<&plan::Expr>) -> String {
+    match filter {
+        Some(f) => format!("{event} where {}", expr(f)),
+        None => event.to_string(),
+    }
+}
+
+fn quiet_hours(q: &plan::QuietHours) -> String {
+    format!("{} to {}", q.from, q.to)
 }
 
 pub(super) fn list(items: &[&String]) -> String {
@@ -172,6 +216,10 @@ pub(super) fn message_changes(a: &MessageDecl, b: &MessageDecl) -> Vec<String> {
     if a.subject != b.subject {
         let s = |s: &Option<String>| s.as_deref().map_or("none".to_string(), quote);
         out.push(format!("subject: {} -> {}", s(&a.subject), s(&b.subject)));
+    }
+    if a.offer != b.offer {
+        let s = |s: &Option<String>| s.as_deref().map_or("none".to_string(), quote);
+        out.push(format!("offer: {} -> {}", s(&a.offer), s(&b.offer)));
     }
     let keys: BTreeSet<&String> = a.vars.keys().chain(b.vars.keys()).collect();
     for k in keys {
@@ -211,10 +259,8 @@ pub(super) fn content(o: &Side, n: &Side) -> Vec<ContentChange> {
             changes.push(format!("consent: {} -> {}", c(&a.consent), c(&b.consent)));
         }
         if a.quiet_hours != b.quiet_hours {
-            let q = |q: &Option<plan::QuietHours>| {
-                q.as_ref()
-                    .map_or("none".to_string(), |q| format!("{} to {}", q.from, q.to))
-            };
+            let q =
+                |q: &Option<plan::QuietHours>| q.as_ref().map_or("none".to_string(), quiet_hours);
             changes.push(format!(
                 "quiet hours: {} -> {}",
                 q(&a.quiet_hours),

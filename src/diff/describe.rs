@@ -2,6 +2,7 @@
 //! syntax, steps and triggers in words, and what steps are compared by.
 
 use super::*;
+use crate::plan::SetTo;
 
 pub(super) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
@@ -58,6 +59,7 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
         ),
         Expr::Not { arg } => match arg.as_ref() {
             Expr::IsSet { value } => (4, format!("{} is not set", operand(value))),
+            Expr::IsEmpty { value } => (4, format!("{} is not empty", operand(value))),
             other => (3, format!("not {}", expr_at(other, 3))),
         },
         Expr::Segment { name, .. } | Expr::SegmentRef { name } => (4, name.clone()),
@@ -93,6 +95,10 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
             )
         }
         Expr::IsSet { value } => (4, format!("{} is set", operand(value))),
+        Expr::IsEmpty { value } => (4, format!("{} is empty", operand(value))),
+        Expr::Contains { list, item } => {
+            (4, format!("{} contains {}", operand(list), operand(item)))
+        }
         Expr::Did {
             event,
             filter,
@@ -179,6 +185,16 @@ pub(super) fn trigger(t: &Trigger) -> String {
         Trigger::Daily { at } => format!("daily at {at}"),
         Trigger::Weekly { on, at } => format!("weekly on {} at {at}", weekday(*on)),
         Trigger::Once { date, at } => format!("once at {date} {at}"),
+        Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => format!(
+            "{}{attribute} at {at}{}",
+            crate::words::day_offset(*offset_days),
+            if *yearly { " yearly" } else { "" }
+        ),
     }
 }
 
@@ -204,6 +220,17 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
             wait_on(on, filter.as_ref()),
             format_duration(*within)
         ),
+        NodeKind::WaitForAny { arms, within } => {
+            let arms: Vec<String> = arms
+                .iter()
+                .map(|a| format!("on {}", wait_on(&a.on, a.filter.as_ref())))
+                .collect();
+            format!(
+                "wait for any within {}: {}",
+                format_duration(*within),
+                arms.join(" / ")
+            )
+        }
         NodeKind::Branch => {
             let mut arms = Vec::new();
             for e in &n.successors {
@@ -234,6 +261,18 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
         NodeKind::Goto { target } => format!("goto {target}"),
         NodeKind::Exit => "exit".to_string(),
         NodeKind::End => "end of the journey".to_string(),
+        NodeKind::Set { attribute, value } => {
+            let v = match value {
+                SetTo::Value { operand: o } => operand(o),
+                SetTo::List { items } => format!(
+                    "[{}]",
+                    items.iter().map(operand).collect::<Vec<_>>().join(", ")
+                ),
+                SetTo::Now => "now".to_string(),
+            };
+            format!("set {attribute} = {v}")
+        }
+        NodeKind::Unset { attribute } => format!("unset {attribute}"),
     }
 }
 
@@ -279,6 +318,10 @@ pub(super) fn stay_note(a: &Node, b: &Node, now: &str) -> String {
              (at once if it has passed)"
         ),
         NodeKind::WaitFor { .. } => format!("they now {now}, counted from when they arrived"),
+        NodeKind::WaitForAny { .. } => format!(
+            "they now {now}, counted from when they arrived: the `on`s of the new version \
+             apply (one removed no longer takes them, one added does)"
+        ),
         NodeKind::Send { message } => match &a.kind {
             NodeKind::Send { message: was } if was == message => {
                 format!("when the quiet hours end they get `{message}` with its new content")

@@ -264,6 +264,10 @@ impl Erase for TypeExpr {
                 values.erase();
                 span.erase();
             }
+            TypeExpr::List(elem, span) => {
+                elem.erase();
+                span.erase();
+            }
         }
     }
 }
@@ -301,6 +305,7 @@ impl Erase for MessageProp {
             MessagePropKind::Channel(i) => i.erase(),
             MessagePropKind::Template(s)
             | MessagePropKind::Subject(s)
+            | MessagePropKind::Offer(s)
             | MessagePropKind::Description(s) => s.erase(),
             MessagePropKind::Vars(vars) => vars.erase(),
         }
@@ -323,14 +328,21 @@ impl Erase for CampaignProp {
         match kind {
             CampaignPropKind::Description(s) | CampaignPropKind::Timezone(s) => s.erase(),
             CampaignPropKind::Trigger(t) => t.erase(),
-            CampaignPropKind::Audience(e) => e.erase(),
+            CampaignPropKind::Audience(e) | CampaignPropKind::ExitUnless(e) => e.erase(),
             CampaignPropKind::Reentry(r) => match r {
                 Reentry::Never | Reentry::Always => {}
                 Reentry::After(d) => d.erase(),
             },
-            CampaignPropKind::Goal(i) | CampaignPropKind::ExitWhen(i) => i.erase(),
+            CampaignPropKind::Goal(i, f) | CampaignPropKind::ExitWhen(i, f) => {
+                i.erase();
+                f.erase();
+            }
             CampaignPropKind::Limit(l) => l.erase(),
             CampaignPropKind::Window(a, b) => {
+                a.erase();
+                b.erase();
+            }
+            CampaignPropKind::QuietHours(a, b) => {
                 a.erase();
                 b.erase();
             }
@@ -356,6 +368,19 @@ impl Erase for Trigger {
             Trigger::Once(d, t) => {
                 d.erase();
                 t.erase();
+            }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                if let Some((d, _)) = offset {
+                    d.erase();
+                }
+                attr.erase();
+                at.erase();
+                yearly.erase();
             }
         }
     }
@@ -402,6 +427,17 @@ impl Erase for Step {
                 then.erase();
                 otherwise.erase();
             }
+            StepKind::WaitAny {
+                within,
+                arms,
+                close,
+                otherwise,
+            } => {
+                within.erase();
+                arms.erase();
+                close.erase();
+                otherwise.erase();
+            }
             StepKind::If { arms, otherwise } => {
                 arms.erase();
                 otherwise.erase();
@@ -416,6 +452,18 @@ impl Erase for Step {
                 body.erase();
             }
             StepKind::Exit => {}
+            StepKind::Set { attr, value } => {
+                attr.erase();
+                match value {
+                    SetValue::Operand(o) => o.erase(),
+                    SetValue::List(items, span) => {
+                        items.erase();
+                        span.erase();
+                    }
+                    SetValue::Now(span) => span.erase(),
+                }
+            }
+            StepKind::Unset(attr) => attr.erase(),
         }
     }
 }
@@ -425,6 +473,25 @@ impl Erase for WaitOn {
         match self {
             WaitOn::Event(i) | WaitOn::Opened(i) | WaitOn::Clicked(i) => i.erase(),
         }
+    }
+}
+
+impl Erase for AnyArm {
+    fn erase(&mut self) {
+        let AnyArm {
+            on,
+            on_span,
+            filter,
+            body,
+            span,
+            head,
+        } = self;
+        on.erase();
+        on_span.erase();
+        filter.erase();
+        body.erase();
+        span.erase();
+        head.erase();
     }
 }
 
@@ -464,7 +531,13 @@ impl Erase for Expr {
                 operand.erase();
                 list.erase();
             }
-            ExprKind::IsSet { path, negated: _ } => path.erase(),
+            ExprKind::IsSet { path, negated: _ } | ExprKind::IsEmpty { path, negated: _ } => {
+                path.erase()
+            }
+            ExprKind::Contains { list, item } => {
+                list.erase();
+                item.erase();
+            }
             ExprKind::Name(p) => p.erase(),
             ExprKind::Bool(_) => {}
             ExprKind::Did {

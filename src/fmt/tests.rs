@@ -485,3 +485,31 @@ fn history_conditions_and_priority() {
         "campaign c {\n  trigger e\n  priority 7\n  audience not in campaign d and not received any email within 16h\n  journey {\n    if received m since entry at least 2 times or opened any within 1d or clicked any sms within 2d {\n      send m\n    }\n  }\n}\n",
     );
 }
+
+#[test]
+fn lists_dates_offers_sets_and_date_triggers() {
+    check(
+        "profile { tags:list   of text, sizes: list of one of \"s\",\"m\", born: date }\n",
+        "profile { tags: list of text, sizes: list of one of \"s\", \"m\", born: date }\n",
+    );
+    check(
+        "segment s = tags  contains \"a\" and tags is  not empty or sizes is empty\n",
+        "segment s = tags contains \"a\" and tags is not empty or sizes is empty\n",
+    );
+    check(
+        "message m { channel email  template \"t\"   offer \"bf-40\" }\n",
+        "message m { channel email  template \"t\"  offer \"bf-40\" }\n",
+    );
+    check(
+        &journey("set tags = [ \"a\" ,\"b\" ]\nset seen=now\nunset   tags"),
+        &journey("set tags = [\"a\", \"b\"]\nset seen = now\nunset tags"),
+    );
+    check(
+        "campaign c {\n  trigger   7d before born at 09:00   yearly\n  journey {\n    exit\n  }\n}\n",
+        "campaign c {\n  trigger 7d before born at 09:00 yearly\n  journey {\n    exit\n  }\n}\n",
+    );
+    check(
+        "campaign c {\n  trigger on  born at 09:00\n  journey {\n    exit\n  }\n}\n",
+        "campaign c {\n  trigger on born at 09:00\n  journey {\n    exit\n  }\n}\n",
+    );
+}

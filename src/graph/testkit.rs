@@ -149,6 +149,7 @@ impl ProgramBuilder {
             subject: None,
             description: None,
             vars: BTreeMap::new(),
+            offer: None,
             placeholders: Vec::new(),
             loc,
             allows: Allows::default(),
@@ -295,6 +296,10 @@ impl ProgramBuilder {
     }
     pub fn exit(&mut self) -> Step {
         self.step(StepKind::Exit)
+    }
+    /// `set ATTR = VALUE`, or `unset ATTR` when `value` is `None`.
+    pub fn set(&mut self, attr: AttrId, value: Option<SetValue>) -> Step {
+        self.step(StepKind::Set { attr, value })
     }
 
     // ---- conditions ----

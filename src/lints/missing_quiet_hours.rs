@@ -16,8 +16,8 @@
 //! in-app messages, ads, webhooks and letters do not interrupt anyone and
 //! are not checked.
 //!
-//! Quiet hours on the campaign itself (brief v2's `quiet_hours FROM to TO`
-//! in a campaign) will count as well once the language accepts them.
+//! Quiet hours on the campaign itself (`quiet_hours FROM to TO` in the
+//! campaign) count as well: they hold every send of the campaign.
 //!
 //! ## Example
 //! ```omni
@@ -45,25 +45,18 @@ use std::collections::HashSet;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::{kind_note, step_span, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{Campaign, ChannelId, StepKind};
+use crate::model::{ChannelId, StepKind};
 
 pub const CODE: Code = Code::MissingQuietHours;
 
 /// Channel kinds that interrupt a person when a message arrives.
 pub const INTERRUPTING_KINDS: &[&str] = &["sms", "push", "whatsapp"];
 
-/// The campaign's own quiet hours (minutes after midnight, `from` to `to`).
-/// The language has none yet: when campaigns get `quiet_hours` (brief v2),
-/// this returns them, and the lint honours them with no other change.
-fn campaign_quiet_hours(_campaign: &Campaign) -> Option<(u32, u32)> {
-    None
-}
-
 pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let program = cx.program;
     let mut out = Vec::new();
     for campaign in cx.campaigns() {
-        if campaign_quiet_hours(campaign).is_some() {
+        if campaign.quiet_hours.is_some() {
             continue;
         }
         let mut seen: HashSet<ChannelId> = HashSet::new();
@@ -96,8 +89,8 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                     format!("`{}` has no `quiet_hours`", ch.name),
                 )
                 .with_help(format!(
-                    "give channel `{}` the hours when it must not send, e.g. `quiet_hours 20:00 to 09:00`: sends are held until they end",
-                    ch.name
+                    "give channel `{}` (or campaign `{}`) the hours when it must not send, e.g. `quiet_hours 20:00 to 09:00`: sends are held until they end",
+                    ch.name, campaign.name
                 )),
             );
         });

@@ -143,6 +143,16 @@ fn check_journey(
         let loop_node = via_repeat.or(via_goto).or(via_irregular);
         let what = if m1 == m2 {
             format!("`{}` is sent again here", msg2.name)
+        } else if let Some(offer) = msg2.same_offer(msg1) {
+            format!(
+                "`{}` carries the same offer (`{offer}`) as `{}`",
+                msg2.name, msg1.name
+            )
+        } else if msg2.template != msg1.template || msg2.vars != msg1.vars {
+            format!(
+                "`{}` repeats the content of `{}` (through messages with the same offer or template)",
+                msg2.name, msg1.name
+            )
         } else {
             format!(
                 "`{}` repeats the content of `{}` (template \"{}\"{})",

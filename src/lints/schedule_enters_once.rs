@@ -1,8 +1,9 @@
 //! # schedule-enters-once
 //!
 //! A campaign with a repeating schedule (`trigger daily at ...`, `trigger
-//! weekly on ... at ...`) that leaves `reentry` at its default, `never`.
-//! Reported at the `trigger`.
+//! weekly on ... at ...`, a `yearly` date trigger such as `trigger 7d
+//! before birthday at 09:00 yearly`) that leaves `reentry` at its default,
+//! `never`. Reported at the `trigger`.
 //!
 //! ## Why
 //! `reentry never` means a person enters a campaign at most once in their
@@ -44,12 +45,16 @@ use crate::model::{Reentry, Trigger};
 pub const CODE: Code = Code::ScheduleEntersOnce;
 
 /// How often a trigger fires for the same person, when it repeats on a
-/// schedule. (Brief v2's `yearly` date triggers belong here too.)
+/// schedule.
 fn repeats(trigger: &Trigger) -> Option<&'static str> {
     match trigger {
         Trigger::Daily { .. } => Some("every day"),
         Trigger::Weekly { .. } => Some("every week"),
-        Trigger::Event { .. } | Trigger::Enters(_) | Trigger::Once { .. } => None,
+        Trigger::Date { yearly: true, .. } => Some("every year"),
+        Trigger::Event { .. }
+        | Trigger::Enters(_)
+        | Trigger::Once { .. }
+        | Trigger::Date { yearly: false, .. } => None,
     }
 }
 

@@ -126,8 +126,10 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
         };
         let again = match campaign.trigger {
             // Fires once: nobody can enter twice, whatever D is.
-            Trigger::Once { .. } => continue,
-            Trigger::Daily { .. } | Trigger::Weekly { .. } => "at the first run after they finish",
+            Trigger::Once { .. } | Trigger::Date { yearly: false, .. } => continue,
+            Trigger::Daily { .. } | Trigger::Weekly { .. } | Trigger::Date { yearly: true, .. } => {
+                "at the first run after they finish"
+            }
             Trigger::Event { .. } | Trigger::Enters(_) => "the moment they finish",
         };
         let timing = cx.timing(journey);

@@ -9,14 +9,19 @@
 //!   that instant: the audience, the trigger filter, the enclosing and
 //!   earlier conditions, with no time passing in between (trigger fields
 //!   and positive `did ... since entry`, `opened`, `clicked` facts survive
-//!   waits; everything else can change while time passes);
+//!   waits; everything else can change while time passes), and the
+//!   campaign's `exit unless` conditions, which hold at entry and again
+//!   after every wait (people for whom they fail have left);
 //! - it is an `else` after conditions that cover every case (remember that
 //!   a comparison on an unset attribute is false, so `plan == "free"`,
 //!   `"pro"`, `"enterprise"` do not cover an unset `plan`);
 //! - it is in a split arm with 0%;
-//! - it is in a `wait for` branch on the goal or an exit event, or behind a
-//!   condition that one of them happened since entry: the journey has
-//!   ended by then;
+//! - it is in a `wait for` (or `wait for any` `on`) branch on the goal or
+//!   an exit event, or behind a condition that one of them happened since
+//!   entry: the journey has ended by then (with a `where` on the goal or
+//!   exit, only when the branch's own `where` implies it);
+//! - it is in an `on` of a `wait for any` that an earlier `on` always takes
+//!   first (the same thing, and the earlier `where`, if any, covers it);
 //! - it tests engagement (`opened`, `clicked`) with a message that no path
 //!   sends before;
 //! - it cannot be reached before the campaign's window closes: its earliest
@@ -262,6 +267,7 @@ impl Analysis<'_, '_> {
                         NodeKind::Branch { .. }
                         | NodeKind::Split
                         | NodeKind::WaitFor { .. }
+                        | NodeKind::WaitAny { .. }
                         | NodeKind::Named { .. } => " (every path through it exits or jumps away)",
                         _ => "",
                     };
@@ -326,6 +332,16 @@ impl Analysis<'_, '_> {
                 (
                     format!("the `repeat` on line {ul} never finishes a round, so flow never continues after it"),
                     "let the `repeat` body run to its end, or remove the steps after it".into(),
+                )
+            }
+            Dead::Shadowed { earlier } => {
+                label(d, uloc, "waits for the first of several things");
+                (
+                    format!(
+                        "the `on` number {} of the `wait for any` on line {ul} waits for the same thing (its `where`, if any, covers this one's) and takes it first",
+                        earlier + 1
+                    ),
+                    "remove this `on`, or move it before the other and narrow its `where`".into(),
                 )
             }
             Dead::WaitEnds { event, goal } => {
@@ -475,12 +491,19 @@ impl Analysis<'_, '_> {
         let cx = self.cx;
         let campaign = cx.program.campaign(self.journey.campaign);
         let name = &cx.program.event(event).name;
+        // With a `where` on the goal or exit, only occurrences it covers.
+        let filtered = campaign.end_filter(event).is_some();
+        let which = if filtered {
+            format!("every `{name}` counted here meets the `where` of this campaign's")
+        } else {
+            format!("`{name}` is this campaign's")
+        };
         if goal {
             if let Some((_, loc)) = campaign.goal {
                 label(d, loc, "the goal ends the journey");
             }
             (
-                format!("`{name}` is this campaign's goal, so the journey has already ended when it happens"),
+                format!("{which} goal, so the journey has already ended when it happens"),
                 format!("remove this branch; to follow up on `{name}`, write a campaign triggered by it"),
             )
         } else {
@@ -488,7 +511,11 @@ impl Analysis<'_, '_> {
                 label(d, *loc, "this ends the journey");
             }
             (
-                format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens"),
+                if filtered {
+                    format!("{which} `exit when`, so the journey has already ended when it happens")
+                } else {
+                    format!("`{name}` ends this journey (`exit when`), so it has already ended when it happens")
+                },
                 format!("remove this branch, or stop exiting on `{name}`"),
             )
         }
@@ -522,6 +549,9 @@ impl Analysis<'_, '_> {
         }
         match f.role {
             Role::Audience => format!("the audience ({lit})"),
+            Role::ExitUnless => {
+                format!("`exit unless` ({lit}), checked at entry and whenever time passes")
+            }
             Role::TriggerFilter => format!("the trigger filter ({lit})"),
             Role::TriggerSegment => format!("the trigger ({lit})"),
             Role::Arm { branch, taken, .. } => {
@@ -541,18 +571,29 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `send` on line {}", line(cx, g[n].loc))
             }
+            Role::Set { node } => {
+                let n = NodeIndex::new(node as usize);
+                let head = cx.program.steps.head(g[n].loc);
+                format!(
+                    "the `{}` on line {}, with no wait since",
+                    text(cx, Loc::new(g[n].loc.file, head)),
+                    line(cx, g[n].loc)
+                )
+            }
         }
     }
 
     fn fact_label(&self, f: &Leaf) -> String {
         match f.role {
             Role::Audience => "required by the audience".into(),
+            Role::ExitUnless => "holds, or the journey has ended (`exit unless`)".into(),
             Role::TriggerFilter => "required by the trigger filter".into(),
             Role::TriggerSegment => "holds on entry".into(),
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
             Role::Sent { .. } => "known since this send".into(),
+            Role::Set { .. } => "written here".into(),
         }
     }
 }

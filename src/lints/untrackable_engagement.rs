@@ -150,21 +150,29 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
         })
     });
     walk_steps(&campaign.journey, &mut |step| {
-        let StepKind::WaitFor { on, .. } = &step.kind else {
-            return;
+        let awaited: Vec<(&WaitOn, Loc)> = match &step.kind {
+            StepKind::WaitFor { on, .. } => vec![(on, step.loc)],
+            StepKind::WaitAny { arms, .. } => arms.iter().map(|a| (&a.on, a.loc)).collect(),
+            _ => return,
         };
-        let (verb, message) = match on {
-            WaitOn::Opened(m) => (Verb::Opened, *m),
-            WaitOn::Clicked(m) => (Verb::Clicked, *m),
-            WaitOn::Event(_) => return,
-        };
-        out.push(Check {
-            verb,
-            what: What::Message(message),
-            span: waited_span(cx, step.loc),
-            loc: step.loc,
-            waited: true,
-        });
+        for (on, at) in awaited {
+            let (verb, message) = match on {
+                WaitOn::Opened(m) => (Verb::Opened, *m),
+                WaitOn::Clicked(m) => (Verb::Clicked, *m),
+                WaitOn::Event(_) => continue,
+            };
+            let span = match step.kind {
+                StepKind::WaitFor { .. } => waited_span(cx, at),
+                _ => at.span,
+            };
+            out.push(Check {
+                verb,
+                what: What::Message(message),
+                span,
+                loc: at,
+                waited: true,
+            });
+        }
     });
     out.sort_by_key(|c| (c.loc.file, c.span.start));
     out

@@ -281,6 +281,9 @@ struct Parsed {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// The message of the error on a file that is not UTF-8.
+pub const NOT_UTF8: &str = "this file is not valid UTF-8";
+
 /// Decodes UTF-8 (reporting the first bad byte) and parses, through the
 /// cache when there is one.
 fn decode_and_parse(id: FileId, bytes: Vec<u8>, cache: Option<&ParseCache>) -> Parsed {
@@ -310,7 +313,7 @@ fn decode_and_parse(id: FileId, bytes: Vec<u8>, cache: Option<&ParseCache>) -> P
                     Code::SyntaxError,
                     id,
                     Span::new(at, at + 1),
-                    "this file is not valid UTF-8",
+                    NOT_UTF8,
                 )
                 .with_help("save the file as UTF-8")],
             }

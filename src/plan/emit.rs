@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{
     time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr, Limit, MessageDecl,
     Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger,
-    ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
+    ValueType, VarValue, WaitArm, WaitOn, Weekday, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -71,6 +71,20 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             date: date.format("%Y-%m-%d").to_string(),
             at: time_of_day(*minutes),
         },
+        model::Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => {
+            cx.attrs.insert(*attr);
+            Trigger::Date {
+                attribute: program.attr(*attr).name.clone(),
+                offset_days: *offset_days,
+                at: time_of_day(*minutes),
+                yearly: *yearly,
+            }
+        }
     };
     let audience = c.audience.as_ref().map(|a| cx.expr(a));
     let reentry = match c.reentry {
@@ -89,6 +103,13 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             cx.events.insert(*e);
             program.event(*e).name.clone()
         })
+        .collect();
+    let goal_filter = c.goal_filter.as_ref().map(|f| cx.expr(f));
+    let exit_unless = c.exit_unless.iter().map(|c| cx.expr(c)).collect();
+    let exit_filters = c
+        .exit_filters
+        .iter()
+        .map(|(e, f)| (program.event(*e).name.clone(), cx.expr(f)))
         .collect();
     let limits = c.limits.iter().map(limit).collect();
     let timezone = c.timezone.clone().unwrap_or_else(|| "UTC".to_string());
@@ -145,6 +166,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
                     .iter()
                     .map(|(k, v)| (k.clone(), var_value(v)))
                     .collect(),
+                offer: msg.offer.clone(),
                 placeholders,
             },
         );
@@ -156,10 +178,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
             ChannelDecl {
                 kind: ch.kind.clone(),
                 consent: ch.consent.map(|a| program.attr(a).name.clone()),
-                quiet_hours: ch.quiet_hours.map(|(from, to)| QuietHours {
-                    from: time_of_day(from),
-                    to: time_of_day(to),
-                }),
+                quiet_hours: ch.quiet_hours.map(|(from, to)| quiet_hours(from, to)),
                 limits: ch.limits.iter().map(limit).collect(),
             },
         );
@@ -204,12 +223,16 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         audience,
         reentry,
         goal,
+        goal_filter,
         exits: exits.into_iter().collect(),
+        exit_filters,
+        exit_unless,
         limits,
         window,
         priority: c.priority,
         timezone,
         timezone_attribute,
+        quiet_hours: c.quiet_hours.map(|(from, to, _)| quiet_hours(from, to)),
         profile,
         events,
         channels,
@@ -223,12 +246,22 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
 
 /// The order of a node's successors in the plan: arms in source order,
 /// `else` last; `event` before `timeout`; `body` before `done`.
+fn quiet_hours(from: u32, to: u32) -> QuietHours {
+    QuietHours {
+        from: time_of_day(from),
+        to: time_of_day(to),
+    }
+}
+
 fn edge_rank(e: &GEdge) -> usize {
     match e {
         GEdge::If(i) => *i,
         GEdge::Arm { index, .. } => *index,
         GEdge::Else => usize::MAX,
-        GEdge::Timeout | GEdge::Done => 1,
+        GEdge::On(i) => *i,
+        GEdge::Done => 1,
+        // After every arm of a `wait for any`.
+        GEdge::Timeout => usize::MAX - 1,
         _ => 0,
     }
 }
@@ -263,6 +296,31 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// What a `wait for` or an `on` waits for.
+    fn wait_on(&mut self, on: &model::WaitOn) -> WaitOn {
+        let program = self.program;
+        match on {
+            model::WaitOn::Event(e) => {
+                self.events.insert(*e);
+                WaitOn::Event {
+                    event: program.event(*e).name.clone(),
+                }
+            }
+            model::WaitOn::Opened(m) => {
+                self.messages.insert(*m);
+                WaitOn::Opened {
+                    message: program.message(*m).name.clone(),
+                }
+            }
+            model::WaitOn::Clicked(m) => {
+                self.messages.insert(*m);
+                WaitOn::Clicked {
+                    message: program.message(*m).name.clone(),
+                }
+            }
+        }
+    }
+
     fn loc(&self, loc: model::Loc) -> (u32, u32) {
         let lc = self.sources.get(loc.file).line_col(loc.span.start as usize);
         (lc.line as u32, lc.column as u32)
@@ -308,6 +366,14 @@ impl Cx<'_> {
                         weight: *weight,
                     },
                     GEdge::Matched => EdgeLabel::Event,
+                    GEdge::On(i) => {
+                        let GKind::WaitAny { arms, .. } = &node.kind else {
+                            unreachable!("`on` edge out of a `wait for any`")
+                        };
+                        EdgeLabel::On {
+                            arm: arms[*i].2.clone(),
+                        }
+                    }
                     GEdge::Timeout => EdgeLabel::Timeout,
                     GEdge::Body => EdgeLabel::Body,
                     GEdge::Done => EdgeLabel::Done,
@@ -333,27 +399,19 @@ impl Cx<'_> {
                     at: time_of_day(*minutes),
                 },
                 GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
-                    on: match on {
-                        model::WaitOn::Event(e) => {
-                            self.events.insert(*e);
-                            WaitOn::Event {
-                                event: program.event(*e).name.clone(),
-                            }
-                        }
-                        model::WaitOn::Opened(m) => {
-                            self.messages.insert(*m);
-                            WaitOn::Opened {
-                                message: program.message(*m).name.clone(),
-                            }
-                        }
-                        model::WaitOn::Clicked(m) => {
-                            self.messages.insert(*m);
-                            WaitOn::Clicked {
-                                message: program.message(*m).name.clone(),
-                            }
-                        }
-                    },
+                    on: self.wait_on(on),
                     filter: filter.as_ref().map(|f| self.expr(f)),
+                    within: *within,
+                },
+                GKind::WaitAny { arms, within } => NodeKind::WaitForAny {
+                    arms: arms
+                        .iter()
+                        .map(|(on, filter, arm)| WaitArm {
+                            arm: arm.clone(),
+                            on: self.wait_on(on),
+                            filter: filter.as_ref().map(|f| self.expr(f)),
+                        })
+                        .collect(),
                     within: *within,
                 },
                 GKind::Branch { .. } => NodeKind::Branch,
@@ -364,6 +422,17 @@ impl Cx<'_> {
                     target: target.clone(),
                 },
                 GKind::Exit => NodeKind::Exit,
+                GKind::Set { attr, value } => {
+                    self.attrs.insert(*attr);
+                    let attribute = program.attr(*attr).name.clone();
+                    match value {
+                        None => NodeKind::Unset { attribute },
+                        Some(v) => NodeKind::Set {
+                            attribute,
+                            value: self.set_to(v),
+                        },
+                    }
+                }
                 GKind::End | GKind::Entry | GKind::Goal(_) | GKind::ExitEvent(_) => NodeKind::End,
             };
             let (line, column) = if n == journey.end {
@@ -414,6 +483,24 @@ impl Cx<'_> {
         Operand::Attr {
             attr: path.to_string(),
             ty: ValueType::TEXT,
+        }
+    }
+
+    /// What a `set` writes.
+    fn set_to(&mut self, v: &model::SetValue) -> super::SetTo {
+        use super::SetTo;
+        let constant = |c: &model::Const| model::Value::Const(c.clone());
+        match v {
+            model::SetValue::Const(c) => SetTo::Value {
+                operand: self.operand(&constant(c)),
+            },
+            model::SetValue::TriggerField(e, f) => SetTo::Value {
+                operand: self.operand(&model::Value::TriggerField(*e, *f)),
+            },
+            model::SetValue::List(items) => SetTo::List {
+                items: items.iter().map(|c| self.operand(&constant(c))).collect(),
+            },
+            model::SetValue::Now => SetTo::Now,
         }
     }
 
@@ -510,9 +597,16 @@ impl Cx<'_> {
                     Expr::In { value, list }
                 }
             }
-            CondKind::IsSet { value, negated } => {
-                let e = Expr::IsSet {
-                    value: self.operand(value),
+            CondKind::Contains { list, item } => Expr::Contains {
+                list: self.operand(list),
+                item: self.operand(item),
+            },
+            CondKind::IsSet { value, negated } | CondKind::IsEmpty { value, negated } => {
+                let value = self.operand(value);
+                let e = if matches!(cond.kind, CondKind::IsSet { .. }) {
+                    Expr::IsSet { value }
+                } else {
+                    Expr::IsEmpty { value }
                 };
                 if *negated {
                     Expr::Not { arg: Box::new(e) }

@@ -1,5 +1,5 @@
 //! Reading and writing plans: JSON and YAML, the format version check,
-//! and the JSON Schema.
+//! the JSON Schema.
 
 use serde::Deserialize;
 
@@ -92,4 +92,11 @@ pub fn schema_json() -> String {
     let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
     s.push('\n');
     s
+}
+
+/// Parses `HH:MM` to minutes after midnight.
+pub fn parse_time_of_day(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }

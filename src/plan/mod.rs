@@ -20,9 +20,10 @@
 //! they do not know. `1.1` added the segment table ([`Plan::segments`],
 //! [`Expr::SegmentRef`]): each segment is written once and referred to, so
 //! a plan is as large as its sources, not as their expansion. `1.2` added
-//! the brief-v2 constructs, among them the person's history across
-//! campaigns (`received`, `opened_any`, `clicked_any`, `in_campaign`) and
-//! the campaign's `priority`.
+//! the brief-v2 data and steps: `date` and `list_of` types, the `contains`
+//! and `is_empty` ops; and the person's history across campaigns
+//! (`received`, `opened_any`, `clicked_any`, `in_campaign`) and the
+//! campaign's `priority`.
 
 pub mod emit;
 mod io;
@@ -32,7 +33,7 @@ pub mod time;
 
 use std::collections::BTreeMap;
 
-pub use io::{check_version, schema_json, PlanError};
+pub use io::{check_version, parse_time_of_day, schema_json, PlanError};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -68,9 +69,27 @@ pub struct Plan {
     /// The goal event: when a person in the journey does it, the journey
     /// ends at once and counts as a conversion. `null`: no goal.
     pub goal: Option<String>,
+    /// The goal's `where` (format 1.2): only an occurrence of `goal` for
+    /// which it holds ends the journey (its `event_field` operands read
+    /// that occurrence, profile attributes are read when it happens).
+    /// `null`: every occurrence.
+    #[serde(default)]
+    pub goal_filter: Option<Expr>,
     /// Exit events (`exit when`): when a person in the journey does one,
     /// the journey ends at once, without conversion. Sorted.
     pub exits: Vec<String>,
+    /// The `where` of the exits that have one (format 1.2), by event: only
+    /// an occurrence for which it holds ends the journey (read like
+    /// `goal_filter`). Exits not listed end it on every occurrence.
+    #[serde(default)]
+    pub exit_filters: BTreeMap<String, Expr>,
+    /// `exit unless` conditions (format 1.2): the journey ends (exit
+    /// reason `condition`) at a checkpoint where one of them is false: at
+    /// entry (where they act as part of the audience), when flow leaves a
+    /// node where time passed, and right before every send. In source
+    /// order.
+    #[serde(default)]
+    pub exit_unless: Vec<Expr>,
     /// Campaign limits (`limit N per D`): at most `count` sends of this
     /// campaign's messages to one person within any span shorter than
     /// `per` seconds. A send that would break one is skipped, not delayed.
@@ -90,6 +109,11 @@ pub struct Plan {
     /// profile declares one (`timezone`). `null`: every person uses
     /// `timezone`.
     pub timezone_attribute: Option<String>,
+    /// The campaign's own quiet hours (format 1.2), on top of each
+    /// channel's: a send of this campaign goes out only when neither its
+    /// channel's nor these hold it (person's time zone). `null`: none.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
     /// The profile attributes the plan reads, with their types.
     pub profile: BTreeMap<String, ValueType>,
     /// The events the plan reads (trigger, goal, exits, `did`, `wait for`,
@@ -152,6 +176,19 @@ pub enum Trigger {
     /// Once, on `date` (`YYYY-MM-DD`) at `at` (`HH:MM`) in the person's
     /// time zone.
     Once { date: String, at: String },
+    /// A day relative to the profile attribute `attribute` (format 1.2):
+    /// its day (a `date`, or the day of a `time` in the person's time
+    /// zone) moved by `offset_days` (negative: before), at `at` (`HH:MM`)
+    /// in the person's time zone; with `yearly`, that day of every year
+    /// (29 February is the 28th in other years). An unset attribute never
+    /// fires; a change of the attribute reschedules; days already past
+    /// never fire.
+    Date {
+        attribute: String,
+        offset_days: i64,
+        at: String,
+        yearly: bool,
+    },
 }
 
 /// Whether a person may enter again.
@@ -230,7 +267,9 @@ impl From<crate::model::Weekday> for Weekday {
 }
 
 /// The type of a profile attribute or event field: `"text"`, `"number"`,
-/// `"bool"`, `"time"` (an RFC 3339 instant) or `{"one_of": [...]}`.
+/// `"bool"`, `"time"` (an RFC 3339 instant), `"date"` (a calendar day,
+/// `YYYY-MM-DD`, format 1.2), `{"one_of": [...]}` or `{"list_of": TYPE}`
+/// (a list of values of a type that is not a list, format 1.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ValueType {
@@ -238,6 +277,10 @@ pub enum ValueType {
     /// One of a fixed set of strings, in declaration order.
     OneOf {
         one_of: Vec<String>,
+    },
+    /// A list of values of the element type (format 1.2).
+    ListOf {
+        list_of: Box<ValueType>,
     },
 }
 
@@ -250,6 +293,8 @@ pub enum BasicType {
     Bool,
     /// A point in time.
     Time,
+    /// A calendar day, without a time zone (format 1.2).
+    Date,
 }
 
 impl ValueType {
@@ -257,6 +302,7 @@ impl ValueType {
     pub const NUMBER: ValueType = ValueType::Basic(BasicType::Number);
     pub const BOOL: ValueType = ValueType::Basic(BasicType::Bool);
     pub const TIME: ValueType = ValueType::Basic(BasicType::Time);
+    pub const DATE: ValueType = ValueType::Basic(BasicType::Date);
 }
 
 impl From<&crate::model::Type> for ValueType {
@@ -267,7 +313,11 @@ impl From<&crate::model::Type> for ValueType {
             T::Number => ValueType::NUMBER,
             T::Bool => ValueType::BOOL,
             T::Time => ValueType::TIME,
+            T::Date => ValueType::DATE,
             T::OneOf(v) => ValueType::OneOf { one_of: v.clone() },
+            T::List(e) => ValueType::ListOf {
+                list_of: Box::new(e.as_ref().into()),
+            },
         }
     }
 }
@@ -324,6 +374,10 @@ pub struct MessageDecl {
     pub subject: Option<String>,
     /// Template variables.
     pub vars: BTreeMap<String, VarValue>,
+    /// The promotion the message carries (`offer "ID"`, format 1.2):
+    /// messages with the same offer are the same content. `null`: none.
+    #[serde(default)]
+    pub offer: Option<String>,
     /// The `{{ }}` placeholders of the message's text, in source order,
     /// each once.
     pub placeholders: Vec<Placeholder>,
@@ -414,6 +468,12 @@ pub enum Expr {
     NotIn { value: Operand, list: Vec<Operand> },
     /// `value is set` (`is not set` is `not` of this).
     IsSet { value: Operand },
+    /// `list contains item` (format 1.2): the list `list` holds an element
+    /// equal to `item`; false when either is not set.
+    Contains { list: Operand, item: Operand },
+    /// `value is empty` (format 1.2): the list `value` is not set or has no
+    /// elements (`is not empty` is `not` of this).
+    IsEmpty { value: Operand },
     /// `did EVENT [where ...] [within D | since entry] [at least N times]`:
     /// the person's history holds at least `at_least` occurrences of
     /// `event` in `window` for which `where` holds (`event_field` operands
@@ -608,6 +668,11 @@ pub enum NodeKind {
         filter: Option<Expr>,
         within: u64,
     },
+    /// `wait for any` (format 1.2): wait up to `within` seconds for the
+    /// first of `arms` to happen (an event meeting its `where`, or an open
+    /// or click of its message): flow takes that arm's `on` edge, else the
+    /// `timeout` edge.
+    WaitForAny { arms: Vec<WaitArm>, within: u64 },
     /// `if`: the first `then` edge whose `when` holds, else `else`.
     Branch,
     /// Each person takes one `arm` edge, by a stable hash (see docs).
@@ -621,8 +686,28 @@ pub enum NodeKind {
     Goto { target: String },
     /// Ends the journey (not a conversion).
     Exit,
+    /// `set ATTR = VALUE` (format 1.2): writes `value` to the person's
+    /// profile attribute `attribute` at that instant, then `next`. Takes
+    /// no time; conditions after it read the new value.
+    Set { attribute: String, value: SetTo },
+    /// `unset ATTR` (format 1.2): clears the profile attribute
+    /// `attribute`, then `next`.
+    Unset { attribute: String },
     /// The end of the journey: the person completed it.
     End,
+}
+
+/// What a `set` node writes (format 1.2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SetTo {
+    /// `operand`: a constant (`const`, `date`) or a `trigger_field` (an
+    /// unset field unsets the attribute).
+    Value { operand: Operand },
+    /// A list of constants, for a `list_of` attribute.
+    List { items: Vec<Operand> },
+    /// The instant of the step, for a `time` attribute.
+    Now,
 }
 
 /// What a `wait for` waits for.
@@ -637,6 +722,20 @@ pub enum WaitOn {
     /// The person clicking `message` (at any time since it was sent in
     /// this journey).
     Clicked { message: String },
+}
+
+/// One `on` of a `wait_for_any` node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitArm {
+    /// Its key, unique in the node, from what it waits for (`on-EVENT`,
+    /// `on-opened-M`, `on-clicked-M`, `~2` for a second one with the same
+    /// key): the `arm` of its `on` edge.
+    pub arm: String,
+    /// What it waits for (as in `wait_for`).
+    pub on: WaitOn,
+    /// For an event: what the occurrence must meet (as in `wait_for`).
+    #[serde(rename = "where")]
+    pub filter: Option<Expr>,
 }
 
 /// A labelled successor edge.
@@ -673,8 +772,10 @@ pub enum EdgeLabel {
     Arm { arm: String, weight: u32 },
     /// `wait_for`: the awaited thing happened in time.
     Event,
-    /// `wait_for`: `within` passed first.
+    /// `wait_for`, `wait_for_any`: `within` passed first.
     Timeout,
+    /// `wait_for_any` (format 1.2): the `arm` with this key happened first.
+    On { arm: String },
     /// `repeat`: one more iteration.
     Body,
     /// `repeat`: all iterations done.
@@ -690,7 +791,10 @@ impl NodeKind {
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            NodeKind::Wait { .. } | NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. }
+            NodeKind::Wait { .. }
+                | NodeKind::WaitUntil { .. }
+                | NodeKind::WaitFor { .. }
+                | NodeKind::WaitForAny { .. }
         )
     }
 
@@ -701,6 +805,7 @@ impl NodeKind {
             NodeKind::Wait { .. } => "wait",
             NodeKind::WaitUntil { .. } => "wait_until",
             NodeKind::WaitFor { .. } => "wait_for",
+            NodeKind::WaitForAny { .. } => "wait_for_any",
             NodeKind::Branch => "branch",
             NodeKind::Split => "split",
             NodeKind::Repeat { .. } => "repeat",
@@ -708,6 +813,8 @@ impl NodeKind {
             NodeKind::Goto { .. } => "goto",
             NodeKind::Exit => "exit",
             NodeKind::End => "end",
+            NodeKind::Set { .. } => "set",
+            NodeKind::Unset { .. } => "unset",
         }
     }
 }
@@ -721,18 +828,12 @@ impl EdgeLabel {
             EdgeLabel::Arm { .. } => "arm",
             EdgeLabel::Event => "event",
             EdgeLabel::Timeout => "timeout",
+            EdgeLabel::On { .. } => "on",
             EdgeLabel::Body => "body",
             EdgeLabel::Done => "done",
             EdgeLabel::Jump => "jump",
         }
     }
-}
-
-/// Parses `HH:MM` to minutes after midnight.
-pub fn parse_time_of_day(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 #[cfg(test)]

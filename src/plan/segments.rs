@@ -34,6 +34,8 @@ pub fn refs<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e str)) {
         | Expr::In { .. }
         | Expr::NotIn { .. }
         | Expr::IsSet { .. }
+        | Expr::Contains { .. }
+        | Expr::IsEmpty { .. }
         | Expr::Did { filter: None, .. }
         | Expr::Opened { .. }
         | Expr::Clicked { .. }

@@ -43,6 +43,45 @@ pub fn instant_to_local(tz: Tz, t: Instant) -> NaiveDateTime {
     utc.with_timezone(&tz).naive_local()
 }
 
+/// When a date trigger next fires at or after `from`: on `day` moved by
+/// `offset_days`, at `minutes` local time in `tz`; with `yearly`, on that
+/// day of every year (29 February is the 28th in other years, before the
+/// offset is applied). `None` when that moment has passed (not yearly) or
+/// falls outside the calendar.
+pub fn date_firing(
+    tz: Tz,
+    day: NaiveDate,
+    offset_days: i64,
+    minutes: u32,
+    yearly: bool,
+    from: Instant,
+) -> Option<Instant> {
+    let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)?;
+    let offset = chrono::Duration::try_days(offset_days)?;
+    let at = |d: NaiveDate| -> Option<Instant> {
+        let d = d.checked_add_signed(offset)?;
+        Some(local_to_instant(tz, d.and_time(time)))
+    };
+    if !yearly {
+        return at(day).filter(|&t| t >= from);
+    }
+    // The anniversary whose day, moved by the offset, is the first at or
+    // after `from`: its year is about that of `from` moved back by the
+    // offset.
+    let anniversary = |y: i32| {
+        NaiveDate::from_ymd_opt(y, day.month(), day.day())
+            .or_else(|| NaiveDate::from_ymd_opt(y, day.month(), day.day() - 1))
+    };
+    let around = instant_to_local(tz, from)
+        .date()
+        .checked_sub_signed(offset)?
+        .year();
+    (around - 1..=around + 1)
+        .filter_map(anniversary)
+        .filter_map(at)
+        .find(|&t| t >= from)
+}
+
 /// The first instant of a day in `tz`.
 pub fn start_of_day(tz: Tz, date: NaiveDate) -> Instant {
     local_to_instant(tz, date.and_time(NaiveTime::MIN))
@@ -54,6 +93,11 @@ pub fn format_instant(t: Instant) -> String {
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
+}
+
+/// A day (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn format_day(day: i64) -> String {
+    format_instant(day.saturating_mul(86_400))[..10].to_string()
 }
 
 /// Parses RFC 3339 (any offset) to an instant, dropping fractions of a
@@ -117,9 +161,94 @@ pub fn quiet_until(tz: Tz, t: Instant, from: u32, to: u32) -> Option<Instant> {
     Some(end.max(t + 1))
 }
 
+/// Several quiet periods at once (a channel's and a campaign's): the
+/// longest a send can be delayed by them together, in seconds (the longest
+/// run of minutes inside at least one of them, around the clock), or
+/// `None` when together they cover the whole day and leave no time to send.
+pub fn quiet_union_span(periods: &[(u32, u32)]) -> Option<u64> {
+    const DAY: usize = 1440;
+    let mut quiet = [false; DAY];
+    for &(from, to) in periods {
+        let (from, to) = (from as usize % DAY, to as usize % DAY);
+        let mut m = from;
+        while m != to {
+            quiet[m] = true;
+            m = (m + 1) % DAY;
+        }
+    }
+    let open = quiet.iter().position(|q| !q)?;
+    // Walk the day once, starting at a minute when sending is allowed, so
+    // that a run wrapping past midnight is counted whole.
+    let (mut longest, mut run) = (0u64, 0u64);
+    for i in 1..=DAY {
+        if quiet[(open + i) % DAY] {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    Some(longest * 60)
+}
+
+/// Whether `t` is inside any of the quiet `periods`; if so, the first
+/// instant after it outside all of them (a send held by both a channel's
+/// and a campaign's quiet hours goes out when both allow it). Periods that
+/// together cover the whole day are rejected by the compiler; for such a
+/// plan this stops after one pass per period and returns where it got.
+pub fn quiet_until_all(tz: Tz, t: Instant, periods: &[(u32, u32)]) -> Option<Instant> {
+    let mut now = t;
+    for _ in 0..=periods.len() {
+        let before = now;
+        for &(from, to) in periods {
+            if let Some(end) = quiet_until(tz, now, from, to) {
+                now = end;
+            }
+        }
+        if now == before {
+            break;
+        }
+    }
+    (now > t).then_some(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_periods_together() {
+        // 21:00-08:00 and 07:00-10:00 overlap: 13 hours in a row.
+        assert_eq!(
+            quiet_union_span(&[(21 * 60, 8 * 60), (7 * 60, 10 * 60)]),
+            Some(13 * 3600)
+        );
+        // Apart: the longest of the two.
+        assert_eq!(
+            quiet_union_span(&[(21 * 60, 23 * 60), (60, 4 * 60)]),
+            Some(3 * 3600)
+        );
+        // Nothing left to send in.
+        assert_eq!(
+            quiet_union_span(&[(20 * 60, 8 * 60), (8 * 60, 20 * 60)]),
+            None
+        );
+        assert_eq!(quiet_union_span(&[]), Some(0));
+        let tz = parse_tz("UTC").unwrap();
+        let q = |s| {
+            quiet_until_all(tz, at(s), &[(21 * 60, 8 * 60), (7 * 60, 10 * 60)]).map(format_instant)
+        };
+        // Held by the first, then by the second: out at 10:00.
+        assert_eq!(
+            q("2026-11-20T23:00:00Z").as_deref(),
+            Some("2026-11-21T10:00:00Z")
+        );
+        assert_eq!(
+            q("2026-11-20T09:00:00Z").as_deref(),
+            Some("2026-11-20T10:00:00Z")
+        );
+        assert_eq!(q("2026-11-20T12:00:00Z"), None);
+    }
 
     fn at(s: &str) -> Instant {
         parse_instant(s).unwrap()
@@ -168,5 +297,44 @@ mod tests {
         );
         assert_eq!(q("2026-11-21T08:00:00Z"), None);
         assert_eq!(q("2026-11-21T20:59:00Z"), None);
+    }
+
+    #[test]
+    fn date_triggers_fire_on_the_moved_day() {
+        let riga: Tz = "Europe/Riga".parse().unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let fire = |day: &str, off: i64, yearly: bool, from: &str| {
+            date_firing(riga, d(day), off, 540, yearly, at(from)).map(format_instant)
+        };
+        // 7 days before a 3 January birthday: late December of the year before.
+        assert_eq!(
+            fire("1990-01-03", -7, true, "2026-12-01T00:00:00Z").as_deref(),
+            Some("2026-12-27T07:00:00Z")
+        );
+        // Just past this year's: next year's.
+        assert_eq!(
+            fire("1990-01-03", -7, true, "2026-12-27T07:00:01Z").as_deref(),
+            Some("2027-12-27T07:00:00Z")
+        );
+        // 29 February: the 28th in other years, the 29th in leap years.
+        assert_eq!(
+            fire("2000-02-29", 0, true, "2027-01-01T00:00:00Z").as_deref(),
+            Some("2027-02-28T07:00:00Z")
+        );
+        assert_eq!(
+            fire("2000-02-29", 0, true, "2028-01-01T00:00:00Z").as_deref(),
+            Some("2028-02-29T07:00:00Z")
+        );
+        // Not yearly: once, and never when it has passed; summer time.
+        assert_eq!(
+            fire("2026-06-10", 3, false, "2026-06-01T00:00:00Z").as_deref(),
+            Some("2026-06-13T06:00:00Z")
+        );
+        assert_eq!(fire("2026-06-10", 3, false, "2026-06-14T00:00:00Z"), None);
+        // Offsets beyond the calendar fire never.
+        assert_eq!(
+            fire("2026-06-10", i64::MAX / 2, false, "2026-06-01T00:00:00Z"),
+            None
+        );
     }
 }

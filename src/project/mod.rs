@@ -20,7 +20,9 @@ use std::collections::HashMap;
 
 use crate::analysis::sat::{Atom, Conj, Logic, Role, Term};
 use crate::graph::Journey;
-use crate::model::{Campaign, CampaignId, Cond, EventId, Program, SegmentId, Trigger, Weekday};
+use crate::model::{
+    AttrId, Campaign, CampaignId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
+};
 use crate::source::SourceMap;
 
 /// What the project lints read: every campaign checked together, lowered.
@@ -40,6 +42,8 @@ pub enum Start {
     Daily(u32),
     Weekly(Weekday, u32),
     Once(chrono::NaiveDate, u32),
+    /// A date-relative trigger: the attribute, offset, time, yearly.
+    Date(AttrId, i64, u32, bool),
 }
 
 /// The key of how `c` starts.
@@ -50,6 +54,12 @@ pub fn start(c: &Campaign) -> Start {
         Trigger::Daily { minutes } => Start::Daily(*minutes),
         Trigger::Weekly { weekday, minutes } => Start::Weekly(*weekday, *minutes),
         Trigger::Once { date, minutes } => Start::Once(*date, *minutes),
+        Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => Start::Date(*attr, *offset_days, *minutes, *yearly),
     }
 }
 

@@ -28,7 +28,9 @@ impl Resolver<'_> {
             let key = p.kind.keyword();
             let repeatable = matches!(
                 p.kind,
-                ast::CampaignPropKind::ExitWhen(_) | ast::CampaignPropKind::Limit(_)
+                ast::CampaignPropKind::ExitWhen(..)
+                    | ast::CampaignPropKind::ExitUnless(_)
+                    | ast::CampaignPropKind::Limit(_)
             );
             if !repeatable && !self.once(&mut seen, key, p.span, file, &owner) {
                 continue;
@@ -50,6 +52,10 @@ impl Resolver<'_> {
                     let cond = self.cond(e, ctx);
                     self.program.campaigns[id.index()].audience = Some(cond);
                 }
+                ast::CampaignPropKind::ExitUnless(e) => {
+                    let cond = self.cond(e, ctx);
+                    self.program.campaigns[id.index()].exit_unless.push(cond);
+                }
                 ast::CampaignPropKind::Reentry(r) => {
                     self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
                     self.program.campaigns[id.index()].reentry = match r {
@@ -58,13 +64,33 @@ impl Resolver<'_> {
                         ast::Reentry::After(d) => Reentry::After(d.seconds),
                     }
                 }
-                ast::CampaignPropKind::Goal(e) => {
+                ast::CampaignPropKind::Goal(e, filter) => {
                     if let Some(ev) = self.event(e, file) {
-                        self.program.campaigns[id.index()].goal = Some((ev, loc(file, e.span)));
+                        let filter = filter.as_ref().map(|f| {
+                            self.cond(
+                                f,
+                                Ctx {
+                                    matched: Some(ev),
+                                    ..ctx
+                                },
+                            )
+                        });
+                        let camp = &mut self.program.campaigns[id.index()];
+                        camp.goal = Some((ev, loc(file, e.span)));
+                        camp.goal_filter = filter;
                     }
                 }
-                ast::CampaignPropKind::ExitWhen(e) => {
+                ast::CampaignPropKind::ExitWhen(e, filter) => {
                     if let Some(ev) = self.event(e, file) {
+                        let filter = filter.as_ref().map(|f| {
+                            self.cond(
+                                f,
+                                Ctx {
+                                    matched: Some(ev),
+                                    ..ctx
+                                },
+                            )
+                        });
                         let camp = &self.program.campaigns[id.index()];
                         if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
                             let first = *first;
@@ -80,9 +106,11 @@ impl Resolver<'_> {
                                 message: "first given here".into(),
                             });
                         } else {
-                            self.program.campaigns[id.index()]
-                                .exits
-                                .push((ev, loc(file, e.span)));
+                            let camp = &mut self.program.campaigns[id.index()];
+                            camp.exits.push((ev, loc(file, e.span)));
+                            if let Some(f) = filter {
+                                camp.exit_filters.push((ev, f));
+                            }
                         }
                     }
                 }
@@ -136,6 +164,12 @@ impl Resolver<'_> {
                             format!("\"{}\" is not a time zone", tz.value),
                         )
                         .help = Some(help);
+                    }
+                }
+                ast::CampaignPropKind::QuietHours(from, to) => {
+                    if let Some((from, to)) = self.quiet_period(from, to, p.span, file) {
+                        self.program.campaigns[id.index()].quiet_hours =
+                            Some((from, to, loc(file, p.span)));
                     }
                 }
                 ast::CampaignPropKind::Journey(b) => {
@@ -213,6 +247,89 @@ impl Resolver<'_> {
                 date: chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?,
                 minutes: t.minutes,
             },
+            ast::Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => self.date_trigger(offset.as_ref(), attr, at, yearly.is_some(), ctx)?,
+        })
+    }
+
+    /// `trigger [D before|after | on] ATTR at HH:MM [yearly]`: ATTR a date
+    /// or a time, D whole days.
+    fn date_trigger(
+        &mut self,
+        offset: Option<&(ast::Duration, bool)>,
+        attr: &Ident,
+        at: &ast::TimeOfDay,
+        yearly: bool,
+        ctx: Ctx,
+    ) -> Option<Trigger> {
+        let a = match self.lookup_ref(Ns::Value, attr, ctx.file) {
+            Some(Decl::Attr(a)) => a,
+            Some(Decl::Segment(_)) => {
+                self.err(
+                    Code::TypeMismatch,
+                    ctx.file,
+                    attr.span,
+                    format!(
+                        "`{}` is a segment, but a date trigger reads a date or time attribute",
+                        attr.name
+                    ),
+                )
+                .help = Some(format!(
+                    "to enter when a segment becomes true, write `trigger enters {}`",
+                    attr.name
+                ));
+                return None;
+            }
+            _ => {
+                self.unknown(Ns::Value, attr, ctx.file);
+                return None;
+            }
+        };
+        let ty = &self.program.attr(a).ty;
+        if !matches!(ty, Type::Date | Type::Time) {
+            let msg = format!(
+                "a date trigger reads a date or a time, but `{}` is {}",
+                attr.name,
+                super::types::article_type(&ty.describe())
+            );
+            self.err(Code::TypeMismatch, ctx.file, attr.span, msg).help =
+                Some("declare it `date` (a calendar day) or `time` (an instant)".into());
+            return None;
+        }
+        const DAY: u64 = 86_400;
+        let offset_days = match offset {
+            None => 0,
+            Some((d, before)) => {
+                if d.seconds % DAY != 0 {
+                    self.err(
+                        Code::InvalidValue,
+                        ctx.file,
+                        d.span,
+                        "a date trigger's offset is whole days or weeks",
+                    )
+                    .help = Some(format!(
+                        "write it in days, e.g. `{}d`",
+                        (d.seconds / DAY).max(1)
+                    ));
+                    return None;
+                }
+                let days = (d.seconds / DAY) as i64;
+                if *before {
+                    -days
+                } else {
+                    days
+                }
+            }
+        };
+        Some(Trigger::Date {
+            attr: a,
+            offset_days,
+            minutes: at.minutes,
+            yearly,
         })
     }
 }

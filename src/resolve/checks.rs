@@ -4,6 +4,7 @@
 
 use super::journey::collect_sends;
 use super::*;
+use crate::plan::time::quiet_union_span;
 
 impl Resolver<'_> {
     // ------------------------------------------------------------ cross checks
@@ -147,6 +148,56 @@ impl Resolver<'_> {
                         "placeholders can use the fields of the trigger event of every campaign that sends the message; use a profile attribute, or a separate message for this campaign".into(),
                     );
                 }
+            }
+        }
+    }
+}
+
+impl Resolver<'_> {
+    /// A campaign's quiet hours and those of a channel it sends on must
+    /// leave some time of day to send in.
+    pub(super) fn check_quiet_hours(&mut self) {
+        for ci in 0..self.program.campaigns.len() {
+            let c = &self.program.campaigns[ci];
+            let Some((_, _, at)) = c.quiet_hours else {
+                continue;
+            };
+            let mut sends = Vec::new();
+            collect_sends(&c.journey, &mut sends);
+            let mut seen = Vec::new();
+            let mut found = Vec::new();
+            for (m, send) in sends {
+                let ch = self.program.message(m).channel;
+                if seen.contains(&ch) {
+                    continue;
+                }
+                seen.push(ch);
+                let channel = self.program.channel(ch);
+                if quiet_union_span(&c.quiet_periods(channel)).is_none() {
+                    found.push((channel.name.clone(), channel.loc, send));
+                }
+            }
+            let name = c.name.clone();
+            for (channel, ch_loc, send) in found {
+                let d = self.err(
+                    Code::InvalidValue,
+                    at.file,
+                    at.span,
+                    format!(
+                        "the quiet hours of campaign `{name}` and of channel `{channel}` together cover the whole day: its sends on `{channel}` could never go out"
+                    ),
+                );
+                d.labels.push(crate::diagnostic::Label {
+                    file: ch_loc.file,
+                    span: ch_loc.span,
+                    message: format!("`{channel}`'s quiet hours"),
+                });
+                d.labels.push(crate::diagnostic::Label {
+                    file: send.file,
+                    span: send.span,
+                    message: format!("sent on `{channel}` here"),
+                });
+                d.help = Some("leave some hours of the day outside both quiet periods".into());
             }
         }
     }

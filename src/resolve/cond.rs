@@ -1,6 +1,7 @@
 //! Conditions: names of attributes, segments, events and their fields,
 //! `did`, engagement, comparisons (typed in [`super::types`]).
 
+use super::types::describe_op;
 use super::*;
 
 impl Resolver<'_> {
@@ -23,6 +24,13 @@ impl Resolver<'_> {
                 list,
             } => {
                 let (value, ty) = self.operand(operand, ctx);
+                let what = if *negated { "not in" } else { "in" };
+                if !self.not_a_list(&ty, operand, what, ctx) {
+                    return Cond {
+                        kind: CondKind::Const(false),
+                        loc: loc(ctx.file, e.span),
+                    };
+                }
                 let mut values = Vec::new();
                 for item in list {
                     let (v, ity) = self.operand(item, ctx);
@@ -52,6 +60,34 @@ impl Resolver<'_> {
                     CondKind::IsSet {
                         value,
                         negated: *negated,
+                    }
+                }
+            }
+            ExprKind::Contains { list, item } => self.contains(list, item, ctx),
+            ExprKind::IsEmpty { path, negated } => {
+                let (value, ty) = self.path_value(path, ctx);
+                match ty {
+                    OpType::Known(Type::List(_)) => CondKind::IsEmpty {
+                        value,
+                        negated: *negated,
+                    },
+                    OpType::Error => CondKind::Const(false),
+                    t => {
+                        self.err(
+                            Code::TypeMismatch,
+                            ctx.file,
+                            path.span,
+                            format!(
+                                "`is empty` asks about a list, but `{}` is {}",
+                                path.dotted(),
+                                describe_op(&t)
+                            ),
+                        )
+                        .help = Some(format!(
+                            "to ask whether it has a value, write `{} is set`",
+                            path.dotted()
+                        ));
+                        CondKind::Const(false)
                     }
                 }
             }

@@ -120,6 +120,7 @@ impl Resolver<'_> {
                             subject: None,
                             description: None,
                             vars: BTreeMap::new(),
+                            offer: None,
                             placeholders: Vec::new(),
                             loc: loc(file, m.name.span),
                             allows: item_allows,
@@ -157,10 +158,11 @@ impl Resolver<'_> {
                 "number" => Type::Number,
                 "bool" => Type::Bool,
                 "time" => Type::Time,
+                "date" => Type::Date,
                 other => {
                     let help = match did_you_mean(other, TYPE_NAMES.iter().copied()) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => "the types are `text`, `number`, `bool`, `time` and `one of \"a\", \"b\"`".into(),
+                        None => "the types are `text`, `number`, `bool`, `time`, `date`, `one of \"a\", \"b\"` and `list of TYPE`".into(),
                     };
                     self.err(
                         Code::UnknownName,
@@ -189,6 +191,8 @@ impl Resolver<'_> {
                 }
                 Type::OneOf(out)
             }
+            // The grammar never nests lists: the element is a name or a one-of.
+            ast::TypeExpr::List(elem, _) => Type::List(Box::new(self.field_type(elem, file))),
         }
     }
 

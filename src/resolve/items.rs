@@ -131,19 +131,8 @@ impl Resolver<'_> {
                     if !self.once(&mut seen, "quiet_hours", p.span, file, &owner) {
                         continue;
                     }
-                    if from.minutes == to.minutes {
-                        self.err(
-                            Code::InvalidValue,
-                            file,
-                            p.span,
-                            "quiet hours that start and end at the same time are empty",
-                        )
-                        .help = Some(
-                            "write the quiet period, e.g. `quiet_hours 21:00 to 08:00`".into(),
-                        );
-                    } else {
-                        self.program.channels[id.index()].quiet_hours =
-                            Some((from.minutes, to.minutes));
+                    if let Some(q) = self.quiet_period(from, to, p.span, file) {
+                        self.program.channels[id.index()].quiet_hours = Some(q);
                     }
                 }
                 ast::ChannelPropKind::Limit(l) => {
@@ -180,6 +169,28 @@ impl Resolver<'_> {
                 self.program.channels[id.index()].kind = "webhook".into();
             }
         }
+    }
+
+    /// A quiet period, of a channel or a campaign: `None` (and an
+    /// `invalid-value`) when it starts and ends at the same time.
+    pub(super) fn quiet_period(
+        &mut self,
+        from: &ast::TimeOfDay,
+        to: &ast::TimeOfDay,
+        span: Span,
+        file: FileId,
+    ) -> Option<(u32, u32)> {
+        if from.minutes == to.minutes {
+            self.err(
+                Code::InvalidValue,
+                file,
+                span,
+                "quiet hours that start and end at the same time are empty",
+            )
+            .help = Some("write the quiet period, e.g. `quiet_hours 21:00 to 08:00`".into());
+            return None;
+        }
+        Some((from.minutes, to.minutes))
     }
 
     pub(super) fn limit(&mut self, l: &ast::Limit, file: FileId) -> Option<LimitSpec> {
@@ -238,6 +249,16 @@ impl Resolver<'_> {
                     }
                     placeholders.extend(s.placeholders.iter().cloned());
                     self.program.messages[id.index()].subject = Some(s.value.clone());
+                }
+                ast::MessagePropKind::Offer(o) => {
+                    if !self.once(&mut seen, "offer", p.span, file, &owner) {
+                        continue;
+                    }
+                    if o.value.trim().is_empty() {
+                        self.err(Code::InvalidValue, file, o.span, "the offer id is empty")
+                            .help = Some("name the promotion the message carries, e.g. `offer \"black-friday-40\"`".into());
+                    }
+                    self.program.messages[id.index()].offer = Some(o.value.clone());
                 }
                 ast::MessagePropKind::Description(d) => {
                     if self.once(&mut seen, "description", p.span, file, &owner) {

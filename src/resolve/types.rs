@@ -31,6 +31,11 @@ impl Resolver<'_> {
     ) -> CondKind {
         let (lv, lt) = self.operand(lhs, ctx);
         let (rv, rt) = self.operand(rhs, ctx);
+        if !self.not_a_list(&lt, lhs, op.as_str(), ctx)
+            || !self.not_a_list(&rt, rhs, op.as_str(), ctx)
+        {
+            return CondKind::Const(false);
+        }
         if !self.check_types(&lt, &rt, lhs, rhs, ctx, false) {
             return CondKind::Const(false);
         }
@@ -38,7 +43,7 @@ impl Resolver<'_> {
             let orderable = |t: &OpType| {
                 matches!(
                     t,
-                    OpType::Known(Type::Number | Type::Time)
+                    OpType::Known(Type::Number | Type::Time | Type::Date)
                         | OpType::Lit(LitType::Number | LitType::Date)
                         | OpType::Error
                 )
@@ -54,7 +59,7 @@ impl Resolver<'_> {
                     ctx.file,
                     side.span(),
                     format!(
-                        "`{}` orders numbers and times, but this is {}",
+                        "`{}` orders numbers, times and dates, but this is {}",
                         op.as_str(),
                         describe_op(t)
                     ),
@@ -115,24 +120,7 @@ impl Resolver<'_> {
                 return true;
             }
         }
-        let compatible = match (a, b) {
-            (OpType::Known(x), OpType::Known(y)) => match (x, y) {
-                (Type::OneOf(_), Type::OneOf(_) | Type::Text) | (Type::Text, Type::OneOf(_)) => {
-                    true
-                }
-                _ => x == y,
-            },
-            (OpType::Known(t), OpType::Lit(l)) | (OpType::Lit(l), OpType::Known(t)) => matches!(
-                (t, l),
-                (Type::Text, L::Text)
-                    | (Type::Number, L::Number)
-                    | (Type::Bool, L::Bool)
-                    | (Type::Time, L::Date)
-            ),
-            (OpType::Lit(x), OpType::Lit(y)) => x == y,
-            _ => true,
-        };
-        if compatible {
+        if compatible(a, b) {
             return true;
         }
         let (target, other, t_ty, o_ty) = match (a, b) {
@@ -166,9 +154,88 @@ impl Resolver<'_> {
             OpType::Known(Type::Time) => {
                 Some("compare times with a date, e.g. `2026-01-01`".to_string())
             }
+            OpType::Known(Type::Date) => Some(
+                "compare dates with a date, e.g. `2026-01-01`; a date is a calendar day and a time an instant, so they do not compare".to_string(),
+            ),
             _ => None,
         };
         self.mismatch(target, msg, help, ctx)
+    }
+
+    /// Reports a list used where `what` (`==`, `in`, ...) needs one value;
+    /// returns false when it is one.
+    pub(super) fn not_a_list(&mut self, t: &OpType, o: &Operand, what: &str, ctx: Ctx) -> bool {
+        let OpType::Known(Type::List(elem)) = t else {
+            return true;
+        };
+        let help = format!(
+            "ask about its elements with `contains` (e.g. `{} contains {}`), or `is empty`",
+            operand_text(o),
+            example_of(elem)
+        );
+        self.mismatch(
+            o,
+            format!(
+                "`{what}` compares single values, but this is {}",
+                describe_op(t)
+            ),
+            Some(help),
+            ctx,
+        )
+    }
+
+    /// `list contains item`: the list a list attribute or field, the item a
+    /// literal or a trigger field of its element type.
+    pub(super) fn contains(&mut self, list: &Operand, item: &Operand, ctx: Ctx) -> CondKind {
+        let (lv, lt) = self.operand(list, ctx);
+        let (iv, it) = self.operand(item, ctx);
+        if lt == OpType::Error || it == OpType::Error {
+            return CondKind::Const(false);
+        }
+        let OpType::Known(Type::List(elem)) = &lt else {
+            let help = match &lt {
+                OpType::Known(Type::Text | Type::OneOf(_)) => {
+                    "`contains` asks about a list's elements; for one value use `==` or `in [...]`"
+                }
+                _ => "`contains` asks about the elements of a `list of ...` attribute or field",
+            };
+            self.mismatch(
+                list,
+                format!("`contains` needs a list, but this is {}", describe_op(&lt)),
+                Some(help.into()),
+                ctx,
+            );
+            return CondKind::Const(false);
+        };
+        if !matches!(
+            (item, &iv),
+            (Operand::Literal(_), _) | (_, Value::TriggerField(..) | Value::EventField(..))
+        ) {
+            self.mismatch(
+                item,
+                "`contains` takes a literal or a field of the trigger event".into(),
+                Some(format!(
+                    "write the value, e.g. `{} contains {}`",
+                    operand_text(list),
+                    example_of(elem)
+                )),
+                ctx,
+            );
+            return CondKind::Const(false);
+        }
+        if !self.not_a_list(&it, item, "contains", ctx)
+            || !self.check_types(
+                &OpType::Known((**elem).clone()),
+                &it,
+                list,
+                item,
+                ctx,
+                false,
+            )
+        {
+            return CondKind::Const(false);
+        }
+        CondKind::Contains { list: lv, item: iv }
     }
 
     pub(super) fn mismatch(
@@ -180,6 +247,47 @@ impl Resolver<'_> {
     ) -> bool {
         self.err(Code::TypeMismatch, ctx.file, o.span(), msg).help = help;
         false
+    }
+}
+
+/// Whether values of these types compare (text and one-of do; a date
+/// literal compares with a time and a date).
+pub(super) fn compatible(a: &OpType, b: &OpType) -> bool {
+    use LitType as L;
+    match (a, b) {
+        (OpType::Known(x), OpType::Known(y)) => match (x, y) {
+            (Type::OneOf(_), Type::OneOf(_) | Type::Text) | (Type::Text, Type::OneOf(_)) => true,
+            _ => x == y,
+        },
+        (OpType::Known(t), OpType::Lit(l)) | (OpType::Lit(l), OpType::Known(t)) => matches!(
+            (t, l),
+            (Type::Text | Type::OneOf(_), L::Text)
+                | (Type::Number, L::Number)
+                | (Type::Bool, L::Bool)
+                | (Type::Time, L::Date)
+                | (Type::Date, L::Date)
+        ),
+        (OpType::Lit(x), OpType::Lit(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// An operand as written, for help lines.
+fn operand_text(o: &Operand) -> String {
+    match o {
+        Operand::Path(p) => p.dotted(),
+        Operand::Literal(_) => "the_list".into(),
+    }
+}
+
+/// A literal of type `t`, for help lines.
+pub(super) fn example_of(t: &Type) -> String {
+    match t {
+        Type::Number => "3".into(),
+        Type::Bool => "true".into(),
+        Type::Time | Type::Date => "2026-01-01".into(),
+        Type::OneOf(vs) => vs.first().map_or("\"a\"".into(), |v| format!("{v:?}")),
+        Type::Text | Type::List(_) => "\"a\"".into(),
     }
 }
 
@@ -202,6 +310,7 @@ pub(super) fn article_type(t: &str) -> String {
         "number" => "a number".into(),
         "bool" => "a bool".into(),
         "time" => "a time".into(),
+        "date" => "a date".into(),
         other => other.into(),
     }
 }

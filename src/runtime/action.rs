@@ -66,6 +66,14 @@ pub enum What {
     /// survives), or move on by the rules of `docs/plan-format.md`
     /// ("Replacing a plan"), as the next entries show.
     Replaced { node: String, stays: bool },
+    /// A `set` step wrote the profile attribute `attribute`: `value` as the
+    /// language writes it (`"pro"`, `3`, `2026-01-01`, `["a", "b"]`, an
+    /// instant for `now`), or `null` when it cleared it (`unset`, or a
+    /// trigger field that is not set).
+    Set {
+        attribute: String,
+        value: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -88,6 +96,8 @@ pub enum ExitReason {
     ExitStep,
     /// The campaign window closed.
     WindowClosed,
+    /// An `exit unless` condition was false at a checkpoint.
+    Condition,
     /// Flow went round a loop with no time passing (a plan the compiler
     /// rejects as `instant-loop`).
     InstantLoop,
@@ -121,10 +131,11 @@ impl SkipReason {
 }
 
 impl ExitReason {
-    pub const ALL: [ExitReason; 7] = [
+    pub const ALL: [ExitReason; 8] = [
         ExitReason::ExitEvent,
         ExitReason::ExitStep,
         ExitReason::WindowClosed,
+        ExitReason::Condition,
         ExitReason::InstantLoop,
         ExitReason::EntryLimit,
         ExitReason::StepLimit,
@@ -136,6 +147,7 @@ impl ExitReason {
             ExitReason::ExitEvent => "exit_event",
             ExitReason::ExitStep => "exit_step",
             ExitReason::WindowClosed => "window_closed",
+            ExitReason::Condition => "condition",
             ExitReason::InstantLoop => "instant_loop",
             ExitReason::EntryLimit => "entry_limit",
             ExitReason::StepLimit => "step_limit",

@@ -24,6 +24,29 @@ pub enum Val {
     Text(String),
     /// An instant (seconds since the epoch).
     Time(i64),
+    /// A calendar day (days since 1970-01-01).
+    Date(i64),
+    /// A list (its elements are never lists).
+    List(Vec<Val>),
+}
+
+impl Val {
+    /// The value as the language writes it: `"pro"`, `3`, `true`,
+    /// `2026-01-01`, `["a", "b"]`, an instant in RFC 3339.
+    pub fn text(&self) -> String {
+        match self {
+            Val::Bool(b) => b.to_string(),
+            Val::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => (*n as i64).to_string(),
+            Val::Num(n) => n.to_string(),
+            Val::Text(s) => format!("{s:?}"),
+            Val::Time(t) => time::format_instant(*t),
+            Val::Date(d) => time::format_day(*d),
+            Val::List(xs) => format!(
+                "[{}]",
+                xs.iter().map(Val::text).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +55,9 @@ pub enum Ty {
     Number,
     Bool,
     Time,
+    Date,
+    /// A list of the element type (never a list).
+    List(&'static Ty),
 }
 
 fn ty(t: &ValueType) -> Ty {
@@ -40,6 +66,15 @@ fn ty(t: &ValueType) -> Ty {
         ValueType::Basic(BasicType::Number) => Ty::Number,
         ValueType::Basic(BasicType::Bool) => Ty::Bool,
         ValueType::Basic(BasicType::Time) => Ty::Time,
+        ValueType::Basic(BasicType::Date) => Ty::Date,
+        ValueType::ListOf { list_of } => Ty::List(match ty(list_of) {
+            Ty::Number => &Ty::Number,
+            Ty::Bool => &Ty::Bool,
+            Ty::Time => &Ty::Time,
+            Ty::Date => &Ty::Date,
+            // A list of lists is not a type; text stands in.
+            Ty::Text | Ty::List(_) => &Ty::Text,
+        }),
     }
 }
 
@@ -60,6 +95,10 @@ pub enum CExpr {
     Cmp(CmpOp, COperand, COperand),
     In(COperand, Vec<COperand>, bool),
     IsSet(COperand),
+    /// `list contains item`.
+    Contains(COperand, COperand),
+    /// `value is empty`: unset, or a list without elements.
+    IsEmpty(COperand),
     Did {
         event: usize,
         filter: Option<Box<CExpr>>,
@@ -119,11 +158,11 @@ pub enum CKind {
     Send(usize),
     Wait(i64),
     WaitUntil(Option<u32>, u32),
+    /// `wait_for` (one arm) and `wait_for_any`: the first arm whose thing
+    /// happens within `within` takes its edge, else `timeout`.
     WaitFor {
-        on: CWaitOn,
-        filter: Option<CExpr>,
+        arms: Vec<CArm>,
         within: i64,
-        matched: Tgt,
         timeout: Tgt,
     },
     Branch(Vec<(CExpr, Tgt)>, Tgt),
@@ -136,6 +175,25 @@ pub enum CKind {
     Jump,
     Exit,
     End,
+    /// `set` (`Some`) or `unset` (`None`) the profile attribute.
+    Set(usize, Option<CSet>),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug)]
+pub enum CSet {
+    /// A constant or a trigger field (an unset field unsets).
+    Value(COperand),
+    /// The instant of the step.
+    Now,
+}
+
+/// What a wait waits for, its `where`, and where flow goes when it happens.
+#[derive(Clone, Debug)]
+pub struct CArm {
+    pub on: CWaitOn,
+    pub filter: Option<CExpr>,
+    pub to: Tgt,
 }
 
 #[derive(Clone, Debug)]
@@ -161,7 +219,9 @@ pub struct CNode {
 pub struct CChannel {
     pub name: String,
     pub consent: Option<usize>,
-    pub quiet: Option<(u32, u32)>,
+    /// The quiet periods a send on it waits out: the channel's and the
+    /// campaign's (minutes after midnight, `from` to `to`).
+    pub quiet: Vec<(u32, u32)>,
     pub limits: Vec<(u32, i64)>,
 }
 
@@ -173,11 +233,21 @@ pub struct CMessage {
 
 #[derive(Clone, Debug)]
 pub enum CTrigger {
-    Event { event: usize, filter: Option<CExpr> },
+    Event {
+        event: usize,
+        filter: Option<CExpr>,
+    },
     Enters(CExpr),
     Daily(u32),
     Weekly(u32, u32),
     Once(chrono::NaiveDate, u32),
+    /// A day relative to a date or time attribute (see `plan::Trigger::Date`).
+    Date {
+        attr: usize,
+        offset_days: i64,
+        minutes: u32,
+        yearly: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -207,7 +277,12 @@ pub struct Compiled {
     pub audience: Option<CExpr>,
     pub reentry: plan::Reentry,
     pub goal: Option<usize>,
-    pub exits: Vec<usize>,
+    /// The goal's `where`: only occurrences for which it holds convert.
+    pub goal_filter: Option<CExpr>,
+    /// Exit events, each with its `where`, if any.
+    pub exits: Vec<(usize, Option<CExpr>)>,
+    /// `exit unless` conditions.
+    pub exit_unless: Vec<CExpr>,
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
@@ -267,7 +342,9 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         audience: None,
         reentry: plan.reentry.clone(),
         goal: None,
+        goal_filter: None,
         exits: Vec::new(),
+        exit_unless: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
         priority: plan.priority,
@@ -300,10 +377,10 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 })?),
                 None => None,
             };
-        let quiet = match &ch.quiet_hours {
-            Some(q) => Some((tod(&q.from)?, tod(&q.to)?)),
-            None => None,
-        };
+        let mut quiet = Vec::new();
+        for q in ch.quiet_hours.iter().chain(&plan.quiet_hours) {
+            quiet.push((tod(&q.from)?, tod(&q.to)?));
+        }
         c.channels.push(CChannel {
             name: name.clone(),
             consent,
@@ -345,11 +422,21 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         Some(g) => Some(b.event(g)?),
         None => None,
     };
-    b.c.exits = plan
-        .exits
+    b.c.goal_filter = plan.goal_filter.as_ref().map(|f| b.expr(f)).transpose()?;
+    for e in &plan.exits {
+        let filter = plan.exit_filters.get(e).map(|f| b.expr(f)).transpose()?;
+        b.c.exits.push((b.event(e)?, filter));
+    }
+    b.c.exit_unless = plan
+        .exit_unless
         .iter()
-        .map(|e| b.event(e))
+        .map(|c| b.expr(c))
         .collect::<Result<_, _>>()?;
+    if let Some(e) = plan.exit_filters.keys().find(|e| !plan.exits.contains(e)) {
+        return Err(err(format!(
+            "exit_filters names {e:?}, which is not an exit"
+        )));
+    }
     if let plan::Trigger::Event { event, .. } = &plan.trigger {
         b.c.trigger_event = Some(b.event(event)?);
     }
@@ -366,6 +453,23 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
                 .map_err(|_| err(format!("invalid date {date:?}")))?,
             tod(at)?,
         ),
+        plan::Trigger::Date {
+            attribute,
+            offset_days,
+            at,
+            yearly,
+        } => {
+            let attr = b.attr(attribute)?;
+            if !matches!(b.c.attrs[attr].1, Ty::Date | Ty::Time) {
+                return Err(err(format!("{attribute:?} is not a date or a time")));
+            }
+            CTrigger::Date {
+                attr,
+                offset_days: (*offset_days).clamp(-1_000_000, 1_000_000),
+                minutes: tod(at)?,
+                yearly: *yearly,
+            }
+        }
     };
     b.c.audience = plan.audience.as_ref().map(|a| b.expr(a)).transpose()?;
     b.nodes()?;
@@ -378,6 +482,14 @@ impl Builder<'_> {
             err(format!(
                 "event {name:?} is not declared in the plan's events"
             ))
+        })
+    }
+
+    fn wait_on(&self, on: &plan::WaitOn) -> Result<CWaitOn, PlanError> {
+        Ok(match on {
+            plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
+            plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
+            plan::WaitOn::Clicked { message } => CWaitOn::Clicked(self.message(message)?),
         })
     }
 
@@ -396,6 +508,25 @@ impl Builder<'_> {
             .iter()
             .position(|(f, _)| f == field)
             .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
+    }
+
+    fn attr(&self, name: &str) -> Result<usize, PlanError> {
+        self.c
+            .attr_index
+            .get(name)
+            .copied()
+            .ok_or_else(|| err(format!("attribute {name:?} is not in the profile")))
+    }
+
+    /// An operand written to a value of type `ty` (a date literal is a day
+    /// for a `date`, an instant for a `time`).
+    fn set_operand(&self, ty: Ty, o: &Operand) -> Result<COperand, PlanError> {
+        match (ty, o) {
+            (Ty::Date, Operand::Date { date }) => Ok(COperand::Const(Val::Date(
+                date_instant(date)?.div_euclid(86_400),
+            ))),
+            _ => self.operand(o),
+        }
     }
 
     fn operand(&self, o: &Operand) -> Result<COperand, PlanError> {
@@ -459,6 +590,10 @@ impl Builder<'_> {
                 matches!(e, Expr::NotIn { .. }),
             ),
             Expr::IsSet { value } => CExpr::IsSet(self.operand(value)?),
+            Expr::Contains { list, item } => {
+                CExpr::Contains(self.operand(list)?, self.operand(item)?)
+            }
+            Expr::IsEmpty { value } => CExpr::IsEmpty(self.operand(value)?),
             Expr::Did {
                 event,
                 filter,
@@ -553,18 +688,39 @@ impl Builder<'_> {
                     CKind::WaitUntil(on.map(|w| w.index()), tod(at)?)
                 }
                 NodeKind::WaitFor { on, filter, within } => CKind::WaitFor {
-                    on: match on {
-                        plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
-                        plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
-                        plan::WaitOn::Clicked { message } => {
-                            CWaitOn::Clicked(self.message(message)?)
-                        }
-                    },
-                    filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                    arms: vec![CArm {
+                        on: self.wait_on(on)?,
+                        filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                        to: find("event")?,
+                    }],
                     within: secs(*within),
-                    matched: find("event")?,
                     timeout: find("timeout")?,
                 },
+                NodeKind::WaitForAny { arms, within } => {
+                    let mut compiled = Vec::with_capacity(arms.len());
+                    for a in arms {
+                        let e = n
+                            .successors
+                            .iter()
+                            .find(|e| matches!(&e.label, EdgeLabel::On { arm } if *arm == a.arm))
+                            .ok_or_else(|| {
+                                err(format!(
+                                    "node {:?} has no `on` successor for {:?}",
+                                    n.id, a.arm
+                                ))
+                            })?;
+                        compiled.push(CArm {
+                            on: self.wait_on(&a.on)?,
+                            filter: a.filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                            to: target(e)?,
+                        });
+                    }
+                    CKind::WaitFor {
+                        arms: compiled,
+                        within: secs(*within),
+                        timeout: find("timeout")?,
+                    }
+                }
                 NodeKind::Branch => {
                     let mut arms = Vec::new();
                     let mut otherwise = None;
@@ -609,6 +765,38 @@ impl Builder<'_> {
                 }
                 NodeKind::Exit => CKind::Exit,
                 NodeKind::End => CKind::End,
+                NodeKind::Set { attribute, value } => {
+                    next = find("next")?;
+                    let a = self.attr(attribute)?;
+                    let ty = self.c.attrs[a].1;
+                    let set = match value {
+                        plan::SetTo::Now => CSet::Now,
+                        plan::SetTo::Value { operand } => {
+                            CSet::Value(self.set_operand(ty, operand)?)
+                        }
+                        plan::SetTo::List { items } => {
+                            let elem = match ty {
+                                Ty::List(e) => *e,
+                                _ => return Err(err(format!("{attribute:?} is not a list"))),
+                            };
+                            let vals = items
+                                .iter()
+                                .map(|o| match self.set_operand(elem, o)? {
+                                    COperand::Const(v) => Ok(v),
+                                    _ => Err(err(
+                                        "a list written by `set` holds constants".to_string()
+                                    )),
+                                })
+                                .collect::<Result<_, _>>()?;
+                            CSet::Value(COperand::Const(Val::List(vals)))
+                        }
+                    };
+                    CKind::Set(a, Some(set))
+                }
+                NodeKind::Unset { attribute } => {
+                    next = find("next")?;
+                    CKind::Set(self.attr(attribute)?, None)
+                }
             };
             nodes.push(CNode {
                 id: n.id.clone(),

@@ -35,7 +35,7 @@ pub struct Occurrence {
     pub fields: Vec<Option<Val>>,
 }
 
-fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
+pub(super) fn operand<'v>(o: &'v COperand, cx: &'v Ctx) -> Option<&'v Val> {
     match o {
         COperand::Attr(i) => cx.attrs.get(*i).and_then(|v| v.as_ref()),
         COperand::TriggerField(i) => cx.trigger_fields.get(*i).and_then(|v| v.as_ref()),
@@ -51,6 +51,10 @@ fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
         (Val::Time(x), Val::Time(y)) => Some(x.cmp(y)),
         (Val::Text(x), Val::Text(y)) => Some(x.cmp(y)),
         (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
+        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        // A date literal is the first instant of its day in UTC.
+        (Val::Date(d), Val::Time(t)) => Some(d.saturating_mul(86_400).cmp(t)),
+        (Val::Time(t), Val::Date(d)) => Some(t.cmp(&d.saturating_mul(86_400))),
         _ => None,
     };
     let Some(ord) = ord else { return false };
@@ -103,6 +107,15 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
             }
         },
         CExpr::IsSet(v) => operand(v, cx).is_some(),
+        CExpr::Contains(list, item) => match (operand(list, cx), operand(item, cx)) {
+            (Some(Val::List(xs)), Some(v)) => xs.iter().any(|x| compare(CmpOp::Eq, x, v)),
+            _ => false,
+        },
+        CExpr::IsEmpty(v) => match operand(v, cx) {
+            None => true,
+            Some(Val::List(xs)) => xs.is_empty(),
+            Some(_) => false,
+        },
         CExpr::Did {
             event,
             filter,

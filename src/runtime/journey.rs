@@ -4,12 +4,12 @@
 
 use sha2::{Digest, Sha256};
 
-use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, next_expiry, Ctx, Occurrence};
-use super::state::{Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent};
-use super::{Effects, Entry, ExitReason, Input, InputKind, SkipReason, What};
+use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::eval::{eval, next_expiry, operand, Ctx};
+use super::state::{Budget, CampaignState, Journey, Pending, PersonState, Sent};
+use super::{Effects, Entry, ExitReason, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
-use crate::plan::{time, Reentry};
+use crate::plan::time;
 
 /// Flow that goes round this many nodes with no time passing is stopped
 /// (the compiler rejects such plans as `instant-loop`).
@@ -79,6 +79,23 @@ impl Run<'_> {
                 );
                 (t >= from).then_some(t)
             }
+            CTrigger::Date {
+                attr,
+                offset_days,
+                minutes,
+                yearly,
+            } => {
+                // A time's day is taken in the person's time zone.
+                let day = match self.p.attrs[*attr].as_ref()? {
+                    Val::Date(d) => chrono::NaiveDate::from_num_days_from_ce_opt(
+                        i32::try_from(d.checked_add(719_163)?).ok()?,
+                    )?,
+                    Val::Time(t) => time::instant_to_local(tz, *t).date(),
+                    _ => return None,
+                };
+                time::date_firing(tz, day, *offset_days, *minutes, *yearly, from)
+                    .filter(|&t| t <= MAX_INSTANT)
+            }
             _ => None,
         }
     }
@@ -86,7 +103,7 @@ impl Run<'_> {
     /// What conditions read at `now`: the journey's trigger fields and
     /// engagement when in one, else `trigger_fields` (an entry being
     /// decided) and none.
-    fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
+    pub(super) fn ctx<'b>(&'b self, now: i64, trigger_fields: &'b [Option<Val>]) -> Ctx<'b> {
         let outside = Ctx {
             attrs: &self.p.attrs,
             trigger_fields,
@@ -146,208 +163,6 @@ impl Run<'_> {
         }
     }
 
-    /// Applies an input to the person's state (no journey logic).
-    pub fn apply(&mut self, input: &Input) {
-        match &input.kind {
-            InputKind::Event(e, fields) => {
-                self.p.history[*e].push(Occurrence {
-                    at: input.at,
-                    seq: self.p.seq,
-                    fields: fields.clone(),
-                });
-                self.p.seq += 1;
-            }
-            InputKind::Set(list) => {
-                for (a, v) in list {
-                    self.p.attrs[*a] = v.clone();
-                }
-                if self.c.tz_attr.is_some() {
-                    self.update_tz();
-                }
-            }
-            InputKind::Opened(_) | InputKind::Clicked(_) | InputKind::Ignored => {}
-        }
-    }
-
-    /// An input at its instant: state, then the journey, then triggers.
-    pub fn input(&mut self, input: &Input) {
-        let t = input.at;
-        let tz_before = self.k.tz;
-        self.apply(input);
-        let c = self.c;
-        match &input.kind {
-            InputKind::Event(e, fields) => {
-                if self.k.journey.is_some() {
-                    if c.goal == Some(*e) {
-                        self.end(
-                            t,
-                            What::Converted {
-                                event: c.events[*e].name.clone(),
-                            },
-                        );
-                    } else if c.exits.contains(e) {
-                        self.end(
-                            t,
-                            What::Exited {
-                                reason: ExitReason::ExitEvent,
-                                event: Some(c.events[*e].name.clone()),
-                            },
-                        );
-                    } else if let Some(j) = &self.k.journey {
-                        if let (
-                            Pending::WaitFor,
-                            CKind::WaitFor {
-                                on,
-                                filter,
-                                matched,
-                                ..
-                            },
-                        ) = (j.pending, &c.nodes[j.node].kind)
-                        {
-                            if matches!(on, CWaitOn::Event(w) if w == e) {
-                                let ok = filter.as_ref().is_none_or(|f| {
-                                    eval(
-                                        f,
-                                        &Ctx {
-                                            event_fields: fields,
-                                            ..self.ctx(t, &[])
-                                        },
-                                    )
-                                });
-                                if ok {
-                                    self.advance(t, *matched);
-                                }
-                            }
-                        }
-                    }
-                }
-                if self.k.journey.is_none() {
-                    if let CTrigger::Event { event, filter } = &c.trigger {
-                        if event == e {
-                            let ok = filter
-                                .as_ref()
-                                .is_none_or(|f| eval(f, &self.ctx(t, fields)));
-                            if ok {
-                                self.try_enter(t, fields.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            InputKind::Opened(m) | InputKind::Clicked(m) => {
-                let clicked = matches!(input.kind, InputKind::Clicked(_));
-                self.record_engagement(t, *m, clicked);
-                if let Some(j) = &mut self.k.journey {
-                    // Engagement counts only with a message sent in this
-                    // journey.
-                    if j.sent[*m] {
-                        if clicked {
-                            j.clicked[*m] = true;
-                        } else {
-                            j.opened[*m] = true;
-                        }
-                        if let (Pending::WaitFor, CKind::WaitFor { on, matched, .. }) =
-                            (j.pending, &c.nodes[j.node].kind)
-                        {
-                            let hit = match on {
-                                CWaitOn::Opened(w) => !clicked && w == m,
-                                CWaitOn::Clicked(w) => clicked && w == m,
-                                CWaitOn::Event(_) => false,
-                            };
-                            if hit {
-                                self.advance(t, *matched);
-                            }
-                        }
-                    }
-                }
-            }
-            InputKind::Set(_) | InputKind::Ignored => {}
-        }
-        if self.k.tz != tz_before {
-            self.k.schedule = self.next_firing(t);
-        }
-        self.check_segment(t);
-    }
-
-    pub fn try_enter(&mut self, t: i64, trigger_fields: Vec<Option<Val>>) {
-        let c = self.c;
-        if self.k.journey.is_some() {
-            return;
-        }
-        if let Some((opens, closes)) = c.window {
-            if t < opens || t >= closes {
-                self.out.refused.window += 1;
-                return;
-            }
-        }
-        let allowed = match (&c.reentry, self.k.entered) {
-            (_, None) => true,
-            (Reentry::Never, Some(_)) => false,
-            (Reentry::Always, Some(_)) => true,
-            (Reentry::After { after }, Some(last)) => (t - last) as u64 >= *after,
-        };
-        if !allowed {
-            self.out.refused.reentry += 1;
-            return;
-        }
-        if let Some(a) = &c.audience {
-            if !eval(a, &self.ctx(t, &trigger_fields)) {
-                self.out.refused.audience += 1;
-                return;
-            }
-        }
-        let m = c.messages.len();
-        self.k.journey = Some(Journey {
-            node: c.entry,
-            arrived: t,
-            entry_seq: self.p.seq,
-            entry_sends: self.p.across.sends.len(),
-            trigger_fields,
-            counters: Vec::new(),
-            until_left: Vec::new(),
-            sent: vec![false; m],
-            opened: vec![false; m],
-            clicked: vec![false; m],
-            wake: i64::MAX,
-            pending: Pending::Quiet,
-        });
-        self.k.entered = Some(t);
-        self.push(t, What::Entered);
-        self.advance(
-            t,
-            Tgt {
-                to: c.entry,
-                lp: false,
-            },
-        );
-    }
-
-    /// Records an open or click of a message sent to the person (by any
-    /// campaign) in their history across campaigns, once however many
-    /// campaigns' runtimes are given the input.
-    fn record_engagement(&mut self, t: i64, m: usize, clicked: bool) {
-        let message = &self.c.messages[m].name;
-        let across = &mut self.p.across;
-        let Some(sent) = across.sends.iter().rev().find(|s| s.message == *message) else {
-            return;
-        };
-        let e = Engaged {
-            at: t,
-            message: message.clone(),
-            channel: sent.channel.clone(),
-            clicked,
-        };
-        if !across
-            .engaged
-            .iter()
-            .rev()
-            .take_while(|x| x.at == t)
-            .any(|x| *x == e)
-        {
-            across.engaged.push(e);
-        }
-    }
-
     pub fn end(&mut self, t: i64, what: What) {
         self.k.journey = None;
         self.push(t, what);
@@ -397,15 +212,40 @@ impl Run<'_> {
     /// The journey's timer fired.
     pub fn wake(&mut self, t: i64) {
         let Some(j) = &self.k.journey else { return };
-        let tgt = match (j.pending, &self.c.nodes[j.node].kind) {
-            (Pending::Advance(tgt), _) => tgt,
-            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => *timeout,
-            _ => Tgt {
-                to: j.node,
-                lp: false,
+        match (j.pending, &self.c.nodes[j.node].kind) {
+            (Pending::Advance(tgt), _) => self.leave(t, tgt),
+            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => self.leave(t, *timeout),
+            // A send held by quiet hours: it checks `exit unless` itself.
+            _ => {
+                let to = j.node;
+                self.advance(t, Tgt { to, lp: false })
+            }
+        }
+    }
+
+    /// Flow leaves a node where time passed, to `tgt`: a checkpoint of
+    /// `exit unless`.
+    pub fn leave(&mut self, t: i64, tgt: Tgt) {
+        if self.checkpoint(t) {
+            self.advance(t, tgt);
+        }
+    }
+
+    /// Checks `exit unless` at `t`: false when one of its conditions fails
+    /// (the journey has then ended, exit reason `condition`).
+    fn checkpoint(&mut self, t: i64) -> bool {
+        let cx = self.ctx(t, &[]);
+        if self.c.exit_unless.iter().all(|c| eval(c, &cx)) {
+            return true;
+        }
+        self.end(
+            t,
+            What::Exited {
+                reason: ExitReason::Condition,
+                event: None,
             },
-        };
-        self.advance(t, tgt);
+        );
+        false
     }
 
     fn skip(&mut self, t: i64, m: usize, reason: SkipReason) {
@@ -455,10 +295,12 @@ impl Run<'_> {
         let c = self.c;
         let ch_i = c.messages[m].channel;
         let ch = &c.channels[ch_i];
-        if let Some((from, to)) = ch.quiet {
-            if let Some(end) = time::quiet_until(self.k.tz, t, from, to) {
-                return SendOutcome::Quiet(end);
-            }
+        if let Some(end) = time::quiet_until_all(self.k.tz, t, &ch.quiet) {
+            return SendOutcome::Quiet(end);
+        }
+        // Right before the send goes out.
+        if !self.checkpoint(t) {
+            return SendOutcome::Done;
         }
         if let Some(a) = ch.consent {
             if self.p.attrs[a] != Some(Val::Bool(true)) {
@@ -609,19 +451,15 @@ impl Run<'_> {
                         return;
                     }
                 }
-                CKind::WaitFor {
-                    on,
-                    within,
-                    matched,
-                    ..
-                } => {
-                    let already = match on {
-                        CWaitOn::Opened(m) => j.opened[*m],
-                        CWaitOn::Clicked(m) => j.clicked[*m],
+                CKind::WaitFor { arms, within, .. } => {
+                    // Engagement that happened before arrival counts at once.
+                    let already = arms.iter().find(|a| match a.on {
+                        CWaitOn::Opened(m) => j.opened[m],
+                        CWaitOn::Clicked(m) => j.clicked[m],
                         CWaitOn::Event(_) => false,
-                    };
-                    if already {
-                        tgt = *matched;
+                    });
+                    if let Some(a) = already {
+                        tgt = a.to;
                     } else {
                         self.sleep(t, t.checked_add(*within), Pending::WaitFor);
                         return;
@@ -647,6 +485,12 @@ impl Run<'_> {
                     };
                 }
                 CKind::Jump => tgt = node.next,
+                // A replacement's walk writes nothing.
+                CKind::Set(..) if walking => tgt = node.next,
+                CKind::Set(a, value) => {
+                    self.write(t, *a, value.as_ref());
+                    tgt = node.next;
+                }
                 CKind::Exit => {
                     self.end(
                         t,
@@ -665,6 +509,37 @@ impl Run<'_> {
         }
     }
 
+    /// A `set` (`value`) or `unset` step: writes the profile at `t`,
+    /// reports it, and checks an `enters` trigger (a journey in progress
+    /// refuses the entry, but the segment's state is kept).
+    fn write(&mut self, t: i64, a: usize, value: Option<&CSet>) {
+        let v = match value {
+            None => None,
+            Some(CSet::Now) => Some(Val::Time(t)),
+            Some(CSet::Value(o)) => {
+                let cx = self.ctx(t, &[]);
+                operand(o, &cx).cloned()
+            }
+        };
+        self.p.attrs[a] = v.clone();
+        if self.c.tz_attr == Some(a) {
+            self.update_tz();
+        }
+        if self.c.tz_attr == Some(a)
+            || matches!(self.c.trigger, CTrigger::Date { attr, .. } if attr == a)
+        {
+            self.k.schedule = self.next_firing(t);
+        }
+        self.push(
+            t,
+            What::Set {
+                attribute: self.c.attrs[a].0.clone(),
+                value: v.as_ref().map(Val::text),
+            },
+        );
+        self.check_segment(t);
+    }
+
     /// Rule 1: the person stays at node `n` (of this plan), keeps their
     /// arrival time, and the node's parameters apply as if they had been
     /// there since: what is due by `t` happens at `t`.
@@ -680,20 +555,15 @@ impl Run<'_> {
                 let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
                 self.due(t, Some(at), Pending::Advance(node.next));
             }
-            CKind::WaitFor {
-                on,
-                filter,
-                within,
-                matched,
-                ..
-            } => {
+            CKind::WaitFor { arms, within, .. } => {
                 let cx = self.ctx(t, &[]);
-                let done = match on {
-                    CWaitOn::Opened(m) => cx.opened[*m],
-                    CWaitOn::Clicked(m) => cx.clicked[*m],
-                    CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
+                // The first arm (in order) whose thing happened since arrival.
+                let done = arms.iter().find(|a| match a.on {
+                    CWaitOn::Opened(m) => cx.opened[m],
+                    CWaitOn::Clicked(m) => cx.clicked[m],
+                    CWaitOn::Event(e) => self.p.history[e].iter().any(|o| {
                         o.at >= arrived
-                            && filter.as_ref().is_none_or(|f| {
+                            && a.filter.as_ref().is_none_or(|f| {
                                 eval(
                                     f,
                                     &Ctx {
@@ -703,9 +573,9 @@ impl Run<'_> {
                                 )
                             })
                     }),
-                };
-                if done {
-                    self.advance(t, *matched);
+                });
+                if let Some(a) = done {
+                    self.leave(t, a.to);
                 } else {
                     self.due(t, arrived.checked_add(*within), Pending::WaitFor);
                 }

@@ -40,6 +40,7 @@
 mod action;
 mod compile;
 mod eval;
+mod input;
 mod journey;
 mod project;
 mod replace;

@@ -44,8 +44,12 @@ pub fn holds_people(plan: &Plan, n: &Node) -> bool {
             .messages
             .get(message)
             .and_then(|m| plan.channels.get(&m.channel))
-            .and_then(|c| c.quiet_hours.as_ref())
-            .is_some_and(|q| q.span() > 0),
+            .is_some_and(|c| {
+                c.quiet_hours
+                    .iter()
+                    .chain(&plan.quiet_hours)
+                    .any(|q| q.span() > 0)
+            }),
         k => k.waits(),
     }
 }

@@ -328,3 +328,48 @@ fn unset_attributes_make_comparisons_false_even_not_equal() {
     assert!(!eval(&not_in, &cx));
     assert!(!eval(&CExpr::IsSet(COperand::Attr(0)), &cx));
 }
+
+#[test]
+fn lists_and_dates_evaluate_as_the_plan_format_says() {
+    use super::compile::COperand;
+    use crate::plan::CmpOp;
+    // 0: unset list, 1: ["a", "b"], 2: [], 3: the day 2000-01-01.
+    let attrs = [
+        None,
+        Some(Val::List(vec![
+            Val::Text("a".into()),
+            Val::Text("b".into()),
+        ])),
+        Some(Val::List(Vec::new())),
+        Some(Val::Date(10_957)),
+    ];
+    let cx = Ctx {
+        attrs: &attrs,
+        trigger_fields: &[],
+        event_fields: &[],
+        history: &[],
+        now: 0,
+        entry_seq: 0,
+        entry_sends: 0,
+        opened: &[],
+        clicked: &[],
+        across: &Default::default(),
+    };
+    let text = |s: &str| COperand::Const(Val::Text(s.into()));
+    let contains = |a, s| CExpr::Contains(COperand::Attr(a), text(s));
+    assert!(eval(&contains(1, "b"), &cx));
+    assert!(!eval(&contains(1, "c"), &cx));
+    assert!(
+        !eval(&contains(0, "a"), &cx),
+        "an unset list contains nothing"
+    );
+    let empty = |a| CExpr::IsEmpty(COperand::Attr(a));
+    assert!(eval(&empty(0), &cx), "an unset list is empty");
+    assert!(eval(&empty(2), &cx));
+    assert!(!eval(&empty(1), &cx));
+    // A date literal is compiled to the first instant of its day (UTC).
+    let day = |op, t: i64| CExpr::Cmp(op, COperand::Attr(3), COperand::Const(Val::Time(t)));
+    assert!(eval(&day(CmpOp::Eq, 946_684_800), &cx));
+    assert!(eval(&day(CmpOp::Lt, 946_771_200), &cx));
+    assert!(!eval(&day(CmpOp::Gt, 946_684_800), &cx));
+}

@@ -42,7 +42,8 @@ impl Rng {
 }
 
 const ZONES: &[&str] = &["UTC", "Europe/Riga", "America/New_York", "Asia/Tokyo"];
-const SPAN: i64 = 14 * 86_400;
+const DAY: i64 = 86_400;
+const SPAN: i64 = 14 * DAY;
 
 /// Constants compared with each attribute (`attr`) and event field
 /// (`event.field`) anywhere in the plan.
@@ -68,6 +69,7 @@ fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
                 VarValue::Number(n) => Value::Number(n.0),
                 VarValue::Text(s) => Value::Text(s.clone()),
             }),
+            Operand::Date { date } => Some(Value::Text(date.clone())),
             _ => None,
         }
     }
@@ -87,6 +89,26 @@ fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
                     out.entry(k)
                         .or_default()
                         .extend(list.iter().filter_map(value));
+                }
+            }
+            // A list's elements: keyed by the list's name (see `random_value`).
+            Expr::Contains { list, item } => {
+                let Some(k) = key(list) else { return };
+                if let Some(v) = value(item) {
+                    out.entry(k).or_default().push(v);
+                } else if let (
+                    Some(f),
+                    Operand::TriggerField { ty, .. } | Operand::EventField { ty, .. },
+                ) = (key(item), item)
+                {
+                    // A text field: the values `random_value` gives it, so
+                    // that lists sometimes hold the field's value.
+                    if *ty == ValueType::TEXT {
+                        let field = f.rsplit('.').next().unwrap_or(&f).to_string();
+                        out.entry(k)
+                            .or_default()
+                            .extend((0..10).map(|i| Value::Text(format!("{field}-{i}"))));
+                    }
                 }
             }
             Expr::Did {
@@ -110,11 +132,16 @@ fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
         walk(s, &mut out);
     }
     for n in &plan.nodes {
-        if let NodeKind::WaitFor {
-            filter: Some(f), ..
-        } = &n.kind
-        {
-            walk(f, &mut out);
+        match &n.kind {
+            NodeKind::WaitFor {
+                filter: Some(f), ..
+            } => walk(f, &mut out),
+            NodeKind::WaitForAny { arms, .. } => {
+                for f in arms.iter().filter_map(|a| a.filter.as_ref()) {
+                    walk(f, &mut out);
+                }
+            }
+            _ => {}
         }
         for e in &n.successors {
             if let EdgeLabel::Then { when } = &e.label {
@@ -133,7 +160,8 @@ fn random_value(
     consts: &HashMap<String, Vec<Value>>,
     base: i64,
 ) -> Value {
-    if let Some(cs) = consts.get(name) {
+    let list = matches!(ty, ValueType::ListOf { .. });
+    if let Some(cs) = consts.get(name).filter(|_| !list) {
         if rng.chance(50) {
             let v = cs[rng.below(cs.len() as u64) as usize].clone();
             // Near the constant, so `>=` goes both ways.
@@ -149,8 +177,23 @@ fn random_value(
         ValueType::Basic(BasicType::Time) => {
             Value::Text(time::format_instant(base - rng.below(365 * 86_400) as i64))
         }
+        ValueType::Basic(BasicType::Date) => {
+            // A day in the 80 years before the base: birthdays, renewals.
+            let day = base.div_euclid(86_400) - rng.below(80 * 365) as i64;
+            Value::Text(time::format_day(day))
+        }
         ValueType::OneOf { one_of } => {
             Value::Text(one_of[rng.below(one_of.len() as u64) as usize].clone())
+        }
+        ValueType::ListOf { list_of } => {
+            // Up to three elements; the constants of `contains` go in
+            // through `consts` for the list's name.
+            let n = rng.below(4);
+            Value::List(
+                (0..n)
+                    .map(|_| element(rng, list_of, name, person, consts, base))
+                    .collect(),
+            )
         }
         ValueType::Basic(BasicType::Text) => {
             let field = name.rsplit('.').next().unwrap_or(name);
@@ -162,6 +205,22 @@ fn random_value(
                 Value::Text(format!("{field}-{}", rng.below(10)))
             }
         }
+    }
+}
+
+/// An element of the list `name`: one of the constants its `contains`
+/// tests name, half the time.
+fn element(
+    rng: &mut Rng,
+    ty: &ValueType,
+    name: &str,
+    person: u64,
+    consts: &HashMap<String, Vec<Value>>,
+    base: i64,
+) -> Value {
+    match consts.get(name) {
+        Some(cs) if rng.chance(50) => cs[rng.below(cs.len() as u64) as usize].clone(),
+        _ => random_value(rng, ty, name, person, &HashMap::new(), base),
     }
 }
 
@@ -240,6 +299,42 @@ impl<'p> Generator<'p> {
         }
     }
 
+    /// The value of a date trigger's attribute (`name`), chosen so that the
+    /// trigger fires in the span of the inputs: the day (for `yearly`, an
+    /// anniversary 18 to 70 years later) moved by the offset falls in it.
+    fn trigger_date(&mut self, name: &str, ty: &ValueType) -> Option<Value> {
+        let Trigger::Date {
+            attribute,
+            offset_days,
+            yearly,
+            ..
+        } = &self.plan.trigger
+        else {
+            return None;
+        };
+        if attribute != name {
+            return None;
+        }
+        let fires = self.base.div_euclid(DAY) + self.rng.below((SPAN / DAY) as u64) as i64;
+        let mut day = fires.checked_sub(*offset_days)?;
+        if *yearly {
+            let years = 18 + self.rng.below(53) as i64;
+            let shifted = time::format_day(day);
+            let (y, rest) = shifted.split_once('-')?;
+            let y: i64 = y.parse().ok()?;
+            let back = format!("{:04}-{rest}", (y - years).max(0));
+            day = crate::simulate::prepare::day_number(&back).or_else(|| {
+                crate::simulate::prepare::day_number(&back.replace("-02-29", "-02-28"))
+            })?;
+        }
+        Some(match ty {
+            ValueType::Basic(BasicType::Time) => {
+                Value::Text(time::format_instant(day * DAY + 12 * 3_600))
+            }
+            _ => Value::Text(time::format_day(day)),
+        })
+    }
+
     /// The next person (ids `p0`, `p1`, ...).
     pub fn person(&mut self) -> PersonScenario {
         let plan = self.plan;
@@ -252,6 +347,8 @@ impl<'p> Generator<'p> {
             }
             let v = if plan.timezone_attribute.as_deref() == Some(name) {
                 Value::Text(ZONES[self.rng.below(ZONES.len() as u64) as usize].to_string())
+            } else if let Some(v) = self.trigger_date(name, ty) {
+                v
             } else {
                 random_value(&mut self.rng, ty, name, i, &self.consts, self.base)
             };

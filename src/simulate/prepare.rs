@@ -110,6 +110,26 @@ pub(super) fn value(v: &Value, ty: Ty) -> Result<Option<Val>, String> {
     let found = v.describe();
     Ok(Some(match (v, ty) {
         (Value::Null, _) => return Ok(None),
+        (Value::List(items), Ty::List(elem)) => Val::List(
+            items
+                .iter()
+                .filter_map(|i| value(i, *elem).transpose())
+                .collect::<Result<_, _>>()?,
+        ),
+        (_, Ty::List(elem)) => {
+            return Err(format!(
+                "expected a list ([...]) of {}, found {found}",
+                ty_name(*elem)
+            ))
+        }
+        (Value::List(_), t) => {
+            return Err(format!("expected {}, found a list", ty_name(t)));
+        }
+        (Value::Text(s), Ty::Date) => Val::Date(
+            day_number(s)
+                .ok_or_else(|| format!("expected a date (like 2026-11-20), found {found}"))?,
+        ),
+        (_, Ty::Date) => return Err(format!("expected a date (like 2026-11-20), found {found}")),
         (Value::Bool(b), Ty::Bool) => Val::Bool(*b),
         (Value::Number(n), Ty::Number) => Val::Num(*n),
         (Value::Text(s), Ty::Text) => Val::Text(s.clone()),
@@ -154,6 +174,27 @@ pub(super) fn value(v: &Value, ty: Ty) -> Result<Option<Val>, String> {
             ))
         }
     }))
+}
+
+/// A type as a person reads it in a message.
+fn ty_name(t: Ty) -> &'static str {
+    match t {
+        Ty::Text => "text",
+        Ty::Number => "a number",
+        Ty::Bool => "true or false",
+        Ty::Time => "a time",
+        Ty::Date => "a date",
+        Ty::List(_) => "a list",
+    }
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01 (years 0 to 9999).
+pub(crate) fn day_number(s: &str) -> Option<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    if !(0..=9999).contains(&chrono::Datelike::year(&d)) {
+        return None;
+    }
+    Some((d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days())
 }
 
 /// One person checked against the plan, with the span of their inputs.

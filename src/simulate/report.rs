@@ -4,9 +4,9 @@
 //! ([`Summary`]):
 //!
 //! ```json
-//! {"format_version": "1.0", "people": [{"person": "p1", "timeline": [{"at", "kind", ...}]}]}
-//! {"format_version": "1.0", "timeline": [{"at", "kind", ...}]}   (a scenario of one person)
-//! {"format_version": "1.0", "people": 10000, "entered": 9000, "journeys": {...}, ...}
+//! {"format_version": "1.1", "people": [{"person": "p1", "timeline": [{"at", "kind", ...}]}]}
+//! {"format_version": "1.1", "timeline": [{"at", "kind", ...}]}   (a scenario of one person)
+//! {"format_version": "1.1", "people": 10000, "entered": 9000, "journeys": {...}, ...}
 //! ```
 //!
 //! The JSON Schema is `schema/simulate.schema.json` (`omnis schema
@@ -25,14 +25,14 @@ use super::{Entry, Summary, Timeline};
 pub enum Report<'a> {
     /// The people of a scenario, in its order, each with a timeline.
     Timelines {
-        /// The version of this format, `major.minor` (this is `1.0`). A
+        /// The version of this format, `major.minor` (this is `1.1`). A
         /// minor version only adds; a major version breaks.
         format_version: &'a str,
         people: &'a [Timeline],
     },
     /// A scenario of one person: that person's timeline.
     Person {
-        /// The version of this format, `major.minor` (this is `1.0`). A
+        /// The version of this format, `major.minor` (this is `1.1`). A
         /// minor version only adds; a major version breaks.
         format_version: &'a str,
         timeline: &'a [Entry],

@@ -61,6 +61,8 @@ pub enum Value {
     Bool(bool),
     Number(f64),
     Text(String),
+    /// A list, for a `list of ...` attribute or field.
+    List(Vec<Value>),
 }
 
 impl Value {
@@ -72,6 +74,7 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Number(n) => format!("the number {n}"),
             Value::Text(s) => format!("the text {s:?}"),
+            Value::List(_) => "a list".into(),
         }
     }
 }
@@ -355,10 +358,24 @@ fn value_of(n: &Node, what: &str) -> Result<Value, SimError> {
             Plain::Text => Value::Text(text.clone()),
         }),
         Kind::Scalar { text, .. } => Ok(Value::Text(text.clone())),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|i| match &i.kind {
+                Kind::Scalar { .. } => value_of(i, what),
+                _ => Err(at(
+                    format!(
+                        "the elements of {what} must be single values, found {}",
+                        i.what()
+                    ),
+                    i,
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(Value::List),
         _ => Err(at(
             format!(
-                "{what} must be a single value (text, a number, true or false, or null), \
-                 found {}",
+                "{what} must be a value (text, a number, true or false, a list of them, \
+                 or null), found {}",
                 n.what()
             ),
             n,
@@ -575,9 +592,14 @@ mod tests {
             ),
             ("person: { id: [1] }\n", "single value", (1, 15)),
             (
-                "person: { id: p1, attributes: { a: [1] } }\n",
-                "`a` must be a single value",
+                "person: { id: p1, attributes: { a: { b: 1 } } }\n",
+                "`a` must be a value",
                 (1, 36),
+            ),
+            (
+                "person: { id: p1, attributes: { a: [[1]] } }\n",
+                "the elements of `a` must be single values",
+                (1, 37),
             ),
             ("events: []\n", "need a `person`", (1, 1)),
             ("people: [ { events: [] } ]\n", "no `person`", (1, 11)),

@@ -17,7 +17,7 @@ use crate::words::thousands;
 /// What happened to a population: counts, never timelines.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Summary {
-    /// The version of this format, `major.minor` (this is `1.0`). A minor
+    /// The version of this format, `major.minor` (this is `1.1`). A minor
     /// version only adds; a major version breaks.
     pub format_version: &'static str,
     pub people: u64,
@@ -249,7 +249,7 @@ impl Summary {
                     ended += 1;
                     j.completed += 1;
                 }
-                What::Replaced { .. } => {}
+                What::Replaced { .. } | What::Set { .. } => {}
             }
         }
         let started = t

@@ -76,6 +76,14 @@ impl Entry {
             What::Replaced { node, stays: false } => {
                 format!("{at} replaced at {node}: moves on")
             }
+            What::Set {
+                attribute,
+                value: Some(v),
+            } => format!("{at} set {attribute} = {v}"),
+            What::Set {
+                attribute,
+                value: None,
+            } => format!("{at} unset {attribute}"),
         }
     }
 }

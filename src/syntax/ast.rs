@@ -215,13 +215,16 @@ pub enum TypeExpr {
     Named(Ident),
     /// `one of "a", "b"`.
     OneOf(Vec<StrLit>, Span),
+    /// `list of text`, `list of one of "a", "b"`: the element type (never
+    /// a list: the grammar has no lists of lists) and the whole span.
+    List(Box<TypeExpr>, Span),
 }
 
 impl TypeExpr {
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(i) => i.span,
-            TypeExpr::OneOf(_, s) => *s,
+            TypeExpr::OneOf(_, s) | TypeExpr::List(_, s) => *s,
         }
     }
 }
@@ -290,6 +293,8 @@ pub enum MessagePropKind {
     Subject(StrLit),
     Description(StrLit),
     Vars(Vec<Var>),
+    /// `offer "black-friday-40"`: the promotion the message carries.
+    Offer(StrLit),
 }
 
 /// `discount: 20` in `vars { }`.
@@ -319,11 +324,17 @@ pub enum CampaignPropKind {
     Trigger(Trigger),
     Audience(Expr),
     Reentry(Reentry),
-    Goal(Ident),
-    ExitWhen(Ident),
+    /// `goal EVENT [where EXPR]`
+    Goal(Ident, Option<Expr>),
+    /// `exit when EVENT [where EXPR]`
+    ExitWhen(Ident, Option<Expr>),
+    /// `exit unless EXPR` (repeatable)
+    ExitUnless(Expr),
     Limit(Limit),
     Window(Date, Date),
     Timezone(StrLit),
+    /// `quiet_hours FROM to TO` (brief v2): on top of each channel's.
+    QuietHours(TimeOfDay, TimeOfDay),
     Journey(Block),
     /// `priority N` (0-100).
     Priority(Number),
@@ -337,11 +348,13 @@ impl CampaignPropKind {
             CampaignPropKind::Trigger(_) => "trigger",
             CampaignPropKind::Audience(_) => "audience",
             CampaignPropKind::Reentry(_) => "reentry",
-            CampaignPropKind::Goal(_) => "goal",
-            CampaignPropKind::ExitWhen(_) => "exit when",
+            CampaignPropKind::Goal(..) => "goal",
+            CampaignPropKind::ExitWhen(..) => "exit when",
+            CampaignPropKind::ExitUnless(_) => "exit unless",
             CampaignPropKind::Limit(_) => "limit",
             CampaignPropKind::Window(..) => "window",
             CampaignPropKind::Timezone(_) => "timezone",
+            CampaignPropKind::QuietHours(..) => "quiet_hours",
             CampaignPropKind::Journey(_) => "journey",
             CampaignPropKind::Priority(_) => "priority",
         }
@@ -360,6 +373,16 @@ pub enum Trigger {
     Weekly(Weekday, Span, TimeOfDay),
     /// `trigger once at 2026-12-01 09:00`
     Once(Date, TimeOfDay),
+    /// `trigger 7d before birthday at 09:00 yearly`, `trigger on renewal_date
+    /// at 09:00`: a day relative to a date or time attribute.
+    Date {
+        /// The offset and whether it is `before` (`None`: `on`).
+        offset: Option<(Duration, bool)>,
+        attr: Ident,
+        at: TimeOfDay,
+        /// The `yearly` keyword, when written.
+        yearly: Option<Span>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -422,6 +445,14 @@ pub enum StepKind {
         then: Option<Block>,
         otherwise: Option<Block>,
     },
+    /// `wait for any within D { on ... { } ... } [otherwise BLOCK]`
+    WaitAny {
+        within: Duration,
+        arms: Vec<AnyArm>,
+        /// The `}` after the arms.
+        close: Span,
+        otherwise: Option<Block>,
+    },
     /// `if C { } else if C { } else { }`
     If {
         arms: Vec<(Expr, Block)>,
@@ -439,6 +470,24 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `set ATTR = VALUE`
+    Set {
+        attr: Ident,
+        value: SetValue,
+    },
+    /// `unset ATTR`
+    Unset(Ident),
+}
+
+/// What a `set` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A literal or a trigger field.
+    Operand(Operand),
+    /// `["a", "b"]`, with its span.
+    List(Vec<Operand>, Span),
+    /// `now`.
+    Now(Span),
 }
 
 impl StepKind {
@@ -450,6 +499,9 @@ impl StepKind {
             StepKind::WaitFor {
                 then, otherwise, ..
             } => then.iter().chain(otherwise).for_each(f),
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => arms.iter().map(|a| &a.body).chain(otherwise).for_each(f),
             StepKind::If { arms, otherwise } => {
                 arms.iter().map(|(_, b)| b).chain(otherwise).for_each(f)
             }
@@ -459,7 +511,9 @@ impl StepKind {
             | StepKind::Wait(_)
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
-            | StepKind::Exit => {}
+            | StepKind::Exit
+            | StepKind::Set { .. }
+            | StepKind::Unset(_) => {}
         }
     }
 }
@@ -480,6 +534,19 @@ pub enum WaitOn {
     Event(Ident),
     Opened(Ident),
     Clicked(Ident),
+}
+
+/// `on EVENT_OR_ENGAGEMENT [where EXPR] { ... }` in a `wait for any`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyArm {
+    pub on: WaitOn,
+    /// What it waits for, as written.
+    pub on_span: Span,
+    pub filter: Option<Expr>,
+    pub body: Block,
+    pub span: Span,
+    /// `on clicked m {`.
+    pub head: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -565,6 +632,16 @@ pub enum ExprKind {
     },
     /// `x is set` / `x is not set`
     IsSet {
+        path: Path,
+        negated: bool,
+    },
+    /// `list contains v`
+    Contains {
+        list: Operand,
+        item: Operand,
+    },
+    /// `list is empty` / `list is not empty`
+    IsEmpty {
         path: Path,
         negated: bool,
     },

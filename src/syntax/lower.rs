@@ -11,6 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
 mod history;
+mod waits;
 
 /// Lowers pest pairs to AST nodes. Positions in pairs are relative to the
 /// slice that was parsed; `base` shifts them back to file offsets.
@@ -219,7 +220,13 @@ impl Lowerer {
         let mut inner = pair.into_inner();
         let name = self.ident(inner.next().unwrap(), base);
         let ty_pair = inner.next().unwrap().into_inner().next().unwrap();
-        let ty = match ty_pair.as_rule() {
+        let ty = self.type_expr(ty_pair, base);
+        FieldDecl { name, ty, span }
+    }
+
+    /// A `type_expr`'s alternative: `list_of`, `one_of` or a name.
+    fn type_expr(&mut self, ty_pair: P, base: usize) -> TypeExpr {
+        match ty_pair.as_rule() {
             Rule::one_of => {
                 let s = self.span(&ty_pair, base);
                 let values = ty_pair
@@ -229,9 +236,16 @@ impl Lowerer {
                     .collect();
                 TypeExpr::OneOf(values, s)
             }
+            Rule::list_of => {
+                let s = self.span(&ty_pair, base);
+                let elem = ty_pair
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::one_of | Rule::name))
+                    .expect("list_of has an element type");
+                TypeExpr::List(Box::new(self.type_expr(elem, base)), s)
+            }
             _ => TypeExpr::Named(self.ident(ty_pair, base)),
-        };
-        FieldDecl { name, ty, span }
+        }
     }
 
     fn channel_prop(&mut self, p: P, span: Span, base: usize) -> Option<ChannelProp> {
@@ -239,9 +253,7 @@ impl Lowerer {
             Rule::ch_kind => ChannelPropKind::Kind(self.ident(after_keyword(p)?, base)),
             Rule::ch_consent => ChannelPropKind::Consent(self.ident(after_keyword(p)?, base)),
             Rule::ch_quiet => {
-                let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
-                let from = self.time_of_day(t.next()?, base);
-                let to = self.time_of_day(t.next()?, base);
+                let (from, to) = self.quiet_hours(p, base)?;
                 ChannelPropKind::QuietHours(from, to)
             }
             Rule::limit => ChannelPropKind::Limit(self.limit(p, base)?),
@@ -249,6 +261,14 @@ impl Lowerer {
             _ => return None,
         };
         Some(ChannelProp { kind, span })
+    }
+
+    /// `quiet_hours FROM to TO`, of a channel or a campaign.
+    fn quiet_hours(&mut self, p: P, base: usize) -> Option<(TimeOfDay, TimeOfDay)> {
+        let mut t = p.into_inner().filter(|p| p.as_rule() == Rule::time_of_day);
+        let from = self.time_of_day(t.next()?, base);
+        let to = self.time_of_day(t.next()?, base);
+        Some((from, to))
     }
 
     fn limit(&mut self, pair: P, base: usize) -> Option<Limit> {
@@ -265,6 +285,7 @@ impl Lowerer {
             Rule::msg_channel => MessagePropKind::Channel(self.ident(after_keyword(p)?, base)),
             Rule::msg_template => MessagePropKind::Template(self.string(after_keyword(p)?, base)),
             Rule::msg_subject => MessagePropKind::Subject(self.string(after_keyword(p)?, base)),
+            Rule::msg_offer => MessagePropKind::Offer(self.string(after_keyword(p)?, base)),
             Rule::description => MessagePropKind::Description(self.string(after_keyword(p)?, base)),
             Rule::msg_vars => {
                 let vars = p
@@ -286,6 +307,11 @@ impl Lowerer {
     }
 
     pub fn campaign_prop(&mut self, p: P, span: Span, base: usize) -> Option<CampaignProp> {
+        // Ending in an optional `where`: without what pest skipped before it.
+        let span = match p.as_rule() {
+            Rule::goal | Rule::exit_when => self.tight_span(&p, base),
+            _ => span,
+        };
         let kind = match p.as_rule() {
             Rule::description => {
                 CampaignPropKind::Description(self.string(after_keyword(p)?, base))
@@ -301,8 +327,21 @@ impl Lowerer {
                     _ => Reentry::After(self.duration(ri.next()?, base)),
                 })
             }
-            Rule::goal => CampaignPropKind::Goal(self.ident(after_keyword(p)?, base)),
-            Rule::exit_when => CampaignPropKind::ExitWhen(self.ident(p.into_inner().nth(2)?, base)),
+            Rule::goal => {
+                let mut inner = p.into_inner().skip(1);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::Goal(event, filter)
+            }
+            Rule::exit_when => {
+                let mut inner = p.into_inner().skip(2);
+                let event = self.ident(inner.next()?, base);
+                let filter = inner.nth(1).map(|e| self.expr(e, base));
+                CampaignPropKind::ExitWhen(event, filter)
+            }
+            Rule::exit_unless => {
+                CampaignPropKind::ExitUnless(self.expr(p.into_inner().nth(2)?, base))
+            }
             Rule::limit => CampaignPropKind::Limit(self.limit(p, base)?),
             Rule::window => {
                 let mut d = p.into_inner().filter(|p| p.as_rule() == Rule::date);
@@ -311,6 +350,10 @@ impl Lowerer {
                 CampaignPropKind::Window(from, to)
             }
             Rule::timezone => CampaignPropKind::Timezone(self.string(after_keyword(p)?, base)),
+            Rule::camp_quiet => {
+                let (from, to) = self.quiet_hours(p, base)?;
+                CampaignPropKind::QuietHours(from, to)
+            }
             Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
             Rule::priority => CampaignPropKind::Priority(self.number(after_keyword(p)?, base)),
             _ => return None,
@@ -337,6 +380,26 @@ impl Lowerer {
                 let time = self.time_of_day(inner.next()?, base);
                 Trigger::Once(date, time)
             }
+            Rule::trig_date => {
+                let first = inner.next()?;
+                let offset = match first.as_rule() {
+                    Rule::trig_offset => {
+                        let mut o = first.into_inner();
+                        let d = self.duration(o.next()?, base);
+                        Some((d, o.next()?.as_rule() == Rule::k_before))
+                    }
+                    _ => None,
+                };
+                let attr = self.ident(inner.next()?, base);
+                let at = self.time_of_day(inner.nth(1)?, base);
+                let yearly = inner.next().map(|y| self.span(&y, base));
+                Trigger::Date {
+                    offset,
+                    attr,
+                    at,
+                    yearly,
+                }
+            }
             _ => {
                 let event = self.ident(inner.next()?, base);
                 let filter = inner.nth(1).map(|e| self.expr(e, base));
@@ -357,56 +420,6 @@ impl Lowerer {
             steps: exact(steps),
             span,
         }
-    }
-
-    /// `until [WEEKDAY] TIME`, after `wait`.
-    fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
-        let mut weekday = None;
-        let mut time = None;
-        for x in pair.into_inner().skip(1) {
-            match x.as_rule() {
-                Rule::weekday => weekday = Some((Weekday::parse(x.as_str())?, self.span(&x, base))),
-                _ => time = Some(self.time_of_day(x, base)),
-            }
-        }
-        Some(StepKind::WaitUntil {
-            weekday,
-            time: time?,
-        })
-    }
-
-    /// `for EVENT [where ...] within DURATION [{ ... }] [otherwise { ... }]`,
-    /// after `wait`.
-    fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
-        let mut on = None;
-        let mut filter = None;
-        let mut within = None;
-        let mut then = None;
-        let mut otherwise = None;
-        for x in pair.into_inner().skip(1) {
-            match x.as_rule() {
-                Rule::wait_on => {
-                    let w = x.into_inner().next()?;
-                    on = Some(match w.as_rule() {
-                        Rule::opened => WaitOn::Opened(self.ident(after_keyword(w)?, base)),
-                        Rule::clicked => WaitOn::Clicked(self.ident(after_keyword(w)?, base)),
-                        _ => WaitOn::Event(self.ident(w, base)),
-                    });
-                }
-                Rule::expr => filter = Some(Box::new(self.expr(x, base))),
-                Rule::duration => within = Some(self.duration(x, base)),
-                Rule::block => then = Some(self.block(x, base)),
-                Rule::otherwise => otherwise = Some(self.block(after_keyword(x)?, base)),
-                _ => {}
-            }
-        }
-        Some(StepKind::WaitFor {
-            on: on?,
-            filter,
-            within: within?,
-            then,
-            otherwise,
-        })
     }
 
     pub fn step(&mut self, pair: P, base: usize) -> Option<Step> {
@@ -431,6 +444,7 @@ impl Lowerer {
                     match what.as_rule() {
                         Rule::wait_until => self.wait_until(what, base)?,
                         Rule::wait_for => self.wait_for(what, base)?,
+                        Rule::wait_any => self.wait_any(what, base)?,
                         _ => StepKind::Wait(self.duration(what, base)),
                     }
                 }
@@ -499,6 +513,21 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
+                Rule::set_step => {
+                    let attr = self.ident(inner.nth(1)?, base);
+                    let v = inner.next()?;
+                    let value = match v.as_rule() {
+                        Rule::set_now => SetValue::Now(self.span(&v, base)),
+                        Rule::set_list => {
+                            let span = self.span(&v, base);
+                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
+                            SetValue::List(items, span)
+                        }
+                        _ => SetValue::Operand(self.operand(v, base)),
+                    };
+                    StepKind::Set { attr, value }
+                }
+                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
                 _ => return None,
             });
         }
@@ -519,7 +548,7 @@ impl Lowerer {
         while let Some(x) = stack.pop() {
             let keyword = || x.clone().into_inner().next().map(|k| self.span(&k, base));
             match x.as_rule() {
-                Rule::block | Rule::expr => continue,
+                Rule::block | Rule::expr | Rule::any_arm => continue,
                 Rule::wait_on => parts.awaited = Some(self.tight_span(&x, base)),
                 Rule::otherwise => parts.otherwise = keyword(),
                 Rule::k_within => parts.within = Some(self.span(&x, base)),
@@ -542,7 +571,7 @@ impl Lowerer {
         for x in p.clone().into_inner().flatten() {
             let s = self.span(&x, base);
             match x.as_rule() {
-                Rule::block | Rule::split_open => {
+                Rule::block | Rule::split_open | Rule::any_open => {
                     return Span::new(start, (s.start as usize + 1).min(self.limit));
                 }
                 Rule::otherwise => return Span::new(start, end),
@@ -689,15 +718,26 @@ impl Lowerer {
                                 list,
                             }
                         }
-                        _ => {
+                        Rule::contains => {
+                            let item = self.operand(tail.into_inner().nth(1).unwrap(), base);
+                            ExprKind::Contains { list: lhs, item }
+                        }
+                        rule => {
                             let negated = tail.into_inner().any(|x| x.as_rule() == Rule::k_not);
                             match lhs {
+                                Operand::Path(path) if rule == Rule::is_empty => {
+                                    ExprKind::IsEmpty { path, negated }
+                                }
                                 Operand::Path(path) => ExprKind::IsSet { path, negated },
                                 Operand::Literal(l) => {
                                     self.error(
                                         Code::TypeMismatch,
                                         l.span(),
-                                        "`is set` applies to an attribute or field, not a value",
+                                        if rule == Rule::is_empty {
+                                            "`is empty` applies to a list attribute or field, not a value"
+                                        } else {
+                                            "`is set` applies to an attribute or field, not a value"
+                                        },
                                         None,
                                     );
                                     ExprKind::Bool(false)

@@ -28,10 +28,14 @@
 //!   irregular repeat (one whose body a `goto` enters) carries the facts
 //!   of the head, but is dead too while no round can finish (arriving
 //!   other than from the end of a round starts the rounds afresh);
-//! - an edge where time may pass forgets every fact that is not persistent.
+//! - an edge where time may pass forgets every fact that is not persistent;
+//! - out of a `set`/`unset`: the facts about the attribute (and opaque
+//!   facts that are not persistent, which may read it) are forgotten, and
+//!   what it wrote is known (`attr == v`, `list contains` each element or
+//!   `is empty`, `is set`; `is not set` after `unset`).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -43,12 +47,13 @@ pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
 use crate::analysis::sat::{
-    cond_key, Atom, AtomId, Conj, Fact, Leaf, Lit, Logic, Role, Special, Window, MAX_FACTS,
+    cond_key, Atom, AtomId, CVal, Conj, Fact, Leaf, Lit, Logic, Role, Special, Term, Window,
+    MAX_FACTS,
 };
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{Cond, CondKind, EventId, MessageId, Program, Trigger, WaitOn};
+use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +70,9 @@ pub enum Dead {
     /// `wait for` the goal (`true`) or an exit event: the journey ends
     /// when it happens.
     WaitEnds { event: EventId, goal: bool },
+    /// An `on` of a `wait for any` that the `on` with this index, earlier
+    /// in the step, always takes first.
+    Shadowed { earlier: usize },
     /// `wait for opened/clicked m` with `m` not sent before.
     NotSent { msg: MessageId, clicked: bool },
     /// `repeat 0 times`.
@@ -140,8 +148,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
     let g = &journey.graph;
     let campaign = program.campaign(journey.campaign);
     let goal = campaign.goal.map(|(e, _)| e);
-    let exits: Vec<EventId> = campaign.exits.iter().map(|(e, _)| *e).collect();
-    let mut logic = Logic::new(program, goal, exits.clone());
+    let mut logic = Logic::for_campaign(program, campaign);
 
     // Edge conditions, in DNF.
     let mut conds: HashMap<EdgeIndex, Vec<Conj>> = HashMap::new();
@@ -163,9 +170,22 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
         _ => {}
     }
+    for c in &campaign.exit_unless {
+        entry_parts.push((c, true, Role::ExitUnless));
+    }
     for e in g.edges_directed(journey.entry, Direction::Outgoing) {
         conds.insert(e.id(), logic.dnf(&entry_parts));
     }
+    let exit_unless: Vec<Conj> = if campaign.exit_unless.is_empty() {
+        Vec::new()
+    } else {
+        let parts: Vec<(&Cond, bool, Role)> = campaign
+            .exit_unless
+            .iter()
+            .map(|c| (c, true, Role::ExitUnless))
+            .collect();
+        logic.dnf(&parts)
+    };
     for e in g.edge_references() {
         let NodeKind::Branch { conds: cs } = &g[e.source()].kind else {
             continue;
@@ -202,44 +222,116 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         conds.insert(e.id(), logic.dnf(&parts));
     }
 
-    // What a `wait for` that matched makes known.
-    let mut matched: HashMap<NodeIndex, Vec<Leaf>> = HashMap::new();
+    // What a `wait for` (or an `on` of a `wait for any`, by its index)
+    // that matched makes known.
+    let mut matched: HashMap<(NodeIndex, usize), Vec<Leaf>> = HashMap::new();
+    let mut wait_ends: HashSet<(NodeIndex, usize)> = HashSet::new();
+    let mut shadowed: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     for u in g.node_indices() {
-        let NodeKind::WaitFor { on, filter, .. } = &g[u].kind else {
+        let awaited: Vec<(&WaitOn, Option<&Cond>)> = match &g[u].kind {
+            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_ref())],
+            NodeKind::WaitAny { arms, .. } => {
+                arms.iter().map(|(on, f, _)| (on, f.as_ref())).collect()
+            }
+            _ => continue,
+        };
+        for (i, &(on, filter)) in awaited.iter().enumerate() {
+            // An earlier `on` takes everything this one waits for.
+            let earlier = (0..i).find(|&j| {
+                let (on_j, filter_j) = awaited[j];
+                on_j == on && filter_j.is_none_or(|fj| logic.implies(filter, fj))
+            });
+            if let Some(j) = earlier {
+                shadowed.insert((u, i), j);
+            }
+            let role = Role::Matched {
+                node: u.index() as u32,
+            };
+            let loc = g[u].loc;
+            if let WaitOn::Event(ev) = on {
+                // Whatever it waits for would end the journey first.
+                if logic.ends_journey(*ev, filter) == Some(true) {
+                    wait_ends.insert((u, i));
+                }
+            }
+            let atoms = match on {
+                WaitOn::Event(ev) => {
+                    let did = |filter| Atom::Did {
+                        event: *ev,
+                        filter,
+                        window: Window::SinceEntry,
+                        at_least: 1,
+                    };
+                    let mut v = vec![did(None)];
+                    if let Some(f) = filter {
+                        v.push(did(Some(cond_key(f))));
+                    }
+                    v
+                }
+                WaitOn::Opened(m) => vec![Atom::Engaged {
+                    msg: *m,
+                    clicked: false,
+                }],
+                WaitOn::Clicked(m) => vec![Atom::Engaged {
+                    msg: *m,
+                    clicked: true,
+                }],
+            };
+            let leaves = atoms
+                .into_iter()
+                .map(|a| logic.known(a, loc, role))
+                .collect();
+            matched.insert((u, i), leaves);
+        }
+    }
+
+    // What a `set` or `unset` makes known.
+    let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
+    for u in g.node_indices() {
+        let NodeKind::Set { attr, value } = &g[u].kind else {
             continue;
         };
-        let role = Role::Matched {
+        let term = Term::Attr(*attr);
+        let role = Role::Set {
             node: u.index() as u32,
         };
         let loc = g[u].loc;
-        let atoms = match on {
-            WaitOn::Event(ev) => {
-                let did = |filter| Atom::Did {
-                    event: *ev,
-                    filter,
-                    window: Window::SinceEntry,
-                    at_least: 1,
-                };
-                let mut v = vec![did(None)];
-                if let Some(f) = filter {
-                    v.push(did(Some(cond_key(f))));
-                }
-                v
+        let mut leaves = Vec::new();
+        let mut know = |atom: Atom, positive: bool| {
+            let mut l = logic.known(atom, loc, role);
+            if !positive {
+                l.lit = l.lit.negate();
             }
-            WaitOn::Opened(m) => vec![Atom::Engaged {
-                msg: *m,
-                clicked: false,
-            }],
-            WaitOn::Clicked(m) => vec![Atom::Engaged {
-                msg: *m,
-                clicked: true,
-            }],
+            leaves.push(l);
         };
-        let leaves = atoms
-            .into_iter()
-            .map(|a| logic.known(a, loc, role))
-            .collect();
-        matched.insert(u, leaves);
+        match value {
+            None => know(Atom::IsSet(term), false),
+            Some(SetValue::Const(c)) => know(
+                Atom::Cmp {
+                    term,
+                    op: CmpOp::Eq,
+                    val: CVal::from_const(c),
+                },
+                true,
+            ),
+            Some(SetValue::List(items)) => {
+                know(Atom::IsSet(term), true);
+                know(Atom::Empty(term), items.is_empty());
+                for c in items {
+                    know(
+                        Atom::Contains {
+                            term,
+                            val: CVal::from_const(c),
+                        },
+                        true,
+                    );
+                }
+            }
+            Some(SetValue::Now) => know(Atom::IsSet(term), true),
+            // The field may be unset: nothing is known.
+            Some(SetValue::TriggerField(..)) => {}
+        }
+        written.insert(u, (term, leaves));
     }
 
     // What a send changes in the person's history: every `received` that
@@ -292,19 +384,32 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
     }
     for n in g.node_weights() {
-        if let NodeKind::WaitFor {
-            on: WaitOn::Opened(m) | WaitOn::Clicked(m),
-            ..
-        } = &n.kind
-        {
-            let k = bits.len() as u32;
-            bits.entry(*m).or_insert(k);
+        let engaged: Vec<&WaitOn> = match &n.kind {
+            NodeKind::WaitFor { on, .. } => vec![on],
+            NodeKind::WaitAny { arms, .. } => arms.iter().map(|(on, ..)| on).collect(),
+            _ => continue,
+        };
+        for on in engaged {
+            if let WaitOn::Opened(m) | WaitOn::Clicked(m) = on {
+                let k = bits.len() as u32;
+                bits.entry(*m).or_insert(k);
+            }
         }
     }
 
     let takes_time: Vec<bool> = g
         .edge_indices()
         .map(|e| edge_bounds(program, journey, e).may_take_time())
+        .collect();
+    // `exit unless` is checked when flow leaves a step where time passed
+    // (the edges that may take time), and at entry (above).
+    let checkpoints: Vec<bool> = g
+        .edge_references()
+        .map(|e| {
+            !exit_unless.is_empty()
+                && takes_time[e.id().index()]
+                && !matches!(e.weight(), Edge::Ends(_))
+        })
         .collect();
     let regular = journey.regular_repeats();
     let back_to: Vec<Option<NodeIndex>> = {
@@ -385,9 +490,13 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         classes: &classes,
         takes_time: &takes_time,
         goal,
-        exits: &exits,
+        wait_ends: &wait_ends,
+        shadowed: &shadowed,
         matched: &matched,
         sends: &sends,
+        written: &written,
+        checkpoints: &checkpoints,
+        exit_unless: &exit_unless,
     };
 
     while let Some(Reverse((_, u))) = heap.pop() {
@@ -476,8 +585,17 @@ struct Ctx<'c, 'a> {
     classes: &'c [Option<u32>],
     takes_time: &'c [bool],
     goal: Option<EventId>,
-    exits: &'c [EventId],
-    matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
+    /// The `wait for`s whose event would end the journey first.
+    wait_ends: &'c HashSet<(NodeIndex, usize)>,
+    /// The `on`s of a `wait for any` that an earlier one always takes
+    /// first (with its index).
+    shadowed: &'c HashMap<(NodeIndex, usize), usize>,
+    matched: &'c HashMap<(NodeIndex, usize), Vec<Leaf>>,
+    written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
+    /// Per edge: whether `exit unless` is checked on it.
+    checkpoints: &'c [bool],
+    /// The `exit unless` conditions together, in DNF.
+    exit_unless: &'c [Conj],
     sends: &'c HashMap<NodeIndex, Sent>,
 }
 
@@ -501,6 +619,61 @@ impl Ctx<'_, '_> {
     }
 
     fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
+        let out = self.transfer_edge(e, u, s)?;
+        // A checkpoint of `exit unless`: people for whom it fails leave
+        // here, so it holds for those who go on.
+        if self.checkpoints[e.index()] {
+            return self.assume(self.exit_unless, out);
+        }
+        Ok(out)
+    }
+
+    /// `out` on an edge whose condition is `dnf`: dead when no disjunct
+    /// can hold, else the literals common to those that can become known.
+    fn assume(&self, dnf: &[Conj], mut out: State) -> Result<State, Dead> {
+        let sent_bits = out.sent.clone();
+        let bits = self.bits;
+        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
+        let mut sat: Vec<&Conj> = Vec::new();
+        let mut leaves: Vec<Leaf> = Vec::new();
+        let mut facts: Vec<Leaf> = Vec::new();
+        let mut special = None;
+        for conj in dnf {
+            match self.logic.check(&out.facts, conj, &sent) {
+                Ok(()) => sat.push(conj),
+                Err(c) => {
+                    for i in c.leaves {
+                        if !leaves.contains(&conj[i]) {
+                            leaves.push(conj[i]);
+                        }
+                    }
+                    for i in c.facts {
+                        let f = out.facts[i].1;
+                        if !facts.contains(&f) {
+                            facts.push(f);
+                        }
+                    }
+                    special = special.or(c.special);
+                }
+            }
+        }
+        if sat.is_empty() {
+            return Err(Dead::Conflict {
+                leaves,
+                facts,
+                special,
+            });
+        }
+        // Literals common to every satisfiable disjunct become known.
+        for l in sat[0] {
+            if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
+                add_fact(&mut out.facts, *l);
+            }
+        }
+        Ok(out)
+    }
+
+    fn transfer_edge(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
         if let NodeKind::Send(m) = g[u].kind {
@@ -509,6 +682,16 @@ impl Ctx<'_, '_> {
             }
             if let Some(c) = self.classes[m.index()] {
                 out.content = out.content.with(c);
+            }
+        }
+        if let Some((term, leaves)) = self.written.get(&u) {
+            let logic = self.logic;
+            out.facts.retain(|(l, _)| match logic.atom(l.atom()) {
+                Atom::Opaque { persistent, .. } => *persistent,
+                a => a.term() != Some(*term),
+            });
+            for l in leaves {
+                add_fact(&mut out.facts, *l);
             }
         }
         if self.takes_time[e.index()] {
@@ -523,77 +706,57 @@ impl Ctx<'_, '_> {
                 add_fact(&mut out.facts, *l);
             }
         }
+        if let Some(dnf) = self.conds.get(&e) {
+            return self.assume(dnf, out);
+        }
         let sent_bits = out.sent.clone();
         let bits = self.bits;
         let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        if let Some(dnf) = self.conds.get(&e) {
-            let mut sat: Vec<&Conj> = Vec::new();
-            let mut leaves: Vec<Leaf> = Vec::new();
-            let mut facts: Vec<Leaf> = Vec::new();
-            let mut special = None;
-            for conj in dnf {
-                match self.logic.check(&out.facts, conj, &sent) {
-                    Ok(()) => sat.push(conj),
-                    Err(c) => {
-                        for i in c.leaves {
-                            if !leaves.contains(&conj[i]) {
-                                leaves.push(conj[i]);
-                            }
-                        }
-                        for i in c.facts {
-                            let f = out.facts[i].1;
-                            if !facts.contains(&f) {
-                                facts.push(f);
-                            }
-                        }
-                        special = special.or(c.special);
-                    }
-                }
-            }
-            if sat.is_empty() {
-                return Err(Dead::Conflict {
-                    leaves,
-                    facts,
-                    special,
-                });
-            }
-            // Literals common to every satisfiable disjunct become known.
-            for l in sat[0] {
-                if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                    add_fact(&mut out.facts, *l);
-                }
-            }
-            return Ok(out);
-        }
         match (&g[e], &g[u].kind) {
             (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
             (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
-            (Edge::Matched, NodeKind::WaitFor { on, .. }) => {
-                match on {
-                    WaitOn::Event(ev) => {
-                        if self.goal == Some(*ev) || self.exits.contains(ev) {
-                            return Err(Dead::WaitEnds {
-                                event: *ev,
-                                goal: self.goal == Some(*ev),
-                            });
-                        }
-                    }
-                    WaitOn::Opened(m) | WaitOn::Clicked(m) => {
-                        if !sent(*m) {
-                            return Err(Dead::NotSent {
-                                msg: *m,
-                                clicked: matches!(on, WaitOn::Clicked(_)),
-                            });
-                        }
-                    }
+            (Edge::Matched, NodeKind::WaitFor { on, .. }) => self.matched(u, 0, on, out, &sent),
+            (Edge::On(i), NodeKind::WaitAny { arms, .. }) => {
+                if let Some(&earlier) = self.shadowed.get(&(u, *i)) {
+                    return Err(Dead::Shadowed { earlier });
                 }
-                for l in self.matched.get(&u).into_iter().flatten() {
-                    add_fact(&mut out.facts, *l);
-                }
-                Ok(out)
+                self.matched(u, *i, &arms[*i].0, out, &sent)
             }
             _ => Ok(out),
         }
+    }
+
+    /// Out of a wait, arm `i`: what it waited for happened.
+    fn matched(
+        &self,
+        u: NodeIndex,
+        i: usize,
+        on: &WaitOn,
+        mut out: State,
+        sent: &dyn Fn(MessageId) -> bool,
+    ) -> Result<State, Dead> {
+        match on {
+            WaitOn::Event(ev) => {
+                if self.wait_ends.contains(&(u, i)) {
+                    return Err(Dead::WaitEnds {
+                        event: *ev,
+                        goal: self.goal == Some(*ev),
+                    });
+                }
+            }
+            WaitOn::Opened(m) | WaitOn::Clicked(m) => {
+                if !sent(*m) {
+                    return Err(Dead::NotSent {
+                        msg: *m,
+                        clicked: matches!(on, WaitOn::Clicked(_)),
+                    });
+                }
+            }
+        }
+        for l in self.matched.get(&(u, i)).into_iter().flatten() {
+            add_fact(&mut out.facts, *l);
+        }
+        Ok(out)
     }
 }
 

@@ -96,7 +96,9 @@ impl Logic<'_> {
                 window: Window::SinceEntry,
                 ..
             } => {
-                if self.goal == Some(*event) {
+                if self.ended.get(&lit.atom()) != Some(&true) {
+                    None
+                } else if self.goal == Some(*event) {
                     Some(Special::Goal(*event))
                 } else if self.exits.contains(event) {
                     Some(Special::Exit(*event))
@@ -113,12 +115,11 @@ impl Logic<'_> {
     }
 
     fn group(&self, lit: Lit) -> Group {
-        match self.atom(lit.atom()) {
-            Atom::Cmp { term, .. } | Atom::In { term, .. } | Atom::IsSet(term) => {
-                Group::Term(*term)
-            }
-            Atom::Did { event, .. } => Group::Event(*event),
-            Atom::Received { .. } | Atom::EngagedAny { .. } => Group::History,
+        let atom = self.atom(lit.atom());
+        match (atom.term(), atom) {
+            (Some(term), _) => Group::Term(term),
+            (None, Atom::Did { event, .. }) => Group::Event(*event),
+            (None, Atom::Received { .. } | Atom::EngagedAny { .. }) => Group::History,
             _ => Group::Atom(lit.atom()),
         }
     }
@@ -161,7 +162,7 @@ impl Logic<'_> {
             Group::History => {
                 for &p in lits.iter().filter(|l| l.positive()) {
                     for &n in lits.iter().filter(|l| !l.positive()) {
-                        if self.implies(self.atom(p.atom()), self.atom(n.atom())) {
+                        if self.history_implies(self.atom(p.atom()), self.atom(n.atom())) {
                             return false;
                         }
                     }
@@ -174,7 +175,7 @@ impl Logic<'_> {
 
     /// Whether history atom `a` holding makes `b` hold: what `a` counts,
     /// its window and its count lie inside `b`'s.
-    fn implies(&self, a: &Atom, b: &Atom) -> bool {
+    fn history_implies(&self, a: &Atom, b: &Atom) -> bool {
         match (a, b) {
             (
                 Atom::Received {
@@ -207,7 +208,7 @@ impl Logic<'_> {
     fn term_type(&self, t: Term) -> Option<&Type> {
         match t {
             Term::Attr(a) => self.program.attributes.get(a.index()).map(|a| &a.ty),
-            Term::Trigger(e, f) => self
+            Term::Trigger(e, f) | Term::Occurrence(e, f) => self
                 .program
                 .events
                 .get(e.index())
@@ -218,6 +219,9 @@ impl Logic<'_> {
 
     /// Literals on one term.
     fn term_sat(&self, t: Term, lits: &[Lit]) -> bool {
+        if let Some(Type::List(elem)) = self.term_type(t) {
+            return self.list_sat(elem, lits);
+        }
         let mut need_set = false;
         let mut need_unset = false;
         for &l in lits {
@@ -258,6 +262,41 @@ impl Logic<'_> {
             }
         }
         dom.sat()
+    }
+}
+
+impl Logic<'_> {
+    /// Literals on one list term: `is set`, `contains`, `is empty`.
+    fn list_sat(&self, elem: &Type, lits: &[Lit]) -> bool {
+        let (mut set, mut unset, mut nonempty, mut empty) = (false, false, false, false);
+        let (mut has, mut lacks) = (Vec::new(), Vec::new());
+        for &l in lits {
+            match (self.atom(l.atom()), l.positive()) {
+                (Atom::IsSet(_), true) => set = true,
+                (Atom::IsSet(_), false) => unset = true,
+                (Atom::Empty(_), true) => empty = true,
+                (Atom::Empty(_), false) => nonempty = true,
+                (Atom::Contains { val, .. }, true) => has.push(val),
+                (Atom::Contains { val, .. }, false) => lacks.push(val),
+                _ => {}
+            }
+        }
+        nonempty |= !has.is_empty();
+        set |= nonempty;
+        empty |= unset;
+        if (set && unset) || (nonempty && empty) || has.iter().any(|v| lacks.contains(v)) {
+            return false;
+        }
+        // A non-empty list of a finite type needs a value not excluded.
+        let finite: Option<Vec<CVal>> = match elem {
+            Type::OneOf(vs) => Some(vs.iter().map(|v| CVal::Text(v.clone())).collect()),
+            Type::Bool => Some(vec![CVal::Bool(true), CVal::Bool(false)]),
+            _ => None,
+        };
+        match finite {
+            Some(vals) if nonempty && has.is_empty() => vals.iter().any(|v| !lacks.contains(&v)),
+            _ => true,
+        }
     }
 }
 
@@ -306,7 +345,9 @@ enum DomKind {
 impl Domain {
     fn new(ty: &Type) -> Domain {
         let (kind, only) = match ty {
-            Type::Number | Type::Time => (Some(DomKind::Num), None),
+            Type::Number | Type::Time | Type::Date => (Some(DomKind::Num), None),
+            // Lists are decided by `list_sat`.
+            Type::List(_) => (None, None),
             Type::Text => (Some(DomKind::Text), None),
             Type::OneOf(vs) => (
                 Some(DomKind::Finite),

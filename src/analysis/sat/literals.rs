@@ -8,11 +8,14 @@ use crate::model::{
     AttrId, CampaignId, ChannelId, CmpOp, Const, EventId, Loc, MessageId, Received, SegmentId,
 };
 
-/// Something with a value: a profile attribute or a trigger-event field.
+/// Something with a value: a profile attribute, a trigger-event field, or
+/// a field of the occurrence a filter is about (in a goal's or an exit's
+/// `where`, compared with another filter: [`crate::analysis::sat::Logic::implies`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Term {
     Attr(AttrId),
     Trigger(EventId, usize),
+    Occurrence(EventId, usize),
 }
 
 /// What kind of number a constant is (so that dates are not compared with
@@ -73,7 +76,7 @@ fn norm(x: f64) -> u64 {
 }
 
 impl CVal {
-    pub(super) fn from_const(c: &Const) -> CVal {
+    pub fn from_const(c: &Const) -> CVal {
         match c {
             Const::Number(n) => CVal::Num(*n, NumKind::Number),
             Const::Date(d) => CVal::Num(*d as f64, NumKind::Date),
@@ -118,6 +121,13 @@ pub enum Atom {
         vals: Vec<CVal>,
     },
     IsSet(Term),
+    /// `list contains val`.
+    Contains {
+        term: Term,
+        val: CVal,
+    },
+    /// `list is empty` (true when unset).
+    Empty(Term),
     Did {
         event: EventId,
         /// Canonical text of the `where` filter.
@@ -148,6 +158,20 @@ pub enum Atom {
         /// Mentions only trigger fields and constants (survives waits).
         persistent: bool,
     },
+}
+
+impl Atom {
+    /// The term the atom is about, for the atoms on one value.
+    pub fn term(&self) -> Option<Term> {
+        match self {
+            Atom::Cmp { term, .. }
+            | Atom::In { term, .. }
+            | Atom::IsSet(term)
+            | Atom::Contains { term, .. }
+            | Atom::Empty(term) => Some(*term),
+            _ => None,
+        }
+    }
 }
 
 /// Index of an interned atom.
@@ -194,6 +218,14 @@ pub enum Role {
     Sent {
         node: u32,
     },
+    /// The `set` or `unset` at this node index wrote the attribute (known
+    /// until time passes).
+    Set {
+        node: u32,
+    },
+    /// An `exit unless` condition, known at entry and after each
+    /// checkpoint (people for whom it fails have left).
+    ExitUnless,
 }
 
 /// One literal of a condition, with where it was written.

@@ -8,7 +8,8 @@
 //! - `term op constant` for a term that is a profile attribute or a field
 //!   of the trigger event (`x > 5`, `plan == "pro"`; a bool attribute alone
 //!   is `flag == true`);
-//! - `term in [..]`; `term is set`;
+//! - `term in [..]`; `term is set`; on a list, `term contains constant`
+//!   and `term is empty`;
 //! - `did EVENT [where ..] [window] [at least N]`;
 //! - `opened MESSAGE`, `clicked MESSAGE`;
 //! - the person's history across campaigns: `received M|any [CHANNEL]
@@ -31,8 +32,15 @@
 //!   `in`; a `one of` and a bool are finite domains, so `plan == "free"`,
 //!   `"pro"`, `"enterprise"` all false leaves only "unset" (the `else` is
 //!   reachable), and with `plan is set` known as well nothing (it is not);
-//! - `did E ...`: `did E since entry` is impossible when `E` is the goal or
-//!   an exit event (the journey would have ended); a positive `did` with
+//! - literals on one list: `contains` needs it set and not empty, `is
+//!   empty` holds when it is unset or has no elements, so `contains "a"`
+//!   and `is empty` (or `is not set`) contradict; `contains v` and `not
+//!   contains v` contradict; on a list of a `one of` (or bool), `is not
+//!   empty` with every value excluded by `not contains` is impossible;
+//! - `did E ...`: `did E [where F] since entry` is impossible when `E` is
+//!   the goal or an exit event and `F` implies its `where` (none: always):
+//!   the journey would have ended ([`Logic::implies`] decides `F and not
+//!   G` with the occurrence's fields as terms); a positive `did` with
 //!   a window inside a negative one's, the same filter (or none on the
 //!   negative) and at least as many times contradicts it;
 //! - `opened m`/`clicked m` are impossible when `m` is not sent on any path
@@ -70,7 +78,7 @@ use std::collections::HashMap;
 pub use literals::*;
 pub use normal::cond_key;
 
-use crate::model::{EventId, Program};
+use crate::model::{Campaign, Cond, EventId, Program};
 
 /// At most this many conjunctions when expanding a condition to DNF.
 pub const DNF_BUDGET: usize = 64;
@@ -89,6 +97,15 @@ pub struct Logic<'a> {
     pub(super) index: HashMap<Atom, AtomId>,
     pub(super) goal: Option<EventId>,
     pub(super) exits: Vec<EventId>,
+    /// The `where` of the goal and exits that have one.
+    end_filters: Vec<(EventId, Cond)>,
+    /// Per `did E [where F] since entry` atom on a goal or exit event:
+    /// whether every occurrence it counts would have ended the journey
+    /// (then it cannot hold).
+    pub(super) ended: HashMap<AtomId, bool>,
+    /// Inside [`Logic::implies`] (a filter naming the goal is not followed
+    /// further).
+    implying: bool,
     /// Nodes the condition being put in NNF may still have.
     pub(super) nodes_left: usize,
 }
@@ -101,8 +118,59 @@ impl<'a> Logic<'a> {
             index: HashMap::new(),
             goal,
             exits,
+            end_filters: Vec::new(),
+            ended: HashMap::new(),
+            implying: false,
             nodes_left: NNF_BUDGET,
         }
+    }
+
+    /// The rules of a campaign: its goal and exits with their filters.
+    pub fn for_campaign(program: &'a Program, campaign: &Campaign) -> Self {
+        let mut logic = Logic::new(
+            program,
+            campaign.goal.map(|(e, _)| e),
+            campaign.exits.iter().map(|(e, _)| *e).collect(),
+        );
+        logic.end_filters = campaign
+            .goal
+            .iter()
+            .filter_map(|(g, _)| campaign.goal_filter.clone().map(|f| (*g, f)))
+            .chain(campaign.exit_filters.iter().cloned())
+            .collect();
+        logic
+    }
+
+    /// Whether an occurrence of `event` meeting `filter` (`None`: any)
+    /// ends the journey (the goal's or an exit's `where` holds for it
+    /// whatever else is true); `None` when `event` ends nothing.
+    pub fn ends_journey(&mut self, event: EventId, filter: Option<&Cond>) -> Option<bool> {
+        if self.goal != Some(event) && !self.exits.contains(&event) {
+            return None;
+        }
+        let Some((_, end)) = self.end_filters.iter().find(|(e, _)| *e == event) else {
+            return Some(true);
+        };
+        if self.implying {
+            return Some(false);
+        }
+        let end = end.clone();
+        Some(self.implies(filter, &end))
+    }
+
+    /// Whether `f` (`None`: true) implies `g`: `f and not g` cannot hold.
+    /// Sound within the budgets (a condition cut short may hold).
+    pub fn implies(&mut self, f: Option<&Cond>, g: &Cond) -> bool {
+        let (saved, was) = (self.nodes_left, self.implying);
+        self.implying = true;
+        let role = Role::TriggerFilter;
+        let mut parts = vec![(g, false, role)];
+        parts.extend(f.map(|f| (f, true, role)));
+        let dnf = self.dnf(&parts);
+        self.nodes_left = saved;
+        self.implying = was;
+        dnf.iter()
+            .all(|conj| self.check(&[], conj, &|_| true).is_err())
     }
 
     pub fn atom(&self, id: AtomId) -> &Atom {
@@ -125,10 +193,8 @@ impl<'a> Logic<'a> {
 
     /// Whether a known literal survives time passing.
     pub fn persistent(&self, lit: Lit) -> bool {
-        match self.atom(lit.atom()) {
-            Atom::Cmp { term, .. } | Atom::In { term, .. } | Atom::IsSet(term) => {
-                matches!(term, Term::Trigger(..))
-            }
+        let atom = self.atom(lit.atom());
+        match atom {
             Atom::Did { window, .. } => lit.positive() && *window == Window::SinceEntry,
             Atom::Engaged { .. } => lit.positive(),
             // History across campaigns: `received` with no window or since
@@ -136,6 +202,8 @@ impl<'a> Logic<'a> {
             Atom::Received { window, .. } => lit.positive() && !matches!(window, Window::Within(_)),
             Atom::EngagedAny { .. } | Atom::InCampaign(_) => false,
             Atom::Opaque { persistent, .. } => *persistent,
+            // Atoms on one value: a trigger field's never changes.
+            _ => matches!(atom.term(), Some(Term::Trigger(..))),
         }
     }
 }

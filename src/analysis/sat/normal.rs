@@ -151,6 +151,25 @@ impl Logic<'_> {
                     }
                 }
             }
+            CondKind::Contains { list, item } => match (term(list), item) {
+                (Some(t), Value::Const(k)) => self.leaf(
+                    Atom::Contains {
+                        term: t,
+                        val: CVal::from_const(k),
+                    },
+                    pos,
+                    loc,
+                    via,
+                    role,
+                ),
+                _ => self.opaque(c, pos, role, via),
+            },
+            CondKind::IsEmpty { value, negated } => match term(value) {
+                Some(t) => self
+                    .leaf(Atom::Empty(t), pos != *negated, loc, via, role)
+                    .with_holds(pos),
+                None => self.opaque(c, pos, role, via),
+            },
             CondKind::IsSet { value, negated } => match term(value) {
                 Some(t) => self
                     .leaf(Atom::IsSet(t), pos != *negated, loc, via, role)
@@ -172,6 +191,14 @@ impl Logic<'_> {
                     window: did_window(window),
                     at_least: *at_least,
                 };
+                if *window == DidWindow::SinceEntry {
+                    let id = self.intern(atom.clone());
+                    if !self.ended.contains_key(&id) {
+                        if let Some(ends) = self.ends_journey(*event, filter.as_deref()) {
+                            self.ended.insert(id, ends);
+                        }
+                    }
+                }
                 self.leaf(atom, pos, loc, via, role)
             }
             CondKind::Opened(m) => self.leaf(
@@ -311,6 +338,7 @@ fn term(v: &Value) -> Option<Term> {
     match v {
         Value::Attr(a) => Some(Term::Attr(*a)),
         Value::TriggerField(e, f) => Some(Term::Trigger(*e, *f)),
+        Value::EventField(e, f) => Some(Term::Occurrence(*e, *f)),
         _ => None,
     }
 }
@@ -391,6 +419,16 @@ fn write_key(c: &Cond, s: &mut String) {
             if *negated { "not " } else { "" }
         )
         .unwrap(),
+        CondKind::Contains { list, item } => {
+            write!(s, "({} contains {})", value_key(list), value_key(item)).unwrap()
+        }
+        CondKind::IsEmpty { value, negated } => write!(
+            s,
+            "({} is {}empty)",
+            value_key(value),
+            if *negated { "not " } else { "" }
+        )
+        .unwrap(),
         CondKind::Attr(a) => write!(s, "a{}", a.0).unwrap(),
         CondKind::Field(v) => s.push_str(&value_key(v)),
         CondKind::Segment(g) => write!(s, "g{}", g.0).unwrap(),
@@ -449,7 +487,10 @@ fn only_trigger(c: &Cond) -> bool {
         CondKind::Not(c) => only_trigger(c),
         CondKind::Cmp { lhs, rhs, .. } => val(lhs) && val(rhs),
         CondKind::In { value, list, .. } => val(value) && list.iter().all(val),
-        CondKind::IsSet { value, .. } | CondKind::Field(value) => val(value),
+        CondKind::IsSet { value, .. }
+        | CondKind::IsEmpty { value, .. }
+        | CondKind::Field(value) => val(value),
+        CondKind::Contains { list, item } => val(list) && val(item),
         _ => false,
     }
 }

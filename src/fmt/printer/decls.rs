@@ -85,8 +85,17 @@ impl Printer<'_, '_> {
     pub(super) fn field(&mut self, f: &FieldDecl) {
         self.ident(&f.name);
         self.kw_sp(":");
-        match &f.ty {
+        self.type_expr(&f.ty);
+    }
+
+    fn type_expr(&mut self, ty: &TypeExpr) {
+        match ty {
             TypeExpr::Named(i) => self.ident(i),
+            TypeExpr::List(elem, _) => {
+                self.kw_sp("list");
+                self.kw_sp("of");
+                self.type_expr(elem);
+            }
             TypeExpr::OneOf(values, _) => {
                 self.kw_sp("one");
                 self.kw("of");
@@ -119,13 +128,7 @@ impl Printer<'_, '_> {
                 self.kw_sp("consent");
                 self.ident(i);
             }
-            ChannelPropKind::QuietHours(from, to) => {
-                self.kw_sp("quiet_hours");
-                self.span_text(from.span);
-                self.sp();
-                self.kw_sp("to");
-                self.span_text(to.span);
-            }
+            ChannelPropKind::QuietHours(from, to) => self.quiet_hours(from, to),
             ChannelPropKind::Limit(l) => self.limit(l),
             ChannelPropKind::Description(s) => {
                 self.kw_sp("description");
@@ -157,11 +160,20 @@ impl Printer<'_, '_> {
             }
             MessagePropKind::Template(s) => ("template", s),
             MessagePropKind::Subject(s) => ("subject", s),
+            MessagePropKind::Offer(s) => ("offer", s),
             MessagePropKind::Description(s) => ("description", s),
         };
         self.kw(kw);
         self.sp();
         self.string(s);
+    }
+
+    fn quiet_hours(&mut self, from: &TimeOfDay, to: &TimeOfDay) {
+        self.kw_sp("quiet_hours");
+        self.span_text(from.span);
+        self.sp();
+        self.kw_sp("to");
+        self.span_text(to.span);
     }
 
     pub(super) fn campaign_prop(&mut self, p: &CampaignProp) {
@@ -189,14 +201,19 @@ impl Printer<'_, '_> {
                     }
                 }
             }
-            CampaignPropKind::Goal(i) => {
+            CampaignPropKind::Goal(i, filter) => {
                 self.kw_sp("goal");
-                self.ident(i);
+                self.event_where(i, filter.as_ref());
             }
-            CampaignPropKind::ExitWhen(i) => {
+            CampaignPropKind::ExitWhen(i, filter) => {
                 self.kw_sp("exit");
                 self.kw_sp("when");
-                self.ident(i);
+                self.event_where(i, filter.as_ref());
+            }
+            CampaignPropKind::ExitUnless(e) => {
+                self.kw_sp("exit");
+                self.kw_sp("unless");
+                self.expr(e);
             }
             CampaignPropKind::Limit(l) => self.limit(l),
             CampaignPropKind::Window(from, to) => {
@@ -214,6 +231,7 @@ impl Printer<'_, '_> {
                 self.kw_sp("priority");
                 self.number(n);
             }
+            CampaignPropKind::QuietHours(from, to) => self.quiet_hours(from, to),
             CampaignPropKind::Journey(b) => {
                 self.kw_sp("journey");
                 self.block(b, false);
@@ -221,16 +239,19 @@ impl Printer<'_, '_> {
         }
     }
 
+    /// `EVENT [where EXPR]`, of a trigger, a goal or an exit.
+    fn event_where(&mut self, event: &Ident, filter: Option<&Expr>) {
+        self.ident(event);
+        if let Some(f) = filter {
+            self.sp();
+            self.kw_sp("where");
+            self.expr(f);
+        }
+    }
+
     pub(super) fn trigger(&mut self, t: &Trigger) {
         match t {
-            Trigger::Event { event, filter } => {
-                self.ident(event);
-                if let Some(f) = filter {
-                    self.sp();
-                    self.kw_sp("where");
-                    self.expr(f);
-                }
-            }
+            Trigger::Event { event, filter } => self.event_where(event, filter.as_ref()),
             Trigger::Enters(i) => {
                 self.kw_sp("enters");
                 self.ident(i);
@@ -254,6 +275,29 @@ impl Printer<'_, '_> {
                 self.span_text(date.span);
                 self.sp();
                 self.span_text(time.span);
+            }
+            Trigger::Date {
+                offset,
+                attr,
+                at,
+                yearly,
+            } => {
+                match offset {
+                    Some((d, before)) => {
+                        self.span_text(d.span);
+                        self.sp();
+                        self.kw_sp(if *before { "before" } else { "after" });
+                    }
+                    None => self.kw_sp("on"),
+                }
+                self.ident(attr);
+                self.sp();
+                self.kw_sp("at");
+                self.span_text(at.span);
+                if yearly.is_some() {
+                    self.sp();
+                    self.kw("yearly");
+                }
             }
         }
     }

@@ -48,15 +48,7 @@ impl Printer<'_, '_> {
                     self.kw_sp("not");
                 }
                 self.kw_sp("in");
-                self.kw("[");
-                for (i, x) in list.iter().enumerate() {
-                    if i > 0 {
-                        self.kw_sp(",");
-                    }
-                    self.operand(x);
-                }
-                self.opt(",");
-                self.kw("]");
+                self.operand_list(list);
             }
             ExprKind::IsSet { path, negated } => {
                 self.path(path);
@@ -66,6 +58,21 @@ impl Printer<'_, '_> {
                     self.kw_sp("not");
                 }
                 self.kw("set");
+            }
+            ExprKind::Contains { list, item } => {
+                self.operand(list);
+                self.sp();
+                self.kw_sp("contains");
+                self.operand(item);
+            }
+            ExprKind::IsEmpty { path, negated } => {
+                self.path(path);
+                self.sp();
+                self.kw_sp("is");
+                if *negated {
+                    self.kw_sp("not");
+                }
+                self.kw("empty");
             }
             ExprKind::Name(p) => self.path(p),
             ExprKind::Bool(b) => self.kw(if *b { "true" } else { "false" }),
@@ -156,6 +163,19 @@ impl Printer<'_, '_> {
             self.sp();
             self.kw("times");
         }
+    }
+
+    /// `[a, b]`: the list of an `in`, or a list written by `set`.
+    pub(super) fn operand_list(&mut self, items: &[Operand]) {
+        self.kw("[");
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                self.kw_sp(",");
+            }
+            self.operand(x);
+        }
+        self.opt(",");
+        self.kw("]");
     }
 
     pub(super) fn operand(&mut self, o: &Operand) {

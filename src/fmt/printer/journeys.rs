@@ -66,22 +66,7 @@ impl Printer<'_, '_> {
             } => {
                 self.kw_sp("wait");
                 self.kw_sp("for");
-                match on {
-                    WaitOn::Event(i) => self.ident(i),
-                    WaitOn::Opened(i) => {
-                        self.kw_sp("opened");
-                        self.ident(i);
-                    }
-                    WaitOn::Clicked(i) => {
-                        self.kw_sp("clicked");
-                        self.ident(i);
-                    }
-                }
-                if let Some(f) = filter {
-                    self.sp();
-                    self.kw_sp("where");
-                    self.expr(f);
-                }
+                self.wait_on(on, filter.as_deref());
                 self.sp();
                 self.kw_sp("within");
                 self.span_text(within.span);
@@ -89,6 +74,41 @@ impl Printer<'_, '_> {
                     self.sp();
                     self.block(b, flat);
                 }
+                if let Some(b) = otherwise {
+                    self.sp();
+                    self.kw_sp("otherwise");
+                    self.block(b, flat);
+                }
+            }
+            StepKind::WaitAny {
+                within,
+                arms,
+                close,
+                otherwise,
+            } => {
+                self.kw_sp("wait");
+                self.kw_sp("for");
+                self.kw_sp("any");
+                self.kw_sp("within");
+                self.span_text(within.span);
+                self.sp();
+                self.braces(
+                    arms,
+                    flat,
+                    close.end as usize,
+                    Sep::Wide,
+                    &[],
+                    |p, arm, flat| {
+                        if flat {
+                            p.any_arm(arm, true);
+                        } else {
+                            let (start, end) = p.src.trim(arm.span);
+                            let ok = !block_has_allows(&arm.body);
+                            let flat = p.fits(start, end, ok, |m| m.any_arm(arm, true));
+                            p.any_arm(arm, flat);
+                        }
+                    },
+                );
                 if let Some(b) = otherwise {
                     self.sp();
                     self.kw_sp("otherwise");
@@ -157,7 +177,50 @@ impl Printer<'_, '_> {
                 self.ident(i);
             }
             StepKind::Exit => self.kw("exit"),
+            StepKind::Set { attr, value } => {
+                self.kw_sp("set");
+                self.ident(attr);
+                self.sp();
+                self.kw_sp("=");
+                match value {
+                    SetValue::Operand(o) => self.operand(o),
+                    SetValue::Now(_) => self.kw("now"),
+                    SetValue::List(items, _) => self.operand_list(items),
+                }
+            }
+            StepKind::Unset(attr) => {
+                self.kw_sp("unset");
+                self.ident(attr);
+            }
         }
+    }
+
+    /// What a `wait for` or an `on` waits for, and its `where`.
+    fn wait_on(&mut self, on: &WaitOn, filter: Option<&Expr>) {
+        match on {
+            WaitOn::Event(i) => self.ident(i),
+            WaitOn::Opened(i) => {
+                self.kw_sp("opened");
+                self.ident(i);
+            }
+            WaitOn::Clicked(i) => {
+                self.kw_sp("clicked");
+                self.ident(i);
+            }
+        }
+        if let Some(f) = filter {
+            self.sp();
+            self.kw_sp("where");
+            self.expr(f);
+        }
+    }
+
+    /// An `on` of a `wait for any`.
+    fn any_arm(&mut self, a: &AnyArm, flat: bool) {
+        self.kw_sp("on");
+        self.wait_on(&a.on, a.filter.as_ref());
+        self.sp();
+        self.block(&a.body, flat);
     }
 
     /// A split arm; `align` pads its weight and name to these widths.
@@ -190,20 +253,7 @@ fn block_has_allows(b: &Block) -> bool {
 
 /// Whether a step inside this one (not the step itself) has an `@allow`.
 fn step_has_inner_allows(s: &Step) -> bool {
-    match &s.kind {
-        StepKind::WaitFor {
-            then, otherwise, ..
-        } => then.iter().chain(otherwise).any(block_has_allows),
-        StepKind::If { arms, otherwise } => {
-            arms.iter().any(|(_, b)| block_has_allows(b))
-                || otherwise.as_ref().is_some_and(block_has_allows)
-        }
-        StepKind::Split(arms) => arms.iter().any(|a| block_has_allows(&a.body)),
-        StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => block_has_allows(body),
-        StepKind::Send(_)
-        | StepKind::Wait(_)
-        | StepKind::WaitUntil { .. }
-        | StepKind::Goto(_)
-        | StepKind::Exit => false,
-    }
+    let mut any = false;
+    s.kind.for_each_block(&mut |b| any |= block_has_allows(b));
+    any
 }

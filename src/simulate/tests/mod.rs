@@ -104,6 +104,24 @@ fn quiet_hours_delay_a_send_and_the_person_stays_on_it() {
 }
 
 #[test]
+fn campaign_quiet_hours_hold_a_send_until_the_channel_s_and_its_own_allow_it() {
+    let mut plan = cart_plan();
+    plan.quiet_hours = Some(crate::plan::QuietHours {
+        from: "07:00".into(),
+        to: "10:00".into(),
+    });
+    let got = lines(
+        &plan,
+        &opted_in(&[
+            r#"{ at: "2026-11-20T20:30:00Z", event: cart_abandoned, fields: { value: 80 } }"#,
+        ]),
+    );
+    // Due at 21:30: the channel holds it to 08:00, then the campaign to 10:00.
+    assert_eq!(got[1], "2026-11-21T10:00:00Z send cart_reminder (email)");
+    assert_eq!(got[2], "2026-11-22T10:00:00Z send cart_coupon_20 (email)");
+}
+
+#[test]
 fn consent_withdrawn_skips_the_send() {
     let got = lines(
         &cart_plan(),

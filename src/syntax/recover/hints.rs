@@ -328,12 +328,19 @@ fn time_of_day(word: &str) -> Option<String> {
     (fixed != word).then_some(fixed)
 }
 
-/// `trigger on newsletter_signup`.
+/// `trigger on newsletter_signup`: read as the start of a date trigger
+/// (`trigger on renewal_date at 09:00`) that lacks its `at`.
 fn trigger_on(cx: &Cx) -> Option<String> {
-    (cx.before == ["on", "trigger"]).then(|| {
-        format!(
+    if cx.before == ["on", "trigger"] {
+        return Some(format!(
             "name the event right after `trigger`, without `on`: `trigger {}`",
             cx.found
+        ));
+    }
+    (cx.before[1] == "on" && cx.expected.keywords.contains(&"at")).then(|| {
+        format!(
+            "`trigger on DATE_ATTRIBUTE at 09:00` fires on a date's day; to trigger on an event, name it right after `trigger`, without `on`: `trigger {}`",
+            cx.before[0]
         )
     })
 }
@@ -450,7 +457,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         k_of => &["of"],
         k_kind => &["kind"],
         k_consent => &["consent"],
-        k_quiet_hours => &["quiet_hours"],
+        k_quiet_hours | k_camp_quiet => &["quiet_hours"],
         k_to => &["to"],
         k_limit => &["limit"],
         k_per => &["per"],
@@ -473,6 +480,7 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
         k_goal => &["goal"],
         k_exit => &["exit"],
         k_when => &["when"],
+        k_unless => &["unless"],
         k_window => &["window"],
         k_timezone => &["timezone"],
         k_journey => &["journey"],
@@ -503,16 +511,18 @@ fn describe(rule: Rule) -> Option<&'static str> {
         ch_kind | ch_consent | ch_quiet | k_kind | k_consent | k_quiet_hours => {
             "a channel property (`kind`, `consent`, `quiet_hours`, `limit`)"
         }
-        msg_channel | msg_template | msg_subject | msg_vars | k_template | k_subject | k_vars => {
-            "a message property (`channel`, `template`, `subject`, `vars`, `description`)"
+        msg_channel | msg_template | msg_subject | msg_vars | msg_offer | k_template | k_subject
+        | k_vars | k_offer => {
+            "a message property (`channel`, `template`, `subject`, `vars`, `offer`, `description`)"
         }
-        trigger | audience | reentry | goal | exit_when | window | timezone | journey
-        | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
+        trigger | audience | reentry | goal | exit_when | exit_unless | window | timezone | camp_quiet
+        | journey | k_camp_quiet | k_trigger | k_audience | k_reentry | k_goal | k_window | k_timezone | k_journey => {
             "a campaign property (`trigger`, `audience`, `goal`, `journey`, ...)"
         }
         step | send | wait | wait_for | wait_until | if_step | split | repeat | named_step
-        | goto | exit_step | k_send | k_wait | k_if | k_split | k_repeat | k_step | k_goto => {
-            "a step (`send`, `wait`, `if`, `split`, `repeat`, `step`, `goto`, `exit`)"
+        | goto | exit_step | set_step | unset_step | k_send | k_wait | k_if | k_split | k_repeat
+        | k_step | k_goto | k_unset => {
+            "a step (`send`, `wait`, `if`, `split`, `repeat`, `step`, `goto`, `exit`, `set`, `unset`)"
         }
         expr | and_expr | not_expr | cmp_expr | operand | literal | path | paren | did
         | opened | clicked => "a condition",
