@@ -92,8 +92,10 @@ struct Check {
     /// Where to report: the condition, or `opened NAME` in a `wait for`.
     span: Span,
     loc: Loc,
-    /// Whether it is the event a `wait for` waits on.
+    /// Whether it is what a `wait for` waits on.
     waited: bool,
+    /// Whether it is what an `on` of a `wait for any` waits on.
+    arm: bool,
 }
 
 /// What an engagement check is about.
@@ -145,6 +147,7 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
                     span: atom.loc.span,
                     loc: atom.loc,
                     waited: false,
+                    arm: false,
                 });
             }
         })
@@ -171,6 +174,7 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
                 span,
                 loc: at,
                 waited: true,
+                arm: !matches!(step.kind, StepKind::WaitFor { .. }),
             });
         }
     });
@@ -249,7 +253,9 @@ fn diagnose(cx: &LintContext, c: &Check) -> Diagnostic {
         c.span,
         format!(
             "`{verb} {name}` {}: `{name}` goes out on channel `{}`{kind}, which cannot report {}",
-            if c.waited {
+            if c.arm {
+                "never happens, so this `on` is never taken"
+            } else if c.waited {
                 "never happens, so this `wait for` always times out"
             } else {
                 "is always false"
