@@ -33,6 +33,7 @@ pub mod loader;
 pub mod lsp;
 pub mod model;
 pub mod plan;
+pub mod project;
 pub mod render;
 pub mod resolve;
 pub mod runtime;

@@ -277,6 +277,9 @@ pub struct Campaign {
     /// First and last day, both whole, with the location of `window`.
     pub window: Option<(chrono::NaiveDate, chrono::NaiveDate, Loc)>,
     pub timezone: Option<String>,
+    /// `priority N` (0-100, default 0): at one instant, campaigns are
+    /// entered highest priority first, then by name.
+    pub priority: u8,
     /// The campaign's own quiet hours (minutes after midnight, `from` to
     /// `to`), on top of each channel's, with where they are written.
     pub quiet_hours: Option<(u32, u32, Loc)>,
@@ -316,6 +319,7 @@ impl Campaign {
             limits: Vec::new(),
             window: None,
             timezone: None,
+            priority: 0,
             quiet_hours: None,
             journey,
         }
@@ -377,6 +381,36 @@ pub enum WaitOn {
     Event(EventId),
     Opened(MessageId),
     Clicked(MessageId),
+}
+
+/// What a `received` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Received {
+    Message(MessageId),
+    /// Any message, on one channel or any.
+    Any(Option<ChannelId>),
+}
+
+impl Received {
+    /// Whether a send of `m` (on `channel`) counts.
+    pub fn counts(self, m: MessageId, channel: ChannelId) -> bool {
+        match self {
+            Received::Message(x) => x == m,
+            Received::Any(None) => true,
+            Received::Any(Some(c)) => c == channel,
+        }
+    }
+
+    /// Whether every send `self` counts, `other` counts too.
+    pub fn inside(self, other: Received, program: &Program) -> bool {
+        match (self, other) {
+            (_, Received::Any(None)) => true,
+            (Received::Message(a), Received::Message(b)) => a == b,
+            (Received::Message(a), Received::Any(Some(c))) => program.message(a).channel == c,
+            (Received::Any(Some(a)), Received::Any(Some(b))) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// An `on` of a `wait for any`: what it waits for, and its branch.
@@ -603,6 +637,21 @@ pub enum CondKind {
     },
     Opened(MessageId),
     Clicked(MessageId),
+    /// `received M|any [CHANNEL] [window] [at least N times]`: sends to the
+    /// person from any campaign.
+    Received {
+        what: Received,
+        window: DidWindow,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        channel: Option<ChannelId>,
+        within: u64,
+        clicked: bool,
+    },
+    /// `in campaign NAME`: the person is in a journey of that campaign.
+    InCampaign(CampaignId),
 }
 
 /// Everything the checked files declare.

@@ -193,7 +193,7 @@ impl<'a> Resolver<'a> {
         self.names[ns as usize]
             .get(name)?
             .iter()
-            .find(|e| self.visible(from, e.file))
+            .find(|e| ns == Ns::Campaign || self.visible(from, e.file))
             .map(|e| e.decl)
     }
 
@@ -201,7 +201,11 @@ impl<'a> Resolver<'a> {
     fn visible_names(&self, ns: Ns, from: FileId) -> Vec<&str> {
         let mut v: Vec<&str> = self.names[ns as usize]
             .iter()
-            .filter(|(_, entries)| entries.iter().any(|e| self.visible(from, e.file)))
+            .filter(|(_, entries)| {
+                // Campaigns are one namespace over everything checked
+                // together (`in campaign NAME`), imported or not.
+                ns == Ns::Campaign || entries.iter().any(|e| self.visible(from, e.file))
+            })
             .map(|(name, _)| name.as_str())
             .collect();
         v.sort();

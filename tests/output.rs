@@ -26,7 +26,7 @@ fn findings(dir: &Path) {
     write(
         dir,
         "omnis.toml",
-        "[lints]\nunused-declaration = \"deny\"\n",
+        "[lints]\nunused-declaration = \"deny\"\ncross-campaign-repeat = \"allow\"\ncompeting-campaigns = \"allow\"\n",
     );
     write(dir, "vocab.omni", VOCAB);
     for name in ["a", "b"] {

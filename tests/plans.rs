@@ -105,10 +105,11 @@ fn every_example_runs_a_random_population() {
 
 /// Every `campaigns/NAME.scenario.yaml` runs against the plan of campaign
 /// NAME and gives the timelines its `expect` lists say; every name in it is
-/// declared in the campaigns.
+/// declared in the campaigns. `project.scenario.yaml` runs every campaign
+/// together.
 #[test]
 fn scenarios_give_the_expected_timelines() {
-    use omnis::simulate::{check_expectations, Scenario, Simulator, Vocabulary};
+    use omnis::simulate::{check_expectations, ProjectSimulator, Scenario, Simulator, Vocabulary};
     let analysis = analyze(&Options {
         paths: vec![campaigns_dir()],
     })
@@ -122,12 +123,35 @@ fn scenarios_give_the_expected_timelines() {
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
         };
+        let scenario =
+            Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if campaign == "project" {
+            let sim = ProjectSimulator::new(&plans)
+                .unwrap()
+                .with_vocabulary(vocabulary.clone());
+            let prepared = sim
+                .prepare(&scenario)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let timelines = sim.run(&prepared);
+            assert!(
+                timelines.iter().any(|t| t
+                    .campaigns
+                    .iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+                    > 2),
+                "{name}: nobody moves through several campaigns"
+            );
+            for diff in check_expectations(&scenario, &timelines) {
+                failures.push(format!("{name}: {diff}"));
+            }
+            checked += scenario.people.len();
+            continue;
+        }
         let plan = plans
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign {campaign}"));
-        let scenario =
-            Scenario::from_yaml(&common::read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let sim = Simulator::new(plan)
             .unwrap()
             .with_vocabulary(vocabulary.clone());
@@ -156,7 +180,9 @@ fn show_scenarios() {
         let Some(campaign) = name.strip_suffix(".scenario.yaml") else {
             continue;
         };
-        let plan = plans.iter().find(|p| p.campaign == campaign).unwrap();
+        let Some(plan) = plans.iter().find(|p| p.campaign == campaign) else {
+            continue;
+        };
         let scenario = Scenario::from_yaml(&common::read(&path)).unwrap();
         println!("== {campaign}");
         for t in simulate(plan, &scenario).unwrap() {

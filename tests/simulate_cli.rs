@@ -234,15 +234,8 @@ fn the_campaign_can_go_unnamed_when_there_is_one() {
     let o = cart(&["--scenario", "campaigns/cart_recovery.scenario.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("clicker:\n"));
-    let o = omnis(
-        &[
-            "simulate",
-            "campaigns",
-            "--scenario",
-            "campaigns/cart_recovery.scenario.yaml",
-        ],
-        root(),
-    );
+    // A population runs one campaign: with several, name it.
+    let o = omnis(&["simulate", "campaigns", "--people", "10"], root());
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -389,5 +382,41 @@ fn the_documented_summary_is_current() {
         doc[start..end],
         stdout(&o),
         "docs/simulate.md is out of date"
+    );
+}
+
+#[test]
+fn a_folder_of_campaigns_runs_together_without_campaign() {
+    let o = omnis(
+        &[
+            "simulate",
+            "campaigns",
+            "--scenario",
+            "campaigns/project.scenario.yaml",
+        ],
+        root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("cart_recovery: send cart_reminder (email)")
+            && out.contains("browse_abandonment: entered"),
+        "{out}"
+    );
+    // A person's `expect` that lists one campaign's lines only differs.
+    let o = omnis(
+        &[
+            "simulate",
+            "campaigns",
+            "--scenario",
+            "campaigns/cart_recovery.scenario.yaml",
+        ],
+        root(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cart_recovery: entered"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -33,6 +33,9 @@ use crate::diagnostic::Severity;
 ///   `src/codes/docs/<code>.md`;
 /// - `lint module`: a lint, `crate::lints::module::check`, run by
 ///   `lints::run_all` and explained by the module's `//!` comment;
+/// - `project_lint module`: a lint of the project stage, over every
+///   campaign checked together, `crate::lints::module::check` on a
+///   [`crate::project::ProjectContext`], run by `lints::run_project`;
 /// - `allow_lint module`: a lint about `@allow`s themselves, reported by
 ///   `lints::run` once the allows are applied, explained likewise.
 ///
@@ -58,7 +61,9 @@ macro_rules! code_table {
             TimeOutOfRange "time-out-of-range" Error "A window or a journey reaches past the year 9999." => lint time_range;
             TypeMismatch "type-mismatch" Error "A value has the wrong type for where it is used." => doc;
             UnknownName "unknown-name" Error "A name is used that is not declared." => doc;
+            CompetingCampaigns "competing-campaigns" Warning "Two campaigns with the same trigger send on one channel, in an order only their names decide." => project_lint competing_campaigns;
             ControlSends "control-sends" Warning "A control or holdout split arm sends a message." => lint control_sends;
+            CrossCampaignRepeat "cross-campaign-repeat" Warning "Two campaigns that can run at once for a person send the same content." => project_lint cross_campaign_repeat;
             EngagementBeforeSend "engagement-before-send" Warning "`opened`/`clicked` of a message that may not have been sent yet." => lint engagement_before_send;
             FrequencyCap "frequency-cap" Warning "Some execution sends more than a `limit` allows." => lint frequency_cap;
             MissingConsent "missing-consent" Warning "A messaging channel has no `consent` attribute." => lint missing_consent;

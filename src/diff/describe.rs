@@ -109,25 +109,57 @@ pub(super) fn expr_at(e: &Expr, prec: u8) -> String {
             if let Some(f) = filter {
                 let _ = write!(t, " where {}", expr_at(f, 2));
             }
-            match window {
-                DidWindow::Ever => {}
-                DidWindow::Within { seconds } => {
-                    let _ = write!(t, " within {}", format_duration(*seconds));
-                }
-                DidWindow::SinceEntry => t.push_str(" since entry"),
-            }
-            if *at_least > 1 {
-                let _ = write!(t, " at least {at_least} times");
-            }
+            window_count(&mut t, window, *at_least);
             (4, t)
         }
         Expr::Opened { message } => (4, format!("opened {message}")),
         Expr::Clicked { message } => (4, format!("clicked {message}")),
+        Expr::Received {
+            message,
+            channel,
+            window,
+            at_least,
+        } => {
+            let mut t = match (message, channel) {
+                (Some(m), _) => format!("received {m}"),
+                (None, Some(c)) => format!("received any {c}"),
+                (None, None) => "received any".to_string(),
+            };
+            window_count(&mut t, window, *at_least);
+            (4, t)
+        }
+        Expr::OpenedAny { channel, seconds } | Expr::ClickedAny { channel, seconds } => {
+            let verb = if matches!(e, Expr::OpenedAny { .. }) {
+                "opened"
+            } else {
+                "clicked"
+            };
+            let channel = channel.as_ref().map_or(String::new(), |c| format!(" {c}"));
+            (
+                4,
+                format!("{verb} any{channel} within {}", format_duration(*seconds)),
+            )
+        }
+        Expr::InCampaign { campaign } => (4, format!("in campaign {campaign}")),
     };
     if own < prec || (own == 3 && prec == 3) {
         format!("({text})")
     } else {
         text
+    }
+}
+
+/// The window and count of a `did` or `received`, as written.
+fn window_count(t: &mut String, window: &DidWindow, at_least: u32) {
+    match window {
+        DidWindow::Ever => {}
+        DidWindow::Within { seconds } => {
+            let _ = write!(t, " within {}", format_duration(*seconds));
+        }
+        DidWindow::SinceEntry => t.push_str(" since entry"),
+    }
+    if at_least > 1 {
+        let _ = write!(t, " at least {at_least} times");
     }
 }
 

@@ -347,6 +347,7 @@ impl Erase for CampaignProp {
                 b.erase();
             }
             CampaignPropKind::Journey(b) => b.erase(),
+            CampaignPropKind::Priority(n) => n.erase(),
         }
     }
 }
@@ -550,7 +551,30 @@ impl Erase for Expr {
                 window.erase();
                 at_least.erase();
             }
-            ExprKind::Opened(i) | ExprKind::Clicked(i) => i.erase(),
+            ExprKind::Opened(i) | ExprKind::Clicked(i) | ExprKind::InCampaign(i) => i.erase(),
+            ExprKind::Received {
+                what,
+                window,
+                at_least,
+            } => {
+                match what {
+                    Received::Message(m) => m.erase(),
+                    Received::Any(channel, any) => {
+                        channel.erase();
+                        any.erase();
+                    }
+                }
+                window.erase();
+                at_least.erase();
+            }
+            ExprKind::EngagedAny {
+                clicked: _,
+                channel,
+                within,
+            } => {
+                channel.erase();
+                within.erase();
+            }
         }
     }
 }

@@ -479,6 +479,14 @@ fn unicode_whitespace_anywhere_is_kept_or_a_syntax_error() {
 }
 
 #[test]
+fn history_conditions_and_priority() {
+    check(
+        "campaign c {\n  trigger e\n  priority   7\n  audience not  in campaign  d and not received any  email within 16h\n  journey {\n    if received  m since   entry at least 2 times or opened any within 1d or clicked any sms  within 2d { send m }\n  }\n}\n",
+        "campaign c {\n  trigger e\n  priority 7\n  audience not in campaign d and not received any email within 16h\n  journey {\n    if received m since entry at least 2 times or opened any within 1d or clicked any sms within 2d {\n      send m\n    }\n  }\n}\n",
+    );
+}
+
+#[test]
 fn lists_dates_offers_sets_and_date_triggers() {
     check(
         "profile { tags:list   of text, sizes: list of one of \"s\",\"m\", born: date }\n",

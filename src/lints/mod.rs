@@ -14,7 +14,9 @@
 //! Errors (non-configurable codes, such as `instant-loop`) are never
 //! silenced and keep their severity.
 
+pub mod competing_campaigns;
 pub mod control_sends;
+pub mod cross_campaign_repeat;
 pub mod engagement_before_send;
 pub mod frequency_cap;
 pub mod instant_loop;
@@ -268,8 +270,23 @@ macro_rules! declare_run_all {
             diags
         }
 
+        /// Runs every project lint (over all campaigns together).
+        pub fn run_project(cx: &crate::project::ProjectContext) -> Vec<Diagnostic> {
+            let mut diags = Vec::new();
+            $( run_project_row!(diags, cx, $source $($module)?); )*
+            diags
+        }
+
         $( lint_owns_code!($variant $source $($module)?); )*
     };
+}
+
+/// One row of [`declare_run_all`] for `run_project`.
+macro_rules! run_project_row {
+    ($diags:ident, $cx:ident, project_lint $module:ident) => {
+        $diags.extend($module::check($cx))
+    };
+    ($diags:ident, $cx:ident, $other:ident $($module:ident)?) => {};
 }
 
 /// Each lint module's `CODE` is its own row's (checked at compile time).
@@ -338,6 +355,14 @@ pub fn run_parallel(
     };
     let (mut found, more) = crate::stack::pool().install(|| rayon::join(declarations, campaigns));
     found.extend(more);
+    // The project stage: every campaign together, once all are lowered.
+    if scope.whole_program && journeys.len() == program.campaigns.len() {
+        found.extend(run_project(&crate::project::ProjectContext {
+            program,
+            sources,
+            journeys,
+        }));
+    }
     finish(program, scope.whole_program, found, config)
 }
 

@@ -567,6 +567,10 @@ impl Analysis<'_, '_> {
                 let n = NodeIndex::new(node as usize);
                 format!("the `wait for` on line {}", line(cx, g[n].loc))
             }
+            Role::Sent { node } => {
+                let n = NodeIndex::new(node as usize);
+                format!("the `send` on line {}", line(cx, g[n].loc))
+            }
             Role::Set { node } => {
                 let n = NodeIndex::new(node as usize);
                 let head = cx.program.steps.head(g[n].loc);
@@ -588,6 +592,7 @@ impl Analysis<'_, '_> {
             Role::Arm { taken: true, .. } => "known to hold here".into(),
             Role::Arm { taken: false, .. } => "known to be false here".into(),
             Role::Matched { .. } => "known since this `wait for` matched".into(),
+            Role::Sent { .. } => "known since this send".into(),
             Role::Set { .. } => "written here".into(),
         }
     }

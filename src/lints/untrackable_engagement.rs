@@ -3,8 +3,10 @@
 //! `opened MESSAGE` where the message goes out on a channel whose kind
 //! cannot report opens (`sms`, `webhook`, `ads`, `direct_mail`), or
 //! `clicked MESSAGE` where it cannot report clicks (`webhook`,
-//! `direct_mail`). Reported at the `opened`/`clicked` condition, in an
-//! `if` or a `wait for` (its event or its `where`).
+//! `direct_mail`); likewise `opened any CHANNEL within D` / `clicked any
+//! CHANNEL within D` on such a channel. Reported at the
+//! `opened`/`clicked` condition, in an `if` or a `wait for` (its event or
+//! its `where`).
 //!
 //! ## Why
 //! A runner learns that a message was opened from a tracking pixel, and
@@ -42,7 +44,9 @@ use crate::diagnostic::Diagnostic;
 use crate::lints::engagement_before_send::waited_span;
 use crate::lints::util::{campaign_conds, kind_note, walk_cond, walk_steps};
 use crate::lints::LintContext;
-use crate::model::{Campaign, Cond, CondKind, Loc, MessageId, Program, StepKind, WaitOn};
+use crate::model::{
+    Campaign, ChannelId, Cond, CondKind, Loc, MessageId, Program, StepKind, WaitOn,
+};
 use crate::source::Span;
 
 pub const CODE: Code = Code::UntrackableEngagement;
@@ -84,7 +88,7 @@ impl Verb {
 /// One engagement check as written.
 struct Check {
     verb: Verb,
-    message: MessageId,
+    what: What,
     /// Where to report: the condition, or `opened NAME` in a `wait for`.
     span: Span,
     loc: Loc,
@@ -94,14 +98,38 @@ struct Check {
     arm: bool,
 }
 
+/// What an engagement check is about.
+#[derive(Clone, Copy)]
+enum What {
+    /// `opened M`, `clicked M`.
+    Message(MessageId),
+    /// `opened any CHANNEL`, `clicked any CHANNEL`.
+    Channel(ChannelId),
+}
+
+impl What {
+    fn channel(self, program: &Program) -> ChannelId {
+        match self {
+            What::Message(m) => program.message(m).channel,
+            What::Channel(c) => c,
+        }
+    }
+}
+
 /// The engagement a condition atom checks. This is the one place that
-/// knows which conditions are engagement checks: `opened any CHANNEL` /
-/// `clicked any CHANNEL` (brief v2) belong here when the language has
-/// them, checked against the channel named instead of a message's.
-fn engagement(cond: &Cond) -> Option<(Verb, MessageId)> {
+/// knows which conditions are engagement checks.
+fn engagement(cond: &Cond) -> Option<(Verb, What)> {
     match cond.kind {
-        CondKind::Opened(m) => Some((Verb::Opened, m)),
-        CondKind::Clicked(m) => Some((Verb::Clicked, m)),
+        CondKind::Opened(m) => Some((Verb::Opened, What::Message(m))),
+        CondKind::Clicked(m) => Some((Verb::Clicked, What::Message(m))),
+        CondKind::EngagedAny {
+            channel: Some(c),
+            clicked,
+            ..
+        } => Some((
+            if clicked { Verb::Clicked } else { Verb::Opened },
+            What::Channel(c),
+        )),
         _ => None,
     }
 }
@@ -112,10 +140,10 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
     let mut out = Vec::new();
     campaign_conds(campaign, &mut |c| {
         walk_cond(c, &mut |atom| {
-            if let Some((verb, message)) = engagement(atom) {
+            if let Some((verb, what)) = engagement(atom) {
                 out.push(Check {
                     verb,
-                    message,
+                    what,
                     span: atom.loc.span,
                     loc: atom.loc,
                     waited: false,
@@ -142,7 +170,7 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
             };
             out.push(Check {
                 verb,
-                message,
+                what: What::Message(message),
                 span,
                 loc: at,
                 waited: true,
@@ -154,9 +182,9 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
     out
 }
 
-/// Whether the channel of `message` can report `verb`.
-fn trackable(program: &Program, message: MessageId, verb: Verb) -> bool {
-    let kind = &program.channel(program.message(message).channel).kind;
+/// Whether the channel of `what` can report `verb`.
+fn trackable(program: &Program, what: What, verb: Verb) -> bool {
+    let kind = &program.channel(what.channel(program)).kind;
     !verb.untracked_kinds().contains(&kind.as_str())
 }
 
@@ -164,7 +192,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for campaign in cx.campaigns() {
         for c in checks(cx, campaign) {
-            if trackable(cx.program, c.message, c.verb) {
+            if trackable(cx.program, c.what, c.verb) {
                 continue;
             }
             out.push(diagnose(cx, &c));
@@ -175,11 +203,40 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
 
 fn diagnose(cx: &LintContext, c: &Check) -> Diagnostic {
     let program = cx.program;
-    let msg = program.message(c.message);
-    let ch = program.channel(msg.channel);
-    let name = &msg.name;
+    let ch = program.channel(c.what.channel(program));
     let verb = c.verb.word();
     let kind = kind_note(ch);
+    let What::Message(message) = c.what else {
+        let help = match c.verb {
+            Verb::Opened if !NO_CLICKS.contains(&ch.kind.as_str()) => format!(
+                "`{}` messages report clicks but not opens: use `clicked any {}`, or an event the person does",
+                ch.kind, ch.name
+            ),
+            _ => format!(
+                "`{}` messages report neither opens nor clicks: check an event the person (or the receiving system) sends back",
+                ch.kind
+            ),
+        };
+        return Diagnostic::warning(
+            CODE,
+            c.loc.file,
+            c.span,
+            format!(
+                "`{verb} any {}` is always false: channel `{}`{kind} cannot report {}",
+                ch.name,
+                ch.name,
+                c.verb.noun()
+            ),
+        )
+        .with_label(
+            ch.loc.file,
+            ch.loc.span,
+            format!("`{}` is declared here", ch.name),
+        )
+        .with_help(help);
+    };
+    let msg = program.message(message);
+    let name = &msg.name;
     let help = match c.verb {
         Verb::Opened if !NO_CLICKS.contains(&ch.kind.as_str()) => format!(
             "`{}` messages report clicks but not opens: use `clicked {name}`, or wait for an event the person does",

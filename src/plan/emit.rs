@@ -229,6 +229,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         exit_unless,
         limits,
         window,
+        priority: c.priority,
         timezone,
         timezone_attribute,
         quiet_hours: c.quiet_hours.map(|(from, to, _)| quiet_hours(from, to)),
@@ -638,14 +639,47 @@ impl Cx<'_> {
                 Expr::Did {
                     event: program.event(*event).name.clone(),
                     filter: filter.as_ref().map(|f| Box::new(self.expr(f))),
-                    window: match window {
-                        model::DidWindow::Ever => DidWindow::Ever,
-                        model::DidWindow::Within(s) => DidWindow::Within { seconds: *s },
-                        model::DidWindow::SinceEntry => DidWindow::SinceEntry,
-                    },
+                    window: did_window(window),
                     at_least: (*at_least).max(1),
                 }
             }
+            CondKind::Received {
+                what,
+                window,
+                at_least,
+            } => {
+                let (message, channel) = match what {
+                    model::Received::Message(m) => (Some(program.message(*m).name.clone()), None),
+                    model::Received::Any(c) => (None, c.map(|c| program.channel(c).name.clone())),
+                };
+                Expr::Received {
+                    message,
+                    channel,
+                    window: did_window(window),
+                    at_least: (*at_least).max(1),
+                }
+            }
+            CondKind::EngagedAny {
+                channel,
+                within,
+                clicked,
+            } => {
+                let channel = channel.map(|c| program.channel(c).name.clone());
+                if *clicked {
+                    Expr::ClickedAny {
+                        channel,
+                        seconds: *within,
+                    }
+                } else {
+                    Expr::OpenedAny {
+                        channel,
+                        seconds: *within,
+                    }
+                }
+            }
+            CondKind::InCampaign(c) => Expr::InCampaign {
+                campaign: program.campaign(*c).name.clone(),
+            },
             CondKind::Opened(m) => {
                 self.messages.insert(*m);
                 Expr::Opened {
@@ -667,4 +701,12 @@ pub fn emit_all(program: &Program, sources: &SourceMap) -> Vec<Plan> {
     (0..program.campaigns.len())
         .map(|i| emit(program, CampaignId(i as u32), sources))
         .collect()
+}
+
+fn did_window(w: &model::DidWindow) -> DidWindow {
+    match w {
+        model::DidWindow::Ever => DidWindow::Ever,
+        model::DidWindow::Within(s) => DidWindow::Within { seconds: *s },
+        model::DidWindow::SinceEntry => DidWindow::SinceEntry,
+    }
 }

@@ -21,7 +21,9 @@
 //! [`Expr::SegmentRef`]): each segment is written once and referred to, so
 //! a plan is as large as its sources, not as their expansion. `1.2` added
 //! the brief-v2 data and steps: `date` and `list_of` types, the `contains`
-//! and `is_empty` ops.
+//! and `is_empty` ops; and the person's history across campaigns
+//! (`received`, `opened_any`, `clicked_any`, `in_campaign`) and the
+//! campaign's `priority`.
 
 pub mod emit;
 mod io;
@@ -94,6 +96,11 @@ pub struct Plan {
     pub limits: Vec<Limit>,
     /// When the campaign runs. `null`: always.
     pub window: Option<Window>,
+    /// `priority N` (0-100; format 1.2, absent: 0): campaigns whose
+    /// triggers fire for a person at the same instant are entered highest
+    /// priority first, then by campaign name.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: u8,
     /// The campaign's IANA time zone (`"UTC"` when the campaign names
     /// none). Times of day are in the person's time zone: the profile
     /// attribute named by `timezone_attribute` when it is set, else this.
@@ -484,6 +491,39 @@ pub enum Expr {
     /// The person clicked `message` in this journey (it was sent in this
     /// journey first).
     Clicked { message: String },
+    /// `received M|any [CHANNEL] [within D | since entry] [at least N
+    /// times]` (format 1.2): at least `at_least` sends to the person in
+    /// `window`, from any campaign, of `message` when it is given, else of
+    /// any message on `channel` when it is given, else of any message.
+    /// `since_entry` counts the sends since the person entered this
+    /// journey. The names are the project's, not necessarily in this
+    /// plan's tables.
+    Received {
+        message: Option<String>,
+        channel: Option<String>,
+        window: DidWindow,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` (format 1.2): the person opened a
+    /// message (from any campaign; on `channel` when given) at most
+    /// `seconds` ago.
+    OpenedAny {
+        channel: Option<String>,
+        seconds: u64,
+    },
+    /// `clicked any [CHANNEL] within D` (format 1.2), as `opened_any` for
+    /// clicks.
+    ClickedAny {
+        channel: Option<String>,
+        seconds: u64,
+    },
+    /// `in campaign NAME` (format 1.2): the person is in a journey of
+    /// campaign `campaign` now.
+    InCampaign { campaign: String },
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 /// The part of a person's history a `did` looks at.

@@ -38,7 +38,11 @@ pub fn refs<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e str)) {
         | Expr::IsEmpty { .. }
         | Expr::Did { filter: None, .. }
         | Expr::Opened { .. }
-        | Expr::Clicked { .. } => {}
+        | Expr::Clicked { .. }
+        | Expr::Received { .. }
+        | Expr::OpenedAny { .. }
+        | Expr::ClickedAny { .. }
+        | Expr::InCampaign { .. } => {}
     }
 }
 

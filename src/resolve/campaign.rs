@@ -132,6 +132,19 @@ impl Resolver<'_> {
                         }
                     }
                 }
+                ast::CampaignPropKind::Priority(n) => {
+                    if n.value.fract() == 0.0 && (0.0..=100.0).contains(&n.value) {
+                        self.program.campaigns[id.index()].priority = n.value as u8;
+                    } else {
+                        self.err(
+                            Code::InvalidValue,
+                            file,
+                            n.span,
+                            format!("`priority {}` is not a whole number from 0 to 100", n.raw),
+                        )
+                        .help = Some("write a whole number from 0 (the default) to 100; at one instant, campaigns are entered highest priority first".into());
+                    }
+                }
                 ast::CampaignPropKind::Timezone(tz) => {
                     if tz.value.parse::<chrono_tz::Tz>().is_ok() {
                         self.program.campaigns[id.index()].timezone = Some(tz.value.clone());

@@ -102,25 +102,7 @@ impl Resolver<'_> {
                     (Some(f), Some(_)) => Some(Box::new(self.cond(f, Ctx { matched: ev, ..ctx }))),
                     _ => None,
                 };
-                let window = match window {
-                    None => DidWindow::Ever,
-                    Some(ast::DidWindow::Within(d)) => DidWindow::Within(d.seconds),
-                    Some(ast::DidWindow::SinceEntry(span)) => {
-                        if !ctx.in_campaign {
-                            self.err(
-                                Code::TypeMismatch,
-                                ctx.file,
-                                *span,
-                                "`since entry` only has a meaning inside a campaign",
-                            )
-                            .help = Some(
-                                "a segment is evaluated outside any journey: use `within DURATION`"
-                                    .into(),
-                            );
-                        }
-                        DidWindow::SinceEntry
-                    }
-                };
+                let window = self.did_window(window, ctx);
                 match ev {
                     Some(event) => CondKind::Did {
                         event,
@@ -148,6 +130,55 @@ impl Resolver<'_> {
                     None => CondKind::Const(false),
                 }
             }
+            ExprKind::Received {
+                what,
+                window,
+                at_least,
+            } => {
+                let what = match what {
+                    ast::Received::Message(m) => {
+                        self.message_ref(m, ctx.file).map(Received::Message)
+                    }
+                    ast::Received::Any(None, _) => Some(Received::Any(None)),
+                    ast::Received::Any(Some(c), _) => self
+                        .channel_ref(c, ctx.file)
+                        .map(|c| Received::Any(Some(c))),
+                };
+                let window = self.did_window(window, ctx);
+                match what {
+                    Some(what) => CondKind::Received {
+                        what,
+                        window,
+                        at_least: at_least.as_ref().map_or(1, |n| n.value as u32),
+                    },
+                    None => CondKind::Const(false),
+                }
+            }
+            ExprKind::EngagedAny {
+                clicked,
+                channel,
+                within,
+            } => {
+                let channel = match channel {
+                    None => Some(None),
+                    Some(c) => self.channel_ref(c, ctx.file).map(Some),
+                };
+                match channel {
+                    Some(channel) => CondKind::EngagedAny {
+                        channel,
+                        within: within.seconds,
+                        clicked: *clicked,
+                    },
+                    None => CondKind::Const(false),
+                }
+            }
+            ExprKind::InCampaign(name) => match self.lookup_ref(Ns::Campaign, name, ctx.file) {
+                Some(Decl::Campaign(id)) => CondKind::InCampaign(id),
+                _ => {
+                    self.unknown(Ns::Campaign, name, ctx.file);
+                    CondKind::Const(false)
+                }
+            },
         };
         Cond {
             kind,
@@ -330,6 +361,39 @@ impl Resolver<'_> {
                     OpType::Lit(LitType::Other("a percentage")),
                 ),
             },
+        }
+    }
+
+    /// The window of a `did` or `received` (`since entry` only in a
+    /// campaign).
+    fn did_window(&mut self, window: &Option<ast::DidWindow>, ctx: Ctx) -> DidWindow {
+        match window {
+            None => DidWindow::Ever,
+            Some(ast::DidWindow::Within(d)) => DidWindow::Within(d.seconds),
+            Some(ast::DidWindow::SinceEntry(span)) => {
+                if !ctx.in_campaign {
+                    self.err(
+                        Code::TypeMismatch,
+                        ctx.file,
+                        *span,
+                        "`since entry` only has a meaning inside a campaign",
+                    )
+                    .help = Some(
+                        "a segment is evaluated outside any journey: use `within DURATION`".into(),
+                    );
+                }
+                DidWindow::SinceEntry
+            }
+        }
+    }
+
+    pub(super) fn channel_ref(&mut self, c: &Ident, file: FileId) -> Option<ChannelId> {
+        match self.lookup_ref(Ns::Channel, c, file) {
+            Some(Decl::Channel(ch)) => Some(ch),
+            _ => {
+                self.unknown(Ns::Channel, c, file);
+                None
+            }
         }
     }
 }

@@ -228,9 +228,8 @@ impl Resolver<'_> {
                         continue;
                     }
                     has_channel = true;
-                    match self.lookup_ref(Ns::Channel, c, file) {
-                        Some(Decl::Channel(ch)) => self.program.messages[id.index()].channel = ch,
-                        _ => self.unknown(Ns::Channel, c, file),
+                    if let Some(ch) = self.channel_ref(c, file) {
+                        self.program.messages[id.index()].channel = ch;
                     }
                 }
                 ast::MessagePropKind::Template(t) => {

@@ -1,6 +1,6 @@
 //! Campaign names become plan file names (`<campaign>.plan.json`), so they
 //! must make a file on every system a project is checked out on: two names
-//! that differ only in case collide on macOS and Windows (`duplicate-name`,
+//! that differ only in case collide on macOS and Windows (`invalid-value`,
 //! at the later one, with a label at the other), and Windows reserves
 //! device names such as `CON` or `lpt1` (`invalid-value`).
 
@@ -56,7 +56,7 @@ impl Resolver<'_> {
             // Same spelling twice is the plain `duplicate-name` already.
             for (name, later) in group.iter().skip(1).filter(|(n, _)| n != first_name) {
                 let d = self.err(
-                    Code::DuplicateName,
+                    Code::InvalidValue,
                     later.file,
                     later.span,
                     format!("the campaign `{name}` differs from `{first_name}` only in case"),

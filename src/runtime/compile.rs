@@ -109,6 +109,23 @@ pub enum CExpr {
     },
     Opened(usize),
     Clicked(usize),
+    /// `received` (the history across campaigns, by name).
+    Received {
+        /// The message, else any on `channel`, else any.
+        message: Option<String>,
+        channel: Option<String>,
+        within: Option<i64>,
+        since_entry: bool,
+        at_least: u32,
+    },
+    /// `opened any` / `clicked any`.
+    EngagedAny {
+        channel: Option<String>,
+        within: i64,
+        clicked: bool,
+    },
+    /// `in campaign NAME`.
+    InCampaign(String),
     /// A segment of the plan's table, shared by every condition using it.
     Segment(Arc<CSegment>),
 }
@@ -269,6 +286,8 @@ pub struct Compiled {
     pub limits: Vec<(u32, i64)>,
     /// `[opens, closes)`.
     pub window: Option<(i64, i64)>,
+    /// `priority` (entry order among campaigns at one instant).
+    pub priority: u8,
     pub tz: Tz,
     pub tz_attr: Option<usize>,
     /// The longest bounded `latest` of any node (for the default horizon).
@@ -328,6 +347,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         exit_unless: Vec::new(),
         limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
         window: None,
+        priority: plan.priority,
         tz,
         tz_attr: None,
         max_latest: plan.nodes.iter().filter_map(|n| n.latest).max(),
@@ -594,6 +614,29 @@ impl Builder<'_> {
             },
             Expr::Opened { message } => CExpr::Opened(self.message(message)?),
             Expr::Clicked { message } => CExpr::Clicked(self.message(message)?),
+            Expr::Received {
+                message,
+                channel,
+                window,
+                at_least,
+            } => CExpr::Received {
+                message: message.clone(),
+                channel: channel.clone(),
+                within: match window {
+                    DidWindow::Within { seconds } => Some(secs(*seconds)),
+                    _ => None,
+                },
+                since_entry: matches!(window, DidWindow::SinceEntry),
+                at_least: (*at_least).max(1),
+            },
+            Expr::OpenedAny { channel, seconds } | Expr::ClickedAny { channel, seconds } => {
+                CExpr::EngagedAny {
+                    channel: channel.clone(),
+                    within: secs(*seconds),
+                    clicked: matches!(e, Expr::ClickedAny { .. }),
+                }
+            }
+            Expr::InCampaign { campaign } => CExpr::InCampaign(campaign.clone()),
         })
     }
 

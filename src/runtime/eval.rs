@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::compile::{CExpr, COperand, Val};
+use super::state::Across;
 use crate::plan::CmpOp;
 
 /// Everything an expression can read.
@@ -16,9 +17,14 @@ pub struct Ctx<'a> {
     pub now: i64,
     /// History sequence number from which occurrences are "since entry".
     pub entry_seq: u64,
+    /// How many sends [`Across::sends`] held at entry (`received ...
+    /// since entry` counts those after).
+    pub entry_sends: usize,
     /// Per message: first opened and clicked instants in this journey.
     pub opened: &'a [bool],
     pub clicked: &'a [bool],
+    /// The person's history across campaigns.
+    pub across: &'a Across,
 }
 
 /// One occurrence of an event in a person's history.
@@ -148,6 +154,43 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
             }
             false
         }
+        CExpr::Received {
+            message,
+            channel,
+            within,
+            since_entry,
+            at_least,
+        } => {
+            let mut n = 0;
+            let from = if *since_entry { cx.entry_sends } else { 0 };
+            for s in cx.across.sends.get(from..).unwrap_or_default().iter().rev() {
+                if within.is_some_and(|w| cx.now - s.at > w) {
+                    break;
+                }
+                let counts = match (message, channel) {
+                    (Some(m), _) => s.message == *m,
+                    (None, Some(c)) => s.channel == *c,
+                    (None, None) => true,
+                };
+                if counts {
+                    n += 1;
+                    if n >= *at_least {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        CExpr::EngagedAny {
+            channel,
+            within,
+            clicked,
+        } => cx.across.engaged.iter().rev().any(|e| {
+            cx.now - e.at <= *within
+                && e.clicked == *clicked
+                && channel.as_ref().is_none_or(|c| e.channel == *c)
+        }),
+        CExpr::InCampaign(name) => cx.across.journeys.binary_search(name).is_ok(),
         CExpr::Opened(m) => cx.opened.get(*m).copied().unwrap_or(false),
         CExpr::Clicked(m) => cx.clicked.get(*m).copied().unwrap_or(false),
     }
@@ -183,6 +226,9 @@ fn expiry_in(
             .map(|o| o.at.saturating_add(*w).saturating_add(1))
             .filter(|&t| t > now)
             .min(),
+        // The history across campaigns changes with sends and engagement
+        // (inputs and other campaigns' steps), and its windows expire: a
+        // segment on it is re-checked when those happen, not on a timer.
         _ => None,
     }
 }

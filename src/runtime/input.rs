@@ -5,7 +5,7 @@
 use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Tgt, Val};
 use super::eval::{eval, Ctx, Occurrence};
 use super::journey::Run;
-use super::state::{Journey, Pending};
+use super::state::{Engaged, Journey, Pending};
 use super::{ExitReason, Input, InputKind, What};
 use crate::plan::Reentry;
 
@@ -121,6 +121,7 @@ impl Run<'_> {
             }
             InputKind::Opened(m) | InputKind::Clicked(m) => {
                 let clicked = matches!(input.kind, InputKind::Clicked(_));
+                self.record_engagement(t, *m, clicked);
                 if let Some(j) = &mut self.k.journey {
                     // Engagement counts only with a message sent in this
                     // journey.
@@ -191,6 +192,7 @@ impl Run<'_> {
             node: c.entry,
             arrived: t,
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             trigger_fields,
             counters: Vec::new(),
             until_left: Vec::new(),
@@ -209,5 +211,33 @@ impl Run<'_> {
                 lp: false,
             },
         );
+    }
+}
+
+impl Run<'_> {
+    /// Records an open or click of a message sent to the person (by any
+    /// campaign) in their history across campaigns, once however many
+    /// campaigns' runtimes are given the input.
+    fn record_engagement(&mut self, t: i64, m: usize, clicked: bool) {
+        let message = &self.c.messages[m].name;
+        let across = &mut self.p.across;
+        let Some(sent) = across.sends.iter().rev().find(|s| s.message == *message) else {
+            return;
+        };
+        let e = Engaged {
+            at: t,
+            message: message.clone(),
+            channel: sent.channel.clone(),
+            clicked,
+        };
+        if !across
+            .engaged
+            .iter()
+            .rev()
+            .take_while(|x| x.at == t)
+            .any(|x| *x == e)
+        {
+            across.engaged.push(e);
+        }
     }
 }

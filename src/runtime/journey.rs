@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
 use super::eval::{eval, next_expiry, operand, Ctx};
-use super::state::{Budget, CampaignState, Journey, Pending, PersonState};
+use super::state::{Budget, CampaignState, Journey, Pending, PersonState, Sent};
 use super::{Effects, Entry, ExitReason, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
 use crate::plan::time;
@@ -109,8 +109,10 @@ impl Run<'_> {
             trigger_fields,
             event_fields: &[],
             history: &self.p.history,
+            across: &self.p.across,
             now,
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             opened: &[],
             clicked: &[],
         };
@@ -118,6 +120,7 @@ impl Run<'_> {
             Some(j) => Ctx {
                 trigger_fields: &j.trigger_fields,
                 entry_seq: j.entry_seq,
+                entry_sends: j.entry_sends,
                 opened: &j.opened,
                 clicked: &j.clicked,
                 ..outside
@@ -131,6 +134,7 @@ impl Run<'_> {
         let cx = Ctx {
             trigger_fields: &[],
             entry_seq: self.p.seq,
+            entry_sends: self.p.across.sends.len(),
             opened: &[],
             clicked: &[],
             ..self.ctx(now, &[])
@@ -262,14 +266,27 @@ impl Run<'_> {
     /// channel).
     fn limited(&self, t: i64, limits: &[(u32, i64)], channel: Option<usize>) -> bool {
         limits.iter().any(|&(count, per)| {
-            let n = self
-                .k
-                .sends
-                .iter()
-                .rev()
-                .take_while(|&&(s, _)| t - s < per)
-                .filter(|&&(_, c)| channel.is_none_or(|ch| ch == c))
-                .count();
+            let n = match channel {
+                // A channel's limit counts the sends of every campaign.
+                Some(ch) => {
+                    let name = &self.c.channels[ch].name;
+                    self.p
+                        .across
+                        .sends
+                        .iter()
+                        .rev()
+                        .take_while(|s| t - s.at < per)
+                        .filter(|s| s.channel == *name)
+                        .count()
+                }
+                None => self
+                    .k
+                    .sends
+                    .iter()
+                    .rev()
+                    .take_while(|&&(s, _)| t - s < per)
+                    .count(),
+            };
             n >= count as usize
         })
     }
@@ -300,6 +317,12 @@ impl Run<'_> {
             return SendOutcome::Done;
         }
         self.k.sends.push((t, ch_i));
+        self.p.across.sends.push(Sent {
+            at: t,
+            campaign: c.campaign.clone(),
+            message: c.messages[m].name.clone(),
+            channel: ch.name.clone(),
+        });
         if let Some(j) = &mut self.k.journey {
             j.sent[m] = true;
         }

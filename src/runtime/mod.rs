@@ -42,6 +42,7 @@ mod compile;
 mod eval;
 mod input;
 mod journey;
+mod project;
 mod replace;
 mod state;
 #[cfg(test)]
@@ -52,13 +53,32 @@ pub(crate) use compile::date_instant;
 pub use compile::{CExpr, CKind, CTrigger, Compiled, Ty, Val};
 pub use eval::{eval, next_expiry, Ctx, Occurrence};
 pub use journey::split_bucket;
+pub use project::{Project, ProjectEffects, ProjectState};
 pub use replace::{holds_people, landings, survivor, Landing, Place};
 
-pub use state::{Budget, CampaignState, Journey, Pending, PersonState, State};
+pub use state::{
+    Across, Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent, State,
+};
 
 use journey::Run;
 
 use crate::plan::Plan;
+
+/// Keeps [`Across::journeys`] (what `in campaign` reads) up to date with
+/// whether the person is in a journey of `campaign`.
+fn note_journey(across: &mut Across, campaign: &str, inside: bool) {
+    let journeys = &mut across.journeys;
+    match (
+        journeys.binary_search_by(|j| j.as_str().cmp(campaign)),
+        inside,
+    ) {
+        (Err(at), true) => journeys.insert(at, campaign.to_string()),
+        (Ok(at), false) => {
+            journeys.remove(at);
+        }
+        _ => {}
+    }
+}
 
 /// The most actions one person gets: the runtime stops a person there
 /// (`exited entry_limit`), so that a journey that sends without end
@@ -165,6 +185,7 @@ impl Runtime {
                 attrs,
                 history: vec![Vec::new(); c.events.len()],
                 seq: 0,
+                across: Across::default(),
             },
             campaigns: vec![CampaignState {
                 campaign: c.campaign.clone(),
@@ -206,7 +227,10 @@ impl Runtime {
             b: &mut state.budget,
             out,
         };
-        f(&mut run)
+        let r = f(&mut run);
+        let inside = state.campaigns[i].journey.is_some();
+        note_journey(&mut state.person.across, &c.campaign, inside);
+        r
     }
 
     /// This campaign's part of the state.

@@ -35,6 +35,43 @@ pub struct PersonState {
     pub history: Vec<Vec<Occurrence>>,
     /// The sequence number of the next occurrence.
     pub seq: u64,
+    /// What every campaign did with the person (format 1.2 history).
+    #[serde(default)]
+    pub across: Across,
+}
+
+/// The person's history across campaigns, by name (so every campaign's
+/// plan reads the same record whatever its tables): what `received`,
+/// `opened any`, `clicked any` and `in campaign` read, and what channel
+/// limits count.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Across {
+    /// Every send that went out to the person, from any campaign, oldest
+    /// first.
+    pub sends: Vec<Sent>,
+    /// Every open and click reported for a message sent to the person,
+    /// oldest first.
+    pub engaged: Vec<Engaged>,
+    /// The campaigns whose journey the person is in, sorted.
+    pub journeys: Vec<String>,
+}
+
+/// A send that went out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sent {
+    pub at: i64,
+    pub campaign: String,
+    pub message: String,
+    pub channel: String,
+}
+
+/// An open or click of a message sent to the person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Engaged {
+    pub at: i64,
+    pub message: String,
+    pub channel: String,
+    pub clicked: bool,
 }
 
 /// One campaign's side of a person: their journey (if in one), when they
@@ -51,8 +88,8 @@ pub struct CampaignState {
     /// The last instant the person entered.
     pub entered: Option<i64>,
     /// Every send of this campaign to the person: (instant, channel index).
-    /// Campaign limits count them all, channel limits those of their
-    /// channel. (Limits across campaigns would count a person-level list.)
+    /// Campaign limits count them all; channel limits count the sends of
+    /// every campaign on the channel ([`Across::sends`]).
     pub sends: Vec<(i64, usize)>,
     /// The next scheduled trigger firing (`daily`, `weekly`, `once`).
     pub schedule: Option<i64>,
@@ -71,6 +108,10 @@ pub struct Journey {
     pub arrived: i64,
     /// The history sequence number at entry (`did ... since entry`).
     pub entry_seq: u64,
+    /// How many sends the person's history across campaigns held at entry
+    /// (`received ... since entry`).
+    #[serde(default)]
+    pub entry_sends: usize,
     pub trigger_fields: Vec<Option<Val>>,
     /// (repeat node, iterations started).
     pub counters: Vec<(usize, u32)>,

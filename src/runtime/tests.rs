@@ -305,8 +305,10 @@ fn unset_attributes_make_comparisons_false_even_not_equal() {
         history: &[],
         now: 0,
         entry_seq: 0,
+        entry_sends: 0,
         opened: &[],
         clicked: &[],
+        across: &Default::default(),
     };
     let ne = |a| {
         CExpr::Cmp(
@@ -348,8 +350,10 @@ fn lists_and_dates_evaluate_as_the_plan_format_says() {
         history: &[],
         now: 0,
         entry_seq: 0,
+        entry_sends: 0,
         opened: &[],
         clicked: &[],
+        across: &Default::default(),
     };
     let text = |s: &str| COperand::Const(Val::Text(s.into()));
     let contains = |a, s| CExpr::Contains(COperand::Attr(a), text(s));

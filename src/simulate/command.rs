@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use super::expect::difference;
 use super::progress::Progress;
 use super::{
-    expected_lines, update_expectations, ExitReason, JsonPeople, Place, ScenarioDoc, SimError,
-    Simulator, Timeline, Vocabulary, When, MAX_SCENARIO_BYTES,
+    expected_lines, update_expectations, ExitReason, JsonPeople, Place, ProjectSimulator,
+    ScenarioDoc, SimError, Simulator, Timeline, Vocabulary, When, MAX_SCENARIO_BYTES,
 };
 use crate::cli::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::driver::Analysis;
@@ -41,6 +41,13 @@ pub fn run(args: &Args, out: &mut crate::cli::output::Output) -> i32 {
         Ok(a) => a,
         Err(code) => return code,
     };
+    let whole_project = args.campaign.is_none()
+        && args.scenario.is_some()
+        && args.people.is_none()
+        && args.replace_with.is_none();
+    if whole_project && several_campaigns(&analysis) {
+        return run_project(&analysis, args, out);
+    }
     let id = match choose_campaign(&analysis, args.campaign.as_deref(), &args.path) {
         Ok(id) => id,
         Err(message) => {
@@ -145,6 +152,16 @@ pub fn parse_when(s: &str) -> Result<When, String> {
         return Err(bad());
     }
     Ok(When::After(total))
+}
+
+/// Whether the files named on the command line define several campaigns
+/// (then, with no `--campaign`, they all run together).
+fn several_campaigns(analysis: &Analysis) -> bool {
+    let c = &analysis.program.campaigns;
+    c.iter()
+        .filter(|c| analysis.roots.contains(&c.loc.file))
+        .nth(1)
+        .is_some()
 }
 
 /// The campaign to run: the one named, else the only one defined in the
@@ -285,7 +302,59 @@ fn note_limits(stopped: &[(String, ExitReason)], total: usize) {
     );
 }
 
-fn run_scenario(sim: &Simulator, file: &Path, args: &Args, out: &mut dyn Write) -> i32 {
+/// What runs a scenario: one campaign's [`Simulator`], or a whole
+/// project's [`ProjectSimulator`].
+trait Runner {
+    type Prepared;
+    fn prepare(&self, scenario: &super::Scenario) -> Result<Self::Prepared, SimError>;
+    fn len(prepared: &Self::Prepared) -> usize;
+    fn run_each(&self, prepared: &Self::Prepared, f: &mut dyn FnMut(usize, Timeline));
+}
+
+impl Runner for Simulator {
+    type Prepared = super::Prepared;
+    fn prepare(&self, scenario: &super::Scenario) -> Result<Self::Prepared, SimError> {
+        Simulator::prepare(self, scenario)
+    }
+    fn len(prepared: &Self::Prepared) -> usize {
+        prepared.len()
+    }
+    fn run_each(&self, prepared: &Self::Prepared, f: &mut dyn FnMut(usize, Timeline)) {
+        Simulator::run_each(self, prepared, f)
+    }
+}
+
+impl Runner for ProjectSimulator {
+    type Prepared = super::ProjectPrepared;
+    fn prepare(&self, scenario: &super::Scenario) -> Result<Self::Prepared, SimError> {
+        ProjectSimulator::prepare(self, scenario)
+    }
+    fn len(prepared: &Self::Prepared) -> usize {
+        prepared.len()
+    }
+    fn run_each(&self, prepared: &Self::Prepared, f: &mut dyn FnMut(usize, Timeline)) {
+        ProjectSimulator::run_each(self, prepared, f)
+    }
+}
+
+/// `omnis simulate PATH --scenario FILE` with no `--campaign` on a folder
+/// of several campaigns: every campaign together.
+fn run_project(analysis: &Analysis, args: &Args, out: &mut crate::cli::output::Output) -> i32 {
+    let Some(file) = &args.scenario else {
+        unreachable!("a whole project runs a scenario");
+    };
+    let plans = crate::plan::emit::emit_all(&analysis.program, &analysis.sources);
+    let sim = match ProjectSimulator::new(&plans) {
+        Ok(s) => s.with_vocabulary(Vocabulary::of_program(&analysis.program)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    run_scenario(&sim, file, args, out.data())
+}
+
+fn run_scenario<R: Runner>(sim: &R, file: &Path, args: &Args, out: &mut dyn Write) -> i32 {
     let text = match read_scenario(file) {
         Ok(t) => t,
         Err(message) => {
@@ -307,15 +376,15 @@ fn run_scenario(sim: &Simulator, file: &Path, args: &Args, out: &mut dyn Write) 
             return EXIT_FAILURE;
         }
     };
-    let progress = Progress::people(prepared.len() as u64);
+    let progress = Progress::people(R::len(&prepared) as u64);
     let mut output = Output { out, failed: None };
     let mut people_json = JsonPeople::default();
-    let one_json = args.json && prepared.len() == 1;
+    let one_json = args.json && R::len(&prepared) == 1;
     let mut diffs = Vec::new();
     let mut updates = Vec::new();
     let mut stopped = Vec::new();
     let mut stopped_count = 0;
-    sim.run_each(&prepared, |i, t: Timeline| {
+    sim.run_each(&prepared, &mut |i, t: Timeline| {
         if i % 256 == 255 {
             progress.set(i as u64 + 1);
         }

@@ -62,6 +62,7 @@ pub(super) fn run_person<'r>(
     Timeline {
         person: p.id.clone(),
         entries: out.actions,
+        campaigns: Vec::new(),
         steps: state.budget.steps,
         trace: out.trace.unwrap_or_default(),
         refused: out.refused,

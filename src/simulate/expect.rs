@@ -3,11 +3,11 @@
 //! file left as it was.
 
 use super::scenario::{ExpectLayout, PersonLayout, PersonScenario, ScenarioDoc};
-use super::{Entry, Scenario, Timeline};
+use super::{Scenario, Timeline};
 
 /// A timeline as `expect` lines.
 pub fn expected_lines(t: &Timeline) -> Vec<String> {
-    t.entries.iter().map(Entry::human).collect()
+    t.lines()
 }
 
 /// The difference between a person's `expect` and their timeline, as a

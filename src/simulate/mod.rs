@@ -38,6 +38,7 @@ mod generate;
 mod population;
 mod prepare;
 mod progress;
+mod project;
 pub mod report;
 mod scenario;
 mod summary;
@@ -54,6 +55,7 @@ pub use expect::{check_expectations, expected_lines, update_expectations};
 pub use generate::{generate_people, Generator, Rng};
 pub use population::MAX_PEOPLE;
 pub use prepare::{Prepared, Vocabulary};
+pub use project::{ProjectPrepared, ProjectSimulator};
 pub use scenario::{
     Input, Person, PersonScenario, Place, Scenario, ScenarioDoc, ScenarioError, Value,
 };

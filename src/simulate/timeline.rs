@@ -15,6 +15,11 @@ pub struct Timeline {
     pub person: String,
     #[serde(rename = "timeline")]
     pub entries: Vec<Entry>,
+    /// When several campaigns ran together (`omnis simulate` of a whole
+    /// project): the campaign of each entry, in the same order. Empty for
+    /// one campaign.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<String>,
     /// Nodes executed (for throughput measurements).
     #[serde(skip)]
     pub steps: u64,
@@ -91,10 +96,28 @@ impl Timeline {
         if self.entries.is_empty() {
             s.push_str("  (nothing happened)\n");
         }
-        for e in &self.entries {
-            let _ = writeln!(s, "  {}", e.human());
+        for line in self.lines() {
+            let _ = writeln!(s, "  {line}");
         }
         s
+    }
+
+    /// Each entry as one readable line; with the campaign after the
+    /// instant when several campaigns ran together
+    /// (`2026-11-20T11:00:00Z cart_recovery: send cart_reminder (email)`).
+    pub fn lines(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| match self.campaigns.get(i) {
+                Some(c) => {
+                    let line = e.human();
+                    let (at, rest) = line.split_once(' ').unwrap_or((&line, ""));
+                    format!("{at} {c}: {rest}")
+                }
+                None => e.human(),
+            })
+            .collect()
     }
 
     /// The JSON form: `{"person": "p1", "timeline": [{"at", "kind", ...}]}`.

@@ -336,6 +336,8 @@ pub enum CampaignPropKind {
     /// `quiet_hours FROM to TO` (brief v2): on top of each channel's.
     QuietHours(TimeOfDay, TimeOfDay),
     Journey(Block),
+    /// `priority N` (0-100).
+    Priority(Number),
 }
 
 impl CampaignPropKind {
@@ -354,6 +356,7 @@ impl CampaignPropKind {
             CampaignPropKind::Timezone(_) => "timezone",
             CampaignPropKind::QuietHours(..) => "quiet_hours",
             CampaignPropKind::Journey(_) => "journey",
+            CampaignPropKind::Priority(_) => "priority",
         }
     }
 }
@@ -654,4 +657,27 @@ pub enum ExprKind {
     },
     Opened(Ident),
     Clicked(Ident),
+    /// `received M [window] [at least N times]` /
+    /// `received any [CHANNEL] [window] [at least N times]`.
+    Received {
+        what: Received,
+        window: Option<DidWindow>,
+        at_least: Option<Number>,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        clicked: bool,
+        channel: Option<Ident>,
+        within: Duration,
+    },
+    /// `in campaign NAME`.
+    InCampaign(Ident),
+}
+
+/// What a `received` counts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Received {
+    Message(Ident),
+    /// `any`, optionally on one channel; the span is the word `any`.
+    Any(Option<Ident>, Span),
 }

@@ -10,6 +10,7 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
+mod history;
 mod waits;
 
 /// Lowers pest pairs to AST nodes. Positions in pairs are relative to the
@@ -354,6 +355,7 @@ impl Lowerer {
                 CampaignPropKind::QuietHours(from, to)
             }
             Rule::journey => CampaignPropKind::Journey(self.block(after_keyword(p)?, base)),
+            Rule::priority => CampaignPropKind::Priority(self.number(after_keyword(p)?, base)),
             _ => return None,
         };
         Some(CampaignProp { kind, span })
@@ -662,6 +664,11 @@ impl Lowerer {
             Rule::did => self.did(first, base),
             Rule::opened => ExprKind::Opened(self.ident(after_keyword(first).unwrap(), base)),
             Rule::clicked => ExprKind::Clicked(self.ident(after_keyword(first).unwrap(), base)),
+            Rule::received => self.received(first, base),
+            Rule::opened_any | Rule::clicked_any => self.engaged_any(first, base),
+            Rule::in_campaign => {
+                ExprKind::InCampaign(self.ident(first.into_inner().nth(2).unwrap(), base))
+            }
             _ => {
                 let lhs = self.operand(first, base);
                 match inner.next() {

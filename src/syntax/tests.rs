@@ -447,3 +447,75 @@ fn the_tree_stays_compact() {
     );
     assert!(size_of::<Block>() <= 32);
 }
+
+#[test]
+fn history_words_are_contextual() {
+    // v1 names that are v2 words still read as names.
+    assert!(matches!(segment_expr("received").kind, ExprKind::Name(_)));
+    assert!(matches!(
+        segment_expr("received and priority").kind,
+        ExprKind::And(_)
+    ));
+    assert!(matches!(
+        segment_expr("received == true").kind,
+        ExprKind::Compare { .. }
+    ));
+    assert!(matches!(
+        segment_expr("opened any").kind,
+        ExprKind::Opened(_)
+    ));
+    assert!(matches!(
+        segment_expr("any in [1] or campaign is set").kind,
+        ExprKind::Or(_)
+    ));
+    parse_ok("campaign priority { trigger received journey { send any } }");
+}
+
+#[test]
+fn history_conditions_parse() {
+    let e = segment_expr("received cart_reminder since entry at least 2 times");
+    let ExprKind::Received {
+        what: Received::Message(m),
+        window: Some(DidWindow::SinceEntry(_)),
+        at_least: Some(n),
+    } = e.kind
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!((m.name.as_str(), n.value), ("cart_reminder", 2.0));
+    for (src, channel) in [
+        ("received any", None),
+        ("received any email within 16h", Some("email")),
+        ("received any within 1d at least 3 times", None),
+    ] {
+        let ExprKind::Received {
+            what: Received::Any(c, _),
+            ..
+        } = segment_expr(src).kind
+        else {
+            panic!("{src}")
+        };
+        assert_eq!(c.map(|c| c.name).as_deref(), channel, "{src}");
+    }
+    let ExprKind::EngagedAny {
+        clicked: false,
+        channel: Some(c),
+        within,
+    } = segment_expr("opened any email within 180d").kind
+    else {
+        panic!()
+    };
+    assert_eq!((c.name.as_str(), within.seconds), ("email", 180 * 86_400));
+    assert!(matches!(
+        segment_expr("clicked any within 1d").kind,
+        ExprKind::EngagedAny {
+            clicked: true,
+            channel: None,
+            ..
+        }
+    ));
+    let ExprKind::Not(inner) = segment_expr("not in campaign cart_recovery").kind else {
+        panic!()
+    };
+    assert!(matches!(inner.kind, ExprKind::InCampaign(ref c) if c.name == "cart_recovery"));
+}

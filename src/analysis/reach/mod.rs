@@ -47,7 +47,8 @@ pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
 use crate::analysis::sat::{
-    cond_key, Atom, CVal, Conj, Fact, Leaf, Lit, Logic, Role, Special, Term, Window, MAX_FACTS,
+    cond_key, Atom, AtomId, CVal, Conj, Fact, Leaf, Lit, Logic, Role, Special, Term, Window,
+    MAX_FACTS,
 };
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
@@ -333,6 +334,47 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         written.insert(u, (term, leaves));
     }
 
+    // What a send changes in the person's history: every `received` that
+    // counts the message is no longer known false, and those that need it
+    // once are known true (see [`Sent`]).
+    let mut sends: HashMap<NodeIndex, Sent> = HashMap::new();
+    let received: Vec<(AtomId, crate::model::Received, u32)> = logic
+        .atoms()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| match a {
+            Atom::Received { what, at_least, .. } => Some((i as AtomId, *what, *at_least)),
+            _ => None,
+        })
+        .collect();
+    if !received.is_empty() {
+        for u in g.node_indices() {
+            let NodeKind::Send(m) = g[u].kind else {
+                continue;
+            };
+            let channel = program.message(m).channel;
+            let counted = received
+                .iter()
+                .filter(|(_, what, _)| what.counts(m, channel));
+            let sent = Sent {
+                counted: counted.clone().map(|(id, ..)| *id).collect(),
+                known: counted
+                    .filter(|(.., n)| *n <= 1)
+                    .map(|(id, ..)| Leaf {
+                        lit: Lit::new(*id, true),
+                        loc: g[u].loc,
+                        holds: true,
+                        via: None,
+                        role: Role::Sent {
+                            node: u.index() as u32,
+                        },
+                    })
+                    .collect(),
+            };
+            sends.insert(u, sent);
+        }
+    }
+
     // Messages whose engagement is checked somewhere get a bit.
     let mut bits: HashMap<MessageId, u32> = HashMap::new();
     for a in logic.atoms() {
@@ -451,6 +493,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         wait_ends: &wait_ends,
         shadowed: &shadowed,
         matched: &matched,
+        sends: &sends,
         written: &written,
         checkpoints: &checkpoints,
         exit_unless: &exit_unless,
@@ -553,6 +596,15 @@ struct Ctx<'c, 'a> {
     checkpoints: &'c [bool],
     /// The `exit unless` conditions together, in DNF.
     exit_unless: &'c [Conj],
+    sends: &'c HashMap<NodeIndex, Sent>,
+}
+
+/// What the send at a node changes in what is known of the history.
+struct Sent {
+    /// The `received` atoms that count the message.
+    counted: Vec<AtomId>,
+    /// Those known to hold right after it (at least once).
+    known: Vec<Leaf>,
 }
 
 impl Ctx<'_, '_> {
@@ -644,6 +696,15 @@ impl Ctx<'_, '_> {
         }
         if self.takes_time[e.index()] {
             out.facts.retain(|(l, _)| self.logic.persistent(*l));
+        }
+        // Time passes at a send only before it goes out (quiet hours): what
+        // it makes known holds right after it.
+        if let Some(sent) = self.sends.get(&u) {
+            out.facts
+                .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
+            for l in &sent.known {
+                add_fact(&mut out.facts, *l);
+            }
         }
         if let Some(dnf) = self.conds.get(&e) {
             return self.assume(dnf, out);

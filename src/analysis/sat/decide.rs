@@ -119,6 +119,7 @@ impl Logic<'_> {
         match (atom.term(), atom) {
             (Some(term), _) => Group::Term(term),
             (None, Atom::Did { event, .. }) => Group::Event(*event),
+            (None, Atom::Received { .. } | Atom::EngagedAny { .. }) => Group::History,
             _ => Group::Atom(lit.atom()),
         }
     }
@@ -158,7 +159,49 @@ impl Logic<'_> {
                 }
                 true
             }
+            Group::History => {
+                for &p in lits.iter().filter(|l| l.positive()) {
+                    for &n in lits.iter().filter(|l| !l.positive()) {
+                        if self.history_implies(self.atom(p.atom()), self.atom(n.atom())) {
+                            return false;
+                        }
+                    }
+                }
+                true
+            }
             Group::Atom(_) => true,
+        }
+    }
+
+    /// Whether history atom `a` holding makes `b` hold: what `a` counts,
+    /// its window and its count lie inside `b`'s.
+    fn history_implies(&self, a: &Atom, b: &Atom) -> bool {
+        match (a, b) {
+            (
+                Atom::Received {
+                    what: x1,
+                    window: w1,
+                    at_least: n1,
+                },
+                Atom::Received {
+                    what: x2,
+                    window: w2,
+                    at_least: n2,
+                },
+            ) => n1 >= n2 && w1.inside(*w2) && x1.inside(*x2, self.program),
+            (
+                Atom::EngagedAny {
+                    channel: c1,
+                    within: d1,
+                    clicked: k1,
+                },
+                Atom::EngagedAny {
+                    channel: c2,
+                    within: d2,
+                    clicked: k2,
+                },
+            ) => k1 == k2 && d1 <= d2 && (c2.is_none() || c1 == c2),
+            _ => false,
         }
     }
 
@@ -261,6 +304,8 @@ impl Logic<'_> {
 enum Group {
     Term(Term),
     Event(EventId),
+    /// `received`, `opened any`, `clicked any`.
+    History,
     Atom(AtomId),
 }
 

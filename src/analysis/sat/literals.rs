@@ -4,7 +4,9 @@
 
 use std::hash::{Hash, Hasher};
 
-use crate::model::{AttrId, CmpOp, Const, EventId, Loc, MessageId, SegmentId};
+use crate::model::{
+    AttrId, CampaignId, ChannelId, CmpOp, Const, EventId, Loc, MessageId, Received, SegmentId,
+};
 
 /// Something with a value: a profile attribute, a trigger-event field, or
 /// a field of the occurrence a filter is about (in a goal's or an exit's
@@ -137,6 +139,20 @@ pub enum Atom {
         msg: MessageId,
         clicked: bool,
     },
+    /// `received M|any [CHANNEL] [window] [at least N times]`.
+    Received {
+        what: Received,
+        window: Window,
+        at_least: u32,
+    },
+    /// `opened any [CHANNEL] within D` / `clicked any [CHANNEL] within D`.
+    EngagedAny {
+        channel: Option<ChannelId>,
+        within: u64,
+        clicked: bool,
+    },
+    /// `in campaign NAME`.
+    InCampaign(CampaignId),
     Opaque {
         key: String,
         /// Mentions only trigger fields and constants (survives waits).
@@ -196,6 +212,10 @@ pub enum Role {
     },
     /// The thing a `wait for` at this node index waited for happened.
     Matched {
+        node: u32,
+    },
+    /// The send at this node index went out (what the person received).
+    Sent {
         node: u32,
     },
     /// The `set` or `unset` at this node index wrote the attribute (known

@@ -12,6 +12,9 @@
 //!   and `term is empty`;
 //! - `did EVENT [where ..] [window] [at least N]`;
 //! - `opened MESSAGE`, `clicked MESSAGE`;
+//! - the person's history across campaigns: `received M|any [CHANNEL]
+//!   [window] [at least N]`, `opened any`/`clicked any [CHANNEL] within D`,
+//!   `in campaign NAME`;
 //! - anything else (two attributes compared, ...) is *opaque*: only known
 //!   to contradict its own negation.
 //!
@@ -42,6 +45,11 @@
 //!   negative) and at least as many times contradicts it;
 //! - `opened m`/`clicked m` are impossible when `m` is not sent on any path
 //!   before the point;
+//! - `received`: a positive one whose messages (one message, or any on a
+//!   channel, or any), window and count lie inside a negative one's
+//!   contradicts it; likewise `opened any`/`clicked any`; a send makes
+//!   every `received` (at least once) that counts it known, and the
+//!   negative ones that count it no longer known (the reach analysis);
 //! - an opaque atom contradicts only its own negation.
 //!
 //! A condition with `or` is expanded to disjunctive normal form up to
@@ -56,7 +64,7 @@
 //! joins only the literals known on every incoming path are kept
 //! (intersection). When time passes, only *persistent* literals survive:
 //! those on trigger fields, and positive `did ... since entry`, `opened`,
-//! `clicked`. The goal and exit events are known not to have happened
+//! `clicked`, `received ...` with no window or `since entry`. The goal and exit events are known not to have happened
 //! since entry by the rule above. At most [`MAX_FACTS`] literals are kept.
 
 mod decide;
@@ -189,6 +197,10 @@ impl<'a> Logic<'a> {
         match atom {
             Atom::Did { window, .. } => lit.positive() && *window == Window::SinceEntry,
             Atom::Engaged { .. } => lit.positive(),
+            // History across campaigns: `received` with no window or since
+            // entry only grows; the rest may change whenever time passes.
+            Atom::Received { window, .. } => lit.positive() && !matches!(window, Window::Within(_)),
+            Atom::EngagedAny { .. } | Atom::InCampaign(_) => false,
             Atom::Opaque { persistent, .. } => *persistent,
             // Atoms on one value: a trigger field's never changes.
             _ => matches!(atom.term(), Some(Term::Trigger(..))),

@@ -185,18 +185,13 @@ impl Logic<'_> {
                 if *at_least == 0 {
                     return if pos { Nnf::True } else { Nnf::False };
                 }
-                let window = match window {
-                    DidWindow::Ever => Window::Ever,
-                    DidWindow::Within(d) => Window::Within(*d),
-                    DidWindow::SinceEntry => Window::SinceEntry,
-                };
                 let atom = Atom::Did {
                     event: *event,
                     filter: filter.as_ref().map(|f| cond_key(f)),
-                    window,
+                    window: did_window(window),
                     at_least: *at_least,
                 };
-                if window == Window::SinceEntry {
+                if *window == DidWindow::SinceEntry {
                     let id = self.intern(atom.clone());
                     if !self.ended.contains_key(&id) {
                         if let Some(ends) = self.ends_journey(*event, filter.as_deref()) {
@@ -226,6 +221,34 @@ impl Logic<'_> {
                 via,
                 role,
             ),
+            CondKind::Received {
+                what,
+                window,
+                at_least,
+            } => {
+                if *at_least == 0 {
+                    return if pos { Nnf::True } else { Nnf::False };
+                }
+                let atom = Atom::Received {
+                    what: *what,
+                    window: did_window(window),
+                    at_least: *at_least,
+                };
+                self.leaf(atom, pos, loc, via, role)
+            }
+            CondKind::EngagedAny {
+                channel,
+                within,
+                clicked,
+            } => {
+                let atom = Atom::EngagedAny {
+                    channel: *channel,
+                    within: *within,
+                    clicked: *clicked,
+                };
+                self.leaf(atom, pos, loc, via, role)
+            }
+            CondKind::InCampaign(c) => self.leaf(Atom::InCampaign(*c), pos, loc, via, role),
         }
     }
 
@@ -424,6 +447,25 @@ fn write_key(c: &Cond, s: &mut String) {
         }
         CondKind::Opened(m) => write!(s, "(opened m{})", m.0).unwrap(),
         CondKind::Clicked(m) => write!(s, "(clicked m{})", m.0).unwrap(),
+        CondKind::Received {
+            what,
+            window,
+            at_least,
+        } => write!(s, "(received {what:?} {window:?} {at_least})").unwrap(),
+        CondKind::EngagedAny {
+            channel,
+            within,
+            clicked,
+        } => write!(s, "(engaged-any {channel:?} {within} {clicked})").unwrap(),
+        CondKind::InCampaign(c) => write!(s, "(in-campaign c{})", c.0).unwrap(),
+    }
+}
+
+fn did_window(w: &DidWindow) -> Window {
+    match w {
+        DidWindow::Ever => Window::Ever,
+        DidWindow::Within(d) => Window::Within(*d),
+        DidWindow::SinceEntry => Window::SinceEntry,
     }
 }
 

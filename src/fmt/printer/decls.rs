@@ -227,6 +227,10 @@ impl Printer<'_, '_> {
                 self.kw_sp("timezone");
                 self.string(s);
             }
+            CampaignPropKind::Priority(n) => {
+                self.kw_sp("priority");
+                self.number(n);
+            }
             CampaignPropKind::QuietHours(from, to) => self.quiet_hours(from, to),
             CampaignPropKind::Journey(b) => {
                 self.kw_sp("journey");

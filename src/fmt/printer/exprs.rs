@@ -89,27 +89,7 @@ impl Printer<'_, '_> {
                     self.kw_sp("where");
                     self.expr(f);
                 }
-                match window {
-                    Some(DidWindow::Within(d)) => {
-                        self.sp();
-                        self.kw_sp("within");
-                        self.span_text(d.span);
-                    }
-                    Some(DidWindow::SinceEntry(_)) => {
-                        self.sp();
-                        self.kw_sp("since");
-                        self.kw("entry");
-                    }
-                    None => {}
-                }
-                if let Some(n) = at_least {
-                    self.sp();
-                    self.kw_sp("at");
-                    self.kw_sp("least");
-                    self.number(n);
-                    self.sp();
-                    self.kw("times");
-                }
+                self.window_count(window, at_least);
             }
             ExprKind::Opened(i) => {
                 self.kw_sp("opened");
@@ -119,6 +99,69 @@ impl Printer<'_, '_> {
                 self.kw_sp("clicked");
                 self.ident(i);
             }
+            ExprKind::Received {
+                what,
+                window,
+                at_least,
+            } => {
+                self.kw_sp("received");
+                match what {
+                    Received::Message(m) => self.ident(m),
+                    Received::Any(channel, _) => {
+                        self.kw("any");
+                        if let Some(c) = channel {
+                            self.sp();
+                            self.ident(c);
+                        }
+                    }
+                }
+                self.window_count(window, at_least);
+            }
+            ExprKind::EngagedAny {
+                clicked,
+                channel,
+                within,
+            } => {
+                self.kw_sp(if *clicked { "clicked" } else { "opened" });
+                self.kw_sp("any");
+                if let Some(c) = channel {
+                    self.ident(c);
+                    self.sp();
+                }
+                self.kw_sp("within");
+                self.span_text(within.span);
+            }
+            ExprKind::InCampaign(c) => {
+                self.kw_sp("in");
+                self.kw_sp("campaign");
+                self.ident(c);
+            }
+        }
+    }
+
+    /// The `within D` / `since entry` and `at least N times` of a `did` or
+    /// a `received`.
+    fn window_count(&mut self, window: &Option<DidWindow>, at_least: &Option<Number>) {
+        match window {
+            Some(DidWindow::Within(d)) => {
+                self.sp();
+                self.kw_sp("within");
+                self.span_text(d.span);
+            }
+            Some(DidWindow::SinceEntry(_)) => {
+                self.sp();
+                self.kw_sp("since");
+                self.kw("entry");
+            }
+            None => {}
+        }
+        if let Some(n) = at_least {
+            self.sp();
+            self.kw_sp("at");
+            self.kw_sp("least");
+            self.number(n);
+            self.sp();
+            self.kw("times");
         }
     }
 

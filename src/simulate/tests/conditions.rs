@@ -190,3 +190,143 @@ events:
     let entered: Vec<_> = got.iter().filter(|l| l.ends_with("entered")).collect();
     assert_eq!(entered, ["2026-11-04T00:00:00Z entered"]);
 }
+
+/// The plan of campaign `name` from sources given as text.
+fn plan_from_source(text: &str, name: &str) -> Plan {
+    let a = crate::driver::analyze_source(text).expect("analyzes");
+    assert!(!a.has_errors(), "{:?}", a.diagnostics);
+    let i = a
+        .program
+        .campaigns
+        .iter()
+        .position(|c| c.name == name)
+        .expect("campaign");
+    crate::plan::emit::emit(&a.program, model::CampaignId(i as u32), &a.sources)
+}
+
+const HISTORY: &str = r#"
+profile { email_opt_in: bool  email: text }
+event cart_abandoned { value: number }
+event order_placed { total: number }
+channel email { consent email_opt_in }
+channel sms { kind sms }
+message reminder { channel email  template "r" }
+message nudge { channel email  template "n" }
+message text_nudge { channel sms  template "t" }
+campaign smart {
+  trigger cart_abandoned
+  goal order_placed
+  audience not received any email within 16h
+  reentry always
+  journey {
+    send reminder
+    if not received any email within 1h {
+      send nudge
+    }
+    wait 2h
+    if received reminder since entry and not received any email within 1h {
+      send nudge
+    }
+    if opened any email within 1d and not received text_nudge {
+      send text_nudge
+    }
+  }
+}
+"#;
+
+#[test]
+fn history_conditions_read_every_send_and_open() {
+    let plan = plan_from_source(HISTORY, "smart");
+    let got = lines(
+        &plan,
+        r#"person: { id: "p1", attributes: { email_opt_in: true, email: "a@example.com" } }
+events:
+  - { at: "2026-11-20T10:00:00Z", event: cart_abandoned, fields: { value: 5 } }
+  - { at: "2026-11-20T10:30:00Z", opened: reminder }
+  - { at: "2026-11-20T20:00:00Z", event: cart_abandoned, fields: { value: 5 } }
+  - { at: "2026-11-21T03:00:00Z", event: cart_abandoned, fields: { value: 5 } }
+  - { at: "2026-11-21T04:30:00Z", event: cart_abandoned, fields: { value: 5 } }
+"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "2026-11-20T10:00:00Z entered",
+            "2026-11-20T10:00:00Z send reminder (email)",
+            "2026-11-20T12:00:00Z send nudge (email)",
+            "2026-11-20T12:00:00Z send text_nudge (sms)",
+            "2026-11-20T12:00:00Z completed",
+            // The second cart comes 8h after the last email: smart sending
+            // keeps them out; the third, 15h after it, too; not the fourth.
+            "2026-11-21T04:30:00Z entered",
+            "2026-11-21T04:30:00Z send reminder (email)",
+            "2026-11-21T06:30:00Z send nudge (email)",
+            "2026-11-21T06:30:00Z completed",
+        ]
+    );
+}
+
+/// Two campaigns on one event: entry order by priority, `in campaign`
+/// guards, and a channel limit counted across both.
+fn pair(guard_priority: u8) -> String {
+    format!(
+        r#"
+event cart_abandoned {{ value: number }}
+channel sms {{ kind sms  limit 1 per 1d }}
+message a_text {{ channel sms  template "a" }}
+message b_text {{ channel sms  template "b" }}
+campaign a_flow {{
+  trigger cart_abandoned
+  audience not in campaign b_flow
+  journey {{ send a_text }}
+}}
+campaign b_flow {{
+  trigger cart_abandoned
+  priority {guard_priority}
+  journey {{
+    wait 1h
+    send b_text
+  }}
+}}
+"#
+    )
+}
+
+fn project_lines(text: &str) -> Vec<String> {
+    let a = crate::driver::analyze_source(text).expect("analyzes");
+    assert!(!a.has_errors(), "{:?}", a.diagnostics);
+    let plans = crate::plan::emit::emit_all(&a.program, &a.sources);
+    let sim = crate::simulate::ProjectSimulator::new(&plans).unwrap();
+    let scenario = Scenario::from_yaml(
+        "person: { id: p1 }\nevents:\n  - { at: \"2026-11-20T10:00:00Z\", event: cart_abandoned, fields: { value: 5 } }\n",
+    )
+    .unwrap();
+    let t = sim.run(&sim.prepare(&scenario).unwrap());
+    t[0].lines()
+}
+
+#[test]
+fn campaigns_enter_by_priority_and_share_channel_limits() {
+    // b_flow first (higher priority): a_flow's guard keeps the person out.
+    assert_eq!(
+        project_lines(&pair(10)),
+        [
+            "2026-11-20T10:00:00Z b_flow: entered",
+            "2026-11-20T11:00:00Z b_flow: send b_text (sms)",
+            "2026-11-20T11:00:00Z b_flow: completed",
+        ]
+    );
+    // Equal priority: by name, a_flow first, the guard sees nothing; the
+    // channel's one text a day is a_flow's, so b_flow's is skipped.
+    assert_eq!(
+        project_lines(&pair(0)),
+        [
+            "2026-11-20T10:00:00Z a_flow: entered",
+            "2026-11-20T10:00:00Z a_flow: send a_text (sms)",
+            "2026-11-20T10:00:00Z a_flow: completed",
+            "2026-11-20T10:00:00Z b_flow: entered",
+            "2026-11-20T11:00:00Z b_flow: skip b_text (sms): channel_limit",
+            "2026-11-20T11:00:00Z b_flow: completed",
+        ]
+    );
+}

@@ -1,0 +1,199 @@
+//! The project-level analysis stage: after the per-campaign lints, over
+//! every campaign checked together (the files named, and found in folders,
+//! with their imports). It answers one question for the project lints
+//! (`cross-campaign-repeat`, `competing-campaigns`): can one person be in
+//! two campaigns' journeys at once? Yes unless
+//! - their windows never overlap (a window's close ends its journeys);
+//! - a working guard excludes it: `not in campaign X` in every disjunct of
+//!   Y's audience, with X of strictly higher priority (so X is entered
+//!   first when both fire at once; the lints do not look for X being
+//!   entered later while Y runs);
+//! - their audiences cannot hold together (the condition solver of
+//!   [`crate::analysis::sat`]), and, when they start together (the same
+//!   trigger event or schedule), their trigger filters with them.
+//!
+//! Nothing pairs campaigns blindly: campaigns are grouped first (by how
+//! they start, or by the content classes they send), and only the members
+//! of a group are paired, so the work follows the groups' sizes.
+
+use std::collections::HashMap;
+
+use crate::analysis::sat::{Atom, Conj, Logic, Role, Term};
+use crate::graph::Journey;
+use crate::model::{
+    AttrId, Campaign, CampaignId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
+};
+use crate::source::SourceMap;
+
+/// What the project lints read: every campaign checked together, lowered.
+pub struct ProjectContext<'a> {
+    pub program: &'a Program,
+    pub sources: &'a SourceMap,
+    /// Every campaign's journey, in campaign order.
+    pub journeys: &'a [Journey],
+}
+
+/// How a campaign starts: campaigns with equal keys start together for a
+/// person (the same occurrence of an event, the same scheduled instant).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Start {
+    Event(EventId),
+    Enters(SegmentId),
+    Daily(u32),
+    Weekly(Weekday, u32),
+    Once(chrono::NaiveDate, u32),
+    /// A date-relative trigger: the attribute, offset, time, yearly.
+    Date(AttrId, i64, u32, bool),
+}
+
+/// The key of how `c` starts.
+pub fn start(c: &Campaign) -> Start {
+    match &c.trigger {
+        Trigger::Event { event, .. } => Start::Event(*event),
+        Trigger::Enters(s) => Start::Enters(*s),
+        Trigger::Daily { minutes } => Start::Daily(*minutes),
+        Trigger::Weekly { weekday, minutes } => Start::Weekly(*weekday, *minutes),
+        Trigger::Once { date, minutes } => Start::Once(*date, *minutes),
+        Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => Start::Date(*attr, *offset_days, *minutes, *yearly),
+    }
+}
+
+/// The order findings use: the later campaign by file path, then position.
+pub fn order_key<'s>(program: &Program, sources: &'s SourceMap, id: CampaignId) -> (&'s str, u32) {
+    let loc = program.campaign(id).loc;
+    (sources.get(loc.file).name.as_str(), loc.span.start)
+}
+
+/// Why two campaigns can have one person at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meeting {
+    /// They start together (the same trigger event or schedule).
+    Together,
+    /// Their journeys can be in progress at the same time.
+    Overlap,
+}
+
+/// Whether one person can be in the journeys of `a` and `b` at once, and
+/// how; `None` when something excludes it.
+pub fn meeting(program: &Program, a: CampaignId, b: CampaignId) -> Option<Meeting> {
+    let (ca, cb) = (program.campaign(a), program.campaign(b));
+    if windows_apart(ca, cb) || guarded(program, ca, b) || guarded(program, cb, a) {
+        return None;
+    }
+    let together = start(ca) == start(cb);
+    if !conditions_meet(program, ca, cb, together) {
+        return None;
+    }
+    Some(if together {
+        Meeting::Together
+    } else {
+        Meeting::Overlap
+    })
+}
+
+/// Windows that never overlap: journeys end at their window's close.
+fn windows_apart(a: &Campaign, b: &Campaign) -> bool {
+    match (&a.window, &b.window) {
+        (Some((a0, a1, _)), Some((b0, b1, _))) => a1 < b0 || b1 < a0,
+        _ => false,
+    }
+}
+
+/// Whether `y`'s audience holds `not in campaign x` in every disjunct
+/// while `x` has strictly higher priority: a working guard.
+pub fn guarded(program: &Program, y: &Campaign, x: CampaignId) -> bool {
+    if program.campaign(x).priority <= y.priority {
+        return false;
+    }
+    let Some(audience) = &y.audience else {
+        return false;
+    };
+    let mut logic = Logic::new(program, None, Vec::new());
+    let dnf = logic.dnf(&[(audience, true, Role::Audience)]);
+    !dnf.is_empty()
+        && dnf.iter().all(|conj| {
+            conj.iter()
+                .any(|l| !l.lit.positive() && *logic.atom(l.lit.atom()) == Atom::InCampaign(x))
+        })
+}
+
+/// Whether the audiences of `a` and `b` (with their trigger filters when
+/// they start together) can hold together.
+fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> bool {
+    let mut logic = Logic::new(program, None, Vec::new());
+    let parts = |c: &Campaign| -> Vec<Cond> {
+        let mut v = Vec::new();
+        if let Some(a) = &c.audience {
+            v.push(a.clone());
+        }
+        if let (
+            true,
+            Trigger::Event {
+                filter: Some(f), ..
+            },
+        ) = (together, &c.trigger)
+        {
+            v.push(f.clone());
+        }
+        v
+    };
+    let (pa, pb) = (parts(a), parts(b));
+    if pa.is_empty() || pb.is_empty() {
+        return true;
+    }
+    let dnf = |logic: &mut Logic, p: &[Cond]| -> Vec<Conj> {
+        let refs: Vec<(&Cond, bool, Role)> = p.iter().map(|c| (c, true, Role::Audience)).collect();
+        logic.dnf(&refs)
+    };
+    let (da, db) = (dnf(&mut logic, &pa), dnf(&mut logic, &pb));
+    // Apart, trigger fields are two different occurrences' fields: only
+    // what is about the person is compared.
+    let keep = |logic: &Logic, conj: &Conj| -> Conj {
+        conj.iter()
+            .copied()
+            .filter(|l| {
+                together
+                    || !matches!(
+                        logic.atom(l.lit.atom()),
+                        Atom::Cmp {
+                            term: Term::Trigger(..),
+                            ..
+                        } | Atom::In {
+                            term: Term::Trigger(..),
+                            ..
+                        } | Atom::IsSet(Term::Trigger(..))
+                    )
+            })
+            .collect()
+    };
+    da.iter().any(|x| {
+        db.iter().any(|y| {
+            let mut both = keep(&logic, x);
+            both.extend(keep(&logic, y));
+            logic.check(&[], &both, &|_| true).is_ok()
+        })
+    })
+}
+
+/// Campaign ids grouped by a key (items in campaign order), each group in
+/// campaign order without repeats; only groups of two or more, in key
+/// order.
+pub fn groups<K: Ord + std::hash::Hash>(
+    items: impl Iterator<Item = (K, CampaignId)>,
+) -> Vec<(K, Vec<CampaignId>)> {
+    let mut by: HashMap<K, Vec<CampaignId>> = HashMap::new();
+    for (k, id) in items {
+        let g = by.entry(k).or_default();
+        if g.last() != Some(&id) {
+            g.push(id);
+        }
+    }
+    let mut out: Vec<_> = by.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
