@@ -760,18 +760,7 @@ impl Lowerer {
             match x.as_rule() {
                 Rule::name => event = Some(self.ident(x, base)),
                 Rule::expr => filter = Some(Box::new(self.expr(x, base))),
-                Rule::did_within => {
-                    window = Some(DidWindow::Within(
-                        self.duration(after_keyword(x).unwrap(), base),
-                    ))
-                }
-                Rule::did_since => window = Some(DidWindow::SinceEntry(self.span(&x, base))),
-                Rule::did_at_least => {
-                    let n = self.number(x.into_inner().nth(2).unwrap(), base);
-                    self.check_count(&n, "`at least N times`");
-                    at_least = Some(n);
-                }
-                _ => {}
+                _ => self.window_count(x, base, &mut window, &mut at_least),
             }
         }
         ExprKind::Did {

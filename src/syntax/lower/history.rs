@@ -18,18 +18,7 @@ impl Lowerer {
                     let channel = inner.next().map(|c| self.ident(c, base));
                     what = Some(Received::Any(channel, any));
                 }
-                Rule::did_within => {
-                    window = Some(DidWindow::Within(
-                        self.duration(after_keyword(x).unwrap(), base),
-                    ))
-                }
-                Rule::did_since => window = Some(DidWindow::SinceEntry(self.span(&x, base))),
-                Rule::did_at_least => {
-                    let n = self.number(x.into_inner().nth(2).unwrap(), base);
-                    self.check_count(&n, "`at least N times`");
-                    at_least = Some(n);
-                }
-                _ => {}
+                _ => self.window_count(x, base, &mut window, &mut at_least),
             }
         }
         ExprKind::Received {
@@ -55,6 +44,31 @@ impl Lowerer {
             clicked,
             channel,
             within: within.expect("opened any needs within"),
+        }
+    }
+
+    /// The `within D` / `since entry` or `at least N times` of a `did` or
+    /// a `received` (anything else is left alone).
+    pub(super) fn window_count(
+        &mut self,
+        x: P,
+        base: usize,
+        window: &mut Option<DidWindow>,
+        at_least: &mut Option<Number>,
+    ) {
+        match x.as_rule() {
+            Rule::did_within => {
+                *window = Some(DidWindow::Within(
+                    self.duration(after_keyword(x).unwrap(), base),
+                ))
+            }
+            Rule::did_since => *window = Some(DidWindow::SinceEntry(self.span(&x, base))),
+            Rule::did_at_least => {
+                let n = self.number(x.into_inner().nth(2).unwrap(), base);
+                self.check_count(&n, "`at least N times`");
+                *at_least = Some(n);
+            }
+            _ => {}
         }
     }
 }
