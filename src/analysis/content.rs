@@ -30,18 +30,14 @@ pub fn content_classes(program: &Program) -> Vec<usize> {
         }
         i
     }
-    // The first message of each template (with equal vars) and each offer.
-    let mut by_template: HashMap<&str, Vec<MessageId>> = HashMap::new();
+    // The first message of each template and vars (vars by their printed
+    // form: a sorted map, so equal vars print alike), and of each offer.
+    let mut by_content: HashMap<(&str, String), usize> = HashMap::new();
     let mut by_offer: HashMap<&str, usize> = HashMap::new();
     for (i, m) in program.messages.iter().enumerate() {
-        let group = by_template.entry(m.template.as_str()).or_default();
-        let same = group
-            .iter()
-            .find(|o| program.message(**o).vars == m.vars)
-            .map(|o| o.index());
-        if same.is_none() {
-            group.push(MessageId(i as u32));
-        }
+        let key = (m.template.as_str(), format!("{:?}", m.vars));
+        let first = *by_content.entry(key).or_insert(i);
+        let same = (first != i).then_some(first);
         let offer = m.offer.as_deref().map(|o| *by_offer.entry(o).or_insert(i));
         for j in same.into_iter().chain(offer) {
             let (a, b) = (root(&mut parent, i), root(&mut parent, j));

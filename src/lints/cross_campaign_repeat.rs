@@ -111,7 +111,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
 fn sends_of(cx: &ProjectContext, id: CampaignId, classes: &[usize]) -> Vec<Send> {
     let program = cx.program;
     let journey = &cx.journeys[id.index()];
-    let r = reach::analyze(program, journey);
+    let r = reach::analyze_with(program, journey, classes);
     let mut v: Vec<Send> = journey
         .graph
         .node_indices()

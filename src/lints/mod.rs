@@ -204,7 +204,9 @@ impl<'a> LintContext<'a> {
         let all = self.reach.get_or_init(|| {
             self.journeys
                 .iter()
-                .map(|j| crate::analysis::reach::analyze(self.program, j))
+                .map(|j| {
+                    crate::analysis::reach::analyze_with(self.program, j, self.content_classes())
+                })
                 .collect()
         });
         &all[self.slot(journey)]

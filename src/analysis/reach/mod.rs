@@ -142,9 +142,24 @@ pub fn analyze<'a>(program: &'a Program, journey: &Journey) -> Reach<'a> {
     analyze_bounded(program, journey, MAX_PARTS)
 }
 
+/// [`analyze`] with the program's content classes already computed
+/// ([`content_classes`], once for every journey of a run).
+pub fn analyze_with<'a>(program: &'a Program, journey: &Journey, classes: &[usize]) -> Reach<'a> {
+    analyze_classes(program, journey, MAX_PARTS, classes)
+}
+
 /// Runs the analysis with at most `bound` partitions per point (1: the
 /// path-insensitive analysis, facts joined at every merge).
 pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize) -> Reach<'a> {
+    analyze_classes(program, journey, bound, &content_classes(program))
+}
+
+fn analyze_classes<'a>(
+    program: &'a Program,
+    journey: &Journey,
+    bound: usize,
+    all_classes: &[usize],
+) -> Reach<'a> {
     let g = &journey.graph;
     let campaign = program.campaign(journey.campaign);
     let goal = campaign.goal.map(|(e, _)| e);
@@ -452,7 +467,6 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
 
     // Content classes that can be sent twice: sent at two nodes or more,
     // or at one on a cycle. Only those are tracked.
-    let all_classes = content_classes(program);
     let mut sites: HashMap<usize, usize> = HashMap::new();
     for v in g.node_indices() {
         if let NodeKind::Send(m) = g[v].kind {
