@@ -455,6 +455,13 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 lines.push(format!("up to {}", duration_words(*within)));
                 (Shape::WaitFor, lines)
             }
+            NodeKind::WaitAny { within, .. } => (
+                Shape::WaitFor,
+                vec![
+                    "Wait for the first of".to_string(),
+                    format!("up to {}", duration_words(*within)),
+                ],
+            ),
             NodeKind::Branch { conds } => {
                 let lines = match conds.first() {
                     Some(c) => ctx.cond_lines("If", c.loc),
@@ -571,6 +578,17 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                     Some(format!("{name} · {}", percent(*weight))),
                     EdgeStyle::Normal,
                 )
+            }
+            Edge::On(i) => {
+                let NodeKind::WaitAny { arms, .. } = &g[from].kind else {
+                    unreachable!("on edges leave waits for any")
+                };
+                let (on, filter, _) = &arms[*i];
+                let what = match filter {
+                    Some(f) => format!("{} where {}", ctx.wait_on(on), ctx.cond(f)),
+                    None => ctx.wait_on(on),
+                };
+                (Some(shorten(&what, MAX_LINE)), EdgeStyle::Normal)
             }
             Edge::Matched => {
                 let what = match &g[from].kind {

@@ -379,6 +379,16 @@ pub enum WaitOn {
     Clicked(MessageId),
 }
 
+/// An `on` of a `wait for any`: what it waits for, and its branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitArm {
+    pub on: WaitOn,
+    pub filter: Option<Cond>,
+    pub body: Block,
+    /// The arm, from `on` to its closing brace.
+    pub loc: Loc,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct SplitArm {
     /// Hundredths of a percent: 100% = 10_000.
@@ -403,6 +413,13 @@ pub enum StepKind {
         filter: Option<Cond>,
         within: u64,
         then: Option<Block>,
+        otherwise: Option<Block>,
+    },
+    /// `wait for any`: the first arm whose thing happens within `within`
+    /// takes its branch, else `otherwise`; flow continues after the step.
+    WaitAny {
+        arms: Vec<WaitArm>,
+        within: u64,
         otherwise: Option<Block>,
     },
     If {
@@ -454,6 +471,16 @@ impl StepKind {
             } => {
                 if let Some(b) = then {
                     f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => {
+                for arm in arms {
+                    f(&arm.body);
                 }
                 if let Some(b) = otherwise {
                     f(b);

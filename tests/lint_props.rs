@@ -356,6 +356,26 @@ impl<'a> Brute<'a> {
                 st.time += within;
                 self.go(stack, st, len + 1);
             }
+            StepKind::WaitAny {
+                arms,
+                within,
+                otherwise,
+            } => {
+                // Each arm at once, then the timeout (after `within`).
+                for arm in arms {
+                    if let WaitOn::Opened(m) | WaitOn::Clicked(m) = arm.on {
+                        self.check_engagement(arm.loc.span.start, m, &st);
+                    }
+                    let mut s1 = clone_stack(&stack);
+                    push(&mut s1, &arm.body);
+                    self.go(s1, st.clone(), len + 1);
+                }
+                if let Some(b) = otherwise {
+                    push(&mut stack, b);
+                }
+                st.time += within;
+                self.go(stack, st, len + 1);
+            }
             StepKind::If { arms, otherwise } => {
                 for (c, _) in arms {
                     if let CondKind::Opened(m) | CondKind::Clicked(m) = c.kind {

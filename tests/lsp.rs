@@ -379,6 +379,11 @@ fn completion_in_context() {
     assert_eq!(fields, vec!["total"]);
     let values = labels(c.find("k.omni", "plan == ", 8), &mut c);
     assert_eq!(values, vec!["\"free\"", "\"pro\""]);
+    let cond = labels(c.find("k.omni", "audience plan", 9), &mut c);
+    assert!(
+        cond.contains(&"emailable".to_string()) && cond.contains(&"plan".to_string()),
+        "{cond:?}"
+    );
     let steps = labels(c.at("k.omni", 9, 4), &mut c);
     assert!(
         steps.contains(&"send".to_string()) && steps.contains(&"wait".to_string()),

@@ -895,6 +895,8 @@ impl<'p> Brute<'p> {
                 });
                 out.extend(self.advance(s));
             }
+            // Not generated here: `tests/soundness.rs` covers it.
+            StepKind::WaitAny { .. } => unreachable!("no `wait for any` is generated"),
         }
         out
     }
@@ -917,6 +919,7 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
                 attr,
                 value: Some(v),
             } => writeln!(out, "{pad}set {} = {v:?}", p.attr(*attr).name),
+            StepKind::WaitAny { .. } => writeln!(out, "{pad}wait for any"),
             StepKind::Goto { target } => writeln!(out, "{pad}goto {target}"),
             StepKind::Named { name, body } => {
                 writeln!(out, "{pad}step {name} {{").unwrap();

@@ -171,3 +171,61 @@ fn a_bad_when_is_a_usage_error() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+const ANY_OLD: &str = r#"profile { email: text }
+event signup { source: text }
+event store_visit { store: text }
+event order_placed { total: number }
+channel ads { kind ads }
+message hello { channel ads template "hello" }
+message thanks { channel ads template "thanks" }
+message coupon { channel ads template "coupon" }
+message last { channel ads template "last" }
+
+campaign onboarding {
+  trigger signup
+  goal order_placed
+  journey {
+    send hello
+    wait for any within 3d {
+      on clicked hello { send coupon }
+      on store_visit { send thanks }
+    } otherwise {
+      send last
+    }
+  }
+}
+"#;
+
+/// ANY_OLD with the store-visit `on` removed and a `within` of 5 days:
+/// people waiting stay (same node), the removed `on` no longer takes them.
+fn any_new() -> String {
+    ANY_OLD
+        .replace("      on store_visit { send thanks }\n", "")
+        .replace("within 3d", "within 5d")
+}
+
+#[test]
+fn people_waiting_for_any_stay_and_only_the_surviving_ons_take_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "old/onboarding.omni", ANY_OLD);
+    write(dir.path(), "new/onboarding.omni", &any_new());
+    write(
+        dir.path(),
+        "signup.yaml",
+        "person: { id: p1 }\nevents:\n  - { at: \"2026-11-20T10:00:00Z\", event: signup, fields: { source: \"web\" } }\n  - { at: \"2026-11-22T10:00:00Z\", event: store_visit, fields: { store: \"riga\" } }\n",
+    );
+    let got = simulate(dir.path(), "2026-11-21T12:00:00Z");
+    assert_eq!(
+        got,
+        [
+            "2026-11-20T10:00:00Z entered",
+            "2026-11-20T10:00:00Z send hello (ads)",
+            "2026-11-21T12:00:00Z replaced at waitany: stays",
+            "2026-11-25T10:00:00Z send last (ads)",
+            "2026-11-25T10:00:00Z completed",
+        ]
+    );
+    let (rule, _) = diff_says(dir.path(), "waitany");
+    assert_eq!(rule, "stay");
+}

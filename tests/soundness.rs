@@ -4,7 +4,8 @@
 //! vocabulary (a profile with bool, number and one-of attributes, four
 //! events, three channels with random quiet hours and limits, four to six
 //! messages of which some share their content, and a random journey with
-//! sends, waits, `wait until`, `wait for` an event or engagement, `if` /
+//! sends, waits, `wait until`, `wait for` an event or engagement, `wait
+//! for any` of several (events with filters, opens, clicks), `if` /
 //! `else if` / `else`, splits with a 0% arm now and then, `repeat`, named
 //! steps and `goto`s, `exit`, `set` and `unset` of the attributes the
 //! conditions read; a random trigger, audience, goal, `exit when`,
@@ -165,6 +166,12 @@ enum S {
         then: Option<Vec<S>>,
         otherwise: Option<Vec<S>>,
     },
+    /// `wait for any within W { on ... { } ... } [otherwise { }]`.
+    WaitAny {
+        arms: Vec<(ArmOn, Vec<S>)>,
+        within: usize,
+        otherwise: Option<Vec<S>>,
+    },
     If {
         arms: Vec<(Cond, Vec<S>)>,
         otherwise: Option<Vec<S>>,
@@ -183,6 +190,15 @@ enum S {
     Exit,
     /// One of `SETS`.
     Set(usize),
+}
+
+/// What an `on` of a `wait for any` waits for.
+#[derive(Clone, Debug)]
+enum ArmOn {
+    /// An event (index into `EVENTS`) with a filter now and then.
+    Event(usize, Option<(usize, usize)>),
+    /// `clicked` (true) or `opened` a message.
+    Engaged(bool, usize),
 }
 
 #[derive(Clone, Debug)]
@@ -286,6 +302,26 @@ fn steps() -> impl Strategy<Value = Vec<S>> {
                     otherwise
                 }
             ),
+            2 => (
+                prop::collection::vec(
+                    (
+                        prop_oneof![
+                            (0..4usize, prop::option::weighted(0.3, (0..6usize, 0..4usize)))
+                                .prop_map(|(e, f)| ArmOn::Event(e, f)),
+                            (any::<bool>(), 0..6usize).prop_map(|(c, m)| ArmOn::Engaged(c, m)),
+                        ],
+                        block.clone()
+                    ),
+                    1..4
+                ),
+                0..3usize,
+                opt.clone()
+            )
+                .prop_map(|(arms, within, otherwise)| S::WaitAny {
+                    arms,
+                    within,
+                    otherwise
+                }),
             3 => (prop::collection::vec((cond(), block.clone()), 1..3), opt)
                 .prop_map(|(arms, otherwise)| S::If { arms, otherwise }),
             2 => (0..5usize, any::<bool>(), prop::collection::vec(block.clone(), 2..4))
@@ -417,6 +453,13 @@ fn sub_blocks(s: &S) -> Vec<&Vec<S>> {
             .map(|(_, b)| b)
             .chain(otherwise.iter())
             .collect(),
+        S::WaitAny {
+            arms, otherwise, ..
+        } => arms
+            .iter()
+            .map(|(_, b)| b)
+            .chain(otherwise.iter())
+            .collect(),
         S::Split { arms, .. } => arms.iter().collect(),
         S::Repeat(_, b) | S::Named(b) => vec![b],
         _ => Vec::new(),
@@ -533,17 +576,39 @@ impl Render<'_> {
                 otherwise,
             } => {
                 let e = EVENTS[*event];
-                let filter = match filter {
-                    None => String::new(),
-                    Some((o, k)) => match *event {
-                        0 => format!(" where cart.value {} {}", OPS[*o], NUMS[*k]),
-                        1 => format!(" where purchase.total {} {}", OPS[*o], NUMS[*k]),
-                        2 => format!(" where browse.page == \"{}\"", ["home", "cart"][*o % 2]),
-                        _ => format!(" where unsub.reason != \"{}\"", ["spam", "other"][*o % 2]),
-                    },
-                };
+                let filter = event_filter(*event, filter);
                 let head = format!("wait for {e}{filter} within {}", WITHINS[*within]);
                 self.wait_for(d, head, then, otherwise);
+            }
+            S::WaitAny {
+                arms,
+                within,
+                otherwise,
+            } => {
+                self.line(d, &format!("wait for any within {} {{", WITHINS[*within]));
+                for (on, b) in arms {
+                    let on = match on {
+                        ArmOn::Event(e, f) => format!("{}{}", EVENTS[*e], event_filter(*e, f)),
+                        ArmOn::Engaged(c, m) => {
+                            format!(
+                                "{} {}",
+                                if *c { "clicked" } else { "opened" },
+                                self.msg_name(*m)
+                            )
+                        }
+                    };
+                    self.line(d + 1, &format!("on {on} {{"));
+                    self.block(d + 2, b);
+                    self.line(d + 1, "}");
+                }
+                match otherwise {
+                    Some(o) => {
+                        self.line(d, "} otherwise {");
+                        self.block(d + 1, o);
+                        self.line(d, "}");
+                    }
+                    None => self.line(d, "}"),
+                }
             }
             S::WaitForEngaged {
                 clicked,
@@ -648,6 +713,19 @@ impl Render<'_> {
                 self.line(d, "}");
             }
         }
+    }
+}
+
+/// The `where` of a `wait for` or an `on` of event `event`, if any.
+fn event_filter(event: usize, filter: &Option<(usize, usize)>) -> String {
+    match filter {
+        None => String::new(),
+        Some((o, k)) => match event {
+            0 => format!(" where cart.value {} {}", OPS[*o], NUMS[*k]),
+            1 => format!(" where purchase.total {} {}", OPS[*o], NUMS[*k]),
+            2 => format!(" where browse.page == \"{}\"", ["home", "cart"][*o % 2]),
+            _ => format!(" where unsub.reason != \"{}\"", ["spam", "other"][*o % 2]),
+        },
     }
 }
 
@@ -1266,7 +1344,11 @@ fn engage(people: &mut [PersonScenario], timelines: &[Timeline], rng: &mut Rng) 
 /// that withdraws a consent (the person would not keep every consent).
 fn single_path(steps: &[S]) -> bool {
     steps.iter().all(|s| match s {
-        S::If { .. } | S::Split { .. } | S::WaitForEvent { .. } | S::WaitForEngaged { .. } => false,
+        S::If { .. }
+        | S::Split { .. }
+        | S::WaitForEvent { .. }
+        | S::WaitForEngaged { .. }
+        | S::WaitAny { .. } => false,
         S::Set(i) => !SETS[*i].ends_with("_opt_in = false"),
         S::Repeat(_, b) | S::Named(b) => single_path(b),
         _ => true,
@@ -1303,9 +1385,9 @@ fn pass_secs(steps: &[S]) -> i64 {
             S::Goto(..) => DAY,
             S::Repeat(n, b) => *n as i64 * pass_secs(b),
             S::Named(b) => pass_secs(b),
-            S::WaitForEvent { within, .. } | S::WaitForEngaged { within, .. } => {
-                WITHIN_SECS[*within] as i64
-            }
+            S::WaitForEvent { within, .. }
+            | S::WaitForEngaged { within, .. }
+            | S::WaitAny { within, .. } => WITHIN_SECS[*within] as i64,
             _ => sub_blocks(s)
                 .iter()
                 .map(|b| pass_secs(b))

@@ -26,6 +26,11 @@ fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
         } => *edge != Edge::Matched,
         // An event must happen after arrival, or the time run out.
         NodeKind::WaitFor { .. } => true,
+        // The same, arm by arm.
+        NodeKind::WaitAny { arms, .. } => match edge {
+            Edge::On(i) => matches!(arms[*i].0, WaitOn::Event(_)),
+            _ => true,
+        },
         _ => false,
     }
 }

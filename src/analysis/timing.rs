@@ -7,7 +7,8 @@
 //! # Edges
 //! - out of `wait D`: `D..D`;
 //! - out of `wait until 09:00`: `0..24h`; `wait until mon 09:00`: `0..7d`;
-//! - out of `wait for ... within D`: `Matched` `0..D`, `Timeout` `D..D`;
+//! - out of `wait for ... within D`: `Matched` `0..D`, `Timeout` `D..D`
+//!   (and of `wait for any`: each `On` `0..D`);
 //! - out of a `send` held by quiet hours (its channel's and its
 //!   campaign's): `0..(the longest stretch they cover together)` (the send
 //!   is delayed to its end, [`crate::plan::time::quiet_union_span`]);
@@ -145,7 +146,7 @@ fn node_edge_bounds(program: &Program, journey: &Journey, kind: &NodeKind, edge:
         NodeKind::WaitUntil { weekday, .. } => {
             Bounds::range(0, if weekday.is_some() { 7 * DAY } else { DAY })
         }
-        NodeKind::WaitFor { within, .. } => match edge {
+        NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
             Edge::Timeout => Bounds::exact(*within),
             _ => Bounds::range(0, *within),
         },

@@ -188,6 +188,17 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
             wait_on(on, filter.as_ref()),
             format_duration(*within)
         ),
+        NodeKind::WaitForAny { arms, within } => {
+            let arms: Vec<String> = arms
+                .iter()
+                .map(|a| format!("on {}", wait_on(&a.on, a.filter.as_ref())))
+                .collect();
+            format!(
+                "wait for any within {}: {}",
+                format_duration(*within),
+                arms.join(" / ")
+            )
+        }
         NodeKind::Branch => {
             let mut arms = Vec::new();
             for e in &n.successors {
@@ -275,6 +286,10 @@ pub(super) fn stay_note(a: &Node, b: &Node, now: &str) -> String {
              (at once if it has passed)"
         ),
         NodeKind::WaitFor { .. } => format!("they now {now}, counted from when they arrived"),
+        NodeKind::WaitForAny { .. } => format!(
+            "they now {now}, counted from when they arrived: the `on`s of the new version \
+             apply (one removed no longer takes them, one added does)"
+        ),
         NodeKind::Send { message } => match &a.kind {
             NodeKind::Send { message: was } if was == message => {
                 format!("when the quiet hours end they get `{message}` with its new content")

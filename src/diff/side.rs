@@ -241,6 +241,18 @@ pub(super) fn guard(plan: &Plan, parent: &str, first: &str) -> Option<String> {
             wait_on(on, filter.as_ref()),
             format_duration(*within)
         )),
+        (NodeKind::WaitForAny { arms, within }, EdgeLabel::On { arm }) => {
+            let a = arms.iter().find(|a| a.arm == *arm)?;
+            Some(format!(
+                "after {} first within {}",
+                wait_on(&a.on, a.filter.as_ref()),
+                format_duration(*within)
+            ))
+        }
+        (NodeKind::WaitForAny { within, .. }, EdgeLabel::Timeout) => Some(format!(
+            "when none of what it waits for happens within {}",
+            format_duration(*within)
+        )),
         (NodeKind::Split, EdgeLabel::Arm { arm, weight }) => {
             Some(format!("in split arm {arm} ({})", percent(*weight)))
         }

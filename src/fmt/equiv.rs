@@ -426,6 +426,17 @@ impl Erase for Step {
                 then.erase();
                 otherwise.erase();
             }
+            StepKind::WaitAny {
+                within,
+                arms,
+                close,
+                otherwise,
+            } => {
+                within.erase();
+                arms.erase();
+                close.erase();
+                otherwise.erase();
+            }
             StepKind::If { arms, otherwise } => {
                 arms.erase();
                 otherwise.erase();
@@ -461,6 +472,25 @@ impl Erase for WaitOn {
         match self {
             WaitOn::Event(i) | WaitOn::Opened(i) | WaitOn::Clicked(i) => i.erase(),
         }
+    }
+}
+
+impl Erase for AnyArm {
+    fn erase(&mut self) {
+        let AnyArm {
+            on,
+            on_span,
+            filter,
+            body,
+            span,
+            head,
+        } = self;
+        on.erase();
+        on_span.erase();
+        filter.erase();
+        body.erase();
+        span.erase();
+        head.erase();
     }
 }
 

@@ -48,6 +48,10 @@
 //!   - `if`: the first arm's steps `P.then.X`, the `else if` arms
 //!     `P.if2.X`, `P.if3.X`, ..., the `else` block `P.else.X`;
 //!   - `wait for`: `P.then.X` (matched) and `P.otherwise.X`;
+//!   - `wait for any` (own part `waitany`): each `on` by what it waits
+//!     for, `P.on-EVENT.X`, `P.on-opened-M.X`, `P.on-clicked-M.X` (the
+//!     second `on` with the same part gets `~2`, ...), and
+//!     `P.otherwise.X`;
 //!   - `split`: `P.ARM.X` with the arm's name, or its 1-based position
 //!     (`P.2.X`) when it has none;
 //!   - `repeat`: `P.X`;
@@ -65,7 +69,9 @@ use std::collections::{HashMap, HashSet};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Edge, Journey, Node, NodeKind};
-use crate::model::{Allows, Block, Campaign, CampaignId, Loc, Program, Step, StepKind, WaitOn};
+use crate::model::{
+    Allows, Block, Campaign, CampaignId, Loc, Program, Step, StepKind, WaitArm, WaitOn,
+};
 
 /// Lowers every campaign, indexed by `CampaignId`.
 pub fn lower_all(program: &Program) -> Vec<Journey> {
@@ -174,6 +180,29 @@ struct Lowerer<'a> {
     time_nodes: Vec<NodeIndex>,
 }
 
+/// The keys of the `on`s of a `wait for any`, by what each waits for:
+/// `on-EVENT`, `on-opened-M`, `on-clicked-M`, and `~2`, `~3`, ... for
+/// later ones with the same key.
+fn arm_keys(program: &Program, arms: &[WaitArm]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    arms.iter()
+        .map(|arm| {
+            let key = match &arm.on {
+                WaitOn::Event(e) => format!("on-{}", program.event(*e).name),
+                WaitOn::Opened(m) => format!("on-opened-{}", program.message(*m).name),
+                WaitOn::Clicked(m) => format!("on-clicked-{}", program.message(*m).name),
+            };
+            let k = seen.entry(key.clone()).or_insert(0);
+            *k += 1;
+            if *k == 1 {
+                key
+            } else {
+                format!("{key}~{k}")
+            }
+        })
+        .collect()
+}
+
 fn merge_allows(outer: &Allows, own: &Allows) -> Allows {
     if own.codes.is_empty() {
         return outer.clone();
@@ -232,6 +261,7 @@ impl Lowerer<'_> {
                 WaitOn::Opened(m) => format!("waitfor-opened-{}", p.message(*m).name),
                 WaitOn::Clicked(m) => format!("waitfor-clicked-{}", p.message(*m).name),
             },
+            StepKind::WaitAny { .. } => "waitany".into(),
             StepKind::If { .. } => "if".into(),
             StepKind::Split(_) => "split".into(),
             StepKind::Repeat { .. } => "repeat".into(),
@@ -243,6 +273,22 @@ impl Lowerer<'_> {
                 if value.is_some() { "set" } else { "unset" },
                 p.attr(*attr).name
             ),
+        }
+    }
+
+    /// The `otherwise` of a `wait for` or `wait for any` at node `n` (id
+    /// `id`): its block, entered by `Timeout`, or the edge straight on.
+    fn otherwise(
+        &mut self,
+        otherwise: Option<&Block>,
+        id: &str,
+        n: NodeIndex,
+        allows: &Allows,
+    ) -> Pending {
+        let timeout = vec![(n, Edge::Timeout)];
+        match otherwise {
+            Some(b) => self.block(b, &child(id, "otherwise"), Some(n), allows, timeout),
+            None => timeout,
         }
     }
 
@@ -309,6 +355,14 @@ impl Lowerer<'_> {
                 filter: filter.clone(),
                 within: *within,
             },
+            StepKind::WaitAny { arms, within, .. } => NodeKind::WaitAny {
+                arms: arms
+                    .iter()
+                    .zip(arm_keys(self.program, arms))
+                    .map(|(a, key)| (a.on.clone(), a.filter.clone(), key))
+                    .collect(),
+                within: *within,
+            },
             StepKind::If { arms, .. } => NodeKind::Branch {
                 conds: arms.iter().map(|(c, _)| c.clone()).collect(),
             },
@@ -356,16 +410,24 @@ impl Lowerer<'_> {
                     }
                     None => vec![(n, Edge::Matched)],
                 };
-                out.extend(match otherwise {
-                    Some(b) => self.block(
-                        b,
-                        &child(&id, "otherwise"),
+                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
+                out
+            }
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => {
+                self.time_nodes.push(n);
+                let mut out = Vec::new();
+                for (i, (arm, key)) in arms.iter().zip(arm_keys(self.program, arms)).enumerate() {
+                    out.extend(self.block(
+                        &arm.body,
+                        &child(&id, &key),
                         p,
                         &allows,
-                        vec![(n, Edge::Timeout)],
-                    ),
-                    None => vec![(n, Edge::Timeout)],
-                });
+                        vec![(n, Edge::On(i))],
+                    ));
+                }
+                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
                 out
             }
             StepKind::If { arms, otherwise } => {

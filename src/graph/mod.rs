@@ -172,6 +172,15 @@ pub enum NodeKind {
         filter: Option<Cond>,
         within: u64,
     },
+    /// A `wait for any`: out edges `Edge::On(i)` (arm `i`'s thing happened
+    /// first) and `Edge::Timeout`.
+    WaitAny {
+        /// What each `on` waits for, its `where`, and its key (`on-EVENT`,
+        /// `on-opened-M`, `on-clicked-M`, `~2` for a second with the same
+        /// key): the id part of the steps inside it.
+        arms: Vec<(WaitOn, Option<Cond>, String)>,
+        within: u64,
+    },
     /// An `if`: out edges `Edge::If(i)` for arm `i` (taken when arms `0..i`
     /// are false and arm `i` is true) and `Edge::Else`.
     Branch {
@@ -225,6 +234,7 @@ impl NodeKind {
             NodeKind::Wait { .. } => "wait",
             NodeKind::WaitUntil { .. } => "wait until",
             NodeKind::WaitFor { .. } => "wait for",
+            NodeKind::WaitAny { .. } => "wait for any",
             NodeKind::Branch { .. } => "if",
             NodeKind::Split => "split",
             NodeKind::Repeat { .. } => "repeat",
@@ -256,8 +266,10 @@ pub enum Edge {
     },
     /// `wait for` saw what it waited for.
     Matched,
-    /// `wait for` timed out.
+    /// `wait for` (or `wait for any`) timed out.
     Timeout,
+    /// `wait for any`: the thing of arm `i` happened first.
+    On(usize),
     /// Into a `repeat` body.
     Body,
     /// Out of a `repeat` after the last round.

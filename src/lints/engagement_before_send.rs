@@ -100,18 +100,17 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
     let mut out = Vec::new();
     for n in g.node_indices() {
         let node = &g[n];
-        let waited = match &node.kind {
-            NodeKind::WaitFor {
-                on: WaitOn::Opened(m),
-                ..
-            } => Some((false, *m)),
-            NodeKind::WaitFor {
-                on: WaitOn::Clicked(m),
-                ..
-            } => Some((true, *m)),
-            _ => None,
+        let awaited: Vec<&WaitOn> = match &node.kind {
+            NodeKind::WaitFor { on, .. } => vec![on],
+            NodeKind::WaitAny { arms, .. } => arms.iter().map(|(on, ..)| on).collect(),
+            _ => Vec::new(),
         };
-        if let Some((clicked, message)) = waited {
+        let waited = awaited.into_iter().filter_map(|on| match on {
+            WaitOn::Opened(m) => Some((false, *m)),
+            WaitOn::Clicked(m) => Some((true, *m)),
+            WaitOn::Event(_) => None,
+        });
+        for (clicked, message) in waited {
             out.push(Use {
                 node: n,
                 message,
@@ -147,6 +146,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 fn node_conds(kind: &NodeKind) -> Vec<&Cond> {
     match kind {
         NodeKind::WaitFor { filter, .. } => filter.iter().collect(),
+        NodeKind::WaitAny { arms, .. } => arms.iter().filter_map(|(_, f, _)| f.as_ref()).collect(),
         NodeKind::Branch { conds } => conds.iter().collect(),
         _ => Vec::new(),
     }
@@ -571,6 +571,13 @@ fn choice_label(
         (Edge::Matched, NodeKind::WaitFor { .. }) => (
             waited_span(cx, node.loc),
             "when what it waits for happens".to_string(),
+        ),
+        (Edge::On(i), NodeKind::WaitAny { .. }) => (
+            header,
+            format!(
+                "when what its `on` number {} waits for happens first",
+                i + 1
+            ),
         ),
         (Edge::Timeout, _) => timeout_label(cx, node.loc),
         (Edge::Body, _) => (header, "into the loop".to_string()),

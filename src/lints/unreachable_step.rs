@@ -9,14 +9,19 @@
 //!   that instant: the audience, the trigger filter, the enclosing and
 //!   earlier conditions, with no time passing in between (trigger fields
 //!   and positive `did ... since entry`, `opened`, `clicked` facts survive
-//!   waits; everything else can change while time passes);
+//!   waits; everything else can change while time passes), and the
+//!   campaign's `exit unless` conditions, which hold at entry and again
+//!   after every wait (people for whom they fail have left);
 //! - it is an `else` after conditions that cover every case (remember that
 //!   a comparison on an unset attribute is false, so `plan == "free"`,
 //!   `"pro"`, `"enterprise"` do not cover an unset `plan`);
 //! - it is in a split arm with 0%;
-//! - it is in a `wait for` branch on the goal or an exit event, or behind a
-//!   condition that one of them happened since entry: the journey has
-//!   ended by then;
+//! - it is in a `wait for` (or `wait for any` `on`) branch on the goal or
+//!   an exit event, or behind a condition that one of them happened since
+//!   entry: the journey has ended by then (with a `where` on the goal or
+//!   exit, only when the branch's own `where` implies it);
+//! - it is in an `on` of a `wait for any` that an earlier `on` always takes
+//!   first (the same thing, and the earlier `where`, if any, covers it);
 //! - it tests engagement (`opened`, `clicked`) with a message that no path
 //!   sends before;
 //! - it cannot be reached before the campaign's window closes: its earliest
@@ -262,6 +267,7 @@ impl Analysis<'_, '_> {
                         NodeKind::Branch { .. }
                         | NodeKind::Split
                         | NodeKind::WaitFor { .. }
+                        | NodeKind::WaitAny { .. }
                         | NodeKind::Named { .. } => " (every path through it exits or jumps away)",
                         _ => "",
                     };
@@ -326,6 +332,16 @@ impl Analysis<'_, '_> {
                 (
                     format!("the `repeat` on line {ul} never finishes a round, so flow never continues after it"),
                     "let the `repeat` body run to its end, or remove the steps after it".into(),
+                )
+            }
+            Dead::Shadowed { earlier } => {
+                label(d, uloc, "waits for the first of several things");
+                (
+                    format!(
+                        "the `on` number {} of the `wait for any` on line {ul} waits for the same thing (its `where`, if any, covers this one's) and takes it first",
+                        earlier + 1
+                    ),
+                    "remove this `on`, or move it before the other and narrow its `where`".into(),
                 )
             }
             Dead::WaitEnds { event, goal } => {

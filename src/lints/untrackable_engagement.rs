@@ -88,8 +88,10 @@ struct Check {
     /// Where to report: the condition, or `opened NAME` in a `wait for`.
     span: Span,
     loc: Loc,
-    /// Whether it is the event a `wait for` waits on.
+    /// Whether it is what a `wait for` waits on.
     waited: bool,
+    /// Whether it is what an `on` of a `wait for any` waits on.
+    arm: bool,
 }
 
 /// The engagement a condition atom checks. This is the one place that
@@ -117,26 +119,36 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
                     span: atom.loc.span,
                     loc: atom.loc,
                     waited: false,
+                    arm: false,
                 });
             }
         })
     });
     walk_steps(&campaign.journey, &mut |step| {
-        let StepKind::WaitFor { on, .. } = &step.kind else {
-            return;
+        let awaited: Vec<(&WaitOn, Loc)> = match &step.kind {
+            StepKind::WaitFor { on, .. } => vec![(on, step.loc)],
+            StepKind::WaitAny { arms, .. } => arms.iter().map(|a| (&a.on, a.loc)).collect(),
+            _ => return,
         };
-        let (verb, message) = match on {
-            WaitOn::Opened(m) => (Verb::Opened, *m),
-            WaitOn::Clicked(m) => (Verb::Clicked, *m),
-            WaitOn::Event(_) => return,
-        };
-        out.push(Check {
-            verb,
-            message,
-            span: waited_span(cx, step.loc),
-            loc: step.loc,
-            waited: true,
-        });
+        for (on, at) in awaited {
+            let (verb, message) = match on {
+                WaitOn::Opened(m) => (Verb::Opened, *m),
+                WaitOn::Clicked(m) => (Verb::Clicked, *m),
+                WaitOn::Event(_) => continue,
+            };
+            let span = match step.kind {
+                StepKind::WaitFor { .. } => waited_span(cx, at),
+                _ => at.span,
+            };
+            out.push(Check {
+                verb,
+                message,
+                span,
+                loc: at,
+                waited: true,
+                arm: !matches!(step.kind, StepKind::WaitFor { .. }),
+            });
+        }
     });
     out.sort_by_key(|c| (c.loc.file, c.span.start));
     out
@@ -184,7 +196,9 @@ fn diagnose(cx: &LintContext, c: &Check) -> Diagnostic {
         c.span,
         format!(
             "`{verb} {name}` {}: `{name}` goes out on channel `{}`{kind}, which cannot report {}",
-            if c.waited {
+            if c.arm {
+                "never happens, so this `on` is never taken"
+            } else if c.waited {
                 "never happens, so this `wait for` always times out"
             } else {
                 "is always false"

@@ -40,6 +40,11 @@ pub fn step_conds<'a>(step: &'a Step, f: &mut dyn FnMut(&'a Cond)) {
         StepKind::WaitFor {
             filter: Some(c), ..
         } => f(c),
+        StepKind::WaitAny { arms, .. } => {
+            for c in arms.iter().filter_map(|a| a.filter.as_ref()) {
+                f(c);
+            }
+        }
         _ => {}
     }
 }

@@ -21,11 +21,18 @@ pub fn formatting(
     ws: &mut super::Workspace,
     p: DocumentFormattingParams,
 ) -> Reply<Option<Vec<TextEdit>>> {
-    let doc = document(ws, &p.text_document.uri)?;
-    match crate::fmt::format_source(doc.text()) {
-        Ok(out) if out == doc.text() => Ok(Some(Vec::new())),
+    // An open buffer is formatted as it is, checked or not (a file the
+    // project excludes, say); another file as the project loaded it.
+    let path = super::workspace::canonical(&p.text_document.uri).map_err(super::invalid)?;
+    let text = match ws.docs.get(&path) {
+        Some(d) => d.text.clone(),
+        None => document(ws, &p.text_document.uri)?.text().to_string(),
+    };
+    let lines = super::text::Lines::new(&text);
+    match crate::fmt::format_source(&text) {
+        Ok(out) if out == text => Ok(Some(Vec::new())),
         Ok(out) => Ok(Some(vec![TextEdit {
-            range: whole(&doc.lines),
+            range: whole(&lines),
             new_text: out,
         }])),
         Err(diags) => Err(Failure {

@@ -15,24 +15,23 @@ use crate::symbols::{SymbolKind, Target};
 const TOP: &[&str] = &[
     "import", "profile", "event", "channel", "segment", "message", "campaign",
 ];
-const CAMPAIGN: &[&str] = &[
-    "description",
-    "trigger",
-    "audience",
-    "reentry",
-    "goal",
-    "exit",
-    "limit",
-    "window",
-    "timezone",
-    "journey",
-];
+/// A campaign's properties: the words the parser starts one with.
+const CAMPAIGN: &[&str] = crate::syntax::stream::PROP_STARTS;
 const JOURNEY: &[&str] = &[
-    "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit",
+    "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit", "set", "unset",
 ];
 const CHANNEL: &[&str] = &["kind", "consent", "quiet_hours", "limit", "description"];
-const MESSAGE: &[&str] = &["channel", "template", "subject", "vars", "description"];
-const TYPES: &[&str] = &["text", "number", "bool", "time", "one of"];
+const MESSAGE: &[&str] = &[
+    "channel",
+    "template",
+    "subject",
+    "vars",
+    "offer",
+    "description",
+];
+const TYPES: &[&str] = &[
+    "text", "number", "bool", "time", "date", "list of", "one of",
+];
 const CONDITION: &[&str] = &[
     "and", "or", "not", "in", "is", "set", "did", "within", "true", "false",
 ];
@@ -68,14 +67,24 @@ pub fn completion(
         "goto" => symbol(&[SymbolKind::Step], &mut items),
         "trigger" => {
             symbol(&[SymbolKind::Event], &mut items);
-            keywords(&["enters", "daily", "weekly"], &mut items);
+            keywords(&["enters", "daily", "weekly", "once", "on"], &mut items);
         }
         "goal" | "did" | "when" => symbol(&[SymbolKind::Event], &mut items),
+        // A condition starts: attributes, segments and the words of
+        // expressions.
+        "audience" | "if" | "and" | "or" | "not" | "unless" | "where" | "=" => {
+            condition(&doc, &mut items)
+        }
         "for" => {
             symbol(&[SymbolKind::Event], &mut items);
             keywords(&["opened", "clicked"], &mut items);
         }
         "enters" => symbol(&[SymbolKind::Segment], &mut items),
+        // `set ATTR = ...`, `unset ATTR` (not `ATTR is set`).
+        "unset" => symbol(&[SymbolKind::Attribute], &mut items),
+        "set" if !trimmed[..trimmed.len() - 3].trim_end().ends_with("is") => {
+            symbol(&[SymbolKind::Attribute], &mut items)
+        }
         "consent" => {
             for d in doc.checked.analysis.program.symbols.definitions() {
                 if let Target::Attribute(a) = d.target {
@@ -108,20 +117,20 @@ pub fn completion(
             Context::Message => keywords(MESSAGE, &mut items),
             Context::Fields => keywords(TYPES, &mut items),
             // A condition: attributes, segments and the expression words.
-            _ => {
-                symbol(
-                    &[
-                        SymbolKind::Attribute,
-                        SymbolKind::Segment,
-                        SymbolKind::Event,
-                    ],
-                    &mut items,
-                );
-                keywords(CONDITION, &mut items);
-            }
+            _ => condition(&doc, &mut items),
         },
     }
     Ok(Some(CompletionResponse::Array(items)))
+}
+
+fn condition(doc: &Doc, items: &mut Vec<CompletionItem>) {
+    let kinds = [
+        SymbolKind::Attribute,
+        SymbolKind::Segment,
+        SymbolKind::Event,
+    ];
+    names(doc, &kinds, items);
+    keywords(CONDITION, items);
 }
 
 fn item(label: &str, kind: CompletionItemKind) -> CompletionItem {

@@ -203,3 +203,25 @@ pub fn rename(ws: &mut super::Workspace, p: RenameParams) -> Reply<Option<Worksp
 pub fn whole(lines: &Lines) -> Range {
     Range::new(lines.position(0), lines.position(lines.text().len()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_come_from_the_grammar() {
+        for w in [
+            "send",
+            "journey",
+            "campaign",
+            "otherwise",
+            "quiet_hours",
+            "and",
+        ] {
+            assert!(is_keyword(w), "{w}");
+        }
+        for w in ["welcome", "omnis", "s", "email_opt_in"] {
+            assert!(!is_keyword(w), "{w}");
+        }
+    }
+}

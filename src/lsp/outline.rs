@@ -227,7 +227,13 @@ pub fn semantic_tokens(
     all.sort_by_key(|t| t.0);
     let mut data = Vec::with_capacity(all.len());
     let (mut line, mut col) = (0, 0);
+    let mut last_end = 0;
     for (span, ty, modifiers) in all {
+        // Tokens may not overlap (a name inside a scanned token).
+        if span.start < last_end {
+            continue;
+        }
+        last_end = span.end;
         let start = doc.lines.position(span.start as usize);
         let end = doc.lines.position(span.end as usize);
         if end.line != start.line || end.character <= start.character {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{
     time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr, Limit, MessageDecl,
     Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger,
-    ValueType, VarValue, WaitOn, Weekday, Window, FORMAT_VERSION,
+    ValueType, VarValue, WaitArm, WaitOn, Weekday, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -257,7 +257,10 @@ fn edge_rank(e: &GEdge) -> usize {
         GEdge::If(i) => *i,
         GEdge::Arm { index, .. } => *index,
         GEdge::Else => usize::MAX,
-        GEdge::Timeout | GEdge::Done => 1,
+        GEdge::On(i) => *i,
+        GEdge::Done => 1,
+        // After every arm of a `wait for any`.
+        GEdge::Timeout => usize::MAX - 1,
         _ => 0,
     }
 }
@@ -292,6 +295,31 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// What a `wait for` or an `on` waits for.
+    fn wait_on(&mut self, on: &model::WaitOn) -> WaitOn {
+        let program = self.program;
+        match on {
+            model::WaitOn::Event(e) => {
+                self.events.insert(*e);
+                WaitOn::Event {
+                    event: program.event(*e).name.clone(),
+                }
+            }
+            model::WaitOn::Opened(m) => {
+                self.messages.insert(*m);
+                WaitOn::Opened {
+                    message: program.message(*m).name.clone(),
+                }
+            }
+            model::WaitOn::Clicked(m) => {
+                self.messages.insert(*m);
+                WaitOn::Clicked {
+                    message: program.message(*m).name.clone(),
+                }
+            }
+        }
+    }
+
     fn loc(&self, loc: model::Loc) -> (u32, u32) {
         let lc = self.sources.get(loc.file).line_col(loc.span.start as usize);
         (lc.line as u32, lc.column as u32)
@@ -337,6 +365,14 @@ impl Cx<'_> {
                         weight: *weight,
                     },
                     GEdge::Matched => EdgeLabel::Event,
+                    GEdge::On(i) => {
+                        let GKind::WaitAny { arms, .. } = &node.kind else {
+                            unreachable!("`on` edge out of a `wait for any`")
+                        };
+                        EdgeLabel::On {
+                            arm: arms[*i].2.clone(),
+                        }
+                    }
                     GEdge::Timeout => EdgeLabel::Timeout,
                     GEdge::Body => EdgeLabel::Body,
                     GEdge::Done => EdgeLabel::Done,
@@ -362,27 +398,19 @@ impl Cx<'_> {
                     at: time_of_day(*minutes),
                 },
                 GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
-                    on: match on {
-                        model::WaitOn::Event(e) => {
-                            self.events.insert(*e);
-                            WaitOn::Event {
-                                event: program.event(*e).name.clone(),
-                            }
-                        }
-                        model::WaitOn::Opened(m) => {
-                            self.messages.insert(*m);
-                            WaitOn::Opened {
-                                message: program.message(*m).name.clone(),
-                            }
-                        }
-                        model::WaitOn::Clicked(m) => {
-                            self.messages.insert(*m);
-                            WaitOn::Clicked {
-                                message: program.message(*m).name.clone(),
-                            }
-                        }
-                    },
+                    on: self.wait_on(on),
                     filter: filter.as_ref().map(|f| self.expr(f)),
+                    within: *within,
+                },
+                GKind::WaitAny { arms, within } => NodeKind::WaitForAny {
+                    arms: arms
+                        .iter()
+                        .map(|(on, filter, arm)| WaitArm {
+                            arm: arm.clone(),
+                            on: self.wait_on(on),
+                            filter: filter.as_ref().map(|f| self.expr(f)),
+                        })
+                        .collect(),
                     within: *within,
                 },
                 GKind::Branch { .. } => NodeKind::Branch,

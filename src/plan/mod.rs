@@ -24,11 +24,14 @@
 //! and `is_empty` ops.
 
 pub mod emit;
+mod io;
 pub mod manifest;
 pub mod segments;
 pub mod time;
 
 use std::collections::BTreeMap;
+
+pub use io::{check_version, parse_time_of_day, schema_json, PlanError};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -625,6 +628,11 @@ pub enum NodeKind {
         filter: Option<Expr>,
         within: u64,
     },
+    /// `wait for any` (format 1.2): wait up to `within` seconds for the
+    /// first of `arms` to happen (an event meeting its `where`, or an open
+    /// or click of its message): flow takes that arm's `on` edge, else the
+    /// `timeout` edge.
+    WaitForAny { arms: Vec<WaitArm>, within: u64 },
     /// `if`: the first `then` edge whose `when` holds, else `else`.
     Branch,
     /// Each person takes one `arm` edge, by a stable hash (see docs).
@@ -676,6 +684,20 @@ pub enum WaitOn {
     Clicked { message: String },
 }
 
+/// One `on` of a `wait_for_any` node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitArm {
+    /// Its key, unique in the node, from what it waits for (`on-EVENT`,
+    /// `on-opened-M`, `on-clicked-M`, `~2` for a second one with the same
+    /// key): the `arm` of its `on` edge.
+    pub arm: String,
+    /// What it waits for (as in `wait_for`).
+    pub on: WaitOn,
+    /// For an event: what the occurrence must meet (as in `wait_for`).
+    #[serde(rename = "where")]
+    pub filter: Option<Expr>,
+}
+
 /// A labelled successor edge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Edge {
@@ -710,8 +732,10 @@ pub enum EdgeLabel {
     Arm { arm: String, weight: u32 },
     /// `wait_for`: the awaited thing happened in time.
     Event,
-    /// `wait_for`: `within` passed first.
+    /// `wait_for`, `wait_for_any`: `within` passed first.
     Timeout,
+    /// `wait_for_any` (format 1.2): the `arm` with this key happened first.
+    On { arm: String },
     /// `repeat`: one more iteration.
     Body,
     /// `repeat`: all iterations done.
@@ -727,7 +751,10 @@ impl NodeKind {
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            NodeKind::Wait { .. } | NodeKind::WaitUntil { .. } | NodeKind::WaitFor { .. }
+            NodeKind::Wait { .. }
+                | NodeKind::WaitUntil { .. }
+                | NodeKind::WaitFor { .. }
+                | NodeKind::WaitForAny { .. }
         )
     }
 
@@ -738,6 +765,7 @@ impl NodeKind {
             NodeKind::Wait { .. } => "wait",
             NodeKind::WaitUntil { .. } => "wait_until",
             NodeKind::WaitFor { .. } => "wait_for",
+            NodeKind::WaitForAny { .. } => "wait_for_any",
             NodeKind::Branch => "branch",
             NodeKind::Split => "split",
             NodeKind::Repeat { .. } => "repeat",
@@ -760,107 +788,12 @@ impl EdgeLabel {
             EdgeLabel::Arm { .. } => "arm",
             EdgeLabel::Event => "event",
             EdgeLabel::Timeout => "timeout",
+            EdgeLabel::On { .. } => "on",
             EdgeLabel::Body => "body",
             EdgeLabel::Done => "done",
             EdgeLabel::Jump => "jump",
         }
     }
-}
-
-impl Plan {
-    /// The plan as pretty JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("plans serialize");
-        s.push('\n');
-        s
-    }
-
-    /// The plan as YAML.
-    pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).expect("plans serialize")
-    }
-
-    /// Reads a plan from JSON or YAML, rejecting an unknown major format
-    /// version. Unknown fields are ignored (a later minor version may add
-    /// some).
-    pub fn parse(text: &str) -> Result<Plan, PlanError> {
-        let json = text.trim_start().starts_with('{');
-        // The version first: a plan of another major may not parse at all.
-        #[derive(Deserialize)]
-        struct Version {
-            format_version: String,
-        }
-        let version: Version = if json {
-            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
-        } else {
-            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))?
-        };
-        check_version(&version.format_version)?;
-        if json {
-            serde_json::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
-        } else {
-            serde_yaml::from_str(text).map_err(|e| PlanError::Parse(e.to_string()))
-        }
-    }
-
-    /// Fails for a format version whose major this crate does not know.
-    pub fn check_version(&self) -> Result<(), PlanError> {
-        check_version(&self.format_version)
-    }
-
-    /// The node with this id.
-    pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id == id)
-    }
-}
-
-/// Fails for a format version whose major this crate does not know.
-pub fn check_version(version: &str) -> Result<(), PlanError> {
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    match major {
-        Some(FORMAT_MAJOR) => Ok(()),
-        _ => Err(PlanError::UnsupportedVersion(version.to_string())),
-    }
-}
-
-/// Why a plan could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PlanError {
-    Parse(String),
-    UnsupportedVersion(String),
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PlanError::Parse(e) => write!(f, "not a valid plan: {e}"),
-            PlanError::UnsupportedVersion(v) => write!(
-                f,
-                "plan format version {v} is not supported (this runner reads {FORMAT_MAJOR}.x)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PlanError {}
-
-/// The JSON Schema of the plan format (draft-07), pretty, with a trailing
-/// newline: the content of `schema/plan.schema.json`.
-pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(Plan);
-    let mut s = serde_json::to_string_pretty(&schema).expect("schemas serialize");
-    s.push('\n');
-    s
-}
-
-/// Parses `HH:MM` to minutes after midnight.
-pub fn parse_time_of_day(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 #[cfg(test)]

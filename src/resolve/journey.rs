@@ -30,6 +30,55 @@ impl Resolver<'_> {
         }
     }
 
+    /// A wait's time limit must be longer than zero.
+    fn within(&mut self, within: &ast::Duration, step: &str, file: FileId) {
+        if within.seconds == 0 {
+            self.err(
+                Code::InvalidValue,
+                file,
+                within.span,
+                format!("`{step}` needs a time limit longer than zero"),
+            )
+            .help = Some("e.g. `within 3d`".into());
+        }
+    }
+
+    /// What a `wait for` or an `on` of a `wait for any` waits for, and its
+    /// `where` (which only an event can have).
+    fn awaited(
+        &mut self,
+        on: &ast::WaitOn,
+        filter: Option<&ast::Expr>,
+        ctx: Ctx,
+    ) -> (Option<WaitOn>, Option<Cond>) {
+        let file = ctx.file;
+        let (on, matched) = match on {
+            ast::WaitOn::Event(e) => {
+                let ev = self.event(e, file);
+                (ev.map(WaitOn::Event), ev)
+            }
+            ast::WaitOn::Opened(m) => (self.message_ref(m, file).map(WaitOn::Opened), None),
+            ast::WaitOn::Clicked(m) => (self.message_ref(m, file).map(WaitOn::Clicked), None),
+        };
+        let filter = match (filter, matched) {
+            (Some(f), Some(_)) => Some(self.cond(f, Ctx { matched, ..ctx })),
+            (Some(f), None) => {
+                if on.is_some() {
+                    self.err(
+                        Code::TypeMismatch,
+                        file,
+                        f.span,
+                        "`where` filters an event's fields; engagement has none",
+                    )
+                    .help = Some("remove the `where`, or wait for an event".into());
+                }
+                None
+            }
+            (None, _) => None,
+        };
+        (on, filter)
+    }
+
     pub(super) fn step(&mut self, s: &ast::Step, ctx: Ctx) -> Option<Step> {
         let file = ctx.file;
         let kind = match &s.kind {
@@ -46,46 +95,39 @@ impl Resolver<'_> {
                 then,
                 otherwise,
             } => {
-                if within.seconds == 0 {
-                    self.err(
-                        Code::InvalidValue,
-                        file,
-                        within.span,
-                        "`wait for` needs a time limit longer than zero",
-                    )
-                    .help = Some("e.g. `within 3d`".into());
-                }
-                let (on, matched) = match on {
-                    ast::WaitOn::Event(e) => {
-                        let ev = self.event(e, file);
-                        (ev.map(WaitOn::Event), ev)
-                    }
-                    ast::WaitOn::Opened(m) => (self.message_ref(m, file).map(WaitOn::Opened), None),
-                    ast::WaitOn::Clicked(m) => {
-                        (self.message_ref(m, file).map(WaitOn::Clicked), None)
-                    }
-                };
-                let filter = match (filter, matched) {
-                    (Some(f), Some(_)) => Some(self.cond(f, Ctx { matched, ..ctx })),
-                    (Some(f), None) => {
-                        if on.is_some() {
-                            self.err(
-                                Code::TypeMismatch,
-                                file,
-                                f.span,
-                                "`where` filters an event's fields; engagement has none",
-                            )
-                            .help = Some("remove the `where`, or wait for an event".into());
-                        }
-                        None
-                    }
-                    (None, _) => None,
-                };
+                self.within(within, "wait for", file);
+                let (on, filter) = self.awaited(on, filter.as_deref(), ctx);
                 StepKind::WaitFor {
                     on: on?,
                     filter,
                     within: within.seconds,
                     then: then.as_ref().map(|b| self.block(b, ctx)),
+                    otherwise: otherwise.as_ref().map(|b| self.block(b, ctx)),
+                }
+            }
+            ast::StepKind::WaitAny {
+                within,
+                arms,
+                otherwise,
+                ..
+            } => {
+                self.within(within, "wait for any", file);
+                let arms: Vec<WaitArm> = arms
+                    .iter()
+                    .filter_map(|a| {
+                        let (on, filter) = self.awaited(&a.on, a.filter.as_ref(), ctx);
+                        let body = self.block(&a.body, ctx);
+                        Some(WaitArm {
+                            on: on?,
+                            filter,
+                            body,
+                            loc: loc(file, a.span),
+                        })
+                    })
+                    .collect();
+                StepKind::WaitAny {
+                    arms,
+                    within: within.seconds,
                     otherwise: otherwise.as_ref().map(|b| self.block(b, ctx)),
                 }
             }

@@ -141,11 +141,11 @@ pub enum CKind {
     Send(usize),
     Wait(i64),
     WaitUntil(Option<u32>, u32),
+    /// `wait_for` (one arm) and `wait_for_any`: the first arm whose thing
+    /// happens within `within` takes its edge, else `timeout`.
     WaitFor {
-        on: CWaitOn,
-        filter: Option<CExpr>,
+        arms: Vec<CArm>,
         within: i64,
-        matched: Tgt,
         timeout: Tgt,
     },
     Branch(Vec<(CExpr, Tgt)>, Tgt),
@@ -169,6 +169,14 @@ pub enum CSet {
     Value(COperand),
     /// The instant of the step.
     Now,
+}
+
+/// What a wait waits for, its `where`, and where flow goes when it happens.
+#[derive(Clone, Debug)]
+pub struct CArm {
+    pub on: CWaitOn,
+    pub filter: Option<CExpr>,
+    pub to: Tgt,
 }
 
 #[derive(Clone, Debug)]
@@ -457,6 +465,14 @@ impl Builder<'_> {
         })
     }
 
+    fn wait_on(&self, on: &plan::WaitOn) -> Result<CWaitOn, PlanError> {
+        Ok(match on {
+            plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
+            plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
+            plan::WaitOn::Clicked { message } => CWaitOn::Clicked(self.message(message)?),
+        })
+    }
+
     fn message(&self, name: &str) -> Result<usize, PlanError> {
         self.c.message_index.get(name).copied().ok_or_else(|| {
             err(format!(
@@ -629,18 +645,39 @@ impl Builder<'_> {
                     CKind::WaitUntil(on.map(|w| w.index()), tod(at)?)
                 }
                 NodeKind::WaitFor { on, filter, within } => CKind::WaitFor {
-                    on: match on {
-                        plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
-                        plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
-                        plan::WaitOn::Clicked { message } => {
-                            CWaitOn::Clicked(self.message(message)?)
-                        }
-                    },
-                    filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                    arms: vec![CArm {
+                        on: self.wait_on(on)?,
+                        filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                        to: find("event")?,
+                    }],
                     within: secs(*within),
-                    matched: find("event")?,
                     timeout: find("timeout")?,
                 },
+                NodeKind::WaitForAny { arms, within } => {
+                    let mut compiled = Vec::with_capacity(arms.len());
+                    for a in arms {
+                        let e = n
+                            .successors
+                            .iter()
+                            .find(|e| matches!(&e.label, EdgeLabel::On { arm } if *arm == a.arm))
+                            .ok_or_else(|| {
+                                err(format!(
+                                    "node {:?} has no `on` successor for {:?}",
+                                    n.id, a.arm
+                                ))
+                            })?;
+                        compiled.push(CArm {
+                            on: self.wait_on(&a.on)?,
+                            filter: a.filter.as_ref().map(|f| self.expr(f)).transpose()?,
+                            to: target(e)?,
+                        });
+                    }
+                    CKind::WaitFor {
+                        arms: compiled,
+                        within: secs(*within),
+                        timeout: find("timeout")?,
+                    }
+                }
                 NodeKind::Branch => {
                     let mut arms = Vec::new();
                     let mut otherwise = None;

@@ -84,29 +84,24 @@ impl Run<'_> {
                             },
                         );
                     } else if let Some(j) = &self.k.journey {
-                        if let (
-                            Pending::WaitFor,
-                            CKind::WaitFor {
-                                on,
-                                filter,
-                                matched,
-                                ..
-                            },
-                        ) = (j.pending, &c.nodes[j.node].kind)
+                        if let (Pending::WaitFor, CKind::WaitFor { arms, .. }) =
+                            (j.pending, &c.nodes[j.node].kind)
                         {
-                            if matches!(on, CWaitOn::Event(w) if w == e) {
-                                let ok = filter.as_ref().is_none_or(|f| {
-                                    eval(
-                                        f,
-                                        &Ctx {
-                                            event_fields: fields,
-                                            ..self.ctx(t, &[])
-                                        },
-                                    )
-                                });
-                                if ok {
-                                    self.leave(t, *matched);
-                                }
+                            // The first arm this occurrence meets.
+                            let hit = arms.iter().find(|a| {
+                                matches!(a.on, CWaitOn::Event(w) if w == *e)
+                                    && a.filter.as_ref().is_none_or(|f| {
+                                        eval(
+                                            f,
+                                            &Ctx {
+                                                event_fields: fields,
+                                                ..self.ctx(t, &[])
+                                            },
+                                        )
+                                    })
+                            });
+                            if let Some(a) = hit {
+                                self.leave(t, a.to);
                             }
                         }
                     }
@@ -135,16 +130,16 @@ impl Run<'_> {
                         } else {
                             j.opened[*m] = true;
                         }
-                        if let (Pending::WaitFor, CKind::WaitFor { on, matched, .. }) =
+                        if let (Pending::WaitFor, CKind::WaitFor { arms, .. }) =
                             (j.pending, &c.nodes[j.node].kind)
                         {
-                            let hit = match on {
-                                CWaitOn::Opened(w) => !clicked && w == m,
-                                CWaitOn::Clicked(w) => clicked && w == m,
+                            let hit = arms.iter().find(|a| match a.on {
+                                CWaitOn::Opened(w) => !clicked && w == *m,
+                                CWaitOn::Clicked(w) => clicked && w == *m,
                                 CWaitOn::Event(_) => false,
-                            };
-                            if hit {
-                                self.leave(t, *matched);
+                            });
+                            if let Some(a) = hit {
+                                self.leave(t, a.to);
                             }
                         }
                     }

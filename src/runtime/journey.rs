@@ -428,19 +428,15 @@ impl Run<'_> {
                         return;
                     }
                 }
-                CKind::WaitFor {
-                    on,
-                    within,
-                    matched,
-                    ..
-                } => {
-                    let already = match on {
-                        CWaitOn::Opened(m) => j.opened[*m],
-                        CWaitOn::Clicked(m) => j.clicked[*m],
+                CKind::WaitFor { arms, within, .. } => {
+                    // Engagement that happened before arrival counts at once.
+                    let already = arms.iter().find(|a| match a.on {
+                        CWaitOn::Opened(m) => j.opened[m],
+                        CWaitOn::Clicked(m) => j.clicked[m],
                         CWaitOn::Event(_) => false,
-                    };
-                    if already {
-                        tgt = *matched;
+                    });
+                    if let Some(a) = already {
+                        tgt = a.to;
                     } else {
                         self.sleep(t, t.checked_add(*within), Pending::WaitFor);
                         return;
@@ -536,20 +532,15 @@ impl Run<'_> {
                 let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
                 self.due(t, Some(at), Pending::Advance(node.next));
             }
-            CKind::WaitFor {
-                on,
-                filter,
-                within,
-                matched,
-                ..
-            } => {
+            CKind::WaitFor { arms, within, .. } => {
                 let cx = self.ctx(t, &[]);
-                let done = match on {
-                    CWaitOn::Opened(m) => cx.opened[*m],
-                    CWaitOn::Clicked(m) => cx.clicked[*m],
-                    CWaitOn::Event(e) => self.p.history[*e].iter().any(|o| {
+                // The first arm (in order) whose thing happened since arrival.
+                let done = arms.iter().find(|a| match a.on {
+                    CWaitOn::Opened(m) => cx.opened[m],
+                    CWaitOn::Clicked(m) => cx.clicked[m],
+                    CWaitOn::Event(e) => self.p.history[e].iter().any(|o| {
                         o.at >= arrived
-                            && filter.as_ref().is_none_or(|f| {
+                            && a.filter.as_ref().is_none_or(|f| {
                                 eval(
                                     f,
                                     &Ctx {
@@ -559,9 +550,9 @@ impl Run<'_> {
                                 )
                             })
                     }),
-                };
-                if done {
-                    self.leave(t, *matched);
+                });
+                if let Some(a) = done {
+                    self.leave(t, a.to);
                 } else {
                     self.due(t, arrived.checked_add(*within), Pending::WaitFor);
                 }

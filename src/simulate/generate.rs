@@ -132,11 +132,16 @@ fn constants(plan: &Plan) -> HashMap<String, Vec<Value>> {
         walk(s, &mut out);
     }
     for n in &plan.nodes {
-        if let NodeKind::WaitFor {
-            filter: Some(f), ..
-        } = &n.kind
-        {
-            walk(f, &mut out);
+        match &n.kind {
+            NodeKind::WaitFor {
+                filter: Some(f), ..
+            } => walk(f, &mut out),
+            NodeKind::WaitForAny { arms, .. } => {
+                for f in arms.iter().filter_map(|a| a.filter.as_ref()) {
+                    walk(f, &mut out);
+                }
+            }
+            _ => {}
         }
         for e in &n.successors {
             if let EdgeLabel::Then { when } = &e.label {

@@ -442,6 +442,14 @@ pub enum StepKind {
         then: Option<Block>,
         otherwise: Option<Block>,
     },
+    /// `wait for any within D { on ... { } ... } [otherwise BLOCK]`
+    WaitAny {
+        within: Duration,
+        arms: Vec<AnyArm>,
+        /// The `}` after the arms.
+        close: Span,
+        otherwise: Option<Block>,
+    },
     /// `if C { } else if C { } else { }`
     If {
         arms: Vec<(Expr, Block)>,
@@ -488,6 +496,9 @@ impl StepKind {
             StepKind::WaitFor {
                 then, otherwise, ..
             } => then.iter().chain(otherwise).for_each(f),
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => arms.iter().map(|a| &a.body).chain(otherwise).for_each(f),
             StepKind::If { arms, otherwise } => {
                 arms.iter().map(|(_, b)| b).chain(otherwise).for_each(f)
             }
@@ -520,6 +531,19 @@ pub enum WaitOn {
     Event(Ident),
     Opened(Ident),
     Clicked(Ident),
+}
+
+/// `on EVENT_OR_ENGAGEMENT [where EXPR] { ... }` in a `wait for any`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnyArm {
+    pub on: WaitOn,
+    /// What it waits for, as written.
+    pub on_span: Span,
+    pub filter: Option<Expr>,
+    pub body: Block,
+    pub span: Span,
+    /// `on clicked m {`.
+    pub head: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -10,6 +10,8 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
+mod waits;
+
 /// Lowers pest pairs to AST nodes. Positions in pairs are relative to the
 /// slice that was parsed; `base` shifts them back to file offsets.
 pub(super) struct Lowerer {
@@ -418,56 +420,6 @@ impl Lowerer {
         }
     }
 
-    /// `until [WEEKDAY] TIME`, after `wait`.
-    fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
-        let mut weekday = None;
-        let mut time = None;
-        for x in pair.into_inner().skip(1) {
-            match x.as_rule() {
-                Rule::weekday => weekday = Some((Weekday::parse(x.as_str())?, self.span(&x, base))),
-                _ => time = Some(self.time_of_day(x, base)),
-            }
-        }
-        Some(StepKind::WaitUntil {
-            weekday,
-            time: time?,
-        })
-    }
-
-    /// `for EVENT [where ...] within DURATION [{ ... }] [otherwise { ... }]`,
-    /// after `wait`.
-    fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
-        let mut on = None;
-        let mut filter = None;
-        let mut within = None;
-        let mut then = None;
-        let mut otherwise = None;
-        for x in pair.into_inner().skip(1) {
-            match x.as_rule() {
-                Rule::wait_on => {
-                    let w = x.into_inner().next()?;
-                    on = Some(match w.as_rule() {
-                        Rule::opened => WaitOn::Opened(self.ident(after_keyword(w)?, base)),
-                        Rule::clicked => WaitOn::Clicked(self.ident(after_keyword(w)?, base)),
-                        _ => WaitOn::Event(self.ident(w, base)),
-                    });
-                }
-                Rule::expr => filter = Some(Box::new(self.expr(x, base))),
-                Rule::duration => within = Some(self.duration(x, base)),
-                Rule::block => then = Some(self.block(x, base)),
-                Rule::otherwise => otherwise = Some(self.block(after_keyword(x)?, base)),
-                _ => {}
-            }
-        }
-        Some(StepKind::WaitFor {
-            on: on?,
-            filter,
-            within: within?,
-            then,
-            otherwise,
-        })
-    }
-
     pub fn step(&mut self, pair: P, base: usize) -> Option<Step> {
         let span = self.span(&pair, base);
         let mut allows = Vec::new();
@@ -490,6 +442,7 @@ impl Lowerer {
                     match what.as_rule() {
                         Rule::wait_until => self.wait_until(what, base)?,
                         Rule::wait_for => self.wait_for(what, base)?,
+                        Rule::wait_any => self.wait_any(what, base)?,
                         _ => StepKind::Wait(self.duration(what, base)),
                     }
                 }
@@ -593,7 +546,7 @@ impl Lowerer {
         while let Some(x) = stack.pop() {
             let keyword = || x.clone().into_inner().next().map(|k| self.span(&k, base));
             match x.as_rule() {
-                Rule::block | Rule::expr => continue,
+                Rule::block | Rule::expr | Rule::any_arm => continue,
                 Rule::wait_on => parts.awaited = Some(self.tight_span(&x, base)),
                 Rule::otherwise => parts.otherwise = keyword(),
                 Rule::k_within => parts.within = Some(self.span(&x, base)),
@@ -616,7 +569,7 @@ impl Lowerer {
         for x in p.clone().into_inner().flatten() {
             let s = self.span(&x, base);
             match x.as_rule() {
-                Rule::block | Rule::split_open => {
+                Rule::block | Rule::split_open | Rule::any_open => {
                     return Span::new(start, (s.start as usize + 1).min(self.limit));
                 }
                 Rule::otherwise => return Span::new(start, end),

@@ -15,7 +15,7 @@ mod lower;
 pub mod parser;
 mod recover;
 mod scan;
-mod stream;
+pub(crate) mod stream;
 #[cfg(test)]
 mod tests;
 mod values;

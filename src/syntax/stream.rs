@@ -38,7 +38,7 @@ const STEP_STARTS: &[&str] = &[
 ];
 
 /// The words that start a campaign's property.
-const PROP_STARTS: &[&str] = &[
+pub(crate) const PROP_STARTS: &[&str] = &[
     "description",
     "trigger",
     "audience",

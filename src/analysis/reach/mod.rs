@@ -69,6 +69,9 @@ pub enum Dead {
     /// `wait for` the goal (`true`) or an exit event: the journey ends
     /// when it happens.
     WaitEnds { event: EventId, goal: bool },
+    /// An `on` of a `wait for any` that the `on` with this index, earlier
+    /// in the step, always takes first.
+    Shadowed { earlier: usize },
     /// `wait for opened/clicked m` with `m` not sent before.
     NotSent { msg: MessageId, clicked: bool },
     /// `repeat 0 times`.
@@ -218,51 +221,67 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         conds.insert(e.id(), logic.dnf(&parts));
     }
 
-    // What a `wait for` that matched makes known.
-    let mut matched: HashMap<NodeIndex, Vec<Leaf>> = HashMap::new();
-    let mut wait_ends: HashSet<NodeIndex> = HashSet::new();
+    // What a `wait for` (or an `on` of a `wait for any`, by its index)
+    // that matched makes known.
+    let mut matched: HashMap<(NodeIndex, usize), Vec<Leaf>> = HashMap::new();
+    let mut wait_ends: HashSet<(NodeIndex, usize)> = HashSet::new();
+    let mut shadowed: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     for u in g.node_indices() {
-        let NodeKind::WaitFor { on, filter, .. } = &g[u].kind else {
-            continue;
-        };
-        let role = Role::Matched {
-            node: u.index() as u32,
-        };
-        let loc = g[u].loc;
-        if let WaitOn::Event(ev) = on {
-            // Whatever it waits for would end the journey first.
-            if logic.ends_journey(*ev, filter.as_ref()) == Some(true) {
-                wait_ends.insert(u);
+        let awaited: Vec<(&WaitOn, Option<&Cond>)> = match &g[u].kind {
+            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_ref())],
+            NodeKind::WaitAny { arms, .. } => {
+                arms.iter().map(|(on, f, _)| (on, f.as_ref())).collect()
             }
-        }
-        let atoms = match on {
-            WaitOn::Event(ev) => {
-                let did = |filter| Atom::Did {
-                    event: *ev,
-                    filter,
-                    window: Window::SinceEntry,
-                    at_least: 1,
-                };
-                let mut v = vec![did(None)];
-                if let Some(f) = filter {
-                    v.push(did(Some(cond_key(f))));
+            _ => continue,
+        };
+        for (i, &(on, filter)) in awaited.iter().enumerate() {
+            // An earlier `on` takes everything this one waits for.
+            let earlier = (0..i).find(|&j| {
+                let (on_j, filter_j) = awaited[j];
+                on_j == on && filter_j.is_none_or(|fj| logic.implies(filter, fj))
+            });
+            if let Some(j) = earlier {
+                shadowed.insert((u, i), j);
+            }
+            let role = Role::Matched {
+                node: u.index() as u32,
+            };
+            let loc = g[u].loc;
+            if let WaitOn::Event(ev) = on {
+                // Whatever it waits for would end the journey first.
+                if logic.ends_journey(*ev, filter) == Some(true) {
+                    wait_ends.insert((u, i));
                 }
-                v
             }
-            WaitOn::Opened(m) => vec![Atom::Engaged {
-                msg: *m,
-                clicked: false,
-            }],
-            WaitOn::Clicked(m) => vec![Atom::Engaged {
-                msg: *m,
-                clicked: true,
-            }],
-        };
-        let leaves = atoms
-            .into_iter()
-            .map(|a| logic.known(a, loc, role))
-            .collect();
-        matched.insert(u, leaves);
+            let atoms = match on {
+                WaitOn::Event(ev) => {
+                    let did = |filter| Atom::Did {
+                        event: *ev,
+                        filter,
+                        window: Window::SinceEntry,
+                        at_least: 1,
+                    };
+                    let mut v = vec![did(None)];
+                    if let Some(f) = filter {
+                        v.push(did(Some(cond_key(f))));
+                    }
+                    v
+                }
+                WaitOn::Opened(m) => vec![Atom::Engaged {
+                    msg: *m,
+                    clicked: false,
+                }],
+                WaitOn::Clicked(m) => vec![Atom::Engaged {
+                    msg: *m,
+                    clicked: true,
+                }],
+            };
+            let leaves = atoms
+                .into_iter()
+                .map(|a| logic.known(a, loc, role))
+                .collect();
+            matched.insert((u, i), leaves);
+        }
     }
 
     // What a `set` or `unset` makes known.
@@ -323,13 +342,16 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         }
     }
     for n in g.node_weights() {
-        if let NodeKind::WaitFor {
-            on: WaitOn::Opened(m) | WaitOn::Clicked(m),
-            ..
-        } = &n.kind
-        {
-            let k = bits.len() as u32;
-            bits.entry(*m).or_insert(k);
+        let engaged: Vec<&WaitOn> = match &n.kind {
+            NodeKind::WaitFor { on, .. } => vec![on],
+            NodeKind::WaitAny { arms, .. } => arms.iter().map(|(on, ..)| on).collect(),
+            _ => continue,
+        };
+        for on in engaged {
+            if let WaitOn::Opened(m) | WaitOn::Clicked(m) = on {
+                let k = bits.len() as u32;
+                bits.entry(*m).or_insert(k);
+            }
         }
     }
 
@@ -427,6 +449,7 @@ pub fn analyze_bounded<'a>(program: &'a Program, journey: &Journey, bound: usize
         takes_time: &takes_time,
         goal,
         wait_ends: &wait_ends,
+        shadowed: &shadowed,
         matched: &matched,
         written: &written,
         checkpoints: &checkpoints,
@@ -520,8 +543,11 @@ struct Ctx<'c, 'a> {
     takes_time: &'c [bool],
     goal: Option<EventId>,
     /// The `wait for`s whose event would end the journey first.
-    wait_ends: &'c HashSet<NodeIndex>,
-    matched: &'c HashMap<NodeIndex, Vec<Leaf>>,
+    wait_ends: &'c HashSet<(NodeIndex, usize)>,
+    /// The `on`s of a `wait for any` that an earlier one always takes
+    /// first (with its index).
+    shadowed: &'c HashMap<(NodeIndex, usize), usize>,
+    matched: &'c HashMap<(NodeIndex, usize), Vec<Leaf>>,
     written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
     /// Per edge: whether `exit unless` is checked on it.
     checkpoints: &'c [bool],
@@ -628,32 +654,48 @@ impl Ctx<'_, '_> {
         match (&g[e], &g[u].kind) {
             (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
             (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
-            (Edge::Matched, NodeKind::WaitFor { on, .. }) => {
-                match on {
-                    WaitOn::Event(ev) => {
-                        if self.wait_ends.contains(&u) {
-                            return Err(Dead::WaitEnds {
-                                event: *ev,
-                                goal: self.goal == Some(*ev),
-                            });
-                        }
-                    }
-                    WaitOn::Opened(m) | WaitOn::Clicked(m) => {
-                        if !sent(*m) {
-                            return Err(Dead::NotSent {
-                                msg: *m,
-                                clicked: matches!(on, WaitOn::Clicked(_)),
-                            });
-                        }
-                    }
+            (Edge::Matched, NodeKind::WaitFor { on, .. }) => self.matched(u, 0, on, out, &sent),
+            (Edge::On(i), NodeKind::WaitAny { arms, .. }) => {
+                if let Some(&earlier) = self.shadowed.get(&(u, *i)) {
+                    return Err(Dead::Shadowed { earlier });
                 }
-                for l in self.matched.get(&u).into_iter().flatten() {
-                    add_fact(&mut out.facts, *l);
-                }
-                Ok(out)
+                self.matched(u, *i, &arms[*i].0, out, &sent)
             }
             _ => Ok(out),
         }
+    }
+
+    /// Out of a wait, arm `i`: what it waited for happened.
+    fn matched(
+        &self,
+        u: NodeIndex,
+        i: usize,
+        on: &WaitOn,
+        mut out: State,
+        sent: &dyn Fn(MessageId) -> bool,
+    ) -> Result<State, Dead> {
+        match on {
+            WaitOn::Event(ev) => {
+                if self.wait_ends.contains(&(u, i)) {
+                    return Err(Dead::WaitEnds {
+                        event: *ev,
+                        goal: self.goal == Some(*ev),
+                    });
+                }
+            }
+            WaitOn::Opened(m) | WaitOn::Clicked(m) => {
+                if !sent(*m) {
+                    return Err(Dead::NotSent {
+                        msg: *m,
+                        clicked: matches!(on, WaitOn::Clicked(_)),
+                    });
+                }
+            }
+        }
+        for l in self.matched.get(&(u, i)).into_iter().flatten() {
+            add_fact(&mut out.facts, *l);
+        }
+        Ok(out)
     }
 }
 

@@ -66,22 +66,7 @@ impl Printer<'_, '_> {
             } => {
                 self.kw_sp("wait");
                 self.kw_sp("for");
-                match on {
-                    WaitOn::Event(i) => self.ident(i),
-                    WaitOn::Opened(i) => {
-                        self.kw_sp("opened");
-                        self.ident(i);
-                    }
-                    WaitOn::Clicked(i) => {
-                        self.kw_sp("clicked");
-                        self.ident(i);
-                    }
-                }
-                if let Some(f) = filter {
-                    self.sp();
-                    self.kw_sp("where");
-                    self.expr(f);
-                }
+                self.wait_on(on, filter.as_deref());
                 self.sp();
                 self.kw_sp("within");
                 self.span_text(within.span);
@@ -89,6 +74,41 @@ impl Printer<'_, '_> {
                     self.sp();
                     self.block(b, flat);
                 }
+                if let Some(b) = otherwise {
+                    self.sp();
+                    self.kw_sp("otherwise");
+                    self.block(b, flat);
+                }
+            }
+            StepKind::WaitAny {
+                within,
+                arms,
+                close,
+                otherwise,
+            } => {
+                self.kw_sp("wait");
+                self.kw_sp("for");
+                self.kw_sp("any");
+                self.kw_sp("within");
+                self.span_text(within.span);
+                self.sp();
+                self.braces(
+                    arms,
+                    flat,
+                    close.end as usize,
+                    Sep::Wide,
+                    &[],
+                    |p, arm, flat| {
+                        if flat {
+                            p.any_arm(arm, true);
+                        } else {
+                            let (start, end) = p.src.trim(arm.span);
+                            let ok = !block_has_allows(&arm.body);
+                            let flat = p.fits(start, end, ok, |m| m.any_arm(arm, true));
+                            p.any_arm(arm, flat);
+                        }
+                    },
+                );
                 if let Some(b) = otherwise {
                     self.sp();
                     self.kw_sp("otherwise");
@@ -173,6 +193,34 @@ impl Printer<'_, '_> {
                 self.ident(attr);
             }
         }
+    }
+
+    /// What a `wait for` or an `on` waits for, and its `where`.
+    fn wait_on(&mut self, on: &WaitOn, filter: Option<&Expr>) {
+        match on {
+            WaitOn::Event(i) => self.ident(i),
+            WaitOn::Opened(i) => {
+                self.kw_sp("opened");
+                self.ident(i);
+            }
+            WaitOn::Clicked(i) => {
+                self.kw_sp("clicked");
+                self.ident(i);
+            }
+        }
+        if let Some(f) = filter {
+            self.sp();
+            self.kw_sp("where");
+            self.expr(f);
+        }
+    }
+
+    /// An `on` of a `wait for any`.
+    fn any_arm(&mut self, a: &AnyArm, flat: bool) {
+        self.kw_sp("on");
+        self.wait_on(&a.on, a.filter.as_ref());
+        self.sp();
+        self.block(&a.body, flat);
     }
 
     /// A split arm; `align` pads its weight and name to these widths.
