@@ -14,9 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use common::Case;
 use omnis::simulate::Scenario;
 use omnis_worker::deliver::SinkConfig;
-use omnis_worker::wire::{workflow_id, Batch, Inbound, PersonArgs};
-use omnis_worker::workflow::PersonWorkflow;
-use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
+use omnis_worker::wire::{Batch, Inbound, PersonArgs};
 
 fn cart_recovery() -> Case {
     let plan = common::plans()
@@ -50,44 +48,18 @@ async fn start_people(
     let mut handles = Vec::new();
     let mut expected = BTreeMap::new();
     for (timeline, p) in sim.run(&prepared).into_iter().zip(&case.scenario.people) {
-        let args = PersonArgs {
-            person: p.person.id.clone(),
-            plans: vec![sha.clone()],
-            attributes: p.person.attributes.clone(),
-            start: Some(prepared.start),
-            until: Some(prepared.until),
-            history_limit: None,
-            carried: None,
-        };
-        let batch = Batch {
-            inputs: p
-                .events
-                .iter()
-                .map(|input| Inbound {
-                    message_id: None,
-                    input: input.clone(),
-                })
-                .collect(),
-            ..Batch::default()
-        };
-        let id = workflow_id(&target.prefix, &p.person.id);
-        let handle = client
-            .signal_with_start_workflow(
-                PersonWorkflow::run,
-                args,
-                PersonWorkflow::events,
-                batch,
-                WorkflowStartOptions::new(target.task_queue.clone(), id).build(),
+        handles.push(
+            common::start_scenario_person(
+                client,
+                target,
+                &target.prefix,
+                p,
+                (&sha, None),
+                &prepared,
+                None,
             )
-            .await
-            .unwrap();
-        // Waits for the workflow's end (once the server lets time pass).
-        handles.push(tokio::task::spawn_local(async move {
-            handle
-                .get_result(WorkflowGetResultOptions::default())
-                .await
-                .expect("the person's workflow finishes");
-        }));
+            .await,
+        );
         let entries = timeline
             .entries
             .iter()

