@@ -101,6 +101,9 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 if reported.insert((later, class)) {
                     out.push(diagnose(cx, (later, *at), (earlier, *other), how));
                 }
+                // Each later campaign is reported once per content, with
+                // the first campaign it meets: no need to pair it further.
+                break;
             }
         }
     }
