@@ -166,29 +166,39 @@ pub fn quiet_until(tz: Tz, t: Instant, from: u32, to: u32) -> Option<Instant> {
 /// run of minutes inside at least one of them, around the clock), or
 /// `None` when together they cover the whole day and leave no time to send.
 pub fn quiet_union_span(periods: &[(u32, u32)]) -> Option<u64> {
-    const DAY: usize = 1440;
-    let mut quiet = [false; DAY];
+    const DAY: u32 = 1440;
+    // Each period as minutes [from, to) of one day, a period across
+    // midnight in two pieces; then the pieces merged in order.
+    let mut pieces: Vec<(u32, u32)> = Vec::with_capacity(periods.len() * 2);
     for &(from, to) in periods {
-        let (from, to) = (from as usize % DAY, to as usize % DAY);
-        let mut m = from;
-        while m != to {
-            quiet[m] = true;
-            m = (m + 1) % DAY;
+        let (from, to) = (from % DAY, to % DAY);
+        if from < to {
+            pieces.push((from, to));
+        } else if from > to {
+            pieces.push((from, DAY));
+            pieces.push((0, to));
         }
     }
-    let open = quiet.iter().position(|q| !q)?;
-    // Walk the day once, starting at a minute when sending is allowed, so
-    // that a run wrapping past midnight is counted whole.
-    let (mut longest, mut run) = (0u64, 0u64);
-    for i in 1..=DAY {
-        if quiet[(open + i) % DAY] {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
+    pieces.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(pieces.len());
+    for (from, to) in pieces {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
         }
     }
-    Some(longest * 60)
+    if merged.first() == Some(&(0, DAY)) {
+        // No minute of the day to send in.
+        return None;
+    }
+    let mut longest = merged.iter().map(|&(f, t)| t - f).max().unwrap_or(0);
+    // A run across midnight: the last piece ends the day, the first starts it.
+    if let (Some(&(f0, t0)), Some(&(fl, tl))) = (merged.first(), merged.last()) {
+        if merged.len() > 1 && f0 == 0 && tl == DAY {
+            longest = longest.max((t0 - f0) + (tl - fl));
+        }
+    }
+    Some(u64::from(longest) * 60)
 }
 
 /// Whether `t` is inside any of the quiet `periods`; if so, the first
@@ -215,6 +225,46 @@ pub fn quiet_until_all(tz: Tz, t: Instant, periods: &[(u32, u32)]) -> Option<Ins
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The longest quiet run by walking the minutes of a day: the oracle
+    /// for [`quiet_union_span`].
+    fn span_by_minutes(periods: &[(u32, u32)]) -> Option<u64> {
+        let mut quiet = [false; 1440];
+        for &(from, to) in periods {
+            let mut m = from as usize % 1440;
+            while m != to as usize % 1440 {
+                quiet[m] = true;
+                m = (m + 1) % 1440;
+            }
+        }
+        let open = quiet.iter().position(|q| !q)?;
+        let (mut longest, mut run) = (0u64, 0u64);
+        for i in 1..=1440 {
+            if quiet[(open + i) % 1440] {
+                run += 1;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        Some(longest * 60)
+    }
+
+    #[test]
+    fn quiet_union_span_agrees_with_walking_the_minutes() {
+        let times: Vec<u32> = (0..1440).step_by(150).chain([1439, 30]).collect();
+        for &a in &times {
+            for &b in &times {
+                assert_eq!(quiet_union_span(&[(a, b)]), span_by_minutes(&[(a, b)]));
+                for &c in &times {
+                    for &d in times.iter().step_by(3) {
+                        let p = [(a, b), (c, d)];
+                        assert_eq!(quiet_union_span(&p), span_by_minutes(&p), "{p:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn quiet_periods_together() {
