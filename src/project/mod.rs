@@ -1,8 +1,8 @@
 //! The project-level analysis stage: after the per-campaign lints, over
 //! every campaign checked together (the files named, and found in folders,
 //! with their imports). It answers one question for the project lints
-//! (`cross-campaign-repeat`, `competing-campaigns`): can one person be in
-//! two campaigns' journeys at once? Yes unless
+//! (`cross-campaign-repeat`, `channel-budget`, `competing-campaigns`): can
+//! one person be in two campaigns' journeys at once? Yes unless
 //! - their windows never overlap (a window's close ends its journeys);
 //! - a working guard excludes it: `not in campaign X` in every disjunct of
 //!   Y's audience, with X of strictly higher priority (so X is entered
