@@ -8,7 +8,10 @@
 //! when sends coincide, the later campaign's (by file path, then position)
 //! is the one that goes over. Reported at the send that goes over, with
 //! labels at the others. A window whose sends all come from one campaign
-//! is `frequency-cap`'s, and is not repeated here.
+//! is `frequency-cap`'s, and is not repeated here. A send behind a `not
+//! received any [CHANNEL] within W` check (smart sending) is not made after
+//! another send on that channel less than W before: it neither goes over
+//! nor counts.
 //!
 //! ## Why
 //! A channel's limit counts every message a person gets on it, whatever
@@ -55,7 +58,7 @@ use crate::diagnostic::Diagnostic;
 use crate::graph::{Journey, NodeKind};
 use crate::lints::util::{ordinal, step_span};
 use crate::model::{CampaignId, ChannelId, Program, Received};
-use crate::project::{groups, meeting, order_key, start, Meeting, ProjectContext};
+use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 use crate::words::duration;
 
 pub const CODE: Code = Code::ChannelBudget;
@@ -76,27 +79,14 @@ struct Send {
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     let program = cx.program;
     let mut out = Vec::new();
-    let by_start = groups(
-        (0..program.campaigns.len()).map(|i| (start(&program.campaigns[i]), CampaignId(i as u32))),
-    );
-    for (_, mut group) in by_start {
-        group.sort_by_key(|&id| order_key(program, cx.sources, id));
+    for group in start_groups(cx) {
         // Per limited channel, every send of the group, in time order
         // (ties: the earlier campaign first, then position).
         let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
         for (rank, &id) in group.iter().enumerate() {
             let journey = &cx.journeys[id.index()];
-            let mut sent: Vec<ChannelId> = journey
-                .graph
-                .node_weights()
-                .filter_map(|n| match n.kind {
-                    NodeKind::Send(m) => Some(program.message(m).channel),
-                    _ => None,
-                })
-                .filter(|&ch| !program.channel(ch).limits.is_empty())
-                .collect();
-            sent.sort();
-            sent.dedup();
+            let mut sent = channels(cx, id);
+            sent.retain(|&ch| !program.channel(ch).limits.is_empty());
             if sent.is_empty() {
                 continue;
             }
