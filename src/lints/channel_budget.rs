@@ -40,9 +40,10 @@
 //! branches that exclude each other are not added up; a `repeat N times`
 //! may be counted for more rounds than N, erring on the side of
 //! reporting). The group's sends on the channel are then sorted by time
-//! and counted with a sliding window of D, each only against sends of its
-//! own campaign and of campaigns that can meet it (audiences and trigger
-//! filters, [`crate::project::meeting`]).
+//! and counted with a sliding window of D: from each send, walking back
+//! to the latest N that one person can get with it (its own campaign's,
+//! and those of campaigns that can meet it: audiences and trigger filters,
+//! [`crate::project::meeting`], each pair decided once).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -126,32 +127,39 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                     while sends[k].at - sends[first].at >= per {
                         first += 1;
                     }
-                    // The sends before it in the window that one person can
-                    // get with it: its own campaign's, and those of campaigns
-                    // that start together with it.
-                    let before: Vec<Send> = (first..k)
-                        .filter(|&i| !held[i])
-                        .map(|i| sends[i])
-                        .filter(|o| {
-                            o.rank == s.rank
-                                || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
-                                    meeting(program, group[o.rank], group[s.rank])
-                                        == Some(Meeting::Together)
-                                })
-                        })
-                        .collect();
-                    if before.iter().any(|o| s.at - o.at < s.guard) {
+                    // The latest N sends before it in the window that one
+                    // person can get with it (its own campaign's, and those
+                    // of campaigns that start together with it), walking
+                    // back: at most N are needed.
+                    let n = limit.count as usize;
+                    let mut before: Vec<Send> = Vec::with_capacity(n);
+                    for i in (first..k).rev().filter(|&i| !held[i]) {
+                        let o = sends[i];
+                        let meets = o.rank == s.rank
+                            || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
+                                meeting(program, group[o.rank], group[s.rank])
+                                    == Some(Meeting::Together)
+                            });
+                        if meets {
+                            before.push(o);
+                            if before.len() == n {
+                                break;
+                            }
+                        }
+                    }
+                    before.reverse();
+                    // The latest is the closest: a smart-sending check
+                    // holds the send back.
+                    if before.last().is_some_and(|o| s.at - o.at < s.guard) {
                         held[k] = true;
                         continue;
                     }
-                    if before.len() < limit.count as usize
-                        || before.iter().all(|o| o.rank == s.rank)
-                    {
-                        continue;
-                    }
-                    // Its own campaign alone already goes over: frequency-cap.
-                    let own = before.iter().filter(|o| o.rank == s.rank).count();
-                    if own >= limit.count as usize || !reported.insert((s.rank, s.node)) {
+                    // Its own campaign alone already goes over (every send
+                    // of its own in the window, or `limit 0`): `frequency-cap`'s.
+                    let own = (first..k)
+                        .filter(|&i| !held[i] && sends[i].rank == s.rank)
+                        .count();
+                    if before.len() < n || own >= n || !reported.insert((s.rank, s.node)) {
                         continue;
                     }
                     out.push(diagnose(cx, &group, ch, limit, &before, s));
