@@ -61,6 +61,7 @@ macro_rules! code_table {
             TimeOutOfRange "time-out-of-range" Error "A window or a journey reaches past the year 9999." => lint time_range;
             TypeMismatch "type-mismatch" Error "A value has the wrong type for where it is used." => doc;
             UnknownName "unknown-name" Error "A name is used that is not declared." => doc;
+            ChannelBudget "channel-budget" Warning "Campaigns that start together send more on a channel than its `limit` allows." => project_lint channel_budget;
             CompetingCampaigns "competing-campaigns" Warning "Two campaigns with the same trigger send on one channel, in an order only their names decide." => project_lint competing_campaigns;
             ControlSends "control-sends" Warning "A control or holdout split arm sends a message." => lint control_sends;
             CrossCampaignRepeat "cross-campaign-repeat" Warning "Two campaigns that can run at once for a person send the same content." => project_lint cross_campaign_repeat;

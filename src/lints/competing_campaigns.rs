@@ -27,32 +27,15 @@ use std::collections::BTreeSet;
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::graph::NodeKind;
 use crate::model::{CampaignId, ChannelId};
-use crate::project::{groups, meeting, order_key, start, Meeting, ProjectContext};
+use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 
 pub const CODE: Code = Code::CompetingCampaigns;
-
-/// The channels a campaign's journey sends on.
-fn channels(cx: &ProjectContext, id: CampaignId) -> BTreeSet<ChannelId> {
-    let j = &cx.journeys[id.index()];
-    j.graph
-        .node_weights()
-        .filter_map(|n| match n.kind {
-            NodeKind::Send(m) => Some(cx.program.message(m).channel),
-            _ => None,
-        })
-        .collect()
-}
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     let program = cx.program;
     let mut out = Vec::new();
-    let by_start = groups(
-        (0..program.campaigns.len()).map(|i| (start(&program.campaigns[i]), CampaignId(i as u32))),
-    );
-    for (_, mut group) in by_start {
-        group.sort_by_key(|&id| order_key(program, cx.sources, id));
+    for group in start_groups(cx) {
         let sends: Vec<BTreeSet<ChannelId>> = group.iter().map(|&id| channels(cx, id)).collect();
         // Each later campaign once, with the first it competes with.
         for (j, &later) in group.iter().enumerate() {

@@ -13,8 +13,9 @@
 //!   campaign sends.
 //!
 //! A person in several campaigns at once can still hit a channel limit with
-//! sends from different campaigns; only the runner sees that (it knows who
-//! is in which journey when), so it is left to the runner.
+//! sends from different campaigns: `channel-budget` reports it for
+//! campaigns that start together; for journeys entered at other times only
+//! the runner sees it (it knows who is in which journey when).
 //!
 //! ## Why
 //! A skipped send is a message the journey was designed around that never

@@ -14,6 +14,7 @@
 //! Errors (non-configurable codes, such as `instant-loop`) are never
 //! silenced and keep their severity.
 
+pub mod channel_budget;
 pub mod competing_campaigns;
 pub mod control_sends;
 pub mod cross_campaign_repeat;

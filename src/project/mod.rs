@@ -1,8 +1,8 @@
 //! The project-level analysis stage: after the per-campaign lints, over
 //! every campaign checked together (the files named, and found in folders,
 //! with their imports). It answers one question for the project lints
-//! (`cross-campaign-repeat`, `competing-campaigns`): can one person be in
-//! two campaigns' journeys at once? Yes unless
+//! (`cross-campaign-repeat`, `channel-budget`, `competing-campaigns`): can
+//! one person be in two campaigns' journeys at once? Yes unless
 //! - their windows never overlap (a window's close ends its journeys);
 //! - a working guard excludes it: `not in campaign X` in every disjunct of
 //!   Y's audience, with X of strictly higher priority (so X is entered
@@ -16,12 +16,12 @@
 //! they start, or by the content classes they send), and only the members
 //! of a group are paired, so the work follows the groups' sizes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::analysis::sat::{Atom, Conj, Logic, Role, Term};
-use crate::graph::Journey;
+use crate::graph::{Journey, NodeKind};
 use crate::model::{
-    AttrId, Campaign, CampaignId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
+    AttrId, Campaign, CampaignId, ChannelId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
 };
 use crate::source::SourceMap;
 
@@ -178,6 +178,33 @@ fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool
             logic.check(&[], &both, &|_| true).is_ok()
         })
     })
+}
+
+/// The campaigns that start together (by [`start`]), in groups of two or
+/// more, each in finding order ([`order_key`]).
+pub fn start_groups(cx: &ProjectContext) -> Vec<Vec<CampaignId>> {
+    let program = cx.program;
+    let items =
+        (0..program.campaigns.len()).map(|i| (start(&program.campaigns[i]), CampaignId(i as u32)));
+    groups(items)
+        .into_iter()
+        .map(|(_, mut group)| {
+            group.sort_by_key(|&id| order_key(program, cx.sources, id));
+            group
+        })
+        .collect()
+}
+
+/// The channels a campaign's journey sends on.
+pub fn channels(cx: &ProjectContext, id: CampaignId) -> BTreeSet<ChannelId> {
+    let j = &cx.journeys[id.index()];
+    j.graph
+        .node_weights()
+        .filter_map(|n| match n.kind {
+            NodeKind::Send(m) => Some(cx.program.message(m).channel),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Campaign ids grouped by a key (items in campaign order), each group in
