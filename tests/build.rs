@@ -17,21 +17,26 @@ fn listing(dir: &Path) -> Vec<String> {
     v
 }
 
+/// `omnis build campaigns --out OUT`, which must succeed.
+fn build_campaigns(out: &Path) {
+    let o = omnis(
+        &["build", "campaigns", "--out", out.to_str().unwrap()],
+        root(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn builds_every_campaign_deterministically_and_validly() {
     let out1 = tempfile::tempdir().unwrap();
     let out2 = tempfile::tempdir().unwrap();
     for out in [&out1, &out2] {
-        let o = omnis(
-            &["build", "campaigns", "--out", out.path().to_str().unwrap()],
-            root(),
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        build_campaigns(out.path());
     }
     let files = listing(out1.path());
     // Every campaign of campaigns/ has a plan.
@@ -107,16 +112,7 @@ fn builds_every_campaign_deterministically_and_validly() {
 #[test]
 fn the_manifest_carries_entry_order_and_channels() {
     let out = tempfile::tempdir().unwrap();
-    let o = omnis(
-        &["build", "campaigns", "--out", out.path().to_str().unwrap()],
-        root(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    build_campaigns(out.path());
     let text = common::read(&out.path().join("omnis-manifest.json"));
     let m = omnis::plan::manifest::Manifest::parse(&text).unwrap();
     assert_eq!(m.format_version, "1.1");
