@@ -280,7 +280,7 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
             sha256: sha.clone(),
         })
         .collect();
-    let manifest = Manifest::new(entries).to_json().into_bytes();
+    let manifest = Manifest::new(plans, entries).to_json().into_bytes();
     let manifest_changed = !holds(&manifest_path, &manifest);
     if !pending.is_empty() {
         sync_files(out, pending.iter().map(|(t, _)| t.as_file())).map_err(io(out, &[]))?;

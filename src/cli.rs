@@ -159,8 +159,13 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Only this campaign (default: every campaign in the named files).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "overview")]
         campaign: Option<String>,
+        /// One diagram of how the campaigns relate instead of their
+        /// journeys: which can run together for one person, which hand
+        /// off (one's goal event is another's trigger).
+        #[arg(long)]
+        overview: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
@@ -355,9 +360,17 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
         Command::Graph {
             paths,
             campaign,
+            overview,
             format,
             allow_empty,
-        } => graph::graph(paths, campaign.as_deref(), format, allow_empty, out),
+        } => {
+            let what = match &campaign {
+                Some(name) => graph::What::Campaign(name),
+                None if overview => graph::What::Overview,
+                None => graph::What::Every,
+            };
+            graph::graph(paths, what, format, allow_empty, out)
+        }
         Command::Diff { paths, git, format } => diff::diff(paths, git.as_deref(), format, out),
         Command::Init { dir } => init::init(&dir, out.status()),
         Command::Lsp => crate::lsp::run_stdio(),

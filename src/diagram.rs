@@ -38,6 +38,7 @@
 //! a ```` ```mermaid ```` block per campaign (GitHub renders each); DOT
 //! gives one `digraph` with one cluster per campaign (one picture). One
 //! campaign (`--campaign NAME`): a bare flowchart titled with its name.
+//! How the campaigns relate (`--overview`): one diagram, see [`overview()`].
 
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -53,9 +54,11 @@ use crate::words::{percent, time_of_day};
 
 mod dot;
 mod mermaid;
+mod overview;
 
 pub use dot::{dot, dot_clusters, dot_escape};
 pub use mermaid::{mermaid, mermaid_escape, mermaid_markdown, mermaid_titled};
+pub use overview::{overview, render_overview};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +123,9 @@ pub enum EdgeStyle {
     Back,
     /// A goal or exit event ends the journey while waiting.
     Ends,
+    /// Two campaigns that can run together for one person (overview; no
+    /// direction).
+    Together,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -329,6 +335,36 @@ impl Ctx<'_> {
     }
 }
 
+/// How a campaign starts, in words: `On cart_abandoned`, `Every day at
+/// 09:00`, `On entering vip`.
+pub fn trigger_words(program: &crate::model::Program, trigger: &Trigger) -> String {
+    match trigger {
+        Trigger::Event { event, .. } => format!("On {}", program.event(*event).name),
+        Trigger::Enters(s) => format!("On entering {}", program.segment(*s).name),
+        Trigger::Daily { minutes } => format!("Every day at {}", time_of_day(*minutes)),
+        Trigger::Weekly { weekday, minutes } => format!(
+            "Every {} at {}",
+            weekday_name(*weekday),
+            time_of_day(*minutes)
+        ),
+        Trigger::Once { date, minutes } => {
+            format!("Once, on {date} at {}", time_of_day(*minutes))
+        }
+        Trigger::Date {
+            attr,
+            offset_days,
+            minutes,
+            yearly,
+        } => format!(
+            "{}{}{} at {}",
+            if *yearly { "Every year, " } else { "" },
+            crate::words::day_offset(*offset_days),
+            program.attr(*attr).name,
+            time_of_day(*minutes)
+        ),
+    }
+}
+
 fn weekday_name(w: crate::syntax::ast::Weekday) -> &'static str {
     use crate::syntax::ast::Weekday::*;
     match w {
@@ -386,41 +422,13 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
         }
         let (shape, mut lines) = match &node.kind {
             NodeKind::Entry => {
-                let mut lines = Vec::new();
-                let trigger = match &c.trigger {
-                    Trigger::Event { event, filter } => {
-                        lines.push(format!("On {}", ctx.event(*event)));
-                        if let Some(f) = filter {
-                            lines.extend(ctx.cond_lines("where", f.loc));
-                        }
-                        None
-                    }
-                    Trigger::Enters(s) => Some(format!("On entering {}", program.segment(*s).name)),
-                    Trigger::Daily { minutes } => {
-                        Some(format!("Every day at {}", time_of_day(*minutes)))
-                    }
-                    Trigger::Weekly { weekday, minutes } => Some(format!(
-                        "Every {} at {}",
-                        weekday_name(*weekday),
-                        time_of_day(*minutes)
-                    )),
-                    Trigger::Once { date, minutes } => {
-                        Some(format!("Once, on {date} at {}", time_of_day(*minutes)))
-                    }
-                    Trigger::Date {
-                        attr,
-                        offset_days,
-                        minutes,
-                        yearly,
-                    } => Some(format!(
-                        "{}{}{} at {}",
-                        if *yearly { "Every year, " } else { "" },
-                        crate::words::day_offset(*offset_days),
-                        program.attr(*attr).name,
-                        time_of_day(*minutes)
-                    )),
-                };
-                lines.extend(trigger.map(|t| shorten(&t, MAX_LINE)));
+                let mut lines = vec![shorten(&trigger_words(program, &c.trigger), MAX_LINE)];
+                if let Trigger::Event {
+                    filter: Some(f), ..
+                } = &c.trigger
+                {
+                    lines.extend(ctx.cond_lines("where", f.loc));
+                }
                 if let Some(a) = &c.audience {
                     lines.extend(ctx.cond_lines("Audience:", a.loc));
                 }

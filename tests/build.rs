@@ -17,21 +17,26 @@ fn listing(dir: &Path) -> Vec<String> {
     v
 }
 
+/// `omnis build campaigns --out OUT`, which must succeed.
+fn build_campaigns(out: &Path) {
+    let o = omnis(
+        &["build", "campaigns", "--out", out.to_str().unwrap()],
+        root(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn builds_every_campaign_deterministically_and_validly() {
     let out1 = tempfile::tempdir().unwrap();
     let out2 = tempfile::tempdir().unwrap();
     for out in [&out1, &out2] {
-        let o = omnis(
-            &["build", "campaigns", "--out", out.path().to_str().unwrap()],
-            root(),
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        build_campaigns(out.path());
     }
     let files = listing(out1.path());
     // Every campaign of campaigns/ has a plan.
@@ -97,6 +102,78 @@ fn builds_every_campaign_deterministically_and_validly() {
             !text.contains(root().to_str().unwrap()),
             "{f} holds an absolute path"
         );
+    }
+}
+
+/// The project part of the manifest (format 1.1): the campaigns in entry
+/// order with their priorities and plan files, and the channels with their
+/// kind, consent, quiet hours and limits, as `campaigns/audience.omni`
+/// declares them.
+#[test]
+fn the_manifest_carries_entry_order_and_channels() {
+    let out = tempfile::tempdir().unwrap();
+    build_campaigns(out.path());
+    let text = common::read(&out.path().join("omnis-manifest.json"));
+    let m = omnis::plan::manifest::Manifest::parse(&text).unwrap();
+    assert_eq!(m.format_version, "1.1");
+    // Every plan once, in entry order: priority highest first, then name.
+    let order: Vec<(u8, &str)> = m
+        .entry_order
+        .iter()
+        .map(|c| (c.priority, c.campaign.as_str()))
+        .collect();
+    assert_eq!(order.len(), m.plans.len());
+    let mut sorted = order.clone();
+    sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    assert_eq!(order, sorted);
+    assert_eq!(
+        &order[..4],
+        [
+            (10, "cart_recovery"),
+            (10, "new_subscriber"),
+            (10, "post_purchase"),
+            (2, "shoe_browsers")
+        ]
+    );
+    assert!(order.contains(&(1, "browse_abandonment")));
+    assert!(order.contains(&(0, "win_back")));
+    for c in &m.entry_order {
+        assert_eq!(c.file, format!("{}.plan.json", c.campaign));
+        assert!(m.plans.iter().any(|p| p.file == c.file), "{}", c.file);
+    }
+    // The channels, as declared in campaigns/audience.omni.
+    let sms = &m.channels["sms"];
+    assert_eq!(sms.kind, "sms");
+    assert_eq!(sms.consent.as_deref(), Some("sms_opt_in"));
+    let q = sms.quiet_hours.as_ref().unwrap();
+    assert_eq!((q.from.as_str(), q.to.as_str()), ("20:00", "09:00"));
+    assert_eq!(
+        sms.limits
+            .iter()
+            .map(|l| (l.count, l.per))
+            .collect::<Vec<_>>(),
+        [(1, 86_400)]
+    );
+    let email = &m.channels["email"];
+    assert_eq!(email.consent.as_deref(), Some("email_opt_in"));
+    assert_eq!(
+        email
+            .limits
+            .iter()
+            .map(|l| (l.count, l.per))
+            .collect::<Vec<_>>(),
+        [(3, 86_400)]
+    );
+    assert_eq!(m.channels["push"].kind, "push");
+    // A channel appears only when some plan sends on it, and then as that
+    // plan declares it.
+    for p in &m.plans {
+        let plan: serde_json::Value =
+            serde_json::from_str(&common::read(&out.path().join(&p.file))).unwrap();
+        for (name, decl) in plan["channels"].as_object().unwrap() {
+            let listed = serde_json::to_value(&m.channels[name]).unwrap();
+            assert_eq!(&listed, decl, "channel {name} of {}", p.file);
+        }
     }
 }
 

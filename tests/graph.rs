@@ -428,3 +428,35 @@ fn cli_graph_with_errors_shows_them_and_draws_nothing() {
     assert!(o.stdout.is_empty());
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown-name"));
 }
+
+/// `--overview`: one box per campaign; `start together` between campaigns
+/// one person enters at once, `kept apart` (grey) where a guard or
+/// disjoint audiences exclude it, `goal EVENT` arrows for hand-offs.
+#[test]
+fn overview_mermaid_and_dot() {
+    let a = load(&root().join("tests/fixtures/graph_overview"));
+    let mermaid = diagram::render_overview(&a, Format::Mermaid);
+    insta::assert_snapshot!("overview_mermaid", mermaid);
+    let dot = diagram::render_overview(&a, Format::Dot);
+    insta::assert_snapshot!("overview_dot", dot);
+    // Graphviz parses it, when installed.
+    if Command::new("dot").arg("-V").output().is_ok() {
+        run_dot(&dot, "overview");
+    }
+}
+
+#[test]
+fn cli_graph_overview() {
+    let dir = root().join("tests/fixtures/graph_overview");
+    let o = omnis(&["graph", ".", "--overview", "--format", "dot"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("digraph \"Campaign overview\" {"), "{out}");
+    assert!(
+        out.contains("n0 -> n4 [label=\"goal order_placed\"]"),
+        "{out}"
+    );
+    // One campaign or the overview, not both.
+    let o = omnis(&["graph", ".", "--overview", "--campaign", "thanks"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -4,9 +4,19 @@ use std::path::PathBuf;
 
 use super::{analyze_clean, no_sources, GraphFormat, Output, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 
+/// What `omnis graph` draws.
+pub(super) enum What<'a> {
+    /// Every campaign of the named files, one journey each.
+    Every,
+    /// One campaign's journey (`--campaign NAME`).
+    Campaign(&'a str),
+    /// How the campaigns relate (`--overview`).
+    Overview,
+}
+
 pub(super) fn graph(
     paths: Vec<PathBuf>,
-    campaign: Option<&str>,
+    what: What<'_>,
     format: GraphFormat,
     allow_empty: bool,
     out: &mut Output,
@@ -22,7 +32,12 @@ pub(super) fn graph(
         GraphFormat::Mermaid => crate::diagram::Format::Mermaid,
         GraphFormat::Dot => crate::diagram::Format::Dot,
     };
-    match crate::diagram::render(&analysis, campaign, format) {
+    let drawn = match what {
+        What::Overview => Ok(crate::diagram::render_overview(&analysis, format)),
+        What::Every => crate::diagram::render(&analysis, None, format),
+        What::Campaign(name) => crate::diagram::render(&analysis, Some(name), format),
+    };
+    match drawn {
         Ok(text) => {
             if text.is_empty() && !out.quiet() {
                 eprintln!("note: no campaigns in the named files");

@@ -67,6 +67,7 @@ fn dot_body(d: &Diagram, prefix: &str, indent: &str, out: &mut String) {
             EdgeStyle::Normal => {}
             EdgeStyle::Back => attrs.push("style=dashed".into()),
             EdgeStyle::Ends => attrs.push("style=dotted, arrowhead=empty".into()),
+            EdgeStyle::Together => attrs.push("style=dotted, dir=none".into()),
         }
         if e.dead {
             if e.style == EdgeStyle::Normal {

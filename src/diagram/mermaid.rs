@@ -59,6 +59,7 @@ pub fn mermaid(d: &Diagram) -> String {
         let arrow = match e.style {
             EdgeStyle::Normal => "-->",
             EdgeStyle::Back | EdgeStyle::Ends => "-.->",
+            EdgeStyle::Together => "-.-",
         };
         let label = e
             .label

@@ -1,7 +1,9 @@
 //! The build manifest: `omnis-manifest.json`, written by `omnis build` in
 //! its output folder, last, atomically. It lists the plans of that build
 //! (file name and SHA-256 of the file's bytes): the set a runner should
-//! load. `docs/plan-format.md` ("The output folder") says what a runner
+//! load; and (format 1.1) what a runner needs to enforce the rules that
+//! span campaigns: the campaigns in entry order with their priorities, and
+//! the channels with their consent, limits and quiet hours. `docs/plan-format.md` ("The output folder") says what a runner
 //! can rely on; the JSON Schema is `schema/manifest.schema.json`,
 //! generated from these types ([`schema_json`]; `tests/schemas.rs` keeps
 //! the file up to date).
@@ -9,18 +11,22 @@
 //! Like plans, a manifest is deterministic (no timestamps, no absolute
 //! paths, plans sorted by file name) and versioned: [`FORMAT_VERSION`] is
 //! `major.minor`, a minor version only adds fields, and a reader rejects a
-//! major version it does not know.
+//! major version it does not know. A 1.1 reader reads a 1.0 manifest (the
+//! 1.1 fields are then empty: read the channels and priorities from the
+//! plans); a 1.0 reader ignores the 1.1 fields.
+
+use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Compiler;
+use super::{entry_order, ChannelDecl, Compiler, Plan};
 
 /// The file name of the manifest, in the output folder.
 pub const MANIFEST_FILE: &str = "omnis-manifest.json";
 
 /// The version of the manifest format this compiler writes.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The major version of [`FORMAT_VERSION`].
 pub const FORMAT_MAJOR: u32 = 1;
@@ -29,13 +35,34 @@ pub const FORMAT_MAJOR: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "Omnis build manifest")]
 pub struct Manifest {
-    /// Manifest format version, `major.minor` (this is `1.0`). A minor
+    /// Manifest format version, `major.minor` (this is `1.1`). A minor
     /// version only adds; readers reject an unknown major.
     pub format_version: String,
     /// The compiler that wrote the build.
     pub compiler: Compiler,
     /// Every plan of the build, sorted by `file`: the folder's current set.
     pub plans: Vec<ManifestEntry>,
+    /// (1.1) Every campaign of the build in entry order: `priority`
+    /// highest first, then campaign name. Campaigns whose triggers fire
+    /// for one person at the same instant are entered in this order.
+    #[serde(default)]
+    pub entry_order: Vec<ManifestCampaign>,
+    /// (1.1) Every channel a plan of the build sends on, by name, as the
+    /// plans declare it: a runner counts its `limits` over the sends of
+    /// every campaign, not per plan.
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelDecl>,
+}
+
+/// One campaign of a build, for entry order (format 1.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ManifestCampaign {
+    /// The campaign.
+    pub campaign: String,
+    /// Its `priority` (0-100, 0 when the campaign sets none).
+    pub priority: u8,
+    /// Its plan file (a `file` of `plans`).
+    pub file: String,
 }
 
 /// One plan of a build.
@@ -52,9 +79,33 @@ pub struct ManifestEntry {
 }
 
 impl Manifest {
-    /// A manifest of this compiler for `plans` (sorted here).
-    pub fn new(mut plans: Vec<ManifestEntry>) -> Manifest {
+    /// A manifest of this compiler for the plans of a build and their
+    /// file entries, `entries[i]` the file of `built[i]` (sorted here).
+    pub fn new(built: &[Plan], entries: Vec<ManifestEntry>) -> Manifest {
+        assert_eq!(built.len(), entries.len(), "one entry per plan");
+        let built: Vec<(&Plan, ManifestEntry)> = built.iter().zip(entries).collect();
+        let mut plans: Vec<ManifestEntry> = built.iter().map(|(_, e)| e.clone()).collect();
         plans.sort_by(|a, b| a.file.cmp(&b.file));
+        let mut order: Vec<&(&Plan, ManifestEntry)> = built.iter().collect();
+        order.sort_by(|(a, _), (b, _)| {
+            entry_order((a.priority, &a.campaign), (b.priority, &b.campaign))
+        });
+        let entry_order = order
+            .into_iter()
+            .map(|(p, e)| ManifestCampaign {
+                campaign: p.campaign.clone(),
+                priority: p.priority,
+                file: e.file.clone(),
+            })
+            .collect();
+        // Channels are declared once per program: every plan that uses one
+        // carries the same declaration.
+        let mut channels = BTreeMap::new();
+        for (p, _) in &built {
+            for (name, decl) in &p.channels {
+                channels.entry(name.clone()).or_insert_with(|| decl.clone());
+            }
+        }
         Manifest {
             format_version: FORMAT_VERSION.to_string(),
             compiler: Compiler {
@@ -62,6 +113,8 @@ impl Manifest {
                 version: env!("CARGO_PKG_VERSION").into(),
             },
             plans,
+            entry_order,
+            channels,
         }
     }
 
@@ -111,11 +164,29 @@ mod tests {
             file: format!("{c}.plan.json"),
             sha256: "00".into(),
         };
-        let m = Manifest::new(vec![entry("b"), entry("a")]);
-        assert_eq!(m.plans[0].campaign, "a");
+        let m = Manifest {
+            format_version: FORMAT_VERSION.into(),
+            compiler: Compiler {
+                name: "omnis".into(),
+                version: "0".into(),
+            },
+            plans: vec![entry("a")],
+            entry_order: Vec::new(),
+            channels: BTreeMap::new(),
+        };
         assert_eq!(Manifest::parse(&m.to_json()).unwrap(), m);
-        let other = m.to_json().replace("\"1.0\"", "\"2.0\"");
+        let other = m.to_json().replace("\"1.1\"", "\"2.0\"");
         let e = Manifest::parse(&other).unwrap_err();
         assert!(e.contains("version 2.0 is not supported"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_1_0_manifest_without_the_project_fields() {
+        let text = r#"{"format_version": "1.0",
+            "compiler": {"name": "omnis", "version": "0.1.0"},
+            "plans": [{"campaign": "a", "file": "a.plan.json", "sha256": "00"}]}"#;
+        let m = Manifest::parse(text).unwrap();
+        assert_eq!(m.plans.len(), 1);
+        assert!(m.entry_order.is_empty() && m.channels.is_empty());
     }
 }

@@ -522,6 +522,14 @@ pub enum Expr {
     InCampaign { campaign: String },
 }
 
+/// The entry order of campaigns, given each one's `(priority, name)`:
+/// highest priority first, then by name. Campaigns whose triggers fire for
+/// one person at the same instant are entered in this order (the runtime's
+/// `Project`, the build manifest's `entry_order`).
+pub fn entry_order(a: (u8, &str), b: (u8, &str)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+}
+
 fn is_zero(n: &u8) -> bool {
     *n == 0
 }

@@ -59,9 +59,7 @@ impl Project {
             .collect::<Result<Vec<_>, _>>()?;
         runtimes.sort_by(|a, b| {
             let (a, b) = (a.compiled(), b.compiled());
-            b.priority
-                .cmp(&a.priority)
-                .then_with(|| a.campaign.cmp(&b.campaign))
+            crate::plan::entry_order((a.priority, &a.campaign), (b.priority, &b.campaign))
         });
         if let Some(w) = runtimes
             .windows(2)

@@ -225,7 +225,7 @@ fn write_manifest(dir: &std::path::Path, plans: &[omnis::plan::Plan]) {
         .collect();
     std::fs::write(
         dir.join("omnis-manifest.json"),
-        Manifest::new(entries).to_json(),
+        Manifest::new(plans, entries).to_json(),
     )
     .unwrap();
 }

@@ -307,7 +307,7 @@ pub fn build_folder(dir: &Path, plans: &[Plan]) -> Vec<String> {
     let shas = entries.iter().map(|e| e.sha256.clone()).collect();
     std::fs::write(
         dir.join("omnis-manifest.json"),
-        Manifest::new(entries).to_json(),
+        Manifest::new(plans, entries).to_json(),
     )
     .unwrap();
     shas
