@@ -6,48 +6,11 @@ mod common;
 
 use common::{omnis, stderr, stdout, write};
 
-const OLD: &str = r#"profile { email: text }
-event signup { source: text }
-event order_placed { total: number }
-channel ads { kind ads }
-message hello { channel ads template "hello" }
-message nudge { channel ads template "nudge" }
-message last { channel ads template "last" }
-
-campaign onboarding {
-  trigger signup
-  goal order_placed
-  journey {
-    wait 1d
-    send hello
-    wait 2d
-    send nudge
-    wait 3d
-    send last
-  }
-}
-"#;
+const OLD: &str = include_str!("fixtures/replacement/old.omni");
 
 /// The nudge and its wait removed, the second wait now 3 days: `wait~2`
 /// survives with a new length, the old `wait~3` is gone.
-const NEW: &str = r#"profile { email: text }
-event signup { source: text }
-event order_placed { total: number }
-channel ads { kind ads }
-message hello { channel ads template "hello" }
-message last { channel ads template "last" }
-
-campaign onboarding {
-  trigger signup
-  goal order_placed
-  journey {
-    wait 1d
-    send hello
-    wait 3d
-    send last
-  }
-}
-"#;
+const NEW: &str = include_str!("fixtures/replacement/new.omni");
 
 const SCENARIO: &str = "person: { id: p1 }\nevents:\n  - { at: \"2026-11-20T10:00:00Z\", event: signup, fields: { source: \"web\" } }\n";
 

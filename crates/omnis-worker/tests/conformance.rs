@@ -68,46 +68,9 @@ fn generated_populations_run_on_temporal_as_in_simulate() {
 
 /// The plan of `tests/replacement.rs`, before and after: a send and its
 /// wait removed, another wait lengthened.
-const OLD: &str = r#"profile { email: text }
-event signup { source: text }
-event order_placed { total: number }
-channel ads { kind ads }
-message hello { channel ads template "hello" }
-message nudge { channel ads template "nudge" }
-message last { channel ads template "last" }
+const OLD: &str = include_str!("../../../tests/fixtures/replacement/old.omni");
 
-campaign onboarding {
-  trigger signup
-  goal order_placed
-  journey {
-    wait 1d
-    send hello
-    wait 2d
-    send nudge
-    wait 3d
-    send last
-  }
-}
-"#;
-
-const NEW: &str = r#"profile { email: text }
-event signup { source: text }
-event order_placed { total: number }
-channel ads { kind ads }
-message hello { channel ads template "hello" }
-message last { channel ads template "last" }
-
-campaign onboarding {
-  trigger signup
-  goal order_placed
-  journey {
-    wait 1d
-    send hello
-    wait 3d
-    send last
-  }
-}
-"#;
+const NEW: &str = include_str!("../../../tests/fixtures/replacement/new.omni");
 
 #[test]
 fn plans_replaced_mid_journey_run_on_temporal_as_in_simulate() {
