@@ -51,7 +51,7 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::analysis::reach::{self, Reach};
+use crate::analysis::reach::Reach;
 use crate::analysis::sat::{Atom, Window};
 use crate::analysis::timing;
 use crate::codes::Code;
@@ -91,7 +91,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
             if sent.is_empty() {
                 continue;
             }
-            let r = reach::analyze(program, journey);
+            let r = cx.reach(id);
             for ch in sent {
                 let most = program.channel(ch).limits.iter().map(|l| l.count).max();
                 let cap = most.unwrap_or(0) as usize + 1;
