@@ -131,7 +131,7 @@ impl Paths {
 
         // Longest durations and most sends, over the components in
         // topological order (`kosaraju_scc` lists them sinks first).
-        let sccs = petgraph::algo::kosaraju_scc(g);
+        let sccs = crate::analysis::scc::sccs(g);
         let mut comp = vec![0usize; n];
         for (c, members) in sccs.iter().enumerate() {
             for v in members {
