@@ -53,10 +53,17 @@ impl Project {
     /// Compiles every plan (one per campaign, names unique) and orders
     /// them for entry.
     pub fn new(plans: &[Plan]) -> Result<Project, PlanError> {
-        let mut runtimes = plans
-            .iter()
-            .map(Runtime::new)
-            .collect::<Result<Vec<_>, _>>()?;
+        Project::of(
+            plans
+                .iter()
+                .map(Runtime::new)
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    }
+
+    /// A project of plans already compiled (one per campaign, names
+    /// unique), ordered for entry.
+    pub fn of(mut runtimes: Vec<Runtime>) -> Result<Project, PlanError> {
         runtimes.sort_by(|a, b| {
             let (a, b) = (a.compiled(), b.compiled());
             crate::plan::entry_order((a.priority, &a.campaign), (b.priority, &b.campaign))
@@ -71,6 +78,13 @@ impl Project {
             )));
         }
         Ok(Project { runtimes })
+    }
+
+    /// The index of `campaign` in entry order.
+    pub fn position(&self, campaign: &str) -> Option<usize> {
+        self.runtimes
+            .iter()
+            .position(|r| r.compiled().campaign == campaign)
     }
 
     /// The campaigns, in entry order (the indices every call uses).
@@ -170,6 +184,67 @@ impl Project {
         self.with(state, i, |rt, s| {
             Self::collect(out, i, |e| rt.fire(s, timer, at, e))
         });
+    }
+
+    /// Replaces this project's plans by `new`'s for the person at `at`,
+    /// before the inputs of that instant (`docs/plan-format.md`,
+    /// "Replacing a plan"): a campaign of both whose plan `changed` is
+    /// replaced by [`Runtime::replace`] (rules 1 to 3, the shared history
+    /// lent to it); a campaign only `new` has starts, its triggers armed
+    /// from `at`, with the profile and history the person's other
+    /// campaigns hold (by attribute and event name); a campaign only this
+    /// project has is withdrawn (rule 4): its journey ends and nothing more
+    /// is sent. `state` is left in `new`'s entry order, and the actions
+    /// pushed to `out` are indexed by it. `id` is the person's.
+    pub fn replace(
+        &self,
+        new: &Project,
+        id: &str,
+        state: &mut ProjectState,
+        at: i64,
+        changed: impl Fn(&str) -> bool,
+        out: &mut ProjectEffects,
+    ) {
+        let donors: Vec<(&Runtime, &State)> = self.runtimes.iter().zip(&state.states).collect();
+        let started: Vec<Option<State>> = new
+            .runtimes
+            .iter()
+            .map(|rt| match self.position(&rt.compiled().campaign) {
+                Some(_) => None,
+                None => Some(rt.inherit(id, &donors)),
+            })
+            .collect();
+        let mut old: Vec<Option<State>> = std::mem::take(&mut state.states)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut states = Vec::with_capacity(new.runtimes.len());
+        for (i, (rt, fresh)) in new.runtimes.iter().zip(started).enumerate() {
+            let campaign = &rt.compiled().campaign;
+            let mut s = match (fresh, self.position(campaign)) {
+                (Some(s), _) => s,
+                (None, Some(j)) => old[j].take().expect("each campaign once"),
+                (None, None) => unreachable!("a campaign either stays or starts"),
+            };
+            std::mem::swap(&mut s.person.across, &mut state.across);
+            match self.position(campaign) {
+                Some(j) if changed(campaign) => {
+                    Self::collect(out, i, |e| {
+                        self.runtimes[j].replace(rt, &mut s, at, e);
+                    });
+                }
+                Some(_) => {}
+                None => rt.begin(&mut s, at),
+            }
+            std::mem::swap(&mut s.person.across, &mut state.across);
+            states.push(s);
+        }
+        for (rt, s) in self.runtimes.iter().zip(old) {
+            if s.is_some() {
+                super::note_journey(&mut state.across, &rt.compiled().campaign, false);
+            }
+        }
+        state.states = states;
     }
 
     /// Whether the runner's bounds stopped the person in every campaign.

@@ -20,21 +20,30 @@ fn scenario_files_run_on_temporal_as_in_simulate() {
     for path in common::scenario_files() {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let campaign = name.strip_suffix(".scenario.yaml").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         if campaign == "project" {
-            // Every campaign of the folder run together (`runtime::Project`,
-            // as `simulate` without `--campaign` runs it): the worker still
-            // runs each plan on its own state (docs/runner.md, "Several
-            // campaigns"), so this timeline is not one it can match yet.
+            // Every campaign of the folder run together, as `omnis
+            // simulate campaigns` runs them (`runtime::Project`: entry
+            // order, channel limits across campaigns, `in campaign`).
+            let mut all = plans.clone();
+            let first = all.remove(0);
+            cases.push(Case {
+                name: campaign.to_string(),
+                plan: first,
+                others: all,
+                scenario: Scenario::from_yaml(&text).unwrap(),
+                replacement: None,
+            });
             continue;
         }
         let plan = plans
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign `{campaign}` in campaigns/"));
-        let text = std::fs::read_to_string(&path).unwrap();
         cases.push(Case {
             name: campaign.to_string(),
             plan: plan.clone(),
+            others: Vec::new(),
             scenario: Scenario::from_yaml(&text).unwrap(),
             replacement: None,
         });
@@ -43,6 +52,11 @@ fn scenario_files_run_on_temporal_as_in_simulate() {
     let compared = common::conform(cases);
     assert!(
         compared.people >= 15 && compared.entries >= 60,
+        "{compared:?}"
+    );
+    // The project scenario's people went through several campaigns.
+    assert!(
+        compared.project_entries >= 30 && compared.project_campaigns.len() >= 5,
         "{compared:?}"
     );
 }
@@ -55,6 +69,7 @@ fn generated_populations_run_on_temporal_as_in_simulate() {
             name: format!("population/{}", plan.campaign),
             scenario: generate_people(&plan, 12, 7),
             plan,
+            others: Vec::new(),
             replacement: None,
         })
         .collect();
@@ -84,6 +99,7 @@ fn plans_replaced_mid_journey_run_on_temporal_as_in_simulate() {
             name: format!("replaced/{hours}h"),
             scenario: generate_people(&old, 10, hours),
             plan: old.clone(),
+            others: Vec::new(),
             replacement: Some((new.clone(), When::After(hours as i64 * 3600))),
         });
     }

@@ -27,6 +27,7 @@ fn cart_recovery() -> Case {
     Case {
         name: "cart_recovery".into(),
         plan,
+        others: Vec::new(),
         scenario: Scenario::from_yaml(&text).unwrap(),
         replacement: None,
     }
@@ -42,20 +43,19 @@ async fn start_people(
     Vec<tokio::task::JoinHandle<()>>,
     BTreeMap<String, Vec<serde_json::Value>>,
 ) {
-    let sim = omnis::simulate::Simulator::new(&case.plan).unwrap();
-    let prepared = sim.prepare(&case.scenario).unwrap();
+    let (timelines, span) = common::simulate(case, &case.scenario);
     let sha = common::load(&case.plan);
     let mut handles = Vec::new();
     let mut expected = BTreeMap::new();
-    for (timeline, p) in sim.run(&prepared).into_iter().zip(&case.scenario.people) {
+    for (timeline, p) in timelines.into_iter().zip(&case.scenario.people) {
         handles.push(
             common::start_scenario_person(
                 client,
                 target,
                 &target.prefix,
                 p,
-                (&sha, None),
-                &prepared,
+                (vec![sha.clone()], None),
+                span,
                 None,
             )
             .await,
