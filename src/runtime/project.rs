@@ -120,11 +120,81 @@ impl Project {
         r
     }
 
-    /// Runs `f` with a fresh [`Effects`] and moves what it produced into
-    /// `out`, each action with its campaign.
-    fn collect(out: &mut ProjectEffects, i: usize, f: impl FnOnce(&mut Effects)) {
+    /// Runs `f` on campaign `i` (lending it the shared history) with a
+    /// fresh [`Effects`], and moves what it produced into `out`, each
+    /// action with its campaign. A profile write (`set`, `unset`) it made
+    /// is then given to the person's other campaigns that declare the
+    /// attribute, in entry order, as a profile update at that instant
+    /// (`docs/plan-format.md`, `set`), and so on for what those do.
+    fn call(
+        &self,
+        state: &mut ProjectState,
+        i: usize,
+        out: &mut ProjectEffects,
+        f: impl FnOnce(&Runtime, &mut State, &mut Effects),
+    ) {
         let mut e = Effects::default();
-        f(&mut e);
+        self.with(state, i, |rt, s| f(rt, s, &mut e));
+        self.spread(state, vec![(i, e)], out);
+    }
+
+    /// Moves what calls produced into `out` (`done`: per call, its
+    /// campaign and effects, in order), giving the profile writes among
+    /// them to the other campaigns as [`Project::call`] says.
+    fn spread(
+        &self,
+        state: &mut ProjectState,
+        done: Vec<(usize, Effects)>,
+        out: &mut ProjectEffects,
+    ) {
+        let mut queue = std::collections::VecDeque::from(done);
+        while let Some((i, e)) = queue.pop_front() {
+            let writes = self.writes(state, i, &e.actions);
+            Self::collect(out, i, e);
+            for (at, attr, value) in writes {
+                for (j, rt) in self.runtimes.iter().enumerate() {
+                    let Some(&a) = rt.compiled().attr_index.get(&attr) else {
+                        continue;
+                    };
+                    if j == i {
+                        continue;
+                    }
+                    let input = Input {
+                        at,
+                        kind: super::InputKind::Set(vec![(a, value.clone())]),
+                    };
+                    let mut e = Effects::default();
+                    self.with(state, j, |rt, s| rt.handle(s, &input, &mut e));
+                    queue.push_back((j, e));
+                }
+            }
+        }
+    }
+
+    /// The profile writes among campaign `i`'s actions: instant,
+    /// attribute, and the value written (read from the campaign's profile,
+    /// which holds it typed).
+    fn writes(
+        &self,
+        state: &ProjectState,
+        i: usize,
+        actions: &[Entry],
+    ) -> Vec<(i64, String, Option<Val>)> {
+        let c = self.runtimes[i].compiled();
+        actions
+            .iter()
+            .filter_map(|a| match &a.what {
+                super::What::Set { attribute, .. } => {
+                    let v = state.states[i].person.attrs[c.attr_index[attribute]].clone();
+                    Some((a.at, attribute.clone(), v))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Moves what a call on campaign `i` produced into `out`.
+    fn collect(out: &mut ProjectEffects, i: usize, e: Effects) {
         out.actions.extend(e.actions.into_iter().map(|a| (i, a)));
         if out.refused.len() <= i {
             out.refused.resize(i + 1, Refused::default());
@@ -155,9 +225,7 @@ impl Project {
     /// order.
     pub fn handle(&self, state: &mut ProjectState, inputs: &[Input], out: &mut ProjectEffects) {
         for (i, input) in inputs.iter().enumerate() {
-            self.with(state, i, |rt, s| {
-                Self::collect(out, i, |e| rt.handle(s, input, e))
-            });
+            self.call(state, i, out, |rt, s, e| rt.handle(s, input, e));
         }
     }
 
@@ -181,9 +249,7 @@ impl Project {
         at: i64,
         out: &mut ProjectEffects,
     ) {
-        self.with(state, i, |rt, s| {
-            Self::collect(out, i, |e| rt.fire(s, timer, at, e))
-        });
+        self.call(state, i, out, |rt, s, e| rt.fire(s, timer, at, e));
     }
 
     /// Replaces this project's plans by `new`'s for the person at `at`,
@@ -219,6 +285,7 @@ impl Project {
             .map(Some)
             .collect();
         let mut states = Vec::with_capacity(new.runtimes.len());
+        let mut done = Vec::new();
         for (i, (rt, fresh)) in new.runtimes.iter().zip(started).enumerate() {
             let campaign = &rt.compiled().campaign;
             let mut s = match (fresh, self.position(campaign)) {
@@ -229,9 +296,9 @@ impl Project {
             std::mem::swap(&mut s.person.across, &mut state.across);
             match self.position(campaign) {
                 Some(j) if changed(campaign) => {
-                    Self::collect(out, i, |e| {
-                        self.runtimes[j].replace(rt, &mut s, at, e);
-                    });
+                    let mut e = Effects::default();
+                    self.runtimes[j].replace(rt, &mut s, at, &mut e);
+                    done.push((i, e));
                 }
                 Some(_) => {}
                 None => rt.begin(&mut s, at),
@@ -245,6 +312,8 @@ impl Project {
             }
         }
         state.states = states;
+        // The journeys carried on may have written the profile.
+        new.spread(state, done, out);
     }
 
     /// Whether the runner's bounds stopped the person in every campaign.

@@ -447,3 +447,88 @@ fn a_campaign_added_inherits_the_profile_and_history_and_a_withdrawn_one_ends() 
     assert_eq!(state.states.len(), 1);
     assert_eq!(state.across.journeys, ["cart_again"]);
 }
+
+const OPT_OUT: &str = r#"profile {
+  email: text
+  email_opt_in: bool
+}
+event signup { source: text }
+event ping { n: number }
+channel email { consent email_opt_in }
+message later { channel email template "later" }
+
+campaign opt_out {
+  trigger signup
+  journey {
+    set email_opt_in = false
+  }
+}
+
+campaign mailer {
+  trigger ping
+  reentry always
+  journey {
+    send later
+  }
+}
+"#;
+
+#[test]
+fn a_profile_write_in_one_campaign_is_a_profile_update_for_the_others() {
+    let a = crate::driver::analyze_source(OPT_OUT).unwrap();
+    assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+    let pr = Project::new(&crate::plan::emit::emit_all(&a.program, &a.sources)).unwrap();
+    let attrs = pr
+        .runtimes()
+        .iter()
+        .map(|rt| {
+            let c = rt.compiled();
+            c.attrs
+                .iter()
+                .map(|(name, _)| match name.as_str() {
+                    "email_opt_in" => Some(Val::Bool(true)),
+                    _ => Some(Val::Text("a@example.com".into())),
+                })
+                .collect()
+        })
+        .collect();
+    let mut state = pr.new_state("p1", attrs);
+    let t0 = at("2026-11-20T10:00:00Z");
+    pr.begin(&mut state, t0);
+    let event = |name: &str, t: i64| -> Vec<Input> {
+        pr.runtimes()
+            .iter()
+            .map(|rt| {
+                let c = rt.compiled();
+                let kind = match c.event_index.get(name) {
+                    Some(&e) => InputKind::Event(e, vec![None; c.events[e].fields.len()]),
+                    None => InputKind::Ignored,
+                };
+                Input { at: t, kind }
+            })
+            .collect()
+    };
+    let mut out = ProjectEffects::default();
+    pr.handle(&mut state, &event("ping", t0), &mut out);
+    pr.handle(&mut state, &event("signup", t0 + 1), &mut out);
+    pr.handle(&mut state, &event("ping", t0 + 2), &mut out);
+    let names: Vec<&str> = pr
+        .runtimes()
+        .iter()
+        .map(|r| r.compiled().campaign.as_str())
+        .collect();
+    let got: Vec<String> = out
+        .actions
+        .iter()
+        .filter(|(_, e)| !matches!(e.what, What::Entered | What::Completed))
+        .map(|(c, e)| format!("{} {}", names[*c], e.human()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "mailer 2026-11-20T10:00:00Z send later (email)",
+            "opt_out 2026-11-20T10:00:01Z set email_opt_in = false",
+            "mailer 2026-11-20T10:00:02Z skip later (email): no_consent",
+        ]
+    );
+}

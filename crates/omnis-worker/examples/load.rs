@@ -104,6 +104,7 @@ async fn run(n: usize, cli: String) {
         webhooks: [("*".to_string(), hook_url)].into(),
         journal: Some(journal.clone()),
         dry_run: false,
+        profile_webhook: None,
         timeout: Duration::from_secs(10),
     };
     let mut worker = service::worker(client.clone(), &target, sinks).unwrap();

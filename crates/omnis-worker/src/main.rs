@@ -61,6 +61,9 @@ struct RunArgs {
     /// A channel's own webhook: `CHANNEL=URL` (repeatable).
     #[arg(long, value_name = "CHANNEL=URL")]
     channel_webhook: Vec<String>,
+    /// The webhook profile writes (`set`/`unset` steps) are posted to.
+    #[arg(long, value_name = "URL")]
+    profile_webhook: Option<String>,
     /// Append every action (sends, skips, entries, exits...) to this JSONL
     /// file.
     #[arg(long, value_name = "FILE")]
@@ -208,6 +211,7 @@ async fn run(args: RunArgs) -> Result<()> {
     }
     let sinks = SinkConfig {
         webhooks,
+        profile_webhook: args.profile_webhook.clone(),
         journal: args.journal.clone(),
         dry_run: args.dry_run,
         timeout: Duration::from_secs(args.webhook_timeout),
