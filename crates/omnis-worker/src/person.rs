@@ -164,8 +164,10 @@ impl Person {
     /// Takes a signal: duplicates (by message id) dropped, inputs the
     /// plans reject dropped (the intake checks them first), the rest
     /// queued at their instants (a late one at the last instant handled).
-    /// Returns what was dropped and why.
-    pub fn take(&mut self, batch: Batch) -> Vec<String> {
+    /// A new set of plans takes effect at the batch's `plans_at`, else
+    /// `now` (never before the last instant handled). Returns what was
+    /// dropped and why.
+    pub fn take(&mut self, batch: Batch, now: i64) -> Vec<String> {
         let mut dropped = Vec::new();
         if let Some(mut set) = batch.plans {
             // Every signal of the intake carries its set: only a change
@@ -178,7 +180,7 @@ impl Person {
             running.sort();
             set.sort();
             if running != set {
-                let at = batch.plans_at.unwrap_or(self.c.last).max(self.c.last);
+                let at = batch.plans_at.unwrap_or(now).max(self.c.last);
                 self.push(at, Due::Plans(set));
             }
         }
@@ -426,9 +428,9 @@ campaign pinger {
             plans: Some(vec![sha.clone()]),
             plans_at: None,
         };
-        p.take(batch("m1"));
-        p.take(batch("m1"));
-        p.take(batch("m2"));
+        p.take(batch("m1"), start);
+        p.take(batch("m1"), start);
+        p.take(batch("m2"), start);
         assert_eq!(p.c.pending.len(), 2, "{:?}", p.c.pending);
         p.begin().unwrap();
         let kinds = drain(&mut p, start);
@@ -456,7 +458,7 @@ campaign pinger {
             start * 1000,
         )
         .unwrap();
-        p.take(early());
+        p.take(early(), start);
         p.begin().unwrap();
         assert_eq!(
             drain(&mut p, start),
@@ -468,12 +470,12 @@ campaign pinger {
         );
         // A backfill from 10:00: the 9:00 ping is history only.
         let mut p = Person::new("bob", &[sha], &BTreeMap::new(), Some(start), 0).unwrap();
-        p.take(early());
+        p.take(early(), start);
         p.begin().unwrap();
         assert!(drain(&mut p, start).is_empty());
         // After the start, a late input happens at the last instant handled.
         p.c.last = t("2026-11-20T12:00:00Z");
-        p.take(early());
+        p.take(early(), start);
         assert_eq!(p.c.pending[0].0, t("2026-11-20T12:00:00Z"));
     }
 

@@ -106,3 +106,24 @@ fn plans_replaced_mid_journey_run_on_temporal_as_in_simulate() {
     let compared = common::conform(cases);
     assert!(compared.replaced >= 10, "{compared:?}");
 }
+
+#[test]
+fn a_new_build_pushed_to_running_people_replaces_their_plans_as_in_simulate() {
+    // The people got their events at the start and wait, each at some
+    // point of the journey; the worker pushes the new build to every
+    // running workflow (not waiting for a person's next event), and the
+    // replacement happens at its instant, as `simulate --replace-with`.
+    let old = common::plan_of(OLD);
+    let new = common::plan_of(NEW);
+    let compared = common::conform_with(
+        vec![Case {
+            name: "pushed".into(),
+            scenario: generate_people(&old, 20, 30),
+            plan: old,
+            others: Vec::new(),
+            replacement: Some((new, When::After(30 * 3600))),
+        }],
+        true,
+    );
+    assert!(compared.replaced >= 3, "{compared:?}");
+}

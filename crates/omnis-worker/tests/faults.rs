@@ -225,7 +225,27 @@ enum Fault {
     KillWorker,
     /// The Temporal dev server stops and starts again on its database.
     RestartServer,
+    /// Not a fault: a new build (`send b` became `send c`) is written to
+    /// the plans folder; the worker loads it and pushes it to the running
+    /// people, who get `c` after their wait with no event of theirs.
+    NewBuild,
 }
+
+/// [`TWO_STEP`]'s next version.
+const TWO_STEP_C: &str = r#"event ping { n: number }
+channel ads { kind ads }
+message a { channel ads template "a" }
+message c { channel ads template "c" }
+
+campaign two_step {
+  trigger ping
+  journey {
+    send a
+    wait 15s
+    send c
+  }
+}
+"#;
 
 /// People ping on a dev server (real time), with the worker in its own
 /// process (`omnis-worker run`); once each got `a`, during their 15 s
@@ -282,7 +302,7 @@ fn two_step_with(fault: Fault) {
                 .arg("--plans")
                 .arg(&plans_dir)
                 .args(["--address", &target.address, "--task-queue", "faults"])
-                .args(["--workflow-prefix", "faults/", "--no-http"])
+                .args(["--workflow-prefix", "faults/", "--no-http", "--reload", "1"])
                 .arg("--journal")
                 .arg(&journal)
                 .stderr(std::process::Stdio::null())
@@ -362,9 +382,17 @@ fn two_step_with(fault: Fault) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 start(config).await
             }
+            Fault::NewBuild => {
+                common::build_folder(&plans_dir, &[common::plan_of(TWO_STEP_C)]);
+                server
+            }
+        };
+        let want: &[&str] = match fault {
+            Fault::NewBuild => &["entered", "send a", "replaced", "send c", "completed"],
+            _ => &["entered", "send a", "send b", "completed"],
         };
         for _ in 0..900 {
-            if all_have(4) {
+            if all_have(want.len()) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -374,7 +402,7 @@ fn two_step_with(fault: Fault) {
         let after = kinds();
         assert_eq!(after.len(), people.len());
         for (p, k) in &after {
-            assert_eq!(k, &["entered", "send a", "send b", "completed"], "{p}");
+            assert_eq!(k, want, "{p}");
         }
         worker.kill().await.unwrap();
         server.shutdown().await.unwrap();
@@ -389,4 +417,9 @@ fn a_worker_killed_mid_journey_is_replaced_without_loss_or_repeat() {
 #[test]
 fn the_temporal_server_restarted_on_its_database_loses_nothing() {
     two_step_with(Fault::RestartServer);
+}
+
+#[test]
+fn a_new_build_reaches_people_mid_wait_without_an_event_of_theirs() {
+    two_step_with(Fault::NewBuild);
 }

@@ -190,6 +190,15 @@ pub struct Compared {
 /// Skips (returns nothing compared) without a test server, unless
 /// `OMNIS_REQUIRE_TEMPORAL` is set.
 pub fn conform(cases: Vec<Case>) -> Compared {
+    conform_with(cases, false)
+}
+
+/// As [`conform`]; with `push`, the new plan of the (one) case is not in
+/// the people's first signal but pushed to the running workflows
+/// (`service::push_plans`, as a worker does on a new build) once all have
+/// started, to take effect at the replacement's instant.
+pub fn conform_with(cases: Vec<Case>, push: bool) -> Compared {
+    assert!(!push || cases.len() == 1, "one case is pushed to at a time");
     let Some(exe) = test_server_binary() else {
         return Compared::default();
     };
@@ -216,14 +225,19 @@ pub fn conform(cases: Vec<Case>) -> Compared {
             let mut shas = vec![load(&case.plan)];
             shas.extend(case.others.iter().map(load));
             let new_sha = case.replacement.as_ref().map(|(p, _)| vec![load(p)]);
+            let prefix = match push {
+                true => target.prefix.clone(),
+                false => format!("{}/", case.name),
+            };
+            let in_signal = new_sha.clone().filter(|_| !push);
             for (timeline, p) in timelines.into_iter().zip(&scenario.people) {
                 handles.push(
                     start_scenario_person(
                         &client,
                         &target,
-                        &format!("{}/", case.name),
+                        &prefix,
                         p,
-                        (shas.clone(), new_sha.clone()),
+                        (shas.clone(), in_signal.clone()),
                         span,
                         Some(20),
                     )
@@ -239,6 +253,14 @@ pub fn conform(cases: Vec<Case>) -> Compared {
                     }
                     expected.push(((case.name.clone(), campaign, p.person.id.clone()), entries));
                 }
+            }
+            if let (true, Some(set)) = (push, &new_sha) {
+                // The server's clock is held until `skip_time`: every
+                // person is still at the start, waiting.
+                let pushed = service::push_plans(&client, &target, set, span.2)
+                    .await
+                    .unwrap();
+                assert_eq!(pushed, scenario.people.len(), "every person running");
             }
         }
         skip_time(&client).await;
