@@ -127,3 +127,38 @@ fn a_new_build_pushed_to_running_people_replaces_their_plans_as_in_simulate() {
     );
     assert!(compared.replaced >= 3, "{compared:?}");
 }
+
+#[test]
+fn a_generated_population_through_every_campaign_runs_as_in_simulate() {
+    // Person k gets the attributes and events each campaign's generator
+    // gives its person k, all together: campaigns meet on shared events,
+    // channel limits and `in campaign` (as `omnis simulate campaigns`).
+    use omnis::plan::time::parse_instant;
+    let mut plans = common::plans();
+    let mut generated = plans.iter().map(|p| generate_people(p, 4, 11));
+    let mut scenario = generated.next().unwrap();
+    for other in generated {
+        scenario.start = scenario.start.min(other.start);
+        for (p, q) in scenario.people.iter_mut().zip(other.people) {
+            for (k, v) in q.person.attributes {
+                p.person.attributes.entry(k).or_insert(v);
+            }
+            p.events.extend(q.events);
+        }
+    }
+    for p in &mut scenario.people {
+        p.events.sort_by_key(|e| parse_instant(&e.at));
+    }
+    let first = plans.remove(0);
+    let compared = common::conform(vec![Case {
+        name: "population/project".into(),
+        plan: first,
+        others: plans,
+        scenario,
+        replacement: None,
+    }]);
+    assert!(
+        compared.project_entries >= 100 && compared.project_campaigns.len() >= 8,
+        "{compared:?}"
+    );
+}
