@@ -119,12 +119,10 @@ fn webhook_run(fail: Option<u32>) -> Option<Run> {
     });
     let hook_state = h.clone();
     let (deliveries, expected) = local.block_on(&rt, async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(hook))
             .with_state(hook_state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let url = format!("{}/hook", common::serve(app).await);
         let mut server = common::start_test_server(exe).await;
         let target = common::target(&server, "webhooks");
         let client = omnis_worker::service::connect(&target).await.unwrap();

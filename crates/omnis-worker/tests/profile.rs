@@ -77,13 +77,11 @@ fn set_and_unset_are_posted_to_the_profile_webhook_once_each() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let local = tokio::task::LocalSet::new();
     let (journal, expected) = local.block_on(&rt, async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new()
             .route("/sends", axum::routing::post(record))
             .route("/profile", axum::routing::post(record))
             .with_state(state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let base = common::serve(app).await;
         let mut server = common::start_test_server(exe).await;
         let target = common::target(&server, "profile");
         let client = omnis_worker::service::connect(&target).await.unwrap();

@@ -131,6 +131,15 @@ pub fn journal(path: &Path) -> BTreeMap<(String, String), Vec<Delivery>> {
     by_person
 }
 
+/// Serves `app` on a free local port; returns its base URL
+/// (`http://127.0.0.1:PORT`).
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
 /// Lets the test server skip time whenever every workflow waits on a
 /// timer (the suite's days of waits take seconds).
 pub async fn skip_time(client: &Client) {
