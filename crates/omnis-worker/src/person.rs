@@ -1,9 +1,11 @@
 //! One person, all their plans: the driver of the runtime core that the
-//! person workflow runs (`crate::workflow`). It does what `simulate`'s
-//! engine does for one plan (record the inputs before the start, `begin`,
-//! then take the earliest of the next input and the runtime's next timer,
-//! an input first on a tie, a plan change before both) for every plan the
-//! person runs, and turns the actions into [`Delivery`]s. It holds no
+//! person workflow runs (`crate::workflow`). The person's plans are one
+//! `runtime::Project` (every rule across campaigns is the core's), driven
+//! as `simulate` drives a whole folder (record the inputs before the
+//! start, `begin`, then take the earliest of the next input and the
+//! project's next timer, an input first on a tie, a plan change before
+//! both, by `Project::replace`), and the actions become [`Delivery`]s. It
+//! holds no
 //! clock: the workflow says which instant is due, and sleeps on Temporal
 //! timers until the next one ([`Person::next_due`]).
 
