@@ -110,8 +110,15 @@ pub async fn push_plans(
         list_open_workflow_executions_request::Filters, ListOpenWorkflowExecutionsRequest,
     };
     let people = format!("{}person/", target.prefix);
-    let mut ids = Vec::new();
+    let batch = Batch {
+        inputs: Vec::new(),
+        plans: Some(set.to_vec()),
+        plans_at: at,
+    };
+    let mut signalled = 0;
     let mut token = Vec::new();
+    // Page by page (1,000 ids at a time), so memory stays bounded however
+    // many people are running.
     loop {
         let request = ListOpenWorkflowExecutionsRequest {
             namespace: target.namespace.clone(),
@@ -129,36 +136,30 @@ pub async fn push_plans(
             .await
             .map_err(|e| anyhow!("listing the running person workflows: {e}"))?
             .into_inner();
-        ids.extend(
-            page.executions
-                .into_iter()
-                .filter_map(|e| e.execution.map(|x| x.workflow_id))
-                .filter(|id| id.starts_with(&people)),
-        );
+        let ids = page
+            .executions
+            .into_iter()
+            .filter_map(|e| e.execution.map(|x| x.workflow_id))
+            .filter(|id| id.starts_with(&people));
+        signalled += futures::stream::iter(ids)
+            .map(|id| {
+                let batch = batch.clone();
+                async move {
+                    client
+                        .get_workflow_handle::<PersonWorkflow>(id)
+                        .signal(PersonWorkflow::events, batch, Default::default())
+                        .await
+                        .is_ok()
+                }
+            })
+            .buffer_unordered(32)
+            .filter(|ok| futures::future::ready(*ok))
+            .count()
+            .await;
         if page.next_page_token.is_empty() {
             break;
         }
         token = page.next_page_token;
     }
-    let batch = Batch {
-        inputs: Vec::new(),
-        plans: Some(set.to_vec()),
-        plans_at: at,
-    };
-    let signalled = futures::stream::iter(ids)
-        .map(|id| {
-            let batch = batch.clone();
-            async move {
-                client
-                    .get_workflow_handle::<PersonWorkflow>(id)
-                    .signal(PersonWorkflow::events, batch, Default::default())
-                    .await
-                    .is_ok()
-            }
-        })
-        .buffer_unordered(32)
-        .filter(|ok| futures::future::ready(*ok))
-        .count()
-        .await;
     Ok(signalled)
 }
