@@ -12,10 +12,13 @@
 //! person) and how long until every person's workflow had replaced its
 //! plan (the `replaced` action delivered).
 
+#[path = "shared/mod.rs"]
+mod shared;
+
 use std::time::{Duration, Instant};
 
 use omnis_worker::deliver::SinkConfig;
-use omnis_worker::service::{self, Target};
+use omnis_worker::service;
 use omnis_worker::wire::{Batch, Inbound, PersonArgs};
 
 const V1: &str = r#"event ping { n: number }
@@ -72,7 +75,6 @@ async fn wait_for(journal: &std::path::Path, kind: &str, n: usize) {
 }
 
 async fn run(n: usize, cli: String) {
-    use temporalio_sdk_core::ephemeral_server::{EphemeralExe, TemporalDevServerConfig};
     let dir = tempfile::tempdir().unwrap();
     let v1 = omnis_worker::plans::add(plan_json(V1).as_bytes()).unwrap();
     let v2 = omnis_worker::plans::add(
@@ -83,23 +85,7 @@ async fn run(n: usize, cli: String) {
         .as_bytes(),
     )
     .unwrap();
-    let mut server = TemporalDevServerConfig::builder()
-        .exe(EphemeralExe::ExistingPath(cli))
-        .namespace("default".to_string())
-        .ip("127.0.0.1".to_string())
-        .ui(false)
-        .log(("pretty".to_string(), "error".to_string()))
-        .build()
-        .start_server_with_output(std::process::Stdio::null(), std::process::Stdio::null())
-        .await
-        .expect("the dev server starts");
-    let target = Target {
-        address: server.target.clone(),
-        task_queue: "push".into(),
-        prefix: "push/".into(),
-        ..Target::default()
-    };
-    let client = service::connect(&target).await.unwrap();
+    let (mut server, target, client) = shared::dev_server(cli, "push").await;
     let journal = dir.path().join("journal.jsonl");
     let sinks = SinkConfig {
         journal: Some(journal.clone()),
