@@ -98,6 +98,12 @@ fn bench(c: &mut Criterion) {
             assert!(published >= 1);
         })
     });
+    // Back to the text without the mistake, for the requests below.
+    cl.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version + 1 }, "contentChanges": [{ "text": good }] }),
+    );
+    cl.request("textDocument/documentSymbol", doc.clone());
     g.sample_size(50);
     // `emailable` in the audience line, `nudge_0` after `send` (line 12).
     g.bench_function("hover", |b| {
