@@ -451,4 +451,78 @@ campaign {name} {{
         assert_eq!(shown(&third), shown(&fresh));
         assert_eq!(third.diagnostics, fresh.diagnostics);
     }
+
+    /// The findings in one file, with everything a renderer shows.
+    fn found_in(a: &Analysis, name: &str) -> Vec<String> {
+        let named = |f: FileId| a.sources.get(f).name.clone();
+        (a.diagnostics.iter())
+            .filter(|d| named(d.file) == name)
+            .map(|d| {
+                let labels: Vec<String> = (d.labels.iter())
+                    .map(|l| format!("{}@{:?}: {}", named(l.file), l.span, l.message))
+                    .collect();
+                format!(
+                    "{} {:?} {:?} {} {:?} {labels:?}",
+                    d.code, d.severity, d.span, d.message, d.help
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_files_closure_reports_what_the_project_check_reports_in_it() {
+        let lonely = format!(
+            "{}segment lonely = email_opt_in\n",
+            campaign("c", "wait 3d")
+        );
+        let twice = format!("{}event signup {{ x: text }}\n", campaign("d", "wait 4d"));
+        let broken = campaign("a", "wait 1d\n    send nope");
+        let b_text = campaign("b", "wait 2d");
+        let d_clean = campaign("d", "wait 4d");
+        // With errors (no unused-declaration anywhere), then without.
+        for (a_text, d_text) in [
+            (broken.clone(), &twice),
+            (campaign("a", "wait 1d"), &d_clean),
+        ] {
+            let files = [
+                ("vocab.omni", VOCAB),
+                ("a.omni", a_text.as_str()),
+                ("b.omni", b_text.as_str()),
+                ("c.omni", lonely.as_str()),
+                ("d.omni", d_text.as_str()),
+            ];
+            let (tree, paths) = project(&files);
+            let session = Session::new();
+            let whole = session.analyze(&tree, &Options { paths }, false).unwrap();
+            let mut left_out = 0;
+            for (name, _) in files {
+                let path = std::path::Path::new(MEMORY_PROJECT).join(name);
+                let alone = session.analyze_closure(&tree, &path, false).unwrap();
+                let mut expected = found_in(&whole, name);
+                let before = expected.len();
+                expected.retain(|d| {
+                    let code = d.split(' ').next().unwrap();
+                    !decided_by_project(crate::codes::lookup(code).unwrap().code)
+                });
+                left_out += before - expected.len();
+                assert_eq!(found_in(&alone, name), expected, "{name}");
+            }
+            // The project decided something the closures left out:
+            // `lonely` is unused once nothing has errors.
+            assert_eq!(left_out > 0, a_text != broken, "{:?}", shown(&whole));
+            let twice_found = shown(&whole).iter().any(|d| d.contains("declared twice"));
+            assert_eq!(twice_found, a_text == broken);
+            // The closures' checks kept every parse of the project's run.
+            session
+                .analyze(
+                    &tree,
+                    &Options {
+                        paths: project(&files).1,
+                    },
+                    false,
+                )
+                .unwrap();
+            assert_eq!(session.cache_stats(), CacheStats { hits: 5, misses: 0 });
+        }
+    }
 }
