@@ -248,7 +248,9 @@ impl Workspace {
 
     /// Checks one open document with its imports; whether it was.
     fn check_alone(&mut self, root: &Path, path: &Path) -> bool {
-        if !self.docs.contains_key(path) {
+        // Another file open in the editor (`omnis.toml`) is read by the
+        // project's check only.
+        if !self.docs.contains_key(path) || !crate::files::walk::is_source_name(path) {
             return false;
         }
         let tree = self.tree(root);
