@@ -69,7 +69,7 @@ pub struct Quick {
 pub struct Done {
     root: PathBuf,
     generation: u64,
-    result: Result<Analysis, String>,
+    result: Result<Checked, String>,
 }
 
 /// A project: its root, its session and its checks.
@@ -299,7 +299,7 @@ impl Workspace {
                 let result =
                     catch_unwind(AssertUnwindSafe(|| session.analyze(&tree, &opts, false)));
                 let result = match result {
-                    Ok(Ok(analysis)) => Ok(analysis),
+                    Ok(Ok(analysis)) => Ok(Checked::new(analysis)),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(panic) => Err(super::panic_message(&panic)),
                 };
@@ -333,13 +333,20 @@ impl Workspace {
         };
         p.running = None;
         p.checked_at = done.generation;
-        match done.result {
-            Ok(analysis) => p.checked = Some(Checked::new(analysis)),
-            Err(e) => {
-                p.checked = None;
-                self.errors.push(e);
-            }
+        let (checked, error) = match done.result {
+            Ok(checked) => (Some(checked), None),
+            Err(e) => (None, Some(e)),
+        };
+        // A project's check is large: freed on a thread of its own, not
+        // in the way of the next message.
+        if let Some(old) = std::mem::replace(&mut p.checked, checked) {
+            let freed = std::thread::Builder::new()
+                .name("omnis-free".into())
+                .spawn(move || drop(old));
+            // Without a thread, freed here (the closure is dropped).
+            drop(freed);
         }
+        self.errors.extend(error);
         p.quick.retain(|_, q| q.generation > done.generation);
         p.unpublished = p.generation == done.generation;
         self.start_checks();
