@@ -7,7 +7,8 @@
 //! 1. at once, on the server's thread, the edited file and its imports
 //!    alone ([`Session::analyze_closure`]): a few files whatever the size
 //!    of the project, so its findings are published within milliseconds;
-//!    requests about the file read this check ([`Quick`]);
+//!    likewise each open document importing it; requests about these
+//!    files read this check ([`Quick`]);
 //! 2. then the whole project, on a thread of its own ([`Done`] comes back
 //!    to the server's loop): the files that import the edited one, the
 //!    cross-campaign lints, unused declarations. Its diagnostics replace
@@ -227,23 +228,63 @@ impl Workspace {
         Overlay::new(&Disk, buffers)
     }
 
-    /// Checks each edited document with its imports (step 1); returns
-    /// the paths checked, whose diagnostics are to be published.
+    /// Checks each edited document with its imports (step 1), and each
+    /// open document importing one, as the project's last check knows
+    /// the imports; returns the paths checked, whose diagnostics are to
+    /// be published.
     pub fn check_edited(&mut self) -> Vec<PathBuf> {
-        let edited: Vec<(PathBuf, PathBuf)> = (self.projects.iter_mut())
-            .flat_map(|(root, p)| {
-                std::mem::take(&mut p.pending)
-                    .into_iter()
-                    .map(|path| (root.clone(), path))
-            })
-            .collect();
         let mut checked = Vec::new();
-        for (root, path) in edited {
-            if self.check_alone(&root, &path) {
-                checked.push(path);
+        let roots: Vec<PathBuf> = self.projects.keys().cloned().collect();
+        for root in roots {
+            let Some(p) = self.projects.get_mut(&root) else {
+                continue;
+            };
+            let edited = std::mem::take(&mut p.pending);
+            if edited.is_empty() {
+                continue;
+            }
+            let importers = self.open_importers(&root, &edited);
+            for path in edited.into_iter().chain(importers) {
+                if self.check_alone(&root, &path) {
+                    checked.push(path);
+                }
             }
         }
         checked
+    }
+
+    /// The open documents of the project at `root` that import one of
+    /// `edited`, directly or not, in its last check, the edited excepted.
+    fn open_importers(&self, root: &Path, edited: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+        let Some(checked) = self.projects.get(root).and_then(|p| p.checked.as_ref()) else {
+            return Vec::new();
+        };
+        let imports = &checked.analysis.imports;
+        let mut importers = vec![Vec::new(); imports.len()];
+        for (f, targets) in imports.iter().enumerate() {
+            for t in targets {
+                importers[t.0 as usize].push(f);
+            }
+        }
+        let mut seen = vec![false; imports.len()];
+        let mut stack: Vec<usize> = (edited.iter())
+            .filter_map(|path| checked.file(path))
+            .map(|f| f.0 as usize)
+            .collect();
+        let mut out = Vec::new();
+        while let Some(f) = stack.pop() {
+            for &g in &importers[f] {
+                if !std::mem::replace(&mut seen[g], true) {
+                    stack.push(g);
+                    let path = &checked.analysis.sources.get(FileId(g as u32)).path;
+                    if self.docs.contains_key(path) && !edited.contains(path) {
+                        out.push(path.clone());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Checks one open document with its imports; whether it was.
@@ -417,5 +458,72 @@ impl Workspace {
             Some(d) => Some(d.url.clone()),
             None => Url::from_file_path(path).ok(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes_in(ws: &Workspace, path: &Path) -> Vec<String> {
+        let (checked, file) = ws.lookup(path).unwrap();
+        (checked.analysis.diagnostics.iter())
+            .filter(|d| d.file == file)
+            .map(|d| format!("{} {}", d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn an_edited_vocabulary_rechecks_its_open_importers_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let vocab = "event signup { source: text }\n";
+        let importer = "import \"vocab.omni\"\nsegment fresh = did signup within 1d\n";
+        let files = [
+            ("omnis.toml", ""),
+            ("vocab.omni", vocab),
+            ("a.omni", importer),
+            ("b.omni", importer),
+            ("c.omni", "segment alone = did nothing within 1d\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        let mut ws = Workspace::new(Some(root.clone()));
+        let open = |ws: &mut Workspace, name: &str, text: &str, version: i32| {
+            let path = root.join(name);
+            let url = Url::from_file_path(&path).unwrap();
+            let text = text.to_string();
+            ws.set(path, Document { url, text, version });
+        };
+        for (name, text) in &files[1..] {
+            if *name != "b.omni" {
+                open(&mut ws, name, text, 1);
+            }
+        }
+        let checked = ws.check_edited();
+        assert_eq!(checked.len(), 3, "{checked:?}");
+        ws.settle(&root);
+        assert!(ws.projects[&root].quick.is_empty());
+
+        // The vocabulary renames its event: the open importer is checked
+        // with it at once (the other open file, importing nothing, is
+        // not); the importer that is not open waits for the project.
+        open(
+            &mut ws,
+            "vocab.omni",
+            &vocab.replace("signup", "signed_up"),
+            2,
+        );
+        let checked = ws.check_edited();
+        assert_eq!(checked, vec![root.join("vocab.omni"), root.join("a.omni")]);
+        let unknown =
+            |codes: Vec<String>| codes.iter().any(|c| c.contains("no event named `signup`"));
+        assert!(unknown(codes_in(&ws, &root.join("a.omni"))));
+        ws.settle(&root);
+        assert!(ws.projects[&root].quick.is_empty());
+        assert!(unknown(codes_in(&ws, &root.join("a.omni"))));
+        assert!(unknown(codes_in(&ws, &root.join("b.omni"))));
+        assert!(!unknown(codes_in(&ws, &root.join("c.omni"))));
     }
 }
