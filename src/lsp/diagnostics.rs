@@ -74,57 +74,55 @@ fn convert_over(
     }
 }
 
-/// The diagnostics to publish for the project at `root`: those of every
-/// file that has some, and an empty list for each file that had some at
-/// the last publication and has none now; and the files that have some.
-pub fn for_project(
-    ws: &Workspace,
-    root: &PathBuf,
-) -> (Vec<PublishDiagnosticsParams>, Vec<PathBuf>) {
+/// The diagnostics to publish for the project at `root`, from its last
+/// check: for each file whose diagnostics differ from those last published
+/// for it (an empty list for a file that had some and has none now),
+/// except the files edited since the check started (their own check's
+/// stand); and every file's diagnostics once these are published (files
+/// with some only).
+pub fn for_project(ws: &Workspace, root: &PathBuf) -> (Vec<PublishDiagnosticsParams>, Shown) {
     let Some(project) = ws.projects.get(root) else {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Shown::new());
     };
-    let mut per_file: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = project
-        .published
-        .iter()
-        .map(|p| (p.clone(), Vec::new()))
-        .collect();
+    let mut now = Shown::new();
     if let Some(checked) = &project.checked {
         let sources = &checked.analysis.sources;
         for d in &checked.analysis.diagnostics {
-            let path = sources.get(d.file).path.clone();
-            if project.quick.contains_key(&path) {
-                // Edited since: its own check's were published.
-                continue;
+            let path = &sources.get(d.file).path;
+            if !project.quick.contains_key(path) {
+                let found = now.entry(path.clone()).or_default();
+                found.push(convert(ws, checked, d));
             }
-            per_file
-                .entry(path)
-                .or_default()
-                .push(convert(ws, checked, d));
         }
     }
-    let mut published = Vec::new();
+    for (path, shown) in &project.published {
+        if project.quick.contains_key(path) {
+            now.insert(path.clone(), shown.clone());
+        }
+    }
+    let files: std::collections::BTreeSet<&PathBuf> =
+        project.published.keys().chain(now.keys()).collect();
     let mut out = Vec::new();
-    for (path, diagnostics) in per_file {
-        let Some(uri) = ws.url_of(&path) else {
+    for path in files {
+        let diagnostics = now.get(path).cloned().unwrap_or_default();
+        if project.published.get(path).map_or(&[][..], |d| d) == diagnostics {
+            continue;
+        }
+        let Some(uri) = ws.url_of(path) else {
             continue;
         };
-        if project.quick.contains_key(&path) {
-            published.push(path.clone());
-            continue;
-        }
-        if !diagnostics.is_empty() {
-            published.push(path.clone());
-        }
-        let version = ws.docs.get(&path).map(|d| d.version);
+        let version = ws.docs.get(path).map(|d| d.version);
         out.push(PublishDiagnosticsParams {
             uri,
             diagnostics,
             version,
         });
     }
-    (out, published)
+    (out, now)
 }
+
+/// The diagnostics last published, by file (files with some only).
+pub type Shown = BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>;
 
 /// The diagnostics to publish for the open document at `path` once it was
 /// checked with its imports ([`Workspace::check_edited`]): those of that

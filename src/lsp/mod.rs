@@ -171,7 +171,7 @@ impl Server<'_> {
                     if params.diagnostics.is_empty() {
                         p.published.remove(&path);
                     } else {
-                        p.published.insert(path);
+                        p.published.insert(path, params.diagnostics.clone());
                     }
                 }
                 self.notify::<note::PublishDiagnostics>(params)?;
@@ -194,7 +194,7 @@ impl Server<'_> {
         for root in roots {
             let (params, published) = diagnostics::for_project(&self.ws, &root);
             if let Some(p) = self.ws.projects.get_mut(&root) {
-                p.published = published.into_iter().collect();
+                p.published = published;
                 p.unpublished = false;
             }
             for p in params {

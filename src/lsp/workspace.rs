@@ -89,8 +89,9 @@ pub struct Project {
     generation: u64,
     /// The generation the check of the project in flight saw, if one is.
     running: Option<u64>,
-    /// The files diagnostics were last published for (to clear them).
-    pub published: BTreeSet<PathBuf>,
+    /// The diagnostics last published, by file (to publish only what
+    /// changes, and to clear what is gone).
+    pub published: super::diagnostics::Shown,
     /// Whether the last project check's diagnostics are still to be
     /// published.
     pub unpublished: bool,
@@ -215,7 +216,7 @@ impl Workspace {
             pending: BTreeSet::new(),
             generation: 0,
             running: None,
-            published: BTreeSet::new(),
+            published: Default::default(),
             unpublished: false,
         })
     }
