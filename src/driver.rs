@@ -90,17 +90,28 @@ impl Analysis {
     }
 }
 
+/// What a run checks: every file found under the paths given, or one
+/// file's import closure as part of its project ([`Session::analyze_closure`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    Whole,
+    Closure,
+}
+
 /// Lowers and lints, campaign by campaign, on every core: every campaign
 /// whose own closure (its file and everything it imports, transitively)
 /// has no errors, so that one broken file does not hide the findings of
 /// the others. Declarations are linted in files whose closure has no
 /// errors; lints that conclude from what the whole program lacks
-/// (`unused-declaration`, `unused-allow`) only when no file has errors.
-/// Errors in `omnis.toml` stop every lint (their levels are unknown).
-fn lower_and_lint(analysis: &mut Analysis) {
+/// (`unused-declaration`, `unused-allow`) and the project stage only when
+/// no file has errors, and never over one file's closure (see
+/// [`decided_by_project`]). Errors in `omnis.toml` stop every lint (their
+/// levels are unknown). One file's closure is small: it is linted on the
+/// calling thread, whose workers may be busy with a check of the project.
+fn lower_and_lint(analysis: &mut Analysis, extent: Extent) {
     use rayon::prelude::*;
-    let whole_program = !analysis.has_errors();
-    let clean = if whole_program {
+    let no_errors = !analysis.has_errors();
+    let clean = if no_errors {
         None
     } else {
         match clean_files(analysis) {
@@ -114,26 +125,41 @@ fn lower_and_lint(analysis: &mut Analysis) {
         .map(|i| CampaignId(i as u32))
         .filter(|&id| is_clean(program.campaign(id).loc.file))
         .collect();
-    let journeys: Vec<Journey> = crate::stack::pool().install(|| {
-        campaigns
-            .par_iter()
-            .map(|&id| crate::graph::lower(program, id))
-            .collect()
-    });
     let scope = Scope {
         declarations: Some(clean.as_deref()),
-        whole_program,
+        whole_program: no_errors && extent == Extent::Whole,
     };
-    let found = lints::run_parallel(
-        program,
-        &journeys,
-        &analysis.sources,
-        &analysis.roots,
-        scope,
-        &analysis.config.lints,
-    );
+    let (sources, roots, config) = (&analysis.sources, &analysis.roots, &analysis.config.lints);
+    let (journeys, found) = match extent {
+        Extent::Whole => {
+            let journeys: Vec<Journey> = crate::stack::pool().install(|| {
+                campaigns
+                    .par_iter()
+                    .map(|&id| crate::graph::lower(program, id))
+                    .collect()
+            });
+            let found = lints::run_parallel(program, &journeys, sources, roots, scope, config);
+            (journeys, found)
+        }
+        Extent::Closure => {
+            let journeys: Vec<Journey> = (campaigns.iter())
+                .map(|&id| crate::graph::lower(program, id))
+                .collect();
+            let cx = lints::LintContext::scoped(program, &journeys, sources, roots, scope);
+            let found = lints::run(&cx, config);
+            (journeys, found)
+        }
+    };
     analysis.journeys = journeys;
     analysis.diagnostics.extend(found);
+}
+
+/// Whether findings of `code` are decided by the whole project only, and
+/// so never reported by a check of one file's closure
+/// ([`Session::analyze_closure`]): the project stage's cross-campaign
+/// lints, and the lints that conclude from what the whole program lacks.
+pub fn decided_by_project(code: Code) -> bool {
+    matches!(code, Code::UnusedDeclaration | Code::UnusedAllow) || lints::is_project_lint(code)
 }
 
 /// Which files (indexed by `FileId`) have no errors in their closure: no
@@ -228,6 +254,27 @@ impl Session {
         })
     }
 
+    /// Checks `file` and everything it imports, as part of its project
+    /// (the project root and `omnis.toml` are those of `file`, as when
+    /// its project is checked), with the parses of earlier runs, on the
+    /// calling thread. Every finding in `file` that its closure decides
+    /// is the one a check of the whole project reports; findings the
+    /// project decides ([`decided_by_project`], and `in campaign` naming a
+    /// campaign declared outside the closure) are left out. This is what
+    /// a language server publishes first after an edit, before the
+    /// project's check.
+    pub fn analyze_closure(
+        &self,
+        tree: &dyn Tree,
+        file: &std::path::Path,
+        deny_warnings: bool,
+    ) -> Result<Analysis, Error> {
+        crate::stack::with_big_stack("omnis", || {
+            let loaded = loader::load_closure(tree, file, &self.cache)?;
+            Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
+        })
+    }
+
     /// What the last run reused and parsed.
     pub fn cache_stats(&self) -> CacheStats {
         self.cache.stats()
@@ -249,9 +296,15 @@ fn analyze_here(
         Some(cache) => loader::load_cached(tree, &paths, cache)?,
         None => loader::load_in(tree, &paths)?,
     };
-    let resolved = resolve::resolve(&loaded);
-    // The syntax trees are not needed past resolution: freed here, before
-    // the journeys are lowered (they are the largest structure of a run).
+    Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
+}
+
+/// The stages after loading: resolve, lower and lint, levels, sorting.
+fn check_loaded(loaded: Loaded, deny_warnings: bool, extent: Extent) -> Analysis {
+    let resolved = match extent {
+        Extent::Whole => resolve::resolve(&loaded),
+        Extent::Closure => resolve::resolve_closure(&loaded),
+    };
     let Loaded {
         sources,
         files,
@@ -265,10 +318,13 @@ fn analyze_here(
     // The syntax trees are not needed past resolve: freed now, their memory
     // serves the journeys and the lints (on every core: 20,000 small trees
     // take a while to free).
-    crate::stack::pool().install(|| {
-        use rayon::prelude::*;
-        files.into_par_iter().for_each(drop);
-    });
+    match extent {
+        Extent::Whole => crate::stack::pool().install(|| {
+            use rayon::prelude::*;
+            files.into_par_iter().for_each(drop);
+        }),
+        Extent::Closure => drop(files),
+    }
     config.lints.deny_warnings |= deny_warnings;
     let mut diagnostics = diagnostics;
     diagnostics.extend(resolved.diagnostics);
@@ -282,7 +338,7 @@ fn analyze_here(
         program: resolved.program,
         diagnostics,
     };
-    lower_and_lint(&mut analysis);
+    lower_and_lint(&mut analysis, extent);
     if analysis.config.lints.deny_warnings {
         for d in &mut analysis.diagnostics {
             d.severity = crate::diagnostic::Severity::Error;
@@ -290,7 +346,7 @@ fn analyze_here(
     }
     let sources = &analysis.sources;
     sort_and_dedup(&mut analysis.diagnostics, |f| sources.get(f).name.clone());
-    Ok(analysis)
+    analysis
 }
 
 #[cfg(test)]
@@ -394,5 +450,79 @@ campaign {name} {{
         let fresh = analyze_in(&buffers, &opts, false).unwrap();
         assert_eq!(shown(&third), shown(&fresh));
         assert_eq!(third.diagnostics, fresh.diagnostics);
+    }
+
+    /// The findings in one file, with everything a renderer shows.
+    fn found_in(a: &Analysis, name: &str) -> Vec<String> {
+        let named = |f: FileId| a.sources.get(f).name.clone();
+        (a.diagnostics.iter())
+            .filter(|d| named(d.file) == name)
+            .map(|d| {
+                let labels: Vec<String> = (d.labels.iter())
+                    .map(|l| format!("{}@{:?}: {}", named(l.file), l.span, l.message))
+                    .collect();
+                format!(
+                    "{} {:?} {:?} {} {:?} {labels:?}",
+                    d.code, d.severity, d.span, d.message, d.help
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_files_closure_reports_what_the_project_check_reports_in_it() {
+        let lonely = format!(
+            "{}segment lonely = email_opt_in\n",
+            campaign("c", "wait 3d")
+        );
+        let twice = format!("{}event signup {{ x: text }}\n", campaign("d", "wait 4d"));
+        let broken = campaign("a", "wait 1d\n    send nope");
+        let b_text = campaign("b", "wait 2d");
+        let d_clean = campaign("d", "wait 4d");
+        // With errors (no unused-declaration anywhere), then without.
+        for (a_text, d_text) in [
+            (broken.clone(), &twice),
+            (campaign("a", "wait 1d"), &d_clean),
+        ] {
+            let files = [
+                ("vocab.omni", VOCAB),
+                ("a.omni", a_text.as_str()),
+                ("b.omni", b_text.as_str()),
+                ("c.omni", lonely.as_str()),
+                ("d.omni", d_text.as_str()),
+            ];
+            let (tree, paths) = project(&files);
+            let session = Session::new();
+            let whole = session.analyze(&tree, &Options { paths }, false).unwrap();
+            let mut left_out = 0;
+            for (name, _) in files {
+                let path = std::path::Path::new(MEMORY_PROJECT).join(name);
+                let alone = session.analyze_closure(&tree, &path, false).unwrap();
+                let mut expected = found_in(&whole, name);
+                let before = expected.len();
+                expected.retain(|d| {
+                    let code = d.split(' ').next().unwrap();
+                    !decided_by_project(crate::codes::lookup(code).unwrap().code)
+                });
+                left_out += before - expected.len();
+                assert_eq!(found_in(&alone, name), expected, "{name}");
+            }
+            // The project decided something the closures left out:
+            // `lonely` is unused once nothing has errors.
+            assert_eq!(left_out > 0, a_text != broken, "{:?}", shown(&whole));
+            let twice_found = shown(&whole).iter().any(|d| d.contains("declared twice"));
+            assert_eq!(twice_found, a_text == broken);
+            // The closures' checks kept every parse of the project's run.
+            session
+                .analyze(
+                    &tree,
+                    &Options {
+                        paths: project(&files).1,
+                    },
+                    false,
+                )
+                .unwrap();
+            assert_eq!(session.cache_stats(), CacheStats { hits: 5, misses: 0 });
+        }
     }
 }

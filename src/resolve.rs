@@ -115,10 +115,26 @@ struct Resolver<'a> {
     closures: Vec<Vec<FileId>>,
     /// The symbol index being recorded.
     index: crate::symbols::IndexBuilder,
+    /// Whether what is loaded is one file's closure, not a whole run
+    /// ([`resolve_closure`]).
+    closure_only: bool,
 }
 
 /// Resolves every loaded file.
 pub fn resolve(loaded: &Loaded) -> Resolved {
+    resolve_with(loaded, false)
+}
+
+/// Resolves one file's import closure, loaded alone, as part of a larger
+/// run: campaigns are one namespace over the whole run, so `in campaign`
+/// naming a campaign the closure does not declare is not reported here
+/// (the check of the whole run decides it); everything else is reported
+/// as [`resolve`] reports it.
+pub fn resolve_closure(loaded: &Loaded) -> Resolved {
+    resolve_with(loaded, true)
+}
+
+fn resolve_with(loaded: &Loaded, closure_only: bool) -> Resolved {
     let closures = loaded.closures();
     let mut r = Resolver {
         loaded,
@@ -127,6 +143,7 @@ pub fn resolve(loaded: &Loaded) -> Resolved {
         names: Default::default(),
         closures,
         index: Default::default(),
+        closure_only,
     };
     r.index_files();
     r.declare_all();

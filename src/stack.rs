@@ -50,7 +50,13 @@ pub fn pool() -> &'static rayon::ThreadPool {
 }
 
 /// Maps `f` over `items` on the [`pool`], keeping the order.
+/// One item is mapped on the calling thread: the pool may be busy with
+/// another caller's work (a language server checks a file while its
+/// project is checked in the background).
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
     use rayon::prelude::*;
+    if items.len() <= 1 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
     pool().install(|| items.par_iter().enumerate().map(|(i, t)| f(i, t)).collect())
 }

@@ -14,6 +14,11 @@ struct Client {
     stdin: ChildStdin,
     incoming: Receiver<Value>,
     notes: Vec<Value>,
+    /// The diagnostics last published for each URI.
+    shown: std::collections::BTreeMap<String, Value>,
+    /// The version of the diagnostics [`Client::diagnostics`] last
+    /// returned, by file name.
+    shown_version: std::collections::HashMap<String, i32>,
     next: i64,
     dir: tempfile::TempDir,
 }
@@ -30,8 +35,25 @@ impl Client {
     fn start() -> Client {
         let dir = tempfile::tempdir().unwrap();
         copy_fixtures(dir.path());
+        Client::start_in(dir)
+    }
+
+    /// A server for the project of `files` (name, text).
+    fn start_with(files: &[(&str, &str)]) -> Client {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        Client::start_in(dir)
+    }
+
+    /// A server for the project in `dir`, run from there (as `omnis
+    /// check` is in [`Client::check`], so that file names in messages
+    /// agree).
+    fn start_in(dir: tempfile::TempDir) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_omnis"))
             .arg("lsp")
+            .current_dir(dir.path())
             .env("OMNIS_LSP_TEST_CRASH", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -67,6 +89,8 @@ impl Client {
             stdin,
             incoming,
             notes: Vec::new(),
+            shown: Default::default(),
+            shown_version: Default::default(),
             next: 0,
             dir,
         };
@@ -104,9 +128,15 @@ impl Client {
     }
 
     fn receive(&mut self) -> Value {
-        self.incoming
+        let m = self
+            .incoming
             .recv_timeout(Duration::from_secs(120))
-            .expect("the server answers")
+            .expect("the server answers");
+        if m["method"] == "textDocument/publishDiagnostics" {
+            let uri = m["params"]["uri"].as_str().unwrap().to_string();
+            self.shown.insert(uri, m["params"]["diagnostics"].clone());
+        }
+        m
     }
 
     /// The result, or the error object.
@@ -153,17 +183,60 @@ impl Client {
         let is_it = |m: &Value| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri)
         };
-        if let Some(i) = self.notes.iter().position(is_it) {
-            let m = self.notes.remove(i);
-            return m["params"]["diagnostics"].as_array().unwrap().clone();
-        }
+        let m = match self.notes.iter().position(is_it) {
+            Some(i) => self.notes.remove(i),
+            None => loop {
+                let m = self.receive();
+                if is_it(&m) {
+                    break m;
+                }
+                self.notes.push(m);
+            },
+        };
+        let version = m["params"]["version"].as_i64().map(|v| v as i32);
+        match version {
+            Some(v) => self.shown_version.insert(name.to_string(), v),
+            None => self.shown_version.remove(name),
+        };
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    /// The first diagnostics published for `version` of the open `name`
+    /// (earlier versions' are skipped).
+    fn diagnostics_of(&mut self, name: &str, version: i32) -> Vec<Value> {
         loop {
-            let m = self.receive();
-            if is_it(&m) {
-                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            let d = self.diagnostics(name);
+            let last = self.shown_version.get(name).copied();
+            if last == Some(version) {
+                return d;
             }
-            self.notes.push(m);
         }
+    }
+
+    /// Waits until the project's check saw every edit and its diagnostics
+    /// are in; returns every file's last diagnostics, as [`shown`] gives
+    /// them.
+    fn settled(&mut self, open: &str) -> Vec<String> {
+        self.request(
+            "textDocument/references",
+            json!({ "textDocument": { "uri": self.url(open) }, "position": { "line": 0, "character": 0 }, "context": { "includeDeclaration": true } }),
+        )
+        .unwrap();
+        // Published after the answer above, so before this one's.
+        self.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": self.url(open) } }),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for (uri, diagnostics) in &self.shown {
+            let name = uri.rsplit('/').next().unwrap();
+            for d in diagnostics.as_array().unwrap() {
+                out.push(shown(name, &d["code"], &d["range"]["start"], &d["message"]));
+            }
+        }
+        out.sort();
+        out
     }
 
     fn at(&self, name: &str, line: u32, character: u32) -> Value {
@@ -181,6 +254,49 @@ impl Client {
         let col = (i - text[..i].rfind('\n').map_or(0, |j| j + 1)) as u32;
         self.at(name, line, col + shift)
     }
+}
+
+/// One diagnostic as a line: file, code, position (0-based, UTF-16 on
+/// the protocol's side), message and help.
+fn shown(file: &str, code: &Value, start: &Value, message: &Value) -> String {
+    format!(
+        "{file}:{}:{} {} {}",
+        start["line"],
+        start["character"],
+        code.as_str().unwrap(),
+        message.as_str().unwrap()
+    )
+}
+
+/// What `omnis check` finds in a project of these texts, as
+/// [`Client::settled`] shows it (texts are ASCII: columns are UTF-16
+/// positions).
+fn check(files: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_omnis"))
+        .args(["check", ".", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut lines: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let mut message = d["message"].as_str().unwrap().to_string();
+            if let Some(help) = d["help"].as_str() {
+                message = format!("{message}\nhelp: {help}");
+            }
+            let start = json!({ "line": d["line"].as_u64().unwrap() - 1, "character": d["column"].as_u64().unwrap() - 1 });
+            shown(d["file"].as_str().unwrap(), &d["code"], &start, &json!(message))
+        })
+        .collect();
+    lines.sort();
+    lines
 }
 
 impl Drop for Client {
@@ -617,4 +733,137 @@ fn bad_input_gets_errors_and_the_server_survives_a_panic() {
         .request("textDocument/definition", c.at("wide.omni", 2, 28))
         .unwrap();
     assert_eq!(def["range"]["start"]["line"], 15);
+}
+
+/// The vocabulary of [`edits_are_checked_alone_then_with_the_project`].
+const SHARED: &str = "profile { email_opt_in: bool }
+event cart_abandoned { value: number }
+event signed_up { source: text }
+event order_placed { total: number }
+channel email { consent email_opt_in  quiet_hours 21:00 to 08:00 }
+";
+
+fn flow(name: &str, trigger: &str, step: &str) -> String {
+    format!(
+        "import \"shared.omni\"
+message m_{name} {{ channel email  template \"{name}\" }}
+
+campaign {name} {{
+  trigger {trigger}
+  goal order_placed
+  journey {{
+    {step}
+    send m_{name}
+  }}
+}}
+"
+    )
+}
+
+#[test]
+fn edits_are_checked_alone_then_with_the_project() {
+    let mut texts: Vec<(&str, String)> = vec![
+        ("omnis.toml", String::new()),
+        ("shared.omni", SHARED.to_string()),
+        ("a.omni", flow("a", "cart_abandoned", "wait 1h")),
+        ("b.omni", flow("b", "signed_up", "wait 1h")),
+    ];
+    let files = |t: &[(&str, String)]| -> Vec<(String, String)> {
+        t.iter().map(|(n, s)| (n.to_string(), s.clone())).collect()
+    };
+    let fresh = |t: &[(&str, String)]| {
+        let owned = files(t);
+        let refs: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        check(&refs)
+    };
+    let owned = files(&texts);
+    let refs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_str()))
+        .collect();
+    let mut c = Client::start_with(&refs);
+    for (name, text) in &texts[1..] {
+        c.open_text(name, text);
+    }
+    assert_eq!(c.settled("a.omni"), fresh(&texts));
+
+    // A project lint appears: `b` now starts with `a`, both on `email`.
+    texts[3].1 = flow("b", "cart_abandoned", "wait 1h");
+    c.change("b.omni", 2, &texts[3].1);
+    let settled = c.settled("b.omni");
+    assert!(
+        settled.iter().any(|d| d.contains("competing-campaigns")),
+        "{settled:#?}"
+    );
+    assert_eq!(settled, fresh(&texts));
+    let (lint_file, _) = settled[0].split_once(':').unwrap();
+    let lint_file = lint_file.to_string();
+
+    // An edit elsewhere in that file: its own check, published first,
+    // keeps the project's finding (moved with the text) until the
+    // project's check settles it.
+    let i = texts.iter().position(|(n, _)| *n == lint_file).unwrap();
+    texts[i].1 = format!("// edited\n{}", texts[i].1);
+    c.change(&lint_file, 3, &texts[i].1);
+    let first = c.diagnostics_of(&lint_file, 3);
+    assert!(
+        first.iter().any(|d| d["code"] == "competing-campaigns"),
+        "{first:?}"
+    );
+    assert_eq!(c.settled(&lint_file), fresh(&texts));
+
+    // Broken, then fixed: each edit's own check reports it first.
+    texts[2].1 = flow("a", "cart_abandoned", "wait 1h\n    send m_x");
+    c.change("a.omni", 4, &texts[2].1);
+    let broken = c.diagnostics_of("a.omni", 4);
+    assert!(
+        broken
+            .iter()
+            .any(|d| d["code"] == "unknown-name" && d["message"].as_str().unwrap().contains("m_x")),
+        "{broken:?}"
+    );
+    texts[2].1 = flow("a", "cart_abandoned", "wait 2h");
+    c.change("a.omni", 5, &texts[2].1);
+    let fixed = c.diagnostics_of("a.omni", 5);
+    assert!(fixed.iter().all(|d| d["severity"] != 1), "{fixed:?}");
+    // The project lint is gone once `b` is moved to another trigger.
+    texts[3].1 = flow("b", "signed_up", "wait 1h");
+    c.change("b.omni", 6, &texts[3].1);
+    let settled = c.settled("b.omni");
+    assert!(
+        !settled.iter().any(|d| d.contains("competing-campaigns")),
+        "{settled:#?}"
+    );
+    assert_eq!(settled, fresh(&texts));
+
+    // An edit to the vocabulary re-checks its importers (not edited).
+    texts[1].1 = SHARED.replace("event cart_abandoned", "event cart_dropped");
+    c.change("shared.omni", 7, &texts[1].1);
+    let settled = c.settled("a.omni");
+    assert!(
+        settled
+            .iter()
+            .any(|d| d.starts_with("a.omni") && d.contains("unknown-name")),
+        "{settled:#?}"
+    );
+    assert_eq!(settled, fresh(&texts));
+    texts[1].1 = SHARED.to_string();
+    c.change("shared.omni", 8, &texts[1].1);
+    assert_eq!(c.settled("a.omni"), fresh(&texts));
+
+    // A campaign named from another file: decided with the project.
+    texts[2].1 = flow("a", "cart_abandoned", "wait 1h").replace(
+        "  goal order_placed",
+        "  audience not in campaign b\n  goal order_placed",
+    );
+    c.change("a.omni", 9, &texts[2].1);
+    let alone = c.diagnostics_of("a.omni", 9);
+    assert!(
+        alone.iter().all(|d| d["code"] != "unknown-name"),
+        "{alone:?}"
+    );
+    assert_eq!(c.settled("a.omni"), fresh(&texts));
 }

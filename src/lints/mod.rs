@@ -287,7 +287,23 @@ macro_rules! declare_run_all {
             diags
         }
 
+        /// Whether `code` is reported by the project stage
+        /// ([`run_project`]), over every campaign together.
+        pub fn is_project_lint(code: Code) -> bool {
+            false $( || project_row!(code, $variant $source) )*
+        }
+
         $( lint_owns_code!($variant $source $($module)?); )*
+    };
+}
+
+/// One row of [`declare_run_all`] for `is_project_lint`.
+macro_rules! project_row {
+    ($code:ident, $variant:ident project_lint) => {
+        $code == Code::$variant
+    };
+    ($code:ident, $variant:ident $other:ident) => {
+        false
     };
 }
 

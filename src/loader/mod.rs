@@ -218,6 +218,14 @@ pub fn load_cached(
     loaded
 }
 
+/// Loads one file and everything it imports, reusing the parses `cache`
+/// holds and adding the new ones, without starting a run of the cache: a
+/// check of one file's closure between (or during) runs over the whole
+/// project keeps every entry the project's run uses.
+pub fn load_closure(tree: &dyn Tree, file: &Path, cache: &ParseCache) -> Result<Loaded, LoadError> {
+    load_with(tree, &[file.to_path_buf()], Some(cache))
+}
+
 fn load_with(
     tree: &dyn Tree,
     paths: &[PathBuf],

@@ -51,6 +51,7 @@ pub fn code_actions(
     ws: &mut super::Workspace,
     p: CodeActionParams,
 ) -> Reply<Option<CodeActionResponse>> {
+    super::settled(ws, &p.text_document.uri)?;
     let doc = document(ws, &p.text_document.uri)?;
     let mut range = doc
         .lines

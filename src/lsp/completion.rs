@@ -95,10 +95,14 @@ pub fn completion(
             }
         }
         "import" => {
-            let sources = &doc.checked.analysis.sources;
+            // Every file of the project: its last check's (the
+            // document's own check holds only what it imports).
+            let path = &doc.checked.analysis.sources.get(doc.file).path;
+            let project = doc.ws.project_check(path).unwrap_or(doc.checked);
+            let sources = &project.analysis.sources;
             for i in 0..sources.len() {
                 let f = sources.get(crate::source::FileId(i as u32));
-                if i != doc.file.0 as usize {
+                if f.path != *path {
                     items.push(item(
                         &format!("\"{}\"", f.project_path),
                         CompletionItemKind::FILE,

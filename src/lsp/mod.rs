@@ -1,12 +1,15 @@
 //! `omnis lsp`: a language server over standard input and output, on
 //! rust-analyzer's `lsp-server` (the message loop) and `lsp-types`.
 //!
-//! One thread serves every message in order. Edits mark a project stale;
-//! its check runs once the typing pauses ([`DEBOUNCE`]), or at once when a
-//! request needs it, and its diagnostics are then published. Everything
-//! the server answers comes from one check of the project ([`workspace`]):
-//! the driver's diagnostics, and the program's symbol index for
-//! navigation, hover, completion and rename.
+//! One thread serves every message in order. Once the typing pauses
+//! ([`DEBOUNCE`]), or at once when a request needs it, each edited file is
+//! checked with its imports and its diagnostics published; then its
+//! project is checked on a thread of its own, and what that check found
+//! in every file is published when it ends ([`workspace`]). Requests read
+//! the checks already made (the driver's diagnostics and the program's
+//! symbol index, for navigation, hover, completion and rename): the
+//! edited file's own, else the project's; those that need every file
+//! (references, rename, code actions) wait for the project's check.
 //!
 //! Files:
 //! - [`text`]: byte offsets to the protocol's UTF-16 positions and back;
@@ -35,7 +38,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
@@ -89,42 +91,39 @@ pub fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> 
     let caps = serde_json::to_value(outline::capabilities())?;
     let params: InitializeParams = serde_json::from_value(connection.initialize(caps)?)?;
     let mut server = Server {
-        ws: Workspace {
-            folder: workspace_folder(&params),
-            ..Workspace::default()
-        },
+        ws: Workspace::new(workspace_folder(&params)),
         connection,
         deadline: None,
         allow_crash: std::env::var_os("OMNIS_LSP_TEST_CRASH").is_some(),
     };
     loop {
-        let message = match server.deadline {
-            None => match connection.receiver.recv() {
-                Ok(m) => m,
-                Err(_) => return Ok(()),
-            },
-            Some(at) => match connection
-                .receiver
-                .recv_timeout(at.saturating_duration_since(Instant::now()))
-            {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => {
-                    server.flush()?;
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
-            },
+        let timer = match server.deadline {
+            Some(at) => crossbeam_channel::at(at),
+            None => crossbeam_channel::never(),
         };
-        match message {
-            Message::Request(r) => {
-                if connection.handle_shutdown(&r)? {
-                    return Ok(());
+        let done = server.ws.done.clone();
+        crossbeam_channel::select! {
+            recv(connection.receiver) -> message => {
+                let Ok(message) = message else { return Ok(()) };
+                match message {
+                    Message::Request(r) => {
+                        if connection.handle_shutdown(&r)? {
+                            return Ok(());
+                        }
+                        server.request(r)?;
+                    }
+                    Message::Notification(n) if n.method == note::Exit::METHOD => return Ok(()),
+                    Message::Notification(n) => server.notification(n)?,
+                    Message::Response(_) => {}
                 }
-                server.request(r)?;
             }
-            Message::Notification(n) if n.method == note::Exit::METHOD => return Ok(()),
-            Message::Notification(n) => server.notification(n)?,
-            Message::Response(_) => {}
+            recv(done) -> finished => {
+                if let Ok(finished) = finished {
+                    server.ws.finish(finished);
+                    server.publish()?;
+                }
+            }
+            recv(timer) -> _ => server.flush()?,
         }
     }
 }
@@ -161,14 +160,33 @@ impl Server<'_> {
         self.send(Notification::new(N::METHOD.to_string(), params).into())
     }
 
-    /// Checks the stale projects and publishes what every fresh check found.
+    /// Checks each edited document with its imports and publishes what
+    /// it found, then starts the checks of their projects.
     fn flush(&mut self) -> Outcome {
         self.deadline = None;
-        self.ws.refresh();
+        for path in self.ws.check_edited() {
+            if let Some(params) = diagnostics::for_edited(&self.ws, &path) {
+                let root = self.ws.root_of(&path);
+                if let Some(p) = self.ws.projects.get_mut(&root) {
+                    if params.diagnostics.is_empty() {
+                        p.published.remove(&path);
+                    } else {
+                        p.published.insert(path, params.diagnostics.clone());
+                    }
+                }
+                self.notify::<note::PublishDiagnostics>(params)?;
+            }
+        }
+        self.ws.start_checks();
         self.publish()
     }
 
+    /// Publishes what the project checks that saw every change found,
+    /// and logs why checks failed.
     fn publish(&mut self) -> Outcome {
+        for e in std::mem::take(&mut self.ws.errors) {
+            self.log(MessageType::ERROR, format!("omnis lsp: {e}"))?;
+        }
         let roots: Vec<PathBuf> = (self.ws.projects.iter())
             .filter(|(_, p)| p.unpublished)
             .map(|(r, _)| r.clone())
@@ -267,9 +285,7 @@ impl Server<'_> {
             Err(panic) => {
                 let what = panic_message(&panic);
                 // Whatever the request was doing is suspect: check again.
-                for p in self.ws.projects.values_mut() {
-                    p.stale = true;
-                }
+                self.ws.forget();
                 self.deadline = Some(Instant::now());
                 self.log(
                     MessageType::ERROR,
@@ -354,6 +370,8 @@ fn dispatch(ws: &mut Workspace, r: Request, allow_crash: bool) -> Option<Reply<s
 /// A document's check, its file and its lines, for a request about it.
 pub struct Doc<'w> {
     pub ws: &'w Workspace,
+    /// The document's check: with its imports alone when it was edited
+    /// since its project's check started, else the project's.
     pub checked: &'w Checked,
     pub file: FileId,
     pub lines: Lines<'w>,
@@ -401,6 +419,16 @@ pub fn document<'w>(ws: &'w mut Workspace, url: &Url) -> Reply<Doc<'w>> {
         file,
         lines: Lines::new(text),
     })
+}
+
+/// Waits for the check of the project holding `url` to see every edit,
+/// for a request that needs every file (references, rename, code
+/// actions): [`document`] then reads that check.
+pub fn settled(ws: &mut Workspace, url: &Url) -> Reply<()> {
+    let path = canonical(url).map_err(invalid)?;
+    let root = ws.root_of(&path);
+    ws.settle(&root);
+    Ok(())
 }
 
 /// The document and byte offset of a position.

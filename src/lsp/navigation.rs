@@ -47,6 +47,7 @@ pub fn definition(
 }
 
 pub fn references(ws: &mut super::Workspace, p: ReferenceParams) -> Reply<Option<Vec<Location>>> {
+    super::settled(ws, &p.text_document_position.text_document.uri)?;
     let (doc, offset) = at(ws, &p.text_document_position)?;
     let symbols = &doc.checked.analysis.program.symbols;
     let Some(s) = symbols.symbol_at(doc.file, offset) else {
@@ -152,6 +153,7 @@ pub fn prepare_rename(
 }
 
 pub fn rename(ws: &mut super::Workspace, p: RenameParams) -> Reply<Option<WorkspaceEdit>> {
+    super::settled(ws, &p.text_document_position.text_document.uri)?;
     let (doc, offset) = at(ws, &p.text_document_position)?;
     let (s, _) = renamable(&doc, offset)?;
     let new = p.new_name.as_str();

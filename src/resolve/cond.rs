@@ -175,7 +175,9 @@ impl Resolver<'_> {
             ExprKind::InCampaign(name) => match self.lookup_ref(Ns::Campaign, name, ctx.file) {
                 Some(Decl::Campaign(id)) => CondKind::InCampaign(id),
                 _ => {
-                    self.unknown(Ns::Campaign, name, ctx.file);
+                    if !self.closure_only {
+                        self.unknown(Ns::Campaign, name, ctx.file);
+                    }
                     CondKind::Const(false)
                 }
             },
