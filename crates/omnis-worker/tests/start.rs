@@ -23,6 +23,18 @@ campaign greet {
 }
 "#;
 
+/// ann's ping, with its message id.
+const PING: &[&str] = &[
+    "--person",
+    "ann",
+    "--event",
+    "ping",
+    "--field",
+    "n=1",
+    "--message-id",
+    "m1",
+];
+
 type Posts = Arc<Mutex<Vec<serde_json::Value>>>;
 
 async fn hook(State(posts): State<Posts>, body: String) -> StatusCode {
@@ -88,19 +100,7 @@ fn run_dev_starts_the_server_takes_an_event_and_posts_the_send() {
         // The intake answers once the dev server is up and the worker runs.
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let out = send_event(
-                &intake,
-                &[
-                    "--person",
-                    "ann",
-                    "--event",
-                    "ping",
-                    "--field",
-                    "n=1",
-                    "--message-id",
-                    "m1",
-                ],
-            );
+            let out = send_event(&intake, PING);
             if out.status.success() {
                 break;
             }
@@ -113,21 +113,7 @@ fn run_dev_starts_the_server_takes_an_event_and_posts_the_send() {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         // Sent again (a client retrying): applied once.
-        assert!(send_event(
-            &intake,
-            &[
-                "--person",
-                "ann",
-                "--event",
-                "ping",
-                "--field",
-                "n=1",
-                "--message-id",
-                "m1"
-            ]
-        )
-        .status
-        .success());
+        assert!(send_event(&intake, PING).status.success());
         while posts.lock().unwrap().is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
