@@ -1,11 +1,10 @@
 //! Pushing a new build: N people wait mid-journey on a Temporal dev server
-//! (`$OMNIS_TEMPORAL_CLI`, the path of the `temporal` CLI), with the
+//! (the `temporal` CLI on the PATH, or `$OMNIS_TEMPORAL_CLI`), with the
 //! worker in this process; a new version of their plan is pushed to them
 //! (`service::push_plans`, as `omnis-worker run` does on a new build):
 //!
 //! ```sh
-//! OMNIS_TEMPORAL_CLI=$(command -v temporal) \
-//!   cargo run --release -p omnis-worker --example push -- 2000
+//! cargo run --release -p omnis-worker --example push -- 2000
 //! ```
 //!
 //! Reports how long the push took (listing and signalling every running

