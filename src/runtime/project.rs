@@ -41,12 +41,15 @@ pub struct ProjectState {
 }
 
 /// What calls produced: the actions, each with the index (in entry order)
-/// of the campaign that took it, in the order they were taken; and the
-/// refused trigger firings per campaign.
+/// of the campaign that took it, in the order they were taken; the
+/// refused trigger firings per campaign; and, when `trace` is `Some`, the
+/// nodes executed (campaign, instant, node index in its plan), as
+/// [`Effects::trace`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProjectEffects {
     pub actions: Vec<(usize, Entry)>,
     pub refused: Vec<Refused>,
+    pub trace: Option<Vec<(usize, i64, usize)>>,
 }
 
 impl Project {
@@ -109,9 +112,15 @@ impl Project {
     /// Runs `f` with a fresh [`Effects`] and moves what it produced into
     /// `out`, each action with its campaign.
     fn collect(out: &mut ProjectEffects, i: usize, f: impl FnOnce(&mut Effects)) {
-        let mut e = Effects::default();
+        let mut e = Effects {
+            trace: out.trace.is_some().then(Vec::new),
+            ..Effects::default()
+        };
         f(&mut e);
         out.actions.extend(e.actions.into_iter().map(|a| (i, a)));
+        if let (Some(all), Some(t)) = (&mut out.trace, e.trace) {
+            all.extend(t.into_iter().map(|(at, n)| (i, at, n)));
+        }
         if out.refused.len() <= i {
             out.refused.resize(i + 1, Refused::default());
         }
