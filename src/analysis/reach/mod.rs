@@ -351,7 +351,9 @@ fn analyze_classes<'a>(
 
     // What a send changes in the person's history: every `received` that
     // counts the message is no longer known false, and those that need it
-    // once are known true (see [`Sent`]).
+    // once are known true (see [`Sent`]) when the send goes out for sure:
+    // a runner skips it for a missing consent (unless the consent is
+    // known to hold there) or a campaign or channel limit.
     let mut sends: HashMap<NodeIndex, Sent> = HashMap::new();
     let received: Vec<(AtomId, crate::model::Received, u32)> = logic
         .atoms()
@@ -368,11 +370,27 @@ fn analyze_classes<'a>(
                 continue;
             };
             let channel = program.message(m).channel;
+            let ch = program.channel(channel);
+            let limited =
+                !ch.limits.is_empty() || !program.campaign(journey.campaign).limits.is_empty();
+            let consent = ch.consent.map(|a| {
+                let given = Atom::Cmp {
+                    term: Term::Attr(a),
+                    op: CmpOp::Eq,
+                    val: CVal::Bool(true),
+                };
+                logic.intern(given)
+            });
             let counted = received
                 .iter()
                 .filter(|(_, what, _)| what.counts(m, channel));
             let sent = Sent {
                 counted: counted.clone().map(|(id, ..)| *id).collect(),
+                goes_out: match consent {
+                    _ if limited => GoesOut::Never,
+                    None => GoesOut::Always,
+                    Some(atom) => GoesOut::With(Lit::new(atom, true)),
+                },
                 known: counted
                     .filter(|(.., n)| *n <= 1)
                     .map(|(id, ..)| Leaf {
@@ -617,8 +635,19 @@ struct Ctx<'c, 'a> {
 struct Sent {
     /// The `received` atoms that count the message.
     counted: Vec<AtomId>,
-    /// Those known to hold right after it (at least once).
+    /// Those known to hold right after it (at least once) if it went out.
     known: Vec<Leaf>,
+    /// Whether it goes out for sure.
+    goes_out: GoesOut,
+}
+
+/// Whether a send goes out for sure (a runner skips sends for a missing
+/// consent and for limits).
+enum GoesOut {
+    Always,
+    Never,
+    /// When this literal (the channel's consent) is known there.
+    With(Lit),
 }
 
 impl Ctx<'_, '_> {
@@ -714,10 +743,17 @@ impl Ctx<'_, '_> {
         // Time passes at a send only before it goes out (quiet hours): what
         // it makes known holds right after it.
         if let Some(sent) = self.sends.get(&u) {
+            let goes_out = match sent.goes_out {
+                GoesOut::Always => true,
+                GoesOut::Never => false,
+                GoesOut::With(lit) => out.facts.iter().any(|(l, _)| *l == lit),
+            };
             out.facts
                 .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
-            for l in &sent.known {
-                add_fact(&mut out.facts, *l);
+            if goes_out {
+                for l in &sent.known {
+                    add_fact(&mut out.facts, *l);
+                }
             }
         }
         if let Some(dnf) = self.conds.get(&e) {
