@@ -138,17 +138,26 @@ fn project() -> impl Strategy<Value = Proj> {
         prop_oneof![3 => Just(0u32), 1 => Just(10), 1 => Just(20)],
         extra,
     );
+    // Now and then journeys of one execution, on one trigger, which the
+    // lints time exactly (`channel-budget`'s domain).
+    let simple = prop::option::weighted(0.35, prop::collection::vec(simple_steps(), 3));
     (
         prop::collection::vec(chan, 3),
         prop::collection::vec(msg, 4..7),
         prop::collection::vec(camp, 2..4),
+        simple,
     )
-        .prop_map(|(chans, msgs, mut camps)| {
+        .prop_map(|(chans, msgs, mut camps, simple)| {
             let first = camps[0].0.trigger.clone();
-            for (c, _, x) in &mut camps {
+            for (i, (c, _, x)) in camps.iter_mut().enumerate() {
                 c.chans = chans.clone();
                 c.msgs = msgs.clone();
                 c.tz_attr = false;
+                if let Some(journeys) = &simple {
+                    c.journey = journeys[i].clone();
+                    c.trigger = Trig::Cart(None);
+                    continue;
+                }
                 if x.same_trigger {
                     c.trigger = first.clone();
                 }

@@ -37,9 +37,9 @@
 //! each campaign of a group and each limited channel it sends on, a
 //! shortest-path search over (step, sends so far) gives the earliest time
 //! of its 1st, 2nd, ... (N+1)-th send there on one execution (sends on
-//! branches that exclude each other are not added up; a `repeat N times`
-//! may be counted for more rounds than N, erring on the side of
-//! reporting). The group's sends on the channel are then sorted by time
+//! branches that exclude each other are not added up; a regular `repeat N
+//! times` runs its body exactly N rounds before the flow goes on: the
+//! search tells rounds apart). The group's sends on the channel are then sorted by time
 //! and counted with a sliding window of D: from each send, walking back
 //! to the latest N that one person can get with it (its own campaign's,
 //! and those of campaigns that can meet it: audiences and trigger filters,
@@ -56,7 +56,7 @@ use crate::analysis::sat::{Atom, Window};
 use crate::analysis::timing;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::graph::{Journey, NodeKind};
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{ordinal, step_span};
 use crate::model::{CampaignId, ChannelId, Program, Received};
 use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
@@ -137,7 +137,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                         let o = sends[i];
                         let meets = o.rank == s.rank
                             || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
-                                meeting(program, group[o.rank], group[s.rank])
+                                meeting(program, cx.journeys, group[o.rank], group[s.rank])
                                     == Some(Meeting::Together)
                             });
                         if meets {
@@ -173,8 +173,14 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
 /// The shortest waits to a journey's 1st, 2nd, ... `cap`-th send on
 /// `ch`: for each count j, the earliest time (seconds after entry) at which
 /// some execution makes its j-th send on the channel, and that send. Sends
-/// on branches that exclude each other are never counted together: it is
-/// a shortest-path search over (step, sends made so far), O(cap · E log V).
+/// on branches that exclude each other are never counted together, and a
+/// regular `repeat N times` runs its body exactly N times (no more rounds
+/// counted, none skipped): it is a shortest-path search over (step, sends
+/// made so far, rounds done of each enclosing regular `repeat`), O(cap ·
+/// R · E log V) with R the rounds of nested repeats multiplied. Past
+/// [`ROUND_STATES`] states per node and count on average (repeats of very many
+/// rounds), rounds are no longer told apart: a `repeat` may then be left
+/// at any round.
 fn earliest_sends(
     program: &Program,
     journey: &Journey,
@@ -187,33 +193,99 @@ fn earliest_sends(
         r.is_reached(n)
             && matches!(g[n].kind, NodeKind::Send(m) if program.message(m).channel == ch)
     };
-    let n = g.node_count();
-    // dist[k][v]: least time to be at v having made k sends on the channel.
-    let mut dist = vec![vec![u64::MAX; n]; cap + 1];
+    let regular = journey.regular_repeats();
+    let times = |h: NodeIndex| match g[h].kind {
+        NodeKind::Repeat { times } => times,
+        _ => 0,
+    };
+    // How many regular repeats' bodies hold each node (parents first).
+    let mut depth = vec![0usize; g.node_count()];
+    for v in g.node_indices() {
+        depth[v.index()] = depth_of(journey, regular, v, &mut depth);
+    }
+    let budget = ROUND_STATES
+        .saturating_mul(g.node_count())
+        .saturating_mul(cap + 1);
+    // A state: the node, the sends made, and the rounds done of each
+    // enclosing regular repeat (outermost first; at a head, its own last).
+    type Key = (usize, usize, Vec<u32>);
+    let mut dist: HashMap<Key, u64> = HashMap::new();
     let mut best: Vec<Option<(u64, NodeIndex)>> = vec![None; cap + 1];
     let mut heap = BinaryHeap::new();
     let k0 = usize::from(counted(journey.entry));
-    dist[k0][journey.entry.index()] = 0;
-    heap.push(Reverse((0u64, k0, journey.entry.index())));
-    while let Some(Reverse((t, k, v))) = heap.pop() {
-        if t > dist[k][v] {
+    let start: Key = (journey.entry.index(), k0, Vec::new());
+    dist.insert(start.clone(), 0);
+    heap.push(Reverse((0u64, start)));
+    while let Some(Reverse((t, key))) = heap.pop() {
+        if dist.get(&key).is_some_and(|&d| t > d) {
             continue;
         }
+        let (v, k, rounds) = key;
         let node = NodeIndex::new(v);
         if k > 0 && counted(node) && best[k].is_none_or(|(bt, _)| t < bt) {
             best[k] = Some((t, node));
         }
+        let exact = dist.len() < budget;
+        let head = regular[v] && exact;
         for e in g.edges(node).filter(|e| r.is_live(e.id())) {
             let w = e.target();
+            // At a regular head: the body until N rounds are done, then out.
+            if head {
+                let done = rounds.last().copied().unwrap_or(0) >= times(node);
+                match e.weight() {
+                    Edge::Body if done => continue,
+                    Edge::Done if !done => continue,
+                    _ => {}
+                }
+            }
+            let mut next: Vec<u32> = rounds.clone();
+            if exact && journey.is_repeat_back_edge(e.id()) && regular[w.index()] {
+                // A round of `w` done: its count is at its depth.
+                next.truncate(depth[w.index()] + 1);
+                if let Some(r) = next.last_mut() {
+                    *r += 1;
+                }
+            } else {
+                let keep = depth[w.index()] + usize::from(head && matches!(e.weight(), Edge::Body));
+                next.truncate(keep.min(next.len()));
+                if exact && regular[w.index()] {
+                    // Arriving afresh.
+                    next.truncate(depth[w.index()]);
+                    next.push(0);
+                }
+            }
+            if !exact {
+                next.clear();
+            }
             let nk = k + usize::from(counted(w));
             let nt = t.saturating_add(timing::edge_bounds(program, journey, e.id()).min);
-            if nk <= cap && nt < dist[nk][w.index()] {
-                dist[nk][w.index()] = nt;
-                heap.push(Reverse((nt, nk, w.index())));
+            let key = (w.index(), nk, next);
+            if nk <= cap && dist.get(&key).is_none_or(|&d| nt < d) {
+                dist.insert(key.clone(), nt);
+                heap.push(Reverse((nt, key)));
             }
         }
     }
     best.into_iter().flatten().collect()
+}
+
+/// How many distinct round counts a node may be searched with, per
+/// count of sends, before rounds are no longer told apart.
+const ROUND_STATES: usize = 64;
+
+/// How many regular repeats' bodies hold `v` (its parents' depths known).
+fn depth_of(journey: &Journey, regular: &[bool], v: NodeIndex, depth: &mut [usize]) -> usize {
+    match journey.graph[v].parent {
+        None => 0,
+        Some(p) => {
+            let d = if p.index() < v.index() {
+                depth[p.index()]
+            } else {
+                depth_of(journey, regular, p, depth)
+            };
+            d + usize::from(regular[p.index()])
+        }
+    }
 }
 
 /// The longest `not received any [CHANNEL] within W` (of this channel or

@@ -99,7 +99,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         group.sort_by_key(|&id| order_key(program, cx.sources, id));
         for (j, &later) in group.iter().enumerate() {
             for &earlier in &group[..j] {
-                let Some(how) = meeting(program, earlier, later) else {
+                let Some(how) = meeting(program, cx.journeys, earlier, later) else {
                     continue;
                 };
                 let first = |id: CampaignId, sends: &mut HashMap<CampaignId, Vec<Send>>| {
