@@ -9,9 +9,12 @@
 //! is the one that goes over. Reported at the send that goes over, with
 //! labels at the others. A window whose sends all come from one campaign
 //! is `frequency-cap`'s, and is not repeated here. A send behind a `not
-//! received any [CHANNEL] within W` check (smart sending) is not made after
-//! another send on that channel less than W before: it neither goes over
-//! nor counts.
+//! received any [CHANNEL] within W` check (smart sending), or a `not
+//! received M within W` of a message on its channel, is not made after
+//! such a send less than W before (with no window: any before; `since
+//! entry`: any after the instant the campaigns started, as one entered
+//! first may send at that instant before the other enters): it neither
+//! goes over nor counts.
 //!
 //! ## Why
 //! A channel's limit counts every message a person gets on it, whatever
@@ -58,7 +61,7 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{ordinal, step_span};
-use crate::model::{CampaignId, ChannelId, Program, Received};
+use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
 use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 use crate::words::duration;
 
@@ -71,10 +74,34 @@ struct Send {
     at: u64,
     rank: usize,
     node: NodeIndex,
-    /// A `not received any [CHANNEL] within W` known at the send: it is
-    /// not made after another send on the channel less than W before
-    /// (`u64::MAX` for `since entry` or ever, 0 for none).
-    guard: u64,
+    message: MessageId,
+    /// The `not received` checks known at the send, `checks[from..to]` of
+    /// the group's list: it is not made after a send they read.
+    checks: (usize, usize),
+}
+
+/// A `not received [MESSAGE | any [CHANNEL]] [within W | since entry]`
+/// known at a send (at least once), of a message on the send's channel or
+/// of any message there: the send is not made after a send it reads.
+#[derive(Clone, Copy)]
+struct Check {
+    /// The message read; `None`: any on the channel.
+    message: Option<MessageId>,
+    /// Its window (`u64::MAX`: no window).
+    within: u64,
+    /// `since entry`: campaigns that start together enter at one instant,
+    /// one after the other, so a send at that instant may come before the
+    /// entry and is not read.
+    since_entry: bool,
+}
+
+impl Check {
+    /// Whether it reads `o`, made before `s`.
+    fn reads(&self, s: &Send, o: &Send) -> bool {
+        self.message.is_none_or(|m| m == o.message)
+            && s.at - o.at < self.within
+            && !(self.since_entry && o.at == 0)
+    }
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
@@ -84,6 +111,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         // Per limited channel, every send of the group, in time order
         // (ties: the earlier campaign first, then position).
         let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
+        let mut checks: Vec<Check> = Vec::new();
         for (rank, &id) in group.iter().enumerate() {
             let journey = &cx.journeys[id.index()];
             let mut sent = channels(cx, id);
@@ -97,12 +125,17 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 let cap = most.unwrap_or(0) as usize + 1;
                 let v = by_channel.entry(ch).or_default();
                 for (at, node) in earliest_sends(program, journey, &r, ch, cap) {
-                    let guard = guard(&r, node, ch);
+                    let from = checks.len();
+                    checks_at(program, &r, node, ch, &mut checks);
+                    let NodeKind::Send(message) = journey.graph[node].kind else {
+                        continue;
+                    };
                     v.push(Send {
                         at,
                         rank,
                         node,
-                        guard,
+                        message,
+                        checks: (from, checks.len()),
                     });
                 }
             }
@@ -132,15 +165,30 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                     // of campaigns that start together with it), walking
                     // back: at most N are needed.
                     let n = limit.count as usize;
-                    let mut before: Vec<Send> = Vec::with_capacity(n);
-                    for i in (first..k).rev().filter(|&i| !held[i]) {
-                        let o = sends[i];
-                        let meets = o.rank == s.rank
+                    let mut meet = |o: &Send| {
+                        o.rank == s.rank
                             || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
                                 meeting(program, cx.journeys, group[o.rank], group[s.rank])
                                     == Some(Meeting::Together)
-                            });
-                        if meets {
+                            })
+                    };
+                    // A `not received` check that reads a send made before
+                    // it (in the window) holds it back.
+                    let own_checks = &checks[s.checks.0..s.checks.1];
+                    if !own_checks.is_empty()
+                        && (first..k).rev().any(|i| {
+                            !held[i]
+                                && own_checks.iter().any(|c| c.reads(&s, &sends[i]))
+                                && meet(&sends[i])
+                        })
+                    {
+                        held[k] = true;
+                        continue;
+                    }
+                    let mut before: Vec<Send> = Vec::with_capacity(n);
+                    for i in (first..k).rev().filter(|&i| !held[i]) {
+                        let o = sends[i];
+                        if meet(&o) {
                             before.push(o);
                             if before.len() == n {
                                 break;
@@ -148,12 +196,6 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                         }
                     }
                     before.reverse();
-                    // The latest is the closest: a smart-sending check
-                    // holds the send back.
-                    if before.last().is_some_and(|o| s.at - o.at < s.guard) {
-                        held[k] = true;
-                        continue;
-                    }
                     // Its own campaign alone already goes over (every send
                     // of its own in the window, or `limit 0`): `frequency-cap`'s.
                     let own = (first..k)
@@ -288,28 +330,39 @@ fn depth_of(journey: &Journey, regular: &[bool], v: NodeIndex, depth: &mut [usiz
     }
 }
 
-/// The longest `not received any [CHANNEL] within W` (of this channel or
-/// any) known at a send: such a send is not made after another one on the
-/// channel less than W before. For campaigns that start together, `since
-/// entry` and an unbounded check cover every earlier send.
-fn guard(r: &Reach, n: NodeIndex, ch: ChannelId) -> u64 {
-    r.facts(n)
-        .unwrap_or_default()
-        .iter()
-        .filter(|(l, _)| !l.positive())
-        .filter_map(|(l, _)| match r.logic.atom(l.atom()) {
-            Atom::Received {
-                what: Received::Any(c),
-                window,
-                at_least: 0 | 1,
-            } if c.is_none_or(|c| c == ch) => Some(match window {
-                Window::Within(w) => *w,
-                Window::SinceEntry | Window::Ever => u64::MAX,
-            }),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
+/// The `not received` checks known at a send on `ch` that can hold it
+/// back (see [`Check`]), pushed onto `out`: of a message on `ch`, or of
+/// any message (on `ch`), at least once. A check of a message on another
+/// channel reads sends this lint does not lay out, and is left out.
+fn checks_at(program: &Program, r: &Reach, n: NodeIndex, ch: ChannelId, out: &mut Vec<Check>) {
+    for (l, _) in r.facts(n).unwrap_or_default() {
+        if l.positive() {
+            continue;
+        }
+        let Atom::Received {
+            what,
+            window,
+            at_least: 0 | 1,
+        } = *r.logic.atom(l.atom())
+        else {
+            continue;
+        };
+        let message = match what {
+            Received::Any(c) if c.is_none_or(|c| c == ch) => None,
+            Received::Message(m) if program.message(m).channel == ch => Some(m),
+            _ => continue,
+        };
+        let (within, since_entry) = match window {
+            Window::Within(w) => (w, false),
+            Window::SinceEntry => (u64::MAX, true),
+            Window::Ever => (u64::MAX, false),
+        };
+        out.push(Check {
+            message,
+            within,
+            since_entry,
+        });
+    }
 }
 
 fn diagnose(
