@@ -39,7 +39,7 @@
 //!    reported.
 //!
 //! Environment: `OMNIS_PROJECT_SOUNDNESS_CASES` sets the number of cases
-//! (default 1,500: about 20 s in the debug profile on one core),
+//! (default 1,000: about 20 s in the debug profile),
 //! `OMNIS_SOUNDNESS_SEED` fixes the random seed. A failure prints the
 //! project, what `check` said, the person's inputs and merged timeline,
 //! and is saved in `tests/project_soundness.proptest-regressions`.
@@ -49,7 +49,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 
 use omnis::codes::Code;
 use omnis::driver::{analyze_sources, Analysis};
@@ -177,7 +177,7 @@ fn guard_sends(steps: &mut [S], guards: &[u8], k: &mut usize) {
             let cond = match g {
                 0..25 => Cond::Not(Box::new(Cond::Received(m, (g % 3) as usize, 1, false))),
                 25..40 => Cond::Not(Box::new(Cond::ReceivedAny(
-                    (g % 2 == 0).then_some(g as usize % 3),
+                    g.is_multiple_of(2).then_some(g as usize % 3),
                     Some(g as usize % 3),
                 ))),
                 _ => continue,
@@ -466,17 +466,23 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
     check_competing(cx, t, &journeys, &sends)
 }
 
-/// 1. Repeats across campaigns while both journeys are in progress.
+/// The sends that went out (not the skips).
+fn made<'s, 't>(t: &Timeline, sends: &'s [Sent<'t>]) -> Vec<&'s Sent<'t>> {
+    sends
+        .iter()
+        .filter(|s| matches!(t.entries[s.index].what, What::Send { .. }))
+        .collect()
+}
+
+/// Promise 1: repeats across campaigns while both journeys are in
+/// progress.
 fn check_repeats(
     cx: &Ctx,
     t: &Timeline,
     journeys: &[Journey],
     sends: &[Sent],
 ) -> Result<(), String> {
-    let made: Vec<&Sent> = sends
-        .iter()
-        .filter(|s| matches!(t.entries[s.index].what, What::Send { .. }))
-        .collect();
+    let made = made(t, sends);
     for (k, s2) in made.iter().enumerate() {
         let j2 = &journeys[s2.journey];
         let class = &cx.camps[j2.campaign].classes[s2.message];
@@ -528,7 +534,7 @@ fn check_repeats(
     Ok(())
 }
 
-/// 2. The last of `sends`, a skip for a channel limit.
+/// Promise 2: the last of `sends`, a skip for a channel limit.
 fn check_skip(
     cx: &Ctx,
     t: &Timeline,
@@ -604,18 +610,15 @@ fn check_skip(
     Ok(())
 }
 
-/// 3. Two campaigns of equal priority that started together both send on
-/// one channel.
+/// Promise 3: two campaigns of equal priority that started together both
+/// send on one channel.
 fn check_competing(
     cx: &Ctx,
     t: &Timeline,
     journeys: &[Journey],
     sends: &[Sent],
 ) -> Result<(), String> {
-    let made: Vec<&Sent> = sends
-        .iter()
-        .filter(|s| matches!(t.entries[s.index].what, What::Send { .. }))
-        .collect();
+    let made = made(t, sends);
     for (k, s2) in made.iter().enumerate() {
         let j2 = &journeys[s2.journey];
         for s1 in &made[..k] {
@@ -697,22 +700,7 @@ fn fail(
         f.text,
         t.human()
     );
-    let _ = writeln!(msg, "--- inputs ---");
-    let _ = writeln!(msg, "attributes: {:?}", p.person.attributes);
-    let mut inputs: Vec<_> = p.events.iter().collect();
-    inputs.sort_by(|a, b| a.at.cmp(&b.at));
-    for i in inputs {
-        let what = if let Some(e) = &i.event {
-            format!("{e} {:?}", i.fields)
-        } else if let Some(m) = &i.opened {
-            format!("opened {m}")
-        } else if let Some(m) = &i.clicked {
-            format!("clicked {m}")
-        } else {
-            format!("set {:?}", i.set.as_ref().unwrap())
-        };
-        let _ = writeln!(msg, "  {} {what}", i.at);
-    }
+    msg.push_str(&describe_inputs(p));
     TestCaseError::fail(msg)
 }
 
@@ -846,22 +834,13 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 #[test]
 fn project_lints_are_sound_against_the_runner() {
-    let cases = env_u64("OMNIS_PROJECT_SOUNDNESS_CASES").unwrap_or(1_500) as u32;
-    let config = Config {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/project_soundness.proptest-regressions",
-        ))),
-        max_shrink_iters: 2_000,
-        rng_seed: env_u64("OMNIS_SOUNDNESS_SEED").map_or(RngSeed::Random, RngSeed::Fixed),
-        ..Config::default()
-    };
+    let config = config(
+        "OMNIS_PROJECT_SOUNDNESS_CASES",
+        1_000,
+        "tests/project_soundness.proptest-regressions",
+    );
     let mut runner = TestRunner::new(config);
     let result = runner.run(&(project(), any::<u64>()), |(p, seed)| run_case(&p, seed));
     if let Err(e) = result {

@@ -58,7 +58,7 @@ use std::sync::Mutex;
 
 use petgraph::visit::EdgeRef;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 
 use omnis::codes::Code;
 use omnis::driver::{analyze, Analysis, Options};
@@ -473,22 +473,7 @@ fn fail(
         t.human()
     );
     if let Some(p) = scenario {
-        let _ = writeln!(msg, "--- inputs ---");
-        let _ = writeln!(msg, "attributes: {:?}", p.person.attributes);
-        let mut inputs: Vec<_> = p.events.iter().collect();
-        inputs.sort_by(|a, b| a.at.cmp(&b.at));
-        for i in inputs {
-            let what = if let Some(e) = &i.event {
-                format!("{e} {:?}", i.fields)
-            } else if let Some(m) = &i.opened {
-                format!("opened {m}")
-            } else if let Some(m) = &i.clicked {
-                format!("clicked {m}")
-            } else {
-                format!("set {:?}", i.set.as_ref().unwrap())
-            };
-            let _ = writeln!(msg, "  {} {what}", i.at);
-        }
+        msg.push_str(&describe_inputs(p));
     }
     let _ = writeln!(msg, "--- nodes executed (the last 60) ---");
     for (at, i) in &t.trace[t.trace.len().saturating_sub(60)..] {
@@ -666,23 +651,14 @@ fn run_case_src(c: &Camp, src: &str, seed: u64) -> Result<(), TestCaseError> {
 
 static ERRORS: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
-
 #[test]
 fn check_is_sound_against_the_runner() {
-    let cases = env_u64("OMNIS_SOUNDNESS_CASES").unwrap_or(256) as u32;
-    let config = Config {
-        cases,
-        // Failures found are replayed first by the next runs.
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "tests/soundness.proptest-regressions",
-        ))),
-        max_shrink_iters: 2_000,
-        rng_seed: env_u64("OMNIS_SOUNDNESS_SEED").map_or(RngSeed::Random, RngSeed::Fixed),
-        ..Config::default()
-    };
+    // Failures found are replayed first by the next runs.
+    let config = config(
+        "OMNIS_SOUNDNESS_CASES",
+        256,
+        "tests/soundness.proptest-regressions",
+    );
     let mut runner = TestRunner::new(config);
     let result = runner.run(&(campaign(), any::<u64>()), |(c, seed)| run_case(&c, seed));
     if let Err(e) = result {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 
 use omnis::plan::{time, Plan};
 use omnis::simulate::{Input, Person, PersonScenario, Timeline, Value, What};
@@ -1006,4 +1007,45 @@ pub fn engage(people: &mut [PersonScenario], timelines: &[Timeline], rng: &mut R
             }
         }
     }
+}
+
+/// A number from the environment.
+pub fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// The runner's configuration: `cases` cases (or the number in the
+/// environment variable `cases_var`), the seed in `OMNIS_SOUNDNESS_SEED`
+/// if set, and failures saved in `regressions` (and replayed first by the
+/// next runs).
+pub fn config(cases_var: &str, cases: u64, regressions: &'static str) -> Config {
+    Config {
+        cases: env_u64(cases_var).unwrap_or(cases) as u32,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        max_shrink_iters: 2_000,
+        rng_seed: env_u64("OMNIS_SOUNDNESS_SEED").map_or(RngSeed::Random, RngSeed::Fixed),
+        ..Config::default()
+    }
+}
+
+/// A person's attributes and inputs in time order, for failure messages.
+pub fn describe_inputs(p: &PersonScenario) -> String {
+    let mut msg = String::new();
+    let _ = writeln!(msg, "--- inputs ---");
+    let _ = writeln!(msg, "attributes: {:?}", p.person.attributes);
+    let mut inputs: Vec<_> = p.events.iter().collect();
+    inputs.sort_by(|a, b| a.at.cmp(&b.at));
+    for i in inputs {
+        let what = if let Some(e) = &i.event {
+            format!("{e} {:?}", i.fields)
+        } else if let Some(m) = &i.opened {
+            format!("opened {m}")
+        } else if let Some(m) = &i.clicked {
+            format!("clicked {m}")
+        } else {
+            format!("set {:?}", i.set.as_ref().unwrap())
+        };
+        let _ = writeln!(msg, "  {} {what}", i.at);
+    }
+    msg
 }
