@@ -39,7 +39,8 @@
 //!    reported.
 //!
 //! Environment: `OMNIS_PROJECT_SOUNDNESS_CASES` sets the number of cases
-//! (default 1,000: about 20 s in the debug profile),
+//! (default 800: about 20 s in the debug profile on an idle core; set it to
+//! thousands to search longer),
 //! `OMNIS_SOUNDNESS_SEED` fixes the random seed. A failure prints the
 //! project, what `check` said, the person's inputs and merged timeline,
 //! and is saved in `tests/project_soundness.proptest-regressions`.
@@ -466,12 +467,17 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
     check_competing(cx, t, &journeys, &sends)
 }
 
-/// The sends that went out (not the skips).
-fn made<'s, 't>(t: &Timeline, sends: &'s [Sent<'t>]) -> Vec<&'s Sent<'t>> {
-    sends
+/// Every two sends that went out (not the skips), the earlier first.
+fn pairs<'s, 't>(t: &Timeline, sends: &'s [Sent<'t>]) -> Vec<(&'s Sent<'t>, &'s Sent<'t>)> {
+    let made: Vec<&Sent> = sends
         .iter()
         .filter(|s| matches!(t.entries[s.index].what, What::Send { .. }))
-        .collect()
+        .collect();
+    let mut out = Vec::new();
+    for (k, &s2) in made.iter().enumerate() {
+        out.extend(made[..k].iter().map(|&s1| (s1, s2)));
+    }
+    out
 }
 
 /// Promise 1: repeats across campaigns while both journeys are in
@@ -482,53 +488,49 @@ fn check_repeats(
     journeys: &[Journey],
     sends: &[Sent],
 ) -> Result<(), String> {
-    let made = made(t, sends);
-    for (k, s2) in made.iter().enumerate() {
-        let j2 = &journeys[s2.journey];
+    for (s1, s2) in pairs(t, sends) {
+        let (j1, j2) = (&journeys[s1.journey], &journeys[s2.journey]);
         let class = &cx.camps[j2.campaign].classes[s2.message];
-        for s1 in &made[..k] {
-            let j1 = &journeys[s1.journey];
-            if j1.campaign == j2.campaign || &cx.camps[j1.campaign].classes[s1.message] != class {
-                continue;
-            }
-            // Both in progress at once: the first had not ended when the
-            // second entered.
-            if j1.ended.is_some_and(|end| end < j2.entered) {
-                continue;
-            }
-            // The lints do not look for a campaign entered while one it
-            // keeps out runs (the brief's resolution).
-            let (x, y) = if j1.entered < j2.entered {
-                (j2, j1)
-            } else {
-                (j1, j2)
-            };
-            if cx.kept_out[y.campaign][x.campaign] && x.entered > y.entered {
-                continue;
-            }
-            // A `not received` check taken as known at a send quiet hours
-            // held (the brief's resolution).
-            if (s1.delayed || s2.delayed) && cx.guarded[j1.campaign] && cx.guarded[j2.campaign] {
-                continue;
-            }
-            bump(&STATS.repeats, 1);
-            let later = j1.campaign.max(j2.campaign);
-            if !cx
-                .f
-                .repeats
-                .contains(&(cx.names[later].clone(), class.clone()))
-            {
-                return Err(format!(
-                    "`{}` sends `{}` at {} and `{}` sent the same content (`{}`) at {} while both journeys were in progress, and check reports no cross-campaign-repeat at `{}` for it",
-                    cx.names[j2.campaign],
-                    s2.message,
-                    time::format_instant(s2.at),
-                    cx.names[j1.campaign],
-                    s1.message,
-                    time::format_instant(s1.at),
-                    cx.names[later],
-                ));
-            }
+        if j1.campaign == j2.campaign || &cx.camps[j1.campaign].classes[s1.message] != class {
+            continue;
+        }
+        // Both in progress at once: the first had not ended when the
+        // second entered.
+        if j1.ended.is_some_and(|end| end < j2.entered) {
+            continue;
+        }
+        // The lints do not look for a campaign entered while one it
+        // keeps out runs (the brief's resolution).
+        let (x, y) = if j1.entered < j2.entered {
+            (j2, j1)
+        } else {
+            (j1, j2)
+        };
+        if cx.kept_out[y.campaign][x.campaign] && x.entered > y.entered {
+            continue;
+        }
+        // A `not received` check taken as known at a send quiet hours
+        // held (the brief's resolution).
+        if (s1.delayed || s2.delayed) && cx.guarded[j1.campaign] && cx.guarded[j2.campaign] {
+            continue;
+        }
+        bump(&STATS.repeats, 1);
+        let later = j1.campaign.max(j2.campaign);
+        if !cx
+            .f
+            .repeats
+            .contains(&(cx.names[later].clone(), class.clone()))
+        {
+            return Err(format!(
+                "`{}` sends `{}` at {} and `{}` sent the same content (`{}`) at {} while both journeys were in progress, and check reports no cross-campaign-repeat at `{}` for it",
+                cx.names[j2.campaign],
+                s2.message,
+                time::format_instant(s2.at),
+                cx.names[j1.campaign],
+                s1.message,
+                time::format_instant(s1.at),
+                cx.names[later],
+            ));
         }
     }
     Ok(())
@@ -618,31 +620,27 @@ fn check_competing(
     journeys: &[Journey],
     sends: &[Sent],
 ) -> Result<(), String> {
-    let made = made(t, sends);
-    for (k, s2) in made.iter().enumerate() {
-        let j2 = &journeys[s2.journey];
-        for s1 in &made[..k] {
-            let j1 = &journeys[s1.journey];
-            let (a, b) = (j1.campaign, j2.campaign);
-            if a == b
-                || s1.channel != s2.channel
-                || j1.at != j2.at
-                || cx.camps[a].start != cx.camps[b].start
-                || cx.priorities[a] != cx.priorities[b]
-            {
-                continue;
-            }
-            bump(&STATS.competing, 1);
-            let later = &cx.names[a.max(b)];
-            if !cx.f.competing.contains(later) {
-                return Err(format!(
-                    "`{}` and `{}` (equal priority) started together at {} and both sent on `{}`, and check reports no competing-campaigns at `{later}`",
-                    cx.names[a],
-                    cx.names[b],
-                    time::format_instant(j1.at),
-                    s1.channel
-                ));
-            }
+    for (s1, s2) in pairs(t, sends) {
+        let (j1, j2) = (&journeys[s1.journey], &journeys[s2.journey]);
+        let (a, b) = (j1.campaign, j2.campaign);
+        if a == b
+            || s1.channel != s2.channel
+            || j1.at != j2.at
+            || cx.camps[a].start != cx.camps[b].start
+            || cx.priorities[a] != cx.priorities[b]
+        {
+            continue;
+        }
+        bump(&STATS.competing, 1);
+        let later = &cx.names[a.max(b)];
+        if !cx.f.competing.contains(later) {
+            return Err(format!(
+                "`{}` and `{}` (equal priority) started together at {} and both sent on `{}`, and check reports no competing-campaigns at `{later}`",
+                cx.names[a],
+                cx.names[b],
+                time::format_instant(j1.at),
+                s1.channel
+            ));
         }
     }
     Ok(())
@@ -838,7 +836,7 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
 fn project_lints_are_sound_against_the_runner() {
     let config = config(
         "OMNIS_PROJECT_SOUNDNESS_CASES",
-        1_000,
+        800,
         "tests/project_soundness.proptest-regressions",
     );
     let mut runner = TestRunner::new(config);
