@@ -112,7 +112,9 @@ impl Reach<'_> {
     /// The facts known on arrival at `n` on every path (`None` when
     /// unreached).
     pub fn facts(&self, n: NodeIndex) -> Option<Vec<Fact>> {
-        self.parts[n.index()].joined_state().map(|s| s.facts)
+        self.parts[n.index()]
+            .joined_state()
+            .map(|s| s.facts.to_vec())
     }
 
     pub fn is_reached(&self, n: NodeIndex) -> bool {
@@ -127,7 +129,7 @@ impl Reach<'_> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     /// The literals known, sorted by literal.
-    pub facts: Vec<Fact>,
+    pub facts: Facts,
     /// The tracked messages that may have been sent (by their bit).
     pub sent: Set,
     /// The content classes ([`crate::analysis::content::content_classes`])
@@ -471,7 +473,7 @@ fn analyze_classes<'a>(
     state[journey.entry.index()].add(
         Vec::new(),
         &State {
-            facts: Vec::new(),
+            facts: Facts::default(),
             sent: parts::empty(),
             content: parts::empty(),
         },
@@ -492,9 +494,9 @@ fn analyze_classes<'a>(
         }
     }
     let mut classes: Vec<Option<u32>> = vec![None; all_classes.len()];
-    for scc in petgraph::algo::kosaraju_scc(g) {
+    for scc in crate::analysis::scc::sccs(g).iter() {
         let looped = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
-        for v in scc {
+        for &v in scc {
             if let NodeKind::Send(m) = g[v].kind {
                 let c = all_classes[m.index()];
                 if looped || sites[&c] >= 2 {
@@ -710,7 +712,7 @@ impl Ctx<'_, '_> {
         // Literals common to every satisfiable disjunct become known.
         for l in sat[0] {
             if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                add_fact(&mut out.facts, *l);
+                out.facts.add(*l);
             }
         }
         Ok(out)
@@ -734,7 +736,7 @@ impl Ctx<'_, '_> {
                 a => a.term() != Some(*term),
             });
             for l in leaves {
-                add_fact(&mut out.facts, *l);
+                out.facts.add(*l);
             }
         }
         if self.takes_time[e.index()] {
@@ -752,7 +754,7 @@ impl Ctx<'_, '_> {
                 .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
             if goes_out {
                 for l in &sent.known {
-                    add_fact(&mut out.facts, *l);
+                    out.facts.add(*l);
                 }
             }
         }
@@ -804,18 +806,61 @@ impl Ctx<'_, '_> {
             }
         }
         for l in self.matched.get(&(u, i)).into_iter().flatten() {
-            add_fact(&mut out.facts, *l);
+            out.facts.add(*l);
         }
         Ok(out)
     }
 }
 
-/// Adds a known literal, keeping the facts sorted and bounded.
-fn add_fact(facts: &mut Vec<Fact>, leaf: Leaf) {
-    if let Err(pos) = facts.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
-        if facts.len() < MAX_FACTS {
-            facts.insert(pos, (leaf.lit, leaf));
+/// The literals known at a point, sorted by literal, at most
+/// [`MAX_FACTS`]. Shared between states (a clone is a reference count)
+/// until one changes them: along a long journey most edges change nothing,
+/// and the states of its points share a few vectors.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts(std::rc::Rc<Vec<Fact>>);
+
+impl std::ops::Deref for Facts {
+    type Target = [Fact];
+    fn deref(&self) -> &[Fact] {
+        &self.0
+    }
+}
+
+impl Facts {
+    /// Adds a known literal (unless it is known, or the bound is reached).
+    pub fn add(&mut self, leaf: Leaf) {
+        if let Err(pos) = self.0.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
+            if self.0.len() < MAX_FACTS {
+                let fact = (leaf.lit, leaf);
+                match std::rc::Rc::get_mut(&mut self.0) {
+                    Some(v) => v.insert(pos, fact),
+                    // A copy with room for exactly what it holds: most
+                    // states are never changed again.
+                    None => {
+                        let mut v = Vec::with_capacity(self.0.len() + 1);
+                        v.extend_from_slice(&self.0[..pos]);
+                        v.push(fact);
+                        v.extend_from_slice(&self.0[pos..]);
+                        self.0 = std::rc::Rc::new(v);
+                    }
+                }
+            }
         }
+    }
+
+    /// Keeps the facts for which `keep` holds (called once on each, in
+    /// order); copies the shared vector only when one goes. Returns
+    /// whether one went.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) -> bool {
+        let Some(first) = self.0.iter().position(|f| !keep(f)) else {
+            return false;
+        };
+        let mut v = Vec::with_capacity(self.0.len() - 1);
+        v.extend_from_slice(&self.0[..first]);
+        v.extend(self.0[first + 1..].iter().filter(|f| keep(f)));
+        v.shrink_to_fit();
+        self.0 = std::rc::Rc::new(v);
+        true
     }
 }
 
