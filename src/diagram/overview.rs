@@ -61,7 +61,7 @@ pub fn overview(analysis: &Analysis) -> Option<Diagram> {
     for (_, group) in starts {
         for (k, &a) in group.iter().enumerate() {
             for &b in &group[k + 1..] {
-                let met = meeting(program, a, b).is_some();
+                let met = meeting(program, &analysis.journeys, a, b).is_some();
                 let (i, j) = (position[&a], position[&b]);
                 edges.push(DEdge {
                     from: i.min(j),

@@ -9,9 +9,12 @@
 //! is the one that goes over. Reported at the send that goes over, with
 //! labels at the others. A window whose sends all come from one campaign
 //! is `frequency-cap`'s, and is not repeated here. A send behind a `not
-//! received any [CHANNEL] within W` check (smart sending) is not made after
-//! another send on that channel less than W before: it neither goes over
-//! nor counts.
+//! received any [CHANNEL] within W` check (smart sending), or a `not
+//! received M within W` of a message on its channel, is not made after
+//! such a send less than W before (with no window: any before; `since
+//! entry`: any after the instant the campaigns started, as one entered
+//! first may send at that instant before the other enters): it neither
+//! goes over nor counts.
 //!
 //! ## Why
 //! A channel's limit counts every message a person gets on it, whatever
@@ -37,9 +40,9 @@
 //! each campaign of a group and each limited channel it sends on, a
 //! shortest-path search over (step, sends so far) gives the earliest time
 //! of its 1st, 2nd, ... (N+1)-th send there on one execution (sends on
-//! branches that exclude each other are not added up; a `repeat N times`
-//! may be counted for more rounds than N, erring on the side of
-//! reporting). The group's sends on the channel are then sorted by time
+//! branches that exclude each other are not added up; a regular `repeat N
+//! times` runs its body exactly N rounds before the flow goes on: the
+//! search tells rounds apart). The group's sends on the channel are then sorted by time
 //! and counted with a sliding window of D: from each send, walking back
 //! to the latest N that one person can get with it (its own campaign's,
 //! and those of campaigns that can meet it: audiences and trigger filters,
@@ -56,9 +59,9 @@ use crate::analysis::sat::{Atom, Window};
 use crate::analysis::timing;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::graph::{Journey, NodeKind};
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{ordinal, step_span};
-use crate::model::{CampaignId, ChannelId, Program, Received};
+use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
 use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 use crate::words::duration;
 
@@ -71,10 +74,34 @@ struct Send {
     at: u64,
     rank: usize,
     node: NodeIndex,
-    /// A `not received any [CHANNEL] within W` known at the send: it is
-    /// not made after another send on the channel less than W before
-    /// (`u64::MAX` for `since entry` or ever, 0 for none).
-    guard: u64,
+    message: MessageId,
+    /// The `not received` checks known at the send, `checks[from..to]` of
+    /// the group's list: it is not made after a send they read.
+    checks: (usize, usize),
+}
+
+/// A `not received [MESSAGE | any [CHANNEL]] [within W | since entry]`
+/// known at a send (at least once), of a message on the send's channel or
+/// of any message there: the send is not made after a send it reads.
+#[derive(Clone, Copy)]
+struct Check {
+    /// The message read; `None`: any on the channel.
+    message: Option<MessageId>,
+    /// Its window (`u64::MAX`: no window).
+    within: u64,
+    /// `since entry`: campaigns that start together enter at one instant,
+    /// one after the other, so a send at that instant may come before the
+    /// entry and is not read.
+    since_entry: bool,
+}
+
+impl Check {
+    /// Whether it reads `o`, made before `s`.
+    fn reads(&self, s: &Send, o: &Send) -> bool {
+        self.message.is_none_or(|m| m == o.message)
+            && s.at - o.at < self.within
+            && !(self.since_entry && o.at == 0)
+    }
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
@@ -84,6 +111,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         // Per limited channel, every send of the group, in time order
         // (ties: the earlier campaign first, then position).
         let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
+        let mut checks: Vec<Check> = Vec::new();
         for (rank, &id) in group.iter().enumerate() {
             let journey = &cx.journeys[id.index()];
             let mut sent = channels(cx, id);
@@ -97,12 +125,17 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 let cap = most.unwrap_or(0) as usize + 1;
                 let v = by_channel.entry(ch).or_default();
                 for (at, node) in earliest_sends(program, journey, &r, ch, cap) {
-                    let guard = guard(&r, node, ch);
+                    let from = checks.len();
+                    checks_at(program, &r, node, ch, &mut checks);
+                    let NodeKind::Send(message) = journey.graph[node].kind else {
+                        continue;
+                    };
                     v.push(Send {
                         at,
                         rank,
                         node,
-                        guard,
+                        message,
+                        checks: (from, checks.len()),
                     });
                 }
             }
@@ -142,15 +175,30 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                     // of campaigns that start together with it), walking
                     // back: at most N are needed.
                     let n = limit.count as usize;
+                    let mut meet = |o: &Send| {
+                        o.rank == s.rank
+                            || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
+                                meeting(program, cx.journeys, group[o.rank], group[s.rank])
+                                    == Some(Meeting::Together)
+                            })
+                    };
+                    // A `not received` check that reads a send made before
+                    // it (in the window) holds it back.
+                    let own_checks = &checks[s.checks.0..s.checks.1];
+                    if !own_checks.is_empty()
+                        && (first..k).rev().any(|i| {
+                            !held[i]
+                                && own_checks.iter().any(|c| c.reads(&s, &sends[i]))
+                                && meet(&sends[i])
+                        })
+                    {
+                        held[k] = true;
+                        continue;
+                    }
                     let mut before: Vec<Send> = Vec::with_capacity(n);
                     for i in (first..k).rev().filter(|&i| !held[i]) {
                         let o = sends[i];
-                        let meets = o.rank == s.rank
-                            || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
-                                meeting(program, group[o.rank], group[s.rank])
-                                    == Some(Meeting::Together)
-                            });
-                        if meets {
+                        if meet(&o) {
                             before.push(o);
                             if before.len() == n {
                                 break;
@@ -158,12 +206,6 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                         }
                     }
                     before.reverse();
-                    // The latest is the closest: a smart-sending check
-                    // holds the send back.
-                    if before.last().is_some_and(|o| s.at - o.at < s.guard) {
-                        held[k] = true;
-                        continue;
-                    }
                     // Its own campaign alone already goes over (every send
                     // of its own in the window, or `limit 0`): `frequency-cap`'s.
                     let own = own_in[s.rank];
@@ -181,8 +223,14 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
 /// The shortest waits to a journey's 1st, 2nd, ... `cap`-th send on
 /// `ch`: for each count j, the earliest time (seconds after entry) at which
 /// some execution makes its j-th send on the channel, and that send. Sends
-/// on branches that exclude each other are never counted together: it is
-/// a shortest-path search over (step, sends made so far), O(cap · E log V).
+/// on branches that exclude each other are never counted together, and a
+/// regular `repeat N times` runs its body exactly N times (no more rounds
+/// counted, none skipped): it is a shortest-path search over (step, sends
+/// made so far, rounds done of each enclosing regular `repeat`), O(cap ·
+/// R · E log V) with R the rounds of nested repeats multiplied. Past
+/// [`ROUND_STATES`] states per node and count on average (repeats of very many
+/// rounds), rounds are no longer told apart: a `repeat` may then be left
+/// at any round.
 fn earliest_sends(
     program: &Program,
     journey: &Journey,
@@ -195,57 +243,134 @@ fn earliest_sends(
         r.is_reached(n)
             && matches!(g[n].kind, NodeKind::Send(m) if program.message(m).channel == ch)
     };
-    let n = g.node_count();
-    // dist[k][v]: least time to be at v having made k sends on the channel.
-    let mut dist = vec![vec![u64::MAX; n]; cap + 1];
+    let regular = journey.regular_repeats();
+    let times = |h: NodeIndex| match g[h].kind {
+        NodeKind::Repeat { times } => times,
+        _ => 0,
+    };
+    // How many regular repeats' bodies hold each node (parents first).
+    let mut depth = vec![0usize; g.node_count()];
+    for v in g.node_indices() {
+        depth[v.index()] = depth_of(journey, regular, v, &mut depth);
+    }
+    let budget = ROUND_STATES
+        .saturating_mul(g.node_count())
+        .saturating_mul(cap + 1);
+    // A state: the node, the sends made, and the rounds done of each
+    // enclosing regular repeat (outermost first; at a head, its own last).
+    type Key = (usize, usize, Vec<u32>);
+    let mut dist: HashMap<Key, u64> = HashMap::new();
     let mut best: Vec<Option<(u64, NodeIndex)>> = vec![None; cap + 1];
     let mut heap = BinaryHeap::new();
     let k0 = usize::from(counted(journey.entry));
-    dist[k0][journey.entry.index()] = 0;
-    heap.push(Reverse((0u64, k0, journey.entry.index())));
-    while let Some(Reverse((t, k, v))) = heap.pop() {
-        if t > dist[k][v] {
+    let start: Key = (journey.entry.index(), k0, Vec::new());
+    dist.insert(start.clone(), 0);
+    heap.push(Reverse((0u64, start)));
+    while let Some(Reverse((t, key))) = heap.pop() {
+        if dist.get(&key).is_some_and(|&d| t > d) {
             continue;
         }
+        let (v, k, rounds) = key;
         let node = NodeIndex::new(v);
         if k > 0 && counted(node) && best[k].is_none_or(|(bt, _)| t < bt) {
             best[k] = Some((t, node));
         }
+        let exact = dist.len() < budget;
+        let head = regular[v] && exact;
         for e in g.edges(node).filter(|e| r.is_live(e.id())) {
             let w = e.target();
+            // At a regular head: the body until N rounds are done, then out.
+            if head {
+                let done = rounds.last().copied().unwrap_or(0) >= times(node);
+                match e.weight() {
+                    Edge::Body if done => continue,
+                    Edge::Done if !done => continue,
+                    _ => {}
+                }
+            }
+            let mut next: Vec<u32> = rounds.clone();
+            if exact && journey.is_repeat_back_edge(e.id()) && regular[w.index()] {
+                // A round of `w` done: its count is at its depth.
+                next.truncate(depth[w.index()] + 1);
+                if let Some(r) = next.last_mut() {
+                    *r += 1;
+                }
+            } else {
+                let keep = depth[w.index()] + usize::from(head && matches!(e.weight(), Edge::Body));
+                next.truncate(keep.min(next.len()));
+                if exact && regular[w.index()] {
+                    // Arriving afresh.
+                    next.truncate(depth[w.index()]);
+                    next.push(0);
+                }
+            }
+            if !exact {
+                next.clear();
+            }
             let nk = k + usize::from(counted(w));
             let nt = t.saturating_add(timing::edge_bounds(program, journey, e.id()).min);
-            if nk <= cap && nt < dist[nk][w.index()] {
-                dist[nk][w.index()] = nt;
-                heap.push(Reverse((nt, nk, w.index())));
+            let key = (w.index(), nk, next);
+            if nk <= cap && dist.get(&key).is_none_or(|&d| nt < d) {
+                dist.insert(key.clone(), nt);
+                heap.push(Reverse((nt, key)));
             }
         }
     }
     best.into_iter().flatten().collect()
 }
 
-/// The longest `not received any [CHANNEL] within W` (of this channel or
-/// any) known at a send: such a send is not made after another one on the
-/// channel less than W before. For campaigns that start together, `since
-/// entry` and an unbounded check cover every earlier send.
-fn guard(r: &Reach, n: NodeIndex, ch: ChannelId) -> u64 {
-    r.facts(n)
-        .unwrap_or_default()
-        .iter()
-        .filter(|(l, _)| !l.positive())
-        .filter_map(|(l, _)| match r.logic.atom(l.atom()) {
-            Atom::Received {
-                what: Received::Any(c),
-                window,
-                at_least: 0 | 1,
-            } if c.is_none_or(|c| c == ch) => Some(match window {
-                Window::Within(w) => *w,
-                Window::SinceEntry | Window::Ever => u64::MAX,
-            }),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
+/// How many distinct round counts a node may be searched with, per
+/// count of sends, before rounds are no longer told apart.
+const ROUND_STATES: usize = 64;
+
+/// How many regular repeats' bodies hold `v` (its parents' depths known).
+fn depth_of(journey: &Journey, regular: &[bool], v: NodeIndex, depth: &mut [usize]) -> usize {
+    match journey.graph[v].parent {
+        None => 0,
+        Some(p) => {
+            let d = if p.index() < v.index() {
+                depth[p.index()]
+            } else {
+                depth_of(journey, regular, p, depth)
+            };
+            d + usize::from(regular[p.index()])
+        }
+    }
+}
+
+/// The `not received` checks known at a send on `ch` that can hold it
+/// back (see [`Check`]), pushed onto `out`: of a message on `ch`, or of
+/// any message (on `ch`), at least once. A check of a message on another
+/// channel reads sends this lint does not lay out, and is left out.
+fn checks_at(program: &Program, r: &Reach, n: NodeIndex, ch: ChannelId, out: &mut Vec<Check>) {
+    for (l, _) in r.facts(n).unwrap_or_default() {
+        if l.positive() {
+            continue;
+        }
+        let Atom::Received {
+            what,
+            window,
+            at_least: 0 | 1,
+        } = *r.logic.atom(l.atom())
+        else {
+            continue;
+        };
+        let message = match what {
+            Received::Any(c) if c.is_none_or(|c| c == ch) => None,
+            Received::Message(m) if program.message(m).channel == ch => Some(m),
+            _ => continue,
+        };
+        let (within, since_entry) = match window {
+            Window::Within(w) => (w, false),
+            Window::SinceEntry => (u64::MAX, true),
+            Window::Ever => (u64::MAX, false),
+        };
+        out.push(Check {
+            message,
+            within,
+            since_entry,
+        });
+    }
 }
 
 fn diagnose(

@@ -44,8 +44,9 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 let same_priority =
                     program.campaign(earlier).priority == program.campaign(later).priority;
                 let shared = sends[i].intersection(&sends[j]).next().copied()?;
-                (same_priority && meeting(program, earlier, later) == Some(Meeting::Together))
-                    .then_some((earlier, shared))
+                (same_priority
+                    && meeting(program, cx.journeys, earlier, later) == Some(Meeting::Together))
+                .then_some((earlier, shared))
             });
             if let Some((earlier, channel)) = found {
                 out.push(diagnose(cx, later, earlier, channel));

@@ -7,9 +7,15 @@
 //! meet when their audiences (and, when they start together, their
 //! trigger filters) can hold together and nothing excludes it: a working
 //! `in campaign` guard (`not in campaign X` in the audience of the
-//! campaign of lower priority), windows that never overlap, or a `not
-//! received` check of that content on every path to both sends, with no
-//! wait in between (a quiet-hours delay at the send itself is ignored).
+//! campaign of lower priority), windows that never overlap, or `not
+//! received` checks on every path to both sends, with no wait in between
+//! (a quiet-hours delay at the send itself is ignored), each of which
+//! covers the other's send. A check covers a send when it reads every
+//! earlier send of it: `not received M` of that very message (runners
+//! match `received` by message, not content), or `not received any
+//! [CHANNEL]` of its channel; with no window and at least once (`within
+//! D` and `since entry` miss a send made earlier by a journey still in
+//! progress).
 //! Reported at the later campaign's send (later by file path, then
 //! position), with a label at the other's. Repeats months apart, after
 //! one journey ended, are out of its scope.
@@ -35,22 +41,41 @@ use std::collections::HashMap;
 
 use petgraph::graph::NodeIndex;
 
-use crate::analysis::sat::Atom;
+use crate::analysis::sat::{Atom, Window};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::NodeKind;
-use crate::model::{CampaignId, MessageId, Received};
+use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
 use crate::project::{groups, meeting, order_key, Meeting, ProjectContext};
 
 pub const CODE: Code = Code::CrossCampaignRepeat;
 
-/// One send of a content class: the campaign, the node, the message, and
-/// whether a `not received` check of that content is known right there.
-#[derive(Clone, Copy)]
+/// One send of a content class: the node, the message, and the `not
+/// received` checks known right there.
+#[derive(Clone)]
 struct Send {
     node: NodeIndex,
     message: MessageId,
-    guarded: bool,
+    checks: Vec<Check>,
+}
+
+/// A `not received` check known at a send, with no window and at least
+/// once: of a message, or of any message (on a channel).
+#[derive(Clone, Copy, PartialEq)]
+enum Check {
+    Message(MessageId),
+    Any(Option<ChannelId>),
+}
+
+impl Send {
+    /// Whether one of its checks reads every earlier send of `m`, so that
+    /// it is not made after one.
+    fn covers(&self, program: &Program, m: MessageId) -> bool {
+        self.checks.iter().any(|c| match *c {
+            Check::Message(x) => x == m,
+            Check::Any(ch) => ch.is_none_or(|ch| ch == program.message(m).channel),
+        })
+    }
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
@@ -71,32 +96,34 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         group.sort_by_key(|&id| order_key(program, cx.sources, id));
         for (j, &later) in group.iter().enumerate() {
             for &earlier in &group[..j] {
-                let Some(how) = meeting(program, earlier, later) else {
+                let Some(how) = meeting(program, cx.journeys, earlier, later) else {
                     continue;
                 };
                 let first = |id: CampaignId, sends: &mut HashMap<CampaignId, Vec<Send>>| {
                     sends
                         .entry(id)
-                        .or_insert_with(|| sends_of(cx, id, classes))
+                        .or_insert_with(|| sends_of(cx, id))
                         .iter()
-                        .copied()
                         .filter(|s| classes[s.message.index()] == class)
+                        .cloned()
                         .collect::<Vec<_>>()
                 };
                 let (a, b) = (first(earlier, &mut sends), first(later, &mut sends));
-                // A repeat needs a send on each side that a `not received`
-                // check does not hold back (both guarded: excluded).
-                let Some(at) = b.iter().find(|s| !s.guarded).or(b.first()) else {
+                // A repeat needs a pair of sends that do not hold each
+                // other back (whichever goes first, the other's checks
+                // read it). Checks are rare: the unchecked sends are
+                // tried first, so this is one step for most pairs.
+                let held = |x: &Send, y: &Send| {
+                    x.covers(program, y.message) && y.covers(program, x.message)
+                };
+                let pair = b
+                    .iter()
+                    .find_map(|x| a.iter().find(|y| !held(x, y)).map(|y| (x, y)));
+                let Some((at, other)) = pair else {
                     continue;
                 };
-                let Some(other) = a.iter().find(|s| !s.guarded).or(a.first()) else {
-                    continue;
-                };
-                if at.guarded && other.guarded {
-                    continue;
-                }
                 if reported.insert((later, class)) {
-                    out.push(diagnose(cx, (later, *at), (earlier, *other), how));
+                    out.push(diagnose(cx, (later, at), (earlier, other), how));
                 }
                 // Each later campaign is reported once per content, with
                 // the first campaign it meets: no need to pair it further.
@@ -107,9 +134,9 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     out
 }
 
-/// Every reached send of a campaign, with whether it is guarded.
-fn sends_of(cx: &ProjectContext, id: CampaignId, classes: &[usize]) -> Vec<Send> {
-    let program = cx.program;
+/// Every reached send of a campaign, with the `not received` checks known
+/// there; the unchecked ones first, then by position.
+fn sends_of(cx: &ProjectContext, id: CampaignId) -> Vec<Send> {
     let journey = &cx.journeys[id.index()];
     let r = cx.reach(id);
     let mut v: Vec<Send> = journey
@@ -117,34 +144,40 @@ fn sends_of(cx: &ProjectContext, id: CampaignId, classes: &[usize]) -> Vec<Send>
         .node_indices()
         .filter_map(|n| match journey.graph[n].kind {
             NodeKind::Send(m) if r.is_reached(n) => {
-                let channel = program.message(m).channel;
-                let guarded = r.facts(n).unwrap_or_default().iter().any(|(l, _)| {
-                    !l.positive()
-                        && match r.logic.atom(l.atom()) {
-                            Atom::Received { what, .. } => match *what {
-                                Received::Message(x) => classes[x.index()] == classes[m.index()],
-                                Received::Any(c) => c.is_none_or(|c| c == channel),
-                            },
-                            _ => false,
-                        }
-                });
+                let checks = r
+                    .facts(n)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(l, _)| !l.positive())
+                    .filter_map(|(l, _)| match *r.logic.atom(l.atom()) {
+                        Atom::Received {
+                            what,
+                            window: Window::Ever,
+                            at_least: 0 | 1,
+                        } => Some(match what {
+                            Received::Message(x) => Check::Message(x),
+                            Received::Any(c) => Check::Any(c),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
                 Some(Send {
                     node: n,
                     message: m,
-                    guarded,
+                    checks,
                 })
             }
             _ => None,
         })
         .collect();
-    v.sort_by_key(|s| journey.graph[s.node].loc.span.start);
+    v.sort_by_key(|s| (!s.checks.is_empty(), journey.graph[s.node].loc.span.start));
     v
 }
 
 fn diagnose(
     cx: &ProjectContext,
-    (later, at): (CampaignId, Send),
-    (earlier, other): (CampaignId, Send),
+    (later, at): (CampaignId, &Send),
+    (earlier, other): (CampaignId, &Send),
     how: Meeting,
 ) -> Diagnostic {
     let program = cx.program;

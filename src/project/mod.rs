@@ -7,7 +7,9 @@
 //! - a working guard excludes it: `not in campaign X` in every disjunct of
 //!   Y's audience, with X of strictly higher priority (so X is entered
 //!   first when both fire at once; the lints do not look for X being
-//!   entered later while Y runs);
+//!   entered later while Y runs), unless they start together and X's
+//!   journey can be over at the instant it starts (Y then enters right
+//!   after it, at that instant, and both act on the same trigger);
 //! - their audiences cannot hold together (the condition solver of
 //!   [`crate::analysis::sat`]), and, when they start together (the same
 //!   trigger event or schedule), their trigger filters with them.
@@ -18,8 +20,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use petgraph::visit::EdgeRef;
+
 use crate::analysis::sat::{Atom, Conj, Logic, Role, Term};
-use crate::graph::{Journey, NodeKind};
+use crate::analysis::timing;
+use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::{
     AttrId, Campaign, CampaignId, ChannelId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
 };
@@ -92,12 +97,22 @@ pub enum Meeting {
 
 /// Whether one person can be in the journeys of `a` and `b` at once, and
 /// how; `None` when something excludes it.
-pub fn meeting(program: &Program, a: CampaignId, b: CampaignId) -> Option<Meeting> {
+pub fn meeting(
+    program: &Program,
+    journeys: &[Journey],
+    a: CampaignId,
+    b: CampaignId,
+) -> Option<Meeting> {
     let (ca, cb) = (program.campaign(a), program.campaign(b));
-    if windows_apart(ca, cb) || guarded(program, ca, b) || guarded(program, cb, a) {
+    let together = start(ca) == start(cb);
+    // `x` keeps `y` out; not at the instant both start when `x`'s journey
+    // can be over by then.
+    let keeps_out = |y: &Campaign, x: CampaignId| {
+        guarded(program, y, x) && !(together && ends_at_once(program, &journeys[x.index()]))
+    };
+    if windows_apart(ca, cb) || keeps_out(ca, b) || keeps_out(cb, a) {
         return None;
     }
-    let together = start(ca) == start(cb);
     if !conditions_meet(program, ca, cb, together) {
         return None;
     }
@@ -117,7 +132,8 @@ fn windows_apart(a: &Campaign, b: &Campaign) -> bool {
 }
 
 /// Whether `y`'s audience holds `not in campaign x` in every disjunct
-/// while `x` has strictly higher priority: a working guard.
+/// while `x` has strictly higher priority: a working guard (see
+/// [`meeting`] for when `x`'s journey is over at once).
 pub fn guarded(program: &Program, y: &Campaign, x: CampaignId) -> bool {
     if program.campaign(x).priority <= y.priority {
         return false;
@@ -132,6 +148,33 @@ pub fn guarded(program: &Program, y: &Campaign, x: CampaignId) -> bool {
             conj.iter()
                 .any(|l| !l.lit.positive() && *logic.atom(l.lit.atom()) == Atom::InCampaign(x))
         })
+}
+
+/// Whether a journey can be over at the instant it starts: a path from
+/// its entry to its end or an `exit` through steps that may take no time
+/// (an event that ends it, the goal or an `exit when`, comes as another
+/// input, after every campaign took the trigger). Linear in the graph.
+pub fn ends_at_once(program: &Program, journey: &Journey) -> bool {
+    let g = &journey.graph;
+    let mut seen = vec![false; g.node_count()];
+    let mut stack = vec![journey.entry];
+    seen[journey.entry.index()] = true;
+    while let Some(v) = stack.pop() {
+        if matches!(g[v].kind, NodeKind::End | NodeKind::Exit) {
+            return true;
+        }
+        for e in g.edges(v) {
+            let w = e.target();
+            if !seen[w.index()]
+                && !matches!(e.weight(), Edge::Ends(_))
+                && timing::edge_bounds(program, journey, e.id()).min == 0
+            {
+                seen[w.index()] = true;
+                stack.push(w);
+            }
+        }
+    }
+    false
 }
 
 /// Whether the audiences of `a` and `b` (with their trigger filters when

@@ -41,12 +41,15 @@ pub struct ProjectState {
 }
 
 /// What calls produced: the actions, each with the index (in entry order)
-/// of the campaign that took it, in the order they were taken; and the
-/// refused trigger firings per campaign.
+/// of the campaign that took it, in the order they were taken; the
+/// refused trigger firings per campaign; and, when `trace` is `Some`, the
+/// nodes executed (campaign, instant, node index in its plan), as
+/// [`Effects::trace`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProjectEffects {
     pub actions: Vec<(usize, Entry)>,
     pub refused: Vec<Refused>,
+    pub trace: Option<Vec<(usize, i64, usize)>>,
 }
 
 impl Project {
@@ -133,7 +136,7 @@ impl Project {
         out: &mut ProjectEffects,
         f: impl FnOnce(&Runtime, &mut State, &mut Effects),
     ) {
-        let mut e = Effects::default();
+        let mut e = Self::effects(out);
         self.with(state, i, |rt, s| f(rt, s, &mut e));
         self.spread(state, vec![(i, e)], out);
     }
@@ -163,7 +166,7 @@ impl Project {
                         at,
                         kind: super::InputKind::Set(vec![(a, value.clone())]),
                     };
-                    let mut e = Effects::default();
+                    let mut e = Self::effects(out);
                     self.with(state, j, |rt, s| rt.handle(s, &input, &mut e));
                     queue.push_back((j, e));
                 }
@@ -193,9 +196,20 @@ impl Project {
             .collect()
     }
 
+    /// Fresh effects for a call, tracing when `out` does.
+    fn effects(out: &ProjectEffects) -> Effects {
+        Effects {
+            trace: out.trace.is_some().then(Vec::new),
+            ..Effects::default()
+        }
+    }
+
     /// Moves what a call on campaign `i` produced into `out`.
     fn collect(out: &mut ProjectEffects, i: usize, e: Effects) {
         out.actions.extend(e.actions.into_iter().map(|a| (i, a)));
+        if let (Some(all), Some(t)) = (&mut out.trace, e.trace) {
+            all.extend(t.into_iter().map(|(at, n)| (i, at, n)));
+        }
         if out.refused.len() <= i {
             out.refused.resize(i + 1, Refused::default());
         }
@@ -296,7 +310,7 @@ impl Project {
             std::mem::swap(&mut s.person.across, &mut state.across);
             match self.position(campaign) {
                 Some(j) if changed(campaign) => {
-                    let mut e = Effects::default();
+                    let mut e = Self::effects(out);
                     self.runtimes[j].replace(rt, &mut s, at, &mut e);
                     done.push((i, e));
                 }

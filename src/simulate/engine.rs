@@ -65,6 +65,7 @@ pub(super) fn run_person<'r>(
         campaigns: Vec::new(),
         steps: state.budget.steps,
         trace: out.trace.unwrap_or_default(),
+        trace_campaigns: Vec::new(),
         refused: out.refused,
     }
 }

@@ -14,6 +14,7 @@ use crate::runtime::{Input, Project, ProjectEffects};
 pub struct ProjectSimulator {
     project: Project,
     vocabulary: Option<Vocabulary>,
+    trace: bool,
 }
 
 /// A scenario checked against every plan of the project (one [`Prepared`]
@@ -42,7 +43,16 @@ impl ProjectSimulator {
         Ok(ProjectSimulator {
             project: Project::new(plans)?,
             vocabulary: None,
+            trace: false,
         })
+    }
+
+    /// As [`super::Simulator::with_trace`]: each timeline's `trace` holds
+    /// the nodes executed, and its `trace_campaigns` the campaign (in
+    /// entry order, as [`Self::campaigns`]) of each.
+    pub fn with_trace(mut self) -> ProjectSimulator {
+        self.trace = true;
+        self
     }
 
     /// As [`super::Simulator::with_vocabulary`].
@@ -106,7 +116,10 @@ impl ProjectSimulator {
             &people[0].id,
             people.iter().map(|p| p.attrs.clone()).collect(),
         );
-        let mut out = ProjectEffects::default();
+        let mut out = ProjectEffects {
+            trace: self.trace.then(Vec::new),
+            ..ProjectEffects::default()
+        };
         // Every campaign reads the same inputs, in the same order.
         let n = people[0].inputs.len();
         let input =
@@ -142,12 +155,19 @@ impl ProjectSimulator {
             .into_iter()
             .map(|(c, e)| (names[c].to_string(), e))
             .unzip();
+        let (trace_campaigns, trace) = out
+            .trace
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(c, at, n)| (c, (at, n)))
+            .unzip();
         Timeline {
             person: people[0].id.clone(),
             entries,
             campaigns,
             steps: state.states.iter().map(|s| s.budget.steps).sum(),
-            trace: Vec::new(),
+            trace,
+            trace_campaigns,
             refused: Default::default(),
         }
     }

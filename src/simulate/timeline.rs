@@ -28,6 +28,12 @@ pub struct Timeline {
     /// otherwise.
     #[serde(skip)]
     pub trace: Vec<(i64, usize)>,
+    /// With a trace of several campaigns run together
+    /// ([`super::ProjectSimulator::with_trace`]): the campaign (in entry
+    /// order) of each `trace` entry, whose node index is into that
+    /// campaign's plan. Empty otherwise.
+    #[serde(skip)]
+    pub trace_campaigns: Vec<usize>,
     /// Triggers that did not make the person enter, by reason.
     #[serde(skip)]
     pub refused: Refused,

@@ -44,7 +44,7 @@ use petgraph::Direction;
 mod parts;
 mod transfer;
 
-use transfer::{Ctx, Sent};
+use transfer::{Ctx, GoesOut, Sent};
 
 pub use parts::{Slot, MAX_PARTS};
 
@@ -356,7 +356,9 @@ fn analyze_classes<'a>(
 
     // What a send changes in the person's history: every `received` that
     // counts the message is no longer known false, and those that need it
-    // once are known true (see [`Sent`]).
+    // once are known true (see [`Sent`]) when the send goes out for sure:
+    // a runner skips it for a missing consent (unless the consent is
+    // known to hold there) or a campaign or channel limit.
     let mut sends: HashMap<NodeIndex, Sent> = HashMap::new();
     let received: Vec<(AtomId, crate::model::Received, u32)> = logic
         .atoms()
@@ -373,11 +375,27 @@ fn analyze_classes<'a>(
                 continue;
             };
             let channel = program.message(m).channel;
+            let ch = program.channel(channel);
+            let limited =
+                !ch.limits.is_empty() || !program.campaign(journey.campaign).limits.is_empty();
+            let consent = ch.consent.map(|a| {
+                let given = Atom::Cmp {
+                    term: Term::Attr(a),
+                    op: CmpOp::Eq,
+                    val: CVal::Bool(true),
+                };
+                logic.intern(given)
+            });
             let counted = received
                 .iter()
                 .filter(|(_, what, _)| what.counts(m, channel));
             let sent = Sent {
                 counted: counted.clone().map(|(id, ..)| *id).collect(),
+                goes_out: match consent {
+                    _ if limited => GoesOut::Never,
+                    None => GoesOut::Always,
+                    Some(atom) => GoesOut::With(Lit::new(atom, true)),
+                },
                 known: counted
                     .filter(|(.., n)| *n <= 1)
                     .map(|(id, ..)| Leaf {

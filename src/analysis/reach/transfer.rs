@@ -30,8 +30,19 @@ pub(super) struct Ctx<'c, 'a> {
 pub(super) struct Sent {
     /// The `received` atoms that count the message.
     pub(super) counted: Vec<AtomId>,
-    /// Those known to hold right after it (at least once).
+    /// Those known to hold right after it (at least once) if it went out.
     pub(super) known: Vec<Leaf>,
+    /// Whether it goes out for sure.
+    pub(super) goes_out: GoesOut,
+}
+
+/// Whether a send goes out for sure (a runner skips sends for a missing
+/// consent and for limits).
+pub(super) enum GoesOut {
+    Always,
+    Never,
+    /// When this literal (the channel's consent) is known there.
+    With(Lit),
 }
 
 impl Ctx<'_, '_> {
@@ -132,10 +143,17 @@ impl Ctx<'_, '_> {
         // Time passes at a send only before it goes out (quiet hours): what
         // it makes known holds right after it.
         if let Some(sent) = self.sends.get(&u) {
+            let goes_out = match sent.goes_out {
+                GoesOut::Always => true,
+                GoesOut::Never => false,
+                GoesOut::With(lit) => out.facts.iter().any(|(l, _)| *l == lit),
+            };
             out.facts
                 .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
-            for l in &sent.known {
-                out.facts.add(*l);
+            if goes_out {
+                for l in &sent.known {
+                    out.facts.add(*l);
+                }
             }
         }
         if let Some(dnf) = self.conds.get(&e) {
