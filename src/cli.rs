@@ -15,6 +15,7 @@ mod fmt;
 mod graph;
 mod init;
 pub mod output;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -199,6 +200,15 @@ pub enum Command {
     /// and output: diagnostics as you type, definitions, references,
     /// hover, completion, rename, formatting (see docs/editors.md).
     Lsp,
+    /// Run plans for real people on Temporal: runs `omnis-worker` (beside
+    /// `omnis` or on the PATH) with the arguments that follow, e.g.
+    /// `omnis worker run --plans plans/ --dry-run` (see docs/runner.md).
+    #[command(disable_help_flag = true)]
+    Worker {
+        /// `omnis-worker`'s arguments (`run ...`, `send-event ...`, `--help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Print shell completions, e.g. `omnis completions bash > /etc/bash_completion.d/omnis`.
     Completions {
         /// bash, zsh, fish, powershell or elvish.
@@ -374,6 +384,7 @@ fn run_command(command: Command, out: &mut Output) -> i32 {
         Command::Diff { paths, git, format } => diff::diff(paths, git.as_deref(), format, out),
         Command::Init { dir } => init::init(&dir, out.status()),
         Command::Lsp => crate::lsp::run_stdio(),
+        Command::Worker { args } => worker::worker(args),
         Command::Completions { shell } => {
             // Generated in memory: clap_complete panics on a failed write.
             let mut text = Vec::new();

@@ -290,3 +290,40 @@ fn a_broken_file_does_not_hide_the_warnings_of_the_others() {
         "{v:#}"
     );
 }
+
+/// `omnis worker` runs `omnis-worker` from beside the `omnis` executable
+/// (else the PATH) with its arguments, and says how to install it when
+/// there is none.
+#[cfg(unix)]
+#[test]
+fn worker_runs_omnis_worker_beside_omnis_or_says_how_to_install_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("omnis");
+    std::fs::copy(env!("CARGO_BIN_EXE_omnis"), &exe).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&exe)
+            .args(args)
+            .env("PATH", dir.path().join("empty"))
+            .output()
+            .unwrap()
+    };
+    let o = run(&["worker", "run", "--plans", "plans/"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("`omnis-worker`, which is not installed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cargo install --path crates/omnis-worker"),
+        "{err}"
+    );
+    // A stand-in that echoes its arguments and exits 3.
+    let worker = dir.path().join("omnis-worker");
+    std::fs::write(&worker, "#!/bin/sh\necho \"args: $*\"\nexit 3\n").unwrap();
+    std::fs::set_permissions(&worker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = run(&["worker", "run", "--plans", "plans/", "--help"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "args: run --plans plans/ --help\n");
+}

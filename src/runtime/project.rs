@@ -53,10 +53,17 @@ impl Project {
     /// Compiles every plan (one per campaign, names unique) and orders
     /// them for entry.
     pub fn new(plans: &[Plan]) -> Result<Project, PlanError> {
-        let mut runtimes = plans
-            .iter()
-            .map(Runtime::new)
-            .collect::<Result<Vec<_>, _>>()?;
+        Project::of(
+            plans
+                .iter()
+                .map(Runtime::new)
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    }
+
+    /// A project of plans already compiled (one per campaign, names
+    /// unique), ordered for entry.
+    pub fn of(mut runtimes: Vec<Runtime>) -> Result<Project, PlanError> {
         runtimes.sort_by(|a, b| {
             let (a, b) = (a.compiled(), b.compiled());
             crate::plan::entry_order((a.priority, &a.campaign), (b.priority, &b.campaign))
@@ -71,6 +78,13 @@ impl Project {
             )));
         }
         Ok(Project { runtimes })
+    }
+
+    /// The index of `campaign` in entry order.
+    pub fn position(&self, campaign: &str) -> Option<usize> {
+        self.runtimes
+            .iter()
+            .position(|r| r.compiled().campaign == campaign)
     }
 
     /// The campaigns, in entry order (the indices every call uses).
@@ -106,11 +120,81 @@ impl Project {
         r
     }
 
-    /// Runs `f` with a fresh [`Effects`] and moves what it produced into
-    /// `out`, each action with its campaign.
-    fn collect(out: &mut ProjectEffects, i: usize, f: impl FnOnce(&mut Effects)) {
+    /// Runs `f` on campaign `i` (lending it the shared history) with a
+    /// fresh [`Effects`], and moves what it produced into `out`, each
+    /// action with its campaign. A profile write (`set`, `unset`) it made
+    /// is then given to the person's other campaigns that declare the
+    /// attribute, in entry order, as a profile update at that instant
+    /// (`docs/plan-format.md`, `set`), and so on for what those do.
+    fn call(
+        &self,
+        state: &mut ProjectState,
+        i: usize,
+        out: &mut ProjectEffects,
+        f: impl FnOnce(&Runtime, &mut State, &mut Effects),
+    ) {
         let mut e = Effects::default();
-        f(&mut e);
+        self.with(state, i, |rt, s| f(rt, s, &mut e));
+        self.spread(state, vec![(i, e)], out);
+    }
+
+    /// Moves what calls produced into `out` (`done`: per call, its
+    /// campaign and effects, in order), giving the profile writes among
+    /// them to the other campaigns as [`Project::call`] says.
+    fn spread(
+        &self,
+        state: &mut ProjectState,
+        done: Vec<(usize, Effects)>,
+        out: &mut ProjectEffects,
+    ) {
+        let mut queue = std::collections::VecDeque::from(done);
+        while let Some((i, e)) = queue.pop_front() {
+            let writes = self.writes(state, i, &e.actions);
+            Self::collect(out, i, e);
+            for (at, attr, value) in writes {
+                for (j, rt) in self.runtimes.iter().enumerate() {
+                    let Some(&a) = rt.compiled().attr_index.get(&attr) else {
+                        continue;
+                    };
+                    if j == i {
+                        continue;
+                    }
+                    let input = Input {
+                        at,
+                        kind: super::InputKind::Set(vec![(a, value.clone())]),
+                    };
+                    let mut e = Effects::default();
+                    self.with(state, j, |rt, s| rt.handle(s, &input, &mut e));
+                    queue.push_back((j, e));
+                }
+            }
+        }
+    }
+
+    /// The profile writes among campaign `i`'s actions: instant,
+    /// attribute, and the value written (read from the campaign's profile,
+    /// which holds it typed).
+    fn writes(
+        &self,
+        state: &ProjectState,
+        i: usize,
+        actions: &[Entry],
+    ) -> Vec<(i64, String, Option<Val>)> {
+        let c = self.runtimes[i].compiled();
+        actions
+            .iter()
+            .filter_map(|a| match &a.what {
+                super::What::Set { attribute, .. } => {
+                    let v = state.states[i].person.attrs[c.attr_index[attribute]].clone();
+                    Some((a.at, attribute.clone(), v))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Moves what a call on campaign `i` produced into `out`.
+    fn collect(out: &mut ProjectEffects, i: usize, e: Effects) {
         out.actions.extend(e.actions.into_iter().map(|a| (i, a)));
         if out.refused.len() <= i {
             out.refused.resize(i + 1, Refused::default());
@@ -141,9 +225,7 @@ impl Project {
     /// order.
     pub fn handle(&self, state: &mut ProjectState, inputs: &[Input], out: &mut ProjectEffects) {
         for (i, input) in inputs.iter().enumerate() {
-            self.with(state, i, |rt, s| {
-                Self::collect(out, i, |e| rt.handle(s, input, e))
-            });
+            self.call(state, i, out, |rt, s, e| rt.handle(s, input, e));
         }
     }
 
@@ -167,9 +249,71 @@ impl Project {
         at: i64,
         out: &mut ProjectEffects,
     ) {
-        self.with(state, i, |rt, s| {
-            Self::collect(out, i, |e| rt.fire(s, timer, at, e))
-        });
+        self.call(state, i, out, |rt, s, e| rt.fire(s, timer, at, e));
+    }
+
+    /// Replaces this project's plans by `new`'s for the person at `at`,
+    /// before the inputs of that instant (`docs/plan-format.md`,
+    /// "Replacing a plan"): a campaign of both whose plan `changed` is
+    /// replaced by [`Runtime::replace`] (rules 1 to 3, the shared history
+    /// lent to it); a campaign only `new` has starts, its triggers armed
+    /// from `at`, with the profile and history the person's other
+    /// campaigns hold (by attribute and event name); a campaign only this
+    /// project has is withdrawn (rule 4): its journey ends and nothing more
+    /// is sent. `state` is left in `new`'s entry order, and the actions
+    /// pushed to `out` are indexed by it. `id` is the person's.
+    pub fn replace(
+        &self,
+        new: &Project,
+        id: &str,
+        state: &mut ProjectState,
+        at: i64,
+        changed: impl Fn(&str) -> bool,
+        out: &mut ProjectEffects,
+    ) {
+        let donors: Vec<(&Runtime, &State)> = self.runtimes.iter().zip(&state.states).collect();
+        let started: Vec<Option<State>> = new
+            .runtimes
+            .iter()
+            .map(|rt| match self.position(&rt.compiled().campaign) {
+                Some(_) => None,
+                None => Some(rt.inherit(id, &donors)),
+            })
+            .collect();
+        let mut old: Vec<Option<State>> = std::mem::take(&mut state.states)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut states = Vec::with_capacity(new.runtimes.len());
+        let mut done = Vec::new();
+        for (i, (rt, fresh)) in new.runtimes.iter().zip(started).enumerate() {
+            let campaign = &rt.compiled().campaign;
+            let mut s = match (fresh, self.position(campaign)) {
+                (Some(s), _) => s,
+                (None, Some(j)) => old[j].take().expect("each campaign once"),
+                (None, None) => unreachable!("a campaign either stays or starts"),
+            };
+            std::mem::swap(&mut s.person.across, &mut state.across);
+            match self.position(campaign) {
+                Some(j) if changed(campaign) => {
+                    let mut e = Effects::default();
+                    self.runtimes[j].replace(rt, &mut s, at, &mut e);
+                    done.push((i, e));
+                }
+                Some(_) => {}
+                None => rt.begin(&mut s, at),
+            }
+            std::mem::swap(&mut s.person.across, &mut state.across);
+            states.push(s);
+        }
+        for (rt, s) in self.runtimes.iter().zip(old) {
+            if s.is_some() {
+                super::note_journey(&mut state.across, &rt.compiled().campaign, false);
+            }
+        }
+        state.states = states;
+        // The journeys carried on may have written the profile.
+        new.spread(state, done, out);
     }
 
     /// Whether the runner's bounds stopped the person in every campaign.

@@ -248,6 +248,47 @@ impl Tables {
 }
 
 impl Runtime {
+    /// A person's state for this plan when its campaign starts for them
+    /// mid-run (a campaign added to a project): the profile and the event
+    /// history are carried by attribute and event name from the parts of
+    /// the person the `donors` (their other campaigns' plans and states,
+    /// in entry order) keep, the first that has a value winning.
+    pub fn inherit(&self, id: &str, donors: &[(&Runtime, &State)]) -> State {
+        let n = &self.c;
+        let mut attrs = vec![None; n.attrs.len()];
+        let mut history = vec![Vec::new(); n.events.len()];
+        let mut seq = 0;
+        for (rt, s) in donors {
+            let t = Tables::new(&rt.c, n);
+            for (i, v) in s.person.attrs.iter().enumerate() {
+                if let (Some(Some(j)), Some(_)) = (t.attrs.get(i), v) {
+                    attrs[*j] = attrs[*j].take().or_else(|| v.clone());
+                }
+            }
+            for (i, occ) in s.person.history.iter().enumerate() {
+                let Some(Some(j)) = t.events.get(i) else {
+                    continue;
+                };
+                if history[*j].is_empty() {
+                    let len = n.events[*j].fields.len();
+                    history[*j] = occ
+                        .iter()
+                        .map(|x| Occurrence {
+                            fields: reindex(&x.fields, &t.fields[i], len, None),
+                            ..x.clone()
+                        })
+                        .collect();
+                }
+            }
+            // Every occurrence carried is before anything that comes next.
+            seq = seq.max(s.person.seq);
+        }
+        let mut state = self.new_state(id, attrs);
+        state.person.history = history;
+        state.person.seq = seq;
+        state
+    }
+
     /// Replaces this plan by `new` for the person at `at` (the rules of
     /// `docs/plan-format.md`, "Replacing a plan"): the state is carried
     /// over to the new plan's tables, the journey in progress continues

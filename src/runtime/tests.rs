@@ -373,3 +373,162 @@ fn lists_and_dates_evaluate_as_the_plan_format_says() {
     assert!(eval(&day(CmpOp::Lt, 946_771_200), &cx));
     assert!(!eval(&day(CmpOp::Gt, 946_684_800), &cx));
 }
+
+/// A project's person in the cart journey at its second wait.
+fn project_at_second_wait(plans: &[Plan]) -> (Project, ProjectState, i64) {
+    let pr = Project::new(plans).unwrap();
+    let t0 = at("2026-11-20T10:00:00Z");
+    let attrs = pr
+        .runtimes()
+        .iter()
+        .map(|rt| person(rt).person.attrs)
+        .collect();
+    let mut state = pr.new_state("p1", attrs);
+    pr.begin(&mut state, t0);
+    let inputs: Vec<Input> = pr.runtimes().iter().map(|rt| abandoned(rt, t0)).collect();
+    let mut out = ProjectEffects::default();
+    pr.handle(&mut state, &inputs, &mut out);
+    while let Some((t, timer, i)) = pr.next_timer(&state).filter(|x| x.0 <= t0 + HOUR) {
+        pr.fire(&mut state, i, timer, t, &mut out);
+    }
+    (pr, state, t0)
+}
+
+#[test]
+fn a_project_replaces_a_changed_plan_as_the_runtime_does_for_one() {
+    let new = without(&cart(), "wait~2");
+    let (pr, mut state, t0) = project_at_second_wait(&[cart()]);
+    let next = Project::new(std::slice::from_ref(&new)).unwrap();
+    let mut out = ProjectEffects::default();
+    pr.replace(&next, "p1", &mut state, t0 + 2 * HOUR, |_| true, &mut out);
+    let got: Vec<String> = out.actions.iter().map(|(_, e)| e.human()).collect();
+    // The same as one runtime replacing the plan of one state.
+    let (_, want, _, _) = replaced_at_second_wait(&new, t0 + 2 * HOUR);
+    assert_eq!(got, want);
+    // Unchanged: nothing happens.
+    let before = state.clone();
+    let mut out = ProjectEffects::default();
+    next.replace(&next, "p1", &mut state, t0 + 3 * HOUR, |_| false, &mut out);
+    assert_eq!((state, out.actions.len()), (before, 0));
+}
+
+#[test]
+fn a_campaign_added_inherits_the_profile_and_history_and_a_withdrawn_one_ends() {
+    let mut other = cart();
+    other.campaign = "cart_again".into();
+    let (pr, mut state, t0) = project_at_second_wait(&[cart()]);
+    assert_eq!(state.across.journeys, ["cart_recovery"]);
+    // `cart_again` added: it starts from the replacement, with what the
+    // person's other campaign knows of them, and enters nobody yet.
+    let both = Project::new(&[cart(), other.clone()]).unwrap();
+    let mut out = ProjectEffects::default();
+    let t = t0 + 2 * HOUR;
+    pr.replace(&both, "p1", &mut state, t, |_| false, &mut out);
+    assert!(out.actions.is_empty());
+    let i = both.position("cart_again").unwrap();
+    let added = &state.states[i];
+    assert_eq!(added.person.attrs, state.states[1 - i].person.attrs);
+    assert_eq!(added.person.history, state.states[1 - i].person.history);
+    assert!(added.person.history.iter().any(|h| !h.is_empty()));
+    // It reads the shared history: the next cart event enters it.
+    let inputs: Vec<Input> = both.runtimes().iter().map(|rt| abandoned(rt, t)).collect();
+    both.handle(&mut state, &inputs, &mut out);
+    let entered: Vec<String> = out
+        .actions
+        .iter()
+        .map(|(c, e)| format!("{c} {}", e.human()))
+        .collect();
+    assert_eq!(entered, [format!("{i} 2026-11-20T12:00:00Z entered")]);
+    // `cart_recovery` withdrawn (rule 4): its journey ends, silently.
+    let only = Project::new(&[other]).unwrap();
+    let mut out = ProjectEffects::default();
+    both.replace(&only, "p1", &mut state, t + 1, |_| false, &mut out);
+    assert!(out.actions.is_empty());
+    assert_eq!(state.states.len(), 1);
+    assert_eq!(state.across.journeys, ["cart_again"]);
+}
+
+const OPT_OUT: &str = r#"profile {
+  email: text
+  email_opt_in: bool
+}
+event signup { source: text }
+event ping { n: number }
+channel email { consent email_opt_in }
+message later { channel email template "later" }
+
+campaign opt_out {
+  trigger signup
+  journey {
+    set email_opt_in = false
+  }
+}
+
+campaign mailer {
+  trigger ping
+  reentry always
+  journey {
+    send later
+  }
+}
+"#;
+
+#[test]
+fn a_profile_write_in_one_campaign_is_a_profile_update_for_the_others() {
+    let a = crate::driver::analyze_source(OPT_OUT).unwrap();
+    assert!(!a.has_errors(), "{:#?}", a.diagnostics);
+    let pr = Project::new(&crate::plan::emit::emit_all(&a.program, &a.sources)).unwrap();
+    let attrs = pr
+        .runtimes()
+        .iter()
+        .map(|rt| {
+            let c = rt.compiled();
+            c.attrs
+                .iter()
+                .map(|(name, _)| match name.as_str() {
+                    "email_opt_in" => Some(Val::Bool(true)),
+                    _ => Some(Val::Text("a@example.com".into())),
+                })
+                .collect()
+        })
+        .collect();
+    let mut state = pr.new_state("p1", attrs);
+    let t0 = at("2026-11-20T10:00:00Z");
+    pr.begin(&mut state, t0);
+    let event = |name: &str, t: i64| -> Vec<Input> {
+        pr.runtimes()
+            .iter()
+            .map(|rt| {
+                let c = rt.compiled();
+                let kind = match c.event_index.get(name) {
+                    Some(&e) => InputKind::Event(e, vec![None; c.events[e].fields.len()]),
+                    None => InputKind::Ignored,
+                };
+                Input { at: t, kind }
+            })
+            .collect()
+    };
+    let mut out = ProjectEffects::default();
+    pr.handle(&mut state, &event("ping", t0), &mut out);
+    pr.handle(&mut state, &event("signup", t0 + 1), &mut out);
+    pr.handle(&mut state, &event("ping", t0 + 2), &mut out);
+    let names: Vec<&str> = pr
+        .runtimes()
+        .iter()
+        .map(|r| r.compiled().campaign.as_str())
+        .collect();
+    let got: Vec<String> = out
+        .actions
+        .iter()
+        .filter(|(_, e)| !matches!(e.what, What::Entered | What::Completed))
+        .map(|(c, e)| format!("{} {}", names[*c], e.human()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "mailer 2026-11-20T10:00:00Z send later (email)",
+            "opt_out 2026-11-20T10:00:01Z set email_opt_in = false",
+            "mailer 2026-11-20T10:00:02Z skip later (email): no_consent",
+        ]
+    );
+}

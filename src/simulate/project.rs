@@ -20,8 +20,9 @@ pub struct ProjectSimulator {
 /// per campaign, in entry order).
 pub struct ProjectPrepared {
     per_campaign: Vec<Prepared>,
-    start: i64,
-    until: i64,
+    /// The simulated span: the earliest start, the latest end.
+    pub start: i64,
+    pub until: i64,
 }
 
 impl ProjectPrepared {

@@ -17,6 +17,9 @@
 //! and the latency from a call's answer to its zero-wait send reaching the
 //! webhook (p50, p99).
 
+#[path = "shared/mod.rs"]
+mod shared;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +28,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use omnis_worker::deliver::SinkConfig;
 use omnis_worker::intake::{router, Intake};
-use omnis_worker::service::{self, Target};
+use omnis_worker::service;
 use omnis_worker::wire::Delivery;
 
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
@@ -54,7 +57,6 @@ fn main() {
 }
 
 async fn run(n: usize, cli: String) {
-    use temporalio_sdk_core::ephemeral_server::{EphemeralExe, TemporalDevServerConfig};
     let dir = tempfile::tempdir().unwrap();
     // The plans, as `omnis build` writes them.
     let analysis = omnis::driver::analyze(&omnis::driver::Options {
@@ -74,23 +76,7 @@ async fn run(n: usize, cli: String) {
     write_manifest(&build, &plans);
     omnis_worker::plans::load_dir(&build).unwrap();
 
-    let mut server = TemporalDevServerConfig::builder()
-        .exe(EphemeralExe::ExistingPath(cli))
-        .namespace("default".to_string())
-        .ip("127.0.0.1".to_string())
-        .ui(false)
-        .log(("pretty".to_string(), "error".to_string()))
-        .build()
-        .start_server_with_output(std::process::Stdio::null(), std::process::Stdio::null())
-        .await
-        .expect("the dev server starts");
-    let target = Target {
-        address: server.target.clone(),
-        task_queue: "load".into(),
-        prefix: "load/".into(),
-        ..Target::default()
-    };
-    let client = service::connect(&target).await.unwrap();
+    let (mut server, target, client) = shared::dev_server(cli, "load").await;
 
     let arrivals: Arrivals = Default::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -104,6 +90,7 @@ async fn run(n: usize, cli: String) {
         webhooks: [("*".to_string(), hook_url)].into(),
         journal: Some(journal.clone()),
         dry_run: false,
+        profile_webhook: None,
         timeout: Duration::from_secs(10),
     };
     let mut worker = service::worker(client.clone(), &target, sinks).unwrap();

@@ -1,7 +1,8 @@
 //! Sends out: the activity that delivers each action of the runtime.
 //! A send goes to its channel's webhook (an HTTP POST of the
-//! [`Delivery`] as JSON, with an `Idempotency-Key` header), or to the log
-//! with `--dry-run`; every action, sends included, is appended to the
+//! [`Delivery`] as JSON, with an `Idempotency-Key` header), a profile
+//! write (`set`, `unset`) to the profile-updates webhook, or either to the
+//! log with `--dry-run`; every action, sends included, is appended to the
 //! journal (a JSONL file) when one is configured. Both are idempotent by
 //! the delivery's key: the journal writes a key once (the keys already in
 //! the file are read at start), and a webhook receives the key to drop a
@@ -25,6 +26,8 @@ use crate::wire::Delivery;
 pub struct SinkConfig {
     /// A webhook per channel name; `*` for every other channel.
     pub webhooks: BTreeMap<String, String>,
+    /// The webhook profile writes (`set`, `unset` steps) are posted to.
+    pub profile_webhook: Option<String>,
     /// The JSONL journal of every action.
     pub journal: Option<PathBuf>,
     /// Log sends instead of calling webhooks.
@@ -124,8 +127,9 @@ fn journal_key(d: &Delivery) -> String {
 
 #[activities]
 impl Sinks {
-    /// Delivers one action: a send to its channel's webhook (unless it
-    /// reports a failed send, or `--dry-run`), then to the journal.
+    /// Delivers one action: a send to its channel's webhook, a profile
+    /// write to the profile-updates webhook (unless it reports a failed
+    /// delivery, or `--dry-run`, which logs them), then to the journal.
     #[activity]
     pub async fn deliver(
         self: Arc<Self>,
@@ -139,10 +143,16 @@ impl Sinks {
                 .as_ref()
                 .and_then(|m| m.get("channel"))
                 .and_then(|c| c.as_str());
-            if let (Some(channel), None) = (channel, &d.failed) {
+            let url = match channel {
+                Some(channel) => this.webhook(channel),
+                None if d.entry["kind"] == "set" => this.config.profile_webhook.as_ref(),
+                None => None,
+            };
+            let posted = channel.is_some() || d.entry["kind"] == "set";
+            if posted && d.failed.is_none() {
                 if this.config.dry_run {
                     println!("dry-run: {}", serde_json::to_string(&d)?);
-                } else if let Some(url) = this.webhook(channel) {
+                } else if let Some(url) = url {
                     this.post(url, &d)?;
                 }
             }

@@ -61,6 +61,9 @@ struct RunArgs {
     /// A channel's own webhook: `CHANNEL=URL` (repeatable).
     #[arg(long, value_name = "CHANNEL=URL")]
     channel_webhook: Vec<String>,
+    /// The webhook profile writes (`set`/`unset` steps) are posted to.
+    #[arg(long, value_name = "URL")]
+    profile_webhook: Option<String>,
     /// Append every action (sends, skips, entries, exits...) to this JSONL
     /// file.
     #[arg(long, value_name = "FILE")]
@@ -208,6 +211,7 @@ async fn run(args: RunArgs) -> Result<()> {
     }
     let sinks = SinkConfig {
         webhooks,
+        profile_webhook: args.profile_webhook.clone(),
         journal: args.journal.clone(),
         dry_run: args.dry_run,
         timeout: Duration::from_secs(args.webhook_timeout),
@@ -220,7 +224,7 @@ async fn run(args: RunArgs) -> Result<()> {
             .with_context(|| format!("listening on {}", args.http))?;
         eprintln!("event intake on http://{}", args.http);
         let app = intake::router(Arc::new(Intake {
-            client,
+            client: client.clone(),
             target: target.clone(),
         }));
         tokio::spawn(async move {
@@ -229,9 +233,24 @@ async fn run(args: RunArgs) -> Result<()> {
             }
         });
     }
+    // The build loaded is pushed to the people running (at start: a deploy
+    // by restarting workers; then each new build), so that they move to it
+    // now rather than at their next event (docs/runner.md, "Plans and
+    // replacement").
     let dir = args.plans.clone();
     let every = Duration::from_secs(args.reload.max(1));
+    let (push_client, push_target) = (client.clone(), target.clone());
     tokio::spawn(async move {
+        let push = |set: Vec<String>| {
+            let (client, target) = (push_client.clone(), push_target.clone());
+            async move {
+                match service::push_plans(&client, &target, &set, None).await {
+                    Ok(n) => eprintln!("pushed the build to {n} running people"),
+                    Err(e) => eprintln!("warning: {e:#}"),
+                }
+            }
+        };
+        push(set).await;
         let mut last = std::fs::read(dir.join("omnis-manifest.json")).ok();
         loop {
             tokio::time::sleep(every).await;
@@ -241,6 +260,7 @@ async fn run(args: RunArgs) -> Result<()> {
                     Ok(set) => {
                         eprintln!("loaded a new build: {} plans", set.len());
                         last = now;
+                        push(set).await;
                     }
                     Err(e) => eprintln!("warning: {e:#}"),
                 }

@@ -1,22 +1,25 @@
 //! One person, all their plans: the driver of the runtime core that the
-//! person workflow runs (`crate::workflow`). It does what `simulate`'s
-//! engine does for one plan (record the inputs before the start, `begin`,
-//! then take the earliest of the next input and the runtime's next timer,
-//! an input first on a tie, a plan change before both) for every plan the
-//! person runs, and turns the actions into [`Delivery`]s. It holds no
+//! person workflow runs (`crate::workflow`). The person's plans are one
+//! `runtime::Project` (every rule across campaigns is the core's), driven
+//! as `simulate` drives a whole folder (record the inputs before the
+//! start, `begin`, then take the earliest of the next input and the
+//! project's next timer, an input first on a tie, a plan change before
+//! both, by `Project::replace`), and the actions become [`Delivery`]s. It
+//! holds no
 //! clock: the workflow says which instant is due, and sleeps on Temporal
 //! timers until the next one ([`Person::next_due`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use omnis::plan::time;
-use omnis::runtime::{Effects, Entry, Input as RInput, Runtime, What};
+use omnis::runtime::{Entry, Input as RInput, InputKind, ProjectEffects, Runtime, What};
 use omnis::simulate::{person_inputs, Input, Person as SPerson, PersonScenario, Value};
 use sha2::{Digest, Sha256};
 
-use crate::plans::{self, Loaded};
-use crate::wire::{Batch, Carried, Delivery, Due, PlanRun, SEEN_IDS};
+use crate::plans::{self, Plans};
+use crate::wire::{Batch, Carried, Delivery, Due, SEEN_IDS};
 
 pub struct Person {
     pub id: String,
@@ -29,14 +32,8 @@ pub struct Person {
     backfill: bool,
 }
 
-fn plan(sha256: &str) -> Result<std::sync::Arc<Loaded>> {
-    plans::get(sha256).ok_or_else(|| {
-        anyhow!("this worker has not loaded the plan {sha256}: start it with a plans folder that has it")
-    })
-}
-
-/// A scenario-shaped input checked against a plan (`None`: the plan
-/// rejects it, with why).
+/// A scenario-shaped input as one plan reads it (`Err`: the plan rejects
+/// it, with why).
 fn convert(rt: &Runtime, id: &str, input: &Input) -> Result<RInput, String> {
     let scenario = PersonScenario {
         person: SPerson {
@@ -49,6 +46,22 @@ fn convert(rt: &Runtime, id: &str, input: &Input) -> Result<RInput, String> {
     person_inputs(rt.compiled(), &scenario)
         .map(|(_, mut inputs)| inputs.remove(0))
         .map_err(|e| e.to_string())
+}
+
+/// An input as each campaign of a project reads it, at `at` (a plan that
+/// rejects it, which the intake prevents, does not see it).
+fn per_campaign(p: &Plans, id: &str, input: &Input, at: i64) -> Vec<RInput> {
+    p.project
+        .runtimes()
+        .iter()
+        .map(|rt| RInput {
+            at,
+            ..convert(rt, id, input).unwrap_or(RInput {
+                at,
+                kind: InputKind::Ignored,
+            })
+        })
+        .collect()
 }
 
 /// The instant of an input's `at` (RFC 3339).
@@ -67,11 +80,11 @@ pub fn instant(input: &Input) -> Result<i64, String> {
 /// read them: the intake refuses what fails here, so nothing is half
 /// applied.
 pub fn check(plans_set: &[String], id: &str, inputs: &[Input]) -> Result<(), String> {
+    let p = plans::project(plans_set).map_err(|e| e.to_string())?;
     for input in inputs {
         instant(input)?;
-        for sha in plans_set {
-            let p = plan(sha).map_err(|e| e.to_string())?;
-            convert(&p.runtime, id, input)?;
+        for rt in p.project.runtimes() {
+            convert(rt, id, input)?;
         }
     }
     Ok(())
@@ -89,15 +102,29 @@ impl Person {
     ) -> Result<Person> {
         let backfill = start.is_some();
         let start = start.unwrap_or(now_ms.div_euclid(1000));
-        let mut runs = Vec::new();
-        for sha in plans_set {
-            runs.push(new_run(id, sha, attributes)?);
+        let p = plans::project(plans_set)?;
+        let scenario = PersonScenario {
+            person: SPerson {
+                id: id.to_string(),
+                attributes: attributes.clone(),
+            },
+            events: Vec::new(),
+            expect: None,
+        };
+        let mut attrs = Vec::new();
+        for rt in p.project.runtimes() {
+            attrs.push(
+                person_inputs(rt.compiled(), &scenario)
+                    .map_err(|e| anyhow!("{e}"))?
+                    .0,
+            );
         }
         Ok(Person {
             id: id.to_string(),
             c: Carried {
                 origin: (start, now_ms),
-                runs,
+                plans: p.shas(),
+                state: p.project.new_state(id, attrs),
                 pending: Vec::new(),
                 arrivals: 0,
                 seen: Default::default(),
@@ -119,6 +146,11 @@ impl Person {
         }
     }
 
+    /// The plans the person runs.
+    fn plans(&self) -> Result<Arc<Plans>> {
+        plans::project(&self.c.plans)
+    }
+
     /// The instant a workflow clock reading (ms since 1970) stands for.
     pub fn now(&self, ms: i64) -> i64 {
         self.c.origin.0 + (ms - self.c.origin.1).div_euclid(1000)
@@ -134,19 +166,23 @@ impl Person {
     /// Takes a signal: duplicates (by message id) dropped, inputs the
     /// plans reject dropped (the intake checks them first), the rest
     /// queued at their instants (a late one at the last instant handled).
-    /// Returns what was dropped and why.
-    pub fn take(&mut self, batch: Batch) -> Vec<String> {
+    /// A new set of plans takes effect at the batch's `plans_at`, else
+    /// `now` (never before the last instant handled). Returns what was
+    /// dropped and why.
+    pub fn take(&mut self, batch: Batch, now: i64) -> Vec<String> {
         let mut dropped = Vec::new();
-        if let Some(set) = batch.plans {
+        if let Some(mut set) = batch.plans {
             // Every signal of the intake carries its set: only a change
             // (from the plans run, or from a change already queued) counts.
             let queued = self.c.pending.iter().rev().find_map(|(_, _, d)| match d {
                 Due::Plans(s) => Some(s.clone()),
                 Due::Input(_) => None,
             });
-            let running: Vec<String> = self.c.runs.iter().map(|r| r.plan.clone()).collect();
-            if queued.as_ref().unwrap_or(&running) != &set {
-                let at = batch.plans_at.unwrap_or(self.c.last).max(self.c.last);
+            let mut running = queued.unwrap_or_else(|| self.c.plans.clone());
+            running.sort();
+            set.sort();
+            if running != set {
+                let at = batch.plans_at.unwrap_or(now).max(self.c.last);
                 self.push(at, Due::Plans(set));
             }
         }
@@ -196,171 +232,106 @@ impl Person {
         }
         self.begun = true;
         let start = self.c.origin.0;
+        let p = self.plans()?;
         while self.c.pending.first().is_some_and(|(t, _, _)| *t < start) {
-            let (_, _, due) = self.c.pending.remove(0);
+            let (at, _, due) = self.c.pending.remove(0);
             let Due::Input(input) = due else { continue };
-            for run in &mut self.c.runs {
-                let p = plan(&run.plan)?;
-                if let Ok(i) = convert(&p.runtime, &self.id, &input) {
-                    p.runtime.record(&mut run.state, &i);
-                }
-            }
+            let inputs = per_campaign(&p, &self.id, &input, at);
+            p.project.record(&mut self.c.state, &inputs);
         }
-        for run in &mut self.c.runs {
-            plan(&run.plan)?.runtime.begin(&mut run.state, start);
-        }
+        p.project.begin(&mut self.c.state, start);
         Ok(())
     }
 
     /// The next instant something is due.
     pub fn next_due(&self) -> Result<Option<i64>> {
         let mut best = self.c.pending.first().map(|(t, _, _)| *t);
-        for run in &self.c.runs {
-            if run.state.stopped() {
-                continue;
-            }
-            if let Some((t, _)) = plan(&run.plan)?.runtime.next_timer(&run.state) {
+        let p = self.plans()?;
+        if !p.project.stopped(&self.c.state) {
+            if let Some((t, ..)) = p.project.next_timer(&self.c.state) {
                 best = Some(best.map_or(t, |b: i64| b.min(t)));
             }
         }
         Ok(best)
     }
 
-    /// Handles what is due at `t` (the earliest due): a plan change, else
-    /// an input (given to every plan), else the runtime's timers due then.
+    /// Handles the first thing due at `t` (the earliest due), as
+    /// `simulate` does: a plan change, else an input (given to every
+    /// campaign in entry order), else the runtime's first timer due then.
     /// Returns the actions to deliver, in order.
     pub fn step(&mut self, t: i64) -> Result<Vec<Delivery>> {
         self.c.last = self.c.last.max(t);
-        let mut out = Vec::new();
+        let mut fx = ProjectEffects::default();
+        let mut p = self.plans()?;
         if self.c.pending.first().is_some_and(|(at, _, _)| *at == t) {
             let (_, _, due) = self.c.pending.remove(0);
             match due {
-                Due::Plans(set) => self.replace(&set, t, &mut out)?,
+                Due::Plans(set) => {
+                    let new = plans::project(&set)?;
+                    let sha = |p: &Plans, campaign: &str| {
+                        p.project
+                            .position(campaign)
+                            .map(|i| p.plans[i].sha256.clone())
+                    };
+                    let changed = |campaign: &str| sha(&p, campaign) != sha(&new, campaign);
+                    p.project.replace(
+                        &new.project,
+                        &self.id,
+                        &mut self.c.state,
+                        t,
+                        changed,
+                        &mut fx,
+                    );
+                    self.c.plans = new.shas();
+                    p = new;
+                }
                 Due::Input(input) => {
-                    for i in 0..self.c.runs.len() {
-                        let p = plan(&self.c.runs[i].plan)?;
-                        let mut fx = Effects::default();
-                        if let Ok(mut x) = convert(&p.runtime, &self.id, &input) {
-                            x.at = t;
-                            p.runtime.handle(&mut self.c.runs[i].state, &x, &mut fx);
-                        }
-                        deliveries(
-                            &mut self.c.delivered,
-                            &self.id,
-                            &self.c.runs[i],
-                            &p,
-                            fx.actions,
-                            &mut out,
-                        );
-                    }
+                    let inputs = per_campaign(&p, &self.id, &input, t);
+                    p.project.handle(&mut self.c.state, &inputs, &mut fx);
                 }
             }
-            return Ok(out);
+        } else if let Some((at, timer, i)) = p.project.next_timer(&self.c.state) {
+            if at == t && !p.project.stopped(&self.c.state) {
+                p.project.fire(&mut self.c.state, i, timer, at, &mut fx);
+            }
         }
-        for i in 0..self.c.runs.len() {
-            let p = plan(&self.c.runs[i].plan)?;
-            let mut fx = Effects::default();
-            while let Some((at, timer)) = p.runtime.next_timer(&self.c.runs[i].state) {
-                if at != t || self.c.runs[i].state.stopped() {
-                    break;
-                }
-                p.runtime
-                    .fire(&mut self.c.runs[i].state, timer, at, &mut fx);
-            }
-            deliveries(
-                &mut self.c.delivered,
-                &self.id,
-                &self.c.runs[i],
-                &p,
-                fx.actions,
-                &mut out,
-            );
+        let mut out = Vec::new();
+        for (i, entry) in fx.actions {
+            out.push(self.delivery(&p, i, entry));
         }
         Ok(out)
     }
 
-    /// A new set of plans at `t`: a campaign whose plan changed is
-    /// replaced by the runtime's rules (`Runtime::replace`, as `simulate
-    /// --replace-with`), a new campaign starts, a dropped one ends.
-    fn replace(&mut self, set: &[String], t: i64, out: &mut Vec<Delivery>) -> Result<()> {
-        let mut old: Vec<PlanRun> = std::mem::take(&mut self.c.runs);
-        for sha in set {
-            let new = plan(sha)?;
-            let mut run = match old.iter().position(|r| r.campaign == new.plan.campaign) {
-                Some(j) => old.remove(j),
-                None => {
-                    let mut run = new_run(&self.id, sha, &BTreeMap::new())?;
-                    new.runtime.begin(&mut run.state, t);
-                    run
-                }
-            };
-            if run.plan != *sha {
-                let mut fx = Effects::default();
-                plan(&run.plan)?
-                    .runtime
-                    .replace(&new.runtime, &mut run.state, t, &mut fx);
-                run.plan = sha.clone();
-                deliveries(&mut self.c.delivered, &self.id, &run, &new, fx.actions, out);
-            }
-            self.c.runs.push(run);
-        }
-        Ok(())
-    }
-}
-
-/// The actions of a run as deliveries, with their idempotency keys.
-fn deliveries(
-    delivered: &mut u64,
-    id: &str,
-    run: &PlanRun,
-    p: &Loaded,
-    actions: Vec<Entry>,
-    out: &mut Vec<Delivery>,
-) {
-    let c = p.runtime.compiled();
-    for entry in actions {
-        let n = *delivered;
-        *delivered += 1;
+    /// An action of campaign `i` as a delivery, with its idempotency key.
+    fn delivery(&mut self, p: &Plans, i: usize, entry: Entry) -> Delivery {
+        let n = self.c.delivered;
+        self.c.delivered += 1;
+        let loaded = &p.plans[i];
         let message = match &entry.what {
-            What::Send { message, channel } => p.plan.messages.get(message).map(
+            What::Send { message, channel } => loaded.plan.messages.get(message).map(
                 |m| serde_json::json!({ "name": message, "channel": channel, "definition": m }),
             ),
             _ => None,
         };
-        let profile = c
+        let profile = loaded
+            .runtime
+            .compiled()
             .attrs
             .iter()
-            .zip(&run.state.person.attrs)
+            .zip(&self.c.state.states[i].person.attrs)
             .filter_map(|((name, _), v)| Some((name.clone(), value_json(v.as_ref()?))))
             .collect();
-        out.push(Delivery {
-            key: key(id, &run.campaign, &run.plan, entry.at, n),
-            person: id.to_string(),
-            campaign: run.campaign.clone(),
+        let campaign = loaded.plan.campaign.clone();
+        Delivery {
+            key: key(&self.id, &campaign, &loaded.sha256, entry.at, n),
+            person: self.id.clone(),
+            campaign,
             entry: serde_json::to_value(&entry).unwrap_or_default(),
             message,
             profile,
             failed: None,
-        });
+        }
     }
-}
-
-fn new_run(id: &str, sha: &str, attributes: &BTreeMap<String, Value>) -> Result<PlanRun> {
-    let p = plan(sha)?;
-    let scenario = PersonScenario {
-        person: SPerson {
-            id: id.to_string(),
-            attributes: attributes.clone(),
-        },
-        events: Vec::new(),
-        expect: None,
-    };
-    let (attrs, _) = person_inputs(p.runtime.compiled(), &scenario).map_err(|e| anyhow!("{e}"))?;
-    Ok(PlanRun {
-        plan: sha.to_string(),
-        campaign: p.plan.campaign.clone(),
-        state: p.runtime.new_state(id, attrs),
-    })
 }
 
 fn value_json(v: &omnis::runtime::Val) -> serde_json::Value {
@@ -459,9 +430,9 @@ campaign pinger {
             plans: Some(vec![sha.clone()]),
             plans_at: None,
         };
-        p.take(batch("m1"));
-        p.take(batch("m1"));
-        p.take(batch("m2"));
+        p.take(batch("m1"), start);
+        p.take(batch("m1"), start);
+        p.take(batch("m2"), start);
         assert_eq!(p.c.pending.len(), 2, "{:?}", p.c.pending);
         p.begin().unwrap();
         let kinds = drain(&mut p, start);
@@ -489,7 +460,7 @@ campaign pinger {
             start * 1000,
         )
         .unwrap();
-        p.take(early());
+        p.take(early(), start);
         p.begin().unwrap();
         assert_eq!(
             drain(&mut p, start),
@@ -501,12 +472,12 @@ campaign pinger {
         );
         // A backfill from 10:00: the 9:00 ping is history only.
         let mut p = Person::new("bob", &[sha], &BTreeMap::new(), Some(start), 0).unwrap();
-        p.take(early());
+        p.take(early(), start);
         p.begin().unwrap();
         assert!(drain(&mut p, start).is_empty());
         // After the start, a late input happens at the last instant handled.
         p.c.last = t("2026-11-20T12:00:00Z");
-        p.take(early());
+        p.take(early(), start);
         assert_eq!(p.c.pending[0].0, t("2026-11-20T12:00:00Z"));
     }
 

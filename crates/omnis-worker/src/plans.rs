@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use anyhow::{bail, Context, Result};
 use omnis::plan::{manifest::Manifest, Plan};
-use omnis::runtime::Runtime;
+use omnis::runtime::{Project, Runtime};
 use sha2::{Digest, Sha256};
 
 /// A plan loaded for execution.
@@ -20,11 +20,30 @@ pub struct Loaded {
     pub runtime: Runtime,
 }
 
-/// Every plan this process has loaded, by `sha256`, and the current set
-/// (the last manifest read).
+/// A set of plans run together for a person: the runtime core's
+/// [`Project`] (entry order by priority then name, one history, channel
+/// limits across campaigns, `in campaign`), with each campaign's plan in
+/// the project's entry order.
+pub struct Plans {
+    pub project: Project,
+    /// Per campaign, in entry order: the plan.
+    pub plans: Vec<Arc<Loaded>>,
+}
+
+impl Plans {
+    /// The `sha256`s, in entry order.
+    pub fn shas(&self) -> Vec<String> {
+        self.plans.iter().map(|p| p.sha256.clone()).collect()
+    }
+}
+
+/// Every plan this process has loaded, by `sha256`, the projects built
+/// of them (by their sorted `sha256`s), and the current set (the last
+/// manifest read).
 #[derive(Default)]
 struct Registry {
     by_hash: HashMap<String, Arc<Loaded>>,
+    projects: HashMap<Vec<String>, Arc<Plans>>,
     current: Vec<String>,
 }
 
@@ -36,6 +55,50 @@ fn registry() -> &'static RwLock<Registry> {
 /// The plan with this `sha256`, if this process loaded it.
 pub fn get(sha256: &str) -> Option<Arc<Loaded>> {
     registry().read().ok()?.by_hash.get(sha256).cloned()
+}
+
+/// The plans of a set (`sha256`s, in any order) as a project, built once
+/// per set; `Err` when this process has not loaded one of them, or two
+/// are plans of one campaign.
+pub fn project(set: &[String]) -> Result<Arc<Plans>> {
+    let mut key = set.to_vec();
+    key.sort();
+    if let Some(p) = registry()
+        .read()
+        .ok()
+        .and_then(|r| r.projects.get(&key).cloned())
+    {
+        return Ok(p);
+    }
+    let mut loaded = Vec::new();
+    for sha in &key {
+        loaded.push(get(sha).ok_or_else(|| {
+            anyhow::anyhow!(
+                "this worker has not loaded the plan {sha}: start it with a plans folder that has it"
+            )
+        })?);
+    }
+    let project = Project::of(loaded.iter().map(|l| l.runtime.clone()).collect())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plans = project
+        .runtimes()
+        .iter()
+        .map(|rt| {
+            let campaign = &rt.compiled().campaign;
+            loaded
+                .iter()
+                .find(|l| &l.plan.campaign == campaign)
+                .cloned()
+                .expect("the project's campaigns are the plans'")
+        })
+        .collect();
+    let plans = Arc::new(Plans { project, plans });
+    registry()
+        .write()
+        .map_err(|_| anyhow::anyhow!("plan registry poisoned"))?
+        .projects
+        .insert(key, plans.clone());
+    Ok(plans)
 }
 
 /// The current set of plans (`sha256`s, in the manifest's order).
@@ -102,6 +165,27 @@ pub fn load_dir(dir: &Path) -> Result<Vec<String>> {
     let mut set = Vec::new();
     for bytes in &files {
         set.push(add(bytes)?);
+    }
+    // The manifest's entry order (format 1.1) is the one the runtime core
+    // gives the project: a folder that says otherwise was not built by a
+    // compiler that orders campaigns as this worker's runtime does.
+    let project = project(&set)?;
+    let order: Vec<&str> = project
+        .plans
+        .iter()
+        .map(|p| p.plan.campaign.as_str())
+        .collect();
+    let listed: Vec<&str> = manifest
+        .entry_order
+        .iter()
+        .map(|c| c.campaign.as_str())
+        .collect();
+    if !listed.is_empty() && listed != order {
+        bail!(
+            "the manifest's entry_order ({}) is not the runtime's ({}): keeping the plans loaded before",
+            listed.join(", "),
+            order.join(", ")
+        );
     }
     registry()
         .write()

@@ -90,3 +90,76 @@ pub async fn signal_with_start(
         .map_err(|e| anyhow!("signalling {id}: {e}"))?;
     Ok(())
 }
+
+/// Pushes a set of plans to every running person workflow of the target:
+/// lists them through visibility (`ListOpenWorkflowExecutions` by the
+/// workflow type, the ids under the target's prefix) and signals each
+/// with the set, to take effect at `at` (seconds since 1970; `None`: when
+/// each workflow handles the signal). A workflow already on the set
+/// ignores it, so several workers pushing the same build is harmless; one
+/// that ends meanwhile is skipped. Returns how many were signalled.
+pub async fn push_plans(
+    client: &Client,
+    target: &Target,
+    set: &[String],
+    at: Option<i64>,
+) -> Result<usize> {
+    use futures::StreamExt;
+    use temporalio_common::protos::temporal::api::filter::v1::WorkflowTypeFilter;
+    use temporalio_common::protos::temporal::api::workflowservice::v1::{
+        list_open_workflow_executions_request::Filters, ListOpenWorkflowExecutionsRequest,
+    };
+    let people = format!("{}person/", target.prefix);
+    let batch = Batch {
+        inputs: Vec::new(),
+        plans: Some(set.to_vec()),
+        plans_at: at,
+    };
+    let mut signalled = 0;
+    let mut token = Vec::new();
+    // Page by page (1,000 ids at a time), so memory stays bounded however
+    // many people are running.
+    loop {
+        let request = ListOpenWorkflowExecutionsRequest {
+            namespace: target.namespace.clone(),
+            maximum_page_size: 1_000,
+            next_page_token: token,
+            start_time_filter: None,
+            filters: Some(Filters::TypeFilter(WorkflowTypeFilter {
+                name: "PersonWorkflow".into(),
+            })),
+        };
+        let page = client
+            .connection()
+            .workflow_service()
+            .list_open_workflow_executions(tonic::Request::new(request))
+            .await
+            .map_err(|e| anyhow!("listing the running person workflows: {e}"))?
+            .into_inner();
+        let ids = page
+            .executions
+            .into_iter()
+            .filter_map(|e| e.execution.map(|x| x.workflow_id))
+            .filter(|id| id.starts_with(&people));
+        signalled += futures::stream::iter(ids)
+            .map(|id| {
+                let batch = batch.clone();
+                async move {
+                    client
+                        .get_workflow_handle::<PersonWorkflow>(id)
+                        .signal(PersonWorkflow::events, batch, Default::default())
+                        .await
+                        .is_ok()
+                }
+            })
+            .buffer_unordered(32)
+            .filter(|ok| futures::future::ready(*ok))
+            .count()
+            .await;
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    Ok(signalled)
+}

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use omnis::runtime::State;
+use omnis::runtime::ProjectState;
 use omnis::simulate::{Input, Value};
 use serde::{Deserialize, Serialize};
 
@@ -69,15 +69,6 @@ pub struct Batch {
     pub plans_at: Option<i64>,
 }
 
-/// A person's run of one plan.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PlanRun {
-    /// The plan's `sha256`.
-    pub plan: String,
-    pub campaign: String,
-    pub state: State,
-}
-
 /// Something due at an instant: an input, or a change of plans (which
 /// comes before the inputs of its instant, as `simulate`'s replacement).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,7 +83,11 @@ pub struct Carried {
     /// `(instant, workflow time in ms)`: the instant the workflow's clock
     /// reading stands for.
     pub origin: (i64, i64),
-    pub runs: Vec<PlanRun>,
+    /// The plans the person runs (`sha256`s), in the project's entry
+    /// order.
+    pub plans: Vec<String>,
+    /// The person's state across those campaigns (the runtime core's).
+    pub state: ProjectState,
     /// Inputs and plan changes not yet due: (instant, arrival number, what).
     pub pending: Vec<(i64, u64, Due)>,
     pub arrivals: u64,

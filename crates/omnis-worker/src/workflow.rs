@@ -82,13 +82,13 @@ impl PersonWorkflow {
         let limit = args.history_limit.unwrap_or(HISTORY_LIMIT);
         let mut dropped = Vec::new();
         loop {
+            let now = person.now(clock_ms(ctx));
             for batch in ctx.state_mut(|s| std::mem::take(&mut s.inbox)) {
-                dropped.extend(person.take(batch));
+                dropped.extend(person.take(batch, now));
             }
             if let Err(e) = person.begin() {
                 return stall(ctx, e).await;
             }
-            let now = person.now(clock_ms(ctx));
             let horizon = args.until.map_or(now, |u| u.min(now));
             // Everything due by now, in the runtime's order.
             loop {

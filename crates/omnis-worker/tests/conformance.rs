@@ -20,21 +20,30 @@ fn scenario_files_run_on_temporal_as_in_simulate() {
     for path in common::scenario_files() {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let campaign = name.strip_suffix(".scenario.yaml").unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         if campaign == "project" {
-            // Every campaign of the folder run together (`runtime::Project`,
-            // as `simulate` without `--campaign` runs it): the worker still
-            // runs each plan on its own state (docs/runner.md, "Several
-            // campaigns"), so this timeline is not one it can match yet.
+            // Every campaign of the folder run together, as `omnis
+            // simulate campaigns` runs them (`runtime::Project`: entry
+            // order, channel limits across campaigns, `in campaign`).
+            let mut all = plans.clone();
+            let first = all.remove(0);
+            cases.push(Case {
+                name: campaign.to_string(),
+                plan: first,
+                others: all,
+                scenario: Scenario::from_yaml(&text).unwrap(),
+                replacement: None,
+            });
             continue;
         }
         let plan = plans
             .iter()
             .find(|p| p.campaign == campaign)
             .unwrap_or_else(|| panic!("{name}: no campaign `{campaign}` in campaigns/"));
-        let text = std::fs::read_to_string(&path).unwrap();
         cases.push(Case {
             name: campaign.to_string(),
             plan: plan.clone(),
+            others: Vec::new(),
             scenario: Scenario::from_yaml(&text).unwrap(),
             replacement: None,
         });
@@ -43,6 +52,11 @@ fn scenario_files_run_on_temporal_as_in_simulate() {
     let compared = common::conform(cases);
     assert!(
         compared.people >= 15 && compared.entries >= 60,
+        "{compared:?}"
+    );
+    // The project scenario's people went through several campaigns.
+    assert!(
+        compared.project_entries >= 30 && compared.project_campaigns.len() >= 5,
         "{compared:?}"
     );
 }
@@ -55,6 +69,7 @@ fn generated_populations_run_on_temporal_as_in_simulate() {
             name: format!("population/{}", plan.campaign),
             scenario: generate_people(&plan, 12, 7),
             plan,
+            others: Vec::new(),
             replacement: None,
         })
         .collect();
@@ -84,9 +99,66 @@ fn plans_replaced_mid_journey_run_on_temporal_as_in_simulate() {
             name: format!("replaced/{hours}h"),
             scenario: generate_people(&old, 10, hours),
             plan: old.clone(),
+            others: Vec::new(),
             replacement: Some((new.clone(), When::After(hours as i64 * 3600))),
         });
     }
     let compared = common::conform(cases);
     assert!(compared.replaced >= 10, "{compared:?}");
+}
+
+#[test]
+fn a_new_build_pushed_to_running_people_replaces_their_plans_as_in_simulate() {
+    // The people got their events at the start and wait, each at some
+    // point of the journey; the worker pushes the new build to every
+    // running workflow (not waiting for a person's next event), and the
+    // replacement happens at its instant, as `simulate --replace-with`.
+    let old = common::plan_of(OLD);
+    let new = common::plan_of(NEW);
+    let compared = common::conform_with(
+        vec![Case {
+            name: "pushed".into(),
+            scenario: generate_people(&old, 20, 30),
+            plan: old,
+            others: Vec::new(),
+            replacement: Some((new, When::After(30 * 3600))),
+        }],
+        true,
+    );
+    assert!(compared.replaced >= 3, "{compared:?}");
+}
+
+#[test]
+fn a_generated_population_through_every_campaign_runs_as_in_simulate() {
+    // Person k gets the attributes and events each campaign's generator
+    // gives its person k, all together: campaigns meet on shared events,
+    // channel limits and `in campaign` (as `omnis simulate campaigns`).
+    use omnis::plan::time::parse_instant;
+    let mut plans = common::plans();
+    let mut generated = plans.iter().map(|p| generate_people(p, 4, 11));
+    let mut scenario = generated.next().unwrap();
+    for other in generated {
+        scenario.start = scenario.start.min(other.start);
+        for (p, q) in scenario.people.iter_mut().zip(other.people) {
+            for (k, v) in q.person.attributes {
+                p.person.attributes.entry(k).or_insert(v);
+            }
+            p.events.extend(q.events);
+        }
+    }
+    for p in &mut scenario.people {
+        p.events.sort_by_key(|e| parse_instant(&e.at));
+    }
+    let first = plans.remove(0);
+    let compared = common::conform(vec![Case {
+        name: "population/project".into(),
+        plan: first,
+        others: plans,
+        scenario,
+        replacement: None,
+    }]);
+    assert!(
+        compared.project_entries >= 100 && compared.project_campaigns.len() >= 8,
+        "{compared:?}"
+    );
 }

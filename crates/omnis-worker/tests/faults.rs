@@ -27,6 +27,7 @@ fn cart_recovery() -> Case {
     Case {
         name: "cart_recovery".into(),
         plan,
+        others: Vec::new(),
         scenario: Scenario::from_yaml(&text).unwrap(),
         replacement: None,
     }
@@ -42,20 +43,19 @@ async fn start_people(
     Vec<tokio::task::JoinHandle<()>>,
     BTreeMap<String, Vec<serde_json::Value>>,
 ) {
-    let sim = omnis::simulate::Simulator::new(&case.plan).unwrap();
-    let prepared = sim.prepare(&case.scenario).unwrap();
+    let (timelines, span) = common::simulate(case, &case.scenario);
     let sha = common::load(&case.plan);
     let mut handles = Vec::new();
     let mut expected = BTreeMap::new();
-    for (timeline, p) in sim.run(&prepared).into_iter().zip(&case.scenario.people) {
+    for (timeline, p) in timelines.into_iter().zip(&case.scenario.people) {
         handles.push(
             common::start_scenario_person(
                 client,
                 target,
                 &target.prefix,
                 p,
-                (&sha, None),
-                &prepared,
+                (vec![sha.clone()], None),
+                span,
                 None,
             )
             .await,
@@ -119,12 +119,10 @@ fn webhook_run(fail: Option<u32>) -> Option<Run> {
     });
     let hook_state = h.clone();
     let (deliveries, expected) = local.block_on(&rt, async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(hook))
             .with_state(hook_state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let url = format!("{}/hook", common::serve(app).await);
         let mut server = common::start_test_server(exe).await;
         let target = common::target(&server, "webhooks");
         let client = omnis_worker::service::connect(&target).await.unwrap();
@@ -225,7 +223,27 @@ enum Fault {
     KillWorker,
     /// The Temporal dev server stops and starts again on its database.
     RestartServer,
+    /// Not a fault: a new build (`send b` became `send c`) is written to
+    /// the plans folder; the worker loads it and pushes it to the running
+    /// people, who get `c` after their wait with no event of theirs.
+    NewBuild,
 }
+
+/// [`TWO_STEP`]'s next version.
+const TWO_STEP_C: &str = r#"event ping { n: number }
+channel ads { kind ads }
+message a { channel ads template "a" }
+message c { channel ads template "c" }
+
+campaign two_step {
+  trigger ping
+  journey {
+    send a
+    wait 15s
+    send c
+  }
+}
+"#;
 
 /// People ping on a dev server (real time), with the worker in its own
 /// process (`omnis-worker run`); once each got `a`, during their 15 s
@@ -282,7 +300,7 @@ fn two_step_with(fault: Fault) {
                 .arg("--plans")
                 .arg(&plans_dir)
                 .args(["--address", &target.address, "--task-queue", "faults"])
-                .args(["--workflow-prefix", "faults/", "--no-http"])
+                .args(["--workflow-prefix", "faults/", "--no-http", "--reload", "1"])
                 .arg("--journal")
                 .arg(&journal)
                 .stderr(std::process::Stdio::null())
@@ -362,9 +380,17 @@ fn two_step_with(fault: Fault) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 start(config).await
             }
+            Fault::NewBuild => {
+                common::build_folder(&plans_dir, &[common::plan_of(TWO_STEP_C)]);
+                server
+            }
+        };
+        let want: &[&str] = match fault {
+            Fault::NewBuild => &["entered", "send a", "replaced", "send c", "completed"],
+            _ => &["entered", "send a", "send b", "completed"],
         };
         for _ in 0..900 {
-            if all_have(4) {
+            if all_have(want.len()) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -374,7 +400,7 @@ fn two_step_with(fault: Fault) {
         let after = kinds();
         assert_eq!(after.len(), people.len());
         for (p, k) in &after {
-            assert_eq!(k, &["entered", "send a", "send b", "completed"], "{p}");
+            assert_eq!(k, want, "{p}");
         }
         worker.kill().await.unwrap();
         server.shutdown().await.unwrap();
@@ -389,4 +415,9 @@ fn a_worker_killed_mid_journey_is_replaced_without_loss_or_repeat() {
 #[test]
 fn the_temporal_server_restarted_on_its_database_loses_nothing() {
     two_step_with(Fault::RestartServer);
+}
+
+#[test]
+fn a_new_build_reaches_people_mid_wait_without_an_event_of_theirs() {
+    two_step_with(Fault::NewBuild);
 }

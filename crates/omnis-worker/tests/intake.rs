@@ -61,13 +61,11 @@ fn segment_calls_reach_the_person_once_and_bad_requests_change_nothing() {
         let journal_path = dir.path().join("journal.jsonl");
         let (stop, worker) =
             common::spawn_worker(client.clone(), &target, common::sinks(&journal_path));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let app = router(Arc::new(Intake {
             client: client.clone(),
             target: target.clone(),
         }));
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let base = common::serve(app).await;
 
         let calls = tokio::task::spawn_blocking(move || {
             let mut answers = Vec::new();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use omnis::driver::{analyze, Options};
 use omnis::plan::{emit::emit_all, Plan};
-use omnis::simulate::{PersonScenario, Prepared, Scenario, Simulator, When};
+use omnis::simulate::{PersonScenario, Prepared, ProjectSimulator, Scenario, Simulator, When};
 use omnis_worker::deliver::SinkConfig;
 use omnis_worker::service::{self, Target};
 use omnis_worker::wire::Delivery;
@@ -131,6 +131,15 @@ pub fn journal(path: &Path) -> BTreeMap<(String, String), Vec<Delivery>> {
     by_person
 }
 
+/// Serves `app` on a free local port; returns its base URL
+/// (`http://127.0.0.1:PORT`).
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
 /// Lets the test server skip time whenever every workflow waits on a
 /// timer (the suite's days of waits take seconds).
 pub async fn skip_time(client: &Client) {
@@ -162,10 +171,14 @@ pub fn plan_of(source: &str) -> Plan {
 }
 
 /// A conformance case: a plan, people, and maybe a new version of the
-/// plan replacing it mid-run.
+/// plan replacing it mid-run; or a whole project (`plan` and `others`
+/// run together, as `omnis simulate FOLDER` runs them).
 pub struct Case {
     pub name: String,
     pub plan: Plan,
+    /// The project's other campaigns (empty: one campaign, run as
+    /// `simulate --campaign` runs it).
+    pub others: Vec<Plan>,
     pub scenario: Scenario,
     pub replacement: Option<(Plan, When)>,
 }
@@ -176,6 +189,9 @@ pub struct Compared {
     pub people: usize,
     pub entries: usize,
     pub replaced: usize,
+    /// Entries of whole-project cases, and the campaigns they came from.
+    pub project_entries: usize,
+    pub project_campaigns: std::collections::BTreeSet<String>,
 }
 
 /// Runs every case through `simulate` and through the worker on a fresh
@@ -183,6 +199,15 @@ pub struct Compared {
 /// Skips (returns nothing compared) without a test server, unless
 /// `OMNIS_REQUIRE_TEMPORAL` is set.
 pub fn conform(cases: Vec<Case>) -> Compared {
+    conform_with(cases, false)
+}
+
+/// As [`conform`]; with `push`, the new plan of the (one) case is not in
+/// the people's first signal but pushed to the running workflows
+/// (`service::push_plans`, as a worker does on a new build) once all have
+/// started, to take effect at the replacement's instant.
+pub fn conform_with(cases: Vec<Case>, push: bool) -> Compared {
+    assert!(!push || cases.len() == 1, "one case is pushed to at a time");
     let Some(exe) = test_server_binary() else {
         return Compared::default();
     };
@@ -205,38 +230,46 @@ pub fn conform(cases: Vec<Case>) -> Compared {
             for p in &mut scenario.people {
                 p.person.id = format!("{n}.{}", p.person.id);
             }
-            let mut sim = Simulator::new(&case.plan).unwrap();
-            if let Some((new, when)) = &case.replacement {
-                sim = sim.with_replacement(new, *when).unwrap();
-            }
-            let prepared = sim
-                .prepare(&scenario)
-                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-            let sha = load(&case.plan);
-            let new_sha = case.replacement.as_ref().map(|(p, _)| load(p));
-            for (timeline, p) in sim.run(&prepared).into_iter().zip(&scenario.people) {
+            let (timelines, span) = simulate(case, &scenario);
+            let mut shas = vec![load(&case.plan)];
+            shas.extend(case.others.iter().map(load));
+            let new_sha = case.replacement.as_ref().map(|(p, _)| vec![load(p)]);
+            let prefix = match push {
+                true => target.prefix.clone(),
+                false => format!("{}/", case.name),
+            };
+            let in_signal = new_sha.clone().filter(|_| !push);
+            for (timeline, p) in timelines.into_iter().zip(&scenario.people) {
                 handles.push(
                     start_scenario_person(
                         &client,
                         &target,
-                        &format!("{}/", case.name),
+                        &prefix,
                         p,
-                        (&sha, new_sha.as_deref()),
-                        &prepared,
+                        (shas.clone(), in_signal.clone()),
+                        span,
                         Some(20),
                     )
                     .await,
                 );
-                let entries: Vec<serde_json::Value> = timeline
-                    .entries
-                    .iter()
-                    .map(|e| serde_json::to_value(e).unwrap())
-                    .collect();
                 compared.people += 1;
-                compared.entries += entries.len();
-                compared.replaced += entries.iter().filter(|e| e["kind"] == "replaced").count();
-                let campaign = case.plan.campaign.clone();
-                expected.push(((case.name.clone(), campaign, p.person.id.clone()), entries));
+                for (campaign, entries) in by_campaign(&timeline, &case.plan.campaign) {
+                    compared.entries += entries.len();
+                    compared.replaced += entries.iter().filter(|e| e["kind"] == "replaced").count();
+                    if !case.others.is_empty() {
+                        compared.project_entries += entries.len();
+                        compared.project_campaigns.insert(campaign.clone());
+                    }
+                    expected.push(((case.name.clone(), campaign, p.person.id.clone()), entries));
+                }
+            }
+            if let (true, Some(set)) = (push, &new_sha) {
+                // The server's clock is held until `skip_time`: every
+                // person is still at the start, waiting.
+                let pushed = service::push_plans(&client, &target, set, span.2)
+                    .await
+                    .unwrap();
+                assert_eq!(pushed, scenario.people.len(), "every person running");
             }
         }
         skip_time(&client).await;
@@ -271,6 +304,50 @@ pub fn conform(cases: Vec<Case>) -> Compared {
         eprintln!("{compared:?}");
         compared
     })
+}
+
+/// The span a person workflow is given: simulate's start and end, and
+/// the instant of a replacement.
+pub type Span = (i64, i64, Option<i64>);
+
+/// `simulate`'s timelines for a case (one campaign, one replaced, or a
+/// whole project), and its span.
+pub fn simulate(case: &Case, scenario: &Scenario) -> (Vec<omnis::simulate::Timeline>, Span) {
+    if !case.others.is_empty() {
+        let mut plans = vec![case.plan.clone()];
+        plans.extend(case.others.iter().cloned());
+        let sim = ProjectSimulator::new(&plans).unwrap();
+        let prepared = sim
+            .prepare(scenario)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let span = (prepared.start, prepared.until, None);
+        return (sim.run(&prepared), span);
+    }
+    let mut sim = Simulator::new(&case.plan).unwrap();
+    if let Some((new, when)) = &case.replacement {
+        sim = sim.with_replacement(new, *when).unwrap();
+    }
+    let prepared: Prepared = sim
+        .prepare(scenario)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let span = (prepared.start, prepared.until, prepared.replace_at);
+    (sim.run(&prepared), span)
+}
+
+/// A timeline's entries by campaign (a project's timeline names each
+/// entry's; one campaign's is all `campaign`'s), as JSON.
+pub fn by_campaign(
+    timeline: &omnis::simulate::Timeline,
+    campaign: &str,
+) -> BTreeMap<String, Vec<serde_json::Value>> {
+    let mut out: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for (i, e) in timeline.entries.iter().enumerate() {
+        let c = timeline.campaigns.get(i).map_or(campaign, String::as_str);
+        out.entry(c.to_string())
+            .or_default()
+            .push(serde_json::to_value(e).unwrap());
+    }
+    out
 }
 
 /// Locks the test server's clock (no skipping) until [`skip_time`].
@@ -315,23 +392,23 @@ pub fn build_folder(dir: &Path, plans: &[Plan]) -> Vec<String> {
 
 /// Starts a scenario person's workflow as a conformance run does:
 /// simulate's span, every input in the first signal (with message ids),
-/// the new plan (`plans.1`) at the replacement's instant. The task returned
+/// the new plans (`plans.1`) at the replacement's instant. The task returned
 /// ends with the workflow (once the server lets time pass).
 pub async fn start_scenario_person(
     client: &Client,
     target: &Target,
     prefix: &str,
     p: &PersonScenario,
-    plans: (&str, Option<&str>),
-    prepared: &Prepared,
+    plans: (Vec<String>, Option<Vec<String>>),
+    (start, until, replace_at): Span,
     history_limit: Option<u32>,
 ) -> tokio::task::JoinHandle<()> {
     let args = PersonArgs {
         person: p.person.id.clone(),
-        plans: vec![plans.0.to_string()],
+        plans: plans.0,
         attributes: p.person.attributes.clone(),
-        start: Some(prepared.start),
-        until: Some(prepared.until),
+        start: Some(start),
+        until: Some(until),
         history_limit,
         carried: None,
     };
@@ -345,8 +422,8 @@ pub async fn start_scenario_person(
                 input: input.clone(),
             })
             .collect(),
-        plans: plans.1.map(|s| vec![s.to_string()]),
-        plans_at: prepared.replace_at,
+        plans: plans.1,
+        plans_at: replace_at,
     };
     let handle = client
         .signal_with_start_workflow(
