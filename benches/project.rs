@@ -13,6 +13,7 @@ use std::fmt::Write;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+use omnis::analysis::content::content_classes;
 use omnis::driver::analyze_source;
 use omnis::lints;
 use omnis::project::ProjectContext;
@@ -48,10 +49,12 @@ fn bench(c: &mut Criterion) {
     let a = analyze_source(&text).expect("analyzes");
     assert!(!a.has_errors());
     assert_eq!(a.journeys.len(), 2_000);
+    let classes = content_classes(&a.program);
     let cx = ProjectContext {
         program: &a.program,
         sources: &a.sources,
         journeys: &a.journeys,
+        classes: &classes,
     };
     let found = lints::run_project(&cx);
     assert!(!found.is_empty());

@@ -39,3 +39,8 @@ for f in "$dir"/chain_200000.omni campaigns; do
   measure "fmt --check $(basename "$f")" "$omnis" fmt --check "$f"
 done
 measure "check workspace (20,000 files)" "$omnis" check "$dir/workspace"
+# The same, its findings (every campaign shares a trigger and a channel:
+# about 80,000 project findings) printed as JSON instead of rendered with
+# source excerpts: what rendering costs.
+measure "check --format json workspace (20,000 files)" \
+  "$omnis" check --format json "$dir/workspace"

@@ -522,7 +522,7 @@ impl Flow {
             }
         }
         let mut out = vec![false; self.len()];
-        for scc in petgraph::algo::kosaraju_scc(&g) {
+        for scc in crate::analysis::scc::sccs(&g).iter() {
             let v = scc[0].index();
             if scc.len() > 1 || self.succ(v as u32).iter().any(|e| e.to as usize == v) {
                 for n in scc {

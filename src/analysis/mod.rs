@@ -17,7 +17,8 @@
 //! - [`loops`]: loops some execution goes round with no time passing;
 //! - [`unsent`]: which messages are still unsent, path by path (a bounded
 //!   number of sets per point), for conditions on several engagements;
-//! - [`sets`]: the persistent sets the dataflows share.
+//! - [`sets`]: the persistent sets the dataflows share;
+//! - [`scc`]: strongly connected components, in one flat vector.
 //!
 //! Every analysis scales with the size of the graph, never with its number
 //! of paths.
@@ -28,6 +29,7 @@ pub mod loops;
 pub mod paths;
 pub mod reach;
 pub mod sat;
+pub mod scc;
 pub mod sets;
 pub mod timing;
 pub mod unsent;

@@ -5,9 +5,9 @@
 //! which time passes (or a send is made) leads there.
 //!
 //! Least durations are Dijkstra's; longest paths are taken over the
-//! strongly connected components (petgraph's `kosaraju_scc`, which is
-//! iterative: `tarjan_scc` recurses once per node along a path, and a
-//! journey of 200,000 steps in a row would overflow the stack) in
+//! strongly connected components ([`crate::analysis::scc`]: Kosaraju's,
+//! which is iterative: `tarjan_scc` recurses once per node along a path,
+//! and a journey of 200,000 steps in a row would overflow the stack) in
 //! topological order. Linear in the size of the graph, up to the heap's
 //! logarithm.
 
@@ -130,8 +130,8 @@ impl Paths {
         }
 
         // Longest durations and most sends, over the components in
-        // topological order (`kosaraju_scc` lists them sinks first).
-        let sccs = petgraph::algo::kosaraju_scc(g);
+        // topological order (`sccs` lists them sinks first).
+        let sccs = crate::analysis::scc::sccs(g);
         let mut comp = vec![0usize; n];
         for (c, members) in sccs.iter().enumerate() {
             for v in members {

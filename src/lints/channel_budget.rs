@@ -51,7 +51,7 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::analysis::reach::{self, Reach};
+use crate::analysis::reach::Reach;
 use crate::analysis::sat::{Atom, Window};
 use crate::analysis::timing;
 use crate::codes::Code;
@@ -91,7 +91,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
             if sent.is_empty() {
                 continue;
             }
-            let r = reach::analyze(program, journey);
+            let r = cx.reach(id);
             for ch in sent {
                 let most = program.channel(ch).limits.iter().map(|l| l.count).max();
                 let cap = most.unwrap_or(0) as usize + 1;
@@ -121,10 +121,20 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 // Sends a `not received` check holds back: not made, not
                 // counted.
                 let mut held = vec![false; sends.len()];
+                // Per campaign (by rank), its sends made in the window
+                // `first..k`, kept as the window slides: counting them
+                // for every send was quadratic in a group's sends.
+                let mut own_in = vec![0usize; group.len()];
                 let mut first = 0;
                 for k in 0..sends.len() {
                     let s = sends[k];
-                    while sends[k].at - sends[first].at >= per {
+                    if k > 0 && !held[k - 1] {
+                        own_in[sends[k - 1].rank] += 1;
+                    }
+                    while first < k && sends[k].at - sends[first].at >= per {
+                        if !held[first] {
+                            own_in[sends[first].rank] -= 1;
+                        }
                         first += 1;
                     }
                     // The latest N sends before it in the window that one
@@ -156,9 +166,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                     }
                     // Its own campaign alone already goes over (every send
                     // of its own in the window, or `limit 0`): `frequency-cap`'s.
-                    let own = (first..k)
-                        .filter(|&i| !held[i] && sends[i].rank == s.rank)
-                        .count();
+                    let own = own_in[s.rank];
                     if before.len() < n || own >= n || !reported.insert((s.rank, s.node)) {
                         continue;
                     }

@@ -35,8 +35,6 @@ use std::collections::HashMap;
 
 use petgraph::graph::NodeIndex;
 
-use crate::analysis::content::content_classes;
-use crate::analysis::reach;
 use crate::analysis::sat::Atom;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -57,10 +55,9 @@ struct Send {
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     let program = cx.program;
-    let classes = content_classes(program);
+    let classes = cx.classes;
     // Per class, the campaigns sending it (grouping before pairing).
     let items = cx.journeys.iter().flat_map(|j| {
-        let classes = &classes;
         j.graph.node_weights().filter_map(move |n| match n.kind {
             NodeKind::Send(m) => Some((classes[m.index()], j.campaign)),
             _ => None,
@@ -80,7 +77,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 let first = |id: CampaignId, sends: &mut HashMap<CampaignId, Vec<Send>>| {
                     sends
                         .entry(id)
-                        .or_insert_with(|| sends_of(cx, id, &classes))
+                        .or_insert_with(|| sends_of(cx, id, classes))
                         .iter()
                         .copied()
                         .filter(|s| classes[s.message.index()] == class)
@@ -114,7 +111,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
 fn sends_of(cx: &ProjectContext, id: CampaignId, classes: &[usize]) -> Vec<Send> {
     let program = cx.program;
     let journey = &cx.journeys[id.index()];
-    let r = reach::analyze_with(program, journey, classes);
+    let r = cx.reach(id);
     let mut v: Vec<Send> = journey
         .graph
         .node_indices()

@@ -83,6 +83,14 @@ pub struct Shared {
     content_classes: std::sync::OnceLock<Vec<usize>>,
 }
 
+impl Shared {
+    /// The content class of each message, computed on first use.
+    fn content_classes(&self, program: &Program) -> &[usize] {
+        self.content_classes
+            .get_or_init(|| crate::analysis::content::content_classes(program))
+    }
+}
+
 /// What part of the program a [`LintContext`] lints. Lints about a
 /// campaign read [`LintContext::campaigns`] (or `journeys`); lints about a
 /// declaration ask [`LintContext::lints_declarations_in`]; lints that
@@ -188,8 +196,7 @@ impl<'a> LintContext<'a> {
     pub fn content_classes(&self) -> &[usize] {
         self.shared
             .unwrap_or(&self.own)
-            .content_classes
-            .get_or_init(|| crate::analysis::content::content_classes(self.program))
+            .content_classes(self.program)
     }
 
     /// The position of `journey` (one of `self.journeys`, which are in
@@ -364,6 +371,7 @@ pub fn run_parallel(
             program,
             sources,
             journeys,
+            classes: shared.content_classes(program),
         }));
     }
     finish(program, scope.whole_program, found, config)

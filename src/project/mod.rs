@@ -31,6 +31,18 @@ pub struct ProjectContext<'a> {
     pub sources: &'a SourceMap,
     /// Every campaign's journey, in campaign order.
     pub journeys: &'a [Journey],
+    /// The content class of every message
+    /// ([`crate::analysis::content::content_classes`]), computed once per
+    /// run: not once per campaign.
+    pub classes: &'a [usize],
+}
+
+impl<'a> ProjectContext<'a> {
+    /// The reachability analysis of campaign `id`'s journey.
+    pub fn reach(&self, id: CampaignId) -> crate::analysis::reach::Reach<'a> {
+        let journey = &self.journeys[id.index()];
+        crate::analysis::reach::analyze_with(self.program, journey, self.classes)
+    }
 }
 
 /// How a campaign starts: campaigns with equal keys start together for a

@@ -42,6 +42,9 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 mod parts;
+mod transfer;
+
+use transfer::{Ctx, Sent};
 
 pub use parts::{Slot, MAX_PARTS};
 
@@ -112,7 +115,9 @@ impl Reach<'_> {
     /// The facts known on arrival at `n` on every path (`None` when
     /// unreached).
     pub fn facts(&self, n: NodeIndex) -> Option<Vec<Fact>> {
-        self.parts[n.index()].joined_state().map(|s| s.facts)
+        self.parts[n.index()]
+            .joined_state()
+            .map(|s| s.facts.to_vec())
     }
 
     pub fn is_reached(&self, n: NodeIndex) -> bool {
@@ -127,7 +132,7 @@ impl Reach<'_> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     /// The literals known, sorted by literal.
-    pub facts: Vec<Fact>,
+    pub facts: Facts,
     /// The tracked messages that may have been sent (by their bit).
     pub sent: Set,
     /// The content classes ([`crate::analysis::content::content_classes`])
@@ -453,7 +458,7 @@ fn analyze_classes<'a>(
     state[journey.entry.index()].add(
         Vec::new(),
         &State {
-            facts: Vec::new(),
+            facts: Facts::default(),
             sent: parts::empty(),
             content: parts::empty(),
         },
@@ -474,9 +479,9 @@ fn analyze_classes<'a>(
         }
     }
     let mut classes: Vec<Option<u32>> = vec![None; all_classes.len()];
-    for scc in petgraph::algo::kosaraju_scc(g) {
+    for scc in crate::analysis::scc::sccs(g).iter() {
         let looped = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
-        for v in scc {
+        for &v in scc {
             if let NodeKind::Send(m) = g[v].kind {
                 let c = all_classes[m.index()];
                 if looped || sites[&c] >= 2 {
@@ -591,195 +596,55 @@ fn analyze_classes<'a>(
     }
 }
 
-struct Ctx<'c, 'a> {
-    journey: &'c Journey,
-    logic: &'c Logic<'a>,
-    conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
-    bits: &'c HashMap<MessageId, u32>,
-    classes: &'c [Option<u32>],
-    takes_time: &'c [bool],
-    goal: Option<EventId>,
-    /// The `wait for`s whose event would end the journey first.
-    wait_ends: &'c HashSet<(NodeIndex, usize)>,
-    /// The `on`s of a `wait for any` that an earlier one always takes
-    /// first (with its index).
-    shadowed: &'c HashMap<(NodeIndex, usize), usize>,
-    matched: &'c HashMap<(NodeIndex, usize), Vec<Leaf>>,
-    written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
-    /// Per edge: whether `exit unless` is checked on it.
-    checkpoints: &'c [bool],
-    /// The `exit unless` conditions together, in DNF.
-    exit_unless: &'c [Conj],
-    sends: &'c HashMap<NodeIndex, Sent>,
+/// The literals known at a point, sorted by literal, at most
+/// [`MAX_FACTS`]. Shared between states (a clone is a reference count)
+/// until one changes them: along a long journey most edges change nothing,
+/// and the states of its points share a few vectors.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts(std::rc::Rc<Vec<Fact>>);
+
+impl std::ops::Deref for Facts {
+    type Target = [Fact];
+    fn deref(&self) -> &[Fact] {
+        &self.0
+    }
 }
 
-/// What the send at a node changes in what is known of the history.
-struct Sent {
-    /// The `received` atoms that count the message.
-    counted: Vec<AtomId>,
-    /// Those known to hold right after it (at least once).
-    known: Vec<Leaf>,
-}
-
-impl Ctx<'_, '_> {
-    /// The partition key of a state: the facts that branch decisions made
-    /// known (see [`parts`]).
-    fn key(&self, s: &State) -> Vec<Lit> {
-        s.facts
-            .iter()
-            .filter(|(_, leaf)| matches!(leaf.role, Role::Arm { .. } | Role::Matched { .. }))
-            .map(|(l, _)| *l)
-            .collect()
-    }
-
-    fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
-        let out = self.transfer_edge(e, u, s)?;
-        // A checkpoint of `exit unless`: people for whom it fails leave
-        // here, so it holds for those who go on.
-        if self.checkpoints[e.index()] {
-            return self.assume(self.exit_unless, out);
-        }
-        Ok(out)
-    }
-
-    /// `out` on an edge whose condition is `dnf`: dead when no disjunct
-    /// can hold, else the literals common to those that can become known.
-    fn assume(&self, dnf: &[Conj], mut out: State) -> Result<State, Dead> {
-        let sent_bits = out.sent.clone();
-        let bits = self.bits;
-        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        let mut sat: Vec<&Conj> = Vec::new();
-        let mut leaves: Vec<Leaf> = Vec::new();
-        let mut facts: Vec<Leaf> = Vec::new();
-        let mut special = None;
-        for conj in dnf {
-            match self.logic.check(&out.facts, conj, &sent) {
-                Ok(()) => sat.push(conj),
-                Err(c) => {
-                    for i in c.leaves {
-                        if !leaves.contains(&conj[i]) {
-                            leaves.push(conj[i]);
-                        }
+impl Facts {
+    /// Adds a known literal (unless it is known, or the bound is reached).
+    pub fn add(&mut self, leaf: Leaf) {
+        if let Err(pos) = self.0.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
+            if self.0.len() < MAX_FACTS {
+                let fact = (leaf.lit, leaf);
+                match std::rc::Rc::get_mut(&mut self.0) {
+                    Some(v) => v.insert(pos, fact),
+                    // A copy with room for exactly what it holds: most
+                    // states are never changed again.
+                    None => {
+                        let mut v = Vec::with_capacity(self.0.len() + 1);
+                        v.extend_from_slice(&self.0[..pos]);
+                        v.push(fact);
+                        v.extend_from_slice(&self.0[pos..]);
+                        self.0 = std::rc::Rc::new(v);
                     }
-                    for i in c.facts {
-                        let f = out.facts[i].1;
-                        if !facts.contains(&f) {
-                            facts.push(f);
-                        }
-                    }
-                    special = special.or(c.special);
                 }
             }
-        }
-        if sat.is_empty() {
-            return Err(Dead::Conflict {
-                leaves,
-                facts,
-                special,
-            });
-        }
-        // Literals common to every satisfiable disjunct become known.
-        for l in sat[0] {
-            if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                add_fact(&mut out.facts, *l);
-            }
-        }
-        Ok(out)
-    }
-
-    fn transfer_edge(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
-        let g = &self.journey.graph;
-        let mut out = s.clone();
-        if let NodeKind::Send(m) = g[u].kind {
-            if let Some(&b) = self.bits.get(&m) {
-                out.sent = out.sent.with(b);
-            }
-            if let Some(c) = self.classes[m.index()] {
-                out.content = out.content.with(c);
-            }
-        }
-        if let Some((term, leaves)) = self.written.get(&u) {
-            let logic = self.logic;
-            out.facts.retain(|(l, _)| match logic.atom(l.atom()) {
-                Atom::Opaque { persistent, .. } => *persistent,
-                a => a.term() != Some(*term),
-            });
-            for l in leaves {
-                add_fact(&mut out.facts, *l);
-            }
-        }
-        if self.takes_time[e.index()] {
-            out.facts.retain(|(l, _)| self.logic.persistent(*l));
-        }
-        // Time passes at a send only before it goes out (quiet hours): what
-        // it makes known holds right after it.
-        if let Some(sent) = self.sends.get(&u) {
-            out.facts
-                .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
-            for l in &sent.known {
-                add_fact(&mut out.facts, *l);
-            }
-        }
-        if let Some(dnf) = self.conds.get(&e) {
-            return self.assume(dnf, out);
-        }
-        let sent_bits = out.sent.clone();
-        let bits = self.bits;
-        let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        match (&g[e], &g[u].kind) {
-            (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
-            (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
-            (Edge::Matched, NodeKind::WaitFor { on, .. }) => self.matched(u, 0, on, out, &sent),
-            (Edge::On(i), NodeKind::WaitAny { arms, .. }) => {
-                if let Some(&earlier) = self.shadowed.get(&(u, *i)) {
-                    return Err(Dead::Shadowed { earlier });
-                }
-                self.matched(u, *i, &arms[*i].0, out, &sent)
-            }
-            _ => Ok(out),
         }
     }
 
-    /// Out of a wait, arm `i`: what it waited for happened.
-    fn matched(
-        &self,
-        u: NodeIndex,
-        i: usize,
-        on: &WaitOn,
-        mut out: State,
-        sent: &dyn Fn(MessageId) -> bool,
-    ) -> Result<State, Dead> {
-        match on {
-            WaitOn::Event(ev) => {
-                if self.wait_ends.contains(&(u, i)) {
-                    return Err(Dead::WaitEnds {
-                        event: *ev,
-                        goal: self.goal == Some(*ev),
-                    });
-                }
-            }
-            WaitOn::Opened(m) | WaitOn::Clicked(m) => {
-                if !sent(*m) {
-                    return Err(Dead::NotSent {
-                        msg: *m,
-                        clicked: matches!(on, WaitOn::Clicked(_)),
-                    });
-                }
-            }
-        }
-        for l in self.matched.get(&(u, i)).into_iter().flatten() {
-            add_fact(&mut out.facts, *l);
-        }
-        Ok(out)
-    }
-}
-
-/// Adds a known literal, keeping the facts sorted and bounded.
-fn add_fact(facts: &mut Vec<Fact>, leaf: Leaf) {
-    if let Err(pos) = facts.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
-        if facts.len() < MAX_FACTS {
-            facts.insert(pos, (leaf.lit, leaf));
-        }
+    /// Keeps the facts for which `keep` holds (called once on each, in
+    /// order); copies the shared vector only when one goes. Returns
+    /// whether one went.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) -> bool {
+        let Some(first) = self.0.iter().position(|f| !keep(f)) else {
+            return false;
+        };
+        let mut v = Vec::with_capacity(self.0.len() - 1);
+        v.extend_from_slice(&self.0[..first]);
+        v.extend(self.0[first + 1..].iter().filter(|f| keep(f)));
+        v.shrink_to_fit();
+        self.0 = std::rc::Rc::new(v);
+        true
     }
 }
 

@@ -50,6 +50,11 @@ impl Slot {
             return meet(old, new);
         }
         if self.parts.len() < bound.max(1) {
+            // Most points only ever hold one state: room for exactly one
+            // (a first push would make room for four), then doubling.
+            if self.parts.is_empty() {
+                self.parts.reserve_exact(1);
+            }
             self.parts.push((key, new.clone()));
             return true;
         }
@@ -77,15 +82,13 @@ impl Slot {
 /// Returns whether `old` changed.
 fn meet(old: &mut State, new: &State) -> bool {
     let mut changed = false;
-    let before = old.facts.len();
     let mut i = 0;
-    old.facts.retain(|(l, _)| {
+    changed |= old.facts.retain(|(l, _)| {
         while i < new.facts.len() && new.facts[i].0 < *l {
             i += 1;
         }
         i < new.facts.len() && new.facts[i].0 == *l
     });
-    changed |= old.facts.len() != before;
     for (mine, theirs) in [(&mut old.sent, &new.sent), (&mut old.content, &new.content)] {
         let u = mine.union(theirs);
         if !u.ptr_eq(mine) {
