@@ -92,8 +92,9 @@ pub enum Shape {
     Repeat,
     Step,
     Goto,
-    /// A `set` or `unset` step (writes the profile).
-    Set,
+    /// A step shown as written (`set`, `unset`, and a step kind without
+    /// a shape of its own).
+    Action,
     /// An `exit` step.
     Exit,
     /// The end of the journey.
@@ -242,6 +243,15 @@ pub fn render(
 /// `prefix` and `s` (whitespace collapsed) on lines of at most `max`
 /// characters, broken between words; past `max_lines` lines the last one is
 /// shortened.
+/// `word` with its first letter in upper case.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 pub fn wrap(prefix: &str, s: &str, max: usize, max_lines: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = prefix.trim_end().to_string();
@@ -488,20 +498,23 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
             NodeKind::Named { name } => (Shape::Step, vec![format!("Step {name}")]),
             NodeKind::Goto { target } => (Shape::Goto, vec![format!("Go to {target}")]),
             NodeKind::Exit => (Shape::Exit, vec!["Exit".to_string()]),
-            NodeKind::Set { .. } => {
-                // The step as written: `set plan = "pro"`, `unset plan`.
-                let head = program.steps.head(node.loc);
-                let text = ctx.text(Loc::new(node.loc.file, head));
-                let (kw, rest) = text.split_once(' ').unwrap_or((text, ""));
-                let kw = if kw == "set" { "Set" } else { "Unset" };
-                (Shape::Set, wrap(kw, rest, MAX_LINE, MAX_COND_LINES))
-            }
             NodeKind::End => (Shape::Stop, vec!["End".to_string()]),
             NodeKind::Goal(e) => (Shape::Goal, vec![format!("Goal: {}", ctx.event(*e))]),
             NodeKind::ExitEvent(e) => (
                 Shape::ExitEvent,
                 vec![format!("Exit when {}", ctx.event(*e))],
             ),
+            // Any other step (`set`, `unset`, a new kind) as written, its
+            // keyword capitalized: `Set plan = "pro"`, `Unset plan`.
+            _ => {
+                let head = program.steps.head(node.loc);
+                let text = ctx.text(Loc::new(node.loc.file, head));
+                let (kw, rest) = text.split_once(' ').unwrap_or((text, ""));
+                (
+                    Shape::Action,
+                    wrap(&capitalized(kw), rest, MAX_LINE, MAX_COND_LINES),
+                )
+            }
         };
         if let NodeKind::Goal(e) | NodeKind::ExitEvent(e) = &node.kind {
             if let Some(f) = c.end_filter(*e) {

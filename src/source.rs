@@ -5,17 +5,64 @@
 //! when something is shown to a person or a machine; they are 1-based, and
 //! columns count Unicode scalar values.
 
+use std::cell::Cell;
+use std::fmt;
 use std::path::PathBuf;
 
 /// Index of a file in the [`SourceMap`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct FileId(pub u32);
 
 /// A half-open byte range `start..end` in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
+}
+
+thread_local! {
+    static HIDE_POSITIONS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `x`'s derived `Debug` text with every [`Span`] and [`FileId`] in it
+/// written as `_`: what a tree means, not where it was written. Derived
+/// `Debug` names every field of every node, so a node kind or field added
+/// to a tree is compared without anything written for it (the formatter's
+/// check that its output means what its input did, `fmt::equiv`).
+pub fn debug_without_positions<T: fmt::Debug + ?Sized>(x: &T) -> String {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            HIDE_POSITIONS.with(|h| h.set(self.0));
+        }
+    }
+    let _reset = Reset(HIDE_POSITIONS.with(|h| h.replace(true)));
+    format!("{x:?}")
+}
+
+fn positions_hidden() -> bool {
+    HIDE_POSITIONS.with(Cell::get)
+}
+
+impl fmt::Debug for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if positions_hidden() {
+            return f.write_str("_");
+        }
+        f.debug_tuple("FileId").field(&self.0).finish()
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if positions_hidden() {
+            return f.write_str("_");
+        }
+        f.debug_struct("Span")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .finish()
+    }
 }
 
 impl Span {

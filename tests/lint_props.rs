@@ -331,8 +331,7 @@ impl<'a> Brute<'a> {
                 st.time += seconds;
                 self.go(stack, st, len + 1);
             }
-            // A write takes no time and sends nothing (never generated here).
-            StepKind::WaitUntil { .. } | StepKind::Set { .. } => self.go(stack, st, len + 1),
+            StepKind::WaitUntil { .. } => self.go(stack, st, len + 1),
             StepKind::Exit => {}
             StepKind::WaitFor {
                 on,
@@ -432,6 +431,8 @@ impl<'a> Brute<'a> {
                     .expect("named step");
                 self.go(stack, st, len + 1);
             }
+            // `set`, `unset` and kinds the generator does not write.
+            _ => unreachable!("a step kind gen() does not generate"),
         }
     }
 }

@@ -36,7 +36,7 @@ fn dot_body(d: &Diagram, prefix: &str, indent: &str, out: &mut String) {
             Shape::Split => ("trapezium", vec![]),
             Shape::Repeat => ("box", vec!["bold"]),
             Shape::Step => ("cds", vec![]),
-            Shape::Set => ("parallelogram", vec![]),
+            Shape::Action => ("parallelogram", vec![]),
             Shape::Stop => ("doublecircle", vec![]),
             Shape::Goal => ("doubleoctagon", vec![]),
             Shape::Exit | Shape::ExitEvent => ("octagon", vec![]),

@@ -47,7 +47,7 @@ pub fn mermaid(d: &Diagram) -> String {
             Shape::If => ("{\"", "\"}"),
             Shape::Split => ("[/\"", "\"\\]"),
             Shape::Repeat | Shape::Step => ("[[\"", "\"]]"),
-            Shape::Set => ("[/\"", "\"/]"),
+            Shape::Action => ("[/\"", "\"/]"),
             Shape::Exit | Shape::Stop | Shape::ExitEvent => ("((\"", "\"))"),
             Shape::Goal => ("(((\"", "\")))"),
         };

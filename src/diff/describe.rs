@@ -257,9 +257,6 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
             format!("split {}", arms.join(" / "))
         }
         NodeKind::Repeat { times } => format!("repeat {times} times"),
-        NodeKind::Step { name } => format!("step {name}"),
-        NodeKind::Goto { target } => format!("goto {target}"),
-        NodeKind::Exit => "exit".to_string(),
         NodeKind::End => "end of the journey".to_string(),
         NodeKind::Set { attribute, value } => {
             let v = match value {
@@ -272,8 +269,26 @@ pub(super) fn describe(plan: &Plan, n: &Node) -> String {
             };
             format!("set {attribute} = {v}")
         }
-        NodeKind::Unset { attribute } => format!("unset {attribute}"),
+        // `step NAME`, `goto NAME`, `exit`, `unset ATTR`, and a kind with
+        // no words of its own: its name and its parameters.
+        _ => in_words(&n.kind),
     }
+}
+
+/// A node kind as its plan name and its parameters' values (by field
+/// name): `goto nudge`, `unset plan`, `exit`.
+fn in_words(kind: &NodeKind) -> String {
+    let mut words = vec![kind.name().to_string()];
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(kind) {
+        for (key, value) in fields {
+            match value {
+                _ if key == "kind" => {}
+                serde_json::Value::String(s) => words.push(s),
+                v => words.push(v.to_string()),
+            }
+        }
+    }
+    words.join(" ")
 }
 
 /// What identifies a step's behaviour: its kind with parameters and its
@@ -329,5 +344,39 @@ pub(super) fn stay_note(a: &Node, b: &Node, now: &str) -> String {
             _ => format!("when the quiet hours end they get the new step: {now}"),
         },
         _ => format!("the step is now: {now}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_without_words_of_their_own_read_as_written() {
+        let cases = [
+            (NodeKind::Exit, "exit"),
+            (
+                NodeKind::Goto {
+                    target: "nudge".into(),
+                },
+                "goto nudge",
+            ),
+            (
+                NodeKind::Step {
+                    name: "nudge".into(),
+                },
+                "step nudge",
+            ),
+            (
+                NodeKind::Unset {
+                    attribute: "plan".into(),
+                },
+                "unset plan",
+            ),
+            (NodeKind::Repeat { times: 3 }, "repeat 3"),
+        ];
+        for (kind, words) in cases {
+            assert_eq!(in_words(&kind), words);
+        }
     }
 }

@@ -427,6 +427,14 @@ pub struct StepParts {
     pub else_kw: Option<Span>,
 }
 
+/// The words a step starts with, one list for every step kind's syntax:
+/// where the streaming parser may end a piece of steps
+/// (`syntax::stream`), and what a syntax error says a step is and
+/// suggests for a misspelt one (`syntax::recover::hints`).
+pub const STEP_KEYWORDS: &[&str] = &[
+    "send", "wait", "if", "split", "repeat", "step", "goto", "exit", "set", "unset",
+];
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
     Send(Ident),

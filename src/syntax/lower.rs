@@ -58,10 +58,10 @@ impl Lowerer {
     /// The span of an expression without the whitespace and comments pest
     /// skips after it (a rule that ends in an optional or repeated part,
     /// such as `operand ~ cmp_tail?`, keeps what it skipped before trying
-    /// that part): up to its last token, closing `)` included.
+    /// that part): up to its last token (`next_back`), closing `)` included.
     fn tight_span(&self, p: &P, base: usize) -> Span {
         let mut last = p.clone();
-        while let Some(child) = last.clone().into_inner().last() {
+        while let Some(child) = last.clone().into_inner().next_back() {
             last = child;
         }
         let start = p.as_span().start();

@@ -32,11 +32,6 @@ use super::lower::{exact, Lowerer};
 use super::parser::{OmnisParser, Rule};
 use crate::source::Span;
 
-/// The words that start a step: what may follow a step (besides `}`).
-const STEP_STARTS: &[&str] = &[
-    "@allow", "send", "wait", "if", "split", "repeat", "step", "goto", "exit",
-];
-
 /// The words that start a campaign's property.
 pub(crate) const PROP_STARTS: &[&str] = &[
     "description",
@@ -232,7 +227,12 @@ impl<'t> Reader<'t> {
             let mut next = None;
             for pair in pairs.next()?.into_inner() {
                 let end = pos + pair.as_span().end();
-                if !whole && !self.followed_by(end, cut, STEP_STARTS) {
+                // What may follow a step (besides `}`): the start of
+                // another.
+                if !whole
+                    && !self.followed_by(end, cut, STEP_KEYWORDS)
+                    && !self.followed_by(end, cut, &["@allow"])
+                {
                     break;
                 }
                 steps.extend(lw.step(pair, pos));

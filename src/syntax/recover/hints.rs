@@ -435,12 +435,9 @@ pub(super) fn token_at(text: &str, at: usize) -> &str {
 /// The keywords a rule among pest's positives stands for.
 fn keywords(rule: Rule) -> &'static [&'static str] {
     use Rule::*;
-    const STEPS: &[&str] = &[
-        "send", "wait", "if", "split", "repeat", "step", "goto", "exit",
-    ];
     match rule {
         item => TOP_KEYWORDS,
-        step => STEPS,
+        step => crate::syntax::ast::STEP_KEYWORDS,
         k_and => &["and"],
         k_or => &["or"],
         k_not => &["not"],
@@ -492,6 +489,15 @@ fn keywords(rule: Rule) -> &'static [&'static str] {
     }
 }
 
+/// "a step (`send`, `wait`, ...)": every step keyword.
+static STEP_WHAT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let words: Vec<String> = crate::syntax::ast::STEP_KEYWORDS
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect();
+    format!("a step ({})", words.join(", "))
+});
+
 /// What a rule is called in messages.
 fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
@@ -521,9 +527,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         step | send | wait | wait_for | wait_until | if_step | split | repeat | named_step
         | goto | exit_step | set_step | unset_step | k_send | k_wait | k_if | k_split | k_repeat
-        | k_step | k_goto | k_unset => {
-            "a step (`send`, `wait`, `if`, `split`, `repeat`, `step`, `goto`, `exit`, `set`, `unset`)"
-        }
+        | k_step | k_goto | k_unset => &STEP_WHAT,
         expr | and_expr | not_expr | cmp_expr | operand | literal | path | paren | did
         | opened | clicked => "a condition",
         cmp_op | compare => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
