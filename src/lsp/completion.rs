@@ -17,9 +17,9 @@ const TOP: &[&str] = &[
 ];
 /// A campaign's properties: the words the parser starts one with.
 const CAMPAIGN: &[&str] = crate::syntax::stream::PROP_STARTS;
-const JOURNEY: &[&str] = &[
-    "send", "wait", "if", "else", "split", "repeat", "step", "goto", "exit", "set", "unset",
-];
+/// Words that start a line in a journey beside the step keywords
+/// (`ast::STEP_KEYWORDS`): `else` continues an `if`.
+const JOURNEY_MORE: &[&str] = &["else"];
 const CHANNEL: &[&str] = &["kind", "consent", "quiet_hours", "limit", "description"];
 const MESSAGE: &[&str] = &[
     "channel",
@@ -114,7 +114,8 @@ pub fn completion(
             Context::Top => keywords(TOP, &mut items),
             Context::Campaign => keywords(CAMPAIGN, &mut items),
             Context::Journey if matches!(prev, "" | "}" | "{") || line_start(before) => {
-                keywords(JOURNEY, &mut items)
+                keywords(crate::syntax::ast::STEP_KEYWORDS, &mut items);
+                keywords(JOURNEY_MORE, &mut items)
             }
             Context::Message if prev == "channel" => symbol(&[SymbolKind::Channel], &mut items),
             Context::Channel => keywords(CHANNEL, &mut items),
