@@ -752,6 +752,18 @@ impl StepSpans {
 }
 
 impl Program {
+    /// Gives back the room the declaration vectors grew into (they live as
+    /// long as the run: 66,000 messages of a large campaign took 27 MB in a
+    /// vector of room for 131,072, 14 MB without).
+    pub fn shrink_to_fit(&mut self) {
+        self.attributes.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.channels.shrink_to_fit();
+        self.segments.shrink_to_fit();
+        self.messages.shrink_to_fit();
+        self.campaigns.shrink_to_fit();
+    }
+
     pub fn attr(&self, id: AttrId) -> &Attribute {
         &self.attributes[id.index()]
     }

@@ -156,6 +156,7 @@ fn resolve_with(loaded: &Loaded, closure_only: bool) -> Resolved {
     r.quiet_inside_recovered();
     r.program.symbols = std::mem::take(&mut r.index).finish();
     r.program.steps.finish();
+    r.program.shrink_to_fit();
     Resolved {
         program: r.program,
         diagnostics: r.diags,
