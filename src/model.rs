@@ -474,11 +474,44 @@ pub enum StepKind {
         target: String,
     },
     Exit,
+    /// A step that does one thing and goes on (see [`Action`]).
+    Action(Action),
+}
+
+/// A step that does one thing and goes on: no block inside, and in the
+/// journey graph one node with one `Next` edge. The graph carries it as
+/// written (`graph::NodeKind::Action`) instead of mirroring it, so a new
+/// step kind of this shape is a variant here, its conversion to the plan
+/// (`plan::node`) and what the runtime does with it; the graph and the
+/// analyses to which it means nothing need no edit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
     /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
     Set {
         attr: AttrId,
         value: Option<SetValue>,
     },
+}
+
+impl Action {
+    /// The word that starts the step, for messages: `set`, `unset`.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Set { value: Some(_), .. } => "set",
+            Action::Set { value: None, .. } => "unset",
+        }
+    }
+
+    /// What the step is, as the part of its node id (`graph::lower`):
+    /// `set-ATTR`, `unset-ATTR`. Part of the plan's contract: editing a
+    /// step's parameters keeps its id.
+    pub fn key(&self, program: &Program) -> String {
+        match self {
+            Action::Set { attr, .. } => {
+                format!("{}-{}", self.keyword(), program.attr(*attr).name)
+            }
+        }
+    }
 }
 
 /// What a `set` writes: checked against the attribute's type.
@@ -539,7 +572,7 @@ impl StepKind {
             | StepKind::WaitUntil { .. }
             | StepKind::Goto { .. }
             | StepKind::Exit
-            | StepKind::Set { .. } => {}
+            | StepKind::Action(_) => {}
         }
     }
 }
