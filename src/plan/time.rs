@@ -89,21 +89,73 @@ pub fn start_of_day(tz: Tz, date: NaiveDate) -> Instant {
 
 /// RFC 3339 in UTC with a `Z`, whole seconds: `2026-11-20T10:00:00Z`.
 pub fn format_instant(t: Instant) -> String {
-    DateTime::<Utc>::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    let t = DateTime::<Utc>::from_timestamp(t, 0).unwrap_or_default();
+    // Written digit by digit: `simulate --people` writes a time for every
+    // input it generates, and chrono's format strings cost 20% of that
+    // run. Years outside 0 to 9999 (a sign, more digits) as chrono writes
+    // them.
+    let Ok(year) = u32::try_from(t.year()) else {
+        return t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    };
+    if year > 9999 {
+        return t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    let mut b = *b"0000-00-00T00:00:00Z";
+    for (at, width, v) in [
+        (0, 4, year),
+        (5, 2, t.month()),
+        (8, 2, t.day()),
+        (11, 2, t.hour()),
+        (14, 2, t.minute()),
+        (17, 2, t.second()),
+    ] {
+        digits(&mut b[at..at + width], v);
+    }
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+/// Writes `v` in decimal into `out`, zero-padded to its width.
+fn digits(out: &mut [u8], mut v: u32) {
+    for c in out.iter_mut().rev() {
+        *c = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// A day (days since 1970-01-01) as `YYYY-MM-DD`.
 pub fn format_day(day: i64) -> String {
-    format_instant(day.saturating_mul(86_400))[..10].to_string()
+    let mut s = format_instant(day.saturating_mul(86_400));
+    s.truncate(s.len() - 10);
+    s
 }
 
 /// Parses RFC 3339 (any offset) to an instant, dropping fractions of a
 /// second.
 pub fn parse_instant(s: &str) -> Option<Instant> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+    parse_canonical(s).or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp()))
+}
+
+/// The form [`format_instant`] writes, `YYYY-MM-DDTHH:MM:SSZ`, read
+/// without chrono's general parser (`simulate --people` reads back every
+/// time it generated); `None` for anything else, which
+/// [`parse_instant`] leaves to chrono (leap seconds, offsets, fractions,
+/// lowercase, errors).
+fn parse_canonical(s: &str) -> Option<Instant> {
+    let b = s.as_bytes();
+    if b.len() != 20 || [b[4], b[7], b[10], b[13], b[16], b[19]] != *b"--T::Z" {
+        return None;
+    }
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let day = NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+    Some(day.and_hms_opt(hour, minute, second)?.and_utc().timestamp())
 }
 
 /// The next instant at or after `now` whose local time in `tz` is
@@ -225,6 +277,67 @@ pub fn quiet_until_all(tz: Tz, t: Instant, periods: &[(u32, u32)]) -> Option<Ins
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digit-by-digit writer and reader agree with chrono's format
+    /// string and RFC 3339 parser, across the calendar and its edges.
+    #[test]
+    fn instants_written_and_read_as_chrono_does() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut samples = vec![
+            0,
+            -1,
+            86_399,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+            951_782_400, // 2000-02-29
+            i64::MAX,
+            i64::MIN,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            samples.push((x % 400_000_000_000) as i64 - 80_000_000_000);
+        }
+        for t in samples {
+            let chrono = DateTime::<Utc>::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            let ours = format_instant(t);
+            assert_eq!(ours, chrono, "{t}");
+            let parsed = DateTime::parse_from_rfc3339(&ours)
+                .ok()
+                .map(|t| t.timestamp());
+            assert_eq!(parse_instant(&ours), parsed, "{ours}");
+            assert_eq!(
+                format_day(t.div_euclid(86_400)),
+                chrono[..chrono.len() - 10]
+            );
+        }
+        for s in [
+            "2026-11-20T10:00:00Z",
+            "2026-11-20t10:00:00z",
+            "2026-11-20T10:00:60Z",
+            "2026-11-20T24:00:00Z",
+            "2026-02-29T10:00:00Z",
+            "2024-02-29T10:00:00Z",
+            "2026-13-01T10:00:00Z",
+            "2026-00-01T10:00:00Z",
+            "2026-11-00T10:00:00Z",
+            "2026-11-20T10:00:00+02:00",
+            "2026-11-20T10:00:00.5Z",
+            "2026-11-20 10:00:00Z",
+            "+026-11-20T10:00:00Z",
+            "2026-11-2OT10:00:00Z",
+            "0000-01-01T00:00:00Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp());
+            assert_eq!(parse_instant(s), chrono, "{s}");
+        }
+    }
 
     /// The longest quiet run by walking the minutes of a day: the oracle
     /// for [`quiet_union_span`].

@@ -168,8 +168,8 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
                     break;
                 }
                 let counts = match (message, channel) {
-                    (Some(m), _) => s.message == *m,
-                    (None, Some(c)) => s.channel == *c,
+                    (Some(m), _) => *s.message == **m,
+                    (None, Some(c)) => *s.channel == **c,
                     (None, None) => true,
                 };
                 if counts {
@@ -188,9 +188,13 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
         } => cx.across.engaged.iter().rev().any(|e| {
             cx.now - e.at <= *within
                 && e.clicked == *clicked
-                && channel.as_ref().is_none_or(|c| e.channel == *c)
+                && channel.as_ref().is_none_or(|c| *e.channel == **c)
         }),
-        CExpr::InCampaign(name) => cx.across.journeys.binary_search(name).is_ok(),
+        CExpr::InCampaign(name) => cx
+            .across
+            .journeys
+            .binary_search_by(|j| (**j).cmp(name))
+            .is_ok(),
         CExpr::Opened(m) => cx.opened.get(*m).copied().unwrap_or(false),
         CExpr::Clicked(m) => cx.clicked.get(*m).copied().unwrap_or(false),
     }

@@ -4,7 +4,7 @@
 
 use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Tgt, Val};
 use super::eval::{eval, Ctx, Occurrence};
-use super::journey::Run;
+use super::journey::{same_name, Run};
 use super::state::{Engaged, Journey, Pending};
 use super::{ExitReason, Input, InputKind, What};
 use crate::plan::Reentry;
@@ -221,7 +221,12 @@ impl Run<'_> {
     fn record_engagement(&mut self, t: i64, m: usize, clicked: bool) {
         let message = &self.c.messages[m].name;
         let across = &mut self.p.across;
-        let Some(sent) = across.sends.iter().rev().find(|s| s.message == *message) else {
+        let Some(sent) = across
+            .sends
+            .iter()
+            .rev()
+            .find(|s| same_name(&s.message, message))
+        else {
             return;
         };
         let e = Engaged {

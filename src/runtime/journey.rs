@@ -2,6 +2,8 @@
 //! campaign. [`Run`] borrows the parts of a [`super::State`] the campaign
 //! reads and writes, and appends what happens to an [`Effects`].
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 
 use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
@@ -254,8 +256,8 @@ impl Run<'_> {
         self.push(
             t,
             What::Skip {
-                message: msg.name.clone(),
-                channel: c.channels[msg.channel].name.clone(),
+                message: msg.name.to_string(),
+                channel: c.channels[msg.channel].name.to_string(),
                 reason,
             },
         );
@@ -276,7 +278,7 @@ impl Run<'_> {
                         .iter()
                         .rev()
                         .take_while(|s| t - s.at < per)
-                        .filter(|s| s.channel == *name)
+                        .filter(|s| same_name(&s.channel, name))
                         .count()
                 }
                 None => self
@@ -329,8 +331,8 @@ impl Run<'_> {
         self.push(
             t,
             What::Send {
-                message: c.messages[m].name.clone(),
-                channel: ch.name.clone(),
+                message: c.messages[m].name.to_string(),
+                channel: ch.name.to_string(),
             },
         );
         SendOutcome::Done
@@ -618,6 +620,12 @@ impl Run<'_> {
             .position(|a| bucket < a.upto)
             .or(arms.len().checked_sub(1))
     }
+}
+
+/// Whether two names of the history across campaigns are the same: the
+/// same shared string (a name of one compiled plan) without reading it.
+pub(super) fn same_name(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 /// A `repeat` at node `n` reached (`lp`: by closing an iteration): whether

@@ -60,19 +60,18 @@ pub use state::{
     Across, Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent, State,
 };
 
-use journey::Run;
+use std::sync::Arc;
+
+use journey::{same_name, Run};
 
 use crate::plan::Plan;
 
 /// Keeps [`Across::journeys`] (what `in campaign` reads) up to date with
 /// whether the person is in a journey of `campaign`.
-fn note_journey(across: &mut Across, campaign: &str, inside: bool) {
+fn note_journey(across: &mut Across, campaign: &Arc<str>, inside: bool) {
     let journeys = &mut across.journeys;
-    match (
-        journeys.binary_search_by(|j| j.as_str().cmp(campaign)),
-        inside,
-    ) {
-        (Err(at), true) => journeys.insert(at, campaign.to_string()),
+    match (journeys.binary_search(campaign), inside) {
+        (Err(at), true) => journeys.insert(at, campaign.clone()),
         (Ok(at), false) => {
             journeys.remove(at);
         }
@@ -210,7 +209,7 @@ impl Runtime {
         let i = match state
             .campaigns
             .iter()
-            .position(|k| k.campaign == c.campaign)
+            .position(|k| same_name(&k.campaign, &c.campaign))
         {
             Some(i) => i,
             None => {
@@ -219,6 +218,7 @@ impl Runtime {
                 state.campaigns.len() - 1
             }
         };
+        let was_inside = state.campaigns[i].journey.is_some();
         let mut run = Run {
             c,
             id: &state.id,
@@ -228,8 +228,11 @@ impl Runtime {
             out,
         };
         let r = f(&mut run);
+        // Only entering or leaving changes it (most calls do neither).
         let inside = state.campaigns[i].journey.is_some();
-        note_journey(&mut state.person.across, &c.campaign, inside);
+        if inside != was_inside {
+            note_journey(&mut state.person.across, &c.campaign, inside);
+        }
         r
     }
 
@@ -238,7 +241,7 @@ impl Runtime {
         state
             .campaigns
             .iter()
-            .find(|k| k.campaign == self.c.campaign)
+            .find(|k| same_name(&k.campaign, &self.c.campaign))
     }
 
     /// An input from before the run starts: it only builds up the state

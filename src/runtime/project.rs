@@ -87,7 +87,7 @@ impl Project {
     pub fn position(&self, campaign: &str) -> Option<usize> {
         self.runtimes
             .iter()
-            .position(|r| r.compiled().campaign == campaign)
+            .position(|r| *r.compiled().campaign == *campaign)
     }
 
     /// The campaigns, in entry order (the indices every call uses).

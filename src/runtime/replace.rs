@@ -159,12 +159,12 @@ impl Tables {
             events: ev,
             fields,
             messages: by_name(
-                o.messages.iter().map(|m| m.name.as_str()),
-                &names(n.messages.iter().map(|m| m.name.as_str()).collect()),
+                o.messages.iter().map(|m| &*m.name),
+                &names(n.messages.iter().map(|m| &*m.name).collect()),
             ),
             channels: by_name(
-                o.channels.iter().map(|c| c.name.as_str()),
-                &names(n.channels.iter().map(|c| c.name.as_str()).collect()),
+                o.channels.iter().map(|c| &*c.name),
+                &names(n.channels.iter().map(|c| &*c.name).collect()),
             ),
             nodes: o
                 .nodes

@@ -2,6 +2,8 @@
 //! serializable data (a runner persists it, and a Temporal workflow
 //! continues-as-new with it), indexed by the compiled plan's tables.
 
+use std::sync::Arc;
+
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +43,8 @@ pub struct PersonState {
 }
 
 /// The person's history across campaigns, by name (so every campaign's
-/// plan reads the same record whatever its tables): what `received`,
+/// plan reads the same record whatever its tables; the names are the
+/// compiled plans' own, shared, so recording costs no copy): what `received`,
 /// `opened any`, `clicked any` and `in campaign` read, and what channel
 /// limits count.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -53,24 +56,24 @@ pub struct Across {
     /// oldest first.
     pub engaged: Vec<Engaged>,
     /// The campaigns whose journey the person is in, sorted.
-    pub journeys: Vec<String>,
+    pub journeys: Vec<Arc<str>>,
 }
 
 /// A send that went out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sent {
     pub at: i64,
-    pub campaign: String,
-    pub message: String,
-    pub channel: String,
+    pub campaign: Arc<str>,
+    pub message: Arc<str>,
+    pub channel: Arc<str>,
 }
 
 /// An open or click of a message sent to the person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Engaged {
     pub at: i64,
-    pub message: String,
-    pub channel: String,
+    pub message: Arc<str>,
+    pub channel: Arc<str>,
     pub clicked: bool,
 }
 
@@ -79,7 +82,8 @@ pub struct Engaged {
 /// triggers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CampaignState {
-    pub campaign: String,
+    /// The compiled plan's name, shared.
+    pub campaign: Arc<str>,
     /// The person's time zone for this campaign (the plan's, or the one
     /// their `timezone_attribute` names).
     #[serde(with = "tz_name")]

@@ -417,7 +417,7 @@ fn a_campaign_added_inherits_the_profile_and_history_and_a_withdrawn_one_ends() 
     let mut other = cart();
     other.campaign = "cart_again".into();
     let (pr, mut state, t0) = project_at_second_wait(&[cart()]);
-    assert_eq!(state.across.journeys, ["cart_recovery"]);
+    assert_eq!(state.across.journeys, [Arc::from("cart_recovery")]);
     // `cart_again` added: it starts from the replacement, with what the
     // person's other campaign knows of them, and enters nobody yet.
     let both = Project::new(&[cart(), other.clone()]).unwrap();
@@ -445,7 +445,7 @@ fn a_campaign_added_inherits_the_profile_and_history_and_a_withdrawn_one_ends() 
     both.replace(&only, "p1", &mut state, t + 1, |_| false, &mut out);
     assert!(out.actions.is_empty());
     assert_eq!(state.states.len(), 1);
-    assert_eq!(state.across.journeys, ["cart_again"]);
+    assert_eq!(state.across.journeys, [Arc::from("cart_again")]);
 }
 
 const OPT_OUT: &str = r#"profile {
@@ -515,7 +515,7 @@ fn a_profile_write_in_one_campaign_is_a_profile_update_for_the_others() {
     let names: Vec<&str> = pr
         .runtimes()
         .iter()
-        .map(|r| r.compiled().campaign.as_str())
+        .map(|r| &*r.compiled().campaign)
         .collect();
     let got: Vec<String> = out
         .actions

@@ -190,7 +190,24 @@ fn ty_name(t: Ty) -> &'static str {
 
 /// `YYYY-MM-DD` as days since 1970-01-01 (years 0 to 9999).
 pub(crate) fn day_number(s: &str) -> Option<i64> {
-    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    // `YYYY-MM-DD` read directly (a generated population writes a day for
+    // every date attribute); anything else through chrono's parser.
+    let b = s.as_bytes();
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let canonical = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+        .then(|| {
+            let year = i32::try_from(num(0, 4)?).ok()?;
+            chrono::NaiveDate::from_ymd_opt(year, num(5, 7)?, num(8, 10)?)
+        })
+        .flatten();
+    let d = match canonical {
+        Some(d) => d,
+        None => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?,
+    };
     if !(0..=9999).contains(&chrono::Datelike::year(&d)) {
         return None;
     }
@@ -262,7 +279,7 @@ pub(super) fn prepare_person(
                 Some(&i) => Ok(Some(i)),
                 None if vocab.is_none_or(|v| v.messages.contains(m)) => Ok(None),
                 None => {
-                    let names = c.messages.iter().map(|x| x.name.as_str()).chain(
+                    let names = c.messages.iter().map(|x| &*x.name).chain(
                         vocab
                             .into_iter()
                             .flat_map(|v| v.messages.iter().map(String::as_str)),

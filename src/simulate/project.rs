@@ -66,7 +66,7 @@ impl ProjectSimulator {
         self.project
             .runtimes()
             .iter()
-            .map(|r| r.compiled().campaign.as_str())
+            .map(|r| &*r.compiled().campaign)
             .collect()
     }
 

@@ -87,7 +87,7 @@ pub fn project(set: &[String]) -> Result<Arc<Plans>> {
             let campaign = &rt.compiled().campaign;
             loaded
                 .iter()
-                .find(|l| &l.plan.campaign == campaign)
+                .find(|l| *l.plan.campaign == **campaign)
                 .cloned()
                 .expect("the project's campaigns are the plans'")
         })

@@ -64,7 +64,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         .ok_or_else(|| err(format!("unknown time zone {:?}", plan.timezone)))?;
     let mut c = Compiled {
         node_index: HashMap::new(),
-        campaign: plan.campaign.clone(),
+        campaign: plan.campaign.as_str().into(),
         attrs: Vec::new(),
         attr_index: HashMap::new(),
         events: Vec::new(),
@@ -119,7 +119,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
             quiet.push((tod(&q.from)?, tod(&q.to)?));
         }
         c.channels.push(CChannel {
-            name: name.clone(),
+            name: name.as_str().into(),
             consent,
             quiet,
             limits: limits(&format!("channel {name:?}"), &ch.limits)?,
@@ -131,7 +131,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
             .ok_or_else(|| err(format!("message {name:?}: unknown channel {:?}", m.channel)))?;
         c.message_index.insert(name.clone(), c.messages.len());
         c.messages.push(CMessage {
-            name: name.clone(),
+            name: name.as_str().into(),
             channel,
         });
     }

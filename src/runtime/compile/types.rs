@@ -210,7 +210,9 @@ pub struct CNode {
 
 #[derive(Clone, Debug)]
 pub struct CChannel {
-    pub name: String,
+    /// Shared with the history across campaigns ([`super::super::Sent`]),
+    /// which holds it without a copy.
+    pub name: Arc<str>,
     pub consent: Option<usize>,
     /// The quiet periods a send on it waits out: the channel's and the
     /// campaign's (minutes after midnight, `from` to `to`).
@@ -220,7 +222,8 @@ pub struct CChannel {
 
 #[derive(Clone, Debug)]
 pub struct CMessage {
-    pub name: String,
+    /// Shared with the history across campaigns, like [`CChannel::name`].
+    pub name: Arc<str>,
     pub channel: usize,
 }
 
@@ -254,7 +257,8 @@ pub struct CEvent {
 pub struct Compiled {
     /// Node index by id.
     pub node_index: HashMap<String, usize>,
-    pub campaign: String,
+    /// Shared with the history across campaigns (sends, `in campaign`).
+    pub campaign: Arc<str>,
     pub attrs: Vec<(String, Ty)>,
     pub attr_index: HashMap<String, usize>,
     pub events: Vec<CEvent>,
