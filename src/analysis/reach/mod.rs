@@ -56,7 +56,9 @@ use crate::analysis::sat::{
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
+use crate::model::{
+    Action, CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn,
+};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -308,7 +310,7 @@ fn analyze_classes<'a>(
     // What a `set` or `unset` makes known.
     let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
     for u in g.node_indices() {
-        let NodeKind::Set { attr, value } = &g[u].kind else {
+        let NodeKind::Action(Action::Set { attr, value }) = &g[u].kind else {
             continue;
         };
         let term = Term::Attr(*attr);
