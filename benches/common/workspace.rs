@@ -15,29 +15,11 @@ const VOCAB: &str = include_str!("../../campaigns/audience.omni");
 
 /// One small campaign file (about 600 bytes).
 pub fn campaign(i: usize) -> String {
-    format!(
-        r#"import "audience.omni"
-
-message nudge_{i} {{ channel email  template "nudge-{i}" }}
-message offer_{i} {{ channel email  template "offer"  vars {{ discount: {d} }} }}
-
-campaign browse_{i} {{
-  trigger cart_abandoned where cart_abandoned.value >= {v}
-  audience emailable and not recent_buyers
-  reentry after 30d
-  goal order_placed
-  journey {{
-    wait 2h
-    send nudge_{i}
-    wait for order_placed within 3d {{ }} otherwise {{
-      send offer_{i}
-    }}
-  }}
-}}
-"#,
-        d = 5 + i % 40,
-        v = 10 + i % 90,
-    )
+    let trigger = format!(
+        "cart_abandoned where cart_abandoned.value >= {}",
+        10 + i % 90
+    );
+    file(i, &trigger, "emailable and not recent_buyers")
 }
 
 /// One small campaign file of [`write_apart`]: on one of seven events,
@@ -53,6 +35,12 @@ pub fn campaign_apart(i: usize) -> String {
         "ad_clicked",
         "unsubscribed",
     ];
+    let audience = format!("emailable and country == \"c{}\"", i % 1000);
+    file(i, EVENTS[i % 7], &audience)
+}
+
+/// Campaign `i`'s file, with its trigger and audience.
+fn file(i: usize, trigger: &str, audience: &str) -> String {
     format!(
         r#"import "audience.omni"
 
@@ -60,8 +48,8 @@ message nudge_{i} {{ channel email  template "nudge-{i}" }}
 message offer_{i} {{ channel email  template "offer"  vars {{ discount: {d} }} }}
 
 campaign browse_{i} {{
-  trigger {e}
-  audience emailable and country == "c{c}"
+  trigger {trigger}
+  audience {audience}
   reentry after 30d
   goal order_placed
   journey {{
@@ -74,8 +62,6 @@ campaign browse_{i} {{
 }}
 "#,
         d = 5 + i % 40,
-        e = EVENTS[i % 7],
-        c = i % 1000,
     )
 }
 
