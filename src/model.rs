@@ -515,9 +515,15 @@ pub struct Program {
 /// (a step's location includes the `@allow` lines written before it), for
 /// diagnostics that point at a step: the step without its `@allow`s, and
 /// its header (`repeat 3 times {`, `if C {`, `send m`, `50% a {`).
+///
+/// A vector sorted by location (the resolver adds a step after what it
+/// holds, then sorts once, [`StepSpans::finish`]), searched by bisection:
+/// half the memory of a map (a 200,000-step journey: 18 MB instead of 34).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepSpans {
-    by_loc: BTreeMap<Loc, StepSpan>,
+    by_loc: Vec<(Loc, StepSpan)>,
+    /// Whether `by_loc` is sorted, with no location twice.
+    sorted: bool,
 }
 
 /// Where the parts of one step (or split arm) are written.
@@ -538,13 +544,39 @@ pub struct StepSpan {
 }
 
 impl StepSpans {
+    /// Adds the spans of the step (or arm) at `at` (replacing those added
+    /// before at the same location); [`StepSpans::finish`] sorts them
+    /// before they are read.
     pub fn insert(&mut self, at: Loc, spans: StepSpan) {
-        self.by_loc.insert(at, spans);
+        self.sorted = match self.by_loc.last() {
+            None => true,
+            Some((last, _)) => self.sorted && *last < at,
+        };
+        self.by_loc.push((at, spans));
+    }
+
+    /// Sorts what was added by location (of a location added twice, the
+    /// last spans added stay) and gives back the room left over.
+    pub fn finish(&mut self) {
+        if !self.sorted {
+            // Reversed, then a stable sort: of equal locations the last
+            // added comes first, and is the one `dedup` keeps.
+            self.by_loc.reverse();
+            self.by_loc.sort_by_key(|&(l, _)| l);
+            self.by_loc.dedup_by_key(|&mut (l, _)| l);
+            self.sorted = true;
+        }
+        self.by_loc.shrink_to_fit();
     }
 
     /// The spans of the step (or arm) at `at`, if `at` is a step's.
     pub fn get(&self, at: Loc) -> Option<&StepSpan> {
-        self.by_loc.get(&at)
+        debug_assert!(
+            self.sorted || self.by_loc.is_empty(),
+            "StepSpans read before finish"
+        );
+        let i = self.by_loc.binary_search_by_key(&at, |&(l, _)| l).ok()?;
+        Some(&self.by_loc[i].1)
     }
 
     /// The step (or arm) at `at` without the `@allow`s before it; `at`
@@ -561,6 +593,18 @@ impl StepSpans {
 }
 
 impl Program {
+    /// Gives back the room the declaration vectors grew into (they live as
+    /// long as the run: 66,000 messages of a large campaign took 27 MB in a
+    /// vector of room for 131,072, 14 MB without).
+    pub fn shrink_to_fit(&mut self) {
+        self.attributes.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.channels.shrink_to_fit();
+        self.segments.shrink_to_fit();
+        self.messages.shrink_to_fit();
+        self.campaigns.shrink_to_fit();
+    }
+
     pub fn attr(&self, id: AttrId) -> &Attribute {
         &self.attributes[id.index()]
     }
