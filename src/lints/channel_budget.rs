@@ -105,41 +105,83 @@ impl Check {
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    // Groups on every core (the pool of the project stage), their
+    // findings in group order.
+    let groups = start_groups(cx);
+    groups
+        .par_iter()
+        .flat_map_iter(|group| check_group(cx, group))
+        .collect()
+}
+
+/// A campaign's sends on one limited channel, at their earliest, each
+/// with the checks known there.
+type Earliest = (ChannelId, Vec<(u64, NodeIndex, MessageId, Vec<Check>)>);
+
+/// The earliest sends of campaign `id` on each limited channel it sends
+/// on (see [`earliest_sends`]), with the checks known at each.
+fn campaign_sends(cx: &ProjectContext, id: CampaignId) -> Vec<Earliest> {
     let program = cx.program;
-    let mut out = Vec::new();
-    for group in start_groups(cx) {
-        // Per limited channel, every send of the group, in time order
-        // (ties: the earlier campaign first, then position).
-        let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
-        let mut checks: Vec<Check> = Vec::new();
-        for (rank, &id) in group.iter().enumerate() {
-            let journey = &cx.journeys[id.index()];
-            let mut sent = channels(cx, id);
-            sent.retain(|&ch| !program.channel(ch).limits.is_empty());
-            if sent.is_empty() {
-                continue;
-            }
-            let r = cx.reach(id);
-            for ch in sent {
-                let most = program.channel(ch).limits.iter().map(|l| l.count).max();
-                let cap = most.unwrap_or(0) as usize + 1;
-                let v = by_channel.entry(ch).or_default();
-                for (at, node) in earliest_sends(program, journey, &r, ch, cap) {
-                    let from = checks.len();
-                    checks_at(program, &r, node, ch, &mut checks);
+    let journey = &cx.journeys[id.index()];
+    let mut sent = channels(cx, id);
+    sent.retain(|&ch| !program.channel(ch).limits.is_empty());
+    if sent.is_empty() {
+        return Vec::new();
+    }
+    let r = cx.reach(id);
+    sent.into_iter()
+        .map(|ch| {
+            let most = program.channel(ch).limits.iter().map(|l| l.count).max();
+            let cap = most.unwrap_or(0) as usize + 1;
+            let sends = earliest_sends(program, journey, &r, ch, cap)
+                .into_iter()
+                .filter_map(|(at, node)| {
                     let NodeKind::Send(message) = journey.graph[node].kind else {
-                        continue;
+                        return None;
                     };
-                    v.push(Send {
-                        at,
-                        rank,
-                        node,
-                        message,
-                        checks: (from, checks.len()),
-                    });
-                }
+                    let mut checks = Vec::new();
+                    checks_at(program, &r, node, ch, &mut checks);
+                    Some((at, node, message, checks))
+                })
+                .collect();
+            (ch, sends)
+        })
+        .collect()
+}
+
+/// The findings of one group of campaigns that start together.
+fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    let program = cx.program;
+    // Each campaign's sends, on every core (a reachability analysis and a
+    // search each), then laid out in group order.
+    let per_campaign: Vec<Vec<Earliest>> =
+        group.par_iter().map(|&id| campaign_sends(cx, id)).collect();
+    // Per limited channel, every send of the group, in time order
+    // (ties: the earlier campaign first, then position).
+    let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
+    let mut checks: Vec<Check> = Vec::new();
+    for (rank, found) in per_campaign.into_iter().enumerate() {
+        for (ch, sends) in found {
+            let v = by_channel.entry(ch).or_default();
+            for (at, node, message, known) in sends {
+                let from = checks.len();
+                checks.extend(known);
+                v.push(Send {
+                    at,
+                    rank,
+                    node,
+                    message,
+                    checks: (from, checks.len()),
+                });
             }
         }
+    }
+    // What goes over, found in order; the findings are written afterwards,
+    // on every core.
+    let mut over: Vec<(ChannelId, &crate::model::LimitSpec, Vec<Send>, Send)> = Vec::new();
+    {
         let mut channels: Vec<_> = by_channel.into_iter().collect();
         channels.sort_by_key(|(ch, _)| *ch);
         let mut meets: HashMap<(usize, usize), bool> = HashMap::new();
@@ -212,12 +254,14 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                     if before.len() < n || own >= n || !reported.insert((s.rank, s.node)) {
                         continue;
                     }
-                    out.push(diagnose(cx, &group, ch, limit, &before, s));
+                    over.push((ch, limit, before, s));
                 }
             }
         }
     }
-    out
+    over.par_iter()
+        .map(|(ch, limit, before, s)| diagnose(cx, group, *ch, limit, before, *s))
+        .collect()
 }
 
 /// The shortest waits to a journey's 1st, 2nd, ... `cap`-th send on

@@ -33,25 +33,31 @@ use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 pub const CODE: Code = Code::CompetingCampaigns;
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let program = cx.program;
     let mut out = Vec::new();
     for group in start_groups(cx) {
-        let sends: Vec<BTreeSet<ChannelId>> = group.iter().map(|&id| channels(cx, id)).collect();
+        // On every core (the pool of the project stage), in group order.
+        let sends: Vec<BTreeSet<ChannelId>> =
+            group.par_iter().map(|&id| channels(cx, id)).collect();
         // Each later campaign once, with the first it competes with.
-        for (j, &later) in group.iter().enumerate() {
-            let found = (0..j).find_map(|i| {
-                let earlier = group[i];
-                let same_priority =
-                    program.campaign(earlier).priority == program.campaign(later).priority;
-                let shared = sends[i].intersection(&sends[j]).next().copied()?;
-                (same_priority
-                    && meeting(program, cx.journeys, earlier, later) == Some(Meeting::Together))
-                .then_some((earlier, shared))
-            });
-            if let Some((earlier, channel)) = found {
-                out.push(diagnose(cx, later, earlier, channel));
-            }
-        }
+        let found: Vec<Diagnostic> = (0..group.len())
+            .into_par_iter()
+            .filter_map(|j| {
+                let later = group[j];
+                let (earlier, channel) = (0..j).find_map(|i| {
+                    let earlier = group[i];
+                    let same_priority =
+                        program.campaign(earlier).priority == program.campaign(later).priority;
+                    let shared = sends[i].intersection(&sends[j]).next().copied()?;
+                    (same_priority
+                        && meeting(program, cx.journeys, earlier, later) == Some(Meeting::Together))
+                    .then_some((earlier, shared))
+                })?;
+                Some(diagnose(cx, later, earlier, channel))
+            })
+            .collect();
+        out.extend(found);
     }
     out
 }

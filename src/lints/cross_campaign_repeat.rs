@@ -37,7 +37,7 @@
 //! check `if not received coupon_20 { send coupon_20 }` in both, or make
 //! the audiences exclusive.
 
-use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use petgraph::graph::NodeIndex;
 
@@ -79,6 +79,7 @@ impl Send {
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let program = cx.program;
     let classes = cx.classes;
     // Per class, the campaigns sending it (grouping before pairing).
@@ -88,50 +89,69 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
             _ => None,
         })
     });
-    let by_class = groups(items);
-    let mut sends: HashMap<CampaignId, Vec<Send>> = HashMap::new();
-    let mut out = Vec::new();
-    let mut reported: std::collections::HashSet<(CampaignId, usize)> = Default::default();
-    for (class, mut group) in by_class {
+    let mut by_class = groups(items);
+    // Each campaign's sends, computed once, on first use, by whichever
+    // worker needs them first.
+    let sends: Vec<OnceLock<Vec<Send>>> = cx.journeys.iter().map(|_| OnceLock::new()).collect();
+    for (_, group) in &mut by_class {
         group.sort_by_key(|&id| order_key(program, cx.sources, id));
-        for (j, &later) in group.iter().enumerate() {
-            for &earlier in &group[..j] {
-                let Some(how) = meeting(program, cx.journeys, earlier, later) else {
-                    continue;
-                };
-                let first = |id: CampaignId, sends: &mut HashMap<CampaignId, Vec<Send>>| {
-                    sends
-                        .entry(id)
-                        .or_insert_with(|| sends_of(cx, id))
-                        .iter()
-                        .filter(|s| classes[s.message.index()] == class)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                };
-                let (a, b) = (first(earlier, &mut sends), first(later, &mut sends));
-                // A repeat needs a pair of sends that do not hold each
-                // other back (whichever goes first, the other's checks
-                // read it). Checks are rare: the unchecked sends are
-                // tried first, so this is one step for most pairs.
-                let held = |x: &Send, y: &Send| {
-                    x.covers(program, y.message) && y.covers(program, x.message)
-                };
-                let pair = b
-                    .iter()
-                    .find_map(|x| a.iter().find(|y| !held(x, y)).map(|y| (x, y)));
-                let Some((at, other)) = pair else {
-                    continue;
-                };
-                if reported.insert((later, class)) {
-                    out.push(diagnose(cx, (later, at), (earlier, other), how));
-                }
-                // Each later campaign is reported once per content, with
-                // the first campaign it meets: no need to pair it further.
-                break;
-            }
-        }
     }
-    out
+    // Every later campaign of every class on every core (each is reported
+    // at most once per class, with the first earlier campaign it meets),
+    // the findings in class order, then group order.
+    let later: Vec<(usize, &[CampaignId], usize)> = by_class
+        .iter()
+        .flat_map(|(class, group)| (1..group.len()).map(move |j| (*class, &group[..], j)))
+        .collect();
+    later
+        .par_iter()
+        .filter_map(|&(class, group, j)| repeat_of(cx, &sends, class, group, j))
+        .collect()
+}
+
+/// Whether the `j`-th campaign of `group` (the campaigns sending content
+/// `class`, in finding order) repeats the content of an earlier one: the
+/// finding, with the first it meets.
+fn repeat_of(
+    cx: &ProjectContext,
+    sends: &[OnceLock<Vec<Send>>],
+    class: usize,
+    group: &[CampaignId],
+    j: usize,
+) -> Option<Diagnostic> {
+    let program = cx.program;
+    let classes = cx.classes;
+    let later = group[j];
+    for &earlier in &group[..j] {
+        let Some(how) = meeting(program, cx.journeys, earlier, later) else {
+            continue;
+        };
+        let first = |id: CampaignId| {
+            sends[id.index()]
+                .get_or_init(|| sends_of(cx, id))
+                .iter()
+                .filter(|s| classes[s.message.index()] == class)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (first(earlier), first(later));
+        // A repeat needs a pair of sends that do not hold each
+        // other back (whichever goes first, the other's checks
+        // read it). Checks are rare: the unchecked sends are
+        // tried first, so this is one step for most pairs.
+        let held =
+            |x: &Send, y: &Send| x.covers(program, y.message) && y.covers(program, x.message);
+        let pair = b
+            .iter()
+            .find_map(|x| a.iter().find(|y| !held(x, y)).map(|y| (x, y)));
+        let Some((at, other)) = pair else {
+            continue;
+        };
+        // Each later campaign is reported once per content, with
+        // the first campaign it meets: no need to pair it further.
+        return Some(diagnose(cx, (later, at), (earlier, other), how));
+    }
+    None
 }
 
 /// Every reached send of a campaign, with the `not received` checks known

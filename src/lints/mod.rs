@@ -280,11 +280,16 @@ macro_rules! declare_run_all {
             diags
         }
 
-        /// Runs every project lint (over all campaigns together).
+        /// Runs every project lint (over all campaigns together), each
+        /// on the worker pool (and each spreads its own groups over it),
+        /// their findings in table order.
         pub fn run_project(cx: &crate::project::ProjectContext) -> Vec<Diagnostic> {
-            let mut diags = Vec::new();
-            $( run_project_row!(diags, cx, $source $($module)?); )*
-            diags
+            use rayon::prelude::*;
+            let mut checks: Vec<ProjectCheck> = Vec::new();
+            $( run_project_row!(checks, $source $($module)?); )*
+            crate::stack::pool().install(|| {
+                checks.par_iter().flat_map_iter(|check| check(cx)).collect()
+            })
         }
 
         /// Whether `code` is reported by the project stage
@@ -307,12 +312,15 @@ macro_rules! project_row {
     };
 }
 
+/// A project lint's `check`.
+type ProjectCheck = fn(&crate::project::ProjectContext) -> Vec<Diagnostic>;
+
 /// One row of [`declare_run_all`] for `run_project`.
 macro_rules! run_project_row {
-    ($diags:ident, $cx:ident, project_lint $module:ident) => {
-        $diags.extend($module::check($cx))
+    ($checks:ident, project_lint $module:ident) => {
+        $checks.push($module::check)
     };
-    ($diags:ident, $cx:ident, $other:ident $($module:ident)?) => {};
+    ($checks:ident, $other:ident $($module:ident)?) => {};
 }
 
 /// Each lint module's `CODE` is its own row's (checked at compile time).
@@ -350,9 +358,11 @@ const CAMPAIGNS_PER_TASK: usize = 32;
 /// [`run`] on every core: the campaigns of `journeys` (in campaign order)
 /// in groups, each group with its own context (whose analyses are dropped
 /// when it is done, so memory does not grow with the number of
-/// campaigns), and the declarations `scope` names in one more. Findings
+/// campaigns), the declarations `scope` names in one more, and, at the
+/// same time, the project stage (it reads only the journeys). Findings
 /// do not depend on how the work was split: each lint reports on one
-/// campaign or one declaration at a time.
+/// campaign or one declaration at a time, and the project lints on the
+/// groups of campaigns they form, in a fixed order.
 pub fn run_parallel(
     program: &Program,
     journeys: &[Journey],
@@ -379,17 +389,23 @@ pub fn run_parallel(
             .flatten_iter()
             .collect::<Vec<_>>()
     };
-    let (mut found, more) = crate::stack::pool().install(|| rayon::join(declarations, campaigns));
+    // The project stage: every campaign together (all are lowered).
+    let project = || {
+        if scope.whole_program && journeys.len() == program.campaigns.len() {
+            run_project(&crate::project::ProjectContext {
+                program,
+                sources,
+                journeys,
+                classes: shared.content_classes(program),
+            })
+        } else {
+            Vec::new()
+        }
+    };
+    let ((mut found, more), across) = crate::stack::pool()
+        .install(|| rayon::join(|| rayon::join(declarations, campaigns), project));
     found.extend(more);
-    // The project stage: every campaign together, once all are lowered.
-    if scope.whole_program && journeys.len() == program.campaigns.len() {
-        found.extend(run_project(&crate::project::ProjectContext {
-            program,
-            sources,
-            journeys,
-            classes: shared.content_classes(program),
-        }));
-    }
+    found.extend(across);
     finish(program, scope.whole_program, found, config)
 }
 

@@ -52,21 +52,57 @@ pub(super) fn render(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_context_lines(CONTEXT_LINES);
-    for d in diags {
-        let report = Report::new(sources, d);
+    let render_all = |diags: &[Diagnostic]| -> io::Result<String> {
         let mut text = String::new();
-        handler
-            .render_report(&mut text, &report)
-            .map_err(|_| io::Error::other(format!("could not render a `{}` report", d.code)))?;
-        // miette pads empty source lines; trailing blanks only make noise.
-        for line in text.trim_end().lines() {
-            writeln!(out, "{}", line.trim_end())?;
+        for d in diags {
+            render_one(&handler, sources, d, &mut text)?;
         }
-        writeln!(out)?;
+        Ok(text)
+    };
+    if diags.len() <= REPORTS_PER_TASK {
+        out.write_all(render_all(diags)?.as_bytes())?;
+    } else {
+        // Many findings (a workspace where every campaign collides with
+        // the others): rendered on every core, a batch at a time (so the
+        // text held stays bounded), and written in order.
+        use rayon::prelude::*;
+        for batch in diags.chunks(REPORTS_PER_TASK * REPORT_TASKS_PER_BATCH) {
+            let texts: Vec<io::Result<String>> = crate::stack::pool()
+                .install(|| batch.par_chunks(REPORTS_PER_TASK).map(render_all).collect());
+            for text in texts {
+                out.write_all(text?.as_bytes())?;
+            }
+        }
     }
     if opts.summary {
         writeln!(out, "{}", summary_line(diags, sources.len()))?;
     }
+    Ok(())
+}
+
+/// How many reports one worker renders at a time.
+const REPORTS_PER_TASK: usize = 64;
+/// How many such tasks are rendered before their text is written out.
+const REPORT_TASKS_PER_BATCH: usize = 64;
+
+/// Appends the report of `d` to `text`, then an empty line.
+fn render_one(
+    handler: &GraphicalReportHandler,
+    sources: &SourceMap,
+    d: &Diagnostic,
+    text: &mut String,
+) -> io::Result<()> {
+    let report = Report::new(sources, d);
+    let mut shown = String::new();
+    handler
+        .render_report(&mut shown, &report)
+        .map_err(|_| io::Error::other(format!("could not render a `{}` report", d.code)))?;
+    // miette pads empty source lines; trailing blanks only make noise.
+    for line in shown.trim_end().lines() {
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text.push('\n');
     Ok(())
 }
 
