@@ -14,9 +14,17 @@
 //!   [`crate::analysis::sat`]), and, when they start together (the same
 //!   trigger event or schedule), their trigger filters with them.
 //!
+//! Campaigns with the same trigger start together on one occurrence of
+//! it, and can also meet on two: one enters, on a later occurrence, while
+//! the other's journey is in progress (filters that exclude each other on
+//! one occurrence do not keep that out); then, as for different triggers,
+//! only what is about the person is compared.
+//!
 //! Nothing pairs campaigns blindly: campaigns are grouped first (by how
 //! they start, or by the content classes they send), and only the members
 //! of a group are paired, so the work follows the groups' sizes.
+
+pub mod sends;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -96,7 +104,11 @@ pub enum Meeting {
 }
 
 /// Whether one person can be in the journeys of `a` and `b` at once, and
-/// how; `None` when something excludes it.
+/// how; `None` when something excludes it. Campaigns that start together
+/// (the same trigger event or schedule) meet on one occurrence, with their
+/// trigger filters; on two occurrences (the same event twice, a schedule
+/// on two days), or with different triggers, one can enter while the
+/// other's journey is in progress, with only what is about the person.
 pub fn meeting(
     program: &Program,
     journeys: &[Journey],
@@ -104,23 +116,23 @@ pub fn meeting(
     b: CampaignId,
 ) -> Option<Meeting> {
     let (ca, cb) = (program.campaign(a), program.campaign(b));
-    let together = start(ca) == start(cb);
-    // `x` keeps `y` out; not at the instant both start when `x`'s journey
-    // can be over by then.
-    let keeps_out = |y: &Campaign, x: CampaignId| {
-        guarded(program, y, x) && !(together && ends_at_once(program, &journeys[x.index()]))
-    };
-    if windows_apart(ca, cb) || keeps_out(ca, b) || keeps_out(cb, a) {
+    if windows_apart(ca, cb) {
         return None;
     }
-    if !conditions_meet(program, ca, cb, together) {
+    if start(ca) == start(cb) {
+        // `x` keeps `y` out; not at the instant both start when `x`'s
+        // journey can be over by then.
+        let keeps_out = |y: &Campaign, x: CampaignId| {
+            guarded(program, y, x) && !ends_at_once(program, &journeys[x.index()])
+        };
+        if !keeps_out(ca, b) && !keeps_out(cb, a) && conditions_meet(program, ca, cb, true) {
+            return Some(Meeting::Together);
+        }
+    }
+    if guarded(program, ca, b) || guarded(program, cb, a) {
         return None;
     }
-    Some(if together {
-        Meeting::Together
-    } else {
-        Meeting::Overlap
-    })
+    conditions_meet(program, ca, cb, false).then_some(Meeting::Overlap)
 }
 
 /// Windows that never overlap: journeys end at their window's close.
