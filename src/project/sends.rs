@@ -70,11 +70,11 @@ impl Site {
     /// How many of its sends one window of `per` seconds can hold, at
     /// most `most`.
     pub fn in_window(&self, per: u64, most: u64) -> u64 {
-        let rounds = if self.gap == 0 {
-            u64::MAX
-        } else {
-            (per.saturating_sub(1) / self.gap).saturating_add(1)
-        };
+        // No gap: as many as it fires.
+        let rounds = per
+            .saturating_sub(1)
+            .checked_div(self.gap)
+            .map_or(u64::MAX, |r| r.saturating_add(1));
         // A check that reads its own message, over the whole window,
         // holds back a second send there.
         let own = self
