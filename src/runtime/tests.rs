@@ -532,3 +532,29 @@ fn a_profile_write_in_one_campaign_is_a_profile_update_for_the_others() {
         ]
     );
 }
+
+#[test]
+fn a_plan_with_a_limit_of_zero_sends_or_zero_seconds_is_refused() {
+    use crate::plan::Limit;
+    let ok = cart();
+    assert!(Runtime::new(&ok).is_ok());
+    for (count, per, says) in [(0, 3600, "0 sends"), (1, 0, "0 seconds")] {
+        let mut campaign = ok.clone();
+        campaign.limits = vec![Limit { count, per }];
+        let e = Runtime::new(&campaign).expect_err("refused");
+        assert!(
+            e.0.contains("campaign limits") && e.0.contains(says),
+            "{}",
+            e.0
+        );
+        let mut channel = ok.clone();
+        let email = channel.channels.get_mut("email").expect("cart has email");
+        email.limits = vec![Limit { count, per }];
+        let e = Runtime::new(&channel).expect_err("refused");
+        assert!(
+            e.0.contains("channel \"email\"") && e.0.contains(says),
+            "{}",
+            e.0
+        );
+    }
+}

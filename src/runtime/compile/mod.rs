@@ -40,6 +40,20 @@ fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
+/// A plan's limits as (count, seconds). `omnis build` never emits a limit
+/// of 0 sends or over 0 seconds (`invalid-value`); a plan that has one was
+/// written by hand or damaged, and would silently block every send or none.
+fn limits(owner: &str, limits: &[plan::Limit]) -> Result<Vec<(u32, i64)>, PlanError> {
+    limits
+        .iter()
+        .map(|l| match (l.count, l.per) {
+            (0, _) => Err(err(format!("{owner}: a limit of 0 sends"))),
+            (_, 0) => Err(err(format!("{owner}: a limit over 0 seconds"))),
+            (count, per) => Ok((count, secs(per))),
+        })
+        .collect()
+}
+
 fn tod(s: &str) -> Result<u32, PlanError> {
     parse_time_of_day(s).ok_or_else(|| err(format!("invalid time of day {s:?}")))
 }
@@ -68,7 +82,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
         goal_filter: None,
         exits: Vec::new(),
         exit_unless: Vec::new(),
-        limits: plan.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
+        limits: limits("campaign limits", &plan.limits)?,
         window: None,
         priority: plan.priority,
         tz,
@@ -108,7 +122,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
             name: name.clone(),
             consent,
             quiet,
-            limits: ch.limits.iter().map(|l| (l.count, secs(l.per))).collect(),
+            limits: limits(&format!("channel {name:?}"), &ch.limits)?,
         });
     }
     for (name, m) in &plan.messages {
