@@ -110,13 +110,9 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
                 continue;
             }
             let r = cx.reach(id);
-            for ch in sent {
+            for (ch, sites) in sites(program, journey, &r, &sent) {
                 let most = program.channel(ch).limits.iter().map(|l| l.count).max();
                 let cap = most.unwrap_or(0) as usize + 1;
-                let sites = sites(program, journey, &r, ch);
-                if sites.is_empty() {
-                    continue;
-                }
                 let most = most_sends(program, journey, &r, ch, cap) as u64;
                 by_channel
                     .entry(ch)

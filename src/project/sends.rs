@@ -19,7 +19,7 @@
 //! Everything is linear in the journey (the count search is bounded by
 //! the count asked for and the rounds of nested repeats).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef};
@@ -90,26 +90,35 @@ impl Site {
     }
 }
 
-/// The send sites of a journey on `ch`, in position order.
-pub fn sites(program: &Program, journey: &Journey, r: &Reach, ch: ChannelId) -> Vec<Site> {
+/// The send sites of a journey on each of `chs`, in position order (the
+/// journey's timing solved once for all of them).
+pub fn sites(
+    program: &Program,
+    journey: &Journey,
+    r: &Reach,
+    chs: &BTreeSet<ChannelId>,
+) -> BTreeMap<ChannelId, Vec<Site>> {
     let g = &journey.graph;
     let on_channel = |n: NodeIndex| match g[n].kind {
-        NodeKind::Send(m) if r.is_reached(n) && program.message(m).channel == ch => Some(m),
+        NodeKind::Send(m) if r.is_reached(n) && chs.contains(&program.message(m).channel) => {
+            Some(m)
+        }
         _ => None,
     };
     let nodes: Vec<(NodeIndex, MessageId)> = g
         .node_indices()
         .filter_map(|n| on_channel(n).map(|m| (n, m)))
         .collect();
+    let mut out: BTreeMap<ChannelId, Vec<Site>> = BTreeMap::new();
     if nodes.is_empty() {
-        return Vec::new();
+        return out;
     }
     let live = |e: EdgeIndex| r.is_live(e);
     let timing = timing::analyze_live(program, journey, &live);
     let loops = Loops::new(program, journey, r);
     let regular = journey.regular_repeats();
-    let mut out = Vec::with_capacity(nodes.len());
     for (n, message) in nodes {
+        let ch = program.message(message).channel;
         let Some(at) = timing.arrival(n) else {
             continue;
         };
@@ -136,7 +145,7 @@ pub fn sites(program: &Program, journey: &Journey, r: &Reach, ch: ChannelId) -> 
         }
         let mut checks = Vec::new();
         checks_at(program, r, n, ch, &mut checks);
-        out.push(Site {
+        out.entry(ch).or_default().push(Site {
             node: n,
             message,
             earliest: at.earliest,
@@ -146,7 +155,9 @@ pub fn sites(program: &Program, journey: &Journey, r: &Reach, ch: ChannelId) -> 
             checks,
         });
     }
-    out.sort_by_key(|s| g[s.node].loc.span.start);
+    for v in out.values_mut() {
+        v.sort_by_key(|s| g[s.node].loc.span.start);
+    }
     out
 }
 
