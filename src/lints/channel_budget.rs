@@ -59,8 +59,10 @@
 //!
 //! This over-approximates on purpose (it is sound against the reference
 //! runner): sends of one campaign on exclusive branches may share a
-//! window, and the times of one execution's sends are chosen on their
-//! own, within their intervals. Linear in the journeys, then `S log S` in
+//! window (up to what one execution makes), the times of one execution's
+//! sends are chosen on their own, within their intervals, and a send in a
+//! loop may fall in any window between its first and last time, however
+//! its rounds are spaced (only how many one window holds is bounded). Linear in the journeys, then `S log S` in
 //! the sites of a group, plus the pairs of campaigns that meet.
 
 use std::cmp::Reverse;
