@@ -433,13 +433,22 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
                     return Err(format!("no send node traced for `{message}`"));
                 };
                 claimed[k] = true;
+                // Held by quiet hours: the runner traces the send node when
+                // it arrives and again when it wakes at their end, with
+                // nothing of that journey in between.
+                let (at, node) = t.trace[k];
+                let delayed = at < e.at
+                    || (0..k)
+                        .rev()
+                        .find(|&i| trace_camp[i] == c)
+                        .is_some_and(|i| t.trace[i].1 == node && t.trace[i].0 < at);
                 sends.push(Sent {
                     index: i,
                     at: e.at,
                     journey: j,
                     message,
                     channel,
-                    delayed: t.trace[k].0 < e.at,
+                    delayed,
                 });
                 if let What::Skip {
                     reason: SkipReason::ChannelLimit,
