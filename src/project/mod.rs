@@ -125,14 +125,25 @@ pub fn meeting(
         let keeps_out = |y: &Campaign, x: CampaignId| {
             guarded(program, y, x) && !ends_at_once(program, &journeys[x.index()])
         };
-        if !keeps_out(ca, b) && !keeps_out(cb, a) && conditions_meet(program, ca, cb, true) {
+        // A guard that works at once works on two occurrences too.
+        if keeps_out(ca, b) || keeps_out(cb, a) {
+            return None;
+        }
+        let (meet, on_trigger) = conditions_meet(program, ca, cb, true);
+        if meet {
             return Some(Meeting::Together);
+        }
+        // Nothing about the occurrence: two of them compare the same.
+        if !on_trigger {
+            return None;
         }
     }
     if guarded(program, ca, b) || guarded(program, cb, a) {
         return None;
     }
-    conditions_meet(program, ca, cb, false).then_some(Meeting::Overlap)
+    conditions_meet(program, ca, cb, false)
+        .0
+        .then_some(Meeting::Overlap)
 }
 
 /// Windows that never overlap: journeys end at their window's close.
@@ -191,7 +202,9 @@ pub fn ends_at_once(program: &Program, journey: &Journey) -> bool {
 
 /// Whether the audiences of `a` and `b` (with their trigger filters when
 /// they start together) can hold together.
-fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> bool {
+/// The second answer: whether any of it is about the trigger's occurrence
+/// (a trigger filter, or a trigger field in an audience).
+fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> (bool, bool) {
     let mut logic = Logic::new(program, None, Vec::new());
     let parts = |c: &Campaign| -> Vec<Cond> {
         let mut v = Vec::new();
@@ -209,9 +222,19 @@ fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool
         }
         v
     };
+    let filtered = |c: &Campaign| {
+        matches!(
+            c.trigger,
+            Trigger::Event {
+                filter: Some(_),
+                ..
+            }
+        )
+    };
+    let mut on_trigger = together && (filtered(a) || filtered(b));
     let (pa, pb) = (parts(a), parts(b));
     if pa.is_empty() || pb.is_empty() {
-        return true;
+        return (true, on_trigger);
     }
     let dnf = |logic: &mut Logic, p: &[Cond]| -> Vec<Conj> {
         let refs: Vec<(&Cond, bool, Role)> = p.iter().map(|c| (c, true, Role::Audience)).collect();
@@ -220,31 +243,37 @@ fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool
     let (da, db) = (dnf(&mut logic, &pa), dnf(&mut logic, &pb));
     // Apart, trigger fields are two different occurrences' fields: only
     // what is about the person is compared.
+    let of_trigger = |logic: &Logic, l: &crate::analysis::sat::Leaf| {
+        matches!(
+            logic.atom(l.lit.atom()),
+            Atom::Cmp {
+                term: Term::Trigger(..),
+                ..
+            } | Atom::In {
+                term: Term::Trigger(..),
+                ..
+            } | Atom::IsSet(Term::Trigger(..))
+        )
+    };
+    on_trigger |= da
+        .iter()
+        .chain(&db)
+        .flatten()
+        .any(|l| of_trigger(&logic, l));
     let keep = |logic: &Logic, conj: &Conj| -> Conj {
         conj.iter()
             .copied()
-            .filter(|l| {
-                together
-                    || !matches!(
-                        logic.atom(l.lit.atom()),
-                        Atom::Cmp {
-                            term: Term::Trigger(..),
-                            ..
-                        } | Atom::In {
-                            term: Term::Trigger(..),
-                            ..
-                        } | Atom::IsSet(Term::Trigger(..))
-                    )
-            })
+            .filter(|l| together || !of_trigger(logic, l))
             .collect()
     };
-    da.iter().any(|x| {
+    let meet = da.iter().any(|x| {
         db.iter().any(|y| {
             let mut both = keep(&logic, x);
             both.extend(keep(&logic, y));
             logic.check(&[], &both, &|_| true).is_ok()
         })
-    })
+    });
+    (meet, on_trigger)
 }
 
 /// The campaigns that start together (by [`start`]), in groups of two or
