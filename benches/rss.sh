@@ -16,6 +16,12 @@
 # measures what the operating system sees.
 #
 #   benches/rss.sh
+#
+# Where the heap goes: heaptrack hooks malloc, so build with the system
+# allocator (`cargo build --release --features system-alloc`), then
+# `heaptrack ./target/release/omnis check FILE` and `heaptrack_print` (its
+# peak consumers; `-M` writes the heap over time). The system allocator's
+# resident set is higher than mimalloc's: compare like with like.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)

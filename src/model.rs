@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use crate::source::{FileId, Span};
 pub use crate::syntax::ast::{CmpOp, Weekday};
 
+mod journey;
+pub use journey::{Action, Block, SetValue, SplitArm, Step, StepKind, WaitArm, WaitOn};
+
 macro_rules! id {
     ($name:ident) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -362,27 +365,6 @@ impl Campaign {
     }
 }
 
-/// A sequence of steps.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Block {
-    pub steps: Vec<Step>,
-    pub loc: Loc,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Step {
-    pub kind: StepKind,
-    pub loc: Loc,
-    pub allows: Allows,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum WaitOn {
-    Event(EventId),
-    Opened(MessageId),
-    Clicked(MessageId),
-}
-
 /// What a `received` counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Received {
@@ -409,147 +391,6 @@ impl Received {
             (Received::Message(a), Received::Any(Some(c))) => program.message(a).channel == c,
             (Received::Any(Some(a)), Received::Any(Some(b))) => a == b,
             _ => false,
-        }
-    }
-}
-
-/// An `on` of a `wait for any`: what it waits for, and its branch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WaitArm {
-    pub on: WaitOn,
-    pub filter: Option<Cond>,
-    pub body: Block,
-    /// The arm, from `on` to its closing brace.
-    pub loc: Loc,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SplitArm {
-    /// Hundredths of a percent: 100% = 10_000.
-    pub weight: u32,
-    pub name: Option<String>,
-    pub body: Block,
-    pub loc: Loc,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum StepKind {
-    Send(MessageId),
-    Wait {
-        seconds: u64,
-    },
-    WaitUntil {
-        weekday: Option<Weekday>,
-        minutes: u32,
-    },
-    WaitFor {
-        on: WaitOn,
-        filter: Option<Cond>,
-        within: u64,
-        then: Option<Block>,
-        otherwise: Option<Block>,
-    },
-    /// `wait for any`: the first arm whose thing happens within `within`
-    /// takes its branch, else `otherwise`; flow continues after the step.
-    WaitAny {
-        arms: Vec<WaitArm>,
-        within: u64,
-        otherwise: Option<Block>,
-    },
-    If {
-        arms: Vec<(Cond, Block)>,
-        otherwise: Option<Block>,
-    },
-    Split(Vec<SplitArm>),
-    Repeat {
-        times: u32,
-        body: Block,
-    },
-    Named {
-        name: String,
-        body: Block,
-    },
-    /// Target resolved to the step's name; the resolver checked it exists.
-    Goto {
-        target: String,
-    },
-    Exit,
-    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
-    Set {
-        attr: AttrId,
-        value: Option<SetValue>,
-    },
-}
-
-/// What a `set` writes: checked against the attribute's type.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SetValue {
-    /// A constant of the attribute's type.
-    Const(Const),
-    /// A field of the trigger event (unset when the field is).
-    TriggerField(EventId, usize),
-    /// A list of constants of the element type.
-    List(Vec<Const>),
-    /// The instant of the step (`time` attributes).
-    Now,
-}
-
-impl StepKind {
-    /// Calls `f` on every block directly inside the step, in source order:
-    /// the one place that knows which steps hold blocks, so that walks over
-    /// journeys need no arm per step kind.
-    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
-        match self {
-            StepKind::WaitFor {
-                then, otherwise, ..
-            } => {
-                if let Some(b) = then {
-                    f(b);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::WaitAny {
-                arms, otherwise, ..
-            } => {
-                for arm in arms {
-                    f(&arm.body);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::If { arms, otherwise } => {
-                for (_, b) in arms {
-                    f(b);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::Split(arms) => {
-                for arm in arms {
-                    f(&arm.body);
-                }
-            }
-            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
-            StepKind::Send(_)
-            | StepKind::Wait { .. }
-            | StepKind::WaitUntil { .. }
-            | StepKind::Goto { .. }
-            | StepKind::Exit
-            | StepKind::Set { .. } => {}
-        }
-    }
-}
-
-impl Block {
-    /// Calls `f` on every step of the block, depth first, in source order.
-    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
-        for step in &self.steps {
-            f(step);
-            step.kind.for_each_block(&mut |b| b.walk_steps(f));
         }
     }
 }
@@ -674,9 +515,15 @@ pub struct Program {
 /// (a step's location includes the `@allow` lines written before it), for
 /// diagnostics that point at a step: the step without its `@allow`s, and
 /// its header (`repeat 3 times {`, `if C {`, `send m`, `50% a {`).
+///
+/// A vector sorted by location (the resolver adds a step after what it
+/// holds, then sorts once, [`StepSpans::finish`]), searched by bisection:
+/// half the memory of a map (a 200,000-step journey: 18 MB instead of 34).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepSpans {
-    by_loc: BTreeMap<Loc, StepSpan>,
+    by_loc: Vec<(Loc, StepSpan)>,
+    /// Whether `by_loc` is sorted, with no location twice.
+    sorted: bool,
 }
 
 /// Where the parts of one step (or split arm) are written.
@@ -697,13 +544,39 @@ pub struct StepSpan {
 }
 
 impl StepSpans {
+    /// Adds the spans of the step (or arm) at `at` (replacing those added
+    /// before at the same location); [`StepSpans::finish`] sorts them
+    /// before they are read.
     pub fn insert(&mut self, at: Loc, spans: StepSpan) {
-        self.by_loc.insert(at, spans);
+        self.sorted = match self.by_loc.last() {
+            None => true,
+            Some((last, _)) => self.sorted && *last < at,
+        };
+        self.by_loc.push((at, spans));
+    }
+
+    /// Sorts what was added by location (of a location added twice, the
+    /// last spans added stay) and gives back the room left over.
+    pub fn finish(&mut self) {
+        if !self.sorted {
+            // Reversed, then a stable sort: of equal locations the last
+            // added comes first, and is the one `dedup` keeps.
+            self.by_loc.reverse();
+            self.by_loc.sort_by_key(|&(l, _)| l);
+            self.by_loc.dedup_by_key(|&mut (l, _)| l);
+            self.sorted = true;
+        }
+        self.by_loc.shrink_to_fit();
     }
 
     /// The spans of the step (or arm) at `at`, if `at` is a step's.
     pub fn get(&self, at: Loc) -> Option<&StepSpan> {
-        self.by_loc.get(&at)
+        debug_assert!(
+            self.sorted || self.by_loc.is_empty(),
+            "StepSpans read before finish"
+        );
+        let i = self.by_loc.binary_search_by_key(&at, |&(l, _)| l).ok()?;
+        Some(&self.by_loc[i].1)
     }
 
     /// The step (or arm) at `at` without the `@allow`s before it; `at`
@@ -720,6 +593,18 @@ impl StepSpans {
 }
 
 impl Program {
+    /// Gives back the room the declaration vectors grew into (they live as
+    /// long as the run: 66,000 messages of a large campaign took 27 MB in a
+    /// vector of room for 131,072, 14 MB without).
+    pub fn shrink_to_fit(&mut self) {
+        self.attributes.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.channels.shrink_to_fit();
+        self.segments.shrink_to_fit();
+        self.messages.shrink_to_fit();
+        self.campaigns.shrink_to_fit();
+    }
+
     pub fn attr(&self, id: AttrId) -> &Attribute {
         &self.attributes[id.index()]
     }

@@ -155,6 +155,8 @@ fn resolve_with(loaded: &Loaded, closure_only: bool) -> Resolved {
     r.check_quiet_hours();
     r.quiet_inside_recovered();
     r.program.symbols = std::mem::take(&mut r.index).finish();
+    r.program.steps.finish();
+    r.program.shrink_to_fit();
     Resolved {
         program: r.program,
         diagnostics: r.diags,

@@ -874,7 +874,7 @@ impl<'p> Brute<'p> {
                 out.push(s);
             }
             StepKind::Exit => {}
-            StepKind::Set { attr, value } => {
+            StepKind::Action(Action::Set { attr, value }) => {
                 let mut s = s;
                 let slot = self.slot_of(&Value::Attr(*attr)).unwrap();
                 let code = |found: Option<usize>| found.unwrap() as u8 + 1;
@@ -912,13 +912,13 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
             StepKind::Send(m) => writeln!(out, "{pad}send {}", p.message(*m).name),
             StepKind::Wait { seconds } => writeln!(out, "{pad}wait {seconds}s"),
             StepKind::WaitUntil { .. } => writeln!(out, "{pad}wait until"),
-            StepKind::Set { attr, value: None } => {
+            StepKind::Action(Action::Set { attr, value: None }) => {
                 writeln!(out, "{pad}unset {}", p.attr(*attr).name)
             }
-            StepKind::Set {
+            StepKind::Action(Action::Set {
                 attr,
                 value: Some(v),
-            } => writeln!(out, "{pad}set {} = {v:?}", p.attr(*attr).name),
+            }) => writeln!(out, "{pad}set {} = {v:?}", p.attr(*attr).name),
             StepKind::Goto { target } => writeln!(out, "{pad}goto {target}"),
             StepKind::Named { name, body } => {
                 writeln!(out, "{pad}step {name} {{").unwrap();

@@ -268,11 +268,7 @@ impl Lowerer<'_> {
             StepKind::Named { name, .. } => name.clone(),
             StepKind::Goto { target } => format!("goto-{target}"),
             StepKind::Exit => "exit".into(),
-            StepKind::Set { attr, value } => format!(
-                "{}-{}",
-                if value.is_some() { "set" } else { "unset" },
-                p.attr(*attr).name
-            ),
+            StepKind::Action(a) => a.key(p),
         }
     }
 
@@ -373,10 +369,7 @@ impl Lowerer<'_> {
                 target: target.clone(),
             },
             StepKind::Exit => NodeKind::Exit,
-            StepKind::Set { attr, value } => NodeKind::Set {
-                attr: *attr,
-                value: value.clone(),
-            },
+            StepKind::Action(a) => NodeKind::Action(a.clone()),
         };
         let n = self.node(id, kind, step.loc, allows.clone(), parent, prev);
         // The id after `node` made it unique: the steps inside are named
@@ -488,7 +481,7 @@ impl Lowerer<'_> {
                 Vec::new()
             }
             StepKind::Exit => Vec::new(),
-            StepKind::Set { .. } => vec![(n, Edge::Next)],
+            StepKind::Action(_) => vec![(n, Edge::Next)],
         };
         (n, out)
     }

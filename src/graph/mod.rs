@@ -16,9 +16,7 @@ pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use crate::model::{
-    Allows, AttrId, CampaignId, Cond, EventId, Loc, MessageId, SetValue, WaitOn, Weekday,
-};
+use crate::model::{Action, Allows, CampaignId, Cond, EventId, Loc, MessageId, WaitOn, Weekday};
 
 /// A lowered journey.
 #[derive(Clone, Debug)]
@@ -202,12 +200,10 @@ pub enum NodeKind {
     },
     /// An explicit `exit`.
     Exit,
-    /// `set ATTR = VALUE` (`value` given) or `unset ATTR`: writes the
-    /// person's profile; takes no time.
-    Set {
-        attr: AttrId,
-        value: Option<SetValue>,
-    },
+    /// A step that does one thing and goes on, as the model has it: one
+    /// out edge, `Edge::Next`. A `set` writes the person's profile and takes
+    /// no time.
+    Action(Action),
     /// The end of the journey.
     End,
     /// The goal event happened (a conversion): ends the journey.
@@ -241,8 +237,7 @@ impl NodeKind {
             NodeKind::Named { .. } => "step",
             NodeKind::Goto { .. } => "goto",
             NodeKind::Exit => "exit",
-            NodeKind::Set { value: Some(_), .. } => "set",
-            NodeKind::Set { value: None, .. } => "unset",
+            NodeKind::Action(a) => a.keyword(),
             NodeKind::End => "end",
             NodeKind::Goal(_) => "goal",
             NodeKind::ExitEvent(_) => "exit when",

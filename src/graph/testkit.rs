@@ -299,7 +299,7 @@ impl ProgramBuilder {
     }
     /// `set ATTR = VALUE`, or `unset ATTR` when `value` is `None`.
     pub fn set(&mut self, attr: AttrId, value: Option<SetValue>) -> Step {
-        self.step(StepKind::Set { attr, value })
+        self.step(StepKind::Action(Action::Set { attr, value }))
     }
 
     // ---- conditions ----

@@ -12,15 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 use super::{
-    time, ChannelDecl, Compiler, DidWindow, Edge, EdgeLabel, EventDecl, Expr, Limit, MessageDecl,
-    Node, NodeKind, Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger,
-    ValueType, VarValue, WaitArm, WaitOn, Weekday, Window, FORMAT_VERSION,
+    time, ChannelDecl, Compiler, DidWindow, Edge, EventDecl, Expr, Limit, MessageDecl, Node,
+    Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger, ValueType,
+    VarValue, WaitOn, Window, FORMAT_VERSION,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::graph::{self, Edge as GEdge, NodeKind as GKind};
+use crate::graph::{self, Edge as GEdge};
 use crate::model::{
     self, AttrId, CampaignId, Cond, CondKind, EventId, MessageId, Program, SegmentId,
 };
@@ -285,19 +285,19 @@ fn var_value(v: &model::VarValue) -> VarValue {
     }
 }
 
-struct Cx<'a> {
-    program: &'a Program,
+pub(super) struct Cx<'a> {
+    pub(super) program: &'a Program,
     sources: &'a SourceMap,
-    attrs: BTreeSet<AttrId>,
+    pub(super) attrs: BTreeSet<AttrId>,
     events: BTreeSet<EventId>,
-    messages: BTreeSet<MessageId>,
+    pub(super) messages: BTreeSet<MessageId>,
     /// The segments referred to, for the segment table.
     segments: BTreeSet<SegmentId>,
 }
 
 impl Cx<'_> {
     /// What a `wait for` or an `on` waits for.
-    fn wait_on(&mut self, on: &model::WaitOn) -> WaitOn {
+    pub(super) fn wait_on(&mut self, on: &model::WaitOn) -> WaitOn {
         let program = self.program;
         match on {
             model::WaitOn::Event(e) => {
@@ -346,39 +346,8 @@ impl Cx<'_> {
             edges.sort_by_key(|e| (edge_rank(e.weight()), e.id()));
             let mut successors = Vec::with_capacity(edges.len());
             for e in edges {
-                let label = match e.weight() {
-                    GEdge::Next => EdgeLabel::Next,
-                    GEdge::If(i) => {
-                        let GKind::Branch { conds } = &node.kind else {
-                            unreachable!("`if` edge out of a branch")
-                        };
-                        EdgeLabel::Then {
-                            when: self.expr(&conds[*i]),
-                        }
-                    }
-                    GEdge::Else => EdgeLabel::Else,
-                    GEdge::Arm {
-                        index,
-                        name,
-                        weight,
-                    } => EdgeLabel::Arm {
-                        arm: name.clone().unwrap_or_else(|| (index + 1).to_string()),
-                        weight: *weight,
-                    },
-                    GEdge::Matched => EdgeLabel::Event,
-                    GEdge::On(i) => {
-                        let GKind::WaitAny { arms, .. } = &node.kind else {
-                            unreachable!("`on` edge out of a `wait for any`")
-                        };
-                        EdgeLabel::On {
-                            arm: arms[*i].2.clone(),
-                        }
-                    }
-                    GEdge::Timeout => EdgeLabel::Timeout,
-                    GEdge::Body => EdgeLabel::Body,
-                    GEdge::Done => EdgeLabel::Done,
-                    GEdge::Jump => EdgeLabel::Jump,
-                    GEdge::Ends(_) => continue,
+                let Some(label) = self.edge_label(&node.kind, e.weight()) else {
+                    continue;
                 };
                 successors.push(Edge {
                     label,
@@ -386,55 +355,7 @@ impl Cx<'_> {
                     loop_back: journey.is_repeat_back_edge(e.id()),
                 });
             }
-            let kind = match &node.kind {
-                GKind::Send(m) => {
-                    self.messages.insert(*m);
-                    NodeKind::Send {
-                        message: program.message(*m).name.clone(),
-                    }
-                }
-                GKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
-                GKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
-                    on: weekday.map(Weekday::from),
-                    at: time_of_day(*minutes),
-                },
-                GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
-                    on: self.wait_on(on),
-                    filter: filter.as_ref().map(|f| self.expr(f)),
-                    within: *within,
-                },
-                GKind::WaitAny { arms, within } => NodeKind::WaitForAny {
-                    arms: arms
-                        .iter()
-                        .map(|(on, filter, arm)| WaitArm {
-                            arm: arm.clone(),
-                            on: self.wait_on(on),
-                            filter: filter.as_ref().map(|f| self.expr(f)),
-                        })
-                        .collect(),
-                    within: *within,
-                },
-                GKind::Branch { .. } => NodeKind::Branch,
-                GKind::Split => NodeKind::Split,
-                GKind::Repeat { times } => NodeKind::Repeat { times: *times },
-                GKind::Named { name } => NodeKind::Step { name: name.clone() },
-                GKind::Goto { target } => NodeKind::Goto {
-                    target: target.clone(),
-                },
-                GKind::Exit => NodeKind::Exit,
-                GKind::Set { attr, value } => {
-                    self.attrs.insert(*attr);
-                    let attribute = program.attr(*attr).name.clone();
-                    match value {
-                        None => NodeKind::Unset { attribute },
-                        Some(v) => NodeKind::Set {
-                            attribute,
-                            value: self.set_to(v),
-                        },
-                    }
-                }
-                GKind::End | GKind::Entry | GKind::Goal(_) | GKind::ExitEvent(_) => NodeKind::End,
-            };
+            let kind = self.node_kind(&node.kind);
             let (line, column) = if n == journey.end {
                 (0, 0)
             } else {
@@ -486,25 +407,7 @@ impl Cx<'_> {
         }
     }
 
-    /// What a `set` writes.
-    fn set_to(&mut self, v: &model::SetValue) -> super::SetTo {
-        use super::SetTo;
-        let constant = |c: &model::Const| model::Value::Const(c.clone());
-        match v {
-            model::SetValue::Const(c) => SetTo::Value {
-                operand: self.operand(&constant(c)),
-            },
-            model::SetValue::TriggerField(e, f) => SetTo::Value {
-                operand: self.operand(&model::Value::TriggerField(*e, *f)),
-            },
-            model::SetValue::List(items) => SetTo::List {
-                items: items.iter().map(|c| self.operand(&constant(c))).collect(),
-            },
-            model::SetValue::Now => SetTo::Now,
-        }
-    }
-
-    fn operand(&mut self, v: &model::Value) -> Operand {
+    pub(super) fn operand(&mut self, v: &model::Value) -> Operand {
         let program = self.program;
         match v {
             model::Value::Attr(a) => {
@@ -566,7 +469,7 @@ impl Cx<'_> {
     }
 
     /// A condition as a plan expression, segments referred to by name.
-    fn expr(&mut self, cond: &Cond) -> Expr {
+    pub(super) fn expr(&mut self, cond: &Cond) -> Expr {
         let program = self.program;
         match &cond.kind {
             CondKind::Const(b) => Expr::Const { value: *b },

@@ -38,10 +38,10 @@ impl Resolver<'_> {
         };
         let ty = self.program.attr(a).ty.clone();
         let Some(value) = value else {
-            return Some(StepKind::Set {
+            return Some(StepKind::Action(Action::Set {
                 attr: a,
                 value: None,
-            });
+            }));
         };
         let value = match value {
             ast::SetValue::Now(span) => {
@@ -106,10 +106,10 @@ impl Resolver<'_> {
             }
             ast::SetValue::Operand(o) => self.set_operand(attr, &ty, o, ctx)?,
         };
-        Some(StepKind::Set {
+        Some(StepKind::Action(Action::Set {
             attr: a,
             value: Some(value),
-        })
+        }))
     }
 
     /// A literal or trigger field written to `attr` (or an element of it)

@@ -59,7 +59,7 @@ impl Lowerer {
     /// skips after it (a rule that ends in an optional or repeated part,
     /// such as `operand ~ cmp_tail?`, keeps what it skipped before trying
     /// that part): up to its last token (`next_back`), closing `)` included.
-    fn tight_span(&self, p: &P, base: usize) -> Span {
+    pub(super) fn tight_span(&self, p: &P, base: usize) -> Span {
         let mut last = p.clone();
         while let Some(child) = last.clone().into_inner().next_back() {
             last = child;
@@ -410,182 +410,9 @@ impl Lowerer {
 
     // ------------------------------------------------------------ journeys
 
-    fn block(&mut self, pair: P, base: usize) -> Block {
-        let span = self.span(&pair, base);
-        let steps = pair
-            .into_inner()
-            .filter_map(|s| self.step(s, base))
-            .collect();
-        Block {
-            steps: exact(steps),
-            span,
-        }
-    }
-
-    pub fn step(&mut self, pair: P, base: usize) -> Option<Step> {
-        let span = self.span(&pair, base);
-        let mut allows = Vec::new();
-        let mut kind = None;
-        let mut head = span;
-        let mut parts = StepParts::default();
-        for p in pair.into_inner() {
-            let rule = p.as_rule();
-            if rule == Rule::allow {
-                allows.push(self.allow(p, base));
-                continue;
-            }
-            head = self.head(&p, base);
-            parts = self.parts(&p, base);
-            let mut inner = p.into_inner();
-            kind = Some(match rule {
-                Rule::send => StepKind::Send(self.ident(inner.nth(1)?, base)),
-                Rule::wait => {
-                    let what = inner.nth(1)?;
-                    match what.as_rule() {
-                        Rule::wait_until => self.wait_until(what, base)?,
-                        Rule::wait_for => self.wait_for(what, base)?,
-                        Rule::wait_any => self.wait_any(what, base)?,
-                        _ => StepKind::Wait(self.duration(what, base)),
-                    }
-                }
-                Rule::if_step => {
-                    let mut arms = Vec::new();
-                    let mut otherwise = None;
-                    let mut cond = None;
-                    for x in inner.skip(1) {
-                        match x.as_rule() {
-                            Rule::expr => cond = Some(self.expr(x, base)),
-                            Rule::block => arms.push((cond.take()?, self.block(x, base))),
-                            Rule::else_if => {
-                                let mut e = x.into_inner().skip(2);
-                                let c = self.expr(e.next()?, base);
-                                let b = self.block(e.next()?, base);
-                                arms.push((c, b));
-                            }
-                            Rule::else_block => {
-                                otherwise = Some(self.block(after_keyword(x)?, base))
-                            }
-                            _ => {}
-                        }
-                    }
-                    StepKind::If {
-                        arms: exact(arms),
-                        otherwise,
-                    }
-                }
-                Rule::split => {
-                    let arms = inner
-                        .filter(|arm| arm.as_rule() == Rule::split_arm)
-                        .filter_map(|arm| {
-                            let span = self.span(&arm, base);
-                            let head = self.head(&arm, base);
-                            let mut name = None;
-                            let mut weight = None;
-                            let mut body = None;
-                            for x in arm.into_inner() {
-                                match x.as_rule() {
-                                    Rule::percent => weight = Some(self.percent(x, base)),
-                                    Rule::name => name = Some(self.ident(x, base)),
-                                    _ => body = Some(self.block(x, base)),
-                                }
-                            }
-                            Some(SplitArm {
-                                weight: weight?,
-                                name,
-                                body: body?,
-                                span,
-                                head,
-                            })
-                        })
-                        .collect();
-                    StepKind::Split(exact(arms))
-                }
-                Rule::repeat => {
-                    let times = self.number(inner.nth(1)?, base);
-                    self.check_count(&times, "`repeat`");
-                    let body = self.block(inner.nth(1)?, base);
-                    StepKind::Repeat { times, body }
-                }
-                Rule::named_step => {
-                    let name = self.ident(inner.nth(1)?, base);
-                    let body = self.block(inner.next()?, base);
-                    StepKind::Named { name, body }
-                }
-                Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
-                Rule::exit_step => StepKind::Exit,
-                Rule::set_step => {
-                    let attr = self.ident(inner.nth(1)?, base);
-                    let v = inner.next()?;
-                    let value = match v.as_rule() {
-                        Rule::set_now => SetValue::Now(self.span(&v, base)),
-                        Rule::set_list => {
-                            let span = self.span(&v, base);
-                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
-                            SetValue::List(items, span)
-                        }
-                        _ => SetValue::Operand(self.operand(v, base)),
-                    };
-                    StepKind::Set { attr, value }
-                }
-                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
-                _ => return None,
-            });
-        }
-        Some(Step {
-            allows,
-            kind: kind?,
-            span,
-            head,
-            parts,
-        })
-    }
-
-    /// The parts of a step outside its blocks and conditions that
-    /// diagnostics point at (see [`StepParts`]).
-    fn parts(&self, p: &P, base: usize) -> StepParts {
-        let mut parts = StepParts::default();
-        let mut stack = vec![p.clone()];
-        while let Some(x) = stack.pop() {
-            let keyword = || x.clone().into_inner().next().map(|k| self.span(&k, base));
-            match x.as_rule() {
-                Rule::block | Rule::expr | Rule::any_arm => continue,
-                Rule::wait_on => parts.awaited = Some(self.tight_span(&x, base)),
-                Rule::otherwise => parts.otherwise = keyword(),
-                Rule::k_within => parts.within = Some(self.span(&x, base)),
-                Rule::else_block => parts.else_kw = keyword(),
-                _ => {}
-            }
-            stack.extend(x.into_inner());
-        }
-        parts
-    }
-
-    /// The header of a step or split arm: from its start to the `{` of its
-    /// first block (`if C {`, `split {`), else to the end of what comes
-    /// before an `otherwise` (`wait for e within 1d`), else all of it
-    /// (`send m`). Blocks come after the parts of the header, so the search
-    /// stops at the first one.
-    fn head(&self, p: &P, base: usize) -> Span {
-        let start = self.span(p, base).start as usize;
-        let mut end = start;
-        for x in p.clone().into_inner().flatten() {
-            let s = self.span(&x, base);
-            match x.as_rule() {
-                Rule::block | Rule::split_open | Rule::any_open => {
-                    return Span::new(start, (s.start as usize + 1).min(self.limit));
-                }
-                Rule::otherwise => return Span::new(start, end),
-                // Tokens only: a pair's span may end in skipped space.
-                _ if x.clone().into_inner().next().is_none() => end = end.max(s.end as usize),
-                _ => {}
-            }
-        }
-        Span::new(start, self.tight_span(p, base).end as usize)
-    }
-
     // ------------------------------------------------------------ expressions
 
-    fn expr(&mut self, pair: P, base: usize) -> Expr {
+    pub(super) fn expr(&mut self, pair: P, base: usize) -> Expr {
         let span = self.tight_span(&pair, base);
         match pair.as_rule() {
             Rule::expr => self.chain(pair, span, base, Rule::and_expr, ExprKind::Or),
@@ -771,7 +598,7 @@ impl Lowerer {
         }
     }
 
-    fn operand(&mut self, pair: P, base: usize) -> Operand {
+    pub(super) fn operand(&mut self, pair: P, base: usize) -> Operand {
         let p = pair.into_inner().next().expect("operand is not empty");
         match p.as_rule() {
             Rule::path => {

@@ -3,7 +3,8 @@
 //! - [`scan`]: the linear pre-scan (comments, nesting depth, NUL bytes,
 //!   whitespace that is not [`is_space`]).
 //! - [`parser`]: the entry point, [`parse_file`], and resuming after errors.
-//! - [`lower`] and [`values`]: pest pairs to AST nodes, literals checked.
+//! - [`lower`], [`step`] and [`values`]: pest pairs to AST nodes, literals
+//!   checked; [`step`] holds a step's tree and its lowering.
 //! - [`recover`]: a declaration that does not parse: the diagnostic (the
 //!   bracket never closed, hints for common mistakes) and what could be
 //!   read of it.
@@ -15,6 +16,7 @@ mod lower;
 pub mod parser;
 mod recover;
 mod scan;
+mod step;
 pub(crate) mod stream;
 #[cfg(test)]
 mod tests;

@@ -56,7 +56,9 @@ use crate::analysis::sat::{
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
+use crate::model::{
+    Action, CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn,
+};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,7 +111,7 @@ impl Reach<'_> {
 
     /// The states of the partitions at `n` (empty when unreached).
     pub fn states(&self, n: NodeIndex) -> impl Iterator<Item = &State> {
-        self.parts[n.index()].parts.iter().map(|(_, s)| s)
+        self.parts[n.index()].parts.iter()
     }
 
     /// The facts known on arrival at `n` on every path (`None` when
@@ -223,7 +225,7 @@ fn analyze_classes<'a>(
                 true,
                 Role::Arm {
                     branch,
-                    index: upto,
+                    index: upto as u32,
                     taken: true,
                 },
             ));
@@ -234,7 +236,7 @@ fn analyze_classes<'a>(
                 false,
                 Role::Arm {
                     branch,
-                    index: j,
+                    index: j as u32,
                     taken: false,
                 },
             ));
@@ -308,7 +310,7 @@ fn analyze_classes<'a>(
     // What a `set` or `unset` makes known.
     let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
     for u in g.node_indices() {
-        let NodeKind::Set { attr, value } = &g[u].kind else {
+        let NodeKind::Action(Action::Set { attr, value }) = &g[u].kind else {
             continue;
         };
         let term = Term::Attr(*attr);
@@ -474,7 +476,6 @@ fn analyze_classes<'a>(
     let mut queued = vec![false; n];
     let mut heap = BinaryHeap::new();
     state[journey.entry.index()].add(
-        Vec::new(),
         &State {
             facts: Facts::default(),
             sent: parts::empty(),
@@ -542,7 +543,10 @@ fn analyze_classes<'a>(
         if state[u].is_empty() {
             continue;
         }
-        let here = state[u].clone();
+        // The states leaving `u` (what a send adds to the sent sets), once
+        // for all of its out edges: the versions of the sets they make are
+        // shared by every target.
+        let here = leave_all(&ctx, un, &state[u].parts);
         let mut targets: Vec<(EdgeIndex, NodeIndex)> = g
             .edges_directed(un, Direction::Outgoing)
             .map(|e| (e.id(), e.target()))
@@ -555,7 +559,7 @@ fn analyze_classes<'a>(
             };
             let src = if g[e] == Edge::Done && regular[u] && times != Some(0) {
                 match round.get(&un) {
-                    Some(r) => r.clone(),
+                    Some(r) => leave_all(&ctx, un, &r.parts),
                     None => {
                         dead.insert(e, Dead::NoRound);
                         continue;
@@ -567,21 +571,20 @@ fn analyze_classes<'a>(
             } else {
                 here.clone()
             };
-            for (_, s) in &src.parts {
+            for s in &src {
                 match ctx.transfer(e, un, s) {
                     Ok(out) => {
                         live[e.index()] = true;
                         dead.remove(&e);
-                        let key = ctx.key(&out);
                         let mut changed = false;
                         if back_to[e.index()] == Some(v) {
-                            changed |= round.entry(v).or_default().add(key.clone(), &out, bound);
+                            changed |= round.entry(v).or_default().add(&out, bound);
                             // After the last round the body does not run again.
                             if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
-                                changed |= state[v.index()].add(key, &out, bound);
+                                changed |= state[v.index()].add(&out, bound);
                             }
                         } else {
-                            changed |= state[v.index()].add(key, &out, bound);
+                            changed |= state[v.index()].add(&out, bound);
                             if journey.is_repeat_back_edge(e) && !round_ends[v.index()] {
                                 // An irregular repeat: its `Done` comes alive.
                                 round_ends[v.index()] = true;
@@ -617,9 +620,10 @@ fn analyze_classes<'a>(
 /// The literals known at a point, sorted by literal, at most
 /// [`MAX_FACTS`]. Shared between states (a clone is a reference count)
 /// until one changes them: along a long journey most edges change nothing,
-/// and the states of its points share a few vectors.
+/// and the states of its points share a few slices. One allocation each,
+/// with no spare room: most are never changed again.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Facts(std::rc::Rc<Vec<Fact>>);
+pub struct Facts(std::rc::Rc<[Fact]>);
 
 impl std::ops::Deref for Facts {
     type Target = [Fact];
@@ -634,36 +638,51 @@ impl Facts {
         if let Err(pos) = self.0.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
             if self.0.len() < MAX_FACTS {
                 let fact = (leaf.lit, leaf);
-                match std::rc::Rc::get_mut(&mut self.0) {
-                    Some(v) => v.insert(pos, fact),
-                    // A copy with room for exactly what it holds: most
-                    // states are never changed again.
-                    None => {
-                        let mut v = Vec::with_capacity(self.0.len() + 1);
-                        v.extend_from_slice(&self.0[..pos]);
-                        v.push(fact);
-                        v.extend_from_slice(&self.0[pos..]);
-                        self.0 = std::rc::Rc::new(v);
-                    }
-                }
+                self.0 = self.0[..pos]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(fact))
+                    .chain(self.0[pos..].iter().copied())
+                    .collect();
             }
         }
     }
 
     /// Keeps the facts for which `keep` holds (called once on each, in
-    /// order); copies the shared vector only when one goes. Returns
+    /// order); copies the shared slice only when one goes. Returns
     /// whether one went.
     pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) -> bool {
         let Some(first) = self.0.iter().position(|f| !keep(f)) else {
             return false;
         };
-        let mut v = Vec::with_capacity(self.0.len() - 1);
-        v.extend_from_slice(&self.0[..first]);
-        v.extend(self.0[first + 1..].iter().filter(|f| keep(f)));
-        v.shrink_to_fit();
-        self.0 = std::rc::Rc::new(v);
+        let kept: Vec<Fact> = self.0[..first]
+            .iter()
+            .copied()
+            .chain(self.0[first + 1..].iter().copied().filter(|f| keep(f)))
+            .collect();
+        self.0 = kept.into();
         true
     }
+}
+
+/// The states of `u` as they leave it ([`Ctx::leave`]). States whose sets
+/// are the same version (the partitions of one point mostly share them)
+/// leave with one new version between them, not one each.
+fn leave_all(ctx: &Ctx, u: NodeIndex, states: &[State]) -> Vec<State> {
+    let mut out: Vec<State> = Vec::with_capacity(states.len());
+    for (i, s) in states.iter().enumerate() {
+        let same = (0..i)
+            .find(|&j| states[j].sent.ptr_eq(&s.sent) && states[j].content.ptr_eq(&s.content));
+        out.push(match same {
+            Some(j) => State {
+                facts: s.facts.clone(),
+                sent: out[j].sent.clone(),
+                content: out[j].content.clone(),
+            },
+            None => ctx.leave(u, s),
+        });
+    }
+    out
 }
 
 /// Reverse post-order position of every node (unreached nodes last).

@@ -18,7 +18,7 @@
 //! forgotten at waits, so partitions made by conditions on attributes
 //! merge again after a wait: what a wait forgets no path can use anyway.
 
-use crate::analysis::sat::Lit;
+use crate::analysis::sat::{Lit, Role};
 use crate::analysis::sets::Set;
 
 use super::State;
@@ -29,10 +29,21 @@ pub const MAX_PARTS: usize = 8;
 /// The states at one point.
 #[derive(Clone, Debug, Default)]
 pub struct Slot {
-    /// `(key, state)` in the order they first arrived.
-    pub parts: Vec<(Vec<Lit>, State)>,
+    /// The states, in the order their keys first arrived. A state's key
+    /// is not stored: it is read off its facts ([`key`]), which a join of
+    /// states with the same key keeps.
+    pub parts: Vec<State>,
     /// Past the bound: one joined state, whatever the keys.
     pub joined: bool,
+}
+
+/// The partition key of a state: the facts that branch decisions made
+/// known (an `if` arm taken or not, a `wait for` that matched), in order.
+pub fn key(s: &State) -> impl Iterator<Item = Lit> + '_ {
+    s.facts
+        .iter()
+        .filter(|(_, leaf)| matches!(leaf.role, Role::Arm { .. } | Role::Matched { .. }))
+        .map(|(l, _)| *l)
 }
 
 impl Slot {
@@ -40,29 +51,28 @@ impl Slot {
         self.parts.is_empty()
     }
 
-    /// Adds a state under `key`, keeping at most `bound` states; returns
+    /// Adds a state under its key, keeping at most `bound` states; returns
     /// whether the slot changed.
-    pub fn add(&mut self, key: Vec<Lit>, new: &State, bound: usize) -> bool {
+    pub fn add(&mut self, new: &State, bound: usize) -> bool {
         if self.joined {
-            return meet(&mut self.parts[0].1, new);
+            return meet(&mut self.parts[0], new);
         }
-        if let Some((_, old)) = self.parts.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(old) = self.parts.iter_mut().find(|old| key(old).eq(key(new))) {
             return meet(old, new);
         }
         if self.parts.len() < bound.max(1) {
-            // Most points only ever hold one state: room for exactly one
-            // (a first push would make room for four), then doubling.
-            if self.parts.is_empty() {
-                self.parts.reserve_exact(1);
-            }
-            self.parts.push((key, new.clone()));
+            // Room for exactly the states held (a first push would make
+            // room for four, a fifth for eight): most points only ever
+            // hold one or two, and there are at most `bound`.
+            self.parts.reserve_exact(1);
+            self.parts.push(new.clone());
             return true;
         }
         let mut all = new.clone();
-        for (_, s) in &self.parts {
+        for s in &self.parts {
             meet(&mut all, s);
         }
-        self.parts = vec![(Vec::new(), all)];
+        self.parts = vec![all];
         self.joined = true;
         true
     }
@@ -70,8 +80,8 @@ impl Slot {
     /// The join of every state (what holds on every path here).
     pub fn joined_state(&self) -> Option<State> {
         let mut it = self.parts.iter();
-        let mut out = it.next()?.1.clone();
-        for (_, s) in it {
+        let mut out = it.next()?.clone();
+        for s in it {
             meet(&mut out, s);
         }
         Some(out)

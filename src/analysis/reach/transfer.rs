@@ -46,16 +46,23 @@ pub(super) enum GoesOut {
 }
 
 impl Ctx<'_, '_> {
-    /// The partition key of a state: the facts that branch decisions made
-    /// known (see [`parts`]).
-    pub(super) fn key(&self, s: &State) -> Vec<Lit> {
-        s.facts
-            .iter()
-            .filter(|(_, leaf)| matches!(leaf.role, Role::Arm { .. } | Role::Matched { .. }))
-            .map(|(l, _)| *l)
-            .collect()
+    /// A state at `u` as it leaves `u`, whatever the edge: a send adds its
+    /// message and content class to the sets that track them.
+    pub(super) fn leave(&self, u: NodeIndex, s: &State) -> State {
+        let mut out = s.clone();
+        if let NodeKind::Send(m) = self.journey.graph[u].kind {
+            if let Some(&b) = self.bits.get(&m) {
+                out.sent = out.sent.with(b);
+            }
+            if let Some(c) = self.classes[m.index()] {
+                out.content = out.content.with(c);
+            }
+        }
+        out
     }
 
+    /// A state left `u` ([`Ctx::leave`]) taking edge `e`: what is known at
+    /// its target, or why no execution takes it.
     pub(super) fn transfer(&self, e: EdgeIndex, u: NodeIndex, s: &State) -> Result<State, Dead> {
         let out = self.transfer_edge(e, u, s)?;
         // A checkpoint of `exit unless`: people for whom it fails leave
@@ -119,14 +126,6 @@ impl Ctx<'_, '_> {
     ) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
-        if let NodeKind::Send(m) = g[u].kind {
-            if let Some(&b) = self.bits.get(&m) {
-                out.sent = out.sent.with(b);
-            }
-            if let Some(c) = self.classes[m.index()] {
-                out.content = out.content.with(c);
-            }
-        }
         if let Some((term, leaves)) = self.written.get(&u) {
             let logic = self.logic;
             out.facts.retain(|(l, _)| match logic.atom(l.atom()) {

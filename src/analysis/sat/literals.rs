@@ -207,7 +207,7 @@ pub enum Role {
     /// false because a later arm or the `else` was taken.
     Arm {
         branch: u32,
-        index: usize,
+        index: u32,
         taken: bool,
     },
     /// The thing a `wait for` at this node index waited for happened.

@@ -5,7 +5,7 @@ use super::*;
 
 impl Lowerer {
     /// `until [WEEKDAY] TIME`, after `wait`.
-    pub(super) fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
+    pub(in crate::syntax) fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
         let mut weekday = None;
         let mut time = None;
         for x in pair.into_inner().skip(1) {
@@ -22,7 +22,7 @@ impl Lowerer {
 
     /// `for EVENT [where ...] within DURATION [{ ... }] [otherwise { ... }]`,
     /// after `wait`.
-    pub(super) fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
+    pub(in crate::syntax) fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
         let mut on = None;
         let mut filter = None;
         let mut within = None;
@@ -59,7 +59,7 @@ impl Lowerer {
 
     /// `for any within DURATION { on ... { } ... } [otherwise { ... }]`,
     /// after `wait`.
-    pub(super) fn wait_any(&mut self, pair: P, base: usize) -> Option<StepKind> {
+    pub(in crate::syntax) fn wait_any(&mut self, pair: P, base: usize) -> Option<StepKind> {
         let mut within = None;
         let mut arms = Vec::new();
         let mut otherwise = None;

@@ -1,0 +1,201 @@
+//! A journey in the model: blocks of steps, each step's kind with its
+//! names resolved to ids (built by `crate::resolve::journey`). A new step
+//! kind is a variant here: of [`Action`] when it does one thing and goes
+//! on, which the journey graph then carries as written.
+
+use super::{Allows, AttrId, Cond, Const, EventId, Loc, MessageId, Program, Weekday};
+
+/// A sequence of steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub loc: Loc,
+    pub allows: Allows,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaitOn {
+    Event(EventId),
+    Opened(MessageId),
+    Clicked(MessageId),
+}
+
+/// An `on` of a `wait for any`: what it waits for, and its branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitArm {
+    pub on: WaitOn,
+    pub filter: Option<Cond>,
+    pub body: Block,
+    /// The arm, from `on` to its closing brace.
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitArm {
+    /// Hundredths of a percent: 100% = 10_000.
+    pub weight: u32,
+    pub name: Option<String>,
+    pub body: Block,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    Send(MessageId),
+    Wait {
+        seconds: u64,
+    },
+    WaitUntil {
+        weekday: Option<Weekday>,
+        minutes: u32,
+    },
+    WaitFor {
+        on: WaitOn,
+        filter: Option<Cond>,
+        within: u64,
+        then: Option<Block>,
+        otherwise: Option<Block>,
+    },
+    /// `wait for any`: the first arm whose thing happens within `within`
+    /// takes its branch, else `otherwise`; flow continues after the step.
+    WaitAny {
+        arms: Vec<WaitArm>,
+        within: u64,
+        otherwise: Option<Block>,
+    },
+    If {
+        arms: Vec<(Cond, Block)>,
+        otherwise: Option<Block>,
+    },
+    Split(Vec<SplitArm>),
+    Repeat {
+        times: u32,
+        body: Block,
+    },
+    Named {
+        name: String,
+        body: Block,
+    },
+    /// Target resolved to the step's name; the resolver checked it exists.
+    Goto {
+        target: String,
+    },
+    Exit,
+    /// A step that does one thing and goes on (see [`Action`]).
+    Action(Action),
+}
+
+/// A step that does one thing and goes on: no block inside, and in the
+/// journey graph one node with one `Next` edge. The graph carries it as
+/// written (`graph::NodeKind::Action`) instead of mirroring it, so a new
+/// step kind of this shape is a variant here, its conversion to the plan
+/// (`plan::node`) and what the runtime does with it; the graph and the
+/// analyses to which it means nothing need no edit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
+    Set {
+        attr: AttrId,
+        value: Option<SetValue>,
+    },
+}
+
+impl Action {
+    /// The word that starts the step, for messages: `set`, `unset`.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Set { value: Some(_), .. } => "set",
+            Action::Set { value: None, .. } => "unset",
+        }
+    }
+
+    /// What the step is, as the part of its node id (`graph::lower`):
+    /// `set-ATTR`, `unset-ATTR`. Part of the plan's contract: editing a
+    /// step's parameters keeps its id.
+    pub fn key(&self, program: &Program) -> String {
+        match self {
+            Action::Set { attr, .. } => {
+                format!("{}-{}", self.keyword(), program.attr(*attr).name)
+            }
+        }
+    }
+}
+
+/// What a `set` writes: checked against the attribute's type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetValue {
+    /// A constant of the attribute's type.
+    Const(Const),
+    /// A field of the trigger event (unset when the field is).
+    TriggerField(EventId, usize),
+    /// A list of constants of the element type.
+    List(Vec<Const>),
+    /// The instant of the step (`time` attributes).
+    Now,
+}
+
+impl StepKind {
+    /// Calls `f` on every block directly inside the step, in source order:
+    /// the one place that knows which steps hold blocks, so that walks over
+    /// journeys need no arm per step kind.
+    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
+        match self {
+            StepKind::WaitFor {
+                then, otherwise, ..
+            } => {
+                if let Some(b) = then {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::WaitAny {
+                arms, otherwise, ..
+            } => {
+                for arm in arms {
+                    f(&arm.body);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::If { arms, otherwise } => {
+                for (_, b) in arms {
+                    f(b);
+                }
+                if let Some(b) = otherwise {
+                    f(b);
+                }
+            }
+            StepKind::Split(arms) => {
+                for arm in arms {
+                    f(&arm.body);
+                }
+            }
+            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
+            StepKind::Send(_)
+            | StepKind::Wait { .. }
+            | StepKind::WaitUntil { .. }
+            | StepKind::Goto { .. }
+            | StepKind::Exit
+            | StepKind::Action(_) => {}
+        }
+    }
+}
+
+impl Block {
+    /// Calls `f` on every step of the block, depth first, in source order.
+    pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
+        for step in &self.steps {
+            f(step);
+            step.kind.for_each_block(&mut |b| b.walk_steps(f));
+        }
+    }
+}
