@@ -21,7 +21,8 @@
 //! What the project lints promise, checked against every timeline:
 //! 1. `cross-campaign-repeat`: when two campaigns send one person the same
 //!    content (template and vars) while both journeys are in progress (the
-//!    first had not ended when the second entered), the later campaign (by
+//!    first had not ended, by its end, an exit or its goal, when the
+//!    second entered), the later campaign (by
 //!    file path) is reported for that content. Out of scope, as the brief
 //!    says: a send held by quiet hours after its `not received` check
 //!    (the check is taken as known at the send).
@@ -29,11 +30,11 @@
 //!    and the sends that fill the limit's window come from journeys that
 //!    started together with the skipped one's (the same trigger, at one
 //!    instant), not all from its own campaign (that is `frequency-cap`'s),
-//!    the channel is reported, provided the lint's layout is the real one:
-//!    each of those journeys ran, up to the skip, through steps of one
-//!    execution (sends, plain waits, `set`, `repeat`, named steps and
-//!    `goto`: no condition, split or `wait for` / `wait until`), with no
-//!    send held by quiet hours ("shortest waits, quiet hours ignored").
+//!    the channel is reported, whatever the journeys do (branches,
+//!    `wait for`, `wait until`, loops), provided none of those sends, nor
+//!    the skipped one, was held by quiet hours (the brief's resolution:
+//!    "quiet hours ignored"; earlier sends held make the later ones late,
+//!    which the lint allows for).
 //! 3. `competing-campaigns`: when two campaigns of equal priority start
 //!    together for a person and both send on one channel, the later one is
 //!    reported.
@@ -41,9 +42,13 @@
 //! Environment: `OMNIS_PROJECT_SOUNDNESS_CASES` sets the number of cases
 //! (default 800: about 20 s in the debug profile on an idle core; set it to
 //! thousands to search longer),
-//! `OMNIS_SOUNDNESS_SEED` fixes the random seed. A failure prints the
-//! project, what `check` said, the person's inputs and merged timeline,
-//! and is saved in `tests/project_soundness.proptest-regressions`.
+//! `OMNIS_SOUNDNESS_SEED` fixes the random seed (by default a fresh one
+//! each run, printed). A failure prints the project, what `check` said,
+//! the person's inputs and merged timeline, and the seed, and is saved in
+//! `tests/project_soundness.proptest-regressions`. To search longer:
+//! `for s in $(seq 1 50); do OMNIS_SOUNDNESS_SEED=$s
+//! OMNIS_PROJECT_SOUNDNESS_CASES=300 cargo test --test project_soundness
+//! || break; done`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -139,8 +144,8 @@ fn project() -> impl Strategy<Value = Proj> {
         prop_oneof![3 => Just(0u32), 1 => Just(10), 1 => Just(20)],
         extra,
     );
-    // Now and then journeys of one execution, on one trigger, which the
-    // lints time exactly (`channel-budget`'s domain).
+    // Now and then journeys of one execution, all on one trigger: many
+    // sends that start together (`channel-budget`'s domain).
     let simple = prop::option::weighted(0.35, prop::collection::vec(simple_steps(), 3));
     (
         prop::collection::vec(chan, 3),
@@ -364,23 +369,6 @@ struct Sent<'t> {
     delayed: bool,
 }
 
-/// Whether a plan node is of a journey with one execution, timed exactly
-/// by the lints' shortest waits.
-fn exact_kind(k: &NodeKind) -> bool {
-    matches!(
-        k,
-        NodeKind::Send { .. }
-            | NodeKind::Wait { .. }
-            | NodeKind::Repeat { .. }
-            | NodeKind::Step { .. }
-            | NodeKind::Goto { .. }
-            | NodeKind::Set { .. }
-            | NodeKind::Unset { .. }
-            | NodeKind::Exit
-            | NodeKind::End
-    )
-}
-
 struct Ctx<'a> {
     camps: Vec<Camped<'a>>,
     /// Entry order index -> our index (`c{i}`).
@@ -419,7 +407,8 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
                     ended: None,
                 });
             }
-            What::Exited { .. } | What::Completed => {
+            // A goal reached ends the journey too.
+            What::Exited { .. } | What::Completed | What::Converted { .. } => {
                 if let Some(j) = current.remove(&c) {
                     journeys[j].ended = Some(i);
                 }
@@ -444,20 +433,29 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
                     return Err(format!("no send node traced for `{message}`"));
                 };
                 claimed[k] = true;
+                // Held by quiet hours: the runner traces the send node when
+                // it arrives and again when it wakes at their end, with
+                // nothing of that journey in between.
+                let (at, node) = t.trace[k];
+                let delayed = at < e.at
+                    || (0..k)
+                        .rev()
+                        .find(|&i| trace_camp[i] == c)
+                        .is_some_and(|i| t.trace[i].1 == node && t.trace[i].0 < at);
                 sends.push(Sent {
                     index: i,
                     at: e.at,
                     journey: j,
                     message,
                     channel,
-                    delayed: t.trace[k].0 < e.at,
+                    delayed,
                 });
                 if let What::Skip {
                     reason: SkipReason::ChannelLimit,
                     ..
                 } = &e.what
                 {
-                    check_skip(cx, t, &journeys, &sends, &trace_camp)?;
+                    check_skip(cx, t, &journeys, &sends)?;
                 }
             }
             _ => {}
@@ -537,31 +535,16 @@ fn check_repeats(
 }
 
 /// Promise 2: the last of `sends`, a skip for a channel limit.
-fn check_skip(
-    cx: &Ctx,
-    t: &Timeline,
-    journeys: &[Journey],
-    sends: &[Sent],
-    trace_camp: &[usize],
-) -> Result<(), String> {
+fn check_skip(cx: &Ctx, t: &Timeline, journeys: &[Journey], sends: &[Sent]) -> Result<(), String> {
     let skip = sends.last().unwrap();
     bump(&STATS.skips, 1);
     let j = &journeys[skip.journey];
     let c = j.campaign;
     let plan = cx.camps[c].plan;
     let together = |o: &Journey| o.at == j.at && cx.camps[o.campaign].start == cx.camps[c].start;
-    // Whether a journey ran up to the skip through steps of one execution,
-    // no send held by quiet hours.
-    let exact = |k: usize| {
-        let o = &journeys[k];
-        let plan = cx.camps[o.campaign].plan;
-        t.trace
-            .iter()
-            .zip(trace_camp)
-            .filter(|&(&(at, _), &tc)| tc == o.campaign && at >= o.at && at <= skip.at)
-            .all(|(&(_, n), _)| exact_kind(&plan.nodes[n].kind))
-            && !sends.iter().any(|s| s.journey == k && s.delayed)
-    };
+    // Quiet hours at the send itself are out of the lint's layout (the
+    // brief's resolution); earlier sends held by them only make later
+    // steps late, which the lint allows for.
     for limit in &plan.channels[skip.channel].limits {
         let window: Vec<&Sent> = sends[..sends.len() - 1]
             .iter()
@@ -586,11 +569,10 @@ fn check_skip(
             continue;
         }
         bump(&STATS.skips_together, 1);
-        let all_exact = exact(skip.journey) && started.iter().all(|s| exact(s.journey));
-        if !all_exact {
+        if skip.delayed || started.iter().any(|s| s.delayed) {
             continue;
         }
-        bump(&STATS.skips_exact, 1);
+        bump(&STATS.skips_checked, 1);
         if !cx.f.budgets.contains(skip.channel) {
             return Err(format!(
                 "`{}` skips `{}` at {} for the `{}` limit ({} per {}s), filled by the sends of journeys that started together with it ({}), and check reports no channel-budget on `{}`",
@@ -656,7 +638,7 @@ struct Stats {
     repeats: AtomicUsize,
     skips: AtomicUsize,
     skips_together: AtomicUsize,
-    skips_exact: AtomicUsize,
+    skips_checked: AtomicUsize,
     competing: AtomicUsize,
     with_repeat: AtomicUsize,
     with_budget: AtomicUsize,
@@ -670,7 +652,7 @@ static STATS: Stats = Stats {
     repeats: AtomicUsize::new(0),
     skips: AtomicUsize::new(0),
     skips_together: AtomicUsize::new(0),
-    skips_exact: AtomicUsize::new(0),
+    skips_checked: AtomicUsize::new(0),
     competing: AtomicUsize::new(0),
     with_repeat: AtomicUsize::new(0),
     with_budget: AtomicUsize::new(0),
@@ -834,28 +816,24 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
 
 #[test]
 fn project_lints_are_sound_against_the_runner() {
-    let mut config = config(
+    // A fresh random seed each run (CI included): every run explores new
+    // projects, and a failure names the seed that replays it.
+    let (config, seed) = config(
         "OMNIS_PROJECT_SOUNDNESS_CASES",
         800,
         "tests/project_soundness.proptest-regressions",
     );
-    // Random seeds still find misses of `channel-budget` (a branching
-    // journey's sends laid out as the minimum over its branches) and of
-    // `cross-campaign-repeat` that are not fixed yet (seeds 1 and 2 show
-    // one each): CI runs one fixed seed; `OMNIS_SOUNDNESS_SEED` explores.
-    if std::env::var_os("OMNIS_SOUNDNESS_SEED").is_none() {
-        config.rng_seed = proptest::test_runner::RngSeed::Fixed(42);
-    }
+    eprintln!("project soundness: {}", replay(seed));
     let mut runner = TestRunner::new(config);
     let result = runner.run(&(project(), any::<u64>()), |(p, seed)| run_case(&p, seed));
     if let Err(e) = result {
-        panic!("{e}");
+        panic!("{e}\n{}", replay(seed));
     }
     let s = &STATS;
     let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);
     let (all, valid) = (get(&s.cases), get(&s.valid));
     eprintln!(
-        "project soundness: {all} projects, {valid} valid; {} with cross-campaign-repeat, {} with channel-budget, {} with competing-campaigns; {} people; {} repeats across campaigns checked, {} channel-limit skips ({} filled by journeys started together, {} of them exactly timed, checked), {} competing sends checked",
+        "project soundness: {all} projects, {valid} valid; {} with cross-campaign-repeat, {} with channel-budget, {} with competing-campaigns; {} people; {} repeats across campaigns checked, {} channel-limit skips ({} filled by journeys started together, {} of them with no send held by quiet hours, checked), {} competing sends checked",
         get(&s.with_repeat),
         get(&s.with_budget),
         get(&s.with_competing),
@@ -863,7 +841,7 @@ fn project_lints_are_sound_against_the_runner() {
         get(&s.repeats),
         get(&s.skips),
         get(&s.skips_together),
-        get(&s.skips_exact),
+        get(&s.skips_checked),
         get(&s.competing),
     );
     assert!(

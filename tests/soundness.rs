@@ -654,15 +654,16 @@ static ERRORS: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 #[test]
 fn check_is_sound_against_the_runner() {
     // Failures found are replayed first by the next runs.
-    let config = config(
+    let (config, seed) = config(
         "OMNIS_SOUNDNESS_CASES",
         256,
         "tests/soundness.proptest-regressions",
     );
+    eprintln!("soundness: {}", replay(seed));
     let mut runner = TestRunner::new(config);
     let result = runner.run(&(campaign(), any::<u64>()), |(c, seed)| run_case(&c, seed));
     if let Err(e) = result {
-        panic!("{e}");
+        panic!("{e}\n{}", replay(seed));
     }
     let s = &STATS;
     let get = |a: &AtomicUsize| a.load(Ordering::Relaxed);

@@ -2,19 +2,23 @@
 //!
 //! Campaigns that start together for one person (the same trigger event,
 //! or the same schedule, with audiences and trigger filters that can hold
-//! together) send more on a channel than its `limit N per D` allows within
-//! D, so the runner will skip a send. Sends are laid out by their shortest
-//! waits (each at its earliest arrival after entry, quiet hours ignored);
-//! when sends coincide, the later campaign's (by file path, then position)
-//! is the one that goes over. Reported at the send that goes over, with
-//! labels at the others. A window whose sends all come from one campaign
-//! is `frequency-cap`'s, and is not repeated here. A send behind a `not
-//! received any [CHANNEL] within W` check (smart sending), or a `not
-//! received M within W` of a message on its channel, is not made after
-//! such a send less than W before (with no window: any before; `since
-//! entry`: any after the instant the campaigns started, as one entered
-//! first may send at that instant before the other enters): it neither
-//! goes over nor counts.
+//! together) can send more on a channel than its `limit N per D` allows
+//! within D, so the runner will skip a send. Every send is placed
+//! anywhere between the earliest and the latest time a journey can make
+//! it (over every branch that leads to it: shortest and longest waits,
+//! quiet hours at the send itself ignored); a finding says that some
+//! choice of those times puts more than N sends in one window of D. The
+//! finding is at the send of the latest campaign to join that window (by
+//! file path, then position, when they join at once), with labels at the
+//! others. A window whose sends all come from one campaign is
+//! `frequency-cap`'s, and is not repeated here.
+//!
+//! A send behind a `not received any [CHANNEL] within W` check (smart
+//! sending), or a `not received M within W` of a message on its channel,
+//! is not made after a send it reads less than W before (with no window:
+//! any before; `since entry`: any after its journey's entry, and a send
+//! another campaign makes at the instant both started may come first): it
+//! neither goes over nor counts there.
 //!
 //! ## Why
 //! A channel's limit counts every message a person gets on it, whatever
@@ -37,91 +41,77 @@
 //!
 //! ## How it is computed
 //! Campaigns are grouped by how they start (no pairs across groups). For
-//! each campaign of a group and each limited channel it sends on, a
-//! shortest-path search over (step, sends so far) gives the earliest time
-//! of its 1st, 2nd, ... (N+1)-th send there on one execution (sends on
-//! branches that exclude each other are not added up; a regular `repeat N
-//! times` runs its body exactly N rounds before the flow goes on: the
-//! search tells rounds apart). The group's sends on the channel are then sorted by time
-//! and counted with a sliding window of D: from each send, walking back
-//! to the latest N that one person can get with it (its own campaign's,
-//! and those of campaigns that can meet it: audiences and trigger filters,
-//! [`crate::project::meeting`], each pair decided once).
+//! each campaign of a group and each limited channel it sends on, every
+//! send step reached is a *site* ([`crate::project::sends`]): the
+//! interval of times it can go out, how many times one execution sends
+//! there (rounds of `repeat`s; unbounded in a `goto` loop) and the least
+//! time between two of them, and the `not received` checks known there.
+//! A window of D can hold a site's sends when it meets its interval; a
+//! campaign puts at most as many sends in it as one execution makes on
+//! the channel at all (sends on branches that exclude each other are not
+//! added up), nor more than its sites there can make. A sweep over the
+//! sites by the start of the windows that meet them counts, each time a
+//! site joins, the sends the window can hold from its campaign and from
+//! the campaigns that can meet it ([`crate::project::meeting`], each pair
+//! decided once). The `not received` checks of the sites there are
+//! weighed pairwise: a checked send counts only with sends it can come
+//! before, or after by more than its window.
+//!
+//! This over-approximates on purpose (it is sound against the reference
+//! runner): sends of one campaign on exclusive branches may share a
+//! window (up to what one execution makes), the times of one execution's
+//! sends are chosen on their own, within their intervals, and a send in a
+//! loop may fall in any window between its first and last time, however
+//! its rounds are spaced (only how many one window holds is bounded). Linear in the journeys, then `S log S` in
+//! the sites of a group, plus the pairs of campaigns that meet.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
-use petgraph::graph::NodeIndex;
-use petgraph::visit::EdgeRef;
-
-use crate::analysis::reach::Reach;
-use crate::analysis::sat::{Atom, Window};
-use crate::analysis::timing;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::graph::{Edge, Journey, NodeKind};
 use crate::lints::util::{ordinal, step_span};
-use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
+use crate::model::{CampaignId, ChannelId, LimitSpec};
+use crate::project::sends::{most_sends, sites, Site};
 use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
 use crate::words::duration;
 
 pub const CODE: Code = Code::ChannelBudget;
 
-/// One send on a limited channel: when (seconds after entry, at the
-/// earliest), which campaign (its rank in the group's order) and node.
-#[derive(Clone, Copy)]
-struct Send {
-    at: u64,
+/// One campaign of a group that sends on a limited channel.
+struct Camp {
+    /// Its rank in the group's order.
     rank: usize,
-    node: NodeIndex,
-    message: MessageId,
-    /// The `not received` checks known at the send, `checks[from..to]` of
-    /// the group's list: it is not made after a send they read.
-    checks: (usize, usize),
+    /// Its sites on the channel.
+    sites: Vec<Site>,
+    /// The most sends one execution makes on the channel (up to the
+    /// largest limit plus one).
+    most: u64,
 }
 
-/// A `not received [MESSAGE | any [CHANNEL]] [within W | since entry]`
-/// known at a send (at least once), of a message on the send's channel or
-/// of any message there: the send is not made after a send it reads.
+/// A site in the sweep of one limit.
 #[derive(Clone, Copy)]
-struct Check {
-    /// The message read; `None`: any on the channel.
-    message: Option<MessageId>,
-    /// Its window (`u64::MAX`: no window).
-    within: u64,
-    /// `since entry`: campaigns that start together enter at one instant,
-    /// one after the other, so a send at that instant may come before the
-    /// entry and is not read.
-    since_entry: bool,
-}
-
-impl Check {
-    /// Whether it reads `o`, made before `s`.
-    fn reads(&self, s: &Send, o: &Send) -> bool {
-        self.message.is_none_or(|m| m == o.message)
-            && s.at - o.at < self.within
-            && !(self.since_entry && o.at == 0)
-    }
+struct Item {
+    /// Index into the channel's campaigns, then into its sites.
+    camp: usize,
+    site: usize,
+    /// How many of its sends one window holds.
+    weight: u64,
 }
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     // Groups on every core (the pool of the project stage), their
     // findings in group order.
-    let groups = start_groups(cx);
-    groups
+    start_groups(cx)
         .par_iter()
         .flat_map_iter(|group| check_group(cx, group))
         .collect()
 }
 
-/// A campaign's sends on one limited channel, at their earliest, each
-/// with the checks known there.
-type Earliest = (ChannelId, Vec<(u64, NodeIndex, MessageId, Vec<Check>)>);
-
-/// The earliest sends of campaign `id` on each limited channel it sends
-/// on (see [`earliest_sends`]), with the checks known at each.
-fn campaign_sends(cx: &ProjectContext, id: CampaignId) -> Vec<Earliest> {
+/// Campaign `id`'s send sites on each limited channel it sends on, with
+/// the most sends one execution makes there.
+fn campaign_sites(cx: &ProjectContext, id: CampaignId) -> Vec<(ChannelId, Vec<Site>, u64)> {
     let program = cx.program;
     let journey = &cx.journeys[id.index()];
     let mut sent = channels(cx, id);
@@ -130,22 +120,13 @@ fn campaign_sends(cx: &ProjectContext, id: CampaignId) -> Vec<Earliest> {
         return Vec::new();
     }
     let r = cx.reach(id);
-    sent.into_iter()
-        .map(|ch| {
+    sites(program, journey, &r, &sent)
+        .into_iter()
+        .map(|(ch, sites)| {
             let most = program.channel(ch).limits.iter().map(|l| l.count).max();
             let cap = most.unwrap_or(0) as usize + 1;
-            let sends = earliest_sends(program, journey, &r, ch, cap)
-                .into_iter()
-                .filter_map(|(at, node)| {
-                    let NodeKind::Send(message) = journey.graph[node].kind else {
-                        return None;
-                    };
-                    let mut checks = Vec::new();
-                    checks_at(program, &r, node, ch, &mut checks);
-                    Some((at, node, message, checks))
-                })
-                .collect();
-            (ch, sends)
+            let most = most_sends(program, journey, &r, ch, cap) as u64;
+            (ch, sites, most)
         })
         .collect()
 }
@@ -154,286 +135,294 @@ fn campaign_sends(cx: &ProjectContext, id: CampaignId) -> Vec<Earliest> {
 fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let program = cx.program;
-    // Each campaign's sends, on every core (a reachability analysis and a
-    // search each), then laid out in group order.
-    let per_campaign: Vec<Vec<Earliest>> =
-        group.par_iter().map(|&id| campaign_sends(cx, id)).collect();
-    // Per limited channel, every send of the group, in time order
-    // (ties: the earlier campaign first, then position).
-    let mut by_channel: HashMap<ChannelId, Vec<Send>> = HashMap::new();
-    let mut checks: Vec<Check> = Vec::new();
+    // Each campaign's sites on every core (a reachability analysis and a
+    // timing each), then laid out in group order.
+    let per_campaign: Vec<_> = group.par_iter().map(|&id| campaign_sites(cx, id)).collect();
+    let mut by_channel: BTreeMap<ChannelId, Vec<Camp>> = BTreeMap::new();
     for (rank, found) in per_campaign.into_iter().enumerate() {
-        for (ch, sends) in found {
-            let v = by_channel.entry(ch).or_default();
-            for (at, node, message, known) in sends {
-                let from = checks.len();
-                checks.extend(known);
-                v.push(Send {
-                    at,
-                    rank,
-                    node,
-                    message,
-                    checks: (from, checks.len()),
-                });
-            }
+        for (ch, sites, most) in found {
+            by_channel
+                .entry(ch)
+                .or_default()
+                .push(Camp { rank, sites, most });
         }
     }
-    // What goes over, found in order; the findings are written afterwards,
-    // on every core.
-    let mut over: Vec<(ChannelId, &crate::model::LimitSpec, Vec<Send>, Send)> = Vec::new();
-    {
-        let mut channels: Vec<_> = by_channel.into_iter().collect();
-        channels.sort_by_key(|(ch, _)| *ch);
-        let mut meets: HashMap<(usize, usize), bool> = HashMap::new();
-        for (ch, mut sends) in channels {
-            sends.sort_by_key(|s| {
-                let j = &cx.journeys[group[s.rank].index()];
-                (s.at, s.rank, j.graph[s.node].loc.span.start)
-            });
-            for limit in &program.channel(ch).limits {
-                let per = limit.per_seconds;
-                let mut reported = std::collections::HashSet::new();
-                // Sends a `not received` check holds back: not made, not
-                // counted.
-                let mut held = vec![false; sends.len()];
-                // Per campaign (by rank), its sends made in the window
-                // `first..k`, kept as the window slides: counting them
-                // for every send was quadratic in a group's sends.
-                let mut own_in = vec![0usize; group.len()];
-                let mut first = 0;
-                for k in 0..sends.len() {
-                    let s = sends[k];
-                    if k > 0 && !held[k - 1] {
-                        own_in[sends[k - 1].rank] += 1;
-                    }
-                    while first < k && sends[k].at - sends[first].at >= per {
-                        if !held[first] {
-                            own_in[sends[first].rank] -= 1;
-                        }
-                        first += 1;
-                    }
-                    // The latest N sends before it in the window that one
-                    // person can get with it (its own campaign's, and those
-                    // of campaigns that start together with it), walking
-                    // back: at most N are needed.
-                    let n = limit.count as usize;
-                    let mut meet = |o: &Send| {
-                        o.rank == s.rank
-                            || *meets.entry((o.rank, s.rank)).or_insert_with(|| {
-                                meeting(program, cx.journeys, group[o.rank], group[s.rank])
-                                    == Some(Meeting::Together)
-                            })
-                    };
-                    // A `not received` check that reads a send made before
-                    // it (in the window) holds it back.
-                    let own_checks = &checks[s.checks.0..s.checks.1];
-                    if !own_checks.is_empty()
-                        && (first..k).rev().any(|i| {
-                            !held[i]
-                                && own_checks.iter().any(|c| c.reads(&s, &sends[i]))
-                                && meet(&sends[i])
-                        })
-                    {
-                        held[k] = true;
-                        continue;
-                    }
-                    let mut before: Vec<Send> = Vec::with_capacity(n);
-                    for i in (first..k).rev().filter(|&i| !held[i]) {
-                        let o = sends[i];
-                        if meet(&o) {
-                            before.push(o);
-                            if before.len() == n {
-                                break;
-                            }
-                        }
-                    }
-                    before.reverse();
-                    // Its own campaign alone already goes over (every send
-                    // of its own in the window, or `limit 0`): `frequency-cap`'s.
-                    let own = own_in[s.rank];
-                    if before.len() < n || own >= n || !reported.insert((s.rank, s.node)) {
-                        continue;
-                    }
-                    over.push((ch, limit, before, s));
-                }
-            }
-        }
-    }
-    over.par_iter()
-        .map(|(ch, limit, before, s)| diagnose(cx, group, *ch, limit, before, *s))
-        .collect()
-}
-
-/// The shortest waits to a journey's 1st, 2nd, ... `cap`-th send on
-/// `ch`: for each count j, the earliest time (seconds after entry) at which
-/// some execution makes its j-th send on the channel, and that send. Sends
-/// on branches that exclude each other are never counted together, and a
-/// regular `repeat N times` runs its body exactly N times (no more rounds
-/// counted, none skipped): it is a shortest-path search over (step, sends
-/// made so far, rounds done of each enclosing regular `repeat`), O(cap ·
-/// R · E log V) with R the rounds of nested repeats multiplied. Past
-/// [`ROUND_STATES`] states per node and count on average (repeats of very many
-/// rounds), rounds are no longer told apart: a `repeat` may then be left
-/// at any round.
-fn earliest_sends(
-    program: &Program,
-    journey: &Journey,
-    r: &Reach,
-    ch: ChannelId,
-    cap: usize,
-) -> Vec<(u64, NodeIndex)> {
-    let g = &journey.graph;
-    let counted = |n: NodeIndex| {
-        r.is_reached(n)
-            && matches!(g[n].kind, NodeKind::Send(m) if program.message(m).channel == ch)
-    };
-    let regular = journey.regular_repeats();
-    let times = |h: NodeIndex| match g[h].kind {
-        NodeKind::Repeat { times } => times,
-        _ => 0,
-    };
-    // How many regular repeats' bodies hold each node (parents first).
-    let mut depth = vec![0usize; g.node_count()];
-    for v in g.node_indices() {
-        depth[v.index()] = depth_of(journey, regular, v, &mut depth);
-    }
-    let budget = ROUND_STATES
-        .saturating_mul(g.node_count())
-        .saturating_mul(cap + 1);
-    // A state: the node, the sends made, and the rounds done of each
-    // enclosing regular repeat (outermost first; at a head, its own last).
-    type Key = (usize, usize, Vec<u32>);
-    let mut dist: HashMap<Key, u64> = HashMap::new();
-    let mut best: Vec<Option<(u64, NodeIndex)>> = vec![None; cap + 1];
-    let mut heap = BinaryHeap::new();
-    let k0 = usize::from(counted(journey.entry));
-    let start: Key = (journey.entry.index(), k0, Vec::new());
-    dist.insert(start.clone(), 0);
-    heap.push(Reverse((0u64, start)));
-    while let Some(Reverse((t, key))) = heap.pop() {
-        if dist.get(&key).is_some_and(|&d| t > d) {
+    let mut out = Vec::new();
+    let mut meets: HashMap<(usize, usize), bool> = HashMap::new();
+    for (ch, camps) in by_channel {
+        if camps.len() < 2 {
             continue;
         }
-        let (v, k, rounds) = key;
-        let node = NodeIndex::new(v);
-        if k > 0 && counted(node) && best[k].is_none_or(|(bt, _)| t < bt) {
-            best[k] = Some((t, node));
-        }
-        let exact = dist.len() < budget;
-        let head = regular[v] && exact;
-        for e in g.edges(node).filter(|e| r.is_live(e.id())) {
-            let w = e.target();
-            // At a regular head: the body until N rounds are done, then out.
-            if head {
-                let done = rounds.last().copied().unwrap_or(0) >= times(node);
-                match e.weight() {
-                    Edge::Body if done => continue,
-                    Edge::Done if !done => continue,
-                    _ => {}
-                }
-            }
-            let mut next: Vec<u32> = rounds.clone();
-            if exact && journey.is_repeat_back_edge(e.id()) && regular[w.index()] {
-                // A round of `w` done: its count is at its depth.
-                next.truncate(depth[w.index()] + 1);
-                if let Some(r) = next.last_mut() {
-                    *r += 1;
-                }
-            } else {
-                let keep = depth[w.index()] + usize::from(head && matches!(e.weight(), Edge::Body));
-                next.truncate(keep.min(next.len()));
-                if exact && regular[w.index()] {
-                    // Arriving afresh.
-                    next.truncate(depth[w.index()]);
-                    next.push(0);
-                }
-            }
-            if !exact {
-                next.clear();
-            }
-            let nk = k + usize::from(counted(w));
-            let nt = t.saturating_add(timing::edge_bounds(program, journey, e.id()).min);
-            let key = (w.index(), nk, next);
-            if nk <= cap && dist.get(&key).is_none_or(|&d| nt < d) {
-                dist.insert(key.clone(), nt);
-                heap.push(Reverse((nt, key)));
-            }
-        }
-    }
-    best.into_iter().flatten().collect()
-}
-
-/// How many distinct round counts a node may be searched with, per
-/// count of sends, before rounds are no longer told apart.
-const ROUND_STATES: usize = 64;
-
-/// How many regular repeats' bodies hold `v` (its parents' depths known).
-fn depth_of(journey: &Journey, regular: &[bool], v: NodeIndex, depth: &mut [usize]) -> usize {
-    match journey.graph[v].parent {
-        None => 0,
-        Some(p) => {
-            let d = if p.index() < v.index() {
-                depth[p.index()]
-            } else {
-                depth_of(journey, regular, p, depth)
+        let mut reported: HashSet<usize> = HashSet::new();
+        for limit in &program.channel(ch).limits {
+            let mut meet = |a: usize, b: usize| {
+                let key = (a.min(b), a.max(b));
+                *meets.entry(key).or_insert_with(|| {
+                    meeting(program, cx.journeys, group[key.0], group[key.1])
+                        == Some(Meeting::Together)
+                })
             };
-            d + usize::from(regular[p.index()])
+            let sweep = Sweep {
+                camps: &camps,
+                limit,
+            };
+            for (camp, site, items) in sweep.run(&mut meet, &reported) {
+                reported.insert(camps[camp].rank);
+                out.push(diagnose(cx, group, &camps, ch, limit, (camp, site), &items));
+            }
         }
+    }
+    out
+}
+
+/// The sweep of one limit over a channel's sites in a start group.
+struct Sweep<'a> {
+    camps: &'a [Camp],
+    limit: &'a LimitSpec,
+}
+
+impl Sweep<'_> {
+    /// The windows that go over: for each, the campaign and site that
+    /// joined last, and the other sends counted there. At most one per
+    /// campaign, none for a campaign in `skip`.
+    fn run(
+        &self,
+        meet: &mut dyn FnMut(usize, usize) -> bool,
+        skip: &HashSet<usize>,
+    ) -> Vec<(usize, usize, Vec<Item>)> {
+        let per = self.limit.per_seconds;
+        let n = u64::from(self.limit.count);
+        let camps = self.camps;
+        // Every site, by the first window start that meets it (its
+        // earliest time minus the window, plus one second), then campaign
+        // order, then position.
+        let mut items: Vec<(i128, usize, Item)> = Vec::new();
+        for (c, camp) in camps.iter().enumerate() {
+            for (i, s) in camp.sites.iter().enumerate() {
+                let start = i128::from(s.earliest) - i128::from(per) + 1;
+                let weight = s.in_window(per, n + 1);
+                let item = Item {
+                    camp: c,
+                    site: i,
+                    weight,
+                };
+                items.push((start, camp.rank, item));
+            }
+        }
+        items.sort_by_key(|(start, rank, item)| {
+            let s = &camps[item.camp].sites[item.site];
+            (*start, *rank, s.node.index())
+        });
+        // The sites a window starting at the current point meets, per
+        // campaign, and their weight.
+        let mut active: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); camps.len()];
+        let mut weight = vec![0u64; camps.len()];
+        let mut checked = vec![0usize; camps.len()];
+        let mut live: BTreeSet<usize> = BTreeSet::new();
+        // Sites by their latest time: they leave once windows start after it.
+        let mut leave: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::new();
+        let mut found = Vec::new();
+        let mut done: HashSet<usize> = skip.clone();
+        for (k, &(start, _, item)) in items.iter().enumerate() {
+            while let Some(&Reverse((latest, j))) = leave.peek() {
+                if i128::from(latest) >= start {
+                    break;
+                }
+                leave.pop();
+                let it = items[j].2;
+                active[it.camp].remove(&j);
+                weight[it.camp] -= it.weight;
+                if !camps[it.camp].sites[it.site].checks.is_empty() {
+                    checked[it.camp] -= 1;
+                }
+                if active[it.camp].is_empty() {
+                    live.remove(&it.camp);
+                }
+            }
+            let site = &camps[item.camp].sites[item.site];
+            active[item.camp].insert(k);
+            weight[item.camp] += item.weight;
+            checked[item.camp] += usize::from(!site.checks.is_empty());
+            live.insert(item.camp);
+            if let Some(latest) = site.latest {
+                leave.push(Reverse((latest, k)));
+            }
+            let d = item.camp;
+            if done.contains(&camps[d].rank) {
+                continue;
+            }
+            // The campaigns that can meet this one, with what they can put
+            // in the window at most; enough already, without checks, is a
+            // finding.
+            let most = |c: usize| weight[c].min(camps[c].most);
+            let mut members = vec![d];
+            let (mut total, mut others) = (most(d), 0);
+            let mut checks = checked[d] > 0;
+            let mut over = false;
+            for &c in live.iter().rev() {
+                if c == d || !meet(camps[c].rank, camps[d].rank) {
+                    continue;
+                }
+                members.push(c);
+                total += most(c);
+                others += most(c);
+                checks |= checked[c] > 0;
+                if total > n && others > 0 && !checks {
+                    over = true;
+                    break;
+                }
+            }
+            if total <= n || others == 0 {
+                continue;
+            }
+            let counted = if over {
+                Some(
+                    members
+                        .iter()
+                        .flat_map(|&c| active[c].iter().copied())
+                        .collect(),
+                )
+            } else {
+                self.with_checks(&items, &active, &members, k)
+            };
+            if let Some(counted) = counted {
+                done.insert(camps[d].rank);
+                let others: Vec<Item> = counted
+                    .into_iter()
+                    .filter(|&j: &usize| j != k)
+                    .map(|j| items[j].2)
+                    .collect();
+                found.push((d, item.site, others));
+            }
+        }
+        found
+    }
+
+    /// Whether the sites of `members` in the window can go over with the
+    /// `not received` checks weighed (site `k` among the sends), and the
+    /// sites counted then. Past [`MOST_CHECKED`] checked sites, every site
+    /// counts.
+    fn with_checks(
+        &self,
+        items: &[(i128, usize, Item)],
+        active: &[BTreeSet<usize>],
+        members: &[usize],
+        k: usize,
+    ) -> Option<Vec<usize>> {
+        let per = self.limit.per_seconds;
+        let n = u64::from(self.limit.count);
+        let camps = self.camps;
+        let all: Vec<usize> = members
+            .iter()
+            .flat_map(|&c| active[c].iter().copied())
+            .collect();
+        let site = |j: usize| &camps[items[j].2.camp].sites[items[j].2.site];
+        let (checked, plain): (Vec<usize>, Vec<usize>) =
+            all.iter().partition(|&&j| !site(j).checks.is_empty());
+        if checked.len() > MOST_CHECKED {
+            return Some(all);
+        }
+        // `follows[x][y]`: x can be sent after y (within the window)
+        // without a check of x reading y.
+        let follows = |x: usize, y: usize| {
+            let same = items[x].2.camp == items[y].2.camp;
+            can_follow(site(x), site(y), same, per)
+        };
+        let d = items[k].2.camp;
+        let mut best: Option<Vec<usize>> = None;
+        for mask in 0u32..(1 << checked.len()) {
+            let chosen: Vec<usize> = (0..checked.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| checked[i])
+                .collect();
+            let pairs_ok = chosen.iter().enumerate().all(|(i, &x)| {
+                chosen[i + 1..]
+                    .iter()
+                    .all(|&y| follows(x, y) || follows(y, x))
+            });
+            if !pairs_ok {
+                continue;
+            }
+            let mut counted = chosen.clone();
+            counted.extend(
+                plain
+                    .iter()
+                    .copied()
+                    .filter(|&o| chosen.iter().all(|&x| follows(o, x) || follows(x, o))),
+            );
+            if !counted.contains(&k) {
+                continue;
+            }
+            let mut per_camp: HashMap<usize, u64> = HashMap::new();
+            for &j in &counted {
+                *per_camp.entry(items[j].2.camp).or_default() += items[j].2.weight;
+            }
+            let total: u64 = per_camp.iter().map(|(&c, &w)| w.min(camps[c].most)).sum();
+            let others = per_camp.keys().any(|&c| c != d);
+            if total > n && others {
+                counted.sort_unstable();
+                best = Some(counted);
+                break;
+            }
+        }
+        best
     }
 }
 
-/// The `not received` checks known at a send on `ch` that can hold it
-/// back (see [`Check`]), pushed onto `out`: of a message on `ch`, or of
-/// any message (on `ch`), at least once. A check of a message on another
-/// channel reads sends this lint does not lay out, and is left out.
-fn checks_at(program: &Program, r: &Reach, n: NodeIndex, ch: ChannelId, out: &mut Vec<Check>) {
-    for (l, _) in r.facts(n).unwrap_or_default() {
-        if l.positive() {
-            continue;
-        }
-        let Atom::Received {
-            what,
-            window,
-            at_least: 0 | 1,
-        } = *r.logic.atom(l.atom())
-        else {
-            continue;
-        };
-        let message = match what {
-            Received::Any(c) if c.is_none_or(|c| c == ch) => None,
-            Received::Message(m) if program.message(m).channel == ch => Some(m),
-            _ => continue,
-        };
-        let (within, since_entry) = match window {
-            Window::Within(w) => (w, false),
-            Window::SinceEntry => (u64::MAX, true),
-            Window::Ever => (u64::MAX, false),
-        };
-        out.push(Check {
-            message,
-            within,
-            since_entry,
-        });
-    }
+/// How many checked sites a window's count weighs one by one (all their
+/// subsets); past it, checks are not weighed there.
+const MOST_CHECKED: usize = 10;
+
+/// Whether a send at `x` can come after one at `y`, less than `per` after
+/// it, without a check of `x` reading `y` (a check reads a send less than
+/// its window before; `since entry`, another campaign's send at the
+/// instant both started may come before the entry).
+fn can_follow(x: &Site, y: &Site, same: bool, per: u64) -> bool {
+    // The gap x - y: at least 0, below `per`, within what the intervals allow.
+    let Some(hi) = x
+        .latest
+        .map_or(Some(u64::MAX), |l| l.checked_sub(y.earliest))
+    else {
+        return false;
+    };
+    let hi = hi.min(per.saturating_sub(1));
+    let lo = y.latest.map_or(0, |l| x.earliest.saturating_sub(l));
+    let need = x
+        .checks
+        .iter()
+        .filter(|c| c.message.is_none_or(|m| m == y.message))
+        .filter(|c| !(c.since_entry && !same && y.earliest == 0))
+        .map(|c| c.within)
+        .max()
+        .unwrap_or(0);
+    lo.max(need) <= hi
 }
 
 fn diagnose(
     cx: &ProjectContext,
     group: &[CampaignId],
+    camps: &[Camp],
     ch: ChannelId,
-    limit: &crate::model::LimitSpec,
-    before: &[Send],
-    s: Send,
+    limit: &LimitSpec,
+    (camp, site): (usize, usize),
+    others: &[Item],
 ) -> Diagnostic {
     let program = cx.program;
-    let loc_of = |x: &Send| cx.journeys[group[x.rank].index()].graph[x.node].loc;
-    let name_of = |x: &Send| &program.campaign(group[x.rank]).name;
+    let campaign = |c: usize| group[camps[c].rank];
+    let loc_of = |c: usize, s: &Site| cx.journeys[campaign(c).index()].graph[s.node].loc;
+    let name_of = |c: usize| &program.campaign(campaign(c)).name;
+    let s = &camps[camp].sites[site];
+    let mut others: Vec<(usize, &Site)> = others
+        .iter()
+        .map(|it| (it.camp, &camps[it.camp].sites[it.site]))
+        .collect();
+    others.sort_by_key(|(c, o)| (o.earliest, camps[*c].rank, o.node.index()));
     let channel = &program.channel(ch).name;
     let written = format!("limit {} per {}", limit.count, duration(limit.per_seconds));
-    let mut names: Vec<&String> = vec![name_of(&s)];
-    for o in before {
-        if !names.contains(&name_of(o)) {
-            names.push(name_of(o));
+    let mut names: Vec<&String> = vec![name_of(camp)];
+    for &(c, _) in &others {
+        if !names.contains(&name_of(c)) {
+            names.push(name_of(c));
         }
     }
     let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -441,15 +430,29 @@ fn diagnose(
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => names.join(""),
     };
-    let here = loc_of(&s);
-    let span = s.at - before[0].at;
+    // The least time the sends can be apart.
+    let first_latest = others
+        .iter()
+        .map(|(_, o)| o.latest)
+        .chain([s.latest])
+        .map(|l| l.unwrap_or(u64::MAX))
+        .min()
+        .unwrap_or(0);
+    let last_earliest = others
+        .iter()
+        .map(|(_, o)| o.earliest)
+        .chain([s.earliest])
+        .max()
+        .unwrap_or(0);
+    let span = last_earliest.saturating_sub(first_latest);
+    let here = loc_of(camp, s);
     let mut d = Diagnostic::warning(
         CODE,
         here.file,
         step_span(program, here),
         format!(
             "{names} start together: this can be the {} `{channel}` message {} for one person, more than the channel allows (`{written}`), so the runner will skip it",
-            ordinal(before.len() + 1),
+            ordinal(limit.count as usize + 1),
             if span == 0 {
                 "at the same moment".to_string()
             } else {
@@ -457,17 +460,12 @@ fn diagnose(
             },
         ),
     );
-    for (i, o) in before.iter().enumerate().take(8) {
-        let l = loc_of(o);
+    for &(c, o) in others.iter().take(8) {
+        let l = loc_of(c, o);
         d = d.with_label(
             l.file,
             step_span(program, l),
-            format!(
-                "{} send, by `{}`, at +{} after entry",
-                ordinal(i + 1),
-                name_of(o),
-                duration(o.at)
-            ),
+            format!("`{}` sends here, {}", name_of(c), when(o)),
         );
     }
     d = d.with_label(limit.loc.file, limit.loc.span, "the limit");
@@ -475,4 +473,21 @@ fn diagnose(
         "space these sends at least {} apart, move one to another channel, make the audiences exclusive, or guard one campaign with the other (`priority` and `not in campaign`)",
         duration(limit.per_seconds)
     ))
+}
+
+/// When a site sends, after entry.
+fn when(s: &Site) -> String {
+    let times = match s.fires {
+        Some(1) => "",
+        _ => " (more than once)",
+    };
+    match s.latest {
+        Some(l) if l == s.earliest => format!("at +{} after entry{times}", duration(l)),
+        Some(l) => format!(
+            "between +{} and +{} after entry{times}",
+            duration(s.earliest),
+            duration(l)
+        ),
+        None => format!("from +{} after entry on{times}", duration(s.earliest)),
+    }
 }

@@ -1,5 +1,5 @@
-//! The project-level analysis stage: after the per-campaign lints, over
-//! every campaign checked together (the files named, and found in folders,
+//! The project-level analysis stage: alongside the per-campaign lints
+//! (it only reads the journeys), over every campaign checked together (the files named, and found in folders,
 //! with their imports). It answers one question for the project lints
 //! (`cross-campaign-repeat`, `channel-budget`, `competing-campaigns`): can
 //! one person be in two campaigns' journeys at once? Yes unless
@@ -14,9 +14,17 @@
 //!   [`crate::analysis::sat`]), and, when they start together (the same
 //!   trigger event or schedule), their trigger filters with them.
 //!
+//! Campaigns with the same trigger start together on one occurrence of
+//! it, and can also meet on two: one enters, on a later occurrence, while
+//! the other's journey is in progress (filters that exclude each other on
+//! one occurrence do not keep that out); then, as for different triggers,
+//! only what is about the person is compared.
+//!
 //! Nothing pairs campaigns blindly: campaigns are grouped first (by how
 //! they start, or by the content classes they send), and only the members
 //! of a group are paired, so the work follows the groups' sizes.
+
+pub mod sends;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -96,7 +104,11 @@ pub enum Meeting {
 }
 
 /// Whether one person can be in the journeys of `a` and `b` at once, and
-/// how; `None` when something excludes it.
+/// how; `None` when something excludes it. Campaigns that start together
+/// (the same trigger event or schedule) meet on one occurrence, with their
+/// trigger filters; on two occurrences (the same event twice, a schedule
+/// on two days), or with different triggers, one can enter while the
+/// other's journey is in progress, with only what is about the person.
 pub fn meeting(
     program: &Program,
     journeys: &[Journey],
@@ -104,23 +116,34 @@ pub fn meeting(
     b: CampaignId,
 ) -> Option<Meeting> {
     let (ca, cb) = (program.campaign(a), program.campaign(b));
-    let together = start(ca) == start(cb);
-    // `x` keeps `y` out; not at the instant both start when `x`'s journey
-    // can be over by then.
-    let keeps_out = |y: &Campaign, x: CampaignId| {
-        guarded(program, y, x) && !(together && ends_at_once(program, &journeys[x.index()]))
-    };
-    if windows_apart(ca, cb) || keeps_out(ca, b) || keeps_out(cb, a) {
+    if windows_apart(ca, cb) {
         return None;
     }
-    if !conditions_meet(program, ca, cb, together) {
+    if start(ca) == start(cb) {
+        // `x` keeps `y` out; not at the instant both start when `x`'s
+        // journey can be over by then.
+        let keeps_out = |y: &Campaign, x: CampaignId| {
+            guarded(program, y, x) && !ends_at_once(program, &journeys[x.index()])
+        };
+        // A guard that works at once works on two occurrences too.
+        if keeps_out(ca, b) || keeps_out(cb, a) {
+            return None;
+        }
+        let (meet, on_trigger) = conditions_meet(program, ca, cb, true);
+        if meet {
+            return Some(Meeting::Together);
+        }
+        // Nothing about the occurrence: two of them compare the same.
+        if !on_trigger {
+            return None;
+        }
+    }
+    if guarded(program, ca, b) || guarded(program, cb, a) {
         return None;
     }
-    Some(if together {
-        Meeting::Together
-    } else {
-        Meeting::Overlap
-    })
+    conditions_meet(program, ca, cb, false)
+        .0
+        .then_some(Meeting::Overlap)
 }
 
 /// Windows that never overlap: journeys end at their window's close.
@@ -179,7 +202,9 @@ pub fn ends_at_once(program: &Program, journey: &Journey) -> bool {
 
 /// Whether the audiences of `a` and `b` (with their trigger filters when
 /// they start together) can hold together.
-fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> bool {
+/// The second answer: whether any of it is about the trigger's occurrence
+/// (a trigger filter, or a trigger field in an audience).
+fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> (bool, bool) {
     let mut logic = Logic::new(program, None, Vec::new());
     let parts = |c: &Campaign| -> Vec<Cond> {
         let mut v = Vec::new();
@@ -197,9 +222,19 @@ fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool
         }
         v
     };
+    let filtered = |c: &Campaign| {
+        matches!(
+            c.trigger,
+            Trigger::Event {
+                filter: Some(_),
+                ..
+            }
+        )
+    };
+    let mut on_trigger = together && (filtered(a) || filtered(b));
     let (pa, pb) = (parts(a), parts(b));
     if pa.is_empty() || pb.is_empty() {
-        return true;
+        return (true, on_trigger);
     }
     let dnf = |logic: &mut Logic, p: &[Cond]| -> Vec<Conj> {
         let refs: Vec<(&Cond, bool, Role)> = p.iter().map(|c| (c, true, Role::Audience)).collect();
@@ -208,31 +243,37 @@ fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool
     let (da, db) = (dnf(&mut logic, &pa), dnf(&mut logic, &pb));
     // Apart, trigger fields are two different occurrences' fields: only
     // what is about the person is compared.
+    let of_trigger = |logic: &Logic, l: &crate::analysis::sat::Leaf| {
+        matches!(
+            logic.atom(l.lit.atom()),
+            Atom::Cmp {
+                term: Term::Trigger(..),
+                ..
+            } | Atom::In {
+                term: Term::Trigger(..),
+                ..
+            } | Atom::IsSet(Term::Trigger(..))
+        )
+    };
+    on_trigger |= da
+        .iter()
+        .chain(&db)
+        .flatten()
+        .any(|l| of_trigger(&logic, l));
     let keep = |logic: &Logic, conj: &Conj| -> Conj {
         conj.iter()
             .copied()
-            .filter(|l| {
-                together
-                    || !matches!(
-                        logic.atom(l.lit.atom()),
-                        Atom::Cmp {
-                            term: Term::Trigger(..),
-                            ..
-                        } | Atom::In {
-                            term: Term::Trigger(..),
-                            ..
-                        } | Atom::IsSet(Term::Trigger(..))
-                    )
-            })
+            .filter(|l| together || !of_trigger(logic, l))
             .collect()
     };
-    da.iter().any(|x| {
+    let meet = da.iter().any(|x| {
         db.iter().any(|y| {
             let mut both = keep(&logic, x);
             both.extend(keep(&logic, y));
             logic.check(&[], &both, &|_| true).is_ok()
         })
-    })
+    });
+    (meet, on_trigger)
 }
 
 /// The campaigns that start together (by [`start`]), in groups of two or

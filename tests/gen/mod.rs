@@ -1015,17 +1015,38 @@ pub fn env_u64(name: &str) -> Option<u64> {
 }
 
 /// The runner's configuration: `cases` cases (or the number in the
-/// environment variable `cases_var`), the seed in `OMNIS_SOUNDNESS_SEED`
-/// if set, and failures saved in `regressions` (and replayed first by the
-/// next runs).
-pub fn config(cases_var: &str, cases: u64, regressions: &'static str) -> Config {
-    Config {
+/// environment variable `cases_var`), failures saved in `regressions` (and
+/// replayed first by the next runs), and its seed, returned with it: the
+/// one in `OMNIS_SOUNDNESS_SEED` if set, else a fresh random one, so that
+/// every run explores new cases and a failure names the seed that replays
+/// it ([`replay`]).
+pub fn config(cases_var: &str, cases: u64, regressions: &'static str) -> (Config, u64) {
+    let seed = env_u64("OMNIS_SOUNDNESS_SEED").unwrap_or_else(fresh_seed);
+    let config = Config {
         cases: env_u64(cases_var).unwrap_or(cases) as u32,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
         max_shrink_iters: 2_000,
-        rng_seed: env_u64("OMNIS_SOUNDNESS_SEED").map_or(RngSeed::Random, RngSeed::Fixed),
+        rng_seed: RngSeed::Fixed(seed),
         ..Config::default()
-    }
+    };
+    (config, seed)
+}
+
+/// A random seed: the standard library's per-process random hash keys,
+/// mixed with the time.
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    h.finish()
+}
+
+/// How to run a failed property test's cases again.
+pub fn replay(seed: u64) -> String {
+    format!("seed {seed}: run again with OMNIS_SOUNDNESS_SEED={seed}")
 }
 
 /// A person's attributes and inputs in time order, for failure messages.
