@@ -44,7 +44,9 @@
 //! a limit.
 //!
 //! Environment: `OMNIS_SOUNDNESS_CASES` sets the number of cases (default
-//! 256; a few seconds), `OMNIS_SOUNDNESS_SEED` fixes the random seed;
+//! 256; a few seconds), `OMNIS_SOUNDNESS_SEED=N` runs seed N and
+//! `OMNIS_SOUNDNESS_SEED=random` a fresh one (by default the fixed
+//! `gen::DEFAULT_SEED`);
 //! `OMNIS_SOUNDNESS_SLOW=1` prints cases that take over a second and
 //! `OMNIS_SOUNDNESS_CURRENT=FILE` writes each case's source there before
 //! running it (to find one that hangs). A failure prints the campaign, what
