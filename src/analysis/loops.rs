@@ -6,6 +6,7 @@ use petgraph::graph::{EdgeReference, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef, IntoNeighbors};
 
 use crate::analysis::reach::Reach;
+use crate::analysis::scc::sccs;
 use crate::analysis::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::WaitOn;
@@ -69,15 +70,15 @@ pub fn instant_loops(journey: &Journey, r: &Reach, t: &Timing) -> Vec<InstantLoo
     // passing (edges out of unreached nodes are not live, so loops no
     // execution reaches are still left to `unreachable-step`).
     let instant_graph = EdgeFiltered::from_fn(g, instant);
-    let sccs = petgraph::algo::kosaraju_scc(&instant_graph);
+    let comps = sccs(&instant_graph);
     let mut comp = vec![usize::MAX; g.node_count()];
-    for (c, scc) in sccs.iter().enumerate() {
+    for (c, scc) in comps.iter().enumerate() {
         for v in scc {
             comp[v.index()] = c;
         }
     }
     let mut loops = Vec::new();
-    for (c, scc) in sccs.iter().enumerate() {
+    for (c, scc) in comps.iter().enumerate() {
         let cyclic = scc.len() > 1 || instant_graph.neighbors(scc[0]).any(|t| t == scc[0]);
         if !cyclic {
             continue;
@@ -96,7 +97,7 @@ pub fn instant_loops(journey: &Journey, r: &Reach, t: &Timing) -> Vec<InstantLoo
         // Backward jumps first (they close the loop), then source order.
         gotos.sort_by_key(|&(g, t)| (t > g, g));
         if !gotos.is_empty() {
-            let mut nodes = scc.clone();
+            let mut nodes = scc.to_vec();
             nodes.sort();
             loops.push(InstantLoop { gotos, nodes });
         }

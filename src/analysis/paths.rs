@@ -207,18 +207,19 @@ mod tests {
 
     #[test]
     fn components_come_sinks_first() {
-        // kosaraju_scc's order is what `solve` relies on.
+        // `sccs`'s order (sinks first) is what `solve` relies on.
         let mut g: DiGraph<(), ()> = DiGraph::new();
         let v: Vec<_> = (0..4).map(|_| g.add_node(())).collect();
         g.add_edge(v[0], v[1], ());
         g.add_edge(v[1], v[2], ());
         g.add_edge(v[2], v[1], ());
         g.add_edge(v[2], v[3], ());
-        let order: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(&g)
-            .into_iter()
-            .map(|mut s| {
+        let order: Vec<Vec<usize>> = crate::analysis::scc::sccs(&g)
+            .iter()
+            .map(|s| {
+                let mut s: Vec<usize> = s.iter().map(|n| n.index()).collect();
                 s.sort();
-                s.into_iter().map(|n| n.index()).collect()
+                s
             })
             .collect();
         assert_eq!(order, vec![vec![3], vec![1, 2], vec![0]]);
