@@ -30,7 +30,7 @@ mod index;
 mod items;
 mod journey;
 mod plan_names;
-mod set;
+mod action;
 mod types;
 
 use types::{LitType, OpType};

@@ -220,7 +220,7 @@ impl Resolver<'_> {
             },
             ast::StepKind::Exit => StepKind::Exit,
             ast::StepKind::Action(a) => {
-                StepKind::Action(a.map_refs(&mut set::ActionRefs { r: self, ctx })?)
+                StepKind::Action(a.map_refs(&mut action::ActionRefs { r: self, ctx })?)
             }
         };
         let spans = StepSpan {
