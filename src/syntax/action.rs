@@ -100,6 +100,17 @@ impl<P: Phase> Action<P> {
         }
     }
 
+    /// What the action writes to the person's profile: the attribute, and
+    /// the value (`None`: the attribute is cleared). What the analyses
+    /// learn of an action's effect ask this (reachability: what the
+    /// conditions after it know), so an action that writes is known to
+    /// write without an edit there.
+    pub fn write(&self) -> Option<(&P::Attr, Option<&P::Value>)> {
+        match self {
+            Action::Set { attr, value } => Some((attr, value.as_ref())),
+        }
+    }
+
     /// The action with its references mapped by `f`, in source order (so
     /// diagnostics come in the order of the text); `None` when one does
     /// not map.
@@ -146,5 +157,94 @@ impl Lowerer {
             },
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A phase whose names are plain text and whose values are numbers.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Text;
+    impl Phase for Text {
+        type Attr = String;
+        type Value = u32;
+    }
+
+    /// Maps names to their length, refusing the empty name and zero;
+    /// records what it was asked, in order.
+    struct Lengths(Vec<String>);
+    impl MapRefs<Text, Text> for Lengths {
+        fn written(&mut self, attr: &String, keyword: &str) -> Option<String> {
+            self.0.push(format!("{keyword} {attr}"));
+            (!attr.is_empty()).then(|| attr.len().to_string())
+        }
+        fn value(&mut self, (attr, to): (&String, &String), v: &u32) -> Option<u32> {
+            self.0.push(format!("{attr}->{to} = {v}"));
+            (*v != 0).then_some(v * 10)
+        }
+    }
+
+    fn set(attr: &str, value: Option<u32>) -> Action<Text> {
+        Action::Set {
+            attr: attr.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn map_refs_maps_each_reference_in_order_and_stops_at_the_first_that_fails() {
+        let mut f = Lengths(Vec::new());
+        assert_eq!(
+            set("plan", Some(3)).map_refs(&mut f),
+            Some(set("4", Some(30)))
+        );
+        assert_eq!(f.0, ["set plan", "plan->4 = 3"]);
+
+        let mut f = Lengths(Vec::new());
+        assert_eq!(set("plan", None).map_refs(&mut f), Some(set("4", None)));
+        assert_eq!(f.0, ["unset plan"]);
+
+        // The attribute does not map: its value is not asked about.
+        let mut f = Lengths(Vec::new());
+        assert_eq!(set("", Some(3)).map_refs(&mut f), None);
+        assert_eq!(f.0, ["set "]);
+
+        let mut f = Lengths(Vec::new());
+        assert_eq!(set("plan", Some(0)).map_refs(&mut f), None);
+    }
+
+    #[test]
+    fn keyword_key_and_write_read_the_action() {
+        struct Upper;
+        impl Names<Text> for Upper {
+            fn attr(&self, attr: &String) -> &str {
+                if attr == "plan" {
+                    "PLAN"
+                } else {
+                    "?"
+                }
+            }
+        }
+        assert_eq!(set("plan", Some(1)).key(&Upper), "set-PLAN");
+        assert_eq!(set("plan", None).key(&Upper), "unset-PLAN");
+        let a = set("plan", Some(1));
+        assert_eq!(a.write(), Some((&"plan".to_string(), Some(&1))));
+        assert_eq!(set("plan", None).write(), Some((&"plan".to_string(), None)));
+    }
+
+    #[test]
+    fn the_words_of_steps_end_with_the_actions() {
+        let steps = super::super::ast::STEP_KEYWORDS;
+        assert_eq!(
+            &steps[steps.len() - ACTION_KEYWORDS.len()..],
+            ACTION_KEYWORDS
+        );
+        assert_eq!(steps[0], "send");
+        let mut sorted = steps.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), steps.len(), "no word twice");
     }
 }
