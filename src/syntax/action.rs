@@ -28,7 +28,9 @@ use crate::source::Span;
 /// (after the other steps', `syntax::ast::STEP_KEYWORDS`).
 pub const ACTION_KEYWORDS: &[&str] = &["set", "unset"];
 
-/// How an action refers to names: as written, or resolved.
+/// How an action refers to names: as written, or resolved. A phase is a
+/// marker type (its bounds let `Action<P>` derive what the tree and the
+/// model derive); its associated types are the roles names play.
 pub trait Phase: Clone + Debug + PartialEq {
     /// An attribute a step writes.
     type Attr: Clone + Debug + PartialEq;
@@ -79,6 +81,7 @@ pub trait MapRefs<P: Phase, Q: Phase> {
 
 /// The names of a phase's references, as the text of node ids.
 pub trait Names<P: Phase> {
+    /// The attribute's name as declared.
     fn attr(&self, attr: &P::Attr) -> &str;
 }
 
