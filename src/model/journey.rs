@@ -107,10 +107,11 @@ impl Phase for Resolved {
 /// journey graph one node with one `Next` edge. One definition with the
 /// syntax tree's (`syntax::action`), here with its names resolved. The
 /// graph carries it as written (`graph::NodeKind::Action`) instead of
-/// mirroring it, so a new step kind of this shape is a variant there, its
-/// conversion to the plan (`plan::node`) and what the runtime does with
-/// it; the model, the resolver, the graph and the analyses to which it
-/// means nothing need no edit.
+/// mirroring it, so a new step kind of this shape is a variant there
+/// (with its syntax), its conversion to the plan (`plan::node`), what the
+/// runtime does with it and how it is printed (`fmt`); the model, the
+/// resolver, the graph and the analyses to which it means nothing need no
+/// edit.
 pub type Action = crate::syntax::action::Action<Resolved>;
 
 impl Names<Resolved> for Program {
