@@ -150,9 +150,11 @@ fn check(plan: &Plan, seed: u64) {
                     entered.take().expect("exited without entry");
                 }
                 What::Replaced { .. } => panic!("{who}: no replacement was asked for"),
-                What::Set { attribute, .. } => {
-                    assert!(entered.is_some(), "{who}: set outside a journey");
-                    assert!(plan.profile.contains_key(attribute), "{who}: {attribute}");
+                What::Action(acted) => {
+                    assert!(entered.is_some(), "{who}: an action outside a journey");
+                    if let Some(attribute) = acted.written() {
+                        assert!(plan.profile.contains_key(attribute), "{who}: {attribute}");
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::action_step::Acted;
 use crate::plan::time;
 
 /// Counts of trigger firings that did not let a person enter (firings
@@ -66,14 +67,10 @@ pub enum What {
     /// survives), or move on by the rules of `docs/plan-format.md`
     /// ("Replacing a plan"), as the next entries show.
     Replaced { node: String, stays: bool },
-    /// A `set` step wrote the profile attribute `attribute`: `value` as the
-    /// language writes it (`"pro"`, `3`, `2026-01-01`, `["a", "b"]`, an
-    /// instant for `now`), or `null` when it cleared it (`unset`, or a
-    /// trigger field that is not set).
-    Set {
-        attribute: String,
-        value: Option<String>,
-    },
+    /// A step that does one thing and goes on did it (`set`, `unset`):
+    /// the entry is the action's own ([`Acted`]), with its `kind`.
+    #[serde(untagged)]
+    Action(Acted),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::compile::{CExpr, CKind, CSet, CTrigger, CWaitOn, Compiled, Tgt, Val};
-use super::eval::{eval, next_expiry, operand, Ctx};
+use super::action_step::Acted;
+use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::eval::{eval, next_expiry, Ctx};
 use super::state::{Budget, CampaignState, Journey, Pending, PersonState, Sent};
 use super::{Effects, Entry, ExitReason, SkipReason, What};
 use super::{MAX_ENTRIES, MAX_INSTANT, MAX_STEPS};
@@ -488,9 +489,9 @@ impl Run<'_> {
                 }
                 CKind::Jump => tgt = node.next,
                 // A replacement's walk writes nothing.
-                CKind::Set(..) if walking => tgt = node.next,
-                CKind::Set(a, value) => {
-                    self.write(t, *a, value.as_ref());
+                CKind::Action(_) if walking => tgt = node.next,
+                CKind::Action(action) => {
+                    action.apply(self, t);
                     tgt = node.next;
                 }
                 CKind::Exit => {
@@ -511,19 +512,11 @@ impl Run<'_> {
         }
     }
 
-    /// A `set` (`value`) or `unset` step: writes the profile at `t`,
-    /// reports it, and checks an `enters` trigger (a journey in progress
-    /// refuses the entry, but the segment's state is kept).
-    fn write(&mut self, t: i64, a: usize, value: Option<&CSet>) {
-        let v = match value {
-            None => None,
-            Some(CSet::Now) => Some(Val::Time(t)),
-            Some(CSet::Value(o)) => {
-                let cx = self.ctx(t, &[]);
-                operand(o, &cx).cloned()
-            }
-        };
-        self.p.attrs[a] = v.clone();
+    /// An action writes `v` to the profile attribute `a` at `t` and
+    /// reports `entry`; then an `enters` trigger is checked (a journey in
+    /// progress refuses the entry, but the segment's state is kept).
+    pub(super) fn write(&mut self, t: i64, a: usize, v: Option<Val>, entry: Acted) {
+        self.p.attrs[a] = v;
         if self.c.tz_attr == Some(a) {
             self.update_tz();
         }
@@ -532,13 +525,7 @@ impl Run<'_> {
         {
             self.k.schedule = self.next_firing(t);
         }
-        self.push(
-            t,
-            What::Set {
-                attribute: self.c.attrs[a].0.clone(),
-                value: v.as_ref().map(Val::text),
-            },
-        );
+        self.push(t, What::Action(entry));
         self.check_segment(t);
     }
 

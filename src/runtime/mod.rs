@@ -38,6 +38,7 @@
 //! on a tie, and give it to [`Runtime::handle`] or [`Runtime::fire`].
 
 mod action;
+mod action_step;
 mod compile;
 mod eval;
 mod input;
@@ -49,6 +50,7 @@ mod state;
 mod tests;
 
 pub use action::{Entry, ExitReason, Refused, SkipReason, What};
+pub use action_step::{Acted, CAction, CSet};
 pub(crate) use compile::date_instant;
 pub use compile::{CExpr, CKind, CTrigger, Compiled, Ty, Val};
 pub use eval::{eval, next_expiry, Ctx, Occurrence};

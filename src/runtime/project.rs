@@ -187,9 +187,10 @@ impl Project {
         actions
             .iter()
             .filter_map(|a| match &a.what {
-                super::What::Set { attribute, .. } => {
+                super::What::Action(acted) => {
+                    let attribute = acted.written()?;
                     let v = state.states[i].person.attrs[c.attr_index[attribute]].clone();
-                    Some((a.at, attribute.clone(), v))
+                    Some((a.at, attribute.to_string(), v))
                 }
                 _ => None,
             })

@@ -249,7 +249,7 @@ impl Summary {
                     ended += 1;
                     j.completed += 1;
                 }
-                What::Replaced { .. } | What::Set { .. } => {}
+                What::Replaced { .. } | What::Action(_) => {}
             }
         }
         let started = t

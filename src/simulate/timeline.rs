@@ -82,14 +82,7 @@ impl Entry {
             What::Replaced { node, stays: false } => {
                 format!("{at} replaced at {node}: moves on")
             }
-            What::Set {
-                attribute,
-                value: Some(v),
-            } => format!("{at} set {attribute} = {v}"),
-            What::Set {
-                attribute,
-                value: None,
-            } => format!("{at} unset {attribute}"),
+            What::Action(a) => format!("{at} {}", a.human()),
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::plan::{
     self, parse_time_of_day, time, DidWindow, EdgeLabel, Expr, NodeKind, Operand, Plan, VarValue,
 };
 
+use super::action_step::CAction;
 use super::PlanError;
 
 mod types;
@@ -17,7 +18,8 @@ mod types;
 use types::ty;
 pub use types::*;
 
-struct Builder<'a> {
+/// A plan being compiled: what compiling a node asks (names to indices).
+pub(super) struct Builder<'a> {
     plan: &'a Plan,
     c: Compiled,
     /// The plan's segments, compiled (each after those it refers to).
@@ -247,7 +249,7 @@ impl Builder<'_> {
             .ok_or_else(|| err(format!("event {event:?} has no field {field:?}")))
     }
 
-    fn attr(&self, name: &str) -> Result<usize, PlanError> {
+    pub(super) fn attr(&self, name: &str) -> Result<usize, PlanError> {
         self.c
             .attr_index
             .get(name)
@@ -255,9 +257,14 @@ impl Builder<'_> {
             .ok_or_else(|| err(format!("attribute {name:?} is not in the profile")))
     }
 
+    /// The type of attribute `a`.
+    pub(super) fn attr_ty(&self, a: usize) -> Ty {
+        self.c.attrs[a].1
+    }
+
     /// An operand written to a value of type `ty` (a date literal is a day
     /// for a `date`, an instant for a `time`).
-    fn set_operand(&self, ty: Ty, o: &Operand) -> Result<COperand, PlanError> {
+    pub(super) fn set_operand(&self, ty: Ty, o: &Operand) -> Result<COperand, PlanError> {
         match (ty, o) {
             (Ty::Date, Operand::Date { date }) => Ok(COperand::Const(Val::Date(
                 date_instant(date)?.div_euclid(86_400),
@@ -502,37 +509,11 @@ impl Builder<'_> {
                 }
                 NodeKind::Exit => CKind::Exit,
                 NodeKind::End => CKind::End,
-                NodeKind::Set { attribute, value } => {
+                // Every other kind is an action (`CAction::compile` matches
+                // every kind, and refuses those compiled above).
+                action => {
                     next = find("next")?;
-                    let a = self.attr(attribute)?;
-                    let ty = self.c.attrs[a].1;
-                    let set = match value {
-                        plan::SetTo::Now => CSet::Now,
-                        plan::SetTo::Value { operand } => {
-                            CSet::Value(self.set_operand(ty, operand)?)
-                        }
-                        plan::SetTo::List { items } => {
-                            let elem = match ty {
-                                Ty::List(e) => *e,
-                                _ => return Err(err(format!("{attribute:?} is not a list"))),
-                            };
-                            let vals = items
-                                .iter()
-                                .map(|o| match self.set_operand(elem, o)? {
-                                    COperand::Const(v) => Ok(v),
-                                    _ => Err(err(
-                                        "a list written by `set` holds constants".to_string()
-                                    )),
-                                })
-                                .collect::<Result<_, _>>()?;
-                            CSet::Value(COperand::Const(Val::List(vals)))
-                        }
-                    };
-                    CKind::Set(a, Some(set))
-                }
-                NodeKind::Unset { attribute } => {
-                    next = find("next")?;
-                    CKind::Set(self.attr(attribute)?, None)
+                    CKind::Action(CAction::compile(action, self)?)
                 }
             };
             nodes.push(CNode {

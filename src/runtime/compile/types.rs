@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::super::action_step::CAction;
 use crate::plan::{self, time, BasicType, CmpOp, ValueType};
 
 /// A runtime value.
@@ -168,17 +169,9 @@ pub enum CKind {
     Jump,
     Exit,
     End,
-    /// `set` (`Some`) or `unset` (`None`) the profile attribute.
-    Set(usize, Option<CSet>),
-}
-
-/// What a `set` writes.
-#[derive(Clone, Debug)]
-pub enum CSet {
-    /// A constant or a trigger field (an unset field unsets).
-    Value(COperand),
-    /// The instant of the step.
-    Now,
+    /// A step that does one thing and goes on (`set`, `unset`): what it
+    /// does is its own ([`CAction`]).
+    Action(CAction),
 }
 
 /// What a wait waits for, its `where`, and where flow goes when it happens.
