@@ -143,6 +143,8 @@ fn simulate_reports_are_valid() {
         ("black_friday", "black_friday"),
         ("post_purchase", "post_purchase"),
         ("vip_welcome", "vip_welcome"),
+        // `set` steps: the entries of actions (untagged in `What`).
+        ("sunset", "sunset"),
     ];
     for (campaign, file) in scenarios {
         let scenario = format!("campaigns/{file}.scenario.yaml");
@@ -164,6 +166,9 @@ fn simulate_reports_are_valid() {
         assert_valid(Schema::Simulate, SIMULATE_FORMAT_VERSION, &out, campaign);
         let v: Value = serde_json::from_str(&out).unwrap();
         assert!(v["people"][0]["timeline"].is_array(), "{campaign}: {out}");
+        if campaign == "sunset" {
+            assert!(out.contains("\"kind\": \"set\""), "{out}");
+        }
     }
     let o = omnis(
         &[

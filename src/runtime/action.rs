@@ -1,6 +1,8 @@
 //! What the runtime does for a person: the actions it returns (the
 //! entries of a simulated timeline), and the reasons in them.
 
+use schemars::gen::SchemaGenerator;
+use schemars::schema::Schema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,7 @@ pub struct Entry {
     #[schemars(with = "String")]
     pub at: i64,
     #[serde(flatten)]
+    #[schemars(with = "WhatSchema")]
     pub what: What,
 }
 
@@ -69,8 +72,37 @@ pub enum What {
     Replaced { node: String, stays: bool },
     /// A step that does one thing and goes on did it (`set`, `unset`):
     /// the entry is the action's own ([`Acted`]), with its `kind`.
+    /// (schemars 0.8 does not read `untagged` on a variant: [`WhatSchema`]
+    /// writes this variant's schema.)
     #[serde(untagged)]
+    #[schemars(skip)]
     Action(Acted),
+}
+
+/// The schema of a [`What`] as it is written: the derived schema of the
+/// other variants, then each of [`Acted`]'s (the `Action` variant is
+/// untagged, so an action's entry is one of [`Acted`]'s objects, with its
+/// own `kind`). A new action shows in it without an edit here.
+struct WhatSchema;
+
+impl JsonSchema for WhatSchema {
+    fn schema_name() -> String {
+        What::schema_name()
+    }
+
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        let mut what = What::json_schema(gen).into_object();
+        let acted = Acted::json_schema(gen).into_object();
+        let actions = match acted.subschemas.as_ref().and_then(|s| s.one_of.clone()) {
+            Some(variants) => variants,
+            None => vec![Schema::Object(acted)],
+        };
+        what.subschemas()
+            .one_of
+            .get_or_insert_with(Vec::new)
+            .extend(actions);
+        Schema::Object(what)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
