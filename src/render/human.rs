@@ -1,4 +1,6 @@
 //! `--format human`: miette's graphical reports, then a summary line.
+//! Without colours they are drawn directly ([`draw`]: the same bytes for
+//! about half the work), with miette for what that does not cover.
 //!
 //! Each diagnostic is wrapped in [`Report`], a `miette::Diagnostic` whose
 //! source is an [`Excerpt`]: only the lines around the primary span and the
