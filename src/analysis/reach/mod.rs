@@ -249,7 +249,7 @@ fn analyze_classes<'a>(
     let mut shadowed: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     for u in g.node_indices() {
         let awaited: Vec<(&WaitOn, Option<&Cond>)> = match &g[u].kind {
-            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_ref())],
+            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_deref())],
             NodeKind::WaitAny { arms, .. } => {
                 arms.iter().map(|(on, f, _)| (on, f.as_ref())).collect()
             }
