@@ -767,6 +767,7 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
         .iter()
         .map(|c| names.iter().position(|m| m == c).unwrap())
         .collect();
+    let meetings = omnis::project::Meetings::new(&a.program, &a.journeys);
     let ctx = Ctx {
         camps: (0..n)
             .map(|i| Camped {
@@ -782,9 +783,7 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
             .iter()
             .map(|&y| {
                 ids.iter()
-                    .map(|&x| {
-                        x != y && omnis::project::guarded(&a.program, a.program.campaign(y), x)
-                    })
+                    .map(|&x| x != y && meetings.guarded(y, x))
                     .collect()
             })
             .collect(),
