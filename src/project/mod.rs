@@ -22,7 +22,10 @@
 //!
 //! Nothing pairs campaigns blindly: campaigns are grouped first (by how
 //! they start, or by the content classes they send), and only the members
-//! of a group are paired, so the work follows the groups' sizes.
+//! of a group are paired, so the work follows the groups' sizes. Each
+//! campaign's conditions are put in normal form once ([`Meetings`]), and
+//! a group is split further by the attributes its audiences pin to
+//! constants ([`Candidates`]): campaigns pinned apart are never paired.
 
 pub mod meet;
 pub mod sends;
