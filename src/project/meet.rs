@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::analysis::sat::{Atom, CVal, Conj, Logic, NumKind, Role, Term};
+use crate::analysis::sat::{Atom, CVal, Conj, Leaf, Lit, Logic, NumKind, Role, Term};
 use crate::graph::Journey;
 use crate::model::{AttrId, Campaign, CampaignId, CmpOp, Cond, Program, Trigger, Type};
 
@@ -41,10 +41,10 @@ struct Form {
     start: Start,
     /// The DNF of its audience with the trigger's fields left out (two
     /// occurrences' fields are not compared); `None` without an audience.
-    apart: Option<Vec<Conj>>,
+    apart: Option<Dnf>,
     /// The DNF of its audience and trigger filter (one occurrence);
     /// `None` with neither.
-    together: Option<Vec<Conj>>,
+    together: Option<Dnf>,
     /// It has a trigger filter.
     filtered: bool,
     /// Its audience or filter reads a field of the trigger.
@@ -54,7 +54,7 @@ struct Form {
     guards: Vec<CampaignId>,
     /// The attributes pinned in every disjunct of both forms, by id, each
     /// with the values it may take there (interned, sorted).
-    pins: Vec<(AttrId, Vec<u32>)>,
+    pins: Pins,
 }
 
 impl<'a> Meetings<'a> {
@@ -105,7 +105,7 @@ impl<'a> Meetings<'a> {
             if keeps_out(a, b) || keeps_out(b, a) {
                 return None;
             }
-            if self.meet(fa.together.as_deref(), fb.together.as_deref()) {
+            if self.meet(fa.together.as_ref(), fb.together.as_ref()) {
                 return Some(Meeting::Together);
             }
             // Nothing about the occurrence: two of them compare the same.
@@ -117,7 +117,7 @@ impl<'a> Meetings<'a> {
         if self.guarded(a, b) || self.guarded(b, a) {
             return None;
         }
-        self.meet(fa.apart.as_deref(), fb.apart.as_deref())
+        self.meet(fa.apart.as_ref(), fb.apart.as_ref())
             .then_some(Meeting::Overlap)
     }
 
@@ -134,16 +134,23 @@ impl<'a> Meetings<'a> {
     }
 
     /// Whether two normal forms can hold together (no conditions: yes).
-    fn meet(&self, a: Option<&[Conj]>, b: Option<&[Conj]>) -> bool {
+    fn meet(&self, a: Option<&Dnf>, b: Option<&Dnf>) -> bool {
         let (Some(da), Some(db)) = (a, b) else {
             return true;
+        };
+        // The solver reads only the literals of a leaf.
+        let leaf = |&lit: &Lit| Leaf {
+            lit,
+            loc: Default::default(),
+            holds: lit.positive(),
+            via: None,
+            role: Role::Audience,
         };
         let mut both = Vec::new();
         da.iter().any(|x| {
             db.iter().any(|y| {
                 both.clear();
-                both.extend_from_slice(x);
-                both.extend_from_slice(y);
+                both.extend(x.iter().chain(y.iter()).map(leaf));
                 self.logic.check(&[], &both, &|_| true).is_ok()
             })
         })
@@ -175,7 +182,7 @@ impl<'a> Meetings<'a> {
     }
 
     /// The pins of `id`: attributes with the values they may take.
-    fn pins(&self, id: CampaignId) -> &[(AttrId, Vec<u32>)] {
+    fn pins(&self, id: CampaignId) -> &Pins {
         &self.forms[id.index()].pins
     }
 }
@@ -217,9 +224,9 @@ fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> For
     let audience = c.audience.as_ref().map(|a| dnf(logic, &[a]));
     let parts: Vec<&Cond> = c.audience.iter().chain(filter).collect();
     let together = (!parts.is_empty()).then(|| dnf(logic, &parts));
-    let of_trigger = |logic: &Logic, l: &crate::analysis::sat::Leaf| {
+    let of_trigger = |logic: &Logic, l: Lit| {
         matches!(
-            logic.atom(l.lit.atom()),
+            logic.atom(l.atom()),
             Atom::Cmp {
                 term: Term::Trigger(..),
                 ..
@@ -233,7 +240,7 @@ fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> For
         .iter()
         .flatten()
         .flatten()
-        .any(|l| of_trigger(logic, l));
+        .any(|l| of_trigger(logic, l.lit));
     // The guards: `not in campaign X` in every disjunct.
     let mut guards: Vec<CampaignId> = Vec::new();
     if let Some(dnf) = audience.as_ref().filter(|d| !d.is_empty()) {
@@ -258,15 +265,25 @@ fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> For
     }
     // Apart, trigger fields are two different occurrences' fields: only
     // what is about the person is compared.
-    let apart = audience.map(|d| {
-        d.into_iter()
-            .map(|conj| conj.into_iter().filter(|l| !of_trigger(logic, l)).collect())
-            .collect::<Vec<Conj>>()
+    let apart: Option<Dnf> = audience.map(|d| {
+        d.iter()
+            .map(|conj| {
+                conj.iter()
+                    .map(|l| l.lit)
+                    .filter(|&l| !of_trigger(logic, l))
+                    .collect()
+            })
+            .collect()
+    });
+    let together: Option<Dnf> = together.map(|d| {
+        d.iter()
+            .map(|conj| conj.iter().map(|l| l.lit).collect())
+            .collect()
     });
     let pins = match (&apart, &together) {
         (Some(a), Some(t)) => {
             let (pa, pt) = (pinned(logic, values, a), pinned(logic, values, t));
-            merge_pins(pa, pt)
+            merge_pins(pa, &pt)
         }
         _ => Vec::new(),
     };
@@ -281,37 +298,34 @@ fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> For
     }
 }
 
+/// A condition in disjunctive normal form, as the literals of each
+/// disjunct (all the solver reads: no places, to keep it small).
+type Dnf = Vec<Box<[Lit]>>;
+
+/// Attributes with the values they may take (interned, sorted), sorted
+/// by attribute.
+type Pins = Vec<(AttrId, Vec<u32>)>;
+
 /// The attributes pinned in every disjunct of `dnf`, each with the union
-/// of the values it may take there (sorted ids). None for a DNF with no
-/// disjunct (it meets nothing, but nothing is claimed of it).
-fn pinned(logic: &Logic, values: &mut HashMap<CVal, u32>, dnf: &[Conj]) -> Vec<(AttrId, Vec<u32>)> {
-    let mut acc: Option<Vec<(AttrId, Vec<u32>)>> = None;
+/// of the values it may take there. None for a DNF with no disjunct (it
+/// meets nothing, but nothing is claimed of it).
+fn pinned(logic: &Logic, values: &mut HashMap<CVal, u32>, dnf: &Dnf) -> Pins {
+    let mut acc: Option<Pins> = None;
     for conj in dnf {
         let here = conj_pins(logic, values, conj);
-        acc = Some(match acc {
-            None => here,
-            Some(prev) => prev
-                .into_iter()
-                .filter_map(|(attr, mut vals)| {
-                    let (_, more) = here.iter().find(|(a, _)| *a == attr)?;
-                    vals.extend_from_slice(more);
-                    vals.sort_unstable();
-                    vals.dedup();
-                    Some((attr, vals))
-                })
-                .collect(),
-        });
-        if acc.as_ref().is_some_and(|a| a.is_empty()) {
+        let acc = acc.get_or_insert_with(|| here.clone());
+        *acc = merge_pins(std::mem::take(acc), &here);
+        if acc.is_empty() {
             break;
         }
     }
     acc.unwrap_or_default()
 }
 
-/// The pins of one form that hold in the other too: sorted by attribute,
-/// the union of both value sets.
-fn merge_pins(a: Vec<(AttrId, Vec<u32>)>, b: Vec<(AttrId, Vec<u32>)>) -> Vec<(AttrId, Vec<u32>)> {
-    let mut out: Vec<(AttrId, Vec<u32>)> = a
+/// The attributes pinned in both `a` and `b`: sorted by attribute, each
+/// with the union of both value sets.
+fn merge_pins(a: Pins, b: &Pins) -> Pins {
+    let mut out: Pins = a
         .into_iter()
         .filter_map(|(attr, mut vals)| {
             let (_, more) = b.iter().find(|(x, _)| *x == attr)?;
@@ -328,16 +342,12 @@ fn merge_pins(a: Vec<(AttrId, Vec<u32>)>, b: Vec<(AttrId, Vec<u32>)>) -> Vec<(At
 /// The attributes one disjunct pins: a positive `==` (or a negated `!=`)
 /// or `in` on an attribute whose literals in the disjunct the solver
 /// decides exactly ([`exact`]), with the values of the first such.
-fn conj_pins(
-    logic: &Logic,
-    values: &mut HashMap<CVal, u32>,
-    conj: &Conj,
-) -> Vec<(AttrId, Vec<u32>)> {
+fn conj_pins(logic: &Logic, values: &mut HashMap<CVal, u32>, conj: &[Lit]) -> Pins {
     let program = logic.program;
-    let mut out: Vec<(AttrId, Vec<u32>)> = Vec::new();
+    let mut out: Pins = Vec::new();
     let mut spoilt: Vec<AttrId> = Vec::new();
-    for l in conj {
-        let atom = logic.atom(l.lit.atom());
+    for &l in conj {
+        let atom = logic.atom(l.atom());
         let Some(Term::Attr(attr)) = atom.term() else {
             continue;
         };
@@ -351,14 +361,14 @@ fn conj_pins(
         }
         let vals: Option<&[CVal]> = match atom {
             Atom::Cmp { op, val, .. } => {
-                let eq = if l.lit.positive() {
+                let eq = if l.positive() {
                     *op == CmpOp::Eq
                 } else {
                     *op == CmpOp::Ne
                 };
                 eq.then_some(std::slice::from_ref(val))
             }
-            Atom::In { vals, .. } if l.lit.positive() => Some(vals),
+            Atom::In { vals, .. } if l.positive() => Some(vals),
             _ => None,
         };
         if let Some(vals) = vals {
