@@ -22,6 +22,7 @@ use crate::source::{FileId, Span};
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{self, ExprKind, Ident, ItemKind, Literal, Operand};
 
+mod action;
 mod campaign;
 mod checks;
 mod cond;
@@ -30,7 +31,6 @@ mod index;
 mod items;
 mod journey;
 mod plan_names;
-mod set;
 mod types;
 
 use types::{LitType, OpType};

@@ -1,9 +1,11 @@
 //! A journey in the model: blocks of steps, each step's kind with its
 //! names resolved to ids (built by `crate::resolve::journey`). A new step
-//! kind is a variant here: of [`Action`] when it does one thing and goes
-//! on, which the journey graph then carries as written.
+//! kind is a variant here, or, when it does one thing and goes on, of
+//! `syntax::action::Action`, whose model form is [`Action`] and which the
+//! journey graph then carries as written.
 
 use super::{Allows, AttrId, Cond, Const, EventId, Loc, MessageId, Program, Weekday};
+use crate::syntax::action::{Names, Phase};
 
 /// A sequence of steps.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,39 +93,30 @@ pub enum StepKind {
     Action(Action),
 }
 
-/// A step that does one thing and goes on: no block inside, and in the
-/// journey graph one node with one `Next` edge. The graph carries it as
-/// written (`graph::NodeKind::Action`) instead of mirroring it, so a new
-/// step kind of this shape is a variant here, its conversion to the plan
-/// (`plan::node`) and what the runtime does with it; the graph and the
-/// analyses to which it means nothing need no edit.
+/// The model's phase of an action (`syntax::action`): names resolved to
+/// ids, values checked against the attribute's type.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// `set ATTR = VALUE` (`value` set) or `unset ATTR` (`None`).
-    Set {
-        attr: AttrId,
-        value: Option<SetValue>,
-    },
+pub struct Resolved;
+
+impl Phase for Resolved {
+    type Attr = AttrId;
+    type Value = SetValue;
 }
 
-impl Action {
-    /// The word that starts the step, for messages: `set`, `unset`.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            Action::Set { value: Some(_), .. } => "set",
-            Action::Set { value: None, .. } => "unset",
-        }
-    }
+/// A step that does one thing and goes on: no block inside, and in the
+/// journey graph one node with one `Next` edge. One definition with the
+/// syntax tree's (`syntax::action`), here with its names resolved. The
+/// graph carries it as written (`graph::NodeKind::Action`) instead of
+/// mirroring it, so a new step kind of this shape is a variant there
+/// (with its syntax), its conversion to the plan (`plan::node`), what the
+/// runtime does with it and how it is printed (`fmt`); the model, the
+/// resolver, the graph and the analyses to which it means nothing need no
+/// edit.
+pub type Action = crate::syntax::action::Action<Resolved>;
 
-    /// What the step is, as the part of its node id (`graph::lower`):
-    /// `set-ATTR`, `unset-ATTR`. Part of the plan's contract: editing a
-    /// step's parameters keeps its id.
-    pub fn key(&self, program: &Program) -> String {
-        match self {
-            Action::Set { attr, .. } => {
-                format!("{}-{}", self.keyword(), program.attr(*attr).name)
-            }
-        }
+impl Names<Resolved> for Program {
+    fn attr(&self, attr: &AttrId) -> &str {
+        &self.attr(*attr).name
     }
 }
 

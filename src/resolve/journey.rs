@@ -219,8 +219,9 @@ impl Resolver<'_> {
                 target: t.name.clone(),
             },
             ast::StepKind::Exit => StepKind::Exit,
-            ast::StepKind::Set { attr, value } => self.set_step(attr, Some(value), ctx)?,
-            ast::StepKind::Unset(attr) => self.set_step(attr, None, ctx)?,
+            ast::StepKind::Action(a) => {
+                StepKind::Action(a.map_refs(&mut action::ActionRefs { r: self, ctx })?)
+            }
         };
         let spans = StepSpan {
             written: Span::new(s.head.start as usize, s.span.end as usize),

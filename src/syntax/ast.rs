@@ -427,7 +427,8 @@ pub struct StepParts {
     pub else_kw: Option<Span>,
 }
 
-pub use super::step::{SetValue, StepKind, STEP_KEYWORDS};
+pub use super::action::{Action, Parsed, SetValue};
+pub use super::step::{StepKind, STEP_KEYWORDS};
 
 impl Block {
     /// Calls `f` on every step of the block, depth first, in source order.

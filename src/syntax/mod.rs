@@ -4,13 +4,16 @@
 //!   whitespace that is not [`is_space`]).
 //! - [`parser`]: the entry point, [`parse_file`], and resuming after errors.
 //! - [`lower`], [`step`] and [`values`]: pest pairs to AST nodes, literals
-//!   checked; [`step`] holds a step's tree and its lowering.
+//!   checked; [`step`] holds a step's tree and its lowering, [`action`]
+//!   the steps that do one thing and go on, one definition for the tree
+//!   and the model.
 //! - [`recover`]: a declaration that does not parse: the diagnostic (the
 //!   bracket never closed, hints for common mistakes) and what could be
 //!   read of it.
 //! - [`stream`]: a large campaign read piece by piece, so that pest's
 //!   tokens are held for some lines at a time.
 
+pub mod action;
 pub mod ast;
 mod lower;
 pub mod parser;

@@ -1,11 +1,13 @@
 //! Steps: their syntax tree ([`StepKind`], re-exported by [`super::ast`]
 //! with the words that start them) and their lowering from pest pairs
 //! ([`Lowerer::step`]). A new step kind is written here and in the grammar
-//! (`grammar/omnis.pest`, its rule in `step`).
+//! (`grammar/omnis.pest`, its rule in `step`), or, when it does one thing
+//! and goes on, in [`super::action`] (its rule in `action`).
 
+use super::action::{Action, Parsed, ACTION_KEYWORDS};
 use super::ast::{
-    AnyArm, Block, Duration, Expr, Ident, Number, Operand, SplitArm, Step, StepParts, TimeOfDay,
-    WaitOn, Weekday,
+    AnyArm, Block, Duration, Expr, Ident, Number, SplitArm, Step, StepParts, TimeOfDay, WaitOn,
+    Weekday,
 };
 use super::lower::{after_keyword, exact, Lowerer, P};
 use super::parser::Rule;
@@ -14,10 +16,31 @@ use crate::source::Span;
 /// The words a step starts with, one list for every step kind's syntax:
 /// where the streaming parser may end a piece of steps
 /// (`syntax::stream`), and what a syntax error says a step is and
-/// suggests for a misspelt one (`syntax::recover::hints`).
-pub const STEP_KEYWORDS: &[&str] = &[
-    "send", "wait", "if", "split", "repeat", "step", "goto", "exit", "set", "unset",
+/// suggests for a misspelt one (`syntax::recover::hints`), the language
+/// server's completion. The actions' words come last, from
+/// [`ACTION_KEYWORDS`].
+pub const STEP_KEYWORDS: &[&str] =
+    &concat::<{ BLOCK_KEYWORDS.len() + ACTION_KEYWORDS.len() }>(BLOCK_KEYWORDS, ACTION_KEYWORDS);
+
+/// The words that start the steps that are not actions.
+const BLOCK_KEYWORDS: &[&str] = &[
+    "send", "wait", "if", "split", "repeat", "step", "goto", "exit",
 ];
+
+/// `a` then `b`, as an array of `N` words (`N` their lengths' sum).
+const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
@@ -62,24 +85,9 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
-    /// `set ATTR = VALUE`
-    Set {
-        attr: Ident,
-        value: SetValue,
-    },
-    /// `unset ATTR`
-    Unset(Ident),
-}
-
-/// What a `set` writes.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SetValue {
-    /// A literal or a trigger field.
-    Operand(Operand),
-    /// `["a", "b"]`, with its span.
-    List(Vec<Operand>, Span),
-    /// `now`.
-    Now(Span),
+    /// A step that does one thing and goes on (`set`, `unset`: see
+    /// [`super::action`]).
+    Action(Action<Parsed>),
 }
 
 impl StepKind {
@@ -104,8 +112,7 @@ impl StepKind {
             | StepKind::WaitUntil { .. }
             | StepKind::Goto(_)
             | StepKind::Exit
-            | StepKind::Set { .. }
-            | StepKind::Unset(_) => {}
+            | StepKind::Action(_) => {}
         }
     }
 }
@@ -137,7 +144,7 @@ impl Lowerer {
             }
             head = self.head(&p, base);
             parts = self.parts(&p, base);
-            let mut inner = p.into_inner();
+            let mut inner = p.clone().into_inner();
             kind = Some(match rule {
                 Rule::send => StepKind::Send(self.ident(inner.nth(1)?, base)),
                 Rule::wait => {
@@ -214,22 +221,7 @@ impl Lowerer {
                 }
                 Rule::goto => StepKind::Goto(self.ident(inner.nth(1)?, base)),
                 Rule::exit_step => StepKind::Exit,
-                Rule::set_step => {
-                    let attr = self.ident(inner.nth(1)?, base);
-                    let v = inner.next()?;
-                    let value = match v.as_rule() {
-                        Rule::set_now => SetValue::Now(self.span(&v, base)),
-                        Rule::set_list => {
-                            let span = self.span(&v, base);
-                            let items = v.into_inner().map(|o| self.operand(o, base)).collect();
-                            SetValue::List(items, span)
-                        }
-                        _ => SetValue::Operand(self.operand(v, base)),
-                    };
-                    StepKind::Set { attr, value }
-                }
-                Rule::unset_step => StepKind::Unset(self.ident(inner.nth(1)?, base)),
-                _ => return None,
+                _ => StepKind::Action(self.action(rule, p, base)?),
             });
         }
         Some(Step {

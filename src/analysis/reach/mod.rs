@@ -56,9 +56,7 @@ use crate::analysis::sat::{
 use crate::analysis::sets::Set;
 use crate::analysis::timing::edge_bounds;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::{
-    Action, CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn,
-};
+use crate::model::{CmpOp, Cond, CondKind, EventId, MessageId, Program, SetValue, Trigger, WaitOn};
 
 /// Why no execution takes an edge out of a reached node.
 #[derive(Clone, Debug, PartialEq)]
@@ -307,10 +305,13 @@ fn analyze_classes<'a>(
         }
     }
 
-    // What a `set` or `unset` makes known.
+    // What an action that writes (`set`, `unset`) makes known.
     let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
     for u in g.node_indices() {
-        let NodeKind::Action(Action::Set { attr, value }) = &g[u].kind else {
+        let Some((attr, value)) = (match &g[u].kind {
+            NodeKind::Action(a) => a.write(),
+            _ => None,
+        }) else {
             continue;
         };
         let term = Term::Attr(*attr);

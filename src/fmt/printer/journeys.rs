@@ -177,20 +177,25 @@ impl Printer<'_, '_> {
                 self.ident(i);
             }
             StepKind::Exit => self.kw("exit"),
-            StepKind::Set { attr, value } => {
-                self.kw_sp("set");
+            StepKind::Action(a) => self.action(a),
+        }
+    }
+
+    /// A step that does one thing and goes on.
+    fn action(&mut self, a: &Action<Parsed>) {
+        match a {
+            Action::Set { attr, value } => {
+                self.kw_sp(a.keyword());
                 self.ident(attr);
-                self.sp();
-                self.kw_sp("=");
-                match value {
-                    SetValue::Operand(o) => self.operand(o),
-                    SetValue::Now(_) => self.kw("now"),
-                    SetValue::List(items, _) => self.operand_list(items),
+                if let Some(value) = value {
+                    self.sp();
+                    self.kw_sp("=");
+                    match value {
+                        SetValue::Operand(o) => self.operand(o),
+                        SetValue::Now(_) => self.kw("now"),
+                        SetValue::List(items, _) => self.operand_list(items),
+                    }
                 }
-            }
-            StepKind::Unset(attr) => {
-                self.kw_sp("unset");
-                self.ident(attr);
             }
         }
     }

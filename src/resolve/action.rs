@@ -1,52 +1,58 @@
-//! `set ATTR = VALUE` and `unset ATTR` steps: the attribute, and a value
-//! of its type (a literal, a trigger field, `now` for a time, a list of
-//! literals for a list).
+//! The references of actions (`syntax::action`): the attribute a step
+//! writes (`set ATTR = VALUE`, `unset ATTR`), and a value of its type (a
+//! literal, a trigger field, `now` for a time, a list of literals for a
+//! list).
 
 use super::types::{compatible, describe_op, example_of, LitType, OpType};
 use super::*;
+use crate::syntax::action::{MapRefs, Parsed};
 
-impl Resolver<'_> {
-    /// The `set` (`value` given) or `unset` step writing `attr`; `None`
-    /// after an error was reported.
-    pub(super) fn set_step(
-        &mut self,
-        attr: &Ident,
-        value: Option<&ast::SetValue>,
-        ctx: Ctx,
-    ) -> Option<StepKind> {
-        let file = ctx.file;
-        let a = match self.lookup_ref(Ns::Value, attr, file) {
-            Some(Decl::Attr(a)) => a,
+/// The resolver as the map of an action's references
+/// (`syntax::action::Action::map_refs`): each role of reference is
+/// resolved here once, for every action kind.
+pub(super) struct ActionRefs<'a, 'r> {
+    pub r: &'a mut Resolver<'r>,
+    pub ctx: Ctx,
+}
+
+impl MapRefs<Parsed, model::Resolved> for ActionRefs<'_, '_> {
+    /// The attribute `attr` written by the step `keyword`; `None` after an
+    /// error was reported.
+    fn written(&mut self, attr: &Ident, keyword: &str) -> Option<AttrId> {
+        let file = self.ctx.file;
+        match self.r.lookup_ref(Ns::Value, attr, file) {
+            Some(Decl::Attr(a)) => Some(a),
             Some(Decl::Segment(_)) => {
-                let verb = if value.is_some() { "set" } else { "unset" };
-                self.err(
-                    Code::TypeMismatch,
-                    file,
-                    attr.span,
-                    format!(
-                        "`{}` is a segment, which follows from the profile: only attributes can be {verb}",
-                        attr.name
-                    ),
-                )
-                .help = Some("set the attributes the segment reads".into());
-                return None;
+                self.r
+                    .err(
+                        Code::TypeMismatch,
+                        file,
+                        attr.span,
+                        format!(
+                            "`{}` is a segment, which follows from the profile: only attributes can be {keyword}",
+                            attr.name
+                        ),
+                    )
+                    .help = Some("set the attributes the segment reads".into());
+                None
             }
             _ => {
-                self.unknown(Ns::Value, attr, file);
-                return None;
+                self.r.unknown(Ns::Value, attr, file);
+                None
             }
-        };
-        let ty = self.program.attr(a).ty.clone();
-        let Some(value) = value else {
-            return Some(StepKind::Action(Action::Set {
-                attr: a,
-                value: None,
-            }));
-        };
-        let value = match value {
+        }
+    }
+
+    /// A value of the attribute's type: a literal, a trigger field, `now`
+    /// for a time, a list of literals for a list.
+    fn value(&mut self, (attr, a): (&Ident, &AttrId), value: &ast::SetValue) -> Option<SetValue> {
+        let (r, ctx) = (&mut *self.r, self.ctx);
+        let file = ctx.file;
+        let ty = r.program.attr(*a).ty.clone();
+        Some(match value {
             ast::SetValue::Now(span) => {
                 if ty != Type::Time {
-                    self.err(
+                    r.err(
                         Code::TypeMismatch,
                         file,
                         *span,
@@ -63,7 +69,7 @@ impl Resolver<'_> {
             }
             ast::SetValue::List(items, span) => {
                 let Type::List(elem) = &ty else {
-                    self.err(
+                    r.err(
                         Code::TypeMismatch,
                         file,
                         *span,
@@ -83,11 +89,11 @@ impl Resolver<'_> {
                 let mut out = Vec::new();
                 let mut ok = true;
                 for item in items {
-                    match self.set_operand(attr, elem, item, ctx) {
+                    match r.set_operand(attr, elem, item, ctx) {
                         Some(SetValue::Const(c)) => out.push(c),
                         Some(_) => {
                             ok = false;
-                            self.err(
+                            r.err(
                                 Code::TypeMismatch,
                                 file,
                                 item.span(),
@@ -104,14 +110,12 @@ impl Resolver<'_> {
                 }
                 SetValue::List(out)
             }
-            ast::SetValue::Operand(o) => self.set_operand(attr, &ty, o, ctx)?,
-        };
-        Some(StepKind::Action(Action::Set {
-            attr: a,
-            value: Some(value),
-        }))
+            ast::SetValue::Operand(o) => r.set_operand(attr, &ty, o, ctx)?,
+        })
     }
+}
 
+impl Resolver<'_> {
     /// A literal or trigger field written to `attr` (or an element of it)
     /// of type `ty`.
     fn set_operand(
