@@ -16,89 +16,16 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use omnis::driver::{analyze, Options};
 use omnis::{loader, resolve};
 
-const VOCAB: &str = include_str!("../campaigns/audience.omni");
-
-fn campaign(i: usize) -> String {
-    format!(
-        r#"import "audience.omni"
-
-// Campaign {i}: a cart recovery variant.
-message reminder_{i} {{
-  channel email
-  template "cart-reminder-{i}"
-  subject "{{{{ first_name | default: \"Hi\" }}}}, your cart is waiting ({i})"
-}}
-
-message coupon_{i} {{
-  channel email
-  template "cart-coupon"
-  vars {{ discount: {d}, campaign: {i} }}
-}}
-
-message sms_{i} {{
-  channel sms
-  template "cart-sms-{i}"
-}}
-
-campaign cart_recovery_{i} {{
-  description "Cart recovery variant {i}"
-  trigger cart_abandoned where cart_abandoned.value >= {v}
-  audience emailable and not recent_buyers and lifetime_value < {lv}
-  reentry after 30d
-  goal order_placed
-  exit when unsubscribed
-  limit 4 per 7d
-
-  journey {{
-    wait 1h
-    send reminder_{i}
-    wait 1d
-    wait for clicked reminder_{i} within 2d {{
-      send coupon_{i}
-    }} otherwise {{
-      if textable and country in ["LV", "LT", "EE"] {{
-        send sms_{i}
-      }} else if plan == "pro" {{
-        split {{
-          50% a {{ send coupon_{i} }}
-          50% holdout {{ }}
-        }}
-      }}
-    }}
-  }}
-}}
-"#,
-        d = 10 + i % 30,
-        v = 10 + i % 50,
-        lv = 100 + i,
-    )
+mod common {
+    pub mod corpus;
 }
-
-fn corpus(n: usize) -> (tempfile::TempDir, PathBuf, u64) {
-    corpus_of(n, campaign)
-}
-
-/// A project of the vocabulary and `n` files `file(i)`.
-fn corpus_of(n: usize, file: impl Fn(usize) -> String) -> (tempfile::TempDir, PathBuf, u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    std::fs::write(root.join("omnis.toml"), "").unwrap();
-    std::fs::write(root.join("audience.omni"), VOCAB).unwrap();
-    let mut bytes = VOCAB.len() as u64;
-    for i in 0..n {
-        let text = file(i);
-        bytes += text.len() as u64;
-        std::fs::write(root.join(format!("c{i:04}.omni")), text).unwrap();
-    }
-    (dir, root, bytes)
-}
+use common::corpus::{campaign, corpus, corpus_of};
 
 fn bench(c: &mut Criterion) {
     let (_dir, root, bytes) = corpus(2_000);

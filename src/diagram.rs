@@ -594,7 +594,9 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 name,
                 weight,
             } => {
-                let name = name.clone().unwrap_or_else(|| format!("arm {}", index + 1));
+                let name = name
+                    .as_deref()
+                    .map_or_else(|| format!("arm {}", index + 1), str::to_string);
                 (
                     Some(format!("{name} · {}", percent(*weight))),
                     EdgeStyle::Normal,

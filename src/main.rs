@@ -8,6 +8,35 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[cfg(not(feature = "system-alloc"))]
+extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Hands the pages the program frees back to the system at once. The
+/// stages run on different threads (parsing and resolving on one, lowering
+/// and the analyses on the worker pool), and mimalloc keeps freed pages
+/// resident for a second by default: the syntax trees and tables freed
+/// before the analyses of a 200,000-step campaign peak would still count
+/// (about 55 MB of its peak resident set; 40 MB at 20,000 steps). The
+/// option is mimalloc 3's `mi_option_purge_delay` (15), set only while it
+/// holds its default (1,000 ms): a `MIMALLOC_PURGE_DELAY` in the
+/// environment wins, and another numbering sets nothing.
+#[cfg(not(feature = "system-alloc"))]
+fn return_freed_memory() {
+    const PURGE_DELAY: std::ffi::c_int = 15;
+    // SAFETY: mimalloc's options may be read and set at any time, from
+    // any thread.
+    unsafe {
+        if mi_option_get(PURGE_DELAY) == 1000 {
+            mi_option_set(PURGE_DELAY, 0);
+        }
+    }
+}
+
 fn main() {
+    #[cfg(not(feature = "system-alloc"))]
+    return_freed_memory();
     std::process::exit(omnis::cli::run(std::env::args_os()));
 }

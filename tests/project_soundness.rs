@@ -39,6 +39,11 @@
 //!    together for a person and both send on one channel, the later one is
 //!    reported.
 //!
+//! The checks are near linear in a person's timeline: a skip is weighed
+//! against the sends of its limit's window only, repeats are looked for
+//! among sends of one content, and competing sends among sends on one
+//! channel by journeys entered at one instant.
+//!
 //! Environment: `OMNIS_PROJECT_SOUNDNESS_CASES` sets the number of cases
 //! (default 800: about 20 s in the debug profile on an idle core; set it to
 //! thousands to search longer),
@@ -384,6 +389,13 @@ struct Ctx<'a> {
 }
 
 fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
+    if let Some(w) = t.entries.windows(2).find(|w| w[1].at < w[0].at) {
+        return Err(format!(
+            "the timeline goes back in time: {} after {}",
+            time::format_instant(w[1].at),
+            time::format_instant(w[0].at)
+        ));
+    }
     // Our campaign index of each entry and trace entry.
     let camp_of: Vec<usize> = t
         .campaigns
@@ -391,11 +403,23 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
         .map(|n| cx.names.iter().position(|m| m == n).unwrap())
         .collect();
     let trace_camp: Vec<usize> = t.trace_campaigns.iter().map(|&c| cx.order[c]).collect();
+    // The trace entry of each send node: per campaign and message, the
+    // unclaimed ones traced by now (the trace by instant, taken in as the
+    // timeline goes), the latest claimed first.
+    let mut by_time: Vec<usize> = (0..t.trace.len()).collect();
+    by_time.sort_by_key(|&k| (t.trace[k].0, k));
+    let mut traced = by_time.into_iter().peekable();
+    let mut unclaimed: HashMap<(usize, &str), BTreeSet<usize>> = HashMap::new();
+    // The trace entry of the same campaign just before each one.
+    let mut last_of: HashMap<usize, usize> = HashMap::new();
+    let before: Vec<Option<usize>> = (0..t.trace.len())
+        .map(|k| last_of.insert(trace_camp[k], k))
+        .collect();
     let mut journeys: Vec<Journey> = Vec::new();
     let mut current: HashMap<usize, usize> = HashMap::new();
     let mut sends: Vec<Sent> = Vec::new();
-    // The trace entries claimed by a send or skip.
-    let mut claimed = vec![false; t.trace.len()];
+    // The sends that went out, per channel (indices into `sends`).
+    let mut made: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in t.entries.iter().enumerate() {
         let c = camp_of[i];
         match &e.what {
@@ -422,27 +446,24 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
                     return Err(format!("a send of `{message}` outside a journey"));
                 };
                 // The latest unclaimed trace entry of that send node.
-                let plan = cx.camps[c].plan;
-                let k = (0..t.trace.len()).rev().find(|&k| {
-                    let (at, n) = t.trace[k];
-                    !claimed[k]
-                        && trace_camp[k] == c
-                        && at <= e.at
-                        && matches!(&plan.nodes[n].kind, NodeKind::Send { message: m } if m == message)
-                });
+                while let Some(k) = traced.next_if(|&k| t.trace[k].0 <= e.at) {
+                    let (camp, n) = (trace_camp[k], t.trace[k].1);
+                    if let NodeKind::Send { message: m } = &cx.camps[camp].plan.nodes[n].kind {
+                        unclaimed.entry((camp, m.as_str())).or_default().insert(k);
+                    }
+                }
+                let k = unclaimed
+                    .get_mut(&(c, message.as_str()))
+                    .and_then(|ks| ks.pop_last());
                 let Some(k) = k else {
                     return Err(format!("no send node traced for `{message}`"));
                 };
-                claimed[k] = true;
                 // Held by quiet hours: the runner traces the send node when
                 // it arrives and again when it wakes at their end, with
                 // nothing of that journey in between.
                 let (at, node) = t.trace[k];
                 let delayed = at < e.at
-                    || (0..k)
-                        .rev()
-                        .find(|&i| trace_camp[i] == c)
-                        .is_some_and(|i| t.trace[i].1 == node && t.trace[i].0 < at);
+                    || before[k].is_some_and(|i| t.trace[i].1 == node && t.trace[i].0 < at);
                 sends.push(Sent {
                     index: i,
                     at: e.at,
@@ -451,31 +472,46 @@ fn check_timeline(cx: &Ctx, t: &Timeline) -> Result<(), String> {
                     channel,
                     delayed,
                 });
-                if let What::Skip {
-                    reason: SkipReason::ChannelLimit,
-                    ..
-                } = &e.what
-                {
-                    check_skip(cx, t, &journeys, &sends)?;
+                match &e.what {
+                    What::Skip {
+                        reason: SkipReason::ChannelLimit,
+                        ..
+                    } => check_skip(cx, &journeys, &sends, &made)?,
+                    What::Send { .. } => made
+                        .entry(channel.as_str())
+                        .or_default()
+                        .push(sends.len() - 1),
+                    _ => {}
                 }
             }
             _ => {}
         }
     }
-    check_repeats(cx, t, &journeys, &sends)?;
-    check_competing(cx, t, &journeys, &sends)
+    check_repeats(cx, &journeys, &sends, &made)?;
+    check_competing(cx, &journeys, &sends, &made)
 }
 
-/// Every two sends that went out (not the skips), the earlier first.
-fn pairs<'s, 't>(t: &Timeline, sends: &'s [Sent<'t>]) -> Vec<(&'s Sent<'t>, &'s Sent<'t>)> {
-    let made: Vec<&Sent> = sends
-        .iter()
-        .filter(|s| matches!(t.entries[s.index].what, What::Send { .. }))
-        .collect();
-    let mut out = Vec::new();
-    for (k, &s2) in made.iter().enumerate() {
-        out.extend(made[..k].iter().map(|&s1| (s1, s2)));
+/// Every two sends that went out (not the skips) on one channel, the
+/// earlier first, with `same` deciding which pairs are wanted: the sends
+/// are grouped by it first, so only sends that can pair are paired.
+fn pairs<'s, 't, K: std::hash::Hash + Eq>(
+    sends: &'s [Sent<'t>],
+    made: &HashMap<&str, Vec<usize>>,
+    key: impl Fn(&Sent<'t>) -> K,
+) -> Vec<(&'s Sent<'t>, &'s Sent<'t>)> {
+    let mut by: HashMap<K, Vec<usize>> = HashMap::new();
+    for &k in made.values().flatten() {
+        by.entry(key(&sends[k])).or_default().push(k);
     }
+    let mut out = Vec::new();
+    for group in by.values_mut() {
+        group.sort_unstable();
+        for (k, &s2) in group.iter().enumerate() {
+            out.extend(group[..k].iter().map(|&s1| (&sends[s1], &sends[s2])));
+        }
+    }
+    // In timeline order, as they happened.
+    out.sort_by_key(|(s1, s2)| (s2.index, s1.index));
     out
 }
 
@@ -483,11 +519,13 @@ fn pairs<'s, 't>(t: &Timeline, sends: &'s [Sent<'t>]) -> Vec<(&'s Sent<'t>, &'s 
 /// progress.
 fn check_repeats(
     cx: &Ctx,
-    t: &Timeline,
     journeys: &[Journey],
     sends: &[Sent],
+    made: &HashMap<&str, Vec<usize>>,
 ) -> Result<(), String> {
-    for (s1, s2) in pairs(t, sends) {
+    // Only sends of one content can repeat it.
+    let class = |s: &Sent| cx.camps[journeys[s.journey].campaign].classes[s.message].clone();
+    for (s1, s2) in pairs(sends, made, class) {
         let (j1, j2) = (&journeys[s1.journey], &journeys[s2.journey]);
         let class = &cx.camps[j2.campaign].classes[s2.message];
         if j1.campaign == j2.campaign || &cx.camps[j1.campaign].classes[s1.message] != class {
@@ -536,8 +574,15 @@ fn check_repeats(
 }
 
 /// Promise 2: the last of `sends`, a skip for a channel limit.
-fn check_skip(cx: &Ctx, t: &Timeline, journeys: &[Journey], sends: &[Sent]) -> Result<(), String> {
+/// `made`: the sends that went out before it, per channel.
+fn check_skip(
+    cx: &Ctx,
+    journeys: &[Journey],
+    sends: &[Sent],
+    made: &HashMap<&str, Vec<usize>>,
+) -> Result<(), String> {
     let skip = sends.last().unwrap();
+    let on_channel = made.get(skip.channel).map_or(&[][..], Vec::as_slice);
     bump(&STATS.skips, 1);
     let j = &journeys[skip.journey];
     let c = j.campaign;
@@ -547,13 +592,16 @@ fn check_skip(cx: &Ctx, t: &Timeline, journeys: &[Journey], sends: &[Sent]) -> R
     // brief's resolution); earlier sends held by them only make later
     // steps late, which the lint allows for.
     for limit in &plan.channels[skip.channel].limits {
-        let window: Vec<&Sent> = sends[..sends.len() - 1]
+        // The sends of the limit's window: the latest ones (the timeline
+        // goes forward in time), in order.
+        let within = on_channel
             .iter()
-            .filter(|s| {
-                s.channel == skip.channel
-                    && skip.at - s.at < limit.per as i64
-                    && matches!(t.entries[s.index].what, What::Send { .. })
-            })
+            .rev()
+            .take_while(|&&k| skip.at - sends[k].at < limit.per as i64)
+            .count();
+        let window: Vec<&Sent> = on_channel[on_channel.len() - within..]
+            .iter()
+            .map(|&k| &sends[k])
             .collect();
         if window.len() < limit.count as usize {
             continue;
@@ -599,11 +647,14 @@ fn check_skip(cx: &Ctx, t: &Timeline, journeys: &[Journey], sends: &[Sent]) -> R
 /// send on one channel.
 fn check_competing(
     cx: &Ctx,
-    t: &Timeline,
     journeys: &[Journey],
     sends: &[Sent],
+    made: &HashMap<&str, Vec<usize>>,
 ) -> Result<(), String> {
-    for (s1, s2) in pairs(t, sends) {
+    // Only journeys that started together can compete: sends are paired
+    // within one channel and one instant of entry.
+    let started = |s: &Sent| (s.channel.to_string(), journeys[s.journey].at);
+    for (s1, s2) in pairs(sends, made, started) {
         let (j1, j2) = (&journeys[s1.journey], &journeys[s2.journey]);
         let (a, b) = (j1.campaign, j2.campaign);
         if a == b
@@ -767,6 +818,7 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
         .iter()
         .map(|c| names.iter().position(|m| m == c).unwrap())
         .collect();
+    let meetings = omnis::project::Meetings::new(&a.program, &a.journeys);
     let ctx = Ctx {
         camps: (0..n)
             .map(|i| Camped {
@@ -782,9 +834,7 @@ fn run_case(p: &Proj, seed: u64) -> Result<(), TestCaseError> {
             .iter()
             .map(|&y| {
                 ids.iter()
-                    .map(|&x| {
-                        x != y && omnis::project::guarded(&a.program, a.program.campaign(y), x)
-                    })
+                    .map(|&x| x != y && meetings.guarded(y, x))
                     .collect()
             })
             .collect(),

@@ -301,7 +301,17 @@ fn solve(
     let mut summaries: HashMap<usize, Summary> = HashMap::new();
     for &r in heads.iter().rev().chain([top].iter()) {
         let nodes = &members[r];
-        let mut paths = Paths::new(nodes.len());
+        // Every edge routed below, at most: the region's own edges and
+        // what leaves the regions its heads summarize.
+        let edges = nodes
+            .iter()
+            .map(|u| {
+                let exits = summaries.get(&u.index()).map_or(0, |s| s.exits.len());
+                let own = g.edges(*u).filter(|e| !matches!(e.weight(), Edge::Ends(_)));
+                own.count() + exits
+            })
+            .sum();
+        let mut paths = Paths::with_capacity(nodes.len(), edges);
         let mut closing: Vec<(Option<usize>, Cost)> = Vec::new();
         let mut exits: Vec<(usize, NodeIndex, Cost)> = Vec::new();
         let mut route = |from: usize, to: NodeIndex, c: Cost, back: bool| {

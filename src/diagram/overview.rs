@@ -5,7 +5,7 @@
 //!   them, labelled `start together`; when something keeps them apart
 //!   (a working `not in campaign` guard, audiences or trigger filters that
 //!   cannot hold together, windows that never overlap) the line is grey and
-//!   labelled `kept apart`. It is [`crate::project::meeting`], the question
+//!   labelled `kept apart`. It is [`crate::project::Meetings::meeting`], the question
 //!   the project lints ask. Campaigns that start apart can nearly always
 //!   overlap for someone: drawing those pairs would join every box, so
 //!   they are left out;
@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use super::{mermaid_titled, trigger_words, DEdge, DNode, Diagram, EdgeStyle, Format, Shape};
 use crate::driver::Analysis;
 use crate::model::{CampaignId, EventId, Trigger};
-use crate::project::{groups, meeting, start};
+use crate::project::{groups, start, Meetings};
 
 /// The title of the overview.
 const TITLE: &str = "Campaign overview";
@@ -57,11 +57,12 @@ pub fn overview(analysis: &Analysis) -> Option<Diagram> {
     let position: HashMap<CampaignId, usize> =
         ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let mut edges = Vec::new();
+    let meetings = Meetings::new(program, &analysis.journeys);
     let starts = groups(ids.iter().map(|&id| (start(program.campaign(id)), id)));
     for (_, group) in starts {
         for (k, &a) in group.iter().enumerate() {
             for &b in &group[k + 1..] {
-                let met = meeting(program, &analysis.journeys, a, b).is_some();
+                let met = meetings.meeting(a, b).is_some();
                 let (i, j) = (position[&a], position[&b]);
                 edges.push(DEdge {
                     from: i.min(j),

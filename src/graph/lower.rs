@@ -348,7 +348,7 @@ impl Lowerer<'_> {
                 on, filter, within, ..
             } => NodeKind::WaitFor {
                 on: on.clone(),
-                filter: filter.clone(),
+                filter: filter.clone().map(Box::new),
                 within: *within,
             },
             StepKind::WaitAny { arms, within, .. } => NodeKind::WaitAny {
@@ -457,7 +457,7 @@ impl Lowerer<'_> {
                     let part = arm.name.clone().unwrap_or_else(|| (i + 1).to_string());
                     let e = Edge::Arm {
                         index: i,
-                        name: arm.name.clone(),
+                        name: arm.name.as_deref().map(Box::from),
                         weight: arm.weight,
                     };
                     out.extend(self.block(&arm.body, &child(&id, &part), p, &allows, vec![(n, e)]));

@@ -167,7 +167,9 @@ pub enum NodeKind {
     /// `Edge::Timeout`.
     WaitFor {
         on: WaitOn,
-        filter: Option<Cond>,
+        /// Boxed: a condition is several times the size of every other
+        /// node's payload, and few nodes have one.
+        filter: Option<Box<Cond>>,
         within: u64,
     },
     /// A `wait for any`: out edges `Edge::On(i)` (arm `i`'s thing happened
@@ -256,7 +258,9 @@ pub enum Edge {
     /// Split arm, weight in hundredths of a percent.
     Arm {
         index: usize,
-        name: Option<String>,
+        /// Boxed text, not a `String`: the size of every edge is that of
+        /// its largest label.
+        name: Option<Box<str>>,
         weight: u32,
     },
     /// `wait for` saw what it waited for.

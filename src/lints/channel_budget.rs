@@ -52,7 +52,7 @@
 //! added up), nor more than its sites there can make. A sweep over the
 //! sites by the start of the windows that meet them counts, each time a
 //! site joins, the sends the window can hold from its campaign and from
-//! the campaigns that can meet it ([`crate::project::meeting`], each pair
+//! the campaigns that can meet it ([`crate::project::Meetings::meeting`], each pair
 //! decided once). The `not received` checks of the sites there are
 //! weighed pairwise: a checked send counts only with sends it can come
 //! before, or after by more than its window.
@@ -73,7 +73,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lints::util::{ordinal, step_span};
 use crate::model::{CampaignId, ChannelId, LimitSpec};
 use crate::project::sends::{most_sends, sites, Site};
-use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
+use crate::project::{channels, start_groups, Candidates, Meeting, ProjectContext};
 use crate::words::duration;
 
 pub const CODE: Code = Code::ChannelBudget;
@@ -149,6 +149,8 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     let mut meets: HashMap<(usize, usize), bool> = HashMap::new();
+    // Only the campaigns whose audiences' pins let them meet are paired.
+    let near = Candidates::new(&cx.meetings, group);
     for (ch, camps) in by_channel {
         if camps.len() < 2 {
             continue;
@@ -158,13 +160,13 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
             let mut meet = |a: usize, b: usize| {
                 let key = (a.min(b), a.max(b));
                 *meets.entry(key).or_insert_with(|| {
-                    meeting(program, cx.journeys, group[key.0], group[key.1])
-                        == Some(Meeting::Together)
+                    cx.meeting(group[key.0], group[key.1]) == Some(Meeting::Together)
                 })
             };
             let sweep = Sweep {
                 camps: &camps,
                 limit,
+                near: &near,
             };
             for (camp, site, items) in sweep.run(&mut meet, &reported) {
                 reported.insert(camps[camp].rank);
@@ -179,6 +181,8 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
 struct Sweep<'a> {
     camps: &'a [Camp],
     limit: &'a LimitSpec,
+    /// The group's campaigns by rank, split by their pins.
+    near: &'a Candidates<'a, 'a>,
 }
 
 impl Sweep<'_> {
@@ -259,8 +263,8 @@ impl Sweep<'_> {
             let (mut total, mut others) = (most(d), 0);
             let mut checks = checked[d] > 0;
             let mut over = false;
-            for &c in live.iter().rev() {
-                if c == d || !meet(camps[c].rank, camps[d].rank) {
+            for c in self.live_near(d, &live) {
+                if !meet(camps[c].rank, camps[d].rank) {
                     continue;
                 }
                 members.push(c);
@@ -296,6 +300,33 @@ impl Sweep<'_> {
             }
         }
         found
+    }
+
+    /// The campaigns of `live` (by index) that may meet campaign `d`,
+    /// latest first: through the pins' index when it leaves fewer than
+    /// are live, else every live one, each tested.
+    fn live_near<'s>(
+        &'s self,
+        d: usize,
+        live: &'s BTreeSet<usize>,
+    ) -> Box<dyn Iterator<Item = usize> + 's> {
+        let camps = self.camps;
+        let (near, rank) = (self.near, camps[d].rank);
+        match near.narrow(rank, usize::MAX, live.len()) {
+            None => Box::new(
+                live.iter()
+                    .rev()
+                    .copied()
+                    .filter(move |&c| c != d && near.may_meet(rank, camps[c].rank)),
+            ),
+            Some(ranks) => Box::new(
+                ranks
+                    .into_iter()
+                    .rev()
+                    .filter_map(|r| camps.binary_search_by_key(&r, |c| c.rank).ok())
+                    .filter(|c| live.contains(c)),
+            ),
+        }
     }
 
     /// Whether the sites of `members` in the window can go over with the

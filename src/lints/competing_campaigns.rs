@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::{CampaignId, ChannelId};
-use crate::project::{channels, meeting, start_groups, Meeting, ProjectContext};
+use crate::project::{channels, start_groups, Candidates, Meeting, ProjectContext};
 
 pub const CODE: Code = Code::CompetingCampaigns;
 
@@ -40,19 +40,21 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         // On every core (the pool of the project stage), in group order.
         let sends: Vec<BTreeSet<ChannelId>> =
             group.par_iter().map(|&id| channels(cx, id)).collect();
+        // Only the campaigns whose audiences' pins let them meet are
+        // paired (the rest never meet).
+        let near = Candidates::new(&cx.meetings, &group);
         // Each later campaign once, with the first it competes with.
         let found: Vec<Diagnostic> = (0..group.len())
             .into_par_iter()
             .filter_map(|j| {
                 let later = group[j];
-                let (earlier, channel) = (0..j).find_map(|i| {
+                let (earlier, channel) = near.of(j, j).find_map(|i| {
                     let earlier = group[i];
                     let same_priority =
                         program.campaign(earlier).priority == program.campaign(later).priority;
                     let shared = sends[i].intersection(&sends[j]).next().copied()?;
-                    (same_priority
-                        && meeting(program, cx.journeys, earlier, later) == Some(Meeting::Together))
-                    .then_some((earlier, shared))
+                    (same_priority && cx.meeting(earlier, later) == Some(Meeting::Together))
+                        .then_some((earlier, shared))
                 })?;
                 Some(diagnose(cx, later, earlier, channel))
             })

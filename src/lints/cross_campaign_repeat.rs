@@ -46,7 +46,7 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::NodeKind;
 use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
-use crate::project::{groups, meeting, order_key, Meeting, ProjectContext};
+use crate::project::{groups, order_key, Candidates, Meeting, ProjectContext};
 
 pub const CODE: Code = Code::CrossCampaignRepeat;
 
@@ -99,31 +99,40 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     // Every later campaign of every class on every core (each is reported
     // at most once per class, with the first earlier campaign it meets),
     // the findings in class order, then group order.
-    let later: Vec<(usize, &[CampaignId], usize)> = by_class
+    // Within a class, only the campaigns whose audiences' pins let them
+    // meet are paired (the rest never meet).
+    let near: Vec<Candidates> = by_class
+        .par_iter()
+        .map(|(_, group)| Candidates::new(&cx.meetings, group))
+        .collect();
+    let later: Vec<(usize, &[CampaignId], &Candidates, usize)> = by_class
         .iter()
-        .flat_map(|(class, group)| (1..group.len()).map(move |j| (*class, &group[..], j)))
+        .zip(&near)
+        .flat_map(|((class, group), near)| {
+            (1..group.len()).map(move |j| (*class, &group[..], near, j))
+        })
         .collect();
     later
         .par_iter()
-        .filter_map(|&(class, group, j)| repeat_of(cx, &sends, class, group, j))
+        .filter_map(|&(class, group, near, j)| repeat_of(cx, &sends, class, (group, near), j))
         .collect()
 }
 
 /// Whether the `j`-th campaign of `group` (the campaigns sending content
-/// `class`, in finding order) repeats the content of an earlier one: the
-/// finding, with the first it meets.
+/// `class`, in finding order, with its index `near`) repeats the content
+/// of an earlier one: the finding, with the first it meets.
 fn repeat_of(
     cx: &ProjectContext,
     sends: &[OnceLock<Vec<Send>>],
     class: usize,
-    group: &[CampaignId],
+    (group, near): (&[CampaignId], &Candidates),
     j: usize,
 ) -> Option<Diagnostic> {
     let program = cx.program;
     let classes = cx.classes;
     let later = group[j];
-    for &earlier in &group[..j] {
-        let Some(how) = meeting(program, cx.journeys, earlier, later) else {
+    for earlier in near.of(j, j).map(|i| group[i]) {
+        let Some(how) = cx.meeting(earlier, later) else {
             continue;
         };
         let first = |id: CampaignId| {

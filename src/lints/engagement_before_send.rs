@@ -145,7 +145,7 @@ pub fn uses(journey: &Journey) -> Vec<Use> {
 /// filter.
 fn node_conds(kind: &NodeKind) -> Vec<&Cond> {
     match kind {
-        NodeKind::WaitFor { filter, .. } => filter.iter().collect(),
+        NodeKind::WaitFor { filter, .. } => filter.as_deref().into_iter().collect(),
         NodeKind::WaitAny { arms, .. } => arms.iter().filter_map(|(_, f, _)| f.as_ref()).collect(),
         NodeKind::Branch { conds } => conds.iter().collect(),
         _ => Vec::new(),

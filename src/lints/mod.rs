@@ -392,12 +392,12 @@ pub fn run_parallel(
     // The project stage: every campaign together (all are lowered).
     let project = || {
         if scope.whole_program && journeys.len() == program.campaigns.len() {
-            run_project(&crate::project::ProjectContext {
+            run_project(&crate::project::ProjectContext::new(
                 program,
                 sources,
                 journeys,
-                classes: shared.content_classes(program),
-            })
+                shared.content_classes(program),
+            ))
         } else {
             Vec::new()
         }

@@ -328,7 +328,9 @@ impl Cx<'_> {
                 name,
                 weight,
             } => EdgeLabel::Arm {
-                arm: name.clone().unwrap_or_else(|| (index + 1).to_string()),
+                arm: name
+                    .as_deref()
+                    .map_or_else(|| (index + 1).to_string(), str::to_string),
                 weight: *weight,
             },
             GEdge::Matched => EdgeLabel::Event,

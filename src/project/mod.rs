@@ -22,21 +22,28 @@
 //!
 //! Nothing pairs campaigns blindly: campaigns are grouped first (by how
 //! they start, or by the content classes they send), and only the members
-//! of a group are paired, so the work follows the groups' sizes.
+//! of a group are paired, so the work follows the groups' sizes. Each
+//! campaign's conditions are put in normal form once ([`Meetings`]), and
+//! a group is split further by the attributes its audiences pin to
+//! constants ([`Candidates`]): campaigns pinned apart are never paired.
 
+pub mod meet;
 pub mod sends;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeSet, HashMap};
 
 use petgraph::visit::EdgeRef;
 
-use crate::analysis::sat::{Atom, Conj, Logic, Role, Term};
 use crate::analysis::timing;
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::{
-    AttrId, Campaign, CampaignId, ChannelId, Cond, EventId, Program, SegmentId, Trigger, Weekday,
+    AttrId, Campaign, CampaignId, ChannelId, EventId, Program, SegmentId, Trigger, Weekday,
 };
 use crate::source::SourceMap;
+
+pub use meet::{Candidates, Meetings};
 
 /// What the project lints read: every campaign checked together, lowered.
 pub struct ProjectContext<'a> {
@@ -48,9 +55,32 @@ pub struct ProjectContext<'a> {
     /// ([`crate::analysis::content::content_classes`]), computed once per
     /// run: not once per campaign.
     pub classes: &'a [usize],
+    /// Whether two campaigns can have one person at once, with every
+    /// campaign's conditions normalised once.
+    pub meetings: Meetings<'a>,
 }
 
 impl<'a> ProjectContext<'a> {
+    pub fn new(
+        program: &'a Program,
+        sources: &'a SourceMap,
+        journeys: &'a [Journey],
+        classes: &'a [usize],
+    ) -> Self {
+        ProjectContext {
+            program,
+            sources,
+            journeys,
+            classes,
+            meetings: Meetings::new(program, journeys),
+        }
+    }
+
+    /// [`Meetings::meeting`].
+    pub fn meeting(&self, a: CampaignId, b: CampaignId) -> Option<Meeting> {
+        self.meetings.meeting(a, b)
+    }
+
     /// The reachability analysis of campaign `id`'s journey.
     pub fn reach(&self, id: CampaignId) -> crate::analysis::reach::Reach<'a> {
         let journey = &self.journeys[id.index()];
@@ -103,76 +133,6 @@ pub enum Meeting {
     Overlap,
 }
 
-/// Whether one person can be in the journeys of `a` and `b` at once, and
-/// how; `None` when something excludes it. Campaigns that start together
-/// (the same trigger event or schedule) meet on one occurrence, with their
-/// trigger filters; on two occurrences (the same event twice, a schedule
-/// on two days), or with different triggers, one can enter while the
-/// other's journey is in progress, with only what is about the person.
-pub fn meeting(
-    program: &Program,
-    journeys: &[Journey],
-    a: CampaignId,
-    b: CampaignId,
-) -> Option<Meeting> {
-    let (ca, cb) = (program.campaign(a), program.campaign(b));
-    if windows_apart(ca, cb) {
-        return None;
-    }
-    if start(ca) == start(cb) {
-        // `x` keeps `y` out; not at the instant both start when `x`'s
-        // journey can be over by then.
-        let keeps_out = |y: &Campaign, x: CampaignId| {
-            guarded(program, y, x) && !ends_at_once(program, &journeys[x.index()])
-        };
-        // A guard that works at once works on two occurrences too.
-        if keeps_out(ca, b) || keeps_out(cb, a) {
-            return None;
-        }
-        let (meet, on_trigger) = conditions_meet(program, ca, cb, true);
-        if meet {
-            return Some(Meeting::Together);
-        }
-        // Nothing about the occurrence: two of them compare the same.
-        if !on_trigger {
-            return None;
-        }
-    }
-    if guarded(program, ca, b) || guarded(program, cb, a) {
-        return None;
-    }
-    conditions_meet(program, ca, cb, false)
-        .0
-        .then_some(Meeting::Overlap)
-}
-
-/// Windows that never overlap: journeys end at their window's close.
-fn windows_apart(a: &Campaign, b: &Campaign) -> bool {
-    match (&a.window, &b.window) {
-        (Some((a0, a1, _)), Some((b0, b1, _))) => a1 < b0 || b1 < a0,
-        _ => false,
-    }
-}
-
-/// Whether `y`'s audience holds `not in campaign x` in every disjunct
-/// while `x` has strictly higher priority: a working guard (see
-/// [`meeting`] for when `x`'s journey is over at once).
-pub fn guarded(program: &Program, y: &Campaign, x: CampaignId) -> bool {
-    if program.campaign(x).priority <= y.priority {
-        return false;
-    }
-    let Some(audience) = &y.audience else {
-        return false;
-    };
-    let mut logic = Logic::new(program, None, Vec::new());
-    let dnf = logic.dnf(&[(audience, true, Role::Audience)]);
-    !dnf.is_empty()
-        && dnf.iter().all(|conj| {
-            conj.iter()
-                .any(|l| !l.lit.positive() && *logic.atom(l.lit.atom()) == Atom::InCampaign(x))
-        })
-}
-
 /// Whether a journey can be over at the instant it starts: a path from
 /// its entry to its end or an `exit` through steps that may take no time
 /// (an event that ends it, the goal or an `exit when`, comes as another
@@ -198,82 +158,6 @@ pub fn ends_at_once(program: &Program, journey: &Journey) -> bool {
         }
     }
     false
-}
-
-/// Whether the audiences of `a` and `b` (with their trigger filters when
-/// they start together) can hold together.
-/// The second answer: whether any of it is about the trigger's occurrence
-/// (a trigger filter, or a trigger field in an audience).
-fn conditions_meet(program: &Program, a: &Campaign, b: &Campaign, together: bool) -> (bool, bool) {
-    let mut logic = Logic::new(program, None, Vec::new());
-    let parts = |c: &Campaign| -> Vec<Cond> {
-        let mut v = Vec::new();
-        if let Some(a) = &c.audience {
-            v.push(a.clone());
-        }
-        if let (
-            true,
-            Trigger::Event {
-                filter: Some(f), ..
-            },
-        ) = (together, &c.trigger)
-        {
-            v.push(f.clone());
-        }
-        v
-    };
-    let filtered = |c: &Campaign| {
-        matches!(
-            c.trigger,
-            Trigger::Event {
-                filter: Some(_),
-                ..
-            }
-        )
-    };
-    let mut on_trigger = together && (filtered(a) || filtered(b));
-    let (pa, pb) = (parts(a), parts(b));
-    if pa.is_empty() || pb.is_empty() {
-        return (true, on_trigger);
-    }
-    let dnf = |logic: &mut Logic, p: &[Cond]| -> Vec<Conj> {
-        let refs: Vec<(&Cond, bool, Role)> = p.iter().map(|c| (c, true, Role::Audience)).collect();
-        logic.dnf(&refs)
-    };
-    let (da, db) = (dnf(&mut logic, &pa), dnf(&mut logic, &pb));
-    // Apart, trigger fields are two different occurrences' fields: only
-    // what is about the person is compared.
-    let of_trigger = |logic: &Logic, l: &crate::analysis::sat::Leaf| {
-        matches!(
-            logic.atom(l.lit.atom()),
-            Atom::Cmp {
-                term: Term::Trigger(..),
-                ..
-            } | Atom::In {
-                term: Term::Trigger(..),
-                ..
-            } | Atom::IsSet(Term::Trigger(..))
-        )
-    };
-    on_trigger |= da
-        .iter()
-        .chain(&db)
-        .flatten()
-        .any(|l| of_trigger(&logic, l));
-    let keep = |logic: &Logic, conj: &Conj| -> Conj {
-        conj.iter()
-            .copied()
-            .filter(|l| together || !of_trigger(logic, l))
-            .collect()
-    };
-    let meet = da.iter().any(|x| {
-        db.iter().any(|y| {
-            let mut both = keep(&logic, x);
-            both.extend(keep(&logic, y));
-            logic.check(&[], &both, &|_| true).is_ok()
-        })
-    });
-    (meet, on_trigger)
 }
 
 /// The campaigns that start together (by [`start`]), in groups of two or

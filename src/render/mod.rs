@@ -1,6 +1,7 @@
 //! Every way diagnostics leave the program.
 //!
-//! - [`Format::Human`]: miette's graphical report, for people at a terminal.
+//! - [`Format::Human`]: miette's graphical report, for people at a terminal
+//!   (drawn directly when it can be, the same bytes: `human::draw`).
 //! - [`Format::Json`]: the brief's `{"diagnostics": [...], "summary": {...}}`,
 //!   with a `format_version` (`schema/check.schema.json`).
 //! - [`Format::Sarif`]: SARIF 2.1.0 for GitHub code scanning and other tools.

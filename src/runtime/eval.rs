@@ -1,7 +1,5 @@
 //! Evaluating compiled conditions against a person's state.
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use super::compile::{CExpr, COperand, Val};
@@ -71,7 +69,46 @@ fn compare(op: CmpOp, a: &Val, b: &Val) -> bool {
 /// Evaluates a condition. Never fails: unset operands make comparisons
 /// false.
 pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
-    eval_in(e, cx, &mut HashMap::new())
+    eval_in(e, cx, &mut Memo::default())
+}
+
+/// The segments one evaluation has decided, by index: a bit set for the
+/// first 64 (no allocation: most plans have fewer), a list beyond. A
+/// condition is evaluated at every step, so a hash map here was a
+/// noticeable share of a simulation.
+#[derive(Default)]
+struct Memo {
+    known: u64,
+    values: u64,
+    more: Vec<(usize, bool)>,
+}
+
+impl Memo {
+    fn get(&self, i: usize) -> Option<bool> {
+        if i < 64 {
+            (self.known >> i & 1 == 1).then_some(self.values >> i & 1 == 1)
+        } else {
+            self.more.iter().find(|&&(j, _)| j == i).map(|&(_, v)| v)
+        }
+    }
+
+    fn insert(&mut self, i: usize, v: bool) {
+        if i < 64 {
+            self.known |= 1 << i;
+            self.values |= u64::from(v) << i;
+        } else {
+            self.more.push((i, v));
+        }
+    }
+
+    /// Marks segment `i` seen; false when it already was.
+    fn first_time(&mut self, i: usize) -> bool {
+        let fresh = self.get(i).is_none();
+        if fresh {
+            self.insert(i, true);
+        }
+        fresh
+    }
 }
 
 /// [`eval`], with the values of the segments evaluated so far (by their
@@ -79,14 +116,14 @@ pub fn eval(e: &CExpr, cx: &Ctx) -> bool {
 /// segments, is evaluated once. A segment's value depends only on the
 /// person and the journey (`did ... where` binds its own event's fields),
 /// which one evaluation does not change.
-fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
+fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut Memo) -> bool {
     match e {
         CExpr::Const(b) => *b,
         CExpr::And(args) => args.iter().all(|a| eval_in(a, cx, memo)),
         CExpr::Or(args) => args.iter().any(|a| eval_in(a, cx, memo)),
         CExpr::Not(a) => !eval_in(a, cx, memo),
-        CExpr::Segment(s) => match memo.get(&s.index) {
-            Some(&v) => v,
+        CExpr::Segment(s) => match memo.get(s.index) {
+            Some(v) => v,
             None => {
                 let v = eval_in(&s.cond, cx, memo);
                 memo.insert(s.index, v);
@@ -203,24 +240,19 @@ fn eval_in(e: &CExpr, cx: &Ctx, memo: &mut HashMap<usize, bool>) -> bool {
 /// The next instant after `now` at which a `did ... within` in `e` can
 /// change its value as time passes (an occurrence leaving its window).
 pub fn next_expiry(e: &CExpr, history: &[Vec<Occurrence>], now: i64) -> Option<i64> {
-    expiry_in(e, history, now, &mut HashSet::new())
+    expiry_in(e, history, now, &mut Memo::default())
 }
 
 /// [`next_expiry`], looking into each segment once (`seen`: the segments
 /// already looked into).
-fn expiry_in(
-    e: &CExpr,
-    history: &[Vec<Occurrence>],
-    now: i64,
-    seen: &mut HashSet<usize>,
-) -> Option<i64> {
+fn expiry_in(e: &CExpr, history: &[Vec<Occurrence>], now: i64, seen: &mut Memo) -> Option<i64> {
     match e {
         CExpr::And(a) | CExpr::Or(a) => a
             .iter()
             .filter_map(|x| expiry_in(x, history, now, seen))
             .min(),
         CExpr::Not(a) => expiry_in(a, history, now, seen),
-        CExpr::Segment(s) if seen.insert(s.index) => expiry_in(&s.cond, history, now, seen),
+        CExpr::Segment(s) if seen.first_time(s.index) => expiry_in(&s.cond, history, now, seen),
         CExpr::Did {
             event,
             within: Some(w),

@@ -257,8 +257,8 @@ impl Run<'_> {
         self.push(
             t,
             What::Skip {
-                message: msg.name.to_string(),
-                channel: c.channels[msg.channel].name.to_string(),
+                message: owned(&msg.name),
+                channel: owned(&c.channels[msg.channel].name),
                 reason,
             },
         );
@@ -332,8 +332,8 @@ impl Run<'_> {
         self.push(
             t,
             What::Send {
-                message: c.messages[m].name.to_string(),
-                channel: ch.name.to_string(),
+                message: owned(&c.messages[m].name),
+                channel: owned(&ch.name),
             },
         );
         SendOutcome::Done
@@ -607,6 +607,13 @@ impl Run<'_> {
             .position(|a| bucket < a.upto)
             .or(arms.len().checked_sub(1))
     }
+}
+
+/// A shared name as an action's own string: a copy of its bytes
+/// (`to_string` would go through `Display` and the formatter, which cost
+/// more than the copy on every send).
+fn owned(name: &Arc<str>) -> String {
+    String::from(&**name)
 }
 
 /// Whether two names of the history across campaigns are the same: the

@@ -179,29 +179,64 @@ impl Runtime {
     /// A person's state before anything happened to them: `attrs` is their
     /// profile, per attribute of the plan.
     pub fn new_state(&self, id: &str, attrs: Vec<Option<Val>>) -> State {
-        let c = &self.c;
         let mut state = State {
             id: id.to_string(),
             person: PersonState {
                 attrs,
-                history: vec![Vec::new(); c.events.len()],
+                history: Vec::new(),
                 seq: 0,
                 across: Across::default(),
             },
-            campaigns: vec![CampaignState {
-                campaign: c.campaign.clone(),
-                tz: c.tz,
-                journey: None,
-                entered: None,
-                sends: Vec::new(),
-                schedule: None,
-                in_segment: false,
-                segment_check: None,
-            }],
+            campaigns: Vec::new(),
             budget: Budget::default(),
         };
-        self.run(&mut state, &mut Effects::default(), |r| r.update_tz());
+        self.start(&mut state);
         state
+    }
+
+    /// [`Runtime::new_state`] made in `state`, keeping its allocations: a
+    /// runner that runs many people one after the other (`simulate`) hands
+    /// each the previous one's state.
+    pub fn reuse_state(&self, state: &mut State, id: &str, attrs: &[Option<Val>]) {
+        state.id.clear();
+        state.id.push_str(id);
+        state.person.attrs.clear();
+        state.person.attrs.extend_from_slice(attrs);
+        self.start(state);
+    }
+
+    /// Everything in `state` but the id and the profile as before anything
+    /// happened (emptied, not freed).
+    fn start(&self, state: &mut State) {
+        let c = &self.c;
+        let p = &mut state.person;
+        p.history.truncate(c.events.len());
+        p.history.iter_mut().for_each(Vec::clear);
+        p.history.resize_with(c.events.len(), Vec::new);
+        p.seq = 0;
+        p.across.sends.clear();
+        p.across.engaged.clear();
+        p.across.journeys.clear();
+        state.campaigns.truncate(1);
+        let sends = match state.campaigns.pop() {
+            Some(mut k) => {
+                k.sends.clear();
+                k.sends
+            }
+            None => Vec::new(),
+        };
+        state.campaigns.push(CampaignState {
+            campaign: c.campaign.clone(),
+            tz: c.tz,
+            journey: None,
+            entered: None,
+            sends,
+            schedule: None,
+            in_segment: false,
+            segment_check: None,
+        });
+        state.budget = Budget::default();
+        self.run(state, &mut Effects::default(), |r| r.update_tz());
     }
 
     /// Runs `f` on this campaign's view of the person (adding the

@@ -181,6 +181,7 @@ impl Simulator {
     /// timeline (with the person's index) to `f`, so that a long run need
     /// not keep them.
     pub fn run_each(&self, prepared: &Prepared, mut f: impl FnMut(usize, Timeline)) {
+        let mut scratch = None;
         for (i, p) in prepared.people().iter().enumerate() {
             f(
                 i,
@@ -193,6 +194,7 @@ impl Simulator {
                     prepared.bounds(),
                     p,
                     self.trace,
+                    &mut scratch,
                 ),
             );
         }

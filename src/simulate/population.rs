@@ -31,11 +31,19 @@ pub(super) fn run(
         Some((people.start(), people.last_input())),
     )?;
     let mut summary = Summary::new(plan, span, Some(seed));
+    let mut scratch = None;
     for i in 0..n {
         let person = people.person();
         let index = usize::try_from(i).unwrap_or(usize::MAX);
         let (p, _) = prepare_person(c, &person, index, sim.vocabulary.as_ref())?;
-        summary.add(&engine::run_person(&sim.runtime, None, span, &p, false));
+        summary.add(&engine::run_person(
+            &sim.runtime,
+            None,
+            span,
+            &p,
+            false,
+            &mut scratch,
+        ));
         if (i + 1) % PROGRESS_EVERY == 0 {
             progress(i + 1);
         }

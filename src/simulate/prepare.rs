@@ -105,9 +105,19 @@ fn bounded(t: i64) -> Result<i64, String> {
     }
 }
 
+/// A scenario value as error messages describe it, written only when an
+/// error is (describing every value cost a tenth of `simulate --people`).
+struct Described<'v>(&'v Value);
+
+impl std::fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.describe())
+    }
+}
+
 /// Converts a scenario value to a value of type `ty` (`None`: unset).
 pub(super) fn value(v: &Value, ty: Ty) -> Result<Option<Val>, String> {
-    let found = v.describe();
+    let found = Described(v);
     Ok(Some(match (v, ty) {
         (Value::Null, _) => return Ok(None),
         (Value::List(items), Ty::List(elem)) => Val::List(

@@ -249,7 +249,7 @@ fn analyze_classes<'a>(
     let mut shadowed: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     for u in g.node_indices() {
         let awaited: Vec<(&WaitOn, Option<&Cond>)> = match &g[u].kind {
-            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_ref())],
+            NodeKind::WaitFor { on, filter, .. } => vec![(on, filter.as_deref())],
             NodeKind::WaitAny { arms, .. } => {
                 arms.iter().map(|(on, f, _)| (on, f.as_ref())).collect()
             }
@@ -498,14 +498,16 @@ fn analyze_classes<'a>(
             *sites.entry(all_classes[m.index()]).or_default() += 1;
         }
     }
-    let mut classes: Vec<Option<u32>> = vec![None; all_classes.len()];
+    // Keyed by the journey's own messages: a dense table over the
+    // program's would cost every journey the size of the whole project.
+    let mut classes: HashMap<MessageId, u32> = HashMap::new();
     for scc in crate::analysis::scc::sccs(g).iter() {
         let looped = scc.len() > 1 || g.contains_edge(scc[0], scc[0]);
         for &v in scc {
             if let NodeKind::Send(m) = g[v].kind {
                 let c = all_classes[m.index()];
                 if looped || sites[&c] >= 2 {
-                    classes[m.index()] = Some(c as u32);
+                    classes.insert(m, c as u32);
                 }
             }
         }
@@ -515,7 +517,7 @@ fn analyze_classes<'a>(
     // ([`crate::analysis::content`]).
     for v in g.node_indices() {
         if let NodeKind::Send(m) = g[v].kind {
-            if classes[m.index()].is_some() {
+            if classes.contains_key(&m) {
                 let k = bits.len() as u32;
                 bits.entry(m).or_insert(k);
             }

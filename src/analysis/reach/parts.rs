@@ -18,6 +18,8 @@
 //! forgotten at waits, so partitions made by conditions on attributes
 //! merge again after a wait: what a wait forgets no path can use anyway.
 
+use smallvec::SmallVec;
+
 use crate::analysis::sat::{Lit, Role};
 use crate::analysis::sets::Set;
 
@@ -31,8 +33,10 @@ pub const MAX_PARTS: usize = 8;
 pub struct Slot {
     /// The states, in the order their keys first arrived. A state's key
     /// is not stored: it is read off its facts ([`key`]), which a join of
-    /// states with the same key keeps.
-    pub parts: Vec<State>,
+    /// states with the same key keeps. Most points only ever hold one
+    /// state: it is kept in the slot itself, not in an allocation of its
+    /// own (one per node of a long journey).
+    pub parts: SmallVec<[State; 1]>,
     /// Past the bound: one joined state, whatever the keys.
     pub joined: bool,
 }
@@ -61,10 +65,11 @@ impl Slot {
             return meet(old, new);
         }
         if self.parts.len() < bound.max(1) {
-            // Room for exactly the states held (a first push would make
-            // room for four, a fifth for eight): most points only ever
-            // hold one or two, and there are at most `bound`.
-            self.parts.reserve_exact(1);
+            // Room for exactly the states held past the first (a push
+            // would double the room): there are at most `bound`.
+            if self.parts.len() == self.parts.capacity() {
+                self.parts.reserve_exact(1);
+            }
             self.parts.push(new.clone());
             return true;
         }
@@ -72,7 +77,7 @@ impl Slot {
         for s in &self.parts {
             meet(&mut all, s);
         }
-        self.parts = vec![all];
+        self.parts = SmallVec::from_buf([all]);
         self.joined = true;
         true
     }

@@ -9,7 +9,7 @@ pub(super) struct Ctx<'c, 'a> {
     pub(super) logic: &'c Logic<'a>,
     pub(super) conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
     pub(super) bits: &'c HashMap<MessageId, u32>,
-    pub(super) classes: &'c [Option<u32>],
+    pub(super) classes: &'c HashMap<MessageId, u32>,
     pub(super) takes_time: &'c [bool],
     pub(super) goal: Option<EventId>,
     /// The `wait for`s whose event would end the journey first.
@@ -54,7 +54,7 @@ impl Ctx<'_, '_> {
             if let Some(&b) = self.bits.get(&m) {
                 out.sent = out.sent.with(b);
             }
-            if let Some(c) = self.classes[m.index()] {
+            if let Some(&c) = self.classes.get(&m) {
                 out.content = out.content.with(c);
             }
         }

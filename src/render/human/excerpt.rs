@@ -415,27 +415,49 @@ impl<'a> Excerpt<'a> {
     }
 }
 
-impl SourceCode for Excerpt<'_> {
-    fn read_span<'b>(
-        &'b self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let start = span.offset();
-        let end = start + span.len();
-        // A span never crosses segments: that is how miette learns that two
-        // snippets cannot be merged into one.
-        let seg = self
+/// The lines of one segment shown around a span: what
+/// [`SourceCode::read_span`] answers, for miette and for the direct
+/// renderer (`draw`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Context {
+    seg: usize,
+    /// The first and last line shown, indices in the segment.
+    lo: usize,
+    hi: usize,
+    /// The excerpt bytes shown.
+    pub(super) data_start: usize,
+    pub(super) data_end: usize,
+    /// 0-based line number (in its file) of the first line shown.
+    pub(super) line: usize,
+    /// 0-based column (in code points) of the span's start when no lines
+    /// of context are asked for, else 0.
+    pub(super) column: usize,
+    pub(super) line_count: usize,
+}
+
+impl Excerpt<'_> {
+    /// The lines around `[start, start + len)` with `before` and `after`
+    /// lines of context, within one segment; `None` when the span is not
+    /// within one segment (that is how miette learns that two snippets
+    /// cannot be merged into one).
+    pub(super) fn context(
+        &self,
+        start: usize,
+        len: usize,
+        before: usize,
+        after: usize,
+    ) -> Option<Context> {
+        let end = start + len;
+        let seg_index = self
             .segments
             .iter()
-            .find(|s| s.syn_start() <= start && end <= s.syn_end() && start < s.syn_end())
-            .ok_or(MietteError::OutOfBounds)?;
+            .position(|s| s.syn_start() <= start && end <= s.syn_end() && start < s.syn_end())?;
+        let seg = &self.segments[seg_index];
         let i0 = seg.line_at(start);
         let i1 = seg.line_at(if end > start { end - 1 } else { start });
-        let lo = i0.saturating_sub(context_lines_before);
-        let hi = (i1 + context_lines_after).min(seg.lines.len() - 1);
-        let (data_start, column) = if context_lines_before == 0 {
+        let lo = i0.saturating_sub(before);
+        let hi = (i1 + after).min(seg.lines.len() - 1);
+        let (data_start, column) = if before == 0 {
             // miette reads the span itself to learn its line and column.
             let file = self.sources.get(seg.file);
             let orig = Excerpt::to_orig(&seg.lines[i0], start);
@@ -443,14 +465,54 @@ impl SourceCode for Excerpt<'_> {
         } else {
             (seg.lines[lo].syn, 0)
         };
-        let data_end = seg.lines[hi].syn + seg.lines[hi].len + 1;
-        Ok(Box::new(MietteSpanContents::new_named(
-            sanitize(&self.sources.get(seg.file).name),
-            &self.text.as_bytes()[data_start..data_end],
-            SourceSpan::new(data_start.into(), data_end - data_start),
-            seg.first_line + lo,
+        Some(Context {
+            seg: seg_index,
+            lo,
+            hi,
+            data_start,
+            data_end: seg.lines[hi].syn + seg.lines[hi].len + 1,
+            line: seg.first_line + lo,
             column,
-            hi - lo + 1,
+            line_count: hi - lo + 1,
+        })
+    }
+
+    /// The display name of the file `c` shows.
+    pub(super) fn name(&self, c: &Context) -> String {
+        sanitize(&self.sources.get(self.segments[c.seg].file).name)
+    }
+
+    /// The lines `c` shows: where each starts in the excerpt, and its text
+    /// (without the line break).
+    pub(super) fn lines(&self, c: &Context) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.segments[c.seg].lines[c.lo..=c.hi]
+            .iter()
+            .map(|l| (l.syn, &self.text[l.syn..l.syn + l.len]))
+    }
+}
+
+impl SourceCode for Excerpt<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let c = self
+            .context(
+                span.offset(),
+                span.len(),
+                context_lines_before,
+                context_lines_after,
+            )
+            .ok_or(MietteError::OutOfBounds)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name(&c),
+            &self.text.as_bytes()[c.data_start..c.data_end],
+            SourceSpan::new(c.data_start.into(), c.data_end - c.data_start),
+            c.line,
+            c.column,
+            c.line_count,
         )))
     }
 }
