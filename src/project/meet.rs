@@ -313,11 +313,14 @@ fn pinned(logic: &Logic, values: &mut HashMap<CVal, u32>, dnf: &Dnf) -> Pins {
     let mut acc: Option<Pins> = None;
     for conj in dnf {
         let here = conj_pins(logic, values, conj);
-        let acc = acc.get_or_insert_with(|| here.clone());
-        *acc = merge_pins(std::mem::take(acc), &here);
-        if acc.is_empty() {
-            break;
+        let pins = match acc.take() {
+            None => here,
+            Some(so_far) => merge_pins(so_far, &here),
+        };
+        if pins.is_empty() {
+            return pins;
         }
+        acc = Some(pins);
     }
     acc.unwrap_or_default()
 }
@@ -387,6 +390,7 @@ fn conj_pins(logic: &Logic, values: &mut HashMap<CVal, u32>, conj: &[Lit]) -> Pi
         }
     }
     out.retain(|(a, _)| !spoilt.contains(a));
+    out.sort_by_key(|(a, _)| *a);
     out
 }
 
