@@ -9,6 +9,7 @@ impl Resolver<'_> {
 
     pub(super) fn declare_all(&mut self) {
         let loaded = self.loaded;
+        self.reserve_declarations();
         for ast_file in &loaded.files {
             let file = ast_file.file;
             for item in &ast_file.items {
@@ -149,6 +150,45 @@ impl Resolver<'_> {
                 }
             }
         }
+    }
+
+    /// Makes room for every declaration at once: a workspace of 20,000
+    /// files declares as many campaigns, and twice as many messages.
+    fn reserve_declarations(&mut self) {
+        let mut count = [0usize; Ns::ALL.len()];
+        let (mut channels, mut segments, mut messages, mut campaigns) = (0, 0, 0, 0);
+        for item in self.loaded.files.iter().flat_map(|f| &f.items) {
+            let ns = match &item.kind {
+                ItemKind::Channel(_) => {
+                    channels += 1;
+                    Ns::Channel
+                }
+                ItemKind::Segment(_) => {
+                    segments += 1;
+                    Ns::Value
+                }
+                ItemKind::Message(_) => {
+                    messages += 1;
+                    Ns::Message
+                }
+                ItemKind::Campaign(_) => {
+                    campaigns += 1;
+                    Ns::Campaign
+                }
+                _ => continue,
+            };
+            count[ns as usize] += 1;
+        }
+        let p = &mut self.program;
+        p.channels.reserve(channels);
+        p.segments.reserve(segments);
+        p.messages.reserve(messages);
+        p.campaigns.reserve(campaigns);
+        for (names, n) in self.names.iter_mut().zip(count) {
+            names.reserve(n);
+        }
+        self.index
+            .reserve(channels + segments + messages + campaigns);
     }
 
     pub(super) fn field_type(&mut self, ty: &ast::TypeExpr, file: FileId) -> Type {
