@@ -14,11 +14,7 @@ use crate::model::WaitOn;
 /// Whether taking edge `edge` out of `kind` surely takes time.
 fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
     match kind {
-        NodeKind::Wait { seconds } => *seconds > 0,
-        // The second time round, `wait until` waits for the next such
-        // time (the runner never lets one node through twice at one
-        // instant).
-        NodeKind::WaitUntil { .. } => true,
+        NodeKind::Delay(d) => d.takes_time(),
         // An open or a click counts even when it came before: once it
         // has, the `wait for` is over at once, every time round.
         NodeKind::WaitFor {

@@ -142,9 +142,9 @@ pub fn edge_bounds(program: &Program, journey: &Journey, e: EdgeIndex) -> Bounds
 
 fn node_edge_bounds(program: &Program, journey: &Journey, kind: &NodeKind, edge: &Edge) -> Bounds {
     match kind {
-        NodeKind::Wait { seconds } => Bounds::exact(*seconds),
-        NodeKind::WaitUntil { weekday, .. } => {
-            Bounds::range(0, if weekday.is_some() { 7 * DAY } else { DAY })
+        NodeKind::Delay(d) => {
+            let (min, max) = d.bounds();
+            Bounds::range(min, max)
         }
         NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
             Edge::Timeout => Bounds::exact(*within),

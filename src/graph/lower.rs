@@ -254,8 +254,7 @@ impl Lowerer<'_> {
         let p = self.program;
         match &step.kind {
             StepKind::Send(m) => format!("send-{}", p.message(*m).name),
-            StepKind::Wait { .. } => "wait".into(),
-            StepKind::WaitUntil { .. } => "until".into(),
+            StepKind::Delay(d) => d.key().into(),
             StepKind::WaitFor { on, .. } => match on {
                 WaitOn::Event(e) => format!("waitfor-{}", p.event(*e).name),
                 WaitOn::Opened(m) => format!("waitfor-opened-{}", p.message(*m).name),
@@ -339,11 +338,7 @@ impl Lowerer<'_> {
         let allows = merge_allows(outer_allows, &step.allows);
         let kind = match &step.kind {
             StepKind::Send(m) => NodeKind::Send(*m),
-            StepKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
-            StepKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
-                weekday: *weekday,
-                minutes: *minutes,
-            },
+            StepKind::Delay(d) => NodeKind::Delay(d.clone()),
             StepKind::WaitFor {
                 on, filter, within, ..
             } => NodeKind::WaitFor {
@@ -389,7 +384,7 @@ impl Lowerer<'_> {
                 }
                 vec![(n, Edge::Next)]
             }
-            StepKind::Wait { .. } | StepKind::WaitUntil { .. } => {
+            StepKind::Delay(_) => {
                 self.time_nodes.push(n);
                 vec![(n, Edge::Next)]
             }

@@ -16,7 +16,7 @@ pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use crate::model::{Action, Allows, CampaignId, Cond, EventId, Loc, MessageId, WaitOn, Weekday};
+use crate::model::{Action, Allows, CampaignId, Cond, Delay, EventId, Loc, MessageId, WaitOn};
 
 /// A lowered journey.
 #[derive(Clone, Debug)]
@@ -156,13 +156,10 @@ pub struct Node {
 pub enum NodeKind {
     Entry,
     Send(MessageId),
-    Wait {
-        seconds: u64,
-    },
-    WaitUntil {
-        weekday: Option<Weekday>,
-        minutes: u32,
-    },
+    /// A step that holds a person until some time has passed, as the
+    /// model has it: one out edge, `Edge::Next` (and `Edge::Ends` to the
+    /// goal and exits). Timing asks it how long (`Delay::bounds`).
+    Delay(Delay),
     /// Out edges: `Edge::Matched` (the awaited thing happened) and
     /// `Edge::Timeout`.
     WaitFor {
@@ -229,8 +226,7 @@ impl NodeKind {
         match self {
             NodeKind::Entry => "entry",
             NodeKind::Send(_) => "send",
-            NodeKind::Wait { .. } => "wait",
-            NodeKind::WaitUntil { .. } => "wait until",
+            NodeKind::Delay(d) => d.keyword(),
             NodeKind::WaitFor { .. } => "wait for",
             NodeKind::WaitAny { .. } => "wait for any",
             NodeKind::Branch { .. } => "if",
