@@ -274,3 +274,25 @@ pub enum Edge {
     /// A goal or exit event ends the journey while waiting here.
     Ends(EventId),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The graph of a 200,000-step campaign holds a node per step: a kind
+    /// carried as the model has it (an action, a delay) must not make
+    /// every node bigger.
+    #[test]
+    fn nodes_stay_small() {
+        assert!(
+            std::mem::size_of::<NodeKind>() <= 40,
+            "{}",
+            std::mem::size_of::<NodeKind>()
+        );
+        assert!(
+            std::mem::size_of::<Node>() <= 120,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
+    }
+}
