@@ -221,6 +221,44 @@ impl NodeKind {
         )
     }
 
+    /// How long taking `edge` out of the node holds a person, as the step
+    /// says of itself: the least and the most seconds (timing). A send's
+    /// time is not its own (the quiet hours of its channel in the
+    /// campaign, which timing reads from the program): `(0, 0)` here, as
+    /// for every step where no time passes.
+    pub fn holds(&self, edge: &Edge) -> (u64, u64) {
+        match self {
+            NodeKind::Delay(d) => d.bounds(),
+            NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
+                Edge::Timeout => (*within, *within),
+                _ => (0, *within),
+            },
+            _ => (0, 0),
+        }
+    }
+
+    /// Whether taking `edge` out of the node surely takes time, every
+    /// time round a loop (`instant-loop`).
+    pub fn takes_time(&self, edge: &Edge) -> bool {
+        match self {
+            NodeKind::Delay(d) => d.takes_time(),
+            // An open or a click counts even when it came before: once it
+            // has, the `wait for` is over at once, every time round.
+            NodeKind::WaitFor {
+                on: WaitOn::Opened(_) | WaitOn::Clicked(_),
+                ..
+            } => *edge != Edge::Matched,
+            // An event must happen after arrival, or the time run out.
+            NodeKind::WaitFor { .. } => true,
+            // The same, arm by arm.
+            NodeKind::WaitAny { arms, .. } => match edge {
+                Edge::On(i) => matches!(arms[*i].0, WaitOn::Event(_)),
+                _ => true,
+            },
+            _ => false,
+        }
+    }
+
     /// A short name for messages: `send`, `wait`, `if`, ...
     pub fn keyword(&self) -> &'static str {
         match self {
