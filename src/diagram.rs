@@ -547,9 +547,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
         let (label, style) = match e.weight() {
             Edge::Next => (None, EdgeStyle::Normal),
             Edge::If(i) => {
-                let NodeKind::Branch { conds } = &g[from].kind else {
-                    unreachable!("if edges leave branches")
-                };
+                let conds = g[from].kind.guards();
                 let label = match *i {
                     0 => "yes".to_string(),
                     i => format!("else if {}", ctx.cond(&conds[i])),
@@ -557,8 +555,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 (Some(label), EdgeStyle::Normal)
             }
             Edge::Else => {
-                let several =
-                    matches!(&g[from].kind, NodeKind::Branch { conds } if conds.len() > 1);
+                let several = g[from].kind.guards().len() > 1;
                 let label = if several { "else" } else { "no" };
                 (Some(label.to_string()), EdgeStyle::Normal)
             }

@@ -97,7 +97,44 @@ impl NodeKind {
                 Edge::Timeout => (*within, *within),
                 _ => (0, *within),
             },
-            _ => (0, 0),
+            NodeKind::Entry
+            | NodeKind::Send(_)
+            | NodeKind::Branch { .. }
+            | NodeKind::Split
+            | NodeKind::Repeat { .. }
+            | NodeKind::Named { .. }
+            | NodeKind::Goto { .. }
+            | NodeKind::Exit
+            | NodeKind::Action(_)
+            | NodeKind::End
+            | NodeKind::Goal(_)
+            | NodeKind::ExitEvent(_) => (0, 0),
+        }
+    }
+
+    /// The conditions the step tests, in order, when it branches on
+    /// them: `Edge::If(i)` is taken when guard `i` is the first that
+    /// holds, `Edge::Else` when none does (an `if`'s arms). Reachability,
+    /// the plan's `then` labels, the diagram and the lints read a branch's
+    /// conditions here instead of matching a kind; empty for a step that
+    /// tests none.
+    pub fn guards(&self) -> &[Cond] {
+        match self {
+            NodeKind::Branch { conds } => conds,
+            NodeKind::Entry
+            | NodeKind::Send(_)
+            | NodeKind::Delay(_)
+            | NodeKind::WaitFor { .. }
+            | NodeKind::WaitAny { .. }
+            | NodeKind::Split
+            | NodeKind::Repeat { .. }
+            | NodeKind::Named { .. }
+            | NodeKind::Goto { .. }
+            | NodeKind::Exit
+            | NodeKind::Action(_)
+            | NodeKind::End
+            | NodeKind::Goal(_)
+            | NodeKind::ExitEvent(_) => &[],
         }
     }
 
@@ -119,7 +156,19 @@ impl NodeKind {
                 Edge::On(i) => matches!(arms[*i].0, WaitOn::Event(_)),
                 _ => true,
             },
-            _ => false,
+            // A send held by quiet hours may go out at once.
+            NodeKind::Entry
+            | NodeKind::Send(_)
+            | NodeKind::Branch { .. }
+            | NodeKind::Split
+            | NodeKind::Repeat { .. }
+            | NodeKind::Named { .. }
+            | NodeKind::Goto { .. }
+            | NodeKind::Exit
+            | NodeKind::Action(_)
+            | NodeKind::End
+            | NodeKind::Goal(_)
+            | NodeKind::ExitEvent(_) => false,
         }
     }
 

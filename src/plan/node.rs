@@ -316,14 +316,9 @@ impl Cx<'_> {
     pub(super) fn edge_label(&mut self, kind: &GKind, edge: &GEdge) -> Option<EdgeLabel> {
         Some(match edge {
             GEdge::Next => EdgeLabel::Next,
-            GEdge::If(i) => {
-                let GKind::Branch { conds } = kind else {
-                    unreachable!("`if` edge out of a branch")
-                };
-                EdgeLabel::Then {
-                    when: self.expr(&conds[*i]),
-                }
-            }
+            GEdge::If(i) => EdgeLabel::Then {
+                when: self.expr(&kind.guards()[*i]),
+            },
             GEdge::Else => EdgeLabel::Else,
             GEdge::Arm {
                 index,
