@@ -32,7 +32,7 @@ pub fn instant_loops(journey: &Journey, r: &Reach, t: &Timing) -> Vec<InstantLoo
         if !r.is_live(e.id())
             || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
             || matches!(e.weight(), Edge::Ends(_))
-            || g[u].kind.takes_time(e.weight())
+            || g[u].kind.holds(e.weight()).every_round
         {
             return false;
         }

@@ -151,8 +151,8 @@ fn node_edge_bounds(program: &Program, journey: &Journey, kind: &NodeKind, edge:
         // lowering; a day is the most such a send could wait.
         return Bounds::range(0, quiet_union_span(&periods).unwrap_or(DAY));
     }
-    let (min, max) = kind.holds(edge);
-    Bounds::range(min, max)
+    let hold = kind.holds(edge);
+    Bounds::range(hold.min, hold.max)
 }
 
 const DAY: u64 = 86_400;

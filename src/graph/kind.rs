@@ -4,8 +4,8 @@
 //! ([`node_kind`]), the part of its id ([`step_key`]), whether time passes
 //! there ([`time_passes`]), the labelled edges out of it and the blocks
 //! they lead into ([`flow`], [`branches`]), how long it holds a person and
-//! whether it takes time round a loop ([`NodeKind::holds`],
-//! [`NodeKind::takes_time`]). `graph::lower` builds the graph from these
+//! whether it takes time round a loop ([`NodeKind::holds`]), the
+//! conditions it tests ([`NodeKind::guards`]). `graph::lower` builds the graph from these
 //! without knowing any kind, so a new step with edges of its own is
 //! written here (and in the syntax, the model, the plan, the runtime and
 //! the formatter).
@@ -86,16 +86,30 @@ impl NodeKind {
     }
 
     /// How long taking `edge` out of the node holds a person, as the step
-    /// says of itself: the least and the most seconds (timing). A send's
-    /// time is not its own (the quiet hours of its channel in the
-    /// campaign, which timing reads from the program): `(0, 0)` here, as
-    /// for every step where no time passes.
-    pub fn holds(&self, edge: &Edge) -> (u64, u64) {
-        match self {
-            NodeKind::Delay(d) => d.bounds(),
-            NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
-                Edge::Timeout => (*within, *within),
-                _ => (0, *within),
+    /// says of itself (timing, `instant-loop`). A send's time is not its
+    /// own (the quiet hours of its channel in the campaign, which timing
+    /// reads from the program, and which may let it go out at once): no
+    /// time here, as for every step where no time passes.
+    pub fn holds(&self, edge: &Edge) -> Hold {
+        let (min, max, every_round) = match self {
+            NodeKind::Delay(d) => {
+                let (min, max) = d.bounds();
+                (min, max, d.takes_time())
+            }
+            NodeKind::WaitFor { on, within, .. } => match (edge, on) {
+                (Edge::Timeout, _) => (*within, *within, true),
+                // An open or a click counts even when it came before:
+                // once it has, the `wait for` is over at once, every time
+                // round.
+                (_, WaitOn::Opened(_) | WaitOn::Clicked(_)) => (0, *within, false),
+                // An event must happen after arrival.
+                (_, WaitOn::Event(_)) => (0, *within, true),
+            },
+            // The same, arm by arm.
+            NodeKind::WaitAny { arms, within } => match edge {
+                Edge::On(i) => (0, *within, matches!(arms[*i].0, WaitOn::Event(_))),
+                Edge::Timeout => (*within, *within, true),
+                _ => (0, *within, true),
             },
             NodeKind::Entry
             | NodeKind::Send(_)
@@ -108,7 +122,12 @@ impl NodeKind {
             | NodeKind::Action(_)
             | NodeKind::End
             | NodeKind::Goal(_)
-            | NodeKind::ExitEvent(_) => (0, 0),
+            | NodeKind::ExitEvent(_) => (0, 0, false),
+        };
+        Hold {
+            min,
+            max,
+            every_round,
         }
     }
 
@@ -135,40 +154,6 @@ impl NodeKind {
             | NodeKind::End
             | NodeKind::Goal(_)
             | NodeKind::ExitEvent(_) => &[],
-        }
-    }
-
-    /// Whether taking `edge` out of the node surely takes time, every
-    /// time round a loop (`instant-loop`).
-    pub fn takes_time(&self, edge: &Edge) -> bool {
-        match self {
-            NodeKind::Delay(d) => d.takes_time(),
-            // An open or a click counts even when it came before: once it
-            // has, the `wait for` is over at once, every time round.
-            NodeKind::WaitFor {
-                on: WaitOn::Opened(_) | WaitOn::Clicked(_),
-                ..
-            } => *edge != Edge::Matched,
-            // An event must happen after arrival, or the time run out.
-            NodeKind::WaitFor { .. } => true,
-            // The same, arm by arm.
-            NodeKind::WaitAny { arms, .. } => match edge {
-                Edge::On(i) => matches!(arms[*i].0, WaitOn::Event(_)),
-                _ => true,
-            },
-            // A send held by quiet hours may go out at once.
-            NodeKind::Entry
-            | NodeKind::Send(_)
-            | NodeKind::Branch { .. }
-            | NodeKind::Split
-            | NodeKind::Repeat { .. }
-            | NodeKind::Named { .. }
-            | NodeKind::Goto { .. }
-            | NodeKind::Exit
-            | NodeKind::Action(_)
-            | NodeKind::End
-            | NodeKind::Goal(_)
-            | NodeKind::ExitEvent(_) => false,
         }
     }
 
@@ -224,6 +209,19 @@ pub enum Edge {
     Jump,
     /// A goal or exit event ends the journey while waiting here.
     Ends(EventId),
+}
+
+/// How long taking an edge out of a node holds a person
+/// ([`NodeKind::holds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hold {
+    /// The least time, in seconds.
+    pub min: u64,
+    /// The most time, in seconds.
+    pub max: u64,
+    /// Whether it surely takes time every time round a loop
+    /// (`instant-loop`).
+    pub every_round: bool,
 }
 
 /// The node a step becomes, without its blocks.

@@ -15,7 +15,7 @@ pub mod lower;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
-pub use kind::{Edge, NodeKind};
+pub use kind::{Edge, Hold, NodeKind};
 pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
