@@ -323,6 +323,8 @@ macro_rules! declare_run_all {
     ) => {
         /// Every lint [`run_all`] runs (all but `unused-allow`), with its
         /// code, in table order.
+        // Each row pushes its lint or nothing: not a `vec![]`.
+        #[allow(clippy::vec_init_then_push)]
         fn lints() -> Vec<(Code, LintCheck)> {
             let mut lints: Vec<(Code, LintCheck)> = Vec::new();
             $( lint_row!(lints, $variant $source $($module)?); )*
