@@ -164,9 +164,9 @@ fn main() {
             };
             std::fs::write(&path, text).unwrap();
             let a = analyze(&Options { paths: vec![path] }).unwrap();
-            let cx = LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
+            let mut cx = LintContext::new(&a.program, &a.journeys, &a.sources, &a.roots);
             let config = LintConfig::default();
-            measured(|| lints::run(&cx, &config));
+            measured(|| lints::run(&mut cx, &config));
         }
         _ => {
             eprintln!("unknown workload {workload}: `icount list` names them");

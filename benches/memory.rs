@@ -49,8 +49,8 @@ fn weigh(path: &Path) {
     let program = resolved.program;
     let journeys = stage("lower", base, || omnis::graph::lower_all(&program));
     let found = stage("lints", base, || {
-        let cx = LintContext::new(&program, &journeys, &loaded.sources, &loaded.roots);
-        omnis::lints::run(&cx, &loaded.config.lints)
+        let mut cx = LintContext::new(&program, &journeys, &loaded.sources, &loaded.roots);
+        omnis::lints::run(&mut cx, &loaded.config.lints)
     });
     assert!(found.is_empty(), "{found:#?}");
     drop((loaded, program, journeys));

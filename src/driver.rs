@@ -145,8 +145,8 @@ fn lower_and_lint(analysis: &mut Analysis, extent: Extent) {
             let journeys: Vec<Journey> = (campaigns.iter())
                 .map(|&id| crate::graph::lower(program, id))
                 .collect();
-            let cx = lints::LintContext::scoped(program, &journeys, sources, roots, scope);
-            let found = lints::run(&cx, config);
+            let mut cx = lints::LintContext::scoped(program, &journeys, sources, roots, scope);
+            let found = lints::run(&mut cx, config);
             (journeys, found)
         }
     };

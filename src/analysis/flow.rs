@@ -378,6 +378,10 @@ impl Flow {
             }
         }
         succ_start.push(edges.len() as u32);
+        // Without the spare room they grew into: a flow lives until the
+        // last lint that reads it.
+        edges.shrink_to_fit();
+        succ_start.shrink_to_fit();
         // Predecessors by counting: in the order of their sources.
         let len = keys.len();
         let mut pred_start = vec![0u32; len + 1];

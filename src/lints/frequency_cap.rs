@@ -142,11 +142,14 @@ pub fn find(
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Vec<Excess> {
     let rounds = timing::shortest_rounds(journey, live, min_secs);
-    find_with(journey, counted, limit, per, min_secs, live, &rounds)
+    find_with(journey, counted, limit, per, min_secs, live, &rounds, None)
 }
 
 /// [`find`], given the shortest round of every regular repeat
-/// ([`timing::shortest_rounds`] with the same `min_secs` and `live`).
+/// ([`timing::shortest_rounds`] with the same `min_secs` and `live`), and
+/// maybe the journey's flow with one copy of every repeat body over
+/// `live` (used instead of building one when the limit needs no more).
+#[allow(clippy::too_many_arguments)]
 fn find_with(
     journey: &Journey,
     counted: &dyn Fn(MessageId) -> bool,
@@ -155,6 +158,7 @@ fn find_with(
     min_secs: &dyn Fn(EdgeIndex) -> u64,
     live: &dyn Fn(EdgeIndex) -> bool,
     rounds: &HashMap<NodeIndex, Option<u64>>,
+    single: Option<&Flow>,
 ) -> Vec<Excess> {
     let g = &journey.graph;
     if per == 0
@@ -164,10 +168,25 @@ fn find_with(
     {
         return Vec::new();
     }
+    let copies = round_copies(journey, per, rounds);
+    // One copy of every body is the single flow (as `Flow::build` finds).
+    let single = single.filter(|_| limit == 0 || copies.values().all(|&c| c <= 1));
+    let built;
+    let flow = match single {
+        Some(flow) => flow,
+        None => {
+            let copy = |r: NodeIndex, _| copies.get(&r).copied().unwrap_or(1);
+            let rounds = match limit {
+                0 => Rounds::Single,
+                _ => Rounds::Copies(&copy),
+            };
+            built = Flow::build(journey, rounds, live);
+            &built
+        }
+    };
     if limit == 0 {
         // Nothing may be sent at all: every send exceeds.
         let mut seen = std::collections::HashSet::new();
-        let flow = Flow::build(journey, Rounds::Single, live);
         return flow
             .orig
             .iter()
@@ -177,12 +196,6 @@ fn find_with(
             })
             .collect();
     }
-    let copies = round_copies(journey, per, rounds);
-    let flow = Flow::build(
-        journey,
-        Rounds::Copies(&|r, _| copies.get(&r).copied().unwrap_or(1)),
-        live,
-    );
     let n = flow.len();
     let is_counted = |v: usize| matches!(g[flow.orig[v]].kind, NodeKind::Send(m) if counted(m));
     let layers = limit as usize; // layers 1..=N
@@ -350,6 +363,7 @@ fn check_journey(cx: &LintContext, journey: &Journey, out: &mut Vec<Diagnostic>)
             &min_secs,
             &live,
             &rounds,
+            Some(cx.flow(journey)),
         ) {
             if x.sends.iter().any(|&(n, _)| instant[n.index()]) {
                 continue;

@@ -61,7 +61,7 @@ pub struct LintContext<'a> {
     /// opposed to files only reached through imports.
     pub roots: &'a [FileId],
     /// The reachability analysis of each journey, computed once on first
-    /// use and shared by every lint.
+    /// use and shared by every lint (until [`LAST_READER`]'s).
     reach: std::cell::OnceCell<Vec<crate::analysis::reach::Reach<'a>>>,
     /// Per journey, its timing over the edges some execution takes, on
     /// first use.
@@ -69,11 +69,33 @@ pub struct LintContext<'a> {
     /// Per journey, its flow with one copy of every repeat body over the
     /// same edges, on first use.
     flow: Vec<std::cell::OnceCell<flow::Flow>>,
+    /// The lint [`run_all`] ran last in this run, if any.
+    last_ran: Option<Code>,
     scope: Scope<'a>,
     /// Program-wide facts, shared by the contexts of one run, or this
     /// context's own.
     shared: Option<&'a Shared>,
     own: Shared,
+}
+
+/// The last lint, in table order (the order of [`run_all`]), that reads
+/// each analysis of a [`LintContext`]: the reachability analysis, the
+/// timing and the flow. Once it has run, the analysis is dropped
+/// ([`LintContext::ran`]): a 200,000-step journey's flow and timing weigh
+/// about 35 MB each, and would otherwise stay until the last lint. A lint
+/// further down the table that reads one trips a debug assertion (and
+/// would compute it again): move the entry here when adding one.
+const LAST_READER: LastReaders = LastReaders {
+    reach: Code::UnreachableStep,
+    timing: Code::UnreachableStep,
+    flow: Code::RepeatedMessage,
+};
+
+/// See [`LAST_READER`].
+struct LastReaders {
+    reach: Code,
+    timing: Code,
+    flow: Code,
 }
 
 /// Facts about the whole program that lints need, computed once per run
@@ -152,7 +174,31 @@ impl<'a> LintContext<'a> {
                 .iter()
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
+            last_ran: None,
         }
+    }
+
+    /// Notes that [`run_all`] ran the lint of `code`, and drops the
+    /// analyses it was the last to read ([`LAST_READER`]); `None` starts
+    /// or ends a run (after which anything may be read again).
+    fn ran(&mut self, code: Option<Code>) {
+        self.last_ran = code;
+        let Some(code) = code else { return };
+        if code == LAST_READER.flow {
+            self.flow.iter_mut().for_each(|f| drop(f.take()));
+        }
+        if code == LAST_READER.timing {
+            self.timing.iter_mut().for_each(|t| drop(t.take()));
+        }
+        if code == LAST_READER.reach {
+            drop(self.reach.take());
+        }
+    }
+
+    /// Whether an analysis whose last reader is `last` may still be read:
+    /// no lint after it has run yet (see [`LAST_READER`]).
+    fn may_read(&self, last: Code) -> bool {
+        self.last_ran.is_none_or(|c| (c as usize) < (last as usize))
     }
 
     /// The campaigns linted here (those of `journeys`), in order.
@@ -209,6 +255,7 @@ impl<'a> LintContext<'a> {
 
     /// The reachability analysis of `journey` (one of `self.journeys`).
     pub fn reach(&self, journey: &Journey) -> &crate::analysis::reach::Reach<'a> {
+        debug_assert!(self.may_read(LAST_READER.reach), "see LAST_READER");
         let all = self.reach.get_or_init(|| {
             self.journeys
                 .iter()
@@ -223,6 +270,7 @@ impl<'a> LintContext<'a> {
     /// The timing of `journey` (one of `self.journeys`) over the edges some
     /// execution can take.
     pub fn timing(&self, journey: &Journey) -> &Timing {
+        debug_assert!(self.may_read(LAST_READER.timing), "see LAST_READER");
         self.timing[self.slot(journey)].get_or_init(|| {
             let reach = self.reach(journey);
             crate::analysis::timing::analyze_live(self.program, journey, &|e| reach.is_live(e))
@@ -258,6 +306,7 @@ impl<'a> LintContext<'a> {
     /// every repeat body ([`flow::Rounds::Single`]), over the edges some
     /// execution can take.
     pub fn flow(&self, journey: &Journey) -> &flow::Flow {
+        debug_assert!(self.may_read(LAST_READER.flow), "see LAST_READER");
         self.flow[self.slot(journey)].get_or_init(|| {
             let reach = self.reach(journey);
             flow::Flow::build(journey, flow::Rounds::Single, &|e| reach.is_live(e))
@@ -265,19 +314,21 @@ impl<'a> LintContext<'a> {
     }
 }
 
-/// Expands the table of codes into [`run_all`]: the `check` of every
-/// `lint` row, in table order.
+/// Expands the table of codes into `lints`: the `check` of every `lint`
+/// row, in table order (what [`run_all`] runs).
 macro_rules! declare_run_all {
     (
         catalogue { $( $variant:ident $code:literal $severity:ident $summary:literal => $source:ident $($module:ident)? ; )* }
         internal { $( $internal:tt )* }
     ) => {
-        /// Runs every lint except `unused-allow`, in a fixed order, before
-        /// `@allow`s and levels are applied.
-        pub fn run_all(cx: &LintContext) -> Vec<Diagnostic> {
-            let mut diags = Vec::new();
-            $( run_row!(diags, cx, $source $($module)?); )*
-            diags
+        /// Every lint [`run_all`] runs (all but `unused-allow`), with its
+        /// code, in table order.
+        // Each row pushes its lint or nothing: not a `vec![]`.
+        #[allow(clippy::vec_init_then_push)]
+        fn lints() -> Vec<(Code, LintCheck)> {
+            let mut lints: Vec<(Code, LintCheck)> = Vec::new();
+            $( lint_row!(lints, $variant $source $($module)?); )*
+            lints
         }
 
         /// Runs every project lint (over all campaigns together), each
@@ -331,23 +382,40 @@ macro_rules! lint_owns_code {
     };
 }
 
-/// One row of [`declare_run_all`]: lints run, the rest are reported
-/// elsewhere.
-macro_rules! run_row {
-    ($diags:ident, $cx:ident, lint $module:ident) => {
-        $diags.extend($module::check($cx))
+/// A lint's `check`.
+type LintCheck = fn(&LintContext) -> Vec<Diagnostic>;
+
+/// One row of [`declare_run_all`] for `lints`: lints run, the rest are
+/// reported elsewhere.
+macro_rules! lint_row {
+    ($lints:ident, $variant:ident lint $module:ident) => {
+        $lints.push((Code::$variant, $module::check))
     };
-    ($diags:ident, $cx:ident, $other:ident $($module:ident)?) => {};
+    ($lints:ident, $variant:ident $other:ident $($module:ident)?) => {};
 }
 
 codes::code_table!(declare_run_all);
+
+/// Runs every lint except `unused-allow`, in a fixed order (the table's),
+/// before `@allow`s and levels are applied. Each analysis is dropped once
+/// the last lint that reads it has run ([`LintContext::ran`]).
+pub fn run_all(cx: &mut LintContext) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    cx.ran(None);
+    for (code, check) in lints() {
+        diags.extend(check(cx));
+        cx.ran(Some(code));
+    }
+    cx.ran(None);
+    diags
+}
 
 /// Runs every lint and applies `@allow`s, `unused-allow` and levels.
 ///
 /// The result is in no particular order (the driver sorts all diagnostics
 /// together); findings a level of `allow` turns off are gone, `deny`ed ones
 /// and (with `--deny warnings`) all remaining warnings are errors.
-pub fn run(cx: &LintContext, config: &LintConfig) -> Vec<Diagnostic> {
+pub fn run(cx: &mut LintContext, config: &LintConfig) -> Vec<Diagnostic> {
     finish(cx.program, cx.whole_program(), run_all(cx), config)
 }
 
@@ -378,13 +446,13 @@ pub fn run_parallel(
     };
     let shared = Shared::default();
     let declarations =
-        || run_all(&LintContext::scoped(program, &[], sources, roots, scope).sharing(&shared));
+        || run_all(&mut LintContext::scoped(program, &[], sources, roots, scope).sharing(&shared));
     let campaigns = || {
         journeys
             .par_chunks(CAMPAIGNS_PER_TASK)
             .map(|chunk| {
                 let cx = LintContext::scoped(program, chunk, sources, roots, campaigns_only);
-                run_all(&cx.sharing(&shared))
+                run_all(&mut cx.sharing(&shared))
             })
             .flatten_iter()
             .collect::<Vec<_>>()

@@ -26,8 +26,8 @@ fn run_on(program: &Program, config: &LintConfig) -> Vec<Diagnostic> {
     let journeys = lower_all(program);
     let sources = sources();
     let roots = [FileId(0)];
-    let cx = LintContext::new(program, &journeys, &sources, &roots);
-    run(&cx, config)
+    let mut cx = LintContext::new(program, &journeys, &sources, &roots);
+    run(&mut cx, config)
 }
 
 fn codes(diags: &[Diagnostic]) -> Vec<&'static str> {
@@ -79,6 +79,57 @@ fn contradictory_branches_are_not_paths() {
         crate::analysis::content::repeated_sends(&journeys[0], &classes, &|_| true).len(),
         1
     );
+}
+
+#[test]
+fn analyses_are_dropped_after_their_last_lint() {
+    // A send checked for engagement in a repeat, under a limit: every
+    // analysis is computed (reach, timing, the flow, one of each).
+    let (mut b, t, goal, ch) = setup();
+    b.program.channels[ch.index()].limits = vec![crate::model::LimitSpec {
+        count: 1,
+        per_seconds: 86_400,
+        loc: b.loc(),
+    }];
+    let m = b.message("m", ch);
+    let s = b.send(m);
+    let w = b.wait_for(WaitOn::Opened(m), 3600, None, None);
+    let r = b.repeat(2, vec![s, w]);
+    campaign(&mut b, t, goal, vec![r]);
+    let journeys = lower_all(&b.program);
+    let sources = sources();
+    let roots = [FileId(0)];
+    let mut cx = LintContext::new(&b.program, &journeys, &sources, &roots);
+    let kept = |cx: &LintContext| {
+        [
+            cx.reach.get().is_some(),
+            cx.timing[0].get().is_some(),
+            cx.flow[0].get().is_some(),
+        ]
+    };
+    let mut seen = Vec::new();
+    cx.ran(None);
+    // The lints in table order, as `run_all` runs them.
+    for (code, check) in lints() {
+        check(&cx);
+        seen.push((code, kept(&cx)));
+        cx.ran(Some(code));
+        let after = kept(&cx);
+        if code == LAST_READER.flow {
+            assert!(!after[2], "the flow outlives {code:?}");
+        }
+        if code == LAST_READER.reach {
+            assert!(!after[0] && !after[1], "reach or timing outlive {code:?}");
+        }
+    }
+    // Each was there for its last reader.
+    let at = |code: Code| seen.iter().find(|(c, _)| *c == code).unwrap().1;
+    assert!(at(LAST_READER.flow)[2]);
+    assert_eq!(at(LAST_READER.reach), [true, true, false]);
+    // And a whole run finds the same as before, with nothing kept.
+    let found = run(&mut cx, &LintConfig::default());
+    assert_eq!(kept(&cx), [false, false, false]);
+    assert!(codes(&found).contains(&"frequency-cap"), "{found:#?}");
 }
 
 #[test]

@@ -42,7 +42,7 @@ pub const CODE: Code = Code::UnusedAllow;
 
 /// Runs every other lint, applies the allows, and reports those that
 /// silenced nothing (not counting `@allow(unused-allow)` itself).
-pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
+pub fn check(cx: &mut LintContext) -> Vec<Diagnostic> {
     let table = AllowTable::collect(cx.program);
     table.silence(super::run_all(cx));
     report(&table)

@@ -98,6 +98,8 @@ pub struct Reach<'a> {
     /// The bit of each message whose engagement is tracked in
     /// [`State::sent`].
     pub bits: HashMap<MessageId, u32>,
+    /// Every leaf that may become known, which [`State::facts`] refer to.
+    pub leaves: Leaves,
 }
 
 impl Reach<'_> {
@@ -117,7 +119,7 @@ impl Reach<'_> {
     pub fn facts(&self, n: NodeIndex) -> Option<Vec<Fact>> {
         self.parts[n.index()]
             .joined_state()
-            .map(|s| s.facts.to_vec())
+            .map(|s| s.facts.iter().map(|&f| self.leaves.fact(f)).collect())
     }
 
     pub fn is_reached(&self, n: NodeIndex) -> bool {
@@ -131,7 +133,8 @@ impl Reach<'_> {
 /// What is known on the paths of one partition at one point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
-    /// The literals known, sorted by literal.
+    /// The literals known, sorted by literal, each with its leaf in
+    /// [`Reach::leaves`].
     pub facts: Facts,
     /// The tracked messages that may have been sent (by their bit).
     pub sent: Set,
@@ -170,8 +173,10 @@ fn analyze_classes<'a>(
     let goal = campaign.goal.map(|(e, _)| e);
     let mut logic = Logic::for_campaign(program, campaign);
 
+    // Every leaf that may become known, in runs.
+    let mut leaves = Leaves::default();
     // Edge conditions, in DNF.
-    let mut conds: HashMap<EdgeIndex, Vec<Conj>> = HashMap::new();
+    let mut conds: HashMap<EdgeIndex, Vec<Run>> = HashMap::new();
     let enters;
     let mut entry_parts: Vec<(&Cond, bool, Role)> = Vec::new();
     if let Some(a) = &campaign.audience {
@@ -193,10 +198,11 @@ fn analyze_classes<'a>(
     for c in &campaign.exit_unless {
         entry_parts.push((c, true, Role::ExitUnless));
     }
+    let entry_dnf = leaves.dnf(logic.dnf(&entry_parts));
     for e in g.edges_directed(journey.entry, Direction::Outgoing) {
-        conds.insert(e.id(), logic.dnf(&entry_parts));
+        conds.insert(e.id(), entry_dnf.clone());
     }
-    let exit_unless: Vec<Conj> = if campaign.exit_unless.is_empty() {
+    let exit_unless: Vec<Run> = if campaign.exit_unless.is_empty() {
         Vec::new()
     } else {
         let parts: Vec<(&Cond, bool, Role)> = campaign
@@ -204,7 +210,7 @@ fn analyze_classes<'a>(
             .iter()
             .map(|c| (c, true, Role::ExitUnless))
             .collect();
-        logic.dnf(&parts)
+        leaves.dnf(logic.dnf(&parts))
     };
     for e in g.edge_references() {
         let cs = g[e.source()].kind.guards();
@@ -240,12 +246,12 @@ fn analyze_classes<'a>(
                 },
             ));
         }
-        conds.insert(e.id(), logic.dnf(&parts));
+        conds.insert(e.id(), leaves.dnf(logic.dnf(&parts)));
     }
 
     // What a `wait for` (or an `on` of a `wait for any`, by its index)
     // that matched makes known.
-    let mut matched: HashMap<(NodeIndex, usize), Vec<Leaf>> = HashMap::new();
+    let mut matched: HashMap<(NodeIndex, usize), Run> = HashMap::new();
     let mut wait_ends: HashSet<(NodeIndex, usize)> = HashSet::new();
     let mut shadowed: HashMap<(NodeIndex, usize), usize> = HashMap::new();
     for u in g.node_indices() {
@@ -298,16 +304,13 @@ fn analyze_classes<'a>(
                     clicked: true,
                 }],
             };
-            let leaves = atoms
-                .into_iter()
-                .map(|a| logic.known(a, loc, role))
-                .collect();
-            matched.insert((u, i), leaves);
+            let known = atoms.into_iter().map(|a| logic.known(a, loc, role));
+            matched.insert((u, i), leaves.push(known));
         }
     }
 
     // What an action that writes (`set`, `unset`) makes known.
-    let mut written: HashMap<NodeIndex, (Term, Vec<Leaf>)> = HashMap::new();
+    let mut written: HashMap<NodeIndex, (Term, Run)> = HashMap::new();
     for u in g.node_indices() {
         let Some((attr, value)) = (match &g[u].kind {
             NodeKind::Action(a) => a.write(),
@@ -320,13 +323,13 @@ fn analyze_classes<'a>(
             node: u.index() as u32,
         };
         let loc = g[u].loc;
-        let mut leaves = Vec::new();
+        let mut known = Vec::new();
         let mut know = |atom: Atom, positive: bool| {
             let mut l = logic.known(atom, loc, role);
             if !positive {
                 l.lit = l.lit.negate();
             }
-            leaves.push(l);
+            known.push(l);
         };
         match value {
             None => know(Atom::IsSet(term), false),
@@ -355,7 +358,7 @@ fn analyze_classes<'a>(
             // The field may be unset: nothing is known.
             Some(SetValue::TriggerField(..)) => {}
         }
-        written.insert(u, (term, leaves));
+        written.insert(u, (term, leaves.push(known)));
     }
 
     // What a send changes in the person's history: every `received` that
@@ -400,18 +403,15 @@ fn analyze_classes<'a>(
                     None => GoesOut::Always,
                     Some(atom) => GoesOut::With(Lit::new(atom, true)),
                 },
-                known: counted
-                    .filter(|(.., n)| *n <= 1)
-                    .map(|(id, ..)| Leaf {
-                        lit: Lit::new(*id, true),
-                        loc: g[u].loc,
-                        holds: true,
-                        via: None,
-                        role: Role::Sent {
-                            node: u.index() as u32,
-                        },
-                    })
-                    .collect(),
+                known: leaves.push(counted.filter(|(.., n)| *n <= 1).map(|(id, ..)| Leaf {
+                    lit: Lit::new(*id, true),
+                    loc: g[u].loc,
+                    holds: true,
+                    via: None,
+                    role: Role::Sent {
+                        node: u.index() as u32,
+                    },
+                })),
             };
             sends.insert(u, sent);
         }
@@ -484,6 +484,7 @@ fn analyze_classes<'a>(
             content: parts::empty(),
         },
         bound,
+        &leaves,
     );
     heap.push(Reverse((
         order[journey.entry.index()],
@@ -526,6 +527,7 @@ fn analyze_classes<'a>(
     }
     let ctx = Ctx {
         journey,
+        leaves: &leaves,
         logic: &logic,
         conds: &conds,
         bits: &bits,
@@ -582,13 +584,13 @@ fn analyze_classes<'a>(
                         dead.remove(&e);
                         let mut changed = false;
                         if back_to[e.index()] == Some(v) {
-                            changed |= round.entry(v).or_default().add(&out, bound);
+                            changed |= round.entry(v).or_default().add(&out, bound, &leaves);
                             // After the last round the body does not run again.
                             if matches!(g[v].kind, NodeKind::Repeat { times } if times > 1) {
-                                changed |= state[v.index()].add(&out, bound);
+                                changed |= state[v.index()].add(&out, bound, &leaves);
                             }
                         } else {
-                            changed |= state[v.index()].add(&out, bound);
+                            changed |= state[v.index()].add(&out, bound, &leaves);
                             if journey.is_repeat_back_edge(e) && !round_ends[v.index()] {
                                 // An irregular repeat: its `Done` comes alive.
                                 round_ends[v.index()] = true;
@@ -618,6 +620,64 @@ fn analyze_classes<'a>(
         dead,
         parts: state,
         bits,
+        leaves,
+    }
+}
+
+/// Every leaf that may become known in the analysis of one journey: the
+/// edge conditions and `exit unless` (each conjunction of their DNF a
+/// [`Run`]), and what a matched `wait for`, a write or a send makes
+/// known. A state's facts refer to their leaves by index ([`Known`]):
+/// 8 bytes a fact rather than a whole leaf, in the fact slices of every
+/// point (about 40 MB of a 200,000-step journey's analysis otherwise).
+#[derive(Debug, Default)]
+pub struct Leaves(Vec<Leaf>);
+
+/// Consecutive leaves of [`Leaves`], from `start` to before `end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    start: u32,
+    end: u32,
+}
+
+/// A fact of a [`State`]: its literal, and the index of its leaf in
+/// [`Leaves`].
+pub type Known = (Lit, u32);
+
+impl Leaves {
+    /// Adds `leaves`, one after the other.
+    fn push(&mut self, leaves: impl IntoIterator<Item = Leaf>) -> Run {
+        let start = self.0.len() as u32;
+        self.0.extend(leaves);
+        Run {
+            start,
+            end: self.0.len() as u32,
+        }
+    }
+
+    /// Adds each conjunction of `dnf`.
+    fn dnf(&mut self, dnf: Vec<Conj>) -> Vec<Run> {
+        dnf.into_iter().map(|c| self.push(c)).collect()
+    }
+
+    /// The leaves of `run`.
+    pub fn get(&self, run: Run) -> &[Leaf] {
+        &self.0[run.start as usize..run.end as usize]
+    }
+
+    /// The leaves of `run` as facts.
+    pub fn known(&self, run: Run) -> impl Iterator<Item = Known> + '_ {
+        (run.start..run.end).map(|i| (self.0[i as usize].lit, i))
+    }
+
+    /// The leaf of a fact.
+    pub fn leaf(&self, fact: Known) -> &Leaf {
+        &self.0[fact.1 as usize]
+    }
+
+    /// A fact with its leaf.
+    pub fn fact(&self, fact: Known) -> Fact {
+        (fact.0, *self.leaf(fact))
     }
 }
 
@@ -627,21 +687,20 @@ fn analyze_classes<'a>(
 /// and the states of its points share a few slices. One allocation each,
 /// with no spare room: most are never changed again.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Facts(std::rc::Rc<[Fact]>);
+pub struct Facts(std::rc::Rc<[Known]>);
 
 impl std::ops::Deref for Facts {
-    type Target = [Fact];
-    fn deref(&self) -> &[Fact] {
+    type Target = [Known];
+    fn deref(&self) -> &[Known] {
         &self.0
     }
 }
 
 impl Facts {
     /// Adds a known literal (unless it is known, or the bound is reached).
-    pub fn add(&mut self, leaf: Leaf) {
-        if let Err(pos) = self.0.binary_search_by(|(l, _)| l.cmp(&leaf.lit)) {
+    pub fn add(&mut self, fact: Known) {
+        if let Err(pos) = self.0.binary_search_by(|(l, _)| l.cmp(&fact.0)) {
             if self.0.len() < MAX_FACTS {
-                let fact = (leaf.lit, leaf);
                 self.0 = self.0[..pos]
                     .iter()
                     .copied()
@@ -655,11 +714,11 @@ impl Facts {
     /// Keeps the facts for which `keep` holds (called once on each, in
     /// order); copies the shared slice only when one goes. Returns
     /// whether one went.
-    pub fn retain(&mut self, mut keep: impl FnMut(&Fact) -> bool) -> bool {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Known) -> bool) -> bool {
         let Some(first) = self.0.iter().position(|f| !keep(f)) else {
             return false;
         };
-        let kept: Vec<Fact> = self.0[..first]
+        let kept: Vec<Known> = self.0[..first]
             .iter()
             .copied()
             .chain(self.0[first + 1..].iter().copied().filter(|f| keep(f)))

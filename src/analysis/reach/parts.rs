@@ -23,7 +23,7 @@ use smallvec::SmallVec;
 use crate::analysis::sat::{Lit, Role};
 use crate::analysis::sets::Set;
 
-use super::State;
+use super::{Leaves, State};
 
 /// The most states kept at one point (see the module docs).
 pub const MAX_PARTS: usize = 8;
@@ -43,10 +43,10 @@ pub struct Slot {
 
 /// The partition key of a state: the facts that branch decisions made
 /// known (an `if` arm taken or not, a `wait for` that matched), in order.
-pub fn key(s: &State) -> impl Iterator<Item = Lit> + '_ {
+pub fn key<'s>(s: &'s State, leaves: &'s Leaves) -> impl Iterator<Item = Lit> + 's {
     s.facts
         .iter()
-        .filter(|(_, leaf)| matches!(leaf.role, Role::Arm { .. } | Role::Matched { .. }))
+        .filter(|&&f| matches!(leaves.leaf(f).role, Role::Arm { .. } | Role::Matched { .. }))
         .map(|(l, _)| *l)
 }
 
@@ -56,12 +56,13 @@ impl Slot {
     }
 
     /// Adds a state under its key, keeping at most `bound` states; returns
-    /// whether the slot changed.
-    pub fn add(&mut self, new: &State, bound: usize) -> bool {
+    /// whether the slot changed. `leaves`: those the facts refer to.
+    pub fn add(&mut self, new: &State, bound: usize, leaves: &Leaves) -> bool {
         if self.joined {
             return meet(&mut self.parts[0], new);
         }
-        if let Some(old) = self.parts.iter_mut().find(|old| key(old).eq(key(new))) {
+        if let Some(old) = (self.parts.iter_mut()).find(|old| key(old, leaves).eq(key(new, leaves)))
+        {
             return meet(old, new);
         }
         if self.parts.len() < bound.max(1) {

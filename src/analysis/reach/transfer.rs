@@ -6,8 +6,9 @@ use super::*;
 
 pub(super) struct Ctx<'c, 'a> {
     pub(super) journey: &'c Journey,
+    pub(super) leaves: &'c Leaves,
     pub(super) logic: &'c Logic<'a>,
-    pub(super) conds: &'c HashMap<EdgeIndex, Vec<Conj>>,
+    pub(super) conds: &'c HashMap<EdgeIndex, Vec<Run>>,
     pub(super) bits: &'c HashMap<MessageId, u32>,
     pub(super) classes: &'c HashMap<MessageId, u32>,
     pub(super) takes_time: &'c [bool],
@@ -17,12 +18,12 @@ pub(super) struct Ctx<'c, 'a> {
     /// The `on`s of a `wait for any` that an earlier one always takes
     /// first (with its index).
     pub(super) shadowed: &'c HashMap<(NodeIndex, usize), usize>,
-    pub(super) matched: &'c HashMap<(NodeIndex, usize), Vec<Leaf>>,
-    pub(super) written: &'c HashMap<NodeIndex, (Term, Vec<Leaf>)>,
+    pub(super) matched: &'c HashMap<(NodeIndex, usize), Run>,
+    pub(super) written: &'c HashMap<NodeIndex, (Term, Run)>,
     /// Per edge: whether `exit unless` is checked on it.
     pub(super) checkpoints: &'c [bool],
     /// The `exit unless` conditions together, in DNF.
-    pub(super) exit_unless: &'c [Conj],
+    pub(super) exit_unless: &'c [Run],
     pub(super) sends: &'c HashMap<NodeIndex, Sent>,
 }
 
@@ -31,7 +32,7 @@ pub(super) struct Sent {
     /// The `received` atoms that count the message.
     pub(super) counted: Vec<AtomId>,
     /// Those known to hold right after it (at least once) if it went out.
-    pub(super) known: Vec<Leaf>,
+    pub(super) known: Run,
     /// Whether it goes out for sure.
     pub(super) goes_out: GoesOut,
 }
@@ -75,17 +76,18 @@ impl Ctx<'_, '_> {
 
     /// `out` on an edge whose condition is `dnf`: dead when no disjunct
     /// can hold, else the literals common to those that can become known.
-    pub(super) fn assume(&self, dnf: &[Conj], mut out: State) -> Result<State, Dead> {
+    pub(super) fn assume(&self, dnf: &[Run], mut out: State) -> Result<State, Dead> {
         let sent_bits = out.sent.clone();
         let bits = self.bits;
         let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
-        let mut sat: Vec<&Conj> = Vec::new();
+        let mut sat: Vec<Run> = Vec::new();
         let mut leaves: Vec<Leaf> = Vec::new();
         let mut facts: Vec<Leaf> = Vec::new();
         let mut special = None;
-        for conj in dnf {
-            match self.logic.check(&out.facts, conj, &sent) {
-                Ok(()) => sat.push(conj),
+        for &run in dnf {
+            let conj = self.leaves.get(run);
+            match self.logic.check_known(&out.facts, conj, &sent) {
+                Ok(()) => sat.push(run),
                 Err(c) => {
                     for i in c.leaves {
                         if !leaves.contains(&conj[i]) {
@@ -93,7 +95,7 @@ impl Ctx<'_, '_> {
                         }
                     }
                     for i in c.facts {
-                        let f = out.facts[i].1;
+                        let f = *self.leaves.leaf(out.facts[i]);
                         if !facts.contains(&f) {
                             facts.push(f);
                         }
@@ -110,9 +112,10 @@ impl Ctx<'_, '_> {
             });
         }
         // Literals common to every satisfiable disjunct become known.
-        for l in sat[0] {
-            if sat[1..].iter().all(|c| c.iter().any(|k| k.lit == l.lit)) {
-                out.facts.add(*l);
+        for (lit, i) in self.leaves.known(sat[0]) {
+            let common = |c: &Run| self.leaves.get(*c).iter().any(|k| k.lit == lit);
+            if sat[1..].iter().all(common) {
+                out.facts.add((lit, i));
             }
         }
         Ok(out)
@@ -126,14 +129,14 @@ impl Ctx<'_, '_> {
     ) -> Result<State, Dead> {
         let g = &self.journey.graph;
         let mut out = s.clone();
-        if let Some((term, leaves)) = self.written.get(&u) {
+        if let Some(&(term, known)) = self.written.get(&u) {
             let logic = self.logic;
             out.facts.retain(|(l, _)| match logic.atom(l.atom()) {
                 Atom::Opaque { persistent, .. } => *persistent,
-                a => a.term() != Some(*term),
+                a => a.term() != Some(term),
             });
-            for l in leaves {
-                out.facts.add(*l);
+            for f in self.leaves.known(known) {
+                out.facts.add(f);
             }
         }
         if self.takes_time[e.index()] {
@@ -150,8 +153,8 @@ impl Ctx<'_, '_> {
             out.facts
                 .retain(|(l, _)| l.positive() || !sent.counted.contains(&l.atom()));
             if goes_out {
-                for l in &sent.known {
-                    out.facts.add(*l);
+                for f in self.leaves.known(sent.known) {
+                    out.facts.add(f);
                 }
             }
         }
@@ -202,8 +205,10 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        for l in self.matched.get(&(u, i)).into_iter().flatten() {
-            out.facts.add(*l);
+        if let Some(&run) = self.matched.get(&(u, i)) {
+            for f in self.leaves.known(run) {
+                out.facts.add(f);
+            }
         }
         Ok(out)
     }

@@ -14,6 +14,18 @@ impl Logic<'_> {
         conj: &[Leaf],
         sent: &dyn Fn(MessageId) -> bool,
     ) -> Result<(), Conflict> {
+        self.check_known(facts, conj, sent)
+    }
+
+    /// [`Logic::check`] with facts that carry anything beside their
+    /// literal (only the literal is read): the reachability analysis
+    /// keeps the index of each fact's leaf, not the leaf.
+    pub fn check_known<T>(
+        &self,
+        facts: &[(Lit, T)],
+        conj: &[Leaf],
+        sent: &dyn Fn(MessageId) -> bool,
+    ) -> Result<(), Conflict> {
         // Impossible literals first.
         for (i, l) in conj.iter().enumerate() {
             if let Some(special) = self.impossible(l.lit, sent) {
