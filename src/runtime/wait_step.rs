@@ -14,6 +14,8 @@
 //! it ends with nothing happening: a `wait_for`'s `timeout`); a
 //! replacement's walk (rule 2) passes every wait by that same `next`.
 
+use chrono_tz::Tz;
+
 use super::compile::{secs, tod, Builder, CExpr, Tgt, Val};
 use super::eval::{eval, Ctx};
 use super::journey::Run;
@@ -121,7 +123,7 @@ impl CWait {
                 run.sleep(t, t.checked_add(*s), Pending::Advance(next));
                 None
             }
-            CWait::Until(weekday, minutes) => {
+            CWait::Until(..) => {
                 let tz = run.k.tz;
                 let j = run.k.journey.as_mut()?;
                 // Back at the very instant this node last let flow go on
@@ -131,7 +133,7 @@ impl CWait {
                     Some(i) if j.until_left[i].1 == t => t + 1,
                     _ => t,
                 };
-                let at = time::next_local_time(tz, from, *weekday, *minutes);
+                let at = self.moment(tz, from);
                 match slot {
                     Some(i) => j.until_left[i].1 = at,
                     None => j.until_left.push((n, at)),
@@ -211,8 +213,8 @@ impl CWait {
     pub(super) fn resume(&self, run: &mut Run, t: i64, arrived: i64, next: Tgt) {
         match self {
             CWait::Delay(s) => run.due(t, arrived.checked_add(*s), Pending::Advance(next)),
-            CWait::Until(weekday, minutes) => {
-                let at = time::next_local_time(run.k.tz, arrived, *weekday, *minutes);
+            CWait::Until(..) => {
+                let at = self.moment(run.k.tz, arrived);
                 run.due(t, Some(at), Pending::Advance(next));
             }
             CWait::For { arms, within } => {
@@ -239,6 +241,18 @@ impl CWait {
                     None => run.due(t, arrived.checked_add(*within), Pending::WaitFor),
                 }
             }
+        }
+    }
+}
+
+impl CWait {
+    /// A wait until a moment of the calendar (`Until`): the first such
+    /// moment at or after `from` in the person's time zone `tz` (`from`
+    /// itself for the other waits, which do not wait for one).
+    fn moment(&self, tz: Tz, from: i64) -> i64 {
+        match self {
+            CWait::Until(weekday, minutes) => time::next_local_time(tz, from, *weekday, *minutes),
+            CWait::Delay(_) | CWait::For { .. } => from,
         }
     }
 }
