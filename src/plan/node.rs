@@ -175,18 +175,52 @@ pub enum EdgeLabel {
     Jump,
 }
 
+/// The family of a kind: the kinds whose meaning to a runner is alike.
+/// The runtime core gives each family's meaning in one place, and asks
+/// this, not the kind, which place that is (`docs/architecture.md`,
+/// "Where a new step kind goes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Sends a message (`send`): may hold people during quiet hours.
+    Send,
+    /// Holds people until a moment comes or something happens (`wait`,
+    /// `wait_until`, `wait_for`, `wait_for_any`): `runtime/wait_step.rs`.
+    Wait,
+    /// Takes one of its edges at once (`branch`, `split`):
+    /// `runtime/branch_step.rs`.
+    Choice,
+    /// Does one thing and goes on by `next` (`set`, `unset`):
+    /// `runtime/action_step.rs`.
+    Action,
+    /// Where the journey goes (`repeat`, `step`, `goto`, `exit`, `end`):
+    /// the journey's own (`runtime/journey.rs`).
+    Flow,
+}
+
 impl NodeKind {
-    /// Whether people wait at the node for time to pass or something to
-    /// happen (`wait`, `wait_until`, `wait_for`); a `send` may also hold
-    /// them, during quiet hours.
-    pub fn waits(&self) -> bool {
-        matches!(
-            self,
+    /// The kind's family. The one place a kind is given one.
+    pub fn family(&self) -> Family {
+        match self {
+            NodeKind::Send { .. } => Family::Send,
             NodeKind::Wait { .. }
-                | NodeKind::WaitUntil { .. }
-                | NodeKind::WaitFor { .. }
-                | NodeKind::WaitForAny { .. }
-        )
+            | NodeKind::WaitUntil { .. }
+            | NodeKind::WaitFor { .. }
+            | NodeKind::WaitForAny { .. } => Family::Wait,
+            NodeKind::Branch | NodeKind::Split => Family::Choice,
+            NodeKind::Set { .. } | NodeKind::Unset { .. } => Family::Action,
+            NodeKind::Repeat { .. }
+            | NodeKind::Step { .. }
+            | NodeKind::Goto { .. }
+            | NodeKind::Exit
+            | NodeKind::End => Family::Flow,
+        }
+    }
+
+    /// Whether people wait at the node for time to pass or something to
+    /// happen (the [`Family::Wait`] kinds); a `send` may also hold them,
+    /// during quiet hours.
+    pub fn waits(&self) -> bool {
+        self.family() == Family::Wait
     }
 
     /// The kind's name, as the plan's `kind` tag writes it.

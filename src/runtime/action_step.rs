@@ -4,7 +4,8 @@
 //! node ([`CAction::compile`]), what it does to a person
 //! ([`CAction::apply`]) and the timeline entry it reports ([`Acted`], with
 //! its human line and what it wrote to the profile). The journey runs every
-//! action through `CKind::Action` without knowing which it is; the
+//! action through `CKind::Action` without knowing which it is, and the
+//! builder hands this every kind of the plan's [`Family::Action`]; the
 //! timeline and the project runner read an entry through [`Acted`]'s
 //! methods.
 
@@ -15,7 +16,7 @@ use super::compile::{Builder, COperand, Ty, Val};
 use super::eval::operand;
 use super::journey::Run;
 use super::PlanError;
-use crate::plan::{self, NodeKind};
+use crate::plan::{self, Family, NodeKind};
 
 /// A compiled action.
 #[derive(Clone, Debug)]
@@ -49,9 +50,9 @@ pub enum Acted {
 }
 
 impl CAction {
-    /// The compiled form of the plan's node `kind`, an action (the node's
-    /// one successor, `next`, is the caller's). Every kind of node that is
-    /// not an action is compiled by the builder before it asks this.
+    /// The compiled form of the plan's node `kind`, an action (the plan's
+    /// [`Family::Action`]; the node's one successor, `next`, is the
+    /// caller's).
     pub(super) fn compile(kind: &NodeKind, b: &Builder) -> Result<CAction, PlanError> {
         Ok(match kind {
             NodeKind::Set { attribute, value } => {
@@ -82,22 +83,12 @@ impl CAction {
                 CAction::Set(a, Some(set))
             }
             NodeKind::Unset { attribute } => CAction::Set(b.attr(attribute)?, None),
-            NodeKind::Send { .. }
-            | NodeKind::Wait { .. }
-            | NodeKind::WaitUntil { .. }
-            | NodeKind::WaitFor { .. }
-            | NodeKind::WaitForAny { .. }
-            | NodeKind::Branch
-            | NodeKind::Split
-            | NodeKind::Repeat { .. }
-            | NodeKind::Step { .. }
-            | NodeKind::Goto { .. }
-            | NodeKind::Exit
-            | NodeKind::End => {
+            other => {
+                debug_assert_ne!(other.family(), Family::Action, "an action not compiled");
                 return Err(PlanError(format!(
                     "`{}` is not an action the runtime knows",
-                    kind.name()
-                )))
+                    other.name()
+                )));
             }
         })
     }

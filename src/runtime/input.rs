@@ -2,7 +2,7 @@
 //! person in one campaign (the journey first: the goal, exits, what a
 //! `wait for` or `wait for any` waits for; then the trigger), and entry.
 
-use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Tgt, Val};
+use super::compile::{CExpr, CKind, CTrigger, Tgt, Val};
 use super::eval::{eval, Ctx, Occurrence};
 use super::journey::{same_name, Run};
 use super::state::{Engaged, Journey, Pending};
@@ -84,24 +84,11 @@ impl Run<'_> {
                             },
                         );
                     } else if let Some(j) = &self.k.journey {
-                        if let (Pending::WaitFor, CKind::WaitFor { arms, .. }) =
+                        if let (Pending::WaitFor, CKind::Wait(wait)) =
                             (j.pending, &c.nodes[j.node].kind)
                         {
-                            // The first arm this occurrence meets.
-                            let hit = arms.iter().find(|a| {
-                                matches!(a.on, CWaitOn::Event(w) if w == *e)
-                                    && a.filter.as_ref().is_none_or(|f| {
-                                        eval(
-                                            f,
-                                            &Ctx {
-                                                event_fields: fields,
-                                                ..self.ctx(t, &[])
-                                            },
-                                        )
-                                    })
-                            });
-                            if let Some(a) = hit {
-                                self.leave(t, a.to);
+                            if let Some(to) = wait.heard_event(self, t, *e, fields) {
+                                self.leave(t, to);
                             }
                         }
                     }
@@ -131,16 +118,11 @@ impl Run<'_> {
                         } else {
                             j.opened[*m] = true;
                         }
-                        if let (Pending::WaitFor, CKind::WaitFor { arms, .. }) =
+                        if let (Pending::WaitFor, CKind::Wait(wait)) =
                             (j.pending, &c.nodes[j.node].kind)
                         {
-                            let hit = arms.iter().find(|a| match a.on {
-                                CWaitOn::Opened(w) => !clicked && w == *m,
-                                CWaitOn::Clicked(w) => clicked && w == *m,
-                                CWaitOn::Event(_) => false,
-                            });
-                            if let Some(a) = hit {
-                                self.leave(t, a.to);
+                            if let Some(to) = wait.heard_engagement(*m, clicked) {
+                                self.leave(t, to);
                             }
                         }
                     }

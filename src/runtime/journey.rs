@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use super::action_step::Acted;
-use super::compile::{CExpr, CKind, CTrigger, CWaitOn, Compiled, Tgt, Val};
+use super::compile::{CExpr, CKind, CTrigger, Compiled, Tgt, Val};
 use super::eval::{eval, next_expiry, Ctx};
 use super::state::{Budget, CampaignState, Journey, Pending, PersonState, Sent};
 use super::{Effects, Entry, ExitReason, SkipReason, What};
@@ -17,21 +15,6 @@ use crate::plan::time;
 /// Flow that goes round this many nodes with no time passing is stopped
 /// (the compiler rejects such plans as `instant-loop`).
 const MAX_INSTANT_STEPS: u32 = 10_000;
-
-/// The split bucket of a person: SHA-256 of `person \n campaign \n node`,
-/// first 8 bytes big-endian, modulo 10000.
-pub fn split_bucket(person: &str, campaign: &str, node: &str) -> u32 {
-    let mut h = Sha256::new();
-    h.update(person.as_bytes());
-    h.update(b"\n");
-    h.update(campaign.as_bytes());
-    h.update(b"\n");
-    h.update(node.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&d[..8]);
-    (u64::from_be_bytes(b) % 10_000) as u32
-}
 
 /// One campaign's view of a person during one call.
 pub(super) struct Run<'a> {
@@ -215,9 +198,12 @@ impl Run<'_> {
     /// The journey's timer fired.
     pub fn wake(&mut self, t: i64) {
         let Some(j) = &self.k.journey else { return };
-        match (j.pending, &self.c.nodes[j.node].kind) {
+        let node = &self.c.nodes[j.node];
+        match (j.pending, &node.kind) {
             (Pending::Advance(tgt), _) => self.leave(t, tgt),
-            (Pending::WaitFor, CKind::WaitFor { timeout, .. }) => self.leave(t, *timeout),
+            // A wait that ends with nothing happening (a `wait_for` times
+            // out): on to its `next`.
+            (Pending::WaitFor, CKind::Wait(_)) => self.leave(t, node.next),
             // A send held by quiet hours: it checks `exit unless` itself.
             _ => {
                 let to = j.node;
@@ -365,11 +351,9 @@ impl Run<'_> {
     /// ended on the way (an `exit`, or back at a node already passed: then
     /// it completes).
     pub fn walk(&mut self, t: i64, from: usize, lands: &dyn Fn(usize) -> bool) -> Option<usize> {
-        let node = &self.c.nodes[from];
-        let tgt = match &node.kind {
-            CKind::WaitFor { timeout, .. } => *timeout,
-            _ => node.next,
-        };
+        // Done with nothing happening: a wait's `next` (a `wait_for`'s
+        // `timeout`), a send's `next`.
+        let tgt = self.c.nodes[from].next;
         let mut walk = Walk {
             lands,
             seen: vec![from],
@@ -417,10 +401,8 @@ impl Run<'_> {
             j.node = n;
             j.arrived = t;
             match &node.kind {
-                CKind::Send(_) | CKind::Wait(_) | CKind::WaitUntil(..) if walking => {
-                    tgt = node.next;
-                }
-                CKind::WaitFor { timeout, .. } if walking => tgt = *timeout,
+                // A replacement's walk sends nothing and waits nowhere.
+                CKind::Send(_) | CKind::Wait(_) if walking => tgt = node.next,
                 CKind::Send(m) => match self.send(t, *m) {
                     SendOutcome::Done => tgt = node.next,
                     SendOutcome::Quiet(until) => {
@@ -430,56 +412,11 @@ impl Run<'_> {
                         return;
                     }
                 },
-                CKind::Wait(s) => {
-                    self.sleep(t, t.checked_add(*s), Pending::Advance(node.next));
-                    return;
-                }
-                CKind::WaitUntil(weekday, minutes) => {
-                    // Back at the very instant this node last let flow go
-                    // on (a loop with no other wait): the next such moment.
-                    let slot = j.until_left.iter().position(|&(u, _)| u == n);
-                    let from = match slot {
-                        Some(i) if j.until_left[i].1 == t => t + 1,
-                        _ => t,
-                    };
-                    let at = time::next_local_time(self.k.tz, from, *weekday, *minutes);
-                    match slot {
-                        Some(i) => j.until_left[i].1 = at,
-                        None => j.until_left.push((n, at)),
-                    }
-                    if at <= t {
-                        tgt = node.next;
-                    } else {
-                        self.sleep(t, Some(at), Pending::Advance(node.next));
-                        return;
-                    }
-                }
-                CKind::WaitFor { arms, within, .. } => {
-                    // Engagement that happened before arrival counts at once.
-                    let already = arms.iter().find(|a| match a.on {
-                        CWaitOn::Opened(m) => j.opened[m],
-                        CWaitOn::Clicked(m) => j.clicked[m],
-                        CWaitOn::Event(_) => false,
-                    });
-                    if let Some(a) = already {
-                        tgt = a.to;
-                    } else {
-                        self.sleep(t, t.checked_add(*within), Pending::WaitFor);
-                        return;
-                    }
-                }
-                CKind::Branch(arms, otherwise) => tgt = self.branch(t, arms, *otherwise),
-                CKind::Split(arms) => match self.split(n) {
-                    Some(arm) => {
-                        tgt = arms[arm].to;
-                        let what = What::Split {
-                            node: node.id.clone(),
-                            arm: arms[arm].name.clone(),
-                        };
-                        self.push(t, what);
-                    }
-                    None => tgt = node.next,
+                CKind::Wait(wait) => match wait.arrive(self, t, n, node.next) {
+                    Some(to) => tgt = to,
+                    None => return,
                 },
+                CKind::Choice(choice) => tgt = choice.take(self, t, n, node.next),
                 CKind::Repeat { times, body, done } => {
                     tgt = if repeat(j, n, tgt.lp, *times) {
                         *body
@@ -539,36 +476,7 @@ impl Run<'_> {
         let arrived = j.arrived;
         let node = &c.nodes[n];
         match &node.kind {
-            CKind::Wait(s) => self.due(t, arrived.checked_add(*s), Pending::Advance(node.next)),
-            CKind::WaitUntil(weekday, minutes) => {
-                let at = time::next_local_time(self.k.tz, arrived, *weekday, *minutes);
-                self.due(t, Some(at), Pending::Advance(node.next));
-            }
-            CKind::WaitFor { arms, within, .. } => {
-                let cx = self.ctx(t, &[]);
-                // The first arm (in order) whose thing happened since arrival.
-                let done = arms.iter().find(|a| match a.on {
-                    CWaitOn::Opened(m) => cx.opened[m],
-                    CWaitOn::Clicked(m) => cx.clicked[m],
-                    CWaitOn::Event(e) => self.p.history[e].iter().any(|o| {
-                        o.at >= arrived
-                            && a.filter.as_ref().is_none_or(|f| {
-                                eval(
-                                    f,
-                                    &Ctx {
-                                        event_fields: &o.fields,
-                                        ..self.ctx(t, &[])
-                                    },
-                                )
-                            })
-                    }),
-                });
-                if let Some(a) = done {
-                    self.leave(t, a.to);
-                } else {
-                    self.due(t, arrived.checked_add(*within), Pending::WaitFor);
-                }
-            }
+            CKind::Wait(wait) => wait.resume(self, t, arrived, node.next),
             // A delayed send: the new message goes when the quiet hours
             // end (the wake-up stays).
             _ => j.pending = Pending::Quiet,
@@ -577,7 +485,7 @@ impl Run<'_> {
 
     /// The journey's timer set to `wake`, or, when that is due by `t`, what
     /// it does done at `t`.
-    fn due(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
+    pub(super) fn due(&mut self, t: i64, wake: Option<i64>, pending: Pending) {
         match wake {
             Some(w) if w <= t => {
                 let j = self.k.journey.as_mut().expect("in journey");
@@ -587,25 +495,6 @@ impl Run<'_> {
             }
             _ => self.sleep(t, wake, pending),
         }
-    }
-
-    /// The arm a branch takes at `t`: the first whose condition holds.
-    pub fn branch(&self, t: i64, arms: &[(CExpr, Tgt)], otherwise: Tgt) -> Tgt {
-        let cx = self.ctx(t, &[]);
-        arms.iter()
-            .find(|(cond, _)| eval(cond, &cx))
-            .map_or(otherwise, |(_, to)| *to)
-    }
-
-    /// The arm (its index) a split at node `n` assigns the person.
-    pub fn split(&self, n: usize) -> Option<usize> {
-        let CKind::Split(arms) = &self.c.nodes[n].kind else {
-            return None;
-        };
-        let bucket = split_bucket(self.id, &self.c.campaign, &self.c.nodes[n].id);
-        arms.iter()
-            .position(|a| bucket < a.upto)
-            .or(arms.len().checked_sub(1))
     }
 }
 

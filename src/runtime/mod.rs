@@ -39,6 +39,7 @@
 
 mod action;
 mod action_step;
+mod branch_step;
 mod compile;
 mod eval;
 mod input;
@@ -48,15 +49,17 @@ mod replace;
 mod state;
 #[cfg(test)]
 mod tests;
+mod wait_step;
 
 pub use action::{Entry, ExitReason, Refused, SkipReason, What};
 pub use action_step::{Acted, CAction, CSet};
+pub use branch_step::{split_bucket, CChoice, SplitArm};
 pub(crate) use compile::date_instant;
 pub use compile::{CExpr, CKind, CTrigger, Compiled, Ty, Val};
 pub use eval::{eval, next_expiry, Ctx, Occurrence};
-pub use journey::split_bucket;
 pub use project::{Project, ProjectEffects, ProjectState};
 pub use replace::{holds_people, landings, survivor, Landing, Place};
+pub use wait_step::{CArm, CWait, CWaitOn};
 
 pub use state::{
     Across, Budget, CampaignState, Engaged, Journey, Pending, PersonState, Sent, State,

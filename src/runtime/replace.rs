@@ -231,17 +231,20 @@ impl Tables {
             j.sent = reindex(&j.sent, &self.messages, m, false);
             j.opened = reindex(&j.opened, &self.messages, m, false);
             j.clicked = reindex(&j.clicked, &self.messages, m, false);
+            // What the journey keeps for a node (a `repeat`'s count, when
+            // a wait last let flow go on) stays with the node where it
+            // survives (same id, same kind), whatever its kind.
             let node =
-                |i: usize, kind: &str| self.nodes[i].filter(|&x| n.nodes[x].kind_name == kind);
+                |i: usize| self.nodes[i].filter(|&x| n.nodes[x].kind_name == o.nodes[i].kind_name);
             j.counters = j
                 .counters
                 .iter()
-                .filter_map(|&(r, c)| Some((node(r, "repeat")?, c)))
+                .filter_map(|&(r, c)| Some((node(r)?, c)))
                 .collect();
             j.until_left = j
                 .until_left
                 .iter()
-                .filter_map(|&(u, t)| Some((node(u, "wait_until")?, t)))
+                .filter_map(|&(u, t)| Some((node(u)?, t)))
                 .collect();
         }
     }

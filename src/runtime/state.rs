@@ -119,7 +119,9 @@ pub struct Journey {
     pub trigger_fields: Vec<Option<Val>>,
     /// (repeat node, iterations started).
     pub counters: Vec<(usize, u32)>,
-    /// (`wait_until` node, the instant it last let flow go on).
+    /// (a wait for a moment of the calendar, such as `wait_until`; the
+    /// instant it last let flow go on): back there at that very instant,
+    /// it waits for the next such moment.
     pub until_left: Vec<(usize, i64)>,
     /// Per message: sent, opened, clicked in this journey.
     pub sent: Vec<bool>,
@@ -133,9 +135,11 @@ pub struct Journey {
 /// What the journey's timer does when it fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pending {
-    /// A `wait` or `wait until`: go on to this target.
+    /// A wait that goes on to this target (`wait`, `wait until`).
     Advance(Tgt),
-    /// A `wait for` at the current node: time out.
+    /// The wait at the current node ends with nothing happening (a `wait
+    /// for` times out): flow goes on to the node's `next`. Until then the
+    /// wait hears events and engagement (`runtime/wait_step.rs`).
     WaitFor,
     /// A send at the current node delayed by quiet hours: try it again.
     Quiet,

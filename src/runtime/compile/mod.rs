@@ -1,16 +1,21 @@
 //! A plan compiled for execution: names resolved to indices, expressions to
 //! trees over them, edges to node indices. Built once per plan; people run
-//! against it. This is the one executable form of a plan: the step kinds of
-//! `crate::plan::NodeKind` map one to one onto [`CKind`].
+//! against it. This is the one executable form of a plan. A node is
+//! compiled by its kind's family (`crate::plan::Family`): the waits by
+//! `wait_step`, the choices by `branch_step`, the actions by
+//! `action_step`, each in its own file with the rest of its meaning; sends
+//! and the journey's flow (`repeat`, the jumps, `exit`, `end`) here.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::plan::{
-    self, parse_time_of_day, time, DidWindow, EdgeLabel, Expr, NodeKind, Operand, Plan, VarValue,
+    self, parse_time_of_day, time, DidWindow, Expr, Family, NodeKind, Operand, Plan, VarValue,
 };
 
 use super::action_step::CAction;
+use super::branch_step::CChoice;
+use super::wait_step::CWait;
 use super::PlanError;
 
 mod types;
@@ -22,6 +27,8 @@ pub use types::*;
 pub(super) struct Builder<'a> {
     plan: &'a Plan,
     c: Compiled,
+    /// Node index by id.
+    index: HashMap<&'a str, usize>,
     /// The plan's segments, compiled (each after those it refers to).
     segments: HashMap<&'a str, Arc<CSegment>>,
 }
@@ -38,7 +45,7 @@ pub(crate) fn date_instant(s: &str) -> Result<i64, PlanError> {
 
 /// Seconds from the plan as an instant offset (a duration past the range
 /// of instants saturates: the runner then stops at its time limit).
-fn secs(s: u64) -> i64 {
+pub(super) fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
@@ -56,7 +63,7 @@ fn limits(owner: &str, limits: &[plan::Limit]) -> Result<Vec<(u32, i64)>, PlanEr
         .collect()
 }
 
-fn tod(s: &str) -> Result<u32, PlanError> {
+pub(super) fn tod(s: &str) -> Result<u32, PlanError> {
     parse_time_of_day(s).ok_or_else(|| err(format!("invalid time of day {s:?}")))
 }
 
@@ -150,6 +157,12 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
     let mut b = Builder {
         plan,
         c,
+        index: plan
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.as_str(), i))
+            .collect(),
         segments: HashMap::new(),
     };
     for name in plan::segments::order(plan).map_err(err)? {
@@ -216,7 +229,7 @@ pub fn compile(plan: &Plan) -> Result<Compiled, PlanError> {
 }
 
 impl Builder<'_> {
-    fn event(&self, name: &str) -> Result<usize, PlanError> {
+    pub(super) fn event(&self, name: &str) -> Result<usize, PlanError> {
         self.c.event_index.get(name).copied().ok_or_else(|| {
             err(format!(
                 "event {name:?} is not declared in the plan's events"
@@ -224,15 +237,31 @@ impl Builder<'_> {
         })
     }
 
-    fn wait_on(&self, on: &plan::WaitOn) -> Result<CWaitOn, PlanError> {
-        Ok(match on {
-            plan::WaitOn::Event { event } => CWaitOn::Event(self.event(event)?),
-            plan::WaitOn::Opened { message } => CWaitOn::Opened(self.message(message)?),
-            plan::WaitOn::Clicked { message } => CWaitOn::Clicked(self.message(message)?),
+    /// The node an edge leads to.
+    pub(super) fn target(&self, e: &plan::Edge) -> Result<Tgt, PlanError> {
+        Ok(Tgt {
+            to: self.node(&e.to)?,
+            lp: e.loop_back,
         })
     }
 
-    fn message(&self, name: &str) -> Result<usize, PlanError> {
+    /// Node `n`'s successor labelled `label`.
+    pub(super) fn successor(&self, n: &plan::Node, label: &str) -> Result<Tgt, PlanError> {
+        n.successors
+            .iter()
+            .find(|e| e.label.name() == label)
+            .ok_or_else(|| err(format!("node {:?} has no `{label}` successor", n.id)))
+            .and_then(|e| self.target(e))
+    }
+
+    fn node(&self, id: &str) -> Result<usize, PlanError> {
+        self.index
+            .get(id)
+            .copied()
+            .ok_or_else(|| err(format!("edge to unknown node {id:?}")))
+    }
+
+    pub(super) fn message(&self, name: &str) -> Result<usize, PlanError> {
         self.c.message_index.get(name).copied().ok_or_else(|| {
             err(format!(
                 "message {name:?} is not declared in the plan's messages"
@@ -303,7 +332,7 @@ impl Builder<'_> {
         })
     }
 
-    fn expr(&self, e: &Expr) -> Result<CExpr, PlanError> {
+    pub(super) fn expr(&self, e: &Expr) -> Result<CExpr, PlanError> {
         Ok(match e {
             Expr::Const { value } => CExpr::Const(*value),
             Expr::And { args } => CExpr::And(
@@ -386,135 +415,21 @@ impl Builder<'_> {
 
     fn nodes(&mut self) -> Result<(), PlanError> {
         let plan = self.plan;
-        let index: HashMap<&str, usize> = plan
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.as_str(), i))
-            .collect();
-        let node = |id: &str| {
-            index
-                .get(id)
-                .copied()
-                .ok_or_else(|| err(format!("edge to unknown node {id:?}")))
-        };
-        let target = |e: &plan::Edge| {
-            node(&e.to).map(|to| Tgt {
-                to,
-                lp: e.loop_back,
-            })
-        };
-        self.c.entry = node(&plan.entry)?;
+        self.c.entry = self.node(&plan.entry)?;
         let mut nodes = Vec::with_capacity(plan.nodes.len());
         for n in &plan.nodes {
-            let find = |label: &str| -> Result<Tgt, PlanError> {
-                n.successors
-                    .iter()
-                    .find(|e| e.label.name() == label)
-                    .ok_or_else(|| err(format!("node {:?} has no `{label}` successor", n.id)))
-                    .and_then(target)
-            };
-            let mut next = Tgt {
-                to: usize::MAX,
-                lp: false,
-            };
-            let kind = match &n.kind {
-                NodeKind::Send { message } => {
-                    next = find("next")?;
-                    CKind::Send(self.message(message)?)
+            // Each family compiles its own kinds, with the node's `next`.
+            let (kind, next) = match n.kind.family() {
+                Family::Wait => {
+                    let (wait, next) = CWait::compile(n, self)?;
+                    (CKind::Wait(wait), next)
                 }
-                NodeKind::Wait { seconds } => {
-                    next = find("next")?;
-                    CKind::Wait(secs(*seconds))
+                Family::Choice => (CKind::Choice(CChoice::compile(n, self)?), NO_NEXT),
+                Family::Action => {
+                    let next = self.successor(n, "next")?;
+                    (CKind::Action(CAction::compile(&n.kind, self)?), next)
                 }
-                NodeKind::WaitUntil { on, at } => {
-                    next = find("next")?;
-                    CKind::WaitUntil(on.map(|w| w.index()), tod(at)?)
-                }
-                NodeKind::WaitFor { on, filter, within } => CKind::WaitFor {
-                    arms: vec![CArm {
-                        on: self.wait_on(on)?,
-                        filter: filter.as_ref().map(|f| self.expr(f)).transpose()?,
-                        to: find("event")?,
-                    }],
-                    within: secs(*within),
-                    timeout: find("timeout")?,
-                },
-                NodeKind::WaitForAny { arms, within } => {
-                    let mut compiled = Vec::with_capacity(arms.len());
-                    for a in arms {
-                        let e = n
-                            .successors
-                            .iter()
-                            .find(|e| matches!(&e.label, EdgeLabel::On { arm } if *arm == a.arm))
-                            .ok_or_else(|| {
-                                err(format!(
-                                    "node {:?} has no `on` successor for {:?}",
-                                    n.id, a.arm
-                                ))
-                            })?;
-                        compiled.push(CArm {
-                            on: self.wait_on(&a.on)?,
-                            filter: a.filter.as_ref().map(|f| self.expr(f)).transpose()?,
-                            to: target(e)?,
-                        });
-                    }
-                    CKind::WaitFor {
-                        arms: compiled,
-                        within: secs(*within),
-                        timeout: find("timeout")?,
-                    }
-                }
-                NodeKind::Branch => {
-                    let mut arms = Vec::new();
-                    let mut otherwise = None;
-                    for e in &n.successors {
-                        match &e.label {
-                            EdgeLabel::Then { when } => arms.push((self.expr(when)?, target(e)?)),
-                            EdgeLabel::Else => otherwise = Some(target(e)?),
-                            _ => {}
-                        }
-                    }
-                    let otherwise = otherwise
-                        .ok_or_else(|| err(format!("branch {:?} has no `else` successor", n.id)))?;
-                    CKind::Branch(arms, otherwise)
-                }
-                NodeKind::Split => {
-                    let mut acc = 0u32;
-                    let mut arms = Vec::new();
-                    for e in &n.successors {
-                        if let EdgeLabel::Arm { weight, arm } = &e.label {
-                            acc = acc.saturating_add(*weight);
-                            arms.push(SplitArm {
-                                upto: acc,
-                                to: target(e)?,
-                                name: arm.clone(),
-                            });
-                        }
-                    }
-                    CKind::Split(arms)
-                }
-                NodeKind::Repeat { times } => CKind::Repeat {
-                    times: *times,
-                    body: find("body")?,
-                    done: find("done")?,
-                },
-                NodeKind::Step { .. } => {
-                    next = find("next")?;
-                    CKind::Jump
-                }
-                NodeKind::Goto { .. } => {
-                    next = find("jump")?;
-                    CKind::Jump
-                }
-                NodeKind::Exit => CKind::Exit,
-                NodeKind::End => CKind::End,
-                // Every other kind is an action (`CAction::compile` matches
-                // every kind, and refuses those compiled above).
-                action => {
-                    next = find("next")?;
-                    CKind::Action(CAction::compile(action, self)?)
-                }
+                Family::Send | Family::Flow => self.flow(n)?,
             };
             nodes.push(CNode {
                 id: n.id.clone(),
@@ -523,8 +438,51 @@ impl Builder<'_> {
                 next,
             });
         }
-        self.c.node_index = index.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        self.c.node_index = self
+            .index
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
         self.c.nodes = nodes;
         Ok(())
     }
+
+    /// A `send`, or a node of the journey's own flow, compiled, with its
+    /// `next`.
+    fn flow(&self, n: &plan::Node) -> Result<(CKind, Tgt), PlanError> {
+        Ok(match &n.kind {
+            NodeKind::Send { message } => {
+                let next = self.successor(n, "next")?;
+                (CKind::Send(self.message(message)?), next)
+            }
+            NodeKind::Repeat { times } => {
+                let kind = CKind::Repeat {
+                    times: *times,
+                    body: self.successor(n, "body")?,
+                    done: self.successor(n, "done")?,
+                };
+                (kind, NO_NEXT)
+            }
+            NodeKind::Step { .. } => (CKind::Jump, self.successor(n, "next")?),
+            NodeKind::Goto { .. } => (CKind::Jump, self.successor(n, "jump")?),
+            NodeKind::Exit => (CKind::Exit, NO_NEXT),
+            NodeKind::End => (CKind::End, NO_NEXT),
+            other => {
+                debug_assert!(
+                    matches!(other.family(), Family::Send | Family::Flow),
+                    "a send or flow node not compiled"
+                );
+                return Err(err(format!(
+                    "`{}` is not a step the runtime knows",
+                    other.name()
+                )));
+            }
+        })
+    }
 }
+
+/// The `next` of a node that has none.
+const NO_NEXT: Tgt = Tgt {
+    to: usize::MAX,
+    lp: false,
+};

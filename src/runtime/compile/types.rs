@@ -8,6 +8,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::super::action_step::CAction;
+use super::super::branch_step::CChoice;
+use super::super::wait_step::CWait;
 use crate::plan::{self, time, BasicType, CmpOp, ValueType};
 
 /// A runtime value.
@@ -132,13 +134,6 @@ pub struct CSegment {
     pub cond: CExpr,
 }
 
-#[derive(Clone, Debug)]
-pub enum CWaitOn {
-    Event(usize),
-    Opened(usize),
-    Clicked(usize),
-}
-
 /// An edge target: the node, and whether the edge closes an iteration of
 /// the `repeat` it leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,20 +142,18 @@ pub struct Tgt {
     pub lp: bool,
 }
 
+/// What a node does: a kind of its own for the journey's flow (`send`,
+/// `repeat`, the jumps, `exit`, `end`), and for each other family of the
+/// plan's kinds ([`crate::plan::Family`]) one variant holding that
+/// family's compiled form, whose meaning is written in its own file.
 #[derive(Clone, Debug)]
 pub enum CKind {
     Send(usize),
-    Wait(i64),
-    WaitUntil(Option<u32>, u32),
-    /// `wait_for` (one arm) and `wait_for_any`: the first arm whose thing
-    /// happens within `within` takes its edge, else `timeout`.
-    WaitFor {
-        arms: Vec<CArm>,
-        within: i64,
-        timeout: Tgt,
-    },
-    Branch(Vec<(CExpr, Tgt)>, Tgt),
-    Split(Vec<SplitArm>),
+    /// A step that holds the person until a moment comes or something
+    /// happens ([`CWait`]).
+    Wait(CWait),
+    /// A step that takes one of its edges at once ([`CChoice`]).
+    Choice(CChoice),
     Repeat {
         times: u32,
         body: Tgt,
@@ -174,22 +167,6 @@ pub enum CKind {
     Action(CAction),
 }
 
-/// What a wait waits for, its `where`, and where flow goes when it happens.
-#[derive(Clone, Debug)]
-pub struct CArm {
-    pub on: CWaitOn,
-    pub filter: Option<CExpr>,
-    pub to: Tgt,
-}
-
-#[derive(Clone, Debug)]
-pub struct SplitArm {
-    /// The cumulative weight upper bound.
-    pub upto: u32,
-    pub to: Tgt,
-    pub name: String,
-}
-
 #[derive(Clone, Debug)]
 pub struct CNode {
     pub id: String,
@@ -197,7 +174,9 @@ pub struct CNode {
     /// at a node whose id and kind name survive.
     pub kind_name: &'static str,
     pub kind: CKind,
-    /// The `next`/`body`/`jump` successor (unused for other kinds).
+    /// Where flow goes when the node is done with nothing happening: the
+    /// `next` or `jump` successor, a `wait_for`'s `timeout` (unused for
+    /// the kinds that have none of these).
     pub next: Tgt,
 }
 
