@@ -4,7 +4,8 @@
 #
 #   benches/build.sh            # 7 rounds
 #   BUILD_ROUNDS=11 benches/build.sh
-#   OMNIS=/path/to/omnis benches/build.sh   # another binary (not built)
+#   OMNIS="old/omnis new/omnis" benches/build.sh  # other binaries (not
+#                                    # built), interleaved in each round
 #   BUILD_PROJECTS=DIR benches/build.sh      # projects already written there
 #
 # Two projects, written by `benches/build.rs` (`OMNIS_BENCH_WRITE`):
@@ -24,7 +25,10 @@
 # before the end: ext4 without a journal (as on the development machine)
 # skips inodes freed in the last minute when it allocates one, walking
 # over each of them, so a build right after deleting the previous
-# 2,000 plans pays for the deletion. Rounds alternate the commands so that
+# 2,000 plans pays for the deletion (up to a second per 2,000 files
+# measured, in the kernel: so does a run started within minutes of the
+# previous one's clean-up, or in a folder, `TMPDIR`, whose part of the
+# disk other processes churn through). Rounds alternate the commands so that
 # a change in the machine's load affects them alike; the medians and their
 # ratios to `check` are printed, with the load average before and after
 # (on a shared machine, compare ratios, not seconds).
@@ -34,7 +38,7 @@ rounds=${BUILD_ROUNDS:-7}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 [ -n "${OMNIS:-}" ] || cargo build --release --quiet
-omnis=${OMNIS:-$PWD/target/release/omnis}
+read -r -a binaries <<<"${OMNIS:-$PWD/target/release/omnis}"
 if [ -n "${BUILD_PROJECTS:-}" ]; then
   cp -rL "$BUILD_PROJECTS/stress" "$BUILD_PROJECTS/apart" "$dir"
 else
@@ -60,22 +64,28 @@ ratio() {
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %8s %20s %20s %20s\n' project check "fresh (absent)" "fresh (empty)" unchanged
+printf '%-8s %3s %8s %20s %20s %20s\n' project bin check "fresh (absent)" "fresh (empty)" unchanged
 for p in stress apart; do
   src=$dir/$p
-  : >"$dir/check" && : >"$dir/absent" && : >"$dir/empty" && : >"$dir/unchanged"
   for r in $(seq "$rounds"); do
-    timed "$omnis" check "$src" >>"$dir/check"
-    timed "$omnis" build "$src" --out "$dir/$p.absent.$r" >>"$dir/absent"
-    mkdir "$dir/$p.empty.$r"
-    timed "$omnis" build "$src" --out "$dir/$p.empty.$r" >>"$dir/empty"
-    timed "$omnis" build "$src" --out "$dir/$p.empty.$r" >>"$dir/unchanged"
+    for i in "${!binaries[@]}"; do
+      omnis=${binaries[$i]}
+      timed "$omnis" check "$src" >>"$dir/check.$i"
+      timed "$omnis" build "$src" --out "$dir/$p.absent.$i.$r" >>"$dir/absent.$i"
+      mkdir "$dir/$p.empty.$i.$r"
+      timed "$omnis" build "$src" --out "$dir/$p.empty.$i.$r" >>"$dir/empty.$i"
+      timed "$omnis" build "$src" --out "$dir/$p.empty.$i.$r" >>"$dir/unchanged.$i"
+    done
   done
-  c=$(median <"$dir/check")
-  a=$(median <"$dir/absent")
-  e=$(median <"$dir/empty")
-  u=$(median <"$dir/unchanged")
-  printf '%-8s %7.3fs %9.3fs (%5.2fx) %9.3fs (%5.2fx) %9.3fs (%5.2fx)\n' \
-    "$p" "$c" "$a" "$(ratio "$a" "$c")" "$e" "$(ratio "$e" "$c")" "$u" "$(ratio "$u" "$c")"
+  for i in "${!binaries[@]}"; do
+    c=$(median <"$dir/check.$i")
+    a=$(median <"$dir/absent.$i")
+    e=$(median <"$dir/empty.$i")
+    u=$(median <"$dir/unchanged.$i")
+    printf '%-8s %3s %7.3fs %9.3fs (%5.2fx) %9.3fs (%5.2fx) %9.3fs (%5.2fx)\n' \
+      "$p" "$((i + 1))" "$c" "$a" "$(ratio "$a" "$c")" "$e" "$(ratio "$e" "$c")" "$u" "$(ratio "$u" "$c")"
+    rm "$dir/check.$i" "$dir/absent.$i" "$dir/empty.$i" "$dir/unchanged.$i"
+  done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores, $rounds rounds, medians)"
+for i in "${!binaries[@]}"; do echo "bin $((i + 1)): ${binaries[$i]}"; done
