@@ -352,11 +352,9 @@ pub fn trigger_words(program: &crate::model::Program, trigger: &Trigger) -> Stri
         Trigger::Event { event, .. } => format!("On {}", program.event(*event).name),
         Trigger::Enters(s) => format!("On entering {}", program.segment(*s).name),
         Trigger::Daily { minutes } => format!("Every day at {}", time_of_day(*minutes)),
-        Trigger::Weekly { weekday, minutes } => format!(
-            "Every {} at {}",
-            weekday_name(*weekday),
-            time_of_day(*minutes)
-        ),
+        Trigger::Weekly { weekday, minutes } => {
+            format!("Every {} at {}", weekday.full_name(), time_of_day(*minutes))
+        }
         Trigger::Once { date, minutes } => {
             format!("Once, on {date} at {}", time_of_day(*minutes))
         }
@@ -372,19 +370,6 @@ pub fn trigger_words(program: &crate::model::Program, trigger: &Trigger) -> Stri
             program.attr(*attr).name,
             time_of_day(*minutes)
         ),
-    }
-}
-
-fn weekday_name(w: crate::syntax::ast::Weekday) -> &'static str {
-    use crate::syntax::ast::Weekday::*;
-    match w {
-        Mon => "Monday",
-        Tue => "Tuesday",
-        Wed => "Wednesday",
-        Thu => "Thursday",
-        Fri => "Friday",
-        Sat => "Saturday",
-        Sun => "Sunday",
     }
 }
 
@@ -452,19 +437,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 let channel = &program.channel(msg.channel).name;
                 (Shape::Send, vec![format!("Send {} · {channel}", msg.name)])
             }
-            NodeKind::Wait { seconds } => (
-                Shape::Wait,
-                vec![format!("Wait {}", duration_words(*seconds))],
-            ),
-            NodeKind::WaitUntil { weekday, minutes } => {
-                let day = weekday
-                    .map(|w| format!("{} ", weekday_name(w)))
-                    .unwrap_or_default();
-                (
-                    Shape::Wait,
-                    vec![format!("Wait until {day}{}", time_of_day(*minutes))],
-                )
-            }
+            NodeKind::Delay(d) => (Shape::Wait, vec![d.label()]),
             NodeKind::WaitFor { on, filter, within } => {
                 let mut lines = vec![format!("Wait for {}", ctx.wait_on(on))];
                 if let Some(f) = filter {
@@ -574,9 +547,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
         let (label, style) = match e.weight() {
             Edge::Next => (None, EdgeStyle::Normal),
             Edge::If(i) => {
-                let NodeKind::Branch { conds } = &g[from].kind else {
-                    unreachable!("if edges leave branches")
-                };
+                let conds = g[from].kind.guards();
                 let label = match *i {
                     0 => "yes".to_string(),
                     i => format!("else if {}", ctx.cond(&conds[i])),
@@ -584,8 +555,7 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 (Some(label), EdgeStyle::Normal)
             }
             Edge::Else => {
-                let several =
-                    matches!(&g[from].kind, NodeKind::Branch { conds } if conds.len() > 1);
+                let several = g[from].kind.guards().len() > 1;
                 let label = if several { "else" } else { "no" };
                 (Some(label.to_string()), EdgeStyle::Normal)
             }

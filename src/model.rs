@@ -11,7 +11,9 @@ use crate::source::{FileId, Span};
 pub use crate::syntax::ast::{CmpOp, Weekday};
 
 mod journey;
-pub use journey::{Action, Block, Resolved, SetValue, SplitArm, Step, StepKind, WaitArm, WaitOn};
+pub use journey::{
+    Action, Block, Delay, Resolved, SetValue, SplitArm, Step, StepKind, WaitArm, WaitOn,
+};
 
 macro_rules! id {
     ($name:ident) => {

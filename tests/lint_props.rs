@@ -26,7 +26,9 @@ use proptest::prelude::*;
 use omnis::graph::testkit::{on_event, ProgramBuilder};
 use omnis::graph::{lower, Journey};
 use omnis::lints::{engagement_before_send, frequency_cap};
-use omnis::model::{Block, CampaignId, CondKind, MessageId, Program, Step, StepKind, Type, WaitOn};
+use omnis::model::{
+    Block, CampaignId, CondKind, Delay, MessageId, Program, Step, StepKind, Type, WaitOn,
+};
 
 // ---------------------------------------------------------------------------
 // Generated journeys
@@ -327,11 +329,11 @@ impl<'a> Brute<'a> {
                 }
                 self.go(stack, st, len + 1);
             }
-            StepKind::Wait { seconds } => {
-                st.time += seconds;
+            StepKind::Delay(Delay::For(d)) => {
+                st.time += d.seconds;
                 self.go(stack, st, len + 1);
             }
-            StepKind::WaitUntil { .. } => self.go(stack, st, len + 1),
+            StepKind::Delay(Delay::Until { .. }) => self.go(stack, st, len + 1),
             StepKind::Exit => {}
             StepKind::WaitFor {
                 on,

@@ -795,7 +795,7 @@ impl<'p> Brute<'p> {
                 }
                 out.extend(self.advance(s));
             }
-            StepKind::Wait { .. } | StepKind::WaitUntil { .. } => {
+            StepKind::Delay(_) => {
                 let mut s = s;
                 self.time_passes(&mut s);
                 out.extend(self.advance(s));
@@ -910,8 +910,8 @@ fn show(p: &Program, b: &Block, depth: usize, out: &mut String) {
     for s in &b.steps {
         match &s.kind {
             StepKind::Send(m) => writeln!(out, "{pad}send {}", p.message(*m).name),
-            StepKind::Wait { seconds } => writeln!(out, "{pad}wait {seconds}s"),
-            StepKind::WaitUntil { .. } => writeln!(out, "{pad}wait until"),
+            StepKind::Delay(Delay::For(d)) => writeln!(out, "{pad}wait {}s", d.seconds),
+            StepKind::Delay(Delay::Until { .. }) => writeln!(out, "{pad}wait until"),
             StepKind::Action(Action::Set { attr, value: None }) => {
                 writeln!(out, "{pad}unset {}", p.attr(*attr).name)
             }

@@ -9,32 +9,6 @@ use crate::analysis::reach::Reach;
 use crate::analysis::scc::sccs;
 use crate::analysis::timing::Timing;
 use crate::graph::{Edge, Journey, NodeKind};
-use crate::model::WaitOn;
-
-/// Whether taking edge `edge` out of `kind` surely takes time.
-fn takes_time(kind: &NodeKind, edge: &Edge) -> bool {
-    match kind {
-        NodeKind::Wait { seconds } => *seconds > 0,
-        // The second time round, `wait until` waits for the next such
-        // time (the runner never lets one node through twice at one
-        // instant).
-        NodeKind::WaitUntil { .. } => true,
-        // An open or a click counts even when it came before: once it
-        // has, the `wait for` is over at once, every time round.
-        NodeKind::WaitFor {
-            on: WaitOn::Opened(_) | WaitOn::Clicked(_),
-            ..
-        } => *edge != Edge::Matched,
-        // An event must happen after arrival, or the time run out.
-        NodeKind::WaitFor { .. } => true,
-        // The same, arm by arm.
-        NodeKind::WaitAny { arms, .. } => match edge {
-            Edge::On(i) => matches!(arms[*i].0, WaitOn::Event(_)),
-            _ => true,
-        },
-        _ => false,
-    }
-}
 
 /// A loop some execution can go round with no time passing.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,7 +32,7 @@ pub fn instant_loops(journey: &Journey, r: &Reach, t: &Timing) -> Vec<InstantLoo
         if !r.is_live(e.id())
             || (journey.is_repeat_back_edge(e.id()) && regular[v.index()])
             || matches!(e.weight(), Edge::Ends(_))
-            || takes_time(&g[u].kind, e.weight())
+            || g[u].kind.holds(e.weight()).every_round
         {
             return false;
         }

@@ -140,25 +140,19 @@ pub fn edge_bounds(program: &Program, journey: &Journey, e: EdgeIndex) -> Bounds
     node_edge_bounds(program, journey, &g[from].kind, &g[e])
 }
 
+/// How long taking `edge` out of a node of kind `kind` can last: what the
+/// step says of itself (`NodeKind::holds`), or for a send the quiet hours
+/// of its channel in the campaign.
 fn node_edge_bounds(program: &Program, journey: &Journey, kind: &NodeKind, edge: &Edge) -> Bounds {
-    match kind {
-        NodeKind::Wait { seconds } => Bounds::exact(*seconds),
-        NodeKind::WaitUntil { weekday, .. } => {
-            Bounds::range(0, if weekday.is_some() { 7 * DAY } else { DAY })
-        }
-        NodeKind::WaitFor { within, .. } | NodeKind::WaitAny { within, .. } => match edge {
-            Edge::Timeout => Bounds::exact(*within),
-            _ => Bounds::range(0, *within),
-        },
-        NodeKind::Send(m) => {
-            let ch = program.channel(program.message(*m).channel);
-            let periods = program.campaign(journey.campaign).quiet_periods(ch);
-            // Quiet hours that leave no time to send are rejected before
-            // lowering; a day is the most such a send could wait.
-            Bounds::range(0, quiet_union_span(&periods).unwrap_or(DAY))
-        }
-        _ => Bounds::ZERO,
+    if let NodeKind::Send(m) = kind {
+        let ch = program.channel(program.message(*m).channel);
+        let periods = program.campaign(journey.campaign).quiet_periods(ch);
+        // Quiet hours that leave no time to send are rejected before
+        // lowering; a day is the most such a send could wait.
+        return Bounds::range(0, quiet_union_span(&periods).unwrap_or(DAY));
     }
+    let hold = kind.holds(edge);
+    Bounds::range(hold.min, hold.max)
 }
 
 const DAY: u64 = 86_400;

@@ -1,5 +1,7 @@
 //! Lowering a campaign's journey (a tree of [`Step`]s) to a [`Journey`]
-//! graph.
+//! graph. What each step kind becomes (its node, the part of its id,
+//! whether time passes there, its edges and the blocks they lead into) is
+//! asked of `graph::kind`; lowering matches no kind.
 //!
 //! # Shape
 //! - One `Entry` node, one node per step, one `End` node (falling off the
@@ -68,10 +70,9 @@ use std::collections::{HashMap, HashSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use super::kind::{self, Flow};
 use super::{Edge, Journey, Node, NodeKind};
-use crate::model::{
-    Allows, Block, Campaign, CampaignId, Loc, Program, Step, StepKind, WaitArm, WaitOn,
-};
+use crate::model::{Allows, Block, Campaign, CampaignId, Loc, Program, Step};
 
 /// Lowers every campaign, indexed by `CampaignId`.
 pub fn lower_all(program: &Program) -> Vec<Journey> {
@@ -180,29 +181,6 @@ struct Lowerer<'a> {
     time_nodes: Vec<NodeIndex>,
 }
 
-/// The keys of the `on`s of a `wait for any`, by what each waits for:
-/// `on-EVENT`, `on-opened-M`, `on-clicked-M`, and `~2`, `~3`, ... for
-/// later ones with the same key.
-fn arm_keys(program: &Program, arms: &[WaitArm]) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    arms.iter()
-        .map(|arm| {
-            let key = match &arm.on {
-                WaitOn::Event(e) => format!("on-{}", program.event(*e).name),
-                WaitOn::Opened(m) => format!("on-opened-{}", program.message(*m).name),
-                WaitOn::Clicked(m) => format!("on-clicked-{}", program.message(*m).name),
-            };
-            let k = seen.entry(key.clone()).or_insert(0);
-            *k += 1;
-            if *k == 1 {
-                key
-            } else {
-                format!("{key}~{k}")
-            }
-        })
-        .collect()
-}
-
 fn merge_allows(outer: &Allows, own: &Allows) -> Allows {
     if own.codes.is_empty() {
         return outer.clone();
@@ -246,48 +224,6 @@ impl Lowerer<'_> {
         })
     }
 
-    /// What a step is, as an id part: `send-cart_reminder`, `wait`, `until`,
-    /// `waitfor-clicked-coupon`, `if`, `split`, `repeat`, `goto-nudge`,
-    /// `exit`. A wait's duration or time of day is a parameter, not part of
-    /// its identity: editing it keeps the id (people waiting there stay).
-    fn step_key(&self, step: &Step) -> String {
-        let p = self.program;
-        match &step.kind {
-            StepKind::Send(m) => format!("send-{}", p.message(*m).name),
-            StepKind::Wait { .. } => "wait".into(),
-            StepKind::WaitUntil { .. } => "until".into(),
-            StepKind::WaitFor { on, .. } => match on {
-                WaitOn::Event(e) => format!("waitfor-{}", p.event(*e).name),
-                WaitOn::Opened(m) => format!("waitfor-opened-{}", p.message(*m).name),
-                WaitOn::Clicked(m) => format!("waitfor-clicked-{}", p.message(*m).name),
-            },
-            StepKind::WaitAny { .. } => "waitany".into(),
-            StepKind::If { .. } => "if".into(),
-            StepKind::Split(_) => "split".into(),
-            StepKind::Repeat { .. } => "repeat".into(),
-            StepKind::Named { name, .. } => name.clone(),
-            StepKind::Goto { target } => format!("goto-{target}"),
-            StepKind::Exit => "exit".into(),
-            StepKind::Action(a) => a.key(p),
-        }
-    }
-
-    /// The `otherwise` of a `wait for` or `wait for any` at node `n` (id
-    /// `id`): its block, entered by `Timeout`, or the edge straight on.
-    fn otherwise(
-        &mut self,
-        otherwise: Option<&Block>,
-        id: &str,
-        n: NodeIndex,
-        allows: &Allows,
-    ) -> Pending {
-        let timeout = vec![(n, Edge::Timeout)];
-        match otherwise {
-            Some(b) => self.block(b, &child(id, "otherwise"), Some(n), allows, timeout),
-            None => timeout,
-        }
-    }
-
     fn connect(&mut self, pending: Pending, to: NodeIndex) {
         for (from, e) in pending {
             self.graph.add_edge(from, to, e);
@@ -307,10 +243,10 @@ impl Lowerer<'_> {
         let mut prev = None;
         let mut seen: HashMap<String, usize> = HashMap::new();
         for step in &block.steps {
-            let id = match &step.kind {
-                StepKind::Named { name, .. } => name.clone(),
+            let id = match kind::flow(&step.kind) {
+                Flow::Named(name, _) => name.to_string(),
                 _ => {
-                    let key = self.step_key(step);
+                    let key = kind::step_key(self.program, &step.kind);
                     let n = seen.entry(key.clone()).or_insert(0);
                     *n += 1;
                     if *n == 1 {
@@ -337,134 +273,31 @@ impl Lowerer<'_> {
         pending: Pending,
     ) -> (NodeIndex, Pending) {
         let allows = merge_allows(outer_allows, &step.allows);
-        let kind = match &step.kind {
-            StepKind::Send(m) => NodeKind::Send(*m),
-            StepKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
-            StepKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
-                weekday: *weekday,
-                minutes: *minutes,
-            },
-            StepKind::WaitFor {
-                on, filter, within, ..
-            } => NodeKind::WaitFor {
-                on: on.clone(),
-                filter: filter.clone().map(Box::new),
-                within: *within,
-            },
-            StepKind::WaitAny { arms, within, .. } => NodeKind::WaitAny {
-                arms: arms
-                    .iter()
-                    .zip(arm_keys(self.program, arms))
-                    .map(|(a, key)| (a.on.clone(), a.filter.clone(), key))
-                    .collect(),
-                within: *within,
-            },
-            StepKind::If { arms, .. } => NodeKind::Branch {
-                conds: arms.iter().map(|(c, _)| c.clone()).collect(),
-            },
-            StepKind::Split(_) => NodeKind::Split,
-            StepKind::Repeat { times, .. } => NodeKind::Repeat { times: *times },
-            StepKind::Named { name, .. } => NodeKind::Named { name: name.clone() },
-            StepKind::Goto { target } => NodeKind::Goto {
-                target: target.clone(),
-            },
-            StepKind::Exit => NodeKind::Exit,
-            StepKind::Action(a) => NodeKind::Action(a.clone()),
-        };
+        let program = self.program;
+        let kind = kind::node_kind(program, &step.kind);
         let n = self.node(id, kind, step.loc, allows.clone(), parent, prev);
         // The id after `node` made it unique: the steps inside are named
         // after the node they are in.
         let id = self.graph[n].id.clone();
         self.connect(pending, n);
+        if kind::time_passes(program, self.campaign, &step.kind) {
+            self.time_nodes.push(n);
+        }
         let p = Some(n);
-        let out = match &step.kind {
-            StepKind::Send(m) => {
-                let ch = self.program.message(*m).channel;
-                if !self
-                    .campaign
-                    .quiet_periods(self.program.channel(ch))
-                    .is_empty()
-                {
-                    self.time_nodes.push(n);
-                }
-                vec![(n, Edge::Next)]
-            }
-            StepKind::Wait { .. } | StepKind::WaitUntil { .. } => {
-                self.time_nodes.push(n);
-                vec![(n, Edge::Next)]
-            }
-            StepKind::WaitFor {
-                then, otherwise, ..
-            } => {
-                self.time_nodes.push(n);
-                let mut out = match then {
+        let out = match kind::flow(&step.kind) {
+            Flow::Next => vec![(n, Edge::Next)],
+            Flow::Branches => {
+                let mut out = Vec::new();
+                kind::branches(program, &step.kind, &mut |edge, part, body| match body {
                     Some(b) => {
-                        self.block(b, &child(&id, "then"), p, &allows, vec![(n, Edge::Matched)])
+                        let into = vec![(n, edge)];
+                        out.extend(self.block(b, &child(&id, part), p, &allows, into));
                     }
-                    None => vec![(n, Edge::Matched)],
-                };
-                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
+                    None => out.push((n, edge)),
+                });
                 out
             }
-            StepKind::WaitAny {
-                arms, otherwise, ..
-            } => {
-                self.time_nodes.push(n);
-                let mut out = Vec::new();
-                for (i, (arm, key)) in arms.iter().zip(arm_keys(self.program, arms)).enumerate() {
-                    out.extend(self.block(
-                        &arm.body,
-                        &child(&id, &key),
-                        p,
-                        &allows,
-                        vec![(n, Edge::On(i))],
-                    ));
-                }
-                out.extend(self.otherwise(otherwise.as_ref(), &id, n, &allows));
-                out
-            }
-            StepKind::If { arms, otherwise } => {
-                let mut out = Vec::new();
-                for (i, (_, b)) in arms.iter().enumerate() {
-                    let part = if i == 0 {
-                        "then".to_string()
-                    } else {
-                        format!("if{}", i + 1)
-                    };
-                    out.extend(self.block(
-                        b,
-                        &child(&id, &part),
-                        p,
-                        &allows,
-                        vec![(n, Edge::If(i))],
-                    ));
-                }
-                match otherwise {
-                    Some(b) => out.extend(self.block(
-                        b,
-                        &child(&id, "else"),
-                        p,
-                        &allows,
-                        vec![(n, Edge::Else)],
-                    )),
-                    None => out.push((n, Edge::Else)),
-                }
-                out
-            }
-            StepKind::Split(arms) => {
-                let mut out = Vec::new();
-                for (i, arm) in arms.iter().enumerate() {
-                    let part = arm.name.clone().unwrap_or_else(|| (i + 1).to_string());
-                    let e = Edge::Arm {
-                        index: i,
-                        name: arm.name.as_deref().map(Box::from),
-                        weight: arm.weight,
-                    };
-                    out.extend(self.block(&arm.body, &child(&id, &part), p, &allows, vec![(n, e)]));
-                }
-                out
-            }
-            StepKind::Repeat { body, .. } => {
+            Flow::Loop(body) => {
                 let back = self.block(body, &id, p, &allows, vec![(n, Edge::Body)]);
                 for (from, e) in back {
                     let ei = self.graph.add_edge(from, n, e);
@@ -472,16 +305,15 @@ impl Lowerer<'_> {
                 }
                 vec![(n, Edge::Done)]
             }
-            StepKind::Named { name, body } => {
-                self.named.insert(name.clone(), n);
+            Flow::Named(name, body) => {
+                self.named.insert(name.to_string(), n);
                 self.block(body, &id, p, &allows, vec![(n, Edge::Next)])
             }
-            StepKind::Goto { target } => {
-                self.gotos.push((n, target.clone()));
+            Flow::Jump(target) => {
+                self.gotos.push((n, target.to_string()));
                 Vec::new()
             }
-            StepKind::Exit => Vec::new(),
-            StepKind::Action(_) => vec![(n, Edge::Next)],
+            Flow::Stop => Vec::new(),
         };
         (n, out)
     }

@@ -5,18 +5,22 @@
 //! a stable structural `id` (used by plans and diffs) and every edge its
 //! shortest and longest duration.
 //!
-//! Lowering lives in `lower.rs` (its module docs give the id scheme); the
-//! analyses of the graph (timing, reachability, ...) in [`crate::analysis`].
+//! Lowering lives in `lower.rs` (its module docs give the id scheme), what
+//! each step kind becomes and what the analyses ask of a node's kind in
+//! `kind.rs`; the analyses of the graph (timing, reachability, ...) in
+//! [`crate::analysis`].
 
+mod kind;
 pub mod lower;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
+pub use kind::{Edge, Hold, NodeKind};
 pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
-use crate::model::{Action, Allows, CampaignId, Cond, EventId, Loc, MessageId, WaitOn, Weekday};
+use crate::model::{Allows, CampaignId, Loc};
 
 /// A lowered journey.
 #[derive(Clone, Debug)]
@@ -152,129 +156,24 @@ pub struct Node {
     pub prev: Option<NodeIndex>,
 }
 
-#[derive(Clone, Debug)]
-pub enum NodeKind {
-    Entry,
-    Send(MessageId),
-    Wait {
-        seconds: u64,
-    },
-    WaitUntil {
-        weekday: Option<Weekday>,
-        minutes: u32,
-    },
-    /// Out edges: `Edge::Matched` (the awaited thing happened) and
-    /// `Edge::Timeout`.
-    WaitFor {
-        on: WaitOn,
-        /// Boxed: a condition is several times the size of every other
-        /// node's payload, and few nodes have one.
-        filter: Option<Box<Cond>>,
-        within: u64,
-    },
-    /// A `wait for any`: out edges `Edge::On(i)` (arm `i`'s thing happened
-    /// first) and `Edge::Timeout`.
-    WaitAny {
-        /// What each `on` waits for, its `where`, and its key (`on-EVENT`,
-        /// `on-opened-M`, `on-clicked-M`, `~2` for a second with the same
-        /// key): the id part of the steps inside it.
-        arms: Vec<(WaitOn, Option<Cond>, String)>,
-        within: u64,
-    },
-    /// An `if`: out edges `Edge::If(i)` for arm `i` (taken when arms `0..i`
-    /// are false and arm `i` is true) and `Edge::Else`.
-    Branch {
-        conds: Vec<Cond>,
-    },
-    /// Out edges `Edge::Arm`.
-    Split,
-    /// A `repeat N times` loop head: out edges `Edge::Body` and `Edge::Done`.
-    Repeat {
-        times: u32,
-    },
-    /// A `step NAME` block's start (also a `goto` target).
-    Named {
-        name: String,
-    },
-    /// A `goto` (its one out edge goes to the target).
-    Goto {
-        target: String,
-    },
-    /// An explicit `exit`.
-    Exit,
-    /// A step that does one thing and goes on, as the model has it: one
-    /// out edge, `Edge::Next`. A `set` writes the person's profile and takes
-    /// no time.
-    Action(Action),
-    /// The end of the journey.
-    End,
-    /// The goal event happened (a conversion): ends the journey.
-    Goal(EventId),
-    /// An `exit when` event happened: ends the journey.
-    ExitEvent(EventId),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl NodeKind {
-    /// Whether the node stands for a step written in the journey (as
-    /// opposed to entry, end, goal and exit-event nodes).
-    pub fn is_step(&self) -> bool {
-        !matches!(
-            self,
-            NodeKind::Entry | NodeKind::End | NodeKind::Goal(_) | NodeKind::ExitEvent(_)
-        )
+    /// The graph of a 200,000-step campaign holds a node per step: a kind
+    /// carried as the model has it (an action, a delay) must not make
+    /// every node bigger.
+    #[test]
+    fn nodes_stay_small() {
+        assert!(
+            std::mem::size_of::<NodeKind>() <= 40,
+            "{}",
+            std::mem::size_of::<NodeKind>()
+        );
+        assert!(
+            std::mem::size_of::<Node>() <= 120,
+            "{}",
+            std::mem::size_of::<Node>()
+        );
     }
-
-    /// A short name for messages: `send`, `wait`, `if`, ...
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            NodeKind::Entry => "entry",
-            NodeKind::Send(_) => "send",
-            NodeKind::Wait { .. } => "wait",
-            NodeKind::WaitUntil { .. } => "wait until",
-            NodeKind::WaitFor { .. } => "wait for",
-            NodeKind::WaitAny { .. } => "wait for any",
-            NodeKind::Branch { .. } => "if",
-            NodeKind::Split => "split",
-            NodeKind::Repeat { .. } => "repeat",
-            NodeKind::Named { .. } => "step",
-            NodeKind::Goto { .. } => "goto",
-            NodeKind::Exit => "exit",
-            NodeKind::Action(a) => a.keyword(),
-            NodeKind::End => "end",
-            NodeKind::Goal(_) => "goal",
-            NodeKind::ExitEvent(_) => "exit when",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Edge {
-    /// Plain sequence.
-    Next,
-    /// `if` arm `i` taken.
-    If(usize),
-    /// No `if` arm taken.
-    Else,
-    /// Split arm, weight in hundredths of a percent.
-    Arm {
-        index: usize,
-        /// Boxed text, not a `String`: the size of every edge is that of
-        /// its largest label.
-        name: Option<Box<str>>,
-        weight: u32,
-    },
-    /// `wait for` saw what it waited for.
-    Matched,
-    /// `wait for` (or `wait for any`) timed out.
-    Timeout,
-    /// `wait for any`: the thing of arm `i` happened first.
-    On(usize),
-    /// Into a `repeat` body.
-    Body,
-    /// Out of a `repeat` after the last round.
-    Done,
-    /// A `goto` jump.
-    Jump,
-    /// A goal or exit event ends the journey while waiting here.
-    Ends(EventId),
 }

@@ -238,10 +238,10 @@ impl ProgramBuilder {
         self.step(StepKind::Send(m))
     }
     pub fn wait(&mut self, seconds: u64) -> Step {
-        self.step(StepKind::Wait { seconds })
+        self.step(StepKind::Delay(wait(seconds)))
     }
     pub fn wait_until(&mut self, weekday: Option<Weekday>, minutes: u32) -> Step {
-        self.step(StepKind::WaitUntil { weekday, minutes })
+        self.step(StepKind::Delay(until(weekday, minutes)))
     }
     pub fn wait_for(
         &mut self,
@@ -367,5 +367,24 @@ impl ProgramBuilder {
     }
     pub fn clicked(&mut self, m: MessageId) -> Cond {
         self.cond(CondKind::Clicked(m))
+    }
+}
+
+/// A `wait` of `seconds`, without a place in a source.
+pub fn wait(seconds: u64) -> Delay {
+    Delay::For(crate::syntax::ast::Duration {
+        seconds,
+        span: Span::default(),
+    })
+}
+
+/// A `wait until [weekday] minutes`, without a place in a source.
+pub fn until(weekday: Option<Weekday>, minutes: u32) -> Delay {
+    Delay::Until {
+        weekday: weekday.map(|w| (w, Span::default())),
+        time: crate::syntax::ast::TimeOfDay {
+            minutes,
+            span: Span::default(),
+        },
     }
 }

@@ -147,8 +147,7 @@ fn node_conds(kind: &NodeKind) -> Vec<&Cond> {
     match kind {
         NodeKind::WaitFor { filter, .. } => filter.as_deref().into_iter().collect(),
         NodeKind::WaitAny { arms, .. } => arms.iter().filter_map(|(_, f, _)| f.as_ref()).collect(),
-        NodeKind::Branch { conds } => conds.iter().collect(),
-        _ => Vec::new(),
+        other => other.guards().iter().collect(),
     }
 }
 
@@ -532,7 +531,8 @@ fn choice_label(
     let header = step_head(cx.program, node.loc);
     let step = || find_step(&cx.program.campaign(journey.campaign).journey, node.loc);
     match (edge, &node.kind) {
-        (Edge::If(i), NodeKind::Branch { conds }) if *i < conds.len() => {
+        (Edge::If(i), kind) if *i < kind.guards().len() => {
+            let conds = kind.guards();
             let how = if *i == 0 {
                 "when the `if` condition holds".to_string()
             } else {
@@ -540,9 +540,10 @@ fn choice_label(
             };
             (conds[*i].loc.span, how)
         }
-        (Edge::Else, NodeKind::Branch { conds }) => {
+        (Edge::Else, kind) if !kind.guards().is_empty() => {
+            let conds = kind.guards();
             let keyword = cx.program.steps.get(node.loc).and_then(|s| s.else_kw);
-            match (keyword, conds.as_slice()) {
+            match (keyword, conds) {
                 (Some(k), _) => (k, "through the `else`".to_string()),
                 (None, [only]) => (
                     only.loc.span,

@@ -467,7 +467,7 @@ impl Analysis<'_, '_> {
                 } else if given.is_empty() {
                     // The arm's condition alone: quote it whole.
                     let whole = match (&g[u].kind, &g[e]) {
-                        (NodeKind::Branch { conds }, Edge::If(i)) => conds.get(*i).map(|c| c.loc),
+                        (kind, Edge::If(i)) => kind.guards().get(*i).map(|c| c.loc),
                         _ => None,
                     };
                     match whole {

@@ -4,8 +4,9 @@
 //! `syntax::action::Action`, whose model form is [`Action`] and which the
 //! journey graph then carries as written.
 
-use super::{Allows, AttrId, Cond, Const, EventId, Loc, MessageId, Program, Weekday};
+use super::{Allows, AttrId, Cond, Const, EventId, Loc, MessageId, Program};
 use crate::syntax::action::{Names, Phase};
+pub use crate::syntax::delay::Delay;
 
 /// A sequence of steps.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,13 +51,9 @@ pub struct SplitArm {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
     Send(MessageId),
-    Wait {
-        seconds: u64,
-    },
-    WaitUntil {
-        weekday: Option<Weekday>,
-        minutes: u32,
-    },
+    /// A step that holds a person until some time has passed, then goes
+    /// on: as the syntax tree has it (see [`Delay`]).
+    Delay(Delay),
     WaitFor {
         on: WaitOn,
         filter: Option<Cond>,
@@ -174,8 +171,7 @@ impl StepKind {
             }
             StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
             StepKind::Send(_)
-            | StepKind::Wait { .. }
-            | StepKind::WaitUntil { .. }
+            | StepKind::Delay(_)
             | StepKind::Goto { .. }
             | StepKind::Exit
             | StepKind::Action(_) => {}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::emit::Cx;
 use super::{Expr, Operand, Weekday};
 use crate::graph::{Edge as GEdge, NodeKind as GKind};
-use crate::model::{self, Action};
+use crate::model::{self, Action, Delay};
 use crate::words::time_of_day;
 
 /// One step of the journey.
@@ -239,10 +239,12 @@ impl Cx<'_> {
                     message: program.message(*m).name.clone(),
                 }
             }
-            GKind::Wait { seconds } => NodeKind::Wait { seconds: *seconds },
-            GKind::WaitUntil { weekday, minutes } => NodeKind::WaitUntil {
-                on: weekday.map(Weekday::from),
-                at: time_of_day(*minutes),
+            GKind::Delay(d) => match d {
+                Delay::For(d) => NodeKind::Wait { seconds: d.seconds },
+                Delay::Until { weekday, time } => NodeKind::WaitUntil {
+                    on: weekday.map(|(w, _)| Weekday::from(w)),
+                    at: time_of_day(time.minutes),
+                },
             },
             GKind::WaitFor { on, filter, within } => NodeKind::WaitFor {
                 on: self.wait_on(on),
@@ -314,14 +316,9 @@ impl Cx<'_> {
     pub(super) fn edge_label(&mut self, kind: &GKind, edge: &GEdge) -> Option<EdgeLabel> {
         Some(match edge {
             GEdge::Next => EdgeLabel::Next,
-            GEdge::If(i) => {
-                let GKind::Branch { conds } = kind else {
-                    unreachable!("`if` edge out of a branch")
-                };
-                EdgeLabel::Then {
-                    when: self.expr(&conds[*i]),
-                }
-            }
+            GEdge::If(i) => EdgeLabel::Then {
+                when: self.expr(&kind.guards()[*i]),
+            },
             GEdge::Else => EdgeLabel::Else,
             GEdge::Arm {
                 index,

@@ -167,7 +167,7 @@ pub fn cart_recovery() -> (ProgramBuilder, CampaignId) {
     let c40sms = k.message_with("cart_coupon_40_sms", v.sms_ch, "cart-coupon-sms");
 
     let then = {
-        let s1 = k.step(StepKind::Wait { seconds: 86_400 });
+        let s1 = k.wait(86_400);
         let s2 = k.step(StepKind::Send(c40));
         k.block(vec![s1, s2])
     };
@@ -183,9 +183,9 @@ pub fn cart_recovery() -> (ProgramBuilder, CampaignId) {
         k.block(vec![iff])
     };
     let steps = vec![
-        k.step(StepKind::Wait { seconds: 3_600 }),
+        k.wait(3_600),
         k.step(StepKind::Send(reminder)),
-        k.step(StepKind::Wait { seconds: 86_400 }),
+        k.wait(86_400),
         k.step(StepKind::Send(c20)),
         k.step(StepKind::Send(retarget)),
         k.step(StepKind::WaitFor {

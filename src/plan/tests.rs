@@ -168,16 +168,12 @@ fn loops() -> (ProgramBuilder, model::CampaignId) {
     let tip = k.message_with("tip", v.email_ch, "tip");
     let nudge = k.message_with("nudge", v.ads_ch, "nudge");
     let body = {
-        let w = k.step(StepKind::Wait {
-            seconds: 7 * 86_400,
-        });
+        let w = k.wait(7 * 86_400);
         let s = k.step(StepKind::Send(tip));
         k.block(vec![w, s])
     };
     let named = {
-        let w = k.step(StepKind::Wait {
-            seconds: 2 * 86_400,
-        });
+        let w = k.wait(2 * 86_400);
         let s = k.step(StepKind::Send(nudge));
         k.block(vec![w, s])
     };
@@ -319,10 +315,7 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
     // and the new one is just inserted.
     for pos in 0..=n_top {
         let after = cart_recovery_after(|k, j| {
-            let w = k.step(StepKind::WaitUntil {
-                weekday: None,
-                minutes: 10 * 60,
-            });
+            let w = k.wait_until(None, 10 * 60);
             j.steps.insert(pos, w);
         });
         let mut want = before.clone();
@@ -332,10 +325,7 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
 
     // The same inside a block: at the top of the `wait for`'s `then`.
     let after = cart_recovery_after(|k, j| {
-        let w = k.step(StepKind::WaitUntil {
-            weekday: None,
-            minutes: 10 * 60,
-        });
+        let w = k.wait_until(None, 10 * 60);
         wait_for_blocks(j).0.steps.insert(0, w);
     });
     let at = before
@@ -399,7 +389,7 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
         ),
     ] {
         let after = cart_recovery_after(|k, j| {
-            let w = k.step(StepKind::Wait { seconds: 600 });
+            let w = k.wait(600);
             j.steps.insert(pos, w);
         });
         let mut want = before.clone();
@@ -466,23 +456,22 @@ fn adding_a_step_changes_no_other_id_except_later_same_kind_siblings() {
 /// kinds change.
 #[test]
 fn editing_a_wait_s_duration_or_time_keeps_every_id() {
-    let until =
-        |k: &mut ProgramBuilder, weekday, minutes| k.step(StepKind::WaitUntil { weekday, minutes });
+    let until = |k: &mut ProgramBuilder, weekday, minutes| k.wait_until(weekday, minutes);
     let before = cart_recovery_after(|k, j| {
         let u = until(k, None, 9 * 60);
         j.steps.insert(1, u);
     });
     let after = cart_recovery_after(|k, j| {
         for (i, seconds) in [(0, 2 * 3_600), (2, 2 * 86_400)] {
-            let StepKind::Wait { seconds: s } = &mut j.steps[i].kind else {
+            let StepKind::Delay(model::Delay::For(d)) = &mut j.steps[i].kind else {
                 panic!("step {i} of cart_recovery is a wait")
             };
-            *s = seconds;
+            d.seconds = seconds;
         }
-        let StepKind::Wait { seconds } = &mut wait_for_blocks(j).0.steps[0].kind else {
+        let StepKind::Delay(model::Delay::For(d)) = &mut wait_for_blocks(j).0.steps[0].kind else {
             panic!("the wait for's then block starts with a wait")
         };
-        *seconds = 12 * 3_600;
+        d.seconds = 12 * 3_600;
         let u = until(k, Some(model::Weekday::Mon), 10 * 60 + 30);
         j.steps.insert(1, u);
     });

@@ -83,11 +83,7 @@ impl Resolver<'_> {
         let file = ctx.file;
         let kind = match &s.kind {
             ast::StepKind::Send(m) => StepKind::Send(self.message_ref(m, file)?),
-            ast::StepKind::Wait(d) => StepKind::Wait { seconds: d.seconds },
-            ast::StepKind::WaitUntil { weekday, time } => StepKind::WaitUntil {
-                weekday: weekday.map(|(w, _)| w),
-                minutes: time.minutes,
-            },
+            ast::StepKind::Delay(d) => StepKind::Delay(d.clone()),
             ast::StepKind::WaitFor {
                 on,
                 filter,

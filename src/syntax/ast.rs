@@ -128,6 +128,19 @@ impl Weekday {
         }
     }
 
+    /// The day's name in words: `Monday`.
+    pub fn full_name(self) -> &'static str {
+        match self {
+            Weekday::Mon => "Monday",
+            Weekday::Tue => "Tuesday",
+            Weekday::Wed => "Wednesday",
+            Weekday::Thu => "Thursday",
+            Weekday::Fri => "Friday",
+            Weekday::Sat => "Saturday",
+            Weekday::Sun => "Sunday",
+        }
+    }
+
     /// 0 = Monday.
     pub fn index(self) -> u32 {
         self as u32
@@ -428,6 +441,7 @@ pub struct StepParts {
 }
 
 pub use super::action::{Action, Parsed, SetValue};
+pub use super::delay::Delay;
 pub use super::step::{StepKind, STEP_KEYWORDS};
 
 impl Block {

@@ -15,6 +15,7 @@
 
 pub mod action;
 pub mod ast;
+pub mod delay;
 mod lower;
 pub mod parser;
 mod recover;

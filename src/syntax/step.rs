@@ -5,10 +5,8 @@
 //! and goes on, in [`super::action`] (its rule in `action`).
 
 use super::action::{Action, Parsed, ACTION_KEYWORDS};
-use super::ast::{
-    AnyArm, Block, Duration, Expr, Ident, Number, SplitArm, Step, StepParts, TimeOfDay, WaitOn,
-    Weekday,
-};
+use super::ast::{AnyArm, Block, Duration, Expr, Ident, Number, SplitArm, Step, StepParts, WaitOn};
+use super::delay::Delay;
 use super::lower::{after_keyword, exact, Lowerer, P};
 use super::parser::Rule;
 use crate::source::Span;
@@ -45,12 +43,9 @@ const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'st
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
     Send(Ident),
-    Wait(Duration),
-    /// `wait until [mon] 09:00`
-    WaitUntil {
-        weekday: Option<(Weekday, Span)>,
-        time: TimeOfDay,
-    },
+    /// A step that holds a person until some time has passed, then goes
+    /// on (`wait 2d`, `wait until mon 09:00`: see [`super::delay`]).
+    Delay(Delay),
     /// `wait for EVENT_OR_ENGAGEMENT [where EXPR] within D [BLOCK] [otherwise BLOCK]`
     WaitFor {
         on: WaitOn,
@@ -108,8 +103,7 @@ impl StepKind {
             StepKind::Split(arms) => arms.iter().for_each(|a| f(&a.body)),
             StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
             StepKind::Send(_)
-            | StepKind::Wait(_)
-            | StepKind::WaitUntil { .. }
+            | StepKind::Delay(_)
             | StepKind::Goto(_)
             | StepKind::Exit
             | StepKind::Action(_) => {}
@@ -150,10 +144,9 @@ impl Lowerer {
                 Rule::wait => {
                     let what = inner.nth(1)?;
                     match what.as_rule() {
-                        Rule::wait_until => self.wait_until(what, base)?,
                         Rule::wait_for => self.wait_for(what, base)?,
                         Rule::wait_any => self.wait_any(what, base)?,
-                        _ => StepKind::Wait(self.duration(what, base)),
+                        _ => StepKind::Delay(self.delay(what, base)?),
                     }
                 }
                 Rule::if_step => {

@@ -86,17 +86,17 @@ fn literals() {
     let steps = journey("wait 1d12h wait until mon 09:30 split { 12.5% a { } 87.5% { } }");
     assert!(matches!(
         steps[0].kind,
-        StepKind::Wait(Duration {
+        StepKind::Delay(Delay::For(Duration {
             seconds: 129_600,
             ..
-        })
+        }))
     ));
     assert!(matches!(
         steps[1].kind,
-        StepKind::WaitUntil {
+        StepKind::Delay(Delay::Until {
             weekday: Some((Weekday::Mon, _)),
             time: TimeOfDay { minutes: 570, .. }
-        }
+        })
     ));
     let StepKind::Split(arms) = &steps[2].kind else {
         panic!()

@@ -207,9 +207,10 @@ fn analyze_classes<'a>(
         logic.dnf(&parts)
     };
     for e in g.edge_references() {
-        let NodeKind::Branch { conds: cs } = &g[e.source()].kind else {
+        let cs = g[e.source()].kind.guards();
+        if cs.is_empty() {
             continue;
-        };
+        }
         let branch = e.source().index() as u32;
         let upto = match e.weight() {
             Edge::If(i) => *i,

@@ -38,18 +38,12 @@ impl Printer<'_, '_> {
         self.step_kind(s, flat);
     }
 
-    pub(super) fn step_kind(&mut self, s: &Step, flat: bool) {
-        match &s.kind {
-            StepKind::Send(i) => {
-                self.kw_sp("send");
-                self.ident(i);
-            }
-            StepKind::Wait(d) => {
-                self.kw_sp("wait");
-                self.span_text(d.span);
-            }
-            StepKind::WaitUntil { weekday, time } => {
-                self.kw_sp("wait");
+    /// A delay (`syntax::delay`): `wait 2d`, `wait until mon 09:00`.
+    fn delay(&mut self, d: &Delay) {
+        self.kw_sp("wait");
+        match d {
+            Delay::For(d) => self.span_text(d.span),
+            Delay::Until { weekday, time } => {
                 self.kw_sp("until");
                 if let Some((_, day)) = weekday {
                     self.span_text(*day);
@@ -57,6 +51,16 @@ impl Printer<'_, '_> {
                 }
                 self.span_text(time.span);
             }
+        }
+    }
+
+    pub(super) fn step_kind(&mut self, s: &Step, flat: bool) {
+        match &s.kind {
+            StepKind::Send(i) => {
+                self.kw_sp("send");
+                self.ident(i);
+            }
+            StepKind::Delay(d) => self.delay(d),
             StepKind::WaitFor {
                 on,
                 filter,

@@ -9,7 +9,7 @@ fn endless(wait: u64, send: bool) -> Plan {
     let (k, c) = mini(|k, v| {
         let ping = k.message_with("ping", v.ads_ch, "ping");
         let body = {
-            let mut steps = vec![k.step(StepKind::Wait { seconds: wait })];
+            let mut steps = vec![k.wait(wait)];
             if send {
                 steps.push(k.step(StepKind::Send(ping)));
             }
@@ -86,7 +86,7 @@ fn instants_past_year_9999_stop_the_run_instead_of_wrapping() {
     let (k, c) = mini(|k, v| {
         let tip = k.message_with("tip", v.ads_ch, "tip");
         let inner = {
-            let w = k.step(StepKind::Wait { seconds: CENTURY });
+            let w = k.wait(CENTURY);
             let s = k.step(StepKind::Send(tip));
             k.block(vec![w, s])
         };

@@ -132,7 +132,7 @@ fn branches_read_attributes_when_reached() {
         ))));
         let empty = k.block(vec![]);
         vec![
-            k.step(StepKind::Wait { seconds: 60 }),
+            k.wait(60),
             k.step(StepKind::If {
                 arms: vec![(
                     cmp(MValue::Attr(v.lifetime_value), CmpOp::Ge, num(500.0)),

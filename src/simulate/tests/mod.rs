@@ -180,10 +180,10 @@ fn limits_skip_sends_that_would_exceed_them() {
         vec![
             k.step(StepKind::Send(a)),
             k.step(StepKind::Send(b)),
-            k.step(StepKind::Wait { seconds: 3_600 }),
+            k.wait(3_600),
             k.step(StepKind::Send(s1)),
             k.step(StepKind::Send(s2)),
-            k.step(StepKind::Wait { seconds: 86_400 }),
+            k.wait(86_400),
             k.step(StepKind::Send(s2)),
         ]
     });
@@ -293,15 +293,9 @@ fn tz_campaign() -> Plan {
     let (mut k, c) = mini(|k, v| {
         let a = k.message_with("a", v.ads_ch, "a");
         vec![
-            k.step(StepKind::WaitUntil {
-                weekday: None,
-                minutes: 9 * 60,
-            }),
+            k.wait_until(None, 9 * 60),
             k.step(StepKind::Send(a)),
-            k.step(StepKind::WaitUntil {
-                weekday: Some(model::Weekday::Mon),
-                minutes: 9 * 60,
-            }),
+            k.wait_until(Some(model::Weekday::Mon), 9 * 60),
             k.step(StepKind::Send(a)),
         ]
     });
@@ -423,10 +417,7 @@ fn split_bucket_is_sha256_based() {
 fn reentry_rules() {
     let (mut k, c) = mini(|k, v| {
         let a = k.message_with("a", v.ads_ch, "a");
-        vec![
-            k.step(StepKind::Wait { seconds: 86_400 }),
-            k.step(StepKind::Send(a)),
-        ]
+        vec![k.wait(86_400), k.step(StepKind::Send(a))]
     });
     let events = r#"person: { id: "p1" }
 events:
@@ -467,9 +458,7 @@ fn repeat_and_goto_loops() {
     let (mut k, c) = mini(|k, v| {
         let tip = k.message_with("tip", v.ads_ch, "tip");
         let body = {
-            let w = k.step(StepKind::Wait {
-                seconds: 7 * 86_400,
-            });
+            let w = k.wait(7 * 86_400);
             let s = k.step(StepKind::Send(tip));
             k.block(vec![w, s])
         };
@@ -478,7 +467,7 @@ fn repeat_and_goto_loops() {
             k.block(vec![s])
         };
         let named = {
-            let w = k.step(StepKind::Wait { seconds: 86_400 });
+            let w = k.wait(86_400);
             let r = k.step(StepKind::Repeat {
                 times: 2,
                 body: inner,
@@ -534,14 +523,8 @@ fn a_loop_through_wait_until_goes_round_once_a_day() {
     let (mut k, c) = mini(|k, v| {
         let digest = k.message_with("digest", v.ads_ch, "digest");
         let body = {
-            let w = k.step(StepKind::WaitUntil {
-                weekday: None,
-                minutes: 9 * 60,
-            });
-            let again = k.step(StepKind::WaitUntil {
-                weekday: None,
-                minutes: 9 * 60,
-            });
+            let w = k.wait_until(None, 9 * 60);
+            let again = k.wait_until(None, 9 * 60);
             let s = k.step(StepKind::Send(digest));
             let back = k.step(StepKind::Goto {
                 target: "daily".into(),

@@ -1,25 +1,10 @@
-//! The waits that say what they wait for: `wait until`, `wait for`,
-//! `wait for any`.
+//! The waits for something to happen: `wait for`, `wait for any` (the
+//! waits for time, `wait D` and `wait until`, are delays:
+//! `syntax::delay`).
 
 use super::*;
 
 impl Lowerer {
-    /// `until [WEEKDAY] TIME`, after `wait`.
-    pub(in crate::syntax) fn wait_until(&mut self, pair: P, base: usize) -> Option<StepKind> {
-        let mut weekday = None;
-        let mut time = None;
-        for x in pair.into_inner().skip(1) {
-            match x.as_rule() {
-                Rule::weekday => weekday = Some((Weekday::parse(x.as_str())?, self.span(&x, base))),
-                _ => time = Some(self.time_of_day(x, base)),
-            }
-        }
-        Some(StepKind::WaitUntil {
-            weekday,
-            time: time?,
-        })
-    }
-
     /// `for EVENT [where ...] within DURATION [{ ... }] [otherwise { ... }]`,
     /// after `wait`.
     pub(in crate::syntax) fn wait_for(&mut self, pair: P, base: usize) -> Option<StepKind> {
