@@ -1,7 +1,8 @@
 //! `omnis check` on a whole workspace: 20,000 small campaign files sharing
 //! one vocabulary (issue 9, item 16b: under 1 s and 300 MB on 2 cores).
-//! Parsing, lowering, the lints of groups of campaigns and the project
-//! stage (alongside them) run on every core; resolve runs on one.
+//! Parsing, lowering, the lints of groups of campaigns, the project stage
+//! (alongside them) and rendering run on every core; resolve runs on one
+//! (`docs/architecture.md` has the split and the figures).
 //!
 //! Two workspaces (`common/workspace.rs`): the stress case, where every
 //! campaign collides with the others (about 80,000 project findings), and

@@ -35,7 +35,27 @@ fn return_freed_memory() {
     }
 }
 
+/// Asks Linux not to back this process's heap with transparent huge
+/// pages. With THP set to `always` (a common default), every first touch
+/// of a 2 MiB-aligned region faults in and zeroes a whole huge page, and
+/// the allocator's purges split them again: on the 20,000-file workspace
+/// that is a third of the CPU time (0.75 s of system time against 0.35 s
+/// without), and 30 to 40 MB more resident set on it and on the
+/// 200,000-step campaigns, for a few percent of user time won back on TLB
+/// misses. Only this process (and what it starts) is affected; where the
+/// call fails (an old kernel), nothing changes.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no
+    // memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() {
+    #[cfg(target_os = "linux")]
+    no_huge_pages();
     #[cfg(not(feature = "system-alloc"))]
     return_freed_memory();
     std::process::exit(omnis::cli::run(std::env::args_os()));

@@ -31,15 +31,22 @@ pub fn with_big_stack<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-/// The workers every parallel stage runs on: one per core (at most 8),
-/// each with a stack of [`BIG_STACK`] bytes, built on first use. A panic
-/// in a task resumes on the thread that waits for it.
+/// The workers every parallel stage runs on: one per core (at most 8), or
+/// as many as `RAYON_NUM_THREADS` says (a positive number, as for rayon's
+/// own pool), each with a stack of [`BIG_STACK`] bytes, built on first
+/// use. A panic in a task resumes on the thread that waits for it.
 pub fn pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
+        let asked = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0);
+        let threads = asked.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8)
+        });
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .stack_size(BIG_STACK)

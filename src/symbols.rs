@@ -262,6 +262,11 @@ pub(crate) struct IndexBuilder {
 }
 
 impl IndexBuilder {
+    /// Makes room for `n` more definitions.
+    pub fn reserve(&mut self, n: usize) {
+        self.definitions.reserve(n);
+    }
+
     /// Records a definition. A target is defined once.
     pub fn define(&mut self, target: Target, name: &str, file: FileId, span: Span) {
         let id = SymbolId(self.definitions.len() as u32);

@@ -338,12 +338,24 @@ pub fn discover(tree: &dyn Tree, paths: &[PathBuf]) -> Result<Discovered, Vec<Fa
                 }
             },
         };
+        // The files of one folder come together: its project root is
+        // looked up once for them.
+        let mut last: Option<(PathBuf, PathBuf)> = None;
         for (path, canonical) in found {
             if !seen.insert(canonical.clone()) {
                 continue;
             }
-            let abs = super::absolute(&path);
-            let root = root_of(tree, abs.parent().unwrap_or(&abs));
+            let root = match (&last, path.parent()) {
+                (Some((dir, root)), Some(parent)) if dir == parent => root.clone(),
+                _ => {
+                    let abs = super::absolute(&path);
+                    let root = root_of(tree, abs.parent().unwrap_or(&abs));
+                    if let Some(parent) = path.parent() {
+                        last = Some((parent.to_path_buf(), root.clone()));
+                    }
+                    root
+                }
+            };
             out.files.push(Found {
                 path,
                 canonical,

@@ -147,11 +147,11 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
                 .push(Camp { rank, sites, most });
         }
     }
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     let mut meets: HashMap<(usize, usize), bool> = HashMap::new();
     // Only the campaigns whose audiences' pins let them meet are paired.
     let near = Candidates::new(&cx.meetings, group);
-    for (ch, camps) in by_channel {
+    for (&ch, camps) in &by_channel {
         if camps.len() < 2 {
             continue;
         }
@@ -164,17 +164,25 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
                 })
             };
             let sweep = Sweep {
-                camps: &camps,
+                camps,
                 limit,
                 near: &near,
             };
             for (camp, site, items) in sweep.run(&mut meet, &reported) {
                 reported.insert(camps[camp].rank);
-                out.push(diagnose(cx, group, &camps, ch, limit, (camp, site), &items));
+                found.push((ch, limit, camp, site, items));
             }
         }
     }
-    out
+    // The findings written on every core (a start group of thousands of
+    // campaigns has as many), in the order found.
+    found
+        .par_iter()
+        .map(|(ch, limit, camp, site, items)| {
+            let camps = &by_channel[ch];
+            diagnose(cx, group, camps, *ch, limit, (*camp, *site), items)
+        })
+        .collect()
 }
 
 /// The sweep of one limit over a channel's sites in a start group.

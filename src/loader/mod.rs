@@ -247,9 +247,13 @@ fn load_with(
     // Read and parse the named files in parallel: they are the bulk of the
     // work. Imports are followed afterwards, in order, so ids and output do
     // not depend on scheduling.
+    // Each file's source (its names and line table) is built there too.
+    let cwd = &l.cwd;
     let parsed = crate::stack::parallel_map(&named, |i, found| {
         let bytes = walk::read_found(tree, found)?;
-        Ok(decode_and_parse(FileId(i as u32), bytes, cache))
+        let p = decode_and_parse(FileId(i as u32), bytes, cache);
+        let source = source_file(found.canonical.clone(), &found.root, cwd, p.text);
+        Ok((source, p.ast, p.diagnostics))
     });
     let mut parsed_files = Vec::with_capacity(named.len());
     let mut failures = Vec::new();
@@ -262,8 +266,8 @@ fn load_with(
     if !failures.is_empty() {
         return Err(LoadError { failures });
     }
-    for (found, p) in named.iter().zip(parsed_files) {
-        let id = l.insert(found.canonical.clone(), &found.root, p);
+    for (source, ast, diagnostics) in parsed_files {
+        let id = l.insert_source(source, ast, diagnostics);
         l.out.roots.push(id);
     }
     for (i, found) in named.iter().enumerate() {
@@ -280,6 +284,16 @@ fn load_with(
         }
     }
     Ok(l.out)
+}
+
+/// The source of the file at `canonical` in the project at `root`, named
+/// relative to `cwd`.
+fn source_file(canonical: PathBuf, root: &Path, cwd: &Path, text: String) -> SourceFile {
+    let name = relative(&canonical, cwd);
+    let project_path = relative(&canonical, root);
+    let mut file = SourceFile::new(canonical, name, text);
+    file.project_path = project_path;
+    file
 }
 
 /// A file's text, AST and syntax errors.
@@ -364,14 +378,23 @@ impl Loader<'_> {
 
     /// Adds a parsed file; its id is the next one.
     fn insert(&mut self, canonical: PathBuf, root: &Path, p: Parsed) -> FileId {
-        let name = relative(&canonical, &self.cwd);
-        let mut file = SourceFile::new(canonical.clone(), name, p.text);
-        file.project_path = relative(&canonical, root);
-        let id = self.out.sources.add(file);
-        debug_assert_eq!(id, p.ast.file);
+        let source = source_file(canonical, root, &self.cwd, p.text);
+        self.insert_source(source, p.ast, p.diagnostics)
+    }
+
+    /// Adds a parsed file whose source is built; its id is the next one.
+    fn insert_source(
+        &mut self,
+        source: SourceFile,
+        ast: ast::File,
+        diagnostics: Vec<Diagnostic>,
+    ) -> FileId {
+        let canonical = source.path.clone();
+        let id = self.out.sources.add(source);
+        debug_assert_eq!(id, ast.file);
         self.by_path.insert(canonical, id);
-        self.out.diagnostics.extend(p.diagnostics);
-        self.out.files.push(p.ast);
+        self.out.diagnostics.extend(diagnostics);
+        self.out.files.push(ast);
         self.out.imports.push(Vec::new());
         id
     }

@@ -90,40 +90,8 @@ pub(super) fn render(
     diags: &[Diagnostic],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let diagnostics = diags
-        .iter()
-        .map(|d| {
-            let r = Region::of(sources, d.file, d.span);
-            JsonDiagnostic {
-                code: d.code.as_str(),
-                severity: d.severity.as_str(),
-                message: &d.message,
-                file: &sources.get(d.file).name,
-                line: r.line,
-                column: r.column,
-                end_line: r.end_line,
-                end_column: r.end_column,
-                help: d.help.as_deref(),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let r = Region::of(sources, l.file, l.span);
-                        JsonLabel {
-                            file: &sources.get(l.file).name,
-                            line: r.line,
-                            column: r.column,
-                            end_line: r.end_line,
-                            end_column: r.end_column,
-                            message: &l.message,
-                        }
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
     let (errors, warnings) = counts(diags);
-    let output = JsonReport {
+    let report = |diagnostics| JsonReport {
         format_version: CHECK_FORMAT_VERSION,
         diagnostics,
         summary: JsonSummary {
@@ -132,6 +100,159 @@ pub(super) fn render(
             files: sources.len(),
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
+    if diags.len() <= PER_TASK {
+        let all = diags.iter().map(|d| diagnostic(sources, d)).collect();
+        serde_json::to_writer_pretty(&mut *out, &report(all))?;
+        return out.write_all(b"\n");
+    }
+    // Many findings (a workspace where every campaign collides with the
+    // others): each is written on its own on every core, a batch at a time
+    // (so the text held stays bounded), and spliced into the report in
+    // order, indented as `to_writer_pretty` indents the array's elements
+    // (a JSON string holds no raw newline: every newline is layout).
+    let frame = serde_json::to_string_pretty(&report(Vec::new()))?;
+    let (head, tail) = frame
+        .split_once(EMPTY_ARRAY)
+        .expect("the report has its diagnostics array");
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"\"diagnostics\": [\n")?;
+    use rayon::prelude::*;
+    for (b, batch) in diags.chunks(PER_TASK * TASKS_PER_BATCH).enumerate() {
+        let texts: Vec<serde_json::Result<String>> = crate::stack::pool().install(|| {
+            (batch.par_chunks(PER_TASK).enumerate())
+                .map(|(t, chunk)| elements(sources, chunk, b == 0 && t == 0))
+                .collect()
+        });
+        for text in texts {
+            out.write_all(text?.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n  ]")?;
+    out.write_all(tail.as_bytes())?;
     out.write_all(b"\n")
+}
+
+/// The diagnostics array of a report with none, as `to_writer_pretty`
+/// writes it.
+const EMPTY_ARRAY: &str = "\"diagnostics\": []";
+
+/// How many findings one worker writes at a time.
+const PER_TASK: usize = 256;
+/// How many such tasks are written before their text is.
+const TASKS_PER_BATCH: usize = 16;
+
+/// The elements of the diagnostics array for `diags`, as
+/// `to_writer_pretty` writes them inside the report, each after a comma
+/// and a newline but the very first.
+fn elements(sources: &SourceMap, diags: &[Diagnostic], first: bool) -> serde_json::Result<String> {
+    let mut text = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if !(first && i == 0) {
+            text.push_str(",\n");
+        }
+        let one = serde_json::to_string_pretty(&diagnostic(sources, d))?;
+        for (j, line) in one.split('\n').enumerate() {
+            if j > 0 {
+                text.push('\n');
+            }
+            text.push_str("    ");
+            text.push_str(line);
+        }
+    }
+    Ok(text)
+}
+
+/// One finding as the report shows it.
+fn diagnostic<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let r = Region::of(sources, d.file, d.span);
+    JsonDiagnostic {
+        code: d.code.as_str(),
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file: &sources.get(d.file).name,
+        line: r.line,
+        column: r.column,
+        end_line: r.end_line,
+        end_column: r.end_column,
+        help: d.help.as_deref(),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| {
+                let r = Region::of(sources, l.file, l.span);
+                JsonLabel {
+                    file: &sources.get(l.file).name,
+                    line: r.line,
+                    column: r.column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                    message: &l.message,
+                }
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::Code;
+    use crate::source::{SourceFile, Span};
+
+    /// Many findings are written a few at a time on every core: the bytes
+    /// are those of the whole report written at once, whatever the count
+    /// (one task, one batch, several batches, a partial last one).
+    #[test]
+    fn findings_written_in_parts_make_the_report_written_whole() {
+        let mut sources = SourceMap::default();
+        let text = "line one\n  \"two\" é\nthree\n".repeat(50);
+        let file = sources.add(SourceFile::new(
+            "a.omni".into(),
+            "dir/a \"x\".omni".into(),
+            text,
+        ));
+        for n in [
+            0,
+            1,
+            PER_TASK,
+            PER_TASK + 1,
+            PER_TASK * TASKS_PER_BATCH * 2 + 3,
+        ] {
+            let diags: Vec<Diagnostic> = (0..n)
+                .map(|i| {
+                    let d = Diagnostic::warning(
+                        Code::ChannelBudget,
+                        file,
+                        Span::new(i % 100, i % 100 + 3),
+                        format!("finding {i}: \"quoted\"\nnewline\tand é"),
+                    );
+                    let d = if i % 2 == 0 {
+                        d.with_help("help\n2")
+                    } else {
+                        d
+                    };
+                    (0..i % 3).fold(d, |d, k| d.with_label(file, Span::new(k, k + 1), "label"))
+                })
+                .collect();
+            let mut parts = Vec::new();
+            render(&sources, &diags, &mut parts).unwrap();
+            let (errors, warnings) = counts(&diags);
+            let mut whole = serde_json::to_vec_pretty(&JsonReport {
+                format_version: CHECK_FORMAT_VERSION,
+                diagnostics: diags.iter().map(|d| diagnostic(&sources, d)).collect(),
+                summary: JsonSummary {
+                    errors,
+                    warnings,
+                    files: sources.len(),
+                },
+            })
+            .unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(parts).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{n}"
+            );
+        }
+    }
 }

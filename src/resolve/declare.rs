@@ -9,6 +9,7 @@ impl Resolver<'_> {
 
     pub(super) fn declare_all(&mut self) {
         let loaded = self.loaded;
+        self.reserve_declarations();
         for ast_file in &loaded.files {
             let file = ast_file.file;
             for item in &ast_file.items {
@@ -149,6 +150,33 @@ impl Resolver<'_> {
                 }
             }
         }
+    }
+
+    /// Makes room for every declaration at once: a workspace of 20,000
+    /// files declares as many campaigns, and twice as many messages.
+    fn reserve_declarations(&mut self) {
+        // Segments are the only values counted: profile attributes are few.
+        let mut count = [0usize; Ns::ALL.len()];
+        for item in self.loaded.files.iter().flat_map(|f| &f.items) {
+            let ns = match &item.kind {
+                ItemKind::Channel(_) => Ns::Channel,
+                ItemKind::Segment(_) => Ns::Value,
+                ItemKind::Message(_) => Ns::Message,
+                ItemKind::Campaign(_) => Ns::Campaign,
+                _ => continue,
+            };
+            count[ns as usize] += 1;
+        }
+        let n = |ns: Ns| count[ns as usize];
+        let p = &mut self.program;
+        p.channels.reserve(n(Ns::Channel));
+        p.segments.reserve(n(Ns::Value));
+        p.messages.reserve(n(Ns::Message));
+        p.campaigns.reserve(n(Ns::Campaign));
+        for (names, n) in self.names.iter_mut().zip(count) {
+            names.reserve(n);
+        }
+        self.index.reserve(count.iter().sum());
     }
 
     pub(super) fn field_type(&mut self, ty: &ast::TypeExpr, file: FileId) -> Type {
