@@ -8,13 +8,19 @@
 //!   folder (the first build, and every CI build).
 //! - `build/unchanged folder`: `check`, then a folder that already holds
 //!   the same plans (a rebuild: nothing is rewritten or synced).
+//!
+//! `OMNIS_BENCH_WRITE=DIR cargo bench --bench build` writes the projects
+//! to `DIR` instead (`stress`: this one; `apart`: campaigns that seldom
+//! meet, where `check` has little to report), for `benches/build.sh`, which
+//! times the release binary on them: the ratios as a user sees them, with
+//! the process start and the folder's sync included.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, BatchSize, Criterion};
 use omnis::build::{plans, write_plans, PlanFormat};
 use omnis::driver::{analyze, Options};
 
@@ -66,4 +72,14 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(dir) = std::env::var_os("OMNIS_BENCH_WRITE") {
+        let dir = Path::new(&dir);
+        workspace::write(&dir.join("stress"), 2_000);
+        workspace::write_apart(&dir.join("apart"), 2_000);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

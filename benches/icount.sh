@@ -48,7 +48,7 @@ trap cleanup EXIT
 build() {
   (cd "$1" && CARGO_TARGET_DIR="$here/target" cargo bench --profile "$profile" \
     --no-run --bench icount --message-format=json) |
-    sed -n 's/.*"executable":"\([^"]*/icount-[^"]*\)".*/\1/p' | tail -1
+    sed -n 's|.*"executable":"\([^"]*/icount-[^"]*\)".*|\1|p' | tail -1
 }
 
 if [ -n "$base" ]; then

@@ -10,21 +10,31 @@
 //! 2. One build at a time per folder (a lock on the folder; a second
 //!    build fails at once rather than waits). Temporary files of ours left
 //!    by a build that was killed are removed.
-//! 3. Each changed plan goes to a new temporary file in the folder
-//!    (exclusive creation, an unpredictable name: a planted file or link is
-//!    never written through), then everything is synced to disk at once
-//!    (many files: the file system synced once; a few: writeback of every
-//!    file started, then each synced, on every core), then the files are
-//!    renamed over the plans.
-//! 4. The manifest (`omnis-manifest.json`, see `crate::plan::manifest`) is
-//!    written last, the same way: it is the commit point of the build.
-//! 5. Plans the previous manifest listed that this build does not have
+//! 3. Each changed plan is written to a new file that no other process
+//!    can see until it is complete (`folder::Staged`): for a free name, on
+//!    Linux, a file with no name (`O_TMPFILE`), given its name once
+//!    written (a link never replaces or follows what took the name
+//!    meanwhile); for a name already taken (or elsewhere), a hidden
+//!    temporary file in the folder (exclusive creation, an unpredictable
+//!    name: a planted file or link is never written through).
+//! 4. Everything is synced to disk at once (many files: the file system
+//!    synced once; a few: writeback of every file started, then each
+//!    synced, on every core), the manifest's temporary file with them;
+//!    then the temporary files are renamed over the plans they replace,
+//!    and the folder is synced.
+//! 5. The manifest (`omnis-manifest.json`, see `crate::plan::manifest`) is
+//!    renamed into place last, and the folder synced: it is the commit
+//!    point of the build. A step that fails before it removes the plans
+//!    given a free name, so a failed build adds no file, and names the
+//!    plans it already replaced.
+//! 6. Plans the previous manifest listed that this build does not have
 //!    (a campaign renamed or deleted) are removed. Other files are never
 //!    touched.
 //!
 //! Same sources, byte-identical folder.
 
-use std::io::Write;
+mod folder;
+
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -35,6 +45,8 @@ use crate::model::CampaignId;
 use crate::plan::manifest::{Manifest, ManifestEntry, MANIFEST_FILE};
 use crate::plan::{emit::emit, Plan};
 use crate::words::thousands;
+
+use folder::{Found, Staged, Synced};
 
 /// The format of plan files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,9 +104,6 @@ pub fn serialize(plan: &Plan, format: PlanFormat) -> String {
         PlanFormat::Yaml => plan.to_yaml(),
     }
 }
-
-/// The suffix of our temporary files (`.<name>.<random>.omnis-tmp`).
-const TMP_SUFFIX: &str = ".omnis-tmp";
 
 /// What a build did to its folder.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -230,49 +239,34 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
             })
             .collect()
     });
-    let io = |path: &Path, replaced: &[PathBuf]| {
-        let (path, replaced) = (path.to_path_buf(), replaced.to_vec());
-        move |error| WriteError::Io {
-            path,
-            error,
-            replaced,
-        }
-    };
     std::fs::create_dir_all(out).map_err(io(out, &[]))?;
-    let _lock = lock(out)?;
-    remove_stale_temporary_files(out);
+    let _lock = folder::lock(out).map_err(|e| match e {
+        folder::LockError::Busy => WriteError::Busy(out.to_path_buf()),
+        folder::LockError::Io(e) => io(out, &[])(e),
+    })?;
+    folder::remove_stale_temporary_files(out);
     let manifest_path = out.join(MANIFEST_FILE);
     let previous = read_regular_file(&manifest_path, MAX_SOURCE_BYTES)
         .ok()
         .and_then(|b| Manifest::parse(&String::from_utf8_lossy(&b)).ok());
-    let mut report = Written {
-        manifest: manifest_path.clone(),
-        ..Written::default()
-    };
     // Each plan compared with its file, and the changed ones written to
-    // temporary files, on every core.
-    let written: Vec<(PathBuf, Option<tempfile::NamedTempFile>)> = pool.install(|| {
+    // new files, on every core.
+    let staged: Vec<Option<(Staged, bool)>> = pool.install(|| {
         texts
             .par_iter()
             .map(|(name, _, bytes, _)| {
                 let path = out.join(name);
-                if holds(&path, bytes) {
-                    return Ok((path, None));
+                let found = folder::found(&path, bytes);
+                if found == Found::Same {
+                    return Ok(None);
                 }
-                match temporary(out, name, bytes) {
-                    Ok(tmp) => Ok((path, Some(tmp))),
-                    Err(e) => Err(io(&path, &[])(e)),
-                }
+                let free = found == Found::Nothing;
+                Staged::write(out, name, bytes, free)
+                    .map(|s| Some((s, free)))
+                    .map_err(io(&path, &[]))
             })
             .collect::<Result<_, _>>()
     })?;
-    let mut pending: Vec<(tempfile::NamedTempFile, PathBuf)> = Vec::new();
-    for (path, tmp) in written {
-        match tmp {
-            Some(tmp) => pending.push((tmp, path)),
-            None => report.unchanged.push(path),
-        }
-    }
     let entries = texts
         .iter()
         .map(|(name, campaign, _, sha)| ManifestEntry {
@@ -282,26 +276,38 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
         })
         .collect();
     let manifest = Manifest::new(plans, entries).to_json().into_bytes();
-    let manifest_changed = !holds(&manifest_path, &manifest);
-    if !pending.is_empty() {
-        sync_files(out, pending.iter().map(|(t, _)| t.as_file())).map_err(io(out, &[]))?;
-    }
-    for (tmp, path) in pending {
-        if let Err(e) = tmp.persist(&path) {
-            return Err(io(&path, &report.written)(e.error));
+    let manifest_tmp = match folder::found(&manifest_path, &manifest) {
+        Found::Same => None,
+        _ => Some(
+            folder::temporary(out, MANIFEST_FILE, &manifest).map_err(io(&manifest_path, &[]))?,
+        ),
+    };
+    let mut steps = Steps {
+        out,
+        placed: Vec::new(),
+        pending: Vec::new(),
+    };
+    let mut unchanged = Vec::new();
+    for (i, ((name, _, bytes, _), s)) in texts.iter().zip(staged).enumerate() {
+        match s {
+            None => unchanged.push(out.join(name)),
+            Some((s, free)) => steps.place(i, out.join(name), s, free, bytes)?,
         }
-        report.written.push(path);
     }
-    if manifest_changed {
-        let tmp = temporary(out, MANIFEST_FILE, &manifest)
-            .and_then(|t| t.as_file().sync_all().map(|()| t))
-            .map_err(io(&manifest_path, &report.written))?;
-        tmp.persist(&manifest_path)
-            .map_err(|e| io(&manifest_path, &report.written)(e.error))?;
+    steps.sync(manifest_tmp.as_ref().map(|t| t.as_file()))?;
+    steps.rename()?;
+    if let Some(tmp) = manifest_tmp {
+        if let Err(e) = tmp.persist(&manifest_path) {
+            return Err(steps.fail(&manifest_path, e.error));
+        }
+        folder::sync_folder(out).map_err(io(out, &steps.replaced()))?;
     }
-    if manifest_changed || !report.written.is_empty() {
-        sync_folder(out).map_err(io(out, &report.written))?;
-    }
+    let mut report = Written {
+        written: steps.written(),
+        unchanged,
+        removed: Vec::new(),
+        manifest: manifest_path,
+    };
     let current: std::collections::HashSet<&str> =
         texts.iter().map(|(name, _, _, _)| name.as_str()).collect();
     for old in previous.iter().flat_map(|m| &m.plans) {
@@ -318,136 +324,164 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
     Ok(report)
 }
 
+/// A `WriteError::Io` at `path`, after the plans `replaced`.
+fn io(path: &Path, replaced: &[PathBuf]) -> impl FnOnce(std::io::Error) -> WriteError {
+    let (path, replaced) = (path.to_path_buf(), replaced.to_vec());
+    move |error| WriteError::Io {
+        path,
+        error,
+        replaced,
+    }
+}
+
+/// A changed plan under its name.
+struct Placed {
+    /// Its position in the build.
+    index: usize,
+    path: PathBuf,
+    /// Whether nothing was at its name before (nothing replaced).
+    free: bool,
+    /// Its file, kept open until the sync.
+    file: Option<std::fs::File>,
+}
+
+/// The changed plans of a build on their way into the folder, from
+/// written to renamed. A step that fails removes the plans it placed under
+/// names that were free (a failed build adds no file) and names those it
+/// already replaced.
+struct Steps<'a> {
+    out: &'a Path,
+    placed: Vec<Placed>,
+    /// Plans to rename into place once synced: position, file, path,
+    /// whether the name was free.
+    pending: Vec<(usize, tempfile::NamedTempFile, PathBuf, bool)>,
+}
+
+impl Steps<'_> {
+    /// Gives a new plan its name now (its file is complete, and the name
+    /// was free), or sets it aside for [`Steps::rename`].
+    fn place(
+        &mut self,
+        index: usize,
+        path: PathBuf,
+        staged: Staged,
+        free: bool,
+        bytes: &[u8],
+    ) -> Result<(), WriteError> {
+        let named = match staged.link(&path) {
+            Ok(true) => {
+                let file = Some(staged.into_file());
+                self.placed.push(Placed {
+                    index,
+                    path,
+                    free,
+                    file,
+                });
+                return Ok(());
+            }
+            Ok(false) => match staged {
+                Staged::Named(t) => Ok(t),
+                // The name was taken meanwhile (or cannot be linked to):
+                // staged again, to replace it.
+                Staged::Unnamed(_) => folder::temporary(self.out, &file_name(&path), bytes),
+            },
+            Err(e) => Err(e),
+        };
+        match named {
+            Ok(t) => {
+                self.pending.push((index, t, path, free));
+                Ok(())
+            }
+            Err(e) => Err(self.fail(&path, e)),
+        }
+    }
+
+    /// Makes every new file durable (with `manifest`, the manifest's
+    /// temporary file too): their data, and the names given so far.
+    fn sync(&mut self, manifest: Option<&std::fs::File>) -> Result<(), WriteError> {
+        let files: Vec<&std::fs::File> = (self.placed.iter())
+            .filter_map(|p| p.file.as_ref())
+            .chain(self.pending.iter().map(|(_, t, _, _)| t.as_file()))
+            .chain(manifest)
+            .collect();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let out = self.out;
+        let r = match folder::sync_files(out, &files) {
+            Ok(Synced::EachFile) if !self.placed.is_empty() => folder::sync_folder(out),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        for p in &mut self.placed {
+            p.file = None;
+        }
+        r.map_err(|e| self.fail(out, e))
+    }
+
+    /// Renames the synced files over their plans, then makes the names
+    /// durable.
+    fn rename(&mut self) -> Result<(), WriteError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        for (index, t, path, free) in std::mem::take(&mut self.pending) {
+            if let Err(e) = t.persist(&path) {
+                return Err(self.fail(&path, e.error));
+            }
+            let file = None;
+            self.placed.push(Placed {
+                index,
+                path,
+                free,
+                file,
+            });
+        }
+        let out = self.out;
+        folder::sync_folder(out).map_err(|e| self.fail(out, e))
+    }
+
+    /// The plans written, in plan order.
+    fn written(&mut self) -> Vec<PathBuf> {
+        self.placed.sort_by_key(|p| p.index);
+        self.placed.iter().map(|p| p.path.clone()).collect()
+    }
+
+    /// The plans that replaced a file, in plan order.
+    fn replaced(&self) -> Vec<PathBuf> {
+        let mut r: Vec<&Placed> = self.placed.iter().filter(|p| !p.free).collect();
+        r.sort_by_key(|p| p.index);
+        r.into_iter().map(|p| p.path.clone()).collect()
+    }
+
+    /// The error of a step that failed at `path`, once the plans placed
+    /// under free names are removed again.
+    fn fail(&mut self, path: &Path, error: std::io::Error) -> WriteError {
+        for p in self.placed.iter().filter(|p| p.free) {
+            let _ = std::fs::remove_file(&p.path);
+        }
+        WriteError::Io {
+            path: path.to_path_buf(),
+            error,
+            replaced: self.replaced(),
+        }
+    }
+}
+
+/// The file name of a path in the output folder.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Whether `name` is a plan file's name, in the folder itself: what a
 /// manifest may make a build remove.
 fn is_plan_file_name(name: &str) -> bool {
     !name.starts_with('.')
         && !name.contains(['/', '\\'])
         && (name.ends_with(".plan.json") || name.ends_with(".plan.yaml"))
-}
-
-/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
-fn holds(path: &Path, bytes: &[u8]) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-        && read_regular_file(path, bytes.len() as u64).is_ok_and(|b| b == bytes)
-}
-
-/// A new temporary file in `dir` holding `bytes`, not yet synced: created
-/// exclusively, with a random name, removed if dropped.
-fn temporary(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(TMP_SUFFIX)
-        .rand_bytes(10)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    Ok(tmp)
-}
-
-/// Removes the temporary files a killed build left (ours: named
-/// `.<name>.<random>.omnis-tmp`, or `.<name>.plan.<ext>.<pid>.tmp` from
-/// earlier versions). Runs under the folder's lock, so no build is using
-/// them.
-fn remove_stale_temporary_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        let ours = name.starts_with('.')
-            && (name.ends_with(TMP_SUFFIX)
-                || (name.ends_with(".tmp")
-                    && (name.contains(".plan.json.") || name.contains(".plan.yaml."))));
-        // `remove_file` removes a link itself, never its target.
-        if ours && e.file_type().is_ok_and(|t| !t.is_dir()) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-/// An exclusive lock on the folder, held while the value lives; `Busy`
-/// when another build holds it.
-fn lock(dir: &Path) -> Result<Option<std::fs::File>, WriteError> {
-    #[cfg(unix)]
-    {
-        let f = std::fs::File::open(dir).map_err(|error| WriteError::Io {
-            path: dir.to_path_buf(),
-            error,
-            replaced: Vec::new(),
-        })?;
-        match f.try_lock() {
-            Ok(()) => Ok(Some(f)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(WriteError::Busy(dir.to_path_buf())),
-            // A file system without locks: go on unlocked.
-            Err(std::fs::TryLockError::Error(_)) => Ok(None),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(None)
-    }
-}
-
-/// From how many files [`sync_files`] syncs the whole file system at once
-/// rather than file by file.
-const SYNC_FILE_SYSTEM_FROM: usize = 32;
-
-/// Makes the data of `files` (all in `dir`) durable.
-///
-/// Each `fsync` commits the file system's journal on its own, one after
-/// the other, so syncing 2,000 plans file by file takes seconds. From
-/// [`SYNC_FILE_SYSTEM_FROM`] files on, on Linux, the file system holding
-/// `dir` is synced once (`syncfs`, which reports write errors since Linux
-/// 5.8): one journal commit for every file, at the price of also writing
-/// whatever other processes left unwritten on it. Fewer files (or
-/// `syncfs` failing) are synced one by one: writeback of every file is
-/// started first (`sync_file_range`), so the disk gets them all at once,
-/// then each is synced on the worker pool.
-fn sync_files<'a>(
-    dir: &Path,
-    files: impl Iterator<Item = &'a std::fs::File>,
-) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    let files: Vec<&std::fs::File> = files.collect();
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        if files.len() >= SYNC_FILE_SYSTEM_FROM {
-            if let Ok(folder) = std::fs::File::open(dir) {
-                // SAFETY: `folder` is an open file descriptor for the
-                // call's duration.
-                if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
-                    return Ok(());
-                }
-            }
-        }
-        for f in &files {
-            // SAFETY: `f` is an open file descriptor for the call's
-            // duration. A failure only loses the head start: `sync_all`
-            // below reports.
-            unsafe {
-                libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (dir, SYNC_FILE_SYSTEM_FROM);
-    crate::stack::pool().install(|| files.par_iter().try_for_each(|f| f.sync_all()))
-}
-
-/// Makes the names in `dir` durable (renames, new files).
-fn sync_folder(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        std::fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! `omnis build` and its output folder: one summary line, the manifest as
 //! the current set, old plans removed and other files kept, unchanged
 //! plans left alone, temporary files safe from planted links and cleaned
-//! after a kill, a write error that says what was replaced, one build at a
-//! time, and no `.omni` file at all being an error.
+//! after a kill, a write error that says what was replaced, a failed build
+//! that adds no file, one build at a time, and no `.omni` file at all being
+//! an error.
 
 mod common;
 
@@ -156,7 +157,9 @@ fn planted_links_are_never_written_through_and_stale_temporary_files_are_removed
 fn a_write_error_part_way_says_which_plans_were_replaced() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path(), &["a", "b"]);
-    // `b.plan.json` is a folder with a file in it: it cannot be replaced.
+    // `a.plan.json` holds an older plan; `b.plan.json` is a folder with a
+    // file in it: it cannot be replaced.
+    write(dir.path(), "plans/a.plan.json", "{}");
     write(dir.path(), "plans/b.plan.json/inside", "x");
     let o = build(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -174,6 +177,37 @@ fn a_write_error_part_way_says_which_plans_were_replaced() {
         listing(&dir.path().join("plans")),
         ["a.plan.json", "b.plan.json"]
     );
+}
+
+#[test]
+fn a_build_that_fails_adds_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough plans for the whole file system to be synced at once (from
+    // 32 files), and a few (the files synced one by one).
+    for n in [40, 3] {
+        let names: Vec<String> = (0..n).map(|i| format!("c{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        project(dir.path(), &names);
+        let plans = dir.path().join("plans");
+        let _ = std::fs::remove_dir_all(&plans);
+        // `c01.plan.json` is a folder with a file in it: it cannot be
+        // replaced. Every other name is free.
+        write(dir.path(), "plans/c01.plan.json/inside", "x");
+        let o = build(dir.path(), &[]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains("cannot write `plans/c01.plan.json`"), "{err}");
+        assert!(err.contains("; no plan was replaced"), "{err}");
+        // The plans written before the error are removed again, and no
+        // temporary file is left.
+        assert_eq!(listing(&plans), ["c01.plan.json"]);
+        // Once the folder is moved away, the same build writes them all.
+        std::fs::remove_dir_all(&plans).unwrap();
+        let o = build(dir.path(), &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(listing(&plans).len(), n + 1);
+        std::fs::remove_dir_all(dir.path().join("src")).unwrap();
+    }
 }
 
 #[cfg(unix)]

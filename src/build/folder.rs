@@ -1,0 +1,324 @@
+//! The file-system steps of replacing the plans in an output folder: new
+//! files that no other process can see or be tricked into writing through
+//! until they are complete, one sync for all of them, the folder's lock,
+//! and the clean-up after a killed build. `crate::build::write_plans`
+//! orders them.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use crate::files::read_regular_file;
+
+/// The suffix of our temporary files (`.<name>.<random>.omnis-tmp`).
+const TMP_SUFFIX: &str = ".omnis-tmp";
+
+/// A file's new bytes, written but not yet in place.
+pub(super) enum Staged {
+    /// For a name that is free: a file with no name yet (Linux
+    /// `O_TMPFILE`), given its name by [`Staged::link`] once complete. A
+    /// killed build leaves nothing of it, and a folder with many new files
+    /// is spared a temporary name per file.
+    Unnamed(File),
+    /// A hidden temporary file in the folder, renamed over the file once
+    /// synced ([`Staged::rename`]): for a name that is taken, where the
+    /// rename replaces the old file in one step.
+    Named(tempfile::NamedTempFile),
+}
+
+impl Staged {
+    /// `bytes`, written to a new file in `dir` for `name` (a file name in
+    /// `dir`), not yet synced. `free` says the name held nothing when the
+    /// build looked.
+    pub(super) fn write(dir: &Path, name: &str, bytes: &[u8], free: bool) -> std::io::Result<Self> {
+        if free {
+            if let Some(mut f) = unnamed(dir) {
+                f.write_all(bytes)?;
+                return Ok(Staged::Unnamed(f));
+            }
+        }
+        temporary(dir, name, bytes).map(Staged::Named)
+    }
+
+    /// The open file, once linked.
+    pub(super) fn into_file(self) -> File {
+        match self {
+            Staged::Unnamed(f) => f,
+            Staged::Named(t) => t.into_file(),
+        }
+    }
+
+    /// Gives an unnamed file the name `path`, which must be free: a file
+    /// or link planted there since is never replaced or written through.
+    /// `Ok(false)` when it could not be linked there (the name was taken
+    /// meanwhile, or `/proc` is missing), or for a named file: then stage
+    /// the bytes again as a named file.
+    pub(super) fn link(&self, path: &Path) -> std::io::Result<bool> {
+        #[cfg(target_os = "linux")]
+        if let Staged::Unnamed(f) = self {
+            use std::os::fd::AsRawFd;
+            use std::os::unix::ffi::OsStrExt;
+            let from = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
+                .expect("no NUL in a number");
+            let Ok(to) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+                return Ok(false);
+            };
+            // SAFETY: both are NUL-terminated strings that live for the
+            // call, and `f` is open for its duration. `linkat` never
+            // replaces an existing name.
+            let r = unsafe {
+                libc::linkat(
+                    libc::AT_FDCWD,
+                    from.as_ptr(),
+                    libc::AT_FDCWD,
+                    to.as_ptr(),
+                    libc::AT_SYMLINK_FOLLOW,
+                )
+            };
+            if r == 0 {
+                return Ok(true);
+            }
+            let e = std::io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EEXIST | libc::ENOENT | libc::EPERM | libc::EACCES | libc::EXDEV) => {
+                    Ok(false)
+                }
+                _ => Err(e),
+            };
+        }
+        let _ = path;
+        Ok(false)
+    }
+}
+
+/// A new file in `dir` with no name, if the system and file system have
+/// them; created with the permissions of a named temporary file.
+fn unnamed(dir: &Path) -> Option<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+            .ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// A new temporary file in `dir` holding `bytes`, not yet synced: created
+/// exclusively, with a random name, removed if dropped.
+pub(super) fn temporary(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(TMP_SUFFIX)
+        .rand_bytes(10)
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    Ok(tmp)
+}
+
+/// What is at `path`: nothing, a regular file (not a link) holding exactly
+/// `bytes`, or something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Found {
+    Nothing,
+    Same,
+    Other,
+}
+
+/// What is at `path`, compared with `bytes`.
+pub(super) fn found(path: &Path, bytes: &[u8]) -> Found {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Found::Nothing,
+        Ok(m)
+            if m.is_file()
+                && m.len() == bytes.len() as u64
+                && read_regular_file(path, bytes.len() as u64).is_ok_and(|b| b == bytes) =>
+        {
+            Found::Same
+        }
+        _ => Found::Other,
+    }
+}
+
+/// Removes the temporary files a killed build left (ours: named
+/// `.<name>.<random>.omnis-tmp`, or `.<name>.plan.<ext>.<pid>.tmp` from
+/// earlier versions). Runs under the folder's lock, so no build is using
+/// them.
+pub(super) fn remove_stale_temporary_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.starts_with('.')
+            && (name.ends_with(TMP_SUFFIX)
+                || (name.ends_with(".tmp")
+                    && (name.contains(".plan.json.") || name.contains(".plan.yaml."))));
+        // `remove_file` removes a link itself, never its target.
+        if ours && e.file_type().is_ok_and(|t| !t.is_dir()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Why the folder's lock was not taken.
+pub(super) enum LockError {
+    Busy,
+    Io(std::io::Error),
+}
+
+/// An exclusive lock on the folder, held while the value lives; `Busy`
+/// when another build holds it.
+pub(super) fn lock(dir: &Path) -> Result<Option<File>, LockError> {
+    #[cfg(unix)]
+    {
+        let f = File::open(dir).map_err(LockError::Io)?;
+        match f.try_lock() {
+            Ok(()) => Ok(Some(f)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Busy),
+            // A file system without locks: go on unlocked.
+            Err(std::fs::TryLockError::Error(_)) => Ok(None),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(None)
+    }
+}
+
+/// From how many files [`sync_files`] syncs the whole file system at once
+/// rather than file by file.
+const SYNC_FILE_SYSTEM_FROM: usize = 32;
+
+/// How [`sync_files`] made the files durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Synced {
+    /// The whole file system holding the folder, names included.
+    FileSystem,
+    /// Each file's data and attributes; not the names in the folder.
+    EachFile,
+}
+
+/// Makes the data of `files` (all in `dir`) durable.
+///
+/// Syncing 2,000 plans file by file takes seconds: each `fsync` is a
+/// round trip to the disk of its own. From [`SYNC_FILE_SYSTEM_FROM`] files
+/// on, on Linux, the file system holding `dir` is synced once (`syncfs`,
+/// which reports write errors since Linux 5.8): every file, its attributes
+/// and the folder's names at once, at the price of also writing whatever
+/// other processes left unwritten on it. Fewer files (or `syncfs` failing)
+/// are synced one by one: writeback of every file is started first
+/// (`sync_file_range`), so the disk gets them all at once, then each is
+/// synced on the worker pool.
+pub(super) fn sync_files(dir: &Path, files: &[&File]) -> std::io::Result<Synced> {
+    use rayon::prelude::*;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if files.len() >= SYNC_FILE_SYSTEM_FROM {
+            if let Ok(folder) = File::open(dir) {
+                // SAFETY: `folder` is an open file descriptor for the
+                // call's duration.
+                if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
+                    return Ok(Synced::FileSystem);
+                }
+            }
+        }
+        for f in files {
+            // SAFETY: `f` is an open file descriptor for the call's
+            // duration. A failure only loses the head start: `sync_all`
+            // below reports.
+            unsafe {
+                libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (dir, SYNC_FILE_SYSTEM_FROM);
+    crate::stack::pool().install(|| files.par_iter().try_for_each(|f| f.sync_all()))?;
+    Ok(Synced::EachFile)
+}
+
+/// Makes the names in `dir` durable (renames, new files).
+pub(super) fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(p: &Path) -> Vec<u8> {
+        std::fs::read(p).unwrap()
+    }
+
+    #[test]
+    fn a_staged_file_for_a_free_name_gets_that_name_with_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.plan.json");
+        let s = Staged::write(dir.path(), "a.plan.json", b"{\"a\":1}", true).unwrap();
+        // Nothing is visible before it is linked (or, where files without
+        // names are not available, only a hidden temporary file).
+        let visible: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(visible.iter().all(|n| n.starts_with('.')), "{visible:?}");
+        if s.link(&path).unwrap() {
+            assert_eq!(read(&path), b"{\"a\":1}");
+        } else {
+            assert!(matches!(s, Staged::Named(_)));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linking_never_replaces_or_writes_through_what_took_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("a.plan.json");
+        // Staged while the name was free; a link planted there since.
+        let s = Staged::write(dir.path(), "a.plan.json", b"new", true).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        assert!(!s.link(&path).unwrap());
+        assert_eq!(read(&victim), b"precious");
+        assert!(std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn found_tells_free_same_and_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.plan.json");
+        assert_eq!(found(&path, b"x"), Found::Nothing);
+        std::fs::write(&path, "x").unwrap();
+        assert_eq!(found(&path, b"x"), Found::Same);
+        assert_eq!(found(&path, b"y"), Found::Other);
+        assert_eq!(found(dir.path(), b"x"), Found::Other);
+    }
+}
