@@ -91,8 +91,15 @@ impl Staged {
     }
 }
 
+/// The mode plans and the manifest are created with: that of any file a
+/// program writes (`0o666` less the umask), so that a runner under another
+/// user can read them. A temporary file's default (`0o600`) would keep
+/// them to the user who built.
+#[cfg(unix)]
+const PLAN_MODE: u32 = 0o666;
+
 /// A new file in `dir` with no name, if the system and file system have
-/// them; created with the permissions of a named temporary file.
+/// them; created with [`PLAN_MODE`] (less the umask).
 fn unnamed(dir: &Path) -> Option<File> {
     #[cfg(target_os = "linux")]
     {
@@ -100,7 +107,7 @@ fn unnamed(dir: &Path) -> Option<File> {
         std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .mode(0o600)
+            .mode(PLAN_MODE)
             .custom_flags(libc::O_TMPFILE)
             .open(dir)
             .ok()
@@ -113,17 +120,22 @@ fn unnamed(dir: &Path) -> Option<File> {
 }
 
 /// A new temporary file in `dir` holding `bytes`, not yet synced: created
-/// exclusively, with a random name, removed if dropped.
+/// exclusively, with a random name and [`PLAN_MODE`] (less the umask),
+/// removed if dropped.
 pub(super) fn temporary(
     dir: &Path,
     name: &str,
     bytes: &[u8],
 ) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(TMP_SUFFIX)
-        .rand_bytes(10)
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(TMP_SUFFIX).rand_bytes(10);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(PLAN_MODE));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     Ok(tmp)
 }
@@ -309,6 +321,37 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+    }
+
+    /// Plans are read by runners, possibly under another user: they get
+    /// the mode of any file the program writes, not a temporary file's.
+    #[cfg(unix)]
+    #[test]
+    fn plans_get_the_mode_of_an_ordinary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let ordinary = dir.path().join("ordinary");
+        std::fs::write(&ordinary, "x").unwrap();
+        let want = mode(&ordinary);
+        assert_ne!(want, 0o600, "a umask of 077 would hide the difference");
+        // A new plan: a file without a name where the system has them.
+        let linked = dir.path().join("a.plan.json");
+        let s = Staged::write(dir.path(), "a.plan.json", b"{}", true).unwrap();
+        if !s.link(&linked).unwrap() {
+            let Staged::Named(tmp) = s else {
+                unreachable!()
+            };
+            tmp.persist(&linked).unwrap();
+        }
+        assert_eq!(mode(&linked), want);
+        // A plan replacing another, and the manifest: a named temporary.
+        let renamed = dir.path().join("b.plan.json");
+        temporary(dir.path(), "b.plan.json", b"{}")
+            .unwrap()
+            .persist(&renamed)
+            .unwrap();
+        assert_eq!(mode(&renamed), want);
     }
 
     #[test]
