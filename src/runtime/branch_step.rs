@@ -79,6 +79,11 @@ impl CChoice {
                         });
                     }
                 }
+                // A split with no arm would leave the person nowhere (a
+                // plan written by hand; `build` gives every split arms).
+                if arms.is_empty() {
+                    return Err(PlanError(format!("split {:?} has no arms", n.id)));
+                }
                 CChoice::Split(arms)
             }
             other => {

@@ -558,3 +558,18 @@ fn a_plan_with_a_limit_of_zero_sends_or_zero_seconds_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_split_without_arms_is_refused() {
+    let mut plan = cart();
+    let n = plan
+        .nodes
+        .iter_mut()
+        .find(|n| matches!(n.kind, NodeKind::Send { .. }))
+        .expect("cart sends");
+    n.kind = NodeKind::Split;
+    n.successors.clear();
+    let id = n.id.clone();
+    let e = Runtime::new(&plan).expect_err("refused");
+    assert_eq!(e.0, format!("split {id:?} has no arms"));
+}
