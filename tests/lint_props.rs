@@ -361,11 +361,12 @@ impl<'a> Brute<'a> {
                 arms,
                 within,
                 otherwise,
+                ..
             } => {
                 // Each arm at once, then the timeout (after `within`).
                 for arm in arms {
                     if let WaitOn::Opened(m) | WaitOn::Clicked(m) = arm.on {
-                        self.check_engagement(arm.loc.span.start, m, &st);
+                        self.check_engagement(arm.at.span.start, m, &st);
                     }
                     let mut s1 = clone_stack(&stack);
                     push(&mut s1, &arm.body);

@@ -233,7 +233,7 @@ pub(super) fn node_kind(program: &Program, kind: &StepKind) -> NodeKind {
             on, filter, within, ..
         } => NodeKind::WaitFor {
             on: on.clone(),
-            filter: filter.clone().map(Box::new),
+            filter: filter.clone(),
             within: *within,
         },
         StepKind::WaitAny { arms, within, .. } => NodeKind::WaitAny {

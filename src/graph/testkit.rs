@@ -273,7 +273,8 @@ impl ProgramBuilder {
                 weight: w * 100,
                 name: n.map(String::from),
                 body: self.block(s),
-                loc: self.loc(),
+                at: self.loc(),
+                head: (),
             })
             .collect();
         self.step(StepKind::Split(arms))

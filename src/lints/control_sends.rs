@@ -65,7 +65,7 @@ pub fn check(cx: &LintContext) -> Vec<Diagnostic> {
                         cx.program.message(msg).name
                     ),
                 )
-                .with_label(arm.loc.file, step_head(cx.program, arm.loc), format!("the `{name}` arm"));
+                .with_label(arm.at.file, step_head(cx.program, arm.at), format!("the `{name}` arm"));
                 for s in &sends[1..] {
                     d = d.with_label(
                         s.loc.file,

@@ -566,7 +566,7 @@ fn choice_label(
                     StepKind::Split(arms) => arms.get(*index),
                     _ => None,
                 })
-                .map_or(header, |arm| step_head(cx.program, arm.loc));
+                .map_or(header, |arm| step_head(cx.program, arm.at));
             (span, how)
         }
         (Edge::Matched, NodeKind::WaitFor { .. }) => (

@@ -155,7 +155,7 @@ fn checks(cx: &LintContext, campaign: &Campaign) -> Vec<Check> {
     walk_steps(&campaign.journey, &mut |step| {
         let awaited: Vec<(&WaitOn, Loc)> = match &step.kind {
             StepKind::WaitFor { on, .. } => vec![(on, step.loc)],
-            StepKind::WaitAny { arms, .. } => arms.iter().map(|a| (&a.on, a.loc)).collect(),
+            StepKind::WaitAny { arms, .. } => arms.iter().map(|a| (&a.on, a.at)).collect(),
             _ => return,
         };
         for (on, at) in awaited {

@@ -1,12 +1,15 @@
 //! A journey in the model: blocks of steps, each step's kind with its
-//! names resolved to ids (built by `crate::resolve::journey`). A new step
-//! kind is a variant here, or, when it does one thing and goes on, of
-//! `syntax::action::Action`, whose model form is [`Action`] and which the
-//! journey graph then carries as written.
+//! names resolved to ids (built by `crate::resolve::journey`). A step kind
+//! is defined once, for the syntax tree and the model, in `syntax::step`
+//! (or `syntax::action`, `syntax::delay`): here is its resolved form,
+//! [`StepKind`] = `StepKind<Resolved>`, and the model's [`Resolved`] phase
+//! (which type each role of reference has once resolved). A new step kind
+//! needs no edit here.
 
 use super::{Allows, AttrId, Cond, Const, EventId, Loc, MessageId, Program};
-use crate::syntax::action::{Names, Phase};
+use crate::syntax::action::Names;
 pub use crate::syntax::delay::Delay;
+use crate::syntax::phase::Phase;
 
 /// A sequence of steps.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,83 +25,38 @@ pub struct Step {
     pub allows: Allows,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum WaitOn {
-    Event(EventId),
-    Opened(MessageId),
-    Clicked(MessageId),
-}
-
-/// An `on` of a `wait for any`: what it waits for, and its branch.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WaitArm {
-    pub on: WaitOn,
-    pub filter: Option<Cond>,
-    pub body: Block,
-    /// The arm, from `on` to its closing brace.
-    pub loc: Loc,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SplitArm {
-    /// Hundredths of a percent: 100% = 10_000.
-    pub weight: u32,
-    pub name: Option<String>,
-    pub body: Block,
-    pub loc: Loc,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum StepKind {
-    Send(MessageId),
-    /// A step that holds a person until some time has passed, then goes
-    /// on: as the syntax tree has it (see [`Delay`]).
-    Delay(Delay),
-    WaitFor {
-        on: WaitOn,
-        filter: Option<Cond>,
-        within: u64,
-        then: Option<Block>,
-        otherwise: Option<Block>,
-    },
-    /// `wait for any`: the first arm whose thing happens within `within`
-    /// takes its branch, else `otherwise`; flow continues after the step.
-    WaitAny {
-        arms: Vec<WaitArm>,
-        within: u64,
-        otherwise: Option<Block>,
-    },
-    If {
-        arms: Vec<(Cond, Block)>,
-        otherwise: Option<Block>,
-    },
-    Split(Vec<SplitArm>),
-    Repeat {
-        times: u32,
-        body: Block,
-    },
-    Named {
-        name: String,
-        body: Block,
-    },
-    /// Target resolved to the step's name; the resolver checked it exists.
-    Goto {
-        target: String,
-    },
-    Exit,
-    /// A step that does one thing and goes on (see [`Action`]).
-    Action(Action),
-}
-
-/// The model's phase of an action (`syntax::action`): names resolved to
-/// ids, values checked against the attribute's type.
+/// The model's phase (`syntax::phase`): names resolved to ids, values
+/// checked against their types, places as locations; what only the tree
+/// keeps (`Mark`) is gone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved;
 
 impl Phase for Resolved {
     type Attr = AttrId;
     type Value = SetValue;
+    type Message = MessageId;
+    type Event = EventId;
+    type Cond = Cond;
+    /// Seconds, longer than zero.
+    type Within = u64;
+    type Times = u32;
+    /// The name as written (a `goto`'s target is checked to exist).
+    type Label = String;
+    /// Hundredths of a percent: 100% = 10_000.
+    type Weight = u32;
+    type Block = Block;
+    type At = Loc;
+    type Mark = ();
 }
+
+/// What a step is, names resolved (see `syntax::step`).
+pub type StepKind = crate::syntax::step::StepKind<Resolved>;
+/// What a `wait for` (or an `on`) waits for.
+pub type WaitOn = crate::syntax::step::WaitOn<Resolved>;
+/// An `on` of a `wait for any`: what it waits for, and its branch.
+pub type WaitArm = crate::syntax::step::WaitArm<Resolved>;
+/// An arm of a `split`.
+pub type SplitArm = crate::syntax::step::SplitArm<Resolved>;
 
 /// A step that does one thing and goes on: no block inside, and in the
 /// journey graph one node with one `Next` edge. One definition with the
@@ -130,55 +88,6 @@ pub enum SetValue {
     Now,
 }
 
-impl StepKind {
-    /// Calls `f` on every block directly inside the step, in source order:
-    /// the one place that knows which steps hold blocks, so that walks over
-    /// journeys need no arm per step kind.
-    pub fn for_each_block<'a>(&'a self, f: &mut dyn FnMut(&'a Block)) {
-        match self {
-            StepKind::WaitFor {
-                then, otherwise, ..
-            } => {
-                if let Some(b) = then {
-                    f(b);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::WaitAny {
-                arms, otherwise, ..
-            } => {
-                for arm in arms {
-                    f(&arm.body);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::If { arms, otherwise } => {
-                for (_, b) in arms {
-                    f(b);
-                }
-                if let Some(b) = otherwise {
-                    f(b);
-                }
-            }
-            StepKind::Split(arms) => {
-                for arm in arms {
-                    f(&arm.body);
-                }
-            }
-            StepKind::Repeat { body, .. } | StepKind::Named { body, .. } => f(body),
-            StepKind::Send(_)
-            | StepKind::Delay(_)
-            | StepKind::Goto { .. }
-            | StepKind::Exit
-            | StepKind::Action(_) => {}
-        }
-    }
-}
-
 impl Block {
     /// Calls `f` on every step of the block, depth first, in source order.
     pub fn walk_steps<'a>(&'a self, f: &mut dyn FnMut(&'a Step)) {
@@ -186,5 +95,23 @@ impl Block {
             f(step);
             step.kind.for_each_block(&mut |b| b.walk_steps(f));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model holds every step of every journey (200,000 in the
+    /// largest benchmarked campaign): a step must not grow. A `wait for`'s
+    /// `where` is boxed, as in the tree.
+    #[test]
+    fn steps_stay_small() {
+        use std::mem::size_of;
+        let (step, kind) = (size_of::<Step>(), size_of::<StepKind>());
+        assert!(step <= 144, "model::Step is {step} bytes");
+        assert!(kind <= 104, "model::StepKind is {kind} bytes");
+        let tree = size_of::<crate::syntax::ast::Step>();
+        assert!(tree <= 216, "ast::Step is {tree} bytes");
     }
 }

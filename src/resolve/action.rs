@@ -3,6 +3,7 @@
 //! literal, a trigger field, `now` for a time, a list of literals for a
 //! list).
 
+use super::journey::Refs;
 use super::types::{compatible, describe_op, example_of, LitType, OpType};
 use super::*;
 use crate::syntax::action::{MapRefs, Parsed};
@@ -10,12 +11,7 @@ use crate::syntax::action::{MapRefs, Parsed};
 /// The resolver as the map of an action's references
 /// (`syntax::action::Action::map_refs`): each role of reference is
 /// resolved here once, for every action kind.
-pub(super) struct ActionRefs<'a, 'r> {
-    pub r: &'a mut Resolver<'r>,
-    pub ctx: Ctx,
-}
-
-impl MapRefs<Parsed, model::Resolved> for ActionRefs<'_, '_> {
+impl MapRefs<Parsed, model::Resolved> for Refs<'_, '_> {
     /// The attribute `attr` written by the step `keyword`; `None` after an
     /// error was reported.
     fn written(&mut self, attr: &Ident, keyword: &str) -> Option<AttrId> {

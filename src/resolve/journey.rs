@@ -1,7 +1,170 @@
-//! Journeys: steps, split weights, step names and `goto` targets.
+//! Journeys: steps, split weights, step names and `goto` targets. A step
+//! is resolved by `syntax::step::StepKind::map_refs`, which knows what each
+//! step kind refers to and calls [`Refs`] once per reference by its role:
+//! the lookups, checks and diagnostics of each role are written here once,
+//! for every step kind (the roles of an action's references in
+//! `resolve::action`), and nothing here matches a step kind.
 
 use super::*;
 use crate::symbols::Target;
+use crate::syntax::step::StepRefs;
+
+/// The resolver as the map of a step's references
+/// (`syntax::step::StepKind::map_refs`, `syntax::action::Action::map_refs`)
+/// from the tree's phase to the model's.
+pub(super) struct Refs<'a, 'r> {
+    pub r: &'a mut Resolver<'r>,
+    pub ctx: Ctx,
+    /// The step, with the `@allow`s before it.
+    pub step: Span,
+}
+
+impl StepRefs<ast::Parsed, model::Resolved> for Refs<'_, '_> {
+    fn message(&mut self, m: &Ident) -> Option<MessageId> {
+        self.r.message_ref(m, self.ctx.file)
+    }
+
+    fn event(&mut self, e: &Ident) -> Option<EventId> {
+        self.r.event(e, self.ctx.file)
+    }
+
+    /// A `where` filters an event's fields (it is resolved with the event
+    /// as the one matched); engagement has none.
+    fn filter(&mut self, f: &ast::Expr, on: Option<&WaitOn>) -> Option<Cond> {
+        match on {
+            Some(WaitOn::Event(e)) => {
+                let matched = Some(*e);
+                Some(self.r.cond(
+                    f,
+                    Ctx {
+                        matched,
+                        ..self.ctx
+                    },
+                ))
+            }
+            Some(WaitOn::Opened(_) | WaitOn::Clicked(_)) => {
+                self.r
+                    .err(
+                        Code::TypeMismatch,
+                        self.ctx.file,
+                        f.span,
+                        "`where` filters an event's fields; engagement has none",
+                    )
+                    .help = Some("remove the `where`, or wait for an event".into());
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn cond(&mut self, c: &ast::Expr) -> Cond {
+        self.r.cond(c, self.ctx)
+    }
+
+    /// A wait's time limit must be longer than zero.
+    fn within(&mut self, within: &ast::Duration, step: &str) -> u64 {
+        if within.seconds == 0 {
+            self.r
+                .err(
+                    Code::InvalidValue,
+                    self.ctx.file,
+                    within.span,
+                    format!("`{step}` needs a time limit longer than zero"),
+                )
+                .help = Some("e.g. `within 3d`".into());
+        }
+        within.seconds
+    }
+
+    fn times(&mut self, times: &ast::Number) -> u32 {
+        times.value.clamp(0.0, u32::MAX as f64) as u32
+    }
+
+    /// Names as written: `goto` targets are checked against the step
+    /// names of the whole campaign (`check_journey`).
+    fn label(&mut self, l: &Ident) -> String {
+        l.name.clone()
+    }
+
+    /// The weights of a split add up to 100%, its arms' names are
+    /// distinct, and each arm's spans are recorded (for diagnostics about
+    /// an arm).
+    fn split(&mut self, arms: &[ast::SplitArm]) {
+        let file = self.ctx.file;
+        let r = &mut *self.r;
+        let total: u32 = arms.iter().map(|a| a.weight.basis_points).sum();
+        if total != 10_000 {
+            let shown = crate::words::percent(total);
+            let d = r.err(
+                Code::SplitWeights,
+                file,
+                Span::new(self.step.start as usize, self.step.start as usize + 5),
+                format!("the split's weights add up to {shown}, not 100%"),
+            );
+            for a in arms {
+                d.labels.push(crate::diagnostic::Label {
+                    file,
+                    span: a.weight.span,
+                    message: String::new(),
+                });
+            }
+            d.help = Some(if total < 10_000 {
+                format!(
+                    "every person takes one arm: add {} to an arm, or an arm for the rest (e.g. `{} holdout {{ }}`)",
+                    crate::words::percent(10_000 - total),
+                    crate::words::percent(10_000 - total)
+                )
+            } else {
+                format!(
+                    "take {} away from the arms",
+                    crate::words::percent(total - 10_000)
+                )
+            });
+        }
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        for a in arms {
+            if let Some(n) = &a.name {
+                if let Some(&first) = names.get(n.name.as_str()) {
+                    let d = r.err(
+                        Code::DuplicateName,
+                        file,
+                        n.span,
+                        format!("two arms of this split are named `{}`", n.name),
+                    );
+                    d.labels.push(crate::diagnostic::Label {
+                        file,
+                        span: first,
+                        message: "first named here".into(),
+                    });
+                } else {
+                    names.insert(&n.name, n.span);
+                }
+            }
+        }
+        for a in arms {
+            let spans = StepSpan {
+                written: a.at,
+                head: a.head,
+                ..StepSpan::default()
+            };
+            r.program.steps.insert(loc(file, a.at), spans);
+        }
+    }
+
+    fn weight(&mut self, w: &ast::Percent) -> u32 {
+        w.basis_points
+    }
+
+    fn at(&mut self, at: &Span) -> Loc {
+        loc(self.ctx.file, *at)
+    }
+
+    fn mark(&mut self, _: &Span) {}
+
+    fn block(&mut self, b: &ast::Block) -> model::Block {
+        self.r.block(b, self.ctx)
+    }
+}
 
 impl Resolver<'_> {
     // ------------------------------------------------------------ journeys
@@ -30,203 +193,19 @@ impl Resolver<'_> {
         }
     }
 
-    /// A wait's time limit must be longer than zero.
-    fn within(&mut self, within: &ast::Duration, step: &str, file: FileId) {
-        if within.seconds == 0 {
-            self.err(
-                Code::InvalidValue,
-                file,
-                within.span,
-                format!("`{step}` needs a time limit longer than zero"),
-            )
-            .help = Some("e.g. `within 3d`".into());
-        }
-    }
-
-    /// What a `wait for` or an `on` of a `wait for any` waits for, and its
-    /// `where` (which only an event can have).
-    fn awaited(
-        &mut self,
-        on: &ast::WaitOn,
-        filter: Option<&ast::Expr>,
-        ctx: Ctx,
-    ) -> (Option<WaitOn>, Option<Cond>) {
-        let file = ctx.file;
-        let (on, matched) = match on {
-            ast::WaitOn::Event(e) => {
-                let ev = self.event(e, file);
-                (ev.map(WaitOn::Event), ev)
-            }
-            ast::WaitOn::Opened(m) => (self.message_ref(m, file).map(WaitOn::Opened), None),
-            ast::WaitOn::Clicked(m) => (self.message_ref(m, file).map(WaitOn::Clicked), None),
-        };
-        let filter = match (filter, matched) {
-            (Some(f), Some(_)) => Some(self.cond(f, Ctx { matched, ..ctx })),
-            (Some(f), None) => {
-                if on.is_some() {
-                    self.err(
-                        Code::TypeMismatch,
-                        file,
-                        f.span,
-                        "`where` filters an event's fields; engagement has none",
-                    )
-                    .help = Some("remove the `where`, or wait for an event".into());
-                }
-                None
-            }
-            (None, _) => None,
-        };
-        (on, filter)
-    }
-
     pub(super) fn step(&mut self, s: &ast::Step, ctx: Ctx) -> Option<Step> {
         let file = ctx.file;
-        let kind = match &s.kind {
-            ast::StepKind::Send(m) => StepKind::Send(self.message_ref(m, file)?),
-            ast::StepKind::Delay(d) => StepKind::Delay(d.clone()),
-            ast::StepKind::WaitFor {
-                on,
-                filter,
-                within,
-                then,
-                otherwise,
-            } => {
-                self.within(within, "wait for", file);
-                let (on, filter) = self.awaited(on, filter.as_deref(), ctx);
-                StepKind::WaitFor {
-                    on: on?,
-                    filter,
-                    within: within.seconds,
-                    then: then.as_ref().map(|b| self.block(b, ctx)),
-                    otherwise: otherwise.as_ref().map(|b| self.block(b, ctx)),
-                }
-            }
-            ast::StepKind::WaitAny {
-                within,
-                arms,
-                otherwise,
-                ..
-            } => {
-                self.within(within, "wait for any", file);
-                let arms: Vec<WaitArm> = arms
-                    .iter()
-                    .filter_map(|a| {
-                        let (on, filter) = self.awaited(&a.on, a.filter.as_ref(), ctx);
-                        let body = self.block(&a.body, ctx);
-                        Some(WaitArm {
-                            on: on?,
-                            filter,
-                            body,
-                            loc: loc(file, a.span),
-                        })
-                    })
-                    .collect();
-                StepKind::WaitAny {
-                    arms,
-                    within: within.seconds,
-                    otherwise: otherwise.as_ref().map(|b| self.block(b, ctx)),
-                }
-            }
-            ast::StepKind::If { arms, otherwise } => StepKind::If {
-                arms: arms
-                    .iter()
-                    .map(|(c, b)| (self.cond(c, ctx), self.block(b, ctx)))
-                    .collect(),
-                otherwise: otherwise.as_ref().map(|b| self.block(b, ctx)),
-            },
-            ast::StepKind::Split(arms) => {
-                let total: u32 = arms.iter().map(|a| a.weight.basis_points).sum();
-                if total != 10_000 {
-                    let shown = crate::words::percent(total);
-                    let d = self.err(
-                        Code::SplitWeights,
-                        file,
-                        Span::new(s.span.start as usize, s.span.start as usize + 5),
-                        format!("the split's weights add up to {shown}, not 100%"),
-                    );
-                    for a in arms {
-                        d.labels.push(crate::diagnostic::Label {
-                            file,
-                            span: a.weight.span,
-                            message: String::new(),
-                        });
-                    }
-                    d.help = Some(if total < 10_000 {
-                        format!(
-                            "every person takes one arm: add {} to an arm, or an arm for the rest (e.g. `{} holdout {{ }}`)",
-                            crate::words::percent(10_000 - total),
-                            crate::words::percent(10_000 - total)
-                        )
-                    } else {
-                        format!(
-                            "take {} away from the arms",
-                            crate::words::percent(total - 10_000)
-                        )
-                    });
-                }
-                let mut names: HashMap<&str, Span> = HashMap::new();
-                for a in arms {
-                    if let Some(n) = &a.name {
-                        if let Some(&first) = names.get(n.name.as_str()) {
-                            let d = self.err(
-                                Code::DuplicateName,
-                                file,
-                                n.span,
-                                format!("two arms of this split are named `{}`", n.name),
-                            );
-                            d.labels.push(crate::diagnostic::Label {
-                                file,
-                                span: first,
-                                message: "first named here".into(),
-                            });
-                        } else {
-                            names.insert(&n.name, n.span);
-                        }
-                    }
-                }
-                for a in arms {
-                    let spans = StepSpan {
-                        written: a.span,
-                        head: a.head,
-                        ..StepSpan::default()
-                    };
-                    self.program.steps.insert(loc(file, a.span), spans);
-                }
-                StepKind::Split(
-                    arms.iter()
-                        .map(|a| SplitArm {
-                            weight: a.weight.basis_points,
-                            name: a.name.as_ref().map(|n| n.name.clone()),
-                            body: self.block(&a.body, ctx),
-                            loc: loc(file, a.span),
-                        })
-                        .collect(),
-                )
-            }
-            ast::StepKind::Repeat { times, body } => StepKind::Repeat {
-                times: times.value.clamp(0.0, u32::MAX as f64) as u32,
-                body: self.block(body, ctx),
-            },
-            ast::StepKind::Named { name, body } => StepKind::Named {
-                name: name.name.clone(),
-                body: self.block(body, ctx),
-            },
-            ast::StepKind::Goto(t) => StepKind::Goto {
-                target: t.name.clone(),
-            },
-            ast::StepKind::Exit => StepKind::Exit,
-            ast::StepKind::Action(a) => {
-                StepKind::Action(a.map_refs(&mut action::ActionRefs { r: self, ctx })?)
-            }
-        };
+        let step = s.span;
+        let kind = s.kind.map_refs(&mut Refs { r: self, ctx, step })?;
         let spans = StepSpan {
             written: Span::new(s.head.start as usize, s.span.end as usize),
             head: s.head,
             awaited: s.parts.awaited,
-            within: match (&s.kind, s.parts.within) {
-                (ast::StepKind::WaitFor { within, .. }, Some(kw)) => Some(kw.to(within.span)),
-                _ => None,
-            },
+            within: s
+                .parts
+                .within
+                .zip(s.kind.timeout_within())
+                .map(|(kw, within)| kw.to(within.span)),
             otherwise: s.parts.otherwise,
             else_kw: s.parts.else_kw,
         };
@@ -248,10 +227,9 @@ impl Resolver<'_> {
         };
         let mut named: Vec<&Ident> = Vec::new();
         let mut gotos: Vec<&Ident> = Vec::new();
-        journey.walk_steps(&mut |s| match &s.kind {
-            ast::StepKind::Named { name, .. } => named.push(name),
-            ast::StepKind::Goto(t) => gotos.push(t),
-            _ => {}
+        journey.walk_steps(&mut |s| {
+            named.extend(s.kind.label());
+            gotos.extend(s.kind.target());
         });
         named.sort_by_key(|n| n.span);
         gotos.sort_by_key(|n| n.span);
@@ -316,10 +294,6 @@ impl Resolver<'_> {
 }
 
 pub(super) fn collect_sends(b: &model::Block, out: &mut Vec<(MessageId, Loc)>) {
-    b.walk_steps(&mut |s| {
-        if let StepKind::Send(m) = s.kind {
-            out.push((m, s.loc));
-        }
-    });
+    b.walk_steps(&mut |s| out.extend(s.kind.sent().map(|&m| (m, s.loc))));
     out.sort_by_key(|(_, l)| (l.file, l.span));
 }

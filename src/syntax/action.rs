@@ -17,35 +17,15 @@
 //! is the first to name a message, say) adds an associated type to
 //! [`Phase`] and a method to [`MapRefs`].
 
-use std::fmt::Debug;
-
-use super::ast::{Ident, Operand};
+use super::ast::Operand;
 use super::lower::{Lowerer, P};
 use super::parser::Rule;
+pub use super::phase::{Names, Parsed, Phase};
 use crate::source::Span;
 
 /// The words an action starts with, in the order syntax errors list them
 /// (after the other steps', `syntax::ast::STEP_KEYWORDS`).
 pub const ACTION_KEYWORDS: &[&str] = &["set", "unset"];
-
-/// How an action refers to names: as written, or resolved. A phase is a
-/// marker type (its bounds let `Action<P>` derive what the tree and the
-/// model derive); its associated types are the roles names play.
-pub trait Phase: Clone + Debug + PartialEq {
-    /// An attribute a step writes.
-    type Attr: Clone + Debug + PartialEq;
-    /// What a `set` writes to it.
-    type Value: Clone + Debug + PartialEq;
-}
-
-/// The syntax tree's phase: names as written, with their spans.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Parsed;
-
-impl Phase for Parsed {
-    type Attr = Ident;
-    type Value = SetValue;
-}
 
 /// A step that does one thing and goes on.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,12 +57,6 @@ pub trait MapRefs<P: Phase, Q: Phase> {
     fn written(&mut self, attr: &P::Attr, keyword: &str) -> Option<Q::Attr>;
     /// The value written to `attr` (as written, and resolved).
     fn value(&mut self, attr: (&P::Attr, &Q::Attr), value: &P::Value) -> Option<Q::Value>;
-}
-
-/// The names of a phase's references, as the text of node ids.
-pub trait Names<P: Phase> {
-    /// The attribute's name as declared.
-    fn attr(&self, attr: &P::Attr) -> &str;
 }
 
 impl<P: Phase> Action<P> {
@@ -167,13 +141,7 @@ impl Lowerer {
 mod tests {
     use super::*;
 
-    /// A phase whose names are plain text and whose values are numbers.
-    #[derive(Clone, Debug, PartialEq)]
-    struct Text;
-    impl Phase for Text {
-        type Attr = String;
-        type Value = u32;
-    }
+    use crate::syntax::phase::Text;
 
     /// Maps names to their length, refusing the empty name and zero;
     /// records what it was asked, in order.

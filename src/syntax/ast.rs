@@ -442,7 +442,16 @@ pub struct StepParts {
 
 pub use super::action::{Action, Parsed, SetValue};
 pub use super::delay::Delay;
-pub use super::step::{StepKind, STEP_KEYWORDS};
+pub use super::step::STEP_KEYWORDS;
+
+/// What a step is, as written (see `syntax::step`).
+pub type StepKind = super::step::StepKind<Parsed>;
+/// What a `wait for` waits for, as written.
+pub type WaitOn = super::step::WaitOn<Parsed>;
+/// `on EVENT_OR_ENGAGEMENT [where EXPR] { ... }` in a `wait for any`.
+pub type AnyArm = super::step::WaitArm<Parsed>;
+/// `WEIGHT [NAME] { ... }` in a `split`.
+pub type SplitArm = super::step::SplitArm<Parsed>;
 
 impl Block {
     /// Calls `f` on every step of the block, depth first, in source order.
@@ -452,37 +461,6 @@ impl Block {
             step.kind.for_each_block(&mut |b| b.walk_steps(f));
         }
     }
-}
-
-/// What a `wait for` waits for.
-#[derive(Clone, Debug, PartialEq)]
-pub enum WaitOn {
-    Event(Ident),
-    Opened(Ident),
-    Clicked(Ident),
-}
-
-/// `on EVENT_OR_ENGAGEMENT [where EXPR] { ... }` in a `wait for any`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AnyArm {
-    pub on: WaitOn,
-    /// What it waits for, as written.
-    pub on_span: Span,
-    pub filter: Option<Expr>,
-    pub body: Block,
-    pub span: Span,
-    /// `on clicked m {`.
-    pub head: Span,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SplitArm {
-    pub weight: Percent,
-    pub name: Option<Ident>,
-    pub body: Block,
-    pub span: Span,
-    /// `50% a {`.
-    pub head: Span,
 }
 
 /// A condition.

@@ -4,9 +4,10 @@
 //!   whitespace that is not [`is_space`]).
 //! - [`parser`]: the entry point, [`parse_file`], and resuming after errors.
 //! - [`lower`], [`step`] and [`values`]: pest pairs to AST nodes, literals
-//!   checked; [`step`] holds a step's tree and its lowering, [`action`]
-//!   the steps that do one thing and go on, one definition for the tree
-//!   and the model.
+//!   checked; [`step`] holds the steps, [`action`] the steps that do one
+//!   thing and go on, [`delay`] the waits for time: each one definition
+//!   for the tree and the model, generic over a [`phase`] (how names are
+//!   referred to) where they name things.
 //! - [`recover`]: a declaration that does not parse: the diagnostic (the
 //!   bracket never closed, hints for common mistakes) and what could be
 //!   read of it.
@@ -18,9 +19,10 @@ pub mod ast;
 pub mod delay;
 mod lower;
 pub mod parser;
+pub mod phase;
 mod recover;
 mod scan;
-mod step;
+pub mod step;
 pub(crate) mod stream;
 #[cfg(test)]
 mod tests;

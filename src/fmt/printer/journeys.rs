@@ -106,7 +106,7 @@ impl Printer<'_, '_> {
                         if flat {
                             p.any_arm(arm, true);
                         } else {
-                            let (start, end) = p.src.trim(arm.span);
+                            let (start, end) = p.src.trim(arm.at);
                             let ok = !block_has_allows(&arm.body);
                             let flat = p.fits(start, end, ok, |m| m.any_arm(arm, true));
                             p.any_arm(arm, flat);
@@ -155,7 +155,7 @@ impl Printer<'_, '_> {
                         if flat {
                             p.arm(arm, true, None);
                         } else {
-                            let (start, end) = p.src.trim(arm.span);
+                            let (start, end) = p.src.trim(arm.at);
                             let ok = !block_has_allows(&arm.body);
                             let flat = p.fits(start, end, ok, |m| m.arm(arm, true, None));
                             p.arm(arm, flat, Some((weights, names)));
@@ -176,7 +176,7 @@ impl Printer<'_, '_> {
                 self.sp();
                 self.block(body, flat);
             }
-            StepKind::Goto(i) => {
+            StepKind::Goto { target: i } => {
                 self.kw_sp("goto");
                 self.ident(i);
             }

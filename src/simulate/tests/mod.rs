@@ -344,7 +344,8 @@ fn split_plan() -> Plan {
                 weight: w,
                 name: Some(name.into()),
                 body,
-                loc: k.loc(),
+                at: k.loc(),
+                head: (),
             }
         };
         let empty = k.block(vec![]);
@@ -355,7 +356,8 @@ fn split_plan() -> Plan {
                 weight: 1_000,
                 name: Some("holdout".into()),
                 body: empty,
-                loc: k.loc(),
+                at: k.loc(),
+                head: (),
             },
         ];
         vec![k.step(StepKind::Split(arms))]
@@ -573,11 +575,11 @@ fn wait_for_an_event_with_a_filter_and_a_timeout() {
         };
         vec![k.step(StepKind::WaitFor {
             on: WaitOn::Event(v.cart_abandoned),
-            filter: Some(cmp(
+            filter: Some(Box::new(cmp(
                 MValue::EventField(v.cart_abandoned, 1),
                 CmpOp::Gt,
                 MValue::TriggerField(v.cart_abandoned, 1),
-            )),
+            ))),
             within: 86_400,
             then: Some(then),
             otherwise: Some(otherwise),

@@ -90,7 +90,7 @@ impl Lowerer {
             on_span,
             filter,
             body: body?,
-            span,
+            at: span,
             head,
         })
     }
