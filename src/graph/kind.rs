@@ -7,7 +7,7 @@
 //! whether it takes time round a loop ([`NodeKind::holds`]), the
 //! conditions it tests ([`NodeKind::guards`]). `graph::lower` builds the graph from these
 //! without knowing any kind, so a new step with edges of its own is
-//! written here (and in the syntax, the model, the plan, the runtime and
+//! written here (and in the syntax, `syntax::step`, the plan, the runtime and
 //! the formatter).
 
 use std::collections::HashMap;
