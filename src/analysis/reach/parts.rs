@@ -85,13 +85,18 @@ impl Slot {
 
     /// The join of every state (what holds on every path here).
     pub fn joined_state(&self) -> Option<State> {
-        let mut it = self.parts.iter();
-        let mut out = it.next()?.clone();
-        for s in it {
-            meet(&mut out, s);
-        }
-        Some(out)
+        joined(&self.parts)
     }
+}
+
+/// The states joined into one (`None` when there are none).
+pub fn joined(states: &[State]) -> Option<State> {
+    let mut it = states.iter();
+    let mut out = it.next()?.clone();
+    for s in it {
+        meet(&mut out, s);
+    }
+    Some(out)
 }
 
 /// Joins `new` into `old`: facts known on both, messages sent on either.
