@@ -46,6 +46,7 @@ mod transfer;
 
 use transfer::{Ctx, GoesOut, Sent};
 
+use parts::States;
 pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
@@ -623,35 +624,6 @@ fn analyze_classes<'a>(
         parts: States::new(state),
         bits,
         leaves,
-    }
-}
-
-/// The states of every point once the analysis is done, one after the
-/// other: most points of a long journey hold several (a slot per point
-/// and an allocation per point with more than one took 41 MB at 200,000
-/// steps, these 29).
-struct States {
-    states: Vec<State>,
-    /// Point `v`'s states are `states[start[v]..start[v + 1]]`.
-    start: Vec<u32>,
-}
-
-impl States {
-    fn new(slots: Vec<Slot>) -> States {
-        let total = slots.iter().map(|s| s.parts.len()).sum();
-        let mut states = Vec::with_capacity(total);
-        let mut start = Vec::with_capacity(slots.len() + 1);
-        start.push(0);
-        for slot in slots {
-            states.extend(slot.parts);
-            start.push(states.len() as u32);
-        }
-        States { states, start }
-    }
-
-    /// The states of point `v`.
-    fn at(&self, v: usize) -> &[State] {
-        &self.states[self.start[v] as usize..self.start[v + 1] as usize]
     }
 }
 
