@@ -85,6 +85,33 @@ fn max(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     Some(a?.max(b?))
 }
 
+/// The index of `v` in `table`, added there when new: found by a scan
+/// while the table is small (a journey's edges take a few different
+/// times), in `map` past that (hashing every edge cost more time than
+/// the scan).
+pub(super) fn intern<T: Copy + Eq + std::hash::Hash>(
+    v: T,
+    table: &mut Vec<T>,
+    map: &mut HashMap<T, u32>,
+) -> u32 {
+    const SCAN: usize = 16;
+    if table.len() <= SCAN {
+        if let Some(i) = table.iter().position(|&t| t == v) {
+            return i as u32;
+        }
+    } else if let Some(&i) = map.get(&v) {
+        return i;
+    }
+    table.push(v);
+    let i = table.len() - 1;
+    if i == SCAN {
+        map.extend(table.iter().enumerate().map(|(i, &t)| (t, i as u32)));
+    } else if i > SCAN {
+        map.insert(v, i as u32);
+    }
+    i as u32
+}
+
 /// A graph to solve: nodes are `0..len`, edges carry their cost.
 ///
 /// An edge holds the index of its cost among the distinct costs of the
@@ -117,11 +144,7 @@ impl Paths {
     }
 
     pub fn edge(&mut self, from: usize, to: usize, cost: Cost) {
-        let costs = &mut self.costs;
-        let i = *self.interned.entry(cost).or_insert_with(|| {
-            costs.push(cost);
-            (costs.len() - 1) as u32
-        });
+        let i = intern(cost, &mut self.costs, &mut self.interned);
         self.graph
             .add_edge(NodeIndex::new(from), NodeIndex::new(to), i);
     }
@@ -281,6 +304,17 @@ mod tests {
             })
         );
         assert_eq!(r[5], None);
+    }
+
+    #[test]
+    fn interning_finds_values_before_and_after_the_table_grows() {
+        let (mut table, mut map) = (Vec::new(), HashMap::new());
+        for round in 0..2 {
+            for v in 0..40u64 {
+                assert_eq!(intern(v, &mut table, &mut map), v as u32, "{round}");
+            }
+        }
+        assert_eq!(table.len(), 40);
     }
 
     #[test]

@@ -52,7 +52,7 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::paths::{Cost, Paths};
+use super::paths::{intern, Cost, Paths};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::Program;
 use crate::plan::time::quiet_union_span;
@@ -140,13 +140,7 @@ impl EdgeBounds {
         let mut seen: HashMap<Bounds, u32> = HashMap::new();
         let index = g
             .edge_indices()
-            .map(|e| {
-                let b = edge_bounds(program, journey, e);
-                *seen.entry(b).or_insert_with(|| {
-                    bounds.push(b);
-                    (bounds.len() - 1) as u32
-                })
-            })
+            .map(|e| intern(edge_bounds(program, journey, e), &mut bounds, &mut seen))
             .collect();
         EdgeBounds { index, bounds }
     }
