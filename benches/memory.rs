@@ -48,6 +48,15 @@ fn weigh(path: &Path) {
     assert!(resolved.diagnostics.is_empty());
     let program = resolved.program;
     let journeys = stage("lower", base, || omnis::graph::lower_all(&program));
+    // The analyses the lints share, one after the other as the first
+    // lints ask for them (each stays until its last reader has run).
+    {
+        let cx = LintContext::new(&program, &journeys, &loaded.sources, &loaded.roots);
+        let j = &journeys[0];
+        stage("reach", base, || cx.reach(j).reached.len());
+        stage("timing", base, || cx.timing(j).max_sends);
+        stage("flow", base, || cx.flow(j).entry);
+    }
     let found = stage("lints", base, || {
         let mut cx = LintContext::new(&program, &journeys, &loaded.sources, &loaded.roots);
         omnis::lints::run(&mut cx, &loaded.config.lints)

@@ -559,11 +559,8 @@ pub fn build(analysis: &Analysis, campaign: CampaignId) -> Diagram {
                 let label = if several { "else" } else { "no" };
                 (Some(label.to_string()), EdgeStyle::Normal)
             }
-            Edge::Arm {
-                index,
-                name,
-                weight,
-            } => {
+            Edge::Arm(arm) => {
+                let (index, name, weight) = (&arm.index, &arm.name, &arm.weight);
                 let name = name
                     .as_deref()
                     .map_or_else(|| format!("arm {}", index + 1), str::to_string);

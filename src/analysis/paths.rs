@@ -12,14 +12,14 @@
 //! logarithm.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 /// What taking an edge (or a path) costs: at least `min` seconds, at most
 /// `max` (`None`: unbounded), and at most `sends` sends (`None`: unbounded).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cost {
     pub min: u64,
     pub max: Option<u64>,
@@ -85,9 +85,43 @@ fn max(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     Some(a?.max(b?))
 }
 
+/// The index of `v` in `table`, added there when new: found by a scan
+/// while the table is small (a journey's edges take a few different
+/// times), in `map` past that (hashing every edge cost more time than
+/// the scan).
+pub(super) fn intern<T: Copy + Eq + std::hash::Hash>(
+    v: T,
+    table: &mut Vec<T>,
+    map: &mut HashMap<T, u32>,
+) -> u32 {
+    const SCAN: usize = 16;
+    if table.len() <= SCAN {
+        if let Some(i) = table.iter().position(|&t| t == v) {
+            return i as u32;
+        }
+    } else if let Some(&i) = map.get(&v) {
+        return i;
+    }
+    table.push(v);
+    let i = table.len() - 1;
+    if i == SCAN {
+        map.extend(table.iter().enumerate().map(|(i, &t)| (t, i as u32)));
+    } else if i > SCAN {
+        map.insert(v, i as u32);
+    }
+    i as u32
+}
+
 /// A graph to solve: nodes are `0..len`, edges carry their cost.
+///
+/// An edge holds the index of its cost among the distinct costs of the
+/// graph: a journey's edges cost a few different things, and a cost is
+/// five times the size of its index (at 200,000 steps, the edges were the
+/// largest thing timing held).
 pub struct Paths {
-    graph: DiGraph<(), Cost, u32>,
+    graph: DiGraph<(), u32, u32>,
+    costs: Vec<Cost>,
+    interned: HashMap<Cost, u32>,
 }
 
 impl Paths {
@@ -96,53 +130,67 @@ impl Paths {
     }
 
     /// Room for `len` nodes and exactly `edges` edges (a graph that grows
-    /// doubles its room: at 200,000 steps, the largest thing timing
-    /// holds).
+    /// doubles its room).
     pub fn with_capacity(len: usize, edges: usize) -> Paths {
         let mut graph = DiGraph::with_capacity(len, edges);
         for _ in 0..len {
             graph.add_node(());
         }
-        Paths { graph }
+        Paths {
+            graph,
+            costs: Vec::new(),
+            interned: HashMap::new(),
+        }
     }
 
     pub fn edge(&mut self, from: usize, to: usize, cost: Cost) {
+        let i = intern(cost, &mut self.costs, &mut self.interned);
         self.graph
-            .add_edge(NodeIndex::new(from), NodeIndex::new(to), cost);
+            .add_edge(NodeIndex::new(from), NodeIndex::new(to), i);
     }
 
     /// The cost of reaching every node from `start` (which costs `init`
     /// itself), `None` where no path leads.
     pub fn solve(&self, start: usize, init: Cost) -> Vec<Option<Cost>> {
+        let mut out = vec![None; self.graph.node_count()];
+        self.solve_into(start, init, |v, c| out[v] = c);
+        out
+    }
+
+    /// [`Paths::solve`], each node's cost given to `out` (in node order)
+    /// instead of collected.
+    pub fn solve_into(&self, start: usize, init: Cost, mut out: impl FnMut(usize, Option<Cost>)) {
         let g = &self.graph;
         let n = g.node_count();
+        let cost = |w: &u32| &self.costs[*w as usize];
 
         // Least durations: Dijkstra.
         let mut min: Vec<Option<u64>> = vec![None; n];
         let mut heap = BinaryHeap::new();
         min[start] = Some(init.min);
-        heap.push(Reverse((init.min, start)));
+        heap.push(Reverse((init.min, start as u32)));
         while let Some(Reverse((d, v))) = heap.pop() {
-            if min[v] != Some(d) {
+            if min[v as usize] != Some(d) {
                 continue;
             }
-            for e in g.edges(NodeIndex::new(v)) {
+            for e in g.edges(NodeIndex::new(v as usize)) {
                 let t = e.target().index();
-                let nd = d.saturating_add(e.weight().min);
+                let nd = d.saturating_add(cost(e.weight()).min);
                 if min[t].is_none_or(|old| nd < old) {
                     min[t] = Some(nd);
-                    heap.push(Reverse((nd, t)));
+                    heap.push(Reverse((nd, t as u32)));
                 }
             }
         }
+        drop(heap);
 
         // Longest durations and most sends, over the components in
         // topological order (`sccs` lists them sinks first).
         let sccs = crate::analysis::scc::sccs(g);
-        let mut comp = vec![0usize; n];
+        let mut comp = vec![0u32; n];
         for (c, members) in sccs.iter().enumerate() {
             for v in members {
-                comp[v.index()] = c;
+                comp[v.index()] = c as u32;
             }
         }
         // (max, sends) per node: `None` not reached.
@@ -153,6 +201,7 @@ impl Paths {
             Some(a) => (max(a.0, b.0), max(a.1, b.1)),
         };
         for (c, members) in sccs.iter().enumerate().rev() {
+            let c = c as u32;
             let mut acc: Option<(Option<u64>, Option<u64>)> = None;
             let mut cyclic = members.len() > 1;
             let (mut time, mut sends) = (false, false);
@@ -163,8 +212,8 @@ impl Paths {
                 for e in g.edges(v) {
                     if comp[e.target().index()] == c {
                         cyclic = true;
-                        time |= e.weight().max != Some(0);
-                        sends |= e.weight().sends != Some(0);
+                        time |= cost(e.weight()).max != Some(0);
+                        sends |= cost(e.weight()).sends != Some(0);
                     }
                 }
             }
@@ -180,23 +229,25 @@ impl Paths {
                 for e in g.edges(v) {
                     let t = e.target().index();
                     if comp[t] != c {
-                        let w = e.weight();
+                        let w = cost(e.weight());
                         long[t] = Some(join(long[t], (add(value.0, w.max), add(value.1, w.sends))));
                     }
                 }
             }
         }
-        min.into_iter()
-            .zip(long)
-            .map(|(min, long)| {
-                let (max, sends) = long?;
-                Some(Cost {
-                    min: min?,
-                    max,
-                    sends,
-                })
-            })
-            .collect()
+        drop((sccs, comp));
+        for (v, (min, long)) in min.into_iter().zip(long).enumerate() {
+            out(
+                v,
+                long.and_then(|(max, sends)| {
+                    Some(Cost {
+                        min: min?,
+                        max,
+                        sends,
+                    })
+                }),
+            );
+        }
     }
 }
 
@@ -253,6 +304,17 @@ mod tests {
             })
         );
         assert_eq!(r[5], None);
+    }
+
+    #[test]
+    fn interning_finds_values_before_and_after_the_table_grows() {
+        let (mut table, mut map) = (Vec::new(), HashMap::new());
+        for round in 0..2 {
+            for v in 0..40u64 {
+                assert_eq!(intern(v, &mut table, &mut map), v as u32, "{round}");
+            }
+        }
+        assert_eq!(table.len(), 40);
     }
 
     #[test]

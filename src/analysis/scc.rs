@@ -13,8 +13,9 @@ use petgraph::visit::{
 /// with their nodes in the same order).
 pub struct Sccs<N> {
     nodes: Vec<N>,
-    /// Where each component starts in `nodes` (and one past the last).
-    starts: Vec<usize>,
+    /// Where each component starts in `nodes` (and one past the last; a
+    /// graph's node indices fit in `u32`).
+    starts: Vec<u32>,
 }
 
 /// Kosaraju's algorithm, iterative (no recursion however long the
@@ -46,7 +47,7 @@ where
         while let Some(n) = dfs.next(g) {
             nodes.push(n);
         }
-        starts.push(nodes.len());
+        starts.push(nodes.len() as u32);
     }
     Sccs { nodes, starts }
 }
@@ -62,7 +63,7 @@ impl<N> Sccs<N> {
 
     /// The nodes of component `c`.
     pub fn get(&self, c: usize) -> &[N] {
-        &self.nodes[self.starts[c]..self.starts[c + 1]]
+        &self.nodes[self.starts[c] as usize..self.starts[c + 1] as usize]
     }
 
     /// The components, sinks first.

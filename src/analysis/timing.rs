@@ -52,13 +52,13 @@ use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::paths::{Cost, Paths};
+use super::paths::{intern, Cost, Paths};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::Program;
 use crate::plan::time::quiet_union_span;
 
 /// A duration range in seconds. `max == None` means unbounded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bounds {
     pub min: u64,
     pub max: Option<u64>,
@@ -101,8 +101,8 @@ pub struct Arrival {
 /// The timing of one journey.
 #[derive(Clone, Debug)]
 pub struct Timing {
-    /// Per edge (by `EdgeIndex::index()`): how long taking it can last.
-    pub edges: Vec<Bounds>,
+    /// How long taking each edge can last ([`Timing::edge`]).
+    edges: EdgeBounds,
     /// Per node (by `NodeIndex::index()`): `None` when no path from entry
     /// reaches it (over the edges considered).
     pub nodes: Vec<Option<Arrival>>,
@@ -119,7 +119,34 @@ impl Timing {
         self.nodes[n.index()]
     }
     pub fn edge(&self, e: EdgeIndex) -> Bounds {
-        self.edges[e.index()]
+        self.edges.get(e)
+    }
+}
+
+/// Per edge, how long taking it can last: the index of its bounds among
+/// the distinct bounds of the journey's edges (a few: at 200,000 steps,
+/// bounds per edge took 17 MB, their indices 3).
+#[derive(Clone, Debug)]
+struct EdgeBounds {
+    /// Per edge (by `EdgeIndex::index()`).
+    index: Vec<u32>,
+    bounds: Vec<Bounds>,
+}
+
+impl EdgeBounds {
+    fn new(program: &Program, journey: &Journey) -> EdgeBounds {
+        let g = &journey.graph;
+        let mut bounds = Vec::new();
+        let mut seen: HashMap<Bounds, u32> = HashMap::new();
+        let index = g
+            .edge_indices()
+            .map(|e| intern(edge_bounds(program, journey, e), &mut bounds, &mut seen))
+            .collect();
+        EdgeBounds { index, bounds }
+    }
+
+    fn get(&self, e: EdgeIndex) -> Bounds {
+        self.bounds[self.index[e.index()] as usize]
     }
 }
 
@@ -180,12 +207,9 @@ pub fn analyze_live(
     live: &dyn Fn(EdgeIndex) -> bool,
 ) -> Timing {
     let g = &journey.graph;
-    let edges: Vec<Bounds> = g
-        .edge_indices()
-        .map(|e| edge_bounds(program, journey, e))
-        .collect();
+    let edges = EdgeBounds::new(program, journey);
     let cost = |e: EdgeIndex| {
-        let b = edges[e.index()];
+        let b = edges.get(e);
         let (from, _) = g.edge_endpoints(e).expect("edge");
         let send = matches!(g[from].kind, NodeKind::Send(_)) && !matches!(g[e], Edge::Ends(_));
         Cost {
@@ -269,32 +293,37 @@ fn solve(
 
     // The region of every node: the innermost regular repeat whose body
     // holds it, else the top (`n`). Parents come before their children.
+    // (Node indices fit in `u32`: petgraph's default index.)
     let top = n;
-    let mut region = vec![top; n];
+    let mut region = vec![top as u32; n];
     for v in g.node_indices() {
         if let Some(p) = g[v].parent {
             region[v.index()] = if regular[p.index()] {
-                p.index()
+                p.index() as u32
             } else {
                 region[p.index()]
             };
         }
     }
-    let mut members: Vec<Vec<NodeIndex>> = vec![Vec::new(); n + 1];
-    let mut local = vec![0usize; n];
-    for v in g.node_indices() {
-        let r = region[v.index()];
-        local[v.index()] = members[r].len();
-        members[r].push(v);
-    }
+    // The nodes of each region (the heads', then the top's), and each
+    // node's place in its region.
     let heads: Vec<usize> = (0..n).filter(|&v| regular[v]).collect();
+    let slot: HashMap<usize, usize> = heads.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+    let slot_of = |r: usize| if r == top { heads.len() } else { slot[&r] };
+    let mut members: Vec<Vec<NodeIndex>> = vec![Vec::new(); heads.len() + 1];
+    let mut local = vec![0u32; n];
+    for v in g.node_indices() {
+        let m = &mut members[slot_of(region[v.index()] as usize)];
+        local[v.index()] = m.len() as u32;
+        m.push(v);
+    }
 
     // Innermost regions first: each solved from its start, in costs
     // relative to it; heads summarize their bodies for the region around.
     let mut rel: Vec<Option<Cost>> = vec![None; n];
     let mut summaries: HashMap<usize, Summary> = HashMap::new();
     for &r in heads.iter().rev().chain([top].iter()) {
-        let nodes = &members[r];
+        let nodes = &members[slot_of(r)];
         // Every edge routed below, at most: the region's own edges and
         // what leaves the regions its heads summarize.
         let edges = nodes
@@ -311,8 +340,8 @@ fn solve(
         let mut route = |from: usize, to: NodeIndex, c: Cost, back: bool| {
             if back && to.index() == r {
                 closing.push((Some(from), c));
-            } else if region[to.index()] == r {
-                paths.edge(from, local[to.index()], c);
+            } else if region[to.index()] as usize == r {
+                paths.edge(from, local[to.index()] as usize, c);
             } else {
                 exits.push((from, to, c));
             }
@@ -342,7 +371,7 @@ fn solve(
             }
         }
         let start = if r == top {
-            Some((local[journey.entry.index()], Cost::ZERO))
+            Some((local[journey.entry.index()] as usize, Cost::ZERO))
         } else {
             let h = NodeIndex::new(r);
             match g
@@ -354,50 +383,50 @@ fn solve(
                     closing.push((None, cost(e.id())));
                     None
                 }
-                Some(e) if times(r) > 0 => Some((local[e.target().index()], cost(e.id()))),
+                Some(e) if times(r) > 0 => Some((local[e.target().index()] as usize, cost(e.id()))),
                 _ => None,
             }
         };
-        let solved = match start {
-            Some((s, init)) => paths.solve(s, init),
-            None => vec![None; nodes.len()],
-        };
-        for (&v, c) in nodes.iter().zip(&solved) {
-            rel[v.index()] = *c;
+        // Written straight into `rel` (no vector of the region's own: at
+        // 200,000 steps in one region, 11 MB more at timing's peak).
+        match start {
+            Some((s, init)) => paths.solve_into(s, init, |i, c| rel[nodes[i].index()] = c),
+            None => nodes.iter().for_each(|v| rel[v.index()] = None),
         }
+        drop(paths);
         if r == top {
             debug_assert!(exits.is_empty(), "nothing leaves the top region");
             break;
         }
+        let solved = |i: usize| rel[nodes[i].index()];
         let round = closing
             .iter()
             .filter_map(|&(from, c)| match from {
-                Some(f) => solved[f].map(|x| x.then(c)),
+                Some(f) => solved(f).map(|x| x.then(c)),
                 None => Some(c),
             })
             .reduce(Cost::join);
         let before = round.map_or(Cost::ZERO, |rd| rd.at_most(times(r).saturating_sub(1)));
         let exits = exits
             .into_iter()
-            .filter_map(|(from, to, c)| Some((to, before.then(solved[from]?).then(c))))
+            .filter_map(|(from, to, c)| Some((to, before.then(solved(from)?).then(c))))
             .collect();
         summaries.insert(r, Summary { round, exits });
     }
+    drop((region, local));
 
     // Outermost regions first: arrivals are the head's, plus up to N - 1
-    // rounds, plus the cost from the region's start.
-    let mut abs: Vec<Option<Cost>> = vec![None; n];
-    for &v in &members[top] {
-        abs[v.index()] = rel[v.index()];
-    }
-    for &h in &heads {
+    // rounds, plus the cost from the region's start. In place: a region's
+    // head lies in the region around it, done before.
+    let mut abs = rel;
+    for (i, &h) in heads.iter().enumerate() {
         let s = &summaries[&h];
         let before = s
             .round
             .map_or(Cost::ZERO, |rd| rd.at_most(times(h).saturating_sub(1)));
         let base = abs[h].map(|a| a.then(before));
-        for &v in &members[h] {
-            abs[v.index()] = base.and_then(|b| Some(b.then(rel[v.index()]?)));
+        for &v in &members[i] {
+            abs[v.index()] = base.and_then(|b| Some(b.then(abs[v.index()]?)));
         }
     }
     // Goal and exit events end the journey wherever a person waits.

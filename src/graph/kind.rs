@@ -187,14 +187,9 @@ pub enum Edge {
     If(usize),
     /// No `if` arm taken.
     Else,
-    /// Split arm, weight in hundredths of a percent.
-    Arm {
-        index: usize,
-        /// Boxed text, not a `String`: the size of every edge is that of
-        /// its largest label.
-        name: Option<Box<str>>,
-        weight: u32,
-    },
+    /// Split arm (boxed: the size of every edge is that of its largest
+    /// label, and a journey of 200,000 steps has some 700,000 edges).
+    Arm(Box<ArmEdge>),
     /// `wait for` saw what it waited for.
     Matched,
     /// `wait for` (or `wait for any`) timed out.
@@ -209,6 +204,15 @@ pub enum Edge {
     Jump,
     /// A goal or exit event ends the journey while waiting here.
     Ends(EventId),
+}
+
+/// The label of a split arm's edge ([`Edge::Arm`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArmEdge {
+    pub index: usize,
+    pub name: Option<Box<str>>,
+    /// In hundredths of a percent.
+    pub weight: u32,
 }
 
 /// How long taking an edge out of a node holds a person
@@ -377,11 +381,11 @@ pub(super) fn branches(
         StepKind::Split(arms) => {
             for (i, arm) in arms.iter().enumerate() {
                 let part = arm.name.clone().unwrap_or_else(|| (i + 1).to_string());
-                let e = Edge::Arm {
+                let e = Edge::Arm(Box::new(ArmEdge {
                     index: i,
                     name: arm.name.as_deref().map(Box::from),
                     weight: arm.weight,
-                };
+                }));
                 f(e, &part, Some(&arm.body));
             }
         }

@@ -15,7 +15,7 @@ pub mod lower;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
-pub use kind::{Edge, Hold, NodeKind};
+pub use kind::{ArmEdge, Edge, Hold, NodeKind};
 pub use lower::{lower, lower_all};
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -162,7 +162,7 @@ mod tests {
 
     /// The graph of a 200,000-step campaign holds a node per step: a kind
     /// carried as the model has it (an action, a delay) must not make
-    /// every node bigger.
+    /// every node bigger. Nor a rare edge label every edge.
     #[test]
     fn nodes_stay_small() {
         assert!(
@@ -174,6 +174,13 @@ mod tests {
             std::mem::size_of::<Node>() <= 120,
             "{}",
             std::mem::size_of::<Node>()
+        );
+        // About three edges a step: an edge label is no bigger than a
+        // number and its tag.
+        assert!(
+            std::mem::size_of::<Edge>() <= 16,
+            "{}",
+            std::mem::size_of::<Edge>()
         );
     }
 }

@@ -206,24 +206,31 @@ fn analyze_flow(
     uses: Vec<Use>,
 ) -> Vec<(Use, bool, bool)> {
     let bit = |v: u32| sent_bit(journey, flow, local, v);
-    let sent = flow.forward_union(Set::new(), &|v, set| match bit(v) {
+    let by_node = copies_of(flow, &uses);
+    // Per check, whether some copy of its node has its message in the
+    // sets: each forward union read, then dropped before the next is
+    // made (each holds a version of a set per flow node: at 200,000 steps,
+    // both at once were the most `check` held).
+    let any_copy = |sets: Vec<Set>| -> Vec<Option<bool>> {
+        (uses.iter())
+            .map(|u| {
+                let copies = by_node.get(&u.node).filter(|c| !c.is_empty())?;
+                let b = local[&u.message];
+                Some(copies.iter().any(|&v| sets[v as usize].contains(b)))
+            })
+            .collect()
+    };
+    let some_sent = any_copy(flow.forward_union(Set::new(), &|v, set| match bit(v) {
         Some(b) => set.with(b),
         None => set.clone(),
-    });
+    }));
     let all: Set = (0..local.len() as u32).collect();
-    let unsent = flow.forward_union(all, &|v, set| match bit(v) {
+    let some_unsent = any_copy(flow.forward_union(all, &|v, set| match bit(v) {
         Some(b) => set.without(b),
         None => set.clone(),
-    });
-    let by_node = copies_of(flow, &uses);
-    uses.into_iter()
-        .filter_map(|u| {
-            let copies = by_node.get(&u.node).filter(|c| !c.is_empty())?;
-            let b = local[&u.message];
-            let some_sent = copies.iter().any(|&v| sent[v as usize].contains(b));
-            let some_unsent = copies.iter().any(|&v| unsent[v as usize].contains(b));
-            Some((u, some_sent, some_unsent))
-        })
+    }));
+    (uses.into_iter().zip(some_sent).zip(some_unsent))
+        .filter_map(|((u, sent), unsent)| Some((u, sent?, unsent?)))
         .collect()
 }
 
@@ -556,7 +563,8 @@ fn choice_label(
                 (None, []) => (header, "through the `else`".to_string()),
             }
         }
-        (Edge::Arm { index, name, .. }, _) => {
+        (Edge::Arm(arm), _) => {
+            let (index, name) = (&arm.index, &arm.name);
             let how = match name {
                 Some(n) => format!("through the `{n}` arm"),
                 None => format!("through arm {}", index + 1),

@@ -256,7 +256,7 @@ fn quiet_hours(from: u32, to: u32) -> QuietHours {
 fn edge_rank(e: &GEdge) -> usize {
     match e {
         GEdge::If(i) => *i,
-        GEdge::Arm { index, .. } => *index,
+        GEdge::Arm(arm) => arm.index,
         GEdge::Else => usize::MAX,
         GEdge::On(i) => *i,
         GEdge::Done => 1,

@@ -354,15 +354,9 @@ impl Cx<'_> {
                 when: self.expr(&kind.guards()[*i]),
             },
             GEdge::Else => EdgeLabel::Else,
-            GEdge::Arm {
-                index,
-                name,
-                weight,
-            } => EdgeLabel::Arm {
-                arm: name
-                    .as_deref()
-                    .map_or_else(|| (index + 1).to_string(), str::to_string),
-                weight: *weight,
+            GEdge::Arm(a) => EdgeLabel::Arm {
+                arm: (a.name.as_deref()).map_or_else(|| (a.index + 1).to_string(), str::to_string),
+                weight: a.weight,
             },
             GEdge::Matched => EdgeLabel::Event,
             GEdge::On(i) => {

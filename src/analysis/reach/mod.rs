@@ -46,6 +46,7 @@ mod transfer;
 
 use transfer::{Ctx, GoesOut, Sent};
 
+use parts::States;
 pub use parts::{Slot, MAX_PARTS};
 
 use crate::analysis::content::content_classes;
@@ -94,7 +95,7 @@ pub struct Reach<'a> {
     /// Dead edges out of reached nodes, and why.
     pub dead: HashMap<EdgeIndex, Dead>,
     /// Per node: the states of its partitions on arrival (see [`parts`]).
-    pub parts: Vec<Slot>,
+    parts: States,
     /// The bit of each message whose engagement is tracked in
     /// [`State::sent`].
     pub bits: HashMap<MessageId, u32>,
@@ -111,14 +112,13 @@ impl Reach<'_> {
 
     /// The states of the partitions at `n` (empty when unreached).
     pub fn states(&self, n: NodeIndex) -> impl Iterator<Item = &State> {
-        self.parts[n.index()].parts.iter()
+        self.parts.at(n.index()).iter()
     }
 
     /// The facts known on arrival at `n` on every path (`None` when
     /// unreached).
     pub fn facts(&self, n: NodeIndex) -> Option<Vec<Fact>> {
-        self.parts[n.index()]
-            .joined_state()
+        parts::joined(self.parts.at(n.index()))
             .map(|s| s.facts.iter().map(|&f| self.leaves.fact(f)).collect())
     }
 
@@ -612,13 +612,16 @@ fn analyze_classes<'a>(
         }
     }
 
+    // What the analysis used, freed before its states are laid out.
+    drop((conds, matched, sends, written, round, heap, queued, order));
+    drop((takes_time, checkpoints, classes, sites));
     let reached = state.iter().map(|s| !s.is_empty()).collect();
     Reach {
         logic,
         reached,
         live,
         dead,
-        parts: state,
+        parts: States::new(state),
         bits,
         leaves,
     }

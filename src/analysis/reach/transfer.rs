@@ -165,7 +165,7 @@ impl Ctx<'_, '_> {
         let bits = self.bits;
         let sent = move |m: MessageId| bits.get(&m).is_some_and(|&b| sent_bits.contains(b));
         match (&g[e], &g[u].kind) {
-            (Edge::Arm { weight: 0, .. }, _) => Err(Dead::ZeroWeight),
+            (Edge::Arm(arm), _) if arm.weight == 0 => Err(Dead::ZeroWeight),
             (Edge::Body, NodeKind::Repeat { times: 0 }) => Err(Dead::NeverRuns),
             (Edge::Matched, NodeKind::WaitFor { on, .. }) => self.matched(u, 0, on, out, &sent),
             (Edge::On(i), NodeKind::WaitAny { arms, .. }) => {
