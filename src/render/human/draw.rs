@@ -127,9 +127,20 @@ fn repeat(f: &mut String, c: char, n: usize) {
 /// options miette gives it. On [`plain`] text the words are found by
 /// spaces alone, which is what the Unicode line-breaking rules miette's
 /// default finds them with give there (see the test), at a fraction of the
-/// cost.
+/// cost; and plain text that fits on the first line after `first` is that
+/// line, as textwrap's first fit makes it (every fragment fits, so none
+/// breaks the line; only the trailing spaces go), without finding words.
 fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
-    let words = if plain(text) {
+    let plain = plain(text);
+    let trimmed = text.trim_end_matches(' ');
+    // Plain text is printable ASCII: one column a byte.
+    if plain && textwrap::core::display_width(first) + trimmed.len() <= width {
+        let mut line = String::with_capacity(first.len() + trimmed.len());
+        line.push_str(first);
+        line.push_str(trimmed);
+        return line;
+    }
+    let words = if plain {
         textwrap::WordSeparator::AsciiSpace
     } else {
         textwrap::WordSeparator::new()
@@ -695,5 +706,30 @@ mod tests {
             drawn += usize::from(same_as_miette(&sm, &d));
         }
         assert!(drawn * 2 > total, "{drawn} of {total}");
+    }
+
+    #[test]
+    fn text_that_fits_on_its_first_line_is_wrapped_as_textwrap_wraps_it() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut fitted = 0;
+        for _ in 0..4000 {
+            let mut t = text(&mut rng, 1, 12);
+            t.push_str(["", " ", "  "][rng.below(3)]);
+            let (first, rest) = [("  ⚠ ", "  │ "), ("  help: ", "        ")][rng.below(2)];
+            let plain_width = first.chars().count() + t.trim_end_matches(' ').len();
+            // Around the width at which the text stops fitting.
+            let width = (plain_width + rng.below(5)).saturating_sub(2);
+            let opts = textwrap::Options::new(width)
+                .initial_indent(first)
+                .subsequent_indent(rest)
+                .break_words(true);
+            assert_eq!(
+                wrap(&t, width, first, rest),
+                textwrap::fill(&t, opts),
+                "{t:?} at {width}"
+            );
+            fitted += usize::from(plain(&t) && plain_width <= width);
+        }
+        assert!(fitted > 300, "{fitted}");
     }
 }
