@@ -147,6 +147,16 @@ impl Resolver<'_> {
             })
             .collect();
 
+        // Pass 1 declares one of each such item, so none is left; if one
+        // were, it would stay where it was. (Collected, so that the
+        // vectors pass 1 filled are freed now.)
+        let rest = (
+            segments.collect::<Vec<_>>(),
+            channels.collect::<Vec<_>>(),
+            messages.collect::<Vec<_>>(),
+            campaigns.collect::<Vec<_>>(),
+        );
+
         let resolve_run = |(files, items): (std::ops::Range<usize>, Items)| -> Output {
             let mut r = Resolver {
                 loaded,
@@ -180,13 +190,13 @@ impl Resolver<'_> {
         p.events = declared.events;
         let total = |f: fn(&Items) -> usize| outputs.iter().map(|o| f(&o.items)).sum::<usize>();
         p.segments
-            .reserve_exact(total(|i| i.segments.items.len()) + segments.len());
+            .reserve_exact(total(|i| i.segments.items.len()) + rest.0.len());
         p.channels
-            .reserve_exact(total(|i| i.channels.items.len()) + channels.len());
+            .reserve_exact(total(|i| i.channels.items.len()) + rest.1.len());
         p.messages
-            .reserve_exact(total(|i| i.messages.items.len()) + messages.len());
+            .reserve_exact(total(|i| i.messages.items.len()) + rest.2.len());
         p.campaigns
-            .reserve_exact(total(|i| i.campaigns.items.len()) + campaigns.len());
+            .reserve_exact(total(|i| i.campaigns.items.len()) + rest.3.len());
         for out in outputs {
             p.segments.extend(out.items.segments.items);
             p.channels.extend(out.items.channels.items);
@@ -196,12 +206,10 @@ impl Resolver<'_> {
             self.diags.extend(out.diags);
             self.index.append(out.index);
         }
-        // Pass 1 declares one of each such item, so none is left; if one
-        // were, it stays where it was.
-        p.segments.extend(segments);
-        p.channels.extend(channels);
-        p.messages.extend(messages);
-        p.campaigns.extend(campaigns);
+        p.segments.extend(rest.0);
+        p.channels.extend(rest.1);
+        p.messages.extend(rest.2);
+        p.campaigns.extend(rest.3);
         self.names = names;
         self.closures = closures;
     }

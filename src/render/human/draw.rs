@@ -275,15 +275,20 @@ fn context(
     for line in &lines {
         let _ = write!(f, " {:>linum_width$} {VBAR} ", line.number);
         line_gutter(f, max_gutter, line, fancy);
-        let mut column = 0;
-        for b in line.text.bytes() {
-            let w = char_width(b, column);
-            column += w;
-            if b == b'\t' {
-                repeat(f, ' ', w);
-            } else {
-                f.push(b as char);
+        if line.text.contains('\t') {
+            let mut column = 0;
+            for b in line.text.bytes() {
+                let w = char_width(b, column);
+                column += w;
+                if b == b'\t' {
+                    repeat(f, ' ', w);
+                } else {
+                    f.push(b as char);
+                }
             }
+        } else {
+            // ASCII: each byte is its character.
+            f.push_str(line.text);
         }
         f.push('\n');
         let (single, multi): (Vec<&Fancy>, Vec<&Fancy>) = (fancy.iter())
