@@ -210,17 +210,55 @@ fn wrap_plain(text: &str, width: usize, first: &str, rest: &str) -> String {
 /// mark right after a closing or infix one, and no `-` at the end (whose
 /// break textwrap leaves to its hyphen splitter).
 fn plain(text: &str) -> bool {
-    const CLOSE: &[u8] = b"),.:;]";
-    const OPEN: &[u8] = b"([{";
-    let b = text.as_bytes();
-    b.iter()
-        .all(|&c| (0x20..=0x7e).contains(&c) && !b"!$%+/?\\|}".contains(&c))
-        && !text.ends_with('-')
-        && !b.windows(2).any(|w| {
-            (w[0] == b' ' && CLOSE.contains(&w[1]))
-                || (CLOSE.contains(&w[0]) && OPEN.contains(&w[1]))
-                || (OPEN.contains(&w[0]) && w[1] == b' ')
-        })
+    // Each byte's class, one table lookup a byte.
+    const OK: u8 = 1;
+    const CLOSE: u8 = 2;
+    const OPEN: u8 = 4;
+    const SPACE: u8 = 8;
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0x20;
+        while c <= 0x7e {
+            t[c] = OK;
+            c += 1;
+        }
+        let breaks = b"!$%+/?\\|}";
+        let mut i = 0;
+        while i < breaks.len() {
+            t[breaks[i] as usize] = 0;
+            i += 1;
+        }
+        let close = b"),.:;]";
+        let mut i = 0;
+        while i < close.len() {
+            t[close[i] as usize] |= CLOSE;
+            i += 1;
+        }
+        let open = b"([{";
+        let mut i = 0;
+        while i < open.len() {
+            t[open[i] as usize] |= OPEN;
+            i += 1;
+        }
+        t[b' ' as usize] |= SPACE;
+        t
+    };
+    if text.ends_with('-') {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &c in text.as_bytes() {
+        let k = CLASS[c as usize];
+        if k & OK == 0
+            || (prev & SPACE != 0 && k & CLOSE != 0)
+            || (prev & CLOSE != 0 && k & OPEN != 0)
+            || (prev & OPEN != 0 && k & SPACE != 0)
+        {
+            return false;
+        }
+        prev = k;
+    }
+    true
 }
 
 /// `r` as miette's `render_report` writes it with a handler of `width`
