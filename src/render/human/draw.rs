@@ -510,21 +510,7 @@ mod tests {
         assert!(total > 200 && drawn * 10 > total * 9, "{drawn} of {total}");
     }
 
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[self.below(from.len())]
-        }
-    }
+    use super::super::wrap::tests::Rng;
 
     const WORDS: &[&str] = &[
         "send",
