@@ -585,6 +585,14 @@ impl StepSpans {
         ));
     }
 
+    /// Adds what `other` holds, as [`StepSpans::insert`] would one after
+    /// another.
+    pub fn append(&mut self, other: StepSpans) {
+        for (at, spans) in other.by_loc {
+            self.insert(at, spans);
+        }
+    }
+
     /// Sorts what was added by location (of a location added twice, the
     /// last spans added stay) and gives back the room left over.
     pub fn finish(&mut self) {

@@ -12,6 +12,7 @@
 //! The resolver reports every problem it finds and still produces a model;
 //! the model is only handed to later stages when there are no errors.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::codes::Code;
@@ -30,6 +31,7 @@ mod declare;
 mod index;
 mod items;
 mod journey;
+mod pass2;
 mod plan_names;
 mod types;
 
@@ -106,18 +108,27 @@ struct Ctx {
     in_campaign: bool,
 }
 
+/// Declarations by namespace (`Ns as usize`), then name.
+type Names = [HashMap<String, Vec<Entry>>; Ns::ALL.len()];
+
 struct Resolver<'a> {
     loaded: &'a Loaded,
     program: Program,
     diags: Vec<Diagnostic>,
-    /// Declarations by namespace (`Ns as usize`), then name.
-    names: [HashMap<String, Vec<Entry>>; Ns::ALL.len()],
-    closures: Vec<Vec<FileId>>,
+    /// Declarations by namespace (`Ns as usize`), then name: owned while
+    /// pass 1 fills them, borrowed by the resolvers of pass 2.
+    names: Cow<'a, Names>,
+    closures: Cow<'a, [Vec<FileId>]>,
     /// The symbol index being recorded.
     index: crate::symbols::IndexBuilder,
     /// Whether what is loaded is one file's closure, not a whole run
     /// ([`resolve_closure`]).
     closure_only: bool,
+    /// In pass 2 ([`pass2`]), the items of the files this resolver fills.
+    items: pass2::Items,
+    /// In pass 2, the attributes and events of the run (pass 1 made them;
+    /// every file reads them), else `None`: they are in `program`.
+    declared: Option<&'a Program>,
 }
 
 /// Resolves every loaded file.
@@ -135,21 +146,29 @@ pub fn resolve_closure(loaded: &Loaded) -> Resolved {
 }
 
 fn resolve_with(loaded: &Loaded, closure_only: bool) -> Resolved {
+    resolve_runs(loaded, closure_only, pass2::ITEMS_PER_RUN)
+}
+
+/// [`resolve_with`], pass 2 resolving runs of files of about `per_run`
+/// items each apart.
+fn resolve_runs(loaded: &Loaded, closure_only: bool, per_run: usize) -> Resolved {
     let closures = loaded.closures();
     let mut r = Resolver {
         loaded,
         program: Program::default(),
         diags: Vec::new(),
         names: Default::default(),
-        closures,
+        closures: Cow::Owned(closures),
         index: Default::default(),
         closure_only,
+        items: Default::default(),
+        declared: None,
     };
     r.index_files();
     r.declare_all();
     r.check_duplicates();
     r.check_plan_file_names();
-    r.resolve_all();
+    r.resolve_in_runs(per_run);
     r.check_segment_cycles();
     r.check_placeholders();
     r.check_quiet_hours();
@@ -191,6 +210,12 @@ impl<'a> Resolver<'a> {
         self.diags.last_mut().unwrap()
     }
 
+    /// The attributes and events of the run (their types, an event's
+    /// fields).
+    fn declared(&self) -> &Program {
+        self.declared.unwrap_or(&self.program)
+    }
+
     fn visible(&self, from: FileId, decl_file: FileId) -> bool {
         self.closures[from.0 as usize]
             .binary_search(&decl_file)
@@ -198,7 +223,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn register(&mut self, ns: Ns, name: &Ident, file: FileId, decl: Decl) {
-        self.names[ns as usize]
+        self.names.to_mut()[ns as usize]
             .entry(name.name.clone())
             .or_default()
             .push(Entry {

@@ -286,6 +286,21 @@ impl IndexBuilder {
         self.references.push((file, span, target));
     }
 
+    /// Records what `other` recorded, as if it had been recorded here
+    /// after what this holds (a definition of a target defined before is
+    /// dropped, as [`IndexBuilder::define`] drops it).
+    pub fn append(&mut self, other: IndexBuilder) {
+        self.definitions.reserve(other.definitions.len());
+        for d in other.definitions {
+            let id = SymbolId(self.definitions.len() as u32);
+            if let std::collections::btree_map::Entry::Vacant(e) = self.by_target.entry(d.target) {
+                e.insert(id);
+                self.definitions.push(d);
+            }
+        }
+        self.references.extend(other.references);
+    }
+
     pub fn finish(self) -> SymbolIndex {
         let by_target = self.by_target;
         let mut references: Vec<Reference> = self

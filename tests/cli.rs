@@ -327,3 +327,54 @@ fn worker_runs_omnis_worker_beside_omnis_or_says_how_to_install_it() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert_eq!(stdout(&o), "args: run --plans plans/ --help\n");
 }
+
+/// A workspace of many small campaign files (some with mistakes) is
+/// reported byte for byte the same on one thread as on several: parsing,
+/// resolving (runs of files apart), the lints, sorting and rendering all
+/// run on every core.
+#[test]
+fn a_workspace_is_reported_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let vocab = std::fs::read_to_string(common::root().join("campaigns/audience.omni")).unwrap();
+    write(dir.path(), "audience.omni", &vocab);
+    for i in 0..300 {
+        let mistake = match i % 7 {
+            0 => format!("send nope_{i}"),
+            3 => "wait for nosuch_event within 1d { }".to_string(),
+            _ => "wait 1h".to_string(),
+        };
+        let text = format!(
+            r#"import "audience.omni"
+message nudge_{i} {{ channel email  template "nudge {{{{ first_name }}}}" }}
+campaign browse_{i} {{
+  trigger cart_abandoned where cart_abandoned.value >= {v}
+  audience emailable and not recent_buyers
+  goal order_placed
+  journey {{
+    step first {{ send nudge_{i} }}
+    {mistake}
+  }}
+}}
+"#,
+            v = 10 + i % 90
+        );
+        write(dir.path(), &format!("c{i:03}.omni"), &text);
+    }
+    for format in ["human", "json"] {
+        let run = |threads: &str| {
+            let o = common::command(&["check", ".", "--format", format], dir.path())
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+            o.stdout
+        };
+        let one = run("1");
+        assert!(
+            String::from_utf8_lossy(&one).contains("nope_294"),
+            "{format}"
+        );
+        assert!(one == run("2"), "{format}: 2 threads");
+        assert!(one == run("3"), "{format}: 3 threads");
+    }
+}

@@ -26,6 +26,7 @@ use crate::source::SourceMap;
 
 mod draw;
 mod excerpt;
+mod wrap;
 
 use excerpt::{sanitize, Excerpt};
 

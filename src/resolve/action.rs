@@ -44,7 +44,7 @@ impl MapRefs<Parsed, model::Resolved> for Refs<'_, '_> {
     fn value(&mut self, (attr, a): (&Ident, &AttrId), value: &ast::SetValue) -> Option<SetValue> {
         let (r, ctx) = (&mut *self.r, self.ctx);
         let file = ctx.file;
-        let ty = r.program.attr(*a).ty.clone();
+        let ty = r.declared().attr(*a).ty.clone();
         Some(match value {
             ast::SetValue::Now(span) => {
                 if ty != Type::Time {

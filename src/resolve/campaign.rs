@@ -37,12 +37,12 @@ impl Resolver<'_> {
             }
             match &p.kind {
                 ast::CampaignPropKind::Description(d) => {
-                    self.program.campaigns[id.index()].description = Some(d.value.clone())
+                    self.items.campaigns[id.index()].description = Some(d.value.clone())
                 }
                 ast::CampaignPropKind::Trigger(t) => {
                     has_trigger = true;
                     let trig = self.trigger(t, ctx);
-                    let camp = &mut self.program.campaigns[id.index()];
+                    let camp = &mut self.items.campaigns[id.index()];
                     camp.trigger_loc = loc(file, p.span);
                     if let Some(t) = trig {
                         camp.trigger = t;
@@ -50,15 +50,15 @@ impl Resolver<'_> {
                 }
                 ast::CampaignPropKind::Audience(e) => {
                     let cond = self.cond(e, ctx);
-                    self.program.campaigns[id.index()].audience = Some(cond);
+                    self.items.campaigns[id.index()].audience = Some(cond);
                 }
                 ast::CampaignPropKind::ExitUnless(e) => {
                     let cond = self.cond(e, ctx);
-                    self.program.campaigns[id.index()].exit_unless.push(cond);
+                    self.items.campaigns[id.index()].exit_unless.push(cond);
                 }
                 ast::CampaignPropKind::Reentry(r) => {
-                    self.program.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
-                    self.program.campaigns[id.index()].reentry = match r {
+                    self.items.campaigns[id.index()].reentry_loc = Some(loc(file, p.span));
+                    self.items.campaigns[id.index()].reentry = match r {
                         ast::Reentry::Never => Reentry::Never,
                         ast::Reentry::Always => Reentry::Always,
                         ast::Reentry::After(d) => Reentry::After(d.seconds),
@@ -75,7 +75,7 @@ impl Resolver<'_> {
                                 },
                             )
                         });
-                        let camp = &mut self.program.campaigns[id.index()];
+                        let camp = &mut self.items.campaigns[id.index()];
                         camp.goal = Some((ev, loc(file, e.span)));
                         camp.goal_filter = filter;
                     }
@@ -91,7 +91,7 @@ impl Resolver<'_> {
                                 },
                             )
                         });
-                        let camp = &self.program.campaigns[id.index()];
+                        let camp = &self.items.campaigns[id.index()];
                         if let Some((_, first)) = camp.exits.iter().find(|(x, _)| *x == ev) {
                             let first = *first;
                             let d = self.err(
@@ -106,7 +106,7 @@ impl Resolver<'_> {
                                 message: "first given here".into(),
                             });
                         } else {
-                            let camp = &mut self.program.campaigns[id.index()];
+                            let camp = &mut self.items.campaigns[id.index()];
                             camp.exits.push((ev, loc(file, e.span)));
                             if let Some(f) = filter {
                                 camp.exit_filters.push((ev, f));
@@ -116,7 +116,7 @@ impl Resolver<'_> {
                 }
                 ast::CampaignPropKind::Limit(l) => {
                     if let Some(spec) = self.limit(l, file) {
-                        self.program.campaigns[id.index()].limits.push(spec);
+                        self.items.campaigns[id.index()].limits.push(spec);
                     }
                 }
                 ast::CampaignPropKind::Window(from, to) => {
@@ -127,14 +127,14 @@ impl Resolver<'_> {
                             self.err(Code::InvalidValue, file, to.span, "the window ends before it starts")
                                 .help = Some("write the first day, then the last day: `window 2026-11-27 to 2026-12-02`".into());
                         } else {
-                            self.program.campaigns[id.index()].window =
+                            self.items.campaigns[id.index()].window =
                                 Some((a, b, loc(file, p.span)));
                         }
                     }
                 }
                 ast::CampaignPropKind::Priority(n) => {
                     if n.value.fract() == 0.0 && (0.0..=100.0).contains(&n.value) {
-                        self.program.campaigns[id.index()].priority = n.value as u8;
+                        self.items.campaigns[id.index()].priority = n.value as u8;
                     } else {
                         self.err(
                             Code::InvalidValue,
@@ -147,7 +147,7 @@ impl Resolver<'_> {
                 }
                 ast::CampaignPropKind::Timezone(tz) => {
                     if tz.value.parse::<chrono_tz::Tz>().is_ok() {
-                        self.program.campaigns[id.index()].timezone = Some(tz.value.clone());
+                        self.items.campaigns[id.index()].timezone = Some(tz.value.clone());
                     } else {
                         let help = match did_you_mean(
                             &tz.value,
@@ -168,14 +168,14 @@ impl Resolver<'_> {
                 }
                 ast::CampaignPropKind::QuietHours(from, to) => {
                     if let Some((from, to)) = self.quiet_period(from, to, p.span, file) {
-                        self.program.campaigns[id.index()].quiet_hours =
+                        self.items.campaigns[id.index()].quiet_hours =
                             Some((from, to, loc(file, p.span)));
                     }
                 }
                 ast::CampaignPropKind::Journey(b) => {
                     has_journey = true;
                     let block = self.block(b, ctx);
-                    self.program.campaigns[id.index()].journey = block;
+                    self.items.campaigns[id.index()].journey = block;
                 }
             }
         }
@@ -289,7 +289,7 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        let ty = &self.program.attr(a).ty;
+        let ty = &self.declared().attr(a).ty;
         if !matches!(ty, Type::Date | Type::Time) {
             let msg = format!(
                 "a date trigger reads a date or a time, but `{}` is {}",

@@ -85,8 +85,13 @@ impl Resolver<'_> {
             }
         }
         for (mi, senders) in sent_by.iter().enumerate() {
-            let msg = self.program.messages[mi].clone();
-            for p in &msg.placeholders {
+            // Only the placeholders are needed (most messages have none):
+            // copied, as findings are pushed meanwhile.
+            if self.program.messages[mi].placeholders.is_empty() {
+                continue;
+            }
+            let placeholders = self.program.messages[mi].placeholders.clone();
+            for p in &placeholders {
                 let parts: Vec<&str> = p.path.split('.').collect();
                 let path_span = placeholder_path_span(p);
                 if parts.len() == 1 {

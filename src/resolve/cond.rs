@@ -194,10 +194,10 @@ impl Resolver<'_> {
             let ident = &path.segments[0];
             match self.lookup_ref(Ns::Value, ident, ctx.file) {
                 Some(Decl::Attr(a)) => {
-                    if self.program.attr(a).ty == Type::Bool {
+                    if self.declared().attr(a).ty == Type::Bool {
                         return CondKind::Attr(a);
                     }
-                    let ty = self.program.attr(a).ty.describe();
+                    let ty = self.declared().attr(a).ty.describe();
                     self.err(
                         Code::TypeMismatch,
                         ctx.file,
@@ -243,7 +243,7 @@ impl Resolver<'_> {
             return match self.lookup_ref(Ns::Value, ident, ctx.file) {
                 Some(Decl::Attr(a)) => (
                     Value::Attr(a),
-                    OpType::Known(self.program.attr(a).ty.clone()),
+                    OpType::Known(self.declared().attr(a).ty.clone()),
                 ),
                 Some(Decl::Segment(_)) => {
                     self.err(
@@ -284,7 +284,7 @@ impl Resolver<'_> {
             return err;
         };
         let Some(field) = self.field_ref(ev, field_ident, ctx.file) else {
-            let event = self.program.event(ev);
+            let event = self.declared().event(ev);
             let names: Vec<&str> = event.fields.iter().map(|f| f.name.as_str()).collect();
             let help = match did_you_mean(&field_ident.name, names.iter().copied()) {
                 Some(s) => format!("did you mean `{}.{s}`?", ev_ident.name),
@@ -306,7 +306,7 @@ impl Resolver<'_> {
                 .help = Some(help);
             return err;
         };
-        let ty = OpType::Known(self.program.event(ev).fields[field].ty.clone());
+        let ty = OpType::Known(self.declared().event(ev).fields[field].ty.clone());
         if ctx.matched == Some(ev) {
             (Value::EventField(ev, field), ty)
         } else if ctx.trigger == Some(ev) {

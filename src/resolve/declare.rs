@@ -173,7 +173,7 @@ impl Resolver<'_> {
         p.segments.reserve(n(Ns::Value));
         p.messages.reserve(n(Ns::Message));
         p.campaigns.reserve(n(Ns::Campaign));
-        for (names, n) in self.names.iter_mut().zip(count) {
+        for (names, n) in self.names.to_mut().iter_mut().zip(count) {
             names.reserve(n);
         }
         self.index.reserve(count.iter().sum());

@@ -64,7 +64,7 @@ impl Resolver<'_> {
 
     /// Records a written event field, returning its position.
     pub(super) fn field_ref(&mut self, ev: EventId, field: &Ident, file: FileId) -> Option<usize> {
-        let i = self.program.event(ev).field(&field.name)?;
+        let i = self.declared().event(ev).field(&field.name)?;
         self.index
             .refer(Target::Field(ev, i as u32), file, field.span);
         Some(i)

@@ -5,42 +5,6 @@ use super::*;
 impl Resolver<'_> {
     // ------------------------------------------------------------ pass 2
 
-    pub(super) fn resolve_all(&mut self) {
-        let loaded = self.loaded;
-        let (mut ch, mut seg, mut msg, mut camp) = (0u32, 0u32, 0u32, 0u32);
-        for ast_file in &loaded.files {
-            let file = ast_file.file;
-            for item in &ast_file.items {
-                match &item.kind {
-                    ItemKind::Channel(c) => {
-                        self.channel(ChannelId(ch), c, file);
-                        ch += 1;
-                    }
-                    ItemKind::Segment(s) => {
-                        let ctx = Ctx {
-                            file,
-                            trigger: None,
-                            matched: None,
-                            in_campaign: false,
-                        };
-                        let cond = self.cond(&s.expr, ctx);
-                        self.program.segments[seg as usize].cond = cond;
-                        seg += 1;
-                    }
-                    ItemKind::Message(m) => {
-                        self.message(MessageId(msg), m, file);
-                        msg += 1;
-                    }
-                    ItemKind::Campaign(c) => {
-                        self.campaign(CampaignId(camp), c, file);
-                        camp += 1;
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
     /// Reports a property given twice.
     pub(super) fn once(
         &mut self,
@@ -103,8 +67,8 @@ impl Resolver<'_> {
                     }
                     match self.lookup_ref(Ns::Value, a, file) {
                         Some(Decl::Attr(attr)) => {
-                            if self.program.attr(attr).ty != Type::Bool {
-                                let ty = self.program.attr(attr).ty.describe();
+                            if self.declared().attr(attr).ty != Type::Bool {
+                                let ty = self.declared().attr(attr).ty.describe();
                                 self.err(
                                     Code::TypeMismatch,
                                     file,
@@ -113,7 +77,7 @@ impl Resolver<'_> {
                                 )
                                 .help = Some("declare a bool attribute such as `email_opt_in: bool` in `profile`".into());
                             }
-                            self.program.channels[id.index()].consent = Some(attr);
+                            self.items.channels[id.index()].consent = Some(attr);
                         }
                         Some(Decl::Segment(_)) => {
                             self.err(
@@ -132,17 +96,17 @@ impl Resolver<'_> {
                         continue;
                     }
                     if let Some(q) = self.quiet_period(from, to, p.span, file) {
-                        self.program.channels[id.index()].quiet_hours = Some(q);
+                        self.items.channels[id.index()].quiet_hours = Some(q);
                     }
                 }
                 ast::ChannelPropKind::Limit(l) => {
                     if let Some(spec) = self.limit(l, file) {
-                        self.program.channels[id.index()].limits.push(spec);
+                        self.items.channels[id.index()].limits.push(spec);
                     }
                 }
                 ast::ChannelPropKind::Description(d) => {
                     if self.once(&mut seen, "description", p.span, file, &owner) {
-                        self.program.channels[id.index()].description = Some(d.value.clone());
+                        self.items.channels[id.index()].description = Some(d.value.clone());
                     }
                 }
             }
@@ -153,7 +117,7 @@ impl Resolver<'_> {
                 .then(|| c.name.name.clone())
         });
         match kind {
-            Some(k) => self.program.channels[id.index()].kind = k,
+            Some(k) => self.items.channels[id.index()].kind = k,
             None => {
                 self.err(
                     Code::MissingProperty,
@@ -166,7 +130,7 @@ impl Resolver<'_> {
                     c.name.name,
                     KNOWN_CHANNEL_KINDS.join(", ")
                 ));
-                self.program.channels[id.index()].kind = "webhook".into();
+                self.items.channels[id.index()].kind = "webhook".into();
             }
         }
     }
@@ -229,7 +193,7 @@ impl Resolver<'_> {
                     }
                     has_channel = true;
                     if let Some(ch) = self.channel_ref(c, file) {
-                        self.program.messages[id.index()].channel = ch;
+                        self.items.messages[id.index()].channel = ch;
                     }
                 }
                 ast::MessagePropKind::Template(t) => {
@@ -241,14 +205,14 @@ impl Resolver<'_> {
                         self.err(Code::InvalidValue, file, t.span, "the template name is empty")
                             .help = Some("name the template the runner renders, e.g. `template \"cart-reminder\"`".into());
                     }
-                    self.program.messages[id.index()].template = t.value.clone();
+                    self.items.messages[id.index()].template = t.value.clone();
                 }
                 ast::MessagePropKind::Subject(s) => {
                     if !self.once(&mut seen, "subject", p.span, file, &owner) {
                         continue;
                     }
                     placeholders.extend(s.placeholders.iter().cloned());
-                    self.program.messages[id.index()].subject = Some(s.value.clone());
+                    self.items.messages[id.index()].subject = Some(s.value.clone());
                 }
                 ast::MessagePropKind::Offer(o) => {
                     if !self.once(&mut seen, "offer", p.span, file, &owner) {
@@ -258,11 +222,11 @@ impl Resolver<'_> {
                         self.err(Code::InvalidValue, file, o.span, "the offer id is empty")
                             .help = Some("name the promotion the message carries, e.g. `offer \"black-friday-40\"`".into());
                     }
-                    self.program.messages[id.index()].offer = Some(o.value.clone());
+                    self.items.messages[id.index()].offer = Some(o.value.clone());
                 }
                 ast::MessagePropKind::Description(d) => {
                     if self.once(&mut seen, "description", p.span, file, &owner) {
-                        self.program.messages[id.index()].description = Some(d.value.clone());
+                        self.items.messages[id.index()].description = Some(d.value.clone());
                     }
                 }
                 ast::MessagePropKind::Vars(vars) => {
@@ -306,7 +270,7 @@ impl Resolver<'_> {
                         };
                         map.insert(v.name.name.clone(), value);
                     }
-                    self.program.messages[id.index()].vars = map;
+                    self.items.messages[id.index()].vars = map;
                 }
             }
         }
@@ -327,7 +291,7 @@ impl Resolver<'_> {
         for p in &placeholders {
             self.index_placeholder(p, file);
         }
-        self.program.messages[id.index()].placeholders = placeholders
+        self.items.messages[id.index()].placeholders = placeholders
             .iter()
             .map(|p| PlaceholderRef {
                 path: p.path.dotted(),

@@ -17,6 +17,7 @@
 use std::fmt::Write;
 
 use super::excerpt::{Context, Excerpt};
+use super::wrap::wrap;
 use super::{Report, CONTEXT_LINES};
 use crate::diagnostic::Severity;
 
@@ -123,45 +124,6 @@ fn repeat(f: &mut String, c: char, n: usize) {
     f.extend(std::iter::repeat_n(c, n));
 }
 
-/// miette's wrapping of a message or help: `textwrap::fill` with the
-/// options miette gives it. On [`plain`] text the words are found by
-/// spaces alone, which is what the Unicode line-breaking rules miette's
-/// default finds them with give there (see the test), at a fraction of the
-/// cost.
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
-    let words = if plain(text) {
-        textwrap::WordSeparator::AsciiSpace
-    } else {
-        textwrap::WordSeparator::new()
-    };
-    let opts = textwrap::Options::new(width)
-        .initial_indent(first)
-        .subsequent_indent(rest)
-        .break_words(true)
-        .word_separator(words);
-    textwrap::fill(text, opts)
-}
-
-/// Whether the Unicode line-breaking rules (UAX 14, as textwrap applies
-/// them) break `text` only after runs of spaces: printable ASCII without
-/// the characters that allow breaks elsewhere (`!$%+/?\|}`), no space
-/// before a closing or infix mark nor after an opening one, no opening
-/// mark right after a closing or infix one, and no `-` at the end (whose
-/// break textwrap leaves to its hyphen splitter).
-fn plain(text: &str) -> bool {
-    const CLOSE: &[u8] = b"),.:;]";
-    const OPEN: &[u8] = b"([{";
-    let b = text.as_bytes();
-    b.iter()
-        .all(|&c| (0x20..=0x7e).contains(&c) && !b"!$%+/?\\|}".contains(&c))
-        && !text.ends_with('-')
-        && !b.windows(2).any(|w| {
-            (w[0] == b' ' && CLOSE.contains(&w[1]))
-                || (CLOSE.contains(&w[0]) && OPEN.contains(&w[1]))
-                || (OPEN.contains(&w[0]) && w[1] == b' ')
-        })
-}
-
 /// `r` as miette's `render_report` writes it with a handler of `width`
 /// columns and no colours, or `None` when it is one miette must draw.
 pub(super) fn draw(r: &Report, width: usize) -> Option<String> {
@@ -264,15 +226,20 @@ fn context(
     for line in &lines {
         let _ = write!(f, " {:>linum_width$} {VBAR} ", line.number);
         line_gutter(f, max_gutter, line, fancy);
-        let mut column = 0;
-        for b in line.text.bytes() {
-            let w = char_width(b, column);
-            column += w;
-            if b == b'\t' {
-                repeat(f, ' ', w);
-            } else {
-                f.push(b as char);
+        if line.text.contains('\t') {
+            let mut column = 0;
+            for b in line.text.bytes() {
+                let w = char_width(b, column);
+                column += w;
+                if b == b'\t' {
+                    repeat(f, ' ', w);
+                } else {
+                    f.push(b as char);
+                }
             }
+        } else {
+            // ASCII: each byte is its character.
+            f.push_str(line.text);
         }
         f.push('\n');
         let (single, multi): (Vec<&Fancy>, Vec<&Fancy>) = (fancy.iter())
@@ -543,21 +510,7 @@ mod tests {
         assert!(total > 200 && drawn * 10 > total * 9, "{drawn} of {total}");
     }
 
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-
-        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-            from[self.below(from.len())]
-        }
-    }
+    use super::super::wrap::tests::Rng;
 
     const WORDS: &[&str] = &[
         "send",
@@ -622,35 +575,6 @@ mod tests {
             _ => rng.below(200),
         };
         Span::new(start, floor((start + len).min(text.len())))
-    }
-
-    #[test]
-    fn plain_text_is_split_into_the_words_the_unicode_rules_give() {
-        let unicode = textwrap::WordSeparator::new();
-        let words = |sep: &textwrap::WordSeparator, s: &str| -> Vec<String> {
-            sep.find_words(s).map(|w| format!("{w:?}")).collect()
-        };
-        let tokens: Vec<String> = ("`'\",.:;()=<>#*@&~^[]{-_!$%+/?\\|}".chars())
-            .map(String::from)
-            .chain(["ab", "x1", "9", " ", "  "].map(String::from))
-            .collect();
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-        let mut checked = 0;
-        for _ in 0..100_000 {
-            let s: String = (0..1 + rng.below(12))
-                .map(|_| tokens[rng.below(tokens.len())].as_str())
-                .collect();
-            if plain(&s) {
-                checked += 1;
-                let spaces = words(&textwrap::WordSeparator::AsciiSpace, &s);
-                assert_eq!(spaces, words(&unicode, &s), "{s:?}");
-            }
-        }
-        assert!(checked > 10_000, "{checked}");
-        assert!(plain(
-            "`browse_1` and `browse_0` start together (e.g. `priority 10`), or"
-        ));
-        assert!(!plain("ends with -") && !plain("a/b") && !plain("( a") && !plain("é"));
     }
 
     #[test]

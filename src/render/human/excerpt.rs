@@ -42,6 +42,10 @@ pub(super) fn shown_as(c: char) -> Option<char> {
 
 /// `text` with [`shown_as`] applied to all but line breaks.
 pub(super) fn sanitize(text: &str) -> String {
+    // Most text is printable ASCII, line breaks and tabs: kept as it is.
+    if (text.bytes()).all(|b| matches!(b, b'\t' | b'\n' | 0x20..=0x7e)) {
+        return text.to_owned();
+    }
     text.chars()
         .map(|c| {
             if c == '\n' {
