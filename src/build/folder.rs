@@ -1,8 +1,8 @@
 //! The file-system steps of replacing the plans in an output folder: new
 //! files that no other process can see or be tricked into writing through
 //! until they are complete, one sync for all of them, the folder's lock,
-//! and the clean-up after a killed build. `crate::build::write_plans`
-//! orders them.
+//! and the clean-up after a killed build. `crate::build::build` (and
+//! `write_plans`) orders them.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
