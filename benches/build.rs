@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, BatchSize, Criterion};
-use omnis::build::{plans, write_plans, PlanFormat};
+use omnis::build::PlanFormat;
 use omnis::driver::{analyze, Options};
 
 #[path = "common/workspace.rs"]
@@ -43,7 +43,7 @@ fn check(root: &Path) -> omnis::driver::Analysis {
 
 fn build(root: &Path, out: &Path) {
     let analysis = check(root);
-    let written = write_plans(&plans(&analysis), out, PlanFormat::Json).unwrap();
+    let written = omnis::build::build(&analysis, out, PlanFormat::Json).unwrap();
     assert_eq!(written.plans(), 2_000);
 }
 

@@ -5,18 +5,23 @@
 //! How the folder is replaced (what a runner can rely on is in
 //! `docs/plan-format.md`, "The output folder"):
 //!
-//! 1. Every plan is serialized first. A plan whose file already holds the
-//!    same bytes is left as it is (not rewritten, not synced).
-//! 2. One build at a time per folder (a lock on the folder; a second
-//!    build fails at once rather than waits). Temporary files of ours left
-//!    by a build that was killed are removed.
+//! 1. One build at a time per folder (a lock on the folder; a second
+//!    build fails at once rather than waits). The folder's names are read
+//!    once, and temporary files of ours left by a build that was killed
+//!    are removed.
+//! 2. Each plan is emitted from the journey the analysis lowered,
+//!    serialized into a buffer its thread reuses and hashed, all in one
+//!    pass on every core, and freed once written. A plan whose file
+//!    already holds the same bytes is left as it is (not rewritten, not
+//!    synced); a name the folder did not hold is not looked at again.
 //! 3. Each changed plan is written to a new file that no other process
 //!    can see until it is complete (`folder::Staged`): for a free name, on
 //!    Linux, a file with no name (`O_TMPFILE`), given its name once
-//!    written (a link never replaces or follows what took the name
-//!    meanwhile); for a name already taken (or elsewhere), a hidden
-//!    temporary file in the folder (exclusive creation, an unpredictable
-//!    name: a planted file or link is never written through).
+//!    written, in the same pass (a link never replaces or follows what
+//!    took the name meanwhile); for a name already taken (or elsewhere), a
+//!    hidden temporary file in the folder (exclusive creation, an
+//!    unpredictable name: a planted file or link is never written
+//!    through).
 //! 4. Everything is synced to disk at once (many files: the file system
 //!    synced once; a few: writeback of every file started, then each
 //!    synced, on every core), the manifest's temporary file with them;
@@ -35,6 +40,7 @@
 
 mod folder;
 
+use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -42,8 +48,9 @@ use sha2::{Digest, Sha256};
 use crate::driver::Analysis;
 use crate::files::{read_regular_file, MAX_SOURCE_BYTES};
 use crate::model::CampaignId;
-use crate::plan::manifest::{Manifest, ManifestEntry, MANIFEST_FILE};
-use crate::plan::{emit::emit, Plan};
+use crate::plan::emit::{emit, emit_lowered};
+use crate::plan::manifest::{BuiltPlan, Manifest, ManifestEntry, MANIFEST_FILE};
+use crate::plan::Plan;
 use crate::words::thousands;
 
 use folder::{Found, Staged, Synced};
@@ -90,9 +97,14 @@ pub fn plans(analysis: &Analysis) -> Vec<Plan> {
     );
     use rayon::prelude::*;
     let ids = campaigns_to_build(analysis);
+    let (program, sources) = (&analysis.program, &analysis.sources);
+    // The journeys the analysis lowered serve the plans too.
     crate::stack::pool().install(|| {
         ids.par_iter()
-            .map(|&id| emit(&analysis.program, id, &analysis.sources))
+            .map(|&id| match analysis.journey(id) {
+                Some(journey) => emit_lowered(program, journey, sources),
+                None => emit(program, id, sources),
+            })
             .collect()
     })
 }
@@ -222,78 +234,120 @@ impl std::fmt::Display for WriteError {
 
 impl std::error::Error for WriteError {}
 
+/// The plans of the campaigns to build (as [`plans`] gives them), written
+/// to `out/<campaign>.plan.<ext>` with the manifest, as the module docs
+/// say. Each plan is emitted, serialized, hashed and written in one pass
+/// on every core, and freed once written: what `omnis build` does.
+pub fn build(analysis: &Analysis, out: &Path, format: PlanFormat) -> Result<Written, WriteError> {
+    assert!(
+        !analysis.has_errors(),
+        "plans are only built from error-free sources"
+    );
+    let ids = campaigns_to_build(analysis);
+    let (program, sources) = (&analysis.program, &analysis.sources);
+    write_each(
+        ids.len(),
+        |i| match analysis.journey(ids[i]) {
+            Some(journey) => emit_lowered(program, journey, sources),
+            None => emit(program, ids[i], sources),
+        },
+        out,
+        format,
+    )
+}
+
 /// Writes the plans to `out/<campaign>.plan.<ext>` and the manifest, as
 /// the module docs say.
 pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Written, WriteError> {
+    write_each(plans.len(), |i| &plans[i], out, format)
+}
+
+/// Writes the `n` plans `plan(0)`, `plan(1)`, ... (each asked for once,
+/// on any thread) and the manifest.
+fn write_each<P: Borrow<Plan>>(
+    n: usize,
+    plan: impl Fn(usize) -> P + Sync,
+    out: &Path,
+    format: PlanFormat,
+) -> Result<Written, WriteError> {
     use rayon::prelude::*;
-    let pool = crate::stack::pool();
-    // Serialized and hashed on every core.
-    let texts: Vec<(String, &str, Vec<u8>, String)> = pool.install(|| {
-        plans
-            .par_iter()
-            .map(|p| {
-                let bytes = serialize(p, format).into_bytes();
-                let sha = format!("{:x}", Sha256::digest(&bytes));
-                let name = format!("{}.{}", p.campaign, format.extension());
-                (name, p.campaign.as_str(), bytes, sha)
-            })
-            .collect()
-    });
     std::fs::create_dir_all(out).map_err(io(out, &[]))?;
     let _lock = folder::lock(out).map_err(|e| match e {
         folder::LockError::Busy => WriteError::Busy(out.to_path_buf()),
         folder::LockError::Io(e) => io(out, &[])(e),
     })?;
-    folder::remove_stale_temporary_files(out);
+    // The names in the folder, read once (a name not among them is free:
+    // no need to look at each), and our temporary files a killed build
+    // left removed.
+    let taken = folder::names_removing_stale_temporary_files(out);
     let manifest_path = out.join(MANIFEST_FILE);
     let previous = read_regular_file(&manifest_path, MAX_SOURCE_BYTES)
         .ok()
         .and_then(|b| Manifest::parse(&String::from_utf8_lossy(&b)).ok());
-    // Each plan compared with its file, and the changed ones written to
-    // new files, on every core.
-    let staged: Vec<Option<(Staged, bool)>> = pool.install(|| {
-        texts
-            .par_iter()
-            .map(|(name, _, bytes, _)| {
-                let path = out.join(name);
-                let found = folder::found(&path, bytes);
-                if found == Found::Same {
-                    return Ok(None);
-                }
-                let free = found == Found::Nothing;
-                Staged::write(out, name, bytes, free)
-                    .map(|s| Some((s, free)))
-                    .map_err(io(&path, &[]))
-            })
-            .collect::<Result<_, _>>()
-    })?;
-    let entries = texts
-        .iter()
-        .map(|(name, campaign, _, sha)| ManifestEntry {
-            campaign: campaign.to_string(),
-            file: name.clone(),
-            sha256: sha.clone(),
-        })
-        .collect();
-    let manifest = Manifest::new(plans, entries).to_json().into_bytes();
-    let manifest_tmp = match folder::found(&manifest_path, &manifest) {
-        Found::Same => None,
-        _ => Some(
-            folder::temporary(out, MANIFEST_FILE, &manifest).map_err(io(&manifest_path, &[]))?,
-        ),
-    };
+    // Each plan serialized into a buffer its thread reuses, hashed,
+    // compared with its file, and, when changed, written to a new file;
+    // one whose name was free gets its name at once (its file complete).
+    let done: Vec<(BuiltPlan, Result<Outcome, std::io::Error>)> =
+        crate::stack::pool().install(|| {
+            (0..n)
+                .into_par_iter()
+                .map_init(Vec::new, |bytes, i| {
+                    let plan = plan(i);
+                    let plan = plan.borrow();
+                    bytes.clear();
+                    serialize_into(plan, format, bytes);
+                    let name = format!("{}.{}", plan.campaign, format.extension());
+                    let built = BuiltPlan {
+                        entry: ManifestEntry {
+                            campaign: plan.campaign.clone(),
+                            sha256: format!("{:x}", Sha256::digest(&bytes[..])),
+                            file: name,
+                        },
+                        priority: plan.priority,
+                        channels: plan.channels.clone(),
+                    };
+                    let outcome = stage(out, &built.entry.file, bytes, taken.as_ref());
+                    (built, outcome)
+                })
+                .collect()
+        });
     let mut steps = Steps {
         out,
         placed: Vec::new(),
         pending: Vec::new(),
     };
     let mut unchanged = Vec::new();
-    for (i, ((name, _, bytes, _), s)) in texts.iter().zip(staged).enumerate() {
-        match s {
-            None => unchanged.push(out.join(name)),
-            Some((s, free)) => steps.place(i, out.join(name), s, free, bytes)?,
+    let mut failed = None;
+    let mut built = Vec::with_capacity(done.len());
+    for (index, (b, outcome)) in done.into_iter().enumerate() {
+        let path = out.join(&b.entry.file);
+        match outcome {
+            Ok(Outcome::Same) => unchanged.push(path),
+            Ok(Outcome::Linked(file)) => steps.placed.push(Placed {
+                index,
+                path,
+                free: true,
+                file: Some(file),
+            }),
+            Ok(Outcome::Pending(t, free)) => steps.pending.push((index, t, path, free)),
+            Err(e) => {
+                failed.get_or_insert((path, e));
+            }
         }
+        built.push(b);
     }
+    if let Some((path, e)) = failed {
+        return Err(steps.fail(&path, e));
+    }
+    let names: Vec<String> = built.iter().map(|b| b.entry.file.clone()).collect();
+    let manifest = Manifest::of(built).to_json().into_bytes();
+    let manifest_tmp = match folder::found(&manifest_path, &manifest) {
+        Found::Same => None,
+        _ => Some(
+            folder::temporary(out, MANIFEST_FILE, &manifest)
+                .map_err(|e| steps.fail(&manifest_path, e))?,
+        ),
+    };
     steps.sync(manifest_tmp.as_ref().map(|t| t.as_file()))?;
     steps.rename()?;
     if let Some(tmp) = manifest_tmp {
@@ -308,8 +362,7 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
         removed: Vec::new(),
         manifest: manifest_path,
     };
-    let current: std::collections::HashSet<&str> =
-        texts.iter().map(|(name, _, _, _)| name.as_str()).collect();
+    let current: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     for old in previous.iter().flat_map(|m| &m.plans) {
         if current.contains(old.file.as_str()) || !is_plan_file_name(&old.file) {
             continue;
@@ -322,6 +375,60 @@ pub fn write_plans(plans: &[Plan], out: &Path, format: PlanFormat) -> Result<Wri
         }
     }
     Ok(report)
+}
+
+/// What became of one plan's bytes before the sync.
+enum Outcome {
+    /// Its file already held them.
+    Same,
+    /// In a new file under its name, which was free (the file kept open
+    /// until the sync).
+    Linked(std::fs::File),
+    /// In a temporary file, to be renamed over its name once synced;
+    /// whether the name was free when the build looked.
+    Pending(tempfile::NamedTempFile, bool),
+}
+
+/// Compares `bytes` with the file `name` in `out` (`taken`: the names in
+/// the folder when the build started, if it could be read) and, when they differ, writes them
+/// to a new file: named at once when the name is free, else a temporary
+/// file.
+fn stage(
+    out: &Path,
+    name: &str,
+    bytes: &[u8],
+    taken: Option<&std::collections::HashSet<std::ffi::OsString>>,
+) -> std::io::Result<Outcome> {
+    let path = out.join(name);
+    let found = match taken {
+        Some(names) if !names.contains(std::ffi::OsStr::new(name)) => Found::Nothing,
+        _ => folder::found(&path, bytes),
+    };
+    if found == Found::Same {
+        return Ok(Outcome::Same);
+    }
+    let free = found == Found::Nothing;
+    let staged = Staged::write(out, name, bytes, free)?;
+    if staged.link(&path)? {
+        return Ok(Outcome::Linked(staged.into_file()));
+    }
+    match staged {
+        Staged::Named(t) => Ok(Outcome::Pending(t, free)),
+        // The name was taken meanwhile (or cannot be linked to): staged
+        // again, to replace it.
+        Staged::Unnamed(_) => Ok(Outcome::Pending(folder::temporary(out, name, bytes)?, free)),
+    }
+}
+
+/// Serializes a plan at the end of `bytes`: the bytes of [`serialize`].
+fn serialize_into(plan: &Plan, format: PlanFormat, bytes: &mut Vec<u8>) {
+    match format {
+        PlanFormat::Json => {
+            serde_json::to_writer_pretty(&mut *bytes, plan).expect("plans serialize");
+            bytes.push(b'\n');
+        }
+        PlanFormat::Yaml => serde_yaml::to_writer(&mut *bytes, plan).expect("plans serialize"),
+    }
 }
 
 /// A `WriteError::Io` at `path`, after the plans `replaced`.
@@ -358,44 +465,6 @@ struct Steps<'a> {
 }
 
 impl Steps<'_> {
-    /// Gives a new plan its name now (its file is complete, and the name
-    /// was free), or sets it aside for [`Steps::rename`].
-    fn place(
-        &mut self,
-        index: usize,
-        path: PathBuf,
-        staged: Staged,
-        free: bool,
-        bytes: &[u8],
-    ) -> Result<(), WriteError> {
-        let named = match staged.link(&path) {
-            Ok(true) => {
-                let file = Some(staged.into_file());
-                self.placed.push(Placed {
-                    index,
-                    path,
-                    free,
-                    file,
-                });
-                return Ok(());
-            }
-            Ok(false) => match staged {
-                Staged::Named(t) => Ok(t),
-                // The name was taken meanwhile (or cannot be linked to):
-                // staged again, to replace it.
-                Staged::Unnamed(_) => folder::temporary(self.out, &file_name(&path), bytes),
-            },
-            Err(e) => Err(e),
-        };
-        match named {
-            Ok(t) => {
-                self.pending.push((index, t, path, free));
-                Ok(())
-            }
-            Err(e) => Err(self.fail(&path, e)),
-        }
-    }
-
     /// Makes every new file durable (with `manifest`, the manifest's
     /// temporary file too): their data, and the names given so far.
     fn sync(&mut self, manifest: Option<&std::fs::File>) -> Result<(), WriteError> {
@@ -468,14 +537,6 @@ impl Steps<'_> {
     }
 }
 
-/// The file name of a path in the output folder.
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned()
-}
-
 /// Whether `name` is a plan file's name, in the folder itself: what a
 /// manifest may make a build remove.
 fn is_plan_file_name(name: &str) -> bool {
@@ -487,6 +548,39 @@ fn is_plan_file_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `omnis build` writes in one pass (plans emitted from the
+    /// analysis' journeys, serialized into reused buffers) is what the
+    /// plans emitted alone and serialized one by one give, in both
+    /// formats, with the manifest listing their hashes.
+    #[test]
+    fn one_pass_writes_the_bytes_of_each_plan_serialized_alone() {
+        let campaigns = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
+        let analysis = crate::driver::analyze(&crate::driver::Options {
+            paths: vec![campaigns],
+        })
+        .unwrap();
+        let ids = campaigns_to_build(&analysis);
+        assert!(ids.len() > 3, "{}", ids.len());
+        for format in [PlanFormat::Json, PlanFormat::Yaml] {
+            let dir = tempfile::tempdir().unwrap();
+            let w = build(&analysis, dir.path(), format).unwrap();
+            assert_eq!(w.written.len(), ids.len());
+            let manifest = std::fs::read_to_string(&w.manifest).unwrap();
+            let manifest = Manifest::parse(&manifest).unwrap();
+            for &id in &ids {
+                let plan = emit(&analysis.program, id, &analysis.sources);
+                let name = format!("{}.{}", plan.campaign, format.extension());
+                let bytes = std::fs::read(dir.path().join(&name)).unwrap();
+                assert!(bytes == serialize(&plan, format).into_bytes(), "{name}");
+                let entry = manifest.plans.iter().find(|e| e.file == name).unwrap();
+                assert_eq!(entry.sha256, format!("{:x}", Sha256::digest(&bytes)));
+            }
+            // The same through `write_plans`: nothing to rewrite.
+            let again = write_plans(&plans(&analysis), dir.path(), format).unwrap();
+            assert_eq!((again.written.len(), again.unchanged.len()), (0, ids.len()));
+        }
+    }
 
     #[test]
     fn summary_lines() {

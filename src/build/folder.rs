@@ -1,9 +1,11 @@
 //! The file-system steps of replacing the plans in an output folder: new
 //! files that no other process can see or be tricked into writing through
 //! until they are complete, one sync for all of them, the folder's lock,
-//! and the clean-up after a killed build. `crate::build::write_plans`
-//! orders them.
+//! and the clean-up after a killed build. `crate::build::build` (and
+//! `write_plans`) orders them.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -58,11 +60,41 @@ impl Staged {
         if let Staged::Unnamed(f) = self {
             use std::os::fd::AsRawFd;
             use std::os::unix::ffi::OsStrExt;
-            let from = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
-                .expect("no NUL in a number");
+            use std::sync::atomic::{AtomicBool, Ordering};
+            /// Whether linking a file by its descriptor alone failed for
+            /// want of the privilege: then it goes through `/proc`.
+            static NO_EMPTY_PATH: AtomicBool = AtomicBool::new(false);
             let Ok(to) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
                 return Ok(false);
             };
+            if !NO_EMPTY_PATH.load(Ordering::Relaxed) {
+                // SAFETY: `to` is a NUL-terminated string and `f` an open
+                // file descriptor, both alive for the call. Linking by the
+                // descriptor (`AT_EMPTY_PATH`) spares the lookup of its
+                // `/proc` name; it takes `CAP_DAC_READ_SEARCH` (`ENOENT`
+                // without it). `linkat` never replaces an existing name.
+                let r = unsafe {
+                    libc::linkat(
+                        f.as_raw_fd(),
+                        c"".as_ptr(),
+                        libc::AT_FDCWD,
+                        to.as_ptr(),
+                        libc::AT_EMPTY_PATH,
+                    )
+                };
+                if r == 0 {
+                    return Ok(true);
+                }
+                let e = std::io::Error::last_os_error();
+                match e.raw_os_error() {
+                    Some(libc::ENOENT | libc::EPERM | libc::EINVAL) => {
+                        NO_EMPTY_PATH.store(true, Ordering::Relaxed)
+                    }
+                    _ => return link_failed(e),
+                }
+            }
+            let from = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
+                .expect("no NUL in a number");
             // SAFETY: both are NUL-terminated strings that live for the
             // call, and `f` is open for its duration. `linkat` never
             // replaces an existing name.
@@ -78,16 +110,21 @@ impl Staged {
             if r == 0 {
                 return Ok(true);
             }
-            let e = std::io::Error::last_os_error();
-            return match e.raw_os_error() {
-                Some(libc::EEXIST | libc::ENOENT | libc::EPERM | libc::EACCES | libc::EXDEV) => {
-                    Ok(false)
-                }
-                _ => Err(e),
-            };
+            return link_failed(std::io::Error::last_os_error());
         }
         let _ = path;
         Ok(false)
+    }
+}
+
+/// What [`Staged::link`] says when `linkat` failed with `e`: `Ok(false)`
+/// when the file can still be staged under a temporary name (the name
+/// was taken, or linking is refused), else the error.
+#[cfg(target_os = "linux")]
+fn link_failed(e: std::io::Error) -> std::io::Result<bool> {
+    match e.raw_os_error() {
+        Some(libc::EEXIST | libc::ENOENT | libc::EPERM | libc::EACCES | libc::EXDEV) => Ok(false),
+        _ => Err(e),
     }
 }
 
@@ -164,26 +201,31 @@ pub(super) fn found(path: &Path, bytes: &[u8]) -> Found {
     }
 }
 
-/// Removes the temporary files a killed build left (ours: named
-/// `.<name>.<random>.omnis-tmp`, or `.<name>.plan.<ext>.<pid>.tmp` from
-/// earlier versions). Runs under the folder's lock, so no build is using
-/// them.
-pub(super) fn remove_stale_temporary_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
+/// The names in `dir`, once the temporary files a killed build left are
+/// removed (ours: named `.<name>.<random>.omnis-tmp`, or
+/// `.<name>.plan.<ext>.<pid>.tmp` from earlier versions). Runs under the
+/// folder's lock, so no build is using them. `None` when the folder
+/// could not be read whole.
+pub(super) fn names_removing_stale_temporary_files(dir: &Path) -> Option<HashSet<OsString>> {
+    let mut names = HashSet::new();
+    for e in std::fs::read_dir(dir).ok()? {
+        let e = e.ok()?;
         let name = e.file_name();
-        let name = name.to_string_lossy();
-        let ours = name.starts_with('.')
-            && (name.ends_with(TMP_SUFFIX)
-                || (name.ends_with(".tmp")
-                    && (name.contains(".plan.json.") || name.contains(".plan.yaml."))));
+        let text = name.to_string_lossy();
+        let ours = text.starts_with('.')
+            && (text.ends_with(TMP_SUFFIX)
+                || (text.ends_with(".tmp")
+                    && (text.contains(".plan.json.") || text.contains(".plan.yaml."))));
         // `remove_file` removes a link itself, never its target.
-        if ours && e.file_type().is_ok_and(|t| !t.is_dir()) {
-            let _ = std::fs::remove_file(e.path());
+        if ours
+            && e.file_type().is_ok_and(|t| !t.is_dir())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            continue;
         }
+        names.insert(name);
     }
+    Some(names)
 }
 
 /// Why the folder's lock was not taken.

@@ -32,6 +32,14 @@ pub const TIMEZONE_ATTRIBUTE: &str = "timezone";
 
 /// The plan of one campaign of a checked program (one without errors).
 pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Plan {
+    emit_lowered(program, &graph::lower(program, campaign), sources)
+}
+
+/// The plan of the campaign of `journey`, lowered from `program` (as
+/// `crate::driver::Analysis::journeys` holds them): what [`emit`] gives,
+/// without lowering the journey again.
+pub fn emit_lowered(program: &Program, journey: &graph::Journey, sources: &SourceMap) -> Plan {
+    let campaign = journey.campaign;
     let c = program.campaign(campaign);
     let mut cx = Cx {
         program,
@@ -45,7 +53,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
     let file = sources.get(c.loc.file);
     let source = SourceRef {
         path: file.project_path.replace('\\', "/"),
-        sha256: hex(&Sha256::digest(file.text.as_bytes())),
+        sha256: format!("{:x}", Sha256::digest(file.text.as_bytes())),
     };
 
     let trigger = match &c.trigger {
@@ -125,7 +133,7 @@ pub fn emit(program: &Program, campaign: CampaignId, sources: &SourceMap) -> Pla
         TIMEZONE_ATTRIBUTE.to_string()
     });
 
-    let (entry, nodes, max_sends_per_person) = cx.nodes(campaign);
+    let (entry, nodes, max_sends_per_person) = cx.nodes(journey);
 
     // The segment table: every segment used, each emitted once (emitting
     // one may use more).
@@ -266,10 +274,6 @@ fn edge_rank(e: &GEdge) -> usize {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn limit(l: &model::LimitSpec) -> Limit {
     Limit {
         count: l.count,
@@ -329,10 +333,9 @@ impl Cx<'_> {
     /// The journey's nodes, from the journey graph: ids, kinds, labelled
     /// successors and arrival times are the graph's. Returns the entry id,
     /// the nodes in source order (the end node last) and the most sends.
-    fn nodes(&mut self, campaign: CampaignId) -> (String, Vec<Node>, Option<u64>) {
+    fn nodes(&mut self, journey: &graph::Journey) -> (String, Vec<Node>, Option<u64>) {
         let program = self.program;
-        let journey = graph::lower(program, campaign);
-        let timing = crate::analysis::timing::analyze(program, &journey);
+        let timing = crate::analysis::timing::analyze(program, journey);
         let g = &journey.graph;
         let mut order: Vec<NodeIndex> = journey.step_nodes().collect();
         order.push(journey.end);

@@ -78,32 +78,54 @@ pub struct ManifestEntry {
     pub sha256: String,
 }
 
+/// What a manifest lists of one plan of a build: its file entry, and
+/// the plan's `priority` and `channels`.
+#[derive(Clone, Debug)]
+pub struct BuiltPlan {
+    pub entry: ManifestEntry,
+    pub priority: u8,
+    pub channels: BTreeMap<String, ChannelDecl>,
+}
+
 impl Manifest {
     /// A manifest of this compiler for the plans of a build and their
     /// file entries, `entries[i]` the file of `built[i]` (sorted here).
     pub fn new(built: &[Plan], entries: Vec<ManifestEntry>) -> Manifest {
         assert_eq!(built.len(), entries.len(), "one entry per plan");
-        let built: Vec<(&Plan, ManifestEntry)> = built.iter().zip(entries).collect();
-        let mut plans: Vec<ManifestEntry> = built.iter().map(|(_, e)| e.clone()).collect();
+        let built = built.iter().zip(entries).map(|(p, entry)| BuiltPlan {
+            entry,
+            priority: p.priority,
+            channels: p.channels.clone(),
+        });
+        Manifest::of(built.collect())
+    }
+
+    /// A manifest of this compiler for the plans of a build, given what it
+    /// lists of each (the plans themselves need not be kept until then).
+    pub fn of(built: Vec<BuiltPlan>) -> Manifest {
+        let mut plans: Vec<ManifestEntry> = built.iter().map(|b| b.entry.clone()).collect();
         plans.sort_by(|a, b| a.file.cmp(&b.file));
-        let mut order: Vec<&(&Plan, ManifestEntry)> = built.iter().collect();
-        order.sort_by(|(a, _), (b, _)| {
-            entry_order((a.priority, &a.campaign), (b.priority, &b.campaign))
+        let mut order: Vec<&BuiltPlan> = built.iter().collect();
+        order.sort_by(|a, b| {
+            entry_order(
+                (a.priority, &a.entry.campaign),
+                (b.priority, &b.entry.campaign),
+            )
         });
         let entry_order = order
             .into_iter()
-            .map(|(p, e)| ManifestCampaign {
-                campaign: p.campaign.clone(),
-                priority: p.priority,
-                file: e.file.clone(),
+            .map(|b| ManifestCampaign {
+                campaign: b.entry.campaign.clone(),
+                priority: b.priority,
+                file: b.entry.file.clone(),
             })
             .collect();
         // Channels are declared once per program: every plan that uses one
         // carries the same declaration.
         let mut channels = BTreeMap::new();
-        for (p, _) in &built {
-            for (name, decl) in &p.channels {
-                channels.entry(name.clone()).or_insert_with(|| decl.clone());
+        for b in built {
+            for (name, decl) in b.channels {
+                channels.entry(name).or_insert(decl);
             }
         }
         Manifest {
