@@ -588,8 +588,8 @@ impl StepSpans {
     /// Adds what `other` holds, as [`StepSpans::insert`] would one after
     /// another.
     pub fn append(&mut self, other: StepSpans) {
-        for (at, spans) in other.by_loc {
-            self.insert(at, spans);
+        for &(at, spans) in &other.by_loc {
+            self.insert(at, other.whole(spans));
         }
     }
 
@@ -610,19 +610,23 @@ impl StepSpans {
 
     /// The spans of the step (or arm) at `at`, if `at` is a step's.
     pub fn get(&self, at: Loc) -> Option<StepSpan> {
-        let s = self.find(at)?;
+        self.find(at).map(|&s| self.whole(s))
+    }
+
+    /// An entry's spans with those kept apart.
+    fn whole(&self, s: Spans) -> StepSpan {
         let [awaited, within, otherwise, else_kw] = match s.more {
             u32::MAX => [None; 4],
             i => self.more[i as usize],
         };
-        Some(StepSpan {
+        StepSpan {
             written: s.written,
             head: s.head,
             awaited,
             within,
             otherwise,
             else_kw,
-        })
+        }
     }
 
     fn find(&self, at: Loc) -> Option<&Spans> {
