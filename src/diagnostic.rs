@@ -65,6 +65,13 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        self.label(file, span, message);
+        self
+    }
+
+    /// Adds a label: [`Diagnostic::with_label`] on a diagnostic held by
+    /// reference (as the resolver's `err` gives it).
+    pub fn label(&mut self, file: FileId, span: Span, message: impl Into<String>) -> &mut Self {
         self.labels.push(Label {
             file,
             span,

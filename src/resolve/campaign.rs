@@ -100,11 +100,7 @@ impl Resolver<'_> {
                                 e.span,
                                 format!("`exit when {}` is given twice", e.name),
                             );
-                            d.labels.push(crate::diagnostic::Label {
-                                file,
-                                span: first.span,
-                                message: "first given here".into(),
-                            });
+                            d.label(file, first.span, "first given here");
                         } else {
                             let camp = &mut self.items.campaigns[id.index()];
                             camp.exits.push((ev, loc(file, e.span)));

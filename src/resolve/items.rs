@@ -21,11 +21,7 @@ impl Resolver<'_> {
                 span,
                 format!("{owner} has `{key}` twice"),
             );
-            d.labels.push(crate::diagnostic::Label {
-                file,
-                span: first,
-                message: "first given here".into(),
-            });
+            d.label(file, first, "first given here");
             d.help = Some(format!("keep one `{key}`"));
             return false;
         }
@@ -243,11 +239,7 @@ impl Resolver<'_> {
                                 v.name.span,
                                 format!("the var `{}` is given twice", v.name.name),
                             );
-                            d.labels.push(crate::diagnostic::Label {
-                                file,
-                                span: first,
-                                message: "first given here".into(),
-                            });
+                            d.label(file, first, "first given here");
                             continue;
                         }
                         spans.insert(&v.name.name, v.name.span);

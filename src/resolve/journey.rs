@@ -131,11 +131,7 @@ impl StepRefs<ast::Parsed, model::Resolved> for Refs<'_, '_> {
                         n.span,
                         format!("two arms of this split are named `{}`", n.name),
                     );
-                    d.labels.push(crate::diagnostic::Label {
-                        file,
-                        span: first,
-                        message: "first named here".into(),
-                    });
+                    d.label(file, first, "first named here");
                 } else {
                     names.insert(&n.name, n.span);
                 }
@@ -247,11 +243,7 @@ impl Resolver<'_> {
                         n.name, c.name.name
                     ),
                 );
-                d.labels.push(crate::diagnostic::Label {
-                    file,
-                    span: first,
-                    message: "first declared here".into(),
-                });
+                d.label(file, first, "first declared here");
                 d.help = Some(
                     "step names are `goto` targets, so they must be unique in a campaign".into(),
                 );
