@@ -10,7 +10,8 @@
 //!    typo does not hide the rest of the file, and [`super::recover`] turns
 //!    the failure into a diagnostic (with the bracket that was never closed,
 //!    and a hint for the common mistakes) and keeps what could be read of
-//!    the declaration.
+//!    the declaration. A file of 1 MiB or more is parsed in two halves on
+//!    two cores (`halves`).
 //! 3. Pairs are lowered to [`ast`] nodes ([`super::lower`]), with values
 //!    checked for range ([`super::values`]: `invalid-value`) and string
 //!    escapes and placeholders checked.
@@ -67,6 +68,19 @@ pub(super) fn parse_in_chunks(
     crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned, chunk))
 }
 
+/// [`parse_in_chunks`], with any file of two declarations or more parsed
+/// in two halves at once (for tests: the tree and the diagnostics do not
+/// depend on it).
+#[cfg(test)]
+pub(super) fn parse_in_halves(
+    file: FileId,
+    text: &str,
+    chunk: usize,
+) -> (ast::File, Vec<Diagnostic>) {
+    let scanned = scan::scan(file, text);
+    crate::stack::with_big_stack("omnis-parse", || parse_split(file, text, scanned, chunk, 0))
+}
+
 /// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
 /// in a debug build, and Rust threads get 2 MiB.
 const SHALLOW_DEPTH: usize = 64;
@@ -76,6 +90,22 @@ fn parse_scanned(
     text: &str,
     scanned: scan::Scanned,
     chunk: usize,
+) -> (ast::File, Vec<Diagnostic>) {
+    parse_split(file, text, scanned, chunk, SPLIT)
+}
+
+/// Files this large are parsed in two halves at once (see [`halves`]):
+/// a large campaign and the declarations before it take about as long.
+const SPLIT: usize = 1 << 20;
+
+/// [`parse_scanned`], with files of at least `split` bytes parsed in two
+/// halves at once.
+fn parse_split(
+    file: FileId,
+    text: &str,
+    scanned: scan::Scanned,
+    chunk: usize,
+    split: usize,
 ) -> (ast::File, Vec<Diagnostic>) {
     let mut out = ast::File {
         file,
@@ -87,36 +117,14 @@ fn parse_scanned(
     }
     let mut p = Lowerer::new(file);
     p.diags = scanned.diags;
-    // Fast path: whole declarations, about `chunk` bytes of them at a time.
-    // pest keeps a queue of every token of a parse (some 80 bytes per
-    // token, about 30 times the source), so one parse of a whole file
-    // would hold that for all of it; and pest indexes lines once per parse,
-    // so one parse per declaration costs more time. A declaration larger
-    // than a chunk, when it is a campaign, is read piece by piece
-    // (`stream`).
-    let mut start = 0;
-    while start < text.len() {
-        let (end, large) = next_chunk(text, start, chunk);
-        if large {
-            if let Some((item, after)) = stream::campaign(&mut p, text, start, chunk) {
-                out.items.push(item);
-                start = after;
-                continue;
-            }
+    if text.len() >= split {
+        if let Some(diags) = halves(&mut p, text, chunk, &mut out.items) {
+            p.diags = diags;
+            out.items.shrink_to_fit();
+            return (out, p.diags);
         }
-        let Ok(mut pairs) = OmnisParser::parse(Rule::file, &text[start..end]) else {
-            break;
-        };
-        let file_pair = pairs.next().expect("file rule yields one pair");
-        for pair in file_pair.into_inner() {
-            if pair.as_rule() == Rule::item {
-                if let Some(item) = p.item(pair, start) {
-                    out.items.push(item);
-                }
-            }
-        }
-        start = end;
     }
+    let start = fast(&mut p, text, 0, text.len(), chunk, &mut out.items);
     if start >= text.len() {
         out.items.shrink_to_fit();
         return (out, p.diags);
@@ -168,6 +176,104 @@ fn parse_scanned(
     }
     out.items.shrink_to_fit();
     (out, p.diags)
+}
+
+/// The fast path: whole declarations from `from` to `to` (the start of a
+/// declaration's line, or the end of the text), about `chunk` bytes of
+/// them at a time, into `items`. pest keeps a queue of every token of a
+/// parse (some 80 bytes per token, about 30 times the source), so one
+/// parse of a whole file would hold that for all of it; and pest indexes
+/// lines once per parse, so one parse per declaration costs more time. A
+/// declaration larger than a chunk, when it is a campaign, is read piece
+/// by piece (`stream`). Returns where it stopped: `to`, or the start of
+/// the chunk that did not parse (the slow path takes over from there).
+fn fast(
+    p: &mut Lowerer,
+    text: &str,
+    from: usize,
+    to: usize,
+    chunk: usize,
+    items: &mut Vec<ast::Item>,
+) -> usize {
+    let mut start = from;
+    while start < to {
+        let (end, large) = next_chunk(text, start, chunk);
+        let end = end.min(to);
+        if large {
+            if let Some((item, after)) = stream::campaign(p, text, start, chunk) {
+                if after > to {
+                    return start;
+                }
+                items.push(item);
+                start = after;
+                continue;
+            }
+        }
+        let Ok(mut pairs) = OmnisParser::parse(Rule::file, &text[start..end]) else {
+            return start;
+        };
+        let file_pair = pairs.next().expect("file rule yields one pair");
+        for pair in file_pair.into_inner() {
+            if pair.as_rule() == Rule::item {
+                if let Some(item) = p.item(pair, start) {
+                    items.push(item);
+                }
+            }
+        }
+        start = end;
+    }
+    start
+}
+
+/// The fast path over the text in two halves, each on a core of its own:
+/// cut at the start of the declaration line nearest the middle (in a file
+/// of one large campaign, where the campaign starts). Both halves are
+/// whole declarations, and pest reads a declaration the same in any slice
+/// that holds it whole (as chunks of any size give the same tree), so the
+/// items are those of one pass. The diagnostics `p` holds, then those
+/// found in each half, in order; `None`, with nothing kept, when there is
+/// no place to cut or a half did not parse to its end (the caller then
+/// parses the whole text the usual way, which reports the errors).
+fn halves(
+    p: &mut Lowerer,
+    text: &str,
+    chunk: usize,
+    items: &mut Vec<ast::Item>,
+) -> Option<Vec<Diagnostic>> {
+    let mid = text.len() / 2;
+    let mut before = None;
+    let mut at = 0;
+    let cut = loop {
+        match recovery_point(text, at) {
+            Some(next) if next < mid => {
+                before = Some(next);
+                at = next;
+            }
+            Some(next) => match before {
+                Some(b) if mid - b < next - mid => break b,
+                _ => break next,
+            },
+            None => break before?,
+        }
+    };
+    let kept = p.diags.len();
+    let mut second = Lowerer::new(p.file);
+    let mut second_items = Vec::new();
+    let (first_end, second_end) = crate::stack::pool().install(|| {
+        rayon::join(
+            || fast(p, text, 0, cut, chunk, items),
+            || fast(&mut second, text, cut, text.len(), chunk, &mut second_items),
+        )
+    });
+    if first_end != cut || second_end != text.len() {
+        items.clear();
+        p.diags.truncate(kept);
+        return None;
+    }
+    items.append(&mut second_items);
+    let mut diags = std::mem::take(&mut p.diags);
+    diags.append(&mut second.diags);
+    Some(diags)
 }
 
 /// The declarations from `start` to parse in one go: up to the first line

@@ -378,6 +378,11 @@ fn large_campaigns_read_piece_by_piece_parse_the_same() {
             let pieces = parse_in_chunks(FileId(0), text, chunk);
             assert_eq!(pieces, whole, "{} in chunks of {chunk}", path.display());
         }
+        // Cut in two halves parsed at once, as a large file is: the same.
+        for chunk in [10, usize::MAX] {
+            let halves = parse_in_halves(FileId(0), text, chunk);
+            assert_eq!(halves, whole, "{} in halves", path.display());
+        }
         // In a file without errors, every campaign reads piece by piece.
         if whole.1.is_empty() {
             for item in &whole.0.items {
@@ -420,11 +425,19 @@ fn a_large_campaign_after_small_declarations_parses_the_same() {
         let (item, _) = super::stream::campaign(&mut lw, &text, start, chunk).expect("streamed");
         assert_eq!(item, whole.0.items[2]);
     }
+    for chunk in [64, usize::MAX] {
+        assert_eq!(parse_in_halves(FileId(0), &text, chunk), whole, "halves");
+    }
     // A syntax error deep in the journey: reported as by one parse.
     let broken = text.replace("wait 150d", "wait 150");
     let whole = parse_in_chunks(FileId(0), &broken, usize::MAX);
     assert!(!whole.1.is_empty());
     assert_eq!(parse_in_chunks(FileId(0), &broken, 64), whole);
+    assert_eq!(parse_in_halves(FileId(0), &broken, 64), whole);
+    // An error before the cut, and one after it.
+    let broken = broken.replace("event e { }", "event e { ");
+    let whole = parse_in_chunks(FileId(0), &broken, usize::MAX);
+    assert_eq!(parse_in_halves(FileId(0), &broken, 64), whole);
 }
 
 #[test]
