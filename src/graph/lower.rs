@@ -84,13 +84,30 @@ pub fn lower_all(program: &Program) -> Vec<Journey> {
 /// Lowers one campaign's journey.
 pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     let c = program.campaign(campaign);
+    // The graph and the ids of a large journey sized once: grown by
+    // doubling, the vectors of a 200,000-step journey are copied into fresh
+    // memory a dozen times and the id set rehashed as often (a quarter of
+    // the lowering).
+    let (steps, timed) = count_steps(program, c, &c.journey);
+    let nodes = steps + 3 + c.exits.len();
+    let ends = usize::from(c.goal.is_some()) + c.exits.len();
+    // About two edges a step and an `Ends` edge per end where time passes.
+    // The spare room of a large journey's edges is pages never touched,
+    // never resident; a small journey's would be, in the allocator's
+    // blocks (20,000 campaigns: 10 MB): small graphs grow as they go.
+    let edges = 2 * steps + timed * ends + 8;
+    let graph = if steps >= PRESIZE_STEPS {
+        DiGraph::with_capacity(nodes, edges)
+    } else {
+        DiGraph::new()
+    };
     let mut l = Lowerer {
         program,
         campaign: c,
-        graph: DiGraph::new(),
+        graph,
         named: HashMap::new(),
         gotos: Vec::new(),
-        ids: HashSet::new(),
+        ids: HashSet::with_capacity(nodes),
         back_edges: Vec::new(),
         time_nodes: Vec::new(),
     };
@@ -168,6 +185,24 @@ pub fn lower(program: &Program, campaign: CampaignId) -> Journey {
     Journey::new(campaign, graph, (entry, end), goal, exits, back)
 }
 
+/// Journeys of this many steps or more get their graph sized once.
+const PRESIZE_STEPS: usize = 4096;
+
+/// How many steps `block` holds (those inside other steps too), and how
+/// many of them let time pass.
+fn count_steps(program: &Program, campaign: &Campaign, block: &Block) -> (usize, usize) {
+    let mut n = (0, 0);
+    for step in &block.steps {
+        n.0 += 1;
+        n.1 += usize::from(kind::time_passes(program, campaign, &step.kind));
+        step.kind.for_each_block(&mut |b| {
+            let inner = count_steps(program, campaign, b);
+            n = (n.0 + inner.0, n.1 + inner.1);
+        });
+    }
+    n
+}
+
 type Pending = Vec<(NodeIndex, Edge)>;
 
 struct Lowerer<'a> {
@@ -241,7 +276,7 @@ impl Lowerer<'_> {
         mut pending: Pending,
     ) -> Pending {
         let mut prev = None;
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(block.steps.len());
         for step in &block.steps {
             let id = match kind::flow(&step.kind) {
                 Flow::Named(name, _) => name.to_string(),
