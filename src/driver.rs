@@ -270,7 +270,10 @@ impl Session {
         deny_warnings: bool,
     ) -> Result<Analysis, Error> {
         crate::stack::with_big_stack("omnis", || {
-            let loaded = loader::load_closure(tree, file, &self.cache)?;
+            crate::memory::parsing();
+            let loaded = loader::load_closure(tree, file, &self.cache);
+            crate::memory::parsed();
+            let loaded = loaded?;
             Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
         })
     }
@@ -292,10 +295,14 @@ fn analyze_here(
     } else {
         opts.paths.clone()
     };
+    // Parsing frees and regrows pest's token queues: see `memory`.
+    crate::memory::parsing();
     let loaded = match cache {
-        Some(cache) => loader::load_cached(tree, &paths, cache)?,
-        None => loader::load_in(tree, &paths)?,
+        Some(cache) => loader::load_cached(tree, &paths, cache),
+        None => loader::load_in(tree, &paths),
     };
+    crate::memory::parsed();
+    let loaded = loaded?;
     Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
 }
 

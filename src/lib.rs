@@ -31,6 +31,7 @@ pub mod init;
 pub mod lints;
 pub mod loader;
 pub mod lsp;
+pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod project;

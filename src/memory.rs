@@ -1,0 +1,46 @@
+//! What the allocator is told between stages.
+//!
+//! The library does not choose the allocator: the `omnis` binary does
+//! (mimalloc, `src/main.rs`), and hands freed pages back to the system at
+//! once, so that what earlier stages freed does not count in the peak
+//! resident set of the analyses. While files are parsed that costs time
+//! and nothing else: pest builds a queue of tokens for every piece of a
+//! file it parses (up to a few megabytes, `syntax::parser`), frees it,
+//! and builds the next, and every page of it handed back is faulted in
+//! again for the next piece. So the driver says when parsing starts
+//! ([`parsing`]) and ends ([`parsed`]), and the binary keeps freed pages
+//! for reuse in between ([`set_hooks`]); other builds of the library
+//! (tests, the system allocator) do nothing.
+
+use std::sync::OnceLock;
+
+/// What [`parsing`] and [`parsed`] call.
+#[derive(Clone, Copy, Debug)]
+pub struct Hooks {
+    pub parsing: fn(),
+    pub parsed: fn(),
+}
+
+static HOOKS: OnceLock<Hooks> = OnceLock::new();
+
+/// Sets what [`parsing`] and [`parsed`] do (once; later calls are
+/// ignored).
+pub fn set_hooks(hooks: Hooks) {
+    let _ = HOOKS.set(hooks);
+}
+
+/// Files are about to be parsed: memory freed from here on may be kept
+/// for reuse.
+pub fn parsing() {
+    if let Some(h) = HOOKS.get() {
+        (h.parsing)();
+    }
+}
+
+/// Parsing is over: memory freed and kept since [`parsing`] goes back to
+/// the system, and memory freed from here on goes back at once.
+pub fn parsed() {
+    if let Some(h) = HOOKS.get() {
+        (h.parsed)();
+    }
+}
