@@ -186,7 +186,7 @@ pub fn walk_disk(dir: &Path, rules: &Rules) -> Walked {
             continue;
         }
         let name = e.file_name();
-        if !Path::new(name).extension().is_some_and(|x| x == "omni") {
+        if !is_source_name(Path::new(name)) {
             continue;
         }
         let canonical = if e.path_is_symlink() {
