@@ -125,7 +125,7 @@ struct Resolver<'a> {
     /// ([`resolve_closure`]).
     closure_only: bool,
     /// In pass 2 ([`pass2`]), the items of the files this resolver fills.
-    items: pass2::Items,
+    items: pass2::Items<'a>,
     /// In pass 2, the attributes and events of the run (pass 1 made them;
     /// every file reads them), else `None`: they are in `program`.
     declared: Option<&'a Program>,

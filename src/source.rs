@@ -172,6 +172,11 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    /// Makes room for `n` more files.
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve(n);
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId((self.files.len() - 1) as u32)

@@ -302,19 +302,30 @@ impl IndexBuilder {
     }
 
     pub fn finish(self) -> SymbolIndex {
+        use rayon::prelude::*;
         let by_target = self.by_target;
-        let mut references: Vec<Reference> = self
-            .references
-            .into_iter()
-            .filter_map(|(file, span, t)| {
-                Some(Reference {
-                    file,
-                    span,
-                    symbol: *by_target.get(&t)?,
-                })
+        let reference = |&(file, span, t): &(FileId, Span, Target)| {
+            Some(Reference {
+                file,
+                span,
+                symbol: *by_target.get(&t)?,
             })
-            .collect();
-        references.sort();
+        };
+        // A workspace of 20,000 files makes some 200,000 references: looked
+        // up and sorted on every core (equal references are alike, so an
+        // unstable sort gives the same order).
+        let mut references: Vec<Reference>;
+        if self.references.len() < 4096 {
+            references = self.references.iter().filter_map(reference).collect();
+            references.sort_unstable();
+        } else {
+            references = crate::stack::pool().install(|| {
+                let mut r: Vec<Reference> =
+                    self.references.par_iter().filter_map(reference).collect();
+                r.par_sort_unstable();
+                r
+            });
+        }
         references.dedup();
         let uses = index_uses(&references, self.definitions.len());
         let mut by_position: Vec<SymbolId> = (0..self.definitions.len() as u32)

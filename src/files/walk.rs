@@ -65,13 +65,20 @@ impl Rules {
     /// folder walked): hidden names, `target` and `node_modules` folders,
     /// and what `exclude` matches.
     pub fn skips(&self, path: &Path, is_dir: bool) -> bool {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        name.starts_with('.')
-            || (is_dir && (name == "target" || name == "node_modules"))
-            || self.exclude.matched(path, is_dir).is_ignore()
+        let name = path.file_name().unwrap_or_default();
+        self.skips_name(name, is_dir) || self.excludes(path, is_dir)
+    }
+
+    /// Whether walking skips an entry of this name whatever its folder:
+    /// hidden, or a `target` or `node_modules` folder.
+    fn skips_name(&self, name: &std::ffi::OsStr, is_dir: bool) -> bool {
+        let name = name.as_encoded_bytes();
+        name.starts_with(b".") || (is_dir && (name == b"target" || name == b"node_modules"))
+    }
+
+    /// Whether an `exclude` pattern matches `path`.
+    fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        !self.exclude.is_empty() && self.exclude.matched(path, is_dir).is_ignore()
     }
 }
 
@@ -111,10 +118,15 @@ pub fn walk_disk(dir: &Path, rules: &Rules) -> Walked {
         let (dir, start, rules) = (dir.to_path_buf(), start.clone(), rules.clone());
         let (failures, visited) = (failures.clone(), visited.clone());
         move |e: &ignore::DirEntry| -> bool {
-            let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if rules.skips(&start.join(rel), is_dir) {
+            if rules.skips_name(e.file_name(), is_dir) {
                 return false;
+            }
+            if !rules.exclude.is_empty() {
+                let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
+                if rules.excludes(&start.join(rel), is_dir) {
+                    return false;
+                }
             }
             if !is_dir {
                 return true;
@@ -150,12 +162,16 @@ pub fn walk_disk(dir: &Path, rules: &Rules) -> Walked {
         .parents(true)
         .require_git(true)
         .follow_links(true)
-        .sort_by_file_name(|a, b| a.cmp(b))
+        // By file name: the entries of one folder share the folder's path
+        // as walked, so their paths compare as their names do, without
+        // finding each name again at every comparison.
+        .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
         .filter_entry(filter)
         .build();
     // The canonical path of each folder holding files, resolved once.
     let mut canonical_dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
     canonical_dirs.insert(dir.to_path_buf(), start.clone());
+    let mut last_dir: Option<(PathBuf, PathBuf)> = None;
     for entry in walker {
         let e = match entry {
             Ok(e) => e,
@@ -166,21 +182,31 @@ pub fn walk_disk(dir: &Path, rules: &Rules) -> Walked {
                 continue;
             }
         };
-        if e.depth() == 0 || e.file_type().is_some_and(|t| t.is_dir()) || !is_source_name(e.path())
-        {
+        if e.depth() == 0 || e.file_type().is_some_and(|t| t.is_dir()) {
+            continue;
+        }
+        let name = e.file_name();
+        if !is_source_name(Path::new(name)) {
             continue;
         }
         let canonical = if e.path_is_symlink() {
             std::fs::canonicalize(e.path())
         } else {
             let parent = e.path().parent().unwrap_or(Path::new("."));
-            let name = e.file_name();
-            match canonical_dirs.get(parent) {
-                Some(c) => Ok(c.join(name)),
-                None => std::fs::canonicalize(parent).map(|c| {
-                    canonical_dirs.insert(parent.to_path_buf(), c.clone());
-                    c.join(name)
-                }),
+            // The files of a folder come one after the other.
+            match &last_dir {
+                Some((p, c)) if p == parent => Ok(c.join(name)),
+                _ => match canonical_dirs.get(parent) {
+                    Some(c) => {
+                        last_dir = Some((parent.to_path_buf(), c.clone()));
+                        Ok(c.join(name))
+                    }
+                    None => std::fs::canonicalize(parent).map(|c| {
+                        canonical_dirs.insert(parent.to_path_buf(), c.clone());
+                        last_dir = Some((parent.to_path_buf(), c.clone()));
+                        c.join(name)
+                    }),
+                },
             }
         };
         match canonical {

@@ -156,6 +156,21 @@ impl Loaded {
 
 /// `target` relative to `base` (both absolute), with `/` separators.
 pub fn relative(target: &Path, base: &Path) -> String {
+    // Most targets are below the base (a source in its project): then it
+    // is the rest of the path as written, when that is already in normal
+    // form (`/`-separated names, none empty or `.`), as it is for the
+    // canonical paths of sources.
+    if let Some(rest) = target.strip_prefix(base).ok().and_then(Path::to_str) {
+        if rest.is_empty() {
+            return ".".into();
+        }
+        let normal = std::path::MAIN_SEPARATOR == '/'
+            && !rest.starts_with('/')
+            && rest.split('/').all(|c| !c.is_empty() && c != ".");
+        if normal {
+            return rest.to_string();
+        }
+    }
     let t: Vec<_> = target.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -186,6 +201,11 @@ struct Loader<'t> {
     done: Vec<bool>,
     /// Files on the stack of [`Loader::follow_imports`].
     on_stack: Vec<bool>,
+    /// The last import that loaded a file: its importer's folder, the
+    /// path written and the project root, and the file. The files of a
+    /// folder mostly import the same few files: the next such import is
+    /// that file again, without building and looking up its path.
+    last_import: Option<(PathBuf, String, PathBuf, FileId)>,
 }
 
 /// Loads the given paths (on disk) and everything they import.
@@ -242,6 +262,7 @@ fn load_with(
         cwd,
         done: Vec::new(),
         on_stack: Vec::new(),
+        last_import: None,
     };
     let named: Vec<Found> = discovered.files;
     // Read and parse the named files in parallel: they are the bulk of the
@@ -266,6 +287,13 @@ fn load_with(
     if !failures.is_empty() {
         return Err(LoadError { failures });
     }
+    // The files named, and the few they import besides (a shared
+    // vocabulary, most often).
+    let n = parsed_files.len() + 16;
+    l.out.sources.reserve(n);
+    l.out.files.reserve(n);
+    l.out.imports.reserve(n);
+    l.by_path.reserve(n);
     for (source, ast, diagnostics) in parsed_files {
         let id = l.insert_source(source, ast, diagnostics);
         l.out.roots.push(id);
@@ -493,6 +521,28 @@ impl Loader<'_> {
     ) -> Option<FileId> {
         let importer = &self.out.sources.get(from).path;
         let dir = importer.parent().unwrap_or(Path::new("/"));
+        if let Some((last_dir, last_value, last_root, id)) = &self.last_import {
+            if last_value == value && last_dir == dir && last_root == root {
+                return Some(*id);
+            }
+        }
+        let dir = dir.to_path_buf();
+        let found = self.resolve_import_path(from, &dir, value, span, root);
+        if let Some(id) = found {
+            self.last_import = Some((dir, value.to_string(), root.to_path_buf(), id));
+        }
+        found
+    }
+
+    /// [`Loader::resolve_import`] of `value`, written in a file of `dir`.
+    fn resolve_import_path(
+        &mut self,
+        from: FileId,
+        dir: &Path,
+        value: &str,
+        span: Span,
+        root: &Path,
+    ) -> Option<FileId> {
         let joined = normalize(&dir.join(value));
         let report = |this: &mut Self, msg: String, help: &str| {
             this.out
@@ -624,5 +674,21 @@ mod tests {
             relative(Path::new("/a/x.omni"), Path::new("/a/b")),
             "../x.omni"
         );
+        // Paths below the base that are not in normal form come out as
+        // their names joined by `/`.
+        for (target, base, shown) in [
+            ("/a", "/a", "."),
+            ("/a/b/", "/a", "b"),
+            ("/a//b/c.omni", "/a", "b/c.omni"),
+            ("/a/./b/./c.omni", "/a", "b/c.omni"),
+            ("/a/b/../c.omni", "/a", "b/../c.omni"),
+            ("/x/y.omni", "/", "x/y.omni"),
+        ] {
+            assert_eq!(
+                relative(Path::new(target), Path::new(base)),
+                shown,
+                "{target}"
+            );
+        }
     }
 }

@@ -108,13 +108,37 @@ fn render_one(
         Some(shown) => shown,
         None => miette_report(handler, &report)?,
     };
-    // miette pads empty source lines; trailing blanks only make noise.
-    for line in shown.trim_end().lines() {
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
+    push_trimmed(text, &shown);
     text.push('\n');
     Ok(())
+}
+
+/// Appends the lines of `shown`, each without its trailing blanks and
+/// ending with `\n`, and none of the blank lines at its end: miette pads
+/// empty source lines, and trailing blanks only make noise. Most lines end
+/// with a visible ASCII character: those are copied as they are.
+fn push_trimmed(text: &mut String, shown: &str) {
+    let shown = shown.trim_end();
+    if shown.is_empty() {
+        return;
+    }
+    text.reserve(shown.len() + 1);
+    let mut rest = shown;
+    loop {
+        let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        match line.as_bytes().last() {
+            Some(&b) if b.is_ascii() && !(b as char).is_whitespace() => text.push_str(line),
+            _ => text.push_str(line.trim_end()),
+        }
+        text.push('\n');
+        match next {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
 }
 
 /// What `handler` writes for `report`.
@@ -368,6 +392,27 @@ mod tests {
         assert!(out.contains("found `␛[31m`"), "{out}");
         assert!(out.contains("help: remove ␇"), "{out}");
         assert!(out.contains("[big.omni:2:21]"), "{out}");
+    }
+
+    #[test]
+    fn reports_lose_trailing_blanks_as_lines_do() {
+        for shown in [
+            "",
+            " \n\n",
+            "a",
+            "a  \nb\t\n\n c \u{a0}\n",
+            "x\r\ny \r\n\r\nz\n \n",
+            "\n\nlast│ \n",
+        ] {
+            let mut expected = String::new();
+            for line in shown.trim_end().lines() {
+                expected.push_str(line.trim_end());
+                expected.push('\n');
+            }
+            let mut text = String::new();
+            push_trimmed(&mut text, shown);
+            assert_eq!(text, expected, "{shown:?}");
+        }
     }
 
     #[test]

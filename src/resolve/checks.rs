@@ -73,12 +73,24 @@ impl Resolver<'_> {
     /// `{{ }}` placeholders name an attribute or a field of the trigger event
     /// of every campaign that sends the message.
     pub(super) fn check_placeholders(&mut self) {
+        // Most messages have no placeholders (a workspace of 20,000 files
+        // may have none): only the senders of those that do are collected.
+        let with_placeholders: Vec<bool> = (self.program.messages.iter())
+            .map(|m| !m.placeholders.is_empty())
+            .collect();
+        if !with_placeholders.contains(&true) {
+            return;
+        }
         let mut sent_by: Vec<Vec<(CampaignId, Loc)>> =
             vec![Vec::new(); self.program.messages.len()];
+        let mut sends = Vec::new();
         for (ci, c) in self.program.campaigns.iter().enumerate() {
-            let mut sends = Vec::new();
+            sends.clear();
             collect_sends(&c.journey, &mut sends);
-            for (m, l) in sends {
+            for &(m, l) in &sends {
+                if !with_placeholders[m.index()] {
+                    continue;
+                }
                 if !sent_by[m.index()].iter().any(|(x, _)| x.index() == ci) {
                     sent_by[m.index()].push((CampaignId(ci as u32), l));
                 }

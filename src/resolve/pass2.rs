@@ -12,29 +12,29 @@ use super::*;
 use crate::symbols::IndexBuilder;
 
 /// The items of one kind that a resolver of pass 2 fills: those with ids
-/// from `base` on.
-pub(super) struct Part<T> {
+/// from `base` on, in place in the program's vector (pass 1 declared them).
+pub(super) struct Part<'a, T> {
     base: usize,
-    items: Vec<T>,
+    items: &'a mut [T],
 }
 
-impl<T> Default for Part<T> {
+impl<T> Default for Part<'_, T> {
     fn default() -> Self {
         Part {
             base: 0,
-            items: Vec::new(),
+            items: &mut [],
         }
     }
 }
 
-impl<T> Index<usize> for Part<T> {
+impl<T> Index<usize> for Part<'_, T> {
     type Output = T;
     fn index(&self, i: usize) -> &T {
         &self.items[i - self.base]
     }
 }
 
-impl<T> IndexMut<usize> for Part<T> {
+impl<T> IndexMut<usize> for Part<'_, T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
         &mut self.items[i - self.base]
     }
@@ -42,16 +42,16 @@ impl<T> IndexMut<usize> for Part<T> {
 
 /// The items of a run of files, as pass 1 declared them, being filled.
 #[derive(Default)]
-pub(super) struct Items {
-    pub(super) segments: Part<Segment>,
-    pub(super) channels: Part<Channel>,
-    pub(super) messages: Part<Message>,
-    pub(super) campaigns: Part<Campaign>,
+pub(super) struct Items<'a> {
+    pub(super) segments: Part<'a, Segment>,
+    pub(super) channels: Part<'a, Channel>,
+    pub(super) messages: Part<'a, Message>,
+    pub(super) campaigns: Part<'a, Campaign>,
 }
 
-/// What resolving a run of files gave.
+/// What resolving a run of files gave, besides its items (filled in
+/// place).
 struct Output {
-    items: Items,
     diags: Vec<Diagnostic>,
     index: IndexBuilder,
     steps: StepSpans,
@@ -118,98 +118,86 @@ impl Resolver<'_> {
         let closures = std::mem::take(&mut self.closures);
         let closure_only = self.closure_only;
 
-        // Each run's items, as pass 1 declared them, in id order.
-        let mut segments = std::mem::take(&mut self.program.segments).into_iter();
-        let mut channels = std::mem::take(&mut self.program.channels).into_iter();
-        let mut messages = std::mem::take(&mut self.program.messages).into_iter();
-        let mut campaigns = std::mem::take(&mut self.program.campaigns).into_iter();
-        let mut bases = [0usize; 4];
-        let work: Vec<(std::ops::Range<usize>, Items)> = runs
-            .into_iter()
-            .map(|run| {
-                fn part<T>(all: &mut impl Iterator<Item = T>, base: usize, n: usize) -> Part<T> {
-                    Part {
-                        base,
-                        items: all.take(n).collect(),
+        // Each run's items, as pass 1 declared them, in id order: filled
+        // where they are, each run's in a part of the vectors of its own
+        // (20,000 campaigns are neither moved out nor back).
+        let mut segments = std::mem::take(&mut self.program.segments);
+        let mut channels = std::mem::take(&mut self.program.channels);
+        let mut messages = std::mem::take(&mut self.program.messages);
+        let mut campaigns = std::mem::take(&mut self.program.campaigns);
+        let outputs: Vec<Output> = {
+            let mut left = (
+                &mut segments[..],
+                &mut channels[..],
+                &mut messages[..],
+                &mut campaigns[..],
+            );
+            let mut bases = [0usize; 4];
+            let work: Vec<(std::ops::Range<usize>, Items)> = runs
+                .into_iter()
+                .map(|run| {
+                    // Pass 1 declares one of each such item, so there are
+                    // enough; were there not, the run would get fewer.
+                    fn part<'s, T>(left: &mut &'s mut [T], base: usize, n: usize) -> Part<'s, T> {
+                        let n = n.min(left.len());
+                        let (items, rest) = std::mem::take(left).split_at_mut(n);
+                        *left = rest;
+                        Part { base, items }
                     }
-                }
-                let [s, c, m, k] = run.counts;
-                let items = Items {
-                    segments: part(&mut segments, bases[0], s),
-                    channels: part(&mut channels, bases[1], c),
-                    messages: part(&mut messages, bases[2], m),
-                    campaigns: part(&mut campaigns, bases[3], k),
+                    let [s, c, m, k] = run.counts;
+                    let items = Items {
+                        segments: part(&mut left.0, bases[0], s),
+                        channels: part(&mut left.1, bases[1], c),
+                        messages: part(&mut left.2, bases[2], m),
+                        campaigns: part(&mut left.3, bases[3], k),
+                    };
+                    for (b, n) in bases.iter_mut().zip(run.counts) {
+                        *b += n;
+                    }
+                    (run.files, items)
+                })
+                .collect();
+
+            let resolve_run = |(files, items): (std::ops::Range<usize>, Items)| -> Output {
+                let mut r = Resolver {
+                    loaded,
+                    program: Program::default(),
+                    diags: Vec::new(),
+                    names: Cow::Borrowed(&*names),
+                    closures: Cow::Borrowed(&*closures),
+                    index: IndexBuilder::default(),
+                    closure_only,
+                    items,
+                    declared: Some(&declared),
                 };
-                for (b, n) in bases.iter_mut().zip(run.counts) {
-                    *b += n;
+                r.resolve_files(files);
+                Output {
+                    diags: r.diags,
+                    index: r.index,
+                    steps: r.program.steps,
                 }
-                (run.files, items)
-            })
-            .collect();
-
-        // Pass 1 declares one of each such item, so none is left; if one
-        // were, it would stay where it was. (Collected, so that the
-        // vectors pass 1 filled are freed now.)
-        let rest = (
-            segments.collect::<Vec<_>>(),
-            channels.collect::<Vec<_>>(),
-            messages.collect::<Vec<_>>(),
-            campaigns.collect::<Vec<_>>(),
-        );
-
-        let resolve_run = |(files, items): (std::ops::Range<usize>, Items)| -> Output {
-            let mut r = Resolver {
-                loaded,
-                program: Program::default(),
-                diags: Vec::new(),
-                names: Cow::Borrowed(&*names),
-                closures: Cow::Borrowed(&*closures),
-                index: IndexBuilder::default(),
-                closure_only,
-                items,
-                declared: Some(&declared),
             };
-            r.resolve_files(files);
-            Output {
-                items: r.items,
-                diags: r.diags,
-                index: r.index,
-                steps: r.program.steps,
+            if work.len() <= 1 {
+                work.into_iter().map(resolve_run).collect()
+            } else {
+                use rayon::prelude::*;
+                crate::stack::pool().install(|| work.into_par_iter().map(resolve_run).collect())
             }
-        };
-        let outputs: Vec<Output> = if work.len() <= 1 {
-            work.into_iter().map(resolve_run).collect()
-        } else {
-            use rayon::prelude::*;
-            crate::stack::pool().install(|| work.into_par_iter().map(resolve_run).collect())
         };
 
         // Put back together in file order.
         let p = &mut self.program;
         p.attributes = declared.attributes;
         p.events = declared.events;
-        let total = |f: fn(&Items) -> usize| outputs.iter().map(|o| f(&o.items)).sum::<usize>();
-        p.segments
-            .reserve_exact(total(|i| i.segments.items.len()) + rest.0.len());
-        p.channels
-            .reserve_exact(total(|i| i.channels.items.len()) + rest.1.len());
-        p.messages
-            .reserve_exact(total(|i| i.messages.items.len()) + rest.2.len());
-        p.campaigns
-            .reserve_exact(total(|i| i.campaigns.items.len()) + rest.3.len());
+        p.segments = segments;
+        p.channels = channels;
+        p.messages = messages;
+        p.campaigns = campaigns;
         for out in outputs {
-            p.segments.extend(out.items.segments.items);
-            p.channels.extend(out.items.channels.items);
-            p.messages.extend(out.items.messages.items);
-            p.campaigns.extend(out.items.campaigns.items);
             p.steps.append(out.steps);
             self.diags.extend(out.diags);
             self.index.append(out.index);
         }
-        p.segments.extend(rest.0);
-        p.channels.extend(rest.1);
-        p.messages.extend(rest.2);
-        p.campaigns.extend(rest.3);
         self.names = names;
         self.closures = closures;
     }

@@ -43,7 +43,7 @@ pub(super) fn shown_as(c: char) -> Option<char> {
 /// `text` with [`shown_as`] applied to all but line breaks.
 pub(super) fn sanitize(text: &str) -> String {
     // Most text is printable ASCII, line breaks and tabs: kept as it is.
-    if (text.bytes()).all(|b| matches!(b, b'\t' | b'\n' | 0x20..=0x7e)) {
+    if all_bytes(text, |b| matches!(b, b'\t' | b'\n' | 0x20..=0x7e)) {
         return text.to_owned();
     }
     text.chars()
@@ -55,6 +55,18 @@ pub(super) fn sanitize(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Whether every byte of `text` is `ok`: tested a block of bytes at a
+/// time, without stopping at each (the compiler tests a block at once).
+fn all_bytes(text: &str, ok: impl Fn(u8) -> bool) -> bool {
+    (text.as_bytes().chunks(32)).all(|block| block.iter().fold(true, |all, &b| all & ok(b)))
+}
+
+/// Whether [`shown_as`] leaves every character of `text` as it is, known
+/// from its bytes alone: printable ASCII and tabs.
+fn plain_ascii(text: &str) -> bool {
+    all_bytes(text, |b| matches!(b, b'\t' | 0x20..=0x7e))
 }
 
 /// One (possibly clipped) line of a file in the excerpt.
@@ -158,7 +170,8 @@ pub(super) fn windows(
     end: usize,
     spans: &[(usize, usize)],
 ) -> Vec<(usize, usize)> {
-    if text[start..end].chars().nth(MAX_LINE_CHARS).is_none() {
+    // No more bytes than the most characters: short whatever they are.
+    if end - start <= MAX_LINE_CHARS || text[start..end].chars().nth(MAX_LINE_CHARS).is_none() {
         return vec![(start, end)];
     }
     let mut wins = Vec::new();
@@ -321,7 +334,12 @@ impl<'a> Excerpt<'a> {
             }
             // Verbatim runs, split at the characters shown as others.
             let mut run = a;
-            for (p, c) in text[a..b].char_indices() {
+            let shown_chars = if plain_ascii(&text[a..b]) {
+                ""
+            } else {
+                &text[a..b]
+            };
+            for (p, c) in shown_chars.char_indices() {
                 let Some(shown) = shown_as(c) else { continue };
                 let p = a + p;
                 if p > run {
