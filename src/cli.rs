@@ -450,8 +450,10 @@ fn no_sources(paths: &[PathBuf]) -> i32 {
     EXIT_FAILURE
 }
 
-/// Analyses the paths and reports diagnostics on stderr (people) when there
-/// are any; `None` when the sources have errors (or warnings are denied).
+/// Analyses the paths. When the sources have errors (or warnings are
+/// denied), reports the diagnostics on stderr and fails; otherwise the
+/// findings (warnings) are left to [`render_findings`], which the caller
+/// may run while it writes.
 pub(crate) fn analyze_for_output(
     paths: Vec<PathBuf>,
     deny_warnings: bool,
@@ -464,11 +466,21 @@ pub(crate) fn analyze_for_output(
             return Err(EXIT_FAILURE);
         }
     };
-    if out.quiet() {
-        if analysis.has_errors() {
+    if analysis.has_errors() {
+        if out.quiet() {
             print_errors(&analysis, out);
+        } else {
+            render_findings(&analysis, out);
         }
-    } else if !analysis.diagnostics.is_empty() {
+        return Err(EXIT_FINDINGS);
+    }
+    Ok(analysis)
+}
+
+/// Reports the diagnostics of `analysis` on stderr (people), unless
+/// quiet.
+pub(crate) fn render_findings(analysis: &driver::Analysis, out: &Output) {
+    if !out.quiet() && !analysis.diagnostics.is_empty() {
         let _ = render::render(
             render::Format::Human,
             &analysis.sources,
@@ -477,8 +489,4 @@ pub(crate) fn analyze_for_output(
             &mut std::io::stderr(),
         );
     }
-    if analysis.has_errors() {
-        return Err(EXIT_FINDINGS);
-    }
-    Ok(analysis)
 }

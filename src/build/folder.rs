@@ -256,7 +256,7 @@ pub(super) fn lock(dir: &Path) -> Result<Option<File>, LockError> {
 
 /// From how many files [`sync_files`] syncs the whole file system at once
 /// rather than file by file.
-const SYNC_FILE_SYSTEM_FROM: usize = 32;
+pub(super) const SYNC_FILE_SYSTEM_FROM: usize = 32;
 
 /// How [`sync_files`] made the files durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,7 +267,10 @@ pub(super) enum Synced {
     EachFile,
 }
 
-/// Makes the data of `files` (all in `dir`) durable.
+/// Makes the data of the files written in `dir` durable: `files`, still
+/// open, and `closed`, files of ours already in place under these names
+/// and closed once written (a build keeps no more than
+/// [`SYNC_FILE_SYSTEM_FROM`] files open: see `crate::build`).
 ///
 /// Syncing 2,000 plans file by file takes seconds: each `fsync` is a
 /// round trip to the disk of its own. From [`SYNC_FILE_SYSTEM_FROM`] files
@@ -275,36 +278,67 @@ pub(super) enum Synced {
 /// which reports write errors since Linux 5.8): every file, its attributes
 /// and the folder's names at once, at the price of also writing whatever
 /// other processes left unwritten on it. Fewer files (or `syncfs` failing)
-/// are synced one by one: writeback of every file is started first
-/// (`sync_file_range`), so the disk gets them all at once, then each is
-/// synced on the worker pool.
-pub(super) fn sync_files(dir: &Path, files: &[&File]) -> std::io::Result<Synced> {
+/// are synced one by one (the closed ones opened again): writeback of
+/// every file is started first (`sync_file_range`), so the disk gets them
+/// all at once, then each is synced on the worker pool.
+pub(super) fn sync_files(
+    folder: &Folder,
+    files: &[&File],
+    closed: &[&Path],
+) -> std::io::Result<Synced> {
     use rayon::prelude::*;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        if files.len() >= SYNC_FILE_SYSTEM_FROM {
-            if let Ok(folder) = File::open(dir) {
-                // SAFETY: `folder` is an open file descriptor for the
-                // call's duration.
-                if unsafe { libc::syncfs(folder.as_raw_fd()) } == 0 {
-                    return Ok(Synced::FileSystem);
-                }
-            }
-        }
-        for f in files {
-            // SAFETY: `f` is an open file descriptor for the call's
-            // duration. A failure only loses the head start: `sync_all`
-            // below reports.
-            unsafe {
-                libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-            }
-        }
+    if files.len() + closed.len() >= SYNC_FILE_SYSTEM_FROM && folder.sync_file_system() {
+        return Ok(Synced::FileSystem);
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (dir, SYNC_FILE_SYSTEM_FROM);
+    let _ = SYNC_FILE_SYSTEM_FROM;
+    let reopened: Vec<File> = closed.iter().map(File::open).collect::<Result<_, _>>()?;
+    let files: Vec<&File> = files.iter().copied().chain(&reopened).collect();
+    #[cfg(target_os = "linux")]
+    for f in &files {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `f` is an open file descriptor for the call's duration.
+        // A failure only loses the head start: `sync_all` below reports.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
     crate::stack::pool().install(|| files.par_iter().try_for_each(|f| f.sync_all()))?;
     Ok(Synced::EachFile)
+}
+
+/// The output folder, opened before the build writes anything in it: a
+/// sync of its file system through this handle reports every write error
+/// on that file system since (`syncfs` reports the errors that happened
+/// after the descriptor it is given was opened, each once per
+/// descriptor), an early sync's included.
+pub(super) struct Folder(Option<File>);
+
+impl Folder {
+    pub(super) fn open(dir: &Path) -> Folder {
+        Folder(File::open(dir).ok())
+    }
+
+    /// Syncs the file system holding the folder (Linux); whether it did
+    /// without error.
+    fn sync_file_system(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(f) = &self.0 {
+            use std::os::fd::AsRawFd;
+            // SAFETY: `f` is an open file descriptor for the call's
+            // duration.
+            return unsafe { libc::syncfs(f.as_raw_fd()) } == 0;
+        }
+        false
+    }
+}
+
+/// Syncs the file system holding `dir` now, without reporting (Linux):
+/// while a build still writes, this gets the disk writing the files
+/// written so far, so that the build's own sync at the end
+/// ([`sync_files`], which reports any error) has less left to wait for.
+pub(super) fn sync_early(dir: &Path) {
+    let _ = Folder::open(dir).sync_file_system();
 }
 
 /// Makes the names in `dir` durable (renames, new files).
