@@ -9,8 +9,10 @@
 //! and builds the next, and every page of it handed back is faulted in
 //! again for the next piece. So the driver says when parsing starts
 //! ([`parsing`]) and ends ([`parsed`]), and the binary keeps freed pages
-//! for reuse in between ([`set_hooks`]); other builds of the library
-//! (tests, the system allocator) do nothing.
+//! for reuse in between ([`set_hooks`]). `build` says when the analysis
+//! is over and plans are written ([`writing`]): each plan's tree and text
+//! are built and freed in turn, and the peak is behind. Other builds of
+//! the library (tests, the system allocator) do nothing.
 
 use std::sync::OnceLock;
 
@@ -19,6 +21,7 @@ use std::sync::OnceLock;
 pub struct Hooks {
     pub parsing: fn(),
     pub parsed: fn(),
+    pub writing: fn(),
 }
 
 static HOOKS: OnceLock<Hooks> = OnceLock::new();
@@ -42,5 +45,13 @@ pub fn parsing() {
 pub fn parsed() {
     if let Some(h) = HOOKS.get() {
         (h.parsed)();
+    }
+}
+
+/// The analysis is over and output is being written (`build`'s plans):
+/// memory freed from here on may be kept for reuse a little while.
+pub fn writing() {
+    if let Some(h) = HOOKS.get() {
+        (h.writing)();
     }
 }

@@ -35,7 +35,7 @@ pub(super) fn build(
         PlanFormatArg::Json => crate::build::PlanFormat::Json,
         PlanFormatArg::Yaml => crate::build::PlanFormat::Yaml,
     };
-    keep_freed_pages_a_while();
+    crate::memory::writing();
     // The warnings are rendered on a thread of their own while the plans
     // are written: rendering runs on one core, and writing leaves cores
     // idle (waiting for the disk, at the end). Nothing the build says
@@ -71,32 +71,6 @@ pub(super) fn build(
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FAILURE
-        }
-    }
-}
-
-/// Lets the allocator keep the pages the build frees for a moment before
-/// returning them to the system, from here on (unless the environment
-/// sets `MIMALLOC_PURGE_DELAY`): the binary returns them at once
-/// (`src/main.rs`, for the peak of the analyses), but writing the plans
-/// allocates and frees each plan's tree and text in turn, and returning
-/// and faulting in the same pages again and again took a third of the
-/// system time of writing 2,000 plans (measured on `benches/build.sh`'s
-/// `apart`: 20 ms less wall time of 70).
-fn keep_freed_pages_a_while() {
-    #[cfg(not(feature = "system-alloc"))]
-    {
-        /// mimalloc's `purge_delay` option (`mi_option_t`, the number
-        /// `src/main.rs` uses), and how long pages are kept, in ms.
-        const PURGE_DELAY: std::ffi::c_int = 15;
-        const KEEP_MS: std::ffi::c_long = 100;
-        extern "C" {
-            fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-        }
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            // SAFETY: setting an option only writes that option's slot in
-            // mimalloc's table; the allocator reads it when it purges.
-            unsafe { mi_option_set(PURGE_DELAY, KEEP_MS) }
         }
     }
 }
