@@ -45,15 +45,7 @@ pub(super) const TOP_KEYWORDS: &[&str] = &[
 /// Parses one file. Always returns a (possibly partial) AST and every syntax
 /// error found.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let scanned = scan::scan(file, text);
-    if scanned.depth <= SHALLOW_DEPTH {
-        return parse_scanned(file, text, scanned, CHUNK);
-    }
-    // pest and the lowering recurse once per level of nesting. Any thread
-    // has room for `SHALLOW_DEPTH` levels; deeper files (up to
-    // `MAX_NESTING`, checked by the scan) get a big stack of their own, so
-    // the parser is safe whichever thread calls it.
-    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned, CHUNK))
+    parse_with(file, text, CHUNK, SPLIT)
 }
 
 /// [`parse_file`] with pest given about `chunk` bytes at a time (for
@@ -64,8 +56,7 @@ pub(super) fn parse_in_chunks(
     text: &str,
     chunk: usize,
 ) -> (ast::File, Vec<Diagnostic>) {
-    let scanned = scan::scan(file, text);
-    crate::stack::with_big_stack("omnis-parse", || parse_scanned(file, text, scanned, chunk))
+    parse_with(file, text, chunk, SPLIT)
 }
 
 /// [`parse_in_chunks`], with any file of two declarations or more parsed
@@ -77,29 +68,40 @@ pub(super) fn parse_in_halves(
     text: &str,
     chunk: usize,
 ) -> (ast::File, Vec<Diagnostic>) {
-    let scanned = scan::scan(file, text);
-    crate::stack::with_big_stack("omnis-parse", || parse_split(file, text, scanned, chunk, 0))
+    parse_with(file, text, chunk, 0)
 }
 
 /// Nesting that any thread's stack can parse: 64 levels take under 512 KiB
 /// in a debug build, and Rust threads get 2 MiB.
 const SHALLOW_DEPTH: usize = 64;
 
-fn parse_scanned(
+/// [`parse_file`], with pest given about `chunk` bytes at a time and files
+/// of at least `split` bytes parsed in two halves at once.
+fn parse_with(
     file: FileId,
     text: &str,
-    scanned: scan::Scanned,
     chunk: usize,
+    split: usize,
 ) -> (ast::File, Vec<Diagnostic>) {
-    parse_split(file, text, scanned, chunk, SPLIT)
+    let scanned = scan::scan(file, text);
+    if scanned.depth <= SHALLOW_DEPTH {
+        return parse_split(file, text, scanned, chunk, split);
+    }
+    // pest and the lowering recurse once per level of nesting. Any thread
+    // has room for `SHALLOW_DEPTH` levels; deeper files (up to
+    // `MAX_NESTING`, checked by the scan) get a big stack of their own, so
+    // the parser is safe whichever thread calls it.
+    crate::stack::with_big_stack("omnis-parse", || {
+        parse_split(file, text, scanned, chunk, split)
+    })
 }
 
 /// Files this large are parsed in two halves at once (see [`halves`]):
 /// a large campaign and the declarations before it take about as long.
 const SPLIT: usize = 1 << 20;
 
-/// [`parse_scanned`], with files of at least `split` bytes parsed in two
-/// halves at once.
+/// Parses scanned text: about `chunk` bytes of pest at a time, files of at
+/// least `split` bytes in two halves at once.
 fn parse_split(
     file: FileId,
     text: &str,
