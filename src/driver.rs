@@ -270,10 +270,7 @@ impl Session {
         deny_warnings: bool,
     ) -> Result<Analysis, Error> {
         crate::stack::with_big_stack("omnis", || {
-            crate::memory::parsing();
-            let loaded = loader::load_closure(tree, file, &self.cache);
-            crate::memory::parsed();
-            let loaded = loaded?;
+            let loaded = crate::memory::parsing(|| loader::load_closure(tree, file, &self.cache))?;
             Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
         })
     }
@@ -296,13 +293,10 @@ fn analyze_here(
         opts.paths.clone()
     };
     // Parsing frees and regrows pest's token queues: see `memory`.
-    crate::memory::parsing();
-    let loaded = match cache {
+    let loaded = crate::memory::parsing(|| match cache {
         Some(cache) => loader::load_cached(tree, &paths, cache),
         None => loader::load_in(tree, &paths),
-    };
-    crate::memory::parsed();
-    let loaded = loaded?;
+    })?;
     Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
 }
 

@@ -78,7 +78,7 @@ mod allocator {
         }
     }
 
-    /// Parsing is over (`omnis::memory::parsed`): the pages freed and
+    /// Parsing is over (`omnis::memory::parsing` has returned): the pages freed and
     /// kept since [`parsing`] go back to the system now (a forced
     /// collection purges every arena, whichever thread freed them), and
     /// those freed later at once again.

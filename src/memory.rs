@@ -7,16 +7,16 @@
 //! and nothing else: pest builds a queue of tokens for every piece of a
 //! file it parses (up to a few megabytes, `syntax::parser`), frees it,
 //! and builds the next, and every page of it handed back is faulted in
-//! again for the next piece. So the driver says when parsing starts
-//! ([`parsing`]) and ends ([`parsed`]), and the binary keeps freed pages
-//! for reuse in between ([`set_hooks`]). `build` says when the analysis
+//! again for the next piece. So the driver says when files are parsed
+//! ([`parsing`]), and the binary keeps freed pages meanwhile
+//! ([`set_hooks`]). `build` says when the analysis
 //! is over and plans are written ([`writing`]): each plan's tree and text
 //! are built and freed in turn, and the peak is behind. Other builds of
 //! the library (tests, the system allocator) do nothing.
 
 use std::sync::OnceLock;
 
-/// What [`parsing`] and [`parsed`] call.
+/// What [`parsing`] (before and after parsing) and [`writing`] call.
 #[derive(Clone, Copy, Debug)]
 pub struct Hooks {
     pub parsing: fn(),
@@ -26,26 +26,25 @@ pub struct Hooks {
 
 static HOOKS: OnceLock<Hooks> = OnceLock::new();
 
-/// Sets what [`parsing`] and [`parsed`] do (once; later calls are
+/// Sets what [`parsing`] and [`writing`] do (once; later calls are
 /// ignored).
 pub fn set_hooks(hooks: Hooks) {
     let _ = HOOKS.set(hooks);
 }
 
-/// Files are about to be parsed: memory freed from here on may be kept
-/// for reuse.
-pub fn parsing() {
-    if let Some(h) = HOOKS.get() {
+/// Runs `parse` (loading and parsing files), with memory freed meanwhile
+/// kept for reuse; once it returns, that memory goes back to the system,
+/// and memory freed from then on goes back at once.
+pub fn parsing<T>(parse: impl FnOnce() -> T) -> T {
+    let hooks = HOOKS.get();
+    if let Some(h) = hooks {
         (h.parsing)();
     }
-}
-
-/// Parsing is over: memory freed and kept since [`parsing`] goes back to
-/// the system, and memory freed from here on goes back at once.
-pub fn parsed() {
-    if let Some(h) = HOOKS.get() {
+    let out = parse();
+    if let Some(h) = hooks {
         (h.parsed)();
     }
+    out
 }
 
 /// The analysis is over and output is being written (`build`'s plans):
