@@ -3,8 +3,8 @@
 
 /// miette's wrapping of a message or help: `textwrap::fill` with the
 /// options miette gives it. On [`plain`] text the words are found by
-/// spaces alone, which is what the Unicode line-breaking rules miette's
-/// default finds them with give there (see the test), and the lines are
+/// spaces ([`words`]), which is what the Unicode line-breaking rules
+/// miette's default finds them with give there (see the tests), and the lines are
 /// made by [`wrap_plain`], at a fraction of the cost.
 pub(super) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     if plain(text) {
@@ -47,10 +47,7 @@ fn wrap_plain(text: &str, width: usize, first: &str, rest: &str) -> String {
             pieces.push((start, end, spaces_end));
         }
     };
-    let mut start = 0;
-    while start < b.len() {
-        let end = start + b[start..].iter().take_while(|&&c| c != b' ').count();
-        let spaces_end = end + b[end..].iter().take_while(|&&c| c == b' ').count();
+    for (start, end, spaces_end) in words(b) {
         let mut from = start;
         for i in start..end {
             let alnum = |j: usize| b[j].is_ascii_alphanumeric();
@@ -60,7 +57,6 @@ fn wrap_plain(text: &str, width: usize, first: &str, rest: &str) -> String {
             }
         }
         piece(from, end, spaces_end);
-        start = spaces_end;
     }
     let mut out = String::with_capacity(text.len() + first.len() + 16);
     let (mut line_start, mut used, mut lines) = (0, 0, 0);
@@ -81,12 +77,46 @@ fn wrap_plain(text: &str, width: usize, first: &str, rest: &str) -> String {
     out
 }
 
+/// The words of [`plain`] text as textwrap finds them: (start, end of
+/// the word, end of the spaces after it). A word runs to the first
+/// spaces that are a break: spaces before a closing mark are inside it
+/// ([`joins`]).
+fn words(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= b.len() {
+            return None;
+        }
+        let mut end = start;
+        let spaces_end = loop {
+            end += b[end..].iter().take_while(|&&c| c != b' ').count();
+            let spaces_end = end + b[end..].iter().take_while(|&&c| c == b' ').count();
+            if spaces_end < b.len() && joins(b, spaces_end) {
+                end = spaces_end;
+            } else {
+                break spaces_end;
+            }
+        };
+        let word = (start, end, spaces_end);
+        start = spaces_end;
+        Some(word)
+    })
+}
+
+/// Whether the spaces before `b[i]` (a byte after a run of spaces) are
+/// no break: the Unicode rules do not break before a closing mark (`)`,
+/// `]`) nor an infix one (`.,:;`), even after spaces (`audience ...
+/// and`: one word, spaces and all).
+fn joins(b: &[u8], i: usize) -> bool {
+    matches!(b[i], b')' | b']' | b'.' | b',' | b':' | b';')
+}
+
 /// Whether the Unicode line-breaking rules (UAX 14, as textwrap applies
-/// them) break `text` only after runs of spaces: printable ASCII without
-/// the characters that allow breaks elsewhere (`!$%+/?\|}`), no space
-/// before a closing or infix mark nor after an opening one, no opening
-/// mark right after a closing or infix one, and no `-` at the end (whose
-/// break textwrap leaves to its hyphen splitter).
+/// them) break `text` only after runs of spaces, except those [`joins`]
+/// keeps inside a word: printable ASCII without the characters that
+/// allow breaks elsewhere (`!$%+/?\|}`), no space after an opening mark,
+/// no opening mark right after a closing or infix one, and no `-` at the
+/// end (whose break textwrap leaves to its hyphen splitter).
 fn plain(text: &str) -> bool {
     // Each byte's class, one table lookup a byte.
     const OK: u8 = 1;
@@ -128,7 +158,6 @@ fn plain(text: &str) -> bool {
     for &c in text.as_bytes() {
         let k = CLASS[c as usize];
         if k & OK == 0
-            || (prev & SPACE != 0 && k & CLOSE != 0)
             || (prev & CLOSE != 0 && k & OPEN != 0)
             || (prev & OPEN != 0 && k & SPACE != 0)
         {
@@ -178,13 +207,20 @@ pub(super) mod tests {
                 .collect();
             if plain(&s) {
                 checked += 1;
-                let spaces = words(&textwrap::WordSeparator::AsciiSpace, &s);
-                assert_eq!(spaces, words(&unicode, &s), "{s:?}");
+                let ours: Vec<String> = super::words(s.as_bytes())
+                    .map(|(start, _, end)| {
+                        format!("{:?}", textwrap::core::Word::from(&s[start..end]))
+                    })
+                    .collect();
+                assert_eq!(ours, words(&unicode, &s), "{s:?}");
             }
         }
         assert!(checked > 10_000, "{checked}");
         assert!(plain(
             "`browse_1` and `browse_0` start together (e.g. `priority 10`), or"
+        ));
+        assert!(plain(
+            "(e.g. `priority 10` on `b` and `audience ... and not in campaign b`)"
         ));
         assert!(!plain("ends with -") && !plain("a/b") && !plain("( a") && !plain("é"));
     }
@@ -205,9 +241,17 @@ pub(super) mod tests {
             "averyveryveryverylongwordthatmustbebroken",
             "long-hyphenated-words-that-must-be-broken-too",
             "e.g.",
+            "...",
+            ".",
+            ")",
+            "],",
+            ":",
+            ".5",
+            ";x",
             "",
         ];
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut checked = 0;
         for _ in 0..20_000 {
             let words = 1 + rng.below(14);
             let mut t = (0..words)
@@ -225,13 +269,18 @@ pub(super) mod tests {
                 .initial_indent(first)
                 .subsequent_indent(rest)
                 .break_words(true)
-                .word_separator(textwrap::WordSeparator::AsciiSpace);
+                .word_separator(textwrap::WordSeparator::new());
             let t = &t;
+            if !plain(t) {
+                continue;
+            }
+            checked += 1;
             assert_eq!(
                 wrap_plain(t, width, first, rest),
                 textwrap::fill(t, opts),
                 "{t:?} at {width}"
             );
         }
+        assert!(checked > 15_000, "{checked}");
     }
 }
