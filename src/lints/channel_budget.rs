@@ -72,18 +72,18 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lints::util::{ordinal, step_span};
 use crate::model::{CampaignId, ChannelId, LimitSpec};
-use crate::project::sends::{most_sends, sites, Site};
-use crate::project::{channels, start_groups, Candidates, Meeting, ProjectContext};
+use crate::project::sends::Site;
+use crate::project::{start_groups, Candidates, Facts, Meeting, ProjectContext};
 use crate::words::duration;
 
 pub const CODE: Code = Code::ChannelBudget;
 
 /// One campaign of a group that sends on a limited channel.
-struct Camp {
+struct Camp<'f> {
     /// Its rank in the group's order.
     rank: usize,
     /// Its sites on the channel.
-    sites: Vec<Site>,
+    sites: &'f [Site],
     /// The most sends one execution makes on the channel (up to the
     /// largest limit plus one).
     most: u64,
@@ -109,42 +109,22 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Campaign `id`'s send sites on each limited channel it sends on, with
-/// the most sends one execution makes there.
-fn campaign_sites(cx: &ProjectContext, id: CampaignId) -> Vec<(ChannelId, Vec<Site>, u64)> {
-    let program = cx.program;
-    let journey = &cx.journeys[id.index()];
-    let mut sent = channels(cx, id);
-    sent.retain(|&ch| !program.channel(ch).limits.is_empty());
-    if sent.is_empty() {
-        return Vec::new();
-    }
-    let r = cx.reach(id);
-    sites(program, journey, &r, &sent)
-        .into_iter()
-        .map(|(ch, sites)| {
-            let most = program.channel(ch).limits.iter().map(|l| l.count).max();
-            let cap = most.unwrap_or(0) as usize + 1;
-            let most = most_sends(program, journey, &r, ch, cap) as u64;
-            (ch, sites, most)
-        })
-        .collect()
-}
-
 /// The findings of one group of campaigns that start together.
 fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     let program = cx.program;
     // Each campaign's sites on every core (a reachability analysis and a
-    // timing each), then laid out in group order.
-    let per_campaign: Vec<_> = group.par_iter().map(|&id| campaign_sites(cx, id)).collect();
+    // timing each, unless the per-campaign lints gave them), then laid
+    // out in group order.
+    let per_campaign: Vec<&Facts> = group.par_iter().map(|&id| cx.facts(id)).collect();
     let mut by_channel: BTreeMap<ChannelId, Vec<Camp>> = BTreeMap::new();
-    for (rank, found) in per_campaign.into_iter().enumerate() {
-        for (ch, sites, most) in found {
-            by_channel
-                .entry(ch)
-                .or_default()
-                .push(Camp { rank, sites, most });
+    for (rank, facts) in per_campaign.into_iter().enumerate() {
+        for (ch, sites, most) in &facts.sites {
+            by_channel.entry(*ch).or_default().push(Camp {
+                rank,
+                sites,
+                most: *most,
+            });
         }
     }
     let mut found = Vec::new();
@@ -187,7 +167,7 @@ fn check_group(cx: &ProjectContext, group: &[CampaignId]) -> Vec<Diagnostic> {
 
 /// The sweep of one limit over a channel's sites in a start group.
 struct Sweep<'a> {
-    camps: &'a [Camp],
+    camps: &'a [Camp<'a>],
     limit: &'a LimitSpec,
     /// The group's campaigns by rank, split by their pins.
     near: &'a Candidates<'a, 'a>,

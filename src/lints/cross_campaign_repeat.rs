@@ -37,46 +37,14 @@
 //! check `if not received coupon_20 { send coupon_20 }` in both, or make
 //! the audiences exclusive.
 
-use std::sync::OnceLock;
-
-use petgraph::graph::NodeIndex;
-
-use crate::analysis::sat::{Atom, Window};
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::graph::NodeKind;
-use crate::model::{CampaignId, ChannelId, MessageId, Program, Received};
+use crate::model::CampaignId;
+use crate::project::sends::Sent;
 use crate::project::{groups, order_key, Candidates, Meeting, ProjectContext};
 
 pub const CODE: Code = Code::CrossCampaignRepeat;
-
-/// One send of a content class: the node, the message, and the `not
-/// received` checks known right there.
-#[derive(Clone)]
-struct Send {
-    node: NodeIndex,
-    message: MessageId,
-    checks: Vec<Check>,
-}
-
-/// A `not received` check known at a send, with no window and at least
-/// once: of a message, or of any message (on a channel).
-#[derive(Clone, Copy, PartialEq)]
-enum Check {
-    Message(MessageId),
-    Any(Option<ChannelId>),
-}
-
-impl Send {
-    /// Whether one of its checks reads every earlier send of `m`, so that
-    /// it is not made after one.
-    fn covers(&self, program: &Program, m: MessageId) -> bool {
-        self.checks.iter().any(|c| match *c {
-            Check::Message(x) => x == m,
-            Check::Any(ch) => ch.is_none_or(|ch| ch == program.message(m).channel),
-        })
-    }
-}
 
 pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
     use rayon::prelude::*;
@@ -90,9 +58,6 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         })
     });
     let mut by_class = groups(items);
-    // Each campaign's sends, computed once, on first use, by whichever
-    // worker needs them first.
-    let sends: Vec<OnceLock<Vec<Send>>> = cx.journeys.iter().map(|_| OnceLock::new()).collect();
     for (_, group) in &mut by_class {
         group.sort_by_key(|&id| order_key(program, cx.sources, id));
     }
@@ -114,7 +79,7 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
         .collect();
     later
         .par_iter()
-        .filter_map(|&(class, group, near, j)| repeat_of(cx, &sends, class, (group, near), j))
+        .filter_map(|&(class, group, near, j)| repeat_of(cx, class, (group, near), j))
         .collect()
 }
 
@@ -123,7 +88,6 @@ pub fn check(cx: &ProjectContext) -> Vec<Diagnostic> {
 /// of an earlier one: the finding, with the first it meets.
 fn repeat_of(
     cx: &ProjectContext,
-    sends: &[OnceLock<Vec<Send>>],
     class: usize,
     (group, near): (&[CampaignId], &Candidates),
     j: usize,
@@ -135,24 +99,25 @@ fn repeat_of(
         let Some(how) = cx.meeting(earlier, later) else {
             continue;
         };
-        let first = |id: CampaignId| {
-            sends[id.index()]
-                .get_or_init(|| sends_of(cx, id))
-                .iter()
-                .filter(|s| classes[s.message.index()] == class)
-                .cloned()
-                .collect::<Vec<_>>()
+        // Each campaign's sends, from what the per-campaign lints
+        // gave, or worked out once by whichever worker needs them first.
+        let of_class = |id: CampaignId| {
+            (cx.facts(id).sent.iter()).filter(|s| classes[s.message.index()] == class)
         };
-        let (a, b) = (first(earlier), first(later));
+        let (a, b) = (of_class(earlier), of_class(later));
         // A repeat needs a pair of sends that do not hold each
         // other back (whichever goes first, the other's checks
         // read it). Checks are rare: the unchecked sends are
         // tried first, so this is one step for most pairs.
         let held =
-            |x: &Send, y: &Send| x.covers(program, y.message) && y.covers(program, x.message);
-        let pair = b
-            .iter()
-            .find_map(|x| a.iter().find(|y| !held(x, y)).map(|y| (x, y)));
+            |x: &Sent, y: &Sent| x.covers(program, y.message) && y.covers(program, x.message);
+        let mut pair = None;
+        for x in b {
+            if let Some(y) = a.clone().find(|y| !held(x, y)) {
+                pair = Some((x, y));
+                break;
+            }
+        }
         let Some((at, other)) = pair else {
             continue;
         };
@@ -163,50 +128,10 @@ fn repeat_of(
     None
 }
 
-/// Every reached send of a campaign, with the `not received` checks known
-/// there; the unchecked ones first, then by position.
-fn sends_of(cx: &ProjectContext, id: CampaignId) -> Vec<Send> {
-    let journey = &cx.journeys[id.index()];
-    let r = cx.reach(id);
-    let mut v: Vec<Send> = journey
-        .graph
-        .node_indices()
-        .filter_map(|n| match journey.graph[n].kind {
-            NodeKind::Send(m) if r.is_reached(n) => {
-                let checks = r
-                    .facts(n)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|(l, _)| !l.positive())
-                    .filter_map(|(l, _)| match *r.logic.atom(l.atom()) {
-                        Atom::Received {
-                            what,
-                            window: Window::Ever,
-                            at_least: 0 | 1,
-                        } => Some(match what {
-                            Received::Message(x) => Check::Message(x),
-                            Received::Any(c) => Check::Any(c),
-                        }),
-                        _ => None,
-                    })
-                    .collect();
-                Some(Send {
-                    node: n,
-                    message: m,
-                    checks,
-                })
-            }
-            _ => None,
-        })
-        .collect();
-    v.sort_by_key(|s| (!s.checks.is_empty(), journey.graph[s.node].loc.span.start));
-    v
-}
-
 fn diagnose(
     cx: &ProjectContext,
-    (later, at): (CampaignId, &Send),
-    (earlier, other): (CampaignId, &Send),
+    (later, at): (CampaignId, &Sent),
+    (earlier, other): (CampaignId, &Sent),
     how: Meeting,
 ) -> Diagnostic {
     let program = cx.program;

@@ -76,6 +76,17 @@ pub struct LintContext<'a> {
     /// context's own.
     shared: Option<&'a Shared>,
     own: Shared,
+    /// Where the project stage's facts of the campaigns linted here go
+    /// ([`LintContext::feeding`]).
+    feed: Option<Feed<'a>>,
+}
+
+/// The project stage's facts of every campaign (by id), and which of them
+/// it reads, for the per-campaign lints to fill ([`LintContext::feeding`]).
+#[derive(Clone, Copy)]
+pub struct Feed<'a> {
+    pub read: &'a [bool],
+    pub facts: &'a [std::sync::OnceLock<crate::project::Facts>],
 }
 
 /// The last lint, in table order (the order of [`run_all`]), that reads
@@ -90,6 +101,11 @@ const LAST_READER: LastReaders = LastReaders {
     timing: Code::UnreachableStep,
     flow: Code::RepeatedMessage,
 };
+
+// The project stage's facts are worked out from both the reachability
+// analysis and the timing once the last reader of the first has run
+// ([`LintContext::feed`]): the timing must still be alive then.
+const _: () = assert!(LAST_READER.timing as usize >= LAST_READER.reach as usize);
 
 /// See [`LAST_READER`].
 struct LastReaders {
@@ -175,6 +191,18 @@ impl<'a> LintContext<'a> {
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
             last_ran: None,
+            feed: None,
+        }
+    }
+
+    /// This context, giving the project stage the facts it reads of the
+    /// campaigns linted here (`feed.read`), worked out from this
+    /// context's reachability analyses and timings before they are
+    /// dropped: not made again there.
+    pub fn feeding(self, feed: Feed<'a>) -> LintContext<'a> {
+        LintContext {
+            feed: Some(feed),
+            ..self
         }
     }
 
@@ -182,6 +210,9 @@ impl<'a> LintContext<'a> {
     /// analyses it was the last to read ([`LAST_READER`]); `None` starts
     /// or ends a run (after which anything may be read again).
     fn ran(&mut self, code: Option<Code>) {
+        if code == Some(LAST_READER.reach) {
+            self.feed();
+        }
         self.last_ran = code;
         let Some(code) = code else { return };
         if code == LAST_READER.flow {
@@ -192,6 +223,22 @@ impl<'a> LintContext<'a> {
         }
         if code == LAST_READER.reach {
             drop(self.reach.take());
+        }
+    }
+
+    /// Gives the project stage the facts it reads of the campaigns linted
+    /// here ([`LintContext::feeding`]), while their reachability analyses
+    /// and timings are still alive (the last reader of both has just run).
+    fn feed(&self) {
+        let Some(feed) = self.feed else { return };
+        for j in self.journeys {
+            let id = j.campaign.index();
+            if feed.read[id] {
+                let facts =
+                    crate::project::Facts::of(self.program, j, self.reach(j), Some(self.timing(j)));
+                // Only this context lints the campaign: the slot is empty.
+                let _ = feed.facts[id].set(facts);
+            }
         }
     }
 
@@ -426,11 +473,15 @@ const CAMPAIGNS_PER_TASK: usize = 32;
 /// [`run`] on every core: the campaigns of `journeys` (in campaign order)
 /// in groups, each group with its own context (whose analyses are dropped
 /// when it is done, so memory does not grow with the number of
-/// campaigns), the declarations `scope` names in one more, and, at the
-/// same time, the project stage (it reads only the journeys). Findings
-/// do not depend on how the work was split: each lint reports on one
-/// campaign or one declaration at a time, and the project lints on the
-/// groups of campaigns they form, in a fixed order.
+/// campaigns), the declarations `scope` names in one more, then the
+/// project stage. The project stage reads what it needs of each
+/// campaign's reachability analysis and timing from the groups' contexts
+/// ([`Feed`]), so those are made once; what it needs first (every
+/// campaign's conditions in normal form, [`crate::project::Meetings`]) is
+/// made alongside the groups. Findings do not depend on how the work was
+/// split: each lint reports on one campaign or one declaration at a time,
+/// and the project lints on the groups of campaigns they form, in a fixed
+/// order.
 pub fn run_parallel(
     program: &Program,
     journeys: &[Journey],
@@ -445,6 +496,20 @@ pub fn run_parallel(
         ..scope
     };
     let shared = Shared::default();
+    // The project stage: every campaign together (all are lowered).
+    let project = scope.whole_program && journeys.len() == program.campaigns.len();
+    let read = if project {
+        crate::project::read_facts(program, journeys, shared.content_classes(program))
+    } else {
+        Vec::new()
+    };
+    let facts: Vec<std::sync::OnceLock<crate::project::Facts>> = (0..read.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
+    let feed = Feed {
+        read: &read,
+        facts: &facts,
+    };
     let declarations =
         || run_all(&mut LintContext::scoped(program, &[], sources, roots, scope).sharing(&shared));
     let campaigns = || {
@@ -452,28 +517,26 @@ pub fn run_parallel(
             .par_chunks(CAMPAIGNS_PER_TASK)
             .map(|chunk| {
                 let cx = LintContext::scoped(program, chunk, sources, roots, campaigns_only);
-                run_all(&mut cx.sharing(&shared))
+                let cx = cx.sharing(&shared);
+                run_all(&mut if project { cx.feeding(feed) } else { cx })
             })
             .flatten_iter()
             .collect::<Vec<_>>()
     };
-    // The project stage: every campaign together (all are lowered).
-    let project = || {
-        if scope.whole_program && journeys.len() == program.campaigns.len() {
-            run_project(&crate::project::ProjectContext::new(
-                program,
-                sources,
-                journeys,
-                shared.content_classes(program),
-            ))
-        } else {
-            Vec::new()
-        }
-    };
-    let ((mut found, more), across) = crate::stack::pool()
-        .install(|| rayon::join(|| rayon::join(declarations, campaigns), project));
+    let meetings = || project.then(|| crate::project::Meetings::new(program, journeys));
+    let ((mut found, more), meetings) = crate::stack::pool()
+        .install(|| rayon::join(|| rayon::join(declarations, campaigns), meetings));
     found.extend(more);
-    found.extend(across);
+    if let Some(meetings) = meetings {
+        found.extend(run_project(&crate::project::ProjectContext::with(
+            program,
+            sources,
+            journeys,
+            shared.content_classes(program),
+            meetings,
+            facts,
+        )));
+    }
     finish(program, scope.whole_program, found, config)
 }
 

@@ -33,6 +33,7 @@ pub mod sends;
 mod tests;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use petgraph::visit::EdgeRef;
 
@@ -44,6 +45,7 @@ use crate::model::{
 use crate::source::SourceMap;
 
 pub use meet::{Candidates, Meetings};
+pub use sends::Facts;
 
 /// What the project lints read: every campaign checked together, lowered.
 pub struct ProjectContext<'a> {
@@ -58,6 +60,10 @@ pub struct ProjectContext<'a> {
     /// Whether two campaigns can have one person at once, with every
     /// campaign's conditions normalised once.
     pub meetings: Meetings<'a>,
+    /// Per campaign, what the project lints read of its reachability
+    /// analysis and timing: given by the per-campaign lints (which made
+    /// those analyses anyway), or worked out on first use.
+    facts: Vec<OnceLock<Facts>>,
 }
 
 impl<'a> ProjectContext<'a> {
@@ -67,12 +73,35 @@ impl<'a> ProjectContext<'a> {
         journeys: &'a [Journey],
         classes: &'a [usize],
     ) -> Self {
+        let facts = journeys.iter().map(|_| OnceLock::new()).collect();
+        Self::with(
+            program,
+            sources,
+            journeys,
+            classes,
+            Meetings::new(program, journeys),
+            facts,
+        )
+    }
+
+    /// A context with its [`Meetings`] made, and the facts of some
+    /// campaigns already worked out (the others on first use).
+    pub fn with(
+        program: &'a Program,
+        sources: &'a SourceMap,
+        journeys: &'a [Journey],
+        classes: &'a [usize],
+        meetings: Meetings<'a>,
+        facts: Vec<OnceLock<Facts>>,
+    ) -> Self {
+        debug_assert_eq!(facts.len(), journeys.len());
         ProjectContext {
             program,
             sources,
             journeys,
             classes,
-            meetings: Meetings::new(program, journeys),
+            meetings,
+            facts,
         }
     }
 
@@ -81,11 +110,38 @@ impl<'a> ProjectContext<'a> {
         self.meetings.meeting(a, b)
     }
 
-    /// The reachability analysis of campaign `id`'s journey.
-    pub fn reach(&self, id: CampaignId) -> crate::analysis::reach::Reach<'a> {
-        let journey = &self.journeys[id.index()];
-        crate::analysis::reach::analyze_with(self.program, journey, self.classes)
+    /// What the project lints read of campaign `id`'s reachability
+    /// analysis and timing.
+    pub fn facts(&self, id: CampaignId) -> &Facts {
+        self.facts[id.index()].get_or_init(|| {
+            let journey = &self.journeys[id.index()];
+            let r = crate::analysis::reach::analyze_with(self.program, journey, self.classes);
+            Facts::of(self.program, journey, &r, None)
+        })
     }
+}
+
+/// Per campaign (by id), whether the project lints may read its
+/// [`Facts`]: it starts with another (`channel-budget`), or sends content
+/// another campaign sends (`cross-campaign-repeat`). `classes`: the
+/// content class of each message.
+pub fn read_facts(program: &Program, journeys: &[Journey], classes: &[usize]) -> Vec<bool> {
+    let mut read = vec![false; program.campaigns.len()];
+    let starts =
+        (program.campaigns.iter().enumerate()).map(|(i, c)| (start(c), CampaignId(i as u32)));
+    let sent = journeys.iter().flat_map(|j| {
+        j.graph.node_weights().filter_map(move |n| match n.kind {
+            NodeKind::Send(m) => Some((classes[m.index()], j.campaign)),
+            _ => None,
+        })
+    });
+    for (_, group) in groups(starts) {
+        group.iter().for_each(|id| read[id.index()] = true);
+    }
+    for (_, group) in groups(sent) {
+        group.iter().for_each(|id| read[id.index()] = true);
+    }
+    read
 }
 
 /// How a campaign starts: campaigns with equal keys start together for a
@@ -177,14 +233,7 @@ pub fn start_groups(cx: &ProjectContext) -> Vec<Vec<CampaignId>> {
 
 /// The channels a campaign's journey sends on.
 pub fn channels(cx: &ProjectContext, id: CampaignId) -> BTreeSet<ChannelId> {
-    let j = &cx.journeys[id.index()];
-    j.graph
-        .node_weights()
-        .filter_map(|n| match n.kind {
-            NodeKind::Send(m) => Some(cx.program.message(m).channel),
-            _ => None,
-        })
-        .collect()
+    sends::channels(cx.program, &cx.journeys[id.index()])
 }
 
 /// Campaign ids grouped by a key (items in campaign order), each group in

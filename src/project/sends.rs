@@ -21,13 +21,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
-use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::graph::NodeIndex;
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use crate::analysis::reach::Reach;
 use crate::analysis::sat::{Atom, Window};
 use crate::analysis::scc::sccs;
-use crate::analysis::timing;
+use crate::analysis::timing::{self, Timing};
 use crate::graph::{Edge, Journey, NodeKind};
 use crate::model::{ChannelId, MessageId, Program, Received};
 
@@ -90,12 +90,149 @@ impl Site {
     }
 }
 
-/// The send sites of a journey on each of `chs`, in position order (the
-/// journey's timing solved once for all of them).
+/// What the project lints read of one campaign's reachability analysis
+/// and timing, worked out once: in the per-campaign lints, from the
+/// analyses they made (`lints::LintContext`), or on first use.
+#[derive(Debug)]
+pub struct Facts {
+    /// `channel-budget`: for each limited channel its journey sends on,
+    /// its sites there and the most sends one execution makes there (up
+    /// to the largest limit plus one).
+    pub sites: Vec<(ChannelId, Vec<Site>, u64)>,
+    /// `cross-campaign-repeat`: every reached send, with the `not
+    /// received` checks known there that read every earlier send; the
+    /// unchecked ones first, then by position.
+    pub sent: Vec<Sent>,
+}
+
+impl Facts {
+    /// The facts of `journey` from its reachability analysis `r` and its
+    /// timing over the edges some execution takes (`timing::analyze_live`
+    /// with `r`'s live edges), which is made here when not given and the
+    /// journey sends on a limited channel.
+    pub fn of(program: &Program, journey: &Journey, r: &Reach, timing: Option<&Timing>) -> Facts {
+        Facts {
+            sites: limited_sites(program, journey, r, timing),
+            sent: sent(journey, r),
+        }
+    }
+}
+
+/// The channels a journey sends on.
+pub fn channels(program: &Program, journey: &Journey) -> BTreeSet<ChannelId> {
+    (journey.graph.node_weights())
+        .filter_map(|n| match n.kind {
+            NodeKind::Send(m) => Some(program.message(m).channel),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The sites of `journey` on each limited channel it sends on, with the
+/// most sends one execution makes there (see [`Facts::sites`]).
+fn limited_sites(
+    program: &Program,
+    journey: &Journey,
+    r: &Reach,
+    timing: Option<&Timing>,
+) -> Vec<(ChannelId, Vec<Site>, u64)> {
+    let mut sent = channels(program, journey);
+    sent.retain(|&ch| !program.channel(ch).limits.is_empty());
+    if sent.is_empty() {
+        return Vec::new();
+    }
+    let made;
+    let timing = match timing {
+        Some(t) => t,
+        None => {
+            made = timing::analyze_live(program, journey, &|e| r.is_live(e));
+            &made
+        }
+    };
+    sites(program, journey, r, timing, &sent)
+        .into_iter()
+        .map(|(ch, sites)| {
+            let most = program.channel(ch).limits.iter().map(|l| l.count).max();
+            let cap = most.unwrap_or(0) as usize + 1;
+            let most = most_sends(program, journey, r, ch, cap) as u64;
+            (ch, sites, most)
+        })
+        .collect()
+}
+
+/// A reached send with the `not received` checks known there that read
+/// every earlier send ([`Unreceived`]).
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub node: NodeIndex,
+    pub message: MessageId,
+    pub checks: Vec<Unreceived>,
+}
+
+/// A `not received` check with no window and at least once: of a
+/// message, or of any message (on a channel).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unreceived {
+    Message(MessageId),
+    Any(Option<ChannelId>),
+}
+
+impl Sent {
+    /// Whether one of its checks reads every earlier send of `m`, so that
+    /// it is not made after one.
+    pub fn covers(&self, program: &Program, m: MessageId) -> bool {
+        self.checks.iter().any(|c| match *c {
+            Unreceived::Message(x) => x == m,
+            Unreceived::Any(ch) => ch.is_none_or(|ch| ch == program.message(m).channel),
+        })
+    }
+}
+
+/// Every reached send of a journey, with the checks known there ([`Facts::sent`]).
+fn sent(journey: &Journey, r: &Reach) -> Vec<Sent> {
+    let g = &journey.graph;
+    let mut v: Vec<Sent> = g
+        .node_indices()
+        .filter_map(|n| match g[n].kind {
+            NodeKind::Send(m) if r.is_reached(n) => {
+                let checks = r
+                    .facts(n)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(l, _)| !l.positive())
+                    .filter_map(|(l, _)| match *r.logic.atom(l.atom()) {
+                        Atom::Received {
+                            what,
+                            window: Window::Ever,
+                            at_least: 0 | 1,
+                        } => Some(match what {
+                            Received::Message(x) => Unreceived::Message(x),
+                            Received::Any(c) => Unreceived::Any(c),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                Some(Sent {
+                    node: n,
+                    message: m,
+                    checks,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    v.sort_by_key(|s| (!s.checks.is_empty(), g[s.node].loc.span.start));
+    v
+}
+
+/// The send sites of a journey on each of `chs`, in position order, from
+/// its reachability and its timing over the edges some execution takes
+/// (`timing::analyze_live` with `r`'s live edges).
 pub fn sites(
     program: &Program,
     journey: &Journey,
     r: &Reach,
+    timing: &Timing,
     chs: &BTreeSet<ChannelId>,
 ) -> BTreeMap<ChannelId, Vec<Site>> {
     let g = &journey.graph;
@@ -113,8 +250,6 @@ pub fn sites(
     if nodes.is_empty() {
         return out;
     }
-    let live = |e: EdgeIndex| r.is_live(e);
-    let timing = timing::analyze_live(program, journey, &live);
     let loops = Loops::new(program, journey, r);
     let regular = journey.regular_repeats();
     for (n, message) in nodes {
