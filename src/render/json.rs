@@ -10,7 +10,8 @@
 //! ```
 //! Positions are 1-based, ends exclusive; `help` is `null` when absent;
 //! `files` counts the source files loaded. Fields are written in this order
-//! (structs, not maps), so the output is byte-deterministic. The JSON Schema
+//! (structs, not maps), so the output is byte-deterministic; the findings
+//! are written directly, in the bytes serde would write (tested). The JSON Schema
 //! is `schema/check.schema.json` (`omnis schema check`), generated from
 //! these types.
 
@@ -91,40 +92,43 @@ pub(super) fn render(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let (errors, warnings) = counts(diags);
-    let report = |diagnostics| JsonReport {
+    let report = JsonReport {
         format_version: CHECK_FORMAT_VERSION,
-        diagnostics,
+        diagnostics: Vec::new(),
         summary: JsonSummary {
             errors,
             warnings,
             files: sources.len(),
         },
     };
-    if diags.len() <= PER_TASK {
-        let all = diags.iter().map(|d| diagnostic(sources, d)).collect();
-        serde_json::to_writer_pretty(&mut *out, &report(all))?;
+    // The frame is serde's; the findings are written directly
+    // ([`element`]), byte for byte as serde writes them there (tested).
+    let frame = serde_json::to_string_pretty(&report)?;
+    if diags.is_empty() {
+        out.write_all(frame.as_bytes())?;
         return out.write_all(b"\n");
     }
-    // Many findings (a workspace where every campaign collides with the
-    // others): each is written on its own on every core, a batch at a time
-    // (so the text held stays bounded), and spliced into the report in
-    // order, indented as `to_writer_pretty` indents the array's elements
-    // (a JSON string holds no raw newline: every newline is layout).
-    let frame = serde_json::to_string_pretty(&report(Vec::new()))?;
     let (head, tail) = frame
         .split_once(EMPTY_ARRAY)
         .expect("the report has its diagnostics array");
     out.write_all(head.as_bytes())?;
     out.write_all(b"\"diagnostics\": [\n")?;
-    use rayon::prelude::*;
-    for (b, batch) in diags.chunks(PER_TASK * TASKS_PER_BATCH).enumerate() {
-        let texts: Vec<serde_json::Result<String>> = crate::stack::pool().install(|| {
-            (batch.par_chunks(PER_TASK).enumerate())
-                .map(|(t, chunk)| elements(sources, chunk, b == 0 && t == 0))
-                .collect()
-        });
-        for text in texts {
-            out.write_all(text?.as_bytes())?;
+    if diags.len() <= PER_TASK {
+        out.write_all(elements(sources, diags, true).as_bytes())?;
+    } else {
+        // Many findings (a workspace where every campaign collides with
+        // the others): written on every core, a batch at a time (so the
+        // text held stays bounded), and spliced into the report in order.
+        use rayon::prelude::*;
+        for (b, batch) in diags.chunks(PER_TASK * TASKS_PER_BATCH).enumerate() {
+            let texts: Vec<String> = crate::stack::pool().install(|| {
+                (batch.par_chunks(PER_TASK).enumerate())
+                    .map(|(t, chunk)| elements(sources, chunk, b == 0 && t == 0))
+                    .collect()
+            });
+            for text in texts {
+                out.write_all(text.as_bytes())?;
+            }
         }
     }
     out.write_all(b"\n  ]")?;
@@ -144,22 +148,122 @@ const TASKS_PER_BATCH: usize = 16;
 /// The elements of the diagnostics array for `diags`, as
 /// `to_writer_pretty` writes them inside the report, each after a comma
 /// and a newline but the very first.
-fn elements(sources: &SourceMap, diags: &[Diagnostic], first: bool) -> serde_json::Result<String> {
-    let mut text = String::new();
+fn elements(sources: &SourceMap, diags: &[Diagnostic], first: bool) -> String {
+    let mut text = String::with_capacity(diags.len() * 1024);
     for (i, d) in diags.iter().enumerate() {
         if !(first && i == 0) {
             text.push_str(",\n");
         }
-        let one = serde_json::to_string_pretty(&diagnostic(sources, d))?;
-        for (j, line) in one.split('\n').enumerate() {
-            if j > 0 {
-                text.push('\n');
+        element(&mut text, &diagnostic(sources, d));
+    }
+    text
+}
+
+/// One finding as `to_writer_pretty` writes it as an element of the
+/// report's diagnostics array (indented two levels, without the line
+/// break before it): the fields of [`JsonDiagnostic`] in order.
+fn element(out: &mut String, d: &JsonDiagnostic) {
+    out.push_str("    {\n      \"code\": ");
+    string(out, d.code);
+    out.push_str(",\n      \"severity\": ");
+    string(out, d.severity);
+    out.push_str(",\n      \"message\": ");
+    string(out, d.message);
+    out.push_str(",\n      \"file\": ");
+    string(out, d.file);
+    for (key, n) in [
+        ("line", d.line),
+        ("column", d.column),
+        ("end_line", d.end_line),
+        ("end_column", d.end_column),
+    ] {
+        out.push_str(",\n      \"");
+        out.push_str(key);
+        out.push_str("\": ");
+        number(out, n);
+    }
+    out.push_str(",\n      \"help\": ");
+    match d.help {
+        Some(help) => string(out, help),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\n      \"labels\": ");
+    if d.labels.is_empty() {
+        out.push_str("[]");
+    } else {
+        out.push('[');
+        for (i, l) in d.labels.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str("        {\n          \"file\": ");
+            string(out, l.file);
+            for (key, n) in [
+                ("line", l.line),
+                ("column", l.column),
+                ("end_line", l.end_line),
+                ("end_column", l.end_column),
+            ] {
+                out.push_str(",\n          \"");
+                out.push_str(key);
+                out.push_str("\": ");
+                number(out, n);
             }
-            text.push_str("    ");
-            text.push_str(line);
+            out.push_str(",\n          \"message\": ");
+            string(out, l.message);
+            out.push_str("\n        }");
+        }
+        out.push_str("\n      ]");
+    }
+    out.push_str("\n    }");
+}
+
+/// `n` in decimal, as serde writes an integer.
+fn number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-    Ok(text)
+    // ASCII digits.
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("digits"));
+}
+
+/// `s` as a JSON string, escaped as serde escapes it: `"` and `\`, and
+/// the control characters below U+0020 (`\b`, `\t`, `\n`, `\f`, `\r`,
+/// the others as `\u00XX`); everything else as it is.
+fn string(out: &mut String, s: &str) {
+    out.push('"');
+    let b = s.as_bytes();
+    let mut from = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let escape = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        from = i + 1;
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(c >> 4)] as char);
+            out.push(HEX[usize::from(c & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+    }
+    out.push_str(&s[from..]);
+    out.push('"');
 }
 
 /// One finding as the report shows it.
@@ -214,6 +318,7 @@ mod tests {
         for n in [
             0,
             1,
+            2,
             PER_TASK,
             PER_TASK + 1,
             PER_TASK * TASKS_PER_BATCH * 2 + 3,
@@ -224,7 +329,7 @@ mod tests {
                         Code::ChannelBudget,
                         file,
                         Span::new(i % 100, i % 100 + 3),
-                        format!("finding {i}: \"quoted\"\nnewline\tand é"),
+                        format!("finding {i}: \"quoted\"\nnewline\tand é \\ \u{1}\u{8}\u{c}\r\u{1f}\u{7f} /"),
                     );
                     let d = if i % 2 == 0 {
                         d.with_help("help\n2")
