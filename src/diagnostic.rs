@@ -111,29 +111,41 @@ pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>, file_order: impl Fn(FileId) -
             i as u32
         };
     }
-    let order = |a: &Diagnostic, b: &Diagnostic| {
-        (
-            rank[a.file.0 as usize],
-            a.span.start,
-            a.span.end,
-            a.code,
-            &a.message,
-        )
-            .cmp(&(
-                rank[b.file.0 as usize],
-                b.span.start,
-                b.span.end,
-                b.code,
-                &b.message,
-            ))
+    // Small keys are sorted, not the findings (which are large to move):
+    // by file, position, code and message, then place, so the order is
+    // the stable sort's, on any number of threads.
+    let mut keys: Vec<(u32, u32, u32, Code, u32)> = (diags.iter().enumerate())
+        .map(|(i, d)| {
+            (
+                rank[d.file.0 as usize],
+                d.span.start,
+                d.span.end,
+                d.code,
+                i as u32,
+            )
+        })
+        .collect();
+    let order = |a: &(u32, u32, u32, Code, u32), b: &(u32, u32, u32, Code, u32)| {
+        (a.0, a.1, a.2, a.3)
+            .cmp(&(b.0, b.1, b.2, b.3))
+            .then_with(|| {
+                diags[a.4 as usize]
+                    .message
+                    .cmp(&diags[b.4 as usize].message)
+            })
+            .then(a.4.cmp(&b.4))
     };
-    // A stable sort either way: the same order on any number of threads.
-    if diags.len() < 4096 {
-        diags.sort_by(order);
+    if keys.len() < 4096 {
+        keys.sort_unstable_by(order);
     } else {
         use rayon::prelude::*;
-        crate::stack::pool().install(|| diags.par_sort_by(order));
+        crate::stack::pool().install(|| keys.par_sort_unstable_by(order));
     }
+    let mut slots: Vec<Option<Diagnostic>> = diags.drain(..).map(Some).collect();
+    diags.extend(
+        keys.iter()
+            .map(|k| slots[k.4 as usize].take().expect("each finding once")),
+    );
     diags.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message
     });

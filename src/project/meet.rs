@@ -15,7 +15,7 @@
 //! hold"). The solver stays the judge of every pair the pins leave.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::analysis::sat::{Atom, CVal, Conj, Leaf, Lit, Logic, NumKind, Role, Term};
 use crate::graph::Journey;
@@ -31,6 +31,15 @@ pub struct Meetings<'a> {
     /// built: the solver's `check` takes it shared).
     logic: Logic<'a>,
     forms: Vec<Form>,
+    /// The distinct normal forms of the campaigns' conditions (many
+    /// campaigns share an audience, or a trigger filter): forms refer to
+    /// them by index.
+    dnfs: Vec<Dnf>,
+    /// Whether two of [`Meetings::dnfs`] can hold together, by their
+    /// indices, as the solver answered on first asking: one pair of
+    /// conditions is solved once, however many pairs of campaigns have
+    /// them.
+    solved: Mutex<HashMap<(u32, u32), bool>>,
     /// Whether each campaign's journey can be over at the instant it
     /// starts ([`ends_at_once`]), on first use.
     ends: Vec<OnceLock<bool>>,
@@ -40,11 +49,12 @@ pub struct Meetings<'a> {
 struct Form {
     start: Start,
     /// The DNF of its audience with the trigger's fields left out (two
-    /// occurrences' fields are not compared); `None` without an audience.
-    apart: Option<Dnf>,
-    /// The DNF of its audience and trigger filter (one occurrence);
-    /// `None` with neither.
-    together: Option<Dnf>,
+    /// occurrences' fields are not compared), by its index in
+    /// [`Meetings::dnfs`]; `None` without an audience.
+    apart: Option<u32>,
+    /// The DNF of its audience and trigger filter (one occurrence), by
+    /// index; `None` with neither.
+    together: Option<u32>,
     /// It has a trigger filter.
     filtered: bool,
     /// Its audience or filter reads a field of the trigger.
@@ -62,16 +72,27 @@ impl<'a> Meetings<'a> {
     pub fn new(program: &'a Program, journeys: &'a [Journey]) -> Self {
         let mut logic = Logic::new(program, None, Vec::new());
         let mut values: HashMap<CVal, u32> = HashMap::new();
+        let mut dnfs: Vec<Dnf> = Vec::new();
+        let mut ids: HashMap<Dnf, u32> = HashMap::new();
         let forms = program
             .campaigns
             .iter()
-            .map(|c| form(&mut logic, &mut values, c))
+            .map(|c| {
+                form(&mut logic, &mut values, c, &mut |dnf| {
+                    *ids.entry(dnf).or_insert_with_key(|dnf| {
+                        dnfs.push(dnf.clone());
+                        dnfs.len() as u32 - 1
+                    })
+                })
+            })
             .collect();
         Meetings {
             program,
             journeys,
             logic,
             forms,
+            dnfs,
+            solved: Mutex::new(HashMap::new()),
             ends: program.campaigns.iter().map(|_| OnceLock::new()).collect(),
         }
     }
@@ -105,7 +126,7 @@ impl<'a> Meetings<'a> {
             if keeps_out(a, b) || keeps_out(b, a) {
                 return None;
             }
-            if self.meet(fa.together.as_ref(), fb.together.as_ref()) {
+            if self.meet(fa.together, fb.together) {
                 return Some(Meeting::Together);
             }
             // Nothing about the occurrence: two of them compare the same.
@@ -117,8 +138,7 @@ impl<'a> Meetings<'a> {
         if self.guarded(a, b) || self.guarded(b, a) {
             return None;
         }
-        self.meet(fa.apart.as_ref(), fb.apart.as_ref())
-            .then_some(Meeting::Overlap)
+        self.meet(fa.apart, fb.apart).then_some(Meeting::Overlap)
     }
 
     /// Whether `y`'s audience holds `not in campaign x` in every disjunct
@@ -133,11 +153,17 @@ impl<'a> Meetings<'a> {
         *self.ends[x.index()].get_or_init(|| ends_at_once(self.program, &self.journeys[x.index()]))
     }
 
-    /// Whether two normal forms can hold together (no conditions: yes).
-    fn meet(&self, a: Option<&Dnf>, b: Option<&Dnf>) -> bool {
-        let (Some(da), Some(db)) = (a, b) else {
+    /// Whether two normal forms ([`Meetings::dnfs`]) can hold together
+    /// (no conditions: yes), each pair solved once.
+    fn meet(&self, a: Option<u32>, b: Option<u32>) -> bool {
+        let (Some(a), Some(b)) = (a, b) else {
             return true;
         };
+        let solved = |m: &HashMap<(u32, u32), bool>| m.get(&(a, b)).copied();
+        if let Some(known) = solved(&self.solved.lock().expect("not poisoned")) {
+            return known;
+        }
+        let (da, db) = (&self.dnfs[a as usize], &self.dnfs[b as usize]);
         // The solver reads only the literals of a leaf.
         let leaf = |&lit: &Lit| Leaf {
             lit,
@@ -147,13 +173,15 @@ impl<'a> Meetings<'a> {
             role: Role::Audience,
         };
         let mut both = Vec::new();
-        da.iter().any(|x| {
+        let meets = da.iter().any(|x| {
             db.iter().any(|y| {
                 both.clear();
                 both.extend(x.iter().chain(y.iter()).map(leaf));
                 self.logic.check(&[], &both, &|_| true).is_ok()
             })
-        })
+        });
+        (self.solved.lock().expect("not poisoned")).insert((a, b), meets);
+        meets
     }
 
     /// Whether the pins of `a` and `b` leave them a chance to meet: no
@@ -208,8 +236,14 @@ fn sorted_meet(a: &[u32], b: &[u32]) -> bool {
     false
 }
 
-/// Campaign `c`'s form, its conditions interned in `logic`.
-fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> Form {
+/// Campaign `c`'s form, its conditions interned in `logic`, its normal
+/// forms numbered by `number` (one number for equal ones).
+fn form(
+    logic: &mut Logic,
+    values: &mut HashMap<CVal, u32>,
+    c: &Campaign,
+    number: &mut dyn FnMut(Dnf) -> u32,
+) -> Form {
     let filter = match &c.trigger {
         Trigger::Event {
             filter: Some(f), ..
@@ -289,8 +323,8 @@ fn form(logic: &mut Logic, values: &mut HashMap<CVal, u32>, c: &Campaign) -> For
     };
     Form {
         start: start(c),
-        apart,
-        together,
+        apart: apart.map(&mut *number),
+        together: together.map(&mut *number),
         filtered: filter.is_some(),
         of_trigger: on_trigger,
         guards,

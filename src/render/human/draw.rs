@@ -129,13 +129,16 @@ fn repeat(f: &mut String, c: char, n: usize) {
 pub(super) fn draw(r: &Report, width: usize) -> Option<String> {
     let mut f = String::new();
     let d = r.diag;
-    let _ = write!(f, "{}[{}]\n\n", d.severity.as_str(), d.code);
+    f.push_str(d.severity.as_str());
+    f.push('[');
+    f.push_str(d.code.as_str());
+    f.push_str("]\n\n");
     let icon = match d.severity {
-        Severity::Error => "×",
-        Severity::Warning => "⚠",
+        Severity::Error => "  × ",
+        Severity::Warning => "  ⚠ ",
     };
     let width = width.saturating_sub(2);
-    f.push_str(&wrap(&r.message, width, &format!("  {icon} "), "  │ "));
+    f.push_str(&wrap(&r.message, width, icon, "  │ "));
     f.push('\n');
     snippets(&mut f, r)?;
     if let Some(help) = &r.help {
@@ -215,16 +218,28 @@ fn context(
         })
         .max()
         .unwrap_or(0);
-    let linum_width = lines.last().map_or(0, |l| l.number).to_string().len();
+    let linum_width = digits(lines.last().map_or(0, |l| l.number)).len();
 
     repeat(f, ' ', linum_width + 2);
     f.push(LTOP);
     f.push(HBAR);
     let pc = src.context(primary.offset(), primary.len(), 0, 0)?;
-    let _ = writeln!(f, "[{}:{}:{}]", src.name(&pc), pc.line + 1, pc.column + 1);
+    f.push('[');
+    f.push_str(&src.name(&pc));
+    f.push(':');
+    f.push_str(digits(pc.line + 1).as_str());
+    f.push(':');
+    f.push_str(digits(pc.column + 1).as_str());
+    f.push_str("]\n");
 
     for line in &lines {
-        let _ = write!(f, " {:>linum_width$} {VBAR} ", line.number);
+        // ` {:>linum_width$} │ `
+        let number = digits(line.number);
+        repeat(f, ' ', 1 + linum_width.saturating_sub(number.len()));
+        f.push_str(number.as_str());
+        f.push(' ');
+        f.push(VBAR);
+        f.push(' ');
         line_gutter(f, max_gutter, line, fancy);
         if line.text.contains('\t') {
             let mut column = 0;
@@ -264,7 +279,41 @@ fn context(
 }
 
 fn no_linum(f: &mut String, width: usize) {
-    let _ = write!(f, " {:width$} {VBAR_BREAK} ", "");
+    repeat(f, ' ', width + 2);
+    f.push(VBAR_BREAK);
+    f.push(' ');
+}
+
+/// `n` in decimal, without an allocation (`Display` through a formatter
+/// was a good part of drawing a report: a line number per line).
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).expect("ASCII digits")
+    }
+
+    fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+}
+
+fn digits(mut n: usize) -> Digits {
+    let mut d = Digits {
+        buf: [0; 20],
+        start: 20,
+    };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return d;
+        }
+    }
 }
 
 /// miette's `render_line_gutter`.

@@ -32,48 +32,51 @@ fn wrap_plain(text: &str, width: usize, first: &str, rest: &str) -> String {
         width.saturating_sub(textwrap::core::display_width(rest)),
     ];
     let b = text.as_bytes();
-    // Pieces as (start, end of the piece, end of the spaces after it).
-    let mut pieces: Vec<(usize, usize, usize)> = vec![(0, 0, 0)];
+    let mut out = String::with_capacity(text.len() + first.len() + 16);
+    // First fit, piece by piece as they are found: the current line's
+    // start in `text`, its width so far, the lines done, the pieces on it
+    // (the empty first piece is on the first), and where its last ends.
+    let (mut from, mut used, mut lines, mut on_line, mut last_end) = (0, 0, 0, 1, 0);
+    // A piece: (start, end of the piece, end of the spaces after it).
+    let mut fit = |s: usize, e: usize, w: usize| {
+        if used + (e - s) > widths[lines.min(1)] && on_line > 0 {
+            out.push_str(if lines == 0 { first } else { rest });
+            out.push_str(&text[from..last_end]);
+            out.push('\n');
+            (from, used, lines, on_line) = (s, 0, lines + 1, 0);
+        }
+        used += w - s;
+        last_end = e;
+        on_line += 1;
+    };
     let mut piece = |start: usize, end: usize, spaces_end: usize| {
         if end - start > widths[1] {
             let mut at = start;
             while end - at > widths[1].max(1) {
                 let next = at + widths[1].max(1);
-                pieces.push((at, next, next));
+                fit(at, next, next);
                 at = next;
             }
-            pieces.push((at, end, spaces_end));
+            fit(at, end, spaces_end);
         } else {
-            pieces.push((start, end, spaces_end));
+            fit(start, end, spaces_end);
         }
     };
     for (start, end, spaces_end) in words(b) {
-        let mut from = start;
-        for i in start..end {
-            let alnum = |j: usize| b[j].is_ascii_alphanumeric();
-            if b[i] == b'-' && i > start && i + 1 < end && alnum(i - 1) && alnum(i + 1) {
-                piece(from, i + 1, i + 1);
-                from = i + 1;
+        let mut at = start;
+        if b[start..end].contains(&b'-') {
+            for i in start..end {
+                let alnum = |j: usize| b[j].is_ascii_alphanumeric();
+                if b[i] == b'-' && i > start && i + 1 < end && alnum(i - 1) && alnum(i + 1) {
+                    piece(at, i + 1, i + 1);
+                    at = i + 1;
+                }
             }
         }
-        piece(from, end, spaces_end);
-    }
-    let mut out = String::with_capacity(text.len() + first.len() + 16);
-    let (mut line_start, mut used, mut lines) = (0, 0, 0);
-    let mut last_end = 0;
-    for (i, &(s, e, w)) in pieces.iter().enumerate() {
-        let line_width = widths[lines.min(1)];
-        if used + (e - s) > line_width && i > line_start {
-            out.push_str(if lines == 0 { first } else { rest });
-            out.push_str(&text[pieces[line_start].0..last_end]);
-            out.push('\n');
-            (line_start, used, lines) = (i, 0, lines + 1);
-        }
-        used += w - s;
-        last_end = e;
+        piece(at, end, spaces_end);
     }
     out.push_str(if lines == 0 { first } else { rest });
-    out.push_str(&text[pieces[line_start].0..last_end]);
+    out.push_str(&text[from..last_end]);
     out
 }
 
