@@ -270,7 +270,10 @@ impl Session {
         deny_warnings: bool,
     ) -> Result<Analysis, Error> {
         crate::stack::with_big_stack("omnis", || {
-            let loaded = crate::memory::parsing(|| loader::load_closure(tree, file, &self.cache))?;
+            let loaded = crate::memory::parsing(
+                || loader::load_closure(tree, file, &self.cache),
+                largest_source,
+            )?;
             Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
         })
     }
@@ -293,11 +296,26 @@ fn analyze_here(
         opts.paths.clone()
     };
     // Parsing frees and regrows pest's token queues: see `memory`.
-    let loaded = crate::memory::parsing(|| match cache {
-        Some(cache) => loader::load_cached(tree, &paths, cache),
-        None => loader::load_in(tree, &paths),
-    })?;
+    let loaded = crate::memory::parsing(
+        || match cache {
+            Some(cache) => loader::load_cached(tree, &paths, cache),
+            None => loader::load_in(tree, &paths),
+        },
+        largest_source,
+    )?;
     Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
+}
+
+/// The size of the largest file loaded, which tells the allocator what
+/// follows (`memory::Afterwards`).
+fn largest_source(loaded: &Result<Loaded, loader::LoadError>) -> usize {
+    loaded.as_ref().map_or(0, |l| {
+        l.sources
+            .files()
+            .map(|(_, f)| f.text.len())
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 /// The stages after loading: resolve, lower and lint, levels, sorting.
