@@ -272,7 +272,7 @@ impl Session {
         crate::stack::with_big_stack("omnis", || {
             let loaded = crate::memory::parsing(
                 || loader::load_closure(tree, file, &self.cache),
-                largest_source,
+                afterwards,
             )?;
             Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
         })
@@ -301,21 +301,18 @@ fn analyze_here(
             Some(cache) => loader::load_cached(tree, &paths, cache),
             None => loader::load_in(tree, &paths),
         },
-        largest_source,
+        afterwards,
     )?;
     Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
 }
 
-/// The size of the largest file loaded, which tells the allocator what
-/// follows (`memory::Afterwards`).
-fn largest_source(loaded: &Result<Loaded, loader::LoadError>) -> usize {
-    loaded.as_ref().map_or(0, |l| {
-        l.sources
-            .files()
-            .map(|(_, f)| f.text.len())
-            .max()
-            .unwrap_or(0)
-    })
+/// What the allocator does once files are loaded: it depends on their
+/// sizes (`memory::Afterwards`).
+fn afterwards(loaded: &Result<Loaded, loader::LoadError>) -> crate::memory::Afterwards {
+    let sizes = loaded
+        .iter()
+        .flat_map(|l| l.sources.files().map(|(_, f)| f.text.len()));
+    crate::memory::Afterwards::for_files(sizes)
 }
 
 /// The stages after loading: resolve, lower and lint, levels, sorting.

@@ -90,8 +90,9 @@ mod allocator {
     /// large file ([`Afterwards::HandBack`]) the pages freed and kept
     /// since [`parsing`] go back to the system now (a forced collection
     /// purges every arena, whichever thread freed them), and those freed
-    /// later at once again; after small files only, pages are still kept
-    /// a second (see `omnis::memory`).
+    /// later at once again; after many small files
+    /// ([`Afterwards::Keep`]), pages are still kept a second, and reused by
+    /// one group of campaigns after another (see `omnis::memory`).
     pub fn parsed(afterwards: Afterwards) {
         if !delay_from_env() && afterwards == Afterwards::HandBack {
             // SAFETY: a forced collection from any thread is allowed at

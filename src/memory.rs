@@ -11,19 +11,20 @@
 //!   queue of tokens for every piece of a file it parses (up to a few
 //!   megabytes, `syntax::parser`), frees it, and builds the next; handed
 //!   back, every page of it was faulted in again for the next piece.
-//! - After parsing it depends on how large the largest file is
-//!   ([`Afterwards`]). One large campaign (a file of [`LARGE_FILE`] or
-//!   more) is analysed by structures built one after the other and each
-//!   alive at its peak (the syntax tree, then the model, the graph,
+//! - After parsing it depends on how the sources are spread
+//!   ([`Afterwards`]). One large campaign, or a few (a file of
+//!   [`LARGE_FILE`] or more, or a file of more than a sixteenth of all the
+//!   sources), is analysed by structures built one after the other and
+//!   each alive at its peak (the syntax tree, then the model, the graph,
 //!   reachability, timing, the flow): pages kept from the ones freed
 //!   before would add to that peak, so they go back at once. Many small
 //!   files are analysed campaign by campaign, in groups on every core:
 //!   each group frees what the next one allocates again, the peak is the
 //!   tables of the whole program plus the groups in flight, and kept pages
-//!   are reused rather than added (on the 20,000-file workspace of
-//!   `benches/workspace.rs`: handed back at once, 127,000 page faults and
-//!   0.5–0.6 s of system time; kept, 80,000–90,000 and 0.35 s, for
-//!   25–30 MB more peak).
+//!   are reused rather than added. On the 20,000-file workspace of
+//!   `benches/workspace.rs`, handed back at once: 126,000–130,000 page
+//!   faults and 0.5–0.6 s of system time, 234–240 MB; kept (mimalloc's
+//!   default of a second): 74,000–88,000 faults, 0.35 s, 269–277 MB.
 //! - `build` says when the analysis is over and plans are written
 //!   ([`writing`]): each plan's tree and text are built and freed in turn,
 //!   and the peak is behind.
@@ -44,24 +45,27 @@ pub struct Hooks {
 /// docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Afterwards {
-    /// Some file is large: hand back what parsing left, and every page
-    /// freed from then on, at once.
+    /// Some file is large, or much of the whole: hand back what parsing
+    /// left, and every page freed from then on, at once.
     HandBack,
-    /// Every file is small: keep freed pages for reuse a while.
+    /// The sources are many small files: keep freed pages for reuse a
+    /// while.
     Keep,
 }
 
 /// A file of this many bytes or more is one large campaign (or its
 /// declarations) whose analyses hold the peak: 1 MiB, the size parsed in
 /// two halves (`syntax::parser`). The 200,000-step chain of
-/// `benches/check.rs` is 7.7 MB; the files of the 20,000-file workspace are
-/// under 1 KiB, the 20,000-step chain 0.75 MB.
+/// `benches/check.rs` is 7.7 MB, the 20,000-step one 0.75 MB; the files of
+/// the 20,000-file workspace are under 1 KiB.
 pub const LARGE_FILE: usize = 1 << 20;
 
 impl Afterwards {
-    /// The policy for files whose largest is `largest` bytes.
-    pub fn for_largest_file(largest: usize) -> Afterwards {
-        if largest >= LARGE_FILE {
+    /// The policy for files of these sizes in bytes: kept only when every
+    /// file is under [`LARGE_FILE`] and at most a sixteenth of them all.
+    pub fn for_files(sizes: impl Iterator<Item = usize>) -> Afterwards {
+        let (largest, total) = sizes.fold((0, 0), |(l, t), s| (l.max(s), t + s));
+        if largest >= LARGE_FILE || largest.saturating_mul(16) > total {
             Afterwards::HandBack
         } else {
             Afterwards::Keep
@@ -78,17 +82,16 @@ pub fn set_hooks(hooks: Hooks) {
 }
 
 /// Runs `parse` (loading and parsing files), with memory freed meanwhile
-/// kept for reuse; once it returns, `largest` says how large the largest
-/// file read was, and that chooses what happens to freed memory from then
-/// on ([`Afterwards`]).
-pub fn parsing<T>(parse: impl FnOnce() -> T, largest: impl FnOnce(&T) -> usize) -> T {
+/// kept for reuse; once it returns, `afterwards` says from what it
+/// returned what happens to freed memory from then on.
+pub fn parsing<T>(parse: impl FnOnce() -> T, afterwards: impl FnOnce(&T) -> Afterwards) -> T {
     let hooks = HOOKS.get();
     if let Some(h) = hooks {
         (h.parsing)();
     }
     let out = parse();
     if let Some(h) = hooks {
-        (h.parsed)(Afterwards::for_largest_file(largest(&out)));
+        (h.parsed)(afterwards(&out));
     }
     out
 }
@@ -106,15 +109,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_large_file_hands_pages_back() {
-        assert_eq!(Afterwards::for_largest_file(0), Afterwards::Keep);
-        assert_eq!(
-            Afterwards::for_largest_file(LARGE_FILE - 1),
-            Afterwards::Keep
-        );
-        assert_eq!(
-            Afterwards::for_largest_file(LARGE_FILE),
-            Afterwards::HandBack
-        );
+    fn only_many_small_files_keep_pages() {
+        let keep = |sizes: &[usize]| Afterwards::for_files(sizes.iter().copied());
+        assert_eq!(keep(&[]), Afterwards::HandBack);
+        assert_eq!(keep(&[400]), Afterwards::HandBack);
+        assert_eq!(keep(&[400; 15]), Afterwards::HandBack);
+        assert_eq!(keep(&[400; 16]), Afterwards::Keep);
+        assert_eq!(keep(&[400; 20_000]), Afterwards::Keep);
+        let mut one_large = vec![400; 20_000];
+        one_large.push(LARGE_FILE);
+        assert_eq!(keep(&one_large), Afterwards::HandBack);
     }
 }
