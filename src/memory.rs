@@ -111,7 +111,6 @@ mod tests {
     #[test]
     fn only_many_small_files_keep_pages() {
         let keep = |sizes: &[usize]| Afterwards::for_files(sizes.iter().copied());
-        assert_eq!(keep(&[]), Afterwards::HandBack);
         assert_eq!(keep(&[400]), Afterwards::HandBack);
         assert_eq!(keep(&[400; 15]), Afterwards::HandBack);
         assert_eq!(keep(&[400; 16]), Afterwards::Keep);
