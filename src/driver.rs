@@ -270,7 +270,10 @@ impl Session {
         deny_warnings: bool,
     ) -> Result<Analysis, Error> {
         crate::stack::with_big_stack("omnis", || {
-            let loaded = crate::memory::parsing(|| loader::load_closure(tree, file, &self.cache))?;
+            let loaded = crate::memory::parsing(
+                || loader::load_closure(tree, file, &self.cache),
+                afterwards,
+            )?;
             Ok(check_loaded(loaded, deny_warnings, Extent::Closure))
         })
     }
@@ -293,11 +296,23 @@ fn analyze_here(
         opts.paths.clone()
     };
     // Parsing frees and regrows pest's token queues: see `memory`.
-    let loaded = crate::memory::parsing(|| match cache {
-        Some(cache) => loader::load_cached(tree, &paths, cache),
-        None => loader::load_in(tree, &paths),
-    })?;
+    let loaded = crate::memory::parsing(
+        || match cache {
+            Some(cache) => loader::load_cached(tree, &paths, cache),
+            None => loader::load_in(tree, &paths),
+        },
+        afterwards,
+    )?;
     Ok(check_loaded(loaded, deny_warnings, Extent::Whole))
+}
+
+/// What the allocator does once files are loaded: it depends on their
+/// sizes (`memory::Afterwards`).
+fn afterwards(loaded: &Result<Loaded, loader::LoadError>) -> crate::memory::Afterwards {
+    let sizes = loaded
+        .iter()
+        .flat_map(|l| l.sources.files().map(|(_, f)| f.text.len()));
+    crate::memory::Afterwards::for_files(sizes)
 }
 
 /// The stages after loading: resolve, lower and lint, levels, sorting.

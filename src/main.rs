@@ -15,12 +15,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod allocator {
     use std::ffi::{c_int, c_long};
 
+    use omnis::memory::Afterwards;
+
     const ARENA_EAGER_COMMIT: c_int = 4;
     const PURGE_DELAY: c_int = 15;
 
     extern "C" {
         fn mi_option_set_default(option: c_int, value: c_long);
         fn mi_option_set(option: c_int, value: c_long);
+        fn mi_option_get(option: c_int) -> c_long;
         fn mi_collect(force: bool);
     }
 
@@ -35,7 +38,8 @@ mod allocator {
     ///   the syntax trees and tables freed before the analyses of a
     ///   200,000-step campaign peak would still count (about 55 MB of its
     ///   peak resident set; 40 MB at 20,000 steps). Except while files
-    ///   are parsed ([`parsing`]).
+    ///   are parsed ([`parsing`]), and after, when every file is small
+    ///   ([`parsed`]).
     /// - `arena_eager_commit` 0: the arenas mimalloc reserves (1 GiB at a
     ///   time) are committed piece by piece as they are used, not whole
     ///   when reserved. Measured on the 200,000-step campaigns of
@@ -74,35 +78,62 @@ mod allocator {
         if !delay_from_env() {
             // SAFETY: as in `set_defaults`; mimalloc reads the option
             // anew on every purge.
-            unsafe { mi_option_set(PURGE_DELAY, 1000) };
+            unsafe { mi_option_set(PURGE_DELAY, KEEP) };
         }
     }
 
-    /// Parsing is over (`omnis::memory::parsing` has returned): the pages freed and
-    /// kept since [`parsing`] go back to the system now (a forced
-    /// collection purges every arena, whichever thread freed them), and
-    /// those freed later at once again.
-    pub fn parsed() {
-        if !delay_from_env() {
-            // SAFETY: a forced collection from any thread is allowed at
-            // any time; then as in `parsing`.
-            unsafe {
-                mi_collect(true);
-                mi_option_set(PURGE_DELAY, 0);
+    /// How long freed pages are kept while files are parsed
+    /// (milliseconds): mimalloc's default.
+    const KEEP: c_long = 1000;
+
+    /// How long freed pages are kept after parsing many small files
+    /// (milliseconds). A group of campaigns reuses what the groups just
+    /// before it freed; pages freed longer ago go back. Kept a second,
+    /// about the whole run on the 20,000-file workspace, the peak held
+    /// nearly everything ever freed (259–290 MB, as with pages never handed
+    /// back); a quarter of a second: 254–268 MB, for 85,000–100,000 page
+    /// faults against 67,000–82,000 (126,000 handed back at once).
+    const KEEP_AFTER: c_long = 250;
+
+    /// Parsing is over (`omnis::memory::parsing` has returned). After a
+    /// large file ([`Afterwards::HandBack`]) the pages freed and kept
+    /// since [`parsing`] go back to the system now (a forced collection
+    /// purges every arena, whichever thread freed them), and those freed
+    /// later at once again; after many small files
+    /// ([`Afterwards::Keep`]), pages are kept a quarter of a second
+    /// ([`KEEP_AFTER`]), and reused by one group of campaigns after
+    /// another (see `omnis::memory`).
+    pub fn parsed(afterwards: Afterwards) {
+        if delay_from_env() {
+            return;
+        }
+        // SAFETY: a forced collection from any thread is allowed at any
+        // time; then as in `parsing`.
+        unsafe {
+            match afterwards {
+                Afterwards::HandBack => {
+                    mi_collect(true);
+                    mi_option_set(PURGE_DELAY, 0);
+                }
+                Afterwards::Keep => mi_option_set(PURGE_DELAY, KEEP_AFTER),
             }
         }
     }
 
     /// The analysis is over and plans are written (`omnis::memory::writing`):
-    /// freed pages are kept for 100 ms. Writing builds and frees each
+    /// freed pages are kept for 100 ms, if they were handed back at once.
+    /// Writing builds and frees each
     /// plan's tree and text in turn, and handing their pages back and
     /// faulting them in again took a third of the system time of writing
     /// 2,000 plans (`benches/build.sh`'s `apart`: 63–106 ms down to
     /// 44–71 ms); the analyses' peak is behind by then.
     pub fn writing() {
-        if !delay_from_env() {
-            // SAFETY: as in `parsing`.
-            unsafe { mi_option_set(PURGE_DELAY, 100) };
+        // SAFETY: reading an option is allowed at any time; then as in
+        // `parsing`.
+        unsafe {
+            if !delay_from_env() && mi_option_get(PURGE_DELAY) == 0 {
+                mi_option_set(PURGE_DELAY, 100);
+            }
         }
     }
 

@@ -585,6 +585,14 @@ impl StepSpans {
         ));
     }
 
+    /// Makes room for what `others` hold, before they are appended one
+    /// after another.
+    pub fn reserve_for<'a>(&mut self, others: impl Iterator<Item = &'a StepSpans> + Clone) {
+        self.by_loc
+            .reserve(others.clone().map(|o| o.by_loc.len()).sum());
+        self.more.reserve(others.map(|o| o.more.len()).sum());
+    }
+
     /// Adds what `other` holds, as [`StepSpans::insert`] would one after
     /// another.
     pub fn append(&mut self, other: StepSpans) {

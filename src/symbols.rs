@@ -267,6 +267,16 @@ impl IndexBuilder {
         self.definitions.reserve(n);
     }
 
+    /// Makes room for what `others` hold, before they are appended one
+    /// after another (once, rather than their vectors copied as they
+    /// double).
+    pub fn reserve_for<'a>(&mut self, others: impl Iterator<Item = &'a IndexBuilder> + Clone) {
+        self.definitions
+            .reserve(others.clone().map(|o| o.definitions.len()).sum());
+        self.references
+            .reserve(others.map(|o| o.references.len()).sum());
+    }
+
     /// Records a definition. A target is defined once.
     pub fn define(&mut self, target: Target, name: &str, file: FileId, span: Span) {
         let id = SymbolId(self.definitions.len() as u32);

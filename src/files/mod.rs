@@ -13,7 +13,7 @@
 //!   socket. The file is opened without blocking and without following a
 //!   final symbolic link, and its kind is checked on the open handle;
 //! - a file larger than [`MAX_SOURCE_BYTES`] (16 MiB): checked before
-//!   reading, and the read itself stops one byte past the limit.
+//!   reading, and the read itself stops at the size checked.
 //!
 //! Folders are walked by one walker ([`walk`]) for every command.
 //!
@@ -249,12 +249,35 @@ pub fn read_regular_file(path: &Path, cap: u64) -> Result<Vec<u8>, SourceError> 
     if meta.len() > cap {
         return Err(SourceError::TooLarge(meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    if meta.len() > 0 {
+        return read_size(&file, meta.len() as usize);
+    }
+    // No size said (files of some virtual file systems): up to the cap.
+    let mut bytes = Vec::new();
     file.take(cap + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
-        // It grew while being read.
         return Err(SourceError::TooLarge(bytes.len() as u64));
     }
+    Ok(bytes)
+}
+
+/// The first `size` bytes of `file` (fewer if it ends before): the size
+/// its handle said it had, which is within the cap. One `read` for a file
+/// that did not change since, where reading to the end takes a second
+/// one to find the end; bytes written past that size meanwhile are not
+/// read.
+fn read_size(mut file: &std::fs::File, size: usize) -> Result<Vec<u8>, SourceError> {
+    let mut bytes = vec![0; size];
+    let mut filled = 0;
+    while filled < size {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    bytes.truncate(filled);
     Ok(bytes)
 }
 
