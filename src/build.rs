@@ -284,7 +284,9 @@ fn write_each<P: Borrow<Plan>>(
     // no need to look at each), and our temporary files a killed build
     // left removed.
     let taken = folder::names_removing_stale_temporary_files(out);
-    let sync_handle = folder::Folder::open(out);
+    // The folder opened: new files are created and named through it, and
+    // its file system synced.
+    let folder = folder::Folder::open(out);
     let manifest_path = out.join(MANIFEST_FILE);
     let previous = read_regular_file(&manifest_path, MAX_SOURCE_BYTES)
         .ok()
@@ -316,7 +318,14 @@ fn write_each<P: Borrow<Plan>>(
                         priority: plan.priority,
                         channels: plan.channels.clone(),
                     };
-                    let outcome = stage(out, &built.entry.file, bytes, taken.as_ref(), &open);
+                    let outcome = stage(
+                        &folder,
+                        out,
+                        &built.entry.file,
+                        bytes,
+                        taken.as_ref(),
+                        &open,
+                    );
                     if matches!(outcome, Ok(Outcome::Linked(_) | Outcome::Pending(..))) {
                         early.written();
                     }
@@ -364,7 +373,7 @@ fn write_each<P: Borrow<Plan>>(
                 .map_err(|e| steps.fail(&manifest_path, e))?,
         ),
     };
-    steps.sync(&sync_handle, manifest_tmp.as_ref().map(|t| t.as_file()))?;
+    steps.sync(&folder, manifest_tmp.as_ref().map(|t| t.as_file()))?;
     steps.rename()?;
     if let Some(tmp) = manifest_tmp {
         if let Err(e) = tmp.persist(&manifest_path) {
@@ -410,6 +419,7 @@ enum Outcome {
 /// to a new file: named at once when the name is free, else a temporary
 /// file.
 fn stage(
+    folder: &folder::Folder,
     out: &Path,
     name: &str,
     bytes: &[u8],
@@ -425,8 +435,8 @@ fn stage(
         return Ok(Outcome::Same);
     }
     let free = found == Found::Nothing;
-    let staged = Staged::write(out, name, bytes, free)?;
-    if staged.link(&path)? {
+    let staged = Staged::write(folder, out, name, bytes, free)?;
+    if staged.link(folder, &path)? {
         let file = staged.into_file();
         return Ok(Outcome::Linked(open.keep().then_some(file)));
     }
