@@ -546,7 +546,7 @@ impl EarlySync {
 fn serialize_into(plan: &Plan, format: PlanFormat, bytes: &mut Vec<u8>) {
     match format {
         PlanFormat::Json => {
-            serde_json::to_writer_pretty(&mut *bytes, plan).expect("plans serialize");
+            crate::plan::write_pretty_json(plan, bytes);
             bytes.push(b'\n');
         }
         PlanFormat::Yaml => serde_yaml::to_writer(&mut *bytes, plan).expect("plans serialize"),

@@ -36,6 +36,7 @@ pub mod time;
 use std::collections::BTreeMap;
 
 pub use expr::{CmpOp, DidWindow, Expr, Operand};
+pub(crate) use io::write_pretty_json;
 pub use io::{check_version, parse_time_of_day, schema_json, PlanError};
 pub use node::{Edge, EdgeLabel, Family, Node, NodeKind, SetTo, WaitArm, WaitOn};
 
