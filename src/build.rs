@@ -47,8 +47,6 @@ mod folder;
 use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::driver::Analysis;
 use crate::files::{read_regular_file, MAX_SOURCE_BYTES};
 use crate::model::CampaignId;
@@ -312,7 +310,7 @@ fn write_each<P: Borrow<Plan>>(
                     let built = BuiltPlan {
                         entry: ManifestEntry {
                             campaign: plan.campaign.clone(),
-                            sha256: format!("{:x}", Sha256::digest(&bytes[..])),
+                            sha256: crate::plan::sha256_hex(bytes),
                             file: name,
                         },
                         priority: plan.priority,
@@ -678,6 +676,7 @@ fn is_plan_file_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     /// What `omnis build` writes in one pass (plans emitted from the
     /// analysis' journeys, serialized into reused buffers) is what the

@@ -102,6 +102,20 @@ pub fn parse_time_of_day(s: &str) -> Option<u32> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
+/// The SHA-256 of `bytes` in lowercase hex (what `format!("{:x}")` of the
+/// digest gives, without a formatting call per byte).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let digest = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(DIGITS[usize::from(b >> 4)] as char);
+        hex.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    hex
+}
+
 /// Writes `value` as pretty JSON (no trailing newline) at the end of
 /// `bytes`: the bytes of `serde_json::to_writer_pretty`, written faster
 /// ([`Pretty`]).
@@ -214,6 +228,17 @@ impl serde_json::ser::Formatter for Pretty {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sha256_hex_is_the_digest_formatted() {
+        use sha2::{Digest, Sha256};
+        for text in [&b""[..], b"abc", &[0xffu8; 1000]] {
+            assert_eq!(
+                super::sha256_hex(text),
+                format!("{:x}", Sha256::digest(text))
+            );
+        }
+    }
+
     /// The pretty printer writes what `serde_json`'s does: nested and
     /// empty objects and arrays, past the depth its line breaks are cut
     /// from, and every plan of the example campaigns.

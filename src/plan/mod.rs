@@ -36,8 +36,8 @@ pub mod time;
 use std::collections::BTreeMap;
 
 pub use expr::{CmpOp, DidWindow, Expr, Operand};
-pub(crate) use io::write_pretty_json;
 pub use io::{check_version, parse_time_of_day, schema_json, PlanError};
+pub(crate) use io::{sha256_hex, write_pretty_json};
 pub use node::{Edge, EdgeLabel, Family, Node, NodeKind, SetTo, WaitArm, WaitOn};
 
 use schemars::JsonSchema;
