@@ -364,7 +364,7 @@ fn write_each<P: Borrow<Plan>>(
     }
     let names: Vec<String> = built.iter().map(|b| b.entry.file.clone()).collect();
     let manifest = Manifest::of(built).to_json().into_bytes();
-    let manifest_tmp = match folder::found(&manifest_path, &manifest) {
+    let manifest_tmp = match folder::found_in(&folder, &manifest_path, &manifest) {
         Found::Same => None,
         _ => Some(
             folder::temporary(out, MANIFEST_FILE, &manifest)
@@ -427,7 +427,7 @@ fn stage(
     let path = out.join(name);
     let found = match taken {
         Some(names) if !names.contains(std::ffi::OsStr::new(name)) => Found::Nothing,
-        _ => folder::found(&path, bytes),
+        _ => folder::found_in(folder, &path, bytes),
     };
     if found == Found::Same {
         return Ok(Outcome::Same);

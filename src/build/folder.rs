@@ -236,6 +236,51 @@ pub(super) fn found(path: &Path, bytes: &[u8]) -> Found {
     }
 }
 
+/// What is at `path`, in the folder `folder` opened, compared with
+/// `bytes`: [`found`], with the name opened in the folder (no walk of its
+/// path, no separate look at its kind first).
+pub(super) fn found_in(folder: &Folder, path: &Path, bytes: &[u8]) -> Found {
+    #[cfg(target_os = "linux")]
+    if let (Some(d), Some(name)) = (&folder.0, path.file_name()) {
+        use std::io::Read;
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(name) = std::ffi::CString::new(name.as_bytes()) else {
+            return Found::Other;
+        };
+        // SAFETY: `d` is an open descriptor and `name` a NUL-terminated
+        // string, both alive for the call. Not following a final link
+        // (`ELOOP`: something else than a plan), never blocking on a
+        // FIFO.
+        let fd = unsafe {
+            libc::openat(
+                d.as_raw_fd(),
+                name.as_ptr(),
+                libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            let e = std::io::Error::last_os_error();
+            return match e.kind() {
+                std::io::ErrorKind::NotFound => Found::Nothing,
+                _ => Found::Other,
+            };
+        }
+        // SAFETY: a descriptor `openat` just returned: ours alone, owned
+        // by the `File` from now on.
+        let file = unsafe { File::from_raw_fd(fd) };
+        let same = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && {
+                let mut read = Vec::with_capacity(bytes.len() + 1);
+                (file.take(bytes.len() as u64 + 1).read_to_end(&mut read)).is_ok() && read == bytes
+            };
+        return if same { Found::Same } else { Found::Other };
+    }
+    found(path, bytes)
+}
+
 /// The names in `dir`, once the temporary files a killed build left are
 /// removed (ours: named `.<name>.<random>.omnis-tmp`, or
 /// `.<name>.plan.<ext>.<pid>.tmp` from earlier versions). Runs under the
@@ -471,11 +516,31 @@ mod tests {
     #[test]
     fn found_tells_free_same_and_other() {
         let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::open(dir.path());
         let path = dir.path().join("a.plan.json");
-        assert_eq!(found(&path, b"x"), Found::Nothing);
+        let both = |p: &Path, bytes: &[u8]| {
+            let f = found(p, bytes);
+            assert_eq!(found_in(&folder, p, bytes), f, "{}", p.display());
+            f
+        };
+        assert_eq!(both(&path, b"x"), Found::Nothing);
         std::fs::write(&path, "x").unwrap();
-        assert_eq!(found(&path, b"x"), Found::Same);
-        assert_eq!(found(&path, b"y"), Found::Other);
+        assert_eq!(both(&path, b"x"), Found::Same);
+        assert_eq!(both(&path, b"y"), Found::Other);
+        assert_eq!(both(&path, b"xx"), Found::Other);
+        assert_eq!(both(&path, b""), Found::Other);
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        assert_eq!(both(&dir.path().join("d"), b"x"), Found::Other);
         assert_eq!(found(dir.path(), b"x"), Found::Other);
+        // A link to a file with the same bytes is not the plan.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("l.plan.json");
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            assert_eq!(both(&link, b"x"), Found::Other);
+            let dangling = dir.path().join("m.plan.json");
+            std::os::unix::fs::symlink(dir.path().join("none"), &dangling).unwrap();
+            assert_eq!(both(&dangling, b"x"), Found::Other);
+        }
     }
 }
