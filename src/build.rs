@@ -21,7 +21,8 @@
 //!    took the name meanwhile); for a name already taken (or elsewhere), a
 //!    hidden temporary file in the folder (exclusive creation, an
 //!    unpredictable name: a planted file or link is never written
-//!    through).
+//!    through). Plans are created, named and compared through the folder
+//!    opened once (`folder::Folder`), not by their paths.
 //!    Past the first 31, a file given its name is closed at once
 //!    (`OpenFiles`); once half the plans of a large build are written, a
 //!    thread of its own syncs the file system while the rest are written

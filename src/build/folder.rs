@@ -387,7 +387,10 @@ pub(super) fn sync_files(
     Ok(Synced::EachFile)
 }
 
-/// The output folder, opened before the build writes anything in it: a
+/// The output folder, opened before the build writes anything in it.
+/// New plans are created and named through it, and plans compared with
+/// their files (the kernel walks the folder's path once, not for each
+/// file; temporary files and renames still go by path); a
 /// sync of its file system through this handle reports every write error
 /// on that file system since (`syncfs` reports the errors that happened
 /// after the descriptor it is given was opened, each once per
