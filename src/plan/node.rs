@@ -259,6 +259,13 @@ impl EdgeLabel {
             EdgeLabel::Jump => "jump",
         }
     }
+
+    /// Taken only when something happens: a `wait_for`'s `event`, a
+    /// `wait_for_any`'s `on` arm. Every other edge can be taken with
+    /// nothing happening (a wait's `next`, a `timeout`, a branch's arms).
+    pub fn awaits(&self) -> bool {
+        matches!(self, EdgeLabel::Event | EdgeLabel::On { .. })
+    }
 }
 
 impl Cx<'_> {

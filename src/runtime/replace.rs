@@ -9,7 +9,7 @@ use super::compile::{Compiled, Tgt, Val};
 use super::eval::Occurrence;
 use super::state::State;
 use super::{Effects, Runtime, What};
-use crate::plan::{EdgeLabel, Node, NodeKind, Plan};
+use crate::plan::{Node, NodeKind, Plan};
 
 /// What a replacement did to a person's journey.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,16 +64,20 @@ pub fn survivor<'p>(old: &Node, new: &'p Plan) -> Option<&'p Node> {
 /// Rule 2 for every path: from old node `at`, as if it finished with
 /// nothing happening, every way the old plan goes to the first nodes the
 /// new plan has (branches and splits may go any way).
-pub fn landings(old: &Plan, new: &Plan, at: &Node) -> BTreeSet<Landing> {
+pub fn landings<'a>(old: &'a Plan, new: &Plan, at: &'a Node) -> BTreeSet<Landing> {
+    // With nothing happening (as the runtime's walk goes): a wait, at `at`
+    // or removed on the way, goes on by its `next` or `timeout`, never by
+    // what it awaits; branches and splits may go any way.
+    let nothing_happens = |n: &'a Node| {
+        n.successors
+            .iter()
+            .rev()
+            .filter(|e| !e.label.awaits())
+            .map(|e| e.to.as_str())
+    };
     let mut out = BTreeSet::new();
     let mut seen: HashSet<&str> = HashSet::from([at.id.as_str()]);
-    let mut stack: Vec<&str> = at
-        .successors
-        .iter()
-        // Finished with nothing happening: a `wait_for` times out.
-        .filter(|e| !matches!(e.label, EdgeLabel::Event))
-        .map(|e| e.to.as_str())
-        .collect();
+    let mut stack: Vec<&str> = nothing_happens(at).collect();
     while let Some(id) = stack.pop() {
         if new.node(id).is_some() {
             out.insert(Landing::At(id.to_string()));
@@ -88,7 +92,7 @@ pub fn landings(old: &Plan, new: &Plan, at: &Node) -> BTreeSet<Landing> {
             out.insert(Landing::Exit(id.to_string()));
             continue;
         }
-        stack.extend(y.successors.iter().rev().map(|e| e.to.as_str()));
+        stack.extend(nothing_happens(y));
     }
     out
 }

@@ -92,12 +92,11 @@ pub async fn signal_with_start(
 }
 
 /// Pushes a set of plans to every running person workflow of the target:
-/// lists them through visibility (`ListOpenWorkflowExecutions` by the
-/// workflow type, the ids under the target's prefix) and signals each
-/// with the set, to take effect at `at` (seconds since 1970; `None`: when
-/// each workflow handles the signal). A workflow already on the set
-/// ignores it, so several workers pushing the same build is harmless; one
-/// that ends meanwhile is skipped. Returns how many were signalled.
+/// lists them through visibility ([`running_page`]) and signals each with
+/// the set, to take effect at `at` (seconds since 1970; `None`: when each
+/// workflow handles the signal). A workflow already on the set ignores
+/// it, so several workers pushing the same build is harmless; one that
+/// ends meanwhile is skipped. Returns how many were signalled.
 pub async fn push_plans(
     client: &Client,
     target: &Target,
@@ -105,10 +104,6 @@ pub async fn push_plans(
     at: Option<i64>,
 ) -> Result<usize> {
     use futures::StreamExt;
-    use temporalio_common::protos::temporal::api::filter::v1::WorkflowTypeFilter;
-    use temporalio_common::protos::temporal::api::workflowservice::v1::{
-        list_open_workflow_executions_request::Filters, ListOpenWorkflowExecutionsRequest,
-    };
     let people = format!("{}person/", target.prefix);
     let batch = Batch {
         inputs: Vec::new(),
@@ -116,31 +111,13 @@ pub async fn push_plans(
         plans_at: at,
     };
     let mut signalled = 0;
+    let mut listing = Listing::Query;
     let mut token = Vec::new();
     // Page by page (1,000 ids at a time), so memory stays bounded however
     // many people are running.
     loop {
-        let request = ListOpenWorkflowExecutionsRequest {
-            namespace: target.namespace.clone(),
-            maximum_page_size: 1_000,
-            next_page_token: token,
-            start_time_filter: None,
-            filters: Some(Filters::TypeFilter(WorkflowTypeFilter {
-                name: "PersonWorkflow".into(),
-            })),
-        };
-        let page = client
-            .connection()
-            .workflow_service()
-            .list_open_workflow_executions(tonic::Request::new(request))
-            .await
-            .map_err(|e| anyhow!("listing the running person workflows: {e}"))?
-            .into_inner();
-        let ids = page
-            .executions
-            .into_iter()
-            .filter_map(|e| e.execution.map(|x| x.workflow_id))
-            .filter(|id| id.starts_with(&people));
+        let (ids, next) = running_page(client, target, &people, &mut listing, token).await?;
+        let ids = ids.into_iter().filter(|id| id.starts_with(&people));
         signalled += futures::stream::iter(ids)
             .map(|id| {
                 let batch = batch.clone();
@@ -156,10 +133,127 @@ pub async fn push_plans(
             .filter(|ok| futures::future::ready(*ok))
             .count()
             .await;
-        if page.next_page_token.is_empty() {
+        if next.is_empty() {
             break;
         }
-        token = page.next_page_token;
+        token = next;
     }
     Ok(signalled)
+}
+
+/// How the running person workflows are listed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Listing {
+    /// `ListWorkflowExecutions` with the query of [`running_people`].
+    Query,
+    /// `ListOpenWorkflowExecutions` by the workflow type: deprecated, but
+    /// the only listing the time-skipping test server implements.
+    Open,
+}
+
+/// One page of the running workflows' ids (they may include ids outside
+/// `people`) and the token of the next (empty: the last). A server that
+/// does not implement query-based listing is asked the other way, from
+/// the first page on, and `listing` remembers it.
+async fn running_page(
+    client: &Client,
+    target: &Target,
+    people: &str,
+    listing: &mut Listing,
+    token: Vec<u8>,
+) -> Result<(Vec<String>, Vec<u8>)> {
+    use temporalio_common::protos::temporal::api::filter::v1::WorkflowTypeFilter;
+    use temporalio_common::protos::temporal::api::workflowservice::v1::{
+        list_open_workflow_executions_request::Filters, ListOpenWorkflowExecutionsRequest,
+        ListWorkflowExecutionsRequest,
+    };
+    let failed = |e: tonic::Status| anyhow!("listing the running person workflows: {e}");
+    let ids = |executions: Vec<
+        temporalio_common::protos::temporal::api::workflow::v1::WorkflowExecutionInfo,
+    >| {
+        executions
+            .into_iter()
+            .filter_map(|e| e.execution.map(|x| x.workflow_id))
+            .collect::<Vec<_>>()
+    };
+    if *listing == Listing::Query {
+        let request = ListWorkflowExecutionsRequest {
+            namespace: target.namespace.clone(),
+            page_size: 1_000,
+            next_page_token: token.clone(),
+            query: running_people(people),
+        };
+        match client
+            .connection()
+            .workflow_service()
+            .list_workflow_executions(tonic::Request::new(request))
+            .await
+        {
+            Ok(page) => {
+                let page = page.into_inner();
+                return Ok((ids(page.executions), page.next_page_token));
+            }
+            Err(e) if e.code() == tonic::Code::Unimplemented && token.is_empty() => {
+                *listing = Listing::Open;
+            }
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let request = ListOpenWorkflowExecutionsRequest {
+        namespace: target.namespace.clone(),
+        maximum_page_size: 1_000,
+        next_page_token: token,
+        start_time_filter: None,
+        filters: Some(Filters::TypeFilter(WorkflowTypeFilter {
+            name: "PersonWorkflow".into(),
+        })),
+    };
+    let page = client
+        .connection()
+        .workflow_service()
+        .list_open_workflow_executions(tonic::Request::new(request))
+        .await
+        .map_err(failed)?
+        .into_inner();
+    Ok((ids(page.executions), page.next_page_token))
+}
+
+/// The visibility query for the running person workflows whose ids start
+/// with `people` (`ListOpenWorkflowExecutions`, which filters by type
+/// only, is deprecated). The ids are checked again on each page, so the
+/// query may match more than it needs to, never less: a prefix holding a
+/// backslash, a double quote or a control character (which the dev
+/// server's `STARTS_WITH` does not match, escaped or not) is left out of
+/// it, and a single quote is escaped with a backslash.
+fn running_people(people: &str) -> String {
+    let running = "WorkflowType = 'PersonWorkflow' AND ExecutionStatus = 'Running'";
+    if people
+        .chars()
+        .any(|c| c == '\\' || c == '"' || c.is_control())
+    {
+        return running.to_string();
+    }
+    let literal = people.replace('\'', "\\'");
+    format!("{running} AND WorkflowId STARTS_WITH '{literal}'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_people;
+
+    #[test]
+    fn the_query_quotes_the_prefix_or_leaves_it_out() {
+        let running = "WorkflowType = 'PersonWorkflow' AND ExecutionStatus = 'Running'";
+        assert_eq!(
+            running_people("shop/person/"),
+            format!("{running} AND WorkflowId STARTS_WITH 'shop/person/'")
+        );
+        assert_eq!(
+            running_people("it's/person/"),
+            format!("{running} AND WorkflowId STARTS_WITH 'it\\'s/person/'")
+        );
+        for loose in ["a\\b/person/", "a\"b/person/", "a\nb/person/"] {
+            assert_eq!(running_people(loose), running, "{loose:?}");
+        }
+    }
 }
