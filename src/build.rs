@@ -21,7 +21,8 @@
 //!    took the name meanwhile); for a name already taken (or elsewhere), a
 //!    hidden temporary file in the folder (exclusive creation, an
 //!    unpredictable name: a planted file or link is never written
-//!    through).
+//!    through). Plans are created, named and compared through the folder
+//!    opened once (`folder::Folder`), not by their paths.
 //!    Past the first 31, a file given its name is closed at once
 //!    (`OpenFiles`); once half the plans of a large build are written, a
 //!    thread of its own syncs the file system while the rest are written
@@ -46,8 +47,6 @@ mod folder;
 
 use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use crate::driver::Analysis;
 use crate::files::{read_regular_file, MAX_SOURCE_BYTES};
@@ -284,7 +283,9 @@ fn write_each<P: Borrow<Plan>>(
     // no need to look at each), and our temporary files a killed build
     // left removed.
     let taken = folder::names_removing_stale_temporary_files(out);
-    let sync_handle = folder::Folder::open(out);
+    // The folder opened: new files are created and named through it, and
+    // its file system synced.
+    let folder = folder::Folder::open(out);
     let manifest_path = out.join(MANIFEST_FILE);
     let previous = read_regular_file(&manifest_path, MAX_SOURCE_BYTES)
         .ok()
@@ -310,13 +311,20 @@ fn write_each<P: Borrow<Plan>>(
                     let built = BuiltPlan {
                         entry: ManifestEntry {
                             campaign: plan.campaign.clone(),
-                            sha256: format!("{:x}", Sha256::digest(&bytes[..])),
+                            sha256: crate::plan::sha256_hex(bytes),
                             file: name,
                         },
                         priority: plan.priority,
                         channels: plan.channels.clone(),
                     };
-                    let outcome = stage(out, &built.entry.file, bytes, taken.as_ref(), &open);
+                    let outcome = stage(
+                        &folder,
+                        out,
+                        &built.entry.file,
+                        bytes,
+                        taken.as_ref(),
+                        &open,
+                    );
                     if matches!(outcome, Ok(Outcome::Linked(_) | Outcome::Pending(..))) {
                         early.written();
                     }
@@ -357,14 +365,14 @@ fn write_each<P: Borrow<Plan>>(
     }
     let names: Vec<String> = built.iter().map(|b| b.entry.file.clone()).collect();
     let manifest = Manifest::of(built).to_json().into_bytes();
-    let manifest_tmp = match folder::found(&manifest_path, &manifest) {
+    let manifest_tmp = match folder::found_in(&folder, &manifest_path, &manifest) {
         Found::Same => None,
         _ => Some(
             folder::temporary(out, MANIFEST_FILE, &manifest)
                 .map_err(|e| steps.fail(&manifest_path, e))?,
         ),
     };
-    steps.sync(&sync_handle, manifest_tmp.as_ref().map(|t| t.as_file()))?;
+    steps.sync(&folder, manifest_tmp.as_ref().map(|t| t.as_file()))?;
     steps.rename()?;
     if let Some(tmp) = manifest_tmp {
         if let Err(e) = tmp.persist(&manifest_path) {
@@ -410,6 +418,7 @@ enum Outcome {
 /// to a new file: named at once when the name is free, else a temporary
 /// file.
 fn stage(
+    folder: &folder::Folder,
     out: &Path,
     name: &str,
     bytes: &[u8],
@@ -419,14 +428,14 @@ fn stage(
     let path = out.join(name);
     let found = match taken {
         Some(names) if !names.contains(std::ffi::OsStr::new(name)) => Found::Nothing,
-        _ => folder::found(&path, bytes),
+        _ => folder::found_in(folder, &path, bytes),
     };
     if found == Found::Same {
         return Ok(Outcome::Same);
     }
     let free = found == Found::Nothing;
-    let staged = Staged::write(out, name, bytes, free)?;
-    if staged.link(&path)? {
+    let staged = Staged::write(folder, out, name, bytes, free)?;
+    if staged.link(folder, &path)? {
         let file = staged.into_file();
         return Ok(Outcome::Linked(open.keep().then_some(file)));
     }
@@ -536,7 +545,7 @@ impl EarlySync {
 fn serialize_into(plan: &Plan, format: PlanFormat, bytes: &mut Vec<u8>) {
     match format {
         PlanFormat::Json => {
-            serde_json::to_writer_pretty(&mut *bytes, plan).expect("plans serialize");
+            crate::plan::write_pretty_json(plan, bytes);
             bytes.push(b'\n');
         }
         PlanFormat::Yaml => serde_yaml::to_writer(&mut *bytes, plan).expect("plans serialize"),
@@ -668,6 +677,7 @@ fn is_plan_file_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     /// What `omnis build` writes in one pass (plans emitted from the
     /// analysis' journeys, serialized into reused buffers) is what the

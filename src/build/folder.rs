@@ -32,9 +32,17 @@ impl Staged {
     /// `bytes`, written to a new file in `dir` for `name` (a file name in
     /// `dir`), not yet synced. `free` says the name held nothing when the
     /// build looked.
-    pub(super) fn write(dir: &Path, name: &str, bytes: &[u8], free: bool) -> std::io::Result<Self> {
+    /// `folder` is `dir` opened ([`Folder::open`]): the file is created
+    /// through it, sparing the walk of `dir`'s path for each file.
+    pub(super) fn write(
+        folder: &Folder,
+        dir: &Path,
+        name: &str,
+        bytes: &[u8],
+        free: bool,
+    ) -> std::io::Result<Self> {
         if free {
-            if let Some(mut f) = unnamed(dir) {
+            if let Some(mut f) = unnamed(folder, dir) {
                 f.write_all(bytes)?;
                 return Ok(Staged::Unnamed(f));
             }
@@ -54,8 +62,9 @@ impl Staged {
     /// or link planted there since is never replaced or written through.
     /// `Ok(false)` when it could not be linked there (the name was taken
     /// meanwhile, or `/proc` is missing), or for a named file: then stage
-    /// the bytes again as a named file.
-    pub(super) fn link(&self, path: &Path) -> std::io::Result<bool> {
+    /// the bytes again as a named file. `folder` is the folder of `path`
+    /// opened: the name is given in it, without walking its path again.
+    pub(super) fn link(&self, folder: &Folder, path: &Path) -> std::io::Result<bool> {
         #[cfg(target_os = "linux")]
         if let Staged::Unnamed(f) = self {
             use std::os::fd::AsRawFd;
@@ -64,12 +73,18 @@ impl Staged {
             /// Whether linking a file by its descriptor alone failed for
             /// want of the privilege: then it goes through `/proc`.
             static NO_EMPTY_PATH: AtomicBool = AtomicBool::new(false);
-            let Ok(to) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+            // The name in the opened folder, or the whole path.
+            let (at, to) = match (&folder.0, path.file_name()) {
+                (Some(d), Some(name)) => (d.as_raw_fd(), name),
+                _ => (libc::AT_FDCWD, path.as_os_str()),
+            };
+            let Ok(to) = std::ffi::CString::new(to.as_bytes()) else {
                 return Ok(false);
             };
             if !NO_EMPTY_PATH.load(Ordering::Relaxed) {
-                // SAFETY: `to` is a NUL-terminated string and `f` an open
-                // file descriptor, both alive for the call. Linking by the
+                // SAFETY: `to` is a NUL-terminated string, `f` an open
+                // file descriptor and `at` one too (or `AT_FDCWD`), all
+                // alive for the call. Linking by the
                 // descriptor (`AT_EMPTY_PATH`) spares the lookup of its
                 // `/proc` name; it takes `CAP_DAC_READ_SEARCH` (`ENOENT`
                 // without it). `linkat` never replaces an existing name.
@@ -77,7 +92,7 @@ impl Staged {
                     libc::linkat(
                         f.as_raw_fd(),
                         c"".as_ptr(),
-                        libc::AT_FDCWD,
+                        at,
                         to.as_ptr(),
                         libc::AT_EMPTY_PATH,
                     )
@@ -96,13 +111,13 @@ impl Staged {
             let from = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd()))
                 .expect("no NUL in a number");
             // SAFETY: both are NUL-terminated strings that live for the
-            // call, and `f` is open for its duration. `linkat` never
-            // replaces an existing name.
+            // call, and `f` and `at` (or `AT_FDCWD`) are open for its
+            // duration. `linkat` never replaces an existing name.
             let r = unsafe {
                 libc::linkat(
                     libc::AT_FDCWD,
                     from.as_ptr(),
-                    libc::AT_FDCWD,
+                    at,
                     to.as_ptr(),
                     libc::AT_SYMLINK_FOLLOW,
                 )
@@ -112,7 +127,7 @@ impl Staged {
             }
             return link_failed(std::io::Error::last_os_error());
         }
-        let _ = path;
+        let _ = (folder, path);
         Ok(false)
     }
 }
@@ -136,11 +151,31 @@ fn link_failed(e: std::io::Error) -> std::io::Result<bool> {
 const PLAN_MODE: u32 = 0o666;
 
 /// A new file in `dir` with no name, if the system and file system have
-/// them; created with [`PLAN_MODE`] (less the umask).
-fn unnamed(dir: &Path) -> Option<File> {
+/// them; created with [`PLAN_MODE`] (less the umask), through `folder`
+/// (`dir` opened) when it could be opened.
+fn unnamed(folder: &Folder, dir: &Path) -> Option<File> {
     #[cfg(target_os = "linux")]
     {
+        use std::os::fd::{AsRawFd, FromRawFd};
         use std::os::unix::fs::OpenOptionsExt;
+        if let Some(d) = &folder.0 {
+            // SAFETY: `d` is an open descriptor and the path a
+            // NUL-terminated string, both alive for the call.
+            let fd = unsafe {
+                libc::openat(
+                    d.as_raw_fd(),
+                    c".".as_ptr(),
+                    libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC,
+                    PLAN_MODE as libc::c_uint,
+                )
+            };
+            if fd < 0 {
+                return None;
+            }
+            // SAFETY: a descriptor `openat` just returned: ours alone,
+            // owned by the `File` from now on.
+            return Some(unsafe { File::from_raw_fd(fd) });
+        }
         std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -151,7 +186,7 @@ fn unnamed(dir: &Path) -> Option<File> {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = dir;
+        let _ = (folder, dir);
         None
     }
 }
@@ -199,6 +234,51 @@ pub(super) fn found(path: &Path, bytes: &[u8]) -> Found {
         }
         _ => Found::Other,
     }
+}
+
+/// What is at `path`, in the folder `folder` opened, compared with
+/// `bytes`: [`found`], with the name opened in the folder (no walk of its
+/// path, no separate look at its kind first).
+pub(super) fn found_in(folder: &Folder, path: &Path, bytes: &[u8]) -> Found {
+    #[cfg(target_os = "linux")]
+    if let (Some(d), Some(name)) = (&folder.0, path.file_name()) {
+        use std::io::Read;
+        use std::os::fd::{AsRawFd, FromRawFd};
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(name) = std::ffi::CString::new(name.as_bytes()) else {
+            return Found::Other;
+        };
+        // SAFETY: `d` is an open descriptor and `name` a NUL-terminated
+        // string, both alive for the call. Not following a final link
+        // (`ELOOP`: something else than a plan), never blocking on a
+        // FIFO.
+        let fd = unsafe {
+            libc::openat(
+                d.as_raw_fd(),
+                name.as_ptr(),
+                libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            let e = std::io::Error::last_os_error();
+            return match e.kind() {
+                std::io::ErrorKind::NotFound => Found::Nothing,
+                _ => Found::Other,
+            };
+        }
+        // SAFETY: a descriptor `openat` just returned: ours alone, owned
+        // by the `File` from now on.
+        let file = unsafe { File::from_raw_fd(fd) };
+        let same = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && {
+                let mut read = Vec::with_capacity(bytes.len() + 1);
+                (file.take(bytes.len() as u64 + 1).read_to_end(&mut read)).is_ok() && read == bytes
+            };
+        return if same { Found::Same } else { Found::Other };
+    }
+    found(path, bytes)
 }
 
 /// The names in `dir`, once the temporary files a killed build left are
@@ -307,7 +387,10 @@ pub(super) fn sync_files(
     Ok(Synced::EachFile)
 }
 
-/// The output folder, opened before the build writes anything in it: a
+/// The output folder, opened before the build writes anything in it.
+/// New plans are created and named through it, and plans compared with
+/// their files (the kernel walks the folder's path once, not for each
+/// file; temporary files and renames still go by path); a
 /// sync of its file system through this handle reports every write error
 /// on that file system since (`syncfs` reports the errors that happened
 /// after the descriptor it is given was opened, each once per
@@ -366,7 +449,8 @@ mod tests {
     fn a_staged_file_for_a_free_name_gets_that_name_with_its_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.plan.json");
-        let s = Staged::write(dir.path(), "a.plan.json", b"{\"a\":1}", true).unwrap();
+        let folder = Folder::open(dir.path());
+        let s = Staged::write(&folder, dir.path(), "a.plan.json", b"{\"a\":1}", true).unwrap();
         // Nothing is visible before it is linked (or, where files without
         // names are not available, only a hidden temporary file).
         let visible: Vec<String> = std::fs::read_dir(dir.path())
@@ -374,7 +458,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(visible.iter().all(|n| n.starts_with('.')), "{visible:?}");
-        if s.link(&path).unwrap() {
+        if s.link(&folder, &path).unwrap() {
             assert_eq!(read(&path), b"{\"a\":1}");
         } else {
             assert!(matches!(s, Staged::Named(_)));
@@ -389,9 +473,10 @@ mod tests {
         std::fs::write(&victim, "precious").unwrap();
         let path = dir.path().join("a.plan.json");
         // Staged while the name was free; a link planted there since.
-        let s = Staged::write(dir.path(), "a.plan.json", b"new", true).unwrap();
+        let folder = Folder::open(dir.path());
+        let s = Staged::write(&folder, dir.path(), "a.plan.json", b"new", true).unwrap();
         std::os::unix::fs::symlink(&victim, &path).unwrap();
-        assert!(!s.link(&path).unwrap());
+        assert!(!s.link(&folder, &path).unwrap());
         assert_eq!(read(&victim), b"precious");
         assert!(std::fs::symlink_metadata(&path)
             .unwrap()
@@ -413,8 +498,9 @@ mod tests {
         assert_ne!(want, 0o600, "a umask of 077 would hide the difference");
         // A new plan: a file without a name where the system has them.
         let linked = dir.path().join("a.plan.json");
-        let s = Staged::write(dir.path(), "a.plan.json", b"{}", true).unwrap();
-        if !s.link(&linked).unwrap() {
+        let folder = Folder::open(dir.path());
+        let s = Staged::write(&folder, dir.path(), "a.plan.json", b"{}", true).unwrap();
+        if !s.link(&folder, &linked).unwrap() {
             let Staged::Named(tmp) = s else {
                 unreachable!()
             };
@@ -433,11 +519,31 @@ mod tests {
     #[test]
     fn found_tells_free_same_and_other() {
         let dir = tempfile::tempdir().unwrap();
+        let folder = Folder::open(dir.path());
         let path = dir.path().join("a.plan.json");
-        assert_eq!(found(&path, b"x"), Found::Nothing);
+        let both = |p: &Path, bytes: &[u8]| {
+            let f = found(p, bytes);
+            assert_eq!(found_in(&folder, p, bytes), f, "{}", p.display());
+            f
+        };
+        assert_eq!(both(&path, b"x"), Found::Nothing);
         std::fs::write(&path, "x").unwrap();
-        assert_eq!(found(&path, b"x"), Found::Same);
-        assert_eq!(found(&path, b"y"), Found::Other);
+        assert_eq!(both(&path, b"x"), Found::Same);
+        assert_eq!(both(&path, b"y"), Found::Other);
+        assert_eq!(both(&path, b"xx"), Found::Other);
+        assert_eq!(both(&path, b""), Found::Other);
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        assert_eq!(both(&dir.path().join("d"), b"x"), Found::Other);
         assert_eq!(found(dir.path(), b"x"), Found::Other);
+        // A link to a file with the same bytes is not the plan.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("l.plan.json");
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            assert_eq!(both(&link, b"x"), Found::Other);
+            let dangling = dir.path().join("m.plan.json");
+            std::os::unix::fs::symlink(dir.path().join("none"), &dangling).unwrap();
+            assert_eq!(both(&dangling, b"x"), Found::Other);
+        }
     }
 }

@@ -9,8 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
-
 use super::{
     time, ChannelDecl, Compiler, DidWindow, Edge, EventDecl, Expr, Limit, MessageDecl, Node,
     Number, Operand, Placeholder, Plan, QuietHours, Reentry, SourceRef, Trigger, ValueType,
@@ -53,7 +51,7 @@ pub fn emit_lowered(program: &Program, journey: &graph::Journey, sources: &Sourc
     let file = sources.get(c.loc.file);
     let source = SourceRef {
         path: file.project_path.replace('\\', "/"),
-        sha256: format!("{:x}", Sha256::digest(file.text.as_bytes())),
+        sha256: super::sha256_hex(file.text.as_bytes()),
     };
 
     let trigger = match &c.trigger {

@@ -142,9 +142,10 @@ impl Manifest {
 
     /// Pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("manifests serialize");
-        s.push('\n');
-        s
+        let mut bytes = Vec::with_capacity(256 * (1 + self.plans.len()));
+        super::io::write_pretty_json(self, &mut bytes);
+        bytes.push(b'\n');
+        String::from_utf8(bytes).expect("JSON is UTF-8")
     }
 
     /// Reads a manifest, checking its major version.

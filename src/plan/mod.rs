@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 
 pub use expr::{CmpOp, DidWindow, Expr, Operand};
 pub use io::{check_version, parse_time_of_day, schema_json, PlanError};
+pub(crate) use io::{sha256_hex, write_pretty_json};
 pub use node::{Edge, EdgeLabel, Family, Node, NodeKind, SetTo, WaitArm, WaitOn};
 
 use schemars::JsonSchema;
