@@ -88,19 +88,22 @@ mod allocator {
 
     /// How long freed pages are kept after parsing many small files
     /// (milliseconds). A group of campaigns reuses what the groups just
-    /// before it freed; pages freed longer ago go back. Kept a second,
-    /// about the whole run on the 20,000-file workspace, the peak held
-    /// nearly everything ever freed (259–290 MB, as with pages never handed
-    /// back); a quarter of a second: 254–268 MB, for 85,000–100,000 page
-    /// faults against 67,000–82,000 (126,000 handed back at once).
+    /// before it freed; pages freed longer ago go back. Measured on the
+    /// 20,000-file workspace of `benches/workspace.rs` (quiet machine, 2
+    /// cores, `check`/`check --format json`): a quarter of a second,
+    /// 0.94–1.01 s/0.84–0.89 s and 273–284 MB; 100 ms, 0.97–1.09 s/
+    /// 0.83–0.90 s and 257–273 MB; handed back at once, 1.27–1.62 s/
+    /// 1.07–1.08 s and 235 MB.
     const KEEP_AFTER: c_long = 250;
 
-    /// Parsing is over (`omnis::memory::parsing` has returned). After a
-    /// large file ([`Afterwards::HandBack`]) the pages freed and kept
-    /// since [`parsing`] go back to the system now (a forced collection
-    /// purges every arena, whichever thread freed them), and those freed
-    /// later at once again; after many small files
-    /// ([`Afterwards::Keep`]), pages are kept a quarter of a second
+    /// Parsing is over (`omnis::memory::parsing` has returned): the pages
+    /// freed and kept since [`parsing`] go back to the system now (a
+    /// forced collection purges every arena, whichever thread freed
+    /// them). Left to expire, the parse's pages freed last stayed through
+    /// the analyses of the workspace's first groups and its peak reached
+    /// 294–304 MB. Then after a large file ([`Afterwards::HandBack`])
+    /// pages freed later go back at once; after many small files
+    /// ([`Afterwards::Keep`]) they are kept a quarter of a second
     /// ([`KEEP_AFTER`]), and reused by one group of campaigns after
     /// another (see `omnis::memory`).
     pub fn parsed(afterwards: Afterwards) {
@@ -110,11 +113,9 @@ mod allocator {
         // SAFETY: a forced collection from any thread is allowed at any
         // time; then as in `parsing`.
         unsafe {
+            mi_collect(true);
             match afterwards {
-                Afterwards::HandBack => {
-                    mi_collect(true);
-                    mi_option_set(PURGE_DELAY, 0);
-                }
+                Afterwards::HandBack => mi_option_set(PURGE_DELAY, 0),
                 Afterwards::Keep => mi_option_set(PURGE_DELAY, KEEP_AFTER),
             }
         }

@@ -22,10 +22,10 @@
 //!   each group frees what the next one allocates again, the peak is the
 //!   tables of the whole program plus the groups in flight, and kept pages
 //!   are reused rather than added. On the 20,000-file workspace of
-//!   `benches/workspace.rs`, handed back at once: 125,000–129,000 page
-//!   faults and 0.42–0.59 s of system time, 235–238 MB; kept a quarter of
-//!   a second (`src/main.rs`): 87,000–91,000 faults, 0.35–0.41 s,
-//!   256–266 MB.
+//!   `benches/workspace.rs`, handed back at once: 130,000 page faults and
+//!   0.45–0.73 s of system time, 235 MB; kept a quarter of a second
+//!   (`src/main.rs`; what the parse kept is handed back first): 90,000
+//!   faults, 0.32–0.40 s, 273–284 MB.
 //! - `build` says when the analysis is over and plans are written
 //!   ([`writing`]): each plan's tree and text are built and freed in turn,
 //!   and the peak is behind.
