@@ -171,17 +171,11 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
     string(out, d.message);
     out.push_str(",\n      \"file\": ");
     string(out, d.file);
-    for (key, n) in [
-        ("line", d.line),
-        ("column", d.column),
-        ("end_line", d.end_line),
-        ("end_column", d.end_column),
-    ] {
-        out.push_str(",\n      \"");
-        out.push_str(key);
-        out.push_str("\": ");
-        number(out, n);
-    }
+    position(
+        out,
+        ",\n      \"",
+        [d.line, d.column, d.end_line, d.end_column],
+    );
     out.push_str(",\n      \"help\": ");
     match d.help {
         Some(help) => string(out, help),
@@ -196,17 +190,11 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             out.push_str("        {\n          \"file\": ");
             string(out, l.file);
-            for (key, n) in [
-                ("line", l.line),
-                ("column", l.column),
-                ("end_line", l.end_line),
-                ("end_column", l.end_column),
-            ] {
-                out.push_str(",\n          \"");
-                out.push_str(key);
-                out.push_str("\": ");
-                number(out, n);
-            }
+            position(
+                out,
+                ",\n          \"",
+                [l.line, l.column, l.end_line, l.end_column],
+            );
             out.push_str(",\n          \"message\": ");
             string(out, l.message);
             out.push_str("\n        }");
@@ -214,6 +202,21 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
         out.push_str("\n      ]");
     }
     out.push_str("\n    }");
+}
+
+/// The `line`, `column`, `end_line` and `end_column` members of a
+/// diagnostic or a label, each after `lead` (a comma, a line break, the
+/// indentation and the key's opening quote).
+fn position(out: &mut String, lead: &str, values: [usize; 4]) {
+    for (key, n) in ["line", "column", "end_line", "end_column"]
+        .into_iter()
+        .zip(values)
+    {
+        out.push_str(lead);
+        out.push_str(key);
+        out.push_str("\": ");
+        number(out, n);
+    }
 }
 
 /// `n` in decimal, as serde writes an integer.
