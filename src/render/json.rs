@@ -169,11 +169,11 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
     string(out, d.severity);
     out.push_str(",\n      \"message\": ");
     string(out, d.message);
-    out.push_str(",\n      \"file\": ");
-    string(out, d.file);
-    position(
+    out.push_str(",\n      ");
+    location(
         out,
-        ",\n      \"",
+        "\n      ",
+        d.file,
         [d.line, d.column, d.end_line, d.end_column],
     );
     out.push_str(",\n      \"help\": ");
@@ -188,11 +188,11 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
         out.push('[');
         for (i, l) in d.labels.iter().enumerate() {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
-            out.push_str("        {\n          \"file\": ");
-            string(out, l.file);
-            position(
+            out.push_str("        {\n          ");
+            location(
                 out,
-                ",\n          \"",
+                "\n          ",
+                l.file,
                 [l.line, l.column, l.end_line, l.end_column],
             );
             out.push_str(",\n          \"message\": ");
@@ -204,35 +204,23 @@ fn element(out: &mut String, d: &JsonDiagnostic) {
     out.push_str("\n    }");
 }
 
-/// The `line`, `column`, `end_line` and `end_column` members of a
-/// diagnostic or a label, each after `lead` (a comma, a line break, the
-/// indentation and the key's opening quote).
-fn position(out: &mut String, lead: &str, values: [usize; 4]) {
+/// The `file`, `line`, `column`, `end_line` and `end_column` members of
+/// a finding or a label, each but the first after a comma and `indent`
+/// (a line break and the indentation).
+fn location(out: &mut String, indent: &str, file: &str, values: [usize; 4]) {
+    out.push_str("\"file\": ");
+    string(out, file);
     for (key, n) in ["line", "column", "end_line", "end_column"]
         .into_iter()
         .zip(values)
     {
-        out.push_str(lead);
+        out.push(',');
+        out.push_str(indent);
+        out.push('"');
         out.push_str(key);
         out.push_str("\": ");
-        number(out, n);
+        out.push_str(super::digits(n).as_str());
     }
-}
-
-/// `n` in decimal, as serde writes an integer.
-fn number(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits.
-    out.push_str(std::str::from_utf8(&digits[i..]).expect("digits"));
 }
 
 /// `s` as a JSON string, escaped as serde escapes it: `"` and `\`, and

@@ -148,6 +148,39 @@ pub(crate) fn summary_line(diags: &[Diagnostic], files: usize) -> String {
     }
 }
 
+/// `n` in decimal, without an allocation (`Display` through a formatter
+/// was a good part of drawing a report, a line number per line, and of
+/// writing JSON findings): for `human` and `json`.
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).expect("ASCII digits")
+    }
+
+    fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+}
+
+fn digits(mut n: usize) -> Digits {
+    let mut d = Digits {
+        buf: [0; 20],
+        start: 20,
+    };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return d;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ use super::excerpt::{Context, Excerpt};
 use super::wrap::wrap;
 use super::{Report, CONTEXT_LINES};
 use crate::diagnostic::Severity;
+use crate::render::digits;
 
 const HBAR: char = '─';
 const VBAR: char = '│';
@@ -282,38 +283,6 @@ fn no_linum(f: &mut String, width: usize) {
     repeat(f, ' ', width + 2);
     f.push(VBAR_BREAK);
     f.push(' ');
-}
-
-/// `n` in decimal, without an allocation (`Display` through a formatter
-/// was a good part of drawing a report: a line number per line).
-struct Digits {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Digits {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[self.start..]).expect("ASCII digits")
-    }
-
-    fn len(&self) -> usize {
-        self.buf.len() - self.start
-    }
-}
-
-fn digits(mut n: usize) -> Digits {
-    let mut d = Digits {
-        buf: [0; 20],
-        start: 20,
-    };
-    loop {
-        d.start -= 1;
-        d.buf[d.start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return d;
-        }
-    }
 }
 
 /// miette's `render_line_gutter`.
