@@ -104,20 +104,14 @@ fn repeat_of(
         let of_class = |id: CampaignId| {
             (cx.facts(id).sent.iter()).filter(|s| classes[s.message.index()] == class)
         };
-        let (a, b) = (of_class(earlier), of_class(later));
+        let (a, mut b) = (of_class(earlier), of_class(later));
         // A repeat needs a pair of sends that do not hold each
         // other back (whichever goes first, the other's checks
         // read it). Checks are rare: the unchecked sends are
         // tried first, so this is one step for most pairs.
         let held =
             |x: &Sent, y: &Sent| x.covers(program, y.message) && y.covers(program, x.message);
-        let mut pair = None;
-        for x in b {
-            if let Some(y) = a.clone().find(|y| !held(x, y)) {
-                pair = Some((x, y));
-                break;
-            }
-        }
+        let pair = b.find_map(|x| a.clone().find(|y| !held(x, y)).map(|y| (x, y)));
         let Some((at, other)) = pair else {
             continue;
         };
